@@ -1,0 +1,1 @@
+"""Learning records: spaced repetition, streaks, and (with the models) the learning services."""
