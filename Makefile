@@ -1,0 +1,49 @@
+# The two commands: `make run` (embedded platform on 127.0.0.1:8000) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DATA_DIR ?= ./data
+export DATA_DIR
+FLASK := $(BIN)/flask --app "api:create_app(start_services=False)"
+
+.PHONY: run test lint bench migrate worker scheduler clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade --quiet pip
+
+# Re-install only when a requirements file changed since the last install.
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+migrate: $(VENV)/.installed
+	$(FLASK) db upgrade heads
+
+run: migrate
+	$(BIN)/flask --app wsgi:app run --host $(HOST) --port $(PORT) --no-reload --with-threads
+
+test: $(VENV)/.installed-dev
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench
+
+# Production-style processes (need REDIS_URL and DATABASE_URL in the environment).
+worker: $(VENV)/.installed
+	$(BIN)/dramatiq workers.main --processes 2 --threads 4
+
+scheduler: $(VENV)/.installed
+	$(BIN)/python -m workers.scheduler
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

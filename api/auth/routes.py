@@ -1,0 +1,127 @@
+"""Registration, login, token refresh and logout, and the caller's own account."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_jwt_extended import get_jwt
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from api import tokens
+from api.auth.schemas import (
+    LoginSchema,
+    MeSchema,
+    MeUpdateSchema,
+    PasswordChangeSchema,
+    RefreshSchema,
+    RegisteredSchema,
+    RegisterSchema,
+    TokenSchema,
+)
+from api.security import auth_required, current_user
+from storage import identity
+from storage.db import db
+from storage.errors import Unauthorized, Unprocessable
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
+                description="Accounts, tokens and the caller's profile.")
+
+_LOGIN_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": LoginSchema},
+        "application/x-www-form-urlencoded": {"schema": {
+            "type": "object", "required": ["username", "password"],
+            "properties": {"username": {"type": "string"}, "password": {"type": "string"},
+                           "grant_type": {"type": "string"}}}},
+    },
+}
+
+
+@blp.route("/register")
+class Register(MethodView):
+    @blp.arguments(RegisterSchema)
+    @blp.response(201, RegisteredSchema)
+    def post(self, data: dict):
+        """Create an account: the admin of a new organisation, or a member by invite."""
+        user = identity.register(db.session, **data)
+        answer = tokens.issue_tokens(user)
+        db.session.commit()
+        return {**answer, "user": user}
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @blp.doc(requestBody=_LOGIN_BODY)
+    @blp.response(200, TokenSchema)
+    def post(self):
+        """Exchange email and password for an access and a refresh token."""
+        payload = request.get_json() if request.is_json else request.form.to_dict()
+        try:
+            data = LoginSchema().load(payload or {})
+        except ValidationError as exc:
+            raise Unprocessable("The request has invalid or unknown fields.",
+                                extra={"errors": exc.normalized_messages()}) from None
+        user = identity.authenticate(db.session, data["email"], data["password"])
+        answer = tokens.issue_tokens(user)
+        db.session.commit()
+        return answer
+
+
+@blp.route("/refresh")
+class Refresh(MethodView):
+    @blp.arguments(RefreshSchema)
+    @blp.response(200, TokenSchema)
+    def post(self, data: dict):
+        """Rotate a refresh token: the old one dies; reusing it revokes the session."""
+        try:
+            answer = tokens.refresh_tokens(data["refresh_token"])
+        except Unauthorized:
+            # Reuse detection may have revoked the family: keep that though the request fails.
+            db.session.commit()
+            raise
+        db.session.commit()
+        return answer
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @auth_required()
+    @blp.response(204)
+    def post(self):
+        """Revoke the access token and its refresh token family."""
+        tokens.revoke_session(get_jwt())
+        db.session.commit()
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @auth_required()
+    @blp.response(200, MeSchema)
+    def get(self):
+        """The caller's account."""
+        return current_user()
+
+    @auth_required()
+    @blp.arguments(MeUpdateSchema)
+    @blp.response(200, MeSchema)
+    def patch(self, data: dict):
+        """Change the caller's name, time zone or languages."""
+        user = current_user()
+        for name, value in data.items():
+            setattr(user, name, value)
+        db.session.commit()
+        return user
+
+
+@blp.route("/password")
+class Password(MethodView):
+    @auth_required()
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(204)
+    def post(self, data: dict):
+        """Change the caller's password; other sessions are signed out."""
+        identity.change_password(db.session, current_user(), data["current_password"],
+                                 data["new_password"])
+        db.session.commit()

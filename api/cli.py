@@ -1,0 +1,60 @@
+"""Operator commands: `flask jobs stats`, `flask jobs requeue`."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from api.admin import service
+from storage.db import db
+
+jobs_cli = AppGroup("jobs", help="Inspect and re-queue jobs.")
+
+
+@jobs_cli.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def stats(as_json: bool) -> None:
+    """Queue depth and job counts of every queue, for all organisations."""
+    rows = service.queue_stats(db.session, None)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'queue':<24}{'ready':>8}{'delayed':>9}{'dead':>6}{'queued':>8}"
+               f"{'running':>9}{'unsent':>8}{'oldest s':>10}")
+    for r in rows:
+        oldest = "-" if r["oldest_queued_seconds"] is None else f"{r['oldest_queued_seconds']:.0f}"
+        click.echo(f"{r['queue']:<24}{_n(r['ready']):>8}{_n(r['delayed']):>9}"
+                   f"{_n(r['dead_lettered']):>6}{r['queued_jobs']:>8}{r['running_jobs']:>9}"
+                   f"{r['unsent_jobs']:>8}{oldest:>10}")
+
+
+def _n(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+@jobs_cli.command("requeue")
+@click.option("--status", "statuses", multiple=True, default=["failed"],
+              type=click.Choice(["failed", "canceled", "queued"]))
+@click.option("--type", "job_type", default=None, help="Only jobs of this type.")
+@click.option("--org", "organisation_id", default=None, help="Only this organisation's jobs.")
+@click.option("--created-before", type=click.DateTime(), default=None)
+@click.option("--limit", type=int, default=1000, show_default=True)
+def requeue(statuses: tuple[str, ...], job_type: str | None, organisation_id: str | None,
+            created_before: datetime | None, limit: int) -> None:
+    """Put matching jobs back in their queue."""
+    if created_before is not None and created_before.tzinfo is None:
+        from datetime import UTC
+
+        created_before = created_before.replace(tzinfo=UTC)
+    ids = service.requeue(db.session, organisation_id, statuses=list(statuses),
+                          job_type=job_type, created_before=created_before, limit=limit)
+    db.session.commit()
+    click.echo(f"re-queued {len(ids)} job(s)")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(jobs_cli)

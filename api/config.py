@@ -1,0 +1,241 @@
+"""Configuration read once from the environment, with strict parsing.
+
+A bad value stops start-up with a message naming the variable. The defaults give
+embedded mode: SQLite under DATA_DIR, a local media folder, no Redis, and the worker and
+scheduler running inside the API process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+
+class ConfigError(ValueError):
+    """Raised when an environment variable holds a value that cannot be used."""
+
+
+def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
+        raise ConfigError(f"{name} is not a URL with scheme {' or '.join(schemes)}: {value!r}")
+    return value
+
+
+def _int(name: str, value: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} is not an integer: {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {number}")
+    if maximum is not None and number > maximum:
+        raise ConfigError(f"{name} must be <= {maximum}, got {number}")
+    return number
+
+
+def _float(name: str, value: str, minimum: float | None = None) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} is not a number: {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {number}")
+    return number
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigError(f"{name} is not a boolean (use true/false): {value!r}")
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _list(name: str, value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the platform. Build with `Settings.from_env()` or directly in tests."""
+
+    env: str = "development"
+    secret_key: str = ""
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    redis_url: str | None = None
+    # Object storage: "local" (files under media_dir) or "s3" (MinIO or AWS S3).
+    storage_backend: str = "local"
+    media_dir: Path | None = None
+    s3_endpoint: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_region: str = "us-east-1"
+    s3_bucket: str = "media"
+    s3_secure: bool = True
+    # HTTP limits.
+    max_request_bytes: int = 1 * 1024 * 1024
+    max_upload_bytes: int = 512 * 1024 * 1024
+    # Tokens.
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 30 * 24 * 3600
+    invite_ttl: int = 7 * 24 * 3600
+    # Jobs.
+    queue_prefix: str = ""
+    job_lease_seconds: int = 120
+    job_retry_min_backoff_ms: int = 1000
+    job_retry_max_backoff_ms: int = 300_000
+    idempotency_ttl: int = 24 * 3600
+    sweep_interval_seconds: int = 30
+    embedded_worker_threads: int = 2
+    # Processes started inside the API process in embedded mode.
+    embedded_services: bool = True
+    # Providers.
+    transcription_provider: str = "local"
+    whisper_model: str = ""
+    whisper_cache_dir: Path | None = None
+    max_audio_seconds: int = 300
+    llm_provider: str = "offline"
+    openai_api_key: str = ""
+    openai_base_url: str = ""
+    openai_model: str = "gpt-4o-mini"
+    openai_transcription_model: str = "whisper-1"
+    llm_timeout_seconds: float = 60.0
+    bedrock_region: str = "us-east-1"
+    bedrock_model_id: str = "mistral.mistral-7b-instruct-v0:2"
+    # Webhooks.
+    webhook_allow_private_networks: bool = False
+    webhook_timeout_seconds: float = 15.0
+    webhook_retry_schedule: tuple[float, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
+    webhook_disable_after_seconds: int = 5 * 24 * 3600
+    webhook_secret_overlap_seconds: int = 24 * 3600
+    # Logging.
+    log_level: str = "INFO"
+    log_json: bool = True
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        """True when no Redis is configured: in-memory broker, in-process worker."""
+        return not self.redis_url
+
+    def queue(self, name: str) -> str:
+        return f"{self.queue_prefix}{name}"
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+
+        def read(name: str, parse: Callable[[str, str], Any], attr: str | None = None) -> None:
+            raw = env.get(name)
+            if raw is not None and raw != "":
+                values[attr or name.lower()] = parse(name, raw)
+
+        read("APP_ENV", lambda n, v: _choice(n, v, ("development", "production", "test")), "env")
+        read("SECRET_KEY", lambda n, v: v)
+        read("DATA_DIR", lambda n, v: Path(v))
+        read("DATABASE_URL",
+             lambda n, v: _url(n, v, ("sqlite", "postgresql", "postgresql+psycopg")))
+        read("REDIS_URL", lambda n, v: _url(n, v, ("redis", "rediss", "unix")))
+        read("STORAGE_BACKEND", lambda n, v: _choice(n, v, ("local", "s3")))
+        read("MEDIA_DIR", lambda n, v: Path(v))
+        read("S3_ENDPOINT", lambda n, v: v)
+        read("S3_ACCESS_KEY", lambda n, v: v)
+        read("S3_SECRET_KEY", lambda n, v: v)
+        read("S3_REGION", lambda n, v: v)
+        read("S3_BUCKET", lambda n, v: v)
+        read("S3_SECURE", _bool)
+        read("MAX_REQUEST_BYTES", lambda n, v: _int(n, v, 1024))
+        read("MAX_UPLOAD_BYTES", lambda n, v: _int(n, v, 1024))
+        read("ACCESS_TOKEN_TTL", lambda n, v: _int(n, v, 10))
+        read("REFRESH_TOKEN_TTL", lambda n, v: _int(n, v, 60))
+        read("INVITE_TTL", lambda n, v: _int(n, v, 60))
+        read("QUEUE_PREFIX", lambda n, v: v)
+        read("JOB_LEASE_SECONDS", lambda n, v: _int(n, v, 5))
+        read("JOB_RETRY_MIN_BACKOFF_MS", lambda n, v: _int(n, v, 0))
+        read("JOB_RETRY_MAX_BACKOFF_MS", lambda n, v: _int(n, v, 0))
+        read("IDEMPOTENCY_TTL", lambda n, v: _int(n, v, 60))
+        read("SWEEP_INTERVAL_SECONDS", lambda n, v: _int(n, v, 1))
+        read("EMBEDDED_WORKER_THREADS", lambda n, v: _int(n, v, 1, 64))
+        read("EMBEDDED_SERVICES", _bool)
+        read("TRANSCRIPTION_PROVIDER", lambda n, v: _choice(n, v, ("local", "openai")))
+        read("WHISPER_MODEL", lambda n, v: v)
+        read("WHISPER_CACHE_DIR", lambda n, v: Path(v))
+        read("MAX_AUDIO_SECONDS", lambda n, v: _int(n, v, 1))
+        read("LLM_PROVIDER", lambda n, v: _choice(n, v, ("offline", "openai", "bedrock")))
+        read("OPENAI_API_KEY", lambda n, v: v)
+        read("OPENAI_BASE_URL", lambda n, v: _url(n, v, ("http", "https")))
+        read("OPENAI_MODEL", lambda n, v: v)
+        read("OPENAI_TRANSCRIPTION_MODEL", lambda n, v: v)
+        read("LLM_TIMEOUT_SECONDS", lambda n, v: _float(n, v, 0.1))
+        read("BEDROCK_REGION", lambda n, v: v)
+        read("BEDROCK_MODEL_ID", lambda n, v: v)
+        read("WEBHOOK_ALLOW_PRIVATE_NETWORKS", _bool)
+        read("WEBHOOK_TIMEOUT_SECONDS", lambda n, v: _float(n, v, 0.1))
+        read(
+            "WEBHOOK_RETRY_SCHEDULE",
+            lambda n, v: tuple(_float(n, item, 0) for item in _list(n, v)),
+        )
+        read("WEBHOOK_DISABLE_AFTER_SECONDS", lambda n, v: _int(n, v, 1))
+        read("WEBHOOK_SECRET_OVERLAP_SECONDS", lambda n, v: _int(n, v, 0))
+        read("LOG_LEVEL", lambda n, v: _choice(n, v.upper(), ("DEBUG", "INFO", "WARNING", "ERROR")))
+        read("LOG_JSON", _bool)
+        return cls(**values).finalised()
+
+    def finalised(self) -> Settings:
+        """Fill the values derived from others and check the combinations."""
+        changes: dict[str, Any] = {}
+        if not self.database_url:
+            changes["database_url"] = f"sqlite:///{(self.data_dir / 'platform.db').resolve()}"
+        elif self.database_url.startswith("postgresql://"):
+            changes["database_url"] = "postgresql+psycopg://" + self.database_url[len("postgresql://"):]
+        if self.media_dir is None:
+            changes["media_dir"] = self.data_dir / "media"
+        if self.whisper_cache_dir is None:
+            changes["whisper_cache_dir"] = self.data_dir / "models"
+        if not self.secret_key:
+            if self.env == "production":
+                raise ConfigError("SECRET_KEY must be set when APP_ENV=production")
+            changes["secret_key"] = _dev_secret(self.data_dir)
+        if self.storage_backend == "s3":
+            for name in ("s3_endpoint", "s3_access_key", "s3_secret_key"):
+                if not getattr(self, name):
+                    raise ConfigError(f"{name.upper()} must be set when STORAGE_BACKEND=s3")
+        if not self.webhook_retry_schedule:
+            raise ConfigError("WEBHOOK_RETRY_SCHEDULE needs at least one delay")
+        return dataclasses.replace(self, **changes) if changes else self
+
+
+def _dev_secret(data_dir: Path) -> str:
+    """A per-installation secret kept under DATA_DIR so tokens survive restarts in dev."""
+    path = data_dir / ".secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value

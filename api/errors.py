@@ -1,0 +1,125 @@
+"""Every error answer is application/problem+json with a stable code and the request id."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, g, json
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException
+
+from storage.errors import AppError
+
+log = logging.getLogger("api.errors")
+
+PROBLEM_MIME = "application/problem+json"
+
+# Stable codes for the HTTP errors raised by Flask, Werkzeug and flask-smorest themselves.
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    416: "range_not_satisfiable",
+    422: "validation_error",
+    428: "precondition_required",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, plus the platform's stable `code` and the request id."""
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    code = fields.String(metadata={"description": "Stable machine-readable error code."})
+    request_id = fields.String(allow_none=True)
+    errors = fields.Dict(metadata={"description": "Per-field messages (validation errors)."})
+
+
+def problem(status: int, code: str, detail: str, *, title: str | None = None,
+            headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "request_id": getattr(g, "request_id", None),
+    }
+    body.update(extra)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten_messages(messages: Any) -> dict[str, Any]:
+    """webargs nests messages by location ({"json": {"field": [...]}}); clients want fields."""
+    if not isinstance(messages, dict):
+        return {"_schema": messages}
+    flat: dict[str, Any] = {}
+    for location, per_field in messages.items():
+        if isinstance(per_field, dict):
+            flat.update(per_field)
+        else:
+            flat[location] = per_field
+    return flat
+
+
+def handle_http_exception(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    code = _HTTP_CODES.get(status, "http_error")
+    detail = exc.description or HTTPStatus(status).description
+    data = getattr(exc, "data", None) or {}
+    extra: dict[str, Any] = {}
+    messages = data.get("messages")
+    if messages is not None:
+        errors = _flatten_messages(messages)
+        if status == 400 and any("Invalid JSON body" in str(m) for m in errors.values()):
+            code, detail = "malformed_json", "The request body is not valid JSON."
+        elif status == 422:
+            detail = "The request has invalid or unknown fields."
+            extra["errors"] = errors
+        else:
+            extra["errors"] = errors
+    elif status == 400 and "JSON" in (exc.description or ""):
+        code, detail = "malformed_json", "The request body is not valid JSON."
+    elif status == 413:
+        detail = "The request body is larger than this endpoint accepts."
+    headers = {}
+    if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    if status in (500,):
+        detail = "The server failed to handle the request."
+    return problem(status, code, detail, headers=headers, **extra)
+
+
+def handle_app_error(exc: AppError) -> Response:
+    return problem(exc.status, exc.code, exc.detail, title=getattr(exc, "title", None),
+                   headers=exc.headers, **exc.extra)
+
+
+def handle_unexpected(exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        return handle_http_exception(exc)
+    log.exception("unhandled error", extra={"error_type": type(exc).__name__})
+    return problem(500, "internal_error", "The server failed to handle the request.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(Exception, handle_unexpected)

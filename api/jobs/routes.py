@@ -1,0 +1,97 @@
+"""Jobs: poll (with ETag and long polling), list, cancel, retry; and the diagnostic ping."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.idempotency import idempotent
+from api.jobs import service
+from api.jobs.schemas import JobGetArgs, JobListArgs, JobSchema, PingSchema
+from api.pagination import page_schema, paginate
+from api.security import ADMIN, ANY_ROLE, LEARNER, auth_required, current_principal
+from storage import jobs as job_service
+from storage.db import db
+
+blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs",
+                description="Every piece of AI work is a job: poll it, wait for it, cancel it.")
+
+_PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait=(\d+)")
+MAX_WAIT = 30
+
+
+def requested_wait(query_wait: int | None) -> int:
+    """`?wait=N` or `Prefer: wait=N` (RFC 7240), capped at 30 seconds."""
+    if query_wait is not None:
+        return query_wait
+    match = _PREFER_WAIT.search(request.headers.get("Prefer", ""))
+    return min(int(match.group(1)), MAX_WAIT) if match else 0
+
+
+@blp.route("")
+class Jobs(MethodView):
+    @auth_required(ANY_ROLE, scope="jobs:read")
+    @blp.arguments(JobListArgs, location="query")
+    @blp.response(200, page_schema(JobSchema))
+    def get(self, args: dict):
+        """List the organisation's jobs (learners see their own), newest first."""
+        principal = current_principal()
+        stmt = job_service.list_query(
+            principal.organisation_id, status=args.get("status"), job_type=args.get("type"),
+            created_after=args.get("created_after"), created_before=args.get("created_before"),
+            owner_user_id=principal.user_id if principal.role == LEARNER else None)
+        return paginate(db.session, stmt, args["page"], args["per_page"])
+
+
+@blp.route("/<job_id>")
+class JobView(MethodView):
+    @auth_required(ANY_ROLE, scope="jobs:read")
+    @blp.arguments(JobGetArgs, location="query")
+    @blp.response(200, JobSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.alt_response(304, description="Not modified since the ETag given in If-None-Match.")
+    def get(self, args: dict, job_id: str):
+        """Read a job; `?wait=N` or `Prefer: wait=N` holds until it finishes (30 s max)."""
+        wait = requested_wait(args.get("wait"))
+        job = service.wait_for(job_id, wait)
+        etag = service.etag(job)
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        if not job.terminal:
+            headers["Retry-After"] = str(service.RETRY_AFTER_SECONDS)
+        if wait and "Prefer" in request.headers:
+            headers["Preference-Applied"] = f"wait={wait}"
+        if request.if_none_match.contains_weak(etag.strip('"')):
+            return Response(status=304, headers=headers)
+        return job, 200, headers
+
+
+@blp.route("/<job_id>/cancel")
+class CancelJob(MethodView):
+    @auth_required(ANY_ROLE, scope="jobs:write")
+    @blp.response(200, JobSchema)
+    def post(self, job_id: str):
+        """Cancel a job: at once when queued, at its next stage when running."""
+        return service.cancel(job_id)
+
+
+@blp.route("/<job_id>/retry")
+class RetryJob(MethodView):
+    @auth_required(ANY_ROLE, scope="jobs:write")
+    @blp.response(202, JobSchema)
+    def post(self, job_id: str):
+        """Run a failed or canceled job again."""
+        return service.retry(job_id)
+
+
+@blp.route("/ping")
+class PingJobs(MethodView):
+    @auth_required((ADMIN,))
+    @idempotent
+    @blp.arguments(PingSchema)
+    @blp.response(202, JobSchema)
+    def post(self, data: dict):
+        """Submit a diagnostic job that sleeps and fails as asked (admins)."""
+        callback_url = data.pop("callback_url", None)
+        return service.submit("ping", data, callback_url=callback_url)

@@ -1,0 +1,90 @@
+"""Job submission and reading as the API does it: tenant and owner checks, enqueue after
+commit, the 202 answer, and long polling."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import url_for
+
+from api.security import LEARNER, Principal, current_principal
+from storage import jobs as job_service
+from storage.db import after_commit, db
+from storage.errors import NotFound
+from storage.models.jobs import Job
+from storage.tenancy import get_owned
+from workers import engine, runtime
+
+RETRY_AFTER_SECONDS = 1
+
+
+def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = None
+           ) -> tuple[Job, int, dict[str, str]]:
+    """Create the job row, commit, then send: the 202 answer of every job-creating POST."""
+    from flask import request
+
+    principal = current_principal()
+    job = job_service.create_job(
+        db.session, engine.job_spec(job_type), organisation_id=principal.organisation_id,
+        input=input, owner_user_id=principal.user_id, owner_api_key_id=principal.api_key_id,
+        idempotency_key=request.headers.get("Idempotency-Key"), callback_url=callback_url)
+    runtime.enqueue_after_commit(db.session, job)
+    db.session.commit()
+    return job, 202, accepted_headers(job)
+
+
+def accepted_headers(job: Job) -> dict[str, str]:
+    return {"Location": url_for("jobs.JobView", job_id=job.id),
+            "Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def visible_job(job_id: str, principal: Principal | None = None) -> Job:
+    """A job of the caller's organisation; learners only see their own."""
+    principal = principal or current_principal()
+    job = get_owned(db.session, Job, job_id, principal.organisation_id, what="job")
+    if principal.role == LEARNER and job.owner_user_id != principal.user_id:
+        raise NotFound(f"No job with id {job_id!r}.", code="job_not_found")
+    return job
+
+
+def wait_for(job_id: str, seconds: float) -> Job:
+    """Hold until the job is terminal or `seconds` pass, woken by change notifications."""
+    job = visible_job(job_id)
+    if job.terminal or seconds <= 0:
+        return job
+    principal = current_principal()
+    subscription = runtime.get().notifier.subscribe(job_id)
+    deadline = time.monotonic() + seconds
+    try:
+        while True:
+            db.session.commit()  # end the snapshot: the next read sees the worker's commits
+            job = visible_job(job_id, principal)
+            left = deadline - time.monotonic()
+            if job.terminal or left <= 0:
+                return job
+            # Re-read at least every 2 s in case a notification was missed.
+            subscription.wait(min(left, 2.0))
+    finally:
+        subscription.close()
+
+
+def cancel(job_id: str) -> Job:
+    job = visible_job(job_id)
+    job_service.cancel(db.session, job)
+    after_commit(db.session, lambda: runtime.notify_job(job_id))
+    db.session.commit()
+    return job
+
+
+def retry(job_id: str) -> tuple[Job, int, dict[str, str]]:
+    job = visible_job(job_id)
+    spec = engine.job_spec(job.type)
+    job_service.retry(db.session, job, spec.actor, spec.queue)
+    runtime.enqueue_after_commit(db.session, job)
+    db.session.commit()
+    return job, 202, accepted_headers(job)
+
+
+def etag(job: Job) -> str:
+    return f'"{job.id}.{job.version}"'

@@ -1,0 +1,111 @@
+"""The caller's organisation: invites and members (organisation admins)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import settings
+from api.organisation.schemas import (
+    InviteCreateSchema,
+    InviteSchema,
+    IssuedInviteSchema,
+    MemberArgs,
+    MemberSchema,
+    MemberUpdateSchema,
+    OrganisationSchema,
+)
+from api.pagination import PageArgs, page_schema, paginate
+from api.security import ADMIN, ANY_ROLE, auth_required, current_principal, current_user
+from storage import identity
+from storage.db import db
+from storage.models.identity import Invite, Organisation
+from storage.tenancy import tenant_select
+
+blp = Blueprint("organisation", __name__, url_prefix="/api/v1/organisation",
+                description="The caller's organisation, its members and invites.")
+
+
+@blp.route("")
+class OrganisationView(MethodView):
+    @auth_required(ANY_ROLE)
+    @blp.response(200, OrganisationSchema)
+    def get(self):
+        """The caller's organisation."""
+        return db.session.get(Organisation, current_principal().organisation_id)
+
+    @auth_required((ADMIN,))
+    @blp.arguments(OrganisationSchema)
+    @blp.response(200, OrganisationSchema)
+    def patch(self, data: dict):
+        """Rename the organisation."""
+        organisation = db.session.get(Organisation, current_principal().organisation_id)
+        organisation.name = data.get("name", organisation.name)
+        db.session.commit()
+        return organisation
+
+
+@blp.route("/invites")
+class Invites(MethodView):
+    @auth_required((ADMIN,))
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(InviteSchema))
+    def get(self, args: dict):
+        """List the organisation's invites."""
+        stmt = tenant_select(Invite, current_principal().organisation_id).order_by(
+            Invite.created_at.desc())
+        return paginate(db.session, stmt, args["page"], args["per_page"])
+
+    @auth_required((ADMIN,))
+    @blp.arguments(InviteCreateSchema)
+    @blp.response(201, IssuedInviteSchema)
+    def post(self, data: dict):
+        """Invite a teacher, learner or admin; the code is shown once."""
+        issued = identity.create_invite(db.session, current_user(), role=data["role"],
+                                        email=data.get("email"), ttl_seconds=settings().invite_ttl)
+        db.session.commit()
+        return {**IssuedInviteSchema().dump(issued.invite), "code": issued.code}
+
+
+@blp.route("/invites/<invite_id>")
+class InviteView(MethodView):
+    @auth_required((ADMIN,))
+    @blp.response(204)
+    def delete(self, invite_id: str):
+        """Revoke an invite."""
+        identity.revoke_invite(db.session, current_principal().organisation_id, invite_id)
+        db.session.commit()
+
+
+@blp.route("/members")
+class Members(MethodView):
+    @auth_required((ADMIN,))
+    @blp.arguments(MemberArgs, location="query")
+    @blp.response(200, page_schema(MemberSchema))
+    def get(self, args: dict):
+        """List the organisation's members."""
+        stmt = identity.members_query(current_principal().organisation_id, args.get("role"))
+        return paginate(db.session, stmt, args["page"], args["per_page"])
+
+
+@blp.route("/members/<user_id>")
+class Member(MethodView):
+    @auth_required((ADMIN,))
+    @blp.arguments(MemberUpdateSchema)
+    @blp.response(200, MemberSchema)
+    def patch(self, data: dict, user_id: str):
+        """Change a member's role."""
+        member = identity.change_role(db.session, current_user(), user_id, data["role"])
+        db.session.commit()
+        return member
+
+
+@blp.route("/members/<user_id>/deactivate")
+class DeactivateMember(MethodView):
+    @auth_required((ADMIN,))
+    @blp.response(200, MemberSchema)
+    def post(self, user_id: str):
+        """Deactivate a member: they can no longer sign in."""
+        member = identity.deactivate_member(db.session, current_user(), user_id)
+        db.session.commit()
+        return member

@@ -1,0 +1,30 @@
+"""Every blueprint of the API, registered from this one list."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from flask import Flask
+from flask_smorest import Api
+
+from api.security import SECURITY_SCHEMES
+
+# Resource packages documented in the OpenAPI document (each has routes.py with `blp`).
+RESOURCES = [
+    "api.auth",
+    "api.organisation",
+    "api.apikeys",
+    "api.jobs",
+    "api.admin",
+]
+
+
+def register_resources(app: Flask, api: Api) -> None:
+    for name, scheme in SECURITY_SCHEMES.items():
+        if name not in api.spec.components.security_schemes:
+            api.spec.components.security_scheme(name, scheme)
+    for package in RESOURCES:
+        api.register_blueprint(import_module(f"{package}.routes").blp)
+    from api.system.routes import blp as system
+
+    app.register_blueprint(system)

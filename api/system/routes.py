@@ -1,0 +1,69 @@
+"""Liveness, readiness, metrics and the Swagger UI's static files."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Blueprint, Response, jsonify, send_from_directory
+from sqlalchemy import text
+
+from api.errors import problem
+from api.extensions import db
+from workers import runtime
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint("system", __name__)
+
+
+@blp.get("/healthz")
+def healthz() -> Response:
+    """The process is alive."""
+    return jsonify(status="ok")
+
+
+@blp.get("/readyz")
+def readyz() -> Response:
+    """Database, Redis and the object store answer."""
+    checks: dict[str, str] = {}
+    failing: list[str] = []
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # any driver error means "not ready"
+        log.warning("readiness: database failed: %s", type(exc).__name__)
+        db.session.rollback()
+        checks["database"], failing = "unavailable", [*failing, "database"]
+    for name, check in runtime.readiness_checks().items():
+        try:
+            check()
+            checks[name] = "ok"
+        except Exception as exc:
+            log.warning("readiness: %s failed: %s", name, type(exc).__name__)
+            checks[name], failing = "unavailable", [*failing, name]
+    if failing:
+        return problem(503, "dependency_unavailable",
+                       f"Not ready: {', '.join(failing)} unavailable.", checks=checks)
+    return jsonify(status="ready", checks=checks)
+
+
+@blp.get("/metrics")
+def metrics() -> Response:
+    """Prometheus metrics of this process and of the job tables."""
+    from workers.metrics import render_latest
+
+    body, content_type = render_latest()
+    return Response(body, content_type=content_type)
+
+
+def _swagger_dir() -> Path:
+    import swagger_ui_bundle
+
+    return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+@blp.get("/docs/assets/<path:filename>")
+def swagger_assets(filename: str) -> Response:
+    """Swagger UI served from the installed bundle, so /docs works without internet."""
+    return send_from_directory(_swagger_dir(), filename, max_age=86400)

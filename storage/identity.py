@@ -1,0 +1,307 @@
+"""Identity services: registration, credentials, invites, API keys, refresh-token families.
+
+Functions take the session and change rows; the caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from storage.db import utcnow
+from storage.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
+from storage.ids import new_id
+from storage.models.identity import (
+    ROLES,
+    ApiKey,
+    Invite,
+    Organisation,
+    RefreshToken,
+    RevokedToken,
+    User,
+)
+from storage.tenancy import get_owned, tenant_select
+
+_hasher = PasswordHasher()
+# Verifying against this keeps a login for an unknown email as slow as one for a known email.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+API_KEY_PREFIX = "lak_"
+API_KEY_SCOPES = ("jobs:read", "jobs:write", "media:read", "media:write", "learning:read",
+                  "learning:write", "webhooks:manage")
+
+
+@lru_cache(maxsize=1)
+def timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_timezone(name: str) -> str:
+    if name not in timezones():
+        raise Unprocessable(f"{name!r} is not an IANA time zone name.", code="invalid_timezone",
+                            extra={"errors": {"timezone": ["Unknown time zone."]}})
+    return name
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def register(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    organisation_name: str | None = None,
+    invite_code: str | None = None,
+    timezone: str = "UTC",
+    native_language: str | None = None,
+    target_languages: list[str] | None = None,
+) -> User:
+    """Create a user: the admin of a new organisation, or a member through an invite."""
+    email = normalise_email(email)
+    check_timezone(timezone)
+    if session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict("An account with this email already exists.", code="email_taken")
+    now = utcnow()
+    if invite_code:
+        invite = session.scalar(
+            select(Invite).where(Invite.code_hash == _sha256(invite_code)).with_for_update()
+        )
+        if invite is None or invite.revoked or invite.accepted_at is not None:
+            raise Unprocessable("The invite code is not valid.", code="invite_invalid")
+        if invite.expires_at <= now:
+            raise Unprocessable("The invite code has expired.", code="invite_expired")
+        if invite.email and invite.email != email:
+            raise Unprocessable("The invite was issued for another email.", code="invite_invalid")
+        organisation_id, role = invite.organisation_id, invite.role
+    else:
+        organisation = Organisation(id=new_id("org"),
+                                    name=organisation_name or f"{name}'s organisation")
+        session.add(organisation)
+        organisation_id, role = organisation.id, "admin"
+        invite = None
+    user = User(
+        id=new_id("usr"), organisation_id=organisation_id, email=email,
+        password_hash=hash_password(password), role=role, name=name, timezone=timezone,
+        native_language=native_language, target_languages=target_languages or [],
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    if invite is not None:
+        invite.accepted_at, invite.accepted_by = now, user.id
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None:
+        raise Unauthorized("Email or password is wrong.", code="invalid_credentials")
+    if not user.is_active:
+        raise Forbidden("This account is deactivated.", code="account_deactivated")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise Unauthorized("The current password is wrong.", code="invalid_credentials") from None
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    revoke_user_refresh_tokens(session, user.id)
+
+
+# Refresh-token families ---------------------------------------------------------------
+
+def record_refresh_token(session: Session, *, jti: str, user_id: str, family_id: str,
+                         expires_at: datetime) -> None:
+    session.add(RefreshToken(jti=jti, user_id=user_id, family_id=family_id,
+                             issued_at=utcnow(), expires_at=expires_at))
+
+
+def rotate_refresh_token(session: Session, jti: str) -> RefreshToken:
+    """Mark a refresh token used and return it. Presenting a used or revoked one is theft
+    or a replay: its whole family is revoked and the caller gets 401."""
+    token = session.get(RefreshToken, jti, with_for_update=True)
+    if token is None:
+        raise Unauthorized("Unknown refresh token.", code="token_invalid")
+    if token.used_at is not None or token.revoked_at is not None:
+        revoke_family(session, token.family_id)
+        raise Unauthorized("This refresh token was already used; the session is revoked.",
+                           code="token_reused")
+    token.used_at = utcnow()
+    return token
+
+
+def revoke_family(session: Session, family_id: str) -> None:
+    session.execute(update(RefreshToken)
+                    .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+
+
+def revoke_user_refresh_tokens(session: Session, user_id: str) -> None:
+    session.execute(update(RefreshToken)
+                    .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+
+
+def refresh_family_alive(session: Session, family_id: str) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(RefreshToken).where(
+        RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))))
+
+
+def revoke_access_token(session: Session, jti: str, expires_at: datetime) -> None:
+    if session.get(RevokedToken, jti) is None:
+        session.add(RevokedToken(jti=jti, expires_at=expires_at))
+
+
+def is_access_token_revoked(session: Session, jti: str) -> bool:
+    return session.get(RevokedToken, jti) is not None
+
+
+# Invites ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    invite: Invite
+    code: str
+
+
+def create_invite(session: Session, admin: User, *, role: str, email: str | None,
+                  ttl_seconds: int) -> IssuedInvite:
+    if role not in ("learner", "teacher", "admin"):
+        raise Unprocessable(f"Unknown role {role!r}.", code="invalid_role")
+    code = secrets.token_urlsafe(18)
+    invite = Invite(id=new_id("inv"), organisation_id=admin.organisation_id,
+                    code_hash=_sha256(code), role=role,
+                    email=normalise_email(email) if email else None, created_by=admin.id,
+                    expires_at=utcnow() + timedelta(seconds=ttl_seconds))
+    session.add(invite)
+    session.flush()
+    return IssuedInvite(invite, code)
+
+
+def revoke_invite(session: Session, organisation_id: str, invite_id: str) -> Invite:
+    invite = get_owned(session, Invite, invite_id, organisation_id, what="invite")
+    invite.revoked = True
+    return invite
+
+
+# Members ---------------------------------------------------------------------------------
+
+def change_role(session: Session, actor: User, user_id: str, role: str) -> User:
+    if role not in ROLES:
+        raise Unprocessable(f"Unknown role {role!r}.", code="invalid_role")
+    member = get_owned(session, User, user_id, actor.organisation_id, what="user")
+    if member.id == actor.id and role != "admin":
+        _ensure_another_admin(session, actor)
+    member.role = role
+    return member
+
+
+def deactivate_member(session: Session, actor: User, user_id: str) -> User:
+    member = get_owned(session, User, user_id, actor.organisation_id, what="user")
+    if member.id == actor.id:
+        _ensure_another_admin(session, actor)
+    member.is_active = False
+    revoke_user_refresh_tokens(session, member.id)
+    return member
+
+
+def _ensure_another_admin(session: Session, actor: User) -> None:
+    admins = session.scalar(
+        select(func.count()).select_from(User).where(
+            User.organisation_id == actor.organisation_id, User.role == "admin",
+            User.is_active.is_(True), User.id != actor.id))
+    if not admins:
+        raise Conflict("An organisation needs at least one active admin.", code="last_admin")
+
+
+def members_query(organisation_id: str, role: str | None = None):
+    stmt = tenant_select(User, organisation_id).order_by(User.created_at, User.id)
+    if role:
+        stmt = stmt.where(User.role == role)
+    return stmt
+
+
+# API keys --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IssuedApiKey:
+    api_key: ApiKey
+    secret: str
+
+
+def create_api_key(session: Session, creator: User, *, name: str,
+                   scopes: list[str]) -> IssuedApiKey:
+    unknown = sorted(set(scopes) - set(API_KEY_SCOPES))
+    if unknown:
+        messages = [f"Unknown scope {s!r}." for s in unknown]
+        raise Unprocessable(f"Unknown scopes: {', '.join(unknown)}.", code="invalid_scope",
+                            extra={"errors": {"scopes": messages}})
+    prefix = secrets.token_hex(6)
+    secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(id=new_id("key"), organisation_id=creator.organisation_id, name=name,
+                 prefix=prefix, secret_hash=_sha256(secret), scopes=sorted(set(scopes)),
+                 created_by=creator.id)
+    session.add(key)
+    session.flush()
+    return IssuedApiKey(key, secret)
+
+
+def authenticate_api_key(session: Session, presented: str) -> ApiKey:
+    invalid = Unauthorized("The API key is not valid.", code="invalid_api_key")
+    if not presented.startswith(API_KEY_PREFIX):
+        raise invalid
+    prefix = presented[len(API_KEY_PREFIX):].split("_", 1)[0]
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None or not hmac.compare_digest(key.secret_hash, _sha256(presented)):
+        raise invalid
+    if key.revoked:
+        raise Unauthorized("The API key was revoked.", code="api_key_revoked")
+    now = utcnow()
+    # Written at most once a minute so a busy key does not turn every request into a write.
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        key.last_used_at = now
+    return key
+
+
+def revoke_api_key(session: Session, organisation_id: str, key_id: str) -> ApiKey:
+    key = get_owned(session, ApiKey, key_id, organisation_id, what="api_key")
+    if not key.revoked:
+        key.revoked, key.revoked_at = True, utcnow()
+    return key
+
+
+def get_user(session: Session, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
+    return user

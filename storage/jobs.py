@@ -1,0 +1,314 @@
+"""The job service: every state change of a job goes through here.
+
+The row is the source of truth; a broker message only carries the job id. Each change is a
+conditional UPDATE, so two workers holding the same message never both run or finish a job.
+Functions take the session and never commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from storage.db import utcnow
+from storage.errors import Conflict
+from storage.ids import new_id
+from storage.models.jobs import TERMINAL_STATUSES, Job
+from storage.tenancy import tenant_select
+
+log = logging.getLogger(__name__)
+
+# Called inside the transaction that moves a job to a terminal state (webhook events,
+# streaks...). Hooks must only add rows to the session; they run before the commit.
+TerminalHook = Callable[[Session, Job], None]
+_terminal_hooks: list[TerminalHook] = []
+
+
+def register_terminal_hook(hook: TerminalHook) -> None:
+    if hook not in _terminal_hooks:
+        _terminal_hooks.append(hook)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What the engine needs to know of a job type to create one."""
+
+    type: str
+    queue: str
+    actor: str
+    max_attempts: int = 3
+    lease_seconds: int = 120
+
+
+def create_job(
+    session: Session,
+    spec: JobSpec,
+    *,
+    organisation_id: str,
+    input: dict[str, Any],
+    owner_user_id: str | None = None,
+    owner_api_key_id: str | None = None,
+    idempotency_key: str | None = None,
+    callback_url: str | None = None,
+) -> Job:
+    job = Job(
+        id=new_id("job"), type=spec.type, queue=spec.queue, actor=spec.actor, status="queued",
+        stage="queued", progress=0, input=input, organisation_id=organisation_id,
+        owner_user_id=owner_user_id, owner_api_key_id=owner_api_key_id,
+        idempotency_key=idempotency_key, callback_url=callback_url,
+        max_attempts=spec.max_attempts, lease_seconds=spec.lease_seconds, attempts=0,
+        created_at=utcnow(), version=1,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def mark_enqueued(session: Session, job_id: str) -> None:
+    session.execute(update(Job).where(Job.id == job_id, Job.status == "queued",
+                                      Job.enqueued_at.is_(None))
+                    .values(enqueued_at=utcnow()))
+
+
+def claim(session: Session, job_id: str, run_token: str) -> Job | None:
+    """queued -> running, for one holder only. None when the job is not queued any more
+    (finished, canceled, or claimed by another delivery of the same message)."""
+    now = utcnow()
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued")
+        .values(status="running", run_token=run_token, attempts=Job.attempts + 1,
+                started_at=func.coalesce(Job.started_at, now), heartbeat_at=now,
+                version=Job.version + 1)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return None
+    job = session.get(Job, job_id, populate_existing=True)
+    return job
+
+
+def _owned_update(job: Job, run_token: str):
+    return update(Job).where(Job.id == job.id, Job.run_token == run_token,
+                             Job.status == "running").execution_options(
+        synchronize_session=False)
+
+
+def heartbeat(session: Session, job_id: str, run_token: str, *, stage: str | None = None,
+              progress: int | None = None) -> tuple[bool, bool]:
+    """Extend the lease (and record progress). Returns (still_owned, cancel_requested)."""
+    values: dict[str, Any] = {"heartbeat_at": utcnow()}
+    if stage is not None:
+        values["stage"] = stage
+        values["version"] = Job.version + 1
+    if progress is not None:
+        values["progress"] = max(0, min(100, progress))
+        values["version"] = Job.version + 1
+    result = session.execute(
+        update(Job).where(Job.id == job_id, Job.run_token == run_token, Job.status == "running")
+        .values(**values).returning(Job.cancel_requested))
+    row = result.first()
+    if row is None:
+        return False, False
+    return True, bool(row[0])
+
+
+def _finish(session: Session, job: Job, run_token: str, **values: Any) -> bool:
+    values.setdefault("finished_at", utcnow())
+    result = session.execute(_owned_update(job, run_token).values(
+        version=Job.version + 1, **values))
+    if result.rowcount != 1:
+        log.warning("job %s: outcome dropped, another run owns it", job.id)
+        return False
+    session.refresh(job)
+    for hook in _terminal_hooks:
+        hook(session, job)
+    return True
+
+
+def complete(session: Session, job: Job, run_token: str, result: dict[str, Any], *,
+             provider: str | None = None, model: str | None = None,
+             prompt_version: str | None = None) -> bool:
+    return _finish(session, job, run_token, status="succeeded", result=result, error=None,
+                   progress=100, stage="done", provider=provider, model=model,
+                   prompt_version=prompt_version, checkpoint=None)
+
+
+def fail(session: Session, job: Job, run_token: str, *, code: str, message: str,
+         retryable: bool, details: dict[str, Any] | None = None) -> str:
+    """Record a failure. A retryable one with attempts left goes back to `queued` and the
+    caller lets the broker redeliver it after a backoff: returns "retry". Otherwise the job
+    fails for good: returns "failed" ("dropped" when another run owns the job)."""
+    error = {"code": code, "message": message, "retryable": retryable}
+    if details:
+        error["details"] = details
+    if retryable and job.attempts < job.max_attempts:
+        result = session.execute(_owned_update(job, run_token).values(
+            status="queued", error=error, run_token=None, stage="retrying",
+            enqueued_at=utcnow(), version=Job.version + 1))
+        return "retry" if result.rowcount == 1 else "dropped"
+    if not retryable:
+        error["retryable"] = False
+    finished = _finish(session, job, run_token, status="failed", error=error, stage="failed")
+    return "failed" if finished else "dropped"
+
+
+def mark_canceled(session: Session, job: Job, run_token: str) -> bool:
+    return _finish(session, job, run_token, status="canceled", stage="canceled",
+                   error={"code": "canceled", "message": "The job was canceled.",
+                          "retryable": False})
+
+
+def continue_to(session: Session, job: Job, run_token: str, *, queue: str, actor: str,
+                stage: str, progress: int, checkpoint: dict[str, Any]) -> bool:
+    """Hand the job to the next stage's actor (on another queue): running -> queued."""
+    result = session.execute(_owned_update(job, run_token).values(
+        status="queued", queue=queue, actor=actor, stage=stage, progress=progress,
+        checkpoint=checkpoint, run_token=None, enqueued_at=None, version=Job.version + 1))
+    return result.rowcount == 1
+
+
+def cancel(session: Session, job: Job) -> Job:
+    """A queued job is canceled at once; a running one is asked to stop at its next stage."""
+    if job.status in TERMINAL_STATUSES:
+        raise Conflict(f"The job is already {job.status}.", code="job_not_cancelable")
+    if job.status == "queued":
+        result = session.execute(
+            update(Job).where(Job.id == job.id, Job.status == "queued")
+            .values(status="canceled", stage="canceled", finished_at=utcnow(),
+                    cancel_requested=True, version=Job.version + 1,
+                    error={"code": "canceled", "message": "The job was canceled.",
+                           "retryable": False})
+            .execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            session.refresh(job)
+            for hook in _terminal_hooks:
+                hook(session, job)
+            return job
+    session.execute(update(Job).where(Job.id == job.id, Job.status == "running")
+                    .values(cancel_requested=True, version=Job.version + 1)
+                    .execution_options(synchronize_session=False))
+    session.refresh(job)
+    return job
+
+
+def retry(session: Session, job: Job, first_actor: str, first_queue: str) -> Job:
+    """Run a failed or canceled job again from its first stage."""
+    if job.status not in ("failed", "canceled"):
+        raise Conflict("Only failed or canceled jobs can be retried.", code="job_not_retryable")
+    job.status, job.stage, job.progress = "queued", "queued", 0
+    job.attempts, job.error, job.result, job.checkpoint = 0, None, None, None
+    job.finished_at = job.enqueued_at = job.started_at = job.heartbeat_at = None
+    job.run_token, job.cancel_requested = None, False
+    job.actor, job.queue = first_actor, first_queue
+    job.version += 1
+    session.flush()
+    return job
+
+
+# Sweepers: run by the scheduler; safe on several replicas (SKIP LOCKED).
+
+def take_unsent(session: Session, *, grace_seconds: int = 10, limit: int = 500) -> list[Job]:
+    """Queued jobs whose message was never sent (the broker was down at submission)."""
+    cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    stmt = (select(Job).where(Job.status == "queued", Job.enqueued_at.is_(None),
+                              Job.created_at < cutoff)
+            .order_by(Job.created_at).limit(limit).with_for_update(skip_locked=True))
+    return list(session.scalars(stmt))
+
+
+def requeue_stale(session: Session, *, now: datetime | None = None, limit: int = 500) -> list[Job]:
+    """Running jobs whose worker stopped heart-beating (killed): back to queued, or failed
+    when no attempts are left. Returns the re-queued ones (to be sent after commit)."""
+    now = now or utcnow()
+    stmt = (select(Job).where(Job.status == "running")
+            .order_by(Job.heartbeat_at).limit(limit).with_for_update(skip_locked=True))
+    requeued: list[Job] = []
+    for job in session.scalars(stmt):
+        if job.heartbeat_at is None or job.heartbeat_at > now - timedelta(
+                seconds=job.lease_seconds):
+            continue
+        token = job.run_token or ""
+        if job.attempts >= job.max_attempts:
+            _finish(session, job, token, status="failed", stage="failed", error={
+                "code": "worker_lost", "retryable": True,
+                "message": "The worker running the job stopped responding too many times."})
+            continue
+        job.status, job.run_token, job.enqueued_at, job.stage = "queued", None, None, "requeued"
+        job.version += 1
+        requeued.append(job)
+    session.flush()
+    return requeued
+
+
+def requeue_matching(session: Session, *, organisation_id: str | None, statuses: list[str],
+                     job_type: str | None = None, created_before: datetime | None = None,
+                     limit: int = 1000) -> list[Job]:
+    """Operators: put failed/canceled (or stuck queued) jobs back in the queue."""
+    stmt = select(Job).where(Job.status.in_(statuses))
+    if organisation_id:
+        stmt = stmt.where(Job.organisation_id == organisation_id)
+    if job_type:
+        stmt = stmt.where(Job.type == job_type)
+    if created_before:
+        stmt = stmt.where(Job.created_at < created_before)
+    stmt = stmt.order_by(Job.created_at).limit(limit).with_for_update(skip_locked=True)
+    jobs = list(session.scalars(stmt))
+    for job in jobs:
+        if job.status in ("failed", "canceled"):
+            retry(session, job, job.actor, job.queue)
+        else:
+            job.enqueued_at = None
+            job.version += 1
+    session.flush()
+    return jobs
+
+
+def list_query(organisation_id: str, *, status: str | None = None, job_type: str | None = None,
+               created_after: datetime | None = None, created_before: datetime | None = None,
+               owner_user_id: str | None = None) -> Select:
+    stmt = tenant_select(Job, organisation_id).order_by(Job.created_at.desc(), Job.id.desc())
+    if status:
+        stmt = stmt.where(Job.status == status)
+    if job_type:
+        stmt = stmt.where(Job.type == job_type)
+    if created_after:
+        stmt = stmt.where(Job.created_at >= created_after)
+    if created_before:
+        stmt = stmt.where(Job.created_at < created_before)
+    if owner_user_id:
+        stmt = stmt.where(Job.owner_user_id == owner_user_id)
+    return stmt
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    queue: str
+    queued: int
+    running: int
+    unsent: int
+    oldest_queued_seconds: float | None
+
+
+def queue_counts(session: Session, organisation_id: str | None = None) -> list[QueueCounts]:
+    stmt = (select(Job.queue, Job.status, func.count(), func.min(Job.created_at),
+                   func.count().filter(Job.enqueued_at.is_(None)))
+            .where(Job.status.in_(("queued", "running"))).group_by(Job.queue, Job.status))
+    if organisation_id:
+        stmt = stmt.where(Job.organisation_id == organisation_id)
+    now = utcnow()
+    per_queue: dict[str, dict[str, Any]] = {}
+    for queue, status, count, oldest, unsent in session.execute(stmt):
+        entry = per_queue.setdefault(queue, {"queued": 0, "running": 0, "unsent": 0,
+                                             "oldest": None})
+        entry[status] = count
+        if status == "queued":
+            entry["unsent"] = unsent
+            entry["oldest"] = (now - oldest).total_seconds() if oldest else None
+    return [QueueCounts(q, e["queued"], e["running"], e["unsent"], e["oldest"])
+            for q, e in sorted(per_queue.items())]

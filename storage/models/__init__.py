@@ -1,0 +1,6 @@
+"""Every model module, imported so the metadata is complete for Alembic and the tests."""
+
+from storage.models import (
+    identity,  # noqa: F401
+    jobs,  # noqa: F401
+)

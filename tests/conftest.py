@@ -1,0 +1,147 @@
+"""Test harness: real PostgreSQL, real Redis, a real Dramatiq worker.
+
+Each test starts from empty tables (TRUNCATE) and an empty Redis database. Point the suite
+elsewhere with TEST_DATABASE_URL and TEST_REDIS_URL (one database per concurrent run).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import dramatiq
+import psycopg
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from api import create_app  # noqa: E402
+from api.config import Settings  # noqa: E402
+from storage.db import db  # noqa: E402
+from tests.factories import Accounts  # noqa: E402
+
+pytest_plugins: list[str] = []
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL",
+                                   "postgresql://postgres@127.0.0.1:5432/test")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _ensure_database(url: str) -> None:
+    """Create the test database when missing (the suite may run on a fresh cluster)."""
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                    (name,)).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    try:
+        _ensure_database(TEST_DATABASE_URL)
+        with psycopg.connect(TEST_DATABASE_URL, connect_timeout=5) as connection:
+            connection.execute("SELECT 1")
+    except Exception as exc:
+        pytest.exit(f"PostgreSQL at {TEST_DATABASE_URL} is unreachable: {exc}", returncode=3)
+    try:
+        redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=3).ping()
+    except Exception as exc:
+        pytest.exit(f"Redis at {TEST_REDIS_URL} is unreachable: {exc}", returncode=3)
+
+
+def make_settings(tmp: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = dict(
+        env="test", secret_key="test-secret-key-that-is-long-enough-for-hs256",
+        data_dir=tmp, database_url=TEST_DATABASE_URL, redis_url=TEST_REDIS_URL,
+        storage_backend="local", media_dir=tmp / "media", embedded_services=False,
+        job_retry_min_backoff_ms=50, job_retry_max_backoff_ms=400, sweep_interval_seconds=1,
+        webhook_allow_private_networks=True, webhook_retry_schedule=(0, 0.2, 0.5, 1.0),
+        log_json=False, log_level="INFO",
+    )
+    values.update(overrides)
+    return Settings(**values).finalised()  # type: ignore[arg-type]
+
+
+def reset_schema(app: Flask) -> None:
+    """Drop everything and apply the migrations: tests run against the real schema path."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"))
+        upgrade(revision="heads")
+
+
+def truncate_all(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                f"TRUNCATE {', '.join(f'{name!r}'.replace(chr(39), chr(34)) for name in tables)}"
+                " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def _session_app(settings: Settings) -> Iterator[Flask]:
+    app = create_app(settings, start_services=False)
+    app.config["TESTING"] = True
+    reset_schema(app)
+    yield app
+    app.extensions["runtime"].stop()
+
+
+@pytest.fixture(scope="session")
+def redis_client() -> redis.Redis:
+    return redis.Redis.from_url(TEST_REDIS_URL)
+
+
+@pytest.fixture
+def app(_session_app: Flask, redis_client: redis.Redis) -> Iterator[Flask]:
+    """The app with empty tables and an empty Redis database."""
+    from workers import runtime
+    from workers.broker import install_broker
+
+    truncate_all(_session_app)
+    redis_client.flushdb()
+    rt = _session_app.extensions["runtime"]
+    install_broker(rt.broker, rt.settings)  # another app may have bound the actors meanwhile
+    runtime._last = rt
+    with _session_app.app_context():
+        yield _session_app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def accounts(client: FlaskClient) -> Accounts:
+    return Accounts(client)
+
+
+@pytest.fixture
+def worker(app: Flask) -> Iterator[dramatiq.Worker]:
+    """A real Dramatiq worker consuming the Redis broker in this process."""
+    broker = app.extensions["runtime"].broker
+    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
+    worker.start()
+    yield worker
+    worker.stop(timeout=10_000)

@@ -1,0 +1,1 @@
+"""Broker setup, Dramatiq actors (thin), the scheduler process and webhook delivery."""

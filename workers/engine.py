@@ -1,0 +1,270 @@
+"""The job runner: every job actor is a thin function wrapped by `job_actor`.
+
+The wrapper claims the job (queued -> running), keeps its lease alive, calls the handler
+with a JobContext, and writes the outcome and status in one transaction. A transient
+failure goes back to the broker with exponential backoff and jitter (Dramatiq's Retries
+middleware); a permanent one fails the job at once with its code.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import Retries, TimeLimit
+from flask import current_app
+
+from pipelines.errors import Canceled, PipelineError
+from storage import jobs as job_service
+from storage.db import after_commit, db
+from storage.ids import random_token
+from storage.models.jobs import Job
+from workers import metrics
+
+log = logging.getLogger(__name__)
+
+# Actors are declared against this placeholder and rebound by workers.broker.install_broker.
+_PLACEHOLDER_BROKER = StubBroker(middleware=[Retries(), TimeLimit()])
+_actors: dict[str, dramatiq.Actor] = {}
+_logical_queues: dict[str, str] = {}
+_job_types: dict[str, job_service.JobSpec] = {}
+
+
+class RetryLater(Exception):
+    """Raised by the wrapper so Dramatiq's Retries middleware redelivers with backoff."""
+
+
+def _retry_when(_retries: int, exc: BaseException) -> bool:
+    return isinstance(exc, RetryLater)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a handler returns: the result and what produced it."""
+
+    result: dict[str, Any]
+    provider: str | None = None
+    model: str | None = None
+    prompt_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Continue:
+    """What a handler returns to hand the job to the next stage's actor."""
+
+    actor: str
+    stage: str
+    progress: int
+    checkpoint: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class JobContext:
+    job: Job
+    run_token: str
+    _beat: Heartbeat
+
+    @property
+    def input(self) -> dict[str, Any]:
+        return self.job.input
+
+    @property
+    def checkpoint(self) -> dict[str, Any]:
+        return self.job.checkpoint or {}
+
+    @property
+    def settings(self) -> Any:
+        return current_app.extensions["settings"]
+
+    @property
+    def session(self) -> Any:
+        return db.session
+
+    def report(self, stage: str, progress: int) -> None:
+        """Record the stage and progress; raises Canceled when a cancel was requested."""
+        self._beat.beat(stage=stage, progress=progress)
+        if self._beat.cancel_requested:
+            raise Canceled()
+
+
+class Heartbeat:
+    """Keeps the job's lease alive from a thread, on its own connection."""
+
+    def __init__(self, app: Any, job_id: str, run_token: str, lease_seconds: int) -> None:
+        self.app, self.job_id, self.run_token = app, job_id, run_token
+        self.interval = max(1.0, lease_seconds / 3)
+        self.cancel_requested = False
+        self.owned = True
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+
+    def start(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def beat(self, *, stage: str | None = None, progress: int | None = None) -> None:
+        from sqlalchemy.orm import Session
+
+        with Session(db.engine) as session, session.begin():
+            owned, cancel = job_service.heartbeat(session, self.job_id, self.run_token,
+                                                  stage=stage, progress=progress)
+        self.owned, self.cancel_requested = owned, cancel
+        if stage is not None:
+            from workers.runtime import notify_job
+
+            notify_job(self.job_id)
+
+    def _run(self) -> None:
+        with self.app.app_context():
+            while not self._stop.wait(self.interval):
+                try:
+                    self.beat()
+                except Exception:  # a missed beat is retried at the next interval
+                    log.warning("job %s: heartbeat failed", self.job_id, exc_info=True)
+
+
+Handler = Callable[[JobContext], "Outcome | Continue | dict[str, Any]"]
+
+
+def job_actor(
+    job_type: str | None,
+    *,
+    name: str,
+    queue: str,
+    max_attempts: int = 3,
+    lease_seconds: int = 120,
+    time_limit_ms: int = 15 * 60 * 1000,
+) -> Callable[[Handler], dramatiq.Actor]:
+    """Declare a job actor. `job_type` registers the job type this actor starts (None for
+    the later stages of a multi-stage job)."""
+
+    def decorator(handler: Handler) -> dramatiq.Actor:
+        def run(job_id: str) -> None:
+            run_job(job_id, handler, name)
+
+        run.__name__ = name
+        actor = dramatiq.actor(
+            run, actor_name=name, queue_name=queue, broker=_PLACEHOLDER_BROKER,
+            max_retries=max_attempts, retry_when=_retry_when, time_limit=time_limit_ms)
+        _actors[name] = actor
+        _logical_queues[name] = queue
+        if job_type is not None:
+            _job_types[job_type] = job_service.JobSpec(
+                type=job_type, queue=queue, actor=name, max_attempts=max_attempts,
+                lease_seconds=lease_seconds)
+        return actor
+
+    return decorator
+
+
+def all_actors() -> list[dramatiq.Actor]:
+    return list(_actors.values())
+
+
+def logical_queue(actor_name: str) -> str:
+    return _logical_queues[actor_name]
+
+
+def job_spec(job_type: str) -> job_service.JobSpec:
+    """The spec of a job type, with its queue name as configured."""
+    spec = _job_types[job_type]
+    settings = current_app.extensions["settings"]
+    return job_service.JobSpec(type=spec.type, queue=settings.queue(spec.queue), actor=spec.actor,
+                               max_attempts=spec.max_attempts, lease_seconds=spec.lease_seconds)
+
+
+def job_types() -> list[str]:
+    return sorted(_job_types)
+
+
+def actor_queue(actor_name: str) -> str:
+    return _actors[actor_name].queue_name
+
+
+def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
+    session = db.session
+    run_token = random_token(12)
+    job = job_service.claim(session, job_id, run_token)
+    session.commit()
+    if job is None:
+        log.info("job %s: not queued any more, message skipped", job_id)
+        return
+    started = time.perf_counter()
+    beat = Heartbeat(current_app._get_current_object(), job_id, run_token,
+                     job.lease_seconds).start()
+    from workers.runtime import notify_job, send_job
+
+    after_commit(session, lambda: notify_job(job_id))
+    try:
+        outcome = handler(JobContext(job, run_token, beat))
+    except Canceled:
+        session.rollback()
+        job = session.get(Job, job_id)
+        job_service.mark_canceled(session, job, run_token)
+        after_commit(session, lambda: notify_job(job_id))
+        session.commit()
+        metrics.job_finished(job.type, "canceled", time.perf_counter() - started)
+        return
+    except PipelineError as exc:
+        session.rollback()
+        _record_failure(job_id, run_token, exc.code, exc.message, exc.retryable, exc.details,
+                        started)
+        return
+    except Exception as exc:
+        session.rollback()
+        log.exception("job %s: unexpected error in %s", job_id, actor_name)
+        _record_failure(job_id, run_token, "internal_error",
+                        f"The job failed unexpectedly ({type(exc).__name__}).", True, None,
+                        started)
+        return
+    finally:
+        beat.stop()
+
+    job = session.get(Job, job_id)
+    if isinstance(outcome, Continue):
+        moved = job_service.continue_to(
+            session, job, run_token, queue=actor_queue(outcome.actor), actor=outcome.actor,
+            stage=outcome.stage, progress=outcome.progress, checkpoint=outcome.checkpoint)
+        if moved:
+            after_commit(session, lambda: send_job(job_id, outcome.actor,
+                                                   actor_queue(outcome.actor)))
+        session.commit()
+        return
+    if isinstance(outcome, dict):
+        outcome = Outcome(outcome)
+    done = job_service.complete(session, job, run_token, outcome.result,
+                                provider=outcome.provider, model=outcome.model,
+                                prompt_version=outcome.prompt_version)
+    after_commit(session, lambda: notify_job(job_id))
+    session.commit()
+    if done:
+        metrics.job_finished(job.type, "succeeded", time.perf_counter() - started)
+
+
+def _record_failure(job_id: str, run_token: str, code: str, message: str, retryable: bool,
+                    details: dict[str, Any] | None, started: float) -> None:
+    from workers.runtime import notify_job
+
+    session = db.session
+    job = session.get(Job, job_id)
+    verdict = job_service.fail(session, job, run_token, code=code, message=message,
+                               retryable=retryable, details=details)
+    after_commit(session, lambda: notify_job(job_id))
+    session.commit()
+    if verdict == "retry":
+        log.info("job %s: %s, retrying (attempt %s of %s)", job_id, code, job.attempts,
+                 job.max_attempts)
+        raise RetryLater(f"{code}: {message}")
+    if verdict == "failed":
+        log.info("job %s: failed with %s", job_id, code)
+        metrics.job_finished(job.type, "failed", time.perf_counter() - started)

@@ -1,0 +1,141 @@
+"""Per-process wiring: broker, notifier, Redis client, and the embedded worker and scheduler."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import dramatiq
+import redis
+from flask import Flask, current_app, has_app_context
+from sqlalchemy.orm import Session
+
+from api.config import Settings
+from storage import jobs as job_service
+from storage.db import after_commit, db
+from storage.models.jobs import Job
+from workers import metrics
+from workers.broker import build_broker, install_broker
+from workers.notify import LocalNotifier, RedisNotifier
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    broker: dramatiq.Broker
+    notifier: LocalNotifier | RedisNotifier
+    redis: redis.Redis | None = None
+    readiness: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    services: dict[str, Any] = field(default_factory=dict)
+    stoppers: list[Callable[[], None]] = field(default_factory=list)
+
+    def stop(self) -> None:
+        while self.stoppers:
+            try:
+                self.stoppers.pop()()
+            except Exception:
+                log.warning("runtime: stopping a service failed", exc_info=True)
+
+
+_last: Runtime | None = None
+
+
+def init_app(app: Flask, settings: Settings, *, with_prometheus: bool = False) -> Runtime:
+    global _last
+    import workers.actors  # noqa: F401  (declares every actor)
+
+    broker = build_broker(settings, app, with_prometheus=with_prometheus)
+    install_broker(broker, settings)
+    client = None
+    if settings.redis_url:
+        client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2,
+                                      socket_timeout=10)
+        notifier: LocalNotifier | RedisNotifier = RedisNotifier(client, settings.queue_prefix)
+    else:
+        notifier = LocalNotifier()
+    runtime = Runtime(settings=settings, broker=broker, notifier=notifier, redis=client)
+    if client is not None:
+        runtime.readiness["redis"] = client.ping
+    app.extensions["runtime"] = runtime
+    _last = runtime
+    for extension in _extensions:
+        extension(app, runtime)
+    return runtime
+
+
+# Functions that add services to the runtime (object store, ...); run by init_app.
+_extensions: list[Callable[[Flask, Runtime], None]] = []
+
+
+def register_extension(extension: Callable[[Flask, Runtime], None]) -> None:
+    if extension not in _extensions:
+        _extensions.append(extension)
+
+
+def get() -> Runtime:
+    if has_app_context() and "runtime" in current_app.extensions:
+        return current_app.extensions["runtime"]
+    if _last is None:
+        raise RuntimeError("the platform runtime is not initialised")
+    return _last
+
+
+def readiness_checks() -> dict[str, Callable[[], Any]]:
+    return dict(get().readiness)
+
+
+def notify_job(job_id: str) -> None:
+    try:
+        get().notifier.publish(job_id)
+    except Exception:  # a missed wake-up only delays a long poll until its timeout
+        log.warning("job %s: change notification failed", job_id, exc_info=True)
+
+
+def broker_send(job_id: str, actor_name: str, queue_name: str) -> bool:
+    """Send a job's message; False when the broker is unreachable (the sweeper re-sends)."""
+    message = dramatiq.Message(queue_name=queue_name, actor_name=actor_name, args=(job_id,),
+                               kwargs={}, options={})
+    try:
+        get().broker.enqueue(message)
+    except Exception as exc:
+        log.warning("job %s: broker send failed (%s); the sweeper will re-send it", job_id,
+                    type(exc).__name__)
+        return False
+    return True
+
+
+def send_job(job_id: str, actor_name: str, queue_name: str) -> bool:
+    """Send now and record `enqueued_at` on a connection of its own."""
+    if not broker_send(job_id, actor_name, queue_name):
+        return False
+    with Session(db.engine) as session, session.begin():
+        job_service.mark_enqueued(session, job_id)
+    return True
+
+
+def enqueue_after_commit(session: Session, job: Job) -> None:
+    """Enqueue after commit, never before: the worker must find the row."""
+    job_id, actor, queue, job_type = job.id, job.actor, job.queue, job.type
+    after_commit(session, lambda: send_job(job_id, actor, queue))
+    after_commit(session, lambda: metrics.job_submitted(job_type))
+
+
+def start_embedded_services(app: Flask) -> None:
+    """Embedded mode: a Dramatiq worker and the scheduler inside this process."""
+    runtime = app.extensions["runtime"]
+    threads = runtime.settings.embedded_worker_threads
+    worker = dramatiq.Worker(runtime.broker, worker_threads=threads, worker_timeout=100)
+    worker.start()
+    runtime.stoppers.append(worker.stop)
+    from workers.scheduler import start_background_scheduler
+
+    scheduler = start_background_scheduler(app)
+    runtime.stoppers.append(lambda: scheduler.shutdown(wait=False))
+    atexit.register(runtime.stop)
+    log.info("embedded worker (%s threads) and scheduler started",
+             runtime.settings.embedded_worker_threads)
