@@ -91,6 +91,8 @@ class Settings:
     s3_region: str = "us-east-1"
     s3_bucket: str = "media"
     s3_secure: bool = True
+    # The address clients use to reach the API (links in local presigned URLs, media URLs).
+    public_base_url: str = "http://127.0.0.1:8000"
     # HTTP limits.
     max_request_bytes: int = 1 * 1024 * 1024
     max_upload_bytes: int = 512 * 1024 * 1024
@@ -167,6 +169,7 @@ class Settings:
         read("S3_REGION", lambda n, v: v)
         read("S3_BUCKET", lambda n, v: v)
         read("S3_SECURE", _bool)
+        read("PUBLIC_BASE_URL", lambda n, v: _url(n, v, ("http", "https")).rstrip("/"))
         read("MAX_REQUEST_BYTES", lambda n, v: _int(n, v, 1024))
         read("MAX_UPLOAD_BYTES", lambda n, v: _int(n, v, 1024))
         read("ACCESS_TOKEN_TTL", lambda n, v: _int(n, v, 10))

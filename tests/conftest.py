@@ -145,3 +145,43 @@ def worker(app: Flask) -> Iterator[dramatiq.Worker]:
     worker.start()
     yield worker
     worker.stop(timeout=10_000)
+
+
+@pytest.fixture
+def app_with(app: Flask, tmp_path: Path) -> Iterator:
+    """`app_with(llm_provider="openai", ...)`: another app on the same database and Redis
+    with some settings changed. The default app is restored afterwards."""
+    from workers import runtime
+    from workers.broker import install_broker
+
+    made: list[Flask] = []
+
+    def make(**overrides: object) -> Flask:
+        other = create_app(make_settings(tmp_path, **overrides), start_services=False)
+        other.config["TESTING"] = True
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        other.extensions["runtime"].stop()
+    rt = app.extensions["runtime"]
+    install_broker(rt.broker, rt.settings)
+    runtime._last = rt
+
+
+@pytest.fixture
+def start_worker() -> Iterator:
+    """`start_worker(app)`: a real Dramatiq worker for an app made with `app_with`."""
+    started: list[dramatiq.Worker] = []
+
+    def start(for_app: Flask, threads: int = 2) -> dramatiq.Worker:
+        worker = dramatiq.Worker(for_app.extensions["runtime"].broker, worker_threads=threads,
+                                 worker_timeout=100)
+        worker.start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop(timeout=10_000)

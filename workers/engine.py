@@ -167,6 +167,19 @@ def job_actor(
     return decorator
 
 
+def plain_actor(*, name: str, queue: str, **options: Any) -> Callable[[Callable], dramatiq.Actor]:
+    """Declare an actor that is not a job (webhook delivery...), bound like job actors."""
+
+    def decorator(fn: Callable) -> dramatiq.Actor:
+        actor = dramatiq.actor(fn, actor_name=name, queue_name=queue,
+                               broker=_PLACEHOLDER_BROKER, **options)
+        _actors[name] = actor
+        _logical_queues[name] = queue
+        return actor
+
+    return decorator
+
+
 def all_actors() -> list[dramatiq.Actor]:
     return list(_actors.values())
 
