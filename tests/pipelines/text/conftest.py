@@ -79,3 +79,12 @@ GRADED_TEXTS = {
 @pytest.fixture
 def graded_texts() -> dict[tuple[str, str], str]:
     return dict(GRADED_TEXTS)
+
+
+@pytest.fixture
+def fake_openai():
+    """A running local OpenAI-compatible server (see fake_llm.py)."""
+    from tests.pipelines.text.fake_llm import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        yield server
