@@ -3,4 +3,5 @@
 from storage.models import (
     identity,  # noqa: F401
     jobs,  # noqa: F401
+    learning,  # noqa: F401
 )
