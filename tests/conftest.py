@@ -28,7 +28,7 @@ from api.config import Settings  # noqa: E402
 from storage.db import db  # noqa: E402
 from tests.factories import Accounts  # noqa: E402
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.s3server"]
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL",
                                    "postgresql://postgres@127.0.0.1:5432/test")

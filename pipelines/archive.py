@@ -1,0 +1,420 @@
+"""Safe reading of uploaded zip archives and of the CSV manifest that describes them.
+
+Plain Python: the worker hands in a file-like object and gets entries or issues back. Every
+limit is enforced on the bytes actually decompressed, so a header that lies about sizes
+gains nothing. A bad entry becomes an `ArchiveIssue` with a stable code and the walk goes on;
+only an archive that cannot be read at all raises `PipelineError("archive_invalid")`.
+
+Issue codes: unsafe_path, symlink, special_file, encrypted, unsupported_compression,
+duplicate_name, entry_too_large, total_too_large, compression_ratio, entry_corrupt.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import stat
+import struct
+import tempfile
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Protocol
+
+from pipelines.errors import PipelineError
+
+CHUNK = 64 * 1024
+SPOOL_IN_MEMORY = 1024 * 1024
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    max_archive_bytes: int = 1024 * 1024 * 1024
+    max_entries: int = 5000
+    max_entry_bytes: int = 50 * 1024 * 1024
+    max_total_bytes: int = 512 * 1024 * 1024
+    max_ratio: float = 100.0
+    # Small text-like files compress far better than media; below this size the ratio is
+    # not checked, since no bomb is possible in so few bytes.
+    ratio_grace_bytes: int = 1024 * 1024
+
+
+@dataclass
+class ArchiveEntry:
+    """A file that passed every check. `file` is positioned at 0 and is closed (and gone)
+    once the iteration moves to the next item."""
+
+    name: str
+    size: int
+    file: IO[bytes]
+    crc32: int = 0
+
+
+@dataclass(frozen=True)
+class ArchiveIssue:
+    name: str
+    code: str
+    message: str
+
+
+ArchiveItem = ArchiveEntry | ArchiveIssue
+
+
+def spool(source: Readable | Iterable[bytes], max_bytes: int) -> IO[bytes]:
+    """Copy a stream into a spooled temporary file (zip needs seeking), refusing oversize."""
+    target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    chunks = iter(lambda: source.read(CHUNK), b"") if hasattr(source, "read") else source
+    size = 0
+    for chunk in chunks:  # type: ignore[union-attr]
+        size += len(chunk)
+        if size > max_bytes:
+            target.close()
+            raise PipelineError("archive_too_large", f"the archive is over {max_bytes} bytes")
+        target.write(chunk)
+    target.seek(0)
+    return target
+
+
+def safe_entry_name(name: str) -> str | None:
+    """The entry's relative path, or None when it could escape the folder it is unpacked in."""
+    if not name or "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        return None
+    if any(unicodedata.category(ch)[0] == "C" for ch in name):
+        return None
+    parts = [part for part in name.split("/") if part not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return unicodedata.normalize("NFC", "/".join(parts))
+
+
+def _is_junk(name: str) -> bool:
+    # Finder adds these to every zip made on a Mac; they are not the teacher's files.
+    base = name.rsplit("/", 1)[-1]
+    return name.startswith("__MACOSX/") or base == ".DS_Store" or base.startswith("._")
+
+
+def _declared_entry_count(file: IO[bytes]) -> int:
+    """Entry count from the end-of-central-directory record, read before zipfile loads the
+    whole directory into memory (a directory of millions of entries is itself a bomb)."""
+    file.seek(0, io.SEEK_END)
+    size = file.tell()
+    tail_size = min(size, 22 + 65535)
+    file.seek(size - tail_size)
+    tail = file.read(tail_size)
+    where = tail.rfind(b"PK\x05\x06")
+    if where < 0 or where + 22 > len(tail):
+        raise PipelineError("archive_invalid", "the file is not a zip archive")
+    (count,) = struct.unpack("<H", tail[where + 10 : where + 12])
+    if count == 0xFFFF and where >= 20 and tail[where - 20 : where - 16] == b"PK\x06\x07":
+        (offset,) = struct.unpack("<Q", tail[where - 12 : where - 4])
+        file.seek(offset)
+        record = file.read(56)
+        if record[:4] == b"PK\x06\x06":
+            (count,) = struct.unpack("<Q", record[32:40])
+    file.seek(0)
+    return count
+
+
+def iter_zip(file: IO[bytes], limits: ArchiveLimits | None = None) -> Iterator[ArchiveItem]:
+    """Walk a seekable zip file, yielding an entry or an issue for every file in it."""
+    limits = limits or ArchiveLimits()
+    if _declared_entry_count(file) > limits.max_entries:
+        raise PipelineError(
+            "archive_too_many_entries", f"the archive holds more than {limits.max_entries} files"
+        )
+    try:
+        archive = zipfile.ZipFile(file)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise PipelineError("archive_invalid", f"the archive cannot be read: {exc}") from exc
+    seen: set[str] = set()
+    used = 0
+    with archive:
+        for info in archive.infolist():
+            mode = info.external_attr >> 16
+            if info.is_dir() or stat.S_ISDIR(mode) or _is_junk(info.filename):
+                continue
+            name = safe_entry_name(info.orig_filename)
+            if name is None:
+                yield ArchiveIssue(
+                    info.orig_filename, "unsafe_path", "the name is absolute or leaves its folder"
+                )
+                continue
+            issue = _check_header(info, name, mode, seen, limits, limits.max_total_bytes - used)
+            if issue is not None:
+                yield issue
+                continue
+            seen.add(name)
+            item = _extract(archive, info, name, limits, limits.max_total_bytes - used)
+            if isinstance(item, ArchiveIssue):
+                yield item
+                continue
+            used += item.size
+            try:
+                yield item
+            finally:
+                item.file.close()
+
+
+def _check_header(
+    info: zipfile.ZipInfo,
+    name: str,
+    mode: int,
+    seen: set[str],
+    limits: ArchiveLimits,
+    budget: int,
+) -> ArchiveIssue | None:
+    if stat.S_ISLNK(mode):
+        return ArchiveIssue(name, "symlink", "links are not accepted")
+    if stat.S_IFMT(mode) not in (0, stat.S_IFREG):
+        return ArchiveIssue(name, "special_file", "only regular files are accepted")
+    if info.flag_bits & 0x1:
+        return ArchiveIssue(name, "encrypted", "encrypted entries are not accepted")
+    if name in seen:
+        return ArchiveIssue(name, "duplicate_name", "another entry has the same name")
+    # Headers can lie, so these only refuse early what the byte count would refuse later.
+    if info.file_size > limits.max_entry_bytes:
+        return _too_large(name, limits.max_entry_bytes)
+    if info.file_size > budget:
+        return _total_too_large(name, limits.max_total_bytes)
+    if info.file_size > limits.ratio_grace_bytes and info.file_size > limits.max_ratio * max(
+        info.compress_size, 1
+    ):
+        return _ratio(name, limits.max_ratio)
+    return None
+
+
+def _too_large(name: str, limit: int) -> ArchiveIssue:
+    return ArchiveIssue(name, "entry_too_large", f"the file is over {limit} bytes")
+
+
+def _total_too_large(name: str, limit: int) -> ArchiveIssue:
+    return ArchiveIssue(name, "total_too_large", f"the files together are over {limit} bytes")
+
+
+def _ratio(name: str, limit: float) -> ArchiveIssue:
+    return ArchiveIssue(name, "compression_ratio", f"the file expands more than {limit:g} times")
+
+
+def _extract(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    name: str,
+    limits: ArchiveLimits,
+    budget: int,
+) -> ArchiveItem:
+    target = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    item = _copy_entry(archive, info, name, limits, budget, target)
+    if isinstance(item, ArchiveIssue):
+        target.close()
+        return item
+    target.seek(0)
+    return item
+
+
+def _copy_entry(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    name: str,
+    limits: ArchiveLimits,
+    budget: int,
+    target: IO[bytes],
+) -> ArchiveItem:
+    size = 0
+    crc = 0
+    compressed = max(info.compress_size, 1)
+    try:
+        with archive.open(info) as source:
+            while chunk := source.read(CHUNK):
+                size += len(chunk)
+                if size > limits.max_entry_bytes:
+                    return _too_large(name, limits.max_entry_bytes)
+                if size > budget:
+                    return _total_too_large(name, limits.max_total_bytes)
+                if size > limits.ratio_grace_bytes and size > limits.max_ratio * compressed:
+                    return _ratio(name, limits.max_ratio)
+                crc = zlib.crc32(chunk, crc)
+                target.write(chunk)
+    except NotImplementedError as exc:
+        return ArchiveIssue(name, "unsupported_compression", str(exc))
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+        return ArchiveIssue(name, "entry_corrupt", f"the entry cannot be read: {exc}")
+    return ArchiveEntry(name=name, size=size, file=target, crc32=crc)
+
+
+# -- CSV manifest ---------------------------------------------------------------------------
+
+MANIFEST_COLUMNS = ("filename", "word", "reading", "translation", "language", "group", "kind")
+REQUIRED_COLUMNS = ("filename", "word")
+MANIFEST_KINDS = ("audio", "image", "video")
+_ALIASES = {"file": "filename", "file_name": "filename", "path": "filename"}
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+_MAX_VALUE = {"word": 200, "reading": 200, "group": 200}
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    line: int
+    filename: str
+    word: str
+    reading: str | None = None
+    translation: str | None = None
+    language: str | None = None
+    group: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    line: int
+    filename: str | None
+    code: str
+    message: str
+
+
+@dataclass
+class Manifest:
+    rows: list[ManifestRow] = field(default_factory=list)
+    issues: list[RowIssue] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def find(self, name: str) -> ManifestRow | None:
+        """The row for a file: by its full relative path, else by a base name no other row
+        shares (teachers often list `hello.mp3` for `audio/hello.mp3`)."""
+        for row in self.rows:
+            if row.filename == name:
+                return row
+        base = name.rsplit("/", 1)[-1]
+        matches = [row for row in self.rows if row.filename.rsplit("/", 1)[-1] == base]
+        return matches[0] if len(matches) == 1 else None
+
+
+def parse_manifest(
+    data: bytes, *, max_bytes: int = 5 * 1024 * 1024, max_rows: int = 10_000
+) -> Manifest:
+    """Read a UTF-8 CSV manifest (BOM or not; comma, semicolon or tab separated).
+
+    Raises PipelineError for a manifest that cannot be used at all (manifest_encoding,
+    manifest_empty, manifest_columns, manifest_invalid, manifest_too_large); a bad row
+    becomes a RowIssue (missing_value, unsafe_path, duplicate_filename, invalid_kind,
+    invalid_language, value_too_long, extra_columns) and the other rows stand.
+    """
+    if len(data) > max_bytes:
+        raise PipelineError("manifest_too_large", f"the manifest is over {max_bytes} bytes")
+    text = _decode_manifest(data)
+    if not text.strip():
+        raise PipelineError("manifest_empty", "the manifest has no rows")
+    first_line = text.lstrip().splitlines()[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    manifest = Manifest()
+    try:
+        header = next(reader)
+        columns = _columns(header, manifest)
+        seen: set[str] = set()
+        for count, record in enumerate(reader, start=1):
+            if count > max_rows:
+                raise PipelineError("manifest_too_large", f"the manifest has over {max_rows} rows")
+            if not any(cell.strip() for cell in record):
+                continue
+            row_or_issue = _row(record, columns, len(header), reader.line_num, seen)
+            if isinstance(row_or_issue, RowIssue):
+                manifest.issues.append(row_or_issue)
+            else:
+                seen.add(row_or_issue.filename)
+                manifest.rows.append(row_or_issue)
+    except csv.Error as exc:
+        raise PipelineError(
+            "manifest_invalid", f"line {reader.line_num} of the manifest: {exc}"
+        ) from exc
+    if not manifest.rows and not manifest.issues:
+        raise PipelineError("manifest_empty", "the manifest has a header but no rows")
+    return manifest
+
+
+def _decode_manifest(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise PipelineError(
+            "manifest_encoding", "the manifest is UTF-16; save it as CSV UTF-8 and upload again"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PipelineError(
+            "manifest_encoding",
+            f"the manifest is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save it as CSV UTF-8 and upload again",
+        ) from None
+    if "\x00" in text:
+        raise PipelineError("manifest_invalid", "the manifest holds NUL characters")
+    return text
+
+
+def _columns(header: list[str], manifest: Manifest) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        name = re.sub(r"\s+", "_", raw.strip().lower())
+        name = _ALIASES.get(name, name)
+        if name in columns:
+            raise PipelineError("manifest_columns", f"the column {name!r} appears twice")
+        if name in MANIFEST_COLUMNS:
+            columns[name] = index
+        elif name:
+            manifest.ignored_columns.append(raw.strip())
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise PipelineError(
+            "manifest_columns",
+            f"the manifest lacks the column(s) {', '.join(missing)}; "
+            f"expected {', '.join(MANIFEST_COLUMNS)}",
+        )
+    return columns
+
+
+def _row(
+    record: list[str], columns: dict[str, int], width: int, line: int, seen: set[str]
+) -> ManifestRow | RowIssue:
+    values = {
+        name: (record[index].strip() if index < len(record) else "")
+        for name, index in columns.items()
+    }
+    raw_name = values.get("filename") or None
+    if any(cell.strip() for cell in record[width:]):
+        return RowIssue(line, raw_name, "extra_columns", "the row has more cells than the header")
+    for name in REQUIRED_COLUMNS:
+        if not values.get(name):
+            return RowIssue(line, raw_name, "missing_value", f"the row has no {name}")
+    filename = safe_entry_name(values["filename"].replace("\\", "/"))
+    if filename is None:
+        return RowIssue(line, raw_name, "unsafe_path", "the file name leaves its folder")
+    if filename in seen:
+        return RowIssue(line, filename, "duplicate_filename", "an earlier row names this file")
+    for name, value in values.items():
+        if len(value) > _MAX_VALUE.get(name, 500):
+            return RowIssue(line, filename, "value_too_long", f"the {name} is too long")
+    kind = values.get("kind", "").lower() or None
+    if kind is not None and kind not in MANIFEST_KINDS:
+        return RowIssue(
+            line, filename, "invalid_kind", f"kind must be one of {', '.join(MANIFEST_KINDS)}"
+        )
+    language = values.get("language") or None
+    if language is not None:
+        if not _LANGUAGE.match(language):
+            return RowIssue(line, filename, "invalid_language", f"{language!r} is not a language")
+        language = language.replace("_", "-").lower()
+    return ManifestRow(
+        line=line,
+        filename=filename,
+        word=values["word"],
+        reading=values.get("reading") or None,
+        translation=values.get("translation") or None,
+        language=language,
+        group=values.get("group") or None,
+        kind=kind,
+    )
