@@ -102,13 +102,16 @@ class TextFeatures:
     subordination_ratio: float  # subordinators per sentence
     connectors: int
     connector_ratio: float  # discourse connectors per sentence
+    names: list[str] = field(default_factory=list)  # left out of the lexical profile
 
 
 def analyse_text(text: str, language: str) -> TextFeatures:
     """Measure a text. Deterministic; raises PipelineError("unsupported_language")."""
     language = check_language(language)
     sentences = split_sentences(text, language)
-    tokens = [t for s in sentences for t in s.tokens]
+    names = [t for s in sentences for t in s.tokens[1:] if _looks_like_name(t, language)]
+    name_spans = {t.start for t in names}
+    tokens = [t for s in sentences for t in s.tokens if t.start not in name_spans]
     lengths = [len(s.tokens) for s in sentences]
     n_sent = len(sentences)
     subs = _count_markers(text, sentences, SUBORDINATORS.get(language, frozenset()), language)
@@ -117,6 +120,7 @@ def analyse_text(text: str, language: str) -> TextFeatures:
         language=language,
         characters=len(text),
         lexical=lexical_profile(tokens, language),
+        names=sorted({t.text for t in names}),
         sentences=n_sent,
         sentence_lengths=lengths,
         mean_sentence_length=round(statistics.fmean(lengths), 2) if lengths else 0.0,
@@ -125,6 +129,19 @@ def analyse_text(text: str, language: str) -> TextFeatures:
         connectors=conns,
         connector_ratio=round(conns / n_sent, 3) if n_sent else 0.0,
     )
+
+
+# German capitalises every noun; in caseless scripts nothing can be told from case.
+_NO_NAME_DETECTION = frozenset({"de", "lb", "ja", "zh", "ko", "ar", "fa", "he", "hi"})
+
+
+def _looks_like_name(token: Token, language: str) -> bool:
+    """A capitalised word inside a sentence is taken as a name: its frequency says nothing
+    about the writer's vocabulary ("London" is not a C1 word)."""
+    if language in _NO_NAME_DETECTION:
+        return False
+    text = token.text
+    return text[:1].isupper() and not text.isupper() and text.lower() not in ("i", "i'm")
 
 
 def lexical_profile(tokens: list[Token], language: str) -> LexicalProfile:

@@ -139,7 +139,14 @@ def _is_abbreviation(block: str, dot: int, language: str) -> bool:
     if block[dot] != ".":
         return False
     m = re.search(r"([^\W\d_]+(?:\.[^\W\d_]+)*)$", block[:dot])
-    return bool(m) and m.group(1).lower() in _ABBREVIATIONS.get(language, set())
+    if not m:
+        return False
+    word = m.group(1)
+    if word.lower() in _ABBREVIATIONS.get(language, set()):
+        return True
+    # A dotted initialism ("U.S.", "a.m.") followed by a lower-case word continues the sentence.
+    following = block[dot + 1 :].lstrip()
+    return "." in word and following[:1].islower()
 
 
 def _add_sentence(out: list[Sentence], text: str, start: int, end: int, language: str) -> None:

@@ -1,0 +1,20 @@
+"""Writing / sentence assessment: offline checks and CEFR scoring, refined by an LLM if set."""
+
+from pipelines.writing.checks import TextError, available_checks
+from pipelines.writing.engine import (
+    DEFAULT_MAX_CHARS,
+    WritingAssessment,
+    anchor_llm_errors,
+    apply_corrections,
+    assess_writing,
+)
+
+__all__ = [
+    "DEFAULT_MAX_CHARS",
+    "TextError",
+    "WritingAssessment",
+    "anchor_llm_errors",
+    "apply_corrections",
+    "assess_writing",
+    "available_checks",
+]

@@ -1,0 +1,230 @@
+"""Writing assessment: offline checks find real errors at the right offsets; scoring; LLM merge."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from pipelines.errors import PipelineError
+from pipelines.llm.openai_provider import OpenAIProvider
+from pipelines.writing import anchor_llm_errors, apply_corrections, assess_writing
+from tests.pipelines.text.fake_llm import completion, json_completion
+from tests.pipelines.text.llm_samples import ANSWERS
+
+
+def _found(text, result, check=None):
+    return [
+        (e.offset, text[e.offset : e.offset + e.length], e.replacements[:1])
+        for e in result.errors
+        if check is None or e.check == check
+    ]
+
+
+def test_english_misspellings_are_found_at_their_offsets_with_suggestions():
+    # Given a sentence with three known misspellings
+    text = "Yesterday I recieved a letter from my freind and it was definately long."
+    # When assessed offline
+    result = assess_writing(text, "en")
+    # Then each is reported at its exact span with the right first suggestion
+    assert _found(text, result, "spelling") == [
+        (12, "recieved", ["received"]),
+        (38, "freind", ["friend"]),
+        (56, "definately", ["definitely"]),
+    ]
+    assert all(e.category == "spelling" and e.source == "offline" for e in result.errors)
+
+
+def test_missing_accents_and_misspellings_in_spanish_and_french():
+    # Given Spanish and French texts with missing accents and a misspelled word
+    es = "Mi famlia vive en Sevilla. Tambien nadamos en el rio."
+    fr = "Ma mere est tres gentille."
+    # When assessed
+    es_found = _found(es, assess_writing(es, "es"), "spelling")
+    fr_found = _found(fr, assess_writing(fr, "fr"), "spelling")
+    # Then accents and the misspelling are found; the rare but real "nadamos" is accepted
+    assert es_found == [(3, "famlia", ["familia"]), (27, "Tambien", ["También"]),
+                        (49, "rio", ["río"])]  # fmt: skip
+    assert fr_found == [(3, "mere", ["mère"]), (12, "tres", ["très"])]
+
+
+def test_names_contractions_and_regional_spellings_are_not_misspellings():
+    # Given correct text with rare names, a contraction and British spellings
+    text = "I don't think Kowalczyk liked the colour of the centre in Szczecin."
+    # When assessed / Then nothing is reported
+    assert assess_writing(text, "en").errors == []
+
+
+def test_repeated_words_capitalisation_articles_and_spacing_are_found():
+    # Given one text with each kind of mechanical error
+    text = "i saw the the film.  it was a amazing film ,and an great story.Really"
+    # When assessed
+    result = assess_writing(text, "en")
+    found = {(e.check, e.offset, text[e.offset : e.offset + e.length]) for e in result.errors}
+    # Then every error is located exactly
+    assert found == {
+        ("capitalisation", 0, "i"),
+        ("repeated_words", 9, " the"),
+        ("spacing", 19, "  "),
+        ("capitalisation", 21, "it"),
+        ("articles_a_an", 28, "a"),
+        ("spacing", 42, " "),
+        ("spacing", 43, ","),
+        ("articles_a_an", 48, "an"),
+        ("spacing", 62, "."),
+        ("final_punctuation", 68, "y"),
+    }
+    assert result.corrected_text == (
+        "I saw the film. It was an amazing film, and a great story. Really."
+    )
+    assert result.corrected_text_source == "offline"
+
+
+def test_a_an_follows_sound_not_letter():
+    # Given articles before words whose sound differs from their first letter
+    text = "It was an hour at a university, a one-off, an MBA and a European trip."
+    # When assessed / Then none is wrong
+    assert _found(text, assess_writing(text, "en"), "articles_a_an") == []
+
+
+def test_clean_advanced_text_has_no_errors_and_outscores_a_beginner(graded_texts):
+    # Given a correct C2 paragraph and a correct A1 paragraph
+    advanced = assess_writing(graded_texts[("en", "C2")], "en")
+    beginner = assess_writing(graded_texts[("en", "A1")], "en")
+    # When compared / Then no false alarms, and the advanced one is higher on every measure
+    assert advanced.errors == [] and beginner.errors == []
+    assert advanced.cefr_level == "C2" and beginner.cefr_level == "A1"
+    for key in ("grammar", "vocabulary", "task", "overall"):
+        assert advanced.scores[key] > beginner.scores[key], key
+
+
+def test_errors_lower_the_scores_of_the_same_text(graded_texts):
+    # Given the B2 paragraph and a copy with misspellings and mechanical errors
+    clean = graded_texts[("en", "B2")]
+    noisy = (
+        clean.replace("considerable", "considerible")
+        .replace("Employees", "employees")
+        .replace("several", "sevral")
+        .replace("the arrangement", "the the arrangement")
+    )
+    # When both are assessed
+    a, b = assess_writing(clean, "en"), assess_writing(noisy, "en")
+    # Then the noisy copy has the errors and scores lower on grammar, vocabulary and overall
+    assert len(b.errors) == 4
+    assert b.scores["grammar"] < a.scores["grammar"]
+    assert b.scores["vocabulary"] < a.scores["vocabulary"]
+    assert b.scores["overall"] < a.scores["overall"]
+
+
+def test_task_coverage_rewards_answering_the_task():
+    # Given a text about a holiday, judged against a holiday task and an unrelated one
+    text = "Last summer I spent two weeks at the beach in Portugal with my family."
+    on_task = assess_writing(text, "en", task="Describe your last summer holiday at the beach.")
+    off_task = assess_writing(text, "en", task="Explain how photosynthesis works in plants.")
+    # When compared / Then the matching task scores higher
+    assert on_task.scores["task"] > off_task.scores["task"]
+
+
+def test_checks_that_ran_and_those_that_could_not_are_listed():
+    # Given Japanese text (no spelling dictionary, no letter case)
+    result = assess_writing("私は学生です。毎日図書館で勉強しています", "ja")
+    # When assessed / Then the skipped checks say why, and the missing 。 is still found
+    assert "spelling" in result.checks_skipped and "capitalisation" in result.checks_skipped
+    assert "final_punctuation" in result.checks_run
+    assert [(e.check, e.replacements) for e in result.errors] == [("final_punctuation", ["す。"])]
+
+
+def test_limits_and_bad_input_are_clear_errors():
+    # Given text over the limit, text with no words and an unknown language
+    cases = [("a " * 5001, "en", "text_too_long"), ("... 123 !!", "en", "text_empty"),
+             ("hello", "tlh", "unsupported_language")]  # fmt: skip
+    for text, language, code in cases:
+        # When assessed / Then each fails with its code
+        with pytest.raises(PipelineError) as err:
+            assess_writing(text, language)
+        assert err.value.code == code
+    with pytest.raises(PipelineError, match="limit is 20"):
+        assess_writing("This text is longer than twenty characters.", "en", max_chars=20)
+
+
+def test_progress_is_reported_by_stage():
+    # Given a report callback / When a text is assessed / Then the stages arrive in order
+    seen = []
+    assess_writing("This is fine.", "en", report=lambda stage, p: seen.append((stage, p)))
+    assert seen == [("checking", 10), ("analysing", 40), ("done", 100)]
+
+
+def test_apply_corrections_skips_overlaps_and_errors_without_replacements():
+    # Given errors that overlap, and one without a replacement
+    from pipelines.writing import TextError
+
+    errors = [
+        TextError(0, 3, "x", "spelling", ["The"]),
+        TextError(1, 2, "overlaps", "spelling", ["zz"]),
+        TextError(4, 3, "no fix", "style", []),
+    ]
+    # When applied / Then only the first applies
+    assert apply_corrections("teh cat sat", errors) == "The cat sat"
+
+
+def test_llm_errors_are_anchored_by_their_text_not_their_offsets():
+    # Given model errors with a wrong offset, a right one, and one not in the text
+    text = "I goed home and goed to bed."
+    items = [
+        {"original": "goed", "offset": 14, "length": 4, "category": "grammar", "message": "went",
+         "replacements": ["went"]},
+        {"original": "bed", "offset": 24, "length": 3, "category": "style", "message": "ok",
+         "replacements": []},
+        {"original": "sleeped", "offset": 3, "length": 7, "category": "grammar", "message": "x",
+         "replacements": []},
+    ]  # fmt: skip
+    # When anchored
+    kept, dropped = anchor_llm_errors(text, items)
+    # Then the wrong offset moves to the nearest occurrence and the invented one is dropped
+    assert [(e.offset, e.length) for e in kept] == [(16, 4), (24, 3)]
+    assert dropped == 1
+
+
+def test_with_an_llm_its_judgement_and_corrections_are_merged(fake_openai):
+    # Given a text with a misspelling the offline check finds and a grammar error it cannot,
+    # and a model that reports both (the grammar one with a miscounted offset)
+    text = "I went to the beach with my freind. We was happy."
+    answer = copy.deepcopy(ANSWERS["writing_assessment"])
+    answer["errors"] = [
+        {"original": "freind", "offset": 28, "length": 6, "category": "spelling",
+         "message": "Misspelled.", "replacements": ["friend"]},
+        {"original": "was", "offset": 41, "length": 3, "category": "grammar",
+         "message": "'We' takes 'were'.", "replacements": ["were"]},
+    ]  # fmt: skip
+    answer["corrected_text"] = "I went to the beach with my friend. We were happy."
+    fake_openai.push(json_completion(answer))
+    llm = OpenAIProvider(model="test-model", base_url=fake_openai.base_url)
+    # When assessed with the LLM
+    result = assess_writing(text, "en", task="Describe your last holiday.", llm=llm)
+    # Then the level, scores, corrected text and provenance come from the model; the offline
+    # spelling error stays and the model's grammar error is added at its real position
+    assert result.cefr_level == "A2"
+    assert result.scores == answer["scores"]
+    assert result.corrected_text == "I went to the beach with my friend. We were happy."
+    assert result.corrected_text_source == "llm"
+    assert (result.provider, result.model, result.prompt_version) == (
+        "openai",
+        "test-model",
+        "2026-11-01",
+    )
+    spans = [(e.offset, text[e.offset : e.offset + e.length], e.source) for e in result.errors]
+    assert spans == [(28, "freind", "offline"), (39, "was", "llm")]
+    assert result.llm_errors_dropped == 0
+    assert result.offline_estimate["level"] in ("A1", "A2")
+    sent = fake_openai.requests[0]["messages"][1]["content"]
+    assert "We was happy." in sent and "errors_found_offline" in sent
+
+
+def test_llm_invalid_twice_fails_the_assessment(fake_openai):
+    # Given a model that never answers with valid JSON
+    fake_openai.push(completion("no"), completion("still no"))
+    llm = OpenAIProvider(model="test-model", base_url=fake_openai.base_url)
+    # When assessed / Then llm_invalid_output
+    with pytest.raises(PipelineError) as err:
+        assess_writing("A short text.", "en", llm=llm)
+    assert err.value.code == "llm_invalid_output"
