@@ -1,6 +1,6 @@
 """Writing / sentence assessment: offline checks and CEFR scoring, refined by an LLM if set."""
 
-from pipelines.writing.checks import TextError, available_checks
+from pipelines.writing.checks import available_checks
 from pipelines.writing.engine import (
     DEFAULT_MAX_CHARS,
     WritingAssessment,
@@ -8,6 +8,7 @@ from pipelines.writing.engine import (
     apply_corrections,
     assess_writing,
 )
+from pipelines.writing.spans import TextError
 
 __all__ = [
     "DEFAULT_MAX_CHARS",

@@ -18,8 +18,9 @@ from pipelines.cefr import (
 )
 from pipelines.errors import PipelineError
 from pipelines.llm import LLMProvider
-from pipelines.writing.checks import CheckContext, TextError, available_checks
+from pipelines.writing.checks import available_checks
 from pipelines.writing.scoring import accuracy, overall_score, sub_scores
+from pipelines.writing.spans import CheckContext, TextError
 
 DEFAULT_MAX_CHARS = 10_000
 Report = Callable[[str, int], None]

@@ -22,7 +22,7 @@ import statistics
 from collections.abc import Iterable
 
 from pipelines.cefr import CefrEstimate, TextFeatures, tokenize, zipf
-from pipelines.writing.checks import TextError
+from pipelines.writing.spans import TextError
 
 ERROR_POINTS = 8.0
 FULL_LENGTH_WORDS = 80
