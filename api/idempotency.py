@@ -146,10 +146,3 @@ def _replay(record: IdempotencyRecord) -> Response:
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
-
-def purge_expired() -> int:
-    """Scheduled: drop records past their retention."""
-    result = db.session.execute(delete(IdempotencyRecord).where(
-        IdempotencyRecord.expires_at < utcnow()))
-    db.session.commit()
-    return result.rowcount or 0

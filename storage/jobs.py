@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import utcnow
 from storage.errors import Conflict
 from storage.ids import new_id
-from storage.models.jobs import TERMINAL_STATUSES, Job
+from storage.models.jobs import TERMINAL_STATUSES, IdempotencyRecord, Job
 from storage.tenancy import tenant_select
 
 log = logging.getLogger(__name__)
@@ -312,3 +312,10 @@ def queue_counts(session: Session, organisation_id: str | None = None) -> list[Q
             entry["oldest"] = (now - oldest).total_seconds() if oldest else None
     return [QueueCounts(q, e["queued"], e["running"], e["unsent"], e["oldest"])
             for q, e in sorted(per_queue.items())]
+
+
+def purge_idempotency_records(session: Session) -> int:
+    """Drop Idempotency-Key records past their retention."""
+    result = session.execute(delete(IdempotencyRecord).where(
+        IdempotencyRecord.expires_at < utcnow()))
+    return result.rowcount or 0

@@ -83,13 +83,18 @@ def reset_schema(app: Flask) -> None:
 
 
 def truncate_all(app: Flask) -> None:
+    """Empty every table. A connection left idle in a transaction by an earlier test's
+    worker thread would block TRUNCATE: such sessions are ended first."""
     with app.app_context():
         db.session.remove()
-        tables = [t.name for t in db.metadata.sorted_tables]
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         with db.engine.begin() as connection:
             connection.execute(text(
-                f"TRUNCATE {', '.join(f'{name!r}'.replace(chr(39), chr(34)) for name in tables)}"
-                " RESTART IDENTITY CASCADE"))
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND state LIKE 'idle in transaction%'"))
+            connection.execute(text("SET LOCAL lock_timeout = '20s'"))
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture(scope="session")
@@ -144,6 +149,20 @@ def worker(app: Flask) -> Iterator[dramatiq.Worker]:
     worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
     worker.start()
     yield worker
+    _stop_worker(worker)
+
+
+def _stop_worker(worker: dramatiq.Worker) -> None:
+    """Ask running jobs to stop (they see it at their next stage), then stop the worker."""
+    from storage.models.jobs import Job
+
+    try:
+        db.session.rollback()
+        db.session.query(Job).filter(Job.status == "running").update(
+            {"cancel_requested": True})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
     worker.stop(timeout=10_000)
 
 
@@ -184,4 +203,4 @@ def start_worker() -> Iterator:
 
     yield start
     for worker in started:
-        worker.stop(timeout=10_000)
+        _stop_worker(worker)

@@ -30,6 +30,7 @@ class Runtime:
     broker: dramatiq.Broker
     notifier: LocalNotifier | RedisNotifier
     redis: redis.Redis | None = None
+    object_store: Any = None
     readiness: dict[str, Callable[[], Any]] = field(default_factory=dict)
     services: dict[str, Any] = field(default_factory=dict)
     stoppers: list[Callable[[], None]] = field(default_factory=list)
@@ -61,11 +62,34 @@ def init_app(app: Flask, settings: Settings, *, with_prometheus: bool = False) -
     runtime = Runtime(settings=settings, broker=broker, notifier=notifier, redis=client)
     if client is not None:
         runtime.readiness["redis"] = client.ping
+    runtime.object_store = _build_object_store(settings)
+    runtime.readiness["object_store"] = runtime.object_store.ping
     app.extensions["runtime"] = runtime
     _last = runtime
     for extension in _extensions:
         extension(app, runtime)
     return runtime
+
+
+def _build_object_store(settings: Settings) -> Any:
+    from storage.objectstore import ObjectStoreConfig, ObjectStoreError, build_object_store
+
+    store = build_object_store(ObjectStoreConfig(
+        backend=settings.storage_backend, endpoint=settings.s3_endpoint,
+        access_key=settings.s3_access_key, secret_key=settings.s3_secret_key,
+        region=settings.s3_region, bucket=settings.s3_bucket, secure=settings.s3_secure,
+        local_root=settings.media_dir, public_base_url=settings.public_base_url,
+        signing_secret=settings.secret_key))
+    try:
+        store.ensure_bucket()
+    except ObjectStoreError as exc:  # readiness reports it until the store is back
+        log.warning("object store not reachable at start-up: %s", exc)
+    return store
+
+
+def object_store() -> Any:
+    """The configured object store (S3/MinIO or local disk)."""
+    return get().object_store
 
 
 # Functions that add services to the runtime (object store, ...); run by init_app.

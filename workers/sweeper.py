@@ -12,13 +12,13 @@ from workers.runtime import broker_send, notify_job
 log = logging.getLogger(__name__)
 
 
-def resend_unsent() -> int:
+def resend_unsent(grace_seconds: int = 10) -> int:
     """Send the messages of queued jobs that were never sent. Rows are locked (SKIP LOCKED)
     until `enqueued_at` is recorded, so two schedulers never both send one job."""
     session = db.session
     sent = 0
     try:
-        for job in job_service.take_unsent(session):
+        for job in job_service.take_unsent(session, grace_seconds=grace_seconds):
             if not broker_send(job.id, job.actor, job.queue):
                 break  # broker still down: try again at the next run
             job.enqueued_at = utcnow()
@@ -50,3 +50,9 @@ def requeue_stale() -> int:
     if ids:
         log.info("sweeper: re-queued %d stale job(s), sent %d", len(ids), sent)
     return len(ids)
+
+
+def purge_idempotency_keys() -> int:
+    purged = job_service.purge_idempotency_records(db.session)
+    db.session.commit()
+    return purged

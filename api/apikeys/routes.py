@@ -36,7 +36,9 @@ class ApiKeys(MethodView):
         issued = identity.create_api_key(db.session, current_user(), name=data["name"],
                                          scopes=data["scopes"])
         db.session.commit()
-        return {**ApiKeySchema().dump(issued.api_key), "key": issued.secret}
+        key = issued.api_key
+        return {**{name: getattr(key, name) for name in ApiKeySchema().fields},
+                "key": issued.secret}
 
 
 @blp.route("/<key_id>")

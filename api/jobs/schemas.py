@@ -49,7 +49,10 @@ class JobGetArgs(Schema):
 
 class PingSchema(Schema):
     sleep_ms = fields.Integer(load_default=0, validate=validate.Range(min=0, max=60_000))
-    fail_times = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10))
+    fail_times = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10), metadata={
+        "description": "Fail with a transient error on the first N attempts."})
+    reject = fields.Boolean(load_default=False, metadata={
+        "description": "Fail at once with a permanent error (code ping_rejected)."})
     callback_url = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000))
 
 

@@ -22,6 +22,12 @@ from storage.db import db
 from storage.models.identity import Invite, Organisation
 from storage.tenancy import tenant_select
 
+
+def _fields(row: object, schema: type) -> dict:
+    """The row's raw values for the schema's fields (the response decorator serialises)."""
+    return {name: getattr(row, name) for name in schema().fields}
+
+
 blp = Blueprint("organisation", __name__, url_prefix="/api/v1/organisation",
                 description="The caller's organisation, its members and invites.")
 
@@ -64,7 +70,7 @@ class Invites(MethodView):
         issued = identity.create_invite(db.session, current_user(), role=data["role"],
                                         email=data.get("email"), ttl_seconds=settings().invite_ttl)
         db.session.commit()
-        return {**IssuedInviteSchema().dump(issued.invite), "code": issued.code}
+        return {**_fields(issued.invite, InviteSchema), "code": issued.code}
 
 
 @blp.route("/invites/<invite_id>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from pipelines.errors import TransientError
+from pipelines.errors import PipelineError, TransientError
 from workers.engine import JobContext, Outcome, job_actor
 
 
@@ -15,6 +15,8 @@ def ping(ctx: JobContext) -> Outcome:
     fail_times = int(ctx.input.get("fail_times", 0))
     started = time.perf_counter()
     ctx.report("pinging", 10)
+    if ctx.input.get("reject"):
+        raise PipelineError("ping_rejected", "The ping was asked to fail permanently.")
     if ctx.job.attempts <= fail_times:
         raise TransientError("ping_transient", f"Planned failure {ctx.job.attempts} of "
                              f"{fail_times}.")
