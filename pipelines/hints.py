@@ -1,0 +1,280 @@
+"""Vocabulary hints in the vocabulary portal's shape: word, romaji/reading, english, ai_hint.
+
+Offline the hint is composed from the stored vocabulary entry (gloss, reading, part of
+speech, level, groups, example) and measured facts (wordfreq frequency band, a cognate
+check against the gloss, the Japanese script in use). An LLM, when configured, writes the
+hint itself from the same entry; stored facts (reading, gloss) always win over the model's.
+
+Outcome for a word nobody knows: no vocabulary entry and absent from wordfreq's list for
+the language -> PipelineError("word_unknown") (permanent: the job fails with that code,
+and the API shows it). A word wordfreq knows but with no entry gets a hint without a gloss.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import prompts
+from pipelines.cefr import check_language, frequency_band, zipf, zipf_to_level
+from pipelines.errors import PipelineError
+from pipelines.llm import LLMProvider
+
+# Bump when the offline composition changes, so cached offline hints are not reused.
+OFFLINE_ENGINE_VERSION = "2026-11-01"
+# pykakasi reads the topic particle は as "ha"; in these set greetings it is "wa".
+_ROMAJI_EXCEPTIONS = {"こんにちは": "konnichiwa", "こんばんは": "konbanwa"}
+
+
+@dataclass(frozen=True)
+class VocabularyEntry:
+    """What the vocabulary store knows about a word (plain values; no database here)."""
+
+    term: str
+    language: str
+    reading: str | None = None
+    translations: list[str] = field(default_factory=list)
+    part_of_speech: str | None = None
+    level: str | None = None
+    groups: list[str] = field(default_factory=list)
+    example_sentence: str | None = None
+    example_translation: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Hint:
+    word: str
+    romaji: str | None  # Hepburn romanisation for Japanese, else None
+    reading: str | None  # stored reading, romaji, or the model's pronunciation
+    english: str | None  # gloss; None when no entry and no model gave one
+    ai_hint: str
+    example_sentence: str | None
+    example_translation: str | None
+    part_of_speech: str | None
+    level: str | None
+    level_source: str | None  # "entry" or "frequency"
+    frequency_band: str
+    zipf: float
+    groups: list[str]
+    language: str
+    word_id: str | None = None
+    provider: str = "offline"
+    model: str | None = None
+    prompt_version: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def generate_hint(
+    word: str,
+    language: str,
+    *,
+    entry: VocabularyEntry | None = None,
+    context: str | None = None,
+    llm: LLMProvider | None = None,
+) -> Hint:
+    """Build a hint for one word; raises PipelineError("word_unknown") when nothing knows it."""
+    language = check_language(language)
+    term = (entry.term if entry else word).strip()
+    if not term:
+        raise PipelineError("word_unknown", "No word was given.")
+    frequency = zipf(term, language)
+    if entry is None and frequency == 0:
+        raise PipelineError(
+            "word_unknown",
+            f"'{term}' is neither in the vocabulary nor in the {language} word list.",
+            details={"word": term, "language": language},
+        )
+    romaji = romanise(term, entry.reading if entry else None) if language == "ja" else None
+    level, level_source = _level(entry, frequency, language)
+    base = Hint(
+        word=term,
+        romaji=romaji,
+        reading=(entry.reading if entry and entry.reading else None) or romaji,
+        english=", ".join(entry.translations) if entry and entry.translations else None,
+        ai_hint="",
+        example_sentence=entry.example_sentence if entry else None,
+        example_translation=entry.example_translation if entry else None,
+        part_of_speech=entry.part_of_speech if entry else None,
+        level=level,
+        level_source=level_source,
+        frequency_band=frequency_band(frequency),
+        zipf=frequency,
+        groups=list(entry.groups) if entry else [],
+        language=language,
+        word_id=entry.id if entry else None,
+    )
+    if llm is None:
+        return dataclasses.replace(base, ai_hint=_compose(base, context))
+    return _with_llm(base, context, llm)
+
+
+def hint_cache_key(
+    word: str,
+    language: str,
+    *,
+    context: str | None,
+    entry: VocabularyEntry | None,
+    provider: str,
+    model: str | None,
+    prompt_version: str | None,
+) -> str:
+    """SHA-256 over everything that shapes the answer: the request, the entry as stored, and
+    which engine (provider, model, prompt or offline-engine version) answers."""
+    payload = {
+        "word": unicodedata.normalize("NFC", word.strip()),
+        "language": language.lower(),
+        "context": (context or "").strip(),
+        "entry": dataclasses.asdict(entry) if entry else None,
+        "provider": provider,
+        "model": model,
+        "version": prompt_version if provider != "offline" else OFFLINE_ENGINE_VERSION,
+    }
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def romanise(term: str, reading: str | None = None) -> str:
+    """Hepburn romaji for Japanese: from the stored reading when there is one (kana or
+    already Latin), else from the term itself via pykakasi's dictionary."""
+    if reading and all(_is_latin(c) for c in reading if c.isalpha()):
+        return reading.strip()
+    source = reading or term
+    if source in _ROMAJI_EXCEPTIONS:
+        return _ROMAJI_EXCEPTIONS[source]
+    return "".join(seg["hepburn"] for seg in _kakasi().convert(source)).strip()
+
+
+def _with_llm(base: Hint, context: str | None, llm: LLMProvider) -> Hint:
+    known = {
+        "reading": base.reading,
+        "english": base.english,
+        "part_of_speech": base.part_of_speech,
+        "level": base.level,
+        "groups": base.groups,
+        "example_sentence": base.example_sentence,
+        "frequency_band": base.frequency_band,
+    }
+    prompt = prompts.render(
+        "hint",
+        language=prompts.language_name(base.language),
+        word=base.word,
+        context=context or (base.groups[0] if base.groups else "none"),
+        entry={k: v for k, v in known.items() if v},
+    )
+    result = llm.generate_json(prompt)
+    data = result.data
+    return dataclasses.replace(
+        base,
+        ai_hint=data["ai_hint"],
+        english=base.english or data["english"],
+        reading=base.reading or data["reading"],
+        part_of_speech=base.part_of_speech or data["part_of_speech"],
+        example_sentence=base.example_sentence or data["example_sentence"],
+        example_translation=(
+            base.example_translation if base.example_sentence else data["example_translation"]
+        ),
+        provider=result.provider,
+        model=result.model,
+        prompt_version=result.prompt_version,
+    )
+
+
+def _compose(hint: Hint, context: str | None) -> str:
+    name = prompts.language_name(hint.language)
+    parts = []
+    said = f"'{hint.word}'" + (f" ({hint.reading})" if hint.reading else "")
+    if hint.english:
+        kind = f", {_a(hint.part_of_speech)}," if hint.part_of_speech else ""
+        parts.append(f"{said}{kind} means '{hint.english}'.")
+    else:
+        parts.append(f"{said} has no stored translation yet.")
+    level = (
+        f"{_a(hint.level)} word" if hint.level_source == "entry"
+        else f"about {hint.level} by frequency"
+    )  # fmt: skip
+    parts.append(f"It is {level} and {hint.frequency_band} in {name} (Zipf {hint.zipf:.1f}).")
+    if hint.language == "ja":
+        parts.append(_script_note(hint))
+    cognate = _cognate(hint)
+    if cognate:
+        parts.append(f"It looks like English '{cognate}': use that to remember it.")
+    topic = context or (hint.groups[0] if hint.groups else None)
+    if topic:
+        parts.append(f"You will meet it in '{topic}'.")
+    if hint.example_sentence:
+        example = f"Example: {hint.example_sentence}"
+        if hint.example_translation:
+            example += f" ({hint.example_translation})"
+        parts.append(example)
+    return " ".join(p for p in parts if p)
+
+
+def _a(noun: str | None) -> str:
+    """Prefix the article by first letter ("an A1", "a B2"): right for these labels."""
+    return f"{'an' if (noun or ' ')[0].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _script_note(hint: Hint) -> str:
+    scripts = {_script(c) for c in hint.word if c.isalpha()}
+    if scripts == {"katakana"}:
+        return "It is written in katakana, the script for loanwords and emphasis."
+    if "kanji" in scripts:
+        return f"Its kanji are read '{hint.reading}'." if hint.reading else ""
+    if scripts == {"hiragana"}:
+        return "It is usually written in hiragana."
+    return ""
+
+
+def _cognate(hint: Hint) -> str | None:
+    if not hint.english or hint.language == "en":
+        return None
+    form = _fold(hint.romaji or hint.word)
+    for gloss in (g.strip() for g in hint.english.split(",")):
+        target = _fold(gloss.removeprefix("to ").removeprefix("the "))
+        if len(target) >= 4 and difflib.SequenceMatcher(None, form, target).ratio() >= 0.75:
+            return gloss
+    return None
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if c.isalpha() and not unicodedata.combining(c))
+
+
+def _level(entry: VocabularyEntry | None, frequency: float, language: str):
+    if entry and entry.level:
+        return entry.level, "entry"
+    if frequency > 0:
+        return zipf_to_level(frequency), "frequency"
+    return None, None
+
+
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    if "KATAKANA" in name or ch == "ー":
+        return "katakana"
+    if "HIRAGANA" in name:
+        return "hiragana"
+    if "CJK UNIFIED" in name:
+        return "kanji"
+    return "other"
+
+
+def _is_latin(ch: str) -> bool:
+    return "LATIN" in unicodedata.name(ch, "")
+
+
+@lru_cache(maxsize=1)
+def _kakasi():
+    import pykakasi
+
+    return pykakasi.kakasi()

@@ -1,0 +1,82 @@
+"""Let an LLM rewrite a draft plan's first weeks, summary and focus, within hard limits.
+
+Kept from the draft whatever the model says: the hour estimate and feasibility verdict
+(they come from documented GLH figures), the weeks after those the model rewrote, and the
+budget: a rewritten week whose minutes exceed the weekly budget is scaled down to fit.
+Word and prompt ids the caller did not offer are dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import prompts
+from pipelines.llm import LLMProvider
+from pipelines.plans.builder import LLM_DRAFT_WEEKS, Milestone, Plan, Session, Week
+
+
+def refine_with_llm(
+    plan: Plan, llm: LLMProvider, word_ids: list[str], prompt_ids: list[str]
+) -> Plan:
+    draft = plan.to_dict()
+    draft["schedule"] = draft["schedule"][:LLM_DRAFT_WEEKS]
+    for week in draft["schedule"]:
+        for session in week["sessions"]:
+            session["word_ids"] = session["word_ids"][:10]
+    prompt = prompts.render(
+        "learning_plan",
+        language=prompts.language_name(plan.language),
+        current_level=plan.current_level or "complete beginner",
+        target_level=plan.target_level,
+        goals=plan.goals,
+        minutes_per_week=plan.minutes_per_week,
+        weeks=plan.weeks,
+        weak_skills=plan.focus or "none measured",
+        resources={"word_ids": word_ids[:200], "prompt_ids": prompt_ids[:50]},
+        draft={k: draft[k] for k in ("summary", "feasibility", "skill_minutes", "focus",
+                                     "schedule", "milestones")},
+    )  # fmt: skip
+    result = llm.generate_json(prompt)
+    data = result.data
+    rewritten = {
+        w["week"]: _week(w, plan.minutes_per_week, set(word_ids), set(prompt_ids))
+        for w in data["weeks"]
+        if 1 <= w["week"] <= len(plan.schedule)
+    }
+    schedule = [rewritten.get(week.week, week) for week in plan.schedule]
+    milestones = [
+        Milestone(m["week"], m["description"], m["level"])
+        for m in data["milestones"]
+        if 1 <= m["week"] <= plan.weeks
+    ] or plan.milestones
+    return dataclasses.replace(
+        plan,
+        schedule=schedule,
+        milestones=sorted(milestones, key=lambda m: (m.week, m.description)),
+        focus=list(dict.fromkeys(data["focus"])) or plan.focus,
+        summary=data["summary"],
+        provider=result.provider,
+        model=result.model,
+        prompt_version=result.prompt_version,
+    )
+
+
+def _week(raw: dict[str, Any], budget: int, words: set[str], prompt_ids: set[str]) -> Week:
+    sessions = [
+        Session(
+            skill=s["skill"],
+            activity=s["activity"],
+            minutes=int(s["minutes"]),
+            word_ids=[w for w in s["word_ids"] if w in words],
+            prompt_ids=[p for p in s["prompt_ids"] if p in prompt_ids],
+        )
+        for s in raw["sessions"]
+    ]
+    total = sum(s.minutes for s in sessions)
+    if total > budget:
+        scale = budget / total
+        sessions = [
+            dataclasses.replace(s, minutes=max(1, int(s.minutes * scale))) for s in sessions
+        ]
+    return Week(raw["week"], raw["theme"], sessions)
