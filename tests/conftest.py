@@ -116,17 +116,22 @@ def redis_client() -> redis.Redis:
     return redis.Redis.from_url(TEST_REDIS_URL)
 
 
-@pytest.fixture
-def app(_session_app: Flask, redis_client: redis.Redis) -> Iterator[Flask]:
-    """The app with empty tables and an empty Redis database."""
+def use_app(app: Flask) -> None:
+    """Bind the actors and the runtime back to `app` after another app was created."""
     from workers import runtime
     from workers.broker import install_broker
 
+    rt = app.extensions["runtime"]
+    install_broker(rt.broker, rt.settings)
+    runtime._last = rt
+
+
+@pytest.fixture
+def app(_session_app: Flask, redis_client: redis.Redis) -> Iterator[Flask]:
+    """The app with empty tables and an empty Redis database."""
     truncate_all(_session_app)
     redis_client.flushdb()
-    rt = _session_app.extensions["runtime"]
-    install_broker(rt.broker, rt.settings)  # another app may have bound the actors meanwhile
-    runtime._last = rt
+    use_app(_session_app)  # another app may have bound the actors meanwhile
     with _session_app.app_context():
         yield _session_app
         db.session.remove()
@@ -170,9 +175,6 @@ def _stop_worker(worker: dramatiq.Worker) -> None:
 def app_with(app: Flask, tmp_path: Path) -> Iterator:
     """`app_with(llm_provider="openai", ...)`: another app on the same database and Redis
     with some settings changed. The default app is restored afterwards."""
-    from workers import runtime
-    from workers.broker import install_broker
-
     made: list[Flask] = []
 
     def make(**overrides: object) -> Flask:
@@ -184,9 +186,7 @@ def app_with(app: Flask, tmp_path: Path) -> Iterator:
     yield make
     for other in made:
         other.extensions["runtime"].stop()
-    rt = app.extensions["runtime"]
-    install_broker(rt.broker, rt.settings)
-    runtime._last = rt
+    use_app(app)
 
 
 @pytest.fixture

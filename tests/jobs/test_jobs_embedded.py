@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_migrate import upgrade
 
 from api import create_app
-from tests.conftest import make_settings
+from tests.conftest import make_settings, use_app
 from tests.factories import Accounts
 from tests.jobs.helpers import submit_ping, wait_job
 
@@ -32,9 +32,4 @@ def test_embedded_mode_runs_a_job_end_to_end(app, tmp_path):
         assert done["attempts"] == 2
     finally:
         embedded.extensions["runtime"].stop()
-        from workers import runtime
-        from workers.broker import install_broker
-
-        rt = app.extensions["runtime"]
-        install_broker(rt.broker, rt.settings)
-        runtime._last = rt
+        use_app(app)

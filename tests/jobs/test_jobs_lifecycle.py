@@ -7,6 +7,7 @@ import threading
 from storage import jobs as job_service
 from storage.db import db
 from storage.models.jobs import Job
+from tests.conftest import use_app
 from tests.jobs.helpers import submit_ping, wait_job, wait_status
 from workers import runtime, sweeper
 
@@ -170,11 +171,7 @@ def test_broker_down_at_submission_still_answers_202_and_the_sweeper_sends_it_la
     db.session.expire_all()
     assert db.session.get(Job, job_id).enqueued_at is None
     # When the broker is back and the sweeper runs
-    from workers.broker import install_broker
-
-    rt = app.extensions["runtime"]
-    install_broker(rt.broker, rt.settings)
-    runtime._last = rt
+    use_app(app)
     assert sweeper.resend_unsent(grace_seconds=0) == 1
     # Then the job completes
     assert wait_job(client, job_id, admin.headers)["status"] == "succeeded"
