@@ -16,6 +16,7 @@ RESOURCES = [
     "api.apikeys",
     "api.jobs",
     "api.admin",
+    "api.learning",
 ]
 
 
