@@ -96,6 +96,8 @@ class Settings:
     # HTTP limits.
     max_request_bytes: int = 1 * 1024 * 1024
     max_upload_bytes: int = 512 * 1024 * 1024
+    # Longest text accepted by the writing assessment (characters).
+    max_text_chars: int = 10_000
     # Tokens.
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
@@ -172,6 +174,7 @@ class Settings:
         read("PUBLIC_BASE_URL", lambda n, v: _url(n, v, ("http", "https")).rstrip("/"))
         read("MAX_REQUEST_BYTES", lambda n, v: _int(n, v, 1024))
         read("MAX_UPLOAD_BYTES", lambda n, v: _int(n, v, 1024))
+        read("MAX_TEXT_CHARS", lambda n, v: _int(n, v, 100, 1_000_000))
         read("ACCESS_TOKEN_TTL", lambda n, v: _int(n, v, 10))
         read("REFRESH_TOKEN_TTL", lambda n, v: _int(n, v, 60))
         read("INVITE_TTL", lambda n, v: _int(n, v, 60))

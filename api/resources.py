@@ -17,6 +17,9 @@ RESOURCES = [
     "api.jobs",
     "api.admin",
     "api.learning",
+    "api.writing",
+    "api.hints",
+    "api.plans",
 ]
 
 

@@ -4,4 +4,5 @@ from storage.models import (
     identity,  # noqa: F401
     jobs,  # noqa: F401
     learning,  # noqa: F401
+    text,  # noqa: F401
 )

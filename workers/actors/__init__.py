@@ -1,3 +1,4 @@
 """Every actor module, imported so the broker knows each actor."""
 
 from workers.actors import ping  # noqa: F401
+from workers.actors import text  # noqa: F401
