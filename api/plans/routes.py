@@ -1,0 +1,68 @@
+"""Learning goals and learning plans (plans are built by jobs and stored)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.idempotency import idempotent
+from api.jobs import service
+from api.jobs.schemas import JobSchema
+from api.pagination import page_schema, paginate
+from api.plans.schemas import (
+    LearningGoalListSchema,
+    PlanDetailSchema,
+    PlanListArgs,
+    PlanRequestSchema,
+    PlanSchema,
+)
+from api.security import ANY_ROLE, auth_required, current_principal
+from api.text_checks import supported_language
+from pipelines.plans import catalogue
+from storage import text as text_service
+from storage.db import db
+
+blp = Blueprint("plans", __name__, url_prefix="/api/v1",
+                description="Learning goals, and study plans built from the level gap, goals, "
+                            "time budget and weakest skills.")  # fmt: skip
+
+
+@blp.route("/learning-goals")
+class LearningGoals(MethodView):
+    @auth_required(ANY_ROLE, scope="learning:read")
+    @blp.response(200, LearningGoalListSchema)
+    def get(self):
+        """List the learning goals a plan can target, with their skill weights."""
+        return {"items": catalogue()}
+
+
+@blp.route("/plans")
+class Plans(MethodView):
+    @auth_required(ANY_ROLE, scope="learning:read")
+    @blp.arguments(PlanListArgs, location="query")
+    @blp.response(200, page_schema(PlanSchema))
+    def get(self, args: dict):
+        """List plans: your own, or (staff) the organisation's; newest first."""
+        stmt = text_service.plans_query(current_principal(), user_id=args.get("user_id"),
+                                        language=args.get("language"))  # fmt: skip
+        return paginate(db.session, stmt, args["page"], args["per_page"])
+
+    @auth_required(ANY_ROLE, scope="jobs:write")
+    @idempotent
+    @blp.arguments(PlanRequestSchema)
+    @blp.response(202, JobSchema)
+    def post(self, data: dict):
+        """Build a study plan as a job; its result links the stored plan."""
+        callback_url = data.pop("callback_url", None)
+        data["language"] = supported_language(data["language"])
+        job_input = text_service.plan_request(db.session, current_principal(), data)
+        return service.submit("learning_plan", job_input, callback_url=callback_url)
+
+
+@blp.route("/plans/<plan_id>")
+class PlanView(MethodView):
+    @auth_required(ANY_ROLE, scope="learning:read")
+    @blp.response(200, PlanDetailSchema)
+    def get(self, plan_id: str):
+        """Read a plan with its weekly schedule and milestones."""
+        return text_service.get_plan(db.session, current_principal(), plan_id)

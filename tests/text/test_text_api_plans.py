@@ -1,0 +1,176 @@
+"""Learning goals and plans through the API and a real worker."""
+
+from __future__ import annotations
+
+
+def _run(client, response, headers):
+    assert response.status_code == 202, response.get_json()
+    done = client.get(response.headers["Location"] + "?wait=30", headers=headers).get_json()
+    assert done["status"] == "succeeded", done
+    return done
+
+
+def test_learning_goals_catalogue(client, accounts):
+    # Given a learner / When the goals are listed / Then the catalogue with weights comes back
+    learner = accounts.member(accounts.admin(), "learner")
+    response = client.get("/api/v1/learning-goals", headers=learner.headers)
+    assert response.status_code == 200
+    goals = {g["id"]: g for g in response.get_json()["items"]}
+    assert {"travel", "work", "exam", "conversation", "academic"} <= set(goals)
+    assert goals["travel"]["title"] == "Travel"
+
+
+def test_a_plan_is_built_stored_and_listed(client, accounts, worker, vocabulary_rows):
+    # Given a learner with Spanish words at A2 and B1
+    admin = accounts.admin()
+    learner = accounts.member(admin, "learner")
+    for i in range(12):
+        vocabulary_rows.word(admin, f"palabra{i}", language="es", level="A2" if i < 6 else "B1")
+    # When the learner asks for an A2 -> B1 travel plan at 3 h a week for 70 weeks
+    response = client.post(
+        "/api/v1/plans",
+        headers=learner.headers,
+        json={
+            "language": "es",
+            "current_level": "A2",
+            "target_level": "B1",
+            "goals": ["travel"],
+            "minutes_per_week": 180,
+            "weeks": 70,
+            "weak_skills": ["listening"],
+        },
+    )
+    job = _run(client, response, learner.headers)
+    # Then the job's result is the plan, stored and readable by id, and it fits
+    result = job["result"]
+    assert result["feasibility"]["feasible"] is True
+    assert result["focus"] == ["listening"]
+    week1 = result["schedule"][0]
+    assert week1["minutes"] == 180
+    linked = [w for s in week1["sessions"] for w in s["word_ids"]]
+    assert linked, week1
+    plan = client.get(f"/api/v1/plans/{result['plan_id']}", headers=learner.headers).get_json()
+    assert plan["job_id"] == job["id"] and plan["user_id"] == learner.id
+    assert (plan["verdict"], plan["estimated_hours"]) == ("realistic", 185.0)
+    assert plan["plan"]["schedule"][0]["sessions"] == week1["sessions"]
+    listed = client.get("/api/v1/plans", headers=learner.headers).get_json()
+    assert [p["id"] for p in listed["items"]] == [plan["id"]]
+    assert listed["pagination"]["total_items"] == 1
+
+
+def test_an_impossible_plan_is_flagged_with_the_hours_needed(client, accounts, worker):
+    # Given an admin asking for A1 -> C2 in two weeks
+    admin = accounts.admin()
+    response = client.post(
+        "/api/v1/plans",
+        headers=admin.headers,
+        json={
+            "language": "en",
+            "current_level": "A1",
+            "target_level": "C2",
+            "goals": ["exam"],
+            "minutes_per_week": 180,
+            "weeks": 2,
+        },
+    )
+    # When it runs / Then the plan says it is unrealistic, and by how much
+    feasibility = _run(client, response, admin.headers)["result"]["feasibility"]
+    assert feasibility["verdict"] == "unrealistic" and feasibility["feasible"] is False
+    assert feasibility["hours_needed"]["mid"] == 1005
+    assert feasibility["hours_short"] == 904
+
+
+def test_current_level_and_focus_come_from_the_latest_assessment(client, accounts, worker):
+    # Given a learner whose writing was assessed (a B2 paragraph with no errors)
+    learner = accounts.member(accounts.admin(), "learner")
+    text = ("Although remote work offers considerable flexibility, it also presents "
+            "challenges that many companies underestimated at first. Employees who live alone "
+            "often report feeling isolated, while managers struggle to evaluate performance "
+            "when they cannot observe their teams directly.")  # fmt: skip
+    assessed = _run(
+        client,
+        client.post(
+            "/api/v1/assessments/writing",
+            headers=learner.headers,
+            json={"text": text, "language": "en"},
+        ),
+        learner.headers,
+    )
+    level = assessed["result"]["cefr_level"]
+    # When a plan to C2 is asked without a current level
+    job = _run(
+        client,
+        client.post(
+            "/api/v1/plans",
+            headers=learner.headers,
+            json={"language": "en", "target_level": "C2", "minutes_per_week": 300},
+        ),
+        learner.headers,
+    )
+    # Then the assessment's level was used, and recorded as the source
+    assert job["input"]["current_level"] == level
+    assert job["input"]["current_level_source"] == "assessment"
+    assert job["input"]["assessment_job_id"] == assessed["id"]
+    assert job["result"]["current_level"] == level
+    plan = client.get(f"/api/v1/plans/{job['result']['plan_id']}",
+                      headers=learner.headers).get_json()  # fmt: skip
+    assert plan["current_level_source"] == "assessment"
+
+
+def test_without_a_level_or_an_assessment_the_request_is_422(client, accounts):
+    # Given a learner never assessed in Japanese
+    learner = accounts.member(accounts.admin(), "learner")
+    body = {"language": "ja", "target_level": "A2", "minutes_per_week": 120}
+    # When a plan is asked without a level / Then 422 with a stable code
+    response = client.post("/api/v1/plans", headers=learner.headers, json=body)
+    assert response.status_code == 422
+    assert response.get_json()["code"] == "current_level_unknown"
+    # And "pre-A1" plans from zero; a target below the level is refused
+    assert (
+        client.post(
+            "/api/v1/plans", headers=learner.headers, json={**body, "current_level": "pre-A1"}
+        ).status_code
+        == 202
+    )
+    backwards = client.post(
+        "/api/v1/plans", headers=learner.headers, json={**body, "current_level": "B1"}
+    )
+    assert backwards.get_json()["code"] == "target_not_above_current"
+    unknown_goal = client.post(
+        "/api/v1/plans",
+        headers=learner.headers,
+        json={**body, "current_level": "A1", "goals": ["knitting"]},
+    )
+    assert unknown_goal.status_code == 422
+
+
+def test_learners_see_only_their_own_plans_and_staff_see_all(client, accounts, worker):
+    # Given two learners with a plan each
+    admin = accounts.admin()
+    alice, bob = accounts.member(admin, "learner"), accounts.member(admin, "learner")
+    body = {"language": "fr", "current_level": "A1", "target_level": "A2",
+            "minutes_per_week": 120, "weeks": 10}  # fmt: skip
+    plan_a = _run(client, client.post("/api/v1/plans", headers=alice.headers, json=body),
+                  alice.headers)["result"]["plan_id"]  # fmt: skip
+    _run(client, client.post("/api/v1/plans", headers=bob.headers, json=body), bob.headers)
+    # When each lists and reads
+    # Then a learner sees one plan and not the other's; the admin sees both and can filter
+    assert client.get(f"/api/v1/plans/{plan_a}", headers=bob.headers).status_code == 404
+    assert (
+        client.get("/api/v1/plans", headers=bob.headers).get_json()["pagination"]["total_items"]
+        == 1
+    )
+    everything = client.get("/api/v1/plans", headers=admin.headers).get_json()
+    assert everything["pagination"]["total_items"] == 2
+    only_alice = client.get(f"/api/v1/plans?user_id={alice.id}", headers=admin.headers)
+    assert [p["id"] for p in only_alice.get_json()["items"]] == [plan_a]
+    # And a staff member may ask a plan for a learner, a learner not for someone else
+    for_bob = client.post("/api/v1/plans", headers=admin.headers, json={**body,
+                          "user_id": bob.id})  # fmt: skip
+    assert for_bob.status_code == 202
+    assert (
+        client.post(
+            "/api/v1/plans", headers=alice.headers, json={**body, "user_id": bob.id}
+        ).status_code
+        == 403
+    )
