@@ -17,6 +17,7 @@ RESOURCES = [
     "api.jobs",
     "api.admin",
     "api.learning",
+    "api.webhooks",
     "api.writing",
     "api.hints",
     "api.plans",

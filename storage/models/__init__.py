@@ -5,4 +5,5 @@ from storage.models import (
     jobs,  # noqa: F401
     learning,  # noqa: F401
     text,  # noqa: F401
+    webhooks,  # noqa: F401
 )

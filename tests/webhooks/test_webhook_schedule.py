@@ -95,6 +95,8 @@ def test_success_disable_and_retry_classification() -> None:
     refused = policy.decide(2, None, error="connection_refused")
     assert refused.outcome is Outcome.RETRY and refused.delay == 2
     assert "connection_refused" in refused.reason
+    # An unusable URL fails at once: no later attempt can fix it
+    assert policy.decide(1, None, error="invalid_url").outcome is Outcome.FAILED
     # A 3xx the client reported as an unfollowed redirect is not a success either
     assert policy.decide(1, 200, error="redirect_not_followed").outcome is Outcome.RETRY
 

@@ -2,3 +2,4 @@
 
 from workers.actors import ping  # noqa: F401
 from workers.actors import text  # noqa: F401
+from workers.actors import webhooks  # noqa: F401

@@ -22,6 +22,7 @@ CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
 XAPI_VERSION = "1.0.3"
 VERB_SCORED = "http://adlnet.gov/expapi/verbs/scored"
 VERB_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
+VERB_INITIALIZED = "http://adlnet.gov/expapi/verbs/initialized"
 ACTIVITY_ASSESSMENT = "http://adlnet.gov/expapi/activities/assessment"
 # Extension IRIs live under the platform's own base URL so they resolve to its docs.
 EXTENSION_CEFR = "/xapi/extensions/cefr-level"
@@ -307,3 +308,35 @@ def lti_ags_score(outcome: AssessmentOutcome) -> dict[str, Any]:
             "submittedAt": iso_timestamp(outcome.finished_at),
         }
     return body
+
+
+def xapi_test_statement(*, message_id: str, account_name: str, lms_base_url: str,
+                        platform_base_url: str, timestamp: datetime) -> dict[str, Any]:
+    """A harmless statement for `webhook.test`: the account `initialized` a test activity,
+    with no result, so an LRS stores nothing that looks like a grade."""
+    base = platform_base_url.rstrip("/")
+    return {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/webhook-events/{message_id}")),
+        "actor": {"objectType": "Agent",
+                  "account": {"homePage": lms_base_url, "name": account_name}},
+        "verb": {"id": VERB_INITIALIZED, "display": {"en-US": "initialized"}},
+        "object": {
+            "objectType": "Activity",
+            "id": f"{base}/activities/webhook-test",
+            "definition": {"name": {"en-US": "Webhook test"},
+                           "description": {"en-US": "A test message from the platform."}},
+        },
+        "timestamp": iso_timestamp(timestamp),
+        "version": XAPI_VERSION,
+    }
+
+
+def lti_test_score(*, account_name: str, timestamp: datetime) -> dict[str, Any]:
+    """A harmless LTI AGS score for `webhook.test`: progress only, no grade."""
+    return {
+        "userId": account_name,
+        "activityProgress": "Initialized",
+        "gradingProgress": "NotReady",
+        "timestamp": iso_timestamp(timestamp),
+        "comment": "Webhook test from the assessment platform; no grade.",
+    }

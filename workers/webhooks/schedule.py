@@ -18,6 +18,8 @@ from enum import StrEnum
 DEFAULT_SCHEDULE: tuple[float, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 DISABLE_STATUSES = frozenset({410})
+# Errors no later attempt can fix: the destination itself is unusable as written.
+PERMANENT_ERRORS = frozenset({"invalid_url"})
 
 
 class Outcome(StrEnum):
@@ -25,6 +27,7 @@ class Outcome(StrEnum):
     RETRY = "retry"
     EXHAUSTED = "exhausted"
     DISABLE = "disable"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -119,12 +122,15 @@ class RetryPolicy:
         now: datetime | None = None,
         rng: random.Random | None = None,
     ) -> Decision:
-        """Classify attempt number `attempt`: 2xx succeeds, 410 disables the endpoint,
-        anything else (3xx, 4xx, 5xx, network errors) is retried until the schedule ends."""
+        """Classify attempt number `attempt`: 2xx succeeds, 410 disables the endpoint, an
+        unusable URL fails at once, anything else (3xx, 4xx, 5xx, network errors) is retried
+        until the schedule ends."""
         if is_success(status) and error is None:
             return Decision(Outcome.SUCCEEDED, reason=f"HTTP {status}")
         if status in DISABLE_STATUSES:
             return Decision(Outcome.DISABLE, reason=f"HTTP {status}: the receiver is gone")
+        if error in PERMANENT_ERRORS:
+            return Decision(Outcome.FAILED, reason=error)
         reason = error or f"HTTP {status}"
         retry_after = None
         if status in RETRY_AFTER_STATUSES:

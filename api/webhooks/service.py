@@ -1,0 +1,145 @@
+"""What the webhook views do, between parsing and answering: tenant checks, secrets, the
+private-address rule for URLs written as IP literals, and committing."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from api import settings
+from api.security import current_principal
+from storage.db import db
+from storage.errors import Conflict, Unprocessable
+from storage.models.identity import User
+from storage.models.webhooks import CallbackSecret, WebhookDelivery, WebhookEndpoint
+from storage.tenancy import get_owned
+from storage.webhooks import callbacks, deliveries, endpoints, events
+from workers.webhooks.http import is_public_address
+from workers.webhooks.signing import generate_secret
+
+
+def _check_destination(url: str) -> None:
+    """Refuse a URL whose host is a literal internal address now, rather than at every
+    delivery; hostnames are checked when delivering, since DNS answers change."""
+    if settings().webhook_allow_private_networks:
+        return
+    host = urlsplit(url).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return
+    if not is_public_address(host):
+        raise Unprocessable("Webhook URLs may not point at private, loopback or link-local "
+                            "addresses.", code="webhook_url_not_allowed")
+
+
+def create_endpoint(data: dict[str, Any]) -> WebhookEndpoint:
+    _check_destination(data["url"])
+    endpoint = endpoints.create_endpoint(
+        db.session, current_principal().organisation_id, url=data["url"],
+        event_types=data["events"], format=data["format"], description=data["description"],
+        lms_base_url=data.get("lms_base_url"), new_secret=generate_secret)
+    db.session.commit()
+    return endpoint
+
+
+def get_endpoint(endpoint_id: str) -> WebhookEndpoint:
+    return endpoints.get_endpoint(db.session, current_principal().organisation_id, endpoint_id)
+
+
+def update_endpoint(endpoint_id: str, data: dict[str, Any]) -> WebhookEndpoint:
+    if "url" in data:
+        _check_destination(data["url"])
+    changes = dict(data)
+    if "events" in changes:
+        changes["event_types"] = changes.pop("events")
+    endpoint = endpoints.update_endpoint(db.session, get_endpoint(endpoint_id), changes)
+    db.session.commit()
+    return endpoint
+
+
+def delete_endpoint(endpoint_id: str) -> None:
+    endpoints.delete_endpoint(db.session, get_endpoint(endpoint_id))
+    db.session.commit()
+
+
+def rotate_secret(endpoint_id: str, overlap_seconds: int | None) -> WebhookEndpoint:
+    endpoint = endpoints.get_endpoint(db.session, current_principal().organisation_id,
+                                      endpoint_id, for_update=True)
+    overlap = settings().webhook_secret_overlap_seconds if overlap_seconds is None \
+        else overlap_seconds
+    endpoints.rotate_secret(db.session, endpoint, new_secret=generate_secret,
+                            overlap_seconds=overlap)
+    db.session.commit()
+    return endpoint
+
+
+def send_test(endpoint_id: str) -> WebhookDelivery:
+    """A `webhook.test` event delivered to this endpoint only."""
+    principal = current_principal()
+    endpoint = get_endpoint(endpoint_id)
+    if not endpoint.enabled:
+        raise Conflict("The webhook endpoint is disabled; enable it first.",
+                       code="webhook_disabled")
+    _, created = events.record_event(
+        db.session, principal.organisation_id, "webhook.test",
+        {"endpoint_id": endpoint.id, "message": "A test message from the platform.",
+         "requested_by": principal.id},
+        user_id=principal.user_id, only_endpoint=endpoint)
+    db.session.commit()
+    return created[0]
+
+
+def redeliver(delivery_id: str) -> WebhookDelivery:
+    original = deliveries.get_delivery(db.session, current_principal().organisation_id,
+                                       delivery_id)
+    copy = deliveries.redeliver(db.session, original)
+    events.dispatch_after_commit(db.session, [copy.id])
+    db.session.commit()
+    return copy
+
+
+def reveal_callback_secret() -> dict[str, Any]:
+    row, secret = callbacks.reveal(db.session, current_principal().organisation_id)
+    db.session.commit()
+    return _callback_view(row, secret)
+
+
+def rotate_callback_secret(overlap_seconds: int | None) -> dict[str, Any]:
+    overlap = settings().webhook_secret_overlap_seconds if overlap_seconds is None \
+        else overlap_seconds
+    row = callbacks.rotate(db.session, current_principal().organisation_id,
+                           new_secret=generate_secret, overlap_seconds=overlap)
+    db.session.commit()
+    return _callback_view(row, row.secret)
+
+
+def _callback_view(row: CallbackSecret | None, secret: str | None) -> dict[str, Any]:
+    if row is None:
+        return {"secret": None, "created_at": None, "rotated_at": None,
+                "previous_secret_expires_at": None}
+    return {"secret": secret, "created_at": row.created_at, "rotated_at": row.rotated_at,
+            "previous_secret_expires_at": row.previous_secret_expires_at}
+
+
+def lms_identity(user_id: str) -> dict[str, Any]:
+    user = get_owned(db.session, User, user_id, current_principal().organisation_id,
+                     what="user")
+    return {"user_id": user.id, "external_id": user.external_id}
+
+
+def set_lms_identity(user_id: str, external_id: str | None) -> dict[str, Any]:
+    organisation_id = current_principal().organisation_id
+    user = get_owned(db.session, User, user_id, organisation_id, what="user")
+    if external_id is not None:
+        taken = db.session.scalar(select(User.id).where(
+            User.organisation_id == organisation_id, User.external_id == external_id,
+            User.id != user.id))
+        if taken:
+            raise Conflict("Another member already has this LMS id.", code="external_id_taken")
+    user.external_id = external_id
+    db.session.commit()
+    return {"user_id": user.id, "external_id": user.external_id}

@@ -1,0 +1,163 @@
+"""Events: written in the transaction of the change that causes them, with one delivery per
+matching endpoint (and one to a job's callback URL). The deliveries are dispatched to the
+broker after the commit by whoever registered a dispatcher (the webhook worker module); a
+delivery whose message is lost is found again by the sweeper.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from storage import jobs as job_service
+from storage.db import after_commit, utcnow
+from storage.ids import new_id
+from storage.models.identity import User
+from storage.models.jobs import Job
+from storage.models.webhooks import EVENT_TYPES, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from storage.tenancy import tenant_select
+
+log = logging.getLogger(__name__)
+
+# LMS formats carry assessment results only; other events have no meaning for an LRS or
+# a gradebook, so such endpoints never receive them.
+FORMAT_EVENTS: dict[str, frozenset[str] | None] = {
+    "standard": None,
+    "xapi": frozenset({"job.succeeded", "webhook.test"}),
+    "lti_ags": frozenset({"job.succeeded", "webhook.test"}),
+}
+
+Dispatcher = Callable[[list[str]], None]
+_dispatchers: list[Dispatcher] = []
+
+
+def register_dispatcher(dispatcher: Dispatcher) -> None:
+    """`dispatcher(delivery_ids)` is called after the commit that created the deliveries."""
+    if dispatcher not in _dispatchers:
+        _dispatchers.append(dispatcher)
+
+
+def dispatch_after_commit(session: Session, delivery_ids: list[str]) -> None:
+    if not delivery_ids:
+        return
+
+    def dispatch() -> None:
+        for dispatcher in _dispatchers:
+            dispatcher(list(delivery_ids))
+
+    after_commit(session, dispatch)
+
+
+def accepts(endpoint: WebhookEndpoint, event_type: str) -> bool:
+    """Whether the endpoint subscribes to the event type and its format can carry it."""
+    if endpoint.event_types and event_type not in endpoint.event_types:
+        return False
+    allowed = FORMAT_EVENTS.get(endpoint.format)
+    return allowed is None or event_type in allowed
+
+
+def new_delivery(event: WebhookEvent, *, url: str, endpoint_id: str | None, format: str,
+                 now: datetime | None = None) -> WebhookDelivery:
+    return WebhookDelivery(
+        id=new_id("whd"), organisation_id=event.organisation_id, event_id=event.id,
+        endpoint_id=endpoint_id, url=url, format=format, state="pending", attempts=0,
+        next_attempt_at=now or utcnow(), created_at=now or utcnow())
+
+
+def record_event(
+    session: Session,
+    organisation_id: str,
+    event_type: str,
+    data: Mapping[str, Any],
+    *,
+    user_id: str | None = None,
+    job_id: str | None = None,
+    occurred_at: datetime | None = None,
+    only_endpoint: WebhookEndpoint | None = None,
+    callback_url: str | None = None,
+) -> tuple[WebhookEvent, list[WebhookDelivery]]:
+    """Write an event and its deliveries in the caller's transaction; they are sent once it
+    commits. `only_endpoint` targets one endpoint (test messages); `callback_url` adds a
+    delivery signed with the organisation's callback secret."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown webhook event type {event_type!r}")
+    now = utcnow()
+    event = WebhookEvent(id=new_id("msg"), organisation_id=organisation_id, type=event_type,
+                         data=dict(data), user_id=user_id, job_id=job_id,
+                         created_at=occurred_at or now)
+    session.add(event)
+    if only_endpoint is not None:
+        targets = [only_endpoint]
+    else:
+        stmt = tenant_select(WebhookEndpoint, organisation_id).where(
+            WebhookEndpoint.enabled.is_(True)).order_by(WebhookEndpoint.created_at)
+        targets = [ep for ep in session.scalars(stmt) if accepts(ep, event_type)]
+    deliveries = [new_delivery(event, url=ep.url, endpoint_id=ep.id, format=ep.format, now=now)
+                  for ep in targets]
+    if callback_url:
+        deliveries.append(new_delivery(event, url=callback_url, endpoint_id=None,
+                                       format="standard", now=now))
+    session.add_all(deliveries)
+    session.flush()
+    dispatch_after_commit(session, [d.id for d in deliveries])
+    return event, deliveries
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def job_data(job: Job) -> dict[str, Any]:
+    """The job's public representation, as GET /jobs/{id} shows it."""
+    return {
+        "id": job.id, "type": job.type, "status": job.status, "stage": job.stage,
+        "progress": job.progress, "input": job.input, "result": job.result,
+        "error": job.error, "attempts": job.attempts, "callback_url": job.callback_url,
+        "created_at": _iso(job.created_at), "started_at": _iso(job.started_at),
+        "finished_at": _iso(job.finished_at), "provider": job.provider, "model": job.model,
+        "prompt_version": job.prompt_version,
+    }
+
+
+def _learner_of(session: Session, job: Job) -> str | None:
+    """The learner a job is about: an explicit `learner_id` of the organisation, else the
+    user who submitted it."""
+    named = (job.input or {}).get("learner_id")
+    if isinstance(named, str) and named:
+        found = session.scalar(select(User.id).where(
+            User.id == named, User.organisation_id == job.organisation_id))
+        if found:
+            return found
+    return job.owner_user_id
+
+
+def on_job_terminal(session: Session, job: Job) -> None:
+    """Terminal hook of the job engine: `job.succeeded | job.failed | job.canceled`, in the
+    same transaction as the status change."""
+    record_event(session, job.organisation_id, f"job.{job.status}", job_data(job),
+                 user_id=_learner_of(session, job), job_id=job.id,
+                 occurred_at=job.finished_at, callback_url=job.callback_url)
+
+
+job_service.register_terminal_hook(on_job_terminal)
+
+
+def list_query(organisation_id: str, *, event_type: str | None = None,
+               since: datetime | None = None, until: datetime | None = None,
+               job_id: str | None = None) -> Select:
+    """Events oldest first, so a partner reconciling pages forward through what it missed."""
+    stmt = tenant_select(WebhookEvent, organisation_id)
+    if event_type:
+        stmt = stmt.where(WebhookEvent.type == event_type)
+    if since:
+        stmt = stmt.where(WebhookEvent.created_at >= since)
+    if until:
+        stmt = stmt.where(WebhookEvent.created_at < until)
+    if job_id:
+        stmt = stmt.where(WebhookEvent.job_id == job_id)
+    return stmt.order_by(WebhookEvent.created_at, WebhookEvent.id)

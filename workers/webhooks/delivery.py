@@ -1,0 +1,182 @@
+"""One delivery attempt, the dispatch of delivery messages, and the sweeper for lost ones.
+
+An attempt claims the delivery (pending -> sending), renders its body once, signs it with
+the live secrets (two during a rotation overlap) and posts it through the guarded client.
+The retry policy then decides: done, try again later (a delayed broker message), exhausted,
+failed for good, or disable the endpoint (410). An endpoint whose deliveries keep failing
+for longer than WEBHOOK_DISABLE_AFTER_SECONDS is disabled.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+import dramatiq
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from storage.db import after_commit, db, utcnow
+from storage.models.webhooks import WebhookDelivery, WebhookEndpoint
+from storage.webhooks import callbacks, deliveries, endpoints, events
+from workers import engine, runtime
+from workers.scheduler import ScheduledJob, register_scheduled_job
+from workers.webhooks import http
+from workers.webhooks.render import extra_headers, render
+from workers.webhooks.schedule import Outcome, RetryPolicy
+from workers.webhooks.signing import generate_secret, signed_headers
+
+log = logging.getLogger(__name__)
+
+ACTOR_NAME = "deliver_webhook"
+QUEUE = "webhooks"
+# Time a worker may hold a claimed delivery beyond the request timeout before the sweeper
+# assumes it died.
+LEASE_MARGIN_SECONDS = 60
+
+
+def retry_policy(settings: Any) -> RetryPolicy:
+    return RetryPolicy(schedule=tuple(settings.webhook_retry_schedule))
+
+
+def send(delivery_id: str, delay_seconds: float = 0.0) -> bool:
+    """Send the delivery's broker message; False when the broker is unreachable (the
+    sweeper sends it later)."""
+    message = dramatiq.Message(queue_name=engine.actor_queue(ACTOR_NAME), actor_name=ACTOR_NAME,
+                               args=(delivery_id,), kwargs={}, options={})
+    try:
+        runtime.get().broker.enqueue(message, delay=int(delay_seconds * 1000) or None)
+    except Exception as exc:
+        log.warning("webhook delivery %s: broker send failed (%s); the sweeper will re-send",
+                    delivery_id, type(exc).__name__)
+        return False
+    return True
+
+
+def dispatch(delivery_ids: list[str], delay_seconds: float = 0.0) -> None:
+    """Send each delivery's message and record that it was sent (on a session of its own,
+    since this runs after the creating transaction committed)."""
+    sent = [delivery_id for delivery_id in delivery_ids if send(delivery_id, delay_seconds)]
+    if sent:
+        with Session(db.engine) as session, session.begin():
+            deliveries.mark_enqueued(session, sent)
+
+
+def _first_dispatch(delivery_ids: list[str]) -> None:
+    settings = current_app.extensions["settings"]
+    dispatch(delivery_ids, retry_policy(settings).first_delay())
+
+
+events.register_dispatcher(_first_dispatch)
+
+
+def attempt(delivery_id: str) -> None:
+    """Make one attempt at a delivery (the body of the `deliver_webhook` actor)."""
+    settings = current_app.extensions["settings"]
+    session = db.session
+    delivery = deliveries.claim(
+        session, delivery_id,
+        lease_seconds=settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
+    if delivery is None:
+        session.rollback()
+        log.info("webhook delivery %s: not due or already handled, message skipped", delivery_id)
+        return
+    endpoint = session.get(WebhookEndpoint, delivery.endpoint_id) if delivery.endpoint_id else None
+    if delivery.endpoint_id and (endpoint is None or not endpoint.enabled):
+        deliveries.finish_without_attempt(
+            session, delivery, state="canceled", error="endpoint_disabled",
+            detail=endpoint.disabled_reason if endpoint else "The endpoint was deleted.")
+        session.commit()
+        return
+    if delivery.body is None:
+        rendered = render(session, delivery.event, endpoint, delivery.format,
+                          settings.public_base_url)
+        if rendered.body is None:
+            deliveries.finish_without_attempt(session, delivery, state="skipped",
+                                              error="not_applicable",
+                                              detail=rendered.skipped or "")
+            session.commit()
+            return
+        delivery.body, delivery.content_type = rendered.body, rendered.content_type
+    if endpoint is not None:
+        secrets = endpoints.live_secrets(endpoint.secret, endpoint.previous_secret,
+                                         endpoint.previous_secret_expires_at)
+        url = endpoint.url
+    else:
+        row = callbacks.ensure(session, delivery.organisation_id, generate_secret)
+        secrets = endpoints.live_secrets(row.secret, row.previous_secret,
+                                         row.previous_secret_expires_at)
+        url = delivery.url
+    message_id, body, number = delivery.event_id, delivery.body, delivery.attempts
+    headers = {"Content-Type": delivery.content_type or "application/json",
+               **extra_headers(delivery.format)}
+    endpoint_id = delivery.endpoint_id
+    # Commit the claim and the rendered body before the network call, so no transaction
+    # stays open while the receiver takes its time.
+    session.commit()
+
+    started = utcnow()
+    headers.update(signed_headers(secrets, message_id, int(time.time()), body))
+    result = http.post(url, body.encode("utf-8"), headers,
+                       timeout=settings.webhook_timeout_seconds,
+                       allow_private=settings.webhook_allow_private_networks)
+    decision = retry_policy(settings).decide(number, result.status, result.headers,
+                                             error=result.error)
+    _record(session, delivery_id, endpoint_id, url, started, result, decision, settings)
+
+
+def _record(session: Session, delivery_id: str, endpoint_id: str | None, url: str,
+            started: Any, result: http.PostResult, decision: Any, settings: Any) -> None:
+    delivery = session.get(WebhookDelivery, delivery_id)
+    record = deliveries.AttemptRecord(
+        url=url, started_at=started, status=result.status, body=result.body,
+        duration_ms=result.duration_ms, error=result.error, detail=result.detail,
+        address=result.address)
+    outcome = decision.outcome
+    if outcome is Outcome.SUCCEEDED:
+        deliveries.record_attempt(session, delivery, record, state="succeeded")
+    elif outcome is Outcome.RETRY:
+        next_at = utcnow() + timedelta(seconds=decision.delay)
+        deliveries.record_attempt(session, delivery, record, state="pending",
+                                  next_attempt_at=next_at, reason=decision.reason)
+        delay = decision.delay
+        after_commit(session, lambda: dispatch([delivery_id], delay))
+    elif outcome is Outcome.EXHAUSTED:
+        deliveries.record_attempt(session, delivery, record, state="exhausted",
+                                  reason=decision.reason)
+    else:  # DISABLE (410) or FAILED (unusable URL)
+        deliveries.record_attempt(session, delivery, record, state="failed",
+                                  reason=decision.reason)
+    if endpoint_id is not None:
+        if outcome is Outcome.DISABLE:
+            endpoints.disable(session, endpoint_id,
+                              f"The receiver answered {result.status} Gone; it asked to stop.")
+        else:
+            endpoints.record_health(session, endpoint_id,
+                                    succeeded=outcome is Outcome.SUCCEEDED,
+                                    disable_after_seconds=settings.webhook_disable_after_seconds)
+    session.commit()
+    log.info("webhook delivery %s: attempt %s -> %s (%s)", delivery_id, delivery.attempts,
+             outcome.value, decision.reason)
+
+
+def resend_lost() -> None:
+    """Scheduled: re-send deliveries whose broker message never left or went missing."""
+    session = db.session
+    lost = deliveries.take_lost(session)
+    ids = [delivery.id for delivery in lost]
+    session.commit()
+    if ids:
+        log.info("webhook sweeper: re-sending %s deliveries", len(ids))
+        dispatch(ids)
+
+
+def _sweeper(app: Flask) -> ScheduledJob:
+    settings = app.extensions["settings"]
+    return ScheduledJob("webhooks.resend_lost", resend_lost, "interval",
+                        {"seconds": settings.sweep_interval_seconds})
+
+
+register_scheduled_job(_sweeper)

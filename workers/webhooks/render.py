@@ -1,0 +1,80 @@
+"""Turn an event into the bytes one endpoint receives, in the endpoint's format.
+
+Rendering happens once, on a delivery's first attempt; the body is stored on the delivery
+so every retry sends the same bytes under the same `webhook-id`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from storage.models.identity import User
+from storage.models.webhooks import WebhookEndpoint, WebhookEvent
+from workers.webhooks import formats
+
+JSON = "application/json"
+LTI_SCORE = "application/vnd.ims.lis.v1.score+json"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: str | None
+    content_type: str
+    # Why nothing is sent (the event has no meaning in the endpoint's format).
+    skipped: str | None = None
+
+
+def dumps(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def lms_home_page(endpoint: WebhookEndpoint | None) -> str:
+    if endpoint is not None and endpoint.lms_base_url:
+        return endpoint.lms_base_url
+    if endpoint is None:
+        return ""
+    parts = urlsplit(endpoint.url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def extra_headers(format: str) -> dict[str, str]:
+    """Headers the receiving protocol expects besides the signature."""
+    if format == "xapi":
+        return {"X-Experience-API-Version": formats.XAPI_VERSION}
+    return {}
+
+
+def render(session: Session, event: WebhookEvent, endpoint: WebhookEndpoint | None,
+           format: str, platform_base_url: str) -> Rendered:
+    if format == "standard":
+        payload = formats.standard(event.type, event.created_at, event.data)
+        return Rendered(dumps(payload), JSON)
+    content_type = LTI_SCORE if format == "lti_ags" else JSON
+    learner = session.get(User, event.user_id) if event.user_id else None
+    home = lms_home_page(endpoint)
+    if event.type == "webhook.test":
+        name = (learner.external_id or learner.id) if learner else "webhook-test"
+        if format == "xapi":
+            payload = formats.xapi_test_statement(
+                message_id=event.id, account_name=name, lms_base_url=home,
+                platform_base_url=platform_base_url, timestamp=event.created_at)
+        else:
+            payload = formats.lti_test_score(account_name=name, timestamp=event.created_at)
+        return Rendered(dumps(payload), content_type)
+    if event.type != "job.succeeded":
+        return Rendered(None, content_type, skipped=f"{event.type} has no {format} form")
+    if learner is None:
+        return Rendered(None, content_type, skipped="the job has no learner to report on")
+    outcome = formats.outcome_from_job(
+        event.data, learner_id=learner.id, learner_external_id=learner.external_id,
+        lms_base_url=home, platform_base_url=platform_base_url)
+    if outcome.score is None:
+        return Rendered(None, content_type, skipped="the job's result is not an assessment")
+    if format == "xapi":
+        return Rendered(dumps(formats.xapi_statement(outcome)), content_type)
+    return Rendered(dumps(formats.lti_ags_score(outcome)), content_type)
