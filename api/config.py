@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,10 +22,20 @@ class ConfigError(ValueError):
     """Raised when an environment variable holds a value that cannot be used."""
 
 
+def _without_password(url: str) -> str:
+    # Start-up errors are printed and logged; a URL's password must not be.
+    return re.sub(r"(//[^/@]*?:)[^/@]*@", r"\1***@", url)
+
+
 def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     parsed = urlparse(value)
+    shown = _without_password(value)
     if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
-        raise ConfigError(f"{name} is not a URL with scheme {' or '.join(schemes)}: {value!r}")
+        raise ConfigError(f"{name} is not a URL with scheme {' or '.join(schemes)}: {shown!r}")
+    try:
+        parsed.port  # noqa: B018  (urlparse checks the port only when it is read)
+    except ValueError:
+        raise ConfigError(f"{name} has an invalid port: {shown!r}") from None
     return value
 
 

@@ -79,6 +79,16 @@ def _flatten_messages(messages: Any) -> dict[str, Any]:
     return flat
 
 
+def _json_decoding_failed(exc: BaseException | None) -> bool:
+    # Outside debug, Flask hides Werkzeug's "Failed to decode JSON object" behind a bare
+    # BadRequest raised from it; look through the chain.
+    while exc is not None:
+        if "JSON" in (getattr(exc, "description", "") or ""):
+            return True
+        exc = exc.__cause__
+    return False
+
+
 def handle_http_exception(exc: HTTPException) -> Response:
     status = exc.code or 500
     code = _HTTP_CODES.get(status, "http_error")
@@ -95,7 +105,7 @@ def handle_http_exception(exc: HTTPException) -> Response:
             extra["errors"] = errors
         else:
             extra["errors"] = errors
-    elif status == 400 and "JSON" in (exc.description or ""):
+    elif status == 400 and _json_decoding_failed(exc):
         code, detail = "malformed_json", "The request body is not valid JSON."
     elif status == 413:
         detail = "The request body is larger than this endpoint accepts."
@@ -108,8 +118,10 @@ def handle_http_exception(exc: HTTPException) -> Response:
 
 
 def handle_app_error(exc: AppError) -> Response:
-    return problem(exc.status, exc.code, exc.detail, title=getattr(exc, "title", None),
-                   headers=exc.headers, **exc.extra)
+    # A class's title fits its own status; with another status given, use that status's phrase.
+    title = exc.title if exc.status == type(exc).status else None
+    return problem(exc.status, exc.code, exc.detail, title=title, headers=exc.headers,
+                   **exc.extra)
 
 
 def handle_unexpected(exc: Exception) -> Response:

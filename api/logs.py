@@ -62,8 +62,12 @@ def configure_logging(level: str, as_json: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if as_json else RedactingFormatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler._platform = True  # type: ignore[attr-defined]
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace only the handler a previous app installed: others (pytest's capture, a
+    # process manager's) stay.
+    root.handlers[:] = [h for h in root.handlers if not getattr(h, "_platform", False)]
+    root.addHandler(handler)
     root.setLevel(level)
     # Werkzeug's own access log would print query strings; the request log below replaces it.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -75,7 +79,8 @@ def init_request_logging(app: Flask) -> None:
     @app.before_request
     def assign_request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # fullmatch: `$` alone would let a trailing newline into the logs.
+        g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         g.started = time.perf_counter()
 
     @app.after_request

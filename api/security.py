@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterable
 from copy import deepcopy
 from dataclasses import dataclass
@@ -10,11 +11,16 @@ from typing import Any
 
 from flask import g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from storage import identity
 from storage.db import db
 from storage.errors import Forbidden, Unauthorized
 from storage.identity import API_KEY_PREFIX, authenticate_api_key, get_user
 from storage.models.identity import User
+
+log = logging.getLogger(__name__)
 
 LEARNER, TEACHER, ADMIN = "learner", "teacher", "admin"
 ANY_ROLE = (LEARNER, TEACHER, ADMIN)
@@ -74,10 +80,21 @@ def _presented_api_key() -> str | None:
     return None
 
 
+def _record_api_key_use(key_id: str) -> None:
+    # On a session of its own: read-only requests never commit theirs.
+    try:
+        with Session(db.engine) as session, session.begin():
+            identity.record_api_key_use(session, key_id)
+    except SQLAlchemyError:
+        log.warning("could not record the use of API key %s", key_id, exc_info=True)
+
+
 def authenticate_request() -> Principal:
     presented = _presented_api_key()
     if presented is not None:
         key = authenticate_api_key(db.session, presented)
+        if identity.api_key_use_is_stale(key):
+            _record_api_key_use(key.id)
         principal = Principal(organisation_id=key.organisation_id, role="api_key",
                               api_key_id=key.id, scopes=frozenset(key.scopes))
     else:

@@ -79,7 +79,7 @@ def register(
     """Create a user: the admin of a new organisation, or a member through an invite."""
     email = normalise_email(email)
     check_timezone(timezone)
-    if session.scalar(select(User.id).where(User.email == email)):
+    if email_registered(session, email):
         raise Conflict("An account with this email already exists.", code="email_taken")
     now = utcnow()
     if invite_code:
@@ -110,6 +110,10 @@ def register(
     if invite is not None:
         invite.accepted_at, invite.accepted_by = now, user.id
     return user
+
+
+def email_registered(session: Session, email: str) -> bool:
+    return session.scalar(select(User.id).where(User.email == normalise_email(email))) is not None
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
@@ -147,15 +151,18 @@ def record_refresh_token(session: Session, *, jti: str, user_id: str, family_id:
 
 
 def rotate_refresh_token(session: Session, jti: str) -> RefreshToken:
-    """Mark a refresh token used and return it. Presenting a used or revoked one is theft
-    or a replay: its whole family is revoked and the caller gets 401."""
+    """Mark a refresh token used and return it. Presenting a used one is theft or a replay:
+    its whole family is revoked and the caller gets 401. A revoked one (logout, password
+    change, reuse elsewhere in its family) is simply refused."""
     token = session.get(RefreshToken, jti, with_for_update=True)
     if token is None:
         raise Unauthorized("Unknown refresh token.", code="token_invalid")
-    if token.used_at is not None or token.revoked_at is not None:
+    if token.used_at is not None:
         revoke_family(session, token.family_id)
         raise Unauthorized("This refresh token was already used; the session is revoked.",
                            code="token_reused")
+    if token.revoked_at is not None:
+        raise Unauthorized("This refresh token was revoked.", code="token_revoked")
     token.used_at = utcnow()
     return token
 
@@ -286,11 +293,24 @@ def authenticate_api_key(session: Session, presented: str) -> ApiKey:
         raise invalid
     if key.revoked:
         raise Unauthorized("The API key was revoked.", code="api_key_revoked")
-    now = utcnow()
-    # Written at most once a minute so a busy key does not turn every request into a write.
-    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
-        key.last_used_at = now
     return key
+
+
+# The last-use time is written at most this often, so a busy key does not turn every
+# request into a write.
+API_KEY_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def api_key_use_is_stale(key: ApiKey) -> bool:
+    return key.last_used_at is None or utcnow() - key.last_used_at > API_KEY_USE_RESOLUTION
+
+
+def record_api_key_use(session: Session, key_id: str) -> None:
+    now = utcnow()
+    session.execute(update(ApiKey).where(
+        ApiKey.id == key_id,
+        (ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < now - API_KEY_USE_RESOLUTION),
+    ).values(last_used_at=now))
 
 
 def revoke_api_key(session: Session, organisation_id: str, key_id: str) -> ApiKey:

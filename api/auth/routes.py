@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_jwt_extended import get_jwt
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from api import tokens
 from api.auth.schemas import (
@@ -22,7 +23,7 @@ from api.auth.schemas import (
 from api.security import auth_required, current_user
 from storage import identity
 from storage.db import db
-from storage.errors import Unauthorized, Unprocessable
+from storage.errors import Conflict, Unauthorized, Unprocessable
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
                 description="Accounts, tokens and the caller's profile.")
@@ -45,7 +46,15 @@ class Register(MethodView):
     @blp.response(201, RegisteredSchema)
     def post(self, data: dict):
         """Create an account: the admin of a new organisation, or a member by invite."""
-        user = identity.register(db.session, **data)
+        try:
+            user = identity.register(db.session, **data)
+        except IntegrityError:
+            # Two registrations of one email at once: the loser trips the unique index.
+            db.session.rollback()
+            if identity.email_registered(db.session, data["email"]):
+                raise Conflict("An account with this email already exists.",
+                               code="email_taken") from None
+            raise
         answer = tokens.issue_tokens(user)
         db.session.commit()
         return {**answer, "user": user}
@@ -121,7 +130,7 @@ class Password(MethodView):
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
     def post(self, data: dict):
-        """Change the caller's password; other sessions are signed out."""
+        """Change the caller's password; every session, this one too, is signed out."""
         identity.change_password(db.session, current_user(), data["current_password"],
                                  data["new_password"])
         db.session.commit()

@@ -37,7 +37,8 @@ class LoginSchema(Schema):
 
     @pre_load
     def oauth2_username(self, data: dict, **_: object) -> dict:
-        if "email" not in data and "username" in data:
+        # Non-object bodies (5, "x", [..]) fall through to marshmallow's "Invalid input type".
+        if isinstance(data, dict) and "email" not in data and "username" in data:
             data = dict(data)
             data["email"] = data.pop("username")
         return data
