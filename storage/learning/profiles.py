@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.errors import Conflict, Unprocessable
+from storage.errors import Conflict, Forbidden, Unprocessable
 from storage.ids import new_id
 from storage.learning.access import Actor, require_owner_or_staff, user_in_organisation
 from storage.models.learning import LearningProfile, LevelChange
@@ -39,6 +39,9 @@ def profiles_query(actor: Actor, *, user_id: str | None = None,
     """Learners list their own profiles; staff list the organisation's (or one user's)."""
     stmt = tenant_select(LearningProfile, actor.organisation_id)
     if not actor.is_staff():
+        if user_id and user_id != actor.user_id:
+            raise Forbidden("Learners can only see their own learning records.",
+                            code="not_your_record")
         stmt = stmt.where(LearningProfile.user_id == actor.user_id)
     elif user_id:
         stmt = stmt.where(LearningProfile.user_id == user_id)

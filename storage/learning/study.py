@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.errors import Conflict, Forbidden
@@ -69,12 +70,23 @@ def memory_state(row: WordMemory | None) -> srs.MemoryState:
 
 def _remember(session: Session, organisation_id: str, user_id: str, word_id: str,
               answer: bool | int, now: datetime) -> WordMemory:
-    row = session.scalars(select(WordMemory).where(
-        WordMemory.user_id == user_id, WordMemory.word_id == word_id).with_for_update()).first()
-    state = srs.review(memory_state(row), answer, now)
+    stmt = select(WordMemory).where(WordMemory.user_id == user_id,
+                                    WordMemory.word_id == word_id).with_for_update()
+    row = session.scalars(stmt).first()
     if row is None:
-        row = WordMemory(user_id=user_id, word_id=word_id, organisation_id=organisation_id)
-        session.add(row)
+        fresh = srs.MemoryState()
+        row = WordMemory(user_id=user_id, word_id=word_id, organisation_id=organisation_id,
+                         ease=fresh.ease, interval_days=fresh.interval,
+                         repetitions=fresh.repetitions, lapses=fresh.lapses,
+                         reviews=fresh.reviews)
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            # A simultaneous first answer created the row: wait for its lock and go on.
+            row = session.scalars(stmt).one()
+    state = srs.review(memory_state(row), answer, now)
     row.ease, row.interval_days, row.repetitions = state.ease, state.interval, state.repetitions
     row.lapses, row.reviews, row.due_at = state.lapses, state.reviews, state.due
     row.last_reviewed_at = state.last_reviewed

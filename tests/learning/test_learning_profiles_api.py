@@ -68,6 +68,8 @@ def test_profiles_are_private_to_the_learner_and_their_staff(client, accounts):
     assert client.post("/api/v1/profiles", headers=bob.headers,
                        json={"language": "de", "user_id": alice.id}).status_code == 403
     assert client.get("/api/v1/profiles", headers=bob.headers).get_json()["items"] == []
+    assert client.get(f"/api/v1/profiles?user_id={alice.id}",
+                      headers=bob.headers).status_code == 403
     # And the other organisation's teacher does not even see it
     assert client.get(url, headers=outsider.headers).status_code == 404
     assert client.post("/api/v1/profiles", headers=outsider.headers,

@@ -3,7 +3,11 @@ whose records."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
+
+from storage.db import db
+from storage.models.learning import WordMemory
 
 SESSION_KEYS = {"id", "user_id", "group_id", "group_name", "activity", "start_time", "end_time",
                 "review_items_count", "success_rate"}
@@ -199,3 +203,32 @@ def test_session_inputs_are_checked(client, accounts, vocab):
     # And API keys cannot hold study sessions (they belong to a learner)
     key = accounts.api_key(admin, ["learning:read", "learning:write"])
     assert client.post("/api/v1/study-sessions", headers=key, json={}).status_code == 403
+
+
+def test_simultaneous_answers_are_all_counted(client, accounts, vocab):
+    # Given a learner's session and a word they have never reviewed
+    admin = accounts.admin()
+    learner = accounts.member(admin, "learner")
+    word = vocab.word(admin, "ほし")
+    session = start(client, learner)["id"]
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def send(correct: bool) -> None:
+        barrier.wait()
+        statuses.append(answer(client, learner, session, word["id"], correct).status_code)
+
+    # When four answers arrive at once (the first review of the word among them)
+    threads = [threading.Thread(target=send, args=(n % 2 == 0,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # Then all four are recorded on the session and in the word's memory
+    assert statuses == [201] * 4
+    record = client.get(f"/api/v1/study-sessions/{session}", headers=learner.headers).get_json()
+    assert (record["review_items_count"], record["success_rate"]) == (4, 50.0)
+    memory = db.session.get(WordMemory, (learner.id, word["id"]), populate_existing=True)
+    assert memory.reviews == 4
+    stats = client.get(f"/api/v1/users/{learner.id}/stats", headers=learner.headers).get_json()
+    assert (stats["reviews"], stats["words_studied"], stats["current_streak"]) == (4, 1, 1)
