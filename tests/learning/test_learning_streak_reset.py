@@ -254,3 +254,21 @@ def test_reset_on_request_by_the_learner_or_an_admin(client, accounts, vocab, cl
     assert len(captured_events) == 2
     assert db.session.scalars(select(Streak.longest).where(
         Streak.user_id == learner.id)).one() == 2
+
+
+def test_a_reset_is_a_webhook_event_for_partners(client, accounts, vocab, clock):
+    # Given an admin subscribed to streak.reset and a learner whose streak broke
+    people = Learners(client, accounts, vocab)
+    subscribed = client.post("/api/v1/webhooks", headers=people.admin.headers,
+                             json={"url": "http://127.0.0.1:9/hook", "events": ["streak.reset"]})
+    assert subscribed.status_code == 201, subscribed.get_json()
+    learner = people.new(KIRITIMATI)
+    clock.set(utc(2024, 6, 1, 9, 0))
+    people.review(learner)
+    # When the job resets it (no sink replaced: the webhooks area records the event)
+    assert reset_streaks(utc(2024, 6, 5)) == 1
+    # Then the organisation's event log holds one streak.reset for the learner
+    listed = client.get("/api/v1/events", headers=people.admin.headers).get_json()["items"]
+    resets = [event for event in listed if event["type"] == "streak.reset"]
+    assert [(e["data"]["user_id"], e["data"]["previous_streak"], e["data"]["last_active_date"])
+            for e in resets] == [(learner.id, 1, "2024-06-01")]
