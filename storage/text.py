@@ -114,6 +114,46 @@ def plan_words(
     return [r.id for r in ranked[:MAX_PLAN_WORDS]]
 
 
+def find_word(
+    session: Session, organisation_id: str, term: str, language: str | None
+) -> Word | None:
+    """The organisation's vocabulary entry for a term (in a language, when given)."""
+    stmt = tenant_select(Word, organisation_id).where(Word.term == term.strip())
+    if language:
+        stmt = stmt.where(Word.language == language)
+    return session.scalars(stmt.order_by(Word.created_at, Word.id)).first()
+
+
+def hint_request(session: Session, organisation_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The job input of a hint request. `word_id`, or a `word` the organisation's vocabulary
+    has (the portal sends just the word), attach the vocabulary entry and its language."""
+    language = _language(data["language"]) if data.get("language") else None
+    if data.get("word_id"):
+        word = get_owned(session, Word, data["word_id"], organisation_id, what="word")
+    else:
+        word = find_word(session, organisation_id, data["word"], language)
+        if word is None and language is None:
+            raise Unprocessable("`language` is required for a word that is not in the "
+                                "vocabulary.", code="language_required")  # fmt: skip
+    if word is not None:
+        if language and language != _language(word.language):
+            raise Unprocessable(f"Word {word.id} is {word.language}, not {language}.",
+                                code="language_mismatch")  # fmt: skip
+        language = _language(word.language)
+        data = {**data, "word": word.term, "word_id": word.id}
+    return {**data, "language": language}
+
+
+def _language(code: str) -> str:
+    from pipelines.cefr import check_language
+    from pipelines.errors import PipelineError
+
+    try:
+        return check_language(code)
+    except PipelineError as exc:
+        raise Unprocessable(exc.message, code=exc.code) from None
+
+
 def save_plan(
     session: Session, job: Job, plan: dict[str, Any], *, user_id: str | None, level_source: str
 ) -> LearningPlan:

@@ -11,11 +11,8 @@ from api.jobs import service
 from api.jobs.routes import requested_wait
 from api.jobs.schemas import JobSchema
 from api.security import ANY_ROLE, auth_required, current_principal
-from api.text_checks import supported_language
+from storage import text as text_service
 from storage.db import db
-from storage.errors import Unprocessable
-from storage.models.learning import Word
-from storage.tenancy import get_owned
 
 blp = Blueprint("hints", __name__, url_prefix="/api/v1/hints",
                 description="Study hints for vocabulary words; identical requests are "
@@ -34,16 +31,7 @@ class Hints(MethodView):
     def post(self, data: dict):
         """Ask for a hint for a word; `Prefer: wait=N` returns the finished hint (200)."""
         callback_url = data.pop("callback_url", None)
-        if data.get("word_id"):
-            word = get_owned(db.session, Word, data["word_id"],
-                             current_principal().organisation_id, what="word")  # fmt: skip
-            language = supported_language(data.get("language") or word.language)
-            if language != supported_language(word.language):
-                raise Unprocessable(f"Word {word.id} is {word.language}, not {language}.",
-                                    code="language_mismatch")  # fmt: skip
-            data.update(word=word.term, language=language)
-        else:
-            data["language"] = supported_language(data["language"])
+        data = text_service.hint_request(db.session, current_principal().organisation_id, data)
         job, status, headers = service.submit("hint", data, callback_url=callback_url)
         wait = requested_wait(None)
         if wait:

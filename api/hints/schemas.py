@@ -28,5 +28,3 @@ class HintRequestSchema(Schema):
     def _word_or_id(self, data: dict, **_: object) -> None:
         if not data.get("word") and not data.get("word_id"):
             raise ValidationError("Give `word` or `word_id`.", "word")
-        if data.get("word") and not data.get("word_id") and not data.get("language"):
-            raise ValidationError("`language` is required with `word`.", "language")

@@ -129,3 +129,26 @@ def test_with_an_llm_configured_the_model_writes_the_hint_once(
         "openai", "hint-model", "2026-11-01")  # fmt: skip
     assert two["result"]["cached"] is True and two["model"] == "hint-model"
     assert len(fake_llm_server.requests) == 1
+
+
+def test_the_portal_request_with_just_the_word_uses_the_vocabulary_entry(
+    client, accounts, worker, vocabulary_rows
+):
+    # Given a word in the organisation's vocabulary
+    admin = accounts.admin()
+    word = vocabulary_rows.word(admin, "ありがとう", translations=["thank you"], level="A1")
+    # When the portal asks with just the word and a context (no id, no language)
+    response = client.post(
+        "/api/v1/hints",
+        headers={**admin.headers, **WAIT},
+        json={"word": "ありがとう", "context": "Basic Greetings"},
+    )
+    # Then the entry was found and used
+    job = response.get_json()
+    assert response.status_code == 200 and job["status"] == "succeeded", job
+    assert job["input"]["word_id"] == word.id and job["input"]["language"] == "ja"
+    assert job["result"]["english"] == "thank you"
+    assert job["result"]["romaji"] == "arigatou"
+    # And a word the vocabulary lacks needs a language
+    missing = client.post("/api/v1/hints", headers=admin.headers, json={"word": "perro"})
+    assert missing.status_code == 422 and missing.get_json()["code"] == "language_required"
