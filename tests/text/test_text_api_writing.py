@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from tests.pipelines.text.fake_llm import json_completion
+from tests.pipelines.text.fake_llm import completion, error, json_completion
 from tests.pipelines.text.llm_samples import ANSWERS
 
 
@@ -109,3 +109,31 @@ def test_with_an_llm_provider_the_result_records_provider_model_and_prompt_versi
     assert job["result"]["corrected_text"] == answer["corrected_text"]
     assert job["result"]["scores"] == answer["scores"]
     assert len(fake_llm_server.requests) == 1
+
+
+def test_llm_rate_limit_is_retried_by_the_job_engine_and_bad_answers_fail_the_job(
+    client, accounts, app_with, start_worker, fake_llm_server
+):
+    # Given a server that rate limits once and then answers, and later answers nonsense twice
+    fake_llm_server.push(
+        error(429, "Rate limit reached", {"retry-after": "1"}),
+        json_completion(ANSWERS["writing_assessment"]),
+        completion("I cannot grade this."),
+        completion("Still no JSON."),
+    )
+    llm_app = app_with(llm_provider="openai", openai_base_url=fake_llm_server.base_url,
+                       openai_model="tutor-model")  # fmt: skip
+    start_worker(llm_app)
+    other = llm_app.test_client()
+    admin = accounts.admin()
+    body = {"text": "I goed to the beach with my freind.", "language": "en"}
+    # When two texts are assessed one after the other
+    first = _finished(other, other.post("/api/v1/assessments/writing", headers=admin.headers,
+                                        json=body), admin.headers)  # fmt: skip
+    second = _finished(other, other.post("/api/v1/assessments/writing", headers=admin.headers,
+                                         json=body), admin.headers)  # fmt: skip
+    # Then the rate limit cost one retry of the job; two invalid answers failed it for good
+    assert first["status"] == "succeeded" and first["attempts"] == 2, first
+    assert second["status"] == "failed" and second["attempts"] == 1, second
+    assert second["error"]["code"] == "llm_invalid_output"
+    assert second["error"]["retryable"] is False
