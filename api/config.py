@@ -109,6 +109,10 @@ class Settings:
     max_upload_bytes: int = 512 * 1024 * 1024
     # Longest text accepted by the writing assessment (characters).
     max_text_chars: int = 10_000
+    # Bulk media import: limits on the files unpacked from one archive.
+    import_max_entries: int = 5000
+    import_max_entry_bytes: int = 100 * 1024 * 1024
+    import_max_total_bytes: int = 1024 * 1024 * 1024
     # Tokens.
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
@@ -186,6 +190,9 @@ class Settings:
         read("MAX_REQUEST_BYTES", lambda n, v: _int(n, v, 1024))
         read("MAX_UPLOAD_BYTES", lambda n, v: _int(n, v, 1024))
         read("MAX_TEXT_CHARS", lambda n, v: _int(n, v, 100, 1_000_000))
+        read("IMPORT_MAX_ENTRIES", lambda n, v: _int(n, v, 1))
+        read("IMPORT_MAX_ENTRY_BYTES", lambda n, v: _int(n, v, 1024))
+        read("IMPORT_MAX_TOTAL_BYTES", lambda n, v: _int(n, v, 1024))
         read("ACCESS_TOKEN_TTL", lambda n, v: _int(n, v, 10))
         read("REFRESH_TOKEN_TTL", lambda n, v: _int(n, v, 60))
         read("INVITE_TTL", lambda n, v: _int(n, v, 60))

@@ -16,6 +16,7 @@ RESOURCES = [
     "api.apikeys",
     "api.jobs",
     "api.admin",
+    "api.media",
     "api.learning",
     "api.webhooks",
     "api.writing",

@@ -29,6 +29,7 @@ from storage.objectstore.httputil import (
     content_disposition,
     handle_local_request,
     parse_range,
+    serve_object,
 )
 from storage.objectstore.keys import media_key, org_prefix, safe_filename, validate_key
 from storage.objectstore.local import LOCAL_ROUTE, LocalObjectStore
@@ -60,6 +61,7 @@ __all__ = [
     "org_prefix",
     "parse_range",
     "safe_filename",
+    "serve_object",
     "sign_token",
     "validate_key",
     "verify_token",

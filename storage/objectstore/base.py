@@ -201,6 +201,9 @@ class ObjectStore(abc.ABC):
     """Where media bytes live. Keys are plain strings; see `keys.media_key` for their shape."""
 
     bucket: str
+    # True when clients should fetch objects from the store itself (a presigned GET);
+    # False when the API serves the bytes (local disk).
+    redirect_downloads: bool = True
 
     @abc.abstractmethod
     def ensure_bucket(self) -> None:
@@ -245,8 +248,18 @@ class ObjectStore(abc.ABC):
         """A URL that accepts one HTTP PUT of the object body for `expires` seconds."""
 
     @abc.abstractmethod
-    def presign_get(self, key: str, expires: int, download_name: str | None = None) -> str:
-        """A URL that serves the object by HTTP GET for `expires` seconds."""
+    def presign_get(
+        self,
+        key: str,
+        expires: int,
+        download_name: str | None = None,
+        content_type: str | None = None,
+    ) -> str:
+        """A URL that serves the object by HTTP GET for `expires` seconds.
+
+        `content_type` overrides the stored one in the answer, so a type sent by an uploader
+        is never what a browser is told.
+        """
 
     @abc.abstractmethod
     def create_multipart(self, key: str, content_type: str) -> str:

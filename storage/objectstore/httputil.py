@@ -86,7 +86,9 @@ def handle_local_request(
     if method in ("GET", "HEAD"):
         if op != "get":
             raise InvalidToken(f"the signed URL does not allow {method}")
-        return _serve_get(store, key, payload, method, range_header)
+        return serve_object(
+            store, key, method, range_header, payload.get("dn"), payload.get("ct")
+        )
     if method != "PUT" or op not in ("put", "part"):
         raise InvalidToken(f"the signed URL does not allow {method}")
     if body is None:
@@ -107,19 +109,27 @@ def handle_local_request(
     return LocalResponse(200, {"ETag": f'"{info.etag}"'})
 
 
-def _serve_get(
-    store: ObjectStore, key: str, payload: dict, method: str, range_header: str | None
+def serve_object(
+    store: ObjectStore,
+    key: str,
+    method: str = "GET",
+    range_header: str | None = None,
+    download_name: str | None = None,
+    content_type: str | None = None,
 ) -> LocalResponse:
+    """Answer a GET or HEAD for an object from this process: headers, Range, the body."""
     info = store.stat(key)
     headers = {
-        "Content-Type": info.content_type,
+        "Content-Type": content_type or info.content_type,
+        # The type is the sniffed one; browsers must not guess another (stored HTML...).
+        "X-Content-Type-Options": "nosniff",
         "Accept-Ranges": "bytes",
         "ETag": f'"{info.etag}"',
     }
     if info.last_modified is not None:
         headers["Last-Modified"] = info.last_modified.strftime("%a, %d %b %Y %H:%M:%S GMT")
-    if payload.get("dn"):
-        headers["Content-Disposition"] = content_disposition(payload["dn"])
+    if download_name:
+        headers["Content-Disposition"] = content_disposition(download_name)
     try:
         chosen = parse_range(range_header, info.size)
     except InvalidRange:

@@ -44,6 +44,8 @@ _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class LocalObjectStore(ObjectStore):
+    redirect_downloads = False
+
     def __init__(self, root: Path, public_base_url: str, signing_secret: str) -> None:
         self.root = Path(root).resolve()
         self.bucket = str(self.root)
@@ -215,9 +217,17 @@ class LocalObjectStore(ObjectStore):
             sign_token(self.signing_secret, "put", key, check_expires(expires), **extra)
         )
 
-    def presign_get(self, key: str, expires: int, download_name: str | None = None) -> str:
+    def presign_get(
+        self,
+        key: str,
+        expires: int,
+        download_name: str | None = None,
+        content_type: str | None = None,
+    ) -> str:
         validate_key(key)
         extra = {"dn": download_name} if download_name else {}
+        if content_type:
+            extra["ct"] = content_type
         return self._url(
             sign_token(self.signing_secret, "get", key, check_expires(expires), **extra)
         )

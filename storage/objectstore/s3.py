@@ -206,20 +206,26 @@ class S3ObjectStore(ObjectStore):
                 "PUT", self.bucket, key, timedelta(seconds=check_expires(expires))
             )
 
-    def presign_get(self, key: str, expires: int, download_name: str | None = None) -> str:
+    def presign_get(
+        self,
+        key: str,
+        expires: int,
+        download_name: str | None = None,
+        content_type: str | None = None,
+    ) -> str:
         validate_key(key)
-        headers = (
-            {"response-content-disposition": content_disposition(download_name)}
-            if download_name
-            else None
-        )
+        headers: dict[str, str | list[str] | tuple[str]] = {}
+        if download_name:
+            headers["response-content-disposition"] = content_disposition(download_name)
+        if content_type:
+            headers["response-content-type"] = content_type
         with self._translate(key):
             return self.client.get_presigned_url(
                 "GET",
                 self.bucket,
                 key,
                 timedelta(seconds=check_expires(expires)),
-                response_headers=headers,
+                response_headers=headers or None,
             )
 
     def create_multipart(self, key: str, content_type: str) -> str:

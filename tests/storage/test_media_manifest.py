@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.archive import ManifestRow, parse_manifest
 from pipelines.errors import PipelineError
+from pipelines.manifest import ManifestRow, parse_manifest
 
 GOOD = (
     "filename,word,reading,translation,language,group,kind\n"

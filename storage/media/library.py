@@ -1,0 +1,77 @@
+"""Reading and deleting media: lists, one item, its content, removal."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, String, cast
+from sqlalchemy.orm import Session
+
+from storage.errors import Conflict
+from storage.media.policy import Actor, check_may_change, get_visible, visible_query
+from storage.models.learning import Word
+from storage.models.media import Media
+from storage.objectstore import LocalResponse, ObjectStore, serve_object
+from storage.tenancy import tenant_select
+
+DOWNLOAD_URL_SECONDS = 300
+
+
+def list_query(actor: Actor, kind: str | None = None, status: str | None = None
+               ) -> Select[tuple[Media]]:
+    """The media the caller may see, newest first."""
+    stmt = visible_query(actor)
+    if kind:
+        stmt = stmt.where(Media.kind == kind)
+    if status:
+        stmt = stmt.where(Media.status == status)
+    return stmt.order_by(Media.created_at.desc(), Media.id.desc())
+
+
+def get_media(session: Session, actor: Actor, media_id: str) -> Media:
+    return get_visible(session, actor, media_id)
+
+
+def content(
+    session: Session,
+    store: ObjectStore,
+    actor: Actor,
+    media_id: str,
+    method: str = "GET",
+    range_header: str | None = None,
+) -> str | LocalResponse:
+    """A presigned URL to redirect to (S3), or the bytes served from here (local disk)."""
+    media = get_visible(session, actor, media_id)
+    if media.status != "ready":
+        raise Conflict(f"The media is {media.status}, not ready.", code="media_not_ready")
+    if store.redirect_downloads:
+        return store.presign_get(
+            media.object_key,
+            DOWNLOAD_URL_SECONDS,
+            download_name=media.filename,
+            content_type=media.content_type,
+        )
+    return serve_object(
+        store, media.object_key, method, range_header, media.filename, media.content_type
+    )
+
+
+def delete_media(session: Session, store: ObjectStore, actor: Actor, media_id: str) -> None:
+    """Remove the object, the row, and the media's place in vocabulary words."""
+    media = get_visible(session, actor, media_id, for_update=True)
+    check_may_change(actor, media)
+    if media.source == "multipart" and media.upload_id:
+        store.abort_multipart(media.object_key, media.upload_id)
+    # The object goes first: if the store is down the row stays and the delete can be retried.
+    store.delete(media.object_key)
+    detach_from_words(session, media.organisation_id, media.id)
+    session.delete(media)
+    session.flush()
+
+
+def detach_from_words(session: Session, organisation_id: str, media_id: str) -> None:
+    # media_ids is a JSON list (JSONB on PostgreSQL, text on SQLite); its text form holds
+    # the quoted id on both, which keeps this query portable.
+    stmt = tenant_select(Word, organisation_id).where(
+        cast(Word.media_ids, String).like(f'%"{media_id}"%')
+    )
+    for word in session.scalars(stmt):
+        word.media_ids = [item for item in word.media_ids if item != media_id]

@@ -1,0 +1,293 @@
+"""Getting bytes in: a streamed upload through the API, a presigned PUT, or a presigned
+multipart upload (Uppy's S3 multipart callbacks), each checked from its own bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO
+
+from sqlalchemy.orm import Session
+
+from pipelines.errors import PipelineError
+from pipelines.mediaprobe import probe_duration
+from storage.errors import Conflict
+from storage.ids import new_id
+from storage.media.policy import (
+    Actor,
+    Rejected,
+    check_may_change,
+    check_may_upload,
+    get_visible,
+    limit_for,
+    rejection,
+)
+from storage.models.media import Media
+from storage.objectstore import ObjectInfo, ObjectNotFound, ObjectStore, ObjectStoreError, Part
+from storage.objectstore.keys import media_key
+from storage.sniff import SNIFF_BYTES, Sniffed, accepts, sniff
+
+log = logging.getLogger(__name__)
+PROBE_SPOOL_BYTES = 4 * 1024 * 1024
+
+
+class Meter:
+    """Passes chunks through while counting, hashing and enforcing a size limit; can copy
+    them to a file for probing. Raising inside the store's read stops the upload cleanly."""
+
+    def __init__(self, chunks: Iterable[bytes], limit: int, copy_to: IO[bytes] | None = None):
+        self._chunks = chunks
+        self.limit = limit
+        self.copy_to = copy_to
+        self.size = 0
+        self._sha256 = hashlib.sha256()
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            if not chunk:
+                continue
+            self.size += len(chunk)
+            if self.size > self.limit:
+                raise rejection("file_too_large", f"The file is larger than {self.limit} bytes.")
+            self._sha256.update(chunk)
+            if self.copy_to is not None:
+                self.copy_to.write(chunk)
+            yield chunk
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256.hexdigest()
+
+
+def _peek(chunks: Iterable[bytes], size: int) -> tuple[bytes, Iterator[bytes]]:
+    """The first `size` bytes (or all, if fewer) and an iterator over the rest."""
+    iterator = iter(chunks)
+    head = bytearray()
+    for chunk in iterator:
+        head += chunk
+        if len(head) >= size:
+            break
+    return bytes(head), iterator
+
+
+def classify(head: bytes, filename: str | None, requested_kind: str | None, actor: Actor
+             ) -> tuple[Sniffed, str]:
+    """The sniffed type and the kind to store it as; raises a rejection or Forbidden."""
+    if not actor.staff and requested_kind is None:
+        requested_kind = "audio"  # a learner's upload is their speech
+    if not head:
+        raise rejection("empty_file", "The file is empty.")
+    sniffed = sniff(head[:SNIFF_BYTES], filename)
+    if sniffed is None:
+        raise rejection("unsupported_type", "The file's content is not a supported format.")
+    kind = requested_kind or sniffed.kind
+    if not accepts(sniffed, kind):
+        raise rejection(
+            "kind_mismatch", f"The file's content is {sniffed.content_type}, not {kind}."
+        )
+    check_may_upload(actor, kind)
+    return sniffed, kind
+
+
+def _probe(kind: str, copy: IO[bytes] | None) -> float | None:
+    if kind != "audio" or copy is None:
+        return None
+    try:
+        return probe_duration(copy)  # type: ignore[arg-type]
+    except PipelineError as exc:
+        raise rejection(exc.code, exc.message) from None
+
+
+def _new_media(actor: Actor, kind: str, filename: str, source: str) -> Media:
+    media_id = new_id("med")
+    name = (filename or "file").strip()[:255] or "file"
+    return Media(
+        id=media_id,
+        organisation_id=actor.organisation_id,
+        owner_user_id=actor.user_id,
+        owner_api_key_id=actor.api_key_id,
+        kind=kind,
+        filename=name,
+        object_key=media_key(actor.organisation_id, media_id, name),
+        source=source,
+        visibility="organisation" if actor.staff else "private",
+        status="pending",
+    )
+
+
+def create_from_stream(
+    session: Session,
+    store: ObjectStore,
+    actor: Actor,
+    filename: str,
+    chunks: Iterable[bytes],
+    requested_kind: str | None,
+    max_upload_bytes: int,
+    after_body: Callable[[], None] | None = None,
+) -> Media:
+    """Store a file arriving in chunks, hashing it on the way; nothing is kept on failure.
+
+    `after_body` runs once the body is stored (the API checks the rest of its form there).
+    """
+    head, rest = _peek(chunks, SNIFF_BYTES)
+    sniffed, kind = classify(head, filename, requested_kind, actor)
+    media = _new_media(actor, kind, filename, "upload")
+    copy = tempfile.SpooledTemporaryFile(PROBE_SPOOL_BYTES) if kind == "audio" else None
+    meter = Meter(itertools.chain([head], rest), limit_for(kind, max_upload_bytes), copy)
+    try:
+        store.put(media.object_key, meter, None, sniffed.content_type)
+        try:
+            if after_body is not None:
+                after_body()
+            media.duration = _probe(kind, copy)
+        except BaseException:
+            store.delete(media.object_key)
+            raise
+    finally:
+        if copy is not None:
+            copy.close()
+    media.content_type = sniffed.content_type
+    media.size, media.sha256, media.status = meter.size, meter.sha256, "ready"
+    session.add(media)
+    session.flush()
+    return media
+
+
+def create_presigned(
+    session: Session,
+    store: ObjectStore,
+    actor: Actor,
+    filename: str,
+    kind: str,
+    size: int | None,
+    content_type: str | None,
+    max_upload_bytes: int,
+    expires: int,
+    multipart: bool = False,
+) -> tuple[Media, str | None]:
+    """A pending media row and either a presigned PUT URL or a multipart upload id."""
+    check_may_upload(actor, kind)
+    limit = limit_for(kind, max_upload_bytes)
+    if size is not None and size > limit:
+        raise rejection("file_too_large", f"A {kind} file may be at most {limit} bytes.")
+    media = _new_media(actor, kind, filename, "multipart" if multipart else "presigned")
+    if multipart:
+        media.upload_id = store.create_multipart(
+            media.object_key, content_type or "application/octet-stream"
+        )
+        url = None
+    else:
+        url = store.presign_put(media.object_key, expires, content_type)
+    session.add(media)
+    session.flush()
+    return media, url
+
+
+def pending_upload(session: Session, actor: Actor, media_id: str, source: str) -> Media:
+    media = get_visible(session, actor, media_id, for_update=True)
+    check_may_change(actor, media)
+    if media.status != "pending" or media.source != source:
+        raise Conflict(
+            f"The media is {media.status}, not a pending {source} upload.",
+            code="media_not_pending",
+        )
+    return media
+
+
+def complete_presigned(
+    session: Session, store: ObjectStore, actor: Actor, media_id: str, max_upload_bytes: int
+) -> Media:
+    """Check the object a client PUT to its presigned URL and mark the media ready or
+    rejected (the caller commits, then answers with `raise_if_rejected`)."""
+    media = pending_upload(session, actor, media_id, "presigned")
+    try:
+        info = store.stat(media.object_key)
+    except ObjectNotFound:
+        raise Conflict(
+            "Nothing has been uploaded to the presigned URL yet.", code="upload_missing"
+        ) from None
+    return verify_stored(session, store, media, info, max_upload_bytes)
+
+
+def sign_part(session: Session, store: ObjectStore, actor: Actor, media_id: str,
+              part_number: int, expires: int) -> str:
+    media = pending_upload(session, actor, media_id, "multipart")
+    return store.presign_part(media.object_key, media.upload_id or "", part_number, expires)
+
+
+def list_parts(session: Session, store: ObjectStore, actor: Actor, media_id: str) -> list[Part]:
+    media = pending_upload(session, actor, media_id, "multipart")
+    return store.list_parts(media.object_key, media.upload_id or "")
+
+
+def complete_multipart(session: Session, store: ObjectStore, actor: Actor, media_id: str,
+                       parts: list[Part], max_upload_bytes: int) -> Media:
+    media = pending_upload(session, actor, media_id, "multipart")
+    info = store.complete_multipart(media.object_key, media.upload_id or "", parts)
+    media.upload_id = None
+    return verify_stored(session, store, media, info, max_upload_bytes)
+
+
+def abort_multipart(session: Session, store: ObjectStore, actor: Actor, media_id: str) -> None:
+    media = pending_upload(session, actor, media_id, "multipart")
+    try:
+        store.abort_multipart(media.object_key, media.upload_id or "")
+    except ObjectNotFound:
+        pass  # already gone: aborting twice is not an error
+    session.delete(media)
+    session.flush()
+
+
+def verify_stored(session: Session, store: ObjectStore, media: Media, info: ObjectInfo,
+                  max_upload_bytes: int) -> Media:
+    """Decide from the stored bytes: size, type from the first bytes, sha256, duration."""
+    limit = limit_for(media.kind, max_upload_bytes)
+    try:
+        if info.size == 0:
+            raise rejection("empty_file", "The uploaded file is empty.")
+        if info.size > limit:
+            raise rejection("file_too_large", f"A {media.kind} file may be at most {limit} bytes.")
+        with store.get(media.object_key, 0, SNIFF_BYTES - 1) as stream:
+            head = stream.read()
+        sniffed = sniff(head, media.filename)
+        if sniffed is None:
+            raise rejection("unsupported_type", "The file's content is not a supported format.")
+        if not accepts(sniffed, media.kind):
+            raise rejection(
+                "kind_mismatch", f"The file's content is {sniffed.content_type}, not {media.kind}."
+            )
+        copy = tempfile.SpooledTemporaryFile(PROBE_SPOOL_BYTES) if media.kind == "audio" else None
+        try:
+            with store.get(media.object_key) as stream:
+                meter = Meter(stream, limit, copy)
+                for _chunk in meter:
+                    pass
+            media.duration = _probe(media.kind, copy)
+        finally:
+            if copy is not None:
+                copy.close()
+    except Rejected as exc:
+        _reject(store, media, exc.code, exc.detail)
+        session.flush()
+        return media
+    media.content_type = sniffed.content_type
+    media.size, media.sha256, media.status = meter.size, meter.sha256, "ready"
+    media.error_code = media.error_message = None
+    session.flush()
+    return media
+
+
+def _reject(store: ObjectStore, media: Media, code: str, message: str) -> None:
+    media.status, media.error_code, media.error_message = "rejected", code, message
+    try:
+        store.delete(media.object_key)
+    except ObjectStoreError:  # the row says rejected; a leftover object is only wasted space
+        log.warning("media %s: could not delete the rejected object", media.id, exc_info=True)
+
+
+def raise_if_rejected(media: Media) -> None:
+    if media.status == "rejected" and media.error_code:
+        raise rejection(media.error_code, media.error_message or "", media.id)
