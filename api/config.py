@@ -120,6 +120,10 @@ class Settings:
     # Jobs.
     queue_prefix: str = ""
     job_lease_seconds: int = 120
+    # Dramatiq's Redis broker: a worker silent this long is dead and, at a maintenance run
+    # (this many broker commands per million trigger one), its fetched messages are re-queued.
+    broker_heartbeat_timeout_ms: int = 60_000
+    broker_maintenance_chance: int = 1000
     job_retry_min_backoff_ms: int = 1000
     job_retry_max_backoff_ms: int = 300_000
     idempotency_ttl: int = 24 * 3600
@@ -198,6 +202,8 @@ class Settings:
         read("INVITE_TTL", lambda n, v: _int(n, v, 60))
         read("QUEUE_PREFIX", lambda n, v: v)
         read("JOB_LEASE_SECONDS", lambda n, v: _int(n, v, 5))
+        read("BROKER_HEARTBEAT_TIMEOUT_MS", lambda n, v: _int(n, v, 1000))
+        read("BROKER_MAINTENANCE_CHANCE", lambda n, v: _int(n, v, 0, 1_000_000))
         read("JOB_RETRY_MIN_BACKOFF_MS", lambda n, v: _int(n, v, 0))
         read("JOB_RETRY_MAX_BACKOFF_MS", lambda n, v: _int(n, v, 0))
         read("IDEMPOTENCY_TTL", lambda n, v: _int(n, v, 60))

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 import dramatiq
+import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import (
@@ -68,8 +69,14 @@ def build_broker(settings: Settings, app: Any, *, with_prometheus: bool = False)
         broker: dramatiq.Broker = StubBroker(middleware=middleware)
         broker.emit_after("process_boot")
     else:
-        broker = RedisBroker(url=settings.redis_url, middleware=middleware,
-                             namespace=f"{settings.queue_prefix}dramatiq")
+        # Timeouts so that a submission answers soon when Redis is down or hung (the
+        # sweeper re-sends); Dramatiq's own pool has none.
+        client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2,
+                                      socket_timeout=10)
+        broker = RedisBroker(client=client, middleware=middleware,
+                             namespace=f"{settings.queue_prefix}dramatiq",
+                             heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
+                             maintenance_chance=settings.broker_maintenance_chance)
     broker.add_middleware(AppContextMiddleware(app))
     return broker
 

@@ -192,8 +192,10 @@ def job_spec(job_type: str) -> job_service.JobSpec:
     """The spec of a job type, with its queue name as configured."""
     spec = _job_types[job_type]
     settings = current_app.extensions["settings"]
+    # JOB_LEASE_SECONDS caps every actor's lease: how long a dead worker's job stays running.
+    lease = min(spec.lease_seconds, settings.job_lease_seconds)
     return job_service.JobSpec(type=spec.type, queue=settings.queue(spec.queue), actor=spec.actor,
-                               max_attempts=spec.max_attempts, lease_seconds=spec.lease_seconds)
+                               max_attempts=spec.max_attempts, lease_seconds=lease)
 
 
 def job_types() -> list[str]:

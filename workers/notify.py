@@ -56,21 +56,34 @@ class RedisNotifier:
 
     def subscribe(self, job_id: str) -> _RedisSubscription:
         pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(self.channel(job_id))
+        try:
+            pubsub.subscribe(self.channel(job_id))
+        except redis.RedisError:  # Redis down: the long poll degrades to re-reading the row
+            pubsub.close()
+            return _RedisSubscription(None)
         return _RedisSubscription(pubsub)
 
 
 class _RedisSubscription:
-    def __init__(self, pubsub: redis.client.PubSub) -> None:
+    def __init__(self, pubsub: redis.client.PubSub | None) -> None:
         self.pubsub = pubsub
 
     def wait(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
-            message = self.pubsub.get_message(timeout=min(left, 1.0))
+            if self.pubsub is None:
+                time.sleep(left)
+                return False
+            try:
+                message = self.pubsub.get_message(timeout=min(left, 1.0))
+            except redis.RedisError:
+                self.close()
+                self.pubsub = None
+                continue
             if message is not None:
                 return True
         return False
 
     def close(self) -> None:
-        self.pubsub.close()
+        if self.pubsub is not None:
+            self.pubsub.close()
