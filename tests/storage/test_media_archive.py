@@ -285,3 +285,22 @@ def test_entry_files_are_closed_when_the_walk_moves_on():
     assert isinstance(first, ArchiveEntry)
     assert first.file.closed
     assert not isinstance(first, ArchiveIssue)
+
+
+def test_include_picks_one_file_out_of_the_archive():
+    # Given a zip with a manifest among other files, one of them unsafe
+    data = make_zip([("a.wav", b"RIFF"), ("../x.wav", b"x"), ("manifest.csv", b"filename,word")])
+
+    # When only the manifest is asked for
+    picked = walk_with(data, include=lambda name: name == "manifest.csv")
+
+    # Then it alone comes out, and nothing is said about the others
+    assert picked == [("entry", "manifest.csv", b"filename,word")]
+
+
+def walk_with(data: bytes, include):
+    return [
+        ("entry", item.name, item.file.read()) if isinstance(item, ArchiveEntry)
+        else ("issue", item.name, item.code)
+        for item in iter_zip(io.BytesIO(data), SMALL, include=include)
+    ]

@@ -267,3 +267,16 @@ def test_ensure_bucket_is_idempotent_and_ping_answers(object_store):
     # Given a store whose bucket exists, When ensure_bucket runs again, Then ping still passes
     object_store.ensure_bucket()
     object_store.ping()
+
+
+def test_presigned_get_answers_with_the_type_it_is_given(object_store):
+    # Given an object stored with the type an uploader claimed
+    object_store.put(KEY, b"<html><script>x</script></html>", 31, "text/html")
+
+    # When a GET URL is presigned with the type decided by the platform
+    url = object_store.presign_get(KEY, 60, content_type="text/plain")
+
+    # Then that type, not the stored one, is what a browser is told
+    answer = requests.get(url, timeout=30)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("text/plain")
