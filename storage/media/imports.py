@@ -21,7 +21,7 @@ from pipelines.errors import PipelineError, TransientError
 from pipelines.manifest import Manifest, ManifestRow, parse_manifest
 from storage.errors import AppError, NotFound, Unprocessable
 from storage.media.policy import WORD_MEDIA_KINDS, Actor, Rejected, limit_for, rejection
-from storage.media.uploads import Meter, _new_media, _probe, classify
+from storage.media.uploads import Meter, classify, new_media, probe_audio
 from storage.media.words import attach_to_word
 from storage.models.jobs import Job
 from storage.models.media import Media
@@ -288,14 +288,14 @@ def _store_entry(run: _Run, entry: ArchiveEntry, row: ManifestRow) -> None:
     except Rejected as exc:
         run.error(entry.name, exc.code, exc.detail, line=row.line)
         return
-    media = _new_media(run.actor, kind, entry.name.rsplit("/", 1)[-1], "import")
+    media = new_media(run.actor, kind, entry.name.rsplit("/", 1)[-1], "import")
     media.import_job_id = run.job.id
     meter = Meter(iter(lambda: entry.file.read(CHUNK), b""), limit)
     with _store_errors():
         run.store.put(media.object_key, meter, entry.size, sniffed.content_type)
     run.written.append(media.object_key)
     try:
-        media.duration = _probe(kind, entry.file)
+        media.duration = probe_audio(kind, entry.file)
     except Rejected as exc:
         run.store.delete(media.object_key)
         run.written.remove(media.object_key)
@@ -303,21 +303,21 @@ def _store_entry(run: _Run, entry: ArchiveEntry, row: ManifestRow) -> None:
         return
     media.content_type = sniffed.content_type
     media.size, media.sha256, media.status = meter.size, meter.sha256, "ready"
-    _attach(run, entry.name, media, row, language, "stored", new_media=True)
+    _attach(run, entry.name, media, row, language, "stored", fresh=True)
 
 
 def _attach(run: _Run, name: str, media: Media, row: ManifestRow, language: str, status: str,
-            new_media: bool) -> None:
+            fresh: bool) -> None:
     # A savepoint per item: a database error on one word undoes that item only.
     try:
         with run.session.begin_nested():
-            if new_media:
+            if fresh:
                 run.session.add(media)
             word, created = attach_to_word(
                 run.session, run.actor.organisation_id, run.job.owner_user_id, language, row,
                 media.id, row.group or run.group)
     except AppError as exc:
-        if new_media:
+        if fresh:
             run.store.delete(media.object_key)
             run.written.remove(media.object_key)
         run.error(name, exc.code, exc.detail, line=row.line)
@@ -353,7 +353,7 @@ def _import_media(run: _Run, media_ids: list[str], manifest: Manifest | None,
         if problem is not None:
             run.error(media.filename, *problem, media_id=media.id, line=row.line)
             continue
-        _attach(run, media.filename, media, row, language or "", "linked", new_media=False)
+        _attach(run, media.filename, media, row, language or "", "linked", fresh=False)
     _unmatched_rows(run, manifest, matched)
 
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, String, cast
+import logging
+from datetime import datetime
+
+from sqlalchemy import Select, String, cast, select
 from sqlalchemy.orm import Session
 
 from storage.errors import Conflict
 from storage.media.policy import Actor, check_may_change, get_visible, visible_query
 from storage.models.learning import Word
 from storage.models.media import Media
-from storage.objectstore import LocalResponse, ObjectStore, serve_object
+from storage.objectstore import (
+    LocalResponse,
+    ObjectNotFound,
+    ObjectStore,
+    ObjectStoreError,
+    serve_object,
+)
 from storage.tenancy import tenant_select
 
+log = logging.getLogger(__name__)
 DOWNLOAD_URL_SECONDS = 300
 
 
@@ -75,3 +85,32 @@ def detach_from_words(session: Session, organisation_id: str, media_id: str) -> 
     )
     for word in session.scalars(stmt):
         word.media_ids = [item for item in word.media_ids if item != media_id]
+
+
+def expire_pending(session: Session, store: ObjectStore, before: datetime, limit: int = 200
+                   ) -> int:
+    """Drop uploads started before `before` and never completed: their parts or object and
+    their row. Rows are taken with SKIP LOCKED so two schedulers never share one."""
+    stale = session.scalars(
+        select(Media)
+        .where(Media.status == "pending", Media.created_at < before)
+        .order_by(Media.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    removed = 0
+    for media in stale:
+        try:
+            if media.source == "multipart" and media.upload_id:
+                try:
+                    store.abort_multipart(media.object_key, media.upload_id)
+                except ObjectNotFound:
+                    pass
+            store.delete(media.object_key)
+        except ObjectStoreError:  # the store is down: try again at the next run
+            log.warning("media %s: abandoned upload not removed yet", media.id, exc_info=True)
+            continue
+        session.delete(media)
+        removed += 1
+    session.flush()
+    return removed

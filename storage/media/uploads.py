@@ -92,7 +92,7 @@ def classify(head: bytes, filename: str | None, requested_kind: str | None, acto
     return sniffed, kind
 
 
-def _probe(kind: str, copy: IO[bytes] | None) -> float | None:
+def probe_audio(kind: str, copy: IO[bytes] | None) -> float | None:
     if kind != "audio" or copy is None:
         return None
     try:
@@ -101,7 +101,7 @@ def _probe(kind: str, copy: IO[bytes] | None) -> float | None:
         raise rejection(exc.code, exc.message) from None
 
 
-def _new_media(actor: Actor, kind: str, filename: str, source: str) -> Media:
+def new_media(actor: Actor, kind: str, filename: str, source: str) -> Media:
     media_id = new_id("med")
     name = (filename or "file").strip()[:255] or "file"
     return Media(
@@ -134,7 +134,7 @@ def create_from_stream(
     """
     head, rest = _peek(chunks, SNIFF_BYTES)
     sniffed, kind = classify(head, filename, requested_kind, actor)
-    media = _new_media(actor, kind, filename, "upload")
+    media = new_media(actor, kind, filename, "upload")
     copy = tempfile.SpooledTemporaryFile(PROBE_SPOOL_BYTES) if kind == "audio" else None
     meter = Meter(itertools.chain([head], rest), limit_for(kind, max_upload_bytes), copy)
     try:
@@ -142,7 +142,7 @@ def create_from_stream(
         try:
             if after_body is not None:
                 after_body()
-            media.duration = _probe(kind, copy)
+            media.duration = probe_audio(kind, copy)
         except BaseException:
             store.delete(media.object_key)
             raise
@@ -173,7 +173,7 @@ def create_presigned(
     limit = limit_for(kind, max_upload_bytes)
     if size is not None and size > limit:
         raise rejection("file_too_large", f"A {kind} file may be at most {limit} bytes.")
-    media = _new_media(actor, kind, filename, "multipart" if multipart else "presigned")
+    media = new_media(actor, kind, filename, "multipart" if multipart else "presigned")
     if multipart:
         media.upload_id = store.create_multipart(
             media.object_key, content_type or "application/octet-stream"
@@ -265,7 +265,7 @@ def verify_stored(session: Session, store: ObjectStore, media: Media, info: Obje
                 meter = Meter(stream, limit, copy)
                 for _chunk in meter:
                     pass
-            media.duration = _probe(media.kind, copy)
+            media.duration = probe_audio(media.kind, copy)
         finally:
             if copy is not None:
                 copy.close()

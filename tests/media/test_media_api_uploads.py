@@ -5,10 +5,16 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from datetime import timedelta
 
+from sqlalchemy import select, update
+
+from storage.db import db, utcnow
+from storage.models.media import Media
 from tests.api.apihelpers import assert_problem
 from tests.media.conftest import HttpAnswer
 from tests.mediasamples import wav_of_seconds
+from workers.actors.media import expire_abandoned_uploads
 
 MEDIA = "/api/v1/media"
 
@@ -348,3 +354,29 @@ def test_api_keys_need_media_scopes(media_env, media_samples):
                                content_type="multipart/form-data")
     assert ok.status_code == 201, ok.get_json()
     assert_problem(media_env.client.get(MEDIA, headers=reader), 403, "insufficient_scope")
+
+
+def test_abandoned_uploads_are_removed_after_a_day(media_env):
+    # Given a presigned upload and a multipart upload started two days ago, and one just now
+    teacher = media_env.accounts.admin()
+    old_put = media_env.client.post(f"{MEDIA}/uploads", headers=teacher.headers,
+                                    json={"filename": "a.wav", "kind": "audio"}).get_json()
+    media_env.http_put(old_put["upload"]["url"], b"RIFF" + bytes(100))
+    old_parts = media_env.client.post(f"{MEDIA}/multipart", headers=teacher.headers,
+                                      json={"filename": "b.wav", "kind": "audio"}).get_json()
+    fresh = media_env.client.post(f"{MEDIA}/uploads", headers=teacher.headers,
+                                  json={"filename": "c.wav", "kind": "audio"}).get_json()
+    db.session.execute(update(Media).where(
+        Media.id.in_([old_put["media"]["id"], old_parts["media"]["id"]])
+    ).values(created_at=utcnow() - timedelta(days=2)))
+    db.session.commit()
+
+    # When the hourly sweep runs
+    with media_env.app.app_context():
+        removed = expire_abandoned_uploads()
+
+    # Then the two old uploads and their bytes are gone, and the fresh one stays
+    assert removed == 2
+    db.session.expire_all()
+    assert db.session.scalars(select(Media.id)).all() == [fresh["media"]["id"]]
+    assert media_env.keys() == []
