@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from storage import jobs as job_service
@@ -31,6 +31,11 @@ FORMAT_EVENTS: dict[str, frozenset[str] | None] = {
     "xapi": frozenset({"job.succeeded", "webhook.test"}),
     "lti_ags": frozenset({"job.succeeded", "webhook.test"}),
 }
+
+# How long events (with their delivery logs) stay readable for reconciliation.
+EVENT_RETENTION_DAYS = 90
+# The media area's bulk import job type; its success is also announced on its own.
+MEDIA_IMPORT_JOB = "media_import"
 
 Dispatcher = Callable[[list[str]], None]
 _dispatchers: list[Dispatcher] = []
@@ -138,10 +143,16 @@ def _learner_of(session: Session, job: Job) -> str | None:
 
 def on_job_terminal(session: Session, job: Job) -> None:
     """Terminal hook of the job engine: `job.succeeded | job.failed | job.canceled`, in the
-    same transaction as the status change."""
+    same transaction as the status change; and `media.import.completed` for a bulk import."""
     record_event(session, job.organisation_id, f"job.{job.status}", job_data(job),
                  user_id=_learner_of(session, job), job_id=job.id,
                  occurred_at=job.finished_at, callback_url=job.callback_url)
+    if job.type == MEDIA_IMPORT_JOB and job.status == "succeeded":
+        # The counts only: an import can hold thousands of items, which the job shows.
+        counts = (job.result or {}).get("counts", {})
+        record_event(session, job.organisation_id, "media.import.completed",
+                     {"job_id": job.id, "counts": counts}, user_id=job.owner_user_id,
+                     job_id=job.id, occurred_at=job.finished_at)
 
 
 job_service.register_terminal_hook(on_job_terminal)
@@ -161,3 +172,17 @@ def list_query(organisation_id: str, *, event_type: str | None = None,
     if job_id:
         stmt = stmt.where(WebhookEvent.job_id == job_id)
     return stmt.order_by(WebhookEvent.created_at, WebhookEvent.id)
+
+
+def purge_older_than(session: Session, cutoff: datetime, *, batch: int = 5000) -> int:
+    """Delete events created before `cutoff`, in batches so no lock is held for long;
+    their deliveries and attempts go with them (ON DELETE CASCADE)."""
+    removed = 0
+    while True:
+        ids = list(session.scalars(select(WebhookEvent.id).where(
+            WebhookEvent.created_at < cutoff).limit(batch)))
+        if not ids:
+            return removed
+        session.execute(delete(WebhookEvent).where(WebhookEvent.id.in_(ids))
+                        .execution_options(synchronize_session=False))
+        removed += len(ids)

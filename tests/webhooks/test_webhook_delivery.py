@@ -366,9 +366,9 @@ def test_embedded_mode_delivers_and_retries(app, tmp_path, receiver) -> None:
         admin = Accounts(client).admin()
         hooks = WebhookApi(client)
         endpoint = hooks.create(admin, receiver.url())
-        receiver.answer(status=502)
+        receiver.answer(status=502, path="/hook")
 
-        # When a job succeeds and the receiver fails once
+        # When a job succeeds and the endpoint's receiver fails once
         job = hooks.ping(admin, callback_url=receiver.url("/callback"))
 
         # Then the endpoint gets the event on the second attempt and the callback once

@@ -9,28 +9,11 @@ from datetime import datetime
 
 from standardwebhooks.webhooks import Webhook
 
-from storage import jobs as job_service
-from storage.db import db
-from storage.jobs import JobSpec
+from tests.webhooks.webhook_support import finish_assessment
 
 ISO_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 ISO_DURATION = re.compile(r"^PT(\d+H)?(\d+M)?(\d+(\.\d+)?S)?$")
 LMS = "https://lms.school.example"
-
-
-def finish_assessment(organisation_id: str, learner_id: str, result: dict,
-                      job_input: dict | None = None) -> str:
-    """A speaking assessment of `learner_id` that the engine completes with `result`: the
-    job engine's terminal hook writes the event in the same transaction."""
-    spec = JobSpec(type="assessment.speaking", queue="scoring", actor="score_speaking")
-    job = job_service.create_job(db.session, spec, organisation_id=organisation_id,
-                                 input=job_input or {"media_id": "med_1", "language": "es"},
-                                 owner_user_id=learner_id)
-    db.session.commit()
-    claimed = job_service.claim(db.session, job.id, "run-1")
-    job_service.complete(db.session, claimed, "run-1", result, provider="offline")
-    db.session.commit()
-    return job.id
 
 
 RESULT = {

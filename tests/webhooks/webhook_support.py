@@ -13,6 +13,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from storage import jobs as job_service
+from storage.db import db
+from storage.jobs import JobSpec
+
 
 @dataclass
 class Answer:
@@ -35,7 +39,8 @@ class Received:
 class Receiver:
     def __init__(self) -> None:
         self.requests: list[Received] = []
-        self._answers: deque[Answer] = deque()
+        # Scripted answers per path (None: whichever request comes next).
+        self._answers: dict[str | None, deque[Answer]] = {}
         self.default = Answer()
         self._lock = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -58,11 +63,21 @@ class Receiver:
         body: bytes = b"ok",
         delay: float = 0.0,
         times: int = 1,
+        path: str | None = None,
     ) -> None:
-        """Queue an answer for the next `times` requests; after the queue, 200 "ok"."""
+        """Queue an answer for the next `times` requests (to `path` only, when given);
+        after the queue, the default answer (200 "ok")."""
         with self._lock:
+            queue = self._answers.setdefault(path, deque())
             for _ in range(times):
-                self._answers.append(Answer(status, dict(headers or {}), body, delay))
+                queue.append(Answer(status, dict(headers or {}), body, delay))
+
+    def _next_answer(self, path: str) -> Answer:
+        for key in (path, None):
+            queue = self._answers.get(key)
+            if queue:
+                return queue.popleft()
+        return self.default
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         """Block until `count` requests have arrived (or fail after `timeout`)."""
@@ -91,7 +106,7 @@ class Receiver:
                         Received("POST", self.path, dict(self.headers.items()), body,
                                  time.monotonic())
                     )
-                    answer = receiver._answers.popleft() if receiver._answers else receiver.default
+                    answer = receiver._next_answer(self.path)
                     receiver._lock.notify_all()
                 if answer.delay:
                     time.sleep(answer.delay)
@@ -173,3 +188,19 @@ class WebhookApi:
                                    headers=account.headers)
         assert response.status_code == 200, response.get_json()
         return response.get_json()["items"]
+
+
+def finish_assessment(organisation_id: str, learner_id: str, result: dict,
+                      job_input: dict | None = None,
+                      job_type: str = "assessment.speaking") -> str:
+    """A job of `learner_id` (a speaking assessment unless told) that the engine completes
+    with `result`: the job engine's terminal hook writes the events in that transaction."""
+    spec = JobSpec(type=job_type, queue="scoring", actor="score_speaking")
+    job = job_service.create_job(db.session, spec, organisation_id=organisation_id,
+                                 input=job_input or {"media_id": "med_1", "language": "es"},
+                                 owner_user_id=learner_id)
+    db.session.commit()
+    claimed = job_service.claim(db.session, job.id, "run-1")
+    job_service.complete(db.session, claimed, "run-1", result, provider="offline")
+    db.session.commit()
+    return job.id

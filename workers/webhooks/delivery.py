@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import dramatiq
@@ -25,7 +25,7 @@ from workers import engine, runtime
 from workers.scheduler import ScheduledJob, register_scheduled_job
 from workers.webhooks import http
 from workers.webhooks.render import extra_headers, render
-from workers.webhooks.schedule import Outcome, RetryPolicy
+from workers.webhooks.schedule import Decision, Outcome, RetryPolicy
 from workers.webhooks.signing import generate_secret, signed_headers
 
 log = logging.getLogger(__name__)
@@ -128,8 +128,14 @@ def attempt(delivery_id: str) -> None:
 
 
 def _record(session: Session, delivery_id: str, endpoint_id: str | None, url: str,
-            started: Any, result: http.PostResult, decision: Any, settings: Any) -> None:
+            started: datetime, result: http.PostResult, decision: Decision,
+            settings: Any) -> None:
     delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        # The endpoint (and with it its deliveries) was deleted during the attempt.
+        session.rollback()
+        log.info("webhook delivery %s: deleted while being sent", delivery_id)
+        return
     record = deliveries.AttemptRecord(
         url=url, started_at=started, status=result.status, body=result.body,
         duration_ms=result.duration_ms, error=result.error, detail=result.detail,
@@ -173,10 +179,25 @@ def resend_lost() -> None:
         dispatch(ids)
 
 
+def purge_old_events() -> None:
+    """Scheduled: drop events (and their deliveries) past the retention period."""
+    session = db.session
+    removed = events.purge_older_than(session, utcnow() - timedelta(
+        days=events.EVENT_RETENTION_DAYS))
+    session.commit()
+    if removed:
+        log.info("webhook events: %s past retention removed", removed)
+
+
 def _sweeper(app: Flask) -> ScheduledJob:
     settings = app.extensions["settings"]
     return ScheduledJob("webhooks.resend_lost", resend_lost, "interval",
                         {"seconds": settings.sweep_interval_seconds})
 
 
+def _purge(app: Flask) -> ScheduledJob:
+    return ScheduledJob("webhooks.purge_old_events", purge_old_events, "interval", {"hours": 6})
+
+
 register_scheduled_job(_sweeper)
+register_scheduled_job(_purge)
