@@ -141,6 +141,8 @@ class Settings:
     openai_base_url: str = ""
     openai_model: str = "gpt-4o-mini"
     openai_transcription_model: str = "whisper-1"
+    # Transcription may use another OpenAI-compatible server than the LLM; empty means the same.
+    openai_transcription_base_url: str = ""
     llm_timeout_seconds: float = 60.0
     bedrock_region: str = "us-east-1"
     bedrock_model_id: str = "mistral.mistral-7b-instruct-v0:2"
@@ -219,6 +221,7 @@ class Settings:
         read("OPENAI_BASE_URL", lambda n, v: _url(n, v, ("http", "https")))
         read("OPENAI_MODEL", lambda n, v: v)
         read("OPENAI_TRANSCRIPTION_MODEL", lambda n, v: v)
+        read("OPENAI_TRANSCRIPTION_BASE_URL", lambda n, v: _url(n, v, ("http", "https")))
         read("LLM_TIMEOUT_SECONDS", lambda n, v: _float(n, v, 0.1))
         read("BEDROCK_REGION", lambda n, v: v)
         read("BEDROCK_MODEL_ID", lambda n, v: v)

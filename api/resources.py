@@ -22,6 +22,7 @@ RESOURCES = [
     "api.writing",
     "api.hints",
     "api.plans",
+    "api.speech",
 ]
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipelines.audio import AudioSource, decode_audio
 from pipelines.errors import PipelineError
+from pipelines.transcription.languages import whisper_language
 from pipelines.transcription.model_store import resolve_model
 from pipelines.transcription.timing import tighten_words
 from pipelines.transcription.types import (
@@ -73,12 +74,6 @@ def load_model(model: str, runtime: Runtime, cpu_threads: int = 0):  # -> Whispe
         return cached
 
 
-def supported_languages() -> tuple[str, ...]:
-    from faster_whisper.tokenizer import _LANGUAGE_CODES
-
-    return tuple(_LANGUAGE_CODES)
-
-
 class LocalTranscriber:
     """faster-whisper with word timestamps and VAD, on the configured or bundled model."""
 
@@ -99,10 +94,7 @@ class LocalTranscriber:
         report: Report | None = None,
     ) -> Transcript:
         """Decode, run Whisper and collect words; see `Transcriber.transcribe`."""
-        if language is not None and language not in supported_languages():
-            raise PipelineError(
-                "unsupported_language", f"Whisper does not recognise the language {language!r}."
-            )
+        language = whisper_language(language)
         decoded = decode_audio(audio, max_seconds=self.config.max_audio_seconds)
         if report:
             report("transcribing", 0)

@@ -21,6 +21,7 @@ import openai
 
 from pipelines.audio import AudioSource, decode_audio, read_bytes, to_wav_bytes
 from pipelines.errors import PipelineError, TransientError
+from pipelines.transcription.languages import language_code, whisper_language
 from pipelines.transcription.timing import tighten_words
 from pipelines.transcription.types import Report, Segment, Transcript, TranscriptionConfig, Word
 
@@ -28,36 +29,6 @@ from pipelines.transcription.types import Report, Segment, Transcript, Transcrip
 _ACCEPTED = {"flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm"}
 _MAX_UPLOAD_BYTES = 24 * 1024 * 1024
 _RETRYABLE_STATUS = {408, 409, 429}
-
-# Whisper's language names (the API answers "english"), as code name pairs.
-_LANGUAGE_TABLE = """
-en english|zh chinese|de german|es spanish|ru russian|ko korean|fr french|ja japanese|
-pt portuguese|tr turkish|pl polish|ca catalan|nl dutch|ar arabic|sv swedish|it italian|
-id indonesian|hi hindi|fi finnish|vi vietnamese|he hebrew|uk ukrainian|el greek|ms malay|
-cs czech|ro romanian|da danish|hu hungarian|ta tamil|no norwegian|th thai|ur urdu|hr croatian|
-bg bulgarian|lt lithuanian|la latin|mi maori|ml malayalam|cy welsh|sk slovak|te telugu|
-fa persian|lv latvian|bn bengali|sr serbian|az azerbaijani|sl slovenian|kn kannada|
-et estonian|mk macedonian|br breton|eu basque|is icelandic|hy armenian|ne nepali|mn mongolian|
-bs bosnian|kk kazakh|sq albanian|sw swahili|gl galician|mr marathi|pa punjabi|si sinhala|
-km khmer|sn shona|yo yoruba|so somali|af afrikaans|oc occitan|ka georgian|be belarusian|
-tg tajik|sd sindhi|gu gujarati|am amharic|yi yiddish|lo lao|uz uzbek|fo faroese|
-ht haitian creole|ps pashto|tk turkmen|nn nynorsk|mt maltese|sa sanskrit|lb luxembourgish|
-my myanmar|bo tibetan|tl tagalog|mg malagasy|as assamese|tt tatar|haw hawaiian|ln lingala|
-ha hausa|ba bashkir|jw javanese|su sundanese|yue cantonese
-"""
-LANGUAGE_CODES: dict[str, str] = {
-    name.strip(): code
-    for code, name in (
-        entry.strip().split(" ", 1) for entry in _LANGUAGE_TABLE.split("|") if entry.strip()
-    )
-}
-
-
-def language_code(value: str | None) -> str:
-    """ "english" -> "en"; codes pass through; unknown names are kept as given."""
-    lowered = (value or "").strip().lower()
-    return LANGUAGE_CODES.get(lowered, lowered)
-
 
 def translate_error(exc: openai.OpenAIError) -> PipelineError:
     """Map an SDK error to TransientError (retry later) or PipelineError (give up)."""
@@ -104,6 +75,7 @@ class OpenAITranscriber:
         report: Report | None = None,
     ) -> Transcript:
         """Upload the recording and map the verbose JSON answer onto a Transcript."""
+        language = whisper_language(language)
         decoded = decode_audio(audio, max_seconds=self.config.max_audio_seconds)
         original = read_bytes(audio)
         if decoded.extension in _ACCEPTED and len(original) <= _MAX_UPLOAD_BYTES:

@@ -2,5 +2,6 @@
 
 from workers.actors import media  # noqa: F401
 from workers.actors import ping  # noqa: F401
+from workers.actors import speech  # noqa: F401
 from workers.actors import text  # noqa: F401
 from workers.actors import webhooks  # noqa: F401

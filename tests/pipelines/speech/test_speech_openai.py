@@ -12,7 +12,8 @@ from pipelines.audio import decode_audio
 from pipelines.errors import PipelineError, TransientError
 from pipelines.fluency import measure_fluency
 from pipelines.transcription import TranscriptionConfig, build_transcriber
-from pipelines.transcription.openai_api import OpenAITranscriber, language_code
+from pipelines.transcription.languages import language_code, whisper_language
+from pipelines.transcription.openai_api import OpenAITranscriber
 from tests.pipelines.speech.fake_transcription import (
     FakeTranscriptionServer,
     Scripted,
@@ -176,6 +177,17 @@ def test_language_names_map_to_codes():
     assert [language_code(n) for n in ("english", "Japanese", "es", "haitian creole", "")] == [
         "en", "ja", "es", "ht", ""
     ]
+
+
+def test_requested_languages_are_normalised_or_refused():
+    # Given language codes as clients send them
+    # Then regional variants reduce to Whisper's code, empty means detect, unknown is refused
+    assert [whisper_language(v) for v in ("en-GB", "pt_BR", "JA", None, " ")] == [
+        "en", "pt", "ja", None, None
+    ]
+    with pytest.raises(PipelineError) as raised:
+        whisper_language("klingon")
+    assert raised.value.code == "unsupported_language"
 
 
 def test_formats_the_api_does_not_take_are_sent_as_wav(server, audio_dir: Path):
