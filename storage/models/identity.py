@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.db import JSONType, db
@@ -24,6 +24,8 @@ class Organisation(CreatedMixin, db.Model):
 
 class User(TenantMixin, CreatedMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (Index("uq_users_organisation_external_id", "organisation_id",
+                            "external_id", unique=True),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -36,6 +38,8 @@ class User(TenantMixin, CreatedMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+    # The learner's id in the partner LMS (xAPI actor, LTI AGS userId); unique per organisation.
+    external_id: Mapped[str | None] = mapped_column(String(255))
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
 

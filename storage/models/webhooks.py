@@ -15,7 +15,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.db import JSONType, db
 from storage.models.base import CreatedMixin, TenantMixin
-from storage.models.identity import User
 
 EVENT_TYPES = (
     "job.succeeded",
@@ -30,13 +29,6 @@ FORMATS = ("standard", "xapi", "lti_ags")
 DELIVERY_STATES = ("pending", "sending", "succeeded", "failed", "exhausted", "skipped",
                    "canceled")
 FINISHED_STATES = frozenset({"succeeded", "failed", "exhausted", "skipped", "canceled"})
-
-# The learner's id in the partner LMS, for xAPI actors and LTI AGS user ids. The users table
-# belongs to the foundation; the LMS integration adds this column to it (migration 0030).
-User.external_id = mapped_column(String(255), nullable=True)  # type: ignore[attr-defined]
-Index("uq_users_organisation_external_id", User.__table__.c.organisation_id,
-      User.__table__.c.external_id, unique=True)
-
 
 class WebhookEndpoint(TenantMixin, CreatedMixin, db.Model):
     __tablename__ = "webhook_endpoints"
