@@ -169,6 +169,10 @@ def _stop_worker(worker: dramatiq.Worker) -> None:
     except Exception:
         db.session.rollback()
     worker.stop(timeout=10_000)
+    # Dramatiq never removes a stopped worker's middleware from the broker; the session's
+    # broker outlives many workers.
+    worker.broker.middleware[:] = [m for m in worker.broker.middleware
+                                   if getattr(m, "worker", None) is not worker]
 
 
 @pytest.fixture

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 from storage import jobs as job_service
-from storage.db import db
+from storage.db import db, utcnow
 from storage.models.jobs import Job
 from tests.conftest import use_app
 from tests.jobs.helpers import submit_ping, wait_job, wait_status
@@ -21,7 +22,8 @@ def test_submission_answers_202_with_location_and_job(client, accounts, worker):
     assert response.status_code == 202
     job = response.get_json()
     assert job["id"].startswith("job_")
-    assert job["status"] == "queued" and job["type"] == "ping"
+    # (a fast worker may already have claimed it when the answer is written)
+    assert job["status"] in ("queued", "running") and job["type"] == "ping"
     assert response.headers["Location"] == f"/api/v1/jobs/{job['id']}"
     assert int(response.headers["Retry-After"]) >= 1
     # And the worker runs it to success with its result and timestamps
@@ -88,20 +90,14 @@ def test_same_message_delivered_twice_produces_one_result(app, client, accounts)
 
 def test_job_left_running_by_a_dead_worker_is_requeued_and_completes(app, client, accounts,
                                                                      worker):
-    # Given a job claimed by a worker that died (lease expired, no heartbeat)
+    # Given a job claimed by a worker that died (lease expired, no heartbeat); the live
+    # worker is paused meanwhile so it cannot take the job first
     admin = accounts.admin()
-    job_id = submit_ping(client, admin.headers).get_json()["id"]
     worker.pause()
     try:
-        # take the job away from the live worker as a dead one would have
-        db.session.execute(Job.__table__.update().where(Job.id == job_id).values(status="queued"))
-        db.session.commit()
+        job_id = submit_ping(client, admin.headers).get_json()["id"]
         claimed = job_service.claim(db.session, job_id, "dead-worker-token")
         assert claimed is not None
-        from datetime import timedelta
-
-        from storage.db import utcnow
-
         claimed.heartbeat_at = utcnow() - timedelta(seconds=claimed.lease_seconds + 5)
         db.session.commit()
     finally:
@@ -147,8 +143,7 @@ def test_retry_a_failed_job(client, accounts, worker):
     # A ping with reject=True fails again, but it runs again from scratch
     response = client.post(f"/api/v1/jobs/{job['id']}/retry", headers=admin.headers)
     assert response.status_code == 202
-    assert response.get_json()["status"] == "queued"
-    assert response.get_json()["attempts"] == 0
+    assert response.get_json()["status"] in ("queued", "running", "failed")
     done = wait_job(client, job["id"], admin.headers)
     assert done["status"] == "failed" and done["attempts"] == 1
     # A succeeded job cannot be retried
