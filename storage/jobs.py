@@ -166,10 +166,12 @@ def mark_canceled(session: Session, job: Job, run_token: str) -> bool:
 
 def continue_to(session: Session, job: Job, run_token: str, *, queue: str, actor: str,
                 stage: str, progress: int, checkpoint: dict[str, Any]) -> bool:
-    """Hand the job to the next stage's actor (on another queue): running -> queued."""
+    """Hand the job to the next stage's actor (on another queue): running -> queued.
+    Attempts count per stage, so each stage has the job type's whole retry budget."""
     result = session.execute(_owned_update(job, run_token).values(
         status="queued", queue=queue, actor=actor, stage=stage, progress=progress,
-        checkpoint=checkpoint, run_token=None, enqueued_at=None, version=Job.version + 1))
+        checkpoint=checkpoint, run_token=None, enqueued_at=None, attempts=0,
+        version=Job.version + 1))
     return result.rowcount == 1
 
 
