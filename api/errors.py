@@ -7,9 +7,11 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, g, json
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
+from storage.db import db
 from storage.errors import AppError
 
 log = logging.getLogger("api.errors")
@@ -39,6 +41,10 @@ _HTTP_CODES = {
 
 class ProblemSchema(Schema):
     """RFC 9457 problem details, plus the platform's stable `code` and the request id."""
+
+    class Meta:
+        # Problems carry extension members (RFC 9457 section 3.2), e.g. the ids at fault.
+        unknown = INCLUDE
 
     type = fields.String(metadata={"example": "about:blank"})
     title = fields.String()
@@ -124,6 +130,15 @@ def handle_app_error(exc: AppError) -> Response:
                    **exc.extra)
 
 
+def handle_data_error(exc: DataError) -> Response:
+    # A value the request schema let through but the database refuses (a NUL character, a
+    # number out of range): the request is at fault, not the server.
+    log.warning("the database refused a value of the request: %s", type(exc.orig).__name__)
+    db.session.rollback()  # the transaction is aborted: nothing more can run in it
+    return problem(422, "invalid_value", "A value in the request cannot be stored or searched "
+                   "for (for example a NUL character or a number out of range).")
+
+
 def handle_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
@@ -134,4 +149,5 @@ def handle_unexpected(exc: Exception) -> Response:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(Exception, handle_unexpected)
