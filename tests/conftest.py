@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import dramatiq
 import psycopg
@@ -137,9 +139,23 @@ def app(_session_app: Flask, redis_client: redis.Redis) -> Iterator[Flask]:
         db.session.remove()
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request on a thread of its own, so it gets a fresh app context and database
+    session torn down afterwards, as in production: a view that forgets to commit fails here
+    instead of passing on the test's own session."""
+
+    executor: ThreadPoolExecutor
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return self.executor.submit(super().open, *args, **kwargs).result()
+
+
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def client(app: Flask) -> Iterator[FlaskClient]:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="request") as executor:
+        isolated = IsolatedClient(app, app.response_class, use_cookies=True)
+        isolated.executor = executor
+        yield isolated
 
 
 @pytest.fixture
