@@ -35,8 +35,11 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
+# Benchmarks against their baselines (not part of `make test`); BENCH=--quick for short runs.
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench
+	@for tool in wrk redis-server; do command -v $$tool >/dev/null 2>&1 || \
+		{ apt-get install -y $$tool || { apt-get update && apt-get install -y $$tool; }; }; done
+	$(BIN)/python -m bench $(BENCH)
 
 # Production-style processes (need REDIS_URL and DATABASE_URL in the environment).
 worker: $(VENV)/.installed

@@ -1,0 +1,1 @@
+"""Benchmarks of the platform against bare baselines: `python -m bench` (or `make bench`)."""

@@ -1,0 +1,106 @@
+"""One Markdown table of every benchmark's numbers: platform, baseline, ratio."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Row = tuple[str, str, str, str, str]
+
+
+def _num(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}x"
+
+
+def _api(result: dict[str, Any]) -> list[Row]:
+    mine, base, ratio = result["platform"], result["baseline"], result["ratio"]
+    name = "API submission"
+    rows = [(name, "requests/s", _num(mine["rps"]), _num(base["rps"]), _ratio(ratio["rps"])),
+            (name, "latency p50 (ms)", _num(mine["p50_ms"]), _num(base["p50_ms"]),
+             _ratio(ratio["p50"])),
+            (name, "latency p99 (ms)", _num(mine["p99_ms"]), _num(base["p99_ms"]),
+             _ratio(ratio["p99"]))]
+    failures = mine["non_2xx"] + mine["socket_errors"]
+    rows.append((name, "answered / jobs created / failed",
+                 f"{mine['requests']:,} / {mine['jobs_created']:,} / {failures}",
+                 f"{base['requests']:,} / - / {base['non_2xx'] + base['socket_errors']}", "-"))
+    return rows
+
+
+def _jobs(result: dict[str, Any]) -> list[Row]:
+    mine, base = result["platform"], result["baseline"]
+    name = "Job overhead"
+    rows = []
+    for key, label in (("p50_ms", "submit-to-done p50 (ms)"),
+                       ("p99_ms", "submit-to-done p99 (ms)")):
+        a, b = mine["sequential"][key], base["sequential"][key]
+        rows.append((name, label, _num(a), _num(b), _ratio(a / b)))
+    for key, label in (("jobs_per_s", "worker drain (jobs/s)"),
+                       ("submit_per_s", "submissions (jobs/s)")):
+        a, b = mine["burst"][key], base["burst"][key]
+        rows.append((name, label, _num(a), _num(b), _ratio(a / b)))
+    return rows
+
+
+def _upload(result: dict[str, Any]) -> list[Row]:
+    rows = []
+    for label, sizes in result["sizes"].items():
+        name = f"Upload {label}"
+        mine, base = sizes["platform"], sizes["baseline"]
+        if "mib_per_s" in mine:
+            rows.append((name, "throughput (MiB/s)", _num(mine["mib_per_s"]),
+                         _num(base["mib_per_s"]), _ratio(sizes.get("ratio"))))
+        else:
+            rows.append((name, "throughput (MiB/s)",
+                         f"refused {mine['status']} {mine.get('code')}",
+                         _num(base["mib_per_s"]), "-"))
+        rows.append((name, "API worker peak RSS (MiB)", _num(mine["worker_peak_rss_mib"]),
+                     f"idle {_num(result['worker_idle_rss_mib'])}", "-"))
+    return rows
+
+
+def _transcription(result: dict[str, Any]) -> list[Row]:
+    rows = []
+    seconds = result["settings"].get("audio_seconds")
+    bare = result["rows"].get("bare faster-whisper", {})
+    for label, row in result["rows"].items():
+        if label == "bare faster-whisper":
+            continue
+        rows.append(("Transcription", f"{label}: p50 s (RTF)",
+                     f"{_num(row['p50_s'], 2)} ({row['rtf']:.3f})",
+                     f"{_num(bare.get('p50_s'), 2)} ({bare.get('rtf', 0):.3f})",
+                     _ratio(row.get("ratio_to_bare"))))
+    if seconds:
+        rows.append(("Transcription", "clip length (s)", _num(float(seconds)), "", ""))
+    return rows
+
+
+_RENDERERS = {"api": _api, "jobs": _jobs, "upload": _upload, "transcription": _transcription}
+
+
+def render(benchmarks: dict[str, Any]) -> str:
+    rows: list[Row] = []
+    for name, render_rows in _RENDERERS.items():
+        result = benchmarks.get(name)
+        if result is None:
+            continue
+        if "error" in result:
+            rows.append((name, "error", result["error"][:80], "", ""))
+            continue
+        rows.extend(render_rows(result))
+    header: Row = ("benchmark", "measure", "platform", "baseline", "ratio")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(5)]
+
+    def line(row: Row) -> str:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        return "| " + " | ".join(cells) + " |"
+
+    separator = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
+    return "\n".join([line(header), separator, *(line(row) for row in rows)])
