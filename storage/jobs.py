@@ -71,8 +71,8 @@ def create_job(
 
 
 def mark_enqueued(session: Session, job_id: str) -> None:
-    session.execute(update(Job).where(Job.id == job_id, Job.status == "queued",
-                                      Job.enqueued_at.is_(None))
+    """Record that the message was sent (a fast worker may have claimed the job already)."""
+    session.execute(update(Job).where(Job.id == job_id, Job.enqueued_at.is_(None))
                     .values(enqueued_at=utcnow()))
 
 

@@ -32,6 +32,7 @@ def test_submission_answers_202_with_location_and_job(client, accounts, worker):
     assert done["progress"] == 100 and done["stage"] == "done"
     assert done["result"]["pong"] is True and done["attempts"] == 1
     assert done["started_at"] and done["finished_at"] and done["provider"] == "engine"
+    assert done["enqueued_at"] is not None
 
 
 def test_transient_failures_are_retried_then_succeed(client, accounts, worker):
