@@ -6,23 +6,12 @@ the uploaded file) and answers from a script of (status, body, headers, delay). 
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import BaseHTTPRequestHandler
 
-
-@dataclass
-class Scripted:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
+from tests.scripted_http import Scripted, ScriptedServer
 
 
 @dataclass
@@ -70,64 +59,21 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> S
     return Scripted(status, {"error": {"message": message, "type": "server_error"}}, headers or {})
 
 
-class FakeTranscriptionServer:
+class FakeTranscriptionServer(ScriptedServer):
     """`with FakeTranscriptionServer() as server:`; give `server.base_url` to the client."""
 
     def __init__(self) -> None:
-        self.script: deque[Scripted] = deque()
         self.uploads: list[Upload] = []
-        self._lock = threading.Lock()
-        outer = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                length = int(self.headers.get("content-length", 0))
-                upload = _parse_multipart(
-                    self.path, self.headers.get("content-type", ""), self.rfile.read(length)
-                )
-                upload.authorization = self.headers.get("authorization", "")
-                with outer._lock:
-                    outer.uploads.append(upload)
-                    answer = outer.script.popleft() if outer.script else error(500, "no script")
-                if answer.delay:
-                    time.sleep(answer.delay)
-                payload = json.dumps(answer.body).encode()
-                try:
-                    self.send_response(answer.status)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(payload)))
-                    for key, value in answer.headers.items():
-                        self.send_header(key, value)
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client timed out and left
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
-
-    def push(self, *answers: Scripted) -> None:
-        self.script.extend(answers)
+    def record(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        upload = _parse_multipart(handler.path, handler.headers.get("content-type", ""), body)
+        upload.authorization = handler.headers.get("authorization", "")
+        self.uploads.append(upload)
 
     def __enter__(self) -> FakeTranscriptionServer:
-        self._thread.start()
+        super().__enter__()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
 
 def _parse_multipart(path: str, content_type: str, body: bytes) -> Upload:
