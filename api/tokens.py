@@ -66,9 +66,7 @@ def _decode(token: str, expected_type: str) -> dict[str, Any]:
 def _is_revoked(_header: dict, payload: dict) -> bool:
     if payload.get("type") != "access":
         return False
-    if identity.is_access_token_revoked(db.session, payload["jti"]):
-        return True
-    return not identity.refresh_family_alive(db.session, payload.get("fam", ""))
+    return identity.access_token_revoked(db.session, payload["jti"], payload.get("fam", ""))
 
 
 @jwt.expired_token_loader

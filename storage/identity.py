@@ -15,7 +15,7 @@ from zoneinfo import available_timezones
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import utcnow
@@ -179,18 +179,18 @@ def revoke_user_refresh_tokens(session: Session, user_id: str) -> None:
                     .values(revoked_at=utcnow()))
 
 
-def refresh_family_alive(session: Session, family_id: str) -> bool:
-    return bool(session.scalar(select(func.count()).select_from(RefreshToken).where(
-        RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))))
+def access_token_revoked(session: Session, jti: str, family_id: str) -> bool:
+    """An access token dies when revoked itself (logout) or when its login's refresh family
+    is revoked (reuse detected, password changed). One round trip: it runs on every request."""
+    revoked = exists().where(RevokedToken.jti == jti)
+    family_alive = exists().where(RefreshToken.family_id == family_id,
+                                  RefreshToken.revoked_at.is_(None))
+    return bool(session.scalar(select(revoked | ~family_alive)))
 
 
 def revoke_access_token(session: Session, jti: str, expires_at: datetime) -> None:
     if session.get(RevokedToken, jti) is None:
         session.add(RevokedToken(jti=jti, expires_at=expires_at))
-
-
-def is_access_token_revoked(session: Session, jti: str) -> bool:
-    return session.get(RevokedToken, jti) is not None
 
 
 # Invites ---------------------------------------------------------------------------------
