@@ -53,7 +53,9 @@ def verify_token(
     body, dot, signature = token.partition(".")
     if not dot or not body or not signature:
         raise InvalidToken("the signed URL is malformed")
-    if not hmac.compare_digest(_mac(secret, body), signature):
+    # Bytes, not str: compare_digest refuses a str holding anything but ASCII.
+    expected = _mac(secret, body).encode()
+    if not hmac.compare_digest(expected, signature.encode("utf-8", "surrogateescape")):
         raise InvalidToken("the signed URL's signature does not match")
     try:
         payload = json.loads(_b64decode(body))

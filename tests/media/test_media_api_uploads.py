@@ -380,3 +380,14 @@ def test_abandoned_uploads_are_removed_after_a_day(media_env):
     db.session.expire_all()
     assert db.session.scalars(select(Media.id)).all() == [fresh["media"]["id"]]
     assert media_env.keys() == []
+
+
+def test_forged_local_signed_urls_are_refused_with_a_problem(media_env):
+    # Given tokens no server ever signed, some with characters outside ASCII
+    expected = 404 if media_env.backend == "s3" else 403
+    for token in ("0.%C2%80", "%C3%A9t%C3%A9.%C3%A9", "abc.def"):
+        # When used to read or to write, Then the answer is a problem, never a crash
+        for method in (media_env.client.get, media_env.client.put):
+            answer = method(f"{MEDIA}/local/{token}", data=b"x")
+            assert answer.status_code == expected, (token, answer.data)
+            assert answer.content_type == "application/problem+json"
