@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from storage.media.limits import DEFAULT_KIND_LIMITS, MEDIA_KINDS, UploadLimits
+
 
 class ConfigError(ValueError):
     """Raised when an environment variable holds a value that cannot be used."""
@@ -84,6 +86,20 @@ def _list(name: str, value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
+def _kind_limits(name: str, value: str) -> tuple[tuple[str, int], ...]:
+    """`video=1073741824,archive=2147483648`: per-kind upload ceilings in bytes."""
+    limits = []
+    for item in _list(name, value):
+        kind, equals, size = item.partition("=")
+        kind = kind.strip()
+        if not equals or kind not in MEDIA_KINDS:
+            raise ConfigError(
+                f"{name} takes kind=bytes pairs with kinds {', '.join(MEDIA_KINDS)}; got {item!r}"
+            )
+        limits.append((kind, _int(f"{name} ({kind})", size.strip(), 1024)))
+    return tuple(limits)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the platform. Build with `Settings.from_env()` or directly in tests."""
@@ -107,6 +123,8 @@ class Settings:
     # HTTP limits.
     max_request_bytes: int = 1 * 1024 * 1024
     max_upload_bytes: int = 512 * 1024 * 1024
+    # Per-kind ceilings over the defaults of storage.media.limits (MAX_UPLOAD_BYTES caps all).
+    media_kind_limits: tuple[tuple[str, int], ...] = ()
     # Longest text accepted by the writing assessment (characters).
     max_text_chars: int = 10_000
     # Bulk media import: limits on the files unpacked from one archive.
@@ -158,6 +176,11 @@ class Settings:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
+    def upload_limits(self) -> UploadLimits:
+        return UploadLimits(self.max_upload_bytes,
+                            {**DEFAULT_KIND_LIMITS, **dict(self.media_kind_limits)})
+
+    @property
     def embedded(self) -> bool:
         """True when no Redis is configured: in-memory broker, in-process worker."""
         return not self.redis_url
@@ -195,6 +218,7 @@ class Settings:
         read("PUBLIC_BASE_URL", lambda n, v: _url(n, v, ("http", "https")).rstrip("/"))
         read("MAX_REQUEST_BYTES", lambda n, v: _int(n, v, 1024))
         read("MAX_UPLOAD_BYTES", lambda n, v: _int(n, v, 1024))
+        read("MEDIA_KIND_LIMITS", _kind_limits)
         read("MAX_TEXT_CHARS", lambda n, v: _int(n, v, 100, 1_000_000))
         read("IMPORT_MAX_ENTRIES", lambda n, v: _int(n, v, 1))
         read("IMPORT_MAX_ENTRY_BYTES", lambda n, v: _int(n, v, 1024))

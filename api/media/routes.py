@@ -80,7 +80,7 @@ class MediaCollection(MethodView):
         filename, chunks = found
         media = uploads.create_from_stream(
             db.session, runtime.object_store(), actor(), filename, chunks, kind,
-            settings().max_upload_bytes, after_body=form.finish)
+            settings().upload_limits, after_body=form.finish)
         db.session.commit()
         return media, 201, {"Location": url_for("media.MediaItem", media_id=media.id)}
 
@@ -94,7 +94,7 @@ class PresignedUploads(MethodView):
         """Start a direct upload: a pending media and a presigned PUT URL for its bytes."""
         media, url = uploads.create_presigned(
             db.session, runtime.object_store(), actor(), data["filename"], data["kind"],
-            data.get("size"), data.get("content_type"), settings().max_upload_bytes,
+            data.get("size"), data.get("content_type"), settings().upload_limits,
             UPLOAD_URL_SECONDS)
         db.session.commit()
         headers = {"Content-Type": data["content_type"]} if data.get("content_type") else {}
@@ -111,7 +111,7 @@ class CompleteUpload(MethodView):
     def post(self, media_id: str):
         """Finish a presigned upload: check the stored bytes and mark the media ready."""
         media = uploads.complete_presigned(db.session, runtime.object_store(), actor(),
-                                           media_id, settings().max_upload_bytes)
+                                           media_id, settings().upload_limits)
         db.session.commit()  # a rejection is recorded before it is answered
         uploads.raise_if_rejected(media)
         return media

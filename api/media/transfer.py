@@ -39,7 +39,7 @@ class MultipartUploads(MethodView):
         """Start a multipart upload of a large file (Uppy: createMultipartUpload)."""
         media, _ = uploads.create_presigned(
             db.session, runtime.object_store(), actor(), data["filename"], data["kind"],
-            data.get("size"), data.get("content_type"), settings().max_upload_bytes,
+            data.get("size"), data.get("content_type"), settings().upload_limits,
             UPLOAD_URL_SECONDS, multipart=True)
         db.session.commit()
         return {"uploadId": media.upload_id, "key": media.object_key, "media": media}
@@ -82,7 +82,7 @@ class MultipartComplete(MethodView):
         """Join the parts and check the file (Uppy: completeMultipartUpload)."""
         parts = [Part(p["PartNumber"], p["ETag"]) for p in data["parts"]]
         media = uploads.complete_multipart(db.session, runtime.object_store(), actor(),
-                                           media_id, parts, settings().max_upload_bytes)
+                                           media_id, parts, settings().upload_limits)
         db.session.commit()
         uploads.raise_if_rejected(media)
         return {"location": url_for("media.MediaContent", media_id=media.id), "media": media}

@@ -20,7 +20,8 @@ from pipelines.archive import ArchiveEntry, ArchiveLimits, entry_count, iter_zip
 from pipelines.errors import PipelineError, TransientError
 from pipelines.manifest import Manifest, ManifestRow, parse_manifest
 from storage.errors import AppError, NotFound, Unprocessable
-from storage.media.policy import WORD_MEDIA_KINDS, Actor, Rejected, limit_for, rejection
+from storage.media.limits import UploadLimits
+from storage.media.policy import WORD_MEDIA_KINDS, Actor, Rejected, rejection
 from storage.media.uploads import Meter, classify, new_media, probe_audio
 from storage.media.words import attach_to_word
 from storage.models.jobs import Job
@@ -94,11 +95,11 @@ class ImportLimits:
     max_entries: int = 5000
     max_entry_bytes: int = 100 * 1024 * 1024
     max_total_bytes: int = 1024 * 1024 * 1024
-    max_upload_bytes: int = 512 * 1024 * 1024
+    upload: UploadLimits = field(default_factory=UploadLimits)
 
     def archive(self) -> ArchiveLimits:
         return ArchiveLimits(
-            max_archive_bytes=self.max_upload_bytes,
+            max_archive_bytes=self.upload.for_kind("archive"),
             max_entries=self.max_entries,
             max_entry_bytes=self.max_entry_bytes,
             max_total_bytes=self.max_total_bytes,
@@ -208,7 +209,7 @@ def _import_archive(run: _Run, media_id: str, manifest: Manifest | None, report:
     if media is None or media.status != "ready":
         raise PipelineError("archive_missing", f"The archive media {media_id!r} is gone.")
     with _store_errors(), run.store.get(media.object_key) as stream:
-        archive = spool(stream, run.limits.max_upload_bytes)
+        archive = spool(stream, run.limits.upload.for_kind("archive"))
     with archive:
         limits = run.limits.archive()
         if manifest is None:
@@ -282,7 +283,7 @@ def _store_entry(run: _Run, entry: ArchiveEntry, row: ManifestRow) -> None:
         sniffed, kind = classify(head, entry.name, row.kind, run.actor)
         if kind not in WORD_MEDIA_KINDS:
             raise rejection("unsupported_type", f"A word cannot carry a {kind} file.")
-        limit = limit_for(kind, run.limits.max_upload_bytes)
+        limit = run.limits.upload.for_kind(kind)
         if entry.size > limit:
             raise rejection("file_too_large", f"A {kind} file may be at most {limit} bytes.")
     except Rejected as exc:

@@ -10,15 +10,6 @@ from storage.errors import AppError, Forbidden, NotFound
 from storage.models.media import Media
 from storage.tenancy import tenant_select
 
-MiB = 1024 * 1024
-# Per-kind ceilings; MAX_UPLOAD_BYTES caps them all.
-KIND_LIMITS = {
-    "audio": 50 * MiB,
-    "image": 10 * MiB,
-    "video": 500 * MiB,
-    "archive": 512 * MiB,
-    "document": 10 * MiB,
-}
 # Kinds a vocabulary word can carry.
 WORD_MEDIA_KINDS = ("audio", "image", "video")
 
@@ -31,10 +22,6 @@ class Actor:
     user_id: str | None
     api_key_id: str | None
     staff: bool
-
-
-def limit_for(kind: str, max_upload_bytes: int) -> int:
-    return min(KIND_LIMITS[kind], max_upload_bytes)
 
 
 def check_may_upload(actor: Actor, kind: str) -> None:

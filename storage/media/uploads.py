@@ -16,13 +16,13 @@ from pipelines.errors import PipelineError
 from pipelines.mediaprobe import probe_duration
 from storage.errors import Conflict
 from storage.ids import new_id
+from storage.media.limits import UploadLimits
 from storage.media.policy import (
     Actor,
     Rejected,
     check_may_change,
     check_may_upload,
     get_visible,
-    limit_for,
     rejection,
 )
 from storage.models.media import Media
@@ -125,7 +125,7 @@ def create_from_stream(
     filename: str,
     chunks: Iterable[bytes],
     requested_kind: str | None,
-    max_upload_bytes: int,
+    limits: UploadLimits,
     after_body: Callable[[], None] | None = None,
 ) -> Media:
     """Store a file arriving in chunks, hashing it on the way; nothing is kept on failure.
@@ -136,7 +136,7 @@ def create_from_stream(
     sniffed, kind = classify(head, filename, requested_kind, actor)
     media = new_media(actor, kind, filename, "upload")
     copy = tempfile.SpooledTemporaryFile(PROBE_SPOOL_BYTES) if kind == "audio" else None
-    meter = Meter(itertools.chain([head], rest), limit_for(kind, max_upload_bytes), copy)
+    meter = Meter(itertools.chain([head], rest), limits.for_kind(kind), copy)
     try:
         store.put(media.object_key, meter, None, sniffed.content_type)
         try:
@@ -164,13 +164,13 @@ def create_presigned(
     kind: str,
     size: int | None,
     content_type: str | None,
-    max_upload_bytes: int,
+    limits: UploadLimits,
     expires: int,
     multipart: bool = False,
 ) -> tuple[Media, str | None]:
     """A pending media row and either a presigned PUT URL or a multipart upload id."""
     check_may_upload(actor, kind)
-    limit = limit_for(kind, max_upload_bytes)
+    limit = limits.for_kind(kind)
     if size is not None and size > limit:
         raise rejection("file_too_large", f"A {kind} file may be at most {limit} bytes.")
     media = new_media(actor, kind, filename, "multipart" if multipart else "presigned")
@@ -198,7 +198,7 @@ def pending_upload(session: Session, actor: Actor, media_id: str, source: str) -
 
 
 def complete_presigned(
-    session: Session, store: ObjectStore, actor: Actor, media_id: str, max_upload_bytes: int
+    session: Session, store: ObjectStore, actor: Actor, media_id: str, limits: UploadLimits
 ) -> Media:
     """Check the object a client PUT to its presigned URL and mark the media ready or
     rejected (the caller commits, then answers with `raise_if_rejected`)."""
@@ -209,7 +209,7 @@ def complete_presigned(
         raise Conflict(
             "Nothing has been uploaded to the presigned URL yet.", code="upload_missing"
         ) from None
-    return verify_stored(session, store, media, info, max_upload_bytes)
+    return verify_stored(session, store, media, info, limits)
 
 
 def sign_part(session: Session, store: ObjectStore, actor: Actor, media_id: str,
@@ -224,11 +224,11 @@ def list_parts(session: Session, store: ObjectStore, actor: Actor, media_id: str
 
 
 def complete_multipart(session: Session, store: ObjectStore, actor: Actor, media_id: str,
-                       parts: list[Part], max_upload_bytes: int) -> Media:
+                       parts: list[Part], limits: UploadLimits) -> Media:
     media = pending_upload(session, actor, media_id, "multipart")
     info = store.complete_multipart(media.object_key, media.upload_id or "", parts)
     media.upload_id = None
-    return verify_stored(session, store, media, info, max_upload_bytes)
+    return verify_stored(session, store, media, info, limits)
 
 
 def abort_multipart(session: Session, store: ObjectStore, actor: Actor, media_id: str) -> None:
@@ -242,9 +242,9 @@ def abort_multipart(session: Session, store: ObjectStore, actor: Actor, media_id
 
 
 def verify_stored(session: Session, store: ObjectStore, media: Media, info: ObjectInfo,
-                  max_upload_bytes: int) -> Media:
+                  limits: UploadLimits) -> Media:
     """Decide from the stored bytes: size, type from the first bytes, sha256, duration."""
-    limit = limit_for(media.kind, max_upload_bytes)
+    limit = limits.for_kind(media.kind)
     try:
         if info.size == 0:
             raise rejection("empty_file", "The uploaded file is empty.")

@@ -31,7 +31,8 @@ def test_good_values_are_parsed(tmp_path):
     env = {**base_env(tmp_path), "REDIS_URL": "redis://cache:6379/2",
            "DATABASE_URL": "postgresql://u:p@db:5432/app", "MAX_REQUEST_BYTES": "2048",
            "LOG_JSON": "off", "EMBEDDED_SERVICES": "Yes", "LLM_TIMEOUT_SECONDS": "2.5",
-           "WEBHOOK_RETRY_SCHEDULE": "0, 5,60", "LOG_LEVEL": "debug"}
+           "WEBHOOK_RETRY_SCHEDULE": "0, 5,60", "LOG_LEVEL": "debug",
+           "MAX_UPLOAD_BYTES": "2147483648", "MEDIA_KIND_LIMITS": "video=1073741824, audio=4096"}
     # When settings are read
     settings = Settings.from_env(env)
     # Then each is typed, and the Postgres URL names the driver the platform uses
@@ -42,6 +43,9 @@ def test_good_values_are_parsed(tmp_path):
     assert settings.llm_timeout_seconds == 2.5
     assert settings.webhook_retry_schedule == (0.0, 5.0, 60.0)
     assert settings.log_level == "DEBUG"
+    limits = settings.upload_limits
+    assert (limits.for_kind("video"), limits.for_kind("audio")) == (1024**3, 4096)
+    assert limits.for_kind("archive") == 512 * 1024**2  # a kind not named keeps its default
 
 
 @pytest.mark.parametrize(("name", "value"), [
@@ -63,6 +67,9 @@ def test_good_values_are_parsed(tmp_path):
     ("APP_ENV", "staging"),
     ("LOG_LEVEL", "LOUD"),
     ("WEBHOOK_RETRY_SCHEDULE", "0,soon"),
+    ("MEDIA_KIND_LIMITS", "movie=1000000"),
+    ("MEDIA_KIND_LIMITS", "video"),
+    ("MEDIA_KIND_LIMITS", "video=1GB"),
 ])
 def test_bad_value_stops_start_up_naming_the_variable(tmp_path, name, value):
     # Given an environment with one bad value

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from storage.db import db, utcnow
 from storage.models.media import Media
 from tests.api.apihelpers import assert_problem
+from tests.factories import Accounts
 from tests.media.conftest import HttpAnswer
 from tests.mediasamples import wav_of_seconds
 from workers.actors.media import expire_abandoned_uploads
@@ -391,3 +392,26 @@ def test_forged_local_signed_urls_are_refused_with_a_problem(media_env):
             answer = method(f"{MEDIA}/local/{token}", data=b"x")
             assert answer.status_code == expected, (token, answer.data)
             assert answer.content_type == "application/problem+json"
+
+
+def test_per_kind_limits_follow_configuration(app_with, media_samples):
+    # Given a platform whose images may be 12 MiB but audio only 4 KiB
+    configured = app_with(media_kind_limits=(("image", 12 * 1024 * 1024), ("audio", 4096)))
+    client = configured.test_client()
+    teacher = Accounts(client).admin()
+
+    def upload(data: bytes, filename: str):
+        return client.post(MEDIA, headers=teacher.headers, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(data), filename)})
+
+    # When an 11 MiB image (over the default 10 MiB) and a 5 KiB recording are sent
+    image = upload(media_samples["png"] + os.urandom(11 * 1024 * 1024), "big.png")
+    audio = upload(wav_of_seconds(1), "long.wav")
+    presigned = client.post(f"{MEDIA}/uploads", headers=teacher.headers, json={
+        "filename": "a.wav", "kind": "audio", "content_type": "audio/wav", "size": 5000})
+
+    # Then the image is stored and the audio refused, whichever way it comes
+    assert image.status_code == 201, image.get_json()
+    assert_problem(audio, 413, "file_too_large")
+    assert "4096" in audio.get_json()["detail"]
+    assert_problem(presigned, 413, "file_too_large")

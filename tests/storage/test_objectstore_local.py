@@ -146,7 +146,9 @@ def test_tokens_sign_and_verify():
         verify_token("s3cret", "garbage", now=1030)
 
 
-@pytest.mark.parametrize("token", ["0.\u0080", "\u00e9t\u00e9.\u00e9t\u00e9", "a.b\udcff", "\x00.\x00"])
+@pytest.mark.parametrize(
+    "token", ["0.\u0080", "\u00e9t\u00e9.\u00e9t\u00e9", "a.b\udcff", "\x00.\x00"]
+)
 def test_tokens_with_characters_outside_ascii_are_refused_not_crashed(token):
     # Given a token holding characters a signature never has, When verified,
     # Then it is refused like any other forged token

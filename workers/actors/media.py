@@ -28,7 +28,7 @@ def media_import(ctx: JobContext) -> Outcome:
         max_entries=settings.import_max_entries,
         max_entry_bytes=settings.import_max_entry_bytes,
         max_total_bytes=settings.import_max_total_bytes,
-        max_upload_bytes=settings.max_upload_bytes,
+        upload=settings.upload_limits,
     )
     result = run_import(ctx.session, runtime.object_store(), ctx.job, limits, ctx.report)
     return Outcome(result, provider="platform", model="media-import")
