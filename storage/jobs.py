@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from storage.db import utcnow
@@ -221,6 +221,18 @@ def take_unsent(session: Session, *, grace_seconds: int = 10, limit: int = 500) 
     stmt = (select(Job).where(Job.status == "queued", Job.enqueued_at.is_(None),
                               Job.created_at < cutoff)
             .order_by(Job.created_at).limit(limit).with_for_update(skip_locked=True))
+    return list(session.scalars(stmt))
+
+
+def take_sent_queued(session: Session, *, after: tuple[datetime, str] | None = None,
+                     limit: int = 500) -> list[Job]:
+    """Queued jobs whose message was sent, oldest first, after the `(created_at, id)` given:
+    what a broker that lost its data no longer holds."""
+    stmt = select(Job).where(Job.status == "queued", Job.enqueued_at.is_not(None))
+    if after is not None:
+        stmt = stmt.where(tuple_(Job.created_at, Job.id) > tuple_(*after))
+    stmt = (stmt.order_by(Job.created_at, Job.id).limit(limit)
+            .with_for_update(skip_locked=True))
     return list(session.scalars(stmt))
 
 

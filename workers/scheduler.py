@@ -39,6 +39,8 @@ def scheduled_jobs(app: Flask) -> list[ScheduledJob]:
                      {"seconds": settings.sweep_interval_seconds}),
         ScheduledJob("jobs.requeue_stale", sweeper.requeue_stale, "interval",
                      {"seconds": settings.sweep_interval_seconds}),
+        ScheduledJob("jobs.resend_after_broker_loss", sweeper.resend_after_broker_loss,
+                     "interval", {"seconds": settings.sweep_interval_seconds}),
         ScheduledJob("jobs.purge_idempotency_keys", sweeper.purge_idempotency_keys,
                      "interval", {"minutes": 15}),
     ]

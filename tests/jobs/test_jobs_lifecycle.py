@@ -173,6 +173,27 @@ def test_broker_down_at_submission_still_answers_202_and_the_sweeper_sends_it_la
     assert wait_job(client, job_id, admin.headers)["status"] == "succeeded"
 
 
+def test_jobs_lost_with_the_brokers_data_are_sent_again(app, client, accounts, redis_client,
+                                                       start_worker):
+    # Given a Redis that holds the sweeper's marker and two sent jobs no worker has taken yet
+    admin = accounts.admin()
+    assert sweeper.resend_after_broker_loss() == 0  # a fresh Redis: nothing queued, marked
+    assert sweeper.resend_after_broker_loss() == 0  # marked: nothing to check
+    sent = [submit_ping(client, admin.headers).get_json()["id"] for _ in range(2)]
+    assert sweeper.resend_after_broker_loss() == 0
+
+    # When Redis loses everything it held (a restart without persistence)
+    redis_client.flushdb()
+
+    # Then the sweeper sends both again, once, and a worker completes them on one attempt
+    assert sweeper.resend_after_broker_loss() == 2
+    assert sweeper.resend_after_broker_loss() == 0
+    start_worker(app)
+    for job_id in sent:
+        done = wait_job(client, job_id, admin.headers)
+        assert done["status"] == "succeeded" and done["attempts"] == 1
+
+
 def test_long_poll_returns_the_finished_job_and_times_out_otherwise(client, accounts, worker,
                                                                     redis_client):
     admin = accounts.admin()
