@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import redis
+
 from tests.jobs.helpers import wait_job
 from tests.resilience.resilience_support import wait_until
 
@@ -45,3 +47,31 @@ def test_jobs_submitted_while_redis_is_down_complete_once_it_is_back(stack):
     for job in stack.jobs():
         assert job.attempts == 1 and job.result["attempt"] == 1
         assert job.enqueued_at is not None
+
+
+LOST_JOBS = 20
+
+
+def test_jobs_sent_before_redis_restarted_empty_still_complete(stack):
+    # Given a scheduler that has marked this Redis, and jobs sent to it while no worker runs
+    scheduler = stack.fleet.scheduler()
+    marker = redis.Redis.from_url(stack.redis.url)
+    wait_until(lambda: marker.keys("*broker:marker"), 60, "the scheduler to mark Redis")
+    admin = stack.accounts.admin()
+    accepted = [stack.client.post("/api/v1/jobs/ping", headers=admin.headers, json={})
+                for _ in range(LOST_JOBS)]
+    assert all(response.status_code == 202 for response in accepted)
+    assert all(job.enqueued_at is not None for job in stack.jobs())
+
+    # When Redis restarts without the messages it held (no persistence), then a worker starts
+    stack.redis.stop()
+    stack.redis.start()
+    stack.fleet.worker()
+
+    # Then the scheduler notices the loss and sends them again, and each runs once
+    def all_done() -> bool:
+        return stack.status_counts() == {"succeeded": LOST_JOBS}
+
+    wait_until(all_done, 120, "the jobs lost with Redis to complete", interval=0.5)
+    assert all(job.attempts == 1 and job.result["attempt"] == 1 for job in stack.jobs())
+    assert f"re-sent {LOST_JOBS} queued job(s)" in scheduler.log()
