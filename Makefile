@@ -29,7 +29,10 @@ migrate: $(VENV)/.installed
 run: migrate
 	$(BIN)/flask --app wsgi:app run --host $(HOST) --port $(PORT) --no-reload --with-threads
 
+# The resilience tests start their own throw-away redis-server.
 test: $(VENV)/.installed-dev
+	@command -v redis-server >/dev/null 2>&1 || \
+		{ apt-get install -y redis-server || { apt-get update && apt-get install -y redis-server; }; }
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-dev
