@@ -13,6 +13,7 @@ from api.config import Settings
 from api.errors import register_error_handlers
 from api.extensions import api, db, jwt, migrate
 from api.logs import configure_logging, init_request_logging
+from storage.db import ping_when_idle
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage" / "migrations"
 
@@ -57,12 +58,12 @@ def settings() -> Settings:
 
 
 def _flask_config(settings: Settings) -> dict[str, Any]:
-    engine_options: dict[str, Any] = {"pool_pre_ping": True}
     if settings.database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine_options = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+        engine_options: dict[str, Any] = {
+            "connect_args": {"timeout": 30, "check_same_thread": False}}
     else:
-        engine_options.update(pool_size=10, max_overflow=20, pool_recycle=1800)
+        engine_options = {"pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
     return {
         "SECRET_KEY": settings.secret_key,
         "SQLALCHEMY_DATABASE_URI": settings.database_url,
@@ -87,12 +88,16 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _tune_engine(app: Flask) -> None:
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        return
+# A pooled connection idle this long is pinged before use (see storage.db.ping_when_idle).
+POOL_PING_IDLE_SECONDS = 2.0
 
+
+def _tune_engine(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        ping_when_idle(engine, POOL_PING_IDLE_SECONDS)
+        return
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:

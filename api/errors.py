@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, g, json
 from marshmallow import INCLUDE, Schema, fields
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from storage.db import db
@@ -139,6 +139,19 @@ def handle_data_error(exc: DataError) -> Response:
                    "for (for example a NUL character or a number out of range).")
 
 
+def handle_database_unreachable(exc: DBAPIError) -> Response:
+    """The database connection broke (a restart, a failover) or the database gave up on the
+    statement: 503, and the client retries. A broken connection invalidates the pool, so the
+    next request connects afresh."""
+    if not exc.connection_invalidated and not isinstance(exc, OperationalError):
+        return handle_unexpected(exc)
+    log.warning("database unreachable: %s", type(exc.orig).__name__)
+    db.session.rollback()
+    return problem(503, "database_unavailable",
+                   "The database could not complete the request; try again shortly.",
+                   headers={"Retry-After": "2"})
+
+
 def handle_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
@@ -150,4 +163,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(DataError, handle_data_error)
+    app.register_error_handler(DBAPIError, handle_database_unreachable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -100,7 +100,9 @@ def authenticate_request() -> Principal:
     else:
         verify_jwt_in_request()
         claims = get_jwt()
-        user = db.session.get(User, claims["sub"])
+        user = g.pop("token_user", None)  # loaded with the revocation check
+        if user is None or user.id != claims["sub"]:
+            user = db.session.get(User, claims["sub"])
         if user is None or not user.is_active:
             raise Unauthorized("The account is not active.", code="account_inactive")
         principal = Principal(organisation_id=user.organisation_id, role=user.role,

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response
+from flask import Response, g
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import ExpiredSignatureError, InvalidTokenError
@@ -66,7 +66,10 @@ def _decode(token: str, expected_type: str) -> dict[str, Any]:
 def _is_revoked(_header: dict, payload: dict) -> bool:
     if payload.get("type") != "access":
         return False
-    return identity.access_token_revoked(db.session, payload["jti"], payload.get("fam", ""))
+    user, revoked = identity.access_token_state(db.session, payload["jti"],
+                                                payload.get("fam", ""), payload["sub"])
+    g.token_user = user  # authentication reads it instead of loading the user again
+    return revoked
 
 
 @jwt.expired_token_loader

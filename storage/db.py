@@ -1,15 +1,20 @@
-"""The SQLAlchemy extension, the declarative base and the after-commit hook."""
+"""The SQLAlchemy extension, the declarative base, the after-commit hook and connection
+pool checks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, event, inspect
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, registry
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -75,3 +80,51 @@ def _run_after_commit(session: Session) -> None:
 def _drop_after_commit(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         session.info.pop("after_commit", None)
+
+
+@contextlib.contextmanager
+def kept_through_commit(obj: Any, *, inserted: bool = False) -> Iterator[dict[str, Any]]:
+    """Keep `obj`'s loaded column values through a commit inside the block, so reading it
+    afterwards costs no SELECT (a commit otherwise expires every attribute). For rows the
+    caller has just written and answers with; a value the block puts in the yielded dict
+    (one written elsewhere after the commit) replaces the kept one.
+
+    `inserted=True` says the row was inserted by this transaction: a column it never set and
+    that has no server-side default is NULL, so it needs no SELECT either.
+    """
+    state = inspect(obj)
+    values: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in state.dict:
+            values[attr.key] = state.dict[attr.key]
+        elif inserted and all(column.server_default is None and column.server_onupdate is None
+                              for column in attr.columns):
+            values[attr.key] = None
+    yield values
+    for key, value in values.items():
+        set_committed_value(obj, key, value)
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection with a ping only when it sat idle for `idle_seconds`.
+
+    `pool_pre_ping` pings on every checkout: a round trip per checkout, several per request.
+    A connection used a moment ago is almost always alive; if the database restarted in that
+    moment, the failing statement invalidates the whole pool and the next request reconnects.
+    """
+    @event.listens_for(engine.pool, "checkin")
+    def _returned(dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _check(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is not None and time.monotonic() - returned < idle_seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise sa_exc.DisconnectionError("the pooled connection is gone") from exc
+        if not alive:
+            raise sa_exc.DisconnectionError("the pooled connection is gone")

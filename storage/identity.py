@@ -179,13 +179,18 @@ def revoke_user_refresh_tokens(session: Session, user_id: str) -> None:
                     .values(revoked_at=utcnow()))
 
 
-def access_token_revoked(session: Session, jti: str, family_id: str) -> bool:
-    """An access token dies when revoked itself (logout) or when its login's refresh family
-    is revoked (reuse detected, password changed). One round trip: it runs on every request."""
+def access_token_state(session: Session, jti: str, family_id: str,
+                       user_id: str) -> tuple[User | None, bool]:
+    """The token's user and whether the token is revoked: an access token dies when revoked
+    itself (logout) or when its login's refresh family is revoked (reuse detected, password
+    changed). One round trip for both: it runs on every request. No user: (None, False)."""
     revoked = exists().where(RevokedToken.jti == jti)
     family_alive = exists().where(RefreshToken.family_id == family_id,
                                   RefreshToken.revoked_at.is_(None))
-    return bool(session.scalar(select(revoked | ~family_alive)))
+    row = session.execute(select(User, revoked | ~family_alive).where(User.id == user_id)).first()
+    if row is None:
+        return None, False
+    return row[0], bool(row[1])
 
 
 def revoke_access_token(session: Session, jti: str, expires_at: datetime) -> None:

@@ -70,10 +70,10 @@ def create_job(
     return job
 
 
-def mark_enqueued(session: Session, job_id: str) -> None:
+def mark_enqueued(session: Session, job_id: str, enqueued_at: datetime | None = None) -> None:
     """Record that the message was sent (a fast worker may have claimed the job already)."""
     session.execute(update(Job).where(Job.id == job_id, Job.enqueued_at.is_(None))
-                    .values(enqueued_at=utcnow()))
+                    .values(enqueued_at=enqueued_at or utcnow()))
 
 
 def claim(session: Session, job_id: str, run_token: str) -> Job | None:

@@ -6,6 +6,7 @@ import atexit
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import dramatiq
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.config import Settings
 from storage import jobs as job_service
-from storage.db import after_commit, db
+from storage.db import after_commit, db, utcnow
 from storage.models.jobs import Job
 from workers import metrics
 from workers.broker import build_broker, install_broker
@@ -133,20 +134,29 @@ def broker_send(job_id: str, actor_name: str, queue_name: str) -> bool:
     return True
 
 
-def send_job(job_id: str, actor_name: str, queue_name: str) -> bool:
-    """Send now and record `enqueued_at` on a connection of its own."""
+def send_job(job_id: str, actor_name: str, queue_name: str) -> datetime | None:
+    """Send now and record `enqueued_at` on a connection of its own; returns it, or None
+    when the broker is unreachable (the sweeper re-sends)."""
     if not broker_send(job_id, actor_name, queue_name):
-        return False
+        return None
+    enqueued_at = utcnow()
     with Session(db.engine) as session, session.begin():
-        job_service.mark_enqueued(session, job_id)
-    return True
+        job_service.mark_enqueued(session, job_id, enqueued_at)
+    return enqueued_at
 
 
-def enqueue_after_commit(session: Session, job: Job) -> None:
-    """Enqueue after commit, never before: the worker must find the row."""
+def enqueue_after_commit(session: Session, job: Job) -> Callable[[], datetime | None]:
+    """Enqueue after commit, never before: the worker must find the row. Returns a function
+    that tells, after the commit, when the message was sent (None: not sent)."""
     job_id, actor, queue, job_type = job.id, job.actor, job.queue, job.type
-    after_commit(session, lambda: send_job(job_id, actor, queue))
+    sent: list[datetime | None] = [None]
+
+    def send() -> None:
+        sent[0] = send_job(job_id, actor, queue)
+
+    after_commit(session, send)
     after_commit(session, lambda: metrics.job_submitted(job_type))
+    return lambda: sent[0]
 
 
 def start_embedded_services(app: Flask) -> None:

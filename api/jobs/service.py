@@ -10,7 +10,7 @@ from flask import url_for
 
 from api.security import LEARNER, Principal, current_principal
 from storage import jobs as job_service
-from storage.db import after_commit, db
+from storage.db import after_commit, db, kept_through_commit
 from storage.errors import NotFound
 from storage.models.jobs import Job
 from storage.tenancy import get_owned
@@ -29,8 +29,11 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
         db.session, engine.job_spec(job_type), organisation_id=principal.organisation_id,
         input=input, owner_user_id=principal.user_id, owner_api_key_id=principal.api_key_id,
         idempotency_key=request.headers.get("Idempotency-Key"), callback_url=callback_url)
-    runtime.enqueue_after_commit(db.session, job)
-    db.session.commit()
+    sent_at = runtime.enqueue_after_commit(db.session, job)
+    # The answer shows the job as submitted, without reading back the row just written.
+    with kept_through_commit(job, inserted=True) as kept:
+        db.session.commit()
+        kept["enqueued_at"] = sent_at()
     return job, 202, accepted_headers(job)
 
 

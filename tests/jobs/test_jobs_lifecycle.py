@@ -35,6 +35,17 @@ def test_submission_answers_202_with_location_and_job(client, accounts, worker):
     assert done["enqueued_at"] is not None
 
 
+def test_the_202_answer_shows_the_job_as_stored(client, accounts):
+    # Given an admin and no worker
+    admin = accounts.admin()
+    # When a job is submitted
+    accepted = submit_ping(client, admin.headers, sleep_ms=10).get_json()
+    # Then the answer is the job as the database holds it, sent time included
+    assert accepted["enqueued_at"] is not None
+    assert client.get(f"/api/v1/jobs/{accepted['id']}", headers=admin.headers).get_json() \
+        == accepted
+
+
 def test_transient_failures_are_retried_then_succeed(client, accounts, worker):
     # Given a job that fails transiently twice
     admin = accounts.admin()
