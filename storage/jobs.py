@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, tuple_, update
+from sqlalchemy import Select, Update, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from storage.db import utcnow
@@ -70,10 +70,10 @@ def create_job(
     return job
 
 
-def mark_enqueued(session: Session, job_id: str, enqueued_at: datetime | None = None) -> None:
+def mark_enqueued_statement(job_id: str, enqueued_at: datetime) -> Update:
     """Record that the message was sent (a fast worker may have claimed the job already)."""
-    session.execute(update(Job).where(Job.id == job_id, Job.enqueued_at.is_(None))
-                    .values(enqueued_at=enqueued_at or utcnow()))
+    return (update(Job).where(Job.id == job_id, Job.enqueued_at.is_(None))
+            .values(enqueued_at=enqueued_at))
 
 
 def claim(session: Session, job_id: str, run_token: str) -> Job | None:

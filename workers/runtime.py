@@ -140,8 +140,9 @@ def send_job(job_id: str, actor_name: str, queue_name: str) -> datetime | None:
     if not broker_send(job_id, actor_name, queue_name):
         return None
     enqueued_at = utcnow()
-    with Session(db.engine) as session, session.begin():
-        job_service.mark_enqueued(session, job_id, enqueued_at)
+    # One statement in autocommit: no BEGIN and COMMIT round trips on the submission path.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(job_service.mark_enqueued_statement(job_id, enqueued_at))
     return enqueued_at
 
 
