@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, Update, delete, func, select, tuple_, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from storage.db import utcnow
@@ -80,17 +81,15 @@ def claim(session: Session, job_id: str, run_token: str) -> Job | None:
     """queued -> running, for one holder only. None when the job is not queued any more
     (finished, canceled, or claimed by another delivery of the same message)."""
     now = utcnow()
-    result = session.execute(
+    # RETURNING: the claimed row comes back with the update, one round trip.
+    return session.scalars(
         update(Job)
         .where(Job.id == job_id, Job.status == "queued")
         .values(status="running", run_token=run_token, attempts=Job.attempts + 1,
                 started_at=func.coalesce(Job.started_at, now), heartbeat_at=now,
                 version=Job.version + 1)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        return None
-    job = session.get(Job, job_id, populate_existing=True)
-    return job
+        .returning(Job)
+        .execution_options(synchronize_session=False, populate_existing=True)).first()
 
 
 def _owned_update(job: Job, run_token: str):
@@ -99,8 +98,8 @@ def _owned_update(job: Job, run_token: str):
         synchronize_session=False)
 
 
-def heartbeat(session: Session, job_id: str, run_token: str, *, stage: str | None = None,
-              progress: int | None = None) -> tuple[bool, bool]:
+def heartbeat(session: Session | Connection, job_id: str, run_token: str, *,
+              stage: str | None = None, progress: int | None = None) -> tuple[bool, bool]:
     """Extend the lease (and record progress). Returns (still_owned, cancel_requested)."""
     values: dict[str, Any] = {"heartbeat_at": utcnow()}
     if stage is not None:
@@ -120,12 +119,12 @@ def heartbeat(session: Session, job_id: str, run_token: str, *, stage: str | Non
 
 def _finish(session: Session, job: Job, run_token: str, **values: Any) -> bool:
     values.setdefault("finished_at", utcnow())
-    result = session.execute(_owned_update(job, run_token).values(
-        version=Job.version + 1, **values))
-    if result.rowcount != 1:
+    finished = session.scalars(
+        _owned_update(job, run_token).values(version=Job.version + 1, **values)
+        .returning(Job).execution_options(populate_existing=True)).first()
+    if finished is None:
         log.warning("job %s: outcome dropped, another run owns it", job.id)
         return False
-    session.refresh(job)
     for hook in _terminal_hooks:
         hook(session, job)
     return True

@@ -22,7 +22,7 @@ from flask import current_app
 
 from pipelines.errors import Canceled, PipelineError
 from storage import jobs as job_service
-from storage.db import after_commit, db
+from storage.db import after_commit, db, kept_through_commit
 from storage.ids import random_token
 from storage.models.jobs import Job
 from workers import metrics
@@ -88,13 +88,17 @@ class JobContext:
 
     def report(self, stage: str, progress: int) -> None:
         """Record the stage and progress; raises Canceled when a cancel was requested."""
-        self._beat.beat(stage=stage, progress=progress)
+        self._beat.report(stage, progress)
         if self._beat.cancel_requested:
             raise Canceled()
 
 
 class Heartbeat:
-    """Keeps the job's lease alive from a thread, on its own connection."""
+    """Keeps the job's lease alive from a thread, on its own connection, and records the
+    handler's progress: a new stage at once, progress within a stage at most every
+    PROGRESS_INTERVAL seconds (a held-back value goes out with the next beat)."""
+
+    PROGRESS_INTERVAL = 0.5
 
     def __init__(self, app: Any, job_id: str, run_token: str, lease_seconds: int) -> None:
         self.app, self.job_id, self.run_token = app, job_id, run_token
@@ -103,6 +107,19 @@ class Heartbeat:
         self.owned = True
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+        self._lock = threading.Lock()
+        self._stage: str | None = None
+        self._written_at = 0.0
+        self._pending: int | None = None
+
+    def report(self, stage: str, progress: int) -> None:
+        with self._lock:
+            now = time.monotonic()
+            if stage == self._stage and now - self._written_at < self.PROGRESS_INTERVAL:
+                self._pending = progress
+                return
+            self._stage, self._written_at, self._pending = stage, now, None
+        self.beat(stage=stage, progress=progress)
 
     def start(self) -> Heartbeat:
         self._thread.start()
@@ -113,10 +130,10 @@ class Heartbeat:
         self._thread.join(timeout=5)
 
     def beat(self, *, stage: str | None = None, progress: int | None = None) -> None:
-        from sqlalchemy.orm import Session
-
-        with Session(db.engine) as session, session.begin():
-            owned, cancel = job_service.heartbeat(session, self.job_id, self.run_token,
+        # One autocommit statement on a connection of its own: the job's session may be in
+        # the middle of the handler's transaction.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            owned, cancel = job_service.heartbeat(connection, self.job_id, self.run_token,
                                                   stage=stage, progress=progress)
         self.owned, self.cancel_requested = owned, cancel
         if stage is not None:
@@ -127,8 +144,14 @@ class Heartbeat:
     def _run(self) -> None:
         with self.app.app_context():
             while not self._stop.wait(self.interval):
+                with self._lock:
+                    stage, progress, self._pending = self._stage, self._pending, None
+                    self._written_at = time.monotonic()
                 try:
-                    self.beat()
+                    if progress is None:
+                        self.beat()
+                    else:
+                        self.beat(stage=stage, progress=progress)
                 except Exception:  # a missed beat is retried at the next interval
                     log.warning("job %s: heartbeat failed", self.job_id, exc_info=True)
 
@@ -210,10 +233,13 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
     session = db.session
     run_token = random_token(12)
     job = job_service.claim(session, job_id, run_token)
-    session.commit()
     if job is None:
+        session.rollback()
         log.info("job %s: not queued any more, message skipped", job_id)
         return
+    with kept_through_commit(job):  # the handler reads the claimed row without a SELECT
+        session.commit()
+    job_type = job.type
     started = time.perf_counter()
     beat = Heartbeat(current_app._get_current_object(), job_id, run_token,
                      job.lease_seconds).start()
@@ -228,7 +254,7 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
         job_service.mark_canceled(session, job, run_token)
         after_commit(session, lambda: notify_job(job_id))
         session.commit()
-        metrics.job_finished(job.type, "canceled", time.perf_counter() - started)
+        metrics.job_finished(job_type, "canceled", time.perf_counter() - started)
         return
     except PipelineError as exc:
         session.rollback()
@@ -263,7 +289,7 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
     after_commit(session, lambda: notify_job(job_id))
     session.commit()
     if done:
-        metrics.job_finished(job.type, "succeeded", time.perf_counter() - started)
+        metrics.job_finished(job_type, "succeeded", time.perf_counter() - started)
 
 
 def _record_failure(job_id: str, run_token: str, code: str, message: str, retryable: bool,
