@@ -13,6 +13,7 @@ from api.config import Settings
 from api.errors import register_error_handlers
 from api.extensions import api, db, jwt, migrate
 from api.logs import configure_logging, init_request_logging
+from storage.crypto import SecretBox
 from storage.db import ping_when_idle
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage" / "migrations"
@@ -25,6 +26,7 @@ def create_app(config: Settings | None = None, *, start_services: bool | None = 
     configure_logging(settings.log_level, settings.log_json)
     app = Flask(__name__)
     app.extensions["settings"] = settings
+    app.extensions["secret_box"] = SecretBox(settings.encryption_keys or (settings.secret_key,))
     app.config.update(_flask_config(settings))
 
     db.init_app(app)

@@ -1,4 +1,4 @@
-"""Operator commands: `flask jobs stats`, `flask jobs requeue`."""
+"""Operator commands: `flask jobs stats`, `flask jobs requeue`, `flask secrets reencrypt`."""
 
 from __future__ import annotations
 
@@ -56,5 +56,23 @@ def requeue(statuses: tuple[str, ...], job_type: str | None, organisation_id: st
     click.echo(f"re-queued {len(ids)} job(s)")
 
 
+secrets_cli = AppGroup("secrets", help="Secrets stored encrypted.")
+
+
+@secrets_cli.command("reencrypt")
+def reencrypt() -> None:
+    """Encrypt every stored secret with the first of ENCRYPTION_KEYS (after adding a key, or
+    for rows written before encryption at rest)."""
+    from flask import current_app
+
+    from storage.secrets import reencrypt_all
+
+    counts = reencrypt_all(db.session, current_app.extensions["secret_box"])
+    db.session.commit()
+    for column, count in counts.items():
+        click.echo(f"{column}: {count} re-encrypted")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(secrets_cli)

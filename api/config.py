@@ -86,6 +86,16 @@ def _list(name: str, value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
+def _encryption_keys(name: str, value: str) -> tuple[str, ...]:
+    keys = _list(name, value)
+    if not keys:
+        raise ConfigError(f"{name} names no key")
+    for position, key in enumerate(keys, 1):
+        if len(key) < 32:
+            raise ConfigError(f"{name}: key {position} is shorter than 32 characters")
+    return keys
+
+
 def _kind_limits(name: str, value: str) -> tuple[tuple[str, int], ...]:
     """`video=1073741824,archive=2147483648`: per-kind upload ceilings in bytes."""
     limits = []
@@ -106,6 +116,9 @@ class Settings:
 
     env: str = "development"
     secret_key: str = ""
+    # Keys for secrets stored encrypted (webhook signing secrets): the first encrypts, all
+    # decrypt. Empty: one key derived from SECRET_KEY.
+    encryption_keys: tuple[str, ...] = ()
     data_dir: Path = Path("./data")
     database_url: str = ""
     redis_url: str | None = None
@@ -203,6 +216,7 @@ class Settings:
 
         read("APP_ENV", lambda n, v: _choice(n, v, ("development", "production", "test")), "env")
         read("SECRET_KEY", lambda n, v: v)
+        read("ENCRYPTION_KEYS", _encryption_keys)
         read("DATA_DIR", lambda n, v: Path(v))
         read("DATABASE_URL",
              lambda n, v: _url(n, v, ("sqlite", "postgresql", "postgresql+psycopg")))

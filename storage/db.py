@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, DateTime, Engine, MetaData, event, inspect
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Text, event, inspect
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
+
+from storage.crypto import SecretBox, is_encrypted
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -46,6 +48,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class EncryptedString(TypeDecorator[str]):
+    """A secret the platform must read back, stored encrypted (see storage.crypto) with the
+    running app's keys."""
+
+    impl = Text()
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        if value is None or is_encrypted(value):
+            return value
+        return _secret_box().encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        return _secret_box().decrypt(value)
+
+
+def _secret_box() -> SecretBox:
+    from flask import current_app
+
+    return current_app.extensions["secret_box"]
 
 
 class Base(DeclarativeBase):

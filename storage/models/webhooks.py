@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.db import JSONType, db
+from storage.db import EncryptedString, JSONType, db
 from storage.models.base import CreatedMixin, TenantMixin
 
 EVENT_TYPES = (
@@ -41,9 +41,9 @@ class WebhookEndpoint(TenantMixin, CreatedMixin, db.Model):
     format: Mapped[str] = mapped_column(String(16), default="standard")
     # The LMS's home page, used as the xAPI account homePage (default: the URL's origin).
     lms_base_url: Mapped[str | None] = mapped_column(Text)
-    secret: Mapped[str] = mapped_column(String(120))
+    secret: Mapped[str] = mapped_column(EncryptedString())
     # Kept valid for an overlap period after a rotation; both sign until it expires.
-    previous_secret: Mapped[str | None] = mapped_column(String(120))
+    previous_secret: Mapped[str | None] = mapped_column(EncryptedString())
     previous_secret_expires_at: Mapped[datetime | None]
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
@@ -137,8 +137,8 @@ class CallbackSecret(db.Model):
 
     organisation_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
-    secret: Mapped[str] = mapped_column(String(120))
-    previous_secret: Mapped[str | None] = mapped_column(String(120))
+    secret: Mapped[str] = mapped_column(EncryptedString())
+    previous_secret: Mapped[str | None] = mapped_column(EncryptedString())
     previous_secret_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     rotated_at: Mapped[datetime | None]

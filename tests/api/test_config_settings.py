@@ -67,6 +67,8 @@ def test_good_values_are_parsed(tmp_path):
     ("APP_ENV", "staging"),
     ("LOG_LEVEL", "LOUD"),
     ("WEBHOOK_RETRY_SCHEDULE", "0,soon"),
+    ("ENCRYPTION_KEYS", "too-short"),
+    ("ENCRYPTION_KEYS", ","),
     ("MEDIA_KIND_LIMITS", "movie=1000000"),
     ("MEDIA_KIND_LIMITS", "video"),
     ("MEDIA_KIND_LIMITS", "video=1GB"),

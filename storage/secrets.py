@@ -1,0 +1,44 @@
+"""Re-encrypting the secrets stored encrypted: after a key rotation, or for rows written
+before encryption at rest."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, String, select, type_coerce, update
+from sqlalchemy.orm import Session
+
+from storage.crypto import SecretBox
+from storage.models.webhooks import CallbackSecret, WebhookEndpoint
+
+ENCRYPTED_COLUMNS: tuple[Column, ...] = (
+    WebhookEndpoint.__table__.c.secret,
+    WebhookEndpoint.__table__.c.previous_secret,
+    CallbackSecret.__table__.c.secret,
+    CallbackSecret.__table__.c.previous_secret,
+)
+
+
+def reencrypt_all(session: Session, box: SecretBox, batch: int = 500) -> dict[str, int]:
+    """Rewrite every stored secret not under the box's current key; returns counts per
+    column. Raises storage.crypto.SecretUnreadable when a value opens with no key."""
+    counts: dict[str, int] = {}
+    for column in ENCRYPTED_COLUMNS:
+        table = column.table
+        (key,) = table.primary_key.columns
+        raw = type_coerce(column, String)  # the stored text, not decrypted
+        done = 0
+        after = None
+        while True:
+            stmt = select(key, raw).where(column.is_not(None)).order_by(key).limit(batch)
+            if after is not None:
+                stmt = stmt.where(key > after)
+            rows = session.execute(stmt).all()
+            if not rows:
+                break
+            for row_key, stored in rows:
+                if not box.is_current(stored):
+                    session.execute(update(table).where(key == row_key)
+                                    .values({column.name: box.encrypt(box.decrypt(stored))}))
+                    done += 1
+            after = rows[-1][0]
+        counts[f"{table.name}.{column.name}"] = done
+    return counts
