@@ -8,7 +8,9 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from api import ratelimit
 from api.config import Settings
 from api.errors import register_error_handlers
 from api.extensions import api, db, jwt, migrate
@@ -47,6 +49,11 @@ def create_app(config: Settings | None = None, *, start_services: bool | None = 
     from workers import runtime
 
     runtime.init_app(app, settings)
+    ratelimit.init_app(app, settings.rates, app.extensions["runtime"].redis,
+                       settings.queue_prefix)
+    if settings.trusted_proxy_count:
+        hops = settings.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if start_services is None:
         start_services = settings.embedded and settings.embedded_services
     if start_services:

@@ -96,6 +96,26 @@ def _encryption_keys(name: str, value: str) -> tuple[str, ...]:
     return keys
 
 
+def _rate_limits(name: str, value: str) -> tuple[tuple[str, str], ...]:
+    """`login=10/minute,submit=0/minute`: named limits as count/period (0 turns one off)."""
+    from api.ratelimit import DEFAULT_RATES, parse_rate
+
+    limits = []
+    for item in _list(name, value):
+        limit, equals, rate = item.partition("=")
+        limit = limit.strip()
+        if not equals or limit not in DEFAULT_RATES:
+            raise ConfigError(f"{name} takes name=count/period pairs with names "
+                              f"{', '.join(DEFAULT_RATES)}; got {item!r}")
+        try:
+            parse_rate(rate)
+        except ValueError:
+            raise ConfigError(f"{name}: {limit} is not count/period (second, minute, hour, "
+                              f"day or seconds): {rate.strip()!r}") from None
+        limits.append((limit, rate.strip()))
+    return tuple(limits)
+
+
 def _kind_limits(name: str, value: str) -> tuple[tuple[str, int], ...]:
     """`video=1073741824,archive=2147483648`: per-kind upload ceilings in bytes."""
     limits = []
@@ -150,6 +170,10 @@ class Settings:
     invite_ttl: int = 7 * 24 * 3600
     # Jobs.
     queue_prefix: str = ""
+    # Rate limits over the defaults of api.ratelimit (name -> "count/period").
+    rate_limits: tuple[tuple[str, str], ...] = ()
+    # Proxies in front of the API whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
+    trusted_proxy_count: int = 0
     job_lease_seconds: int = 120
     # Dramatiq's Redis broker: a worker silent this long is dead and, at a maintenance run
     # (this many broker commands per million trigger one), its fetched messages are re-queued.
@@ -187,6 +211,13 @@ class Settings:
     log_level: str = "INFO"
     log_json: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def rates(self) -> dict[str, Any]:
+        from api.ratelimit import DEFAULT_RATES, parse_rate
+
+        return {**DEFAULT_RATES,
+                **{name: parse_rate(rate) for name, rate in self.rate_limits}}
 
     @property
     def upload_limits(self) -> UploadLimits:
@@ -241,6 +272,8 @@ class Settings:
         read("REFRESH_TOKEN_TTL", lambda n, v: _int(n, v, 60))
         read("INVITE_TTL", lambda n, v: _int(n, v, 60))
         read("QUEUE_PREFIX", lambda n, v: v)
+        read("RATE_LIMITS", _rate_limits)
+        read("TRUSTED_PROXY_COUNT", lambda n, v: _int(n, v, 0, 5))
         read("JOB_LEASE_SECONDS", lambda n, v: _int(n, v, 5))
         read("BROKER_HEARTBEAT_TIMEOUT_MS", lambda n, v: _int(n, v, 1000))
         read("BROKER_MAINTENANCE_CHANCE", lambda n, v: _int(n, v, 0, 1_000_000))

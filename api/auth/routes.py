@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from api import tokens
+from api import ratelimit, tokens
 from api.auth.schemas import (
     LoginSchema,
     MeSchema,
@@ -44,8 +44,10 @@ _LOGIN_BODY = {
 class Register(MethodView):
     @blp.arguments(RegisterSchema)
     @blp.response(201, RegisteredSchema)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, data: dict):
         """Create an account: the admin of a new organisation, or a member by invite."""
+        ratelimit.check("register", ratelimit.client_address())
         try:
             user = identity.register(db.session, **data)
         except IntegrityError:
@@ -64,6 +66,7 @@ class Register(MethodView):
 class Login(MethodView):
     @blp.doc(requestBody=_LOGIN_BODY)
     @blp.response(200, TokenSchema)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self):
         """Exchange email and password for an access and a refresh token."""
         payload = request.get_json() if request.is_json else request.form.to_dict()
@@ -72,6 +75,9 @@ class Login(MethodView):
         except ValidationError as exc:
             raise Unprocessable("The request has invalid or unknown fields.",
                                 extra={"errors": exc.normalized_messages()}) from None
+        address = ratelimit.client_address()
+        ratelimit.check("login_address", address)
+        ratelimit.check("login", f"{data['email'].strip().lower()}|{address}")
         user = identity.authenticate(db.session, data["email"], data["password"])
         answer = tokens.issue_tokens(user)
         db.session.commit()

@@ -24,6 +24,7 @@ class Hints(MethodView):
     @auth_required(ANY_ROLE, scope="jobs:write")
     @idempotent
     @blp.arguments(HintRequestSchema)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(202, JobSchema)
     @blp.alt_response(
         200, schema=JobSchema, description="With `Prefer: wait=N`: the job finished in time."

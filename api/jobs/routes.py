@@ -90,6 +90,7 @@ class PingJobs(MethodView):
     @auth_required((ADMIN,))
     @idempotent
     @blp.arguments(PingSchema)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(202, JobSchema)
     def post(self, data: dict):
         """Submit a diagnostic job that sleeps and fails as asked (admins)."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import url_for
 
+from api import ratelimit
 from api.security import LEARNER, Principal, current_principal
 from storage import jobs as job_service
 from storage.db import after_commit, db, kept_through_commit
@@ -25,6 +26,7 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     from flask import request
 
     principal = current_principal()
+    ratelimit.check("submit", principal.organisation_id)
     job = job_service.create_job(
         db.session, engine.job_spec(job_type), organisation_id=principal.organisation_id,
         input=input, owner_user_id=principal.user_id, owner_api_key_id=principal.api_key_id,

@@ -153,6 +153,7 @@ class MediaImports(MethodView):
     @auth_required((TEACHER, ADMIN), scope="media:write")
     @idempotent
     @blp.arguments(ImportRequestSchema)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(202, JobSchema)
     def post(self, data: dict):
         """Import vocabulary media from a zip, or from uploaded media, with a CSV manifest."""

@@ -50,6 +50,7 @@ class Plans(MethodView):
     @auth_required(ANY_ROLE, scope="jobs:write")
     @idempotent
     @blp.arguments(PlanRequestSchema)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(202, JobSchema)
     def post(self, data: dict):
         """Build a study plan as a job; its result links the stored plan."""

@@ -54,6 +54,7 @@ class Transcriptions(MethodView):
     @auth_required(ANY_ROLE, scope="jobs:write")
     @idempotent
     @blp.arguments(TranscriptionRequestSchema)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(202, JobSchema)
     def post(self, data: dict):
         """Transcribe a recording: text, language, segments and timed words, as a job."""
@@ -69,6 +70,7 @@ class SpeakingAssessments(MethodView):
     @auth_required(ANY_ROLE, scope="jobs:write")
     @idempotent
     @blp.arguments(SpeakingAssessmentRequestSchema)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(202, JobSchema)
     def post(self, data: dict):
         """Assess a spoken answer: transcript, fluency, CEFR level, sub-scores and feedback."""

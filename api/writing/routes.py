@@ -27,6 +27,7 @@ class WritingAssessments(MethodView):
     @auth_required(ANY_ROLE, scope="jobs:write")
     @idempotent
     @blp.arguments(WritingAssessmentSchema)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(202, JobSchema)
     def post(self, data: dict):
         """Assess a text: CEFR level, sub-scores, error spans and feedback, as a job."""

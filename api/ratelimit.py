@@ -1,0 +1,191 @@
+"""Rate limits: sign-in attempts per account and address, registrations per address, job
+submissions per organisation.
+
+A sliding window estimated from two fixed windows (the previous window's count, weighted by
+how much of it still overlaps the sliding one, plus the current window's count): smooth at
+window edges, two counters per key. Counters live in Redis when configured, so every API
+process shares them; in process memory in embedded mode. When Redis cannot be reached the
+request goes through: a limiter must not take the platform down with it.
+
+An answer over the limit is a 429 problem (`rate_limited`) with `Retry-After`; limited
+endpoints also carry `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import redis
+from flask import Flask, Response, current_app, g, request
+
+from storage.errors import AppError
+
+log = logging.getLogger(__name__)
+
+PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: int
+
+    def __str__(self) -> str:
+        return f"{self.count} per {self.seconds} s"
+
+
+# What each limit counts, and its default (RATE_LIMITS overrides; a count of 0 turns one off).
+DEFAULT_RATES: Mapping[str, Rate] = {
+    "login": Rate(10, 60),            # per email and client address
+    "login_address": Rate(100, 60),   # per client address, whatever the email
+    "register": Rate(60, 3600),       # per client address (a class may share one address)
+    "submit": Rate(600, 60),          # job-creating POSTs per organisation
+}
+
+
+def parse_rate(text: str) -> Rate:
+    """`10/minute`, `600/60` (seconds), `0/minute` (off). Raises ValueError."""
+    count, slash, period = text.strip().partition("/")
+    if not slash:
+        raise ValueError(f"{text!r} is not count/period")
+    seconds = PERIODS.get(period.strip()) or int(period)
+    if int(count) < 0 or seconds < 1:
+        raise ValueError(f"{text!r} has a negative count or an empty period")
+    return Rate(int(count), seconds)
+
+
+class RateLimited(AppError):
+    status = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    rate: Rate
+    remaining: int
+    reset_seconds: int
+
+
+class MemoryCounters:
+    """Counters of one process (embedded mode)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._pruned = 0.0
+
+    def hit(self, current: str, previous: str, now: float) -> tuple[int, int]:
+        with self._lock:
+            if now - self._pruned > 60:
+                self._prune(now)
+            self._counts[current] = self._counts.get(current, 0) + 1
+            return self._counts[current], self._counts.get(previous, 0)
+
+    def _prune(self, now: float) -> None:
+        # Keys end with ":<window start>:<window seconds>"; drop those two windows old.
+        for key in list(self._counts):
+            start, seconds = (int(part) for part in key.rsplit(":", 2)[1:])
+            if start + 2 * seconds < now:
+                del self._counts[key]
+        self._pruned = now
+
+
+class RedisCounters:
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    def hit(self, current: str, previous: str, now: float, seconds: int) -> tuple[int, int]:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.incr(current)
+        pipe.expire(current, 2 * seconds, nx=True)
+        pipe.get(previous)
+        count, _, before = pipe.execute()
+        return int(count), int(before or 0)
+
+
+class Limiter:
+    def __init__(self, rates: Mapping[str, Rate], client: redis.Redis | None,
+                 prefix: str) -> None:
+        self.rates = dict(rates)
+        self.prefix = prefix
+        self.redis = RedisCounters(client) if client is not None else None
+        self.memory = MemoryCounters()
+
+    def hit(self, name: str, identity: str, now: float | None = None) -> Decision | None:
+        """Count one request of `identity` against limit `name`; None when it is off."""
+        rate = self.rates[name]
+        if rate.count == 0:
+            return None
+        now = time.time() if now is None else now
+        start = int(now // rate.seconds * rate.seconds)
+        base = f"{self.prefix}ratelimit:{name}:{identity}"
+        current = f"{base}:{start}:{rate.seconds}"
+        previous = f"{base}:{start - rate.seconds}:{rate.seconds}"
+        try:
+            if self.redis is not None:
+                count, before = self.redis.hit(current, previous, now, rate.seconds)
+            else:
+                count, before = self.memory.hit(current, previous, now)
+        except redis.RedisError as exc:
+            log.warning("rate limit %s not checked: Redis unreachable (%s)", name,
+                        type(exc).__name__)
+            return None
+        end = start + rate.seconds
+        estimate = before * (end - now) / rate.seconds + count
+        remaining = max(0, math.floor(rate.count - estimate))
+        if estimate <= rate.count:
+            return Decision(True, rate, remaining, max(1, math.ceil(end - now)))
+        return Decision(False, rate, 0, max(1, math.ceil(
+            _free_at(rate, before, count, end) - now)))
+
+
+def _free_at(rate: Rate, before: int, count: int, end: float) -> float:
+    """When the sliding estimate falls back to the limit."""
+    if count < rate.count and before:
+        # Within this window, as the previous one slides out.
+        return end - rate.seconds * (rate.count - count) / before
+    # In the next window, as this one slides out.
+    return end + rate.seconds * max(0.0, 1 - rate.count / count)
+
+
+def check(name: str, identity: str) -> None:
+    """Count this request against limit `name` for `identity`; 429 when over it."""
+    limiter: Limiter = current_app.extensions["rate_limiter"]
+    decision = limiter.hit(name, identity)
+    if decision is None:
+        return
+    tightest: Decision | None = g.get("rate_limit")
+    if tightest is None or decision.remaining < tightest.remaining:
+        g.rate_limit = decision
+    if not decision.allowed:
+        raise RateLimited(
+            f"Too many requests: the limit is {decision.rate.count} every "
+            f"{decision.rate.seconds} s. Try again in {decision.reset_seconds} s.",
+            headers={"Retry-After": str(decision.reset_seconds)})
+
+
+def client_address() -> str:
+    """The caller's address (behind TRUSTED_PROXY_COUNT proxies, the one they saw)."""
+    return request.remote_addr or "unknown"
+
+
+def _rate_limit_headers(response: Response) -> Response:
+    decision: Decision | None = g.get("rate_limit")
+    if decision is not None:
+        response.headers["RateLimit-Limit"] = str(decision.rate.count)
+        response.headers["RateLimit-Remaining"] = str(decision.remaining)
+        response.headers["RateLimit-Reset"] = str(decision.reset_seconds)
+    return response
+
+
+def init_app(app: Flask, rates: Mapping[str, Rate], client: redis.Redis | None,
+             prefix: str) -> None:
+    app.extensions["rate_limiter"] = Limiter(rates, client, prefix)
+    app.after_request(_rate_limit_headers)
