@@ -86,9 +86,15 @@ def test_a_partial_reading_lists_what_was_left_out(transcribed, manifest):
     # When it is assessed against the whole text
     result = assess_speaking(transcribed("en_nurse.wav"), reference_text=reference)
 
-    # Then completeness is the share read and the skipped words are listed in order
-    assert result.reading.omitted == ["she", "likes", "her", "job", "very", "much"]
-    assert result.reading.completeness == pytest.approx(13 / 19 * 100, abs=0.1)
+    # Then the skipped sentence closes the omitted words, in order, and completeness is the share
+    # read. The recogniser may mishear a word or two of the first sentence (the exact output
+    # varies with the CPU's instruction set), so those may be listed too; exact alignment is
+    # covered with fixed transcripts below.
+    second_sentence = ["she", "likes", "her", "job", "very", "much"]
+    misheard = result.reading.omitted[: -len(second_sentence)]
+    assert result.reading.omitted[-len(second_sentence) :] == second_sentence
+    assert len(misheard) <= 2 and set(misheard) <= set(reference.lower().rstrip(".").split())
+    assert result.reading.completeness == pytest.approx((13 - len(misheard)) / 19 * 100, abs=0.1)
     assert result.scores["coherence"] < 75
 
 
@@ -106,6 +112,23 @@ def test_misread_and_extra_words_are_reported():
     assert result.reading.inserted == ["very"]
     assert result.reading.completeness == 100.0
     assert result.reading.accuracy == pytest.approx(6 / 8 * 100, abs=0.1)
+
+
+def test_skipped_words_are_listed_in_order_with_completeness():
+    # Given a reading that stops after the first sentence and skips one word within it
+    said = "The cat sat on the mat."
+    words = [Word(w, i * 0.4, i * 0.4 + 0.3, 0.9) for i, w in enumerate(said.split())]
+    transcript = Transcript(said, "en", 1.0, 3.0, [], words)
+
+    # When it is assessed against the two sentences
+    result = assess_speaking(
+        transcript, reference_text="The cat sat quietly on the mat. It was warm there."
+    )
+
+    # Then every skipped word is listed in reading order and completeness is the share read
+    assert result.reading.omitted == ["quietly", "it", "was", "warm", "there"]
+    assert result.reading.inserted == [] and result.reading.substituted == []
+    assert result.reading.completeness == pytest.approx(6 / 11 * 100, abs=0.1)
 
 
 def test_low_recogniser_confidence_lowers_pronunciation(transcribed):
