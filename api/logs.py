@@ -71,6 +71,9 @@ def configure_logging(level: str, as_json: bool) -> None:
     root.setLevel(level)
     # Werkzeug's own access log would print query strings; the request log below replaces it.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # The scheduler would log every sweep (several a minute) at INFO; the sweepers log what they
+    # actually do, and the executor's warnings (missed runs) and errors still come through.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
 
 
 def init_request_logging(app: Flask) -> None:

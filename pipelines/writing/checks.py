@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from pipelines.writing.grammar import check_agreement, check_verb_forms
 from pipelines.writing.spans import (
     APOSTROPHE_FIXES,
     Check,
@@ -46,9 +47,11 @@ def available_checks(language: str) -> tuple[dict[str, Check], dict[str, str]]:
     if language == "en":
         checks["articles_a_an"] = check_a_an
         checks["contractions"] = check_contractions
+        checks["agreement"] = check_agreement
+        checks["verb_forms"] = check_verb_forms
     else:
-        skipped["articles_a_an"] = "English only"
-        skipped["contractions"] = "English only"
+        for name in ("articles_a_an", "contractions", "agreement", "verb_forms"):
+            skipped[name] = "English only"
     return checks, skipped
 
 

@@ -87,6 +87,58 @@ def test_a_an_follows_sound_not_letter():
     assert _found(text, assess_writing(text, "en"), "articles_a_an") == []
 
 
+def test_subject_verb_agreement_errors_are_found_with_the_agreeing_form():
+    # Given a learner text where pronouns and their verbs disagree
+    text = "I is tired. They was late. She don't like it. He have a dog. She always play."
+    # When assessed
+    found = _found(text, assess_writing(text, "en"), "agreement")
+    # Then each verb is located and the agreeing form offered
+    assert found == [
+        (2, "is", ["am"]),
+        (17, "was", ["were"]),
+        (31, "don't", ["doesn't"]),
+        (49, "have", ["has"]),
+        (72, "play", ["plays"]),
+    ]
+
+
+def test_verb_forms_after_auxiliaries_are_found():
+    # Given the wrong form after a perfect, a do-support, a modal and a question's subject
+    text = "We have went home. I didn't saw it, but he can swims. Does she likes it? You must to go."
+    # When assessed
+    found = _found(text, assess_writing(text, "en"), "verb_forms")
+    # Then each is located with the form the auxiliary needs; "didn't saw" is left alone
+    # ("saw" is also a verb of its own, so the rule cannot be sure)
+    assert found == [
+        (8, "went", ["gone"]),
+        (47, "swims", ["swim"]),
+        (63, "likes", ["like"]),
+        (81, " to", [""]),
+    ]
+    fixed = assess_writing(text, "en").corrected_text
+    assert fixed == "We have gone home. I didn't saw it, but he can swim. Does she like it? You must go."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If I were you, I would stay. As it were, the plan failed. I wish she were here.",
+        "Does she like it? Let it go. I made her stay. Tom and she like tea.",
+        "Thank you is all I can say. Part I is short. The variable i is one.",
+        "Will went home early. His free will goes a long way. We do drinks on Fridays.",
+        "They had rose bushes. She need not worry. He put the book down. I had had enough.",
+        "The items in it have been created. What he did they knew nothing about.",
+        "He has gone. They have eaten. Did he go? We didn't know. Can you help me?",
+    ],
+)
+def test_agreement_and_verb_forms_leave_correct_english_alone(text):
+    # Given correct sentences that look like the errors the rules catch
+    # When assessed / Then neither rule reports anything
+    result = assess_writing(text, "en")
+    assert [e for e in result.errors if e.check in ("agreement", "verb_forms")] == []
+    assert {"agreement", "verb_forms"} <= set(result.checks_run)
+
+
 def test_clean_advanced_text_has_no_errors_and_outscores_a_beginner(graded_texts):
     # Given a correct C2 paragraph and a correct A1 paragraph
     advanced = assess_writing(graded_texts[("en", "C2")], "en")
@@ -188,15 +240,15 @@ def test_llm_errors_are_anchored_by_their_text_not_their_offsets():
 def test_with_an_llm_its_judgement_and_corrections_are_merged(fake_openai):
     # Given a text with a misspelling the offline check finds and a grammar error it cannot,
     # and a model that reports both (the grammar one with a miscounted offset)
-    text = "I went to the beach with my freind. We was happy."
+    text = "I went to the beach with my freind. My sister were happy."
     answer = copy.deepcopy(ANSWERS["writing_assessment"])
     answer["errors"] = [
         {"original": "freind", "offset": 28, "length": 6, "category": "spelling",
          "message": "Misspelled.", "replacements": ["friend"]},
-        {"original": "was", "offset": 41, "length": 3, "category": "grammar",
-         "message": "'We' takes 'were'.", "replacements": ["were"]},
+        {"original": "were", "offset": 48, "length": 4, "category": "grammar",
+         "message": "'My sister' takes 'was'.", "replacements": ["was"]},
     ]  # fmt: skip
-    answer["corrected_text"] = "I went to the beach with my friend. We were happy."
+    answer["corrected_text"] = "I went to the beach with my friend. My sister was happy."
     fake_openai.push(json_completion(answer))
     llm = OpenAIProvider(model="test-model", base_url=fake_openai.base_url)
     # When assessed with the LLM
@@ -205,7 +257,7 @@ def test_with_an_llm_its_judgement_and_corrections_are_merged(fake_openai):
     # spelling error stays and the model's grammar error is added at its real position
     assert result.cefr_level == "A2"
     assert result.scores == answer["scores"]
-    assert result.corrected_text == "I went to the beach with my friend. We were happy."
+    assert result.corrected_text == "I went to the beach with my friend. My sister was happy."
     assert result.corrected_text_source == "llm"
     assert (result.provider, result.model, result.prompt_version) == (
         "openai",
@@ -213,11 +265,11 @@ def test_with_an_llm_its_judgement_and_corrections_are_merged(fake_openai):
         "2026-11-01",
     )
     spans = [(e.offset, text[e.offset : e.offset + e.length], e.source) for e in result.errors]
-    assert spans == [(28, "freind", "offline"), (39, "was", "llm")]
+    assert spans == [(28, "freind", "offline"), (46, "were", "llm")]
     assert result.llm_errors_dropped == 0
     assert result.offline_estimate["level"] in ("A1", "A2")
     sent = fake_openai.requests[0]["messages"][1]["content"]
-    assert "We was happy." in sent and "errors_found_offline" in sent
+    assert "My sister were happy." in sent and "errors_found_offline" in sent
 
 
 def test_llm_invalid_twice_fails_the_assessment(fake_openai):

@@ -1,0 +1,282 @@
+"""English verb agreement and verb forms: a small rule set tuned for precision over recall.
+
+A learner's text is better served by a few errors reported surely than by many guesses, so
+each rule looks only at neighbouring words inside one sentence and steps aside wherever the
+same words can be correct.
+
+`agreement` (a subject pronoun and the verb after it, one frequency adverb allowed between):
+- be: "I is" -> "am", "he are" -> "is", "they was" -> "were", "she were" -> "was" (not after
+  "if", "as", "wish", ... where "were" is the subjunctive);
+- have and do: "he have" -> "has", "they has" -> "have", "she don't" -> "doesn't";
+- the third-person -s: "he like" -> "likes", for "he" and "she" and a list of common verbs
+  whose past tense differs from the base ("he put" is a correct past).
+Skipped: a pronoun after an auxiliary or a verb that takes an object and a bare verb ("does he
+like", "let it go", "made her stay"), after "and"/"or"/"nor" ("Tom and she like"), "you" and
+"it" after a preposition or a verb ("thank you is", "items from it are"), and "I" as a letter
+or numeral ("the variable i is", "Part I is").
+
+`verb_forms` (the verb after an auxiliary, with "not", one adverb or, in a question, a subject
+pronoun between):
+- perfect: "has went" -> "has gone", "had wrote" -> "had written";
+- do-support: "didn't went" -> "didn't go", "does she likes" -> "does she like";
+- modals: "can swims" -> "can swim", "will went" -> "will go", "must to go" -> "must go".
+Skipped: words that are also nouns or other verbs ("had rose bushes", "did saw the plank",
+"free will goes"), and "do" followed directly by an -s word ("do good works").
+"""
+
+from __future__ import annotations
+
+from pipelines.cefr import Token
+from pipelines.writing.spans import CheckContext, TextError, match_case
+
+_PERSON = {"i": "1s", "he": "3s", "she": "3s", "it": "3s", "we": "pl", "you": "pl", "they": "pl"}
+_BE = {"1s": "am", "3s": "is", "pl": "are"}
+_BE_PAST = {"1s": "was", "3s": "was", "pl": "were"}
+_HAVE = {"1s": "have", "3s": "has", "pl": "have"}
+_DO = {"1s": "do", "3s": "does", "pl": "do"}
+_DONT = {"1s": "don't", "3s": "doesn't", "pl": "don't"}
+
+_ADVERBS = frozenset(
+    "always often usually never sometimes also really just only still rarely already "
+    "ever recently finally seldom generally normally actually".split()
+)
+# Words after which a pronoun is not the subject of the next verb, or the next verb is bare.
+_AUXILIARIES = frozenset(
+    "do does did don't doesn't didn't am is are was were isn't aren't wasn't weren't have has "
+    "had haven't hasn't hadn't will would can could shall should may might must won't "
+    "wouldn't can't cannot couldn't shouldn't mustn't let let's make makes made help helps "
+    "helped see saw watch watched hear heard feel felt".split()
+)
+_COORDINATORS = frozenset({"and", "or", "nor"})
+_SUBJUNCTIVE = frozenset(
+    "if as wish wished though unless suppose supposing imagine whether rather only".split()
+)
+# "you" and "it" are objects as often as subjects: after a preposition ("items from it are")
+# or one of these verbs ("thank you is") they are not the subject of the next verb.
+_PREPOSITIONS = frozenset(
+    "to for with about at from of than by in on into onto over under through behind near "
+    "without like".split()
+)
+_OBJECT_VERBS = frozenset(
+    "thank thanks tell told give gave ask asked love want need show showed meet met call "
+    "called teach taught send sent bring brought".split()
+)
+# "I" as the letter: "the variable i is", "the key I is next to O".
+_LETTER_MARKERS = frozenset("the a an variable letter key index vowel capital".split())
+
+# Base -> third-person singular, for verbs whose past differs from the base.
+_THIRD_PERSON = {
+    v: v + "s"
+    for v in (
+        "like love want need live work play make know think say get take come see eat drink "
+        "write speak help walk run swim sing cook drive buy feel look seem enjoy hope prefer "
+        "remember understand use visit wait wake wear win listen learn leave meet open pay "
+        "sleep start stay stop talk tell travel call bring find give keep begin sit stand "
+        "hear lose send spend"
+    ).split()
+}
+_THIRD_PERSON |= {
+    "go": "goes", "study": "studies", "try": "tries", "watch": "watches",
+    "teach": "teaches", "finish": "finishes", "wash": "washes", "miss": "misses",
+    "carry": "carries", "cry": "cries", "fly": "flies", "worry": "worries",
+}  # fmt: skip
+_BASE_OF_THIRD = {third: base for base, third in _THIRD_PERSON.items()}
+
+# Simple past -> (base, past participle) where the two past forms differ.
+_IRREGULAR = {
+    "went": ("go", "gone"), "saw": ("see", "seen"), "ate": ("eat", "eaten"),
+    "came": ("come", "come"), "took": ("take", "taken"), "wrote": ("write", "written"),
+    "began": ("begin", "begun"), "drank": ("drink", "drunk"), "did": ("do", "done"),
+    "gave": ("give", "given"), "knew": ("know", "known"), "spoke": ("speak", "spoken"),
+    "broke": ("break", "broken"), "chose": ("choose", "chosen"), "drove": ("drive", "driven"),
+    "forgot": ("forget", "forgotten"), "froze": ("freeze", "frozen"), "grew": ("grow", "grown"),
+    "rode": ("ride", "ridden"), "ran": ("run", "run"), "sang": ("sing", "sung"),
+    "swam": ("swim", "swum"), "threw": ("throw", "thrown"), "wore": ("wear", "worn"),
+    "woke": ("wake", "woken"), "stole": ("steal", "stolen"), "fell": ("fall", "fallen"),
+    "flew": ("fly", "flown"), "became": ("become", "become"), "shook": ("shake", "shaken"),
+    "hid": ("hide", "hidden"), "mistook": ("mistake", "mistaken"),
+}  # fmt: skip
+# Simple pasts that equal their participle: wrong after do-support and modals only.
+_PAST_ONLY = {
+    "bought": "buy", "thought": "think", "made": "make", "said": "say", "told": "tell",
+    "got": "get", "had": "have", "met": "meet", "sent": "send", "slept": "sleep",
+    "brought": "bring", "taught": "teach", "caught": "catch", "heard": "hear",
+    "paid": "pay", "won": "win", "understood": "understand", "lost": "lose", "spent": "spend",
+}  # fmt: skip
+# Past forms that are also nouns or other verbs' bases: never flagged after "did"/modals.
+_AMBIGUOUS_AFTER_DO = frozenset({"saw", "fell", "found", "felt", "left", "rose", "ground"})
+
+_PERFECT = frozenset("has have had having hasn't haven't hadn't".split())
+_DO_SUPPORT = frozenset("do does did don't doesn't didn't".split())
+_MODALS = frozenset(
+    "can could will would shall should may might must can't cannot couldn't won't "
+    "wouldn't shouldn't mustn't".split()
+)
+_MODAL_TO = frozenset({"can", "could", "should", "must", "might", "may"})
+_NOUN_MARKERS = frozenset(
+    "a an the his her my your our their its this that free good ill with all".split()
+)
+
+
+def check_agreement(ctx: CheckContext) -> list[TextError]:
+    errors = []
+    for sentence in ctx.sentences:
+        tokens = sentence.tokens
+        for i, subject in enumerate(tokens):
+            person = _PERSON.get(subject.norm)
+            if person is None or not _is_subject(ctx, tokens, i):
+                continue
+            j = i + 2 if i + 1 < len(tokens) and tokens[i + 1].norm in _ADVERBS else i + 1
+            if j >= len(tokens) or not _joined(ctx, tokens, i, j):
+                continue
+            wanted = _agreeing_form(tokens, i, j, person)
+            if wanted is not None:
+                verb = tokens[j]
+                errors.append(
+                    TextError(
+                        verb.start,
+                        verb.end - verb.start,
+                        f"After '{subject.text}' the verb is '{wanted}'.",
+                        "grammar",
+                        [match_case(wanted, verb.text)],
+                        "agreement",
+                    )
+                )
+    return errors
+
+
+def check_verb_forms(ctx: CheckContext) -> list[TextError]:
+    errors = []
+    for sentence in ctx.sentences:
+        tokens = sentence.tokens
+        question = sentence.text.rstrip().endswith("?")
+        for i, aux in enumerate(tokens):
+            kind = _auxiliary_kind(tokens, i)
+            if kind is None:
+                continue
+            j, asked = _verb_after_auxiliary(tokens, i, may_ask=question or i == 0)
+            if j is None or not _joined(ctx, tokens, i, j):
+                continue
+            verb = tokens[j]
+            if kind == "modal" and verb.norm == "to" and j == i + 1:
+                if aux.norm in _MODAL_TO:
+                    errors.append(
+                        TextError(
+                            aux.end,
+                            verb.end - aux.end,
+                            f"No 'to' after '{aux.text}'.",
+                            "grammar",
+                            [""],
+                            "verb_forms",
+                        )
+                    )
+                continue
+            if kind == "modal" and aux.text in ("Will", "May") and j == i + 1:
+                continue  # a name: "Will went home"
+            wanted = _form_after(kind, aux, verb.norm, direct=j == i + 1, asked=asked)
+            if wanted is not None:
+                what = "the past participle" if kind == "perfect" else "the base form"
+                errors.append(
+                    TextError(
+                        verb.start,
+                        verb.end - verb.start,
+                        f"After '{aux.text}' use {what}: '{wanted}'.",
+                        "grammar",
+                        [match_case(wanted, verb.text)],
+                        "verb_forms",
+                    )
+                )
+    return errors
+
+
+def _joined(ctx: CheckContext, tokens: tuple[Token, ...], a: int, b: int) -> bool:
+    """True when nothing but spaces separates tokens a..b: one clause, one verb group."""
+    return all(not ctx.text[tokens[k].end : tokens[k + 1].start].strip() for k in range(a, b))
+
+
+def _is_subject(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
+    if i == 0 or not _joined(ctx, tokens, i - 1, i):
+        return True  # the start of a sentence or of a clause after punctuation
+    prev = tokens[i - 1]
+    if prev.norm in _AUXILIARIES or prev.norm in _COORDINATORS:
+        return False
+    if tokens[i].norm in ("you", "it") and prev.norm in _PREPOSITIONS | _OBJECT_VERBS:
+        return False
+    if tokens[i].norm == "i" and (prev.norm in _LETTER_MARKERS or prev.text[:1].isupper()):
+        return False  # the letter, or a numeral: "Part I is short"
+    return True
+
+
+def _agreeing_form(tokens: tuple[Token, ...], i: int, j: int, person: str) -> str | None:
+    verb = tokens[j].norm
+    if verb in ("am", "is", "are"):
+        return _BE[person] if verb != _BE[person] else None
+    if verb in ("was", "were"):
+        if verb == _BE_PAST[person]:
+            return None
+        if verb == "were" and {t.norm for t in tokens[max(0, i - 2) : i]} & _SUBJUNCTIVE:
+            return None
+        return _BE_PAST[person]
+    if verb in ("have", "has"):
+        return _HAVE[person] if verb != _HAVE[person] else None
+    if verb in ("do", "does"):
+        return _DO[person] if verb != _DO[person] else None
+    if verb in ("don't", "doesn't"):
+        return _DONT[person] if verb != _DONT[person] else None
+    following = tokens[j + 1].norm if j + 1 < len(tokens) else ""
+    if verb == "need" and following == "not":
+        return None  # "need" as a modal: "she need not worry"
+    if tokens[i].norm in ("he", "she") and verb in _THIRD_PERSON:
+        return _THIRD_PERSON[verb]
+    if person != "3s" and j == i + 1 and verb in _BASE_OF_THIRD:
+        return _BASE_OF_THIRD[verb]
+    return None
+
+
+def _auxiliary_kind(tokens: tuple[Token, ...], i: int) -> str | None:
+    word = tokens[i].norm
+    if word in _PERFECT or word.endswith("'ve"):
+        return "perfect"
+    if word in _DO_SUPPORT:
+        return "do"
+    if word in _MODALS:
+        if i and tokens[i - 1].norm in _NOUN_MARKERS:
+            return None  # "a can", "free will", "with all his might"
+        if tokens[i].text == "May" and i:
+            return None  # the month
+        return "modal"
+    return None
+
+
+def _verb_after_auxiliary(
+    tokens: tuple[Token, ...], i: int, *, may_ask: bool
+) -> tuple[int | None, bool]:
+    """The verb an auxiliary governs: past "not", one adverb and, in a question, the subject."""
+    j, asked = i + 1, False
+    if may_ask and j < len(tokens) and tokens[j].norm in _PERSON:
+        j, asked = j + 1, True
+    if j < len(tokens) and tokens[j].norm == "not":
+        j += 1
+    if j < len(tokens) and tokens[j].norm in _ADVERBS:
+        j += 1
+    return (j, asked) if j < len(tokens) else (None, asked)
+
+
+def _form_after(kind: str, aux: Token, verb: str, *, direct: bool, asked: bool) -> str | None:
+    if kind == "perfect":
+        participle = _IRREGULAR[verb][1] if verb in _IRREGULAR else verb
+        return participle if participle != verb else None
+    if verb in _AMBIGUOUS_AFTER_DO:
+        return None
+    if verb in _IRREGULAR:
+        return _IRREGULAR[verb][0]
+    if verb in _PAST_ONLY:
+        return _PAST_ONLY[verb]
+    if verb in _BASE_OF_THIRD:
+        # "we do drinks on Fridays": a bare -s word straight after a positive "do" may be a
+        # noun; after a negative, a modal or a question's subject it is the verb.
+        negative = aux.norm.endswith("n't") or aux.norm == "cannot"
+        if kind == "do" and direct and not negative and not asked:
+            return None
+        return _BASE_OF_THIRD[verb]
+    return None
