@@ -131,17 +131,8 @@ def check_agreement(ctx: CheckContext) -> list[TextError]:
                 continue
             wanted = _agreeing_form(tokens, i, j, person)
             if wanted is not None:
-                verb = tokens[j]
-                errors.append(
-                    TextError(
-                        verb.start,
-                        verb.end - verb.start,
-                        f"After '{subject.text}' the verb is '{wanted}'.",
-                        "grammar",
-                        [match_case(wanted, verb.text)],
-                        "agreement",
-                    )
-                )
+                message = f"After '{subject.text}' the verb is '{wanted}'."
+                errors.append(_replace(tokens[j], wanted, message, "agreement"))
     return errors
 
 
@@ -176,17 +167,20 @@ def check_verb_forms(ctx: CheckContext) -> list[TextError]:
             wanted = _form_after(kind, aux, verb.norm, direct=j == i + 1, asked=asked)
             if wanted is not None:
                 what = "the past participle" if kind == "perfect" else "the base form"
-                errors.append(
-                    TextError(
-                        verb.start,
-                        verb.end - verb.start,
-                        f"After '{aux.text}' use {what}: '{wanted}'.",
-                        "grammar",
-                        [match_case(wanted, verb.text)],
-                        "verb_forms",
-                    )
-                )
+                message = f"After '{aux.text}' use {what}: '{wanted}'."
+                errors.append(_replace(verb, wanted, message, "verb_forms"))
     return errors
+
+
+def _replace(token: Token, wanted: str, message: str, check: str) -> TextError:
+    return TextError(
+        token.start,
+        token.end - token.start,
+        message,
+        "grammar",
+        [match_case(wanted, token.text)],
+        check,
+    )
 
 
 def _joined(ctx: CheckContext, tokens: tuple[Token, ...], a: int, b: int) -> bool:

@@ -104,7 +104,9 @@ def test_subject_verb_agreement_errors_are_found_with_the_agreeing_form():
 
 def test_verb_forms_after_auxiliaries_are_found():
     # Given the wrong form after a perfect, a do-support, a modal and a question's subject
-    text = "We have went home. I didn't saw it, but he can swims. Does she likes it? You must to go."
+    text = (
+        "We have went home. I didn't saw it, but he can swims. Does she likes it? You must to go."
+    )
     # When assessed
     found = _found(text, assess_writing(text, "en"), "verb_forms")
     # Then each is located with the form the auxiliary needs; "didn't saw" is left alone
@@ -116,7 +118,9 @@ def test_verb_forms_after_auxiliaries_are_found():
         (81, " to", [""]),
     ]
     fixed = assess_writing(text, "en").corrected_text
-    assert fixed == "We have gone home. I didn't saw it, but he can swim. Does she like it? You must go."
+    assert fixed == (
+        "We have gone home. I didn't saw it, but he can swim. Does she like it? You must go."
+    )
 
 
 @pytest.mark.parametrize(
