@@ -8,7 +8,6 @@ from flask_smorest import Blueprint
 from api.hints.schemas import HintRequestSchema
 from api.idempotency import idempotent
 from api.jobs import service
-from api.jobs.routes import requested_wait
 from api.jobs.schemas import JobSchema
 from api.security import ANY_ROLE, auth_required, current_principal
 from storage import text as text_service
@@ -26,19 +25,9 @@ class Hints(MethodView):
     @blp.arguments(HintRequestSchema)
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(202, JobSchema)
-    @blp.alt_response(
-        200, schema=JobSchema, description="With `Prefer: wait=N`: the job finished in time."
-    )
+    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
     def post(self, data: dict):
         """Ask for a hint for a word; `Prefer: wait=N` returns the finished hint (200)."""
         callback_url = data.pop("callback_url", None)
         data = text_service.hint_request(db.session, current_principal().organisation_id, data)
-        job, status, headers = service.submit("hint", data, callback_url=callback_url)
-        wait = requested_wait(None)
-        if wait:
-            job = service.wait_for(job.id, wait)
-            headers["Preference-Applied"] = f"wait={wait}"
-            if job.terminal:
-                headers.pop("Retry-After", None)
-                return job, 200, headers
-        return job, status, headers
+        return service.submit("hint", data, callback_url=callback_url)

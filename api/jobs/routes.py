@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -18,17 +16,6 @@ from storage.db import db
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs",
                 description="Every piece of AI work is a job: poll it, wait for it, cancel it.")
-
-_PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait=(\d+)")
-MAX_WAIT = 30
-
-
-def requested_wait(query_wait: int | None) -> int:
-    """`?wait=N` or `Prefer: wait=N` (RFC 7240), capped at 30 seconds."""
-    if query_wait is not None:
-        return query_wait
-    match = _PREFER_WAIT.search(request.headers.get("Prefer", ""))
-    return min(int(match.group(1)), MAX_WAIT) if match else 0
 
 
 @blp.route("")
@@ -54,7 +41,7 @@ class JobView(MethodView):
     @blp.alt_response(304, description="Not modified since the ETag given in If-None-Match.")
     def get(self, args: dict, job_id: str):
         """Read a job; `?wait=N` or `Prefer: wait=N` holds until it finishes (30 s max)."""
-        wait = requested_wait(args.get("wait"))
+        wait = service.requested_wait(args.get("wait"))
         job = service.wait_for(job_id, wait)
         etag = service.etag(job)
         headers = {"ETag": etag, "Cache-Control": "no-cache"}
@@ -92,6 +79,7 @@ class PingJobs(MethodView):
     @blp.arguments(PingSchema)
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(202, JobSchema)
+    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
     def post(self, data: dict):
         """Submit a diagnostic job that sleeps and fails as asked (admins)."""
         callback_url = data.pop("callback_url", None)

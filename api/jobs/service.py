@@ -3,10 +3,11 @@ commit, the 202 answer, and long polling."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
 
 from api import ratelimit
 from api.security import LEARNER, Principal, current_principal
@@ -18,13 +19,26 @@ from storage.tenancy import get_owned
 from workers import engine, runtime
 
 RETRY_AFTER_SECONDS = 1
+MAX_WAIT = 30
+_PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait=(\d+)")
+WAITED_DESCRIPTION = "With `Prefer: wait=N` (up to 30 s): the job finished in time."
+
+
+def requested_wait(query_wait: int | None = None) -> int:
+    """`?wait=N` or `Prefer: wait=N` (RFC 7240), capped at 30 seconds."""
+    if query_wait is not None:
+        return query_wait
+    match = _PREFER_WAIT.search(request.headers.get("Prefer", ""))
+    return min(int(match.group(1)), MAX_WAIT) if match else 0
 
 
 def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = None
            ) -> tuple[Job, int, dict[str, str]]:
-    """Create the job row, commit, then send: the 202 answer of every job-creating POST."""
-    from flask import request
+    """Create the job row, commit, then send: the 202 answer of every job-creating POST.
 
+    With `Prefer: wait=N` the request is held until the job ends or N seconds pass, and a job
+    that ended in time is answered with 200 (RFC 7240's `Preference-Applied` says so).
+    """
     principal = current_principal()
     ratelimit.check("submit", principal.organisation_id)
     job = job_service.create_job(
@@ -36,7 +50,16 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     with kept_through_commit(job, inserted=True) as kept:
         db.session.commit()
         kept["enqueued_at"] = sent_at()
-    return job, 202, accepted_headers(job)
+    headers = accepted_headers(job)
+    wait = requested_wait()
+    if not wait:
+        return job, 202, headers
+    job = wait_for(job.id, wait)
+    headers["Preference-Applied"] = f"wait={wait}"
+    if job.terminal:
+        headers.pop("Retry-After", None)
+        return job, 200, headers
+    return job, 202, headers
 
 
 def accepted_headers(job: Job) -> dict[str, str]:

@@ -155,6 +155,7 @@ class MediaImports(MethodView):
     @blp.arguments(ImportRequestSchema)
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(202, JobSchema)
+    @blp.alt_response(200, schema=JobSchema, description=job_service.WAITED_DESCRIPTION)
     def post(self, data: dict):
         """Import vocabulary media from a zip, or from uploaded media, with a CSV manifest."""
         job_input = imports.prepare_import(db.session, actor(), data)

@@ -52,6 +52,7 @@ class Plans(MethodView):
     @blp.arguments(PlanRequestSchema)
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(202, JobSchema)
+    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
     def post(self, data: dict):
         """Build a study plan as a job; its result links the stored plan."""
         callback_url = data.pop("callback_url", None)

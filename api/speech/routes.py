@@ -56,6 +56,7 @@ class Transcriptions(MethodView):
     @blp.arguments(TranscriptionRequestSchema)
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(202, JobSchema)
+    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
     def post(self, data: dict):
         """Transcribe a recording: text, language, segments and timed words, as a job."""
         data["language"] = _speech_language(data.get("language"), scored=False)
@@ -72,6 +73,7 @@ class SpeakingAssessments(MethodView):
     @blp.arguments(SpeakingAssessmentRequestSchema)
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(202, JobSchema)
+    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
     def post(self, data: dict):
         """Assess a spoken answer: transcript, fluency, CEFR level, sub-scores and feedback."""
         data["language"] = _speech_language(data.get("language"), scored=True)

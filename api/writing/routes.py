@@ -29,6 +29,7 @@ class WritingAssessments(MethodView):
     @blp.arguments(WritingAssessmentSchema)
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(202, JobSchema)
+    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
     def post(self, data: dict):
         """Assess a text: CEFR level, sub-scores, error spans and feedback, as a job."""
         limit = settings().max_text_chars

@@ -222,6 +222,25 @@ def test_long_poll_returns_the_finished_job_and_times_out_otherwise(client, acco
     client.post(f"/api/v1/jobs/{slow['id']}/cancel", headers=admin.headers)
 
 
+def test_a_submission_with_prefer_wait_answers_the_finished_job_or_202(client, accounts, worker):
+    admin = accounts.admin()
+    # A job that ends within the wait: 200 with the finished job, no Retry-After
+    quick = client.post("/api/v1/jobs/ping", json={"sleep_ms": 50},
+                        headers={**admin.headers, "Prefer": "respond-async, wait=30"})  # fmt: skip
+    assert quick.status_code == 200, quick.get_json()
+    assert quick.get_json()["status"] == "succeeded"
+    assert quick.headers["Preference-Applied"] == "wait=30"
+    assert quick.headers["Location"].endswith(quick.get_json()["id"])
+    assert "Retry-After" not in quick.headers
+    # A job that outlasts the wait: 202 with the job still running and where to poll it
+    slow = client.post("/api/v1/jobs/ping", json={"sleep_ms": 15_000},
+                       headers={**admin.headers, "Prefer": "wait=1"})  # fmt: skip
+    assert slow.status_code == 202
+    assert slow.get_json()["status"] in ("queued", "running")
+    assert slow.headers["Preference-Applied"] == "wait=1" and slow.headers["Retry-After"] == "1"
+    client.post(f"/api/v1/jobs/{slow.get_json()['id']}/cancel", headers=admin.headers)
+
+
 def test_job_changes_are_published_for_long_polls(client, accounts, worker, redis_client):
     # Given a subscriber on the job's change channel
     admin = accounts.admin()

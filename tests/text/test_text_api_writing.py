@@ -137,3 +137,16 @@ def test_llm_rate_limit_is_retried_by_the_job_engine_and_bad_answers_fail_the_jo
     assert second["status"] == "failed" and second["attempts"] == 1, second
     assert second["error"]["code"] == "llm_invalid_output"
     assert second["error"]["retryable"] is False
+
+
+def test_prefer_wait_answers_the_finished_assessment(client, accounts, worker):
+    # Given a learner willing to wait for a short text's assessment
+    learner = accounts.member(accounts.admin(), "learner")
+    # When it is submitted with Prefer: wait
+    response = client.post("/api/v1/assessments/writing",
+                           headers={**learner.headers, "Prefer": "wait=30"},
+                           json={"text": "They was late to school.", "language": "en"})  # fmt: skip
+    # Then the answer is the finished job, with the agreement error located
+    assert response.status_code == 200, response.get_json()
+    result = response.get_json()["result"]
+    assert [(e["offset"], e["replacements"][0]) for e in result["errors"]] == [(5, "were")]
