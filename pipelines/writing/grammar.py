@@ -55,12 +55,14 @@ _SUBJUNCTIVE = frozenset(
 # or one of these verbs ("thank you is") they are not the subject of the next verb.
 _PREPOSITIONS = frozenset(
     "to for with about at from of than by in on into onto over under through behind near "
-    "without like".split()
+    "without like below above beside between within upon across along among beyond around "
+    "against inside outside towards toward throughout except".split()
 )
 _OBJECT_VERBS = frozenset(
     "thank thanks tell told give gave ask asked love want need show showed meet met call "
     "called teach taught send sent bring brought".split()
 )
+_SYMBOLS = frozenset("-^/\\_=$@#%&*+<>|~`")
 # "I" as the letter: "the variable i is", "the key I is next to O".
 _LETTER_MARKERS = frozenset("the a an variable letter key index vowel capital".split())
 
@@ -189,6 +191,9 @@ def _joined(ctx: CheckContext, tokens: tuple[Token, ...], a: int, b: int) -> boo
 
 
 def _is_subject(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
+    start = tokens[i].start
+    if start and ctx.text[start - 1] in _SYMBOLS:
+        return False  # a name or an option, not a pronoun: "^I is", "-i does"
     if i == 0 or not _joined(ctx, tokens, i - 1, i):
         return True  # the start of a sentence or of a clause after punctuation
     prev = tokens[i - 1]

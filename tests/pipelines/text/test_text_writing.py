@@ -133,6 +133,7 @@ def test_verb_forms_after_auxiliaries_are_found():
         "They had rose bushes. She need not worry. He put the book down. I had had enough.",
         "The items in it have been created. What he did they knew nothing about.",
         "He has gone. They have eaten. Did he go? We didn't know. Can you help me?",
+        "All submenus below it are affected. The option -i does not work. ^I is a tab.",
     ],
 )
 def test_agreement_and_verb_forms_leave_correct_english_alone(text):
