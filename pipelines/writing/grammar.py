@@ -11,7 +11,8 @@ same words can be correct.
 - the third-person -s: "he like" -> "likes", for "he" and "she" and a list of common verbs
   whose past tense differs from the base ("he put" is a correct past).
 Skipped: a pronoun after an auxiliary or a verb that takes an object and a bare verb ("does he
-like", "let it go", "made her stay"), after "and"/"or"/"nor" ("Tom and she like"), "you" and
+like", "let it go", "made her stay"), "he", "she", "it" after "and"/"or"/"nor" ("Tom and she
+like") and "I" there before a form of "be" ("you and I are"), "you" and
 "it" after a preposition or a verb ("thank you is", "items from it are"), and "I" as a letter
 or numeral ("the variable i is", "Part I is").
 
@@ -48,6 +49,7 @@ _AUXILIARIES = frozenset(
     "helped see saw watch watched hear heard feel felt".split()
 )
 _COORDINATORS = frozenset({"and", "or", "nor"})
+_BE_FORMS = frozenset({"am", "is", "are", "was", "were"})
 _SUBJUNCTIVE = frozenset(
     "if as wish wished though unless suppose supposing imagine whether rather only".split()
 )
@@ -131,6 +133,12 @@ def check_agreement(ctx: CheckContext) -> list[TextError]:
             j = i + 2 if i + 1 < len(tokens) and tokens[i + 1].norm in _ADVERBS else i + 1
             if j >= len(tokens) or not _joined(ctx, tokens, i, j):
                 continue
+            if _coordinated(ctx, tokens, i) and (
+                person == "3s" or (person == "1s" and tokens[j].norm in _BE_FORMS)
+            ):
+                # "Tom and she like", "you and I are": the subject may be the pair. With "we",
+                # "they" and "you" the pair takes the same verb, so "and they was" is checked.
+                continue
             wanted = _agreeing_form(tokens, i, j, person)
             if wanted is not None:
                 message = f"After '{subject.text}' the verb is '{wanted}'."
@@ -197,13 +205,17 @@ def _is_subject(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
     if i == 0 or not _joined(ctx, tokens, i - 1, i):
         return True  # the start of a sentence or of a clause after punctuation
     prev = tokens[i - 1]
-    if prev.norm in _AUXILIARIES or prev.norm in _COORDINATORS:
+    if prev.norm in _AUXILIARIES:
         return False
     if tokens[i].norm in ("you", "it") and prev.norm in _PREPOSITIONS | _OBJECT_VERBS:
         return False
     if tokens[i].norm == "i" and (prev.norm in _LETTER_MARKERS or prev.text[:1].isupper()):
         return False  # the letter, or a numeral: "Part I is short"
     return True
+
+
+def _coordinated(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
+    return i > 0 and tokens[i - 1].norm in _COORDINATORS and _joined(ctx, tokens, i - 1, i)
 
 
 def _agreeing_form(tokens: tuple[Token, ...], i: int, j: int, person: str) -> str | None:
