@@ -103,7 +103,7 @@ def test_subject_verb_agreement_errors_are_found_with_the_agreeing_form():
     # And after "and" where the pair would take the same verb ("and they was"), but not where
     # the pair may be the subject ("Tom and she like", "you and I are")
     text = "She was ready and they was late. Tom and she like tea. You and I are here."
-    assert _found(text, assess_writing(text, "en"), "agreement") == [(22, "was", ["were"])]
+    assert _found(text, assess_writing(text, "en"), "agreement") == [(23, "was", ["were"])]
 
 
 def test_verb_forms_after_auxiliaries_are_found():
