@@ -223,16 +223,18 @@ def test_long_poll_returns_the_finished_job_and_times_out_otherwise(client, acco
 
 
 def test_a_submission_with_prefer_wait_answers_the_finished_job_or_202(client, accounts, worker):
+    # Given an admin and a running worker
     admin = accounts.admin()
-    # A job that ends within the wait: 200 with the finished job, no Retry-After
+    # When a job that ends within the wait is submitted with Prefer: wait
     quick = client.post("/api/v1/jobs/ping", json={"sleep_ms": 50},
                         headers={**admin.headers, "Prefer": "respond-async, wait=30"})  # fmt: skip
+    # Then the answer is 200 with the finished job, where it lives, and no Retry-After
     assert quick.status_code == 200, quick.get_json()
     assert quick.get_json()["status"] == "succeeded"
     assert quick.headers["Preference-Applied"] == "wait=30"
     assert quick.headers["Location"].endswith(quick.get_json()["id"])
     assert "Retry-After" not in quick.headers
-    # A job that outlasts the wait: 202 with the job still running and where to poll it
+    # When a job outlasts the wait, Then the answer is 202 with the job and where to poll it
     slow = client.post("/api/v1/jobs/ping", json={"sleep_ms": 15_000},
                        headers={**admin.headers, "Prefer": "wait=1"})  # fmt: skip
     assert slow.status_code == 202
