@@ -83,6 +83,12 @@ def word_level(word: str, language: str) -> str:
     return zipf_to_level(zipf(word, language))
 
 
+@lru_cache(maxsize=65536)
+def english_tags(word: str) -> frozenset[str]:
+    """The Penn part-of-speech tags cefrpy lists for an English word form (empty if none)."""
+    return frozenset(_cefrpy().get_all_pos_for_word_as_str(word.lower()) or ())
+
+
 def _lookup_form(word: str, language: str) -> str:
     form = unicodedata.normalize("NFKC" if language == "ja" else "NFC", word)
     form = form.lower().replace("’", "'")

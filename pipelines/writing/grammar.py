@@ -9,7 +9,14 @@ same words can be correct.
   "if", "as", "wish", ... where "were" is the subjunctive);
 - have and do: "he have" -> "has", "they has" -> "have", "she don't" -> "doesn't";
 - the third-person -s: "he like" -> "likes", for "he" and "she" and a list of common verbs
-  whose past tense differs from the base ("he put" is a correct past).
+  whose past tense differs from the base ("he put" is a correct past);
+- noun subjects opening a clause with a determiner, when cefrpy knows the word only as a
+  singular or only as a plural noun: "the students is" -> "are", "a teacher have" -> "has";
+  the third-person -s after a possessive only ("my brother like" -> "likes"), since "the main
+  help file" shows how often "the" + word + verb is an adjective and a compound noun.
+  Collective nouns ("my family are") and "-ics" words ("physics is") are left alone, and so
+  is a determiner after a verb ("I saw the dog run") or after "that" following "important",
+  "suggest", ... (the subjunctive).
 Skipped: a pronoun after an auxiliary or a verb that takes an object and a bare verb ("does he
 like", "let it go", "made her stay"), "he", "she", "it" after "and"/"or"/"nor" ("Tom and she
 like") and "I" there before a form of "be" ("you and I are"), "you" and
@@ -28,6 +35,7 @@ Skipped: words that are also nouns or other verbs ("had rose bushes", "did saw t
 from __future__ import annotations
 
 from pipelines.cefr import Token
+from pipelines.cefr.lexicon import english_tags
 from pipelines.writing.spans import CheckContext, TextError, match_case
 
 _PERSON = {"i": "1s", "he": "3s", "she": "3s", "it": "3s", "we": "pl", "you": "pl", "they": "pl"}
@@ -122,6 +130,38 @@ _NOUN_MARKERS = frozenset(
 )
 
 
+# A noun subject: a determiner that starts a clause, a noun cefrpy tags only as a noun, the verb.
+_DETERMINERS = {
+    "the": None, "my": None, "your": None, "his": None, "her": None, "our": None,
+    "their": None, "this": "3s", "that": "3s", "a": "3s", "an": "3s", "every": "3s",
+    "each": "3s", "these": "pl", "those": "pl",
+}  # fmt: skip
+# Conjunctions only: "before", "after", "since" and "until" are prepositions as often.
+_CLAUSE_OPENERS = frozenset(
+    "but because when if so that while although though unless whereas once".split()
+)
+# Base verbs take the -s after a possessive only ("my brother like"): after "the" or "a" the
+# pair is too often an adjective and a compound noun ("the main help file", "a region start").
+_POSSESSIVES = frozenset({"my", "your", "his", "her", "our", "their"})
+_MANDATIVE = frozenset(
+    "important essential necessary vital crucial suggest suggested suggests insist insisted "
+    "recommend recommended demand demanded require required request requested propose "
+    "proposed ask asked".split()
+)
+# Nouns that take a plural verb as readily as a singular one ("my family are").
+_COLLECTIVE = frozenset(
+    "family team staff police government class group crowd audience committee couple "
+    "majority company public band crew jury army media data".split()
+)
+_NOT_NOUN_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "IN", "CC", "MD", "PRP",
+                            "RB", "DT", "WDT", "WP", "TO", "CD", "UH"})  # fmt: skip
+# Words after the verb that show it was the end of a compound noun ("the bus stop is").
+_VERB_FOLLOWERS = frozenset(
+    "is are was were has have had will would can could should must may might does do did "
+    "doesn't don't didn't isn't aren't wasn't weren't".split()
+)
+
+
 def check_agreement(ctx: CheckContext) -> list[TextError]:
     errors = []
     for sentence in ctx.sentences:
@@ -143,7 +183,67 @@ def check_agreement(ctx: CheckContext) -> list[TextError]:
             if wanted is not None:
                 message = f"After '{subject.text}' the verb is '{wanted}'."
                 errors.append(_replace(tokens[j], wanted, message, "agreement"))
+        errors += _noun_subject_errors(ctx, tokens)
     return errors
+
+
+def _noun_subject_errors(ctx: CheckContext, tokens: tuple[Token, ...]) -> list[TextError]:
+    """ "My brother like football" -> "likes", "The students is" -> "are"."""
+    errors = []
+    for i in range(len(tokens) - 2):
+        det, noun, verb = tokens[i : i + 3]
+        if det.norm not in _DETERMINERS or not _joined(ctx, tokens, i, i + 2):
+            continue
+        if not _opens_clause(ctx, tokens, i):
+            continue
+        number = _noun_number(noun.norm)
+        if number is None or _DETERMINERS[det.norm] not in (None, number):
+            continue
+        following = tokens[i + 3] if i + 3 < len(tokens) else None
+        if following is not None and _joined(ctx, tokens, i + 2, i + 3) and (
+            following.norm in _VERB_FOLLOWERS or following.norm in _BASE_OF_THIRD
+            or following.norm == "not"
+        ):
+            continue  # "the bus stop is near", "the school play starts", "need not"
+        wanted = _noun_agreeing_form(number, verb.norm, possessive=det.norm in _POSSESSIVES)
+        if wanted is not None:
+            message = f"After '{det.text} {noun.text}' the verb is '{wanted}'."
+            errors.append(_replace(verb, wanted, message, "agreement"))
+    return errors
+
+
+def _opens_clause(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
+    if i == 0 or not _joined(ctx, tokens, i - 1, i):
+        return True
+    if tokens[i - 1].norm not in _CLAUSE_OPENERS:
+        return False  # "I saw the dog run": an object, not a subject
+    if tokens[i - 1].norm == "that":
+        return not {t.norm for t in tokens[max(0, i - 5) : i - 1]} & _MANDATIVE
+    return True
+
+
+def _noun_number(word: str) -> str | None:
+    """3s or pl for a word cefrpy knows only as a noun (or adjective); None when unsure."""
+    if word in _COLLECTIVE or word.endswith("ics"):
+        return None  # "my family are"; "the semantics is", "physics is"
+    tags = english_tags(word)
+    if not tags or tags & _NOT_NOUN_TAGS:
+        return None
+    if "NN" in tags and "NNS" not in tags:
+        return "3s"
+    if "NNS" in tags and "NN" not in tags:
+        return "pl"
+    return None
+
+
+def _noun_agreeing_form(number: str, verb: str, *, possessive: bool) -> str | None:
+    if number == "3s":
+        fixes = {"are": "is", "am": "is", "were": "was", "have": "has", "do": "does",
+                 "don't": "doesn't"} | (_THIRD_PERSON if possessive else {})  # fmt: skip
+    else:
+        fixes = {"is": "are", "am": "are", "was": "were", "has": "have", "does": "do",
+                 "doesn't": "don't"} | (_BASE_OF_THIRD if possessive else {})  # fmt: skip
+    return fixes.get(verb)
 
 
 def check_verb_forms(ctx: CheckContext) -> list[TextError]:

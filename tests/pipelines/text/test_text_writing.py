@@ -106,6 +106,15 @@ def test_subject_verb_agreement_errors_are_found_with_the_agreeing_form():
     assert _found(text, assess_writing(text, "en"), "agreement") == [(23, "was", ["were"])]
 
 
+def test_noun_subjects_agree_with_their_verbs():
+    # Given nouns opening their clauses with verbs that disagree in number
+    text = "My brother like football. The students is late. Their teacher have a car."
+    # When assessed
+    found = _found(text, assess_writing(text, "en"), "agreement")
+    # Then each verb is located with the form that agrees with its noun
+    assert found == [(11, "like", ["likes"]), (39, "is", ["are"]), (62, "have", ["has"])]
+
+
 def test_verb_forms_after_auxiliaries_are_found():
     # Given the wrong form after a perfect, a do-support, a modal and a question's subject
     text = (
@@ -138,6 +147,8 @@ def test_verb_forms_after_auxiliaries_are_found():
         "The items in it have been created. What he did they knew nothing about.",
         "He has gone. They have eaten. Did he go? We didn't know. Can you help me?",
         "All submenus below it are affected. The option -i does not work. ^I is a tab.",
+        "I saw the dog run. The bus stop is near. My family are here. Physics is hard.",
+        "It is important that the student attend. The main help file is long.",
     ],
 )
 def test_agreement_and_verb_forms_leave_correct_english_alone(text):
@@ -249,15 +260,15 @@ def test_llm_errors_are_anchored_by_their_text_not_their_offsets():
 def test_with_an_llm_its_judgement_and_corrections_are_merged(fake_openai):
     # Given a text with a misspelling the offline check finds and a grammar error it cannot,
     # and a model that reports both (the grammar one with a miscounted offset)
-    text = "I went to the beach with my freind. My sister were happy."
+    text = "I went to the beach with my freind. Yesterday we go swimming."
     answer = copy.deepcopy(ANSWERS["writing_assessment"])
     answer["errors"] = [
         {"original": "freind", "offset": 28, "length": 6, "category": "spelling",
          "message": "Misspelled.", "replacements": ["friend"]},
-        {"original": "were", "offset": 48, "length": 4, "category": "grammar",
-         "message": "'My sister' takes 'was'.", "replacements": ["was"]},
+        {"original": "go", "offset": 51, "length": 2, "category": "grammar",
+         "message": "'Yesterday' takes the past.", "replacements": ["went"]},
     ]  # fmt: skip
-    answer["corrected_text"] = "I went to the beach with my friend. My sister was happy."
+    answer["corrected_text"] = "I went to the beach with my friend. Yesterday we went swimming."
     fake_openai.push(json_completion(answer))
     llm = OpenAIProvider(model="test-model", base_url=fake_openai.base_url)
     # When assessed with the LLM
@@ -266,7 +277,7 @@ def test_with_an_llm_its_judgement_and_corrections_are_merged(fake_openai):
     # spelling error stays and the model's grammar error is added at its real position
     assert result.cefr_level == "A2"
     assert result.scores == answer["scores"]
-    assert result.corrected_text == "I went to the beach with my friend. My sister was happy."
+    assert result.corrected_text == answer["corrected_text"]
     assert result.corrected_text_source == "llm"
     assert (result.provider, result.model, result.prompt_version) == (
         "openai",
@@ -274,11 +285,11 @@ def test_with_an_llm_its_judgement_and_corrections_are_merged(fake_openai):
         "2026-11-01",
     )
     spans = [(e.offset, text[e.offset : e.offset + e.length], e.source) for e in result.errors]
-    assert spans == [(28, "freind", "offline"), (46, "were", "llm")]
+    assert spans == [(28, "freind", "offline"), (49, "go", "llm")]
     assert result.llm_errors_dropped == 0
     assert result.offline_estimate["level"] in ("A1", "A2")
     sent = fake_openai.requests[0]["messages"][1]["content"]
-    assert "My sister were happy." in sent and "errors_found_offline" in sent
+    assert "Yesterday we go swimming." in sent and "errors_found_offline" in sent
 
 
 def test_llm_invalid_twice_fails_the_assessment(fake_openai):
