@@ -1,4 +1,4 @@
-"""`python -m bench [api] [jobs] [upload] [transcription] [--quick]`: run the benchmarks
+"""`python -m bench [api] [jobs] [upload] [transcription] [writing] [--quick]`: run the benchmarks
 (all by default), each against its baseline in the same run on the same machine, print one
 table and merge the numbers into bench/results/latest.json.
 
@@ -23,7 +23,7 @@ from bench.services import ROOT, prepare_database, private_redis
 from bench.table import render
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-ORDER = ("api", "jobs", "upload", "transcription")
+ORDER = ("api", "jobs", "upload", "transcription", "writing")
 MiB = 1024 * 1024
 
 
@@ -42,6 +42,10 @@ def _run_one(name: str, redis_url: str, quick: bool) -> dict[str, Any]:
 
         sizes = {"20 MiB": 20 * MiB, "200 MiB": 200 * MiB} if quick else None
         return upload.run(redis_url, sizes)
+    if name == "writing":
+        from bench import writing
+
+        return writing.run(runs=1 if quick else 5)
     from bench import speech
 
     return speech.run(redis_url, runs=1 if quick else 3)

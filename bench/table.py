@@ -82,7 +82,18 @@ def _transcription(result: dict[str, Any]) -> list[Row]:
     return rows
 
 
-_RENDERERS = {"api": _api, "jobs": _jobs, "upload": _upload, "transcription": _transcription}
+def _writing(result: dict[str, Any]) -> list[Row]:
+    rows = []
+    for label, text in result["texts"].items():
+        same = "" if text["same_result"] else " (results differ!)"
+        rows.append(("Writing", f"{label}, {text['errors']} errors: p50 ms{same}",
+                     _num(text["platform_p50_ms"]), _num(text["baseline_p50_ms"]),
+                     _ratio(text["ratio"])))
+    return rows
+
+
+_RENDERERS = {"api": _api, "jobs": _jobs, "upload": _upload, "transcription": _transcription,
+              "writing": _writing}
 
 
 def render(benchmarks: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ import pytest
 from pipelines.errors import PipelineError
 from pipelines.llm.openai_provider import OpenAIProvider
 from pipelines.writing import anchor_llm_errors, apply_corrections, assess_writing
+from pipelines.writing.spelling import _spellchecker
 from tests.pipelines.text.fake_llm import completion, json_completion
 from tests.pipelines.text.llm_samples import ANSWERS
 
@@ -46,6 +47,22 @@ def test_missing_accents_and_misspellings_in_spanish_and_french():
     assert es_found == [(3, "famlia", ["familia"]), (27, "Tambien", ["También"]),
                         (49, "rio", ["río"])]  # fmt: skip
     assert fr_found == [(3, "mere", ["mère"]), (12, "tres", ["très"])]
+
+
+def test_two_edit_misspellings_get_the_same_suggestions_as_the_reference_search():
+    # Given misspellings with no dictionary word one edit away
+    speller = _spellchecker("en")
+    words = ["neccesary", "recieveing", "wsgi", "xyzzyq"]
+    # When suggestions are searched with rapidfuzz, and by pyspellchecker's own generation
+    # of every string two edits away (the slow reference)
+    ours = [speller.candidates(w) for w in words]
+    reference = [speller.checker.candidates(w) for w in words]
+    # Then both find the same words, and the assessment offers the most frequent one
+    assert ours == reference
+    assert ours[0] == {"necessary"}
+    text = "It is not neccesary."
+    found = _found(text, assess_writing(text, "en"), "spelling")
+    assert found == [(10, "neccesary", ["necessary"])]
 
 
 def test_names_contractions_and_regional_spellings_are_not_misspellings():
