@@ -9,7 +9,8 @@ same words can be correct.
   "if", "as", "wish", ... where "were" is the subjunctive);
 - have and do: "he have" -> "has", "they has" -> "have", "she don't" -> "doesn't";
 - the third-person -s: "he like" -> "likes", for "he" and "she" and a list of common verbs
-  whose past tense differs from the base ("he put" is a correct past);
+  whose past tense differs from the base ("he put" is a correct past); and no -s after the
+  other pronouns: "I likes" -> "like", "we plays" -> "play";
 - noun subjects opening a clause with a determiner, when cefrpy knows the word only as a
   singular or only as a plural noun: "the students is" -> "are", "a teacher have" -> "has";
   the third-person -s after a possessive only ("my brother like" -> "likes"), since "the main
@@ -17,14 +18,14 @@ same words can be correct.
   Collective nouns ("my family are") and "-ics" words ("physics is") are left alone, and so
   is a determiner after a verb ("I saw the dog run") or after "that" following "important",
   "suggest", ... (the subjunctive).
-Skipped: a pronoun after an auxiliary or a verb that takes an object and a bare verb ("does he
-like", "let it go", "made her stay"), "he", "she", "it" after "and"/"or"/"nor" ("Tom and she
-like") and "I" there before a form of "be" ("you and I are"), "you" and
-"it" after a preposition or a verb ("thank you is", "items from it are"), and "I" as a letter
-or numeral ("the variable i is", "Part I is").
+Skipped: a pronoun after an auxiliary or a verb that takes an object and a bare verb ("does
+he like", "let it go", "made her stay"); "he", "she", "it" after "and"/"or"/"nor" ("Tom and
+she like"), and "I" there before a form of "be" ("you and I are"); "you" and "it" after a
+preposition or a verb ("thank you is", "items from it are"); "I" as a letter or numeral
+("the variable i is", "Part I is") or glued to a symbol ("^I is", "-i does").
 
-`verb_forms` (the verb after an auxiliary, with "not", one adverb or, in a question, a subject
-pronoun between):
+`verb_forms` (the verb after an auxiliary, with "not", one adverb or, in a question or at
+the start of a sentence, a subject pronoun between):
 - perfect: "has went" -> "has gone", "had wrote" -> "had written";
 - do-support: "didn't went" -> "didn't go", "does she likes" -> "does she like";
 - modals: "can swims" -> "can swim", "will went" -> "will go", "must to go" -> "must go".
