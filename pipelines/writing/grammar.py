@@ -20,9 +20,10 @@ same words can be correct.
   "suggest", ... (the subjunctive).
 Skipped: a pronoun after an auxiliary or a verb that takes an object and a bare verb ("does
 he like", "let it go", "made her stay"); "he", "she", "it" after "and"/"or"/"nor" ("Tom and
-she like"), and "I" there before a form of "be" ("you and I are"); "you" and "it" after a
-preposition or a verb ("thank you is", "items from it are"); "I" as a letter or numeral
-("the variable i is", "Part I is") or glued to a symbol ("^I is", "-i does").
+she like"; but ", and" joins clauses, so "late, and she don't" is checked), and "I" there
+before a form of "be" ("you and I are"); "you" and "it" after a preposition or a verb ("thank
+you is", "items from it are"); "I" as a letter or numeral ("the variable i is", "Part I is")
+or glued to a symbol ("^I is", "-i does").
 
 `verb_forms` (the verb after an auxiliary, with "not", one adverb or, in a question or at
 the start of a sentence, a subject pronoun between):
@@ -316,7 +317,12 @@ def _is_subject(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
 
 
 def _coordinated(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
-    return i > 0 and tokens[i - 1].norm in _COORDINATORS and _joined(ctx, tokens, i - 1, i)
+    """True when the pronoun may be the second half of a pair ("Tom and she"). A comma
+    before the "and" joins two clauses instead ("I was late, and she don't care")."""
+    if i == 0 or tokens[i - 1].norm not in _COORDINATORS or not _joined(ctx, tokens, i - 1, i):
+        return False
+    return i < 2 or not any(mark in ctx.text[tokens[i - 2].end : tokens[i - 1].start]
+                            for mark in ",;")  # fmt: skip
 
 
 def _agreeing_form(tokens: tuple[Token, ...], i: int, j: int, person: str) -> str | None:

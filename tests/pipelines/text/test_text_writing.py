@@ -121,6 +121,9 @@ def test_subject_verb_agreement_errors_are_found_with_the_agreeing_form():
     # the pair may be the subject ("Tom and she like", "you and I are")
     text = "She was ready and they was late. Tom and she like tea. You and I are here."
     assert _found(text, assess_writing(text, "en"), "agreement") == [(23, "was", ["were"])]
+    # And after ", and", which joins two clauses
+    text = "I was late, and she don't care."
+    assert _found(text, assess_writing(text, "en"), "agreement") == [(20, "don't", ["doesn't"])]
 
 
 def test_noun_subjects_agree_with_their_verbs():
