@@ -71,12 +71,15 @@ def test_a_complete_scripted_reading_scores_full_completeness(transcribed, manif
     # When it is assessed against that text
     result = assess_speaking(transcribed("en_reading.wav"), reference_text=reference)
 
-    # Then the reading is complete and accurate, with nothing omitted or inserted
-    assert result.reading is not None
-    assert result.reading.completeness == 100.0 and result.reading.accuracy >= 90.0
-    assert result.reading.omitted == [] and result.reading.inserted == []
-    assert result.scores["coherence"] == 100
-    assert "Read 100% of the 13 words" in result.feedback["coherence"]
+    # Then the reading is complete and accurate. The recogniser may mishear one word on some
+    # CPUs (its output varies with the instruction set), which the alignment reports as such;
+    # a word-perfect reading is covered with a fixed transcript below.
+    reading = result.reading
+    assert reading is not None
+    assert len(reading.omitted) + len(reading.inserted) + len(reading.substituted) <= 1
+    assert reading.completeness >= 12 / 13 * 100 and reading.accuracy >= 90.0
+    assert result.scores["coherence"] >= 90
+    assert f"Read {reading.completeness:.0f}% of the 13 words" in result.feedback["coherence"]
 
 
 def test_a_partial_reading_lists_what_was_left_out(transcribed, manifest):
@@ -96,6 +99,22 @@ def test_a_partial_reading_lists_what_was_left_out(transcribed, manifest):
     assert len(misheard) <= 2 and set(misheard) <= set(reference.lower().rstrip(".").split())
     assert result.reading.completeness == pytest.approx((13 - len(misheard)) / 19 * 100, abs=0.1)
     assert result.scores["coherence"] < 75
+
+
+def test_a_word_perfect_reading_is_complete_and_accurate():
+    # Given a transcript that says exactly the text, with confident words
+    said = "The cat sat quietly on the mat."
+    words = [Word(w, i * 0.4, i * 0.4 + 0.3, 0.95) for i, w in enumerate(said.split())]
+    transcript = Transcript(said, "en", 1.0, 3.0, [], words)
+
+    # When it is assessed against that text
+    result = assess_speaking(transcript, reference_text=said)
+
+    # Then nothing is missing, added or changed, and coherence is full
+    assert (result.reading.completeness, result.reading.accuracy) == (100.0, 100.0)
+    assert result.reading.omitted == result.reading.inserted == result.reading.substituted == []
+    assert result.scores["coherence"] == 100
+    assert "Read 100% of the 7 words" in result.feedback["coherence"]
 
 
 def test_misread_and_extra_words_are_reported():
