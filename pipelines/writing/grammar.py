@@ -46,6 +46,9 @@ _BE_PAST = {"1s": "was", "3s": "was", "pl": "were"}
 _HAVE = {"1s": "have", "3s": "has", "pl": "have"}
 _DO = {"1s": "do", "3s": "does", "pl": "do"}
 _DONT = {"1s": "don't", "3s": "doesn't", "pl": "don't"}
+# Each table's forms, so a verb finds the table it belongs to.
+_AGREEMENT_TABLES = {form: table for table in (_BE, _BE_PAST, _HAVE, _DO, _DONT)
+                     for form in table.values()}  # fmt: skip
 
 _ADVERBS = frozenset(
     "always often usually never sometimes also really just only still rarely already "
@@ -74,6 +77,7 @@ _OBJECT_VERBS = frozenset(
     "thank thanks tell told give gave ask asked love want need show showed meet met call "
     "called teach taught send sent bring brought".split()
 )
+_OBJECT_CONTEXT = _PREPOSITIONS | _OBJECT_VERBS
 _SYMBOLS = frozenset("-^/\\_=$@#%&*+<>|~`")
 # "I" as the letter: "the variable i is", "the key I is next to O".
 _LETTER_MARKERS = frozenset("the a an variable letter key index vowel capital".split())
@@ -239,13 +243,17 @@ def _noun_number(word: str) -> str | None:
 
 
 def _noun_agreeing_form(number: str, verb: str, *, possessive: bool) -> str | None:
-    if number == "3s":
-        fixes = {"are": "is", "am": "is", "were": "was", "have": "has", "do": "does",
-                 "don't": "doesn't"} | (_THIRD_PERSON if possessive else {})  # fmt: skip
-    else:
-        fixes = {"is": "are", "am": "are", "was": "were", "has": "have", "does": "do",
-                 "doesn't": "don't"} | (_BASE_OF_THIRD if possessive else {})  # fmt: skip
-    return fixes.get(verb)
+    if verb in _AGREEMENT_TABLES:
+        return _auxiliary_agreement(number, verb)
+    if not possessive:
+        return None
+    return _THIRD_PERSON.get(verb) if number == "3s" else _BASE_OF_THIRD.get(verb)
+
+
+def _auxiliary_agreement(person: str, verb: str) -> str | None:
+    """The form of be, have or do that agrees with the person, when the verb is another."""
+    wanted = _AGREEMENT_TABLES[verb][person]
+    return wanted if wanted != verb else None
 
 
 def check_verb_forms(ctx: CheckContext) -> list[TextError]:
@@ -309,7 +317,7 @@ def _is_subject(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
     prev = tokens[i - 1]
     if prev.norm in _AUXILIARIES:
         return False
-    if tokens[i].norm in ("you", "it") and prev.norm in _PREPOSITIONS | _OBJECT_VERBS:
+    if tokens[i].norm in ("you", "it") and prev.norm in _OBJECT_CONTEXT:
         return False
     if tokens[i].norm == "i" and (prev.norm in _LETTER_MARKERS or prev.text[:1].isupper()):
         return False  # the letter, or a numeral: "Part I is short"
@@ -327,20 +335,10 @@ def _coordinated(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
 
 def _agreeing_form(tokens: tuple[Token, ...], i: int, j: int, person: str) -> str | None:
     verb = tokens[j].norm
-    if verb in ("am", "is", "are"):
-        return _BE[person] if verb != _BE[person] else None
-    if verb in ("was", "were"):
-        if verb == _BE_PAST[person]:
-            return None
+    if verb in _AGREEMENT_TABLES:
         if verb == "were" and {t.norm for t in tokens[max(0, i - 2) : i]} & _SUBJUNCTIVE:
             return None
-        return _BE_PAST[person]
-    if verb in ("have", "has"):
-        return _HAVE[person] if verb != _HAVE[person] else None
-    if verb in ("do", "does"):
-        return _DO[person] if verb != _DO[person] else None
-    if verb in ("don't", "doesn't"):
-        return _DONT[person] if verb != _DONT[person] else None
+        return _auxiliary_agreement(person, verb)
     following = tokens[j + 1].norm if j + 1 < len(tokens) else ""
     if verb == "need" and following == "not":
         return None  # "need" as a modal: "she need not worry"
