@@ -211,6 +211,8 @@ def _noun_subject_errors(ctx: CheckContext, tokens: tuple[Token, ...]) -> list[T
             or following.norm == "not"
         ):
             continue  # "the bus stop is near", "the school play starts", "need not"
+        if _subjunctive_were(tokens, i, verb.norm):
+            continue  # "if the student were here"
         wanted = _noun_agreeing_form(number, verb.norm, possessive=det.norm in _POSSESSIVES)
         if wanted is not None:
             message = f"After '{det.text} {noun.text}' the verb is '{wanted}'."
@@ -248,6 +250,12 @@ def _noun_agreeing_form(number: str, verb: str, *, possessive: bool) -> str | No
     if not possessive:
         return None
     return _THIRD_PERSON.get(verb) if number == "3s" else _BASE_OF_THIRD.get(verb)
+
+
+def _subjunctive_were(tokens: tuple[Token, ...], subject: int, verb: str) -> bool:
+    """ "were" after "if", "as", "wish", ... before its subject: "if I were", "as it were"."""
+    before = {t.norm for t in tokens[max(0, subject - 2) : subject]}
+    return verb == "were" and bool(before & _SUBJUNCTIVE)
 
 
 def _auxiliary_agreement(person: str, verb: str) -> str | None:
@@ -336,9 +344,7 @@ def _coordinated(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
 def _agreeing_form(tokens: tuple[Token, ...], i: int, j: int, person: str) -> str | None:
     verb = tokens[j].norm
     if verb in _AGREEMENT_TABLES:
-        if verb == "were" and {t.norm for t in tokens[max(0, i - 2) : i]} & _SUBJUNCTIVE:
-            return None
-        return _auxiliary_agreement(person, verb)
+        return None if _subjunctive_were(tokens, i, verb) else _auxiliary_agreement(person, verb)
     following = tokens[j + 1].norm if j + 1 < len(tokens) else ""
     if verb == "need" and following == "not":
         return None  # "need" as a modal: "she need not worry"

@@ -169,6 +169,7 @@ def test_verb_forms_after_auxiliaries_are_found():
         "All submenus below it are affected. The option -i does not work. ^I is a tab.",
         "I saw the dog run. The bus stop is near. My family are here. Physics is hard.",
         "It is important that the student attend. The main help file is long.",
+        "If the student were here, we would start.",
     ],
 )
 def test_agreement_and_verb_forms_leave_correct_english_alone(text):
