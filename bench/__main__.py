@@ -1,6 +1,8 @@
-"""`python -m bench [api] [jobs] [upload] [transcription] [writing] [--quick]`: run the benchmarks
-(all by default), each against its baseline in the same run on the same machine, print one
-table and merge the numbers into bench/results/latest.json.
+"""`python -m bench [api] [jobs] [upload] [transcription] [writing] [quality] [--quick]`: run the
+benchmarks (all by default), each against its baseline in the same run on the same machine,
+print one table and merge the numbers into bench/results/latest.json. `quality` measures the
+scorers against labelled data (bench/quality, figures in bench/results/quality.json) and needs
+no services.
 
 Needs PostgreSQL (BENCH_DATABASE_URL, default database bench_platform on 127.0.0.1:5432,
 created and migrated when missing), `redis-server` (a private one is started on a free port)
@@ -24,6 +26,7 @@ from bench.table import render
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 ORDER = ("api", "jobs", "upload", "transcription", "writing")
+QUALITY = ROOT / "bench" / "results" / "quality.json"
 MiB = 1024 * 1024
 
 
@@ -56,19 +59,37 @@ def machine() -> dict[str, Any]:
             "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
+def _quality(quick: bool) -> list[str]:
+    from bench import quality
+
+    results = quality.run(quick=quick)
+    previous = json.loads(QUALITY.read_text()) if QUALITY.exists() else {}
+    merged = {"machine": machine(), "quick": quick,
+              "sections": {**previous.get("sections", {}), **results}}
+    QUALITY.parent.mkdir(parents=True, exist_ok=True)
+    QUALITY.write_text(json.dumps(merged, indent=2) + "\n")
+    print()
+    print(quality.render(results))
+    print(f"\nwritten: {QUALITY.relative_to(ROOT)}")
+    return [f"quality/{name}" for name, result in results.items() if "error" in result]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"benchmarks to run: {', '.join(ORDER)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="shorter runs, smaller sizes")
     args = parser.parse_args(argv)
-    unknown = set(args.names) - set(ORDER)
+    unknown = set(args.names) - set(ORDER) - {"quality"}
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
-    names = [name for name in ORDER if name in args.names] or list(ORDER)
+    quality = "quality" in args.names or not args.names
+    names = [name for name in ORDER if name in args.names] or ([] if args.names else list(ORDER))
+    failed = _quality(args.quick) if quality else []
+    if not names:
+        return 1 if failed else 0
 
     results: dict[str, Any] = {}
-    failed = []
     with private_redis() as redis_url:
         prepare_database(redis_url)
         for name in names:
