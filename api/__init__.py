@@ -26,6 +26,11 @@ def create_app(config: Settings | None = None, *, start_services: bool | None = 
     embedded mode (default: on in embedded mode)."""
     settings = config or Settings.from_env()
     configure_logging(settings.log_level, settings.log_json)
+    # The fitted CEFR model is loaded (and checked) once per process, before anything serves:
+    # a missing or corrupt artefact stops start-up with its file named, never a silent fallback.
+    from pipelines.cefr.model import default_model
+
+    default_model()
     app = Flask(__name__)
     app.extensions["settings"] = settings
     app.extensions["secret_box"] = SecretBox(settings.encryption_keys or (settings.secret_key,))

@@ -48,8 +48,8 @@ from pipelines.cefr import (
     CefrEstimate,
     TextFeatures,
     analyse_text,
-    estimate_level,
     level_for_score,
+    text_level,
 )
 from pipelines.cefr.estimate import BANDS
 from pipelines.errors import PipelineError
@@ -89,6 +89,7 @@ class SpeakingAssessment:
     cefr_level: str
     cefr_score: float
     cefr_confidence: float
+    cefr_method: str  # what levelled the language: "cefr-text-model-v1" or "heuristic"
     scores: dict[str, int | None]
     feedback: dict[str, str]
     summary: str
@@ -121,7 +122,7 @@ def assess_speaking(
     if report:
         report("scoring", 20)
     text_features = analyse_text(transcript.text, language)
-    estimate = estimate_level(text_features)
+    estimate = text_level(transcript.text, language, text_features)
     reading = _reading(reference_text, transcript.text, language)
     if report:
         report("scoring", 50)
@@ -140,6 +141,7 @@ def assess_speaking(
         cefr_level=data["cefr_level"],
         cefr_score=float(overall),
         cefr_confidence=offline.cefr_confidence,
+        cefr_method="llm",
         scores={k: int(data["scores"][k]) for k in CRITERIA},
         feedback={k: str(data["feedback"][k]) for k in CRITERIA},
         summary=str(data["summary"]),
@@ -233,6 +235,7 @@ def _offline(
         cefr_level=level,
         cefr_score=round(overall, 1),
         cefr_confidence=confidence,
+        cefr_method=estimate.method,
         scores=rounded,
         feedback=feedback,
         summary=summary,
@@ -357,6 +360,8 @@ def _features(text: TextFeatures, estimate: CefrEstimate, transcript: Transcript
             "level": estimate.level,
             "score": estimate.score,
             "confidence": estimate.confidence,
+            "method": estimate.method,
+            "probabilities": estimate.probabilities,
             "components": estimate.components,
         },
         "word_confidence": {

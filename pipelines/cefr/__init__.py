@@ -1,10 +1,11 @@
 """CEFR features and level estimate for a text, shared by the writing and speaking scorers.
 
-    features = analyse_text("I like my dog. He is big.", "en")
-    estimate = estimate_level(features)   # .level "A1".."C2", .score 0-100, .confidence 0-1
+    estimate = text_level("I like my dog. He is big.", "en")
+    # .level "A1".."C2", .score 0-100, .confidence 0-1, .method "cefr-text-model-v1"
 
 Everything here is offline and deterministic. The word-level sources and the Zipf band table
-are documented in `lexicon`; the feature-to-level mapping in `estimate`.
+are documented in `lexicon`; the fitted English model in `model` (measurements in `vector`,
+recipe in `train`); the heuristic used for other languages in `estimate`.
 """
 
 from pipelines.cefr.estimate import (
@@ -22,6 +23,7 @@ from pipelines.cefr.features import (
     lexical_profile,
     mtld,
 )
+from pipelines.cefr.level import text_level
 from pipelines.cefr.lexicon import LEVELS, UNKNOWN, frequency_band, word_level, zipf, zipf_to_level
 from pipelines.cefr.tokenize import (
     Sentence,
@@ -52,6 +54,7 @@ __all__ = [
     "mtld",
     "score_for_level",
     "split_sentences",
+    "text_level",
     "tokenize",
     "word_level",
     "zipf",

@@ -1,4 +1,9 @@
-"""From measured features to a CEFR level, a 0-100 score and a confidence.
+"""From measured features to a CEFR level, a 0-100 score and a confidence: the heuristic.
+
+English texts are levelled by the fitted model (`pipelines.cefr.level`); this table is the
+documented fallback for languages without labelled data, and its results say
+`method: "heuristic"`. On the English graded texts it was right 42 % of the time and never
+answered C1 or C2 (README, "How accurate are the levels?").
 
 The mapping is a weighted sum of four indicators, each scaled linearly between an anchor
 typical of A1 writing (0 points) and one typical of C2 writing (100 points), clipped:
@@ -52,6 +57,9 @@ MTLD_CAP = 150  # MTLD of short texts runs away; beyond this it says nothing mor
 FULL_CONFIDENCE_WORDS = 100
 
 
+HEURISTIC_METHOD = "heuristic"
+
+
 @dataclass(frozen=True)
 class CefrEstimate:
     level: str
@@ -59,6 +67,8 @@ class CefrEstimate:
     confidence: float  # 0-1
     reasons: list[str]
     components: dict[str, float]  # each indicator on the 0-100 scale
+    method: str = HEURISTIC_METHOD  # what produced `level`: a fitted model's name or this table
+    probabilities: dict[str, float] | None = None  # per level, from a fitted model
 
 
 def level_for_score(score: float) -> str:

@@ -12,9 +12,9 @@ import prompts
 from pipelines.cefr import (
     analyse_text,
     check_language,
-    estimate_level,
     level_for_score,
     split_sentences,
+    text_level,
 )
 from pipelines.errors import PipelineError
 from pipelines.llm import LLMProvider
@@ -30,6 +30,8 @@ Report = Callable[[str, int], None]
 class WritingAssessment:
     language: str
     cefr_level: str
+    cefr_confidence: float  # the level estimate's confidence (calibrated for the model)
+    cefr_method: str  # what levelled the text: "cefr-text-model-v1" or "heuristic"
     scores: dict[str, int]  # grammar, vocabulary, coherence, task, overall (0-100)
     errors: list[TextError]
     corrected_text: str | None
@@ -37,7 +39,7 @@ class WritingAssessment:
     feedback: dict[str, Any]  # summary, strengths, improvements
     lexical_profile: dict[str, Any]
     features: dict[str, Any]
-    offline_estimate: dict[str, Any]  # level, score, confidence, reasons
+    offline_estimate: dict[str, Any]  # level, score, confidence, method, reasons
     checks_run: list[str]
     checks_skipped: dict[str, str]
     provider: str = "offline"
@@ -84,14 +86,17 @@ def assess_writing(
     # Profile the text with its misspellings fixed: a misspelled word is rare in the
     # frequency lists and would otherwise count as advanced vocabulary.
     spelling = [e for e in errors if e.category == "spelling"]
-    features = analyse_text(apply_corrections(text, spelling), language)
-    estimate = estimate_level(features)
+    corrected_spelling = apply_corrections(text, spelling)
+    features = analyse_text(corrected_spelling, language)
+    estimate = text_level(corrected_spelling, language, features)
     words = features.lexical.tokens
     scores = sub_scores(features, estimate, errors, task, text)
     level = level_for_score(overall_score(estimate, errors, words))
     base = WritingAssessment(
         language=language,
         cefr_level=level,
+        cefr_confidence=estimate.confidence,
+        cefr_method=estimate.method,
         scores=scores,
         errors=errors,
         corrected_text=apply_corrections(text, errors),
@@ -111,6 +116,8 @@ def assess_writing(
             "level": estimate.level,
             "score": estimate.score,
             "confidence": estimate.confidence,
+            "method": estimate.method,
+            "probabilities": estimate.probabilities,
             "reasons": estimate.reasons,
             "components": estimate.components,
         },
@@ -163,9 +170,14 @@ def _with_llm(
     data = result.data
     llm_errors, dropped = anchor_llm_errors(text, data["errors"])
     merged = _dedupe([*base.errors, *llm_errors])
+    # The model's probability of the LLM's level, when there is one: how far the fitted model
+    # agrees with it (a heuristic estimate has no probabilities, so its confidence stays).
+    probabilities = base.offline_estimate.get("probabilities") or {}
     return dataclasses.replace(
         base,
         cefr_level=data["cefr_level"],
+        cefr_method="llm",
+        cefr_confidence=probabilities.get(data["cefr_level"], base.cefr_confidence),
         scores={k: int(v) for k, v in data["scores"].items()},
         errors=merged,
         corrected_text=data["corrected_text"] or base.corrected_text,

@@ -102,6 +102,7 @@ def speaking_result(
             "level": assessment.cefr_level,
             "score": assessment.cefr_score,
             "confidence": assessment.cefr_confidence,
+            "method": assessment.cefr_method,
         },
         "scores": assessment.scores,
         "feedback": assessment.feedback,

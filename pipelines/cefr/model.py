@@ -1,0 +1,185 @@
+"""The fitted English text-level model: a shipped artefact, loaded once per process.
+
+`cefr-text-en-v1` averages the class probabilities of two models fitted on the measurements
+of `pipelines.cefr.vector` (1,195 graded English texts, A1..C2):
+
+- a multinomial logistic regression on standardised measurements (coefficients in JSON);
+- gradient-boosted trees (LightGBM, its own text format beside the JSON);
+
+and divides the averaged log-probabilities by a temperature fitted on out-of-fold predictions,
+so that `confidence` (the probability of the answer) is calibrated. `python -m
+pipelines.cefr.train` rebuilds both files from the CSV and prints the cross-validated figures
+stored in the JSON under `cv`.
+
+The artefact is checked at load: a missing file, invalid JSON, a checksum that does not match
+the tree file, or a feature list that differs from what `vector.feature_names()` measures stops
+the process with `ModelArtefactError` naming the file; nothing falls back silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipelines.cefr.features import TextFeatures
+from pipelines.cefr.lexicon import LEVELS
+from pipelines.cefr.vector import feature_names, feature_vector
+
+MODEL_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_ARTEFACT = MODEL_DIR / "cefr-text-en-v1.json"
+METHOD = "cefr-text-model-v1"
+MODEL_LANGUAGES = frozenset({"en"})
+
+
+class ModelArtefactError(RuntimeError):
+    """The shipped model cannot be used; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class LevelPrediction:
+    level: str
+    probabilities: dict[str, float]  # "A1".."C2", summing to 1
+    confidence: float  # probability of `level`
+    expected: float  # expected level index, A1=0 .. C2=5
+
+
+class TextLevelModel:
+    """Predict a CEFR level from an English text with the shipped artefact."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        spec = _read_json(self.path)
+        try:
+            self.name: str = spec["name"]
+            self.version: int = int(spec["version"])
+            self.method: str = spec["method"]
+            self.levels: list[str] = list(spec["levels"])
+            self.features: list[str] = list(spec["features"])
+            self.temperature = float(spec["temperature"])
+            self.cv: dict[str, Any] = spec.get("cv", {})
+            self.trained: dict[str, Any] = spec.get("trained", {})
+            logistic = spec["logistic"]
+            self._mean = np.array(logistic["mean"], dtype=float)
+            self._scale = np.array(logistic["scale"], dtype=float)
+            self._coef = np.array(logistic["coef"], dtype=float)
+            self._intercept = np.array(logistic["intercept"], dtype=float)
+            trees = spec["trees"]
+            self._weights = (float(logistic["weight"]), float(trees["weight"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelArtefactError(f"{self.path}: not a level model artefact ({exc!r})") from exc
+        if self.levels != list(LEVELS):
+            raise ModelArtefactError(f"{self.path}: levels {self.levels} are not {list(LEVELS)}")
+        expected = feature_names()
+        if self.features != expected:
+            missing = sorted(set(expected) ^ set(self.features))
+            raise ModelArtefactError(
+                f"{self.path}: its features differ from what the platform measures "
+                f"({', '.join(missing) or 'order'}); retrain with python -m pipelines.cefr.train"
+            )
+        shape = (len(self.levels), len(self.features))
+        if self._coef.shape != shape or self._mean.shape != (shape[1],):
+            raise ModelArtefactError(f"{self.path}: logistic coefficients are not {shape}")
+        tree_path = self.path.parent / trees["file"]
+        self._booster = _load_booster(tree_path, trees["sha256"])
+        self._lock = threading.Lock()
+
+    def predict_vector(self, vector: dict[str, float]) -> LevelPrediction:
+        return self.predict_matrix(np.array([[vector[n] for n in self.features]]))[0]
+
+    def predict_matrix(self, matrix: np.ndarray) -> list[LevelPrediction]:
+        probabilities = self.probabilities(matrix)
+        out = []
+        for row in probabilities:
+            best = int(row.argmax())
+            out.append(LevelPrediction(
+                level=self.levels[best],
+                probabilities={lv: round(float(p), 4) for lv, p in zip(self.levels, row,
+                                                                       strict=True)},
+                confidence=round(float(row[best]), 3),
+                expected=round(float((row * np.arange(len(row))).sum()), 3),
+            ))
+        return out
+
+    def probabilities(self, matrix: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities, one row per text."""
+        logits = ((matrix - self._mean) / self._scale) @ self._coef.T + self._intercept
+        linear = _softmax(logits)
+        with self._lock:  # a LightGBM booster is not documented as thread-safe
+            trees = self._booster.predict(matrix, num_threads=1)
+        w_linear, w_trees = self._weights
+        blend = w_linear * linear + w_trees * trees
+        return _softmax(np.log(np.clip(blend, 1e-12, 1.0)) / self.temperature)
+
+    def predict_text(self, text: str, features: TextFeatures | None = None) -> LevelPrediction:
+        return self.predict_vector(feature_vector(text, features))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> TextLevelModel:
+    """The shipped model (or CEFR_TEXT_MODEL's file), loaded once per process."""
+    return TextLevelModel(Path(os.environ.get("CEFR_TEXT_MODEL") or DEFAULT_ARTEFACT))
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelArtefactError(
+            f"{path}: the CEFR text model is missing; rebuild it with "
+            "python -m pipelines.cefr.train"
+        ) from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelArtefactError(f"{path}: the CEFR text model is unreadable ({exc})") from exc
+
+
+def _load_booster(path: Path, sha256: str) -> Any:
+    import lightgbm
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelArtefactError(f"{path}: the CEFR tree model is missing ({exc})") from exc
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ModelArtefactError(f"{path}: checksum differs from the one its JSON records")
+    try:
+        return lightgbm.Booster(model_str=data.decode("utf-8"))
+    except Exception as exc:  # LightGBM raises its own error type for any parse failure
+        raise ModelArtefactError(f"{path}: not a LightGBM model ({exc})") from exc
+
+
+def band_probability_score(prediction: LevelPrediction, bands: tuple[tuple[float, str], ...]
+                           ) -> float:
+    """A 0-100 score inside the predicted level's band: the band's lower edge plus the share
+    of probability mass above the level, so that a confident B1 sits mid-band and a B1 that
+    leans to B2 sits near B2."""
+    lower = 0.0
+    for upper, level in bands:
+        if level == prediction.level:
+            upper = min(upper, 100.0)
+            index = LEVELS.index(level)
+            below = sum(prediction.probabilities[lv] for lv in LEVELS[:index])
+            above = sum(prediction.probabilities[lv] for lv in LEVELS[index + 1:])
+            lean = 0.5 + 0.5 * (above - below)  # 0 leans down, 1 leans up
+            return round(lower + (upper - lower) * min(max(lean, 0.02), 0.98), 1)
+        lower = upper
+    raise ValueError(f"unknown CEFR level {prediction.level!r}")
+
+
+__all__ = [
+    "DEFAULT_ARTEFACT", "METHOD", "MODEL_LANGUAGES", "LevelPrediction", "ModelArtefactError",
+    "TextLevelModel", "band_probability_score", "default_model",
+]
