@@ -8,28 +8,36 @@ measure is scaled linearly between a floor (0 points) and a target (100 points),
 | pronunciation | mean word confidence (0.7)                          | 0.55 -> 0.95          |
 |               | share of words with confidence >= 0.5 (0.3)         | 60% -> 100%           |
 |               | scripted reading: half of it is reading accuracy    | 0% -> 100%            |
-| fluency       | speech rate, words/min (0.35)                       | 50 -> 140             |
-|               |   (Japanese and Chinese: syllables or morae per s)  | 2.0 -> 6.0            |
+| fluency       | speech rate against a band (0.35), see RATE_BAND_*  | 110-170 wpm full      |
+|               |   (Japanese and Chinese: morae or syllables per s)  | 4-7 per s full        |
 |               | mean length of run, words (0.25)                    | 2 -> 10               |
 |               | pause time / speech span (0.15)                     | 50% -> 10%            |
 |               | pauses over 1 s per minute (0.15)                   | 6 -> 0                |
 |               | fillers per 100 words (0.10)                        | 15 -> 2               |
 | vocabulary    | CEFR vocabulary indicator (0.7), MTLD (0.3)         | see pipelines.cefr    |
 | grammar       | CEFR sentence-length and subordination indicators   | see pipelines.cefr    |
-| coherence     | connectors per sentence (0.5)                       | 0 -> 0.6              |
+| coherence     | linking words per sentence (0.5)                    | 0 -> 0.6              |
 |               | sentences (0.3)                                     | 1 -> 5                |
-|               | with a task: share of its key words used (0.2)      | 0% -> 100%            |
+|               | with a task: its key words covered (0.2)            | pipelines.relevance   |
 |               | scripted reading: completeness of the reading       | 0% -> 100%            |
 
-Overall = 0.50 x the CEFR language score of the transcript (pipelines.cefr.estimate_level)
-+ 0.25 x fluency + 0.15 x pronunciation + 0.10 x coherence. The CEFR level is the band of the
-overall score (the bands of pipelines.cefr), but never more than one band above the level of
-the language itself nor above the band of the fluency score: fast, clear speech in A1 words is
-not B2. Grammar accuracy is not judged offline: the recogniser writes what it expects to hear
-and smooths many errors away, so grammar measures complexity only. Confidence is the language
-estimate's confidence (lower for short answers) times the agreement between language and
-fluency scores. In a scripted reading the language score is that of the text read, i.e. its
-difficulty: reading a C1 text accurately shows more than reading an A1 one.
+Free speech: overall = 0.50 x the CEFR language score of the transcript
+(`pipelines.cefr.text_level`: the fitted model for English) + 0.25 x fluency + 0.15 x
+pronunciation + 0.10 x coherence. The level is the band of the overall score, but never more
+than one band above the level of the language itself nor above the band of the fluency score:
+fast, clear speech in A1 words is not B2. Over 200 words/min (TOO_FAST_WPM) speed never lifts a
+level: fluency counts no higher than the language score and the level no higher than the
+language's. An answer that does not address its task (`pipelines.relevance`: under 20 % of
+the task's key words) is placed one band lower. Grammar accuracy is not judged offline: the
+recogniser writes what it expects to hear and smooths many errors away, so grammar measures
+complexity only. Confidence is the language estimate's confidence (the model's calibrated
+probability, lower for short answers) times the agreement between language and fluency.
+
+Scripted reading (`reference_text`): the learner produced none of the words, so vocabulary and
+grammar are not judged (null) and the level comes from the reading itself
+(`reading-delivery-v1`): 0.40 x pronunciation + 0.35 x fluency + 0.25 x completeness, at most
+one band above the level of the text read. Its confidence is the agreement of those three
+scores, reduced for texts under 20 words.
 
 With an LLM provider, the `speaking_assessment` prompt receives these measurements and the
 offline scores as evidence; its validated answer gives the scores, level and feedback, and the
@@ -55,9 +63,9 @@ from pipelines.cefr.estimate import BANDS
 from pipelines.errors import PipelineError
 from pipelines.fluency import FluencyMetrics, measure_fluency
 from pipelines.llm import LLMProvider
+from pipelines.relevance import Relevance, task_relevance
 from pipelines.transcription.alignment import UNSPACED_LANGUAGES, Alignment, align_text
 from pipelines.transcription.types import Transcript
-from pipelines.writing.scoring import task_coverage
 
 OFFLINE_PROVIDER = "offline"
 OFFLINE_MODEL = "speaking-rules-v1"
@@ -65,7 +73,20 @@ PROMPT_NAME = "speaking_assessment"
 CRITERIA = ("pronunciation", "fluency", "vocabulary", "grammar", "coherence", "overall")
 LOW_CONFIDENCE = 0.5
 OVERALL_WEIGHTS = {"language": 0.50, "fluency": 0.25, "pronunciation": 0.15, "coherence": 0.10}
+READING_WEIGHTS = {"pronunciation": 0.40, "fluency": 0.35, "completeness": 0.25}
+READING_METHOD = "reading-delivery-v1"
 LEVELS = tuple(level for _, level in BANDS)
+# Speech rate is scored against a band, not "faster is better". English conversation averages
+# about 150 words/min (National Center for Voice and Speech); audiobook narration is paced at
+# 150-160. Full marks for 110-170 words/min, none at 50 (halting) or at 260 (a synthetic voice
+# at full speed, far past what a listener follows). Japanese morae and Chinese syllables per
+# second: full marks for 4-7, none at 2 or 10 (approximate, from published conversational
+# rates of 6-8 morae/s for native Japanese).
+RATE_BAND_WPM = (110, 170)
+RATE_ZERO_WPM = (50, 260)
+RATE_BAND_SPS = (4.0, 7.0)
+RATE_ZERO_SPS = (2.0, 10.0)
+TOO_FAST_WPM = 200  # above this, delivery never lifts the level above the language's own
 
 Report = Callable[[str, int], None]
 
@@ -97,6 +118,7 @@ class SpeakingAssessment:
     measured_scores: dict[str, int | None]
     features: dict[str, Any]
     reading: ReadingResult | None = None
+    relevance: dict[str, Any] | None = None  # free speech with a task: pipelines.relevance
     provider: str = OFFLINE_PROVIDER
     model: str = OFFLINE_MODEL
     prompt_version: str | None = None
@@ -192,36 +214,41 @@ def _offline(
     scores["fluency"], feedback["fluency"] = _fluency(fluency)
     comp = estimate.components
     lex = text.lexical
-    scores["vocabulary"] = 0.7 * comp["vocabulary"] + 0.3 * comp["diversity"]
-    advanced = ", ".join(lex.advanced_words[:5])
-    feedback["vocabulary"] = (
-        f"{lex.advanced_share:.0%} of recognised words are B2 or above; lexical diversity "
-        f"(MTLD) {lex.mtld:.0f}, varied speech is usually above 70."
-        + (f" Advanced words: {advanced}." if advanced else "")
-    )
-    scores["grammar"] = (comp["sentence_length"] + comp["subordination"]) / 2
-    feedback["grammar"] = (
-        f"Mean sentence length {text.mean_sentence_length:.1f} words with "
-        f"{text.subordination_ratio:.2f} subordinate clauses per sentence; complex speech "
-        "usually has longer sentences with at least one subordinate clause each."
-    )
-    scores["coherence"], feedback["coherence"] = _coherence(
-        text, transcript.text, reading, prompt_text
-    )
+    relevance = None
+    if prompt_text and prompt_text.strip() and reading is None:
+        relevance = task_relevance(prompt_text, transcript.text, language)
+    if reading is None:
+        scores["vocabulary"] = 0.7 * comp["vocabulary"] + 0.3 * comp["diversity"]
+        advanced = ", ".join(lex.advanced_words[:5])
+        feedback["vocabulary"] = (
+            f"{lex.advanced_share:.0%} of recognised words are B2 or above; lexical diversity "
+            f"(MTLD) {lex.mtld:.0f}, varied speech is usually above 70."
+            + (f" Advanced words: {advanced}." if advanced else "")
+        )
+        scores["grammar"] = (comp["sentence_length"] + comp["subordination"]) / 2
+        feedback["grammar"] = (
+            f"Mean sentence length {text.mean_sentence_length:.1f} words with "
+            f"{text.subordination_ratio:.2f} subordinate clauses per sentence; complex speech "
+            "usually has longer sentences with at least one subordinate clause each."
+        )
+    else:
+        scores["vocabulary"] = scores["grammar"] = None
+        feedback["vocabulary"] = feedback["grammar"] = (
+            "Not judged on a reading task: the words and sentences are the text's, not the "
+            "learner's."
+        )
+    scores["coherence"], feedback["coherence"] = _coherence(text, reading, relevance)
 
-    delivery = {k: scores[k] for k in ("fluency", "pronunciation", "coherence")}
-    parts = {"language": estimate.score, **delivery}
-    usable = {k: v for k, v in parts.items() if v is not None}
-    weight = sum(OVERALL_WEIGHTS[k] for k in usable)
-    overall = sum(OVERALL_WEIGHTS[k] * v for k, v in usable.items()) / weight
-    overall, level = _capped(overall, estimate.level, level_for_score(scores["fluency"] or 0.0))
-    scores["overall"] = overall
     fluency_score = scores["fluency"] or 0.0
-    agreement = 1 - 0.5 * min(1.0, abs(fluency_score - estimate.score) / 100)
-    confidence = round(estimate.confidence * agreement, 3)
+    if reading is not None:
+        overall, level, confidence, basis = _reading_level(scores, estimate, reading)
+        method = READING_METHOD
+    else:
+        overall, level, confidence, basis = _speech_level(scores, estimate, fluency, relevance)
+        method = estimate.method
+    scores["overall"] = overall
     feedback["overall"] = (
-        f"Estimated level {level} ({overall:.0f}/100): the language of the answer measures "
-        f"{estimate.level} ({estimate.score:.0f}/100), fluency {fluency_score:.0f}/100; "
+        f"Estimated level {level} ({overall:.0f}/100): {basis}; fluency {fluency_score:.0f}/100; "
         f"{lex.tokens} words over {fluency.speech_span:.1f} s of speech."
     )
     rounded = {k: (None if scores[k] is None else int(round(scores[k]))) for k in CRITERIA}
@@ -235,7 +262,7 @@ def _offline(
         cefr_level=level,
         cefr_score=round(overall, 1),
         cefr_confidence=confidence,
-        cefr_method=estimate.method,
+        cefr_method=method,
         scores=rounded,
         feedback=feedback,
         summary=summary,
@@ -243,13 +270,60 @@ def _offline(
         measured_scores=dict(rounded),
         features=_features(text, estimate, transcript),
         reading=reading,
+        relevance=asdict(relevance) if relevance else None,
     )
 
 
-def _capped(overall: float, language_level: str, fluency_level: str) -> tuple[float, str]:
-    """Keep the level within one band of the language level and no higher than fluency's."""
-    ceiling = min(LEVELS.index(language_level) + 1, LEVELS.index(fluency_level) + 1)
-    ceiling = min(ceiling, len(LEVELS) - 1)
+def _speech_level(
+    scores: dict[str, float | None], estimate: CefrEstimate, fluency: FluencyMetrics,
+    relevance: Relevance | None,
+) -> tuple[float, str, float, str]:
+    """Free speech: the language level mixed with delivery, capped (see module docstring)."""
+    fluency_score = scores["fluency"] or 0.0
+    fast = too_fast(fluency)
+    if fast:  # speed never lifts a level: fluency counts no higher than the language
+        fluency_score = min(fluency_score, estimate.score)
+    parts = {"language": estimate.score, "fluency": fluency_score,
+             "pronunciation": scores["pronunciation"], "coherence": scores["coherence"]}
+    usable = {k: v for k, v in parts.items() if v is not None}
+    weight = sum(OVERALL_WEIGHTS[k] for k in usable)
+    overall = sum(OVERALL_WEIGHTS[k] * v for k, v in usable.items()) / weight
+    ceiling = LEVELS.index(estimate.level) + (0 if fast else 1)
+    ceiling = min(ceiling, LEVELS.index(level_for_score(fluency_score)) + 1)
+    overall, level = _capped(overall, ceiling)
+    basis = f"the language of the answer measures {estimate.level} ({estimate.score:.0f}/100)"
+    if fast:
+        basis += f", and speech over {TOO_FAST_WPM} words/min does not raise it"
+    if relevance is not None and relevance.off_topic:
+        ceiling = max(0, LEVELS.index(level) - 1)
+        overall, level = _capped(overall, ceiling)
+        basis += "; the answer does not address the task, so the level is one band lower"
+    agreement = 1 - 0.5 * min(1.0, abs((scores["fluency"] or 0.0) - estimate.score) / 100)
+    return overall, level, round(estimate.confidence * agreement, 3), basis
+
+
+def _reading_level(
+    scores: dict[str, float | None], estimate: CefrEstimate, reading: ReadingResult
+) -> tuple[float, str, float, str]:
+    """Reading aloud: the level comes from how the text was read, not from its words."""
+    parts = {"pronunciation": scores["pronunciation"], "fluency": scores["fluency"],
+             "completeness": reading.completeness}
+    usable = {k: v for k, v in parts.items() if v is not None}
+    weight = sum(READING_WEIGHTS[k] for k in usable)
+    overall = sum(READING_WEIGHTS[k] * v for k, v in usable.items()) / weight
+    # Reading an A1 text flawlessly shows A1 reading, not C2: one band above the text at most.
+    overall, level = _capped(overall, min(LEVELS.index(estimate.level) + 1, len(LEVELS) - 1))
+    spread = statistics.pstdev(usable.values()) / 100 if len(usable) > 1 else 0.0
+    length = min(1.0, reading.reference_words / 20)
+    confidence = round(max(0.0, 1 - spread) * length, 3)
+    basis = (f"read with pronunciation {scores['pronunciation'] or 0:.0f}, completeness "
+             f"{reading.completeness:.0f}; the text itself is {estimate.level}")
+    return overall, level, confidence, basis
+
+
+def _capped(overall: float, ceiling: int) -> tuple[float, str]:
+    """Keep the level at or below LEVELS[ceiling], the score inside that band."""
+    ceiling = max(0, min(ceiling, len(LEVELS) - 1))
     level = level_for_score(overall)
     if LEVELS.index(level) > ceiling:
         level = LEVELS[ceiling]
@@ -282,18 +356,40 @@ def _pronunciation(
     return score, text
 
 
+def rate_score(m: FluencyMetrics) -> float:
+    """0-100 for the speech rate: full marks inside the band, falling linearly to 0 at the
+    floor (too slow) and at the ceiling (too fast)."""
+    if m.language in UNSPACED_LANGUAGES:
+        value, (low, high), (floor, ceiling) = m.speech_rate_sps, RATE_BAND_SPS, RATE_ZERO_SPS
+    else:
+        value, (low, high), (floor, ceiling) = m.speech_rate_wpm, RATE_BAND_WPM, RATE_ZERO_WPM
+    if value < low:
+        return _scale(value, floor, low)
+    if value > high:
+        return _scale(value, ceiling, high)
+    return 100.0
+
+
+def too_fast(m: FluencyMetrics) -> bool:
+    """Faster than speed may lift a level (see TOO_FAST_WPM)."""
+    if m.language in UNSPACED_LANGUAGES:
+        return m.speech_rate_sps > RATE_BAND_SPS[1] + 1.0
+    return m.speech_rate_wpm > TOO_FAST_WPM
+
+
 def _fluency(m: FluencyMetrics) -> tuple[float, str]:
+    rate = rate_score(m)
     if m.language in UNSPACED_LANGUAGES:
         unit = "morae" if m.language == "ja" else "syllables"
-        rate = _scale(m.speech_rate_sps, 2.0, 6.0)
-        rate_text = (
-            f"Speech rate {m.speech_rate_sps:.1f} {unit}/s; fluent speech is usually above 5"
-        )
+        low, high = RATE_BAND_SPS
+        rate_text = (f"Speech rate {m.speech_rate_sps:.1f} {unit}/s; "
+                     f"fluent speech is usually {low:g}-{high:g}")
     else:
-        rate = _scale(m.speech_rate_wpm, 50, 140)
-        rate_text = (
-            f"Speech rate {m.speech_rate_wpm:.0f} words/min; fluent speech is usually above 120"
-        )
+        low, high = RATE_BAND_WPM
+        rate_text = (f"Speech rate {m.speech_rate_wpm:.0f} words/min; "
+                     f"fluent, clear speech is usually {low}-{high}")
+    if too_fast(m):
+        rate_text += " (too fast to follow easily: slow down)"
     minutes = max(m.speech_span, 1e-6) / 60
     score = (
         0.35 * rate
@@ -314,7 +410,7 @@ def _fluency(m: FluencyMetrics) -> tuple[float, str]:
 
 
 def _coherence(
-    text: TextFeatures, said: str, reading: ReadingResult | None, prompt_text: str | None
+    text: TextFeatures, reading: ReadingResult | None, relevance: Relevance | None
 ) -> tuple[float, str]:
     if reading is not None:
         missing = f" Skipped: {', '.join(reading.omitted[:5])}." if reading.omitted else ""
@@ -326,13 +422,16 @@ def _coherence(
     development = _scale(text.sentences, 1, 5)
     message = (
         f"{_n(text.connectors, 'linking word')} in {_n(text.sentences, 'sentence')}; "
-        "connected speech "
-        "usually links most sentences."
+        "connected speech usually links most sentences."
     )
-    if prompt_text and prompt_text.strip():
-        coverage = task_coverage(prompt_text, said, text.language)
-        message += f" The answer uses {coverage:.0f}% of the task's key words."
-        return 0.5 * linking + 0.3 * development + 0.2 * coverage, message
+    if relevance is not None:
+        message += f" The answer covers {relevance.score:.0f}% of the task's key words"
+        if relevance.missing:
+            message += f" (not mentioned: {', '.join(relevance.missing[:4])})"
+        message += "."
+        if relevance.off_topic:
+            message += " It does not seem to address the task."
+        return 0.5 * linking + 0.3 * development + 0.2 * relevance.score, message
     return 0.625 * linking + 0.375 * development, message
 
 

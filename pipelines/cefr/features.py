@@ -116,6 +116,8 @@ def analyse_text(text: str, language: str) -> TextFeatures:
     n_sent = len(sentences)
     subs = _count_markers(text, sentences, SUBORDINATORS.get(language, frozenset()), language)
     conns = _count_markers(text, sentences, CONNECTORS.get(language, frozenset()), language)
+    if language == "en":
+        conns += _clause_coordinators(sentences)
     return TextFeatures(
         language=language,
         characters=len(text),
@@ -205,6 +207,27 @@ def _mtld_pass(words: list[str], threshold: float) -> float:
         ttr = len(types) / count
         factors += (1 - ttr) / (1 - threshold)
     return len(words) / factors if factors > 0 else float(len(words))
+
+
+# "and" / "or" link clauses when a new subject follows them ("... and then we ate", "... and
+# she laughed"); between two nouns ("fish and chips") they link nothing and are not counted.
+_COORDINATORS = frozenset({"and", "or"})
+_CLAUSE_OPENERS = frozenset(
+    "i you he she it we they there this that these those my his her our their".split()
+)
+
+
+def _clause_coordinators(sentences: list[Sentence]) -> int:
+    """English "and"/"or" that open a sentence or a clause with its own subject."""
+    total = 0
+    for s in sentences:
+        norms = [t.norm for t in s.tokens]
+        for i, word in enumerate(norms):
+            if word not in _COORDINATORS:
+                continue
+            if i == 0 or (i + 1 < len(norms) and norms[i + 1] in _CLAUSE_OPENERS):
+                total += 1
+    return total
 
 
 def _count_markers(

@@ -108,6 +108,7 @@ def speaking_result(
         "feedback": assessment.feedback,
         "summary": assessment.summary,
         "reading": measured["reading"],
+        "relevance": measured["relevance"],
         "measured_scores": assessment.measured_scores,
         "features": assessment.features,
         "prompt_id": prompt_id,

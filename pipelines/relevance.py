@@ -1,0 +1,94 @@
+"""How far an answer addresses its task: IDF-weighted key-word coverage of the task.
+
+The task's content words (not function words, not instruction words such as "describe") are
+reduced to stems (`stem`: inflections and common derivations removed, so "travelled",
+"travelling" and "travels" meet). Each stem weighs by how informative it is, the inverse of
+its frequency (`7 - Zipf`, floored at 0.5: "holiday" counts more than "good"). Relevance is
+the weighted share of the task's stems that the answer uses, 0-100, and `off_topic` is true
+when a task with at least two key words has under 20 % of their weight in the answer.
+
+What it does not see: an answer on topic in other words ("trip" for "holiday") scores low; so
+the platform only caps an off-topic answer (one band), it does not grade relevance finely.
+Method name in results: `keyword-idf-v1`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipelines.cefr import tokenize, zipf
+
+METHOD = "keyword-idf-v1"
+OFF_TOPIC_BELOW = 20.0
+MIN_KEY_WORDS = 2
+
+_INSTRUCTION_WORDS = frozenset(
+    "write describe explain tell talk speak say about words text essay paragraph email letter "
+    "your you answer question questions give reasons example examples minute minutes "
+    "escribe describe explica habla écrivez décrivez parlez schreiben beschreiben sprechen "
+    "think opinion why what how when where which who did does doing done have has had would "
+    "could should will can".split()
+)
+_SUFFIXES = ("ations", "ation", "ings", "ing", "edly", "ied", "ies", "ed", "es", "ly", "s")
+
+
+def stem(word: str) -> str:
+    """A light English-first stem: the longest listed suffix off, a doubled final consonant
+    undone ("travell" -> "travel"), at least four letters kept."""
+    word = word.lower().replace("’", "'").split("'")[0]
+    for suffix in _SUFFIXES:
+        keep = 3 if suffix in ("ied", "ies") else 4
+        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
+            word = word[: -len(suffix)]
+            if suffix in ("ied", "ies"):
+                word += "y"
+            break
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]
+    if len(word) > 4 and word.endswith("ll"):
+        word = word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class Relevance:
+    score: float  # 0-100, weighted share of the task's key words used
+    off_topic: bool
+    key_words: list[str]  # the task's key words, most informative first
+    used: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    method: str = METHOD
+
+
+def task_relevance(task: str, answer: str, language: str) -> Relevance:
+    """Measure how far `answer` addresses `task` (see module docstring)."""
+    keys: dict[str, tuple[str, float]] = {}
+    for token in tokenize(task, language):
+        word = token.norm
+        if not _is_key(word, language):
+            continue
+        weight = max(0.5, 7.0 - zipf(word, language))
+        key = stem(word)
+        if key not in keys or keys[key][1] < weight:
+            keys[key] = (word, weight)
+    if not keys:
+        return Relevance(score=100.0, off_topic=False, key_words=[])
+    said = {stem(t.norm) for t in tokenize(answer, language)}
+    total = sum(weight for _, weight in keys.values())
+    hit = sum(weight for key, (_, weight) in keys.items() if key in said)
+    score = round(hit / total * 100, 1)
+    ordered = sorted(keys.items(), key=lambda kv: -kv[1][1])
+    return Relevance(
+        score=score,
+        off_topic=len(keys) >= MIN_KEY_WORDS and score < OFF_TOPIC_BELOW,
+        key_words=[word for _, (word, _) in ordered],
+        used=[word for key, (word, _) in ordered if key in said],
+        missing=[word for key, (word, _) in ordered if key not in said],
+    )
+
+
+def _is_key(word: str, language: str) -> bool:
+    # Function words are the most frequent forms in every language (Zipf >= 6 is roughly the
+    # top 100); instruction words say what to do, not what about.
+    return (len(word) > 2 and word.isalpha() and zipf(word, language) < 6.0
+            and word not in _INSTRUCTION_WORDS)

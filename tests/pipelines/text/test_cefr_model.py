@@ -1,0 +1,184 @@
+"""The fitted English text-level model: its answers, its artefact checks and its recipe."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipelines.cefr import LEVELS, text_level
+from pipelines.cefr.model import (
+    DEFAULT_ARTEFACT,
+    METHOD,
+    ModelArtefactError,
+    TextLevelModel,
+    default_model,
+)
+from pipelines.cefr.train import CORPUS
+from pipelines.cefr.train import main as train
+
+BEGINNER = (
+    "My name is Anna. I am ten years old. I live in a small house with my mother and my "
+    "father. I have a dog. His name is Max. He is black and white. I like my dog. Every day "
+    "I walk with Max in the park. We play with a ball. I go to school by bus. I like school."
+)
+ADVANCED = (
+    "Notwithstanding the considerable methodological sophistication of recent scholarship, "
+    "the epistemological assumptions underpinning much comparative historiography remain "
+    "curiously unexamined. Historians who would never tolerate an unsubstantiated empirical "
+    "claim nonetheless routinely presuppose that categories forged in one intellectual "
+    "tradition can be transposed, without substantial distortion, onto societies whose "
+    "self-understanding was articulated in radically different conceptual vocabularies."
+)
+
+
+def _corpus_sample(per_level: int) -> dict[str, list[str]]:
+    by_level: dict[str, list[str]] = defaultdict(list)
+    with CORPUS.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if len(by_level[row["label"]]) < per_level:
+                by_level[row["label"]].append(row["text"])
+    return by_level
+
+
+def test_english_texts_are_levelled_by_the_fitted_model_with_calibrated_probabilities():
+    # Given a beginner's paragraph and an academic one
+    # When the platform levels them
+    low, high = text_level(BEGINNER, "en"), text_level(ADVANCED, "en")
+    # Then the fitted model answered, far apart, with probabilities that sum to one
+    assert low.method == high.method == METHOD
+    assert low.level in ("A1", "A2") and high.level in ("C1", "C2")
+    for estimate in (low, high):
+        assert estimate.probabilities is not None
+        assert sum(estimate.probabilities.values()) == pytest.approx(1.0, abs=1e-3)
+        assert estimate.confidence == pytest.approx(estimate.probabilities[estimate.level],
+                                                    abs=1e-3)
+        assert max(estimate.probabilities, key=estimate.probabilities.get) == estimate.level
+    # And the 0-100 score stays inside the level's band, so it mixes with other scores
+    from pipelines.cefr import level_for_score
+
+    assert level_for_score(low.score) == low.level
+    assert level_for_score(high.score) == high.level
+
+
+def test_every_level_is_answered_on_graded_texts():
+    # Given five graded texts of each level from the training corpus
+    sample = _corpus_sample(5)
+    # When the model levels them
+    answered = {text_level(text, "en").level for texts in sample.values() for text in texts}
+    # Then it uses the whole scale, C1 and C2 included (the heuristic never did)
+    assert answered == set(LEVELS)
+
+
+def test_short_answers_are_less_certain_than_the_same_model_on_long_text():
+    # Given a ten-word answer and a long text of the same kind
+    short = text_level("I like my dog. He is big and black.", "en")
+    long = text_level(BEGINNER, "en")
+    # Then the short one is levelled with reduced certainty and says why
+    assert short.method == METHOD
+    assert short.confidence < long.confidence
+    assert any("fitted on texts of 35 words" in reason for reason in short.reasons)
+
+
+def test_languages_without_labelled_data_keep_the_heuristic_and_say_so():
+    # Given a Spanish text
+    estimate = text_level("Me llamo Ana. Tengo diez años. Vivo en una casa pequeña.", "es")
+    # Then the documented heuristic answers, named as such, with no model probabilities
+    assert estimate.method == "heuristic"
+    assert estimate.probabilities is None
+
+
+def test_writing_and_speaking_levels_carry_the_method():
+    # Given a learner's text
+    from pipelines.writing.engine import assess_writing
+
+    result = assess_writing(BEGINNER, "en")
+    # Then the writing result says which method levelled it and how sure it is
+    assert result.cefr_method == METHOD
+    assert 0 < result.cefr_confidence <= 1
+    assert result.offline_estimate["method"] == METHOD
+
+
+def _copy_artefact(tmp_path: Path) -> Path:
+    for path in DEFAULT_ARTEFACT.parent.iterdir():
+        shutil.copy(path, tmp_path / path.name)
+    return tmp_path / DEFAULT_ARTEFACT.name
+
+
+def test_a_missing_artefact_fails_naming_the_file(tmp_path):
+    # Given no model file where one is expected
+    missing = tmp_path / "cefr-text-en-v1.json"
+    # When the model loads, then it refuses, naming the file and the command that rebuilds it
+    with pytest.raises(ModelArtefactError, match="cefr-text-en-v1.json.*pipelines.cefr.train"):
+        TextLevelModel(missing)
+
+
+def test_a_corrupt_artefact_fails_naming_the_file(tmp_path):
+    # Given a truncated JSON file
+    path = _copy_artefact(tmp_path)
+    path.write_text(path.read_text()[:500])
+    # Then loading it fails with the file named
+    with pytest.raises(ModelArtefactError, match=str(path)):
+        TextLevelModel(path)
+
+
+def test_a_tree_file_that_does_not_match_its_checksum_is_refused(tmp_path):
+    # Given a tree file changed after training
+    path = _copy_artefact(tmp_path)
+    trees = tmp_path / json.loads(path.read_text())["trees"]["file"]
+    trees.write_text(trees.read_text().replace("learning_rate", "learning_rate ", 1))
+    # Then the model refuses it
+    with pytest.raises(ModelArtefactError, match="checksum"):
+        TextLevelModel(path)
+
+
+def test_an_artefact_for_other_measurements_is_refused(tmp_path):
+    # Given an artefact whose feature list differs from what the platform measures
+    path = _copy_artefact(tmp_path)
+    spec = json.loads(path.read_text())
+    spec["features"][0] = "something_else"
+    path.write_text(json.dumps(spec))
+    # Then it is refused with a hint to retrain
+    with pytest.raises(ModelArtefactError, match="retrain"):
+        TextLevelModel(path)
+
+
+def test_the_app_does_not_start_without_its_model(tmp_path, monkeypatch):
+    # Given CEFR_TEXT_MODEL pointing at a missing file
+    monkeypatch.setenv("CEFR_TEXT_MODEL", str(tmp_path / "nowhere.json"))
+    default_model.cache_clear()
+    try:
+        from api import create_app
+        from tests.conftest import make_settings
+
+        # When the app is built, then start-up stops with the file named
+        with pytest.raises(ModelArtefactError, match="nowhere.json"):
+            create_app(make_settings(tmp_path))
+    finally:
+        monkeypatch.delenv("CEFR_TEXT_MODEL")
+        default_model.cache_clear()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)  # measures 1,195 texts and fits 36 models
+def test_the_training_command_rebuilds_the_shipped_model(tmp_path, capsys):
+    # Given the training CSV shipped with the platform
+    # When the training command runs into a fresh folder
+    assert train(["--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    # Then it prints and stores the shipped model's cross-validated figures
+    shipped = json.loads(DEFAULT_ARTEFACT.read_text())
+    rebuilt = json.loads((tmp_path / DEFAULT_ARTEFACT.name).read_text())
+    assert rebuilt["cv"] == shipped["cv"]
+    assert f"accuracy {shipped['cv']['accuracy']:.3f}" in printed
+    # And the same coefficients, temperature and trees
+    assert rebuilt["temperature"] == pytest.approx(shipped["temperature"], abs=1e-6)
+    np.testing.assert_allclose(rebuilt["logistic"]["coef"], shipped["logistic"]["coef"],
+                               atol=1e-6)
+    assert rebuilt["trees"]["sha256"] == shipped["trees"]["sha256"]
+    assert rebuilt["trained"]["sha256"] == shipped["trained"]["sha256"]
