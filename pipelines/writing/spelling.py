@@ -10,6 +10,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from pipelines.cefr import Token, zipf
+from pipelines.writing.ngrams import english_bigrams
 from pipelines.writing.spans import APOSTROPHE_FIXES, CheckContext, TextError, match_case
 
 # A word wordfreq has seen this often is accepted even when the spelling dictionary lacks it
@@ -31,16 +32,35 @@ def check_spelling(ctx: CheckContext) -> list[TextError]:
     ("famlia" -> "familia"). Otherwise it is accepted: the dictionaries miss many inflected
     forms ("nadamos"), which are rare but not wrong. Words wordfreq knows well (Zipf 3.3 or
     more) are accepted unless the accent rule applies.
+
+    English suggestions are ranked by how well each fits between its neighbours (a bigram
+    language model, `ngrams.py`), so "my freind" offers "friend" and "small vilage" "village";
+    other languages rank them by frequency.
     """
     spell = _spellchecker(ctx.language)
     errors: list[TextError] = []
     budget = [MAX_SUGGESTED]
     sentence_starts = {s.tokens[0].start for s in ctx.sentences if s.tokens}
-    for token in ctx.tokens:
+    for sentence in ctx.sentences:
+        errors += _sentence_misspellings(ctx, sentence.tokens, spell, budget, sentence_starts)
+    return errors
+
+
+def _sentence_misspellings(
+    ctx: CheckContext,
+    tokens: tuple[Token, ...],
+    spell: _Speller,
+    budget: list[int],
+    sentence_starts: set[int],
+) -> list[TextError]:
+    errors: list[TextError] = []
+    for i, token in enumerate(tokens):
+        context = _neighbours(ctx, tokens, i)
         for word, start in _word_parts(token):
             if _skip(word, start, sentence_starts, ctx.language):
                 continue
-            verdict = _misspelling(word.lower().replace("’", "'"), ctx.language, spell, budget)
+            form = word.lower().replace("’", "'")
+            verdict = _misspelling(form, ctx.language, spell, budget, context)
             if verdict is None:
                 continue
             message, replacements = verdict
@@ -55,6 +75,18 @@ def check_spelling(ctx: CheckContext) -> list[TextError]:
                 )
             )
     return errors
+
+
+def _neighbours(
+    ctx: CheckContext, tokens: tuple[Token, ...], i: int
+) -> tuple[str | None, str | None]:
+    """The words either side of token i in its clause (None across punctuation)."""
+    left = right = None
+    if i and not ctx.text[tokens[i - 1].end : tokens[i].start].strip():
+        left = tokens[i - 1].norm
+    if i + 1 < len(tokens) and not ctx.text[tokens[i].end : tokens[i + 1].start].strip():
+        right = tokens[i + 1].norm
+    return left, right
 
 
 def _word_parts(token: Token) -> list[tuple[str, int]]:
@@ -75,7 +107,11 @@ def _skip(word: str, start: int, sentence_starts: set[int], language: str) -> bo
 
 
 def _misspelling(
-    word: str, language: str, spell: _Speller, budget: list[int]
+    word: str,
+    language: str,
+    spell: _Speller,
+    budget: list[int],
+    context: tuple[str | None, str | None] = (None, None),
 ) -> tuple[str, list[str]] | None:
     if word in spell:
         return None
@@ -89,8 +125,8 @@ def _misspelling(
         # Past the budget only words no source knows are reported, without suggestions.
         return ("'{word}' is not a known {language} word.", []) if own == 0 else None
     budget[0] -= 1
-    suggestions = _suggestions(word, language, spell)
-    if own == 0 or (suggestions and zipf(suggestions[0], language) - own >= 1.5):
+    suggestions = _suggestions(word, language, spell, context)
+    if own == 0 or (suggestions and max(zipf(s, language) for s in suggestions) - own >= 1.5):
         return "'{word}' looks misspelled.", suggestions
     return None
 
@@ -140,10 +176,17 @@ def _accent_variant(word: str, language: str, spell: _Speller) -> str | None:
     return None
 
 
-def _suggestions(word: str, language: str, spell: _Speller) -> list[str]:
+def _suggestions(
+    word: str, language: str, spell: _Speller, context: tuple[str | None, str | None]
+) -> list[str]:
     candidates = spell.candidates(word) or set()
     candidates.discard(word)
-    ranked = sorted(candidates, key=lambda c: (-zipf(c, language), c))
+    if language == "en":
+        model = english_bigrams()
+        left, right = context
+        ranked = sorted(candidates, key=lambda c: (-model.fit(left, c, right), c))
+    else:
+        ranked = sorted(candidates, key=lambda c: (-zipf(c, language), c))
     return ranked[:3]
 
 
