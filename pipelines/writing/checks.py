@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import re
 
+from pipelines.writing.confusions import check_confusions
 from pipelines.writing.grammar import check_agreement, check_verb_forms
+from pipelines.writing.morphology import check_irregular_forms
+from pipelines.writing.names import check_names
+from pipelines.writing.number import check_number
 from pipelines.writing.spans import (
     APOSTROPHE_FIXES,
     Check,
@@ -30,6 +34,14 @@ def available_checks(language: str) -> tuple[dict[str, Check], dict[str, str]]:
     """The checks that can run for a language, and why the others cannot."""
     checks: dict[str, Check] = {}
     skipped: dict[str, str] = {}
+    # Where two checks report the same words the first one's error is kept, so the English
+    # checks that know what a misspelling was meant to be run before the dictionary lookup.
+    if language == "en":
+        checks["irregular_forms"] = check_irregular_forms
+        checks["confusions"] = check_confusions
+    else:
+        for name in ("irregular_forms", "confusions"):
+            skipped[name] = "English only"
     if language in SPELLING_LANGUAGES:
         checks["spelling"] = check_spelling
     else:
@@ -42,6 +54,10 @@ def available_checks(language: str) -> tuple[dict[str, Check], dict[str, str]]:
         skipped["capitalisation"] = f"{language} has no letter case"
     else:
         checks["capitalisation"] = check_capitalisation
+    if language == "en":
+        checks["names"] = check_names
+    else:
+        skipped["names"] = "English only"
     checks["spacing"] = check_spacing
     checks["final_punctuation"] = check_final_punctuation
     if language == "en":
@@ -49,8 +65,9 @@ def available_checks(language: str) -> tuple[dict[str, Check], dict[str, str]]:
         checks["contractions"] = check_contractions
         checks["agreement"] = check_agreement
         checks["verb_forms"] = check_verb_forms
+        checks["number"] = check_number
     else:
-        for name in ("articles_a_an", "contractions", "agreement", "verb_forms"):
+        for name in ("articles_a_an", "contractions", "agreement", "verb_forms", "number"):
             skipped[name] = "English only"
     return checks, skipped
 
@@ -186,18 +203,37 @@ def check_final_punctuation(ctx: CheckContext) -> list[TextError]:
     stripped = ctx.text.rstrip()
     if not ctx.sentences or not stripped or stripped[-1] in FINAL_PUNCTUATION:
         return []
-    last = ctx.sentences[-1]
+    # The fix is shown on the whole last word ("friends" -> "friends."), which a learner
+    # can read; in scripts without spaces, on the last character.
+    end = len(stripped)
     mark = "。" if ctx.language == "ja" else "."
+    last = ctx.sentences[-1].tokens[-1] if ctx.sentences[-1].tokens else None
+    if ctx.language in _NO_SPACES:
+        start = end - 1
+    elif last is not None and last.end == end:
+        start = last.start
+    else:
+        start = _chunk_start(stripped, end)
     return [
         TextError(
-            last.end - 1,
-            1,
+            start,
+            end - start,
             "The text should end with punctuation.",
             "punctuation",
-            [ctx.text[last.end - 1] + mark],
+            [stripped[start:end] + mark],
             "final_punctuation",
         )
     ]
+
+
+_NO_SPACES = frozenset({"ja", "zh"})
+
+
+def _chunk_start(text: str, end: int) -> int:
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return start
 
 
 def check_a_an(ctx: CheckContext) -> list[TextError]:
