@@ -89,7 +89,7 @@ def test_repeated_words_capitalisation_articles_and_spacing_are_found():
         ("spacing", 43, ","),
         ("articles_a_an", 48, "an"),
         ("spacing", 62, "."),
-        ("final_punctuation", 68, "y"),
+        ("final_punctuation", 63, "Really"),
     }
     assert result.corrected_text == (
         "I saw the film. It was an amazing film, and a great story. Really."
