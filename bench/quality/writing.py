@@ -33,8 +33,10 @@ from typing import Any
 from bench.quality import DATA_DIR, ROOT
 
 FEEDBACK_SET = ROOT / "tests" / "fixtures" / "feedback" / "writing.jsonl"
-PROSE_CHECKS = ("agreement", "verb_forms", "number", "irregular_forms", "names", "confusions",
-                "articles_a_an")  # fmt: skip
+PROSE_CHECKS = ("agreement", "verb_forms", "number", "irregular_forms", "names", "confusions")
+# Reported on its own line: it reads letter names ("an xterm", "an MS-DOS") and glued
+# tokens ("expr1a") in technical prose as articles before words.
+ALSO_CHECKS = ("articles_a_an",)
 PROSE_SOURCES = {
     "vim help": (Path("/usr/share/vim"), "vim*/doc/*.txt"),
     "python package docs": (ROOT / ".venv" / "lib", "python3*/site-packages/**/*.md"),
@@ -140,30 +142,21 @@ def _changes_a_word(original: str, replacement: str) -> bool:
     return words(original) != words(replacement)
 
 
-def prose_paragraphs(limit_words: int | None = None) -> tuple[list[str], dict[str, int]]:
-    """Edited English prose paragraphs from the sources on this machine, in a fixed order."""
-    paragraphs: list[str] = []
-    words_by_source: dict[str, int] = {}
+def prose_paragraphs(limit_words: int | None = None) -> list[tuple[str, str]]:
+    """(source, paragraph) pairs of edited English prose on this machine, in a fixed order."""
+    paragraphs: list[tuple[str, str]] = []
     total = 0
     for name, (root, pattern) in PROSE_SOURCES.items():
-        count = 0
         for path in sorted(root.glob(pattern)):
             if not path.is_file():
                 continue
             texts = _csv_texts(path) if path.suffix == ".csv" else _prose(_read(path))
             for paragraph in texts:
-                n = len(paragraph.split())
-                paragraphs.append(paragraph)
-                count += n
-                total += n
+                paragraphs.append((name, paragraph))
+                total += len(paragraph.split())
                 if limit_words and total >= limit_words:
-                    break
-            if limit_words and total >= limit_words:
-                break
-        words_by_source[name] = count
-        if limit_words and total >= limit_words:
-            break
-    return paragraphs, words_by_source
+                    return paragraphs
+    return paragraphs
 
 
 def _csv_texts(path: Path) -> list[str]:
@@ -204,21 +197,27 @@ def _prose(text: str) -> list[str]:
     return out
 
 
-def prose_false_errors(paragraphs: list[str]) -> tuple[int, list[dict[str, Any]]]:
-    """Words in the paragraphs and the errors the grammar-type checks report on them."""
+def prose_false_errors(
+    paragraphs: list[tuple[str, str]], checks: tuple[str, ...] = PROSE_CHECKS
+) -> tuple[Counter[str], list[dict[str, Any]]]:
+    """Words per source in the paragraphs, and the errors the named checks report there."""
     from pipelines.cefr import split_sentences
     from pipelines.writing.checks import available_checks
     from pipelines.writing.spans import CheckContext
 
-    checks, _skipped = available_checks("en")
-    words, found = 0, []
-    for paragraph in paragraphs:
+    available, _skipped = available_checks("en")
+    words: Counter[str] = Counter()
+    found = []
+    for source, paragraph in paragraphs:
         ctx = CheckContext(paragraph, "en", split_sentences(paragraph, "en"))
-        words += len(ctx.tokens)
-        for name in PROSE_CHECKS:
-            for err in checks[name](ctx):
+        words[source] += len(ctx.tokens)
+        for name in checks:
+            if name not in available:
+                continue
+            for err in available[name](ctx):
                 start, end = max(0, err.offset - 40), err.offset + err.length
-                found.append({"check": name, "original": paragraph[err.offset : end],
+                found.append({"check": name, "source": source,
+                              "original": paragraph[err.offset : end],
                               "replacement": err.replacements[:1],
                               "context": paragraph[start : end + 40]})  # fmt: skip
     return words, found
@@ -233,8 +232,10 @@ def run(quick: bool = False) -> dict[str, Any]:
     recall = tally.recalled / tally.marked if tally.marked else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     started = time.monotonic()
-    paragraphs, by_source = prose_paragraphs(QUICK_PROSE_WORDS if quick else None)
-    words, prose_errors = prose_false_errors(paragraphs)
+    paragraphs = prose_paragraphs(QUICK_PROSE_WORDS if quick else None)
+    words, prose_errors = prose_false_errors(paragraphs, PROSE_CHECKS + ALSO_CHECKS)
+    rule_errors = [e for e in prose_errors if e["check"] in PROSE_CHECKS]
+    total = sum(words.values())
     return {
         "title": "Writing feedback (offline checks)",
         "feedback_set": {
@@ -258,16 +259,25 @@ def run(quick: bool = False) -> dict[str, Any]:
         "edited_prose": {
             "quick": quick,
             "paragraphs": len(paragraphs),
-            "words": words,
-            "source_words": by_source,
+            "words": total,
+            "words_by_source": dict(words),
             "checks": list(PROSE_CHECKS),
-            "false_errors": len(prose_errors),
-            "per_100k_words": round(len(prose_errors) / words * 100_000, 2) if words else None,
+            "false_errors": len(rule_errors),
+            "per_100k_words": _per_100k(len(rule_errors), total),
+            "words_per_false_error": round(total / len(rule_errors)) if rule_errors else None,
             "by_check": dict(Counter(e["check"] for e in prose_errors)),
-            "examples": prose_errors[:20],
+            "by_source": {source: dict(Counter(e["check"] for e in prose_errors
+                                               if e["source"] == source))
+                          for source in words},  # fmt: skip
+            "articles_a_an_false_errors": len(prose_errors) - len(rule_errors),
+            "examples": rule_errors[:40],
             "seconds": round(time.monotonic() - started, 1),
         },
     }
+
+
+def _per_100k(count: int, words: int) -> float | None:
+    return round(count / words * 100_000, 2) if words else None
 
 
 def render(result: dict[str, Any]) -> str:
@@ -290,8 +300,10 @@ def render(result: dict[str, Any]) -> str:
         f"| correct words changed into another word | {fb['correct_words_changed']} |",
         f"| edited prose: words checked{' (quick)' if prose['quick'] else ''} | "
         f"{prose['words']:,} |",
-        f"| edited prose: false errors | {prose['false_errors']} "
+        f"| edited prose: false errors of the grammar-type rules | {prose['false_errors']} "
         f"({prose['per_100k_words']} per 100,000 words) |",
+        f"| edited prose: false errors of `a`/`an` (unchanged here) | "
+        f"{prose['articles_a_an_false_errors']} |",
         "",
         "Missed (marked, not found): "
         + (", ".join(f"{m['original']!r} ({m['type']})" for m in fb["missed"]) or "none") + ".",
@@ -300,8 +312,12 @@ def render(result: dict[str, Any]) -> str:
         + (", ".join(f"{e['original']!r} ({e['check']})" for e in fb["false_errors"]) or "none")
         + ".",
     ]
+    lines += ["", "Edited prose, errors by source and check: " + "; ".join(
+        f"{source} ({prose['words_by_source'][source]:,} words): "
+        + (", ".join(f"{check} {n}" for check, n in counts.items()) or "none")
+        for source, counts in prose["by_source"].items()) + "."]  # fmt: skip
     if prose["examples"]:
-        lines += ["", "False errors on edited prose:"]
+        lines += ["", "False errors of the grammar-type rules on edited prose:"]
         lines += [f"- {e['check']}: {e['original']!r} -> {e['replacement']} in "
                   f"\"...{e['context']}...\"" for e in prose["examples"]]  # fmt: skip
     return "\n".join(lines)

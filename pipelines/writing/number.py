@@ -6,8 +6,8 @@ neighbouring words of one clause only and steps aside where the same words can b
   books", "there is some problems" (the phrase: "many", "several", "both", "these",
   "those", a number word, or "some"/"no"/"lots of"... followed by a plural noun; or a plural
   noun straight away). Questions ("is there") are not checked; "many a" is left alone.
-- there are/were + "a"/"an"/"one" + a singular noun not followed by "of" -> is/was ("there
-  are a problem"); "a lot", "a few", "a number", "a couple" ... are left alone.
+- there are/were + "a"/"an" + a singular noun, no "of" in the next words -> is/was ("there
+  are a problem"); "a lot", "a few", "a number", "a growing number of" ... are left alone.
 - the irregular plurals "people", "children", "men", "women" opening a clause, then a
   singular be/have/do -> the plural form ("people is" -> "are", "children has" -> "have"),
   or an -s verb -> its base ("people says" -> "say"). The noun, with the determiners and
@@ -95,12 +95,12 @@ def _existential(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> TextEr
         wanted = _SINGULAR_TO_PLURAL[verb.norm]
         return _replace(verb, wanted, f"'there {wanted}' before a plural: "
                         f"'{' '.join(phrase[:2])}'.")  # fmt: skip
-    if verb.norm in ("are", "were") and len(phrase) >= 2 and phrase[0] in ("a", "an", "one"):
+    if verb.norm in ("are", "were") and len(phrase) >= 2 and phrase[0] in ("a", "an"):
         noun = phrase[1]
         if noun in _SINGULAR_OK or _number(noun) != "3s" or not _joined(ctx, tokens, j, j + 1):
             return None
-        if len(phrase) > 2 and phrase[2] == "of":
-            return None
+        if "of" in phrase[2:]:
+            return None  # "there are a growing number of eyes"
         wanted = _PLURAL_TO_SINGULAR[verb.norm]
         return _replace(verb, wanted, f"'there {wanted}' before a singular: "
                         f"'{' '.join(phrase[:2])}'.")  # fmt: skip
@@ -146,7 +146,12 @@ def _opens(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
     k = i
     while k and _joined(ctx, tokens, k - 1, k) and tokens[k - 1].norm in _NOUN_PHRASE:
         k -= 1
-    return k == 0 or not _joined(ctx, tokens, k - 1, k) or tokens[k - 1].norm in _OPENERS
+    if k == 0:
+        return True
+    between = ctx.text[tokens[k - 1].end : tokens[k].start]
+    if any(ch.isdigit() for ch in between):
+        return False  # "the litter of 140,000 people is"
+    return bool(between.strip()) or tokens[k - 1].norm in _OPENERS
 
 
 def _much(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> TextError | None:

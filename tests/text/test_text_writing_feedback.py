@@ -123,6 +123,8 @@ def test_number_morphology_names_and_confusions_are_found(text, found):
         "There are a lot of people and there is a number of reasons. Is there many a slip?",
         "One of the people is here. Violence against women is a problem. A people is a nation.",
         "Systems run by untrusted people is a risk; a flat for four young people was hard.",
+        "The litter of 140,000 people is a problem. If there are one or two, there are a "
+        "growing number of them.",
         "How much people earn matters. Much of the time is lost. Many thanks to much news.",
         "They paid and the birds flew. She singed her hair. The cats are four-leaved clovers.",
         "Mr Childs and Will may come. Early may be better. I may go in March.",
