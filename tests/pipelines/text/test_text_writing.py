@@ -170,6 +170,9 @@ def test_verb_forms_after_auxiliaries_are_found():
         "I saw the dog run. The bus stop is near. My family are here. Physics is hard.",
         "It is important that the student attend. The main help file is long.",
         "If the student were here, we would start.",
+        "The homeless are tired and the rich have money. The aircraft were old.",
+        "We must do what we can to help. Their expert use of beads is good.",
+        "People using it are happy. She insisted he stay. Your teeth are white.",
     ],
 )
 def test_agreement_and_verb_forms_leave_correct_english_alone(text):
