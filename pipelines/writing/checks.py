@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from pipelines.cefr import Token
 from pipelines.writing.confusions import check_confusions
 from pipelines.writing.grammar import check_agreement, check_verb_forms
 from pipelines.writing.morphology import check_irregular_forms
@@ -24,7 +25,8 @@ from pipelines.writing.spelling import SPELLING_LANGUAGES, check_spelling
 
 FINAL_PUNCTUATION = ".!?…。！？\"'”’»)"
 # Words that start with a vowel letter but a consonant sound, and silent-h words.
-_A_BEFORE_VOWEL_LETTER = ("uni", "use", "usu", "uti", "uro", "eu", "one", "once", "ufo")
+_A_BEFORE_VOWEL_LETTER = ("union", "uniq", "unit", "univ", "unif", "unic", "unil", "unis",
+                          "unix", "use", "usa", "usu", "uti", "uro", "eu", "one", "once", "ufo")
 _AN_BEFORE_CONSONANT_LETTER = ("hour", "honest", "honor", "honour", "heir")
 _REPEAT_ALLOWED = {"en": {"had", "that"}, "de": {"die", "der", "das"}, "nl": {"die"}}
 _CASELESS = frozenset({"ja", "zh", "ko", "ar", "fa", "he", "hi", "bn", "ta", "ur"})
@@ -243,8 +245,8 @@ def check_a_an(ctx: CheckContext) -> list[TextError]:
             if art.norm not in ("a", "an") or ctx.text[art.end : nxt.start].strip():
                 continue
             word = nxt.norm
-            if nxt.text.isupper() and len(nxt.text) > 1:
-                continue  # acronyms follow their letter names ("an MBA", "a UN report")
+            if _letters_or_symbols(ctx.text, art, nxt):
+                continue
             vowel_sound = word[0] in "aeiou"
             if word.startswith(_A_BEFORE_VOWEL_LETTER):
                 vowel_sound = False
@@ -263,6 +265,29 @@ def check_a_an(ctx: CheckContext) -> list[TextError]:
                     )
                 )
     return errors
+
+
+# Letters whose names start with a vowel sound: "an F", "an MS-DOS", "an xterm", "an ssh".
+_VOWEL_NAMED_LETTERS = "fhlmnrsx"
+
+
+def _letters_or_symbols(text: str, art: Token, nxt: Token) -> bool:
+    """True where the article or the next word is read letter by letter, not as a word."""
+    if art.start and text[art.start - 1].isalnum():
+        return True  # part of a name: "expr1a"
+    if text[: art.start].rstrip().lower().endswith((" the", " an")):
+        return True  # the letter: "where the a is just an a"
+    if art.text == "A" and text[: art.start].rstrip()[-1:] not in ("", *FINAL_PUNCTUATION):
+        return True  # the letter mid-sentence: "script A imports", "Influenza A Outbreak"
+    if nxt.norm in ("or", "and") or len(nxt.text) == 1:
+        return True  # letters named: "contains a or A", "an X server", "just an a"
+    head = nxt.text.split("-")[0]
+    if head.isupper():
+        return True  # acronyms follow their letter names ("an MBA", "a UN report", "a U-turn")
+    word = nxt.norm
+    if word[0] in _VOWEL_NAMED_LETTERS and not any(c in "aeiouy" for c in word[1:3]):
+        return True  # initialisms said as letters: "an ftp transfer", "an ssh connection"
+    return word[0] == "x" and len(word) > 1 and word[1] not in "aeiouy"  # "an xterm"
 
 
 def _chunk_around(text: str, pos: int) -> str:

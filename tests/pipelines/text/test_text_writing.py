@@ -102,6 +102,10 @@ def test_a_an_follows_sound_not_letter():
     text = "It was an hour at a university, a one-off, an MBA and a European trip."
     # When assessed / Then none is wrong
     assert _found(text, assess_writing(text, "en"), "articles_a_an") == []
+    # And letters read by name, initialisms and prefixes are not taken for words
+    text = ("Use an xterm over an ssh link on a Unix box. If script A imports B, where the a "
+            "is just an a, we make a U-turn with a usable copy and an unidentified man.")
+    assert _found(text, assess_writing(text, "en"), "articles_a_an") == []
 
 
 def test_subject_verb_agreement_errors_are_found_with_the_agreeing_form():
