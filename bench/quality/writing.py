@@ -9,6 +9,9 @@ alarms on edited prose.
   applying it to the text gives the teacher's correction (spacing aside). "Correct words
   changed" counts found errors that touch no marked error and would replace a word with
   another word.
+- Spelling ranking (`tests/fixtures/feedback/misspellings.tsv`): common learner
+  misspellings with a neighbour on each side; the first suggestion of the bigram model
+  against the most frequent candidate (the ranking before it).
 - Edited prose: English paragraphs that editors have checked (Vim's help files, the
   Markdown files of the installed Python packages, Debian's README files: runs of 8+ words
   between code-like lines that end with a full stop) and the graded reading texts of
@@ -33,6 +36,7 @@ from typing import Any
 from bench.quality import DATA_DIR, ROOT
 
 FEEDBACK_SET = ROOT / "tests" / "fixtures" / "feedback" / "writing.jsonl"
+MISSPELLINGS = ROOT / "tests" / "fixtures" / "feedback" / "misspellings.tsv"
 PROSE_CHECKS = ("agreement", "verb_forms", "number", "irregular_forms", "names", "confusions",
                 "articles_a_an")  # fmt: skip
 PROSE_SOURCES = {
@@ -131,6 +135,30 @@ def evaluate(items: list[dict[str, Any]], assess: Any = None) -> Tally:
     return tally
 
 
+def suggestion_ranking() -> dict[str, int]:
+    """First suggestions right on common misspellings in context, ranked by the bigram model
+    (the platform) and by word frequency alone (the previous ranking), same candidates."""
+    from pipelines.cefr import zipf
+    from pipelines.writing import spelling
+
+    speller = spelling._spellchecker("en")
+    out = {"misspellings": 0, "context": 0, "frequency": 0}
+    for line in MISSPELLINGS.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        left, word, right, wanted = line.split("\t")
+        candidates = (speller.candidates(word) or set()) - {word}
+        if not candidates:
+            continue
+        context = (left if left.isalpha() else None, right if right.isalpha() else None)
+        ranked = spelling._suggestions(word, "en", speller, context)
+        by_frequency = min(candidates, key=lambda c: (-zipf(c, "en"), c))
+        out["misspellings"] += 1
+        out["context"] += ranked[0] == wanted
+        out["frequency"] += by_frequency == wanted
+    return out
+
+
 def _changes_a_word(original: str, replacement: str) -> bool:
     """True when a replacement turns a word into a different word (not only its case or the
     punctuation and spaces around it)."""
@@ -225,6 +253,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     started = time.monotonic()
     items = load_feedback_set()
     tally = evaluate(items)
+    ranking = suggestion_ranking()
     feedback_seconds = time.monotonic() - started
     precision = tally.true_found / tally.found if tally.found else 1.0
     recall = tally.recalled / tally.marked if tally.marked else 1.0
@@ -249,6 +278,7 @@ def run(quick: bool = False) -> dict[str, Any]:
             "suggestion_accuracy": round(tally.suggested_right / tally.suggested, 3)
             if tally.suggested else None,
             "correct_words_changed": len(tally.changed_correct),
+            "spelling_ranking": ranking,
             "false_errors": tally.false,
             "missed": tally.missed,
             "seconds": round(feedback_seconds, 1),
@@ -294,6 +324,9 @@ def render(result: dict[str, Any]) -> str:
         f"| suggestion accuracy (first suggestion = teacher's correction) | "
         f"{fb['suggestion_accuracy']} of {fb['suggestions']} |",
         f"| correct words changed into another word | {fb['correct_words_changed']} |",
+        f"| misspellings in context, first suggestion right: bigram model / frequency alone | "
+        f"{fb['spelling_ranking']['context']} / {fb['spelling_ranking']['frequency']} of "
+        f"{fb['spelling_ranking']['misspellings']} |",
         f"| edited prose: words checked{' (quick)' if prose['quick'] else ''} | "
         f"{prose['words']:,} |",
         f"| edited prose: errors reported (all counted false) | {prose['false_errors']} "

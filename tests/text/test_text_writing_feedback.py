@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from bench.quality.writing import evaluate, load_feedback_set
+from bench.quality.writing import evaluate, load_feedback_set, suggestion_ranking
 from pipelines.writing import assess_writing
 from pipelines.writing.engine import OFFLINE_MODEL
 
@@ -53,6 +53,15 @@ def test_first_suggestions_are_the_teachers_corrections(tally):
     # Given the errors found on marked words / Then nearly every first suggestion is the
     # teacher's correction ("have went" -> "gone" where a teacher writes "been" is one miss)
     assert tally.suggested_right / tally.suggested >= 0.9
+
+
+def test_spelling_suggestions_ranked_in_context_beat_frequency_alone():
+    # Given common misspellings with their neighbours ("we whent to", "the wheather was")
+    ranking = suggestion_ranking()
+    # When ranked by the bigram model and by word frequency alone
+    # Then the context ranking gets more first suggestions right, and nearly all
+    assert ranking["context"] > ranking["frequency"]
+    assert ranking["context"] / ranking["misspellings"] >= 0.9
 
 
 @pytest.mark.parametrize("item", [i for i in ITEMS if i.get("properties")], ids=lambda i: i["id"])
