@@ -20,6 +20,7 @@ from pipelines.cefr.lexicon import english_tags
 from pipelines.errors import PipelineError
 from pipelines.llm import LLMProvider
 from pipelines.writing.checks import available_checks
+from pipelines.writing.edits import readable_edits
 from pipelines.writing.names import NAMES
 from pipelines.writing.scoring import accuracy, overall_score, sub_scores
 from pipelines.writing.spans import CheckContext, TextError
@@ -87,7 +88,7 @@ def assess_writing(
     errors: list[TextError] = []
     for check in checks.values():
         errors.extend(check(ctx))
-    errors = _dedupe(_final_mark_alone(errors))
+    errors = _dedupe(readable_edits(errors, text))
     _report(report, "analysing", 40)
     # Profile the text with its misspellings fixed: a misspelled word is rare in the
     # frequency lists and would otherwise count as advanced vocabulary ("eated", "london").
@@ -229,22 +230,6 @@ def _occurrences(text: str, needle: str) -> list[int]:
         found.append(pos)
         pos = text.find(needle, pos + 1)
     return found
-
-
-def _final_mark_alone(errors: list[TextError]) -> list[TextError]:
-    """The missing final mark is shown on the last word ("car" -> "car."); when that word has
-    an error of its own, the mark becomes an insertion after it, so both are kept."""
-    out = []
-    for err in errors:
-        if err.check == "final_punctuation" and any(
-            e is not err and e.offset < err.offset + err.length and err.offset < e.offset + e.length
-            for e in errors
-        ):
-            end = err.offset + err.length
-            err = dataclasses.replace(err, offset=end, length=0,
-                                      replacements=[err.replacements[0][err.length :]])  # fmt: skip
-        out.append(err)
-    return out
 
 
 def _dedupe(errors: list[TextError]) -> list[TextError]:

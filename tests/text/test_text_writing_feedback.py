@@ -55,6 +55,24 @@ def test_first_suggestions_are_the_teachers_corrections(tally):
     assert tally.suggested_right / tally.suggested >= 0.9
 
 
+def test_every_edit_is_on_whole_words():
+    # Given every text of the set and a few with mechanical slips
+    texts = [item["text"] for item in ITEMS] + [
+        "i saw the the film.  it was good ,and a great story.Really",
+        "We met in 2019",
+        "I go to school becuase",
+    ]
+    for text in texts:
+        # When assessed / Then no edit starts or ends inside a word
+        for err in assess_writing(text, "en").errors:
+            start, end = err.offset, err.offset + err.length
+            assert not _inside_a_word(text, start) and not _inside_a_word(text, end), err
+
+
+def _inside_a_word(text: str, pos: int) -> bool:
+    return 0 < pos < len(text) and text[pos - 1].isalnum() and text[pos].isalnum()
+
+
 def test_spelling_suggestions_ranked_in_context_beat_frequency_alone():
     # Given common misspellings with their neighbours ("we whent to", "the wheather was")
     ranking = suggestion_ranking()
