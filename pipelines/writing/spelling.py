@@ -41,9 +41,31 @@ def check_spelling(ctx: CheckContext) -> list[TextError]:
     errors: list[TextError] = []
     budget = [MAX_SUGGESTED]
     sentence_starts = {s.tokens[0].start for s in ctx.sentences if s.tokens}
+    # A word the text also capitalises inside a sentence is a name, at a sentence's start
+    # too ("Leifert said ... Leifert added"): names are skipped, not corrected.
+    names = {t.text for t in ctx.tokens if t.text[:1].isupper() and t.start not in sentence_starts}
+    starts = {start for start in sentence_starts if _first_word(ctx.text, start) not in names}
     for sentence in ctx.sentences:
-        errors += _sentence_misspellings(ctx, sentence.tokens, spell, budget, sentence_starts)
+        errors += _sentence_misspellings(ctx, sentence.tokens, spell, budget, starts)
     return errors
+
+
+def _name_at_start(tokens: tuple[Token, ...], language: str) -> bool:
+    """A capitalised first word followed by another capitalised word ("Navi Pillay said",
+    "Krunch Ltd") or with a possessive ("Basford's titles") is taken as a name."""
+    first = tokens[0].text
+    if language != "en" or not first[:1].isupper():
+        return False
+    if first.lower().replace("’", "'").endswith("'s"):
+        return True
+    return len(tokens) > 1 and tokens[1].text[:1].isupper() and tokens[1].norm != "i"
+
+
+def _first_word(text: str, start: int) -> str:
+    end = start
+    while end < len(text) and (text[end].isalnum() or text[end] in "'’-"):
+        end += 1
+    return text[start:end]
 
 
 def _sentence_misspellings(
@@ -56,14 +78,17 @@ def _sentence_misspellings(
     errors: list[TextError] = []
     for i, token in enumerate(tokens):
         context = _neighbours(ctx, tokens, i)
+        if i == 0 and _name_at_start(tokens, ctx.language):
+            continue
         for word, start in _word_parts(token):
             if _skip(word, start, sentence_starts, ctx.language):
                 continue
-            form = word.lower().replace("’", "'")
+            form, clitic = _clitic(word.lower().replace("’", "'"), ctx.language)
             verdict = _misspelling(form, ctx.language, spell, budget, context)
             if verdict is None:
                 continue
             message, replacements = verdict
+            replacements = [r + clitic for r in replacements]
             errors.append(
                 TextError(
                     offset=start,
@@ -75,6 +100,18 @@ def _sentence_misspellings(
                 )
             )
     return errors
+
+
+# English clitics: "Lewis's", "whoever's", "there're", "they'll" are checked without them.
+_CLITICS = ("'s", "'re", "'ll", "'ve", "'d", "'m")
+
+
+def _clitic(form: str, language: str) -> tuple[str, str]:
+    if language == "en":
+        for clitic in _CLITICS:
+            if form.endswith(clitic) and len(form) > len(clitic) + 1:
+                return form[: -len(clitic)], clitic
+    return form, ""
 
 
 def _neighbours(
@@ -102,6 +139,8 @@ def _skip(word: str, start: int, sentence_starts: set[int], language: str) -> bo
     lower = word.lower().replace("’", "'")
     if len(word) == 1 or lower.endswith("'") or lower in APOSTROPHE_FIXES or word.isupper():
         return True  # elided articles, contractions (own check), acronyms
+    if any(c.isupper() for c in word[1:]):
+        return True  # a brand or an identifier: "iReport", "McDonald", "JavaScript"
     # A capitalised word mid-sentence is most likely a name; German capitalises every noun.
     return word[0].isupper() and start not in sentence_starts and language != "de"
 
@@ -121,6 +160,8 @@ def _misspelling(
     own = zipf(word, language)
     if own >= KNOWN_ZIPF or _inflection_of_known(word, language, spell):
         return None
+    if language == "en" and _english_form(word):
+        return None  # an inflection lemminflect's lexicon lists: "dependences"
     if budget[0] <= 0:
         # Past the budget only words no source knows are reported, without suggestions.
         return ("'{word}' is not a known {language} word.", []) if own == 0 else None
@@ -139,6 +180,13 @@ _LEMMA_ENDINGS = {
     "nl": ("en",), "ru": ("ть",),
 }  # fmt: skip
 _MAX_INFLECTION = 6
+
+
+@lru_cache(maxsize=8192)
+def _english_form(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(word))
 
 
 def _inflection_of_known(word: str, language: str, spell: _Speller) -> bool:

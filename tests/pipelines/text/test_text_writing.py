@@ -70,6 +70,10 @@ def test_names_contractions_and_regional_spellings_are_not_misspellings():
     text = "I don't think Kowalczyk liked the colour of the centre in Szczecin."
     # When assessed / Then nothing is reported
     assert assess_writing(text, "en").errors == []
+    # And names opening a sentence, possessives, clitics and brands are not corrected either
+    text = ("Navi Pillay spoke first. Basford’s books sell well. Leifert said no, and then "
+            "Leifert left. There're many iReport dependences.")
+    assert assess_writing(text, "en").errors == []
 
 
 def test_repeated_words_capitalisation_articles_and_spacing_are_found():
