@@ -45,7 +45,7 @@ PROSE_SOURCES = {
     "debian readmes": (Path("/usr/share/doc"), "*/README*"),
     "graded reading texts": (DATA_DIR / "cefr-texts", "train.csv"),
 }
-QUICK_PROSE_WORDS = 150_000
+QUICK_PROSE_WORDS = 40_000  # per source
 # The dictionary spelling check is slow on rare words (suggestions two edits away), so it
 # runs on the first graded reading texts only: the prose closest to what learners write.
 SPELLING_PROSE_WORDS = {True: 20_000, False: 100_000}
@@ -171,20 +171,21 @@ def _changes_a_word(original: str, replacement: str) -> bool:
     return words(original) != words(replacement)
 
 
-def prose_paragraphs(limit_words: int | None = None) -> list[tuple[str, str]]:
-    """(source, paragraph) pairs of edited English prose on this machine, in a fixed order."""
+def prose_paragraphs(words_per_source: int | None = None) -> list[tuple[str, str]]:
+    """(source, paragraph) pairs of edited English prose on this machine, in a fixed order;
+    at most about `words_per_source` words from each source when given."""
     paragraphs: list[tuple[str, str]] = []
-    total = 0
     for name, (root, pattern) in PROSE_SOURCES.items():
+        taken = 0
         for path in sorted(root.glob(pattern)):
-            if not path.is_file():
+            if not path.is_file() or (words_per_source and taken >= words_per_source):
                 continue
             texts = _csv_texts(path) if path.suffix == ".csv" else _prose(_read(path))
             for paragraph in texts:
+                if words_per_source and taken >= words_per_source:
+                    break
                 paragraphs.append((name, paragraph))
-                total += len(paragraph.split())
-                if limit_words and total >= limit_words:
-                    return paragraphs
+                taken += len(paragraph.split())
     return paragraphs
 
 
