@@ -54,7 +54,9 @@ def check_names(ctx: CheckContext) -> list[TextError]:
         for i, token in enumerate(tokens):
             if not token.text.islower() or _in_code(ctx.text, token.start, token.end):
                 continue
-            word = token.norm
+            word, possessive = token.norm.replace("’", "'"), ""
+            if word.endswith("'s"):
+                word, possessive = word[:-2], token.text[-2:]  # "london's" -> "London's"
             wanted = NAMES.get(word)
             kind = _KIND.get(word, "month")
             if wanted is None and word in _AMBIGUOUS_MONTHS:
@@ -64,11 +66,12 @@ def check_names(ctx: CheckContext) -> list[TextError]:
                     wanted = _AMBIGUOUS_MONTHS[word]
             if wanted is None:
                 continue
+            name, wanted = wanted, wanted + possessive
             errors.append(
                 TextError(
                     token.start,
                     token.end - token.start,
-                    f"'{wanted}' is the name of a {kind}: it starts with a capital letter.",
+                    f"'{name}' is the name of a {kind}: it starts with a capital letter.",
                     "capitalisation",
                     [wanted],
                     "names",

@@ -131,6 +131,7 @@ def test_the_issue_examples_read_as_a_teacher_would_correct_them():
         ("I have eated and she teached us.", [("eated", "eaten"), ("teached", "taught")]),
         ("On friday in may we speak spanish.", [("friday", "Friday"), ("may", "May"),
                                                 ("spanish", "Spanish")]),  # fmt: skip
+        ("We saw london's parks.", [("london's", "London's")]),
         ("Their is a cat and I am very exited.", [("Their", "There"), ("exited", "excited")]),
     ],
 )
