@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import re
 
+from pipelines.cefr import Token
+from pipelines.writing.confusions import check_confusions
 from pipelines.writing.grammar import check_agreement, check_verb_forms
+from pipelines.writing.morphology import check_irregular_forms
+from pipelines.writing.names import check_names
+from pipelines.writing.number import check_number
 from pipelines.writing.spans import (
     APOSTROPHE_FIXES,
     Check,
@@ -20,7 +25,8 @@ from pipelines.writing.spelling import SPELLING_LANGUAGES, check_spelling
 
 FINAL_PUNCTUATION = ".!?…。！？\"'”’»)"
 # Words that start with a vowel letter but a consonant sound, and silent-h words.
-_A_BEFORE_VOWEL_LETTER = ("uni", "use", "usu", "uti", "uro", "eu", "one", "once", "ufo")
+_A_BEFORE_VOWEL_LETTER = ("union", "uniq", "unit", "univ", "unif", "unic", "unil", "unis",
+                          "unix", "use", "usa", "usu", "uti", "uro", "eu", "one", "once", "ufo")
 _AN_BEFORE_CONSONANT_LETTER = ("hour", "honest", "honor", "honour", "heir")
 _REPEAT_ALLOWED = {"en": {"had", "that"}, "de": {"die", "der", "das"}, "nl": {"die"}}
 _CASELESS = frozenset({"ja", "zh", "ko", "ar", "fa", "he", "hi", "bn", "ta", "ur"})
@@ -30,6 +36,14 @@ def available_checks(language: str) -> tuple[dict[str, Check], dict[str, str]]:
     """The checks that can run for a language, and why the others cannot."""
     checks: dict[str, Check] = {}
     skipped: dict[str, str] = {}
+    # Where two checks report the same words the first one's error is kept, so the English
+    # checks that know what a misspelling was meant to be run before the dictionary lookup.
+    if language == "en":
+        checks["irregular_forms"] = check_irregular_forms
+        checks["confusions"] = check_confusions
+    else:
+        for name in ("irregular_forms", "confusions"):
+            skipped[name] = "English only"
     if language in SPELLING_LANGUAGES:
         checks["spelling"] = check_spelling
     else:
@@ -42,6 +56,10 @@ def available_checks(language: str) -> tuple[dict[str, Check], dict[str, str]]:
         skipped["capitalisation"] = f"{language} has no letter case"
     else:
         checks["capitalisation"] = check_capitalisation
+    if language == "en":
+        checks["names"] = check_names
+    else:
+        skipped["names"] = "English only"
     checks["spacing"] = check_spacing
     checks["final_punctuation"] = check_final_punctuation
     if language == "en":
@@ -49,8 +67,9 @@ def available_checks(language: str) -> tuple[dict[str, Check], dict[str, str]]:
         checks["contractions"] = check_contractions
         checks["agreement"] = check_agreement
         checks["verb_forms"] = check_verb_forms
+        checks["number"] = check_number
     else:
-        for name in ("articles_a_an", "contractions", "agreement", "verb_forms"):
+        for name in ("articles_a_an", "contractions", "agreement", "verb_forms", "number"):
             skipped[name] = "English only"
     return checks, skipped
 
@@ -186,18 +205,37 @@ def check_final_punctuation(ctx: CheckContext) -> list[TextError]:
     stripped = ctx.text.rstrip()
     if not ctx.sentences or not stripped or stripped[-1] in FINAL_PUNCTUATION:
         return []
-    last = ctx.sentences[-1]
+    # The fix is shown on the whole last word ("friends" -> "friends."), which a learner
+    # can read; in scripts without spaces, on the last character.
+    end = len(stripped)
     mark = "。" if ctx.language == "ja" else "."
+    last = ctx.sentences[-1].tokens[-1] if ctx.sentences[-1].tokens else None
+    if ctx.language in _NO_SPACES:
+        start = end - 1
+    elif last is not None and last.end == end:
+        start = last.start
+    else:
+        start = _chunk_start(stripped, end)
     return [
         TextError(
-            last.end - 1,
-            1,
+            start,
+            end - start,
             "The text should end with punctuation.",
             "punctuation",
-            [ctx.text[last.end - 1] + mark],
+            [stripped[start:end] + mark],
             "final_punctuation",
         )
     ]
+
+
+_NO_SPACES = frozenset({"ja", "zh"})
+
+
+def _chunk_start(text: str, end: int) -> int:
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return start
 
 
 def check_a_an(ctx: CheckContext) -> list[TextError]:
@@ -207,8 +245,8 @@ def check_a_an(ctx: CheckContext) -> list[TextError]:
             if art.norm not in ("a", "an") or ctx.text[art.end : nxt.start].strip():
                 continue
             word = nxt.norm
-            if nxt.text.isupper() and len(nxt.text) > 1:
-                continue  # acronyms follow their letter names ("an MBA", "a UN report")
+            if _letters_or_symbols(ctx.text, art, nxt):
+                continue
             vowel_sound = word[0] in "aeiou"
             if word.startswith(_A_BEFORE_VOWEL_LETTER):
                 vowel_sound = False
@@ -227,6 +265,29 @@ def check_a_an(ctx: CheckContext) -> list[TextError]:
                     )
                 )
     return errors
+
+
+# Letters whose names start with a vowel sound: "an F", "an MS-DOS", "an xterm", "an ssh".
+_VOWEL_NAMED_LETTERS = "fhlmnrsx"
+
+
+def _letters_or_symbols(text: str, art: Token, nxt: Token) -> bool:
+    """True where the article or the next word is read letter by letter, not as a word."""
+    if art.start and text[art.start - 1].isalnum():
+        return True  # part of a name: "expr1a"
+    if text[: art.start].rstrip().lower().endswith((" the", " an")):
+        return True  # the letter: "where the a is just an a"
+    if art.text == "A" and text[: art.start].rstrip()[-1:] not in ("", *FINAL_PUNCTUATION):
+        return True  # the letter mid-sentence: "script A imports", "Influenza A Outbreak"
+    if nxt.norm in ("or", "and") or len(nxt.text) == 1:
+        return True  # letters named: "contains a or A", "an X server", "just an a"
+    head = nxt.text.split("-")[0]
+    if head.isupper():
+        return True  # acronyms follow their letter names ("an MBA", "a UN report", "a U-turn")
+    word = nxt.norm
+    if word[0] in _VOWEL_NAMED_LETTERS and not any(c in "aeiouy" for c in word[1:3]):
+        return True  # initialisms said as letters: "an ftp transfer", "an ssh connection"
+    return word[0] == "x" and len(word) > 1 and word[1] not in "aeiouy"  # "an xterm"
 
 
 def _chunk_around(text: str, pos: int) -> str:

@@ -16,13 +16,22 @@ from pipelines.cefr import (
     split_sentences,
     text_level,
 )
+from pipelines.cefr.lexicon import english_tags
 from pipelines.errors import PipelineError
 from pipelines.llm import LLMProvider
 from pipelines.writing.checks import available_checks
+from pipelines.writing.edits import readable_edits
+from pipelines.writing.names import NAMES
 from pipelines.writing.scoring import accuracy, overall_score, sub_scores
 from pipelines.writing.spans import CheckContext, TextError
 
 DEFAULT_MAX_CHARS = 10_000
+# The offline method and its version, recorded as the job's model: the rule-based checks
+# (spelling ranked by the bigram model of `ngrams.py`, irregular forms, names, agreement,
+# verb forms, number) and the feature-based CEFR estimate.
+OFFLINE_MODEL = "writing-checks-v2"
+# Checks whose errors are a word written wrongly: the text is profiled with them fixed.
+_WORD_FIXES = frozenset({"spelling", "contractions", "irregular_forms", "confusions", "names"})
 Report = Callable[[str, int], None]
 
 
@@ -43,7 +52,7 @@ class WritingAssessment:
     checks_run: list[str]
     checks_skipped: dict[str, str]
     provider: str = "offline"
-    model: str | None = None
+    model: str | None = OFFLINE_MODEL
     prompt_version: str | None = None
     llm_errors_dropped: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -81,11 +90,11 @@ def assess_writing(
     errors: list[TextError] = []
     for check in checks.values():
         errors.extend(check(ctx))
-    errors = _dedupe(errors)
+    errors = _dedupe(readable_edits(errors, text))
     _report(report, "analysing", 40)
     # Profile the text with its misspellings fixed: a misspelled word is rare in the
-    # frequency lists and would otherwise count as advanced vocabulary.
-    spelling = [e for e in errors if e.category == "spelling"]
+    # frequency lists and would otherwise count as advanced vocabulary ("eated", "london").
+    spelling = [e for e in errors if e.category == "spelling" or e.check in _WORD_FIXES]
     corrected_spelling = apply_corrections(text, spelling)
     features = analyse_text(corrected_spelling, language)
     estimate = text_level(corrected_spelling, language, features)
@@ -258,8 +267,9 @@ def _feedback(
              "and organisation", "task": "task completion"}  # fmt: skip
     ranked = sorted(named, key=lambda k: -scores[k])
     strengths = [f"Good {named[k]} ({scores[k]}/100)." for k in ranked if scores[k] >= 60]
-    if features.lexical.advanced_words:
-        strengths.append("Advanced words: " + ", ".join(features.lexical.advanced_words[:4]) + ".")
+    advanced = _strength_words(features.lexical.advanced_words, errors, text, features.language)
+    if advanced:
+        strengths.append("Advanced words: " + ", ".join(advanced[:4]) + ".")
     improvements = []
     by_category = Counter(e.category for e in errors)
     for category, count in by_category.most_common():
@@ -278,6 +288,26 @@ def _feedback(
         f"{confidence:.0%}); {len(errors)} issue(s) found in {features.lexical.tokens} words."
     )
     return {"summary": summary, "strengths": strengths, "improvements": improvements}
+
+
+def _strength_words(
+    words: list[str], errors: list[TextError], text: str, language: str
+) -> list[str]:
+    """Advanced words worth praising: written correctly in the learner's own text (no error
+    touches any occurrence), and for English listed in cefrpy's graded vocabulary, so an
+    unknown word is never praised for being rare."""
+    flagged = {text[e.offset : e.offset + e.length].strip().lower() for e in errors}
+    as_written = {w.lower() for w in text.split()}
+    kept = []
+    for word in words:
+        if word in flagged or word in NAMES:
+            continue
+        if not any(word in w for w in as_written):
+            continue  # only in the corrected text
+        if language == "en" and not english_tags(word):
+            continue
+        kept.append(word)
+    return kept
 
 
 def _advice(key: str, features: Any) -> str:

@@ -15,10 +15,15 @@ same words can be correct.
   singular or only as a plural noun: "the students is" -> "are", "a teacher have" -> "has";
   the third-person -s after a possessive only ("my brother like" -> "likes"), since "the main
   help file" shows how often "the" + word + verb is an adjective and a compound noun.
-  Collective nouns ("my family are") and "-ics" words ("physics is") are left alone, and so
-  is a determiner after a verb ("I saw the dog run") or after "that" following "important",
-  "suggest", ... (the subjunctive).
-Skipped: a pronoun after an auxiliary or a verb that takes an object and a bare verb ("does
+  Collective nouns ("my family are"), nouns the same in the plural ("the aircraft were")
+  and "-ics" words ("physics is") are left alone, and so is a determiner after a verb ("I
+  saw the dog run") or after "that" following "important", "suggest", ... (the
+  subjunctive), "the" + an adjective with a plural verb ("the rich have", "the homeless
+  are"), and a verb followed by "of" ("their expert use of beads"). Irregular plurals are
+  plural whatever cefrpy's tags say ("your teeth are").
+Skipped: "he", "she" or "it" a word or two after "insist", "suggest", ... (the subjunctive:
+"insisted she stay"); "it" and "you" after an -ing verb ("people using it are");
+a pronoun after an auxiliary or a verb that takes an object and a bare verb ("does
 he like", "let it go", "made her stay"); "he", "she", "it" after "and"/"or"/"nor" ("Tom and
 she like"; but ", and" joins clauses, so "late, and she don't" is checked), and "I" there
 before a form of "be" ("you and I are"); "you" and "it" after a preposition or a verb ("thank
@@ -29,7 +34,8 @@ or glued to a symbol ("^I is", "-i does").
 the start of a sentence, a subject pronoun between):
 - perfect: "has went" -> "has gone", "had wrote" -> "had written";
 - do-support: "didn't went" -> "didn't go", "does she likes" -> "does she like";
-- modals: "can swims" -> "can swim", "will went" -> "will go", "must to go" -> "must go".
+- modals: "can swims" -> "can swim", "will went" -> "will go", "must to go" -> "must go"
+  (not after "what", "everything", "all", "as" ...: "do what we can to help").
 Skipped: words that are also nouns or other verbs ("had rose bushes", "did saw the plank",
 "free will goes"), and "do" followed directly by an -s word ("do good works").
 """
@@ -157,8 +163,10 @@ _MANDATIVE = frozenset(
 # Nouns that take a plural verb as readily as a singular one ("my family are").
 _COLLECTIVE = frozenset(
     "family team staff police government class group crowd audience committee couple "
-    "majority company public band crew jury army media data".split()
+    "majority company public band crew jury army media data community handful".split()
 )
+_SAME_IN_PLURAL = frozenset("aircraft headquarters sheep deer fish species series means".split())
+_IRREGULAR_PLURALS = frozenset("people children men women teeth feet mice geese".split())
 _NOT_NOUN_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "IN", "CC", "MD", "PRP",
                             "RB", "DT", "WDT", "WP", "TO", "CD", "UH"})  # fmt: skip
 # Words after the verb that show it was the end of a compound noun ("the bus stop is").
@@ -185,6 +193,8 @@ def check_agreement(ctx: CheckContext) -> list[TextError]:
                 # "Tom and she like", "you and I are": the subject may be the pair. With "we",
                 # "they" and "you" the pair takes the same verb, so "and they was" is checked.
                 continue
+            if person == "3s" and {t.norm for t in tokens[max(0, i - 2) : i]} & _MANDATIVE:
+                continue  # the subjunctive: "insisted she stay", "suggested he live"
             wanted = _agreeing_form(tokens, i, j, person)
             if wanted is not None:
                 message = f"After '{subject.text}' the verb is '{wanted}'."
@@ -213,6 +223,12 @@ def _noun_subject_errors(ctx: CheckContext, tokens: tuple[Token, ...]) -> list[T
             continue  # "the bus stop is near", "the school play starts", "need not"
         if _subjunctive_were(tokens, i, verb.norm):
             continue  # "if the student were here"
+        if det.norm == "the" and number == "3s" and "JJ" in english_tags(noun.norm) and (
+            verb.norm in ("are", "were", "have", "do", "don't")
+        ):
+            continue  # an adjective as a plural noun: "the rich have", "the homeless are"
+        if following is not None and following.norm == "of":
+            continue  # "their expert use of beads": the verb is a noun
         wanted = _noun_agreeing_form(number, verb.norm, possessive=det.norm in _POSSESSIVES)
         if wanted is not None:
             message = f"After '{det.text} {noun.text}' the verb is '{wanted}'."
@@ -232,8 +248,10 @@ def _opens_clause(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
 
 def _noun_number(word: str) -> str | None:
     """3s or pl for a word cefrpy knows only as a noun (or adjective); None when unsure."""
-    if word in _COLLECTIVE or word.endswith("ics"):
-        return None  # "my family are"; "the semantics is", "physics is"
+    if word in _COLLECTIVE or word.endswith("ics") or word in _SAME_IN_PLURAL:
+        return None  # "my family are"; "the semantics is", "physics is"; "the aircraft were"
+    if word in _IRREGULAR_PLURALS:
+        return "pl"  # cefrpy tags "teeth" as a singular noun
     tags = english_tags(word)
     if not tags or tags & _NOT_NOUN_TAGS:
         return None
@@ -278,7 +296,7 @@ def check_verb_forms(ctx: CheckContext) -> list[TextError]:
                 continue
             verb = tokens[j]
             if kind == "modal" and verb.norm == "to" and j == i + 1:
-                if aux.norm in _MODAL_TO:
+                if aux.norm in _MODAL_TO and not _ends_a_clause(tokens, i):
                     errors.append(
                         TextError(
                             aux.end,
@@ -298,6 +316,14 @@ def check_verb_forms(ctx: CheckContext) -> list[TextError]:
                 message = f"After '{aux.text}' use {what}: '{wanted}'."
                 errors.append(_replace(verb, wanted, message, "verb_forms"))
     return errors
+
+
+# "do what we can to help": the modal ends a relative clause and "to" starts a purpose.
+_WHAT = frozenset("what whatever everything anything all as best".split())
+
+
+def _ends_a_clause(tokens: tuple[Token, ...], i: int) -> bool:
+    return bool({t.norm for t in tokens[max(0, i - 3) : i]} & _WHAT)
 
 
 def _replace(token: Token, wanted: str, message: str, check: str) -> TextError:
@@ -323,10 +349,12 @@ def _is_subject(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
     if i == 0 or not _joined(ctx, tokens, i - 1, i):
         return True  # the start of a sentence or of a clause after punctuation
     prev = tokens[i - 1]
-    if prev.norm in _AUXILIARIES:
-        return False
-    if tokens[i].norm in ("you", "it") and prev.norm in _OBJECT_CONTEXT:
-        return False
+    if prev.norm in _AUXILIARIES or prev.norm == "n't":
+        return False  # "does he", and "Would n't it" as some texts split it
+    if tokens[i].norm in ("you", "it") and (
+        prev.norm in _OBJECT_CONTEXT or "VBG" in english_tags(prev.norm)
+    ):
+        return False  # "people using it are" (but "in the morning it was" is checked)
     if tokens[i].norm == "i" and (prev.norm in _LETTER_MARKERS or prev.text[:1].isupper()):
         return False  # the letter, or a numeral: "Part I is short"
     return True

@@ -10,6 +10,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from pipelines.cefr import Token, zipf
+from pipelines.writing.ngrams import english_bigrams
 from pipelines.writing.spans import APOSTROPHE_FIXES, CheckContext, TextError, match_case
 
 # A word wordfreq has seen this often is accepted even when the spelling dictionary lacks it
@@ -31,19 +32,63 @@ def check_spelling(ctx: CheckContext) -> list[TextError]:
     ("famlia" -> "familia"). Otherwise it is accepted: the dictionaries miss many inflected
     forms ("nadamos"), which are rare but not wrong. Words wordfreq knows well (Zipf 3.3 or
     more) are accepted unless the accent rule applies.
+
+    English suggestions are ranked by how well each fits between its neighbours (a bigram
+    language model, `ngrams.py`), so "my freind" offers "friend" and "small vilage" "village";
+    other languages rank them by frequency.
     """
     spell = _spellchecker(ctx.language)
     errors: list[TextError] = []
     budget = [MAX_SUGGESTED]
     sentence_starts = {s.tokens[0].start for s in ctx.sentences if s.tokens}
-    for token in ctx.tokens:
+    # A word the text also capitalises inside a sentence is a name, at a sentence's start
+    # too ("Leifert said ... Leifert added"): names are skipped, not corrected.
+    names = {t.text for t in ctx.tokens if t.text[:1].isupper() and t.start not in sentence_starts}
+    starts = {start for start in sentence_starts if _first_word(ctx.text, start) not in names}
+    for sentence in ctx.sentences:
+        errors += _sentence_misspellings(ctx, sentence.tokens, spell, budget, starts)
+    return errors
+
+
+def _name_at_start(tokens: tuple[Token, ...], language: str) -> bool:
+    """A capitalised first word followed by another capitalised word ("Navi Pillay said",
+    "Krunch Ltd") or with a possessive ("Basford's titles") is taken as a name."""
+    first = tokens[0].text
+    if language != "en" or not first[:1].isupper():
+        return False
+    if first.lower().replace("’", "'").endswith("'s"):
+        return True
+    return len(tokens) > 1 and tokens[1].text[:1].isupper() and tokens[1].norm != "i"
+
+
+def _first_word(text: str, start: int) -> str:
+    end = start
+    while end < len(text) and (text[end].isalnum() or text[end] in "'’-"):
+        end += 1
+    return text[start:end]
+
+
+def _sentence_misspellings(
+    ctx: CheckContext,
+    tokens: tuple[Token, ...],
+    spell: _Speller,
+    budget: list[int],
+    sentence_starts: set[int],
+) -> list[TextError]:
+    errors: list[TextError] = []
+    for i, token in enumerate(tokens):
+        context = _neighbours(ctx, tokens, i)
+        if i == 0 and _name_at_start(tokens, ctx.language):
+            continue
         for word, start in _word_parts(token):
             if _skip(word, start, sentence_starts, ctx.language):
                 continue
-            verdict = _misspelling(word.lower().replace("’", "'"), ctx.language, spell, budget)
+            form, clitic = _clitic(word.lower().replace("’", "'"), ctx.language)
+            verdict = _misspelling(form, ctx.language, spell, budget, context)
             if verdict is None:
                 continue
             message, replacements = verdict
+            replacements = [r + clitic for r in replacements]
             errors.append(
                 TextError(
                     offset=start,
@@ -55,6 +100,30 @@ def check_spelling(ctx: CheckContext) -> list[TextError]:
                 )
             )
     return errors
+
+
+# English clitics: "Lewis's", "whoever's", "there're", "they'll" are checked without them.
+_CLITICS = ("'s", "'re", "'ll", "'ve", "'d", "'m")
+
+
+def _clitic(form: str, language: str) -> tuple[str, str]:
+    if language == "en":
+        for clitic in _CLITICS:
+            if form.endswith(clitic) and len(form) > len(clitic) + 1:
+                return form[: -len(clitic)], clitic
+    return form, ""
+
+
+def _neighbours(
+    ctx: CheckContext, tokens: tuple[Token, ...], i: int
+) -> tuple[str | None, str | None]:
+    """The words either side of token i in its clause (None across punctuation)."""
+    left = right = None
+    if i and not ctx.text[tokens[i - 1].end : tokens[i].start].strip():
+        left = tokens[i - 1].norm
+    if i + 1 < len(tokens) and not ctx.text[tokens[i].end : tokens[i + 1].start].strip():
+        right = tokens[i + 1].norm
+    return left, right
 
 
 def _word_parts(token: Token) -> list[tuple[str, int]]:
@@ -70,12 +139,18 @@ def _skip(word: str, start: int, sentence_starts: set[int], language: str) -> bo
     lower = word.lower().replace("’", "'")
     if len(word) == 1 or lower.endswith("'") or lower in APOSTROPHE_FIXES or word.isupper():
         return True  # elided articles, contractions (own check), acronyms
+    if any(c.isupper() for c in word[1:]):
+        return True  # a brand or an identifier: "iReport", "McDonald", "JavaScript"
     # A capitalised word mid-sentence is most likely a name; German capitalises every noun.
     return word[0].isupper() and start not in sentence_starts and language != "de"
 
 
 def _misspelling(
-    word: str, language: str, spell: _Speller, budget: list[int]
+    word: str,
+    language: str,
+    spell: _Speller,
+    budget: list[int],
+    context: tuple[str | None, str | None] = (None, None),
 ) -> tuple[str, list[str]] | None:
     if word in spell:
         return None
@@ -85,12 +160,14 @@ def _misspelling(
     own = zipf(word, language)
     if own >= KNOWN_ZIPF or _inflection_of_known(word, language, spell):
         return None
+    if language == "en" and _english_form(word):
+        return None  # an inflection lemminflect's lexicon lists: "dependences"
     if budget[0] <= 0:
         # Past the budget only words no source knows are reported, without suggestions.
         return ("'{word}' is not a known {language} word.", []) if own == 0 else None
     budget[0] -= 1
-    suggestions = _suggestions(word, language, spell)
-    if own == 0 or (suggestions and zipf(suggestions[0], language) - own >= 1.5):
+    suggestions = _suggestions(word, language, spell, context)
+    if own == 0 or (suggestions and max(zipf(s, language) for s in suggestions) - own >= 1.5):
         return "'{word}' looks misspelled.", suggestions
     return None
 
@@ -103,6 +180,13 @@ _LEMMA_ENDINGS = {
     "nl": ("en",), "ru": ("ть",),
 }  # fmt: skip
 _MAX_INFLECTION = 6
+
+
+@lru_cache(maxsize=8192)
+def _english_form(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(word))
 
 
 def _inflection_of_known(word: str, language: str, spell: _Speller) -> bool:
@@ -140,10 +224,17 @@ def _accent_variant(word: str, language: str, spell: _Speller) -> str | None:
     return None
 
 
-def _suggestions(word: str, language: str, spell: _Speller) -> list[str]:
+def _suggestions(
+    word: str, language: str, spell: _Speller, context: tuple[str | None, str | None]
+) -> list[str]:
     candidates = spell.candidates(word) or set()
     candidates.discard(word)
-    ranked = sorted(candidates, key=lambda c: (-zipf(c, language), c))
+    if language == "en":
+        model = english_bigrams()
+        left, right = context
+        ranked = sorted(candidates, key=lambda c: (-model.fit(left, c, right), c))
+    else:
+        ranked = sorted(candidates, key=lambda c: (-zipf(c, language), c))
     return ranked[:3]
 
 
