@@ -13,7 +13,8 @@ from typing import Any
 
 import prompts
 from pipelines.llm import LLMProvider
-from pipelines.plans.builder import LLM_DRAFT_WEEKS, Milestone, Plan, Session, Week
+from pipelines.plans.builder import LLM_DRAFT_WEEKS, Milestone, Plan
+from pipelines.plans.schedule import Session, Week, describe
 
 
 def refine_with_llm(
@@ -79,4 +80,4 @@ def _week(raw: dict[str, Any], budget: int, words: set[str], prompt_ids: set[str
         sessions = [
             dataclasses.replace(s, minutes=max(1, int(s.minutes * scale))) for s in sessions
         ]
-    return Week(raw["week"], raw["theme"], sessions)
+    return Week(raw["week"], raw["theme"], sessions, describe(sessions, {}))

@@ -48,7 +48,7 @@ def test_a2_to_b1_at_three_hours_a_week_fits():
     assert plan.feasibility.feasible and plan.feasibility.verdict == "realistic"
     assert plan.feasibility.hours_available == 210
     assert all(week.minutes == 180 for week in plan.schedule)
-    assert len(plan.schedule) == 52 and plan.schedule_truncated
+    assert [week.week for week in plan.schedule] == list(range(1, 71))  # every week
     b1 = [m for m in plan.milestones if m.level == "B1"]
     assert b1 and b1[0].week == 62  # 185 h at 3 h/week
 
@@ -63,9 +63,13 @@ def test_a1_to_c2_in_two_weeks_is_infeasible_with_the_hours_needed():
     assert f.hours_available == 6
     assert f.hours_short == 904
     assert f.weeks_needed == 335
-    assert f.minutes_per_week_needed == 30150
+    assert f.minutes_per_week_needed == 30150  # a measurement, not a suggestion
     assert f.reachable_level == "A1"
     assert "1005 study hours" in plan.summary and "904 hours short" in plan.summary
+    # And what it suggests is what a plan request accepts
+    assert [(s.change, s.minutes_per_week, s.weeks) for s in f.suggestions] == [
+        ("weeks", 180, 335), ("minutes_and_weeks", 3000, 21)]  # fmt: skip
+    assert "30150" not in plan.summary and "3000 minutes a week" in plan.summary
 
 
 def test_ambitious_when_only_the_low_end_is_covered():
