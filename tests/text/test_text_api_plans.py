@@ -174,3 +174,36 @@ def test_learners_see_only_their_own_plans_and_staff_see_all(client, accounts, w
         ).status_code
         == 403
     )
+
+
+def test_a_long_plan_pages_every_week_and_links_catalogue_tasks(client, accounts, worker):
+    # Given a learner asking for a 62-week plan without choosing speaking prompts
+    learner = accounts.member(accounts.admin(), "learner")
+    body = {"language": "en", "current_level": "A2", "target_level": "B1",
+            "goals": ["conversation"], "minutes_per_week": 180}  # fmt: skip
+    job = _run(client, client.post("/api/v1/plans", headers=learner.headers, json=body),
+               learner.headers)  # fmt: skip
+    result = job["result"]
+    # Then the result carries the first 12 weeks and says where all 62 are
+    assert result["weeks"] == 62 and len(result["schedule"]) == 12
+    assert result["schedule_page"]["weeks_total"] == 62
+    # And the weeks endpoint pages through every one of them, none cut
+    weeks, page = [], 1
+    while True:
+        got = client.get(f"/api/v1/plans/{result['plan_id']}/weeks?page={page}&per_page=25",
+                         headers=learner.headers).get_json()  # fmt: skip
+        weeks += got["items"]
+        if page >= got["pagination"]["total_pages"]:
+            break
+        page += 1
+    assert [w["week"] for w in weeks] == list(range(1, 63))
+    assert all(w["minutes"] == 180 for w in weeks)
+    # And speaking sessions link the catalogue's English A2/B1 tasks, named in each week
+    linked = {p for w in weeks for s in w["sessions"] for p in s["prompt_ids"]}
+    assert linked and all(p.startswith(("spp_en_a2", "spp_en_b1")) for p in linked)
+    assert any(c.startswith("Speaking task spp_en_") for c in weeks[0]["content"])
+    # And reading the plan shows the first weeks inline, with every goal skill timed
+    plan = client.get(f"/api/v1/plans/{result['plan_id']}", headers=learner.headers).get_json()
+    assert len(plan["plan"]["schedule"]) == 12
+    assert min(plan["plan"]["skill_minutes"].values()) > 0
+    assert plan["plan"]["schedule_page"]["pages"].endswith("/weeks?page=1&per_page=12")
