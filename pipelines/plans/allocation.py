@@ -3,7 +3,7 @@
 The rules a plan keeps, whatever the goals, weak skills and budget:
 - every skill a goal weights gets time: at least 10 minutes in each week, or, when the
   budget is too small for that (under 10 minutes per skill), a session in each rotation of
-  a few weeks;
+  a few weeks (shorter sessions when the plan is shorter than the rotation);
 - the rest of the time follows the goals' weights (largest remainder);
 - each weak skill then takes a tenth of the budget from the skills that have the most,
   never taking a skill below its floor;
@@ -66,15 +66,19 @@ def skill_shares(goals: list[LearningGoal], current: str | None) -> dict[str, fl
     return {s: w / total for s, w in weights.items() if w > 0}
 
 
-def allocate(shares: dict[str, float], minutes_per_week: int, focus: list[str]) -> Allocation:
+def allocate(
+    shares: dict[str, float], minutes_per_week: int, focus: list[str], plan_weeks: int = 1000
+) -> Allocation:
     """The sessions of each week of the rotation (one week unless the budget is small)."""
     skills = [s for s in SKILLS if s in shares or s in focus]
     if minutes_per_week >= MIN_SESSION_MINUTES * len(skills):
         minutes = _minutes(shares, skills, minutes_per_week, focus)
         return Allocation([_sessions(minutes)])
     # Too little time for every skill each week: equal sessions, and the skills take turns
-    # over as many weeks as it takes for each to come round.
+    # over as many weeks as it takes for each to come round; a plan shorter than that takes
+    # shorter sessions, so that every skill still comes round before it ends.
     n = max(1, minutes_per_week // MIN_SESSION_MINUTES)
+    n = min(max(n, math.ceil(len(skills) / plan_weeks)), minutes_per_week)
     weeks = math.ceil(len(skills) / n)
     counts = _split(shares, skills, n * weeks, focus)
     slots = _interleave(counts)

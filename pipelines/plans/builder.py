@@ -128,7 +128,8 @@ def build_plan(
         current_level, target_level, minutes_per_week, weeks, difficulty_factor
     )
     focus = _focus(weak_skills or [], skill_scores or {})
-    allocation = allocate(skill_shares(goal_objs, current_level), minutes_per_week, focus)
+    allocation = allocate(skill_shares(goal_objs, current_level), minutes_per_week, focus,
+                          weeks)  # fmt: skip
     known = {t.id for t in tasks or []}
     task_list = [*(tasks or []), *(Task(p, "") for p in prompt_ids or [] if p not in known)]
     task_list = [Task(t.id, t.title or f"prompt {t.id}", t.kind) for t in task_list]

@@ -37,6 +37,10 @@ def plan_problems(plan: Plan, plain: Plan | None = None) -> dict[str, list[str]]
         rotation |= {s.skill for s in week.sessions}
     for skill in sorted(goal_skills - rotation):
         problems["goal_skills_timed"].append(f"{skill} has no session in the rotation")
+    if plan.rotation_weeks > plan.weeks:
+        problems["goal_skills_timed"].append(
+            f"a {plan.rotation_weeks}-week rotation in a {plan.weeks}-week plan"
+        )
     for week in plan.schedule:
         if week.minutes != plan.minutes_per_week:
             problems["weeks_fit_budget"].append(f"week {week.week}: {week.minutes} minutes")
