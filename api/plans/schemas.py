@@ -94,6 +94,9 @@ class PlanSessionSchema(Schema):
     minutes = fields.Integer()
     word_ids = fields.List(fields.String())
     prompt_ids = fields.List(fields.String())
+    kind = fields.String(metadata={
+        "description": "new_words, review_words, speaking_task, assessment, or activity (no "
+                       "platform content behind it)."})  # fmt: skip
 
 
 class PlanWeekSchema(Schema):

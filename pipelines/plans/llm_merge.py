@@ -23,7 +23,9 @@ def refine_with_llm(
     draft = plan.to_dict()
     draft["schedule"] = draft["schedule"][:LLM_DRAFT_WEEKS]
     for week in draft["schedule"]:
-        for session in week["sessions"]:
+        week.pop("content", None)  # fields the answer schema does not have: not shown,
+        for session in week["sessions"]:  # so the model does not copy them back
+            session.pop("kind", None)
             session["word_ids"] = session["word_ids"][:10]
     prompt = prompts.render(
         "learning_plan",
@@ -63,6 +65,14 @@ def refine_with_llm(
     )
 
 
+def _kind(session: dict[str, Any], words: set[str], prompt_ids: set[str]) -> str:
+    if any(p in prompt_ids for p in session["prompt_ids"]):
+        return "speaking_task"
+    if any(w in words for w in session["word_ids"]):
+        return "review_words" if "review" in session["activity"].lower() else "new_words"
+    return "activity"
+
+
 def _week(raw: dict[str, Any], budget: int, words: set[str], prompt_ids: set[str]) -> Week:
     sessions = [
         Session(
@@ -71,6 +81,7 @@ def _week(raw: dict[str, Any], budget: int, words: set[str], prompt_ids: set[str
             minutes=int(s["minutes"]),
             word_ids=[w for w in s["word_ids"] if w in words],
             prompt_ids=[p for p in s["prompt_ids"] if p in prompt_ids],
+            kind=_kind(s, words, prompt_ids),
         )
         for s in raw["sessions"]
     ]

@@ -35,6 +35,9 @@ class Session:
     minutes: int
     word_ids: list[str] = field(default_factory=list)
     prompt_ids: list[str] = field(default_factory=list)
+    # What the session links: "new_words", "review_words", "speaking_task", "assessment", or
+    # "activity" (an activity to do, with no platform content behind it).
+    kind: str = "activity"
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ def build_schedule(
             choices = activities_for(goals, skill)
             activity = choices[(week - 1 + k) % len(choices)]
             if review and index == 0:
-                sessions.append(Session(skill, ASSESSMENT_ACTIVITY, minutes))
+                sessions.append(Session(skill, ASSESSMENT_ACTIVITY, minutes, kind="assessment"))
             elif skill == "vocabulary" and (word_ids or review_ids):
                 sessions.append(state.vocabulary(week, k, minutes, review))
             elif skill == "speaking" and tasks:
@@ -88,8 +91,8 @@ def build_schedule(
 
 def describe(sessions: list[Session], titles: dict[str, str]) -> list[str]:
     """What fills a week: the linked words and tasks, and the assessments to take."""
-    new = {w for s in sessions if s.activity.startswith("Learn") for w in s.word_ids}
-    old = {w for s in sessions if not s.activity.startswith("Learn") for w in s.word_ids} - new
+    new = {w for s in sessions if s.kind == "new_words" for w in s.word_ids}
+    old = {w for s in sessions if s.kind != "new_words" for w in s.word_ids} - new
     out = []
     if new:
         out.append(f"{len(new)} new words from the vocabulary")
@@ -98,7 +101,7 @@ def describe(sessions: list[Session], titles: dict[str, str]) -> list[str]:
     for prompt in dict.fromkeys(p for s in sessions for p in s.prompt_ids):
         title = titles.get(prompt)
         out.append(f"Speaking task {prompt}" + (f": {title}" if title else ""))
-    if any(s.activity == ASSESSMENT_ACTIVITY for s in sessions):
+    if any(s.kind == "assessment" for s in sessions):
         out.append("Progress check: a speaking or writing assessment")
     if any(s.skill == "writing" and "assessment" in s.activity for s in sessions):
         out.append("Writing assessment of the week's text")
@@ -124,17 +127,18 @@ class _Cursor:
             self.next_word += len(new)
             self.introduced.extend(new)
             return Session("vocabulary", "Learn the linked new words with spaced repetition",
-                           minutes, new)  # fmt: skip
+                           minutes, new, kind="new_words")  # fmt: skip
         pool = list(dict.fromkeys([*self.due, *self.introduced])) or self.words
         words = _window(pool, week + k, max(5, minutes // 2))
         return Session("vocabulary", "Review the linked words with spaced repetition",
-                       minutes, words)  # fmt: skip
+                       minutes, words, kind="review_words")  # fmt: skip
 
     def speaking(self, minutes: int) -> Session:
         task = self.tasks[self.next_task % len(self.tasks)]
         self.next_task += 1
         return Session("speaking", f"Speaking task: {task.title} (record it and submit it "
-                       "for assessment)", minutes, prompt_ids=[task.id])  # fmt: skip
+                       "for assessment)", minutes, prompt_ids=[task.id],
+                       kind="speaking_task")  # fmt: skip
 
 
 def _window(words: list[str], turn: int, size: int) -> list[str]:

@@ -236,7 +236,7 @@ def test_words_due_for_review_come_first_in_the_plan(client, accounts, worker, v
     # Then the first review session starts with the due words, most overdue first, and the
     # plan says where its words came from
     reviews = [s["word_ids"] for w in result["schedule"] for s in w["sessions"]
-               if s["activity"].startswith("Review the linked")]  # fmt: skip
+               if s["kind"] == "review_words"]  # fmt: skip
     assert reviews[0][:2] == [due[1].id, due[0].id]
     assert "(2 due for review)" in result["content"]
     assert "2 words to review (due first)" in result["schedule"][0]["content"]
