@@ -1,9 +1,11 @@
 """Let an LLM rewrite a draft plan's first weeks, summary and focus, within hard limits.
 
 Kept from the draft whatever the model says: the hour estimate and feasibility verdict
-(they come from documented GLH figures), the weeks after those the model rewrote, and the
-budget: a rewritten week whose minutes exceed the weekly budget is scaled down to fit.
-Word and prompt ids the caller did not offer are dropped.
+(they come from documented GLH figures), the weeks after those the model rewrote, the
+skills: a rewritten week that drops a skill the draft week had gets the draft's session for
+it back (at most 10 minutes), and the budget: a rewritten week whose minutes exceed the
+weekly budget is scaled down to fit. Word and prompt ids the caller did not offer are
+dropped.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import prompts
 from pipelines.llm import LLMProvider
+from pipelines.plans.allocation import MIN_SESSION_MINUTES
 from pipelines.plans.builder import LLM_DRAFT_WEEKS, Milestone, Plan
 from pipelines.plans.schedule import Session, Week, describe
 
@@ -43,7 +46,8 @@ def refine_with_llm(
     result = llm.generate_json(prompt)
     data = result.data
     rewritten = {
-        w["week"]: _week(w, plan.minutes_per_week, set(word_ids), set(prompt_ids))
+        w["week"]: _week(w, plan.schedule[w["week"] - 1], plan.minutes_per_week,
+                         set(word_ids), set(prompt_ids))  # fmt: skip
         for w in data["weeks"]
         if 1 <= w["week"] <= len(plan.schedule)
     }
@@ -73,7 +77,9 @@ def _kind(session: dict[str, Any], words: set[str], prompt_ids: set[str]) -> str
     return "activity"
 
 
-def _week(raw: dict[str, Any], budget: int, words: set[str], prompt_ids: set[str]) -> Week:
+def _week(
+    raw: dict[str, Any], draft: Week, budget: int, words: set[str], prompt_ids: set[str]
+) -> Week:
     sessions = [
         Session(
             skill=s["skill"],
@@ -85,10 +91,24 @@ def _week(raw: dict[str, Any], budget: int, words: set[str], prompt_ids: set[str
         )
         for s in raw["sessions"]
     ]
-    total = sum(s.minutes for s in sessions)
-    if total > budget:
-        scale = budget / total
-        sessions = [
-            dataclasses.replace(s, minutes=max(1, int(s.minutes * scale))) for s in sessions
-        ]
+    covered = {s.skill for s in sessions}
+    restored = list({s.skill: dataclasses.replace(s, minutes=min(s.minutes, MIN_SESSION_MINUTES))
+                     for s in reversed(draft.sessions) if s.skill not in covered}.values())[::-1]
+    room = budget - sum(s.minutes for s in restored)
+    if room < len(sessions):  # no room for the model's sessions next to the draft's skills
+        return draft
+    sessions = _fit(sessions, room) + restored
     return Week(raw["week"], raw["theme"], sessions, describe(sessions, {}))
+
+
+def _fit(sessions: list[Session], room: int) -> list[Session]:
+    """Scale sessions down to `room` minutes (largest remainder, at least 1 minute each)."""
+    total = sum(s.minutes for s in sessions)
+    if total <= room:
+        return sessions
+    exact = [s.minutes * room / total for s in sessions]
+    minutes = [max(1, int(e)) for e in exact]
+    by_remainder = sorted(range(len(sessions)), key=lambda i: -(exact[i] - int(exact[i])))
+    for i in by_remainder[: max(0, room - sum(minutes))]:
+        minutes[i] += 1
+    return [dataclasses.replace(s, minutes=m) for s, m in zip(sessions, minutes, strict=True)]

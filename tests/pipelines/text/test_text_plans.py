@@ -168,11 +168,15 @@ def test_with_an_llm_the_first_weeks_are_rewritten_within_the_budget(fake_openai
     llm = OpenAIProvider(model="test-model", base_url=fake_openai.base_url)
     # When planned with the LLM
     plan = build_plan("es", "A2", "B1", ["travel"], 180, 12, word_ids=["w1", "w2"], llm=llm)
-    # Then week 1 is the model's, scaled to 180 minutes, unknown ids dropped; hours and
-    # verdict stay the documented estimate; provenance is recorded
+    # Then week 1 is the model's, with the five skills it dropped given back their draft
+    # sessions (10 minutes each) and its own sessions scaled to the 130 minutes left;
+    # unknown ids dropped; hours and verdict stay the documented estimate; provenance kept
     week1 = plan.schedule[0]
     assert week1.theme == "At the airport"
-    assert [s.minutes for s in week1.sessions] == [120, 60]
+    assert [s.minutes for s in week1.sessions] == [87, 43, 10, 10, 10, 10, 10]
+    assert week1.minutes == 180
+    draft = build_plan("es", "A2", "B1", ["travel"], 180, 12, word_ids=["w1", "w2"])
+    assert {s.skill for s in week1.sessions} == {s.skill for s in draft.schedule[0].sessions}
     assert week1.sessions[0].word_ids == ["w1"]
     assert (
         plan.schedule[1].sessions
