@@ -1,5 +1,6 @@
 """English meanings from WordNet 3.0 (Debian's `wordnet-base` files, NLTK's reader), with the
-closed-class words and contractions from `english_grammar.py`."""
+closed-class words and contractions from `english_grammar.py`, and names (which WordNet
+mostly lacks) from JMnedict's romanised spellings."""
 
 from __future__ import annotations
 
@@ -35,7 +36,12 @@ def lookup_english(word: str) -> Meaning | None:
     parts = contraction(low)
     if parts is not None:
         return _contracted(word, low, *parts)
-    return _wordnet(word, low)
+    found = _wordnet(word, low)
+    if found is None:  # names are not in WordNet; JMnedict lists many by their spelling
+        from pipelines.dictionary.japanese import name_by_gloss
+
+        found = name_by_gloss(word)
+    return found
 
 
 def _contracted(word: str, low: str, first: str, second: str) -> Meaning | None:

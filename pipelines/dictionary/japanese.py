@@ -197,3 +197,32 @@ def _check_installed() -> None:
     if not (Path(jamdict_data.__file__).parent / "jamdict.db").is_file():
         raise DictionaryMissing("jamdict-data is installed without its jamdict.db: reinstall "
                                 "jamdict-data.")  # fmt: skip
+
+
+_NAME_KINDS = {"masc": "a man's given name", "fem": "a woman's given name",
+               "given": "a given name", "surname": "a surname", "place": "a place name",
+               "company": "a company name", "product": "a product name",
+               "organization": "an organisation", "person": "a person's name",
+               "station": "a station name", "unclass": "a name"}  # fmt: skip
+
+
+def name_by_gloss(word: str) -> Meaning | None:
+    """A Latin-script name (William, Obama, Facebook) found by its romanised gloss in
+    JMnedict, with how Japanese writes it."""
+    term = word.strip()
+    if not term.isascii() or not term.replace(".", "").isalpha():
+        return None
+    result = _jamdict().lookup(term.title(), strict_lookup=True, lookup_chars=False,
+                               lookup_ne=True)  # fmt: skip
+    for name in result.names:
+        for sense in name.senses:
+            spellings = {t.strip().lower() for g in sense.gloss for t in g.text.split("/")}
+            if term.lower() in spellings:
+                kinds = getattr(sense, "name_type", []) or ["unclass"]
+                kind = " or ".join(dict.fromkeys(_NAME_KINDS.get(k, "a name") for k in kinds))
+                written = name.kana_forms[0].text if name.kana_forms else None
+                return Meaning(word, term.title(), [f"{term.title()}: {kind}"],
+                               part_of_speech="proper noun", source=JMNEDICT, method="name",
+                               aids=[f"In Japanese it is written {written}."] if written
+                               else [])  # fmt: skip
+    return None
