@@ -37,11 +37,11 @@ def lookup_japanese(word: str) -> Meaning | None:
         return exact
     # A stem such as し (する) or 言わ (言う) may also spell a rare word of its own: a common
     # dictionary form it inflects from wins over a rare exact entry.
-    found = [m for form in candidates(term)
+    stems = [m for form in candidates(term)
              if (m := _entry(form, word, "deinflected", inflecting=True))]  # fmt: skip
-    common = [m for m in found if _common_entry(m.headword)]
-    if common or (found and exact is None):
-        return (common or found)[0]
+    common = [m for m in stems if _common_entry(m.headword)]
+    if common or (stems and exact is None):
+        return (common or stems)[0]
     if exact:
         return exact
     if term.isascii() and term.isalpha():  # Latin letters in Japanese text: an English word
@@ -49,8 +49,8 @@ def lookup_japanese(word: str) -> Meaning | None:
 
         from pipelines.dictionary.english import lookup_english
 
-        found = lookup_english(term)
-        return replace(found, method=f"Latin-script word, {found.method}") if found else None
+        latin = lookup_english(term)
+        return replace(latin, method=f"Latin-script word, {latin.method}") if latin else None
     return _name(term, word)
 
 
@@ -62,10 +62,8 @@ def _entries(form: str) -> tuple:
 
 @lru_cache(maxsize=4096)
 def _char(literal: str):
-    try:
-        return _jamdict().get_char(literal)
-    except Exception:  # jamdict raises a bare error for a character KANJIDIC2 lacks
-        return None
+    """KANJIDIC2's entry for one kanji (None when it lacks the character)."""
+    return _jamdict().get_char(literal)
 
 
 def _entry(form: str, word: str, method: str, inflecting: bool = False) -> Meaning | None:
@@ -76,7 +74,6 @@ def _entry(form: str, word: str, method: str, inflecting: bool = False) -> Meani
     senses = _senses(entry, inflecting)
     glosses = ["; ".join(g.text for g in s.gloss[:3]) for s in senses[:3]]
     reading = entry.kana_forms[0].text if entry.kana_forms else None
-    headword = form
     aids = _kanji_aids(form)
     if all(_is_kana(c) for c in form) and entry.kanji_forms:  # りんご: 林檎
         spelled = entry.kanji_forms[0].text
@@ -86,7 +83,7 @@ def _entry(form: str, word: str, method: str, inflecting: bool = False) -> Meani
         aids.append(f"It comes from {_LANGUAGES.get(lang, lang)} '{text}'.")
     return Meaning(
         word=word,
-        headword=headword,
+        headword=form,
         glosses=[g for g in glosses if g],
         reading=reading,
         part_of_speech=_pos(senses[0].pos),
