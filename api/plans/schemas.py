@@ -38,7 +38,8 @@ class PlanRequestSchema(Schema):
     minutes_per_week = fields.Integer(required=True, validate=validate.Range(min=15, max=3000))
     weeks = fields.Integer(
         validate=validate.Range(min=1, max=520),
-        metadata={"description": "Omit to plan as many weeks as the level gap needs at this pace."},
+        metadata={"description": "Omit to plan as many weeks as the level gap needs at this "
+                                 "pace (at most 520)."},
     )
     weak_skills = fields.List(
         fields.String(validate=validate.OneOf(SKILLS)),
