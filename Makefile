@@ -8,7 +8,7 @@ DATA_DIR ?= ./data
 export DATA_DIR
 FLASK := $(BIN)/flask --app "api:create_app(start_services=False)"
 
-.PHONY: run test lint bench migrate worker scheduler clean
+.PHONY: run test lint bench migrate worker scheduler clean wordnet
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +26,19 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(FLASK) db upgrade heads
 
-run: migrate
+run: migrate wordnet
 	$(BIN)/flask --app wsgi:app run --host $(HOST) --port $(PORT) --no-reload --with-threads
 
-# The resilience tests start their own throw-away redis-server.
-test: $(VENV)/.installed-dev
+# The resilience tests start their own throw-away redis-server; English hints read WordNet
+# from Debian's wordnet-base.
+test: $(VENV)/.installed-dev wordnet
 	@command -v redis-server >/dev/null 2>&1 || \
 		{ apt-get install -y redis-server || { apt-get update && apt-get install -y redis-server; }; }
 	$(BIN)/pytest
+
+wordnet:
+	@test -f /usr/share/wordnet/index.noun || \
+		{ apt-get install -y wordnet-base || { apt-get update && apt-get install -y wordnet-base; }; }
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -1,13 +1,18 @@
 """Vocabulary hints in the vocabulary portal's shape: word, romaji/reading, english, ai_hint.
 
 Offline the hint is composed from the stored vocabulary entry (gloss, reading, part of
-speech, level, groups, example) and measured facts (wordfreq frequency band, a cognate
-check against the gloss, the Japanese script in use). An LLM, when configured, writes the
-hint itself from the same entry; stored facts (reading, gloss) always win over the model's.
+speech, level, groups, example), the open dictionaries for English and Japanese
+(`pipelines.dictionary`: WordNet; JMdict, JMnedict and KANJIDIC2), and measured facts
+(wordfreq frequency band, a cognate check against the gloss, the Japanese script in use).
+The hint text gives the meaning, the reading, a memory aid and an example when the entry or
+the dictionary has one. Stored facts win over the dictionary's. An LLM, when configured,
+writes the hint itself from the same facts; stored facts (reading, gloss) always win over
+the model's.
 
-Outcome for a word nobody knows: no vocabulary entry and absent from wordfreq's list for
-the language -> PipelineError("word_unknown") (permanent: the job fails with that code,
-and the API shows it). A word wordfreq knows but with no entry gets a hint without a gloss.
+Outcome for a word nobody knows: no vocabulary entry, no dictionary meaning and absent from
+wordfreq's list for the language -> PipelineError("word_unknown") (permanent: the job fails
+with that code, and the API shows it). Dictionary data that is not installed fails the job
+with `dictionary_missing`, never a hint without a meaning.
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ from functools import lru_cache
 from typing import Any
 
 import prompts
+from pipelines import dictionary
 from pipelines.cefr import check_language, frequency_band, zipf, zipf_to_level
 from pipelines.errors import PipelineError
 from pipelines.llm import LLMProvider
 
 # Bump when the offline composition changes, so cached offline hints are not reused.
-OFFLINE_ENGINE_VERSION = "2026-11-01"
+OFFLINE_ENGINE_VERSION = "2026-11-29"
 # pykakasi reads the topic particle は as "ha"; in these set greetings it is "wa".
 _ROMAJI_EXCEPTIONS = {"こんにちは": "konnichiwa", "こんばんは": "konbanwa"}
 
@@ -68,6 +74,11 @@ class Hint:
     provider: str = "offline"
     model: str | None = None
     prompt_version: str | None = None
+    headword: str | None = None  # the dictionary form found (思う for 思っ, go for went)
+    meanings: list[str] = field(default_factory=list)  # the dictionary's senses, commonest first
+    memory_aid: str | None = None
+    sources: list[str] = field(default_factory=list)  # where each fact came from
+    method: str | None = None  # how the dictionary reached the headword
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -87,23 +98,29 @@ def generate_hint(
     if not term:
         raise PipelineError("word_unknown", "No word was given.")
     frequency = zipf(term, language)
-    if entry is None and frequency == 0:
+    meaning = dictionary.lookup(term, language)
+    if entry is None and meaning is None and frequency == 0:
         raise PipelineError(
             "word_unknown",
-            f"'{term}' is neither in the vocabulary nor in the {language} word list.",
+            f"'{term}' is neither in the vocabulary, nor in the dictionaries, nor in the "
+            f"{language} word list.",
             details={"word": term, "language": language},
         )
-    romaji = romanise(term, entry.reading if entry else None) if language == "ja" else None
+    stored_reading = entry.reading if entry and entry.reading else None
+    kana = stored_reading or (meaning.reading if meaning else None)
+    romaji = romanise(term, kana) if language == "ja" else None
     level, level_source = _level(entry, frequency, language)
+    example, example_translation = _example(entry, meaning, language)
     base = Hint(
         word=term,
         romaji=romaji,
-        reading=(entry.reading if entry and entry.reading else None) or romaji,
-        english=", ".join(entry.translations) if entry and entry.translations else None,
+        reading=kana if language == "ja" and kana else stored_reading or romaji,
+        english=_english(entry, meaning),
         ai_hint="",
-        example_sentence=entry.example_sentence if entry else None,
-        example_translation=entry.example_translation if entry else None,
-        part_of_speech=entry.part_of_speech if entry else None,
+        example_sentence=example,
+        example_translation=example_translation,
+        part_of_speech=(entry.part_of_speech if entry else None) or (
+            meaning.part_of_speech if meaning else None),  # fmt: skip
         level=level,
         level_source=level_source,
         frequency_band=frequency_band(frequency),
@@ -111,10 +128,58 @@ def generate_hint(
         groups=list(entry.groups) if entry else [],
         language=language,
         word_id=entry.id if entry else None,
+        headword=meaning.headword if meaning else None,
+        meanings=list(meaning.glosses) if meaning else [],
+        memory_aid=_memory_aid(term, meaning, entry, language),
+        sources=_sources(entry, meaning, frequency),
+        method=meaning.method if meaning else None,
     )
     if llm is None:
         return dataclasses.replace(base, ai_hint=_compose(base, context))
     return _with_llm(base, context, llm)
+
+
+def _english(entry: VocabularyEntry | None, meaning: dictionary.Meaning | None) -> str | None:
+    if entry and entry.translations:
+        return ", ".join(entry.translations)
+    return meaning.glosses[0] if meaning and meaning.glosses else None
+
+
+def _example(
+    entry: VocabularyEntry | None, meaning: dictionary.Meaning | None, language: str
+) -> tuple[str | None, str | None]:
+    """The entry's example, else the dictionary's (WordNet's are English sentences, so they
+    serve English words only; JMdict as shipped has none)."""
+    if entry and entry.example_sentence:
+        return entry.example_sentence, entry.example_translation
+    if meaning and meaning.examples and (language == "en") == (meaning.source.startswith(
+            "WordNet")):  # fmt: skip
+        return meaning.examples[0], None
+    return None, None
+
+
+def _memory_aid(
+    term: str, meaning: dictionary.Meaning | None, entry: VocabularyEntry | None, language: str
+) -> str | None:
+    """One or two facts to hang the word on: its kanji, where a loanword comes from, what it
+    is a kind of, a synonym, its opposite or word family; else its dictionary form."""
+    aids = list(meaning.aids[:2]) if meaning else []
+    if meaning and meaning.headword != term and meaning.method != "exact":
+        aids.insert(0, f"It is a form of '{meaning.headword}'.")
+    return " ".join(aids[:2]) or None
+
+
+def _sources(
+    entry: VocabularyEntry | None, meaning: dictionary.Meaning | None, frequency: float
+) -> list[str]:
+    out = []
+    if entry is not None:
+        out.append("vocabulary entry")
+    if meaning is not None:
+        out.append(meaning.source)
+    if frequency > 0:
+        out.append("wordfreq")
+    return out
 
 
 def hint_cache_key(
@@ -191,12 +256,22 @@ def _with_llm(base: Hint, context: str | None, llm: LLMProvider) -> Hint:
 def _compose(hint: Hint, context: str | None) -> str:
     name = prompts.language_name(hint.language)
     parts = []
-    said = f"'{hint.word}'" + (f" ({hint.reading})" if hint.reading else "")
+    reading = hint.reading
+    if hint.language == "ja" and hint.romaji and hint.romaji != hint.reading:
+        reading = f"{hint.reading}, {hint.romaji}" if hint.reading else hint.romaji
+    said = f"'{hint.word}'" + (f" ({reading})" if reading else "")
     if hint.english:
-        kind = f", {_a(hint.part_of_speech)}," if hint.part_of_speech else ""
+        kind = f", {_a(_short_pos(hint.part_of_speech))}," if hint.part_of_speech else ""
         parts.append(f"{said}{kind} means '{hint.english}'.")
+        others = [m for m in hint.meanings[1:3] if m != hint.english]
+        if others:
+            parts.append(f"Also: {'; '.join(others)}.")
+    elif hint.language in dictionary.LANGUAGES:
+        parts.append(f"{said} is not in the offline dictionaries (WordNet, JMdict).")
     else:
         parts.append(f"{said} has no stored translation yet.")
+    if hint.memory_aid:
+        parts.append(f"Memory aid: {hint.memory_aid}")
     level = (
         f"{_a(hint.level)} word" if hint.level_source == "entry"
         else f"about {hint.level} by frequency"
@@ -216,6 +291,17 @@ def _compose(hint: Hint, context: str | None) -> str:
             example += f" ({hint.example_translation})"
         parts.append(example)
     return " ".join(p for p in parts if p)
+
+
+def _short_pos(tag: str | None) -> str | None:
+    """JMdict's long part-of-speech labels, cut to the word class ("Godan verb with 'u'
+    ending" -> "verb")."""
+    if not tag:
+        return tag
+    for word_class in ("verb", "adjective", "noun", "adverb", "particle", "pronoun"):
+        if word_class in tag.lower().split():
+            return word_class
+    return tag
 
 
 def _a(noun: str | None) -> str:

@@ -8,17 +8,19 @@ from flask_smorest import Blueprint
 from api.idempotency import idempotent
 from api.jobs import service
 from api.jobs.schemas import JobSchema
-from api.pagination import page_schema, paginate
+from api.pagination import PageArgs, page_schema, paginate
 from api.plans.schemas import (
     LearningGoalListSchema,
     PlanDetailSchema,
     PlanListArgs,
     PlanRequestSchema,
     PlanSchema,
+    PlanWeekSchema,
 )
 from api.security import ANY_ROLE, auth_required, current_principal
 from api.text_checks import supported_language
 from pipelines.plans import catalogue
+from storage import plans as plans_service
 from storage import text as text_service
 from storage.db import db
 
@@ -66,5 +68,17 @@ class PlanView(MethodView):
     @auth_required(ANY_ROLE, scope="learning:read")
     @blp.response(200, PlanDetailSchema)
     def get(self, plan_id: str):
-        """Read a plan with its weekly schedule and milestones."""
-        return text_service.get_plan(db.session, current_principal(), plan_id)
+        """Read a plan with its milestones and first weeks; `/weeks` pages the schedule."""
+        plan = text_service.get_plan(db.session, current_principal(), plan_id)
+        return plans_service.plan_detail(plan)
+
+
+@blp.route("/plans/<plan_id>/weeks")
+class PlanWeeks(MethodView):
+    @auth_required(ANY_ROLE, scope="learning:read")
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(PlanWeekSchema))
+    def get(self, args: dict, plan_id: str):
+        """Page through every week of a plan's schedule, with what fills each week."""
+        plan = text_service.get_plan(db.session, current_principal(), plan_id)
+        return plans_service.plan_weeks(plan, args["page"], args["per_page"])

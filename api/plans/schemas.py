@@ -38,7 +38,8 @@ class PlanRequestSchema(Schema):
     minutes_per_week = fields.Integer(required=True, validate=validate.Range(min=15, max=3000))
     weeks = fields.Integer(
         validate=validate.Range(min=1, max=520),
-        metadata={"description": "Omit to plan as many weeks as the level gap needs at this pace."},
+        metadata={"description": "Omit to plan as many weeks as the level gap needs at this "
+                                 "pace (at most 520)."},
     )
     weak_skills = fields.List(
         fields.String(validate=validate.OneOf(SKILLS)),
@@ -49,7 +50,9 @@ class PlanRequestSchema(Schema):
         fields.String(validate=validate.Length(max=64)),
         load_default=list,
         validate=validate.Length(max=100),
-        metadata={"description": "Speaking prompts to link to sessions."},
+        metadata={"description": "Speaking prompts to link to sessions; omit to link the "
+                                 "catalogue's tasks for the language, from the current level "
+                                 "to the target."},
     )
     user_id = fields.String(
         validate=validate.Length(max=40),
@@ -80,7 +83,30 @@ class PlanSchema(Schema):
 
 
 class PlanDetailSchema(PlanSchema):
-    plan = fields.Dict(metadata={"description": "Schedule, milestones, hours and feasibility."})
+    plan = fields.Dict(metadata={
+        "description": "Milestones, hours, feasibility with suggestions, skill minutes, and the "
+                       "first 12 weeks of the schedule; `schedule_page` says how many weeks "
+                       "there are and where `/plans/{id}/weeks` pages them."})  # fmt: skip
+
+
+class PlanSessionSchema(Schema):
+    skill = fields.String()
+    activity = fields.String()
+    minutes = fields.Integer()
+    word_ids = fields.List(fields.String())
+    prompt_ids = fields.List(fields.String())
+    kind = fields.String(metadata={
+        "description": "new_words, review_words, speaking_task, assessment, or activity (no "
+                       "platform content behind it)."})  # fmt: skip
+
+
+class PlanWeekSchema(Schema):
+    week = fields.Integer()
+    theme = fields.String()
+    minutes = fields.Integer()
+    sessions = fields.List(fields.Nested(PlanSessionSchema))
+    content = fields.List(fields.String(), metadata={
+        "description": "What fills the week: linked words, speaking tasks, assessments."})
 
 
 class PlanListArgs(PageArgs):

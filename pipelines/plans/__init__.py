@@ -1,15 +1,18 @@
 """Learning plans: goals catalogue, guided-learning-hour estimates, weekly schedules."""
 
-from pipelines.plans.builder import (
-    Milestone,
-    Plan,
-    Session,
-    Week,
-    build_plan,
-    weak_skills_from_scores,
-)
+from pipelines.plans.builder import Milestone, Plan, build_plan, weak_skills_from_scores
 from pipelines.plans.goals import GOALS, GOALS_BY_ID, SKILLS, LearningGoal, catalogue
-from pipelines.plans.hours import GLH, Feasibility, HourEstimate, assess_feasibility
+from pipelines.plans.hours import (
+    GLH,
+    MAX_MINUTES_PER_WEEK,
+    MAX_WEEKS,
+    MIN_MINUTES_PER_WEEK,
+    Feasibility,
+    HourEstimate,
+    Suggestion,
+    assess_feasibility,
+)
+from pipelines.plans.schedule import Session, Task, Week
 
 __all__ = [
     "GLH",
@@ -18,10 +21,15 @@ __all__ = [
     "SKILLS",
     "Feasibility",
     "HourEstimate",
+    "MAX_MINUTES_PER_WEEK",
+    "MAX_WEEKS",
+    "MIN_MINUTES_PER_WEEK",
     "LearningGoal",
     "Milestone",
     "Plan",
     "Session",
+    "Suggestion",
+    "Task",
     "Week",
     "assess_feasibility",
     "build_plan",

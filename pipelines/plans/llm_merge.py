@@ -1,9 +1,11 @@
 """Let an LLM rewrite a draft plan's first weeks, summary and focus, within hard limits.
 
 Kept from the draft whatever the model says: the hour estimate and feasibility verdict
-(they come from documented GLH figures), the weeks after those the model rewrote, and the
-budget: a rewritten week whose minutes exceed the weekly budget is scaled down to fit.
-Word and prompt ids the caller did not offer are dropped.
+(they come from documented GLH figures), the weeks after those the model rewrote, the
+skills: a rewritten week that drops a skill the draft week had gets the draft's session for
+it back (at most 10 minutes), and the budget: a rewritten week whose minutes exceed the
+weekly budget is scaled down to fit. Word and prompt ids the caller did not offer are
+dropped.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from typing import Any
 
 import prompts
 from pipelines.llm import LLMProvider
-from pipelines.plans.builder import LLM_DRAFT_WEEKS, Milestone, Plan, Session, Week
+from pipelines.plans.allocation import MIN_SESSION_MINUTES
+from pipelines.plans.builder import LLM_DRAFT_WEEKS, Milestone, Plan
+from pipelines.plans.schedule import Session, Week, describe
 
 
 def refine_with_llm(
@@ -22,7 +26,9 @@ def refine_with_llm(
     draft = plan.to_dict()
     draft["schedule"] = draft["schedule"][:LLM_DRAFT_WEEKS]
     for week in draft["schedule"]:
-        for session in week["sessions"]:
+        week.pop("content", None)  # fields the answer schema does not have: not shown,
+        for session in week["sessions"]:  # so the model does not copy them back
+            session.pop("kind", None)
             session["word_ids"] = session["word_ids"][:10]
     prompt = prompts.render(
         "learning_plan",
@@ -40,7 +46,8 @@ def refine_with_llm(
     result = llm.generate_json(prompt)
     data = result.data
     rewritten = {
-        w["week"]: _week(w, plan.minutes_per_week, set(word_ids), set(prompt_ids))
+        w["week"]: _week(w, plan.schedule[w["week"] - 1], plan.minutes_per_week,
+                         set(word_ids), set(prompt_ids))  # fmt: skip
         for w in data["weeks"]
         if 1 <= w["week"] <= len(plan.schedule)
     }
@@ -62,7 +69,17 @@ def refine_with_llm(
     )
 
 
-def _week(raw: dict[str, Any], budget: int, words: set[str], prompt_ids: set[str]) -> Week:
+def _kind(session: dict[str, Any], words: set[str], prompt_ids: set[str]) -> str:
+    if any(p in prompt_ids for p in session["prompt_ids"]):
+        return "speaking_task"
+    if any(w in words for w in session["word_ids"]):
+        return "review_words" if "review" in session["activity"].lower() else "new_words"
+    return "activity"
+
+
+def _week(
+    raw: dict[str, Any], draft: Week, budget: int, words: set[str], prompt_ids: set[str]
+) -> Week:
     sessions = [
         Session(
             skill=s["skill"],
@@ -70,13 +87,28 @@ def _week(raw: dict[str, Any], budget: int, words: set[str], prompt_ids: set[str
             minutes=int(s["minutes"]),
             word_ids=[w for w in s["word_ids"] if w in words],
             prompt_ids=[p for p in s["prompt_ids"] if p in prompt_ids],
+            kind=_kind(s, words, prompt_ids),
         )
         for s in raw["sessions"]
     ]
+    covered = {s.skill for s in sessions}
+    restored = list({s.skill: dataclasses.replace(s, minutes=min(s.minutes, MIN_SESSION_MINUTES))
+                     for s in reversed(draft.sessions) if s.skill not in covered}.values())[::-1]
+    room = budget - sum(s.minutes for s in restored)
+    if room < len(sessions):  # no room for the model's sessions next to the draft's skills
+        return draft
+    sessions = _fit(sessions, room) + restored
+    return Week(raw["week"], raw["theme"], sessions, describe(sessions, {}))
+
+
+def _fit(sessions: list[Session], room: int) -> list[Session]:
+    """Scale sessions down to `room` minutes (largest remainder, at least 1 minute each)."""
     total = sum(s.minutes for s in sessions)
-    if total > budget:
-        scale = budget / total
-        sessions = [
-            dataclasses.replace(s, minutes=max(1, int(s.minutes * scale))) for s in sessions
-        ]
-    return Week(raw["week"], raw["theme"], sessions)
+    if total <= room:
+        return sessions
+    exact = [s.minutes * room / total for s in sessions]
+    minutes = [max(1, int(e)) for e in exact]
+    by_remainder = sorted(range(len(sessions)), key=lambda i: -(exact[i] - int(exact[i])))
+    for i in by_remainder[: max(0, room - sum(minutes))]:
+        minutes[i] += 1
+    return [dataclasses.replace(s, minutes=m) for s, m in zip(sessions, minutes, strict=True)]

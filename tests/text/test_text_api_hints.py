@@ -152,3 +152,20 @@ def test_the_portal_request_with_just_the_word_uses_the_vocabulary_entry(
     # And a word the vocabulary lacks needs a language
     missing = client.post("/api/v1/hints", headers=admin.headers, json={"word": "perro"})
     assert missing.status_code == 422 and missing.get_json()["code"] == "language_required"
+
+
+def test_a_word_outside_the_vocabulary_gets_a_dictionary_meaning(client, accounts, worker):
+    # Given words no vocabulary entry describes: 'apple' in English and in Japanese
+    admin = accounts.admin()
+
+    def hint(word: str, language: str) -> dict:
+        body = {"word": word, "language": language}
+        response = client.post("/api/v1/hints", headers={**admin.headers, **WAIT}, json=body)
+        return response.get_json()["result"]
+
+    english, japanese = hint("apple", "en"), hint("りんご", "ja")
+    # Then each has a meaning from an open dictionary, a memory aid, and says where it came from
+    assert "fruit" in english["english"] and english["sources"][0] == "WordNet 3.0"
+    assert "no stored translation" not in english["ai_hint"]
+    assert (japanese["romaji"], japanese["english"]) == ("ringo", "apple (fruit)")
+    assert japanese["sources"][0] == "JMdict" and "林檎" in japanese["memory_aid"]

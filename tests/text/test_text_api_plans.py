@@ -174,3 +174,69 @@ def test_learners_see_only_their_own_plans_and_staff_see_all(client, accounts, w
         ).status_code
         == 403
     )
+
+
+def test_a_long_plan_pages_every_week_and_links_catalogue_tasks(client, accounts, worker):
+    # Given a learner asking for a 62-week plan without choosing speaking prompts
+    learner = accounts.member(accounts.admin(), "learner")
+    body = {"language": "en", "current_level": "A2", "target_level": "B1",
+            "goals": ["conversation"], "minutes_per_week": 180}  # fmt: skip
+    job = _run(client, client.post("/api/v1/plans", headers=learner.headers, json=body),
+               learner.headers)  # fmt: skip
+    result = job["result"]
+    # Then the result carries the first 12 weeks and says where all 62 are
+    assert result["weeks"] == 62 and len(result["schedule"]) == 12
+    assert result["schedule_page"]["weeks_total"] == 62
+    # And the weeks endpoint pages through every one of them, none cut
+    weeks, page = [], 1
+    while True:
+        got = client.get(f"/api/v1/plans/{result['plan_id']}/weeks?page={page}&per_page=25",
+                         headers=learner.headers).get_json()  # fmt: skip
+        weeks += got["items"]
+        if page >= got["pagination"]["total_pages"]:
+            break
+        page += 1
+    assert [w["week"] for w in weeks] == list(range(1, 63))
+    assert all(w["minutes"] == 180 for w in weeks)
+    # And speaking sessions link the catalogue's English A2/B1 tasks, named in each week
+    linked = {p for w in weeks for s in w["sessions"] for p in s["prompt_ids"]}
+    assert linked and all(p.startswith(("spp_en_a2", "spp_en_b1")) for p in linked)
+    assert any(c.startswith("Speaking task spp_en_") for c in weeks[0]["content"])
+    # And reading the plan shows the first weeks inline, with every goal skill timed
+    plan = client.get(f"/api/v1/plans/{result['plan_id']}", headers=learner.headers).get_json()
+    assert len(plan["plan"]["schedule"]) == 12
+    assert min(plan["plan"]["skill_minutes"].values()) > 0
+    assert plan["plan"]["schedule_page"]["pages"].endswith("/weeks?page=1&per_page=12")
+
+
+def test_words_due_for_review_come_first_in_the_plan(client, accounts, worker, vocabulary_rows):
+    # Given a learner with two Spanish words due for review (one more overdue) and new words
+    from datetime import timedelta
+
+    from storage.db import db, utcnow
+    from storage.models.learning import WordMemory
+
+    admin = accounts.admin()
+    learner = accounts.member(admin, "learner")
+    due = [vocabulary_rows.word(admin, t, language="es", level="A2") for t in ("casa", "perro")]
+    for i in range(10):
+        vocabulary_rows.word(admin, f"nueva{i}", language="es", level="B1")
+    for days, word in ((3, due[1]), (1, due[0])):
+        when = utcnow() - timedelta(days=days)
+        db.session.add(WordMemory(organisation_id=admin.organisation_id, user_id=learner.id,
+                                  word_id=word.id, ease=2.5, interval_days=1, repetitions=1,
+                                  lapses=0, reviews=1, due_at=when,
+                                  last_reviewed_at=when - timedelta(days=1)))  # fmt: skip
+    db.session.commit()
+    # When the learner asks for a plan
+    body = {"language": "es", "current_level": "A2", "target_level": "B1",
+            "minutes_per_week": 180, "weeks": 8}  # fmt: skip
+    result = _run(client, client.post("/api/v1/plans", headers=learner.headers, json=body),
+                  learner.headers)["result"]  # fmt: skip
+    # Then the first review session starts with the due words, most overdue first, and the
+    # plan says where its words came from
+    reviews = [s["word_ids"] for w in result["schedule"] for s in w["sessions"]
+               if s["kind"] == "review_words"]  # fmt: skip
+    assert reviews[0][:2] == [due[1].id, due[0].id]
+    assert "(2 due for review)" in result["content"]
+    assert "2 words to review (due first)" in result["schedule"][0]["content"]

@@ -9,8 +9,9 @@ import prompts
 from pipelines.errors import PipelineError
 from pipelines.hints import VocabularyEntry, generate_hint, hint_cache_key
 from pipelines.llm import LLMConfig, LLMProvider, build_llm
-from pipelines.plans import build_plan
+from pipelines.plans import Task, build_plan
 from pipelines.writing import assess_writing
+from storage import plans as plans_service
 from storage import text as text_service
 from storage.models.learning import Word
 from storage.tenancy import tenant_select
@@ -97,6 +98,13 @@ def learning_plan(ctx: JobContext) -> Outcome:
         word_ids = text_service.plan_words(ctx.session, ctx.job.organisation_id,
                                            given["language"], given.get("current_level"),
                                            given["target_level"])  # fmt: skip
+    review = given.get("review_word_ids")
+    if review is None:
+        review = plans_service.review_word_ids(ctx.session, ctx.job.organisation_id,
+                                               given.get("user_id"), given["language"])  # fmt: skip
+    tasks = [Task(t["id"], t["title"]) for t in plans_service.speaking_tasks(
+        given["language"], given.get("current_level"), given["target_level"],
+        given.get("prompt_ids") or [])]  # fmt: skip
     ctx.report("planning", 20)
     plan = build_plan(
         given["language"],
@@ -108,7 +116,8 @@ def learning_plan(ctx: JobContext) -> Outcome:
         weak_skills=given.get("weak_skills") or [],
         skill_scores=given.get("skill_scores") or {},
         word_ids=word_ids,
-        prompt_ids=given.get("prompt_ids") or [],
+        review_word_ids=review,
+        tasks=tasks,
         llm=llm_for(ctx.settings),
     )
     data = plan.to_dict()
@@ -119,7 +128,10 @@ def learning_plan(ctx: JobContext) -> Outcome:
         user_id=given.get("user_id"),
         level_source=given.get("current_level_source", "request"),
     )
-    return Outcome({"plan_id": row.id, **data}, provider=plan.provider, model=plan.model,
+    # The whole schedule is stored with the plan; the result carries the first weeks and
+    # where the others are paged (a ten-year plan would make a very large job result).
+    return Outcome({"plan_id": row.id, **plans_service.inline_schedule(data, row.id)},
+                   provider=plan.provider, model=plan.model,
                    prompt_version=plan.prompt_version)  # fmt: skip
 
 

@@ -48,7 +48,7 @@ def test_a2_to_b1_at_three_hours_a_week_fits():
     assert plan.feasibility.feasible and plan.feasibility.verdict == "realistic"
     assert plan.feasibility.hours_available == 210
     assert all(week.minutes == 180 for week in plan.schedule)
-    assert len(plan.schedule) == 52 and plan.schedule_truncated
+    assert [week.week for week in plan.schedule] == list(range(1, 71))  # every week
     b1 = [m for m in plan.milestones if m.level == "B1"]
     assert b1 and b1[0].week == 62  # 185 h at 3 h/week
 
@@ -63,9 +63,13 @@ def test_a1_to_c2_in_two_weeks_is_infeasible_with_the_hours_needed():
     assert f.hours_available == 6
     assert f.hours_short == 904
     assert f.weeks_needed == 335
-    assert f.minutes_per_week_needed == 30150
+    assert f.minutes_per_week_needed == 30150  # a measurement, not a suggestion
     assert f.reachable_level == "A1"
     assert "1005 study hours" in plan.summary and "904 hours short" in plan.summary
+    # And what it suggests is what a plan request accepts
+    assert [(s.change, s.minutes_per_week, s.weeks) for s in f.suggestions] == [
+        ("weeks", 180, 335), ("minutes_and_weeks", 3000, 21)]  # fmt: skip
+    assert "30150" not in plan.summary and "3000 minutes a week" in plan.summary
 
 
 def test_ambitious_when_only_the_low_end_is_covered():
@@ -164,11 +168,15 @@ def test_with_an_llm_the_first_weeks_are_rewritten_within_the_budget(fake_openai
     llm = OpenAIProvider(model="test-model", base_url=fake_openai.base_url)
     # When planned with the LLM
     plan = build_plan("es", "A2", "B1", ["travel"], 180, 12, word_ids=["w1", "w2"], llm=llm)
-    # Then week 1 is the model's, scaled to 180 minutes, unknown ids dropped; hours and
-    # verdict stay the documented estimate; provenance is recorded
+    # Then week 1 is the model's, with the five skills it dropped given back their draft
+    # sessions (10 minutes each) and its own sessions scaled to the 130 minutes left;
+    # unknown ids dropped; hours and verdict stay the documented estimate; provenance kept
     week1 = plan.schedule[0]
     assert week1.theme == "At the airport"
-    assert [s.minutes for s in week1.sessions] == [120, 60]
+    assert [s.minutes for s in week1.sessions] == [87, 43, 10, 10, 10, 10, 10]
+    assert week1.minutes == 180
+    draft = build_plan("es", "A2", "B1", ["travel"], 180, 12, word_ids=["w1", "w2"])
+    assert {s.skill for s in week1.sessions} == {s.skill for s in draft.schedule[0].sessions}
     assert week1.sessions[0].word_ids == ["w1"]
     assert (
         plan.schedule[1].sessions
