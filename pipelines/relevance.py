@@ -4,23 +4,32 @@ The task's content words (not function words, not instruction words such as "des
 reduced to stems (`stem`: inflections and common derivations removed, so "travelled",
 "travelling" and "travels" meet). Each stem weighs by how informative it is, the inverse of
 its frequency (`7 - Zipf`, floored at 0.5: "holiday" counts more than "good"). Relevance is
-the weighted share of the task's stems that the answer uses, 0-100, and `off_topic` is true
-when a task with at least two key words has under 20 % of their weight in the answer.
+the weighted share of the task's stems that the answer uses, 0-100.
 
-What it does not see: an answer on topic in other words ("trip" for "holiday") scores low; so
-the platform only caps an off-topic answer (one band), it does not grade relevance finely.
-Method name in results: `keyword-idf-v1`.
+An answer can be on topic in other words ("morning", "breakfast" for "a normal day"), so before
+calling it off-topic each key word also counts when the answer uses a word WordNet relates to
+it: its synonyms, broader and narrower terms, parts and wholes, derived forms and the content
+words of its definitions (`related`). `off_topic` is true only when a task with at least two
+key words has under 20 % of their weight in the answer both literally and through those
+relations: precision first, since an off-topic answer is placed a band lower. Method name in
+results: `keyword-idf-wordnet-v1` (`keyword-idf-v1` where WordNet is not installed, with
+literal matching only).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipelines.cefr import tokenize, zipf
 
-METHOD = "keyword-idf-v1"
+METHOD = "keyword-idf-wordnet-v1"
+LITERAL_METHOD = "keyword-idf-v1"
 OFF_TOPIC_BELOW = 20.0
 MIN_KEY_WORDS = 2
+SENSES = 4  # WordNet senses of a key word considered, most frequent first
+RELATED_EVIDENCE = 1  # distinct related answer words that address a key word
 
 _INSTRUCTION_WORDS = frozenset(
     "write describe explain tell talk speak say about words text essay paragraph email letter "
@@ -57,6 +66,7 @@ class Relevance:
     key_words: list[str]  # the task's key words, most informative first
     used: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    related_score: float | None = None  # 0-100, counting WordNet relations too
     method: str = METHOD
 
 
@@ -78,13 +88,52 @@ def task_relevance(task: str, answer: str, language: str) -> Relevance:
     hit = sum(weight for key, (_, weight) in keys.items() if key in said)
     score = round(hit / total * 100, 1)
     ordered = sorted(keys.items(), key=lambda kv: -kv[1][1])
+    method, related_score = LITERAL_METHOD, None
+    if language == "en" and wordnet_available():
+        method = METHOD
+        near = sum(weight for key, (word, weight) in keys.items()
+                   if key in said or len(related(word) & said) >= RELATED_EVIDENCE)
+        related_score = round(near / total * 100, 1)
+    off_topic = (len(keys) >= MIN_KEY_WORDS and score < OFF_TOPIC_BELOW
+                 and (related_score is None or related_score < OFF_TOPIC_BELOW))
     return Relevance(
         score=score,
-        off_topic=len(keys) >= MIN_KEY_WORDS and score < OFF_TOPIC_BELOW,
+        off_topic=off_topic,
+        related_score=related_score,
+        method=method,
         key_words=[word for _, (word, _) in ordered],
         used=[word for key, (word, _) in ordered if key in said],
         missing=[word for key, (word, _) in ordered if key not in said],
     )
+
+
+def wordnet_available() -> bool:
+    from pipelines.dictionary.english import WORDNET_DIR
+
+    return (WORDNET_DIR / "index.noun").exists()
+
+
+@lru_cache(maxsize=4096)
+def related(word: str) -> frozenset[str]:
+    """Stems of the English words WordNet relates to `word` (see module docstring)."""
+    from pipelines.dictionary.english import wordnet
+
+    reader = wordnet()
+    names: set[str] = set()
+    # Senses that are instances (places, people: "Mobile", a river in Alabama) are names, not
+    # what a task means by the word.
+    senses = [s for s in reader.synsets(word) if not s.instance_hypernyms()][:SENSES]
+    for synset in senses:
+        neighbours = [synset, *synset.hypernyms(), *synset.hyponyms(), *synset.part_meronyms(),
+                      *synset.part_holonyms(), *synset.member_holonyms()]
+        for other in neighbours:
+            for lemma in other.lemmas():
+                names.update(lemma.name().lower().split("_"))
+        for lemma in synset.lemmas():
+            for form in lemma.derivationally_related_forms():
+                names.update(form.name().lower().split("_"))
+        names.update(re.findall(r"[a-z]+", synset.definition().lower()))
+    return frozenset(stem(n) for n in names if _is_key(n, "en"))
 
 
 def _is_key(word: str, language: str) -> bool:

@@ -22,22 +22,24 @@ measure is scaled linearly between a floor (0 points) and a target (100 points),
 |               | scripted reading: completeness of the reading       | 0% -> 100%            |
 
 Free speech: overall = 0.50 x the CEFR language score of the transcript
-(`pipelines.cefr.text_level`: the fitted model for English) + 0.25 x fluency + 0.15 x
-pronunciation + 0.10 x coherence. The level is the band of the overall score, but never more
-than one band above the level of the language itself nor above the band of the fluency score:
-fast, clear speech in A1 words is not B2. Over 200 words/min (TOO_FAST_WPM) speed never lifts a
-level: fluency counts no higher than the language score and the level no higher than the
-language's. An answer that does not address its task (`pipelines.relevance`: under 20 % of
-the task's key words) is placed one band lower. Grammar accuracy is not judged offline: the
-recogniser writes what it expects to hear and smooths many errors away, so grammar measures
-complexity only. Confidence is the language estimate's confidence (the model's calibrated
-probability, lower for short answers) times the agreement between language and fluency.
+(`pipelines.cefr.text_level`: the fitted model for English, on the transcript with comma-
+spliced clauses written as sentences, see `spoken_units`) + 0.25 x fluency + 0.15 x
+pronunciation + 0.10 x coherence. The level is the band of the overall score, but never above
+the level of the language itself nor more than one band above the fluency score's: delivery can
+lower a level, not lift it; fast, clear speech in A1 words is not B2. Over 200 words/min
+(TOO_FAST_WPM) fluency counts no higher than the language score. An answer that does not
+address its task (`pipelines.relevance`: under 20 % of the task's key words) is placed one band
+lower. Grammar accuracy is not judged offline: the recogniser writes what it expects to hear
+and smooths many errors away, so grammar measures complexity only. Confidence is the language
+estimate's confidence (the model's calibrated probability, lower for short answers) times the
+agreement between language and fluency.
 
 Scripted reading (`reference_text`): the learner produced none of the words, so vocabulary and
 grammar are not judged (null) and the level comes from the reading itself
-(`reading-delivery-v1`): 0.40 x pronunciation + 0.35 x fluency + 0.25 x completeness, at most
-one band above the level of the text read. Its confidence is the agreement of those three
-scores, reduced for texts under 20 words.
+(`reading-delivery-v1`, see `_reading_level`): reading quality (0.55 x pronunciation + 0.45 x
+fluency, times completeness) places it at the level of the text read (measured on the
+reference text), one band lower or two. Its confidence is the agreement of pronunciation,
+fluency and completeness, reduced for texts under 20 words.
 
 With an LLM provider, the `speaking_assessment` prompt receives these measurements and the
 offline scores as evidence; its validated answer gives the scores, level and feedback, and the
@@ -46,6 +48,7 @@ offline scores stay in `measured_scores`.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -73,7 +76,9 @@ PROMPT_NAME = "speaking_assessment"
 CRITERIA = ("pronunciation", "fluency", "vocabulary", "grammar", "coherence", "overall")
 LOW_CONFIDENCE = 0.5
 OVERALL_WEIGHTS = {"language": 0.50, "fluency": 0.25, "pronunciation": 0.15, "coherence": 0.10}
-READING_WEIGHTS = {"pronunciation": 0.40, "fluency": 0.35, "completeness": 0.25}
+READING_WEIGHTS = {"pronunciation": 0.55, "fluency": 0.45}
+# Reading quality bands: at the text's level, one band lower, two bands lower.
+READING_QUALITY_BANDS = ((70.0, 100.0), (45.0, 70.0), (0.0, 45.0))
 READING_METHOD = "reading-delivery-v1"
 LEVELS = tuple(level for _, level in BANDS)
 # Speech rate is scored against a band, not "faster is better". English conversation averages
@@ -143,8 +148,14 @@ def assess_speaking(
     fluency = measure_fluency(transcript.words, language, transcript.duration)
     if report:
         report("scoring", 20)
-    text_features = analyse_text(transcript.text, language)
-    estimate = text_level(transcript.text, language, text_features)
+    spoken = spoken_units(transcript.text, language)
+    text_features = analyse_text(spoken, language)
+    if reference_text and reference_text.strip():
+        # A reading shows how the text was read; its words are the text's, so the level it
+        # can show is bounded by the text's own level, measured on the text itself.
+        estimate = text_level(reference_text, language)
+    else:
+        estimate = text_level(spoken, language, text_features)
     reading = _reading(reference_text, transcript.text, language)
     if report:
         report("scoring", 50)
@@ -241,7 +252,7 @@ def _offline(
 
     fluency_score = scores["fluency"] or 0.0
     if reading is not None:
-        overall, level, confidence, basis = _reading_level(scores, estimate, reading)
+        overall, level, confidence, basis = _reading_level(scores, estimate, reading, fluency)
         method = READING_METHOD
     else:
         overall, level, confidence, basis = _speech_level(scores, estimate, fluency, relevance)
@@ -288,12 +299,12 @@ def _speech_level(
     usable = {k: v for k, v in parts.items() if v is not None}
     weight = sum(OVERALL_WEIGHTS[k] for k in usable)
     overall = sum(OVERALL_WEIGHTS[k] * v for k, v in usable.items()) / weight
-    ceiling = LEVELS.index(estimate.level) + (0 if fast else 1)
-    ceiling = min(ceiling, LEVELS.index(level_for_score(fluency_score)) + 1)
+    ceiling = min(LEVELS.index(estimate.level),
+                  LEVELS.index(level_for_score(fluency_score)) + 1)
     overall, level = _capped(overall, ceiling)
     basis = f"the language of the answer measures {estimate.level} ({estimate.score:.0f}/100)"
     if fast:
-        basis += f", and speech over {TOO_FAST_WPM} words/min does not raise it"
+        basis += f"; speech over {TOO_FAST_WPM} words/min does not raise the level"
     if relevance is not None and relevance.off_topic:
         ceiling = max(0, LEVELS.index(level) - 1)
         overall, level = _capped(overall, ceiling)
@@ -303,22 +314,69 @@ def _speech_level(
 
 
 def _reading_level(
-    scores: dict[str, float | None], estimate: CefrEstimate, reading: ReadingResult
+    scores: dict[str, float | None], estimate: CefrEstimate, reading: ReadingResult,
+    fluency: FluencyMetrics,
 ) -> tuple[float, str, float, str]:
-    """Reading aloud: the level comes from how the text was read, not from its words."""
-    parts = {"pronunciation": scores["pronunciation"], "fluency": scores["fluency"],
-             "completeness": reading.completeness}
-    usable = {k: v for k, v in parts.items() if v is not None}
+    """Reading aloud: the level comes from how the text was read, not from its words.
+
+    Quality = (0.55 x pronunciation + 0.45 x fluency) x completeness: skipping half the text
+    halves it. Read well (quality >= 70) the reading shows the text's own level; fair (45-70)
+    one band lower; poor, two bands lower (never below A1). Never above the text's level:
+    reading an A1 text flawlessly shows A1 reading.
+    """
+    delivery = {"pronunciation": scores["pronunciation"], "fluency": scores["fluency"]}
+    usable = {k: v for k, v in delivery.items() if v is not None}
     weight = sum(READING_WEIGHTS[k] for k in usable)
-    overall = sum(READING_WEIGHTS[k] * v for k, v in usable.items()) / weight
-    # Reading an A1 text flawlessly shows A1 reading, not C2: one band above the text at most.
-    overall, level = _capped(overall, min(LEVELS.index(estimate.level) + 1, len(LEVELS) - 1))
-    spread = statistics.pstdev(usable.values()) / 100 if len(usable) > 1 else 0.0
+    spoken = sum(READING_WEIGHTS[k] * v for k, v in usable.items()) / weight if usable else 0.0
+    quality = spoken * reading.completeness / 100
+    text_index = LEVELS.index(estimate.level)
+    drop = next(i for i, (floor, _) in enumerate(READING_QUALITY_BANDS) if quality >= floor)
+    low, high = READING_QUALITY_BANDS[drop]
+    index = max(0, text_index - drop)
+    lower = BANDS[index - 1][0] if index else 0.0
+    upper = min(BANDS[index][0], 100.0) - 1
+    share = max(0.0, min(1.0, (quality - low) / (high - low)))
+    overall = round(lower + (upper - lower) * share, 1)
+    spread = statistics.pstdev([*usable.values(), reading.completeness]) / 100
     length = min(1.0, reading.reference_words / 20)
     confidence = round(max(0.0, 1 - spread) * length, 3)
-    basis = (f"read with pronunciation {scores['pronunciation'] or 0:.0f}, completeness "
-             f"{reading.completeness:.0f}; the text itself is {estimate.level}")
-    return overall, level, confidence, basis
+    basis = (f"the text ({estimate.level}) read with quality {quality:.0f}/100 "
+             f"(pronunciation {scores['pronunciation'] or 0:.0f}, fluency "
+             f"{scores['fluency'] or 0:.0f}, completeness {reading.completeness:.0f}%)")
+    if too_fast(fluency):
+        basis += f"; read faster than {TOO_FAST_WPM} words/min"
+    return overall, LEVELS[index], confidence, basis
+
+
+# Whisper punctuates fast speech as run-on sentences joined by commas ("we went to the beach,
+# we swam in the sea, my brother bought a hat"); written, these are separate sentences. Spoken
+# language is measured in AS-units (Foster, Tonkyn & Wigglesworth 2000): an independent clause
+# with its subordinate clauses. A comma followed by a new subject pronoun or possessive opens a
+# new unit unless the part before the comma is a fronted subordinate clause ("when I arrived,
+# we left"), so that the pace of speech does not change its measured sentence length.
+_NEW_SUBJECT = re.compile(
+    r",\s+(?=(?:i|you|he|she|we|they|it|there|my|his|her|our|their)\b)", re.IGNORECASE)
+_FRONTED = re.compile(
+    r"^(?:when|if|because|although|though|while|after|before|since|as|once|until|unless)\b",
+    re.IGNORECASE)
+
+
+def spoken_units(text: str, language: str) -> str:
+    """English transcripts with comma-spliced clauses written as sentences (see above)."""
+    if language != "en":
+        return text
+    out: list[str] = []
+    start = 0
+    for match in _NEW_SUBJECT.finditer(text):
+        clause_start = max(text.rfind(mark, 0, match.start()) for mark in ".?!,") + 1
+        if _FRONTED.match(text[clause_start:match.start()].strip()):
+            continue
+        out.append(text[start:match.start()] + ".")
+        rest = text[match.end():]
+        out.append(" " + rest[:1].upper())
+        start = match.end() + 1
+    out.append(text[start:])
+    return "".join(out)
 
 
 def _capped(overall: float, ceiling: int) -> tuple[float, str]:
