@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import ratelimit
+from api import jsonguard, ratelimit
 from api.config import Settings
 from api.errors import register_error_handlers
 from api.extensions import api, db, jwt, migrate
@@ -42,6 +42,7 @@ def create_app(config: Settings | None = None, *, start_services: bool | None = 
     register_resources(app, api)
     register_error_handlers(app)
     init_request_logging(app)
+    jsonguard.init_app(app)
     from api.cli import register_cli
 
     register_cli(app)

@@ -29,7 +29,11 @@ def requested_wait(query_wait: int | None = None) -> int:
     if query_wait is not None:
         return query_wait
     match = _PREFER_WAIT.search(request.headers.get("Prefer", ""))
-    return min(int(match.group(1)), MAX_WAIT) if match else 0
+    if match is None:
+        return 0
+    # Any number of digits is a long wait, capped; int() of thousands of digits would fail.
+    digits = match.group(1).lstrip("0") or "0"
+    return MAX_WAIT if len(digits) > 3 else min(int(digits), MAX_WAIT)
 
 
 def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = None
@@ -40,6 +44,8 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     that ended in time is answered with 200 (RFC 7240's `Preference-Applied` says so).
     """
     principal = current_principal()
+    # Read before the job is written: nothing about the answer may fail after the commit.
+    wait = requested_wait()
     ratelimit.check("submit", principal.organisation_id)
     job = job_service.create_job(
         db.session, engine.job_spec(job_type), organisation_id=principal.organisation_id,
@@ -51,7 +57,6 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
         db.session.commit()
         kept["enqueued_at"] = sent_at()
     headers = accepted_headers(job)
-    wait = requested_wait()
     if not wait:
         return job, 202, headers
     job = wait_for(job.id, wait)
