@@ -7,9 +7,10 @@ import re
 import time
 from typing import Any
 
-from flask import request, url_for
+from flask import g, request, url_for
 
 from api import ratelimit
+from api.jobs import waits
 from api.security import LEARNER, Principal, current_principal
 from storage import jobs as job_service
 from storage.db import after_commit, db, kept_through_commit
@@ -60,7 +61,8 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     if not wait:
         return job, 202, headers
     job = wait_for(job.id, wait)
-    headers["Preference-Applied"] = f"wait={wait}"
+    if not g.get("wait_refused"):
+        headers["Preference-Applied"] = f"wait={wait}"
     if job.terminal:
         headers.pop("Retry-After", None)
         return job, 200, headers
@@ -82,24 +84,36 @@ def visible_job(job_id: str, principal: Principal | None = None) -> Job:
 
 
 def wait_for(job_id: str, seconds: float) -> Job:
-    """Hold until the job is terminal or `seconds` pass, woken by change notifications."""
+    """Hold until the job is terminal or `seconds` pass, woken by change notifications.
+
+    The transaction is ended before every sleep, so a waiting request holds no pooled
+    database connection; it takes one only for the moment of each re-read. A caller already
+    holding MAX_CONCURRENT_WAITS long polls is answered at once."""
     job = visible_job(job_id)
     if job.terminal or seconds <= 0:
         return job
     principal = current_principal()
-    subscription = runtime.get().notifier.subscribe(job_id)
-    deadline = time.monotonic() + seconds
-    try:
-        while True:
-            db.session.commit()  # end the snapshot: the next read sees the worker's commits
-            job = visible_job(job_id, principal)
-            left = deadline - time.monotonic()
-            if job.terminal or left <= 0:
-                return job
-            # Re-read at least every 2 s in case a notification was missed.
-            subscription.wait(min(left, 2.0))
-    finally:
-        subscription.close()
+    rt = runtime.get()
+    with waits.wait_slot(rt.redis, rt.settings.queue_prefix, principal.id) as may_wait:
+        if not may_wait:
+            g.wait_refused = True
+            return job
+        subscription = rt.notifier.subscribe(job_id)
+        deadline = time.monotonic() + seconds
+        try:
+            while True:
+                # Ends the snapshot (the next read sees the worker's commits) and returns
+                # the connection to the pool for the sleep.
+                db.session.commit()
+                left = deadline - time.monotonic()
+                if left > 0:
+                    # Re-read at least every 2 s in case a notification was missed.
+                    subscription.wait(min(left, 2.0))
+                job = visible_job(job_id, principal)
+                if job.terminal or deadline - time.monotonic() <= 0:
+                    return job
+        finally:
+            subscription.close()
 
 
 def cancel(job_id: str) -> Job:
