@@ -26,7 +26,14 @@ from storage.media.policy import (
     rejection,
 )
 from storage.models.media import Media
-from storage.objectstore import ObjectInfo, ObjectNotFound, ObjectStore, ObjectStoreError, Part
+from storage.objectstore import (
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectStore,
+    ObjectStoreError,
+    Part,
+    UploadClosed,
+)
 from storage.objectstore.keys import media_key
 from storage.sniff import SNIFF_BYTES, Sniffed, accepts, sniff
 
@@ -184,6 +191,22 @@ def create_presigned(
     session.add(media)
     session.flush()
     return media, url
+
+
+def check_upload_open(session: Session, key: str, op: str, upload_id: str | None) -> None:
+    """A signed PUT (or part) URL writes only while its media row is a pending upload of its
+    kind: once the upload is completed, refused or deleted, the URL is dead although its
+    signature has not expired. (S3's own presigned URLs cannot be revoked; this binds the
+    local backend's, and the completed object is never re-read from a URL after.)"""
+    parts = key.split("/")
+    media = None
+    if len(parts) >= 4 and parts[0] == "orgs" and parts[2] == "media":
+        media = session.get(Media, parts[3])
+    source = "multipart" if op == "part" else "presigned"
+    if (media is None or media.object_key != key or media.status != "pending"
+            or media.source != source or (op == "part" and media.upload_id != upload_id)):
+        raise UploadClosed("This upload URL is closed: its media is no longer a pending "
+                           "upload.")
 
 
 def pending_upload(session: Session, actor: Actor, media_id: str, source: str) -> Media:

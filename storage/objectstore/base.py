@@ -65,6 +65,15 @@ class InvalidToken(ObjectStoreError):
     title = "Forbidden"
 
 
+class UploadClosed(ObjectStoreError):
+    """A signed upload URL that may no longer write: its object was already written, or its
+    media is no longer a pending upload (completed, rejected, deleted)."""
+
+    status = 409
+    code = "upload_closed"
+    title = "Conflict"
+
+
 class InvalidKey(ObjectStoreError):
     status = 400
     code = "invalid_key"

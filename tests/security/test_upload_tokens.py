@@ -1,0 +1,71 @@
+"""Presigned upload URLs of the local backend are one-shot and bound to their media row: once
+the upload is completed, refused or deleted, or once the URL wrote its object, it writes
+nothing more, though its signature is still good."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from tests.api.apihelpers import assert_problem
+from tests.mediasamples import wav_of_seconds
+from tests.security.conftest import at_once
+
+MEDIA = "/api/v1/media"
+WAV = wav_of_seconds(1.0)
+BIGGER = wav_of_seconds(3.0)
+
+
+def _start(client, account, filename: str = "hello.wav") -> tuple[str, str]:
+    answer = client.post(f"{MEDIA}/uploads", headers=account.headers,
+                         json={"filename": filename, "kind": "audio"})
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    return body["media"]["id"], urlsplit(body["upload"]["url"]).path
+
+
+def test_a_completed_upload_url_writes_nothing_more(client, accounts):
+    # Given a presigned upload that was written and completed
+    teacher = accounts.admin()
+    media_id, path = _start(client, teacher)
+    assert client.put(path, data=WAV).status_code == 200
+    done = client.post(f"{MEDIA}/{media_id}/complete", headers=teacher.headers)
+    assert done.status_code == 200, done.get_json()
+    # When the same URL is used again within its hour
+    again = client.put(path, data=BIGGER)
+    # Then it is refused, and the stored file is still the one checked
+    assert_problem(again, 409, "upload_closed")
+    content = client.get(f"{MEDIA}/{media_id}/content", headers=teacher.headers)
+    assert content.data == WAV
+    assert client.get(f"{MEDIA}/{media_id}", headers=teacher.headers).get_json()["size"] == len(
+        WAV)
+
+
+def test_an_upload_url_writes_once(client, accounts):
+    teacher = accounts.admin()
+    _, path = _start(client, teacher)
+    assert client.put(path, data=WAV).status_code == 200
+    assert_problem(client.put(path, data=BIGGER), 409, "upload_closed")
+
+
+def test_parallel_writes_to_one_upload_url_store_one_body(app, client, accounts):
+    teacher = accounts.admin()
+    media_id, path = _start(client, teacher)
+    answers = at_once(app, [lambda c: c.put(path, data=WAV), lambda c: c.put(path, data=BIGGER)])
+    assert sorted(a.status_code for a in answers) == [200, 409]
+
+
+def test_a_deleted_or_refused_upload_url_writes_nothing(client, accounts, settings):
+    teacher = accounts.admin()
+    # A deleted pending upload
+    media_id, path = _start(client, teacher)
+    assert client.delete(f"{MEDIA}/{media_id}", headers=teacher.headers).status_code == 204
+    assert_problem(client.put(path, data=WAV), 409, "upload_closed")
+    # An upload refused at completion (not audio)
+    media_id, path = _start(client, teacher, "notes.wav")
+    assert client.put(path, data=b"plain text, not audio" * 10).status_code == 200
+    refused = client.post(f"{MEDIA}/{media_id}/complete", headers=teacher.headers)
+    assert refused.status_code >= 400
+    assert_problem(client.put(path, data=WAV), 409, "upload_closed")
+    # And nothing was left behind in the media folder
+    objects = settings.media_dir / "objects" / "orgs" / teacher.organisation_id
+    assert not objects.exists() or not any(p.is_file() for p in objects.rglob("*"))
