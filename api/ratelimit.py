@@ -1,5 +1,5 @@
 """Rate limits: sign-in attempts per account and address, registrations per address, job
-submissions per organisation.
+submissions per organisation, password changes per account.
 
 A sliding window estimated from two fixed windows (the previous window's count, weighted by
 how much of it still overlaps the sliding one, plus the current window's count): smooth at
@@ -45,6 +45,9 @@ DEFAULT_RATES: Mapping[str, Rate] = {
     "login_address": Rate(100, 60),   # per client address, whatever the email
     "register": Rate(60, 3600),       # per client address (a class may share one address)
     "submit": Rate(600, 60),          # job-creating POSTs per organisation
+    # Password changes per account: each checks the current password with argon2 (64 MiB),
+    # and a stolen access token must not become an offline-speed guess of the password.
+    "password": Rate(5, 300),
 }
 
 

@@ -135,8 +135,11 @@ class Password(MethodView):
     @auth_required()
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, data: dict):
         """Change the caller's password; every session, this one too, is signed out."""
-        identity.change_password(db.session, current_user(), data["current_password"],
+        user = current_user()
+        ratelimit.check("password", user.id)
+        identity.change_password(db.session, user, data["current_password"],
                                  data["new_password"])
         db.session.commit()

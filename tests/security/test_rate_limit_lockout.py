@@ -9,6 +9,7 @@ import pytest
 import redis
 
 from api.ratelimit import Limiter, Rate
+from tests.api.apihelpers import assert_problem
 from tests.conftest import TEST_REDIS_URL
 
 
@@ -50,3 +51,16 @@ def test_the_lockout_is_not_extended_by_refused_attempts(limiter):
     later = limiter.hit("login", "caller", now=now + 1)
     assert not first.allowed and not later.allowed
     assert later.reset_seconds <= first.reset_seconds
+
+
+def test_wrong_current_passwords_are_rate_limited(client, accounts):
+    # Given a signed-in user
+    user = accounts.admin()
+    body = {"current_password": "wrong guess", "new_password": "another long password"}
+    # When wrong current passwords keep coming
+    answers = [client.post("/api/v1/auth/password", json=body, headers=user.headers)
+               for _ in range(6)]
+    # Then after the allowance each is refused before the password is checked
+    assert [a.status_code for a in answers[:5]] == [401] * 5
+    problem = assert_problem(answers[5], 429, "rate_limited")
+    assert int(answers[5].headers["Retry-After"]) > 0, problem
