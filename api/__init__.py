@@ -75,11 +75,11 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
     else:
         engine_options = {"pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
     return {
-        "SECRET_KEY": settings.secret_key,
+        "SECRET_KEY": settings.session_key,
         "SQLALCHEMY_DATABASE_URI": settings.database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "MAX_CONTENT_LENGTH": settings.max_request_bytes,
-        "JWT_SECRET_KEY": settings.secret_key,
+        "JWT_SECRET_KEY": settings.jwt_signing_key,
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=settings.access_token_ttl),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(seconds=settings.refresh_token_ttl),
         "JWT_TOKEN_LOCATION": ["headers"],

@@ -102,7 +102,7 @@ class LocalSignedObject(MethodView):
         if request.method == "PUT":
             allow_large_body()
         answer = handle_local_request(
-            store, settings().secret_key, request.method, token,
+            store, settings().url_signing_key, request.method, token,
             body=request.stream if request.method == "PUT" else None,
             content_length=request.content_length, content_type=request.content_type,
             range_header=request.headers.get("Range"), max_bytes=settings().max_upload_bytes,
