@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,7 @@ def settings() -> Settings:
 def _flask_config(settings: Settings) -> dict[str, Any]:
     if settings.database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        _private_database_file(settings.database_url)
         engine_options: dict[str, Any] = {
             "connect_args": {"timeout": 30, "check_same_thread": False}}
     else:
@@ -96,6 +98,20 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
                                     "learning plans and learning records, run as jobs."},
         },
     }
+
+
+def _private_database_file(url: str) -> None:
+    """The embedded database holds password hashes and encrypted secrets: readable by its
+    owner only. SQLite gives its -wal and -shm files the database file's mode."""
+    path = url.split("///", 1)[1] if "///" in url else ""
+    if not path or path.startswith(":memory:") or "?" in path:
+        return
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.chmod(path + suffix, 0o600)
 
 
 # A pooled connection idle this long is pinged before use (see storage.db.ping_when_idle).

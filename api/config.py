@@ -213,6 +213,9 @@ class Settings:
     webhook_retry_schedule: tuple[float, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
     webhook_disable_after_seconds: int = 5 * 24 * 3600
     webhook_secret_overlap_seconds: int = 24 * 3600
+    # /metrics: with a token, scrapers send `Authorization: Bearer <token>`; without one, only
+    # loopback callers may read it (it counts every organisation's jobs).
+    metrics_token: str = ""
     # Logging.
     log_level: str = "INFO"
     log_json: bool = True
@@ -325,6 +328,7 @@ class Settings:
         )
         read("WEBHOOK_DISABLE_AFTER_SECONDS", lambda n, v: _int(n, v, 1))
         read("WEBHOOK_SECRET_OVERLAP_SECONDS", lambda n, v: _int(n, v, 0))
+        read("METRICS_TOKEN", lambda n, v: v)
         read("LOG_LEVEL", lambda n, v: _choice(n, v.upper(), ("DEBUG", "INFO", "WARNING", "ERROR")))
         read("LOG_JSON", _bool)
         return cls(**values).finalised()
