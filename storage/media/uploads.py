@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import logging
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
@@ -108,9 +109,23 @@ def probe_audio(kind: str, copy: IO[bytes] | None) -> float | None:
         raise rejection(exc.code, exc.message) from None
 
 
+def display_name(filename: str | None) -> str:
+    """The name a file is shown and downloaded under: control characters (a NUL, a newline)
+    are dropped, since no tool downstream (a path, a header, a log) can carry them, and a
+    lone surrogate (no text) becomes U+FFFD."""
+    kept = []
+    for ch in filename or "":
+        category = unicodedata.category(ch)
+        if category == "Cs":
+            kept.append("\ufffd")
+        elif category[0] != "C":
+            kept.append(ch)
+    return "".join(kept).strip()[:255] or "file"
+
+
 def new_media(actor: Actor, kind: str, filename: str, source: str) -> Media:
     media_id = new_id("med")
-    name = (filename or "file").strip()[:255] or "file"
+    name = display_name(filename)
     return Media(
         id=media_id,
         organisation_id=actor.organisation_id,

@@ -4,6 +4,7 @@ nothing more, though its signature is still good."""
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlsplit
 
 from tests.api.apihelpers import assert_problem
@@ -69,3 +70,18 @@ def test_a_deleted_or_refused_upload_url_writes_nothing(client, accounts, settin
     # And nothing was left behind in the media folder
     objects = settings.media_dir / "objects" / "orgs" / teacher.organisation_id
     assert not objects.exists() or not any(p.is_file() for p in objects.rglob("*"))
+
+
+def test_control_characters_in_a_file_name_are_dropped(client, accounts):
+    # Given an upload whose file name holds a NUL
+    teacher = accounts.admin()
+    answer = client.post(MEDIA, data={"kind": "audio", "file": (io.BytesIO(WAV), "a\x00bc.wav")},
+                         headers=teacher.headers, content_type="multipart/form-data")
+    # Then it is stored under a name any tool can carry
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["filename"] == "abc.wav"
+    # And a presigned upload's name is cleaned the same way
+    started = client.post(f"{MEDIA}/uploads", headers=teacher.headers,
+                          json={"filename": "x\u0000y\n.wav", "kind": "audio"})
+    assert started.status_code == 201, started.get_json()
+    assert started.get_json()["media"]["filename"] == "xy.wav"
