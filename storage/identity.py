@@ -292,6 +292,17 @@ def deactivate_member(session: Session, actor: User, user_id: str) -> User:
         _ensure_another_admin(session, member)
     member.is_active = False
     revoke_user_refresh_tokens(session, member.id)
+    # What they issued dies with their access, as GitHub revokes a departing member's tokens
+    # and SSH keys' access to the organisation: their API keys and their invites not yet used.
+    now = utcnow()
+    session.execute(update(ApiKey).where(
+        ApiKey.organisation_id == member.organisation_id, ApiKey.created_by == member.id,
+        ApiKey.revoked.is_(False)).values(revoked=True, revoked_at=now)
+        .execution_options(synchronize_session=False))
+    session.execute(update(Invite).where(
+        Invite.organisation_id == member.organisation_id, Invite.created_by == member.id,
+        Invite.accepted_at.is_(None), Invite.revoked.is_(False)).values(revoked=True)
+        .execution_options(synchronize_session=False))
     return member
 
 
