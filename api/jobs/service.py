@@ -14,10 +14,11 @@ from api.jobs import waits
 from api.security import LEARNER, Principal, current_principal
 from storage import jobs as job_service
 from storage.db import after_commit, db, kept_through_commit
-from storage.errors import NotFound
+from storage.errors import Forbidden, NotFound, Unprocessable
 from storage.models.jobs import Job
 from storage.tenancy import get_owned
 from workers import engine, runtime
+from workers.webhooks.http import check_url, refused_literal
 
 RETRY_AFTER_SECONDS = 1
 MAX_WAIT = 30
@@ -45,6 +46,8 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     that ended in time is answered with 200 (RFC 7240's `Preference-Applied` says so).
     """
     principal = current_principal()
+    if callback_url is not None:
+        check_callback(principal, callback_url)
     # Read before the job is written: nothing about the answer may fail after the commit.
     wait = requested_wait()
     ratelimit.check("submit", principal.organisation_id)
@@ -67,6 +70,21 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
         headers.pop("Retry-After", None)
         return job, 200, headers
     return job, 202, headers
+
+
+def check_callback(principal: Principal, url: str) -> None:
+    """A callback is signed with the organisation's callback secret: only staff and API keys
+    may name where it goes (as only administrators configure webhooks on GitHub or
+    Stripe), and a destination refused at delivery is refused now, with a clear error."""
+    if principal.role == LEARNER and not principal.is_api_key:
+        raise Forbidden("Learners cannot ask for callbacks; poll the job or ask an admin to "
+                        "configure a webhook.", code="callback_not_allowed")
+    problem = check_url(url)
+    if problem is None and not runtime.get().settings.webhook_allow_private_networks:
+        problem = refused_literal(url)
+    if problem is not None:
+        raise Unprocessable(f"callback_url: {problem}.", code="callback_url_invalid",
+                            extra={"errors": {"callback_url": [problem]}})
 
 
 def accepted_headers(job: Job) -> dict[str, str]:
