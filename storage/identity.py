@@ -30,6 +30,7 @@ from storage.models.identity import (
     RevokedToken,
     User,
 )
+from storage.passwords import check_password
 from storage.tenancy import get_owned, tenant_select
 
 _hasher = PasswordHasher()
@@ -79,6 +80,7 @@ def register(
     """Create a user: the admin of a new organisation, or a member through an invite."""
     email = normalise_email(email)
     check_timezone(timezone)
+    check_password(password, (email, name))
     # Hashed first: argon2 takes a moment, and no lock is held yet.
     password_hash = hash_password(password)
     now = utcnow()
@@ -156,6 +158,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
         _hasher.verify(user.password_hash, current)
     except (VerificationError, InvalidHashError):
         raise Unauthorized("The current password is wrong.", code="invalid_credentials") from None
+    check_password(new, (user.email, user.name, current))
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     revoke_user_refresh_tokens(session, user.id)
