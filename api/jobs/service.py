@@ -60,6 +60,7 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     with kept_through_commit(job, inserted=True) as kept:
         db.session.commit()
         kept["enqueued_at"] = sent_at()
+    g.committed_job_id = job.id  # from here on, an Idempotency-Key replays this job
     headers = accepted_headers(job)
     if not wait:
         return job, 202, headers

@@ -126,3 +126,25 @@ def test_query_wait_with_thousands_of_digits_is_422(client, accounts):
     admin = accounts.admin()
     answer = client.get("/api/v1/jobs/job_x", query_string={"wait": HUGE}, headers=admin.headers)
     assert_problem(answer, 422, "validation_error")
+
+
+def test_a_failure_after_the_job_is_committed_keeps_the_idempotency_key(client, accounts,
+                                                                          monkeypatch):
+    # Given an answer that fails after the job was written (the long poll breaks)
+    from api.jobs import service
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the wait broke")
+
+    monkeypatch.setattr(service, "wait_for", broken)
+    admin = accounts.admin()
+    headers = {**admin.headers, "Prefer": "wait=5", "Idempotency-Key": "after-commit"}
+    first = client.post("/api/v1/jobs/ping", json={}, headers=headers)
+    assert first.status_code == 500
+    # When the client retries with the same key
+    second = client.post("/api/v1/jobs/ping", json={}, headers=headers)
+    # Then it gets the job that exists, and no second job is made
+    assert second.status_code == 202, second.get_json()
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 1
+    assert second.get_json()["id"] == db.session.scalar(select(Job.id))
