@@ -148,3 +148,21 @@ def test_a_failure_after_the_job_is_committed_keeps_the_idempotency_key(client, 
     assert second.headers["Idempotent-Replayed"] == "true"
     assert db.session.scalar(select(func.count()).select_from(Job)) == 1
     assert second.get_json()["id"] == db.session.scalar(select(Job.id))
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("Authorization", "Bearer " + "a" * 100_000),
+    ("Authorization", "Bearer " + "eyJ" + "A" * 50_000 + "." + "B" * 50_000 + ".c"),
+    ("X-API-Key", "lak_" + "x" * 100_000),
+    ("X-Request-ID", "r" * 100_000),
+    ("Prefer", "wait=" + "9" * 100_000),
+    ("If-None-Match", '"' + "e" * 100_000 + '"'),
+    ("Accept-Language", "x" * 100_000),
+])
+def test_oversized_headers_are_4xx_or_ignored(client, accounts, name, value):
+    admin = accounts.admin()
+    headers = {**admin.headers, name: value} if name not in ("Authorization", "X-API-Key") \
+        else {name: value}
+    for path in ("/api/v1/auth/me", "/api/v1/jobs", "/api/v1/jobs/job_x"):
+        answer = client.get(path, headers=headers)
+        assert answer.status_code < 500, (path, answer.get_json())
