@@ -35,7 +35,7 @@ from storage.objectstore import (
     Part,
     UploadClosed,
 )
-from storage.objectstore.keys import media_key
+from storage.objectstore.keys import incoming_key, media_key
 from storage.sniff import SNIFF_BYTES, Sniffed, accepts, sniff
 
 log = logging.getLogger(__name__)
@@ -202,7 +202,7 @@ def create_presigned(
         )
         url = None
     else:
-        url = store.presign_put(media.object_key, expires, content_type)
+        url = store.presign_put(incoming_key(media.object_key), expires, content_type)
     session.add(media)
     session.flush()
     return media, url
@@ -218,7 +218,10 @@ def check_upload_open(session: Session, key: str, op: str, upload_id: str | None
     if len(parts) >= 4 and parts[0] == "orgs" and parts[2] == "media":
         media = session.get(Media, parts[3])
     source = "multipart" if op == "part" else "presigned"
-    if (media is None or media.object_key != key or media.status != "pending"
+    expected = None
+    if media is not None:
+        expected = media.object_key if op == "part" else incoming_key(media.object_key)
+    if (media is None or key != expected or media.status != "pending"
             or media.source != source or (op == "part" and media.upload_id != upload_id)):
         raise UploadClosed("This upload URL is closed: its media is no longer a pending "
                            "upload.")
@@ -241,13 +244,22 @@ def complete_presigned(
     """Check the object a client PUT to its presigned URL and mark the media ready or
     rejected (the caller commits, then answers with `raise_if_rejected`)."""
     media = pending_upload(session, actor, media_id, "presigned")
+    incoming = incoming_key(media.object_key)
     try:
-        info = store.stat(media.object_key)
+        info = store.copy(incoming, media.object_key)
     except ObjectNotFound:
         raise Conflict(
             "Nothing has been uploaded to the presigned URL yet.", code="upload_missing"
         ) from None
+    delete_quietly(store, incoming)
     return verify_stored(session, store, media, info, limits)
+
+
+def delete_quietly(store: ObjectStore, key: str) -> None:
+    try:
+        store.delete(key)
+    except ObjectStoreError:  # only wasted space: the row never points at it
+        log.warning("could not delete %s", key, exc_info=True)
 
 
 def sign_part(session: Session, store: ObjectStore, actor: Actor, media_id: str,

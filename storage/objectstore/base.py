@@ -237,6 +237,10 @@ class ObjectStore(abc.ABC):
         """
 
     @abc.abstractmethod
+    def copy(self, source: str, target: str) -> ObjectInfo:
+        """Copy an object inside the store (server-side on S3); ObjectNotFound without it."""
+
+    @abc.abstractmethod
     def get(self, key: str, start: int | None = None, end: int | None = None) -> ObjectStream:
         """Open an object for reading; `start`/`end` are inclusive byte offsets, like Range."""
 

@@ -172,6 +172,21 @@ class LocalObjectStore(ObjectStore):
         finally:
             temp.unlink(missing_ok=True)
 
+    def copy(self, source: str, target: str) -> ObjectInfo:
+        info = self.stat(source)
+        self._path(target)
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(dir=self._tmp, delete=False)
+        handle.close()
+        temp = Path(handle.name)
+        try:
+            shutil.copyfile(self._path(source), temp)
+            return self._publish(temp, target, info.content_type, info.etag)
+        except FileNotFoundError:
+            raise ObjectNotFound(f"object {source!r} not found") from None
+        finally:
+            temp.unlink(missing_ok=True)
+
     def stat(self, key: str) -> ObjectInfo:
         path = self._path(key)
         try:

@@ -17,6 +17,7 @@ from api import create_app
 from storage.db import db
 from tests.conftest import make_settings, use_app
 from tests.factories import Accounts
+from tests.media.conftest import media_env, media_samples  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture

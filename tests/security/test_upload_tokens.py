@@ -85,3 +85,23 @@ def test_control_characters_in_a_file_name_are_dropped(client, accounts):
                           json={"filename": "x\u0000y\n.wav", "kind": "audio"})
     assert started.status_code == 201, started.get_json()
     assert started.get_json()["media"]["filename"] == "xy.wav"
+
+
+def test_on_s3_a_completed_upload_url_cannot_replace_the_checked_file(media_env):
+    # Given a presigned upload (local disk or S3) that was written and completed
+    teacher = media_env.accounts.admin()
+    started = media_env.client.post(f"{MEDIA}/uploads", headers=teacher.headers,
+                                    json={"filename": "hello.wav", "kind": "audio"}).get_json()
+    url, media_id = started["upload"]["url"], started["media"]["id"]
+    assert media_env.http_put(url, WAV).status == 200
+    done = media_env.client.post(f"{MEDIA}/{media_id}/complete", headers=teacher.headers)
+    assert done.status_code == 200, done.get_json()
+    # When the URL is used again (S3 cannot revoke it; the local backend refuses it)
+    media_env.http_put(url, BIGGER)
+    # Then the media's file is still the one that was checked
+    content = media_env.client.get(f"{MEDIA}/{media_id}/content", headers=teacher.headers)
+    if media_env.backend == "s3":
+        content = media_env.http_get(content.headers["Location"])
+        assert content.body == WAV
+    else:
+        assert content.data == WAV
