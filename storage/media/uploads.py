@@ -248,10 +248,15 @@ def complete_presigned(
     try:
         info = store.copy(incoming, media.object_key)
     except ObjectNotFound:
-        raise Conflict(
-            "Nothing has been uploaded to the presigned URL yet.", code="upload_missing"
-        ) from None
-    delete_quietly(store, incoming)
+        try:
+            # An upload whose URL was signed before uploads went to the incoming key.
+            info = store.stat(media.object_key)
+        except ObjectNotFound:
+            raise Conflict(
+                "Nothing has been uploaded to the presigned URL yet.", code="upload_missing"
+            ) from None
+    else:
+        delete_quietly(store, incoming)
     return verify_stored(session, store, media, info, limits)
 
 
