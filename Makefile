@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA_DIR ?= ./data
-export DATA_DIR
+# Links the API hands out (presigned URLs, media URLs) follow `make run PORT=...`.
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+export DATA_DIR PUBLIC_BASE_URL
 FLASK := $(BIN)/flask --app "api:create_app(start_services=False)"
 
 .PHONY: run test lint bench migrate worker scheduler clean wordnet

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import ratelimit
+from api import jsonguard, ratelimit
 from api.config import Settings
 from api.errors import register_error_handlers
 from api.extensions import api, db, jwt, migrate
@@ -47,6 +48,7 @@ def create_app(config: Settings | None = None, *, start_services: bool | None = 
     register_resources(app, api)
     register_error_handlers(app)
     init_request_logging(app)
+    jsonguard.init_app(app)
     from api.cli import register_cli
 
     register_cli(app)
@@ -74,16 +76,17 @@ def settings() -> Settings:
 def _flask_config(settings: Settings) -> dict[str, Any]:
     if settings.database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        _private_database_file(settings.database_url)
         engine_options: dict[str, Any] = {
             "connect_args": {"timeout": 30, "check_same_thread": False}}
     else:
         engine_options = {"pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
     return {
-        "SECRET_KEY": settings.secret_key,
+        "SECRET_KEY": settings.session_key,
         "SQLALCHEMY_DATABASE_URI": settings.database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "MAX_CONTENT_LENGTH": settings.max_request_bytes,
-        "JWT_SECRET_KEY": settings.secret_key,
+        "JWT_SECRET_KEY": settings.jwt_signing_key,
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=settings.access_token_ttl),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(seconds=settings.refresh_token_ttl),
         "JWT_TOKEN_LOCATION": ["headers"],
@@ -100,6 +103,20 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
                                     "learning plans and learning records, run as jobs."},
         },
     }
+
+
+def _private_database_file(url: str) -> None:
+    """The embedded database holds password hashes and encrypted secrets: readable by its
+    owner only. SQLite gives its -wal and -shm files the database file's mode."""
+    path = url.split("///", 1)[1] if "///" in url else ""
+    if not path or path.startswith(":memory:") or "?" in path:
+        return
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.chmod(path + suffix, 0o600)
 
 
 # A pooled connection idle this long is pinged before use (see storage.db.ping_when_idle).

@@ -17,7 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from storage.crypto import subkey
 from storage.media.limits import DEFAULT_KIND_LIMITS, MEDIA_KINDS, UploadLimits
+
+# 32 characters of a random URL-safe string carry about 190 bits.
+MIN_SECRET_KEY_CHARS = 32
 
 
 class ConfigError(ValueError):
@@ -136,8 +140,10 @@ class Settings:
 
     env: str = "development"
     secret_key: str = ""
+    # One secret from which the token-signing, URL-signing and session keys are derived
+    # (HKDF, one key per purpose; see storage.crypto.subkey).
     # Keys for secrets stored encrypted (webhook signing secrets): the first encrypts, all
-    # decrypt. Empty: one key derived from SECRET_KEY.
+    # decrypt. Empty: one key derived from SECRET_KEY (its own derivation, not the signing keys).
     encryption_keys: tuple[str, ...] = ()
     data_dir: Path = Path("./data")
     database_url: str = ""
@@ -207,6 +213,9 @@ class Settings:
     webhook_retry_schedule: tuple[float, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
     webhook_disable_after_seconds: int = 5 * 24 * 3600
     webhook_secret_overlap_seconds: int = 24 * 3600
+    # /metrics: with a token, scrapers send `Authorization: Bearer <token>`; without one, only
+    # loopback callers may read it (it counts every organisation's jobs).
+    metrics_token: str = ""
     # Logging.
     log_level: str = "INFO"
     log_json: bool = True
@@ -223,6 +232,21 @@ class Settings:
     def upload_limits(self) -> UploadLimits:
         return UploadLimits(self.max_upload_bytes,
                             {**DEFAULT_KIND_LIMITS, **dict(self.media_kind_limits)})
+
+    @property
+    def jwt_signing_key(self) -> str:
+        """Signs access and refresh tokens (derived from SECRET_KEY)."""
+        return subkey(self.secret_key, "token signing")
+
+    @property
+    def url_signing_key(self) -> str:
+        """Signs the local backend's presigned URLs (derived from SECRET_KEY)."""
+        return subkey(self.secret_key, "url signing")
+
+    @property
+    def session_key(self) -> str:
+        """Flask's own SECRET_KEY (signed cookies of the console; derived from SECRET_KEY)."""
+        return subkey(self.secret_key, "flask sessions")
 
     @property
     def embedded(self) -> bool:
@@ -304,6 +328,7 @@ class Settings:
         )
         read("WEBHOOK_DISABLE_AFTER_SECONDS", lambda n, v: _int(n, v, 1))
         read("WEBHOOK_SECRET_OVERLAP_SECONDS", lambda n, v: _int(n, v, 0))
+        read("METRICS_TOKEN", lambda n, v: v)
         read("LOG_LEVEL", lambda n, v: _choice(n, v.upper(), ("DEBUG", "INFO", "WARNING", "ERROR")))
         read("LOG_JSON", _bool)
         return cls(**values).finalised()
@@ -323,6 +348,10 @@ class Settings:
             if self.env == "production":
                 raise ConfigError("SECRET_KEY must be set when APP_ENV=production")
             changes["secret_key"] = _dev_secret(self.data_dir)
+        elif self.env == "production" and len(self.secret_key) < MIN_SECRET_KEY_CHARS:
+            raise ConfigError(f"SECRET_KEY must have at least {MIN_SECRET_KEY_CHARS} characters "
+                              "when APP_ENV=production (python -c 'import secrets; "
+                              "print(secrets.token_urlsafe(48))' makes one)")
         if self.storage_backend == "s3":
             for name in ("s3_endpoint", "s3_access_key", "s3_secret_key"):
                 if not getattr(self, name):

@@ -11,7 +11,7 @@ from copy import deepcopy
 from datetime import timedelta
 from typing import Any
 
-from flask import Response, request
+from flask import Response, g, request, url_for
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -57,7 +57,13 @@ def idempotent(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             response = func(*args, **kwargs)
         except Exception:
-            _release(record.id)
+            committed = g.pop("committed_job_id", None)
+            if committed is None:
+                _release(record.id)
+            else:
+                # The job exists: a retry must get it, not make a second one (Stripe keeps
+                # the key of a request that failed after its side effect took place).
+                _store_committed(record.id, committed)
             raise
         response = _as_response(response)
         if response.status_code >= 500:
@@ -129,6 +135,21 @@ def _store(record_id: int, response: Response) -> None:
     record.response_headers = {name: response.headers[name] for name in _REPLAYED_HEADERS
                                if name in response.headers}
     db.session.commit()
+
+
+def _store_committed(record_id: int, job_id: str) -> None:
+    from api.jobs.schemas import JobSchema
+    from storage.models.jobs import Job
+
+    db.session.rollback()
+    job = db.session.get(Job, job_id)
+    if job is None:
+        _release(record_id)
+        return
+    response = Response(json.dumps(JobSchema().dump(job)), status=202,
+                        mimetype="application/json")
+    response.headers["Location"] = url_for("jobs.JobView", job_id=job.id)
+    _store(record_id, response)
 
 
 def _release(record_id: int) -> None:

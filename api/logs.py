@@ -20,6 +20,10 @@ _SECRET_PATTERNS = [
     re.compile(r"whsec_[A-Za-z0-9+/=]+"),
     re.compile(r"(?i)((?:password|secret|token|api[_-]?key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"),
     re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+"),
+    # The local backend's signed URLs carry their token in the path (two parts, not a JWT).
+    re.compile(r"(/media/local/)[^\s\"'?#]+"),
+    # S3 presigned URLs: the signature and the credential scope.
+    re.compile(r"(?i)(X-Amz-(?:Signature|Credential|Security-Token)=)[^\s&\"']+"),
 ]
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
@@ -92,6 +96,6 @@ def init_request_logging(app: Flask) -> None:
         response.headers["X-Request-ID"] = request_id
         if request.path not in ("/healthz", "/metrics"):
             elapsed = (time.perf_counter() - getattr(g, "started", time.perf_counter())) * 1000
-            access.info("%s %s %s", request.method, request.path, response.status_code,
+            access.info("%s %s %s", request.method, redact(request.path), response.status_code,
                         extra={"status": response.status_code, "duration_ms": round(elapsed, 1)})
         return response

@@ -11,10 +11,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 MAX_PER_PAGE = 100
+# Past this page the offset would overflow a 64-bit integer long before any table is that
+# long; such a page is a 422, not a database error.
+MAX_PAGE = 1_000_000
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 

@@ -1,5 +1,5 @@
 """Rate limits: sign-in attempts per account and address, registrations per address, job
-submissions per organisation.
+submissions per organisation, password changes per account.
 
 A sliding window estimated from two fixed windows (the previous window's count, weighted by
 how much of it still overlaps the sliding one, plus the current window's count): smooth at
@@ -45,6 +45,9 @@ DEFAULT_RATES: Mapping[str, Rate] = {
     "login_address": Rate(100, 60),   # per client address, whatever the email
     "register": Rate(60, 3600),       # per client address (a class may share one address)
     "submit": Rate(600, 60),          # job-creating POSTs per organisation
+    # Password changes per account: each checks the current password with argon2 (64 MiB),
+    # and a stolen access token must not become an offline-speed guess of the password.
+    "password": Rate(5, 300),
 }
 
 
@@ -88,6 +91,11 @@ class MemoryCounters:
             self._counts[current] = self._counts.get(current, 0) + 1
             return self._counts[current], self._counts.get(previous, 0)
 
+    def undo(self, current: str) -> None:
+        with self._lock:
+            if self._counts.get(current, 0) > 0:
+                self._counts[current] -= 1
+
     def _prune(self, now: float) -> None:
         # Keys end with ":<window start>:<window seconds>"; drop those two windows old.
         for key in list(self._counts):
@@ -108,6 +116,9 @@ class RedisCounters:
         pipe.get(previous)
         count, _, before = pipe.execute()
         return int(count), int(before or 0)
+
+    def undo(self, current: str) -> None:
+        self.client.decr(current)
 
 
 class Limiter:
@@ -142,17 +153,31 @@ class Limiter:
         remaining = max(0, math.floor(rate.count - estimate))
         if estimate <= rate.count:
             return Decision(True, rate, remaining, max(1, math.ceil(end - now)))
+        # A refused attempt is not counted (GitHub's and Stripe's limits count the requests
+        # they serve): otherwise a client retrying at Retry-After pushes its own lockout on
+        # and never gets through.
+        try:
+            if self.redis is not None:
+                self.redis.undo(current)
+            else:
+                self.memory.undo(current)
+        except redis.RedisError:
+            pass
         return Decision(False, rate, 0, max(1, math.ceil(
-            _free_at(rate, before, count, end) - now)))
+            _free_at(rate, before, count - 1, end) - now)))
 
 
-def _free_at(rate: Rate, before: int, count: int, end: float) -> float:
-    """When the sliding estimate falls back to the limit."""
-    if count < rate.count and before:
+def _free_at(rate: Rate, before: int, served: int, end: float) -> float:
+    """When one more request fits: the sliding estimate plus that request is within the
+    limit. `served` counts this window's requests already let through."""
+    room = rate.count - 1  # what the estimate may be, with the next request on top
+    if served <= room and before:
         # Within this window, as the previous one slides out.
-        return end - rate.seconds * (rate.count - count) / before
+        return end - rate.seconds * (room - served) / before
+    if served <= room:
+        return end
     # In the next window, as this one slides out.
-    return end + rate.seconds * max(0.0, 1 - rate.count / count)
+    return end + rate.seconds * max(0.0, 1 - room / served)
 
 
 def check(name: str, identity: str) -> None:

@@ -11,6 +11,7 @@ duplicate_name, entry_too_large, total_too_large, compression_ratio, entry_corru
 
 from __future__ import annotations
 
+import inspect
 import io
 import re
 import stat
@@ -99,24 +100,103 @@ def _is_junk(name: str) -> bool:
     return name.startswith("__MACOSX/") or base == ".DS_Store" or base.startswith("._")
 
 
-def entry_count(file: IO[bytes]) -> int:
-    """Entry count from the end-of-central-directory record, read before zipfile loads the
-    whole directory into memory (a directory of millions of entries is itself a bomb)."""
+_EOCD = struct.Struct("<4s4H2LH")          # end of central directory record
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+_CENTRAL = struct.Struct("<4s6H3L5H2L")    # central directory file header
+_LOCAL = struct.Struct("<4s5H3L2H")        # local file header
+_DECODE_EXTRA_TAKES_CRC = len(inspect.signature(zipfile.ZipInfo._decodeExtra).parameters) > 1
+
+
+def _central_directory(file: IO[bytes]) -> tuple[int, int]:
+    """Where the central directory starts and where it may end at most (the archive's end
+    of data). Its entry count is not read: it is the archive's own claim, and a forged one
+    (1 for 6,000 entries) would wave a directory bomb through."""
     file.seek(0, io.SEEK_END)
     size = file.tell()
-    tail_size = min(size, 22 + 65535)
+    tail_size = min(size, _EOCD.size + 65535)
     file.seek(size - tail_size)
     tail = file.read(tail_size)
     where = tail.rfind(b"PK\x05\x06")
-    if where < 0 or where + 22 > len(tail):
+    if where < 0 or where + _EOCD.size > len(tail):
         raise PipelineError("archive_invalid", "the file is not a zip archive")
-    (count,) = struct.unpack("<H", tail[where + 10 : where + 12])
-    if count == 0xFFFF and where >= 20 and tail[where - 20 : where - 16] == b"PK\x06\x07":
-        (offset,) = struct.unpack("<Q", tail[where - 12 : where - 4])
-        file.seek(offset)
-        record = file.read(56)
-        if record[:4] == b"PK\x06\x06":
-            (count,) = struct.unpack("<Q", record[32:40])
+    eocd_at = size - tail_size + where
+    offset = _EOCD.unpack_from(tail, where)[6]
+    locator_at = where - _ZIP64_LOCATOR.size
+    if offset == 0xFFFFFFFF and locator_at >= 0 and tail[locator_at:where][:4] == b"PK\x06\x07":
+        (_, _, record_at, _) = _ZIP64_LOCATOR.unpack_from(tail, locator_at)
+        file.seek(record_at)
+        record = file.read(_ZIP64_EOCD.size)
+        if len(record) == _ZIP64_EOCD.size and record[:4] == b"PK\x06\x06":
+            offset = _ZIP64_EOCD.unpack(record)[9]
+            eocd_at = record_at
+    if offset > eocd_at:
+        raise PipelineError("archive_invalid", "the archive's directory is out of place")
+    return offset, eocd_at
+
+
+def _entries(file: IO[bytes], max_entries: int | None = None) -> Iterator[zipfile.ZipInfo]:
+    """The central directory's records, read one at a time (one record in memory, however
+    many there are); past `max_entries` records the archive is refused."""
+    position, end = _central_directory(file)
+    count = 0
+    while position + _CENTRAL.size <= end:
+        file.seek(position)
+        header = file.read(_CENTRAL.size)
+        if len(header) < _CENTRAL.size or header[:4] != b"PK\x01\x02":
+            break
+        fields = _CENTRAL.unpack(header)
+        name_length, extra_length, comment_length = fields[10], fields[11], fields[12]
+        count += 1
+        if max_entries is not None and count > max_entries:
+            raise PipelineError(
+                "archive_too_many_entries", f"the archive holds more than {max_entries} files")
+        raw_name = file.read(name_length)
+        extra = file.read(extra_length)
+        position += _CENTRAL.size + name_length + extra_length + comment_length
+        yield _zip_info(fields, raw_name, extra)
+
+
+def _zip_info(fields: tuple, raw_name: bytes, extra: bytes) -> zipfile.ZipInfo:
+    flags = fields[3]
+    name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+    info = zipfile.ZipInfo(name)
+    info.orig_filename = name
+    info.create_version, info.create_system = fields[1] & 0xFF, fields[1] >> 8
+    info.extract_version, info.flag_bits, info.compress_type = fields[2], flags, fields[4]
+    info.CRC, info.compress_size, info.file_size = fields[7], fields[8], fields[9]
+    info.volume, info.internal_attr, info.external_attr = fields[13], fields[14], fields[15]
+    info.header_offset = fields[16]
+    info.extra = extra
+    try:  # zip64 sizes and offset; newer Pythons also check a Unicode-path field's CRC
+        if _DECODE_EXTRA_TAKES_CRC:
+            info._decodeExtra(zlib.crc32(raw_name))  # type: ignore[call-arg]
+        else:
+            info._decodeExtra()
+    except Exception as exc:  # zipfile raises BadZipFile on a corrupt extra field
+        raise PipelineError("archive_invalid", f"the archive cannot be read: {exc}") from exc
+    return info
+
+
+def _open_entry(file: IO[bytes], info: zipfile.ZipInfo) -> IO[bytes]:
+    """A reader of one entry's decompressed bytes (as ZipFile.open, without the directory)."""
+    file.seek(info.header_offset)
+    header = file.read(_LOCAL.size)
+    if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local file header")
+    fields = _LOCAL.unpack(header)
+    file.read(fields[9])  # its name: the directory's copy is the one checked
+    file.read(fields[10])
+    return zipfile.ZipExtFile(file, "r", info, None, False)
+
+
+def entry_count(file: IO[bytes], stop_after: int | None = None) -> int:
+    """The number of entries, counted record by record (at most `stop_after` + 1)."""
+    count = 0
+    for _ in _entries(file):
+        count += 1
+        if stop_after is not None and count > stop_after:
+            break
     file.seek(0)
     return count
 
@@ -132,43 +212,39 @@ def iter_zip(
     about the others): a way to pick one file, such as a manifest, out of an archive.
     """
     limits = limits or ArchiveLimits()
-    if entry_count(file) > limits.max_entries:
-        raise PipelineError(
-            "archive_too_many_entries", f"the archive holds more than {limits.max_entries} files"
-        )
-    try:
-        archive = zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise PipelineError("archive_invalid", f"the archive cannot be read: {exc}") from exc
+    # Counted from the records themselves before anything is unpacked, so an archive over
+    # the limit is refused as a whole.
+    for _ in _entries(file, limits.max_entries):
+        pass
     seen: set[str] = set()
     used = 0
-    with archive:
-        for info in archive.infolist():
-            mode = info.external_attr >> 16
-            if info.is_dir() or stat.S_ISDIR(mode) or _is_junk(info.filename):
-                continue
-            name = safe_entry_name(info.orig_filename)
-            if include is not None and (name is None or not include(name)):
-                continue
-            if name is None:
-                yield ArchiveIssue(
-                    info.orig_filename, "unsafe_path", "the name is absolute or leaves its folder"
-                )
-                continue
-            issue = _check_header(info, name, mode, seen, limits, limits.max_total_bytes - used)
-            if issue is not None:
-                yield issue
-                continue
-            seen.add(name)
-            item = _extract(archive, info, name, limits, limits.max_total_bytes - used)
-            if isinstance(item, ArchiveIssue):
-                yield item
-                continue
-            used += item.size
-            try:
-                yield item
-            finally:
-                item.file.close()
+    for info in _entries(file, limits.max_entries):
+        mode = info.external_attr >> 16
+        if info.is_dir() or stat.S_ISDIR(mode) or _is_junk(info.filename):
+            continue
+        name = safe_entry_name(info.orig_filename)
+        if include is not None and (name is None or not include(name)):
+            continue
+        if name is None:
+            yield ArchiveIssue(
+                info.orig_filename, "unsafe_path", "the name is absolute or leaves its folder"
+            )
+            continue
+        issue = _check_header(info, name, mode, seen, limits, limits.max_total_bytes - used)
+        if issue is not None:
+            yield issue
+            continue
+        seen.add(name)
+        # The walk of the directory resumes from its own position after this entry is read.
+        item = _extract(file, info, name, limits, limits.max_total_bytes - used)
+        if isinstance(item, ArchiveIssue):
+            yield item
+            continue
+        used += item.size
+        try:
+            yield item
+        finally:
+            item.file.close()
 
 
 def _check_header(
@@ -212,7 +288,7 @@ def _ratio(name: str, limit: float) -> ArchiveIssue:
 
 
 def _extract(
-    archive: zipfile.ZipFile,
+    archive: IO[bytes],
     info: zipfile.ZipInfo,
     name: str,
     limits: ArchiveLimits,
@@ -228,7 +304,7 @@ def _extract(
 
 
 def _copy_entry(
-    archive: zipfile.ZipFile,
+    archive: IO[bytes],
     info: zipfile.ZipInfo,
     name: str,
     limits: ArchiveLimits,
@@ -239,7 +315,7 @@ def _copy_entry(
     crc = 0
     compressed = max(info.compress_size, 1)
     try:
-        with archive.open(info) as source:
+        with _open_entry(archive, info) as source:
             while chunk := source.read(CHUNK):
                 size += len(chunk)
                 if size > limits.max_entry_bytes:

@@ -36,6 +36,21 @@ def derive_key(material: str) -> bytes:
                 info=b"platform secrets at rest v1").derive(material.encode())
 
 
+# One secret (SECRET_KEY), one key per purpose: a token signature never doubles as a URL
+# signature, and neither is the key that encrypts secrets at rest. HKDF (RFC 5869) with a
+# distinct `info` per purpose, as TLS 1.3 and Signal derive their keys.
+SUBKEY_PURPOSES = ("token signing", "url signing", "flask sessions")
+
+
+def subkey(secret: str, purpose: str) -> str:
+    """The key for one purpose, derived from `secret` (text, for the libraries that take it)."""
+    if purpose not in SUBKEY_PURPOSES:
+        raise ValueError(f"unknown key purpose {purpose!r}")
+    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=f"platform {purpose} v1".encode()).derive(secret.encode())
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
 def key_id(key: bytes) -> str:
     return hashlib.sha256(key).hexdigest()[:8]
 

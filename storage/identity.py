@@ -16,7 +16,7 @@ from zoneinfo import available_timezones
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from storage.db import utcnow
 from storage.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
@@ -30,6 +30,7 @@ from storage.models.identity import (
     RevokedToken,
     User,
 )
+from storage.passwords import check_password
 from storage.tenancy import get_owned, tenant_select
 
 _hasher = PasswordHasher()
@@ -79,37 +80,57 @@ def register(
     """Create a user: the admin of a new organisation, or a member through an invite."""
     email = normalise_email(email)
     check_timezone(timezone)
+    check_password(password, (email, name))
+    # Hashed first: argon2 takes a moment, and no lock is held yet.
+    password_hash = hash_password(password)
+    now = utcnow()
+    invite = None
+    if invite_code:
+        # Claimed before anything else is read, by one conditional UPDATE: PostgreSQL
+        # serialises it on the row, SQLite on its write lock (it ignores FOR UPDATE), so an
+        # invite redeemed by parallel requests makes exactly one member. An error below
+        # rolls the claim back with the request.
+        invite = claim_invite(session, invite_code, email, now)
+        organisation_id, role = invite.organisation_id, invite.role
     if email_registered(session, email):
         raise Conflict("An account with this email already exists.", code="email_taken")
-    now = utcnow()
-    if invite_code:
-        invite = session.scalar(
-            select(Invite).where(Invite.code_hash == _sha256(invite_code)).with_for_update()
-        )
-        if invite is None or invite.revoked or invite.accepted_at is not None:
-            raise Unprocessable("The invite code is not valid.", code="invite_invalid")
-        if invite.expires_at <= now:
-            raise Unprocessable("The invite code has expired.", code="invite_expired")
-        if invite.email and invite.email != email:
-            raise Unprocessable("The invite was issued for another email.", code="invite_invalid")
-        organisation_id, role = invite.organisation_id, invite.role
-    else:
+    if invite is None:
         organisation = Organisation(id=new_id("org"),
                                     name=organisation_name or f"{name}'s organisation")
         session.add(organisation)
         organisation_id, role = organisation.id, "admin"
-        invite = None
     user = User(
         id=new_id("usr"), organisation_id=organisation_id, email=email,
-        password_hash=hash_password(password), role=role, name=name, timezone=timezone,
+        password_hash=password_hash, role=role, name=name, timezone=timezone,
         native_language=native_language, target_languages=target_languages or [],
         created_at=now,
     )
     session.add(user)
     session.flush()
     if invite is not None:
-        invite.accepted_at, invite.accepted_by = now, user.id
+        invite.accepted_by = user.id
     return user
+
+
+def claim_invite(session: Session, code: str, email: str, now: datetime) -> Invite:
+    """Mark the invite accepted if it is still open; raise why not otherwise."""
+    code_hash = _sha256(code)
+    claimed = session.execute(
+        update(Invite)
+        .where(Invite.code_hash == code_hash, Invite.accepted_at.is_(None),
+               Invite.revoked.is_(False), Invite.expires_at > now,
+               (Invite.email.is_(None)) | (Invite.email == email))
+        .values(accepted_at=now)
+        .execution_options(synchronize_session=False))
+    invite = session.scalar(select(Invite).where(Invite.code_hash == code_hash))
+    if claimed.rowcount == 1 and invite is not None:
+        session.refresh(invite)
+        return invite
+    if invite is None or invite.revoked or invite.accepted_at is not None:
+        raise Unprocessable("The invite code is not valid.", code="invite_invalid")
+    if invite.expires_at <= now:
+        raise Unprocessable("The invite code has expired.", code="invite_expired")
+    raise Unprocessable("The invite was issued for another email.", code="invite_invalid")
 
 
 def email_registered(session: Session, email: str) -> bool:
@@ -137,6 +158,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
         _hasher.verify(user.password_hash, current)
     except (VerificationError, InvalidHashError):
         raise Unauthorized("The current password is wrong.", code="invalid_credentials") from None
+    check_password(new, (user.email, user.name, current))
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     revoke_user_refresh_tokens(session, user.id)
@@ -153,18 +175,37 @@ def record_refresh_token(session: Session, *, jti: str, user_id: str, family_id:
 def rotate_refresh_token(session: Session, jti: str) -> RefreshToken:
     """Mark a refresh token used and return it. Presenting a used one is theft or a replay:
     its whole family is revoked and the caller gets 401. A revoked one (logout, password
-    change, reuse elsewhere in its family) is simply refused."""
-    token = session.get(RefreshToken, jti, with_for_update=True)
+    change, reuse elsewhere in its family) is simply refused.
+
+    The token is taken by one conditional UPDATE, the first statement of the transaction, so
+    of two parallel redemptions exactly one wins on PostgreSQL (row lock, re-checked after
+    the winner commits) and on SQLite (database write lock). The loser is treated as reuse
+    and revokes the family, as Auth0's refresh-token rotation does with no reuse interval
+    (and as the OAuth 2.0 Security BCP, RFC 9700 section 4.14.2, describes).
+    """
+    other = aliased(RefreshToken)
+    family_revoked = exists().where(other.family_id == RefreshToken.family_id,
+                                    other.revoked_at.is_not(None))
+    taken = session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.jti == jti, RefreshToken.used_at.is_(None),
+               RefreshToken.revoked_at.is_(None), ~family_revoked)
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False))
+    token = session.get(RefreshToken, jti, populate_existing=True)
     if token is None:
         raise Unauthorized("Unknown refresh token.", code="token_invalid")
+    if taken.rowcount == 1:
+        return token
+    if token.revoked_at is None and token.used_at is None:
+        # Its family was revoked after it was minted (a refresh racing a logout).
+        revoke_family(session, token.family_id)
+        raise Unauthorized("This refresh token was revoked.", code="token_revoked")
     if token.used_at is not None:
         revoke_family(session, token.family_id)
         raise Unauthorized("This refresh token was already used; the session is revoked.",
                            code="token_reused")
-    if token.revoked_at is not None:
-        raise Unauthorized("This refresh token was revoked.", code="token_revoked")
-    token.used_at = utcnow()
-    return token
+    raise Unauthorized("This refresh token was revoked.", code="token_revoked")
 
 
 def revoke_family(session: Session, family_id: str) -> None:
@@ -183,11 +224,17 @@ def access_token_state(session: Session, jti: str, family_id: str,
                        user_id: str) -> tuple[User | None, bool]:
     """The token's user and whether the token is revoked: an access token dies when revoked
     itself (logout) or when its login's refresh family is revoked (reuse detected, password
-    changed). One round trip for both: it runs on every request. No user: (None, False)."""
+    changed). One round trip for both: it runs on every request. No user: (None, False).
+
+    A family with any revoked token is revoked: a token minted by a refresh that raced the
+    revocation (and so escaped it) must not bring the family back to life."""
     revoked = exists().where(RevokedToken.jti == jti)
     family_alive = exists().where(RefreshToken.family_id == family_id,
                                   RefreshToken.revoked_at.is_(None))
-    row = session.execute(select(User, revoked | ~family_alive).where(User.id == user_id)).first()
+    family_revoked = exists().where(RefreshToken.family_id == family_id,
+                                    RefreshToken.revoked_at.is_not(None))
+    row = session.execute(select(User, revoked | ~family_alive | family_revoked)
+                          .where(User.id == user_id)).first()
     if row is None:
         return None, False
     return row[0], bool(row[1])
@@ -231,20 +278,48 @@ def revoke_invite(session: Session, organisation_id: str, invite_id: str) -> Inv
 def change_role(session: Session, actor: User, user_id: str, role: str) -> User:
     if role not in ROLES:
         raise Unprocessable(f"Unknown role {role!r}.", code="invalid_role")
+    lock_organisation(session, actor.organisation_id)
     member = get_owned(session, User, user_id, actor.organisation_id, what="user")
-    if member.id == actor.id and role != "admin":
-        _ensure_another_admin(session, actor)
+    session.refresh(member)
+    if member.role == "admin" and role != "admin":
+        _ensure_another_admin(session, member)
     member.role = role
     return member
 
 
 def deactivate_member(session: Session, actor: User, user_id: str) -> User:
+    lock_organisation(session, actor.organisation_id)
     member = get_owned(session, User, user_id, actor.organisation_id, what="user")
-    if member.id == actor.id:
-        _ensure_another_admin(session, actor)
+    session.refresh(member)
+    if member.role == "admin" and member.is_active:
+        _ensure_another_admin(session, member)
     member.is_active = False
     revoke_user_refresh_tokens(session, member.id)
+    # What they issued dies with their access, as GitHub revokes a departing member's tokens
+    # and SSH keys' access to the organisation: their API keys and their invites not yet used.
+    now = utcnow()
+    session.execute(update(ApiKey).where(
+        ApiKey.organisation_id == member.organisation_id, ApiKey.created_by == member.id,
+        ApiKey.revoked.is_(False)).values(revoked=True, revoked_at=now)
+        .execution_options(synchronize_session=False))
+    session.execute(update(Invite).where(
+        Invite.organisation_id == member.organisation_id, Invite.created_by == member.id,
+        Invite.accepted_at.is_(None), Invite.revoked.is_(False)).values(revoked=True)
+        .execution_options(synchronize_session=False))
     return member
+
+
+def lock_organisation(session: Session, organisation_id: str) -> None:
+    """Serialise changes to an organisation's members until the transaction ends.
+
+    A no-op UPDATE of the organisation row, rather than SELECT ... FOR UPDATE: PostgreSQL
+    takes the row lock either way, and SQLite (which ignores FOR UPDATE) takes its database
+    write lock, so "is there another admin?" is answered after any concurrent change
+    committed. The caller's own authentication reads ran before it, in autocommit (SQLite)
+    or READ COMMITTED (PostgreSQL), so the checks below read fresh rows."""
+    session.execute(update(Organisation).where(Organisation.id == organisation_id)
+                    .values(name=Organisation.name)
+                    .execution_options(synchronize_session=False))
 
 
 def _ensure_another_admin(session: Session, actor: User) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt
 from flask_smorest import Blueprint
@@ -27,6 +27,15 @@ from storage.errors import Conflict, Unauthorized, Unprocessable
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
                 description="Accounts, tokens and the caller's profile.")
+
+
+@blp.after_request
+def _no_store(response: Response) -> Response:
+    # Answers here carry tokens or secrets shown once: no cache may keep them (RFC 6749
+    # section 5.1 asks this of token responses).
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
 
 _LOGIN_BODY = {
     "required": True,
@@ -135,8 +144,11 @@ class Password(MethodView):
     @auth_required()
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, data: dict):
         """Change the caller's password; every session, this one too, is signed out."""
-        identity.change_password(db.session, current_user(), data["current_password"],
+        user = current_user()
+        ratelimit.check("password", user.id)
+        identity.change_password(db.session, user, data["current_password"],
                                  data["new_password"])
         db.session.commit()

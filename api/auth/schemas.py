@@ -4,7 +4,9 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 
 from storage.identity import timezones
 
-PASSWORD = validate.Length(min=8, max=256, error="Use at least 8 characters.")
+# Length only here; storage.passwords judges guessability (with the email and name).
+PASSWORD = validate.And(validate.Length(min=8, error="Use at least 8 characters."),
+                        validate.Length(max=256, error="Use at most 256 characters."))
 LANGUAGE = validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$",
                            error="Use a language code such as en, es or pt-BR.")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -47,7 +47,7 @@ class JobView(MethodView):
         headers = {"ETag": etag, "Cache-Control": "no-cache"}
         if not job.terminal:
             headers["Retry-After"] = str(service.RETRY_AFTER_SECONDS)
-        if wait and "Prefer" in request.headers:
+        if wait and "Prefer" in request.headers and not g.get("wait_refused"):
             headers["Preference-Applied"] = f"wait={wait}"
         if request.if_none_match.contains_weak(etag.strip('"')):
             return Response(status=304, headers=headers)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.fields import UtcDateTime
 from api.pagination import PageArgs
 from storage.models.jobs import JOB_STATUSES
 
@@ -38,8 +39,8 @@ class JobSchema(Schema):
 class JobListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(JOB_STATUSES))
     type = fields.String(validate=validate.Length(max=64))
-    created_after = fields.DateTime()
-    created_before = fields.DateTime()
+    created_after = UtcDateTime()
+    created_before = UtcDateTime()
 
 
 class JobGetArgs(Schema):
@@ -60,7 +61,7 @@ class RequeueSchema(Schema):
     status = fields.List(fields.String(validate=validate.OneOf(("failed", "canceled", "queued"))),
                          load_default=["failed"], validate=validate.Length(min=1))
     type = fields.String(validate=validate.Length(max=64))
-    created_before = fields.DateTime()
+    created_before = UtcDateTime()
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10_000))
 
 

@@ -7,16 +7,18 @@ import re
 import time
 from typing import Any
 
-from flask import request, url_for
+from flask import g, request, url_for
 
 from api import ratelimit
+from api.jobs import waits
 from api.security import LEARNER, Principal, current_principal
 from storage import jobs as job_service
 from storage.db import after_commit, db, kept_through_commit
-from storage.errors import NotFound
+from storage.errors import Forbidden, NotFound, Unprocessable
 from storage.models.jobs import Job
 from storage.tenancy import get_owned
 from workers import engine, runtime
+from workers.webhooks.http import check_url, refused_literal
 
 RETRY_AFTER_SECONDS = 1
 MAX_WAIT = 30
@@ -29,7 +31,11 @@ def requested_wait(query_wait: int | None = None) -> int:
     if query_wait is not None:
         return query_wait
     match = _PREFER_WAIT.search(request.headers.get("Prefer", ""))
-    return min(int(match.group(1)), MAX_WAIT) if match else 0
+    if match is None:
+        return 0
+    # Any number of digits is a long wait, capped; int() of thousands of digits would fail.
+    digits = match.group(1).lstrip("0") or "0"
+    return MAX_WAIT if len(digits) > 3 else min(int(digits), MAX_WAIT)
 
 
 def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = None
@@ -40,6 +46,10 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     that ended in time is answered with 200 (RFC 7240's `Preference-Applied` says so).
     """
     principal = current_principal()
+    if callback_url is not None:
+        check_callback(principal, callback_url)
+    # Read before the job is written: nothing about the answer may fail after the commit.
+    wait = requested_wait()
     ratelimit.check("submit", principal.organisation_id)
     job = job_service.create_job(
         db.session, engine.job_spec(job_type), organisation_id=principal.organisation_id,
@@ -50,16 +60,32 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     with kept_through_commit(job, inserted=True) as kept:
         db.session.commit()
         kept["enqueued_at"] = sent_at()
+    g.committed_job_id = job.id  # from here on, an Idempotency-Key replays this job
     headers = accepted_headers(job)
-    wait = requested_wait()
     if not wait:
         return job, 202, headers
     job = wait_for(job.id, wait)
-    headers["Preference-Applied"] = f"wait={wait}"
+    if not g.get("wait_refused"):
+        headers["Preference-Applied"] = f"wait={wait}"
     if job.terminal:
         headers.pop("Retry-After", None)
         return job, 200, headers
     return job, 202, headers
+
+
+def check_callback(principal: Principal, url: str) -> None:
+    """A callback is signed with the organisation's callback secret: only staff and API keys
+    may name where it goes (as only administrators configure webhooks on GitHub or
+    Stripe), and a destination refused at delivery is refused now, with a clear error."""
+    if principal.role == LEARNER and not principal.is_api_key:
+        raise Forbidden("Learners cannot ask for callbacks; poll the job or ask an admin to "
+                        "configure a webhook.", code="callback_not_allowed")
+    problem = check_url(url)
+    if problem is None and not runtime.get().settings.webhook_allow_private_networks:
+        problem = refused_literal(url)
+    if problem is not None:
+        raise Unprocessable(f"callback_url: {problem}.", code="callback_url_invalid",
+                            extra={"errors": {"callback_url": [problem]}})
 
 
 def accepted_headers(job: Job) -> dict[str, str]:
@@ -77,24 +103,36 @@ def visible_job(job_id: str, principal: Principal | None = None) -> Job:
 
 
 def wait_for(job_id: str, seconds: float) -> Job:
-    """Hold until the job is terminal or `seconds` pass, woken by change notifications."""
+    """Hold until the job is terminal or `seconds` pass, woken by change notifications.
+
+    The transaction is ended before every sleep, so a waiting request holds no pooled
+    database connection; it takes one only for the moment of each re-read. A caller already
+    holding MAX_CONCURRENT_WAITS long polls is answered at once."""
     job = visible_job(job_id)
     if job.terminal or seconds <= 0:
         return job
     principal = current_principal()
-    subscription = runtime.get().notifier.subscribe(job_id)
-    deadline = time.monotonic() + seconds
-    try:
-        while True:
-            db.session.commit()  # end the snapshot: the next read sees the worker's commits
-            job = visible_job(job_id, principal)
-            left = deadline - time.monotonic()
-            if job.terminal or left <= 0:
-                return job
-            # Re-read at least every 2 s in case a notification was missed.
-            subscription.wait(min(left, 2.0))
-    finally:
-        subscription.close()
+    rt = runtime.get()
+    with waits.wait_slot(rt.redis, rt.settings.queue_prefix, principal.id) as may_wait:
+        if not may_wait:
+            g.wait_refused = True
+            return job
+        subscription = rt.notifier.subscribe(job_id)
+        deadline = time.monotonic() + seconds
+        try:
+            while True:
+                # Ends the snapshot (the next read sees the worker's commits) and returns
+                # the connection to the pool for the sleep.
+                db.session.commit()
+                left = deadline - time.monotonic()
+                if left > 0:
+                    # Re-read at least every 2 s in case a notification was missed.
+                    subscription.wait(min(left, 2.0))
+                job = visible_job(job_id, principal)
+                if job.terminal or deadline - time.monotonic() <= 0:
+                    return job
+        finally:
+            subscription.close()
 
 
 def cancel(job_id: str) -> Job:

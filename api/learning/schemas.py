@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from marshmallow import Schema, fields, validate
 
@@ -84,7 +85,9 @@ class WordSchema(Schema):
 
         if not word.media_ids:
             return None
-        return f"{settings().public_base_url}/api/v1/media/{word.media_ids[0]}/content"
+        # Quoted: an id is a path segment, never a path (rows written before ids were checked).
+        return (f"{settings().public_base_url}/api/v1/media/"
+                f"{quote(str(word.media_ids[0]), safe='')}/content")
 
 
 class WordListArgs(PageArgs):

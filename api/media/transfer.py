@@ -88,6 +88,11 @@ class MultipartComplete(MethodView):
         return {"location": url_for("media.MediaContent", media_id=media.id), "media": media}
 
 
+def _upload_open(payload: dict) -> None:
+    uploads.check_upload_open(db.session, payload["key"], payload["op"], payload.get("uid"))
+    db.session.commit()  # no transaction (nor pooled connection) held while the body streams
+
+
 @blp.route("/local/<token>")
 class LocalSignedObject(MethodView):
     def _answer(self, token: str) -> Response:
@@ -97,10 +102,11 @@ class LocalSignedObject(MethodView):
         if request.method == "PUT":
             allow_large_body()
         answer = handle_local_request(
-            store, settings().secret_key, request.method, token,
+            store, settings().url_signing_key, request.method, token,
             body=request.stream if request.method == "PUT" else None,
             content_length=request.content_length, content_type=request.content_type,
-            range_header=request.headers.get("Range"), max_bytes=settings().max_upload_bytes)
+            range_header=request.headers.get("Range"), max_bytes=settings().max_upload_bytes,
+            may_write=_upload_open)
         return Response(answer.body, status=answer.status, headers=answer.headers,
                         direct_passthrough=True)
 

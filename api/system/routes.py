@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from pathlib import Path
 
-from flask import Blueprint, Response, jsonify, send_from_directory
+from flask import Blueprint, Response, jsonify, request, send_from_directory
 from sqlalchemy import text
 
+from api import settings
 from api.errors import problem
 from api.extensions import db
 from workers import runtime
@@ -48,11 +50,26 @@ def readyz() -> Response:
     return jsonify(status="ready", checks=checks)
 
 
+_LOOPBACK = ("127.0.0.1", "::1")
+
+
 @blp.get("/metrics")
 def metrics() -> Response:
     """Prometheus metrics of this process and of the job tables."""
     from workers.metrics import render_latest
 
+    # The job gauges count every organisation's work: not for the open internet. Prometheus
+    # scrapes with a bearer token (its `authorization` setting); without METRICS_TOKEN only
+    # a scraper on the same machine may read it.
+    token = settings().metrics_token
+    if token:
+        presented = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(presented.encode(), f"Bearer {token}".encode()):
+            return problem(401, "unauthorized", "The metrics need the scrape token.",
+                           headers={"WWW-Authenticate": "Bearer"})
+    elif request.remote_addr not in _LOOPBACK:
+        return problem(403, "forbidden", "The metrics are served to loopback callers only; "
+                       "set METRICS_TOKEN to scrape them from elsewhere.")
     body, content_type = render_latest()
     return Response(body, content_type=content_type)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from api.fields import UtcDateTime
 from api.pagination import PageArgs
 from storage.models.webhooks import DELIVERY_STATES, EVENT_TYPES, FORMATS
 from workers.webhooks.http import check_url
@@ -146,8 +147,8 @@ class EventSchema(Schema):
 
 class EventArgs(PageArgs):
     type = fields.String(validate=validate.OneOf(EVENT_TYPES))
-    since = fields.DateTime(metadata={"description": "Events at or after this time."})
-    until = fields.DateTime(metadata={"description": "Events before this time."})
+    since = UtcDateTime(metadata={"description": "Events at or after this time."})
+    until = UtcDateTime(metadata={"description": "Events before this time."})
     job_id = fields.String(validate=validate.Length(max=40))
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from storage.errors import Conflict, NotFound, Unprocessable
 from storage.ids import new_id
 from storage.models.learning import Word, WordGroup, word_group_members
+from storage.models.media import Media
 from storage.tenancy import get_owned, tenant_select
 
 WORD_FIELDS = ("language", "term", "reading", "translations", "part_of_speech", "level",
@@ -41,13 +42,36 @@ def _groups_for(session: Session, organisation_id: str, language: str,
     return [found[gid] for gid in wanted]
 
 
+# A word's media are shown to every learner of the organisation: its own files, shared with
+# the organisation, of a kind a word can carry.
+WORD_MEDIA_KINDS = ("audio", "image")
+
+
+def _check_media(session: Session, organisation_id: str, media_ids: Iterable[str]) -> list[str]:
+    """The ids, once each, if each names a ready audio or image file the organisation shares;
+    422 `media_not_found` otherwise (another organisation's id is as unknown as a made-up
+    one, and a path is no id)."""
+    wanted = list(dict.fromkeys(media_ids))
+    if not wanted:
+        return []
+    found = set(session.scalars(
+        tenant_select(Media, organisation_id).with_only_columns(Media.id).where(
+            Media.id.in_(wanted), Media.status == "ready", Media.visibility == "organisation",
+            Media.kind.in_(WORD_MEDIA_KINDS))))
+    missing = [media_id for media_id in wanted if media_id not in found]
+    if missing:
+        raise Unprocessable(f"No shared audio or image media with id {missing[0]!r}.",
+                            code="media_not_found", extra={"media_ids": missing})
+    return wanted
+
+
 def create_word(session: Session, organisation_id: str, created_by: str | None,
                 data: dict[str, Any]) -> Word:
     word = Word(id=new_id("wrd"), organisation_id=organisation_id, created_by=created_by,
                 **{name: data[name] for name in WORD_FIELDS if name in data})
     word.translations = list(word.translations or [])
     word.tags = list(word.tags or [])
-    word.media_ids = list(word.media_ids or [])
+    word.media_ids = _check_media(session, organisation_id, word.media_ids or [])
     word.groups = _groups_for(session, organisation_id, word.language, data.get("groups", ()))
     word.search_text = search_text_of(word)
     session.add(word)
@@ -56,6 +80,9 @@ def create_word(session: Session, organisation_id: str, created_by: str | None,
 
 
 def update_word(session: Session, word: Word, data: dict[str, Any]) -> Word:
+    if "media_ids" in data:
+        data = {**data, "media_ids": _check_media(session, word.organisation_id,
+                                                  data["media_ids"] or [])}
     for name in WORD_FIELDS:
         if name in data:
             setattr(word, name, data[name])

@@ -214,7 +214,7 @@ def _import_archive(run: _Run, media_id: str, manifest: Manifest | None, report:
         limits = run.limits.archive()
         if manifest is None:
             manifest = _manifest_in_archive(archive, limits)
-        total = max(1, entry_count(archive))
+        total = max(1, entry_count(archive, limits.max_entries))
         matched: set[str] = set()
         progress = _Progress(report, total)
         for item in iter_zip(archive, limits):

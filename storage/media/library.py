@@ -19,6 +19,7 @@ from storage.objectstore import (
     ObjectStoreError,
     serve_object,
 )
+from storage.objectstore.keys import incoming_key
 from storage.tenancy import tenant_select
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ def delete_media(session: Session, store: ObjectStore, actor: Actor, media_id: s
         store.abort_multipart(media.object_key, media.upload_id)
     # The object goes first: if the store is down the row stays and the delete can be retried.
     store.delete(media.object_key)
+    if media.source == "presigned":
+        store.delete(incoming_key(media.object_key))
     detach_from_words(session, media.organisation_id, media.id)
     session.delete(media)
     session.flush()
@@ -107,6 +110,8 @@ def expire_pending(session: Session, store: ObjectStore, before: datetime, limit
                 except ObjectNotFound:
                     pass
             store.delete(media.object_key)
+            if media.source == "presigned":
+                store.delete(incoming_key(media.object_key))
         except ObjectStoreError:  # the store is down: try again at the next run
             log.warning("media %s: abandoned upload not removed yet", media.id, exc_info=True)
             continue

@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import logging
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
@@ -26,8 +27,15 @@ from storage.media.policy import (
     rejection,
 )
 from storage.models.media import Media
-from storage.objectstore import ObjectInfo, ObjectNotFound, ObjectStore, ObjectStoreError, Part
-from storage.objectstore.keys import media_key
+from storage.objectstore import (
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectStore,
+    ObjectStoreError,
+    Part,
+    UploadClosed,
+)
+from storage.objectstore.keys import incoming_key, media_key
 from storage.sniff import SNIFF_BYTES, Sniffed, accepts, sniff
 
 log = logging.getLogger(__name__)
@@ -101,9 +109,23 @@ def probe_audio(kind: str, copy: IO[bytes] | None) -> float | None:
         raise rejection(exc.code, exc.message) from None
 
 
+def display_name(filename: str | None) -> str:
+    """The name a file is shown and downloaded under: control characters (a NUL, a newline)
+    are dropped, since no tool downstream (a path, a header, a log) can carry them, and a
+    lone surrogate (no text) becomes U+FFFD."""
+    kept = []
+    for ch in filename or "":
+        category = unicodedata.category(ch)
+        if category == "Cs":
+            kept.append("\ufffd")
+        elif category[0] != "C":
+            kept.append(ch)
+    return "".join(kept).strip()[:255] or "file"
+
+
 def new_media(actor: Actor, kind: str, filename: str, source: str) -> Media:
     media_id = new_id("med")
-    name = (filename or "file").strip()[:255] or "file"
+    name = display_name(filename)
     return Media(
         id=media_id,
         organisation_id=actor.organisation_id,
@@ -180,10 +202,29 @@ def create_presigned(
         )
         url = None
     else:
-        url = store.presign_put(media.object_key, expires, content_type)
+        url = store.presign_put(incoming_key(media.object_key), expires, content_type)
     session.add(media)
     session.flush()
     return media, url
+
+
+def check_upload_open(session: Session, key: str, op: str, upload_id: str | None) -> None:
+    """A signed PUT (or part) URL writes only while its media row is a pending upload of its
+    kind: once the upload is completed, refused or deleted, the URL is dead although its
+    signature has not expired. (S3's own presigned URLs cannot be revoked; this binds the
+    local backend's, and the completed object is never re-read from a URL after.)"""
+    parts = key.split("/")
+    media = None
+    if len(parts) >= 4 and parts[0] == "orgs" and parts[2] == "media":
+        media = session.get(Media, parts[3])
+    source = "multipart" if op == "part" else "presigned"
+    expected = None
+    if media is not None:
+        expected = media.object_key if op == "part" else incoming_key(media.object_key)
+    if (media is None or key != expected or media.status != "pending"
+            or media.source != source or (op == "part" and media.upload_id != upload_id)):
+        raise UploadClosed("This upload URL is closed: its media is no longer a pending "
+                           "upload.")
 
 
 def pending_upload(session: Session, actor: Actor, media_id: str, source: str) -> Media:
@@ -203,13 +244,27 @@ def complete_presigned(
     """Check the object a client PUT to its presigned URL and mark the media ready or
     rejected (the caller commits, then answers with `raise_if_rejected`)."""
     media = pending_upload(session, actor, media_id, "presigned")
+    incoming = incoming_key(media.object_key)
     try:
-        info = store.stat(media.object_key)
+        info = store.copy(incoming, media.object_key)
     except ObjectNotFound:
-        raise Conflict(
-            "Nothing has been uploaded to the presigned URL yet.", code="upload_missing"
-        ) from None
+        try:
+            # An upload whose URL was signed before uploads went to the incoming key.
+            info = store.stat(media.object_key)
+        except ObjectNotFound:
+            raise Conflict(
+                "Nothing has been uploaded to the presigned URL yet.", code="upload_missing"
+            ) from None
+    else:
+        delete_quietly(store, incoming)
     return verify_stored(session, store, media, info, limits)
+
+
+def delete_quietly(store: ObjectStore, key: str) -> None:
+    try:
+        store.delete(key)
+    except ObjectStoreError:  # only wasted space: the row never points at it
+        log.warning("could not delete %s", key, exc_info=True)
 
 
 def sign_part(session: Session, store: ObjectStore, actor: Actor, media_id: str,

@@ -23,6 +23,7 @@ from storage.objectstore.base import (
     ObjectStoreUnavailable,
     ObjectStream,
     Part,
+    UploadClosed,
 )
 from storage.objectstore.httputil import (
     LocalResponse,
@@ -54,6 +55,7 @@ __all__ = [
     "ObjectStream",
     "Part",
     "S3ObjectStore",
+    "UploadClosed",
     "build_object_store",
     "content_disposition",
     "handle_local_request",

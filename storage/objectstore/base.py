@@ -65,6 +65,15 @@ class InvalidToken(ObjectStoreError):
     title = "Forbidden"
 
 
+class UploadClosed(ObjectStoreError):
+    """A signed upload URL that may no longer write: its object was already written, or its
+    media is no longer a pending upload (completed, rejected, deleted)."""
+
+    status = 409
+    code = "upload_closed"
+    title = "Conflict"
+
+
 class InvalidKey(ObjectStoreError):
     status = 400
     code = "invalid_key"
@@ -226,6 +235,10 @@ class ObjectStore(abc.ABC):
         Exceptions raised by the stream itself (a size limit, a broken client) pass through
         unchanged and nothing is stored.
         """
+
+    @abc.abstractmethod
+    def copy(self, source: str, target: str) -> ObjectInfo:
+        """Copy an object inside the store (server-side on S3); ObjectNotFound without it."""
 
     @abc.abstractmethod
     def get(self, key: str, start: int | None = None, end: int | None = None) -> ObjectStream:

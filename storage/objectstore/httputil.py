@@ -7,7 +7,7 @@ server) turn a `LocalResponse` into their own response objects.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -73,11 +73,14 @@ def handle_local_request(
     content_type: str | None = None,
     range_header: str | None = None,
     max_bytes: int | None = None,
+    may_write: Callable[[dict], None] | None = None,
 ) -> LocalResponse:
     """Serve one request to a local presigned URL, as S3 would serve its own.
 
-    GET/HEAD need a "get" token; PUT needs a "put" or "part" token. Raises InvalidToken (403),
-    ObjectNotFound (404), InvalidRange (416) and other ObjectStoreErrors for the caller to map.
+    GET/HEAD need a "get" token; PUT needs a "put" or "part" token. `may_write(payload)`
+    raises when the upload the token was issued for is no longer open. A "put" token writes
+    its object once (UploadClosed, 409, after that). Raises InvalidToken (403), ObjectNotFound
+    (404), InvalidRange (416) and other ObjectStoreErrors for the caller to map.
     """
     method = method.upper()
     payload = verify_token(secret, token)
@@ -97,10 +100,13 @@ def handle_local_request(
         raise ObjectStoreError(
             f"the body is larger than {max_bytes} bytes", code="too_large", status=413
         )
+    if may_write is not None:
+        may_write(payload)
     if op == "part":
         part = store.upload_part(key, payload["uid"], int(payload["pn"]), body)
         return LocalResponse(200, {"ETag": f'"{part.etag}"'})
-    info = store.put(
+    put = getattr(store, "put_new", store.put)
+    info = put(
         key,
         body,
         content_length,

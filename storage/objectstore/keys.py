@@ -53,6 +53,14 @@ def media_key(org_id: str, media_id: str, filename: str | None) -> str:
     return f"{org_prefix(org)}media/{media}/{safe_filename(filename)}"
 
 
+def incoming_key(object_key: str) -> str:
+    """Where a presigned PUT writes: beside the media's object, never the object itself. The
+    upload is copied into place when it completes, so a presigned URL, which S3 cannot
+    revoke before it expires, can never replace a file that was checked."""
+    folder, _, name = object_key.rpartition("/")
+    return f"{folder}/incoming/{name}"
+
+
 def org_prefix(org_id: str) -> str:
     return f"orgs/{_segment(str(org_id), 'organisation id')}/"
 

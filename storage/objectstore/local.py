@@ -32,6 +32,7 @@ from storage.objectstore.base import (
     ObjectStream,
     Part,
     Readable,
+    UploadClosed,
     as_reader,
     check_expires,
     check_part_number,
@@ -111,14 +112,24 @@ class LocalObjectStore(ObjectStore):
             raise
         return Path(handle.name), size, digest
 
-    def _publish(self, temp: Path, key: str, content_type: str, etag: str) -> ObjectInfo:
+    def _publish(self, temp: Path, key: str, content_type: str, etag: str,
+                 exclusive: bool = False) -> ObjectInfo:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         meta_path = self._meta_path(key)
         meta_path.parent.mkdir(parents=True, exist_ok=True)
         meta_temp = self._tmp / f"{temp.name}.json"
         meta_temp.write_text(json.dumps({"content_type": content_type, "etag": etag}))
-        os.replace(temp, target)
+        if exclusive:
+            # link() fails when the target exists, atomically: of two racing writers one wins.
+            try:
+                os.link(temp, target)
+            except FileExistsError:
+                meta_temp.unlink(missing_ok=True)
+                raise UploadClosed("this upload URL was already used") from None
+            temp.unlink()
+        else:
+            os.replace(temp, target)
         os.replace(meta_temp, meta_path)
         return self.stat(key)
 
@@ -149,6 +160,32 @@ class LocalObjectStore(ObjectStore):
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
+
+    def put_new(self, key: str, stream: Readable, length: int | None,
+                content_type: str) -> ObjectInfo:
+        """`put`, refused (UploadClosed) when the object already exists: a signed PUT URL
+        writes its object once."""
+        self._path(key)
+        temp, _size, digest = self._write_temp(as_reader(stream), length)
+        try:
+            return self._publish(temp, key, content_type, digest.hexdigest(), exclusive=True)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def copy(self, source: str, target: str) -> ObjectInfo:
+        info = self.stat(source)
+        self._path(target)
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(dir=self._tmp, delete=False)
+        handle.close()
+        temp = Path(handle.name)
+        try:
+            shutil.copyfile(self._path(source), temp)
+            return self._publish(temp, target, info.content_type, info.etag)
+        except FileNotFoundError:
+            raise ObjectNotFound(f"object {source!r} not found") from None
+        finally:
+            temp.unlink(missing_ok=True)
 
     def stat(self, key: str) -> ObjectInfo:
         path = self._path(key)

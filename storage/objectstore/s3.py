@@ -15,6 +15,7 @@ from datetime import timedelta
 import certifi
 import urllib3
 from minio import Minio
+from minio.commonconfig import CopySource
 from minio.datatypes import Part as MinioPart
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 
@@ -175,6 +176,13 @@ class S3ObjectStore(ObjectStore):
             content_type=found.content_type or "application/octet-stream",
             last_modified=found.last_modified,
         )
+
+    def copy(self, source: str, target: str) -> ObjectInfo:
+        validate_key(source)
+        validate_key(target)
+        with self._translate(source):
+            self.client.copy_object(self.bucket, target, CopySource(self.bucket, source))
+        return self.stat(target)
 
     def get(self, key: str, start: int | None = None, end: int | None = None) -> ObjectStream:
         validate_key(key)

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import io
+
+from tests.mediasamples import wav_of_seconds
+
 PORTAL_PAGINATION = {"current_page", "total_pages", "total_items", "items_per_page"}
 WORD_KEYS = {"id", "language", "term", "reading", "translations", "part_of_speech", "level",
              "tags", "groups", "media_ids", "media_url", "created_at", "updated_at"}
+
+
+def _upload_audio(client, account) -> str:
+    answer = client.post("/api/v1/media", headers=account.headers,
+                         data={"kind": "audio", "file": (io.BytesIO(wav_of_seconds(0.3)),
+                                                         "word.wav")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()["id"]
 
 
 def test_words_list_has_the_portal_shape_with_media_urls(client, accounts, vocab, settings):
@@ -13,9 +26,11 @@ def test_words_list_has_the_portal_shape_with_media_urls(client, accounts, vocab
     teacher = accounts.member(admin, "teacher")
     learner = accounts.member(admin, "learner")
     group = vocab.group(teacher)
+    # (media ids must name the organisation's shared files: two recordings of the word)
+    audio1, audio2 = (_upload_audio(client, teacher) for _ in range(2))
     hello = vocab.word(teacher, "こんにちは", reading="konnichiwa", translations=["hello"],
                        part_of_speech="interjection", level="A1", tags=["greeting"],
-                       groups=[group["id"]], media_ids=["med_audio1", "med_image1"])
+                       groups=[group["id"]], media_ids=[audio1, audio2])
     vocab.word(teacher, "ありがとう", reading="arigatou", translations=["thank you"])
     # When a learner lists the words
     response = client.get("/api/v1/words", headers=learner.headers)
@@ -29,13 +44,13 @@ def test_words_list_has_the_portal_shape_with_media_urls(client, accounts, vocab
     assert all(set(item) == WORD_KEYS for item in body["items"])
     # And the word with media carries a URL to its first media file's content
     assert items["こんにちは"]["media_url"] == (
-        f"{settings.public_base_url}/api/v1/media/med_audio1/content")
+        f"{settings.public_base_url}/api/v1/media/{audio1}/content")
     assert items["ありがとう"]["media_url"] is None
     assert items["こんにちは"] == {**items["こんにちは"], "id": hello["id"], "language": "ja",
                                 "reading": "konnichiwa", "translations": ["hello"],
                                 "part_of_speech": "interjection", "level": "A1",
                                 "tags": ["greeting"], "groups": [group["id"]],
-                                "media_ids": ["med_audio1", "med_image1"]}
+                                "media_ids": [audio1, audio2]}
 
 
 def test_filters_by_language_group_level_and_text(client, accounts, vocab):

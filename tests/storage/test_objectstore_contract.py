@@ -280,3 +280,16 @@ def test_presigned_get_answers_with_the_type_it_is_given(object_store):
     answer = requests.get(url, timeout=30)
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].startswith("text/plain")
+
+
+def test_copy_inside_the_store(object_store):
+    # Given a stored object
+    object_store.put(KEY, b"checked bytes", None, "audio/wav")
+    # When it is copied to another key, Then the copy has its bytes and type
+    copied = object_store.copy(KEY, KEY + ".copy")
+    assert (copied.size, copied.content_type) == (13, "audio/wav")
+    with object_store.get(KEY + ".copy") as stream:
+        assert stream.read() == b"checked bytes"
+    # And copying a missing object is ObjectNotFound
+    with pytest.raises(ObjectNotFound):
+        object_store.copy(KEY + ".missing", KEY + ".other")

@@ -116,6 +116,22 @@ def check_url(url: str) -> str | None:
     return None
 
 
+def refused_literal(url: str) -> str | None:
+    """Why `url` names a destination no delivery may reach whatever DNS says (a private,
+    loopback or link-local address literal, or localhost), or None. Names are checked again
+    at delivery, since their answers change."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return "the URL names this machine"
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return None
+    if not is_public_address(host):
+        return "the URL names a private, loopback or link-local address"
+    return None
+
+
 class _PinnedMixin:
     """Connects to pre-validated addresses in turn and checks the peer of the socket."""
 
@@ -139,7 +155,9 @@ class _PinnedMixin:
                 continue
             if not self.allow_private and not is_public_address(peer):
                 sock.close()
-                raise AddressRefused(f"connected peer {peer} is not a public address")
+                # The address itself is not said: delivery logs are read by the organisation,
+                # and an internal address is a fact about the platform's network.
+                raise AddressRefused("the connected peer is not a public address")
             self.peer = peer
             return sock
         raise last_error or OSError("no address to connect to")
@@ -171,7 +189,9 @@ def _resolve(
     if refused and not allow_private:
         # A name that resolves to an internal address anywhere is refused outright: it is
         # either misconfigured or an attempt to reach the internal network.
-        raise AddressRefused(f"{host} resolves to non-public address {refused[0]}")
+        # Which internal address it resolved to is not said (the delivery log would be a
+        # window on the platform's internal DNS).
+        raise AddressRefused(f"{host} resolves to a non-public address")
     if not allowed:
         raise socket.gaierror(socket.EAI_NONAME, f"{host} has no IPv4 or IPv6 address")
     return allowed
@@ -249,7 +269,7 @@ def post(
         received = {key.lower(): value for key, value in response.headers.items()}
         text = _read_body(response)
     except AddressRefused as exc:
-        return result(error="private_address_refused", detail=str(exc), address=conn.peer)
+        return result(error="private_address_refused", detail=str(exc))
     except (TimeoutError, Urllib3Timeout) as exc:
         return result(error="timeout", detail=f"no answer within {timeout:g} s ({exc})",
                       address=conn.peer)

@@ -7,6 +7,7 @@ so every retry sends the same bytes under the same `webhook-id`.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,8 +30,15 @@ class Rendered:
     skipped: str | None = None
 
 
+# A lone UTF-16 surrogate is no text: it cannot be stored, encoded or signed. The API refuses
+# it at the edge; one that got into an event by another path (an old row, a provider's answer)
+# becomes U+FFFD here, so the delivery still goes out instead of failing forever.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return _LONE_SURROGATE.sub("\ufffd", body)
 
 
 def lms_home_page(endpoint: WebhookEndpoint | None) -> str:

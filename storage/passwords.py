@@ -1,0 +1,45 @@
+"""The password policy: 8 to 256 characters, and not guessable.
+
+Guessability is zxcvbn's estimate (Dropbox's estimator, the one Auth0's password-strength
+policies and many identity products build on; NIST SP 800-63B asks for a check against
+common, dictionary and breached passwords rather than composition rules). A password must
+score at least MIN_SCORE ("safely unguessable", more than 10^8 guesses), with the account's
+own email and name counted as known words. Only the first EVALUATED_CHARS characters are
+scored: zxcvbn's matching grows fast with length, and a long password whose first 72
+characters are strong is strong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from zxcvbn import zxcvbn
+
+from storage.errors import Unprocessable
+
+MIN_LENGTH = 8
+MAX_LENGTH = 256
+MIN_SCORE = 3
+EVALUATED_CHARS = 72
+
+
+def check_password(password: str, user_inputs: Iterable[str] = ()) -> None:
+    """Raise 422 `weak_password` (with zxcvbn's advice) unless the password is acceptable."""
+    if len(password) < MIN_LENGTH:
+        _refuse(f"Use at least {MIN_LENGTH} characters.")
+    if len(password) > MAX_LENGTH:
+        _refuse(f"Use at most {MAX_LENGTH} characters.")
+    words = [part for value in user_inputs if value
+             for part in re.split(r"[^\w]+", value.lower()) if len(part) > 2]
+    result = zxcvbn(password[:EVALUATED_CHARS], user_inputs=words,
+                    max_length=EVALUATED_CHARS)
+    if result["score"] < MIN_SCORE:
+        feedback = result.get("feedback") or {}
+        advice = " ".join(filter(None, [feedback.get("warning"),
+                                        *(feedback.get("suggestions") or [])]))
+        _refuse("This password is too easy to guess." + (f" {advice}" if advice else ""))
+
+
+def _refuse(message: str) -> None:
+    raise Unprocessable(message, code="weak_password", extra={"errors": {"password": [message]}})
