@@ -135,10 +135,16 @@ def _blocks(text: str) -> list[tuple[int, str]]:
     return blocks
 
 
+_WORD_BEFORE_DOT_RE = re.compile(r"([^\W\d_]+(?:\.[^\W\d_]+)*)$")
+_ABBREVIATION_WINDOW = 64
+
+
 def _is_abbreviation(block: str, dot: int, language: str) -> bool:
     if block[dot] != ".":
         return False
-    m = re.search(r"([^\W\d_]+(?:\.[^\W\d_]+)*)$", block[:dot])
+    # Only the word before the dot matters; searching the whole block before it made sentence
+    # splitting quadratic in the length of a paragraph.
+    m = _WORD_BEFORE_DOT_RE.search(block[max(0, dot - _ABBREVIATION_WINDOW):dot])
     if not m:
         return False
     word = m.group(1)
