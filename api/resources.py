@@ -23,6 +23,7 @@ RESOURCES = [
     "api.hints",
     "api.plans",
     "api.speech",
+    "api.learners",
 ]
 
 

@@ -123,6 +123,7 @@ def job_data(job: Job) -> dict[str, Any]:
         "id": job.id, "type": job.type, "status": job.status, "stage": job.stage,
         "progress": job.progress, "input": job.input, "result": job.result,
         "error": job.error, "attempts": job.attempts, "callback_url": job.callback_url,
+        "learner_id": job.learner_user_id,
         "created_at": _iso(job.created_at), "started_at": _iso(job.started_at),
         "finished_at": _iso(job.finished_at), "provider": job.provider, "model": job.model,
         "prompt_version": job.prompt_version,
@@ -130,8 +131,10 @@ def job_data(job: Job) -> dict[str, Any]:
 
 
 def _learner_of(session: Session, job: Job) -> str | None:
-    """The learner a job is about: an explicit `learner_id` of the organisation, else the
-    user who submitted it."""
+    """The learner a job is about: the one it recorded; for jobs from before learners were
+    recorded, an explicit `learner_id` of the organisation in the input, else the owner."""
+    if job.learner_user_id:
+        return job.learner_user_id
     named = (job.input or {}).get("learner_id")
     if isinstance(named, str) and named:
         found = session.scalar(select(User.id).where(
