@@ -24,6 +24,7 @@ RESOURCES = [
     "api.plans",
     "api.speech",
     "api.learners",
+    "api.lti",
 ]
 
 

@@ -5,6 +5,7 @@ from storage.models import (
     jobs,  # noqa: F401
     learning,  # noqa: F401
     lms,  # noqa: F401
+    lti,  # noqa: F401
     media,  # noqa: F401
     speech,  # noqa: F401
     text,  # noqa: F401

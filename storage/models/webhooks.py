@@ -101,6 +101,9 @@ class WebhookDelivery(TenantMixin, CreatedMixin, db.Model):
     finished_at: Mapped[datetime | None]
     # Set on a manual redelivery: the delivery it repeats.
     redelivery_of: Mapped[str | None] = mapped_column(String(40))
+    # An LTI AGS score for a learner's resource link (sent with the LMS's access token).
+    lti_link_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("lti_resource_links.id", ondelete="SET NULL"))
 
     event: Mapped[WebhookEvent] = relationship()
     attempt_log: Mapped[list[WebhookAttempt]] = relationship(

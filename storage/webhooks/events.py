@@ -147,9 +147,13 @@ def _learner_of(session: Session, job: Job) -> str | None:
 def on_job_terminal(session: Session, job: Job) -> None:
     """Terminal hook of the job engine: `job.succeeded | job.failed | job.canceled`, in the
     same transaction as the status change; and `media.import.completed` for a bulk import."""
-    record_event(session, job.organisation_id, f"job.{job.status}", job_data(job),
-                 user_id=_learner_of(session, job), job_id=job.id,
-                 occurred_at=job.finished_at, callback_url=job.callback_url)
+    event, _ = record_event(session, job.organisation_id, f"job.{job.status}", job_data(job),
+                            user_id=_learner_of(session, job), job_id=job.id,
+                            occurred_at=job.finished_at, callback_url=job.callback_url)
+    # Grades for the LMS resource links the learner was launched from.
+    from storage import lti
+
+    dispatch_after_commit(session, [d.id for d in lti.grade_deliveries(session, event, job)])
     if job.type == MEDIA_IMPORT_JOB and job.status == "succeeded":
         # The counts only: an import can hold thousands of items, which the job shows.
         counts = (job.result or {}).get("counts", {})

@@ -19,12 +19,14 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from storage.db import after_commit, db, utcnow
+from storage.lti import AGS_FORMAT
+from storage.models.lti import LtiPlatform, LtiResourceLink
 from storage.models.webhooks import WebhookDelivery, WebhookEndpoint
 from storage.webhooks import callbacks, deliveries, endpoints, events
 from workers import engine, runtime
 from workers.scheduler import ScheduledJob, register_scheduled_job
-from workers.webhooks import http
-from workers.webhooks.render import extra_headers, render
+from workers.webhooks import ags, http
+from workers.webhooks.render import extra_headers, render, render_grade
 from workers.webhooks.schedule import Decision, Outcome, RetryPolicy
 from workers.webhooks.signing import generate_secret, signed_headers
 
@@ -83,6 +85,9 @@ def attempt(delivery_id: str) -> None:
         session.rollback()
         log.info("webhook delivery %s: not due or already handled, message skipped", delivery_id)
         return
+    if delivery.format == AGS_FORMAT:
+        _attempt_grade(session, delivery, settings)
+        return
     endpoint = session.get(WebhookEndpoint, delivery.endpoint_id) if delivery.endpoint_id else None
     if delivery.endpoint_id and (endpoint is None or not endpoint.enabled):
         deliveries.finish_without_attempt(
@@ -125,6 +130,41 @@ def attempt(delivery_id: str) -> None:
     decision = retry_policy(settings).decide(number, result.status, result.headers,
                                              error=result.error)
     _record(session, delivery_id, endpoint_id, url, started, result, decision, settings)
+
+
+def _attempt_grade(session: Session, delivery: WebhookDelivery, settings: Any) -> None:
+    """An LTI AGS score for one resource link, sent with the LMS's access token."""
+    link = session.get(LtiResourceLink, delivery.lti_link_id) if delivery.lti_link_id else None
+    if link is None:
+        deliveries.finish_without_attempt(session, delivery, state="canceled",
+                                          error="resource_link_deleted",
+                                          detail="The LTI resource link was deleted.")
+        session.commit()
+        return
+    if delivery.body is None:
+        rendered = render_grade(session, delivery.event, link, settings.public_base_url)
+        if rendered.body is None:
+            deliveries.finish_without_attempt(session, delivery, state="skipped",
+                                              error="not_applicable",
+                                              detail=rendered.skipped or "")
+            session.commit()
+            return
+        delivery.body, delivery.content_type = rendered.body, rendered.content_type
+    delivery_id, body, number, link_id = delivery.id, delivery.body, delivery.attempts, link.id
+    session.commit()
+
+    started = utcnow()
+    link = session.get(LtiResourceLink, link_id)
+    platform = session.get(LtiPlatform, link.platform_id)
+    client = ags.AgsClient(session, platform, timeout=settings.webhook_timeout_seconds,
+                           allow_private=settings.webhook_allow_private_networks)
+    step = client.deliver(link, body)
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is not None:
+        delivery.url = step.url or delivery.url
+    decision = retry_policy(settings).decide(number, step.result.status, step.result.headers,
+                                             error=step.result.error)
+    _record(session, delivery_id, None, step.url, started, step.result, decision, settings)
 
 
 def _record(session: Session, delivery_id: str, endpoint_id: str | None, url: str,

@@ -1,0 +1,97 @@
+"""LTI 1.3 Advantage: the LMS platforms an organisation registered, the values an LMS admin
+registers the tool with, and the tool's public keys."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import settings
+from api.lti.schemas import (
+    JwksSchema,
+    PlatformCreateSchema,
+    PlatformSchema,
+    PlatformUpdateSchema,
+    ToolConfigSchema,
+)
+from api.pagination import PageArgs, page_schema, paginate
+from api.security import ADMIN, auth_required, current_principal
+from storage import lti
+from storage.db import db
+
+blp = Blueprint("lti", __name__, url_prefix="",
+                description="LTI 1.3 Advantage (tool side): platform registrations, the tool's "
+                            "registration values and its public keys.")
+
+ADMINS = (ADMIN,)
+
+
+@blp.route("/.well-known/jwks.json")
+class Jwks(MethodView):
+    @blp.response(200, JwksSchema, headers={"Cache-Control": {"schema": {"type": "string"}}})
+    def get(self):
+        """The tool's public keys (RS256), for LMSs to verify what the tool signs."""
+        keys = lti.jwks(db.session)
+        db.session.commit()  # the first key is created on first use
+        return keys, 200, {"Cache-Control": "public, max-age=300"}
+
+
+@blp.route("/api/v1/lti/tool")
+class ToolConfig(MethodView):
+    @auth_required(ADMINS)
+    @blp.response(200, ToolConfigSchema)
+    def get(self):
+        """The values to register the tool with in Moodle, Canvas or another LMS."""
+        base = settings().public_base_url.rstrip("/")
+        return {"jwks_url": f"{base}/.well-known/jwks.json",
+                "login_url": f"{base}/lti/login", "launch_url": f"{base}/lti/launch",
+                "deep_linking_url": f"{base}/lti/launch",
+                "scopes": [lti.SCOPE_LINEITEM, lti.SCOPE_SCORE]}
+
+
+@blp.route("/api/v1/lti/platforms")
+class Platforms(MethodView):
+    @auth_required(ADMINS)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(PlatformSchema))
+    def get(self, args: dict):
+        """List the organisation's LMS platform registrations."""
+        stmt = lti.platforms_query(current_principal().organisation_id)
+        return paginate(db.session, stmt, args["page"], args["per_page"])
+
+    @auth_required(ADMINS)
+    @blp.arguments(PlatformCreateSchema)
+    @blp.response(201, PlatformSchema)
+    def post(self, data: dict):
+        """Register an LMS platform (issuer, client id, deployments, its three URLs)."""
+        platform = lti.create_platform(db.session, current_principal().organisation_id, data)
+        db.session.commit()
+        return platform
+
+
+@blp.route("/api/v1/lti/platforms/<platform_id>")
+class PlatformView(MethodView):
+    @auth_required(ADMINS)
+    @blp.response(200, PlatformSchema)
+    def get(self, platform_id: str):
+        """Read a platform registration."""
+        return lti.get_platform(db.session, current_principal().organisation_id, platform_id)
+
+    @auth_required(ADMINS)
+    @blp.arguments(PlatformUpdateSchema)
+    @blp.response(200, PlatformSchema)
+    def patch(self, data: dict, platform_id: str):
+        """Change a platform registration (its cached access token is dropped)."""
+        platform = lti.update_platform(db.session, current_principal().organisation_id,
+                                       platform_id, data)
+        db.session.commit()
+        return platform
+
+    @auth_required(ADMINS)
+    @blp.response(204)
+    def delete(self, platform_id: str):
+        """Remove a platform registration with its resource links and launches."""
+        platform = lti.get_platform(db.session, current_principal().organisation_id,
+                                    platform_id)
+        db.session.delete(platform)
+        db.session.commit()

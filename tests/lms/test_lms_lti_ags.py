@@ -1,0 +1,156 @@
+"""LTI AGS against a real LTI 1.3 platform implementation on loopback: the platform verifies
+the tool's client assertion against the tool's JWKS fetched over HTTP, and takes line items
+and scores through its AGS service."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from storage import lti
+from storage.db import db
+from storage.models.lti import LtiPlatform
+from tests.lms.lti_platform import CLIENT_ID, DEPLOYMENT_ID, LmsPlatform
+
+WRITING = "/api/v1/assessments/writing"
+TEXT = {"text": "Last summer I travelled to Valencia with two friends. We visited the old "
+                "town, we ate paella near the beach and we practised our Spanish every day.",
+        "language": "en"}
+
+
+@pytest.fixture
+def tool_url(app) -> Iterator[str]:
+    """The platform under test served over HTTP, so the LMS can fetch its JWKS."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def lms(tool_url) -> Iterator[LmsPlatform]:
+    platform = LmsPlatform().start(f"{tool_url}/.well-known/jwks.json")
+    yield platform
+    platform.stop()
+
+
+def _register(client, admin, lms: LmsPlatform) -> dict:
+    response = client.post("/api/v1/lti/platforms", headers=admin.headers, json={
+        "name": "Test LMS", "issuer": lms.url, "client_id": CLIENT_ID,
+        "deployment_ids": [DEPLOYMENT_ID], "auth_login_url": f"{lms.url}/auth",
+        "token_url": f"{lms.url}/token", "jwks_url": f"{lms.url}/jwks"})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def _launch(lms: LmsPlatform, platform_id: str, sub: str) -> str:
+    claims = lms.launch_claims(sub=sub, resource_link_id="rl-writing-1", title="Writing: a trip",
+                               custom={"task_type": "writing_assessment"})
+    upserted, _ = lti.record_launch(db.session, db.session.get(LtiPlatform, platform_id),
+                                    claims)
+    db.session.commit()
+    return upserted.user.id
+
+
+def _assess(client, headers, learner) -> dict:
+    response = client.post(WRITING, headers={**headers, "Prefer": "wait=30"},
+                           json={**TEXT, "learner": learner})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["status"] == "succeeded"
+    return response.get_json()
+
+
+def _scores(lms: LmsPlatform, count: int, seconds: float = 20) -> list[dict]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        scores = [s for items in lms.gradebook.scores.values() for s in items]
+        if len(scores) >= count:
+            return scores
+        time.sleep(0.1)
+    return [s for items in lms.gradebook.scores.values() for s in items]
+
+
+def _ags_deliveries(client, admin) -> list[dict]:
+    items = client.get("/api/v1/webhook-deliveries?per_page=100",
+                       headers=admin.headers).get_json()["items"]
+    return [d for d in items if d["format"] == "lti_ags"]
+
+
+def test_a_launched_learner_is_graded_in_the_lms_gradebook(client, accounts, worker, lms):
+    # Given an organisation that registered the LMS, and a learner launched from a link
+    admin = accounts.admin()
+    platform = _register(client, admin, lms)
+    learner_id = _launch(lms, platform["id"], sub="lms-user-77")
+    # When an assessment runs for that learner, named by their LMS id
+    job = _assess(client, admin.headers, {"external_id": "lms-user-77", "lms": platform["id"]})
+    assert job["learner_id"] == learner_id
+    # Then the score is in the LMS's gradebook, on a line item bound to the resource link
+    (score,) = _scores(lms, 1)
+    (item,) = lms.gradebook.lineitems.values()
+    assert item["resourceLinkId"] == "rl-writing-1" and item["label"] == "Writing: a trip"
+    assert score["userId"] == "lms-user-77"
+    assert (score["activityProgress"], score["gradingProgress"]) == ("Completed", "FullyGraded")
+    assert score["scoreMaximum"] == 100 and 0 <= score["scoreGiven"] <= 100
+    assert score["comment"].startswith("CEFR " + job["result"]["cefr_level"])
+    # And the tool got one access token with its signed assertion, verified by the LMS
+    assert lms.gradebook.token_requests == 1
+    (delivery,) = _ags_deliveries(client, admin)
+    assert delivery["state"] == "succeeded" and delivery["url"].endswith("/scores")
+
+    # When the line item is deleted in the LMS and the LMS fails once with 503
+    lms.gradebook.lineitems.clear()
+    lms.gradebook.fail_scores.append(503)
+    _assess(client, admin.headers, learner_id)
+    # Then the delivery is retried, the line item found again (recreated), nothing duplicated
+    scores = _scores(lms, 2)
+    assert len(scores) == 2 and len(lms.gradebook.lineitems) == 1
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        second = _ags_deliveries(client, admin)[0]
+        if second["state"] == "succeeded":
+            break
+        time.sleep(0.1)
+    assert second["state"] == "succeeded" and second["attempts"] == 2
+    assert second["attempt_log"][0]["response_status"] == 503
+    # And the cached access token was reused
+    assert lms.gradebook.token_requests == 1
+
+
+def test_a_refused_token_is_recorded_and_retried(client, accounts, worker, lms):
+    # Given a registered LMS whose token endpoint refuses the tool twice
+    admin = accounts.admin()
+    platform = _register(client, admin, lms)
+    learner_id = _launch(lms, platform["id"], sub="lms-user-9")
+    lms.gradebook.fail_tokens.extend([401, 500])
+    # When an assessment for the learner ends
+    _assess(client, admin.headers, learner_id)
+    # Then the grade arrives after the retries, with each refusal in the delivery log
+    (score,) = _scores(lms, 1)
+    assert score["userId"] == "lms-user-9"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        (delivery,) = _ags_deliveries(client, admin)
+        if delivery["state"] == "succeeded":
+            break
+        time.sleep(0.1)
+    assert [a["response_status"] for a in delivery["attempt_log"]] == [401, 500, 200]
+    assert "token request refused" in delivery["attempt_log"][0]["error_detail"]
+
+
+def test_jwks_publishes_the_signing_key_and_keeps_a_rotated_one(client):
+    # Given the tool's key set
+    first = client.get("/.well-known/jwks.json").get_json()["keys"]
+    assert len(first) == 1 and first[0]["alg"] == "RS256" and first[0]["kid"]
+    assert "d" not in first[0]  # never the private part
+    # When the key is rotated
+    lti.rotate_key(db.session)
+    db.session.commit()
+    keys = client.get("/.well-known/jwks.json").get_json()["keys"]
+    # Then the new key signs and the old one is still published for the grace period
+    assert len(keys) == 2 and keys[1]["kid"] == first[0]["kid"]
+    assert lti.signing_key(db.session).kid == keys[0]["kid"]
