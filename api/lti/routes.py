@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import settings
+from api.lti import launch
 from api.lti.schemas import (
     JwksSchema,
     PlatformCreateSchema,
@@ -36,6 +37,28 @@ class Jwks(MethodView):
         return keys, 200, {"Cache-Control": "public, max-age=300"}
 
 
+@blp.route("/lti/login", methods=["GET", "POST"])
+class LtiLogin(MethodView):
+    @blp.response(302, description="To the LMS's authorisation endpoint.")
+    def get(self):
+        """LTI 1.3 OIDC login initiation (third-party initiated login) from the LMS."""
+        return launch.login()
+
+    @blp.response(302, description="To the LMS's authorisation endpoint.")
+    def post(self):
+        """LTI 1.3 OIDC login initiation, as a form post."""
+        return launch.login()
+
+
+@blp.route("/lti/launch")
+class LtiLaunch(MethodView):
+    @blp.response(200, description="The task page, with a session for the learner.")
+    def post(self):
+        """LTI 1.3 resource-link launch: validates the id_token, records the learner and the
+        resource link (with its AGS line items), and starts the task."""
+        return launch.launch()
+
+
 @blp.route("/api/v1/lti/tool")
 class ToolConfig(MethodView):
     @auth_required(ADMINS)
@@ -45,7 +68,6 @@ class ToolConfig(MethodView):
         base = settings().public_base_url.rstrip("/")
         return {"jwks_url": f"{base}/.well-known/jwks.json",
                 "login_url": f"{base}/lti/login", "launch_url": f"{base}/lti/launch",
-                "deep_linking_url": f"{base}/lti/launch",
                 "scopes": [lti.SCOPE_LINEITEM, lti.SCOPE_SCORE]}
 
 

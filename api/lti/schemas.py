@@ -50,7 +50,6 @@ class ToolConfigSchema(Schema):
     jwks_url = fields.String(metadata={"description": "Public keyset URL."})
     login_url = fields.String(metadata={"description": "Initiate login URL."})
     launch_url = fields.String(metadata={"description": "Redirection URI / target link."})
-    deep_linking_url = fields.String()
     scopes = fields.List(fields.String())
 
 

@@ -62,13 +62,17 @@ class LmsPlatform:
         self.gradebook = Gradebook()
         self._ids = itertools.count(1)
         self.tool_jwks_url = ""
+        self.tool_launch_url = "http://tool.invalid/lti/launch"
+        # What the next launch of each user (by login_hint) carries.
+        self.pending: dict[str, dict[str, t.Any]] = {}
         self.app = self._build_app()
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def start(self, tool_jwks_url: str) -> LmsPlatform:
-        self.tool_jwks_url = tool_jwks_url
+    def start(self, tool_url: str) -> LmsPlatform:
+        self.tool_jwks_url = f"{tool_url}/.well-known/jwks.json"
+        self.tool_launch_url = f"{tool_url}/lti/launch"
         self._thread.start()
         return self
 
@@ -87,8 +91,8 @@ class LmsPlatform:
             def get_registration_by_params(self, **kwargs: t.Any) -> Registration:
                 return (Registration().set_iss(outer.url).set_client_id(CLIENT_ID)
                         .set_deployment_id(DEPLOYMENT_ID)
-                        .set_launch_url("http://tool.invalid/lti/launch")
-                        .set_oidc_login_url("http://tool.invalid/lti/login")
+                        .set_launch_url(outer.tool_launch_url)
+                        .set_oidc_login_url(outer.tool_launch_url.replace("launch", "login"))
                         .set_platform_private_key(outer.private_pem)
                         .set_platform_public_key(outer.public_pem)
                         .set_tool_key_set_url(outer.tool_jwks_url))
@@ -97,17 +101,18 @@ class LmsPlatform:
         config.get_registration()
         return config
 
-    def launch_claims(self, *, sub: str, resource_link_id: str, title: str,
-                      custom: dict[str, str], name: str = "Ana Ruiz") -> dict[str, t.Any]:
-        """The claims of a resource-link launch the library builds (AGS and NRPS claims
-        included), as the tool reads them from the verified id_token."""
+    def _launch(self, req: t.Any, *, sub: str, resource_link_id: str, title: str,
+                custom: dict[str, str], name: str = "Ana Ruiz") -> t.Any:
         outer = self
 
         class Launch(LTIAdvantageMessageLaunchAbstract):
+            def get_preflight_response(self) -> dict:
+                return self._request.get_data if self._request is not None else {}
+
             def render_launch_form(self, launch_data: dict, **kwargs: t.Any) -> t.Any:
                 return launch_data
 
-        launch = Launch(FlaskRequest.__new__(FlaskRequest), self.config())
+        launch = Launch(req, self.config())
         launch._registration = launch._platform_config.get_registration()
         launch.set_user_data(sub, [LEARNER_ROLE], full_name=name)
         launch.set_resource_link_claim(resource_link_id, title=title)
@@ -116,7 +121,20 @@ class LmsPlatform:
         launch.set_ags(lineitems_url=f"{outer.url}/api/lti/courses/7/lineitems",
                        allow_creating_lineitems=True)
         launch.set_nrps(f"{outer.url}/api/lti/courses/7/memberships")
-        return launch.get_launch_message()
+        return launch
+
+    def launch_claims(self, **launch: t.Any) -> dict[str, t.Any]:
+        """The claims of a resource-link launch the library builds (AGS and NRPS claims
+        included), as the tool reads them from the verified id_token."""
+        return self._launch(None, **launch).get_launch_message()
+
+    def login_initiation(self, *, login_hint: str, **launch: t.Any) -> dict[str, str]:
+        """What the LMS sends the tool's login URL to start a launch of `login_hint`."""
+        self.pending[login_hint] = launch
+        return {"iss": self.url, "client_id": CLIENT_ID, "login_hint": login_hint,
+                "lti_message_hint": launch["resource_link_id"],
+                "target_link_uri": self.tool_launch_url,
+                "lti_deployment_id": DEPLOYMENT_ID}
 
     # HTTP --------------------------------------------------------------------------------
 
@@ -172,6 +190,24 @@ class LmsPlatform:
         def service() -> Ags:
             return Ags(FlaskRequest(request), outer.config(),
                        f"{outer.url}/api/lti/courses/7/lineitems")
+
+        @app.get("/jwks")
+        def jwks() -> Response:
+            return Response(json.dumps(outer.config().get_jwks()), mimetype="application/json")
+
+        @app.get("/auth")
+        def auth() -> Response:
+            """The OIDC authorisation endpoint: checks the tool's request and answers the
+            auto-submitted form's fields (id_token, state) and where they go."""
+            hint = request.args.get("login_hint", "")
+            if hint not in outer.pending:
+                return Response("{}", status=403)
+            launch = outer._launch(FlaskRequest(request), **outer.pending[hint])
+            try:
+                data = launch.lti_launch()
+            except Exception as exc:  # the library's preflight checks
+                return Response(json.dumps({"error": str(exc)}), status=400)
+            return Response(json.dumps(data), mimetype="application/json")
 
         @app.post("/token")
         def token() -> Response:

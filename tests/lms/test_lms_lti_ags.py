@@ -4,11 +4,15 @@ and scores through its AGS service."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
+import requests
 from werkzeug.serving import make_server
 
 from storage import lti
@@ -34,7 +38,7 @@ def tool_url(app) -> Iterator[str]:
 
 @pytest.fixture
 def lms(tool_url) -> Iterator[LmsPlatform]:
-    platform = LmsPlatform().start(f"{tool_url}/.well-known/jwks.json")
+    platform = LmsPlatform().start(tool_url)
     yield platform
     platform.stop()
 
@@ -58,8 +62,8 @@ def _launch(lms: LmsPlatform, platform_id: str, sub: str) -> str:
 
 
 def _assess(client, headers, learner) -> dict:
-    response = client.post(WRITING, headers={**headers, "Prefer": "wait=30"},
-                           json={**TEXT, "learner": learner})
+    body = {**TEXT, "learner": learner} if learner else TEXT
+    response = client.post(WRITING, headers={**headers, "Prefer": "wait=30"}, json=body)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "succeeded"
     return response.get_json()
@@ -154,3 +158,41 @@ def test_jwks_publishes_the_signing_key_and_keeps_a_rotated_one(client):
     # Then the new key signs and the old one is still published for the grace period
     assert len(keys) == 2 and keys[1]["kid"] == first[0]["kid"]
     assert lti.signing_key(db.session).kid == keys[0]["kid"]
+
+
+def test_an_lms_launch_starts_the_task_and_the_grade_goes_back(client, accounts, worker, lms):
+    # Given an organisation that registered the LMS
+    admin = accounts.admin()
+    _register(client, admin, lms)
+    # When the LMS starts a launch: login initiation at the tool, the tool's authentication
+    # request at the LMS, and the LMS's id_token posted back to the tool (as a browser does)
+    start = lms.login_initiation(login_hint="lms-user-5", sub="lms-user-5", name="Kai Lee",
+                                 resource_link_id="rl-w-2", title="Writing: my town",
+                                 custom={"task_type": "writing_assessment"})
+    login = client.get("/lti/login", query_string=start)
+    assert login.status_code == 302, login.get_data(as_text=True)
+    assert login.headers["Location"].startswith(f"{lms.url}/auth?")
+    form = requests.get(login.headers["Location"], timeout=10)
+    assert form.status_code == 200, form.text
+    form = form.json()
+    assert form["launch_url"].endswith("/lti/launch")
+    landed = client.post("/lti/launch", data={"id_token": form["id_token"],
+                                              "state": form["state"]})
+    # Then the tool lands the learner on the task, with a session of their own
+    assert landed.status_code == 200, landed.get_data(as_text=True)
+    page = landed.get_data(as_text=True)
+    task = json.loads(html.unescape(re.search(r'data-task="([^"]*)"', page).group(1)))
+    assert task["task_type"] == "writing_assessment" and "Writing: my town" in page
+    learner = {"Authorization": f"Bearer {task['access_token']}"}
+    me = client.get("/api/v1/auth/me", headers=learner).get_json()
+    assert (me["id"], me["role"], me["name"]) == (task["learner_id"], "learner", "Kai Lee")
+    # And the learner's own assessment is graded back to the LMS gradebook
+    _assess(client, learner, None)
+    (score,) = _scores(lms, 1)
+    assert score["userId"] == "lms-user-5"
+    (item,) = lms.gradebook.lineitems.values()
+    assert item["resourceLinkId"] == "rl-w-2"
+    # And a replayed id_token (its nonce used) is refused
+    again = client.post("/lti/launch", data={"id_token": form["id_token"],
+                                             "state": form["state"]})
+    assert again.status_code == 401 and again.get_json()["code"] == "lti_launch_refused"
