@@ -12,6 +12,7 @@ from storage.models.webhooks import CallbackSecret, WebhookEndpoint
 ENCRYPTED_COLUMNS: tuple[Column, ...] = (
     WebhookEndpoint.__table__.c.secret,
     WebhookEndpoint.__table__.c.previous_secret,
+    WebhookEndpoint.__table__.c.lrs_credentials,
     CallbackSecret.__table__.c.secret,
     CallbackSecret.__table__.c.previous_secret,
 )

@@ -9,6 +9,7 @@ for longer than WEBHOOK_DISABLE_AFTER_SECONDS is disabled.
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
 from datetime import datetime, timedelta
@@ -105,10 +106,12 @@ def attempt(delivery_id: str) -> None:
             session.commit()
             return
         delivery.body, delivery.content_type = rendered.body, rendered.content_type
+    lrs_auth: dict[str, str] = {}
     if endpoint is not None:
         secrets = endpoints.live_secrets(endpoint.secret, endpoint.previous_secret,
                                          endpoint.previous_secret_expires_at)
         url = endpoint.url
+        lrs_auth = lrs_authorization(endpoint.lrs_auth_scheme, endpoint.lrs_credentials)
     else:
         row = callbacks.ensure(session, delivery.organisation_id, generate_secret)
         secrets = endpoints.live_secrets(row.secret, row.previous_secret,
@@ -116,7 +119,7 @@ def attempt(delivery_id: str) -> None:
         url = delivery.url
     message_id, body, number = delivery.event_id, delivery.body, delivery.attempts
     headers = {"Content-Type": delivery.content_type or "application/json",
-               **extra_headers(delivery.format)}
+               **extra_headers(delivery.format), **lrs_auth}
     endpoint_id = delivery.endpoint_id
     # Commit the claim and the rendered body before the network call, so no transaction
     # stays open while the receiver takes its time.
@@ -130,6 +133,15 @@ def attempt(delivery_id: str) -> None:
     decision = retry_policy(settings).decide(number, result.status, result.headers,
                                              error=result.error)
     _record(session, delivery_id, endpoint_id, url, started, result, decision, settings)
+
+
+def lrs_authorization(scheme: str | None, credentials: str | None) -> dict[str, str]:
+    """The Authorization header an LRS expects, from the endpoint's stored credentials."""
+    if not scheme or not credentials:
+        return {}
+    if scheme == "basic":
+        return {"Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()}
+    return {"Authorization": f"Bearer {credentials}"}
 
 
 def _attempt_grade(session: Session, delivery: WebhookDelivery, settings: Any) -> None:

@@ -32,6 +32,10 @@ class Rendered:
     skipped: str | None = None
 
 
+STUDY_STATEMENTS = {"study.session.ended": formats.xapi_session_statement,
+                    "study.review.recorded": formats.xapi_review_statement}
+
+
 def dumps(payload: dict[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
@@ -68,6 +72,13 @@ def render(session: Session, event: WebhookEvent, endpoint: WebhookEndpoint | No
                 platform_base_url=platform_base_url, timestamp=event.created_at)
         else:
             payload = formats.lti_test_score(account_name=name, timestamp=event.created_at)
+        return Rendered(dumps(payload), content_type)
+    if format == "xapi" and event.type in STUDY_STATEMENTS:
+        if learner is None:
+            return Rendered(None, content_type, skipped="the record has no learner")
+        build = STUDY_STATEMENTS[event.type]
+        payload = build(event.data, account_name=learner.external_id or learner.id,
+                        lms_base_url=home, platform_base_url=platform_base_url)
         return Rendered(dumps(payload), content_type)
     if event.type != "job.succeeded":
         return Rendered(None, content_type, skipped=f"{event.type} has no {format} form")
