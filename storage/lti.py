@@ -7,6 +7,7 @@ Functions take the session and change rows; the caller commits.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Mapping
@@ -47,8 +48,10 @@ def _new_key(now: datetime) -> LtiKey:
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption()).decode()
     jwk = json.loads(RSAAlgorithm.to_jwk(private.public_key()))
-    # RFC 7638 thumbprint-like id: stable for the key, unrelated to time.
-    kid = hashlib.sha256(f'{jwk["e"]}.{jwk["n"]}'.encode()).hexdigest()[:32]
+    # The RFC 7638 thumbprint, as LTI libraries compute a key's id.
+    members = json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":"),
+                         sort_keys=True)
+    kid = base64.urlsafe_b64encode(hashlib.sha256(members.encode()).digest()).decode().rstrip("=")
     jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
     return LtiKey(kid=kid, private_pem=pem, public_jwk=jwk, created_at=now)
 
@@ -66,6 +69,12 @@ def signing_key(session: Session) -> LtiKey:
         key = session.scalar(stmt)
         assert key is not None
     return key
+
+
+def public_pem(key: LtiKey) -> str:
+    private = serialization.load_pem_private_key(key.private_pem.encode(), password=None)
+    return private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
 def rotate_key(session: Session) -> LtiKey:

@@ -16,17 +16,21 @@ from pylti1p3.contrib.flask import (
     FlaskRequest,
     FlaskSessionService,
 )
+from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.deployment import Deployment
 from pylti1p3.exception import LtiException
+from pylti1p3.lineitem import LineItem
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
+from sqlalchemy import select
 
 from api import settings
 from api.tokens import issue_tokens
 from storage import lti
 from storage.db import db
-from storage.errors import Unauthorized, Unprocessable
+from storage.errors import Forbidden, Unauthorized, Unprocessable
 from storage.models.lti import LtiPlatform
+from storage.models.speech import SpeakingPrompt
 
 
 class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
@@ -51,6 +55,7 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
                 .set_auth_token_url(platform.token_url)
                 .set_key_set_url(platform.jwks_url)
                 .set_tool_private_key(key.private_pem)
+                .set_tool_public_key(lti.public_pem(key))
                 .set_auth_audience(platform.token_audience))
 
     def check_iss_has_one_client(self, iss: str) -> bool:
@@ -114,8 +119,13 @@ def launch() -> Response:
     except LtiException as exc:
         raise Unauthorized(f"The LTI launch was refused: {exc}", code="lti_launch_refused") \
             from None
+    if message.is_deep_link_launch():
+        if not (message.check_teacher_access() or message.check_staff_access()):
+            raise Forbidden("Only instructors can place tasks in a course.",
+                            code="lti_instructor_required")
+        return make_response(_picker_page(message.get_launch_id()))
     if not message.is_resource_launch():
-        raise Unprocessable("Only resource-link launches are supported here.",
+        raise Unprocessable("Only resource-link and deep-linking launches are supported.",
                             code="lti_unsupported_message")
     platform = lti.find_platform(db.session, claims["iss"], message.get_client_id())
     if platform is None:
@@ -124,6 +134,54 @@ def launch() -> Response:
     tokens = issue_tokens(upserted.user)
     db.session.commit()
     return make_response(_task_page(link, upserted.user.id, tokens["access_token"]))
+
+
+WRITING_TASK = "writing"
+
+
+def deep_link() -> Response:
+    """Deep Linking: the instructor's choice, as a signed LtiDeepLinkingResponse form that
+    goes back to the LMS; the placement carries the task as a custom parameter and asks for a
+    line item."""
+    launch_id, choice = request.form.get("launch_id", ""), request.form.get("task", "")
+    flask_request = FlaskRequest()
+    try:
+        message = FlaskMessageLaunch.from_cache(launch_id, flask_request, DatabaseToolConf(),
+                                                session_service=FlaskSessionService(
+                                                    flask_request))
+    except LtiException as exc:
+        raise Unauthorized(f"The deep-linking launch is not known: {exc}",
+                           code="lti_launch_refused") from None
+    if not message.is_deep_link_launch():
+        raise Unprocessable("This launch did not ask for content.", code="lti_not_deep_link")
+    if choice == WRITING_TASK:
+        title, custom = "Writing task", {"task_type": "writing_assessment"}
+    else:
+        prompt = db.session.get(SpeakingPrompt, choice)
+        if prompt is None:
+            raise Unprocessable(f"No speaking task {choice!r}.", code="prompt_not_found")
+        title = f"Speaking ({prompt.language}, {prompt.level}): {prompt.topic}"
+        custom = {"prompt_id": prompt.id, "task_type": "speaking_assessment"}
+    item = (LineItem().set_score_maximum(100).set_label(title)
+            .set_resource_id(custom.get("prompt_id", custom["task_type"])).set_tag("cefr"))
+    resource = (DeepLinkResource().set_url(_launch_url()).set_title(title)
+                .set_custom_params(custom).set_lineitem(item))
+    return make_response(message.get_deep_link().output_response_form([resource]))
+
+
+def _picker_page(launch_id: str) -> str:
+    """The instructor picks a speaking task of the catalogue or a writing task."""
+    prompts = db.session.scalars(select(SpeakingPrompt).order_by(
+        SpeakingPrompt.language, SpeakingPrompt.level, SpeakingPrompt.id).limit(200))
+    options = [(WRITING_TASK, "Writing task (CEFR-assessed text)")] + [
+        (p.id, f"Speaking {p.language} {p.level}: {p.topic} ({p.kind})") for p in prompts]
+    rows = "".join(f"<option value='{html.escape(value)}'>{html.escape(label)}</option>"
+                   for value, label in options)
+    return ("<!doctype html><html><head><meta charset='utf-8'><title>Choose a task</title>"
+            "</head><body><form method='post' action='/lti/deep-link'>"
+            f"<input type='hidden' name='launch_id' value='{html.escape(launch_id)}'>"
+            f"<select name='task'>{rows}</select><button>Add to course</button></form>"
+            "</body></html>")
 
 
 def _task_page(link: Any, learner_id: str, access_token: str) -> str:

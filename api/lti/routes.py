@@ -59,6 +59,14 @@ class LtiLaunch(MethodView):
         return launch.launch()
 
 
+@blp.route("/lti/deep-link")
+class LtiDeepLink(MethodView):
+    @blp.response(200, description="An auto-submitting form back to the LMS.")
+    def post(self):
+        """LTI Deep Linking: place the chosen speaking or writing task in the course."""
+        return launch.deep_link()
+
+
 @blp.route("/api/v1/lti/tool")
 class ToolConfig(MethodView):
     @auth_required(ADMINS)

@@ -26,6 +26,7 @@ from werkzeug.serving import make_server
 CLIENT_ID = "tool-client-1"
 DEPLOYMENT_ID = "deployment-1"
 LEARNER_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+INSTRUCTOR_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 
 
 def _pem_pair() -> tuple[str, str]:
@@ -65,6 +66,8 @@ class LmsPlatform:
         self.tool_launch_url = "http://tool.invalid/lti/launch"
         # What the next launch of each user (by login_hint) carries.
         self.pending: dict[str, dict[str, t.Any]] = {}
+        # Content items the tool placed through Deep Linking, as the library validated them.
+        self.placements: list[dict[str, t.Any]] = []
         self.app = self._build_app()
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
@@ -92,6 +95,7 @@ class LmsPlatform:
                 return (Registration().set_iss(outer.url).set_client_id(CLIENT_ID)
                         .set_deployment_id(DEPLOYMENT_ID)
                         .set_launch_url(outer.tool_launch_url)
+                        .set_deeplink_launch_url(outer.tool_launch_url)
                         .set_oidc_login_url(outer.tool_launch_url.replace("launch", "login"))
                         .set_platform_private_key(outer.private_pem)
                         .set_platform_public_key(outer.public_pem)
@@ -101,8 +105,9 @@ class LmsPlatform:
         config.get_registration()
         return config
 
-    def _launch(self, req: t.Any, *, sub: str, resource_link_id: str, title: str,
-                custom: dict[str, str], name: str = "Ana Ruiz") -> t.Any:
+    def _launch(self, req: t.Any, *, sub: str, resource_link_id: str = "", title: str = "",
+                custom: dict[str, str] | None = None, name: str = "Ana Ruiz",
+                deep_link: bool = False, instructor: bool | None = None) -> t.Any:
         outer = self
 
         class Launch(LTIAdvantageMessageLaunchAbstract):
@@ -114,10 +119,16 @@ class LmsPlatform:
 
         launch = Launch(req, self.config())
         launch._registration = launch._platform_config.get_registration()
-        launch.set_user_data(sub, [LEARNER_ROLE], full_name=name)
-        launch.set_resource_link_claim(resource_link_id, title=title)
+        teaches = deep_link if instructor is None else instructor
+        launch.set_user_data(sub, [INSTRUCTOR_ROLE if teaches else LEARNER_ROLE],
+                             full_name=name)
         launch.set_launch_context_claim("course-7", context_title="Spanish B1")
-        launch.set_custom_parameters_claim(custom)
+        if deep_link:
+            launch.set_dl(f"{outer.url}/deep-link-return", title="Add a task",
+                          accept_types={"ltiResourceLink"})
+            return launch
+        launch.set_resource_link_claim(resource_link_id, title=title)
+        launch.set_custom_parameters_claim(custom or {})
         launch.set_ags(lineitems_url=f"{outer.url}/api/lti/courses/7/lineitems",
                        allow_creating_lineitems=True)
         launch.set_nrps(f"{outer.url}/api/lti/courses/7/memberships")
@@ -132,7 +143,7 @@ class LmsPlatform:
         """What the LMS sends the tool's login URL to start a launch of `login_hint`."""
         self.pending[login_hint] = launch
         return {"iss": self.url, "client_id": CLIENT_ID, "login_hint": login_hint,
-                "lti_message_hint": launch["resource_link_id"],
+                "lti_message_hint": launch.get("resource_link_id", "deep-link"),
                 "target_link_uri": self.tool_launch_url,
                 "lti_deployment_id": DEPLOYMENT_ID}
 
@@ -208,6 +219,16 @@ class LmsPlatform:
             except Exception as exc:  # the library's preflight checks
                 return Response(json.dumps({"error": str(exc)}), status=400)
             return Response(json.dumps(data), mimetype="application/json")
+
+        @app.post("/deep-link-return")
+        def deep_link_return() -> Response:
+            config = outer.config()
+            try:
+                items = config.validate_deeplinking_resp({"JWT": request.form["JWT"]})
+            except Exception as exc:
+                return Response(json.dumps({"error": str(exc)}), status=400)
+            outer.placements.extend(items)
+            return Response(json.dumps(items), mimetype="application/json")
 
         @app.post("/token")
         def token() -> Response:

@@ -196,3 +196,48 @@ def test_an_lms_launch_starts_the_task_and_the_grade_goes_back(client, accounts,
     again = client.post("/lti/launch", data={"id_token": form["id_token"],
                                              "state": form["state"]})
     assert again.status_code == 401 and again.get_json()["code"] == "lti_launch_refused"
+
+
+def _browser_launch(client, lms: LmsPlatform, **launch) -> object:
+    """What a browser does between the LMS and the tool: login, authorise, post id_token."""
+    login = client.get("/lti/login", query_string=lms.login_initiation(**launch))
+    assert login.status_code == 302, login.get_data(as_text=True)
+    form = requests.get(login.headers["Location"], timeout=10)
+    assert form.status_code == 200, form.text
+    form = form.json()
+    return client.post("/lti/launch", data={"id_token": form["id_token"],
+                                            "state": form["state"]})
+
+
+def test_an_instructor_places_a_speaking_task_by_deep_linking(client, accounts, lms,
+                                                              catalogue):
+    # Given a registered LMS and a speaking task of the catalogue
+    admin = accounts.admin()
+    _register(client, admin, lms)
+    prompt = client.get("/api/v1/speaking-prompts?language=es&per_page=1",
+                        headers=admin.headers).get_json()["items"][0]
+    # When an instructor opens the tool from the course's "add activity" (Deep Linking)
+    picker = _browser_launch(client, lms, login_hint="teacher-1", sub="teacher-1",
+                             deep_link=True)
+    assert picker.status_code == 200, picker.get_data(as_text=True)
+    page = picker.get_data(as_text=True)
+    assert prompt["id"] in page
+    launch_id = re.search(r"name='launch_id' value='([^']+)'", page).group(1)
+    # And picks the speaking task
+    chosen = client.post("/lti/deep-link", data={"launch_id": launch_id, "task": prompt["id"]})
+    assert chosen.status_code == 200, chosen.get_data(as_text=True)
+    form = chosen.get_data(as_text=True)
+    action = re.search(r'action="([^"]+)"', form).group(1)
+    signed = re.search(r'name="JWT" value="([^"]+)"', form).group(1)
+    # Then the LMS accepts the signed response (verified with the tool's JWKS) and places it
+    placed = requests.post(action, data={"JWT": signed}, timeout=10)
+    assert placed.status_code == 200, placed.text
+    (item,) = lms.placements
+    assert item["type"] == "ltiResourceLink" and item["url"].endswith("/lti/launch")
+    assert item["custom"] == {"prompt_id": prompt["id"], "task_type": "speaking_assessment"}
+    assert item["lineItem"]["scoreMaximum"] == 100
+    # And a learner cannot open the picker
+    learner_try = _browser_launch(client, lms, login_hint="s-1", sub="s-1", deep_link=True,
+                                  instructor=False)
+    assert learner_try.status_code == 403
+    assert learner_try.get_json()["code"] == "lti_instructor_required"

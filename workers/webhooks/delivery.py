@@ -86,7 +86,8 @@ def attempt(delivery_id: str) -> None:
         session.rollback()
         log.info("webhook delivery %s: not due or already handled, message skipped", delivery_id)
         return
-    if delivery.format == AGS_FORMAT:
+    if delivery.format == AGS_FORMAT and delivery.endpoint_id is None:
+        # A grade for an LTI resource link (an `lti_ags` endpoint posts signed, as others).
         _attempt_grade(session, delivery, settings)
         return
     endpoint = session.get(WebhookEndpoint, delivery.endpoint_id) if delivery.endpoint_id else None
