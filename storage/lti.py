@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from storage import learners
 from storage.db import utcnow
-from storage.errors import Conflict, Unprocessable
+from storage.errors import Conflict, NotFound, Unprocessable
 from storage.ids import new_id
 from storage.models.jobs import Job
 from storage.models.lti import LtiKey, LtiLaunch, LtiPlatform, LtiResourceLink
@@ -157,6 +157,18 @@ def find_platform(session: Session, issuer: str, client_id: str | None) -> LtiPl
         stmt = stmt.where(LtiPlatform.client_id == client_id)
     rows = session.scalars(stmt.limit(2)).all()
     return rows[0] if len(rows) == 1 else None
+
+
+def link_of(session: Session, organisation_id: str, platform_id: str,
+            resource_link_id: str) -> LtiResourceLink:
+    platform = get_platform(session, organisation_id, platform_id)
+    link = session.scalar(select(LtiResourceLink).where(
+        LtiResourceLink.platform_id == platform.id,
+        LtiResourceLink.resource_link_id == resource_link_id))
+    if link is None:
+        raise NotFound(f"No launched resource link {resource_link_id!r} on this platform.",
+                       code="lti_resource_link_not_found")
+    return link
 
 
 # Launches --------------------------------------------------------------------------------

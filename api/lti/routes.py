@@ -7,12 +7,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import settings
+from api.idempotency import idempotent
+from api.jobs import service
+from api.jobs.schemas import JobSchema
 from api.lti import launch
 from api.lti.schemas import (
     JwksSchema,
     PlatformCreateSchema,
     PlatformSchema,
     PlatformUpdateSchema,
+    RosterSyncSchema,
     ToolConfigSchema,
 )
 from api.pagination import PageArgs, page_schema, paginate
@@ -97,6 +101,21 @@ class Platforms(MethodView):
         platform = lti.create_platform(db.session, current_principal().organisation_id, data)
         db.session.commit()
         return platform
+
+
+@blp.route("/api/v1/lti/platforms/<platform_id>/roster-syncs")
+class RosterSyncs(MethodView):
+    @auth_required(ADMINS)
+    @idempotent
+    @blp.arguments(RosterSyncSchema)
+    @blp.response(202, JobSchema)
+    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
+    def post(self, data: dict, platform_id: str):
+        """Synchronise a course's roster (LTI Names and Role Provisioning) as a job."""
+        link = lti.link_of(db.session, current_principal().organisation_id, platform_id,
+                           data["resource_link_id"])
+        return service.submit("lti_roster_sync", {"platform_id": platform_id,
+                                                  "link_id": link.id})
 
 
 @blp.route("/api/v1/lti/platforms/<platform_id>")

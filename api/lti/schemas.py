@@ -44,6 +44,12 @@ class PlatformSchema(Schema):
     updated_at = fields.DateTime(allow_none=True)
 
 
+class RosterSyncSchema(Schema):
+    resource_link_id = fields.String(required=True, validate=validate.Length(min=1, max=255),
+                                     metadata={"description": "A resource link launched from "
+                                                              "the course to synchronise."})
+
+
 class ToolConfigSchema(Schema):
     """What an LMS admin types into the LMS when registering the tool."""
 

@@ -16,11 +16,15 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, Response, request
 from lti1p3platform.exceptions import LineItemNotFoundException, LtiException
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
+from lti1p3platform.membership import Context
 from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
 from lti1p3platform.registration import Registration
 from lti1p3platform.request import Request
 from lti1p3platform.score import UpdateScoreStatus
-from lti1p3platform.service_connector import AssignmentsGradesService
+from lti1p3platform.service_connector import (
+    AssignmentsGradesService,
+    NamesRoleProvisioningService,
+)
 from werkzeug.serving import make_server
 
 CLIENT_ID = "tool-client-1"
@@ -68,6 +72,8 @@ class LmsPlatform:
         self.pending: dict[str, dict[str, t.Any]] = {}
         # Content items the tool placed through Deep Linking, as the library validated them.
         self.placements: list[dict[str, t.Any]] = []
+        # The course's members, as the NRPS service lists them.
+        self.members: list[dict[str, t.Any]] = []
         self.app = self._build_app()
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
@@ -219,6 +225,22 @@ class LmsPlatform:
             except Exception as exc:  # the library's preflight checks
                 return Response(json.dumps({"error": str(exc)}), status=400)
             return Response(json.dumps(data), mimetype="application/json")
+
+        class Roster(NamesRoleProvisioningService):
+            def get_member_data_page(self, page: int = 1, limit: int | None = None,
+                                     role: str | None = None, since: str | None = None,
+                                     **kwargs: t.Any) -> dict:
+                return {"content": [dict(m) for m in outer.members], "has_next": False,
+                        "next": None}
+
+            def get_context_by_id(self) -> Context:
+                return Context(id="course-7", label="ES-B1", title="Spanish B1")
+
+        @app.get("/api/lti/courses/7/memberships")
+        def memberships() -> Response:
+            svc = Roster(FlaskRequest(request), outer.config(),
+                         f"{outer.url}/api/lti/courses/7/memberships")
+            return answer(svc.handle_resp(svc.handle_get_members))
 
         @app.post("/deep-link-return")
         def deep_link_return() -> Response:

@@ -241,3 +241,36 @@ def test_an_instructor_places_a_speaking_task_by_deep_linking(client, accounts, 
                                   instructor=False)
     assert learner_try.status_code == 403
     assert learner_try.get_json()["code"] == "lti_instructor_required"
+
+
+def test_a_course_roster_syncs_its_learners_as_a_job(client, accounts, worker, lms):
+    # Given a launched course whose LMS lists two learners and an instructor (NRPS)
+    admin = accounts.admin()
+    platform = _register(client, admin, lms)
+    _launch(lms, platform["id"], sub="lms-user-1")
+    learner_role = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+    lms.members.extend([
+        {"user_id": "lms-user-1", "roles": [learner_role], "name": "Ana Ruiz"},
+        {"user_id": "lms-user-2", "roles": [learner_role], "name": "Bo Chen",
+         "email": "bo@example.test"},
+        {"user_id": "lms-teacher", "name": "Teacher",
+         "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]}])
+    # When an admin synchronises the roster
+    response = client.post(f"/api/v1/lti/platforms/{platform['id']}/roster-syncs",
+                           headers={**admin.headers, "Prefer": "wait=20"},
+                           json={"resource_link_id": "rl-writing-1"})
+    # Then the job lists the members and creates the missing learner only
+    assert response.status_code == 200, response.get_json()
+    job = response.get_json()
+    assert job["status"] == "succeeded", job
+    assert job["result"]["members"] == 3 and job["result"]["skipped"] == 1
+    assert (job["result"]["learners_created"], job["result"]["learners_updated"]) == (1, 1)
+    listed = client.get(f"/api/v1/learners?lms={platform['id']}",
+                        headers=admin.headers).get_json()["items"]
+    assert sorted(x["identities"][0]["external_id"] for x in listed) == [
+        "lms-user-1", "lms-user-2"]
+    # And an unknown resource link is a 404
+    missing = client.post(f"/api/v1/lti/platforms/{platform['id']}/roster-syncs",
+                          headers=admin.headers, json={"resource_link_id": "nope"})
+    assert missing.status_code == 404
+    assert missing.get_json()["code"] == "lti_resource_link_not_found"

@@ -202,3 +202,40 @@ def _explained(result: http.PostResult, what: str) -> http.PostResult:
     if result.error is not None:
         return result
     return _replace(result, detail=f"{what}: HTTP {result.status} {result.body[:300]}")
+
+
+MEDIA_MEMBERSHIPS = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+SCOPE_MEMBERSHIPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+MAX_ROSTER_PAGES = 100
+
+
+def roster(client: AgsClient, memberships_url: str) -> list[dict[str, Any]] | Step:
+    """Every member of the course (NRPS), following `Link: <...>; rel="next"` pages."""
+    token = client.token([SCOPE_MEMBERSHIPS])
+    if isinstance(token, Step):
+        return token
+    members: list[dict[str, Any]] = []
+    url: str | None = memberships_url
+    for _ in range(MAX_ROSTER_PAGES):
+        if url is None:
+            break
+        page = client._call("GET", url, None, {"Authorization": f"Bearer {token}",
+                                                "Accept": MEDIA_MEMBERSHIPS})
+        if page.error or not http_ok(page.status):
+            return Step(url, _explained(page, "the roster could not be read"))
+        try:
+            members.extend(json.loads(page.body).get("members") or [])
+        except (ValueError, AttributeError):
+            return Step(url, _replace(page, error="protocol_error",
+                                      detail="the roster answer is not a membership container"))
+        url = _next_link(page.headers.get("link", ""))
+    return members
+
+
+def _next_link(header: str) -> str | None:
+    for part in header.split(","):
+        if 'rel="next"' in part or "rel=next" in part:
+            start, end = part.find("<"), part.find(">")
+            if 0 <= start < end:
+                return part[start + 1:end]
+    return None
