@@ -3,6 +3,9 @@ registers the tool with, and the tool's public keys."""
 
 from __future__ import annotations
 
+import ipaddress
+from urllib.parse import urlsplit
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -23,12 +26,31 @@ from api.pagination import PageArgs, page_schema, paginate
 from api.security import ADMIN, auth_required, current_principal
 from storage import lti
 from storage.db import db
+from storage.errors import Unprocessable
+from workers.webhooks.http import is_public_address
 
 blp = Blueprint("lti", __name__, url_prefix="",
                 description="LTI 1.3 Advantage (tool side): platform registrations, the tool's "
                             "registration values and its public keys.")
 
 ADMINS = (ADMIN,)
+PLATFORM_URLS = ("auth_login_url", "token_url", "jwks_url")
+
+
+def _check_urls(data: dict) -> None:
+    """The LMS URLs the platform calls may not be literal internal addresses (hostnames are
+    checked by the guarded client when it connects)."""
+    if settings().webhook_allow_private_networks:
+        return
+    for name in PLATFORM_URLS:
+        host = urlsplit(data.get(name) or "").hostname or ""
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            continue
+        if not is_public_address(host):
+            raise Unprocessable(f"`{name}` may not point at a private, loopback or link-local "
+                                "address.", code="lti_url_not_allowed")
 
 
 @blp.route("/.well-known/jwks.json")
@@ -98,6 +120,7 @@ class Platforms(MethodView):
     @blp.response(201, PlatformSchema)
     def post(self, data: dict):
         """Register an LMS platform (issuer, client id, deployments, its three URLs)."""
+        _check_urls(data)
         platform = lti.create_platform(db.session, current_principal().organisation_id, data)
         db.session.commit()
         return platform
@@ -131,6 +154,7 @@ class PlatformView(MethodView):
     @blp.response(200, PlatformSchema)
     def patch(self, data: dict, platform_id: str):
         """Change a platform registration (its cached access token is dropped)."""
+        _check_urls(data)
         platform = lti.update_platform(db.session, current_principal().organisation_id,
                                        platform_id, data)
         db.session.commit()

@@ -44,12 +44,21 @@ class LrsAuthSchema(Schema):
     """How the platform authenticates at an LRS (xAPI endpoints); stored encrypted, never
     shown again."""
 
-    scheme = fields.String(required=True, validate=validate.OneOf(("basic", "bearer")))
+    scheme = fields.String(required=True, validate=validate.OneOf(("basic", "bearer", "oauth")),
+                           metadata={"description": "basic (username, password), bearer "
+                                                    "(token) or oauth (token_url, client_id, "
+                                                    "client_secret, scope: client credentials)"})
     username = fields.String(validate=validate.Length(min=1, max=500))
     password = fields.String(validate=validate.Length(min=1, max=2000),
                              metadata={"writeOnly": True})
     token = fields.String(validate=validate.Length(min=1, max=4000),
                           metadata={"writeOnly": True})
+    token_url = fields.Url(schemes={"http", "https"}, require_tld=False,
+                           validate=validate.Length(max=2000))
+    client_id = fields.String(validate=validate.Length(min=1, max=500))
+    client_secret = fields.String(validate=validate.Length(min=1, max=2000),
+                                  metadata={"writeOnly": True})
+    scope = fields.String(validate=validate.Length(max=500))
 
     @validates_schema
     def _complete(self, data: dict, **kwargs: object) -> None:
@@ -57,6 +66,9 @@ class LrsAuthSchema(Schema):
             raise ValidationError("Basic authentication needs a username and a password.")
         if data["scheme"] == "bearer" and not data.get("token"):
             raise ValidationError("Bearer authentication needs a token.")
+        if data["scheme"] == "oauth" and not all(
+                data.get(k) for k in ("token_url", "client_id", "client_secret")):
+            raise ValidationError("OAuth needs token_url, client_id and client_secret.")
 
 
 def _lrs_auth() -> fields.Nested:

@@ -4,6 +4,7 @@ private-address rule for URLs written as IP literals, and committing."""
 from __future__ import annotations
 
 import ipaddress
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,6 +55,9 @@ def _lrs_auth(given: dict[str, Any] | None) -> dict[str, str | None]:
     if given["scheme"] == "basic":
         return {"lrs_auth_scheme": "basic",
                 "lrs_credentials": f"{given['username']}:{given['password']}"}
+    if given["scheme"] == "oauth":
+        fields = {k: given.get(k) for k in ("token_url", "client_id", "client_secret", "scope")}
+        return {"lrs_auth_scheme": "oauth", "lrs_credentials": json.dumps(fields)}
     return {"lrs_auth_scheme": "bearer", "lrs_credentials": given["token"]}
 
 

@@ -23,9 +23,13 @@ class TestLrsServer:
         self.received = 0
         self.refused: list[tuple[int, str]] = []
         self.fail_next: list[int] = []
+        # OAuth2 client credentials the token endpoint accepts, and the tokens it issued.
+        self.oauth_client = "Basic " + base64.b64encode(b"lrs-client:lrs-client-secret").decode()
+        self.tokens: list[str] = []
         self.app = self._build()
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}/xapi/statements"
+        self.token_url = f"http://127.0.0.1:{self._server.server_port}/xapi/oauth/token"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -43,7 +47,9 @@ class TestLrsServer:
             self.received += 1
             if self.fail_next:
                 return self._refuse(self.fail_next.pop(0), "unavailable")
-            if request.headers.get("Authorization") != self.expected:
+            presented = request.headers.get("Authorization")
+            bearer = presented is not None and presented.removeprefix("Bearer ") in self.tokens
+            if presented != self.expected and not bearer:
                 return self._refuse(401, "bad credentials")
             if request.headers.get("X-Experience-API-Version") != "1.0.3":
                 return self._refuse(400, "X-Experience-API-Version 1.0.3 is required")
@@ -66,5 +72,16 @@ class TestLrsServer:
                 self.statements[raw["id"]] = raw
                 ids.append(raw["id"])
             return Response(json.dumps(ids), mimetype="application/json")
+
+        @app.post("/xapi/oauth/token")
+        def token() -> Response:
+            if request.headers.get("Authorization") != self.oauth_client:
+                return self._refuse(401, "invalid_client")
+            if request.form.get("grant_type") != "client_credentials":
+                return self._refuse(400, "unsupported_grant_type")
+            issued = uuid.uuid4().hex
+            self.tokens.append(issued)
+            return Response(json.dumps({"access_token": issued, "token_type": "Bearer",
+                                        "expires_in": 3600}), mimetype="application/json")
 
         return app

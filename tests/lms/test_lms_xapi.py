@@ -108,3 +108,24 @@ def test_an_lrs_that_refuses_is_retried_with_the_reason_recorded(client, account
     assert statuses[0] == 503 and set(statuses[1:]) == {401}
     assert "HTTP 401" in delivery["error_detail"] or delivery["response_status"] == 401
     assert lrs.statements == {}
+
+
+def test_an_lrs_with_oauth_client_credentials(client, accounts, worker, lrs):
+    # Given an xAPI endpoint whose LRS wants an OAuth2 client-credentials token
+    admin = accounts.admin()
+    made = client.post("/api/v1/webhooks", headers=admin.headers, json={
+        "url": lrs.url, "format": "xapi",
+        "lrs_auth": {"scheme": "oauth", "token_url": lrs.token_url, "client_id": "lrs-client",
+                     "client_secret": "lrs-client-secret", "scope": "statements/write"}})
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["lrs_auth_scheme"] == "oauth"
+    assert "lrs-client-secret" not in str(made.get_json())
+    # When a learner ends a study session
+    learner = accounts.member(admin, "learner")
+    session = client.post("/api/v1/study-sessions", headers=learner.headers, json={}).get_json()
+    client.post(f"/api/v1/study-sessions/{session['id']}/end", headers=learner.headers)
+    # Then the statement arrives with a token the LRS issued
+    _wait(lambda: len(lrs.statements) == 1)
+    assert lrs.refused == [] and len(lrs.tokens) == 1
+    (statement,) = lrs.statements.values()
+    assert statement["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"

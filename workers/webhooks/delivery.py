@@ -10,10 +10,12 @@ for longer than WEBHOOK_DISABLE_AFTER_SECONDS is disabled.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import time
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import dramatiq
 from flask import Flask, current_app
@@ -108,11 +110,15 @@ def attempt(delivery_id: str) -> None:
             return
         delivery.body, delivery.content_type = rendered.body, rendered.content_type
     lrs_auth: dict[str, str] = {}
+    lrs_oauth: str | None = None
     if endpoint is not None:
         secrets = endpoints.live_secrets(endpoint.secret, endpoint.previous_secret,
                                          endpoint.previous_secret_expires_at)
         url = endpoint.url
-        lrs_auth = lrs_authorization(endpoint.lrs_auth_scheme, endpoint.lrs_credentials)
+        if endpoint.lrs_auth_scheme == "oauth":
+            lrs_oauth = endpoint.lrs_credentials
+        else:
+            lrs_auth = lrs_authorization(endpoint.lrs_auth_scheme, endpoint.lrs_credentials)
     else:
         row = callbacks.ensure(session, delivery.organisation_id, generate_secret)
         secrets = endpoints.live_secrets(row.secret, row.previous_secret,
@@ -127,6 +133,15 @@ def attempt(delivery_id: str) -> None:
     session.commit()
 
     started = utcnow()
+    if lrs_oauth:
+        token = lrs_oauth_token(lrs_oauth, settings)
+        if isinstance(token, http.PostResult):  # the LRS's token endpoint refused
+            decision = retry_policy(settings).decide(number, token.status, token.headers,
+                                                     error=token.error)
+            _record(session, delivery_id, endpoint_id, json.loads(lrs_oauth)["token_url"],
+                    started, token, decision, settings)
+            return
+        headers["Authorization"] = f"Bearer {token}"
     headers.update(signed_headers(secrets, message_id, int(time.time()), body))
     result = http.post(url, body.encode("utf-8"), headers,
                        timeout=settings.webhook_timeout_seconds,
@@ -143,6 +158,31 @@ def lrs_authorization(scheme: str | None, credentials: str | None) -> dict[str, 
     if scheme == "basic":
         return {"Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()}
     return {"Authorization": f"Bearer {credentials}"}
+
+
+def lrs_oauth_token(stored: str, settings: Any) -> str | http.PostResult:
+    """An access token of the LRS's OAuth2 client-credentials grant (client id and secret
+    as HTTP Basic, RFC 6749 section 2.3.1)."""
+    given = json.loads(stored)
+    pair = f"{given['client_id']}:{given['client_secret']}".encode()
+    form = {"grant_type": "client_credentials"}
+    if given.get("scope"):
+        form["scope"] = given["scope"]
+    result = http.request("POST", given["token_url"], urlencode(form).encode(), {
+        "Authorization": "Basic " + base64.b64encode(pair).decode(),
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+        timeout=settings.webhook_timeout_seconds,
+        allow_private=settings.webhook_allow_private_networks, body_limit=64 * 1024)
+    if result.error or result.status is None or not 200 <= result.status < 300:
+        return result if result.error else http.PostResult(
+            status=result.status, headers=result.headers, body=result.body,
+            duration_ms=result.duration_ms, error=None, address=result.address,
+            detail=f"the LRS token request was refused: HTTP {result.status}")
+    try:
+        return str(json.loads(result.body)["access_token"])
+    except (ValueError, KeyError, TypeError):
+        return http.PostResult(status=result.status, error="protocol_error",
+                               detail="the LRS token answer has no access_token")
 
 
 def _attempt_grade(session: Session, delivery: WebhookDelivery, settings: Any) -> None:
