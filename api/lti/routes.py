@@ -80,8 +80,7 @@ class LtiLogin(MethodView):
 class LtiLaunch(MethodView):
     @blp.response(200, description="The task page, with a session for the learner.")
     def post(self):
-        """LTI 1.3 resource-link launch: validates the id_token, records the learner and the
-        resource link (with its AGS line items), and starts the task."""
+        """LTI 1.3 launch: checks the id_token, records learner and link, starts the task."""
         return launch.launch()
 
 
