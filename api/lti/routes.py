@@ -101,7 +101,7 @@ class ToolConfig(MethodView):
         base = settings().public_base_url.rstrip("/")
         return {"jwks_url": f"{base}/.well-known/jwks.json",
                 "login_url": f"{base}/lti/login", "launch_url": f"{base}/lti/launch",
-                "scopes": [lti.SCOPE_LINEITEM, lti.SCOPE_SCORE]}
+                "scopes": [lti.SCOPE_LINEITEM, lti.SCOPE_SCORE, lti.SCOPE_MEMBERSHIPS]}
 
 
 @blp.route("/api/v1/lti/platforms")

@@ -26,7 +26,13 @@ import jwt
 from sqlalchemy.orm import Session
 
 from storage.db import utcnow
-from storage.lti import SCOPE_LINEITEM, SCOPE_LINEITEM_READ, SCOPE_SCORE, signing_key
+from storage.lti import (
+    SCOPE_LINEITEM,
+    SCOPE_LINEITEM_READ,
+    SCOPE_MEMBERSHIPS,
+    SCOPE_SCORE,
+    signing_key,
+)
 from storage.models.lti import LtiPlatform, LtiResourceLink
 from workers.webhooks import http
 
@@ -205,7 +211,6 @@ def _explained(result: http.PostResult, what: str) -> http.PostResult:
 
 
 MEDIA_MEMBERSHIPS = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
-SCOPE_MEMBERSHIPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 MAX_ROSTER_PAGES = 100
 
 
