@@ -1,4 +1,5 @@
-"""Operator commands: `flask jobs stats`, `flask jobs requeue`, `flask secrets reencrypt`."""
+"""Operator commands: `flask jobs stats`, `flask jobs requeue`, `flask secrets reencrypt`,
+`flask lti rotate-key`."""
 
 from __future__ import annotations
 
@@ -73,6 +74,20 @@ def reencrypt() -> None:
         click.echo(f"{column}: {count} re-encrypted")
 
 
+lti_cli = AppGroup("lti", help="The LTI tool's signing keys.")
+
+
+@lti_cli.command("rotate-key")
+def rotate_key() -> None:
+    """Make a new signing key; the old one stays in the JWKS for its grace period."""
+    from storage import lti
+
+    key = lti.rotate_key(db.session)
+    db.session.commit()
+    click.echo(f"new signing key {key.kid}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(secrets_cli)
+    app.cli.add_command(lti_cli)

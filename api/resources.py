@@ -23,6 +23,8 @@ RESOURCES = [
     "api.hints",
     "api.plans",
     "api.speech",
+    "api.learners",
+    "api.lti",
 ]
 
 

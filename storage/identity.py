@@ -38,7 +38,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 API_KEY_PREFIX = "lak_"
 API_KEY_SCOPES = ("jobs:read", "jobs:write", "media:read", "media:write", "learning:read",
-                  "learning:write", "webhooks:manage")
+                  "learning:write", "webhooks:manage", "learners:read", "learners:write")
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Update, delete, func, select, tuple_, update
+from sqlalchemy import Select, Update, delete, func, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -55,14 +55,17 @@ def create_job(
     input: dict[str, Any],
     owner_user_id: str | None = None,
     owner_api_key_id: str | None = None,
+    learner_user_id: str | None = None,
     idempotency_key: str | None = None,
     callback_url: str | None = None,
 ) -> Job:
+    """A queued job; its learner is the owner unless another is named."""
     job = Job(
         id=new_id("job"), type=spec.type, queue=spec.queue, actor=spec.actor, status="queued",
         stage="queued", progress=0, input=input, organisation_id=organisation_id,
         owner_user_id=owner_user_id, owner_api_key_id=owner_api_key_id,
-        idempotency_key=idempotency_key, callback_url=callback_url,
+        learner_user_id=learner_user_id or owner_user_id, idempotency_key=idempotency_key,
+        callback_url=callback_url,
         max_attempts=spec.max_attempts, lease_seconds=spec.lease_seconds, attempts=0,
         created_at=utcnow(), version=1,
     )
@@ -284,7 +287,8 @@ def requeue_matching(session: Session, *, organisation_id: str | None, statuses:
 
 def list_query(organisation_id: str, *, status: str | None = None, job_type: str | None = None,
                created_after: datetime | None = None, created_before: datetime | None = None,
-               owner_user_id: str | None = None) -> Select:
+               owner_user_id: str | None = None, learner_user_id: str | None = None) -> Select:
+    """`owner_user_id`: the jobs a user submitted or that are about them (a learner's view)."""
     stmt = tenant_select(Job, organisation_id).order_by(Job.created_at.desc(), Job.id.desc())
     if status:
         stmt = stmt.where(Job.status == status)
@@ -295,7 +299,10 @@ def list_query(organisation_id: str, *, status: str | None = None, job_type: str
     if created_before:
         stmt = stmt.where(Job.created_at < created_before)
     if owner_user_id:
-        stmt = stmt.where(Job.owner_user_id == owner_user_id)
+        stmt = stmt.where(or_(Job.owner_user_id == owner_user_id,
+                              Job.learner_user_id == owner_user_id))
+    if learner_user_id:
+        stmt = stmt.where(Job.learner_user_id == learner_user_id)
     return stmt
 
 

@@ -7,13 +7,17 @@ from sqlalchemy import Column, String, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from storage.crypto import SecretBox
+from storage.models.lti import LtiKey, LtiPlatform
 from storage.models.webhooks import CallbackSecret, WebhookEndpoint
 
 ENCRYPTED_COLUMNS: tuple[Column, ...] = (
     WebhookEndpoint.__table__.c.secret,
     WebhookEndpoint.__table__.c.previous_secret,
+    WebhookEndpoint.__table__.c.lrs_credentials,
     CallbackSecret.__table__.c.secret,
     CallbackSecret.__table__.c.previous_secret,
+    LtiKey.__table__.c.private_pem,
+    LtiPlatform.__table__.c.access_token,
 )
 
 

@@ -47,7 +47,7 @@ def latest_assessment(
     """
     stmt = (
         tenant_select(Job, organisation_id)
-        .where(Job.owner_user_id == user_id, Job.status == "succeeded",
+        .where(Job.learner_user_id == user_id, Job.status == "succeeded",
                Job.type.in_(ASSESSMENT_JOB_TYPES))
         .order_by(Job.finished_at.desc(), Job.id.desc())
         .limit(_RECENT_ASSESSMENTS)

@@ -29,5 +29,6 @@ class Hints(MethodView):
     def post(self, data: dict):
         """Ask for a hint for a word; `Prefer: wait=N` returns the finished hint (200)."""
         callback_url = data.pop("callback_url", None)
+        learner = data.pop("learner", None)
         data = text_service.hint_request(db.session, current_principal().organisation_id, data)
-        return service.submit("hint", data, callback_url=callback_url)
+        return service.submit("hint", data, callback_url=callback_url, learner=learner)

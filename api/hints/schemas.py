@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.jobs.schemas import learner_field
+
 
 class HintRequestSchema(Schema):
     word = fields.String(
@@ -23,6 +25,7 @@ class HintRequestSchema(Schema):
         allow_none=True, validate=validate.Length(max=200), metadata={"example": "Basic Greetings"}
     )
     callback_url = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000))
+    learner = learner_field()
 
     @validates_schema
     def _word_or_id(self, data: dict, **_: object) -> None:

@@ -29,7 +29,8 @@ class Jobs(MethodView):
         stmt = job_service.list_query(
             principal.organisation_id, status=args.get("status"), job_type=args.get("type"),
             created_after=args.get("created_after"), created_before=args.get("created_before"),
-            owner_user_id=principal.user_id if principal.role == LEARNER else None)
+            owner_user_id=principal.user_id if principal.role == LEARNER else None,
+            learner_user_id=args.get("learner_id"))
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
 
@@ -83,4 +84,5 @@ class PingJobs(MethodView):
     def post(self, data: dict):
         """Submit a diagnostic job that sleeps and fails as asked (admins)."""
         callback_url = data.pop("callback_url", None)
-        return service.submit("ping", data, callback_url=callback_url)
+        return service.submit("ping", data, callback_url=callback_url,
+                              learner=data.pop("learner", None))

@@ -1,10 +1,48 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from api.fields import UtcDateTime
 from api.pagination import PageArgs
 from storage.models.jobs import JOB_STATUSES
+
+
+class LmsLearnerSchema(Schema):
+    external_id = fields.String(required=True, validate=validate.Length(min=1, max=255),
+                                metadata={"description": "The learner's id in the LMS."})
+    lms = fields.String(validate=validate.Length(min=1, max=255), metadata={
+        "description": "The LMS: an LTI platform registration id, or the label the "
+                       "learner was provisioned under; omit for the member's own external id."})
+
+
+class LearnerField(fields.Field):
+    """A user id of the organisation, or `{"external_id", "lms"}`."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            if not 1 <= len(value) <= 40:
+                raise ValidationError("A user id has 1 to 40 characters.")
+            return value
+        if isinstance(value, dict):
+            return LmsLearnerSchema().load(value)
+        raise ValidationError("Give a user id or an object with `external_id` (and `lms`).")
+
+
+LEARNER_DOC = {
+    "description": "The learner the work is for: a user id of the organisation, or "
+                   '`{"external_id", "lms"}`. Defaults to the caller. Learners may only name '
+                   "themselves; teachers, admins and API keys with `learners:write` may name "
+                   "any learner of the organisation.",
+    "oneOf": [{"type": "string", "example": "usr_01jd3k..."},
+              {"type": "object", "required": ["external_id"],
+               "properties": {"external_id": {"type": "string"}, "lms": {"type": "string"}}}],
+}
+
+
+def learner_field() -> LearnerField:
+    return LearnerField(metadata=LEARNER_DOC)
 
 
 class JobErrorSchema(Schema):
@@ -23,6 +61,8 @@ class JobSchema(Schema):
     input = fields.Dict()
     result = fields.Dict(allow_none=True)
     error = fields.Nested(JobErrorSchema, allow_none=True)
+    learner_id = fields.String(attribute="learner_user_id", allow_none=True, metadata={
+        "description": "The learner the job is about."})
     attempts = fields.Integer()
     max_attempts = fields.Integer()
     cancel_requested = fields.Boolean()
@@ -41,6 +81,8 @@ class JobListArgs(PageArgs):
     type = fields.String(validate=validate.Length(max=64))
     created_after = UtcDateTime()
     created_before = UtcDateTime()
+    learner_id = fields.String(validate=validate.Length(max=40), metadata={
+        "description": "Only jobs about this learner (staff and API keys)."})
 
 
 class JobGetArgs(Schema):
@@ -55,6 +97,7 @@ class PingSchema(Schema):
     reject = fields.Boolean(load_default=False, metadata={
         "description": "Fail at once with a permanent error (code ping_rejected)."})
     callback_url = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000))
+    learner = learner_field()
 
 
 class RequeueSchema(Schema):

@@ -13,6 +13,7 @@ from api import ratelimit
 from api.jobs import waits
 from api.security import LEARNER, Principal, current_principal
 from storage import jobs as job_service
+from storage import learners
 from storage.db import after_commit, db, kept_through_commit
 from storage.errors import Forbidden, NotFound, Unprocessable
 from storage.models.jobs import Job
@@ -38,9 +39,12 @@ def requested_wait(query_wait: int | None = None) -> int:
     return MAX_WAIT if len(digits) > 3 else min(int(digits), MAX_WAIT)
 
 
-def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = None
-           ) -> tuple[Job, int, dict[str, str]]:
+def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = None,
+           learner: str | dict[str, Any] | None = None) -> tuple[Job, int, dict[str, str]]:
     """Create the job row, commit, then send: the 202 answer of every job-creating POST.
+
+    `learner` is what the request said about the learner (see storage.learners); the job
+    records the learner it resolves to.
 
     With `Prefer: wait=N` the request is held until the job ends or N seconds pass, and a job
     that ended in time is answered with 200 (RFC 7240's `Preference-Applied` says so).
@@ -51,10 +55,12 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     # Read before the job is written: nothing about the answer may fail after the commit.
     wait = requested_wait()
     ratelimit.check("submit", principal.organisation_id)
+    learner_id = learners.resolve(db.session, principal, learner)
     job = job_service.create_job(
         db.session, engine.job_spec(job_type), organisation_id=principal.organisation_id,
         input=input, owner_user_id=principal.user_id, owner_api_key_id=principal.api_key_id,
-        idempotency_key=request.headers.get("Idempotency-Key"), callback_url=callback_url)
+        learner_user_id=learner_id, idempotency_key=request.headers.get("Idempotency-Key"),
+        callback_url=callback_url)
     sent_at = runtime.enqueue_after_commit(db.session, job)
     # The answer shows the job as submitted, without reading back the row just written.
     with kept_through_commit(job, inserted=True) as kept:
@@ -94,10 +100,12 @@ def accepted_headers(job: Job) -> dict[str, str]:
 
 
 def visible_job(job_id: str, principal: Principal | None = None) -> Job:
-    """A job of the caller's organisation; learners only see their own."""
+    """A job of the caller's organisation; learners only see their own (submitted by them
+    or about them)."""
     principal = principal or current_principal()
     job = get_owned(db.session, Job, job_id, principal.organisation_id, what="job")
-    if principal.role == LEARNER and job.owner_user_id != principal.user_id:
+    if principal.role == LEARNER and principal.user_id not in (job.owner_user_id,
+                                                               job.learner_user_id):
         raise NotFound(f"No job with id {job_id!r}.", code="job_not_found")
     return job
 

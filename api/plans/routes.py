@@ -20,6 +20,7 @@ from api.plans.schemas import (
 from api.security import ANY_ROLE, auth_required, current_principal
 from api.text_checks import supported_language
 from pipelines.plans import catalogue
+from storage import learners
 from storage import plans as plans_service
 from storage import text as text_service
 from storage.db import db
@@ -59,8 +60,12 @@ class Plans(MethodView):
         """Build a study plan as a job; its result links the stored plan."""
         callback_url = data.pop("callback_url", None)
         data["language"] = supported_language(data["language"])
+        named = data.pop("learner", None) or data.pop("user_id", None)
+        learner_id = learners.resolve(db.session, current_principal(), named)
+        data["user_id"] = learner_id
         job_input = text_service.plan_request(db.session, current_principal(), data)
-        return service.submit("learning_plan", job_input, callback_url=callback_url)
+        return service.submit("learning_plan", job_input, callback_url=callback_url,
+                              learner=learner_id)
 
 
 @blp.route("/plans/<plan_id>")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.jobs.schemas import learner_field
 from api.pagination import PageArgs
 from pipelines.plans import GOALS_BY_ID, SKILLS
 
@@ -56,9 +57,11 @@ class PlanRequestSchema(Schema):
     )
     user_id = fields.String(
         validate=validate.Length(max=40),
-        metadata={"description": "Staff and API keys: the learner the plan is for."},
+        metadata={"description": "Staff and API keys: the learner the plan is for (the same "
+                                 "as `learner` given as a user id)."},
     )
     callback_url = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000))
+    learner = learner_field()
 
 
 class PlanSchema(Schema):

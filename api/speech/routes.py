@@ -63,7 +63,8 @@ class Transcriptions(MethodView):
         callback_url = data.pop("callback_url", None)
         given = submissions.transcription_input(db.session, _actor(), data,
                                                 settings().max_audio_seconds)  # fmt: skip
-        return service.submit("transcription", given, callback_url=callback_url)
+        return service.submit("transcription", given, callback_url=callback_url,
+                              learner=data.get("learner"))
 
 
 @blp.route("/assessments/speaking")
@@ -80,7 +81,8 @@ class SpeakingAssessments(MethodView):
         callback_url = data.pop("callback_url", None)
         given = submissions.speaking_input(db.session, _actor(), data,
                                            settings().max_audio_seconds)  # fmt: skip
-        return service.submit("speaking_assessment", given, callback_url=callback_url)
+        return service.submit("speaking_assessment", given, callback_url=callback_url,
+                              learner=data.get("learner"))
 
 
 @blp.route("/speaking-prompts")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.jobs.schemas import learner_field
 from api.pagination import PageArgs
 from storage.models.speech import PROMPT_KINDS
 
@@ -24,6 +25,7 @@ class TranscriptionRequestSchema(Schema):
     media_id = _MEDIA_ID
     language = _LANGUAGE
     callback_url = _CALLBACK
+    learner = learner_field()
 
 
 class SpeakingAssessmentRequestSchema(Schema):
@@ -47,6 +49,7 @@ class SpeakingAssessmentRequestSchema(Schema):
                                  "then gives completeness and accuracy against it."},
     )  # fmt: skip
     callback_url = _CALLBACK
+    learner = learner_field()
 
     @validates_schema
     def one_task(self, data: dict, **_: object) -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.fields import UtcDateTime
 from api.pagination import PageArgs
@@ -41,12 +41,50 @@ def _lms_base_url() -> fields.Url:
                                          "(default: the URL's origin)."})
 
 
+class LrsAuthSchema(Schema):
+    """How the platform authenticates at an LRS (xAPI endpoints); stored encrypted, never
+    shown again."""
+
+    scheme = fields.String(required=True, validate=validate.OneOf(("basic", "bearer", "oauth")),
+                           metadata={"description": "basic (username, password), bearer "
+                                                    "(token) or oauth (token_url, client_id, "
+                                                    "client_secret, scope: client credentials)"})
+    username = fields.String(validate=validate.Length(min=1, max=500))
+    password = fields.String(validate=validate.Length(min=1, max=2000),
+                             metadata={"writeOnly": True})
+    token = fields.String(validate=validate.Length(min=1, max=4000),
+                          metadata={"writeOnly": True})
+    token_url = fields.Url(schemes={"http", "https"}, require_tld=False,
+                           validate=validate.Length(max=2000))
+    client_id = fields.String(validate=validate.Length(min=1, max=500))
+    client_secret = fields.String(validate=validate.Length(min=1, max=2000),
+                                  metadata={"writeOnly": True})
+    scope = fields.String(validate=validate.Length(max=500))
+
+    @validates_schema
+    def _complete(self, data: dict, **kwargs: object) -> None:
+        if data["scheme"] == "basic" and not (data.get("username") and data.get("password")):
+            raise ValidationError("Basic authentication needs a username and a password.")
+        if data["scheme"] == "bearer" and not data.get("token"):
+            raise ValidationError("Bearer authentication needs a token.")
+        if data["scheme"] == "oauth" and not all(
+                data.get(k) for k in ("token_url", "client_id", "client_secret")):
+            raise ValidationError("OAuth needs token_url, client_id and client_secret.")
+
+
+def _lrs_auth() -> fields.Nested:
+    return fields.Nested(LrsAuthSchema, allow_none=True, metadata={
+        "description": "xAPI: the LRS's credentials (Basic, or a Bearer token); null "
+                       "removes them."})
+
+
 class EndpointCreateSchema(Schema):
     url = _url(required=True)
     events = _events(load_default=list)
     format = _format(load_default="standard")
     description = fields.String(load_default="", validate=validate.Length(max=500))
     lms_base_url = _lms_base_url()
+    lrs_auth = _lrs_auth()
 
 
 class EndpointUpdateSchema(Schema):
@@ -55,6 +93,7 @@ class EndpointUpdateSchema(Schema):
     format = _format()
     description = fields.String(validate=validate.Length(max=500))
     lms_base_url = _lms_base_url()
+    lrs_auth = _lrs_auth()
     enabled = fields.Boolean(metadata={
         "description": "false disables the endpoint; true re-enables a disabled one."})
 
@@ -66,6 +105,8 @@ class EndpointSchema(Schema):
     events = fields.List(fields.String(), attribute="event_types")
     format = fields.String()
     lms_base_url = fields.String(allow_none=True)
+    lrs_auth_scheme = fields.String(allow_none=True, metadata={
+        "description": "basic or bearer when LRS credentials are stored (never shown)."})
     enabled = fields.Boolean()
     disabled_reason = fields.String(allow_none=True)
     disabled_at = fields.DateTime(allow_none=True)

@@ -4,6 +4,7 @@ private-address rule for URLs written as IP literals, and committing."""
 from __future__ import annotations
 
 import ipaddress
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,9 +42,23 @@ def create_endpoint(data: dict[str, Any]) -> WebhookEndpoint:
     endpoint = endpoints.create_endpoint(
         db.session, current_principal().organisation_id, url=data["url"],
         event_types=data["events"], format=data["format"], description=data["description"],
-        lms_base_url=data.get("lms_base_url"), new_secret=generate_secret)
+        lms_base_url=data.get("lms_base_url"), new_secret=generate_secret,
+        **_lrs_auth(data.get("lrs_auth")))
     db.session.commit()
     return endpoint
+
+
+def _lrs_auth(given: dict[str, Any] | None) -> dict[str, str | None]:
+    """The stored form of an LRS's credentials (encrypted by the column)."""
+    if not given:
+        return {"lrs_auth_scheme": None, "lrs_credentials": None}
+    if given["scheme"] == "basic":
+        return {"lrs_auth_scheme": "basic",
+                "lrs_credentials": f"{given['username']}:{given['password']}"}
+    if given["scheme"] == "oauth":
+        fields = {k: given.get(k) for k in ("token_url", "client_id", "client_secret", "scope")}
+        return {"lrs_auth_scheme": "oauth", "lrs_credentials": json.dumps(fields)}
+    return {"lrs_auth_scheme": "bearer", "lrs_credentials": given["token"]}
 
 
 def get_endpoint(endpoint_id: str) -> WebhookEndpoint:
@@ -56,6 +71,8 @@ def update_endpoint(endpoint_id: str, data: dict[str, Any]) -> WebhookEndpoint:
     changes = dict(data)
     if "events" in changes:
         changes["event_types"] = changes.pop("events")
+    if "lrs_auth" in changes:
+        changes.update(_lrs_auth(changes.pop("lrs_auth")))
     endpoint = endpoints.update_endpoint(db.session, get_endpoint(endpoint_id), changes)
     db.session.commit()
     return endpoint

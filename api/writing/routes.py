@@ -39,4 +39,6 @@ class WritingAssessments(MethodView):
                                 extra={"limit": limit})  # fmt: skip
         data["language"] = supported_language(data["language"])
         callback_url = data.pop("callback_url", None)
-        return service.submit("writing_assessment", data, callback_url=callback_url)
+        learner = data.pop("learner", None)
+        return service.submit("writing_assessment", data, callback_url=callback_url,
+                              learner=learner)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.jobs.schemas import learner_field
+
 
 class WritingAssessmentSchema(Schema):
     text = fields.String(
@@ -21,3 +23,4 @@ class WritingAssessmentSchema(Schema):
         metadata={"description": "The task the learner answered; scores task achievement."},
     )
     callback_url = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000))
+    learner = learner_field()

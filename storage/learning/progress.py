@@ -167,16 +167,17 @@ def assessed_level(job: Job) -> tuple[str, str] | None:
 def on_job_terminal(session: Session, job: Job) -> None:
     """Terminal hook of the job engine: a succeeded assessment is a streak day for its
     learner and sets their level for the language."""
-    if job.status != "succeeded" or job.owner_user_id is None or not is_assessment(job.type):
+    learner_id = job.learner_user_id
+    if job.status != "succeeded" or learner_id is None or not is_assessment(job.type):
         return
     at = job.finished_at or utcnow()
-    record_activity(session, job.organisation_id, job.owner_user_id, at)
+    record_activity(session, job.organisation_id, learner_id, at)
     measured = assessed_level(job)
     if measured is not None:
         from storage.learning.profiles import record_assessed_level
 
         record_assessed_level(session, organisation_id=job.organisation_id,
-                              user_id=job.owner_user_id, language=measured[0],
+                              user_id=learner_id, language=measured[0],
                               level=measured[1], job_id=job.id, at=at)
 
 
@@ -197,7 +198,7 @@ def user_stats(session: Session, user: User, now: datetime) -> dict[str, Any]:
     seconds = sum(max(timedelta(0), (ended or last) - started).total_seconds()
                   for started, ended, last in spans)
     assessments = session.scalar(select(func.count()).select_from(Job).where(
-        Job.owner_user_id == user.id, Job.organisation_id == user.organisation_id,
+        Job.learner_user_id == user.id, Job.organisation_id == user.organisation_id,
         Job.status == "succeeded", Job.type.contains("assessment"))) or 0
     profiles = session.scalars(select(LearningProfile).where(
         LearningProfile.user_id == user.id).order_by(LearningProfile.language)).all()

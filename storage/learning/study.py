@@ -24,6 +24,7 @@ from storage.learning.progress import record_activity
 from storage.learning.vocabulary import get_group, get_word, words_query
 from storage.models.learning import Review, StudySession, Word, WordMemory
 from storage.tenancy import get_owned, tenant_select
+from storage.webhooks import events
 
 
 def start_session(session: Session, actor: Actor, *, group_id: str | None, activity: str,
@@ -110,6 +111,11 @@ def add_review(session: Session, actor: Actor, session_id: str, *, word_id: str,
     _remember(session, study.organisation_id, study.user_id, word.id, correct, now)
     record_activity(session, study.organisation_id, study.user_id, now)
     session.flush()
+    events.record_event(session, study.organisation_id, "study.review.recorded", {
+        "review_id": review.id, "session_id": study.id, "user_id": study.user_id,
+        "word_id": word.id, "term": word.term, "language": word.language,
+        "correct": correct, "activity": study.activity,
+        "reviewed_at": now.isoformat()}, user_id=study.user_id, occurred_at=now)
     session.expire(study)
     return review
 
@@ -122,6 +128,12 @@ def end_session(session: Session, actor: Actor, session_id: str, now: datetime) 
     if study.ended_at is None:
         study.ended_at = max(now, study.started_at)
         session.flush()
+        events.record_event(session, study.organisation_id, "study.session.ended", {
+            "session_id": study.id, "user_id": study.user_id, "activity": study.activity,
+            "group_id": study.group_id, "group_name": study.group_name,
+            "started_at": study.started_at.isoformat(), "ended_at": study.ended_at.isoformat(),
+            "reviews": study.review_count, "correct": study.correct_count},
+            user_id=study.user_id, occurred_at=study.ended_at)
     return study
 
 

@@ -4,6 +4,8 @@ from storage.models import (
     identity,  # noqa: F401
     jobs,  # noqa: F401
     learning,  # noqa: F401
+    lms,  # noqa: F401
+    lti,  # noqa: F401
     media,  # noqa: F401
     speech,  # noqa: F401
     text,  # noqa: F401

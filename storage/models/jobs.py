@@ -48,6 +48,10 @@ class Job(TenantMixin, CreatedMixin, db.Model):
     owner_api_key_id: Mapped[str | None] = mapped_column(
         String(40), ForeignKey("api_keys.id", ondelete="SET NULL")
     )
+    # The learner the job is about: the caller, or a learner named by staff or an API key.
+    learner_user_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     callback_url: Mapped[str | None] = mapped_column(Text)
     enqueued_at: Mapped[datetime | None]

@@ -22,6 +22,8 @@ EVENT_TYPES = (
     "job.canceled",
     "media.import.completed",
     "streak.reset",
+    "study.session.ended",
+    "study.review.recorded",
     "webhook.test",
 )
 FORMATS = ("standard", "xapi", "lti_ags")
@@ -41,6 +43,10 @@ class WebhookEndpoint(TenantMixin, CreatedMixin, db.Model):
     format: Mapped[str] = mapped_column(String(16), default="standard")
     # The LMS's home page, used as the xAPI account homePage (default: the URL's origin).
     lms_base_url: Mapped[str | None] = mapped_column(Text)
+    # How an LRS wants the platform to authenticate (`basic` or `bearer`), and the
+    # credentials ("user:password", or the token), stored encrypted.
+    lrs_auth_scheme: Mapped[str | None] = mapped_column(String(16))
+    lrs_credentials: Mapped[str | None] = mapped_column(EncryptedString())
     secret: Mapped[str] = mapped_column(EncryptedString())
     # Kept valid for an overlap period after a rotation; both sign until it expires.
     previous_secret: Mapped[str | None] = mapped_column(EncryptedString())
@@ -101,6 +107,9 @@ class WebhookDelivery(TenantMixin, CreatedMixin, db.Model):
     finished_at: Mapped[datetime | None]
     # Set on a manual redelivery: the delivery it repeats.
     redelivery_of: Mapped[str | None] = mapped_column(String(40))
+    # An LTI AGS score for a learner's resource link (sent with the LMS's access token).
+    lti_link_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("lti_resource_links.id", ondelete="SET NULL"))
 
     event: Mapped[WebhookEvent] = relationship()
     attempt_log: Mapped[list[WebhookAttempt]] = relationship(

@@ -122,7 +122,7 @@ def redeliver(session: Session, delivery: WebhookDelivery) -> WebhookDelivery:
     copy = new_delivery(delivery.event, url=url, endpoint_id=delivery.endpoint_id,
                         format=delivery.format)
     copy.body, copy.content_type = delivery.body, delivery.content_type
-    copy.redelivery_of = delivery.id
+    copy.redelivery_of, copy.lti_link_id = delivery.id, delivery.lti_link_id
     session.add(copy)
     session.flush()
     return copy
@@ -170,7 +170,8 @@ def list_query(organisation_id: str, *, endpoint_id: str | None = None,
     if endpoint_id:
         stmt = stmt.where(WebhookDelivery.endpoint_id == endpoint_id)
     if callbacks_only:
-        stmt = stmt.where(WebhookDelivery.endpoint_id.is_(None))
+        stmt = stmt.where(WebhookDelivery.endpoint_id.is_(None),
+                          WebhookDelivery.lti_link_id.is_(None))
     if event_id:
         stmt = stmt.where(WebhookDelivery.event_id == event_id)
     if state:

@@ -24,11 +24,13 @@ from storage.tenancy import tenant_select
 
 log = logging.getLogger(__name__)
 
-# LMS formats carry assessment results only; other events have no meaning for an LRS or
-# a gradebook, so such endpoints never receive them.
+# LMS formats carry learning records only (assessment results; for an LRS also study
+# sessions and reviews); other events have no meaning for an LRS or a gradebook, so such
+# endpoints never receive them.
 FORMAT_EVENTS: dict[str, frozenset[str] | None] = {
     "standard": None,
-    "xapi": frozenset({"job.succeeded", "webhook.test"}),
+    "xapi": frozenset({"job.succeeded", "study.session.ended", "study.review.recorded",
+                       "webhook.test"}),
     "lti_ags": frozenset({"job.succeeded", "webhook.test"}),
 }
 
@@ -123,6 +125,7 @@ def job_data(job: Job) -> dict[str, Any]:
         "id": job.id, "type": job.type, "status": job.status, "stage": job.stage,
         "progress": job.progress, "input": job.input, "result": job.result,
         "error": job.error, "attempts": job.attempts, "callback_url": job.callback_url,
+        "learner_id": job.learner_user_id,
         "created_at": _iso(job.created_at), "started_at": _iso(job.started_at),
         "finished_at": _iso(job.finished_at), "provider": job.provider, "model": job.model,
         "prompt_version": job.prompt_version,
@@ -130,8 +133,10 @@ def job_data(job: Job) -> dict[str, Any]:
 
 
 def _learner_of(session: Session, job: Job) -> str | None:
-    """The learner a job is about: an explicit `learner_id` of the organisation, else the
-    user who submitted it."""
+    """The learner a job is about: the one it recorded; for jobs from before learners were
+    recorded, an explicit `learner_id` of the organisation in the input, else the owner."""
+    if job.learner_user_id:
+        return job.learner_user_id
     named = (job.input or {}).get("learner_id")
     if isinstance(named, str) and named:
         found = session.scalar(select(User.id).where(
@@ -144,9 +149,13 @@ def _learner_of(session: Session, job: Job) -> str | None:
 def on_job_terminal(session: Session, job: Job) -> None:
     """Terminal hook of the job engine: `job.succeeded | job.failed | job.canceled`, in the
     same transaction as the status change; and `media.import.completed` for a bulk import."""
-    record_event(session, job.organisation_id, f"job.{job.status}", job_data(job),
-                 user_id=_learner_of(session, job), job_id=job.id,
-                 occurred_at=job.finished_at, callback_url=job.callback_url)
+    event, _ = record_event(session, job.organisation_id, f"job.{job.status}", job_data(job),
+                            user_id=_learner_of(session, job), job_id=job.id,
+                            occurred_at=job.finished_at, callback_url=job.callback_url)
+    # Grades for the LMS resource links the learner was launched from.
+    from storage import lti
+
+    dispatch_after_commit(session, [d.id for d in lti.grade_deliveries(session, event, job)])
     if job.type == MEDIA_IMPORT_JOB and job.status == "succeeded":
         # The counts only: an import can hold thousands of items, which the job shows.
         counts = (job.result or {}).get("counts", {})

@@ -9,22 +9,27 @@ for longer than WEBHOOK_DISABLE_AFTER_SECONDS is disabled.
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import time
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import dramatiq
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from storage.db import after_commit, db, utcnow
+from storage.lti import AGS_FORMAT
+from storage.models.lti import LtiPlatform, LtiResourceLink
 from storage.models.webhooks import WebhookDelivery, WebhookEndpoint
 from storage.webhooks import callbacks, deliveries, endpoints, events
 from workers import engine, runtime
 from workers.scheduler import ScheduledJob, register_scheduled_job
-from workers.webhooks import http
-from workers.webhooks.render import extra_headers, render
+from workers.webhooks import ags, http
+from workers.webhooks.render import extra_headers, render, render_grade
 from workers.webhooks.schedule import Decision, Outcome, RetryPolicy
 from workers.webhooks.signing import generate_secret, signed_headers
 
@@ -83,6 +88,10 @@ def attempt(delivery_id: str) -> None:
         session.rollback()
         log.info("webhook delivery %s: not due or already handled, message skipped", delivery_id)
         return
+    if delivery.format == AGS_FORMAT and delivery.endpoint_id is None:
+        # A grade for an LTI resource link (an `lti_ags` endpoint posts signed, as others).
+        _attempt_grade(session, delivery, settings)
+        return
     endpoint = session.get(WebhookEndpoint, delivery.endpoint_id) if delivery.endpoint_id else None
     if delivery.endpoint_id and (endpoint is None or not endpoint.enabled):
         deliveries.finish_without_attempt(
@@ -100,10 +109,16 @@ def attempt(delivery_id: str) -> None:
             session.commit()
             return
         delivery.body, delivery.content_type = rendered.body, rendered.content_type
+    lrs_auth: dict[str, str] = {}
+    lrs_oauth: str | None = None
     if endpoint is not None:
         secrets = endpoints.live_secrets(endpoint.secret, endpoint.previous_secret,
                                          endpoint.previous_secret_expires_at)
         url = endpoint.url
+        if endpoint.lrs_auth_scheme == "oauth":
+            lrs_oauth = endpoint.lrs_credentials
+        else:
+            lrs_auth = lrs_authorization(endpoint.lrs_auth_scheme, endpoint.lrs_credentials)
     else:
         row = callbacks.ensure(session, delivery.organisation_id, generate_secret)
         secrets = endpoints.live_secrets(row.secret, row.previous_secret,
@@ -111,13 +126,22 @@ def attempt(delivery_id: str) -> None:
         url = delivery.url
     message_id, body, number = delivery.event_id, delivery.body, delivery.attempts
     headers = {"Content-Type": delivery.content_type or "application/json",
-               **extra_headers(delivery.format)}
+               **extra_headers(delivery.format), **lrs_auth}
     endpoint_id = delivery.endpoint_id
     # Commit the claim and the rendered body before the network call, so no transaction
     # stays open while the receiver takes its time.
     session.commit()
 
     started = utcnow()
+    if lrs_oauth:
+        token = lrs_oauth_token(lrs_oauth, settings)
+        if isinstance(token, http.PostResult):  # the LRS's token endpoint refused
+            decision = retry_policy(settings).decide(number, token.status, token.headers,
+                                                     error=token.error)
+            _record(session, delivery_id, endpoint_id, json.loads(lrs_oauth)["token_url"],
+                    started, token, decision, settings)
+            return
+        headers["Authorization"] = f"Bearer {token}"
     headers.update(signed_headers(secrets, message_id, int(time.time()), body))
     result = http.post(url, body.encode("utf-8"), headers,
                        timeout=settings.webhook_timeout_seconds,
@@ -125,6 +149,75 @@ def attempt(delivery_id: str) -> None:
     decision = retry_policy(settings).decide(number, result.status, result.headers,
                                              error=result.error)
     _record(session, delivery_id, endpoint_id, url, started, result, decision, settings)
+
+
+def lrs_authorization(scheme: str | None, credentials: str | None) -> dict[str, str]:
+    """The Authorization header an LRS expects, from the endpoint's stored credentials."""
+    if not scheme or not credentials:
+        return {}
+    if scheme == "basic":
+        return {"Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()}
+    return {"Authorization": f"Bearer {credentials}"}
+
+
+def lrs_oauth_token(stored: str, settings: Any) -> str | http.PostResult:
+    """An access token of the LRS's OAuth2 client-credentials grant (client id and secret
+    as HTTP Basic, RFC 6749 section 2.3.1)."""
+    given = json.loads(stored)
+    pair = f"{given['client_id']}:{given['client_secret']}".encode()
+    form = {"grant_type": "client_credentials"}
+    if given.get("scope"):
+        form["scope"] = given["scope"]
+    result = http.request("POST", given["token_url"], urlencode(form).encode(), {
+        "Authorization": "Basic " + base64.b64encode(pair).decode(),
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+        timeout=settings.webhook_timeout_seconds,
+        allow_private=settings.webhook_allow_private_networks, body_limit=64 * 1024)
+    if result.error or result.status is None or not 200 <= result.status < 300:
+        return result if result.error else http.PostResult(
+            status=result.status, headers=result.headers, body=result.body,
+            duration_ms=result.duration_ms, error=None, address=result.address,
+            detail=f"the LRS token request was refused: HTTP {result.status}")
+    try:
+        return str(json.loads(result.body)["access_token"])
+    except (ValueError, KeyError, TypeError):
+        return http.PostResult(status=result.status, error="protocol_error",
+                               detail="the LRS token answer has no access_token")
+
+
+def _attempt_grade(session: Session, delivery: WebhookDelivery, settings: Any) -> None:
+    """An LTI AGS score for one resource link, sent with the LMS's access token."""
+    link = session.get(LtiResourceLink, delivery.lti_link_id) if delivery.lti_link_id else None
+    if link is None:
+        deliveries.finish_without_attempt(session, delivery, state="canceled",
+                                          error="resource_link_deleted",
+                                          detail="The LTI resource link was deleted.")
+        session.commit()
+        return
+    if delivery.body is None:
+        rendered = render_grade(session, delivery.event, link, settings.public_base_url)
+        if rendered.body is None:
+            deliveries.finish_without_attempt(session, delivery, state="skipped",
+                                              error="not_applicable",
+                                              detail=rendered.skipped or "")
+            session.commit()
+            return
+        delivery.body, delivery.content_type = rendered.body, rendered.content_type
+    delivery_id, body, number, link_id = delivery.id, delivery.body, delivery.attempts, link.id
+    session.commit()
+
+    started = utcnow()
+    link = session.get(LtiResourceLink, link_id)
+    platform = session.get(LtiPlatform, link.platform_id)
+    client = ags.AgsClient(session, platform, timeout=settings.webhook_timeout_seconds,
+                           allow_private=settings.webhook_allow_private_networks)
+    step = client.deliver(link, body)
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is not None:
+        delivery.url = step.url or delivery.url
+    decision = retry_policy(settings).decide(number, step.result.status, step.result.headers,
+                                             error=step.result.error)
+    _record(session, delivery_id, None, step.url, started, step.result, decision, settings)
 
 
 def _record(session: Session, delivery_id: str, endpoint_id: str | None, url: str,

@@ -340,3 +340,73 @@ def lti_test_score(*, account_name: str, timestamp: datetime) -> dict[str, Any]:
         "timestamp": iso_timestamp(timestamp),
         "comment": "Webhook test from the assessment platform; no grade.",
     }
+
+
+VERB_ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
+ACTIVITY_LESSON = "http://adlnet.gov/expapi/activities/lesson"
+ACTIVITY_INTERACTION = "http://adlnet.gov/expapi/activities/cmi.interaction"
+
+
+def _actor(account_name: str, lms_base_url: str) -> dict[str, Any]:
+    return {"objectType": "Agent", "account": {"homePage": lms_base_url, "name": account_name}}
+
+
+def _stable_id(base: str, path: str) -> str:
+    """The same record always gives the same statement id, so a retry never duplicates."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/{path}"))
+
+
+def xapi_session_statement(data: Mapping[str, Any], *, account_name: str, lms_base_url: str,
+                           platform_base_url: str) -> dict[str, Any]:
+    """A study session ended: the learner `completed` the session's word group (or their due
+    words), with the share of correct answers as the scaled score and the time spent."""
+    base = platform_base_url.rstrip("/")
+    started = _as_datetime(data.get("started_at"))
+    ended = _as_datetime(data.get("ended_at")) or datetime.now(UTC)
+    reviews, correct = int(data.get("reviews") or 0), int(data.get("correct") or 0)
+    group = data.get("group_id")
+    activity_id = f"{base}/activities/word-groups/{group}" if group else (
+        f"{base}/activities/due-words")
+    name = data.get("group_name") or "Words due for review"
+    result: dict[str, Any] = {"completion": True}
+    if reviews:
+        result["score"] = {"scaled": round(correct / reviews, 4), "raw": correct, "min": 0,
+                           "max": reviews}
+    if started is not None:
+        result["duration"] = iso_duration(max(0.0, (ended - started).total_seconds()))
+    return {
+        "id": _stable_id(base, f"study-sessions/{data['session_id']}"),
+        "actor": _actor(account_name, lms_base_url),
+        "verb": {"id": VERB_COMPLETED, "display": {"en-US": "completed"}},
+        "object": {"objectType": "Activity", "id": activity_id, "definition": {
+            "type": ACTIVITY_LESSON, "name": {"en-US": str(name)},
+            "description": {"en-US": f"Vocabulary study ({data.get('activity') or 'review'})"}}},
+        "result": result,
+        "context": {"platform": base, "registration": _stable_id(
+            base, f"study-sessions/{data['session_id']}/registration")},
+        "timestamp": iso_timestamp(ended),
+        "version": XAPI_VERSION,
+    }
+
+
+def xapi_review_statement(data: Mapping[str, Any], *, account_name: str, lms_base_url: str,
+                          platform_base_url: str) -> dict[str, Any]:
+    """One review: the learner `answered` a word, correctly or not, within a session."""
+    base = platform_base_url.rstrip("/")
+    statement: dict[str, Any] = {
+        "id": _stable_id(base, f"reviews/{data['review_id']}"),
+        "actor": _actor(account_name, lms_base_url),
+        "verb": {"id": VERB_ANSWERED, "display": {"en-US": "answered"}},
+        "object": {"objectType": "Activity", "id": f"{base}/activities/words/{data['word_id']}",
+                   "definition": {"type": ACTIVITY_INTERACTION,
+                                  "name": {"en-US": str(data.get("term") or data["word_id"])},
+                                  "interactionType": "other"}},
+        "result": {"success": bool(data.get("correct")), "completion": True},
+        "context": {"platform": base, "registration": _stable_id(
+            base, f"study-sessions/{data['session_id']}/registration")},
+        "timestamp": iso_timestamp(_as_datetime(data.get("reviewed_at")) or datetime.now(UTC)),
+        "version": XAPI_VERSION,
+    }
+    if data.get("language"):
+        statement["context"]["language"] = data["language"]
+    return statement

@@ -197,9 +197,9 @@ def _resolve(
     return allowed
 
 
-def _read_body(response: Any) -> str:
-    data = response.read(BODY_LIMIT, decode_content=False) or b""
-    return bytes(data[:BODY_LIMIT]).decode("utf-8", errors="replace")
+def _read_body(response: Any, limit: int = BODY_LIMIT) -> str:
+    data = response.read(limit, decode_content=False) or b""
+    return bytes(data[:limit]).decode("utf-8", errors="replace")
 
 
 def post(
@@ -215,6 +215,24 @@ def post(
     """POST `body` to `url` once. Never raises for network or HTTP trouble: the outcome,
     including errors, is in the returned PostResult. `ssl_context` replaces the default
     (system trust store, hostname verification) when a private CA must be trusted."""
+    return request("POST", url, body, headers, timeout=timeout, allow_private=allow_private,
+                   resolver=resolver, ssl_context=ssl_context)
+
+
+def request(
+    method: str,
+    url: str,
+    body: bytes | None,
+    headers: Mapping[str, str],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    allow_private: bool = False,
+    resolver: Resolver = socket.getaddrinfo,
+    ssl_context: ssl.SSLContext | None = None,
+    body_limit: int = BODY_LIMIT,
+) -> PostResult:
+    """One guarded request (see `post`); protocol clients that read answers (an OAuth
+    token, a line item) raise `body_limit`."""
     started = time.monotonic()
 
     def result(**values: Any) -> PostResult:
@@ -261,13 +279,15 @@ def post(
     watchdog.daemon = True
     watchdog.start()
     try:
-        send_headers = {"User-Agent": USER_AGENT, "Content-Type": "application/json"}
+        send_headers = {"User-Agent": USER_AGENT}
+        if body is not None:
+            send_headers["Content-Type"] = "application/json"
         send_headers.update(headers)
-        conn.request("POST", target, body=body, headers=send_headers, preload_content=False)
+        conn.request(method, target, body=body, headers=send_headers, preload_content=False)
         response = conn.getresponse()
         status = response.status
         received = {key.lower(): value for key, value in response.headers.items()}
-        text = _read_body(response)
+        text = _read_body(response, body_limit)
     except AddressRefused as exc:
         return result(error="private_address_refused", detail=str(exc))
     except (TimeoutError, Urllib3Timeout) as exc:

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models.identity import User
+from storage.models.lms import LmsIdentity
+from storage.models.lti import LtiResourceLink
 from storage.models.webhooks import WebhookEndpoint, WebhookEvent
 from workers.webhooks import formats
 
@@ -34,6 +37,8 @@ class Rendered:
 # it at the edge; one that got into an event by another path (an old row, a provider's answer)
 # becomes U+FFFD here, so the delivery still goes out instead of failing forever.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+STUDY_STATEMENTS = {"study.session.ended": formats.xapi_session_statement,
+                    "study.review.recorded": formats.xapi_review_statement}
 
 
 def dumps(payload: dict[str, Any]) -> str:
@@ -74,6 +79,13 @@ def render(session: Session, event: WebhookEvent, endpoint: WebhookEndpoint | No
         else:
             payload = formats.lti_test_score(account_name=name, timestamp=event.created_at)
         return Rendered(dumps(payload), content_type)
+    if format == "xapi" and event.type in STUDY_STATEMENTS:
+        if learner is None:
+            return Rendered(None, content_type, skipped="the record has no learner")
+        build = STUDY_STATEMENTS[event.type]
+        payload = build(event.data, account_name=learner.external_id or learner.id,
+                        lms_base_url=home, platform_base_url=platform_base_url)
+        return Rendered(dumps(payload), content_type)
     if event.type != "job.succeeded":
         return Rendered(None, content_type, skipped=f"{event.type} has no {format} form")
     if learner is None:
@@ -86,3 +98,21 @@ def render(session: Session, event: WebhookEvent, endpoint: WebhookEndpoint | No
     if format == "xapi":
         return Rendered(dumps(formats.xapi_statement(outcome)), content_type)
     return Rendered(dumps(formats.lti_ags_score(outcome)), content_type)
+
+
+def render_grade(session: Session, event: WebhookEvent, link: LtiResourceLink,
+                 platform_base_url: str) -> Rendered:
+    """The AGS score of a finished assessment for the learner's line item on one LTI
+    platform: `userId` is the learner's `sub` there."""
+    if event.type != "job.succeeded" or not event.user_id:
+        return Rendered(None, LTI_SCORE, skipped="the job has no learner to report on")
+    sub = session.scalar(select(LmsIdentity.external_id).where(
+        LmsIdentity.user_id == event.user_id, LmsIdentity.lms == link.platform_id))
+    if sub is None:
+        return Rendered(None, LTI_SCORE, skipped="the learner has no id on this platform")
+    outcome = formats.outcome_from_job(
+        event.data, learner_id=event.user_id, learner_external_id=sub, lms_base_url="",
+        platform_base_url=platform_base_url)
+    if outcome.score is None:
+        return Rendered(None, LTI_SCORE, skipped="the job's result is not an assessment")
+    return Rendered(dumps(formats.lti_ags_score(outcome)), LTI_SCORE)

@@ -1,0 +1,278 @@
+"""LTI AGS against a real LTI 1.3 platform implementation on loopback: the platform verifies
+the tool's client assertion against the tool's JWKS fetched over HTTP, and takes line items
+and scores through its AGS service."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from storage import lti
+from storage.db import db
+from storage.models.lti import LtiPlatform
+from tests.lms.lti_platform import CLIENT_ID, DEPLOYMENT_ID, LmsPlatform
+
+WRITING = "/api/v1/assessments/writing"
+TEXT = {"text": "Last summer I travelled to Valencia with two friends. We visited the old "
+                "town, we ate paella near the beach and we practised our Spanish every day.",
+        "language": "en"}
+
+
+@pytest.fixture
+def tool_url(app) -> Iterator[str]:
+    """The platform under test served over HTTP, so the LMS can fetch its JWKS."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def lms(tool_url) -> Iterator[LmsPlatform]:
+    platform = LmsPlatform().start(tool_url)
+    yield platform
+    platform.stop()
+
+
+def _register(client, admin, lms: LmsPlatform) -> dict:
+    response = client.post("/api/v1/lti/platforms", headers=admin.headers, json={
+        "name": "Test LMS", "issuer": lms.url, "client_id": CLIENT_ID,
+        "deployment_ids": [DEPLOYMENT_ID], "auth_login_url": f"{lms.url}/auth",
+        "token_url": f"{lms.url}/token", "jwks_url": f"{lms.url}/jwks"})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def _launch(lms: LmsPlatform, platform_id: str, sub: str) -> str:
+    claims = lms.launch_claims(sub=sub, resource_link_id="rl-writing-1", title="Writing: a trip",
+                               custom={"task_type": "writing_assessment"})
+    upserted, _ = lti.record_launch(db.session, db.session.get(LtiPlatform, platform_id),
+                                    claims)
+    db.session.commit()
+    return upserted.user.id
+
+
+def _assess(client, headers, learner) -> dict:
+    body = {**TEXT, "learner": learner} if learner else TEXT
+    response = client.post(WRITING, headers={**headers, "Prefer": "wait=30"}, json=body)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["status"] == "succeeded"
+    return response.get_json()
+
+
+def _scores(lms: LmsPlatform, count: int, seconds: float = 20) -> list[dict]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        scores = [s for items in lms.gradebook.scores.values() for s in items]
+        if len(scores) >= count:
+            return scores
+        time.sleep(0.1)
+    return [s for items in lms.gradebook.scores.values() for s in items]
+
+
+def _ags_deliveries(client, admin) -> list[dict]:
+    items = client.get("/api/v1/webhook-deliveries?per_page=100",
+                       headers=admin.headers).get_json()["items"]
+    return [d for d in items if d["format"] == "lti_ags"]
+
+
+def _settled(client, admin, seconds: float = 10) -> list[dict]:
+    """The AGS deliveries, newest first, once none is pending or being sent."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = _ags_deliveries(client, admin)
+        if all(d["state"] not in ("pending", "sending") for d in found):
+            return found
+        if time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def test_a_launched_learner_is_graded_in_the_lms_gradebook(client, accounts, worker, lms):
+    # Given an organisation that registered the LMS, and a learner launched from a link
+    admin = accounts.admin()
+    platform = _register(client, admin, lms)
+    learner_id = _launch(lms, platform["id"], sub="lms-user-77")
+    # When an assessment runs for that learner, named by their LMS id
+    job = _assess(client, admin.headers, {"external_id": "lms-user-77", "lms": platform["id"]})
+    assert job["learner_id"] == learner_id
+    # Then the score is in the LMS's gradebook, on a line item bound to the resource link
+    (score,) = _scores(lms, 1)
+    (item,) = lms.gradebook.lineitems.values()
+    assert item["resourceLinkId"] == "rl-writing-1" and item["label"] == "Writing: a trip"
+    assert score["userId"] == "lms-user-77"
+    assert (score["activityProgress"], score["gradingProgress"]) == ("Completed", "FullyGraded")
+    assert score["scoreMaximum"] == 100 and 0 <= score["scoreGiven"] <= 100
+    assert score["comment"].startswith("CEFR " + job["result"]["cefr_level"])
+    # And the tool got one access token with its signed assertion, verified by the LMS
+    assert lms.gradebook.token_requests == 1
+    delivery = _settled(client, admin)[0]
+    assert delivery["state"] == "succeeded" and delivery["url"].endswith("/scores")
+
+    # When the line item is deleted in the LMS and the LMS fails once with 503
+    lms.gradebook.lineitems.clear()
+    lms.gradebook.fail_scores.append(503)
+    _assess(client, admin.headers, learner_id)
+    # Then the delivery is retried, the line item found again (recreated), nothing duplicated
+    scores = _scores(lms, 2)
+    assert len(scores) == 2 and len(lms.gradebook.lineitems) == 1
+    second = _settled(client, admin)[0]
+    assert second["state"] == "succeeded" and second["attempts"] == 2
+    assert second["attempt_log"][0]["response_status"] == 503
+    # And the cached access token was reused
+    assert lms.gradebook.token_requests == 1
+
+
+def test_a_refused_token_is_recorded_and_retried(client, accounts, worker, lms):
+    # Given a registered LMS whose token endpoint refuses the tool twice
+    admin = accounts.admin()
+    platform = _register(client, admin, lms)
+    learner_id = _launch(lms, platform["id"], sub="lms-user-9")
+    lms.gradebook.fail_tokens.extend([401, 500])
+    # When an assessment for the learner ends
+    _assess(client, admin.headers, learner_id)
+    # Then the grade arrives after the retries, with each refusal in the delivery log
+    (score,) = _scores(lms, 1)
+    assert score["userId"] == "lms-user-9"
+    (delivery,) = _settled(client, admin)
+    assert [a["response_status"] for a in delivery["attempt_log"]] == [401, 500, 200]
+    assert "token request refused" in delivery["attempt_log"][0]["error_detail"]
+
+
+def test_jwks_publishes_the_signing_key_and_keeps_a_rotated_one(client):
+    # Given the tool's key set
+    first = client.get("/.well-known/jwks.json").get_json()["keys"]
+    assert len(first) == 1 and first[0]["alg"] == "RS256" and first[0]["kid"]
+    assert "d" not in first[0]  # never the private part
+    # When the key is rotated
+    lti.rotate_key(db.session)
+    db.session.commit()
+    keys = client.get("/.well-known/jwks.json").get_json()["keys"]
+    # Then the new key signs and the old one is still published for the grace period
+    assert len(keys) == 2 and keys[1]["kid"] == first[0]["kid"]
+    assert lti.signing_key(db.session).kid == keys[0]["kid"]
+
+
+def test_an_lms_launch_starts_the_task_and_the_grade_goes_back(client, accounts, worker, lms):
+    # Given an organisation that registered the LMS
+    admin = accounts.admin()
+    _register(client, admin, lms)
+    # When the LMS starts a launch: login initiation at the tool, the tool's authentication
+    # request at the LMS, and the LMS's id_token posted back to the tool (as a browser does)
+    start = lms.login_initiation(login_hint="lms-user-5", sub="lms-user-5", name="Kai Lee",
+                                 resource_link_id="rl-w-2", title="Writing: my town",
+                                 custom={"task_type": "writing_assessment"})
+    login = client.get("/lti/login", query_string=start)
+    assert login.status_code == 302, login.get_data(as_text=True)
+    assert login.headers["Location"].startswith(f"{lms.url}/auth?")
+    form = requests.get(login.headers["Location"], timeout=10)
+    assert form.status_code == 200, form.text
+    form = form.json()
+    assert form["launch_url"].endswith("/lti/launch")
+    landed = client.post("/lti/launch", data={"id_token": form["id_token"],
+                                              "state": form["state"]})
+    # Then the tool lands the learner on the task, with a session of their own
+    assert landed.status_code == 200, landed.get_data(as_text=True)
+    page = landed.get_data(as_text=True)
+    task = json.loads(html.unescape(re.search(r'data-task="([^"]*)"', page).group(1)))
+    assert task["task_type"] == "writing_assessment" and "Writing: my town" in page
+    learner = {"Authorization": f"Bearer {task['access_token']}"}
+    me = client.get("/api/v1/auth/me", headers=learner).get_json()
+    assert (me["id"], me["role"], me["name"]) == (task["learner_id"], "learner", "Kai Lee")
+    # And the learner's own assessment is graded back to the LMS gradebook
+    _assess(client, learner, None)
+    (score,) = _scores(lms, 1)
+    assert score["userId"] == "lms-user-5"
+    (item,) = lms.gradebook.lineitems.values()
+    assert item["resourceLinkId"] == "rl-w-2"
+    # And a replayed id_token (its nonce used) is refused
+    again = client.post("/lti/launch", data={"id_token": form["id_token"],
+                                             "state": form["state"]})
+    assert again.status_code == 401 and again.get_json()["code"] == "lti_launch_refused"
+
+
+def _browser_launch(client, lms: LmsPlatform, **launch) -> object:
+    """What a browser does between the LMS and the tool: login, authorise, post id_token."""
+    login = client.get("/lti/login", query_string=lms.login_initiation(**launch))
+    assert login.status_code == 302, login.get_data(as_text=True)
+    form = requests.get(login.headers["Location"], timeout=10)
+    assert form.status_code == 200, form.text
+    form = form.json()
+    return client.post("/lti/launch", data={"id_token": form["id_token"],
+                                            "state": form["state"]})
+
+
+def test_an_instructor_places_a_speaking_task_by_deep_linking(client, accounts, lms,
+                                                              catalogue):
+    # Given a registered LMS and a speaking task of the catalogue
+    admin = accounts.admin()
+    _register(client, admin, lms)
+    prompt = client.get("/api/v1/speaking-prompts?language=es&per_page=1",
+                        headers=admin.headers).get_json()["items"][0]
+    # When an instructor opens the tool from the course's "add activity" (Deep Linking)
+    picker = _browser_launch(client, lms, login_hint="teacher-1", sub="teacher-1",
+                             deep_link=True)
+    assert picker.status_code == 200, picker.get_data(as_text=True)
+    page = picker.get_data(as_text=True)
+    assert prompt["id"] in page
+    launch_id = re.search(r"name='launch_id' value='([^']+)'", page).group(1)
+    # And picks the speaking task
+    chosen = client.post("/lti/deep-link", data={"launch_id": launch_id, "task": prompt["id"]})
+    assert chosen.status_code == 200, chosen.get_data(as_text=True)
+    form = chosen.get_data(as_text=True)
+    action = re.search(r'action="([^"]+)"', form).group(1)
+    signed = re.search(r'name="JWT" value="([^"]+)"', form).group(1)
+    # Then the LMS accepts the signed response (verified with the tool's JWKS) and places it
+    placed = requests.post(action, data={"JWT": signed}, timeout=10)
+    assert placed.status_code == 200, placed.text
+    (item,) = lms.placements
+    assert item["type"] == "ltiResourceLink" and item["url"].endswith("/lti/launch")
+    assert item["custom"] == {"prompt_id": prompt["id"], "task_type": "speaking_assessment"}
+    assert item["lineItem"]["scoreMaximum"] == 100
+    # And a learner cannot open the picker
+    learner_try = _browser_launch(client, lms, login_hint="s-1", sub="s-1", deep_link=True,
+                                  instructor=False)
+    assert learner_try.status_code == 403
+    assert learner_try.get_json()["code"] == "lti_instructor_required"
+
+
+def test_a_course_roster_syncs_its_learners_as_a_job(client, accounts, worker, lms):
+    # Given a launched course whose LMS lists two learners and an instructor (NRPS)
+    admin = accounts.admin()
+    platform = _register(client, admin, lms)
+    _launch(lms, platform["id"], sub="lms-user-1")
+    learner_role = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+    lms.members.extend([
+        {"user_id": "lms-user-1", "roles": [learner_role], "name": "Ana Ruiz"},
+        {"user_id": "lms-user-2", "roles": [learner_role], "name": "Bo Chen",
+         "email": "bo@example.test"},
+        {"user_id": "lms-teacher", "name": "Teacher",
+         "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]}])
+    # When an admin synchronises the roster
+    response = client.post(f"/api/v1/lti/platforms/{platform['id']}/roster-syncs",
+                           headers={**admin.headers, "Prefer": "wait=20"},
+                           json={"resource_link_id": "rl-writing-1"})
+    # Then the job lists the members and creates the missing learner only
+    assert response.status_code == 200, response.get_json()
+    job = response.get_json()
+    assert job["status"] == "succeeded", job
+    assert job["result"]["members"] == 3 and job["result"]["skipped"] == 1
+    assert (job["result"]["learners_created"], job["result"]["learners_updated"]) == (1, 1)
+    listed = client.get(f"/api/v1/learners?lms={platform['id']}",
+                        headers=admin.headers).get_json()["items"]
+    assert sorted(x["identities"][0]["external_id"] for x in listed) == [
+        "lms-user-1", "lms-user-2"]
+    # And an unknown resource link is a 404
+    missing = client.post(f"/api/v1/lti/platforms/{platform['id']}/roster-syncs",
+                          headers=admin.headers, json={"resource_link_id": "nope"})
+    assert missing.status_code == 404
+    assert missing.get_json()["code"] == "lti_resource_link_not_found"

@@ -1,0 +1,131 @@
+"""xAPI to a Learning Record Store with its credentials: assessments, study sessions and
+reviews arrive as statements the `tincan` library accepts, and a retry never duplicates."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import db
+from tests.lms.lrs import TestLrsServer
+
+WRITING = "/api/v1/assessments/writing"
+TEXT = {"text": "My favourite place is the library near my house. It is quiet and I can "
+                "read there for hours, especially on rainy afternoons in winter.",
+        "language": "en"}
+CEFR_EXTENSION = "/xapi/extensions/cefr-level"
+
+
+@pytest.fixture
+def lrs() -> Iterator[TestLrsServer]:
+    server = TestLrsServer()
+    yield server
+    server.stop()
+
+
+def _wait(predicate, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _deliveries(client, admin) -> list[dict]:
+    return client.get("/api/v1/webhook-deliveries?per_page=100",
+                      headers=admin.headers).get_json()["items"]
+
+
+def test_assessments_sessions_and_reviews_reach_the_lrs(client, accounts, worker, vocab, lrs):
+    # Given an xAPI endpoint with the LRS's Basic credentials
+    admin = accounts.admin()
+    made = client.post("/api/v1/webhooks", headers=admin.headers, json={
+        "url": lrs.url, "format": "xapi", "lms_base_url": "https://lms.example.test",
+        "lrs_auth": {"scheme": "basic", "username": "lrs-key", "password": "lrs-secret"}})
+    assert made.status_code == 201, made.get_json()
+    endpoint = made.get_json()
+    assert endpoint["lrs_auth_scheme"] == "basic" and "lrs-secret" not in str(endpoint)
+    stored = db.session.execute(text("SELECT lrs_credentials FROM webhook_endpoints")).scalar()
+    assert stored.startswith("enc:v1:") and "lrs-secret" not in stored
+    # When a learner is assessed, and studies a word in a session
+    learner = accounts.member(admin, "learner")
+    job = client.post(WRITING, headers={**admin.headers, "Prefer": "wait=30"},
+                      json={**TEXT, "learner": learner.id}).get_json()
+    assert job["status"] == "succeeded", job
+    word = vocab.word(admin, "ねこ")
+    session = client.post("/api/v1/study-sessions", headers=learner.headers,
+                          json={"activity": "flashcards"}).get_json()
+    client.post(f"/api/v1/study-sessions/{session['id']}/reviews", headers=learner.headers,
+                json={"word_id": word["id"], "correct": True})
+    client.post(f"/api/v1/study-sessions/{session['id']}/end", headers=learner.headers)
+    # Then three valid statements arrive, one per record
+    _wait(lambda: len(lrs.statements) >= 3)
+    assert lrs.refused == []
+    by_verb = {s["verb"]["display"]["en-US"]: s for s in lrs.statements.values()}
+    assert set(by_verb) == {"scored", "answered", "completed"}
+    scored = by_verb["scored"]
+    assert scored["actor"]["account"] == {"homePage": "https://lms.example.test",
+                                          "name": learner.id}
+    assert 0 <= scored["result"]["score"]["scaled"] <= 1
+    cefr = [v for k, v in scored["result"]["extensions"].items() if k.endswith(CEFR_EXTENSION)]
+    assert cefr == [job["result"]["cefr_level"]]
+    assert by_verb["answered"]["result"]["success"] is True
+    assert by_verb["answered"]["object"]["definition"]["name"] == {"en-US": "ねこ"}
+    assert by_verb["completed"]["result"]["score"] == {"scaled": 1.0, "raw": 1, "min": 0,
+                                                       "max": 1}
+    # When a delivered statement is sent again (a manual redelivery)
+    _wait(lambda: all(d["state"] == "succeeded" for d in _deliveries(client, admin)))
+    ended = next(d for d in _deliveries(client, admin)
+                 if d["event_type"] == "study.session.ended")
+    received = lrs.received
+    again = client.post(f"/api/v1/webhook-deliveries/{ended['id']}/retry",
+                        headers=admin.headers)
+    assert again.status_code == 202, again.get_json()
+    _wait(lambda: lrs.received > received)
+    # Then the LRS got the same statement id: nothing is duplicated
+    assert lrs.received == received + 1 and len(lrs.statements) == 3
+    assert lrs.refused == []
+
+
+def test_an_lrs_that_refuses_is_retried_with_the_reason_recorded(client, accounts, worker,
+                                                                 vocab, lrs):
+    # Given an xAPI endpoint whose LRS password is wrong, and an LRS down for one request
+    admin = accounts.admin()
+    client.post("/api/v1/webhooks", headers=admin.headers, json={
+        "url": lrs.url, "format": "xapi",
+        "lrs_auth": {"scheme": "basic", "username": "lrs-key", "password": "wrong"}})
+    lrs.fail_next.append(503)
+    learner = accounts.member(admin, "learner")
+    session = client.post("/api/v1/study-sessions", headers=learner.headers, json={}).get_json()
+    client.post(f"/api/v1/study-sessions/{session['id']}/end", headers=learner.headers)
+    # When the delivery runs out of attempts
+    _wait(lambda: _deliveries(client, admin)[0]["state"] == "exhausted")
+    (delivery,) = _deliveries(client, admin)
+    # Then each refusal is in the log, and nothing was stored
+    assert delivery["state"] == "exhausted", delivery
+    statuses = [a["response_status"] for a in delivery["attempt_log"]]
+    assert statuses[0] == 503 and set(statuses[1:]) == {401}
+    assert "HTTP 401" in delivery["error_detail"] or delivery["response_status"] == 401
+    assert lrs.statements == {}
+
+
+def test_an_lrs_with_oauth_client_credentials(client, accounts, worker, lrs):
+    # Given an xAPI endpoint whose LRS wants an OAuth2 client-credentials token
+    admin = accounts.admin()
+    made = client.post("/api/v1/webhooks", headers=admin.headers, json={
+        "url": lrs.url, "format": "xapi",
+        "lrs_auth": {"scheme": "oauth", "token_url": lrs.token_url, "client_id": "lrs-client",
+                     "client_secret": "lrs-client-secret", "scope": "statements/write"}})
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["lrs_auth_scheme"] == "oauth"
+    assert "lrs-client-secret" not in str(made.get_json())
+    # When a learner ends a study session
+    learner = accounts.member(admin, "learner")
+    session = client.post("/api/v1/study-sessions", headers=learner.headers, json={}).get_json()
+    client.post(f"/api/v1/study-sessions/{session['id']}/end", headers=learner.headers)
+    # Then the statement arrives with a token the LRS issued
+    _wait(lambda: len(lrs.statements) == 1)
+    assert lrs.refused == [] and len(lrs.tokens) == 1
+    (statement,) = lrs.statements.values()
+    assert statement["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"
