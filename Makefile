@@ -29,10 +29,13 @@ migrate: $(VENV)/.installed
 run: migrate
 	$(BIN)/flask --app wsgi:app run --host $(HOST) --port $(PORT) --no-reload --with-threads
 
-# The resilience tests start their own throw-away redis-server.
+# The resilience tests start their own throw-away redis-server; pronunciation scoring needs
+# espeak-ng (pronunciations of words outside the dictionary, synthetic test readings).
 test: $(VENV)/.installed-dev
 	@command -v redis-server >/dev/null 2>&1 || \
 		{ apt-get install -y redis-server || { apt-get update && apt-get install -y redis-server; }; }
+	@command -v espeak-ng >/dev/null 2>&1 || \
+		{ apt-get install -y espeak-ng || { apt-get update && apt-get install -y espeak-ng; }; }
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-dev

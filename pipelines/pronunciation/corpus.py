@@ -1,0 +1,103 @@
+"""The learner read-aloud corpus (expert-scored clips) and its measurements, for training and
+the quality bench. Measuring a clip runs the production steps: Whisper decoding with the
+reference as context, forced alignment, the phone loop and prosody."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from pipelines.audio import decode_audio
+from pipelines.pronunciation.measure import WORD_FEATURES, measure
+from pipelines.transcription.alignment import normalise_tokens
+
+TARGETS = ("accuracy", "fluency", "prosodic", "total")
+
+
+def read_corpus(folder: Path) -> list[dict[str, Any]]:
+    """Rows of scores.tsv with the expert word scores aligned to the text's tokens."""
+    rows = []
+    with open(folder / "scores.tsv", newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            tokens = normalise_tokens(row["text"], "en")
+            scores = [int(item.split(":")[1]) for item in row["words"].split()]
+            row["word_scores"] = scores if len(scores) == len(tokens) else None
+            row["path"] = str(folder / row["file"])
+            rows.append(row)
+    return rows
+
+
+def measure_clip(transcriber, row: dict[str, Any]) -> dict[str, Any]:
+    """The measurements of one corpus clip, as a JSON-ready record."""
+    audio = decode_audio(row["path"])
+    started = time.perf_counter()
+    transcript = transcriber.transcribe(row["path"], "en", prompt=sentence_case(row["text"]))
+    transcribed = time.perf_counter()
+    m = measure(audio.samples, audio.sample_rate, transcript, row["text"])
+    finished = time.perf_counter()
+    record: dict[str, Any] = {
+        "file": row["file"], "speaker": row["speaker"], "duration": audio.duration,
+        "transcript": transcript.text,
+        "transcribe_seconds": transcribed - started, "measure_seconds": finished - transcribed,
+        "labels": {t: float(row[t]) for t in TARGETS}, "clip": {}, "words": [],
+    }  # fmt: skip
+    if m is None:
+        return record
+    record["clip"] = m.clip
+    scores = row["word_scores"]
+    for w in m.words:
+        label = scores[w.reference_index] if scores and w.reference_index is not None else None
+        record["words"].append({
+            "text": w.text, "kind": w.kind, "label": label,
+            "features": {k: w.features.get(k) for k in WORD_FEATURES} if w.features else None,
+        })  # fmt: skip
+    return record
+
+
+def sentence_case(text: str) -> str:
+    """The corpus writes its sentences in capitals; a prompt reads better as a sentence."""
+    lowered = text.strip().lower()
+    lowered = " ".join("I" if t == "i" else ("I" + t[1:] if t.startswith("i'") else t)
+                       for t in lowered.split())  # fmt: skip
+    return lowered[:1].upper() + lowered[1:]
+
+
+def measure_corpus(folder: Path, cache: Path, limit: int | None = None, log=print) -> list[dict]:
+    """Measure every clip (or the first `limit`), reusing records already in `cache`."""
+    from pipelines.transcription import TranscriptionConfig, build_transcriber
+
+    rows = read_corpus(folder)
+    if limit:
+        rows = _spread(rows, limit)
+    done: dict[str, dict] = {}
+    if cache.exists():
+        for line in cache.read_text().splitlines():
+            record = json.loads(line)
+            done[record["file"]] = record
+    transcriber = None
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with open(cache, "a", encoding="utf-8") as out:
+        for n, row in enumerate(rows, 1):
+            if row["file"] in done:
+                continue
+            if transcriber is None:
+                transcriber = build_transcriber(TranscriptionConfig())
+            record = measure_clip(transcriber, row)
+            done[row["file"]] = record
+            out.write(json.dumps(record) + "\n")
+            out.flush()
+            if n % 20 == 0:
+                log(f"measured {n}/{len(rows)} clips")
+    return [done[row["file"]] for row in rows]
+
+
+def _spread(rows: list[dict], limit: int) -> list[dict]:
+    """`limit` rows taken evenly from every speaker."""
+    speakers: dict[str, list[dict]] = {}
+    for row in rows:
+        speakers.setdefault(row["speaker"], []).append(row)
+    per = max(1, limit // len(speakers))
+    return [row for group in speakers.values() for row in group[:per]]
