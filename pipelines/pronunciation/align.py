@@ -78,7 +78,9 @@ class Aligner:
         from pocketsphinx import Decoder, get_model_path
 
         model = get_model_path("en-us")
-        common = {"samprate": 16000, "loglevel": "FATAL", "bestpath": False}
+        # Dither: synthetic or gated audio has runs of exact zeros, whose log energy would
+        # otherwise dominate the cepstra; it leaves recorded speech as it is.
+        common = {"samprate": 16000, "loglevel": "FATAL", "bestpath": False, "dither": True}
         # A wide beam: a word the speaker skipped must still fit (in a few frames), or the
         # whole alignment fails.
         self._align = Decoder(beam=1e-200, wbeam=1e-200, pbeam=1e-200, **common)

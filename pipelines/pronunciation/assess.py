@@ -6,8 +6,8 @@ PHONE_GOP_CENTRE nats per frame below the best free path, about 88 at -1. A word
 and the chance that experts would call it mispronounced come from the word model; a flagged
 word shows the phones heard (the free phone loop's) against the ones expected.
 
-Error types: "omission" (a reference word the recogniser did not hear and that the audio
-does not hold: the aligner could only squeeze it in, or it fits very badly), "insertion" (a
+Error types: "omission" (a reference word neither decoder heard and that the audio does not
+hold: the aligner could only squeeze it in, or it fits very badly), "insertion" (a
 word heard between reference words, with real audio under it), "repetition" (an inserted
 word that repeats its neighbour), "substitution" (the recogniser heard another word and the
 acoustics agree the reference word was not said right), "mispronunciation" (the word is
@@ -27,9 +27,15 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.pronunciation.measure import Measurement, WordMeasure, measure
+from pipelines.pronunciation.measure import (
+    SQUEEZED_FRAMES_PER_PHONE,
+    Measurement,
+    WordMeasure,
+    measure,
+)
 from pipelines.pronunciation.model import CLIP_TARGETS, load_model
 from pipelines.pronunciation.phones import strip_stress
+from pipelines.transcription.alignment import normalise_tokens
 from pipelines.transcription.types import Transcript
 
 METHOD = "gop-pocketsphinx-v1"
@@ -37,8 +43,9 @@ FALLBACK_METHOD = "asr-confidence"
 PHONE_GOP_CENTRE = -3.0
 MIN_SECONDS = 0.5
 OMISSION_GOP = -6.0  # a word the transcript missed and that fits this badly was not said
-PHANTOM_GOP = -6.0  # an inserted word this bad has no speech under it (a recogniser invention)
-UNCLEAR_MEDIAN_GOP = -4.0  # typical phones this bad: not English speech, or not speech
+# Typical phones this bad, under words the recogniser was unsure of: not English speech, or not
+# speech (learner clips: above -4.5; synthetic espeak-ng English about -4; music about -7).
+UNCLEAR_MEDIAN_GOP = -5.0
 
 
 @dataclass(frozen=True)
@@ -102,14 +109,14 @@ def assess_pronunciation(
         return _not_judged("too_short", f"The recording lasts {duration:.2f} s; at least "
                            f"{MIN_SECONDS} s of speech is needed.")  # fmt: skip
     model = load_model()
+    if reference_text and not looks_english(reference_text):
+        return _not_judged("reference_not_english", "Most words of the reference text are not "
+                           "English; its pronunciation cannot be judged.")  # fmt: skip
     m = measure(samples, sample_rate, transcript, reference_text, free_transcript)
     if m is None or not m.clip:
         return _not_judged("alignment_failed",
                            "The recording could not be aligned to the expected words.")  # fmt: skip
-    if m.reading and m.dictionary_share < 0.5:
-        return _not_judged("reference_not_english", "Most words of the reference text are not "
-                           "English; its pronunciation cannot be judged.")  # fmt: skip
-    if m.clip["gop_median"] < UNCLEAR_MEDIAN_GOP:
+    if m.clip["gop_median"] < UNCLEAR_MEDIAN_GOP and m.clip["confidence_mean"] < 0.5:
         return _not_judged("speech_unclear", "The audio does not match English speech of the "
                            "expected words (another language, music or noise?).",
                            m.clip)  # fmt: skip
@@ -132,6 +139,31 @@ def assess_pronunciation(
     )  # fmt: skip
 
 
+def is_omission(features: dict[str, float], heard: bool) -> bool:
+    """A reference word neither decoder heard, whose audio the aligner could only squeeze in
+    or that fits it very badly: not said (whatever the recogniser wrote in its place)."""
+    squeezed = features["frames_per_phone"] <= SQUEEZED_FRAMES_PER_PHONE
+    return not heard and (squeezed or features["gop_mean"] < OMISSION_GOP)
+
+
+_OTHER_LANGUAGES = ("es", "fr", "de", "it", "pt", "nl")
+
+
+def looks_english(text: str) -> bool:
+    """Whether the words of `text` are more usual in English than in another European
+    language (mean Zipf frequency from wordfreq; the pronouncing dictionary itself holds
+    many foreign names, so it cannot tell)."""
+    from wordfreq import zipf_frequency
+
+    tokens = [t for t in normalise_tokens(text, "en") if not t.isdigit()]
+    if not tokens:
+        return False
+    english = statistics.fmean(zipf_frequency(t, "en") for t in tokens)
+    other = max(statistics.fmean(zipf_frequency(t, code) for t in tokens)
+                for code in _OTHER_LANGUAGES)  # fmt: skip
+    return english >= other - 0.5
+
+
 def judge_words(m: Measurement) -> list[WordResult]:
     """Word results of a measurement with the shipped model (for the bench and tests)."""
     model = load_model()
@@ -145,15 +177,14 @@ def _word(w: WordMeasure, model) -> WordResult | None:
         if w.kind == "inserted":
             return None
         return WordResult(w.written_clean, None, None, start, end)
-    gop = w.features["gop_mean"]
     if w.kind == "inserted":
-        if w.squeezed or gop < PHANTOM_GOP:
+        if w.phantom:
             return None  # the recogniser's invention: nothing in the audio
         error = "insertion"
         accuracy = round(model.word_score(w.features))
         return WordResult(w.text, accuracy, _repetition(w) or error, start, end, w.heard_as,
                           _phonemes(w, True))  # fmt: skip
-    if w.heard_as is None and w.free_heard != w.text and (w.squeezed or gop < OMISSION_GOP):
+    if is_omission(w.features, w.heard_as == w.text or w.free_heard == w.text):
         return WordResult(w.written_clean, 0, "omission", start, end, None, [])
     flagged = model.mispronounced_probability(w.features) >= model.word_threshold
     accuracy = round(model.word_score(w.features))

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.audio import decode_audio
-from pipelines.pronunciation.measure import WORD_FEATURES, measure
+from pipelines.pronunciation.measure import WORD_FEATURES, add_relative_features, measure
 from pipelines.transcription.alignment import normalise_tokens
+from pipelines.transcription.types import Transcript
 
 TARGETS = ("accuracy", "fluency", "prosodic", "total")
 
@@ -30,18 +31,25 @@ def read_corpus(folder: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def measure_clip(transcriber, row: dict[str, Any]) -> dict[str, Any]:
-    """The measurements of one corpus clip, as a JSON-ready record."""
-    audio = decode_audio(row["path"])
+def transcribe_clip(transcriber, row: dict[str, Any]) -> dict[str, Any]:
+    """The expensive step, kept apart so measurements can be redone without it: Whisper
+    primed with the text, as the speaking job decodes a reading."""
     started = time.perf_counter()
     transcript = transcriber.transcribe(row["path"], "en", prompt=sentence_case(row["text"]))
-    transcribed = time.perf_counter()
+    return {"file": row["file"], "transcript": transcript.to_dict(),
+            "transcribe_seconds": time.perf_counter() - started}  # fmt: skip
+
+
+def measure_clip(row: dict[str, Any], transcribed: dict[str, Any]) -> dict[str, Any]:
+    """The measurements of one corpus clip, as a JSON-ready record."""
+    audio = decode_audio(row["path"])
+    transcript = Transcript.from_dict(transcribed["transcript"])
+    started = time.perf_counter()
     m = measure(audio.samples, audio.sample_rate, transcript, row["text"])
-    finished = time.perf_counter()
     record: dict[str, Any] = {
         "file": row["file"], "speaker": row["speaker"], "duration": audio.duration,
-        "transcript": transcript.text,
-        "transcribe_seconds": transcribed - started, "measure_seconds": finished - transcribed,
+        "transcript": transcript.text, "transcribe_seconds": transcribed["transcribe_seconds"],
+        "measure_seconds": time.perf_counter() - started,
         "labels": {t: float(row[t]) for t in TARGETS}, "clip": {}, "words": [],
     }  # fmt: skip
     if m is None:
@@ -66,32 +74,51 @@ def sentence_case(text: str) -> str:
 
 
 def measure_corpus(folder: Path, cache: Path, limit: int | None = None, log=print) -> list[dict]:
-    """Measure every clip (or the first `limit`), reusing records already in `cache`."""
-    from pipelines.transcription import TranscriptionConfig, build_transcriber
-
+    """Measure every clip (or `limit` spread over the speakers). Transcripts are cached in
+    `cache` with the suffix .transcripts.jsonl, measurements in `cache` itself; delete the
+    latter to measure again after a change to the measurements."""
     rows = read_corpus(folder)
     if limit:
         rows = _spread(rows, limit)
-    done: dict[str, dict] = {}
-    if cache.exists():
-        for line in cache.read_text().splitlines():
-            record = json.loads(line)
-            done[record["file"]] = record
+    transcripts_path = cache.with_suffix(".transcripts.jsonl")
+    transcripts = _read_jsonl(transcripts_path)
+    done = _read_jsonl(cache)
     transcriber = None
     cache.parent.mkdir(parents=True, exist_ok=True)
-    with open(cache, "a", encoding="utf-8") as out:
+    with open(transcripts_path, "a", encoding="utf-8") as tout, \
+            open(cache, "a", encoding="utf-8") as out:  # fmt: skip
         for n, row in enumerate(rows, 1):
             if row["file"] in done:
                 continue
-            if transcriber is None:
-                transcriber = build_transcriber(TranscriptionConfig())
-            record = measure_clip(transcriber, row)
-            done[row["file"]] = record
-            out.write(json.dumps(record) + "\n")
+            if row["file"] not in transcripts:
+                if transcriber is None:
+                    from pipelines.transcription import TranscriptionConfig, build_transcriber
+
+                    transcriber = build_transcriber(TranscriptionConfig())
+                transcripts[row["file"]] = transcribe_clip(transcriber, row)
+                tout.write(json.dumps(transcripts[row["file"]]) + "\n")
+                tout.flush()
+            done[row["file"]] = measure_clip(row, transcripts[row["file"]])
+            out.write(json.dumps(done[row["file"]]) + "\n")
             out.flush()
             if n % 20 == 0:
                 log(f"measured {n}/{len(rows)} clips")
-    return [done[row["file"]] for row in rows]
+    return [_with_relative(done[row["file"]]) for row in rows]
+
+
+def _with_relative(record: dict) -> dict:
+    """Measurements cached before the relative word features existed get them."""
+    rows = [w["features"] for w in record["words"] if w["kind"] == "reference" and w["features"]]
+    if rows and "gop_rel" not in rows[0]:
+        add_relative_features(rows)
+    return record
+
+
+def _read_jsonl(path: Path) -> dict[str, dict]:
+    if not path.exists():
+        return {}
+    records = (json.loads(line) for line in path.read_text().splitlines() if line.strip())
+    return {r["file"]: r for r in records}
 
 
 def _spread(rows: list[dict], limit: int) -> list[dict]:

@@ -27,9 +27,10 @@ from pipelines.transcription.types import Transcript
 PAUSE_SECONDS = 0.15
 BAD_GOP = -3.0  # nats per frame; a phone this far below the best free path is doubtful
 SQUEEZED_FRAMES_PER_PHONE = MIN_FRAMES_PER_PHONE + 0.5
+PHANTOM_GOP = -6.0  # an inserted word this bad has no speech under it
 
 WORD_FEATURES = ("gop_mean", "gop_min", "gop_worst2", "bad_share", "frames_per_phone",
-                 "heard", "confidence", "phones", "g2p")  # fmt: skip
+                 "heard", "confidence", "phones", "g2p", "gop_rel", "gop_min_rel")  # fmt: skip
 
 
 @dataclass
@@ -46,6 +47,13 @@ class WordMeasure:
     features: dict[str, float] = field(default_factory=dict)
     repeats: bool = False  # an inserted word equal to a neighbour
     free_heard: str | None = None  # what the free transcript heard in this word's place
+
+    @property
+    def phantom(self) -> bool:
+        """An inserted word with no speech under it: the recogniser's invention."""
+        return self.kind == "inserted" and (
+            self.squeezed or self.features.get("gop_mean", 0.0) < PHANTOM_GOP
+        )
 
     @property
     def written_clean(self) -> str:
@@ -163,14 +171,21 @@ def measure(
     engine = aligner()
     in_dict = [engine.in_dictionary(w.text) for w in words if w.kind == "reference"]
     share = sum(in_dict) / len(in_dict) if in_dict else 0.0
-    aligned = engine.align(to_pcm(samples), [w.text for w in words]) if words else None
+    pcm = to_pcm(samples)
+    aligned = engine.align(pcm, [w.text for w in words]) if words else None
+    if aligned is None and any(w.kind == "inserted" for w in words):
+        # A recogniser that ran on past the speech ("thank you very much" in the trailing
+        # silence) can leave more words than the audio can hold: align the text alone.
+        words = [w for w in words if w.kind != "inserted"]
+        aligned = engine.align(pcm, [w.text for w in words])
     if aligned is None:
         return None
     for item in aligned:
         words[item.index].aligned = item
     for w in words:
         w.features = word_features(w)
-    spoken = [w for w in words if w.aligned is not None]
+    add_relative_features([w.features for w in words if w.kind == "reference"])
+    spoken = [w for w in words if w.aligned is not None and not w.phantom]
     prosody = None
     if spoken:
         prosody = measure_prosody(
@@ -202,10 +217,23 @@ def word_features(w: WordMeasure) -> dict[str, float]:
     }
 
 
+def add_relative_features(rows: list[dict[str, float]]) -> None:
+    """Each word's GOP against the median word of its recording ("gop_rel", "gop_min_rel"):
+    a voice or microphone the acoustic model fits badly lowers every word alike, while a
+    mispronounced word stands out from the speaker's own others."""
+    scored = [r for r in rows if r]
+    if not scored:
+        return
+    median = statistics.median(r["gop_mean"] for r in scored)
+    for r in scored:
+        r["gop_rel"] = r["gop_mean"] - median
+        r["gop_min_rel"] = r["gop_min"] - median
+
+
 def clip_features(
     words: list[WordMeasure], transcript: Transcript, prosody: ProsodyMeasures | None
 ) -> dict[str, float]:
-    spoken = [w for w in words if w.aligned is not None and w.features]
+    spoken = [w for w in words if w.aligned is not None and w.features and not w.phantom]
     phones = [p for w in spoken for p in w.aligned.phones]
     if not spoken or not phones:
         return {}
@@ -224,7 +252,7 @@ def clip_features(
         "word_gop_min_mean": statistics.fmean(w.features["gop_min"] for w in spoken),
         "heard_share": sum(w.heard_as == w.text for w in reference) / max(1, len(reference)),
         "squeezed_share": sum(w.squeezed for w in reference) / max(1, len(reference)),
-        "inserted": float(sum(w.kind == "inserted" for w in words)),
+        "inserted": float(sum(w.kind == "inserted" and not w.phantom for w in words)),
         "confidence_mean": statistics.fmean(confidences) if confidences else 0.0,
         "phones_per_second": len(phones) / span,
         "articulation_rate": len(phones) / max(0.01, span - sum(pauses)),

@@ -150,8 +150,7 @@ def cross_validate(records: list[dict]) -> dict[str, Any]:
 
 def predict(model: PronunciationModel, record: dict) -> dict[str, Any]:
     """Clip scores and word decisions of one measured clip, as the platform would give them."""
-    from pipelines.pronunciation.assess import OMISSION_GOP
-    from pipelines.pronunciation.measure import SQUEEZED_FRAMES_PER_PHONE
+    from pipelines.pronunciation.assess import is_omission
 
     if not record["clip"]:
         return {"scores": None, "words": []}
@@ -165,8 +164,7 @@ def predict(model: PronunciationModel, record: dict) -> dict[str, Any]:
         if not f:
             decisions.append({"label": w["label"], "error": None})
             continue
-        omitted = f["heard"] < 1 and (f["frames_per_phone"] <= SQUEEZED_FRAMES_PER_PHONE
-                                      or f["gop_mean"] < OMISSION_GOP)  # fmt: skip
+        omitted = is_omission(f, f["heard"] >= 1)
         flagged = model.mispronounced_probability(f) >= model.word_threshold
         error = "omission" if omitted else ("mispronunciation" if flagged else None)
         decisions.append({"label": w["label"], "error": error})
