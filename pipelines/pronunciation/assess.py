@@ -6,8 +6,9 @@ PHONE_GOP_CENTRE nats per frame below the best free path, about 88 at -1. A word
 and the chance that experts would call it mispronounced come from the word model; a flagged
 word shows the phones heard (the free phone loop's) against the ones expected.
 
-Error types: "omission" (a reference word neither decoder heard and that the audio does not
-hold: the aligner could only squeeze it in, or it fits very badly), "insertion" (a
+Error types: "omission" (a reference word the free decode, or without one the primed decode,
+did not hear and that the audio does not hold: the aligner could only squeeze it in, or it
+fits very badly, with no other word heard in its place), "insertion" (a
 word heard between reference words, with real audio under it), "repetition" (an inserted
 word that repeats its neighbour), "substitution" (the recogniser heard another word and the
 acoustics agree the reference word was not said right), "mispronunciation" (the word is
@@ -184,9 +185,13 @@ def _word(w: WordMeasure, model) -> WordResult | None:
         accuracy = round(model.word_score(w.features))
         return WordResult(w.text, accuracy, _repetition(w) or error, start, end, w.heard_as,
                           _phonemes(w, True))  # fmt: skip
-    if is_omission(w.features, w.heard_as == w.text or w.free_heard == w.text):
-        return WordResult(w.written_clean, 0, "omission", start, end, None, [])
-    flagged = model.mispronounced_probability(w.features) >= model.word_threshold
+    # The free decode, when there is one, is the witness: the primed one writes the text.
+    heard = w.free_heard == w.text if w.has_free else w.heard_as == w.text
+    flagged = model.flags(w.features)
+    if is_omission(w.features, heard):
+        if not (w.has_free and w.free_heard is not None and not w.squeezed):
+            return WordResult(w.written_clean, 0, "omission", start, end, None, [])
+        flagged = True  # another word said in its place, with audio under it
     accuracy = round(model.word_score(w.features))
     error = None
     if flagged:
@@ -219,7 +224,7 @@ def word_summary(model, words: list[WordMeasure] | list[dict[str, float]]) -> di
     if not rows:
         return {"word_accuracy_mean": 0.0, "word_accuracy_min": 0.0, "flagged_share": 0.0}
     scores = [model.word_score(r) for r in rows]
-    flagged = [model.mispronounced_probability(r) >= model.word_threshold for r in rows]
+    flagged = [model.flags(r) for r in rows]
     return {
         "word_accuracy_mean": statistics.fmean(scores),
         "word_accuracy_min": min(scores),

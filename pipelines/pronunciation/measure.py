@@ -47,6 +47,7 @@ class WordMeasure:
     features: dict[str, float] = field(default_factory=dict)
     repeats: bool = False  # an inserted word equal to a neighbour
     free_heard: str | None = None  # what the free transcript heard in this word's place
+    has_free: bool = False  # whether a free transcript was given
 
     @property
     def phantom(self) -> bool:
@@ -140,6 +141,7 @@ def _merge_free(
         elif j not in matched:
             before.setdefault(next_ref, []).append((token, probability))
     for w in words:
+        w.has_free = True
         if w.kind == "reference" and w.reference_index is not None:
             j = alignment.matches[w.reference_index]
             w.free_heard = free[j][0] if j is not None else None

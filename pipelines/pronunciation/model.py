@@ -21,6 +21,9 @@ from pipelines.errors import PipelineError
 
 ARTEFACT = Path(__file__).with_name("model.json")
 CLIP_TARGETS = ("accuracy", "fluency", "prosodic", "total")
+# A flagged word must also sound worse than the speaker's own median word (GOP, nats/frame):
+# a voice or microphone the acoustic model fits badly must not flag every word.
+RELATIVE_MARGIN = -0.5
 
 
 class ModelArtefactError(PipelineError):
@@ -70,6 +73,11 @@ class PronunciationModel:
     def mispronounced_probability(self, features: dict[str, float]) -> float:
         z = self.word_mispronounced.value(features)
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def flags(self, features: dict[str, float]) -> bool:
+        """Whether experts would likely score the word as mispronounced (below 8 of 10)."""
+        relative = features.get("gop_rel", 0.0) <= RELATIVE_MARGIN
+        return relative and self.mispronounced_probability(features) >= self.word_threshold
 
     def word_score(self, features: dict[str, float]) -> float:
         return max(0.0, min(100.0, self.word_accuracy.value(features)))

@@ -4,11 +4,14 @@ Measures every clip of the learner read-aloud corpus (Whisper primed with the te
 alignment, phone loop, prosody; cached in data/pronunciation/features.jsonl), then fits:
 
 - the word model: logistic regression for "experts scored the word below 8" and ridge
-  regression for the experts' word score, on the word measurements; the flagging threshold
-  is the one with the best F1 among those that keep >= 95 % of the expert-correct words of
-  the training speakers accepted;
+  regression for the experts' word score, on the word measurements; a word is flagged when
+  the probability passes a threshold and its GOP is below the speaker's median word by
+  RELATIVE_MARGIN; the threshold is the one with the best F1 among those that keep >= 95 %
+  of the expert-correct words of the training speakers accepted;
 - one ridge regression per clip score (accuracy, fluency, prosodic, total) on the clip
-  measurements plus the word model's summary of the clip.
+  measurements plus the word model's summary of the clip; its penalty is chosen among
+  CLIP_ALPHAS by leave-one-speaker-out within the clips it is fitted on (so the outer
+  figures stay cross-validated).
 
 Every figure printed is leave-one-speaker-out cross-validated (15 speakers: each speaker's
 clips are scored by models fitted on the other 14). The final model is fitted on all clips
@@ -27,14 +30,20 @@ from typing import Any
 import numpy as np
 
 from pipelines.pronunciation.measure import WORD_FEATURES
-from pipelines.pronunciation.model import ARTEFACT, CLIP_TARGETS, Linear, PronunciationModel
+from pipelines.pronunciation.model import (
+    ARTEFACT,
+    CLIP_TARGETS,
+    RELATIVE_MARGIN,
+    Linear,
+    PronunciationModel,
+)
 
 SEED = 0
 NAME = "pronunciation-gop-pocketsphinx"
 VERSION = 1
 CORRECT = 8  # experts' word accuracy >= 8: correct or lightly accented
 MIN_ACCEPTED = 0.95
-CLIP_ALPHA = 10.0
+CLIP_ALPHAS = (1.0, 10.0, 30.0, 100.0)
 WORD_ALPHA = 1.0
 DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "learner-speech"
 DEFAULT_CACHE = Path("data/pronunciation/features.jsonl")
@@ -57,8 +66,9 @@ def _num(value: Any) -> float:
 
 
 def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    mean = np.nanmean(x, axis=0)
-    mean = np.where(np.isfinite(mean), mean, 0.0)
+    seen = np.isfinite(x)
+    totals = np.where(seen, x, 0.0).sum(axis=0)
+    mean = np.divide(totals, seen.sum(axis=0), out=np.zeros(x.shape[1]), where=seen.any(axis=0))
     filled = np.where(np.isfinite(x), x, mean)
     scale = filled.std(axis=0)
     scale = np.where(scale > 1e-9, scale, 1.0)
@@ -82,14 +92,15 @@ def fit_word_model(words: list[dict]) -> tuple[Linear, float, Linear]:
     mis = _linear(WORD_FEATURES, mean, scale, logistic.coef_[0], logistic.intercept_[0])
     accuracy = _linear(WORD_FEATURES, mean, scale, ridge.coef_, ridge.intercept_)
     probability = logistic.predict_proba(x)[:, 1]
-    return mis, _threshold(probability, bad), accuracy
+    relative = np.array([w["features"].get("gop_rel", 0.0) for w in words]) <= RELATIVE_MARGIN
+    return mis, _threshold(probability, relative, bad), accuracy
 
 
-def _threshold(probability: np.ndarray, bad: np.ndarray) -> float:
+def _threshold(probability: np.ndarray, relative: np.ndarray, bad: np.ndarray) -> float:
     """Best-F1 threshold among those accepting >= MIN_ACCEPTED of the correct words."""
     best, best_f1 = 1.0, -1.0
     for t in np.unique(np.round(probability, 3)):
-        flagged = probability >= t
+        flagged = (probability >= t) & relative
         accepted = 1 - flagged[~bad].mean() if (~bad).any() else 1.0
         if accepted < MIN_ACCEPTED:
             continue
@@ -126,12 +137,32 @@ def fit(records: list[dict], cv: dict | None = None) -> PronunciationModel:
     mis, threshold, accuracy = fit_word_model(words)
     partial = PronunciationModel(NAME, VERSION, mis, threshold, accuracy, {}, {})
     x, mean, scale = _standardise(_matrix(clip_rows(records, partial), CLIP_FEATURES))
+    speakers = np.array([r["speaker"] for r in records])
     clip = {}
     for target in CLIP_TARGETS:
         y = np.array([r["labels"][target] * 10 for r in records])
-        ridge = Ridge(alpha=CLIP_ALPHA).fit(x, y)
+        ridge = Ridge(alpha=_alpha(x, y, speakers)).fit(x, y)
         clip[target] = _linear(CLIP_FEATURES, mean, scale, ridge.coef_, ridge.intercept_)
     return PronunciationModel(NAME, VERSION, mis, threshold, accuracy, clip, cv or {})
+
+
+def _alpha(x: np.ndarray, y: np.ndarray, speakers: np.ndarray) -> float:
+    """The ridge penalty with the best leave-one-speaker-out correlation on (x, y)."""
+    from sklearn.linear_model import Ridge
+
+    groups = sorted(set(speakers))
+    if len(groups) < 3:
+        return CLIP_ALPHAS[1]
+    best, best_r = CLIP_ALPHAS[1], -2.0
+    for alpha in CLIP_ALPHAS:
+        predicted = np.zeros_like(y)
+        for g in groups:
+            held = speakers == g
+            predicted[held] = Ridge(alpha=alpha).fit(x[~held], y[~held]).predict(x[held])
+        r = float(np.corrcoef(predicted, y)[0, 1]) if np.std(predicted) > 0 else -1.0
+        if r > best_r:
+            best, best_r = alpha, r
+    return best
 
 
 def cross_validate(records: list[dict]) -> dict[str, Any]:
@@ -165,7 +196,7 @@ def predict(model: PronunciationModel, record: dict) -> dict[str, Any]:
             decisions.append({"label": w["label"], "error": None})
             continue
         omitted = is_omission(f, f["heard"] >= 1)
-        flagged = model.mispronounced_probability(f) >= model.word_threshold
+        flagged = model.flags(f)
         error = "omission" if omitted else ("mispronunciation" if flagged else None)
         decisions.append({"label": w["label"], "error": error})
     return {"scores": scores, "words": decisions}
