@@ -114,6 +114,11 @@ def _with_relative(record: dict) -> dict:
     return record
 
 
+def read_measurements(cache: Path) -> list[dict]:
+    """The measured clips in `cache`, as training uses them."""
+    return [_with_relative(r) for r in _read_jsonl(cache).values()]
+
+
 def _read_jsonl(path: Path) -> dict[str, dict]:
     if not path.exists():
         return {}

@@ -131,7 +131,8 @@ def clip_rows(records: list[dict], model: PronunciationModel) -> list[dict[str, 
 def fit(records: list[dict], cv: dict | None = None) -> PronunciationModel:
     from sklearn.linear_model import Ridge
 
-    records = [r for r in records if r["clip"]]
+    # Sorted, so the same measurements give the same floating-point sums in any file order.
+    records = sorted((r for r in records if r["clip"]), key=lambda r: r["file"])
     words = [w for r in records for w in r["words"]
              if w["kind"] == "reference" and w["features"] and w["label"] is not None]  # fmt: skip
     mis, threshold, accuracy = fit_word_model(words)
