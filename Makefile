@@ -10,7 +10,7 @@ PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 export DATA_DIR PUBLIC_BASE_URL
 FLASK := $(BIN)/flask --app "api:create_app(start_services=False)"
 
-.PHONY: run test lint bench migrate worker scheduler clean wordnet
+.PHONY: run test lint bench migrate worker scheduler clean system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,19 +28,23 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(FLASK) db upgrade heads
 
-run: migrate wordnet
+run: migrate system-packages
 	$(BIN)/flask --app wsgi:app run --host $(HOST) --port $(PORT) --no-reload --with-threads
 
-# The resilience tests start their own throw-away redis-server; English hints read WordNet
-# from Debian's wordnet-base.
-test: $(VENV)/.installed-dev wordnet
+# The resilience tests start their own throw-away redis-server; the spoken test readings are
+# made with espeak-ng.
+test: $(VENV)/.installed-dev system-packages
 	@command -v redis-server >/dev/null 2>&1 || \
 		{ apt-get install -y redis-server || { apt-get update && apt-get install -y redis-server; }; }
 	$(BIN)/pytest
 
-wordnet:
+# Debian packages the platform reads at run time: WordNet (English hints, task relevance) and
+# espeak-ng (pronunciations of English words outside the speech model's dictionary).
+system-packages:
 	@test -f /usr/share/wordnet/index.noun || \
 		{ apt-get install -y wordnet-base || { apt-get update && apt-get install -y wordnet-base; }; }
+	@command -v espeak-ng >/dev/null 2>&1 || \
+		{ apt-get install -y espeak-ng || { apt-get update && apt-get install -y espeak-ng; }; }
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

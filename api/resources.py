@@ -8,6 +8,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from api.security import SECURITY_SCHEMES
+from api.speech.schemas import RESULT_SCHEMAS
 
 # Resource packages documented in the OpenAPI document (each has routes.py with `blp`).
 RESOURCES = [
@@ -32,6 +33,9 @@ def register_resources(app: Flask, api: Api) -> None:
     for name, scheme in SECURITY_SCHEMES.items():
         if name not in api.spec.components.security_schemes:
             api.spec.components.security_scheme(name, scheme)
+    for name, schema in RESULT_SCHEMAS.items():
+        if name not in api.spec.components.schemas:
+            api.spec.components.schema(name, schema=schema)
     for package in RESOURCES:
         api.register_blueprint(import_module(f"{package}.routes").blp)
     from api.system.routes import blp as system

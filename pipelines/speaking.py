@@ -5,7 +5,9 @@ measure is scaled linearly between a floor (0 points) and a target (100 points),
 
 | criterion     | measure (weight)                                    | floor -> target       |
 |---------------|-----------------------------------------------------|-----------------------|
-| pronunciation | mean word confidence (0.7)                          | 0.55 -> 0.95          |
+| pronunciation | English: the accuracy score of pipelines.pronunciation (phone-level      |
+|               | goodness of pronunciation, fitted on expert ratings); not judged, none   |
+|               | other languages: mean word confidence (0.7)         | 0.55 -> 0.95          |
 |               | share of words with confidence >= 0.5 (0.3)         | 60% -> 100%           |
 |               | scripted reading: half of it is reading accuracy    | 0% -> 100%            |
 | fluency       | speech rate against a band (0.35), see RATE_BAND_*  | 110-170 wpm full      |
@@ -124,6 +126,7 @@ class SpeakingAssessment:
     features: dict[str, Any]
     reading: ReadingResult | None = None
     relevance: dict[str, Any] | None = None  # free speech with a task: pipelines.relevance
+    pronunciation: dict[str, Any] | None = None  # pipelines.pronunciation's result
     provider: str = OFFLINE_PROVIDER
     model: str = OFFLINE_MODEL
     prompt_version: str | None = None
@@ -138,10 +141,14 @@ def assess_speaking(
     language: str | None = None,
     reference_text: str | None = None,
     prompt_text: str | None = None,
+    pronunciation: dict[str, Any] | None = None,
     llm: LLMProvider | None = None,
     report: Report | None = None,
 ) -> SpeakingAssessment:
-    """Score a transcript; with `llm`, ask it with the measurements as evidence."""
+    """Score a transcript; with `llm`, ask it with the measurements as evidence.
+
+    `pronunciation` is the recording's `pipelines.pronunciation` result (as a dict): its
+    word decisions make the reading check and its accuracy the pronunciation score."""
     language = (language or transcript.language or "").split("-")[0].lower()
     if not transcript.words or not transcript.text.strip():
         raise PipelineError("no_speech_detected", "The transcript has no words to assess.")
@@ -156,10 +163,11 @@ def assess_speaking(
         estimate = text_level(reference_text, language)
     else:
         estimate = text_level(spoken, language, text_features)
-    reading = _reading(reference_text, transcript.text, language)
+    reading = _reading(reference_text, transcript.text, language, pronunciation)
     if report:
         report("scoring", 50)
-    offline = _offline(transcript, fluency, text_features, estimate, reading, prompt_text)
+    offline = _offline(transcript, fluency, text_features, estimate, reading, prompt_text,
+                       pronunciation)
     if llm is None:
         if report:
             report("scoring", 100)
@@ -182,6 +190,7 @@ def assess_speaking(
         measured_scores=offline.scores,
         features=offline.features,
         reading=reading,
+        pronunciation=pronunciation,
         provider=answer.provider,
         model=answer.model,
         prompt_version=answer.prompt_version,
@@ -195,9 +204,14 @@ def _scale(value: float, floor: float, target: float) -> float:
     return max(0.0, min(100.0, (value - floor) / (target - floor) * 100))
 
 
-def _reading(reference: str | None, said: str, language: str) -> ReadingResult | None:
+def _reading(
+    reference: str | None, said: str, language: str, pronunciation: dict[str, Any] | None
+) -> ReadingResult | None:
     if not reference or not reference.strip():
         return None
+    measured = pronunciation or {}
+    if measured.get("judged") and measured.get("completeness") is not None:
+        return _reading_from_words(measured["words"])
     alignment: Alignment = align_text(reference, said, language)
     return ReadingResult(
         completeness=round(alignment.completeness * 100, 1),
@@ -210,6 +224,27 @@ def _reading(reference: str | None, said: str, language: str) -> ReadingResult |
     )
 
 
+def _reading_from_words(words: list[dict[str, Any]]) -> ReadingResult:
+    """The reading check from the acoustic word decisions (pipelines.pronunciation): a word
+    the recogniser missed but the audio holds counts as read."""
+    reference = [w for w in words if w["error_type"] not in ("insertion", "repetition")]
+    omitted = [w["word"] for w in reference if w["error_type"] == "omission"]
+    inserted = [w["word"] for w in words if w["error_type"] in ("insertion", "repetition")]
+    substituted = [{"expected": w["word"], "said": w["heard_as"] or ""}
+                   for w in reference if w["error_type"] == "substitution"]  # fmt: skip
+    read = len(reference) - len(omitted)
+    correct = read - len(substituted)
+    said = read + len(inserted)
+    errors = len(omitted) + len(inserted) + len(substituted)
+    return ReadingResult(
+        completeness=round(100 * read / max(1, len(reference)), 1),
+        accuracy=round(100 * correct / said, 1) if said else 0.0,
+        word_error_rate=round(errors / max(1, len(reference)), 3),
+        reference_words=len(reference), omitted=omitted, inserted=inserted,
+        substituted=substituted,
+    )  # fmt: skip
+
+
 def _offline(
     transcript: Transcript,
     fluency: FluencyMetrics,
@@ -217,11 +252,14 @@ def _offline(
     estimate: CefrEstimate,
     reading: ReadingResult | None,
     prompt_text: str | None,
+    pronunciation: dict[str, Any] | None = None,
 ) -> SpeakingAssessment:
     language = fluency.language
     scores: dict[str, float | None] = {}
     feedback: dict[str, str] = {}
-    scores["pronunciation"], feedback["pronunciation"] = _pronunciation(transcript, reading)
+    scores["pronunciation"], feedback["pronunciation"] = _pronunciation(
+        transcript, reading, pronunciation
+    )
     scores["fluency"], feedback["fluency"] = _fluency(fluency)
     comp = estimate.components
     lex = text.lexical
@@ -282,6 +320,7 @@ def _offline(
         features=_features(text, estimate, transcript),
         reading=reading,
         relevance=asdict(relevance) if relevance else None,
+        pronunciation=pronunciation,
     )
 
 
@@ -391,8 +430,10 @@ def _capped(overall: float, ceiling: int) -> tuple[float, str]:
 
 
 def _pronunciation(
-    transcript: Transcript, reading: ReadingResult | None
+    transcript: Transcript, reading: ReadingResult | None, measured: dict[str, Any] | None = None
 ) -> tuple[float | None, str]:
+    if measured and measured.get("method") != "asr-confidence":
+        return _phone_level(measured)
     probabilities = [w.probability for w in transcript.words if w.probability is not None]
     if not probabilities:
         if reading is None:
@@ -412,6 +453,21 @@ def _pronunciation(
         score = 0.5 * score + 0.5 * reading.accuracy
         text += f" {reading.accuracy:.0f}% of the words read matched the text."
     return score, text
+
+
+def _phone_level(measured: dict[str, Any]) -> tuple[float | None, str]:
+    """The pronunciation sub-score from pipelines.pronunciation (English)."""
+    if not measured.get("judged"):
+        return None, f"Not judged: {measured.get('message') or measured.get('reason')}"
+    flagged = [w["word"] for w in measured["words"]
+               if w["error_type"] in ("mispronunciation", "substitution")]  # fmt: skip
+    text = (
+        f"Pronunciation accuracy {measured['accuracy']}/100 from the sounds of each word "
+        f"({measured['method']}); prosody {measured['prosody']}/100. "
+        f"{_n(len(flagged), 'word')} to work on"
+        + (f": {', '.join(flagged[:5])}." if flagged else ".")
+    )
+    return float(measured["accuracy"]), text
 
 
 def rate_score(m: FluencyMetrics) -> float:

@@ -76,7 +76,11 @@ class SpeakingAssessments(MethodView):
     @blp.response(202, JobSchema)
     @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
     def post(self, data: dict):
-        """Assess a spoken answer: transcript, fluency, CEFR level, sub-scores and feedback."""
+        """Assess a spoken answer: transcript, fluency, CEFR level, sub-scores and feedback.
+
+        The job result's `pronunciation` (schema `SpeakingPronunciation`) scores accuracy,
+        fluency, completeness (readings) and prosody 0-100, per word with an error type and
+        per phoneme with the phone expected and the one heard; `method` names how."""
         data["language"] = _speech_language(data.get("language"), scored=True)
         callback_url = data.pop("callback_url", None)
         given = submissions.speaking_input(db.session, _actor(), data,

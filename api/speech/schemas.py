@@ -73,3 +73,58 @@ class SpeakingPromptArgs(PageArgs):
     language = fields.String(validate=validate.Length(min=2, max=16))
     level = fields.String(validate=validate.OneOf(LEVELS))
     kind = fields.String(validate=validate.OneOf(PROMPT_KINDS))
+
+
+# The shape of a speaking assessment's `result.pronunciation` (documented as components: the
+# job result itself is a free-form object shared by every job type).
+class PhonemeScoreSchema(Schema):
+    phoneme = fields.String(metadata={"example": "AE", "description": "ARPABET phone."})
+    score = fields.Integer(metadata={"description": "0-100 goodness of pronunciation."})
+    expected = fields.String(metadata={"description": "The phone the text asks for."})
+    heard = fields.String(metadata={
+        "description": "The most likely phone heard (free phone loop); the expected one when "
+                       "it scored well."})  # fmt: skip
+
+
+class WordPronunciationSchema(Schema):
+    word = fields.String()
+    accuracy = fields.Integer(allow_none=True, metadata={"description": "0-100."})
+    error_type = fields.String(allow_none=True, metadata={"enum": [
+        "mispronunciation", "omission", "insertion", "repetition", "substitution"],
+        "description": "None when the word was read correctly."})  # fmt: skip
+    start = fields.Float(allow_none=True, metadata={"description": "Seconds."})
+    end = fields.Float(allow_none=True)
+    heard_as = fields.String(allow_none=True, metadata={"description": "The word recognised."})
+    phonemes = fields.List(fields.Nested(PhonemeScoreSchema))
+
+
+class PronunciationResultSchema(Schema):
+    method = fields.String(metadata={
+        "enum": ["gop-pocketsphinx-v1", "asr-confidence"],
+        "description": "English: forced alignment and goodness of pronunciation; other "
+                       "languages: recogniser confidence."})  # fmt: skip
+    judged = fields.Boolean(metadata={"description": "False when the recording could not be "
+                                                     "judged; `reason` says why."})  # fmt: skip
+    accuracy = fields.Integer(allow_none=True, metadata={"description": "0-100, sounds."})
+    fluency = fields.Integer(allow_none=True, metadata={"description": "0-100, pauses, rate."})
+    completeness = fields.Integer(allow_none=True, metadata={
+        "description": "0-100, share of the reference text read (readings only)."})
+    prosody = fields.Integer(allow_none=True, metadata={
+        "description": "0-100, intonation, rhythm and speed."})
+    overall = fields.Integer(allow_none=True, metadata={"description": "0-100."})
+    reason = fields.String(allow_none=True, metadata={"enum": [
+        "too_short", "alignment_failed", "reference_not_english", "speech_unclear",
+        "no_confidence"]})  # fmt: skip
+    message = fields.String(allow_none=True)
+    words = fields.List(fields.Nested(WordPronunciationSchema))
+    prosody_measures = fields.Dict(allow_none=True, metadata={
+        "description": "pitch_range_st, pitch_sd_st, intensity_sd_db, voiced_share, "
+                       "boundary_pauses, internal_pauses, final_movement_st, final_expected, "
+                       "final_matches, duration_cv, monotone."})  # fmt: skip
+    measurements = fields.Dict(metadata={"description": "The clip measurements scored."})
+    model = fields.String(allow_none=True,
+                          metadata={"example": "pronunciation-gop-pocketsphinx-v1"})
+
+
+# Registered as OpenAPI components by api.resources.
+RESULT_SCHEMAS = {"SpeakingPronunciation": PronunciationResultSchema}

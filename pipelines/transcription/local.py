@@ -28,6 +28,7 @@ from pipelines.transcription.types import (
 # Silero VAD settings: keep pauses of a second or more out of the decoder (Whisper invents
 # words in long silences) while the padding keeps word onsets and offsets intact. Times of
 # the words are mapped back onto the original recording, so pauses stay measurable.
+DEFAULT_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's own default
 VAD_PARAMETERS = {"min_silence_duration_ms": 1000, "speech_pad_ms": 300}
 
 _models: dict[tuple[str, str, str, int], object] = {}
@@ -92,6 +93,7 @@ class LocalTranscriber:
         language: str | None = None,
         *,
         report: Report | None = None,
+        prompt: str | None = None,
     ) -> Transcript:
         """Decode, run Whisper and collect words; see `Transcriber.transcribe`."""
         language = whisper_language(language)
@@ -101,13 +103,23 @@ class LocalTranscriber:
         segments_iter, info = self._whisper.transcribe(
             decoded.samples,
             language=language,
-            beam_size=self.config.beam_size,
+            # Primed with the text, the decoder confirms words more than it searches for
+            # them: greedy decoding is enough there and several times faster.
+            beam_size=1 if prompt else self.config.beam_size,
             word_timestamps=True,
             vad_filter=True,
             vad_parameters=VAD_PARAMETERS,
             # Each window is decoded on its own: a learner's restarts and repetitions must not
             # be smoothed away by the previous window's text.
             condition_on_previous_text=False,
+            # A reading's text as context: the words to expect, and their spelling. A primed
+            # decoder tends to run on after the text into invented phrases, so it decodes at
+            # temperature 0 only (a sampling fallback would invent more, several times over)
+            # with a token budget per window that a reading of the text cannot exceed; what
+            # it still invents has no speech under it and the pronunciation check drops it.
+            initial_prompt=prompt or None,
+            temperature=0.0 if prompt else DEFAULT_TEMPERATURES,
+            max_new_tokens=_prompted_budget(prompt) if prompt else None,
         )
         segments: list[Segment] = []
         words: list[Word] = []
@@ -150,6 +162,12 @@ class LocalTranscriber:
             provider=self.name,
             model=self.model,
         )
+
+
+def _prompted_budget(prompt: str) -> int:
+    """Tokens one window may decode when primed with `prompt` (Whisper's limit is 448 with
+    the prompt; faster-whisper keeps at most 223 prompt tokens)."""
+    return min(200, 2 * len(prompt.split()) + 20)
 
 
 def _finite(value: float | None) -> float | None:

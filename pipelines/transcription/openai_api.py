@@ -73,6 +73,7 @@ class OpenAITranscriber:
         language: str | None = None,
         *,
         report: Report | None = None,
+        prompt: str | None = None,
     ) -> Transcript:
         """Upload the recording and map the verbose JSON answer onto a Transcript."""
         language = whisper_language(language)
@@ -87,6 +88,8 @@ class OpenAITranscriber:
         options: dict[str, Any] = {}
         if language:
             options["language"] = language
+        if prompt:
+            options["prompt"] = prompt
         try:
             answer = self._client.audio.transcriptions.create(
                 file=upload,

@@ -92,6 +92,11 @@ class Transcriber(Protocol):
         language: str | None = None,
         *,
         report: Report | None = None,
+        prompt: str | None = None,
     ) -> Transcript:
-        """Transcribe `audio` (path, file object or bytes); `language` is an ISO 639-1 code."""
+        """Transcribe `audio` (path, file object or bytes); `language` is an ISO 639-1 code.
+
+        `prompt` is text the speaker is expected to say (a reading's reference text): the
+        recogniser is primed with it, so words read correctly are not lost to a free
+        decode's mistakes."""
         ...

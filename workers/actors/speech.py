@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from pipelines.pronunciation import assess_recording
 from pipelines.speaking import SpeakingAssessment, assess_speaking
 from pipelines.transcription import Transcriber, Transcript, TranscriptionConfig, build_transcriber
 from storage.speech.recordings import fetched_recording
@@ -38,8 +39,14 @@ def transcriber_for(config: TranscriptionConfig) -> Transcriber:
     return build_transcriber(config)
 
 
-def _transcribe(ctx: JobContext, start: int, end: int) -> Transcript:
-    """Fetch the recording and transcribe it, reporting progress between start and end."""
+def _transcribe(
+    ctx: JobContext, start: int, end: int, *, pronunciation: dict | None = None
+) -> Transcript:
+    """Fetch the recording and transcribe it, reporting progress between start and end.
+
+    With `pronunciation` (a dict to fill), the recording's pronunciation is assessed while it
+    is still on disk; for a reading, the transcript is decoded primed with the reference text
+    and a second, free decode shows what the text would have hidden (insertions)."""
     ctx.report("fetching", start)
     transcriber = transcriber_for(transcription_config(ctx.settings))
 
@@ -48,8 +55,20 @@ def _transcribe(ctx: JobContext, start: int, end: int) -> Transcript:
 
     store = runtime.object_store()
     organisation_id = ctx.job.organisation_id
-    with fetched_recording(ctx.session, store, organisation_id, ctx.input["media_id"]) as path:
-        return transcriber.transcribe(path, ctx.input.get("language"), report=report)
+    given = ctx.input
+    reference = given.get("reference_text") if pronunciation is not None else None
+    with fetched_recording(ctx.session, store, organisation_id, given["media_id"]) as path:
+        transcript = transcriber.transcribe(path, given.get("language"), report=report,
+                                            prompt=reference)  # fmt: skip
+        if pronunciation is not None:
+            language = given.get("language") or transcript.language
+            english = (language or "").lower().startswith("en")
+            free = transcriber.transcribe(path, language) if reference and english else None
+            result = assess_recording(path, transcript, reference_text=reference,
+                                      free_transcript=free, language=language,
+                                      max_seconds=ctx.settings.max_audio_seconds)  # fmt: skip
+            pronunciation.update(result.to_dict())
+        return transcript
 
 
 @job_actor("transcription", name="transcription", queue="transcription", max_attempts=3,
@@ -62,9 +81,11 @@ def transcription(ctx: JobContext) -> Outcome:
 @job_actor("speaking_assessment", name="speaking_transcribe", queue="transcription",
            max_attempts=3, lease_seconds=120, time_limit_ms=20 * 60 * 1000)  # fmt: skip
 def speaking_transcribe(ctx: JobContext) -> Continue:
-    transcript = _transcribe(ctx, 5, 45)
+    pronunciation: dict[str, Any] = {}
+    transcript = _transcribe(ctx, 5, 45, pronunciation=pronunciation)
     return Continue(actor="speaking_score", stage="scoring", progress=50,
-                    checkpoint={"transcript": transcript.to_dict()})  # fmt: skip
+                    checkpoint={"transcript": transcript.to_dict(),
+                                "pronunciation": pronunciation})  # fmt: skip
 
 
 @job_actor(None, name="speaking_score", queue="scoring", max_attempts=4, lease_seconds=120,
@@ -77,6 +98,7 @@ def speaking_score(ctx: JobContext) -> Outcome:
         language=given.get("language") or transcript.language,
         reference_text=given.get("reference_text"),
         prompt_text=given.get("prompt_text"),
+        pronunciation=ctx.checkpoint.get("pronunciation") or None,
         llm=llm_for(ctx.settings),
         report=lambda stage, progress: ctx.report(stage, 50 + 45 * progress // 100),
     )
@@ -109,6 +131,7 @@ def speaking_result(
         "summary": assessment.summary,
         "reading": measured["reading"],
         "relevance": measured["relevance"],
+        "pronunciation": measured["pronunciation"],
         "measured_scores": assessment.measured_scores,
         "features": assessment.features,
         "prompt_id": prompt_id,

@@ -1,0 +1,278 @@
+"""What the pronunciation scores are computed from: the words to expect, their alignment to
+the audio, per-word and per-clip measurements.
+
+Reading (a reference text is known): the transcript (decoded with the text as context) is
+aligned word by word with the reference. A decoder primed with the text tends to write the
+text whatever was said, so a free transcript (decoded without it), when given, adds the
+words it heard between reference words as candidate insertions, and the word it heard in a
+reference word's place as evidence of a substitution. Every reference word is force-aligned
+to the audio whether the recogniser heard it or not, with the words heard between them
+(insertions) in their places, so the acoustics decide: a reference word the transcript
+missed is an omission only when the aligner had to squeeze it into the shortest time its
+phones allow, or it fits the audio very badly. Free speech: the recognised words are aligned.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipelines.pronunciation.align import MIN_FRAMES_PER_PHONE, AlignedWord, aligner, to_pcm
+from pipelines.pronunciation.prosody import ProsodyMeasures, measure_prosody
+from pipelines.transcription.alignment import align_tokens, normalise_tokens
+from pipelines.transcription.types import Transcript
+
+PAUSE_SECONDS = 0.15
+BAD_GOP = -3.0  # nats per frame; a phone this far below the best free path is doubtful
+SQUEEZED_FRAMES_PER_PHONE = MIN_FRAMES_PER_PHONE + 0.5
+PHANTOM_GOP = -6.0  # an inserted word this bad has no speech under it
+
+WORD_FEATURES = ("gop_mean", "gop_min", "gop_worst2", "bad_share", "frames_per_phone",
+                 "heard", "confidence", "phones", "g2p", "gop_rel", "gop_min_rel")  # fmt: skip
+
+
+@dataclass
+class WordMeasure:
+    """One expected (or inserted) word with its alignment and measurements."""
+
+    text: str  # as normalised
+    written: str  # as in the reference text (keeps punctuation for phrasing)
+    kind: str  # "reference" or "inserted"
+    reference_index: int | None
+    heard_as: str | None  # the transcript word matched to it
+    confidence: float | None
+    aligned: AlignedWord | None = None
+    features: dict[str, float] = field(default_factory=dict)
+    repeats: bool = False  # an inserted word equal to a neighbour
+    free_heard: str | None = None  # what the free transcript heard in this word's place
+    has_free: bool = False  # whether a free transcript was given
+
+    @property
+    def phantom(self) -> bool:
+        """An inserted word with no speech under it: the recogniser's invention."""
+        return self.kind == "inserted" and (
+            self.squeezed or self.features.get("gop_mean", 0.0) < PHANTOM_GOP
+        )
+
+    @property
+    def written_clean(self) -> str:
+        return self.written.strip(".,;:!?\"'()[]")
+
+    @property
+    def squeezed(self) -> bool:
+        return self.features.get("frames_per_phone", 99) <= SQUEEZED_FRAMES_PER_PHONE
+
+
+@dataclass
+class Measurement:
+    words: list[WordMeasure]
+    clip: dict[str, float]
+    prosody: ProsodyMeasures | None
+    reading: bool
+    reference_tokens: list[str]
+    dictionary_share: float
+
+
+def _tokens(transcript: Transcript) -> list[tuple[str, float | None]]:
+    return [(token, w.probability) for w in transcript.words
+            for token in normalise_tokens(w.text, "en")]  # fmt: skip
+
+
+def expected_words(
+    transcript: Transcript, reference_text: str | None, free: Transcript | None = None
+) -> tuple[list[WordMeasure], list[str]]:
+    """The words to align: reference words with inserted words in their places."""
+    said_tokens = _tokens(transcript)
+    hyp = [t for t, _ in said_tokens]
+    if not reference_text or not reference_text.strip():
+        words = [WordMeasure(t, t, "reference", None, t, p) for t, p in said_tokens]
+        return words, []
+    written = reference_text.split()
+    ref: list[str] = []
+    ref_written: list[str] = []
+    for piece in written:
+        tokens = normalise_tokens(piece, "en")
+        for j, token in enumerate(tokens):
+            ref.append(token)
+            ref_written.append(piece if j == len(tokens) - 1 else token)
+    alignment = align_tokens(ref, hyp)
+    words: list[WordMeasure] = []
+    matched = {j for j in alignment.matches if j is not None}
+    # Insertions go before the next reference word whose match comes after them.
+    next_hyp = 0
+    for i, token in enumerate(ref):
+        j = alignment.matches[i]
+        if j is not None:
+            for k in range(next_hyp, j):
+                if k not in matched:
+                    words.append(WordMeasure(hyp[k], hyp[k], "inserted", None, hyp[k],
+                                             said_tokens[k][1]))  # fmt: skip
+            next_hyp = max(next_hyp, j + 1)
+        words.append(WordMeasure(
+            token, ref_written[i], "reference", i, hyp[j] if j is not None else None,
+            said_tokens[j][1] if j is not None else None,
+        ))  # fmt: skip
+    for k in range(next_hyp, len(hyp)):
+        if k not in matched:
+            words.append(WordMeasure(hyp[k], hyp[k], "inserted", None, hyp[k], said_tokens[k][1]))
+    if free is not None:
+        words = _merge_free(words, ref, _tokens(free))
+    for i, w in enumerate(words):
+        neighbours = {words[j].text for j in (i - 1, i + 1) if 0 <= j < len(words)}
+        w.repeats = w.kind == "inserted" and w.text in neighbours
+    return words, ref
+
+
+def _merge_free(
+    words: list[WordMeasure], ref: list[str], free: list[tuple[str, float | None]]
+) -> list[WordMeasure]:
+    """Add the free transcript's insertions (before the reference word they precede) and its
+    substitutions (as `free_heard`)."""
+    alignment = align_tokens(ref, [t for t, _ in free])
+    matched = {j for j in alignment.matches if j is not None}
+    before: dict[int, list[tuple[str, float | None]]] = {}
+    next_ref = 0
+    owner = {j: i for i, j in enumerate(alignment.matches) if j is not None}
+    for j, (token, probability) in enumerate(free):
+        if j in owner:
+            next_ref = owner[j] + 1
+        elif j not in matched:
+            before.setdefault(next_ref, []).append((token, probability))
+    for w in words:
+        w.has_free = True
+        if w.kind == "reference" and w.reference_index is not None:
+            j = alignment.matches[w.reference_index]
+            w.free_heard = free[j][0] if j is not None else None
+    merged: list[WordMeasure] = []
+    for w in words:
+        index = w.reference_index if w.kind == "reference" else None
+        if index is not None:
+            present = {x.text for x in merged[-3:] if x.kind == "inserted"}
+            for token, probability in before.pop(index, []):
+                if token not in present:
+                    merged.append(WordMeasure(token, token, "inserted", None, token, probability))
+        merged.append(w)
+    present = {x.text for x in merged[-3:] if x.kind == "inserted"}
+    for tokens in before.values():
+        merged.extend(WordMeasure(t, t, "inserted", None, t, p) for t, p in tokens
+                      if t not in present)  # fmt: skip
+    return merged
+
+
+def measure(
+    samples: np.ndarray,
+    sample_rate: int,
+    transcript: Transcript,
+    reference_text: str | None,
+    free: Transcript | None = None,
+) -> Measurement | None:
+    """Align and measure; None when the audio cannot be aligned to the words at all."""
+    words, ref = expected_words(transcript, reference_text, free)
+    engine = aligner()
+    in_dict = [engine.in_dictionary(w.text) for w in words if w.kind == "reference"]
+    share = sum(in_dict) / len(in_dict) if in_dict else 0.0
+    pcm = to_pcm(samples)
+    aligned = engine.align(pcm, [w.text for w in words]) if words else None
+    if aligned is None and any(w.kind == "inserted" for w in words):
+        # A recogniser that ran on past the speech ("thank you very much" in the trailing
+        # silence) can leave more words than the audio can hold: align the text alone.
+        words = [w for w in words if w.kind != "inserted"]
+        aligned = engine.align(pcm, [w.text for w in words])
+    if aligned is None:
+        return None
+    for item in aligned:
+        words[item.index].aligned = item
+    for w in words:
+        w.features = word_features(w)
+    add_relative_features([w.features for w in words if w.kind == "reference"])
+    spoken = [w for w in words if w.aligned is not None and not w.phantom]
+    prosody = None
+    if spoken:
+        prosody = measure_prosody(
+            samples, sample_rate,
+            [(w.written, w.aligned.start, w.aligned.end, len(w.aligned.phones)) for w in spoken],
+            reference_text or transcript.text,
+        )  # fmt: skip
+    return Measurement(
+        words=words, clip=clip_features(words, transcript, prosody), prosody=prosody,
+        reading=bool(ref), reference_tokens=ref, dictionary_share=share,
+    )  # fmt: skip
+
+
+def word_features(w: WordMeasure) -> dict[str, float]:
+    if w.aligned is None or not w.aligned.phones:
+        return {}
+    gops = sorted(p.gop for p in w.aligned.phones)
+    frames = sum(p.frames for p in w.aligned.phones)
+    return {
+        "gop_mean": statistics.fmean(gops),
+        "gop_min": gops[0],
+        "gop_worst2": statistics.fmean(gops[:2]),
+        "bad_share": sum(g < BAD_GOP for g in gops) / len(gops),
+        "frames_per_phone": frames / len(gops),
+        "heard": 1.0 if w.heard_as is not None and w.heard_as == w.text else 0.0,
+        "confidence": w.confidence if w.confidence is not None else 0.0,
+        "phones": float(len(gops)),
+        "g2p": 1.0 if w.aligned.from_g2p else 0.0,
+    }
+
+
+def add_relative_features(rows: list[dict[str, float]]) -> None:
+    """Each word's GOP against the median word of its recording ("gop_rel", "gop_min_rel"):
+    a voice or microphone the acoustic model fits badly lowers every word alike, while a
+    mispronounced word stands out from the speaker's own others."""
+    scored = [r for r in rows if r]
+    if not scored:
+        return
+    median = statistics.median(r["gop_mean"] for r in scored)
+    for r in scored:
+        r["gop_rel"] = r["gop_mean"] - median
+        r["gop_min_rel"] = r["gop_min"] - median
+
+
+def clip_features(
+    words: list[WordMeasure], transcript: Transcript, prosody: ProsodyMeasures | None
+) -> dict[str, float]:
+    spoken = [w for w in words if w.aligned is not None and w.features and not w.phantom]
+    phones = [p for w in spoken for p in w.aligned.phones]
+    if not spoken or not phones:
+        return {}
+    gops = [p.gop for p in phones]
+    start, end = spoken[0].aligned.start, spoken[-1].aligned.end
+    span = max(0.01, end - start)
+    gaps = [b.aligned.start - a.aligned.end for a, b in zip(spoken, spoken[1:], strict=False)]
+    pauses = [g for g in gaps if g >= PAUSE_SECONDS]
+    reference = [w for w in words if w.kind == "reference"]
+    confidences = [w.confidence for w in words if w.confidence is not None]
+    features = {
+        "gop_mean": statistics.fmean(gops),
+        "gop_median": statistics.median(gops),
+        "gop_p10": float(np.percentile(gops, 10)),
+        "bad_phone_share": sum(g < BAD_GOP for g in gops) / len(gops),
+        "word_gop_min_mean": statistics.fmean(w.features["gop_min"] for w in spoken),
+        "heard_share": sum(w.heard_as == w.text for w in reference) / max(1, len(reference)),
+        "squeezed_share": sum(w.squeezed for w in reference) / max(1, len(reference)),
+        "inserted": float(sum(w.kind == "inserted" and not w.phantom for w in words)),
+        "confidence_mean": statistics.fmean(confidences) if confidences else 0.0,
+        "phones_per_second": len(phones) / span,
+        "articulation_rate": len(phones) / max(0.01, span - sum(pauses)),
+        "pause_count": float(len(pauses)),
+        "pause_ratio": sum(pauses) / span,
+        "longest_pause": max(pauses, default=0.0),
+        "lead_silence": start,
+        "words": float(len(reference)),
+        "span": span,
+    }
+    if prosody is not None:
+        features.update({
+            "pitch_range_st": prosody.pitch_range_st,
+            "pitch_sd_st": prosody.pitch_sd_st,
+            "intensity_sd_db": prosody.intensity_sd_db,
+            "voiced_share": prosody.voiced_share,
+            "internal_pauses": float(prosody.internal_pauses),
+            "final_matches": float(prosody.final_matches),
+            "duration_cv": prosody.duration_cv,
+        })  # fmt: skip
+    return features

@@ -1,0 +1,156 @@
+"""The fitted mapping from measurements to scores, read from a JSON artefact in the repo.
+
+`model.json` beside this module holds standardisation constants and linear coefficients:
+a word model (the probability that experts would score the word as mispronounced, and the
+word's 0-100 accuracy) and one clip model per score (accuracy, fluency, prosodic, total).
+`python -m pipelines.pronunciation.train` rebuilds it from the learner corpus and prints the
+speaker-wise cross-validated figures that it also stores. It is read once per process; a
+missing or malformed file is an error that names the file, never a silent default.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.errors import PipelineError
+
+ARTEFACT = Path(__file__).with_name("model.json")
+CLIP_TARGETS = ("accuracy", "fluency", "prosodic", "total")
+# A flagged word must also sound worse than the speaker's own median word (GOP, nats/frame):
+# a voice or microphone the acoustic model fits badly must not flag every word.
+RELATIVE_MARGIN = -0.5
+
+
+class ModelArtefactError(PipelineError):
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(
+            "pronunciation_model_invalid",
+            f"The pronunciation model artefact {path} {problem}; rebuild it with "
+            "`python -m pipelines.pronunciation.train`.",
+        )
+
+
+@dataclass(frozen=True)
+class Linear:
+    """y = intercept + sum(coef * (x - mean) / scale); a missing x counts as its mean."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+
+    def value(self, x: dict[str, float | None]) -> float:
+        total = self.intercept
+        for name, mu, sd, c in zip(self.features, self.mean, self.scale, self.coef, strict=True):
+            v = x.get(name)
+            if v is None or not math.isfinite(v):
+                continue
+            total += c * (v - mu) / sd
+        return total
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"features": list(self.features), "mean": list(self.mean),
+                "scale": list(self.scale), "coef": list(self.coef),
+                "intercept": self.intercept}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PronunciationModel:
+    name: str
+    version: int
+    word_mispronounced: Linear  # logit
+    word_threshold: float  # probability above which a word is flagged
+    word_accuracy: Linear  # expert word score x 10
+    clip: dict[str, Linear]  # expert clip scores x 10
+    cv: dict[str, Any]
+
+    def mispronounced_probability(self, features: dict[str, float]) -> float:
+        z = self.word_mispronounced.value(features)
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def flags(self, features: dict[str, float]) -> bool:
+        """Whether experts would likely score the word as mispronounced (below 8 of 10)."""
+        relative = features.get("gop_rel", 0.0) <= RELATIVE_MARGIN
+        return relative and self.mispronounced_probability(features) >= self.word_threshold
+
+    def word_score(self, features: dict[str, float]) -> float:
+        return max(0.0, min(100.0, self.word_accuracy.value(features)))
+
+    def clip_score(self, target: str, features: dict[str, float]) -> float:
+        return max(0.0, min(100.0, self.clip[target].value(features)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "version": self.version,
+            "word": {"mispronounced": self.word_mispronounced.to_dict(),
+                     "threshold": self.word_threshold,
+                     "accuracy": self.word_accuracy.to_dict()},
+            "clip": {k: v.to_dict() for k, v in self.clip.items()},
+            "cv": self.cv,
+        }  # fmt: skip
+
+
+def _linear(data: Any, path: Path, where: str) -> Linear:
+    try:
+        parts = [tuple(float(v) for v in data[k]) for k in ("mean", "scale", "coef")]
+        features = tuple(str(f) for f in data["features"])
+        intercept = float(data["intercept"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelArtefactError(path, f"has a malformed {where} ({exc!r})") from exc
+    values = [v for part in parts for v in part] + [intercept]
+    if any(len(part) != len(features) for part in parts) or not all(map(math.isfinite, values)):
+        raise ModelArtefactError(path, f"has inconsistent or non-finite numbers in {where}")
+    if any(s <= 0 for s in parts[1]):
+        raise ModelArtefactError(path, f"has a non-positive scale in {where}")
+    return Linear(features, *parts, intercept)
+
+
+def parse_model(data: Any, path: Path) -> PronunciationModel:
+    if not isinstance(data, dict):
+        raise ModelArtefactError(path, "is not a JSON object")
+    try:
+        word, clip = data["word"], data["clip"]
+        missing = [t for t in CLIP_TARGETS if t not in clip]
+        if missing:
+            raise ModelArtefactError(path, f"has no clip model for {', '.join(missing)}")
+        return PronunciationModel(
+            name=str(data["name"]), version=int(data["version"]),
+            word_mispronounced=_linear(word["mispronounced"], path, "word.mispronounced"),
+            word_threshold=float(word["threshold"]),
+            word_accuracy=_linear(word["accuracy"], path, "word.accuracy"),
+            clip={t: _linear(clip[t], path, f"clip.{t}") for t in CLIP_TARGETS},
+            cv=dict(data.get("cv") or {}),
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelArtefactError(path, f"lacks a required field ({exc!r})") from exc
+
+
+def read_model(path: Path = ARTEFACT) -> PronunciationModel:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ModelArtefactError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = f"is not valid JSON ({exc.msg} at line {exc.lineno})"
+        raise ModelArtefactError(path, problem) from exc
+    return parse_model(data, path)
+
+
+_loaded: dict[Path, PronunciationModel] = {}
+_lock = threading.Lock()
+
+
+def load_model(path: Path = ARTEFACT) -> PronunciationModel:
+    """The artefact at `path`, read once per process."""
+    with _lock:
+        if path not in _loaded:
+            _loaded[path] = read_model(path)
+        return _loaded[path]

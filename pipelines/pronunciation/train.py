@@ -1,0 +1,226 @@
+"""`python -m pipelines.pronunciation.train`: fit the pronunciation model on the learner corpus.
+
+Measures every clip of the learner read-aloud corpus (Whisper primed with the text, forced
+alignment, phone loop, prosody; cached in data/pronunciation/features.jsonl), then fits:
+
+- the word model: logistic regression for "experts scored the word below 8" and ridge
+  regression for the experts' word score, on the word measurements; a word is flagged when
+  the probability passes a threshold and its GOP is below the speaker's median word by
+  RELATIVE_MARGIN; the threshold is the one with the best F1 among those that keep >= 95 %
+  of the expert-correct words of the training speakers accepted;
+- one ridge regression per clip score (accuracy, fluency, prosodic, total) on the clip
+  measurements plus the word model's summary of the clip; its penalty is chosen among
+  CLIP_ALPHAS by leave-one-speaker-out within the clips it is fitted on (so the outer
+  figures stay cross-validated).
+
+Every figure printed is leave-one-speaker-out cross-validated (15 speakers: each speaker's
+clips are scored by models fitted on the other 14). The final model is fitted on all clips
+and written, with those figures, to pipelines/pronunciation/model.json. Seeded and
+deterministic: the same measurements give the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipelines.pronunciation.measure import WORD_FEATURES
+from pipelines.pronunciation.model import (
+    ARTEFACT,
+    CLIP_TARGETS,
+    RELATIVE_MARGIN,
+    Linear,
+    PronunciationModel,
+)
+
+SEED = 0
+NAME = "pronunciation-gop-pocketsphinx"
+VERSION = 1
+CORRECT = 8  # experts' word accuracy >= 8: correct or lightly accented
+MIN_ACCEPTED = 0.95
+CLIP_ALPHAS = (1.0, 10.0, 30.0, 100.0)
+WORD_ALPHA = 1.0
+DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "learner-speech"
+DEFAULT_CACHE = Path("data/pronunciation/features.jsonl")
+CLIP_FEATURES = (
+    "gop_mean", "gop_median", "gop_p10", "bad_phone_share", "word_gop_min_mean",
+    "heard_share", "squeezed_share", "inserted", "confidence_mean", "phones_per_second",
+    "articulation_rate", "pause_count", "pause_ratio", "longest_pause", "lead_silence",
+    "words", "span", "pitch_range_st", "pitch_sd_st", "intensity_sd_db", "voiced_share",
+    "internal_pauses", "final_matches", "duration_cv",
+    "word_accuracy_mean", "word_accuracy_min", "flagged_share",
+)  # fmt: skip
+
+
+def _matrix(rows: list[dict[str, Any]], names: tuple[str, ...]) -> np.ndarray:
+    return np.array([[_num(r.get(n)) for n in names] for r in rows], dtype=float)
+
+
+def _num(value: Any) -> float:
+    return float(value) if value is not None and math.isfinite(float(value)) else math.nan
+
+
+def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    seen = np.isfinite(x)
+    totals = np.where(seen, x, 0.0).sum(axis=0)
+    mean = np.divide(totals, seen.sum(axis=0), out=np.zeros(x.shape[1]), where=seen.any(axis=0))
+    filled = np.where(np.isfinite(x), x, mean)
+    scale = filled.std(axis=0)
+    scale = np.where(scale > 1e-9, scale, 1.0)
+    return (filled - mean) / scale, mean, scale
+
+
+def _linear(names, mean, scale, coef, intercept) -> Linear:
+    return Linear(tuple(names), tuple(map(float, mean)), tuple(map(float, scale)),
+                  tuple(map(float, coef)), float(intercept))  # fmt: skip
+
+
+def fit_word_model(words: list[dict]) -> tuple[Linear, float, Linear]:
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    x, mean, scale = _standardise(_matrix([w["features"] for w in words], WORD_FEATURES))
+    labels = np.array([w["label"] for w in words], dtype=float)
+    bad = labels < CORRECT
+    logistic = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000,
+                                  random_state=SEED).fit(x, bad)  # fmt: skip
+    ridge = Ridge(alpha=WORD_ALPHA).fit(x, labels * 10)
+    mis = _linear(WORD_FEATURES, mean, scale, logistic.coef_[0], logistic.intercept_[0])
+    accuracy = _linear(WORD_FEATURES, mean, scale, ridge.coef_, ridge.intercept_)
+    probability = logistic.predict_proba(x)[:, 1]
+    relative = np.array([w["features"].get("gop_rel", 0.0) for w in words]) <= RELATIVE_MARGIN
+    return mis, _threshold(probability, relative, bad), accuracy
+
+
+def _threshold(probability: np.ndarray, relative: np.ndarray, bad: np.ndarray) -> float:
+    """Best-F1 threshold among those accepting >= MIN_ACCEPTED of the correct words."""
+    best, best_f1 = 1.0, -1.0
+    for t in np.unique(np.round(probability, 3)):
+        flagged = (probability >= t) & relative
+        accepted = 1 - flagged[~bad].mean() if (~bad).any() else 1.0
+        if accepted < MIN_ACCEPTED:
+            continue
+        f1 = _prf(flagged, bad)[2]
+        if f1 > best_f1:
+            best, best_f1 = float(t), f1
+    return best
+
+
+def _prf(flagged: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
+    tp = float((flagged & truth).sum())
+    precision = tp / flagged.sum() if flagged.sum() else 0.0
+    recall = tp / truth.sum() if truth.sum() else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def clip_rows(records: list[dict], model: PronunciationModel) -> list[dict[str, float]]:
+    from pipelines.pronunciation.assess import word_summary
+
+    rows = []
+    for r in records:
+        feats = [w["features"] for w in r["words"] if w["kind"] == "reference" and w["features"]]
+        rows.append({**r["clip"], **word_summary(model, feats)})
+    return rows
+
+
+def fit(records: list[dict], cv: dict | None = None) -> PronunciationModel:
+    from sklearn.linear_model import Ridge
+
+    # Sorted, so the same measurements give the same floating-point sums in any file order.
+    records = sorted((r for r in records if r["clip"]), key=lambda r: r["file"])
+    words = [w for r in records for w in r["words"]
+             if w["kind"] == "reference" and w["features"] and w["label"] is not None]  # fmt: skip
+    mis, threshold, accuracy = fit_word_model(words)
+    partial = PronunciationModel(NAME, VERSION, mis, threshold, accuracy, {}, {})
+    x, mean, scale = _standardise(_matrix(clip_rows(records, partial), CLIP_FEATURES))
+    speakers = np.array([r["speaker"] for r in records])
+    clip = {}
+    for target in CLIP_TARGETS:
+        y = np.array([r["labels"][target] * 10 for r in records])
+        ridge = Ridge(alpha=_alpha(x, y, speakers)).fit(x, y)
+        clip[target] = _linear(CLIP_FEATURES, mean, scale, ridge.coef_, ridge.intercept_)
+    return PronunciationModel(NAME, VERSION, mis, threshold, accuracy, clip, cv or {})
+
+
+def _alpha(x: np.ndarray, y: np.ndarray, speakers: np.ndarray) -> float:
+    """The ridge penalty with the best leave-one-speaker-out correlation on (x, y)."""
+    from sklearn.linear_model import Ridge
+
+    groups = sorted(set(speakers))
+    if len(groups) < 3:
+        return CLIP_ALPHAS[1]
+    best, best_r = CLIP_ALPHAS[1], -2.0
+    for alpha in CLIP_ALPHAS:
+        predicted = np.zeros_like(y)
+        for g in groups:
+            held = speakers == g
+            predicted[held] = Ridge(alpha=alpha).fit(x[~held], y[~held]).predict(x[held])
+        r = float(np.corrcoef(predicted, y)[0, 1]) if np.std(predicted) > 0 else -1.0
+        if r > best_r:
+            best, best_r = alpha, r
+    return best
+
+
+def cross_validate(records: list[dict]) -> dict[str, Any]:
+    """Leave-one-speaker-out predictions and the figures computed from them."""
+    from pipelines.pronunciation.evaluate import evaluate
+
+    speakers = sorted({r["speaker"] for r in records})
+    predictions: dict[str, dict] = {}
+    for speaker in speakers:
+        model = fit([r for r in records if r["speaker"] != speaker])
+        for r in records:
+            if r["speaker"] == speaker:
+                predictions[r["file"]] = predict(model, r)
+    return evaluate(records, predictions)
+
+
+def predict(model: PronunciationModel, record: dict) -> dict[str, Any]:
+    """Clip scores and word decisions of one measured clip, as the platform would give them."""
+    from pipelines.pronunciation.assess import is_omission
+
+    if not record["clip"]:
+        return {"scores": None, "words": []}
+    row = clip_rows([record], model)[0]
+    scores = {t: model.clip_score(t, row) for t in CLIP_TARGETS}
+    decisions = []
+    for w in record["words"]:
+        if w["kind"] != "reference":
+            continue
+        f = w["features"]
+        if not f:
+            decisions.append({"label": w["label"], "error": None})
+            continue
+        omitted = is_omission(f, f["heard"] >= 1)
+        flagged = model.flags(f)
+        error = "omission" if omitted else ("mispronunciation" if flagged else None)
+        decisions.append({"label": w["label"], "error": error})
+    return {"scores": scores, "words": decisions}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pipelines.pronunciation.corpus import measure_corpus
+    from pipelines.pronunciation.evaluate import render_cv
+
+    parser = argparse.ArgumentParser(prog="python -m pipelines.pronunciation.train")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--out", type=Path, default=ARTEFACT)
+    args = parser.parse_args(argv)
+    np.random.seed(SEED)
+    records = measure_corpus(args.data, args.cache)
+    cv = cross_validate(records)
+    print(render_cv(cv))
+    model = fit(records, cv)
+    args.out.write_text(json.dumps(model.to_dict(), indent=1, sort_keys=True) + "\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
