@@ -80,7 +80,9 @@ class SpeakingAssessments(MethodView):
 
         The job result's `pronunciation` (schema `SpeakingPronunciation`) scores accuracy,
         fluency, completeness (readings) and prosody 0-100, per word with an error type and
-        per phoneme with the phone expected and the one heard; `method` names how."""
+        per phoneme with the phone expected and the one heard; `method` names how. Its
+        `cefr` (schema `SpeakingCefr`) says which method placed the level, and with a task its
+        `relevance` (schema `SpeakingRelevance`) how far the answer addressed it."""
         data["language"] = _speech_language(data.get("language"), scored=True)
         callback_url = data.pop("callback_url", None)
         given = submissions.speaking_input(db.session, _actor(), data,

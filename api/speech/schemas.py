@@ -126,5 +126,34 @@ class PronunciationResultSchema(Schema):
                           metadata={"example": "pronunciation-gop-pocketsphinx-v1"})
 
 
+class SpeakingCefrSchema(Schema):
+    level = fields.String(metadata={"enum": list(LEVELS)})
+    score = fields.Float(metadata={"description": "0-100, inside the level's band."})
+    confidence = fields.Float(metadata={
+        "description": "0-1. Free speech: the language model's calibrated probability of its "
+                       "level times the agreement of language and fluency; reading: the "
+                       "agreement of pronunciation, fluency and completeness."})  # fmt: skip
+    method = fields.String(metadata={
+        "enum": ["cefr-text-model-v1", "heuristic", "reading-delivery-v1", "llm"],
+        "description": "What placed the level: the fitted English text model (free speech), "
+                       "the heuristic (languages without labelled data), the reading's quality "
+                       "against its text's level, or the LLM provider."})  # fmt: skip
+
+
+class SpeakingRelevanceSchema(Schema):
+    score = fields.Float(metadata={"description": "0-100, weighted share of the task's key "
+                                                 "words the answer uses."})  # fmt: skip
+    related_score = fields.Float(allow_none=True, metadata={
+        "description": "0-100, counting words WordNet relates to the key words too."})
+    off_topic = fields.Boolean(metadata={
+        "description": "Under 20 % both ways: the level is placed one band lower."})
+    key_words = fields.List(fields.String())
+    used = fields.List(fields.String())
+    missing = fields.List(fields.String())
+    method = fields.String(metadata={"enum": ["keyword-idf-wordnet-v1", "keyword-idf-v1"]})
+
+
 # Registered as OpenAPI components by api.resources.
-RESULT_SCHEMAS = {"SpeakingPronunciation": PronunciationResultSchema}
+RESULT_SCHEMAS = {"SpeakingPronunciation": PronunciationResultSchema,
+                  "SpeakingCefr": SpeakingCefrSchema,
+                  "SpeakingRelevance": SpeakingRelevanceSchema}
