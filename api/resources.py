@@ -23,6 +23,9 @@ RESOURCES = [
     "api.hints",
     "api.plans",
     "api.speech",
+    "api.classes",
+    "api.assignments",
+    "api.batches",
 ]
 
 

@@ -1,3 +1,3 @@
 """Every actor module, imported so the broker knows each actor."""
 
-from workers.actors import media, ping, speech, text, webhooks  # noqa: F401
+from workers.actors import batches, media, ping, speech, text, webhooks  # noqa: F401
