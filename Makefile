@@ -30,10 +30,13 @@ run: migrate wordnet
 	$(BIN)/flask --app wsgi:app run --host $(HOST) --port $(PORT) --no-reload --with-threads
 
 # The resilience tests start their own throw-away redis-server; English hints read WordNet
-# from Debian's wordnet-base.
+# from Debian's wordnet-base; the teacher console is driven in Debian's headless chromium.
 test: $(VENV)/.installed-dev wordnet
 	@command -v redis-server >/dev/null 2>&1 || \
 		{ apt-get install -y redis-server || { apt-get update && apt-get install -y redis-server; }; }
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || \
+		{ apt-get install -y chromium chromium-driver || \
+		  { apt-get update && apt-get install -y chromium chromium-driver; }; }
 	$(BIN)/pytest
 
 wordnet:

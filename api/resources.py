@@ -35,6 +35,8 @@ def register_resources(app: Flask, api: Api) -> None:
             api.spec.components.security_scheme(name, scheme)
     for package in RESOURCES:
         api.register_blueprint(import_module(f"{package}.routes").blp)
+    from api.console.routes import blp as console
     from api.system.routes import blp as system
 
     app.register_blueprint(system)
+    app.register_blueprint(console)
