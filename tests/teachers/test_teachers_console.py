@@ -81,7 +81,11 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
 def shot(driver: webdriver.Chrome, name: str) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(exist_ok=True)
+        size = driver.get_window_size()
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(size["width"], min(height + 120, 4000))  # the whole page
         driver.save_screenshot(str(Path(SCREENSHOTS) / f"console-{name}.png"))
+        driver.set_window_size(size["width"], size["height"])
 
 
 def fill(driver: webdriver.Chrome, element_id: str, text: str) -> None:
