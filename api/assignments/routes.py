@@ -113,8 +113,7 @@ class Results(MethodView):
     @blp.arguments(ResultArgs, location="query")
     @blp.response(200, ResultListSchema)
     def get(self, args: dict, assignment_id: str):
-        """Every item of the assignment with its AI and reviewed result (filters: status,
-        learner)."""
+        """Every item of the assignment with its AI and reviewed result, filtered."""
         return {"items": list(reviews.result_rows(db.session, staff(), assignment_id,
                                                   **args))}
 
