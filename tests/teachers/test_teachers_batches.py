@@ -121,8 +121,8 @@ def test_a_csv_of_texts_is_assessed_reviewed_and_exported(client, accounts, scho
 def test_a_zip_of_recordings_is_assessed_with_bad_files_reported(client, school, upload,
                                                                  worker):
     # Given a speaking assignment and a zip with two recordings, a corrupt one, an empty
-    # one, a copy of the first, a file of an unknown learner and a manifest naming a
-    # file that is not there
+    # one, a copy of the first, a file of an unknown learner, a zip-slip name, a zip bomb
+    # and a manifest naming a file that is not there
     s = school(learners=3)
     one, two, three = s.learners
     assignment = create_assignment(client, s.teacher, s.class_id, kind="speaking",
@@ -136,7 +136,8 @@ def test_a_zip_of_recordings_is_assessed_with_bad_files_reported(client, school,
         ("manifest.csv", manifest.encode()), ("a/one.wav", wav),
         ("two.mp3", (AUDIO / "en_market.mp3").read_bytes()),
         ("broken.wav", (AUDIO / "corrupt.bin").read_bytes()), ("empty.wav", b""),
-        ("copy.wav", wav), ("ghost.wav", wav), ("../evil.wav", wav)])
+        ("copy.wav", wav), ("ghost.wav", wav), ("../evil.wav", wav),
+        ("bomb.wav", bytes(3 * 1024 * 1024))])
     zipped = upload(s.teacher, archive, "class.zip")
 
     # When the teacher submits it
@@ -158,7 +159,8 @@ def test_a_zip_of_recordings_is_assessed_with_bad_files_reported(client, school,
     assert outcome["ghost.wav"] == ("error", "learner_unknown")
     assert outcome["../evil.wav"] == ("error", "unsafe_path")
     assert outcome["missing.wav"] == ("error", "file_missing")
-    assert batch["counts"]["succeeded"] == 2 and batch["counts"]["total"] == 8
+    assert outcome["bomb.wav"] == ("error", "compression_ratio")
+    assert batch["counts"]["succeeded"] == 2 and batch["counts"]["total"] == 9
 
     # And each job is about its learner, with the assignment's task
     results = client.get(f"{API}/assignments/{assignment['id']}/results?status=succeeded",
@@ -169,7 +171,7 @@ def test_a_zip_of_recordings_is_assessed_with_bad_files_reported(client, school,
     assert job.get_json()["result"]["cefr"]["level"] == results[0]["ai_level"]
 
 
-def test_batch_requests_are_checked(client, school, upload, worker):
+def test_batch_requests_are_checked(client, accounts, school, upload, worker):
     s = school(learners=1)
     speaking = create_assignment(client, s.teacher, s.class_id, kind="speaking")
     writing = create_assignment(client, s.teacher, s.class_id)
@@ -187,6 +189,10 @@ def test_batch_requests_are_checked(client, school, upload, worker):
     assert_problem(submit(writing, {"media_ids": [wav["id"]]}), 422, "batch_source_kind")
     assert_problem(submit(speaking, {"archive_media_id": wav["id"]}), 422, "media_wrong_kind")
     assert_problem(submit(speaking, {"archive_media_id": "med_nope"}), 404, "media_not_found")
+    colleague = accounts.member(s.admin, "teacher")
+    assert_problem(client.post(f"{API}/assignments/{speaking['id']}/batches",
+                               json={"media_ids": [wav["id"]], "filename_pattern": "{learner}"},
+                               headers=colleague.headers), 403, "not_class_teacher")
 
     # A zip without a manifest (and no pattern) fails the batch as a whole, with a code
     zipped = upload(s.teacher, make_zip([("x.wav", b"RIFF")]), "x.zip")

@@ -39,6 +39,21 @@ return Array.from(document.querySelectorAll('input, select, textarea'))
   .map(e => e.outerHTML);
 """
 
+# axe-core from the npm registry, vendored (MPL-2.0): the automated accessibility check.
+AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
+RUN_AXE = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']}).then(r => done(
+  r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+   .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))));
+"""
+
+
+def accessibility_problems(driver: webdriver.Chrome) -> list[str]:
+    """Serious or critical axe-core violations, and form controls without a label."""
+    driver.execute_script(AXE)
+    return driver.execute_async_script(RUN_AXE) + driver.execute_script(UNLABELLED)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -73,6 +88,7 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
     options.add_experimental_option("prefs", {
         "download.default_directory": str(downloads), "download.prompt_for_download": False})
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(DRIVER))
+    driver.set_script_timeout(30)
     driver.downloads = downloads  # type: ignore[attr-defined]
     yield driver
     driver.quit()
@@ -104,7 +120,7 @@ def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, acco
     started = time.monotonic()
     browser.get(f"{console}/console")
     assert time.monotonic() - started < 5
-    assert browser.execute_script(UNLABELLED) == []
+    assert accessibility_problems(browser) == []
 
     # When the teacher signs in and creates a class with the learners
     wait.until(ec.visibility_of_element_located((By.ID, "email")))
@@ -120,7 +136,7 @@ def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, acco
     fill(browser, "member-emails", "\n".join(m.email for m in learners))
     browser.find_element(By.ID, "add-members").click()
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#member-list li")) == 4)
-    assert browser.execute_script(UNLABELLED) == []
+    assert accessibility_problems(browser) == []
 
     # And sets a speaking assignment
     fill(browser, "a-title", "My town")
@@ -130,7 +146,7 @@ def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, acco
     browser.find_element(By.ID, "create-assignment").click()
     wait.until(ec.url_contains("/console/assignments/"))
     wait.until(ec.text_to_be_present_in_element((By.ID, "assignment-title"), "My town"))
-    assert browser.execute_script(UNLABELLED) == []
+    assert accessibility_problems(browser) == []
 
     # And uploads three recordings, a broken file and a manifest, straight to storage
     folder = tmp_path / "upload"
@@ -155,6 +171,7 @@ def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, acco
     assert browser.find_element(By.ID, "count-succeeded").text == "3"
     table = browser.find_elements(By.CSS_SELECTOR, "#results tbody tr")
     assert len(table) == 4
+    assert accessibility_problems(browser) == []
     shot(browser, "assignment")
 
     # When the teacher overrides the first learner's level with a comment
