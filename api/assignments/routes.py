@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 
 from flask import Flask, Response, current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api.assignments import exports
 from api.assignments.schemas import (
     AssignmentCreateSchema,
     AssignmentListArgs,
@@ -122,18 +122,22 @@ class Results(MethodView):
 class ResultsExport(MethodView):
     @auth_required(STAFF)
     @blp.arguments(ExportArgs, location="query")
-    @blp.response(200, description="text/csv, streamed: one row per item.")
+    @blp.response(200, description="text/csv (streamed) or XLSX: one row per item.")
     def get(self, args: dict, assignment_id: str):
-        """Download the assignment's results as CSV (streamed)."""
-        args.pop("format")
+        """Download the assignment's results as CSV (streamed) or XLSX."""
+        form = args.pop("format")
         current = staff()
         classes.get_assignment(db.session, current, assignment_id)  # 4xx before streaming
         db.session.commit()
-        name = f"{assignment_id}-results.csv"
+        name = f"{assignment_id}-results.{form}"
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+        if form == "xlsx":
+            rows = reviews.result_rows(db.session, current, assignment_id, **args)
+            return Response(exports.xlsx_chunks(rows), mimetype=exports.XLSX_TYPE,
+                            headers=headers)
         body = _csv(current_app._get_current_object(), current.organisation_id, assignment_id,
                     args)
-        return Response(body, mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(body, mimetype="text/csv", headers=headers)
 
 
 def _csv(app: Flask, organisation_id: str, assignment_id: str, args: dict
@@ -156,14 +160,7 @@ def _csv(app: Flask, organisation_id: str, assignment_id: str, args: dict
         buffer.truncate()
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True)
-    text = str(value)
-    # A cell a spreadsheet would run as a formula is quoted as text.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+_cell = exports.cell
 
 
 @blp.route("/<assignment_id>/results/<job_id>/reviews")

@@ -61,7 +61,8 @@ class ResultArgs(Schema):
 
 
 class ExportArgs(ResultArgs):
-    format = fields.String(load_default="csv", validate=validate.OneOf(("csv",)))
+    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")),
+                           metadata={"description": "csv (streamed) or xlsx."})
 
 
 class ResultSchema(Schema):

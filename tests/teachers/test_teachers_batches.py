@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from storage.db import db
@@ -103,6 +104,19 @@ def test_a_csv_of_texts_is_assessed_reviewed_and_exported(client, accounts, scho
         "C1", "C1", first["ai_level"])
     assert row["review_comment"] == "Rich vocabulary, well linked."
     assert sorted(r["status"] for r in table).count("error") == 3
+    # And as XLSX, the same rows
+    workbook = client.get(f"{API}/assignments/{assignment['id']}/results/export?format=xlsx",
+                          headers=s.teacher.headers)
+    assert workbook.status_code == 200 and workbook.mimetype.endswith(".sheet")
+    sheet = load_workbook(io.BytesIO(workbook.get_data()), read_only=True)["Results"]
+    cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header = cells[0]
+    assert len(cells) == 7 and header[0] == "learner_email"
+    reviewed_row = next(r for r in cells if r[header.index("job_id")] == first["job_id"])
+    assert reviewed_row[header.index("final_level")] == "C1"
+    assert_problem(client.get(f"{API}/assignments/{assignment['id']}/results/export"
+                              "?format=pdf", headers=s.teacher.headers), 422,
+                   "validation_error")
 
     # And bad reviews are refused with codes
     assert_problem(client.post(path, headers=s.teacher.headers, json={
