@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from storage.classes import Staff, get_assignment
 from storage.errors import Conflict, NotFound, Unprocessable
 from storage.ids import new_id
+from storage.learning.profiles import record_assessed_level
 from storage.models.batches import Batch, BatchItem
 from storage.models.classes import ScoreReview
 from storage.models.identity import User
@@ -36,6 +37,11 @@ def ai_result(job: Job) -> tuple[str | None, dict[str, int]]:
 def _assignment_job(session: Session, staff: Staff, assignment_id: str,
                     job_id: str) -> tuple[Job, BatchItem]:
     get_assignment(session, staff, assignment_id)
+    return _job_of(session, staff, assignment_id, job_id)
+
+
+def _job_of(session: Session, staff: Staff, assignment_id: str,
+            job_id: str) -> tuple[Job, BatchItem]:
     found = session.execute(
         select(Job, BatchItem).join(BatchItem, BatchItem.job_id == Job.id)
         .join(Batch, Batch.id == BatchItem.batch_id)
@@ -59,7 +65,8 @@ def latest_reviews(session: Session, job_ids: list[str]) -> dict[str, ScoreRevie
 def review(session: Session, staff: Staff, assignment_id: str, job_id: str,
            data: dict[str, Any]) -> ScoreReview:
     """Override the level and/or sub-scores of a finished result, with a comment."""
-    job, item = _assignment_job(session, staff, assignment_id, job_id)
+    assignment = get_assignment(session, staff, assignment_id)
+    job, item = _job_of(session, staff, assignment_id, job_id)
     if job.status != "succeeded":
         raise Conflict(f"The job is {job.status}; only results can be reviewed.",
                        code="result_not_ready")
@@ -81,6 +88,11 @@ def review(session: Session, staff: Staff, assignment_id: str, job_id: str,
         ai_scores=scores)
     session.add(row)
     session.flush()
+    if data.get("level") and item.learner_id:
+        # The reviewed level is the learner's level for the language, as a measured one is.
+        record_assessed_level(session, organisation_id=staff.organisation_id,
+                              user_id=item.learner_id, language=assignment.language,
+                              level=data["level"], job_id=job.id, at=row.created_at)
     record_event(session, staff.organisation_id, "result.reviewed", {
         "job_id": job.id, "assignment_id": assignment_id, "review_id": row.id,
         "learner_id": item.learner_id, "ai": {"level": level, "scores": scores},

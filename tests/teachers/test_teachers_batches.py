@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from storage.db import db
+from storage.models.learning import LearningProfile
 from storage.models.webhooks import WebhookEvent
 from tests.teachers.conftest import (
     API,
@@ -91,6 +92,17 @@ def test_a_csv_of_texts_is_assessed_reviewed_and_exported(client, accounts, scho
     assert [h["id"] for h in history] == [review["id"]]
     assert events(s.teacher.organisation_id, "result.reviewed")[0].data["reviewed"][
         "level"] == "C1"
+    # And the reviewed level is the learner's level; the jobs were the learners', not the
+    # teacher's
+    db.session.expire_all()
+    profile = db.session.scalars(select(LearningProfile).where(
+        LearningProfile.user_id == first["learner_id"], LearningProfile.language == "en")).one()
+    assert profile.level == "C1"
+    assert db.session.scalars(select(LearningProfile).where(
+        LearningProfile.user_id == s.teacher.id)).all() == []
+    mine = client.get(f"{API}/jobs/{first['job_id']}",
+                      headers=next(m for m in s.learners if m.id == first["learner_id"]).headers)
+    assert mine.status_code == 200
 
     # And the export has one row per item, the reviewed level as the final one
     exported = client.get(f"{API}/assignments/{assignment['id']}/results/export",

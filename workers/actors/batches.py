@@ -27,11 +27,12 @@ def batch_expand(ctx: JobContext) -> Outcome:
     job = ctx.job
 
     def new_job(job_type: str, given: dict[str, Any]) -> Job:
-        # One job per item on the assessment queues, owned by the teacher, about the learner;
-        # sent once the expand job's outcome commits.
+        # One job per item on the assessment queues, sent once the expand job's outcome
+        # commits. It is the learner's job (their profile, streak and job list follow it);
+        # the batch records the teacher who submitted it.
         item = job_service.create_job(ctx.session, job_spec(job_type),
                                       organisation_id=job.organisation_id, input=given,
-                                      owner_user_id=job.owner_user_id)
+                                      owner_user_id=given["learner_id"])
         runtime.enqueue_after_commit(ctx.session, item)
         return item
 
