@@ -10,9 +10,11 @@ import shutil
 import socket
 import threading
 import time
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from werkzeug.serving import make_server
 
@@ -53,6 +55,20 @@ def accessibility_problems(driver: webdriver.Chrome) -> list[str]:
     """Serious or critical axe-core violations, and form controls without a label."""
     driver.execute_script(AXE)
     return driver.execute_async_script(RUN_AXE) + driver.execute_script(UNLABELLED)
+
+
+def big_wav(source: Path, target: Path, repeat: int = 3) -> None:
+    """The clip said `repeat` times, as a 48 kHz 32-bit stereo recorder would store it."""
+    with wave.open(str(source)) as clip:
+        assert (clip.getnchannels(), clip.getsampwidth(), clip.getframerate()) == (1, 2, 16000)
+        samples = np.frombuffer(clip.readframes(clip.getnframes()), dtype="<i2")
+    wide = np.repeat(samples.astype("<i4") << 16, 3)  # 16 -> 48 kHz, 16 -> 32 bits
+    stereo = np.tile(np.column_stack([wide, wide]), (repeat, 1))
+    with wave.open(str(target), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(4)
+        out.setframerate(48000)
+        out.writeframes(stereo.tobytes())
 
 
 def free_port() -> int:
@@ -154,11 +170,18 @@ def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, acco
     files = {"one.wav": AUDIO / "en_market.wav", "two.wav": AUDIO / "en_reading.wav",
              "three.mp3": AUDIO / "en_market.mp3", "broken.wav": AUDIO / "corrupt.bin"}
     for name, source in files.items():
-        shutil.copy(source, folder / name)
+        if name != "one.wav":
+            shutil.copy(source, folder / name)
     rows = ["filename,learner"] + [f"{name},{learner.email}" for name, learner in
                                    zip(("one.wav", "two.wav", "three.mp3"), learners,
                                        strict=True)] + [f"broken.wav,{learners[0].email}"]
     (folder / "manifest.csv").write_text("\n".join(rows) + "\n")
+    # (one.wav, recorded at 48 kHz in 32-bit stereo, is over 5 MiB: it goes up in 5 MiB
+    # parts, the smallest S3 takes; the others whole)
+    big_wav(AUDIO / "en_market.wav", folder / "one.wav")
+    browser.execute_script(f"sessionStorage.setItem('console.partBytes', '{5 * 1024 * 1024}')")
+    browser.refresh()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "assignment-title"), "My town"))
     paths = [str(folder / name) for name in (*files, "manifest.csv")]
     browser.find_element(By.ID, "files").send_keys("\n".join(paths))
     browser.find_element(By.ID, "upload-button").click()

@@ -125,29 +125,69 @@
     return KINDS[ext] || (file.type.startsWith("video/") ? "video" : "audio");
   }
 
-  function put(url, headers, file, onProgress) {
+  // Files above this size go in parts, each retried on its own: a connection lost halfway
+  // costs one part, not the file. (S3 wants parts of at least 5 MiB.)
+  const PART_BYTES = Number(sessionStorage.getItem("console.partBytes")) || 8 * 1024 * 1024;
+  const PART_ATTEMPTS = 4;
+
+  function put(url, headers, blob, onProgress) {
     return new Promise((resolve, reject) => {
       const request = new XMLHttpRequest();
       request.open("PUT", url);
       Object.entries(headers || {}).forEach(([k, v]) => request.setRequestHeader(k, v));
       request.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
-      request.onload = () => (request.status < 300 ? resolve() : reject(new Error("upload failed (" + request.status + ")")));
+      request.onload = () => (request.status < 300 ? resolve(request.getResponseHeader("ETag"))
+        : reject(new Error("upload failed (" + request.status + ")")));
       request.onerror = () => reject(new Error("the connection was lost"));
-      request.send(file);
+      request.send(blob);
     });
+  }
+
+  async function putWithRetries(sign, blob, onProgress) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const target = await sign();
+        return await put(target.url, target.headers, blob, onProgress);
+      } catch (error) {
+        if (attempt >= PART_ATTEMPTS) throw error;
+        await new Promise((resume) => setTimeout(resume, 500 * 2 ** attempt));
+      }
+    }
+  }
+
+  async function uploadInParts(file, kind, progress) {
+    const started = await api("POST", "/media/multipart", {
+      filename: file.name, kind, size: file.size, content_type: file.type || undefined });
+    const id = started.media.id;
+    const count = Math.ceil(file.size / PART_BYTES);
+    const sent = new Array(count).fill(0);
+    const parts = [];
+    for (let number = 1; number <= count; number += 1) {
+      const blob = file.slice((number - 1) * PART_BYTES, number * PART_BYTES);
+      const etag = await putWithRetries(() => api("GET", "/media/" + id + "/multipart/" + number),
+        blob, (share) => {
+          sent[number - 1] = share * blob.size;
+          progress(sent.reduce((a, b) => a + b, 0) / file.size);
+        });
+      parts.push({ PartNumber: number, ETag: etag });
+    }
+    return (await api("POST", "/media/" + id + "/multipart/complete", { parts })).media;
+  }
+
+  async function uploadWhole(file, kind, progress) {
+    const started = await api("POST", "/media/uploads", {
+      filename: file.name, kind, size: file.size, content_type: file.type || undefined });
+    await putWithRetries(async () => started.upload, file, progress);
+    return api("POST", "/media/" + started.media.id + "/complete");
   }
 
   async function uploadOne(file, row, overall) {
     const bar = row.querySelector("progress");
     const note = row.querySelector("span");
-    const kind = kindOf(file);
-    const started = await api("POST", "/media/uploads", {
-      filename: file.name, kind, size: file.size, content_type: file.type || undefined });
-    await put(started.upload.url, started.upload.headers, file, (share) => {
-      bar.value = Math.round(share * 100);
-      overall();
-    });
-    const media = await api("POST", "/media/" + started.media.id + "/complete");
+    const progress = (share) => { bar.value = Math.round(share * 100); overall(); };
+    note.textContent = "uploading";
+    const upload = file.size > PART_BYTES ? uploadInParts : uploadWhole;
+    const media = await upload(file, kindOf(file), progress);
     bar.value = 100;
     note.textContent = "uploaded";
     return media;
