@@ -26,6 +26,7 @@ from api.assignments.schemas import (
 )
 from api.batches.routes import BatchCreateSchema, BatchSchema, submit_batch
 from api.classes.routes import staff
+from api.idempotency import idempotent
 from api.pagination import PageArgs, page_schema, paginate
 from api.security import STAFF, auth_required
 from storage import batches, classes, reviews
@@ -100,6 +101,7 @@ class AssignmentBatches(MethodView):
         return page
 
     @auth_required(STAFF)
+    @idempotent
     @blp.arguments(BatchCreateSchema)
     @blp.response(202, BatchSchema)
     def post(self, data: dict, assignment_id: str):

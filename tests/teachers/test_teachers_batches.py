@@ -44,9 +44,13 @@ def test_a_csv_of_texts_is_assessed_reviewed_and_exported(client, accounts, scho
     csv.writer(buffer).writerows(rows)
     sheet = upload(s.teacher, buffer.getvalue().encode(), "texts.csv")
 
-    # When the teacher submits the batch
+    # When the teacher submits the batch (twice, as a retry with the same Idempotency-Key)
+    keyed = {**s.teacher.headers, "Idempotency-Key": "batch-1"}
     answer = client.post(f"{API}/assignments/{assignment['id']}/batches",
-                         json={"texts_media_id": sheet["id"]}, headers=s.teacher.headers)
+                         json={"texts_media_id": sheet["id"]}, headers=keyed)
+    again = client.post(f"{API}/assignments/{assignment['id']}/batches",
+                        json={"texts_media_id": sheet["id"]}, headers=keyed)
+    assert again.get_json()["id"] == answer.get_json()["id"]
 
     # Then it is accepted, and long polling sees it complete
     assert answer.status_code == 202, answer.get_json()
