@@ -409,6 +409,16 @@ def _expand_texts(run: _Run, media_id: str) -> None:
 ITEM_STATUS = case((BatchItem.job_id.is_(None), "error"), else_=Job.status)
 
 
+def channel(batch_id: str) -> str:
+    """The change-notification channel of a batch (long polls wait on it)."""
+    return f"batch:{batch_id}"
+
+
+def batch_of(job: Job) -> str | None:
+    batch_id = (job.input or {}).get("batch_id")
+    return batch_id if isinstance(batch_id, str) else None
+
+
 def get_batch(session: Session, staff: Staff, batch_id: str) -> Batch:
     batch = get_owned(session, Batch, batch_id, staff.organisation_id, what="batch")
     get_assignment(session, staff, batch.assignment_id)
@@ -460,8 +470,8 @@ def on_job_terminal(session: Session, job: Job) -> None:
     """Terminal hook: a failed expand fails its batch; the last item job completes it. The
     batch row is locked first, so of two last jobs finishing at once exactly one sees every
     other item finished."""
-    batch_id = (job.input or {}).get("batch_id")
-    if not isinstance(batch_id, str):
+    batch_id = batch_of(job)
+    if batch_id is None:
         return
     batch = session.scalars(select(Batch).where(
         Batch.id == batch_id, Batch.organisation_id == job.organisation_id)

@@ -31,9 +31,6 @@ __all__ = ["BatchCreateSchema", "BatchSchema", "submit_batch"]
 blp = Blueprint("batches", __name__, url_prefix="/api/v1/batches",
                 description="Batch assessment progress: counts by status and every item.")
 
-POLL_SECONDS = 0.25
-
-
 def submit_batch(assignment_id: str, data: dict) -> tuple[dict, int, dict[str, str]]:
     """Write the batch and its expand job, commit, then send the job."""
     current = staff()
@@ -58,16 +55,29 @@ class BatchView(MethodView):
     def get(self, args: dict, batch_id: str):
         """Read a batch's status and counts; `?wait=N` holds until they change or it ends."""
         current = staff()
-        data = batches.batch_data(db.session, batches.get_batch(db.session, current, batch_id))
-        deadline = time.monotonic() + args["wait"]
-        while data["status"] in ("expanding", "running") and time.monotonic() < deadline:
-            db.session.commit()  # no connection is held while sleeping; a fresh snapshot
-            time.sleep(POLL_SECONDS)
-            fresh = batches.batch_data(db.session, batches.get_batch(db.session, current,
-                                                                     batch_id))
-            if (fresh["status"], fresh["counts"]) != (data["status"], data["counts"]):
-                return fresh
-        return data
+        if not args["wait"]:
+            return batches.batch_data(db.session, batches.get_batch(db.session, current,
+                                                                    batch_id))
+        # Subscribed before the first read, so no change between the two is missed; woken
+        # when one of the batch's jobs ends, re-read at least every 2 s for the others.
+        subscription = runtime.get().notifier.subscribe(batches.channel(batch_id))
+        try:
+            data = batches.batch_data(db.session, batches.get_batch(db.session, current,
+                                                                    batch_id))
+            deadline = time.monotonic() + args["wait"]
+            while data["status"] in ("expanding", "running"):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                db.session.commit()  # no transaction is held while waiting; a fresh snapshot
+                subscription.wait(min(left, 2.0))
+                fresh = batches.batch_data(db.session, batches.get_batch(db.session, current,
+                                                                         batch_id))
+                if (fresh["status"], fresh["counts"]) != (data["status"], data["counts"]):
+                    return fresh
+            return data
+        finally:
+            subscription.close()
 
 
 @blp.route("/<batch_id>/items")

@@ -6,7 +6,8 @@ from typing import Any
 
 from pipelines.archive import ArchiveLimits
 from storage import jobs as job_service
-from storage.batches import EXPAND_JOB, BatchLimits, expand_batch
+from storage.batches import EXPAND_JOB, BatchLimits, batch_of, channel, expand_batch
+from storage.db import after_commit
 from storage.models.jobs import Job
 from workers import runtime
 from workers.engine import JobContext, Outcome, job_actor, job_spec
@@ -38,3 +39,13 @@ def batch_expand(ctx: JobContext) -> Outcome:
 
     result = expand_batch(ctx.session, runtime.object_store(), job, limits, new_job, ctx.report)
     return Outcome(result, provider="platform", model="batch-expand")
+
+
+def notify_batch(session: Any, job: Job) -> None:
+    """Terminal hook: once a batch's job has ended (and committed), wake its long polls."""
+    batch_id = batch_of(job)
+    if batch_id is not None:
+        after_commit(session, lambda: runtime.notify_job(channel(batch_id)))
+
+
+job_service.register_terminal_hook(notify_batch)
