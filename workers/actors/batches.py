@@ -6,7 +6,8 @@ from typing import Any
 
 from pipelines.archive import ArchiveLimits
 from storage import jobs as job_service
-from storage.batches import EXPAND_JOB, BatchLimits, batch_of, channel, expand_batch
+from storage.batch_expansion import BatchLimits, expand_batch
+from storage.batches import EXPAND_JOB, batch_of, channel
 from storage.db import after_commit
 from storage.models.jobs import Job
 from workers import runtime
