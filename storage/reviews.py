@@ -120,20 +120,18 @@ def result_rows(session: Session, staff: Staff, assignment_id: str, *,
     """Every item of the assignment's batches, oldest first, with the AI and reviewed
     results."""
     get_assignment(session, staff, assignment_id)
-    after = 0
-    while True:
+    after: int | None = 0
+    while after is not None:
         rows, after = result_page(session, staff.organisation_id, assignment_id, after,
                                   chunk, status=status, learner_id=learner_id)
-        if after is None:
-            return
         yield from rows
 
 
 def result_page(session: Session, organisation_id: str, assignment_id: str, after: int,
                 limit: int, *, status: str | None = None, learner_id: str | None = None
                 ) -> tuple[list[dict[str, Any]], int | None]:
-    """One chunk of results after the item id `after`, and the id to continue from (None
-    at the end); an export streams chunk by chunk."""
+    """One chunk of results after the item id `after` (of `limit` items before the status
+    filter), and the id to continue from: None when the chunk was the last one."""
     stmt = (select(BatchItem, Job, User).join(Batch, Batch.id == BatchItem.batch_id)
             .outerjoin(Job, Job.id == BatchItem.job_id)
             .outerjoin(User, User.id == BatchItem.learner_id)
@@ -143,18 +141,18 @@ def result_page(session: Session, organisation_id: str, assignment_id: str, afte
     if learner_id:
         stmt = stmt.where(BatchItem.learner_id == learner_id)
     found = session.execute(stmt).all()
-    if not found:
-        return [], None
     reviews = latest_reviews(session, [job.id for _, job, _ in found if job is not None])
     rows = [_row(item, job, user, reviews.get(item.job_id or "")) for item, job, user in found]
-    return [r for r in rows if status is None or r["status"] == status], found[-1][0].id
+    following = found[-1][0].id if len(found) == limit else None
+    return [r for r in rows if status is None or r["status"] == status], following
 
 
 def _row(item: BatchItem, job: Job | None, user: User | None,
          reviewed: ScoreReview | None) -> dict[str, Any]:
     level, scores = ai_result(job) if job is not None else (None, {})
     return {
-        "learner_id": item.learner_id, "learner_email": user.email if user else None,
+        "item_id": item.id, "learner_id": item.learner_id,
+        "learner_email": user.email if user else None,
         "learner_name": user.name if user else None,
         "learner_external_id": user.external_id if user else None, "item": item.name,
         "batch_id": item.batch_id, "job_id": item.job_id,

@@ -115,9 +115,13 @@ class Results(MethodView):
     @blp.arguments(ResultArgs, location="query")
     @blp.response(200, ResultListSchema)
     def get(self, args: dict, assignment_id: str):
-        """Every item of the assignment with its AI and reviewed result, filtered."""
-        return {"items": list(reviews.result_rows(db.session, staff(), assignment_id,
-                                                  **args))}
+        """Items of the assignment with their AI and reviewed results, a page at a time."""
+        current = staff()
+        classes.get_assignment(db.session, current, assignment_id)
+        after, limit = args.pop("after"), args.pop("limit")
+        rows, following = reviews.result_page(db.session, current.organisation_id,
+                                              assignment_id, after, limit, **args)
+        return {"items": rows, "next": following}
 
 
 @blp.route("/<assignment_id>/results/export")

@@ -55,17 +55,24 @@ class AssignmentListArgs(Schema):
     class_id = fields.String(validate=validate.Length(max=40))
 
 
-class ResultArgs(Schema):
+class ResultFilters(Schema):
     status = fields.String(validate=validate.OneOf(("error", *JOB_STATUSES)))
     learner_id = fields.String(validate=validate.Length(max=40))
 
 
-class ExportArgs(ResultArgs):
+class ResultArgs(ResultFilters):
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0),
+                           metadata={"description": "The `next` of the previous page."})
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
+
+
+class ExportArgs(ResultFilters):
     format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")),
                            metadata={"description": "csv (streamed) or xlsx."})
 
 
 class ResultSchema(Schema):
+    item_id = fields.Integer()
     learner_id = fields.String(allow_none=True)
     learner_email = fields.String(allow_none=True)
     learner_name = fields.String(allow_none=True)
@@ -88,6 +95,8 @@ class ResultSchema(Schema):
 
 class ResultListSchema(Schema):
     items = fields.List(fields.Nested(ResultSchema))
+    next = fields.Integer(allow_none=True, metadata={
+        "description": "Pass as `after` for the next page; null at the end."})
 
 
 class ReviewRequestSchema(Schema):

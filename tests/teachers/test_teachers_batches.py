@@ -135,6 +135,12 @@ def test_a_csv_of_texts_is_assessed_reviewed_and_exported(client, accounts, scho
                    "validation_error")
 
     # And bad reviews are refused with codes
+    # And the results come a page at a time
+    first_page = client.get(f"{API}/assignments/{assignment['id']}/results?limit=4",
+                            headers=s.teacher.headers).get_json()
+    rest = client.get(f"{API}/assignments/{assignment['id']}/results?limit=4"
+                      f"&after={first_page['next']}", headers=s.teacher.headers).get_json()
+    assert (len(first_page["items"]), len(rest["items"]), rest["next"]) == (4, 2, None)
     assert_problem(client.post(path, headers=s.teacher.headers, json={
         "scores": {"charm": 50}, "comment": "x"}), 422, "unknown_sub_score")
     assert_problem(client.post(path, headers=s.teacher.headers, json={"comment": "x"}), 422,
