@@ -32,10 +32,13 @@ run: migrate system-packages
 	$(BIN)/flask --app wsgi:app run --host $(HOST) --port $(PORT) --no-reload --with-threads
 
 # The resilience tests start their own throw-away redis-server; the spoken test readings are
-# made with espeak-ng.
+# made with espeak-ng; the teacher console is driven in Debian's headless chromium.
 test: $(VENV)/.installed-dev system-packages
 	@command -v redis-server >/dev/null 2>&1 || \
 		{ apt-get install -y redis-server || { apt-get update && apt-get install -y redis-server; }; }
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || \
+		{ apt-get install -y chromium chromium-driver || \
+		  { apt-get update && apt-get install -y chromium chromium-driver; }; }
 	$(BIN)/pytest
 
 # Debian packages the platform reads at run time: WordNet (English hints, task relevance) and

@@ -26,6 +26,9 @@ RESOURCES = [
     "api.speech",
     "api.learners",
     "api.lti",
+    "api.classes",
+    "api.assignments",
+    "api.batches",
 ]
 
 
@@ -38,6 +41,8 @@ def register_resources(app: Flask, api: Api) -> None:
             api.spec.components.schema(name, schema=schema)
     for package in RESOURCES:
         api.register_blueprint(import_module(f"{package}.routes").blp)
+    from api.console.routes import blp as console
     from api.system.routes import blp as system
 
     app.register_blueprint(system)
+    app.register_blueprint(console)

@@ -1,6 +1,8 @@
 """Every model module, imported so the metadata is complete for Alembic and the tests."""
 
 from storage.models import (
+    batches,  # noqa: F401
+    classes,  # noqa: F401
     identity,  # noqa: F401
     jobs,  # noqa: F401
     learning,  # noqa: F401

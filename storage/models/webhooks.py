@@ -21,6 +21,8 @@ EVENT_TYPES = (
     "job.failed",
     "job.canceled",
     "media.import.completed",
+    "batch.completed",
+    "result.reviewed",
     "streak.reset",
     "study.session.ended",
     "study.review.recorded",

@@ -1,0 +1,343 @@
+// The teacher console: calls the JSON API with the signed-in teacher's access token.
+"use strict";
+(function () {
+  const API = "/api/v1";
+  const body = document.body;
+  const $ = (selector) => document.querySelector(selector);
+  const token = () => sessionStorage.getItem("console.token");
+
+  function say(text) { $("#status").textContent = text; }
+  function problem(text) {
+    const box = $("#problem");
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+
+  async function api(method, path, data) {
+    const headers = { Accept: "application/json" };
+    if (token()) headers.Authorization = "Bearer " + token();
+    if (data !== undefined) headers["Content-Type"] = "application/json";
+    const answer = await fetch(API + path, {
+      method, headers, body: data === undefined ? undefined : JSON.stringify(data),
+    });
+    if (answer.status === 401 && body.dataset.page !== "index") {
+      sessionStorage.removeItem("console.token");
+      location.href = "/console";
+    }
+    const text = await answer.text();
+    const parsed = text ? JSON.parse(text) : null;
+    if (!answer.ok) {
+      const error = new Error((parsed && (parsed.detail || parsed.title)) || answer.statusText);
+      error.code = parsed && parsed.code;
+      throw error;
+    }
+    return parsed;
+  }
+
+  function guard(fn) {
+    return async function (event) {
+      if (event && event.preventDefault) event.preventDefault();
+      problem("");
+      try { await fn(event); } catch (error) { problem(error.message); }
+    };
+  }
+
+  function element(tag, attrs, children) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([key, value]) => {
+      if (key === "text") node.textContent = value;
+      else node.setAttribute(key, value);
+    });
+    (children || []).forEach((child) => node.append(child));
+    return node;
+  }
+
+  function formData(form) {
+    const data = {};
+    new FormData(form).forEach((value, key) => { if (value !== "") data[key] = value; });
+    return data;
+  }
+
+  // Sign-in and classes
+
+  async function showClasses() {
+    $("#sign-in").hidden = true;
+    $("#classes").hidden = false;
+    const page = await api("GET", "/classes?per_page=100");
+    const list = $("#class-list");
+    list.replaceChildren(...page.items.map((c) => element("li", {}, [
+      element("a", { href: "/console/classes/" + c.id, text: c.name })])));
+    if (!page.items.length) list.append(element("li", { text: "No classes yet." }));
+  }
+
+  function indexPage() {
+    $("#sign-in-form").addEventListener("submit", guard(async (event) => {
+      const answer = await api("POST", "/auth/login", formData(event.target));
+      sessionStorage.setItem("console.token", answer.access_token);
+      say("Signed in.");
+      $("#sign-out").hidden = false;
+      await showClasses();
+    }));
+    $("#class-form").addEventListener("submit", guard(async (event) => {
+      const created = await api("POST", "/classes", formData(event.target));
+      location.href = "/console/classes/" + created.id;
+    }));
+    if (token()) guard(showClasses)(); else $("#sign-in").hidden = false;
+  }
+
+  // A class
+
+  async function loadClass(id) {
+    const info = await api("GET", "/classes/" + id);
+    $("#class-title").textContent = info.name;
+    const members = await api("GET", "/classes/" + id + "/members");
+    $("#member-list").replaceChildren(...members.items.map((m) =>
+      element("li", { text: m.name + " <" + m.email + "> · " + m.role })));
+    const assignments = await api("GET", "/assignments?per_page=100&class_id=" + id);
+    $("#assignment-list").replaceChildren(...assignments.items.map((a) => element("li", {}, [
+      element("a", { href: "/console/assignments/" + a.id, text: a.title + " (" + a.kind + ")" })])));
+  }
+
+  function classPage() {
+    const id = body.dataset.classId;
+    $("#member-form").addEventListener("submit", guard(async () => {
+      const emails = $("#member-emails").value.split(/[\s,;]+/).filter(Boolean);
+      await api("POST", "/classes/" + id + "/members", { role: "learner", emails });
+      $("#member-emails").value = "";
+      say("Learners added.");
+      await loadClass(id);
+    }));
+    $("#assignment-form").addEventListener("submit", guard(async (event) => {
+      const data = formData(event.target);
+      data.class_id = id;
+      if (data.due_at) data.due_at = data.due_at + "T23:59:00+00:00";
+      const created = await api("POST", "/assignments", data);
+      location.href = "/console/assignments/" + created.id;
+    }));
+    guard(() => loadClass(id))();
+  }
+
+  // An assignment: upload straight to storage, batch progress, results, review, export
+
+  const KINDS = { zip: "archive", csv: "document", txt: "document" };
+  function kindOf(file) {
+    const ext = file.name.split(".").pop().toLowerCase();
+    return KINDS[ext] || (file.type.startsWith("video/") ? "video" : "audio");
+  }
+
+  // Files above this size go in parts, each retried on its own: a connection lost halfway
+  // costs one part, not the file. (S3 wants parts of at least 5 MiB.)
+  const PART_BYTES = Number(sessionStorage.getItem("console.partBytes")) || 8 * 1024 * 1024;
+  const PART_ATTEMPTS = 4;
+
+  function put(url, headers, blob, onProgress) {
+    return new Promise((resolve, reject) => {
+      const request = new XMLHttpRequest();
+      request.open("PUT", url);
+      Object.entries(headers || {}).forEach(([k, v]) => request.setRequestHeader(k, v));
+      request.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
+      request.onload = () => (request.status < 300 ? resolve(request.getResponseHeader("ETag"))
+        : reject(new Error("upload failed (" + request.status + ")")));
+      request.onerror = () => reject(new Error("the connection was lost"));
+      request.send(blob);
+    });
+  }
+
+  async function putWithRetries(sign, blob, onProgress) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const target = await sign();
+        return await put(target.url, target.headers, blob, onProgress);
+      } catch (error) {
+        if (attempt >= PART_ATTEMPTS) throw error;
+        await new Promise((resume) => setTimeout(resume, 500 * 2 ** attempt));
+      }
+    }
+  }
+
+  async function uploadInParts(file, kind, progress) {
+    const started = await api("POST", "/media/multipart", {
+      filename: file.name, kind, size: file.size, content_type: file.type || undefined });
+    const id = started.media.id;
+    const count = Math.ceil(file.size / PART_BYTES);
+    const sent = new Array(count).fill(0);
+    const parts = [];
+    for (let number = 1; number <= count; number += 1) {
+      const blob = file.slice((number - 1) * PART_BYTES, number * PART_BYTES);
+      const etag = await putWithRetries(() => api("GET", "/media/" + id + "/multipart/" + number),
+        blob, (share) => {
+          sent[number - 1] = share * blob.size;
+          progress(sent.reduce((a, b) => a + b, 0) / file.size);
+        });
+      parts.push({ PartNumber: number, ETag: etag });
+    }
+    return (await api("POST", "/media/" + id + "/multipart/complete", { parts })).media;
+  }
+
+  async function uploadWhole(file, kind, progress) {
+    const started = await api("POST", "/media/uploads", {
+      filename: file.name, kind, size: file.size, content_type: file.type || undefined });
+    await putWithRetries(async () => started.upload, file, progress);
+    return api("POST", "/media/" + started.media.id + "/complete");
+  }
+
+  async function uploadOne(file, row, overall) {
+    const bar = row.querySelector("progress");
+    const note = row.querySelector("span");
+    const progress = (share) => { bar.value = Math.round(share * 100); overall(); };
+    note.textContent = "uploading";
+    const upload = file.size > PART_BYTES ? uploadInParts : uploadWhole;
+    const media = await upload(file, kindOf(file), progress);
+    bar.value = 100;
+    note.textContent = "uploaded";
+    return media;
+  }
+
+  async function uploadAll(id, assignment) {
+    const files = Array.from($("#files").files);
+    if (!files.length) throw new Error("Choose files first.");
+    const list = $("#upload-list");
+    const rows = files.map((file) => element("li", {}, [
+      element("label", { text: file.name }), element("progress", { max: "100", value: "0",
+        "aria-label": "Upload of " + file.name }), element("span", { text: "waiting" })]));
+    list.replaceChildren(...rows);
+    const overall = () => {
+      const total = rows.reduce((sum, row) => sum + Number(row.querySelector("progress").value), 0);
+      $("#overall-progress").value = Math.round(total / rows.length);
+    };
+    // Each file on its own: one that fails is reported, the others go on.
+    const results = await Promise.all(files.map((file, index) =>
+      uploadOne(file, rows[index], overall).catch((error) => {
+        const note = rows[index].querySelector("span");
+        note.textContent = "not uploaded: " + error.message;
+        note.className = "upload-error";
+        return null;
+      })));
+    overall();
+    const media = results.filter(Boolean);
+    const sheets = media.filter((m) => m.kind === "document");
+    const zips = media.filter((m) => m.kind === "archive");
+    const recordings = media.filter((m) => m.kind === "audio" || m.kind === "video");
+    const request = {};
+    if (assignment.kind === "writing") {
+      if (!sheets.length) throw new Error("Add a CSV of texts.");
+      request.texts_media_id = sheets[0].id;
+    } else {
+      if (zips.length) request.archive_media_id = zips[0].id;
+      else request.media_ids = recordings.map((m) => m.id);
+      if ($("#pattern").value) request.filename_pattern = $("#pattern").value;
+      else if (sheets.length) request.manifest_media_id = sheets[0].id;
+    }
+    const batch = await api("POST", "/assignments/" + id + "/batches", request);
+    say("Batch submitted.");
+    await follow(id, batch);
+  }
+
+  function showBatch(batch) {
+    const c = batch.counts;
+    const done = c.total - c.queued - c.running;
+    $("#batch-status").textContent = "Batch " + batch.status + ": " + done + " of " + c.total + " done.";
+    $("#batch-counts").replaceChildren(...["succeeded", "failed", "error", "running", "queued"]
+      .flatMap((k) => [element("dt", { text: k }), element("dd", { text: String(c[k]), id: "count-" + k })]));
+  }
+
+  async function follow(id, batch) {
+    showBatch(batch);
+    while (batch.status === "expanding" || batch.status === "running") {
+      batch = await api("GET", "/batches/" + batch.id + "?wait=20");
+      showBatch(batch);
+      await loadResults(id);
+    }
+    await loadResults(id);
+  }
+
+  const LEVELS = ["A1", "A2", "B1", "B2", "C1", "C2"];
+
+  function reviewForm(id, row) {
+    if (row.status !== "succeeded") return element("span", { text: row.error_code || "" });
+    const select = element("select", { "aria-label": "Level for " + (row.learner_email || row.item) });
+    LEVELS.forEach((l) => select.append(element("option", { value: l, text: l })));
+    select.value = row.final_level || "B1";
+    const comment = element("input", { "aria-label": "Comment for " + (row.learner_email || row.item),
+      placeholder: "Comment", required: "required", maxlength: "2000" });
+    if (row.review_comment) comment.value = row.review_comment;
+    const save = element("button", { type: "submit", text: "Save" });
+    const listen = element("button", { type: "button", text: "Listen" });
+    listen.addEventListener("click", guard(() => showDetail(row.job_id)));
+    const form = element("form", { class: "review" }, [select, comment, save, listen]);
+    form.addEventListener("submit", guard(async () => {
+      await api("POST", "/assignments/" + id + "/results/" + row.job_id + "/reviews",
+        { level: select.value, comment: comment.value });
+      say("Review saved.");
+      await loadResults(id);
+    }));
+    return form;
+  }
+
+  async function loadResults(id) {
+    const status = $("#status-filter").value;
+    const page = await api("GET", "/assignments/" + id + "/results" + (status ? "?status=" + status : ""));
+    $("#results tbody").replaceChildren(...page.items.map((row) => element("tr", { "data-job": row.job_id || "" }, [
+      element("td", { text: row.learner_email || "—" }), element("td", { text: row.item }),
+      element("td", { text: row.status }), element("td", { text: row.ai_level || "" }),
+      element("td", { text: row.final_level || "", class: "final" }),
+      element("td", {}, [reviewForm(id, row)])])));
+  }
+
+  async function showDetail(jobId) {
+    const job = await api("GET", "/jobs/" + jobId);
+    const result = job.result || {};
+    const words = result.words || [];
+    $("#transcript").replaceChildren(...words.map((w) => {
+      const low = typeof w.probability === "number" && w.probability < 0.5;
+      return element("span", low ? { class: "flagged", title: "unclear" } : {}, [(w.word || w.text || "") + " "]);
+    }));
+    const answer = await fetch(API + "/media/" + job.input.media_id + "/content",
+      { headers: { Authorization: "Bearer " + token() } });
+    if (answer.ok) $("#player").src = URL.createObjectURL(await answer.blob());
+    $("#detail").hidden = false;
+  }
+
+  async function exportCsv(id) {
+    const answer = await fetch(API + "/assignments/" + id + "/results/export",
+      { headers: { Authorization: "Bearer " + token() } });
+    if (!answer.ok) throw new Error("The export failed (" + answer.status + ").");
+    const link = element("a", { href: URL.createObjectURL(await answer.blob()),
+      download: id + "-results.csv" });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    say("Export downloaded.");
+  }
+
+  function assignmentPage() {
+    const id = body.dataset.assignmentId;
+    let assignment = null;
+    const zone = $("#drop-zone");
+    zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+    zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+    zone.addEventListener("drop", (e) => {
+      e.preventDefault();
+      zone.classList.remove("over");
+      $("#files").files = e.dataTransfer.files;
+    });
+    $("#upload-button").addEventListener("click", guard(() => uploadAll(id, assignment)));
+    $("#status-filter").addEventListener("change", guard(() => loadResults(id)));
+    $("#export-button").addEventListener("click", guard(() => exportCsv(id)));
+    guard(async () => {
+      assignment = await api("GET", "/assignments/" + id);
+      $("#assignment-title").textContent = assignment.title;
+      $("#assignment-details").textContent = assignment.kind + " · " + assignment.language +
+        (assignment.level ? " · " + assignment.level : "") + (assignment.prompt_text ? " · " + assignment.prompt_text : "");
+      const batches = await api("GET", "/assignments/" + id + "/batches?per_page=1");
+      if (batches.items.length) await follow(id, batches.items[0]); else await loadResults(id);
+    })();
+  }
+
+  $("#sign-out").hidden = !token();
+  $("#sign-out").addEventListener("click", () => {
+    sessionStorage.removeItem("console.token");
+    location.href = "/console";
+  });
+  ({ index: indexPage, class: classPage, assignment: assignmentPage })[body.dataset.page]();
+})();

@@ -1,0 +1,234 @@
+"""The teacher console in headless Chromium, through a whole session: sign in, create a
+class and an assignment, upload three recordings and a broken file straight to storage,
+watch progress reach done, override one score, and download the CSV."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import socket
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from werkzeug.serving import make_server
+
+from tests.teachers.conftest import AUDIO
+
+selenium = pytest.importorskip("selenium")
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+CHROMIUM = shutil.which("chromium")
+DRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
+                                reason="needs Debian's chromium and chromium-driver")
+# CONSOLE_SCREENSHOTS=docs writes the main pages' screenshots there (README shows them).
+SCREENSHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
+
+# Every form control has a name a screen reader can say.
+UNLABELLED = """
+return Array.from(document.querySelectorAll('input, select, textarea'))
+  .filter(e => e.type !== 'hidden' && !e.closest('[hidden]'))
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+  .map(e => e.outerHTML);
+"""
+
+# axe-core from the npm registry, vendored (MPL-2.0): the automated accessibility check.
+AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
+RUN_AXE = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']}).then(r => done(
+  r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+   .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))));
+"""
+
+
+def accessibility_problems(driver: webdriver.Chrome) -> list[str]:
+    """Serious or critical axe-core violations, and form controls without a label."""
+    driver.execute_script(AXE)
+    return driver.execute_async_script(RUN_AXE) + driver.execute_script(UNLABELLED)
+
+
+def big_wav(source: Path, target: Path, repeat: int = 3) -> None:
+    """The clip said `repeat` times, as a 48 kHz 32-bit stereo recorder would store it."""
+    with wave.open(str(source)) as clip:
+        assert (clip.getnchannels(), clip.getsampwidth(), clip.getframerate()) == (1, 2, 16000)
+        samples = np.frombuffer(clip.readframes(clip.getnframes()), dtype="<i2")
+    wide = np.repeat(samples.astype("<i4") << 16, 3)  # 16 -> 48 kHz, 16 -> 32 bits
+    stereo = np.tile(np.column_stack([wide, wide]), (repeat, 1))
+    with wave.open(str(target), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(4)
+        out.setframerate(48000)
+        out.writeframes(stereo.tobytes())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def console(app_with, start_worker) -> Iterator[str]:
+    """The platform on a real HTTP port with a worker: the browser talks to it as a teacher
+    would; presigned uploads go to the local store's signed URLs on the same port."""
+    port = free_port()
+    live = app_with(public_base_url=f"http://127.0.0.1:{port}")
+    server = make_server("127.0.0.1", port, live, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    start_worker(live)
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(10)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                 "--disable-gpu", "--window-size=1280,1000"):
+        options.add_argument(flag)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options.add_experimental_option("prefs", {
+        "download.default_directory": str(downloads), "download.prompt_for_download": False})
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(DRIVER))
+    driver.set_script_timeout(30)
+    driver.downloads = downloads  # type: ignore[attr-defined]
+    yield driver
+    driver.quit()
+
+
+def shot(driver: webdriver.Chrome, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(exist_ok=True)
+        size = driver.get_window_size()
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(size["width"], min(height + 120, 4000))  # the whole page
+        driver.save_screenshot(str(Path(SCREENSHOTS) / f"console-{name}.png"))
+        driver.set_window_size(size["width"], size["height"])
+
+
+def fill(driver: webdriver.Chrome, element_id: str, text: str) -> None:
+    field = driver.find_element(By.ID, element_id)
+    field.clear()
+    field.send_keys(text)
+
+
+def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, accounts,
+                                                         tmp_path):
+    # Given a teacher and three learners of one organisation
+    admin = accounts.admin()
+    teacher = accounts.member(admin, "teacher")
+    learners = [accounts.member(admin, "learner") for _ in range(3)]
+    wait = WebDriverWait(browser, 30)
+    started = time.monotonic()
+    browser.get(f"{console}/console")
+    assert time.monotonic() - started < 5
+    assert accessibility_problems(browser) == []
+
+    # When the teacher signs in and creates a class with the learners
+    wait.until(ec.visibility_of_element_located((By.ID, "email")))
+    shot(browser, "sign-in")
+    fill(browser, "email", teacher.email)
+    fill(browser, "password", teacher.password)
+    browser.find_element(By.ID, "sign-in-button").click()
+    wait.until(ec.visibility_of_element_located((By.ID, "class-name")))
+    fill(browser, "class-name", "5B English")
+    browser.find_element(By.ID, "create-class").click()
+    wait.until(ec.url_contains("/console/classes/"))
+    wait.until(ec.text_to_be_present_in_element((By.ID, "class-title"), "5B English"))
+    fill(browser, "member-emails", "\n".join(m.email for m in learners))
+    browser.find_element(By.ID, "add-members").click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#member-list li")) == 4)
+    assert accessibility_problems(browser) == []
+
+    # And sets a speaking assignment
+    fill(browser, "a-title", "My town")
+    Select(browser.find_element(By.ID, "a-level")).select_by_visible_text("B1")
+    fill(browser, "a-prompt", "Tell us about your town.")
+    shot(browser, "class")
+    browser.find_element(By.ID, "create-assignment").click()
+    wait.until(ec.url_contains("/console/assignments/"))
+    wait.until(ec.text_to_be_present_in_element((By.ID, "assignment-title"), "My town"))
+    assert accessibility_problems(browser) == []
+
+    # And uploads three recordings, a broken file and a manifest, straight to storage
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    files = {"one.wav": AUDIO / "en_market.wav", "two.wav": AUDIO / "en_reading.wav",
+             "three.mp3": AUDIO / "en_market.mp3", "broken.wav": AUDIO / "corrupt.bin"}
+    for name, source in files.items():
+        if name != "one.wav":
+            shutil.copy(source, folder / name)
+    rows = ["filename,learner"] + [f"{name},{learner.email}" for name, learner in
+                                   zip(("one.wav", "two.wav", "three.mp3"), learners,
+                                       strict=True)] + [f"broken.wav,{learners[0].email}"]
+    (folder / "manifest.csv").write_text("\n".join(rows) + "\n")
+    # (one.wav, recorded at 48 kHz in 32-bit stereo, is over 5 MiB: it goes up in 5 MiB
+    # parts, the smallest S3 takes; the others whole)
+    big_wav(AUDIO / "en_market.wav", folder / "one.wav")
+    browser.execute_script(f"sessionStorage.setItem('console.partBytes', '{5 * 1024 * 1024}')")
+    browser.refresh()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "assignment-title"), "My town"))
+    paths = [str(folder / name) for name in (*files, "manifest.csv")]
+    browser.find_element(By.ID, "files").send_keys("\n".join(paths))
+    browser.find_element(By.ID, "upload-button").click()
+
+    # Then progress reaches done; the broken file is reported and the rest go on
+    WebDriverWait(browser, 300).until(ec.text_to_be_present_in_element(
+        (By.ID, "batch-status"), "Batch completed"))
+    uploads = browser.find_element(By.ID, "upload-list").text
+    assert "broken.wav" in uploads and "not uploaded" in uploads
+    assert browser.find_element(By.ID, "count-succeeded").text == "3"
+    table = browser.find_elements(By.CSS_SELECTOR, "#results tbody tr")
+    assert len(table) == 4
+    assert accessibility_problems(browser) == []
+    shot(browser, "assignment")
+
+    # When the teacher overrides the first learner's level with a comment
+    row = next(r for r in table if learners[0].email in r.text and "succeeded" in r.text)
+    job_id = row.get_attribute("data-job")
+    Select(row.find_element(By.TAG_NAME, "select")).select_by_visible_text("C2")
+    row.find_element(By.TAG_NAME, "input").send_keys("Fluent and precise.")
+    row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "status"), "Review saved."))
+    wait.until(lambda d: d.find_element(
+        By.CSS_SELECTOR, f"tr[data-job='{job_id}'] td.final").text == "C2")
+
+    # And listens to the recording beside its transcript
+    browser.find_element(By.CSS_SELECTOR, f"tr[data-job='{job_id}'] button[type=button]").click()
+    wait.until(ec.visibility_of_element_located((By.ID, "transcript")))
+    wait.until(lambda d: d.find_element(By.ID, "transcript").text.strip() != "")
+    assert browser.find_element(By.ID, "player").get_attribute("src").startswith("blob:")
+
+    # And downloads the CSV: one row per item, the reviewed level final
+    browser.find_element(By.ID, "export-button").click()
+    WebDriverWait(browser, 30).until(lambda d: list(d.downloads.glob("*.csv")))
+    exported = next(browser.downloads.glob("*.csv"))
+    with exported.open(newline="") as handle:
+        table = list(csv.DictReader(handle))
+    assert len(table) == 4
+    reviewed = next(r for r in table if r["job_id"] == job_id)
+    assert (reviewed["final_level"], reviewed["review_comment"]) == ("C2", "Fluent and precise.")
+    assert sorted(r["status"] for r in table) == ["error", "succeeded", "succeeded",
+                                                  "succeeded"]
+
+    # And the page works at phone width, without sideways scrolling
+    browser.set_window_size(390, 844)
+    browser.refresh()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "assignment-title"), "My town"))
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth + 1")
+    shot(browser, "phone")
