@@ -81,12 +81,12 @@ def test_an_impossible_plan_is_flagged_with_the_hours_needed(client, accounts, w
 
 
 def test_current_level_and_focus_come_from_the_latest_assessment(client, accounts, worker):
-    # Given a learner whose writing was assessed (a B2 paragraph with no errors)
+    # Given a learner whose writing was assessed (an intermediate paragraph with no errors,
+    # so that a plan to C2 has somewhere to go)
     learner = accounts.member(accounts.admin(), "learner")
-    text = ("Although remote work offers considerable flexibility, it also presents "
-            "challenges that many companies underestimated at first. Employees who live alone "
-            "often report feeling isolated, while managers struggle to evaluate performance "
-            "when they cannot observe their teams directly.")  # fmt: skip
+    text = ("I have been learning English for three years because I want to work abroad. At "
+            "first it was difficult to understand native speakers, but now I can follow most "
+            "conversations if they speak clearly. I think that reading books helps me a lot.")
     assessed = _run(
         client,
         client.post(
