@@ -18,7 +18,7 @@ from pylti1p3.contrib.flask import (
 )
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.deployment import Deployment
-from pylti1p3.exception import LtiException
+from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.lineitem import LineItem
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
@@ -103,7 +103,7 @@ def login() -> Response:
     target = params.get("target_link_uri") or _launch_url()
     try:
         return FlaskOIDCLogin(FlaskRequest(), DatabaseToolConf()).redirect(target)
-    except LtiException as exc:
+    except (LtiException, OIDCException) as exc:
         raise Unauthorized(f"The LTI login was refused: {exc}", code="lti_login_refused") \
             from None
 
@@ -116,7 +116,7 @@ def launch() -> Response:
         message = FlaskMessageLaunch(flask_request, DatabaseToolConf(),
                                      session_service=OneTimeNonces(flask_request))
         claims = message.get_launch_data()
-    except LtiException as exc:
+    except (LtiException, OIDCException) as exc:
         raise Unauthorized(f"The LTI launch was refused: {exc}", code="lti_launch_refused") \
             from None
     if message.is_deep_link_launch():
@@ -149,7 +149,7 @@ def deep_link() -> Response:
         message = FlaskMessageLaunch.from_cache(launch_id, flask_request, DatabaseToolConf(),
                                                 session_service=FlaskSessionService(
                                                     flask_request))
-    except LtiException as exc:
+    except (LtiException, OIDCException) as exc:
         raise Unauthorized(f"The deep-linking launch is not known: {exc}",
                            code="lti_launch_refused") from None
     if not message.is_deep_link_launch():
