@@ -1,8 +1,8 @@
 """`python -m bench [api] [jobs] [upload] [transcription] [writing] [quality] [--quick]`: run the
 benchmarks (all by default), each against its baseline in the same run on the same machine,
-print one table and merge the numbers into bench/results/latest.json. `quality` measures the
-scorers against labelled data (bench/quality, figures in bench/results/quality.json) and needs
-no services.
+print one table and merge the numbers into bench/results/latest.json. `quality [SECTION...]`
+measures the scorers against labelled data (bench/quality, figures in
+bench/results/quality.json) and needs no services.
 
 Needs PostgreSQL (BENCH_DATABASE_URL, default database bench_platform on 127.0.0.1:5432,
 created and migrated when missing), `redis-server` (a private one is started on a free port)
@@ -59,10 +59,10 @@ def machine() -> dict[str, Any]:
             "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
-def _quality(quick: bool) -> list[str]:
+def _quality(quick: bool, sections: list[str] | None = None) -> list[str]:
     from bench import quality
 
-    results = quality.run(quick=quick)
+    results = quality.run(quick=quick, names=sections)
     previous = json.loads(QUALITY.read_text()) if QUALITY.exists() else {}
     merged = {"machine": machine(), "quick": quick,
               "sections": {**previous.get("sections", {}), **results}}
@@ -80,12 +80,15 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"benchmarks to run: {', '.join(ORDER)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="shorter runs, smaller sizes")
     args = parser.parse_args(argv)
-    unknown = set(args.names) - set(ORDER) - {"quality"}
+    from bench import quality as quality_sections
+
+    sections = [name for name in args.names if name in quality_sections.sections()]
+    unknown = set(args.names) - set(ORDER) - {"quality"} - set(sections)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
-    quality = "quality" in args.names or not args.names
+    quality = "quality" in args.names or bool(sections) or not args.names
     names = [name for name in ORDER if name in args.names] or ([] if args.names else list(ORDER))
-    failed = _quality(args.quick) if quality else []
+    failed = _quality(args.quick, sections or None) if quality else []
     if not names:
         return 1 if failed else 0
 
