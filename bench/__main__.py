@@ -82,12 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from bench import quality as quality_sections
 
-    sections = [name for name in args.names if name in quality_sections.sections()]
+    # After "quality", a name that is also a benchmark ("writing") means the quality section.
+    sections = [name for name in args.names if name in quality_sections.sections()
+                and ("quality" in args.names or name not in ORDER)]
     unknown = set(args.names) - set(ORDER) - {"quality"} - set(sections)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     quality = "quality" in args.names or bool(sections) or not args.names
-    names = [name for name in ORDER if name in args.names] or ([] if args.names else list(ORDER))
+    names = [name for name in ORDER if name in args.names and name not in sections] or (
+        [] if args.names else list(ORDER))
     failed = _quality(args.quick, sections or None) if quality else []
     if not names:
         return 1 if failed else 0

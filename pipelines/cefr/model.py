@@ -111,12 +111,11 @@ class TextLevelModel:
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
         """Calibrated class probabilities, one row per text."""
         logits = ((matrix - self._mean) / self._scale) @ self._coef.T + self._intercept
-        linear = _softmax(logits)
+        linear = softmax(logits)
         with self._lock:  # a LightGBM booster is not documented as thread-safe
             trees = self._booster.predict(matrix, num_threads=1)
         w_linear, w_trees = self._weights
-        blend = w_linear * linear + w_trees * trees
-        return _softmax(np.log(np.clip(blend, 1e-12, 1.0)) / self.temperature)
+        return calibrated(w_linear * linear + w_trees * trees, self.temperature)
 
     def predict_text(self, text: str, features: TextFeatures | None = None) -> LevelPrediction:
         return self.predict_vector(feature_vector(text, features))
@@ -128,10 +127,16 @@ def default_model() -> TextLevelModel:
     return TextLevelModel(Path(os.environ.get("CEFR_TEXT_MODEL") or DEFAULT_ARTEFACT))
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax."""
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=1, keepdims=True)
+
+
+def calibrated(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """Blended class probabilities with their log divided by the fitted temperature."""
+    return softmax(np.log(np.clip(probabilities, 1e-12, 1.0)) / temperature)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.cefr.lexicon import LEVELS
-from pipelines.cefr.model import DEFAULT_ARTEFACT, METHOD
+from pipelines.cefr.model import DEFAULT_ARTEFACT, METHOD, calibrated, softmax
 from pipelines.cefr.vector import feature_names, feature_vector
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "train.csv"
@@ -57,8 +57,7 @@ class Fitted:
     temperature: float
 
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
-        raw = _blend(self, matrix)
-        return _softmax(np.log(np.clip(raw, 1e-12, 1.0)) / self.temperature)
+        return calibrated(_blend(self, matrix), self.temperature)
 
 
 def load_corpus(path: Path = CORPUS) -> tuple[list[str], np.ndarray]:
@@ -198,7 +197,7 @@ def _fit_models(matrix: np.ndarray, labels: np.ndarray) -> Fitted:
 
 def _blend(fitted: Fitted, matrix: np.ndarray) -> np.ndarray:
     logits = ((matrix - fitted.mean) / fitted.scale) @ fitted.coef.T + fitted.intercept
-    return BLEND[0] * _softmax(logits) + BLEND[1] * fitted.booster.predict(matrix, num_threads=1)
+    return BLEND[0] * softmax(logits) + BLEND[1] * fitted.booster.predict(matrix, num_threads=1)
 
 
 def _fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
@@ -207,7 +206,7 @@ def _fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
     logs = np.log(np.clip(probabilities, 1e-12, 1.0))
 
     def loss(t: float) -> float:
-        p = _softmax(logs / t)
+        p = softmax(logs / t)
         return float(-np.log(np.clip(p[np.arange(len(labels)), labels], 1e-12, 1.0)).mean())
 
     grid = np.linspace(0.3, 3.0, 55)
@@ -221,12 +220,6 @@ def _fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
         else:
             low = a
     return (low + high) / 2
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
 
 
 def _floats(values: np.ndarray) -> list[float]:

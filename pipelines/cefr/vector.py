@@ -29,6 +29,7 @@ from functools import lru_cache
 
 from pipelines.cefr.features import TextFeatures, analyse_text
 from pipelines.cefr.lexicon import LEVELS, UNKNOWN, english_tags, word_level, zipf
+from pipelines.cefr.tokenize import split_sentences
 
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 _PRONOUNS = frozenset(
@@ -61,8 +62,6 @@ def syllables(word: str) -> int:
 def feature_vector(text: str, features: TextFeatures | None = None) -> dict[str, float]:
     """Named measurements of an English text, in a fixed order (see module docstring)."""
     features = features or analyse_text(text, "en")
-    from pipelines.cefr.tokenize import split_sentences
-
     sentences = split_sentences(text, "en")
     words = [t.norm for s in sentences for t in s.tokens if t.norm[:1].isalpha()]
     if not words:
@@ -215,7 +214,12 @@ _FUNCTION = _PRONOUNS | _DETERMINERS | _PREPOSITIONS | _MODALS | _BE | frozenset
 
 def feature_names() -> list[str]:
     """The vector's names in order (measured on a fixed sentence, so never out of date)."""
-    return list(feature_vector("The cat sat on the mat because it was tired.").keys())
+    return list(_feature_names())
+
+
+@lru_cache(maxsize=1)
+def _feature_names() -> tuple[str, ...]:
+    return tuple(feature_vector("The cat sat on the mat because it was tired.").keys())
 
 
 def _percentile(sorted_values: list[float] | list[int], q: float) -> float:

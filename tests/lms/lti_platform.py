@@ -183,7 +183,11 @@ class LmsPlatform:
                 return item
 
             def update_lineitem(self, update_data: dict) -> dict:
-                raise NotImplementedError
+                number = update_data["id"].rsplit("/", 1)[-1]
+                if number not in book.lineitems:
+                    raise LineItemNotFoundException()
+                book.lineitems[number] = {**book.lineitems[number], **update_data}
+                return book.lineitems[number]
 
             def delete_lineitem(self, line_item_id: str) -> None:
                 book.lineitems.pop(line_item_id, None)
