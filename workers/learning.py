@@ -5,12 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import Flask
-
 from storage.db import db, utcnow
 from storage.learning.progress import reset_broken_streaks
 from workers.locks import exclusive
-from workers.scheduler import ScheduledJob, register_scheduled_job
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +41,3 @@ def reset_streaks(now: datetime | None = None, *, batch_size: int = 500) -> int 
                 break
         log.info("streak reset: %d streaks reset", total)
         return total
-
-
-def _streak_reset_job(app: Flask) -> ScheduledJob:
-    return ScheduledJob(STREAK_RESET_JOB_ID, reset_streaks, "interval", {"hours": 1})
-
-
-register_scheduled_job(_streak_reset_job)

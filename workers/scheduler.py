@@ -30,32 +30,32 @@ class ScheduledJob:
 
 
 def scheduled_jobs(app: Flask) -> list[ScheduledJob]:
-    """The scheduler's job list, in one place."""
-    from workers import sweeper
+    """Every scheduled job, listed here and nowhere else.
 
-    settings = app.extensions["settings"]
-    jobs = [
-        ScheduledJob("jobs.resend_unsent", sweeper.resend_unsent, "interval",
-                     {"seconds": settings.sweep_interval_seconds}),
-        ScheduledJob("jobs.requeue_stale", sweeper.requeue_stale, "interval",
-                     {"seconds": settings.sweep_interval_seconds}),
+    Imported here rather than registered by the modules that define them: a registry filled
+    by imports is empty in a process that never imported them (as `python -m
+    workers.scheduler` is, since its module runs as `__main__`).
+    """
+    from workers import learning, sweeper
+    from workers.actors import media
+    from workers.webhooks import delivery
+
+    sweep = {"seconds": app.extensions["settings"].sweep_interval_seconds}
+    return [
+        ScheduledJob("jobs.resend_unsent", sweeper.resend_unsent, "interval", sweep),
+        ScheduledJob("jobs.requeue_stale", sweeper.requeue_stale, "interval", sweep),
         ScheduledJob("jobs.resend_after_broker_loss", sweeper.resend_after_broker_loss,
-                     "interval", {"seconds": settings.sweep_interval_seconds}),
+                     "interval", sweep),
         ScheduledJob("jobs.purge_idempotency_keys", sweeper.purge_idempotency_keys,
                      "interval", {"minutes": 15}),
+        ScheduledJob(learning.STREAK_RESET_JOB_ID, learning.reset_streaks, "interval",
+                     {"hours": 1}),
+        ScheduledJob("media.expire_uploads", media.expire_abandoned_uploads, "interval",
+                     {"hours": 1}),
+        ScheduledJob("webhooks.resend_lost", delivery.resend_lost, "interval", sweep),
+        ScheduledJob("webhooks.purge_old_events", delivery.purge_old_events, "interval",
+                     {"hours": 6}),
     ]
-    for extra in _extra_jobs:
-        jobs.append(extra(app))
-    return jobs
-
-
-# Other areas add their scheduled jobs here (a function of the app returning a ScheduledJob).
-_extra_jobs: list[Callable[[Flask], ScheduledJob]] = []
-
-
-def register_scheduled_job(factory: Callable[[Flask], ScheduledJob]) -> None:
-    if factory not in _extra_jobs:
-        _extra_jobs.append(factory)
 
 
 def _in_app_context(app: Flask, job: ScheduledJob) -> Callable[[], None]:

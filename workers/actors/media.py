@@ -6,15 +6,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from flask import Flask
-
 from storage.db import db, utcnow
 from storage.media.imports import ImportLimits, run_import
 from storage.media.library import expire_pending
 from workers import runtime
 from workers.engine import JobContext, Outcome, job_actor
 from workers.locks import exclusive
-from workers.scheduler import ScheduledJob, register_scheduled_job
 
 log = logging.getLogger(__name__)
 ABANDONED_AFTER = timedelta(hours=24)
@@ -54,11 +51,3 @@ def expire_abandoned_uploads(now: datetime | None = None) -> int | None:
         if total:
             log.info("media: %d abandoned uploads removed", total)
         return total
-
-
-def _expire_job(app: Flask) -> ScheduledJob:
-    return ScheduledJob("media.expire_uploads", expire_abandoned_uploads, "interval",
-                        {"hours": 1})
-
-
-register_scheduled_job(_expire_job)

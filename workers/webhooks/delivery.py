@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dramatiq
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from storage.db import after_commit, db, utcnow
@@ -27,7 +27,6 @@ from storage.models.lti import LtiPlatform, LtiResourceLink
 from storage.models.webhooks import WebhookDelivery, WebhookEndpoint
 from storage.webhooks import callbacks, deliveries, endpoints, events
 from workers import engine, runtime
-from workers.scheduler import ScheduledJob, register_scheduled_job
 from workers.webhooks import ags, http
 from workers.webhooks.render import extra_headers, render, render_grade
 from workers.webhooks.schedule import Decision, Outcome, RetryPolicy
@@ -280,17 +279,3 @@ def purge_old_events() -> None:
     session.commit()
     if removed:
         log.info("webhook events: %s past retention removed", removed)
-
-
-def _sweeper(app: Flask) -> ScheduledJob:
-    settings = app.extensions["settings"]
-    return ScheduledJob("webhooks.resend_lost", resend_lost, "interval",
-                        {"seconds": settings.sweep_interval_seconds})
-
-
-def _purge(app: Flask) -> ScheduledJob:
-    return ScheduledJob("webhooks.purge_old_events", purge_old_events, "interval", {"hours": 6})
-
-
-register_scheduled_job(_sweeper)
-register_scheduled_job(_purge)
