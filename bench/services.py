@@ -84,7 +84,7 @@ def prepare_database(redis_url: str, url: str = DATABASE_URL) -> str:
             connection.execute(f'CREATE DATABASE "{name}"')
     env = platform_env(redis_url, Path(tempfile.mkdtemp(prefix="bench-")))
     subprocess.run([str(VENV_BIN / "flask"), "--app", "api:create_app(start_services=False)",
-                    "db", "upgrade", "heads"], cwd=ROOT, env=env, check=True,
+                    "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return url
 

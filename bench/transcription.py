@@ -221,7 +221,7 @@ def speaking_job(args: argparse.Namespace, clip: Path) -> Iterator[Callable[[], 
     worker = None
     try:
         with app.app_context():
-            upgrade(revision="heads")
+            upgrade(revision="head")
         client = app.test_client()
         headers = _register(client)
         media_id = _upload(client, headers, clip)

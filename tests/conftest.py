@@ -81,7 +81,7 @@ def reset_schema(app: Flask) -> None:
     with app.app_context():
         with db.engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"))
-        upgrade(revision="heads")
+        upgrade(revision="head")
 
 
 def truncate_all(app: Flask) -> None:

@@ -17,7 +17,7 @@ def test_embedded_mode_runs_a_job_end_to_end(app, tmp_path):
     assert settings.embedded and settings.database_url.startswith("sqlite")
     embedded = create_app(settings, start_services=False)
     with embedded.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")
     from workers.runtime import start_embedded_services
 
     start_embedded_services(embedded)

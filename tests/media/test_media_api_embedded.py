@@ -21,7 +21,7 @@ def test_embedded_upload_import_download_and_delete(app, tmp_path, media_samples
     settings = make_settings(tmp_path, redis_url=None, database_url="", embedded_services=True)
     embedded = create_app(settings, start_services=False)
     with embedded.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")
     from workers.runtime import start_embedded_services
 
     start_embedded_services(embedded)

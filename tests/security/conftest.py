@@ -27,7 +27,7 @@ def sqlite_app(app: Flask, tmp_path: Path) -> Iterator[Flask]:
     embedded = create_app(settings, start_services=False)
     embedded.config["TESTING"] = True
     with embedded.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")
     try:
         yield embedded
     finally:

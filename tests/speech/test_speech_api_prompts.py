@@ -101,7 +101,7 @@ def test_the_migration_seeds_the_catalogue_and_the_file_agrees(app, tmp_path, ca
                           start_services=False)
     try:
         with embedded.app_context():
-            upgrade(revision="heads")
+            upgrade(revision="head")
             # When the catalogue is synchronised against what the migration inserted
             seeded = db.session.scalar(select(func.count()).select_from(SpeakingPrompt))
             changed = sync_catalogue(db.session)

@@ -19,7 +19,7 @@ def test_an_embedded_batch_of_texts_completes(app, tmp_path):
     settings = make_settings(tmp_path, redis_url=None, database_url="", embedded_services=True)
     embedded = create_app(settings, start_services=False)
     with embedded.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")
     from workers.runtime import start_embedded_services
 
     start_embedded_services(embedded)

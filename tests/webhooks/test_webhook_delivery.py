@@ -359,7 +359,7 @@ def test_embedded_mode_delivers_and_retries(app, tmp_path, receiver) -> None:
                              embedded_services=True)
     embedded = create_app(settings, start_services=False)
     with embedded.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")
     start_embedded_services(embedded)
     try:
         client = embedded.test_client()

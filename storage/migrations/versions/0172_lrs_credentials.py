@@ -1,7 +1,7 @@
 """webhooks: LRS credentials of xAPI endpoints (stored encrypted)
 
 Revision ID: 0172
-Revises: 0171
+Revises: 0171, 0031
 Create Date: 2026-11-29 07:45:00.000000
 
 """
@@ -13,9 +13,11 @@ import storage.db
 
 # revision identifiers, used by Alembic.
 revision = '0172'
-down_revision = '0171'
+# 0031 was a `depends_on` here; as a parent instead, the history ends in one head (0200)
+# and databases already at 0172 read the same applied set.
+down_revision = ('0171', '0031')
 branch_labels = None
-depends_on = '0031'
+depends_on = None
 
 
 def upgrade():
