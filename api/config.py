@@ -180,7 +180,8 @@ class Settings:
     rate_limits: tuple[tuple[str, str], ...] = ()
     # Proxies in front of the API whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
     trusted_proxy_count: int = 0
-    job_lease_seconds: int = 120
+    # A killed worker's job is re-queued within lease + sweep interval (40 s by default).
+    job_lease_seconds: int = 30
     # Dramatiq's Redis broker: a worker silent this long is dead and, at a maintenance run
     # (this many broker commands per million trigger one), its fetched messages are re-queued.
     broker_heartbeat_timeout_ms: int = 60_000
@@ -188,7 +189,7 @@ class Settings:
     job_retry_min_backoff_ms: int = 1000
     job_retry_max_backoff_ms: int = 300_000
     idempotency_ttl: int = 24 * 3600
-    sweep_interval_seconds: int = 30
+    sweep_interval_seconds: int = 10
     embedded_worker_threads: int = 2
     # Processes started inside the API process in embedded mode.
     embedded_services: bool = True
@@ -219,6 +220,8 @@ class Settings:
     # Logging.
     log_level: str = "INFO"
     log_json: bool = True
+    # Workers: expose Dramatiq's own Prometheus metrics (port 9191).
+    worker_prometheus: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -331,6 +334,7 @@ class Settings:
         read("METRICS_TOKEN", lambda n, v: v)
         read("LOG_LEVEL", lambda n, v: _choice(n, v.upper(), ("DEBUG", "INFO", "WARNING", "ERROR")))
         read("LOG_JSON", _bool)
+        read("WORKER_PROMETHEUS", _bool)
         return cls(**values).finalised()
 
     def finalised(self) -> Settings:

@@ -229,6 +229,22 @@ def actor_queue(actor_name: str) -> str:
     return _actors[actor_name].queue_name
 
 
+def _job_fields(job: Job) -> dict[str, Any]:
+    """What every log line of a job carries, read once while the row is loaded."""
+    return {"job_id": job.id, "job_type": job.type, "queue": job.queue,
+            "attempt": job.attempts, "stage": job.stage}
+
+
+def _log_job(message: str, fields: dict[str, Any], *, event: str, started: float | None = None,
+             level: int = logging.INFO, **more: Any) -> None:
+    """One line per job event, its fields as JSON keys (job id, type, queue, attempt, stage,
+    duration)."""
+    extra = {"event": event, **fields, **more}
+    if started is not None:
+        extra["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    log.log(level, "job %s (%s) %s", fields["job_id"], fields["job_type"], message, extra=extra)
+
+
 def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
     session = db.session
     run_token = random_token(12)
@@ -237,10 +253,12 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
         session.rollback()
         log.info("job %s: not queued any more, message skipped", job_id)
         return
+    fields = _job_fields(job)
     with kept_through_commit(job):  # the handler reads the claimed row without a SELECT
         session.commit()
     job_type = job.type
     started = time.perf_counter()
+    _log_job("started", fields, event="job.started", actor=actor_name)
     beat = Heartbeat(current_app._get_current_object(), job_id, run_token,
                      job.lease_seconds).start()
     from workers.runtime import notify_job, send_job
@@ -254,19 +272,20 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
         job_service.mark_canceled(session, job, run_token)
         after_commit(session, lambda: notify_job(job_id))
         session.commit()
+        _log_job("canceled", fields, event="job.canceled", started=started)
         metrics.job_finished(job_type, "canceled", time.perf_counter() - started)
         return
     except PipelineError as exc:
         session.rollback()
         _record_failure(job_id, run_token, exc.code, exc.message, exc.retryable, exc.details,
-                        started)
+                        started, fields)
         return
     except Exception as exc:
         session.rollback()
         log.exception("job %s: unexpected error in %s", job_id, actor_name)
         _record_failure(job_id, run_token, "internal_error",
                         f"The job failed unexpectedly ({type(exc).__name__}).", True, None,
-                        started)
+                        started, fields)
         return
     finally:
         beat.stop()
@@ -280,6 +299,9 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
             after_commit(session, lambda: send_job(job_id, outcome.actor,
                                                    actor_queue(outcome.actor)))
         session.commit()
+        if moved:
+            _log_job(f"stage done, continues to {outcome.stage}", fields, event="job.continued",
+                     started=started, next_stage=outcome.stage)
         return
     if isinstance(outcome, dict):
         outcome = Outcome(outcome)
@@ -290,10 +312,12 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
     session.commit()
     if done:
         metrics.job_finished(job_type, "succeeded", time.perf_counter() - started)
+        _log_job("succeeded", fields, event="job.succeeded", started=started)
 
 
 def _record_failure(job_id: str, run_token: str, code: str, message: str, retryable: bool,
-                    details: dict[str, Any] | None, started: float) -> None:
+                    details: dict[str, Any] | None, started: float,
+                    fields: dict[str, Any]) -> None:
     from workers.runtime import notify_job
 
     session = db.session
@@ -301,11 +325,13 @@ def _record_failure(job_id: str, run_token: str, code: str, message: str, retrya
     verdict = job_service.fail(session, job, run_token, code=code, message=message,
                                retryable=retryable, details=details)
     after_commit(session, lambda: notify_job(job_id))
+    attempts, max_attempts, job_type = job.attempts, job.max_attempts, job.type
     session.commit()
     if verdict == "retry":
-        log.info("job %s: %s, retrying (attempt %s of %s)", job_id, code, job.attempts,
-                 job.max_attempts)
+        _log_job(f"{code}, retrying (attempt {attempts} of {max_attempts})", fields,
+                 event="job.retrying", started=started, level=logging.WARNING, code=code)
         raise RetryLater(f"{code}: {message}")
     if verdict == "failed":
-        log.info("job %s: failed with %s", job_id, code)
-        metrics.job_finished(job.type, "failed", time.perf_counter() - started)
+        _log_job(f"failed with {code}", fields, event="job.failed", started=started,
+                 level=logging.WARNING, code=code)
+        metrics.job_finished(job_type, "failed", time.perf_counter() - started)

@@ -6,12 +6,15 @@ and declares every actor before Dramatiq looks for them.
 
 from __future__ import annotations
 
-import os
+import logging
 
 from api import create_app
 from workers import runtime
 
+# Dramatiq's CLI has given the root logger a plain-text handler of its own; the platform's
+# (JSON, redacting) handler replaces it, or every line would be written twice.
+logging.getLogger().handlers.clear()
 app = create_app(start_services=False)
-if os.environ.get("WORKER_PROMETHEUS", "").lower() in ("1", "true", "yes"):
+if app.extensions["settings"].worker_prometheus:
     runtime.init_app(app, app.extensions["settings"], with_prometheus=True)
 broker = runtime.get().broker

@@ -16,6 +16,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 log = logging.getLogger(__name__)
+JOB_STATUSES = ("queued", "running", "succeeded", "failed", "canceled")
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 JOBS_SUBMITTED = Counter("jobs_submitted_total", "Jobs submitted by this process.", ["type"],
@@ -45,6 +46,7 @@ class JobTableCollector(Collector):
         from storage import jobs as job_service
         from storage.db import db
         from storage.models.jobs import Job
+        from workers import engine
 
         by_status = GaugeMetricFamily("jobs", "Jobs by type and status.",
                                       labels=["type", "status"])
@@ -53,14 +55,22 @@ class JobTableCollector(Collector):
         oldest = GaugeMetricFamily("queue_oldest_queued_seconds",
                                    "Age of the oldest queued job.", labels=["queue"])
         try:
+            # Every job type, status and queue is exported, at 0 when it has no jobs: a series
+            # that vanishes when a queue drains breaks alerts and autoscalers reading it.
+            statuses = dict.fromkeys(((job_type, status) for job_type in engine.job_types()
+                                      for status in JOB_STATUSES), 0)
             rows = db.session.execute(select(Job.type, Job.status, func.count())
                                       .group_by(Job.type, Job.status))
-            for job_type, status, count in rows:
+            statuses.update({(job_type, status): count for job_type, status, count in rows})
+            for (job_type, status), count in sorted(statuses.items()):
                 by_status.add_metric([job_type, status], count)
-            for counts in job_service.queue_counts(db.session):
-                depth.add_metric([counts.queue], counts.queued)
-                running.add_metric([counts.queue], counts.running)
-                oldest.add_metric([counts.queue], counts.oldest_queued_seconds or 0)
+            counts = {c.queue: c for c in job_service.queue_counts(db.session)}
+            for queue in sorted({actor.queue_name for actor in engine.all_actors()}
+                                | set(counts)):
+                c = counts.get(queue)
+                depth.add_metric([queue], c.queued if c else 0)
+                running.add_metric([queue], c.running if c else 0)
+                oldest.add_metric([queue], (c.oldest_queued_seconds or 0) if c else 0)
         except Exception:
             log.warning("metrics: job table unavailable", exc_info=True)
             db.session.rollback()

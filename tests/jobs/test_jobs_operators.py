@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from tests.jobs.helpers import submit_ping, wait_job
 
 
@@ -54,3 +56,43 @@ def test_cli_stats_and_requeue(app, client, accounts, worker):
     assert stats.exit_code == 0 and "scoring" in stats.output
     requeued = runner.invoke(args=["jobs", "requeue", "--status", "failed", "--type", "ping"])
     assert requeued.exit_code == 0 and "re-queued 1 job(s)" in requeued.output
+
+
+def test_metrics_export_every_queue_and_job_type_at_zero(client):
+    # Given a platform with no job at all
+    # When Prometheus scrapes it
+    text = client.get("/metrics").get_data(as_text=True)
+    # Then every queue's gauges and every job type's counts are there, at 0, rather than absent
+    for queue in ("transcription", "scoring", "text", "media", "webhooks"):
+        assert f'queue_depth{{queue="{queue}"}} 0.0' in text
+        assert f'queue_running{{queue="{queue}"}} 0.0' in text
+        assert f'queue_oldest_queued_seconds{{queue="{queue}"}} 0.0' in text
+    for job_type in ("ping", "speaking_assessment", "writing_assessment"):
+        for status in ("queued", "running", "succeeded", "failed", "canceled"):
+            assert f'jobs{{status="{status}",type="{job_type}"}} 0.0' in text
+
+
+def test_a_job_logs_one_structured_line_when_it_starts_and_when_it_ends(client, accounts,
+                                                                          worker, caplog):
+    # Given a job that succeeds and one that fails
+    admin = accounts.admin()
+    caplog.set_level("INFO", logger="workers.engine")
+    ok = submit_ping(client, admin.headers).get_json()
+    bad = submit_ping(client, admin.headers, reject=True).get_json()
+    wait_job(client, ok["id"], admin.headers)
+    bad_done = wait_job(client, bad["id"], admin.headers)
+
+    # Then each has a start line and an end line carrying its id, type, queue, attempt, stage
+    # and, at the end, how long it ran
+    def events(job_id: str) -> dict[str, logging.LogRecord]:
+        return {r.event: r for r in caplog.records if getattr(r, "job_id", None) == job_id}
+
+    succeeded = events(ok["id"])
+    assert set(succeeded) == {"job.started", "job.succeeded"}
+    end = succeeded["job.succeeded"]
+    assert (end.job_type, end.queue, end.attempt) == ("ping", "scoring", 1)
+    assert hasattr(end, "stage") and end.duration_ms >= 0
+    failed = events(bad["id"])
+    assert set(failed) == {"job.started", "job.failed"}
+    assert failed["job.failed"].code == bad_done["error"]["code"]
+    assert failed["job.failed"].levelname == "WARNING"
