@@ -20,7 +20,7 @@ from storage.models.batches import Batch, BatchItem
 from storage.models.classes import ScoreReview
 from storage.models.identity import User
 from storage.models.jobs import Job
-from storage.webhooks.events import record_event
+from storage.webhooks.events import dispatch_after_commit, job_data, record_event
 
 MAX_SCORE = 100
 
@@ -93,12 +93,43 @@ def review(session: Session, staff: Staff, assignment_id: str, job_id: str,
         record_assessed_level(session, organisation_id=staff.organisation_id,
                               user_id=item.learner_id, language=assignment.language,
                               level=data["level"], job_id=job.id, at=row.created_at)
-    record_event(session, staff.organisation_id, "result.reviewed", {
+    event, _ = record_event(session, staff.organisation_id, "result.reviewed", {
         "job_id": job.id, "assignment_id": assignment_id, "review_id": row.id,
         "learner_id": item.learner_id, "ai": {"level": level, "scores": scores},
         "reviewed": {"level": row.level, "scores": row.scores}, "comment": row.comment,
-        "reviewer_id": staff.user_id}, user_id=item.learner_id, job_id=job.id)
+        "reviewer_id": staff.user_id,
+        "job": reviewed_job(job, row, level_changed=bool(data.get("level")))},
+        user_id=item.learner_id, job_id=job.id, occurred_at=row.created_at)
+    # The reviewed grade replaces the AI's in the gradebooks the learner was launched from.
+    from storage import lti
+
+    dispatch_after_commit(session, [d.id for d in lti.grade_deliveries(session, event, job)])
     return row
+
+
+def reviewed_job(job: Job, review: ScoreReview, *, level_changed: bool) -> dict[str, Any]:
+    """The job's public representation with the reviewed result in place of the AI's: what
+    LMS formats (xAPI, LTI AGS) report after a review, dated when it was made.
+
+    A level changed without a new `overall` drops the AI's overall score: it no longer stands
+    behind the level, so the grade becomes the reviewed level on the CEFR scale.
+    """
+    body = job_data(job)
+    result = dict(body["result"] or {})
+    scores = dict(review.scores)
+    if level_changed and scores.get("overall") == (review.ai_scores or {}).get("overall"):
+        scores.pop("overall", None)
+    result["scores"] = scores
+    if isinstance(result.get("cefr"), dict):
+        result["cefr"] = {**result["cefr"], "level": review.level}
+    else:
+        result["cefr_level"] = review.level
+    result["feedback"] = f"Reviewed by a teacher: {review.comment}"
+    result["review"] = {"id": review.id, "reviewer_id": review.reviewer_id,
+                        "ai_level": review.ai_level, "ai_scores": review.ai_scores}
+    body["result"] = result
+    body["finished_at"] = review.created_at.isoformat() if review.created_at else None
+    return body
 
 
 def history(session: Session, staff: Staff, assignment_id: str, job_id: str

@@ -24,14 +24,14 @@ from storage.tenancy import tenant_select
 
 log = logging.getLogger(__name__)
 
-# LMS formats carry learning records only (assessment results; for an LRS also study
-# sessions and reviews); other events have no meaning for an LRS or a gradebook, so such
-# endpoints never receive them.
+# LMS formats carry learning records only (assessment results and teachers' reviews of them;
+# for an LRS also study sessions and flashcard reviews); other events have no meaning for an
+# LRS or a gradebook, so such endpoints never receive them.
 FORMAT_EVENTS: dict[str, frozenset[str] | None] = {
     "standard": None,
-    "xapi": frozenset({"job.succeeded", "study.session.ended", "study.review.recorded",
-                       "webhook.test"}),
-    "lti_ags": frozenset({"job.succeeded", "webhook.test"}),
+    "xapi": frozenset({"job.succeeded", "result.reviewed", "study.session.ended",
+                       "study.review.recorded", "webhook.test"}),
+    "lti_ags": frozenset({"job.succeeded", "result.reviewed", "webhook.test"}),
 }
 
 # How long events (with their delivery logs) stay readable for reconciliation.

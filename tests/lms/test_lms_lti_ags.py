@@ -4,7 +4,9 @@ and scores through its AGS service."""
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 import threading
@@ -17,8 +19,10 @@ from werkzeug.serving import make_server
 
 from storage import lti
 from storage.db import db
+from storage.models.identity import User
 from storage.models.lti import LtiPlatform
 from tests.lms.lti_platform import CLIENT_ID, DEPLOYMENT_ID, LmsPlatform
+from tests.teachers.conftest import create_assignment, wait_for_batch
 
 WRITING = "/api/v1/assessments/writing"
 TEXT = {"text": "Last summer I travelled to Valencia with two friends. We visited the old "
@@ -276,3 +280,54 @@ def test_a_course_roster_syncs_its_learners_as_a_job(client, accounts, worker, l
                           headers=admin.headers, json={"resource_link_id": "nope"})
     assert missing.status_code == 404
     assert missing.get_json()["code"] == "lti_resource_link_not_found"
+
+
+def test_a_teachers_review_replaces_the_ai_grade_in_the_gradebook(client, accounts, worker, lms):
+    # Given a learner launched from the LMS's writing link, in a teacher's class
+    admin = accounts.admin()
+    platform = _register(client, admin, lms)
+    learner_id = _launch(lms, platform["id"], sub="lms-user-88")
+    learner_email = db.session.get(User, learner_id).email
+    teacher = accounts.member(admin, "teacher")
+    created = client.post("/api/v1/classes", json={"name": "B1 writing", "language": "en"},
+                          headers=teacher.headers)
+    class_id = created.get_json()["id"]
+    added = client.post(f"/api/v1/classes/{class_id}/members", headers=teacher.headers,
+                        json={"role": "learner", "user_ids": [learner_id]})
+    assert added.status_code == 200, added.get_json()
+    assignment = create_assignment(client, teacher, class_id)
+    # and the learner's text assessed in a batch, whose AI grade reached the gradebook
+    sheet = io.StringIO()
+    csv.writer(sheet).writerows([("learner", "text"), (learner_email, TEXT["text"])])
+    media = client.post("/api/v1/media", headers=teacher.headers,
+                        content_type="multipart/form-data",
+                        data={"file": (io.BytesIO(sheet.getvalue().encode()), "texts.csv")})
+    assert media.status_code == 201, media.get_json()
+    batch = client.post(f"/api/v1/assignments/{assignment['id']}/batches",
+                        json={"texts_media_id": media.get_json()["id"]}, headers=teacher.headers)
+    assert batch.status_code == 202, batch.get_json()
+    assert wait_for_batch(client, batch.headers["Location"], teacher.headers)[
+        "counts"]["succeeded"] == 1
+    (ai_score,) = _scores(lms, 1)
+    assert ai_score["scoreMaximum"] == 100 and ai_score["userId"] == "lms-user-88"
+    (result,) = client.get(f"/api/v1/assignments/{assignment['id']}/results",
+                           headers=teacher.headers).get_json()["items"]
+    assert result["ai_level"] != "C2"
+
+    # When the teacher overrides the level with a comment
+    reviewed = client.post(
+        f"/api/v1/assignments/{assignment['id']}/results/{result['job_id']}/reviews",
+        headers=teacher.headers, json={"level": "C2", "comment": "Reads as native prose."})
+    assert reviewed.status_code == 201, reviewed.get_json()
+
+    # Then a newer score replaces the AI's in the same line item: the reviewed level on the
+    # CEFR scale (the AI's overall no longer stands behind it), with the teacher's comment
+    scores = _scores(lms, 2)
+    assert len(scores) == 2 and len(lms.gradebook.lineitems) == 1
+    review_score = max(scores, key=lambda s: s["timestamp"])
+    assert review_score["timestamp"] > ai_score["timestamp"]
+    assert (review_score["userId"], review_score["scoreGiven"],
+            review_score["scoreMaximum"]) == ("lms-user-88", 6, 6)
+    assert review_score["comment"] == "CEFR C2. Reviewed by a teacher: Reads as native prose."
+    deliveries = _settled(client, admin)
+    assert [d["state"] for d in deliveries] == ["succeeded", "succeeded"]

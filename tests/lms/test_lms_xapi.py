@@ -3,6 +3,8 @@ reviews arrive as statements the `tincan` library accepts, and a retry never dup
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from collections.abc import Iterator
 
@@ -11,6 +13,7 @@ from sqlalchemy import text
 
 from storage.db import db
 from tests.lms.lrs import TestLrsServer
+from tests.teachers.conftest import create_assignment, wait_for_batch
 
 WRITING = "/api/v1/assessments/writing"
 TEXT = {"text": "My favourite place is the library near my house. It is quiet and I can "
@@ -129,3 +132,53 @@ def test_an_lrs_with_oauth_client_credentials(client, accounts, worker, lrs):
     assert lrs.refused == [] and len(lrs.tokens) == 1
     (statement,) = lrs.statements.values()
     assert statement["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"
+
+
+def test_a_teachers_review_reaches_the_lrs_as_a_statement_of_its_own(client, accounts, worker,
+                                                                      lrs):
+    # Given an xAPI endpoint, and a learner's text assessed in a teacher's assignment
+    admin = accounts.admin()
+    made = client.post("/api/v1/webhooks", headers=admin.headers, json={
+        "url": lrs.url, "format": "xapi", "lms_base_url": "https://lms.example.test",
+        "lrs_auth": {"scheme": "basic", "username": "lrs-key", "password": "lrs-secret"}})
+    assert made.status_code == 201, made.get_json()
+    teacher = accounts.member(admin, "teacher")
+    learner = accounts.member(admin, "learner")
+    class_id = client.post("/api/v1/classes", json={"name": "B1", "language": "en"},
+                           headers=teacher.headers).get_json()["id"]
+    client.post(f"/api/v1/classes/{class_id}/members", headers=teacher.headers,
+                json={"role": "learner", "user_ids": [learner.id]})
+    assignment = create_assignment(client, teacher, class_id)
+    sheet = io.StringIO()
+    csv.writer(sheet).writerows([("learner", "text"), (learner.email, TEXT["text"])])
+    media = client.post("/api/v1/media", headers=teacher.headers,
+                        content_type="multipart/form-data",
+                        data={"file": (io.BytesIO(sheet.getvalue().encode()), "texts.csv")})
+    batch = client.post(f"/api/v1/assignments/{assignment['id']}/batches",
+                        json={"texts_media_id": media.get_json()["id"]}, headers=teacher.headers)
+    wait_for_batch(client, batch.headers["Location"], teacher.headers)
+    _wait(lambda: len(lrs.statements) >= 1)
+    (ai_statement,) = lrs.statements.values()
+    (result,) = client.get(f"/api/v1/assignments/{assignment['id']}/results",
+                           headers=teacher.headers).get_json()["items"]
+
+    # When the teacher reviews it with another level and sub-score
+    sub_score = sorted(result["ai_scores"])[0]
+    reviewed = client.post(
+        f"/api/v1/assignments/{assignment['id']}/results/{result['job_id']}/reviews",
+        headers=teacher.headers,
+        json={"level": "C1", "scores": {sub_score: 95}, "comment": "Well argued."})
+    assert reviewed.status_code == 201, reviewed.get_json()
+
+    # Then a second statement arrives beside the AI's (statements are immutable), for the
+    # same learner and activity, with the reviewed level, sub-score and the teacher's comment
+    _wait(lambda: len(lrs.statements) >= 2)
+    assert lrs.refused == [] and len(lrs.statements) == 2
+    (review,) = [s for s in lrs.statements.values() if s["id"] != ai_statement["id"]]
+    assert review["actor"] == ai_statement["actor"]
+    assert review["object"]["id"] == ai_statement["object"]["id"]
+    extensions = review["result"]["extensions"]
+    assert [v for k, v in extensions.items() if k.endswith(CEFR_EXTENSION)] == ["C1"]
+    assert [v[sub_score] for k, v in extensions.items() if k.endswith("sub-scores")] == [95]
+    assert review["result"]["response"] == "Reviewed by a teacher: Well argued."
+    assert review["timestamp"] > ai_statement["timestamp"]

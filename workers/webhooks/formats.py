@@ -101,6 +101,8 @@ class AssessmentOutcome:
     activity_id: str | None = None
     activity_name: str | None = None
     feedback: str | None = None
+    # A teacher's review of the result: a later statement and grade of its own.
+    review_id: str | None = None
 
     @property
     def account_name(self) -> str:
@@ -166,6 +168,8 @@ def outcome_from_job(
         activity_id=_first_str(params.get("activity_id"), params.get("prompt_id")),
         activity_name=_first_str(params.get("activity_name"), params.get("task")),
         feedback=_first_str(result.get("feedback"), result.get("summary")),
+        review_id=_first_str((result.get("review") or {}).get("id")
+                             if isinstance(result.get("review"), Mapping) else None),
     )
 
 
@@ -219,6 +223,8 @@ def statement_id(outcome: AssessmentOutcome) -> str:
     """A UUID derived from the job, so a redelivered statement keeps its id and the LRS
     treats it as the same statement rather than a second attempt."""
     name = f"{outcome.platform_base_url.rstrip('/')}/jobs/{outcome.job_id}"
+    if outcome.review_id:
+        name += f"/reviews/{outcome.review_id}"
     return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 

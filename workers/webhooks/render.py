@@ -62,6 +62,17 @@ def extra_headers(format: str) -> dict[str, str]:
     return {}
 
 
+def assessed_job(event: WebhookEvent) -> dict[str, Any] | None:
+    """The job an event reports as an assessment result: the finished job itself, or, for a
+    teacher's review, the job with the reviewed result (events recorded before reviews
+    carried it have none)."""
+    if event.type == "job.succeeded":
+        return event.data
+    if event.type == "result.reviewed" and isinstance(event.data.get("job"), dict):
+        return event.data["job"]
+    return None
+
+
 def render(session: Session, event: WebhookEvent, endpoint: WebhookEndpoint | None,
            format: str, platform_base_url: str) -> Rendered:
     if format == "standard":
@@ -86,12 +97,13 @@ def render(session: Session, event: WebhookEvent, endpoint: WebhookEndpoint | No
         payload = build(event.data, account_name=learner.external_id or learner.id,
                         lms_base_url=home, platform_base_url=platform_base_url)
         return Rendered(dumps(payload), content_type)
-    if event.type != "job.succeeded":
+    job = assessed_job(event)
+    if job is None:
         return Rendered(None, content_type, skipped=f"{event.type} has no {format} form")
     if learner is None:
         return Rendered(None, content_type, skipped="the job has no learner to report on")
     outcome = formats.outcome_from_job(
-        event.data, learner_id=learner.id, learner_external_id=learner.external_id,
+        job, learner_id=learner.id, learner_external_id=learner.external_id,
         lms_base_url=home, platform_base_url=platform_base_url)
     if outcome.score is None:
         return Rendered(None, content_type, skipped="the job's result is not an assessment")
@@ -104,14 +116,15 @@ def render_grade(session: Session, event: WebhookEvent, link: LtiResourceLink,
                  platform_base_url: str) -> Rendered:
     """The AGS score of a finished assessment for the learner's line item on one LTI
     platform: `userId` is the learner's `sub` there."""
-    if event.type != "job.succeeded" or not event.user_id:
+    job = assessed_job(event)
+    if job is None or not event.user_id:
         return Rendered(None, LTI_SCORE, skipped="the job has no learner to report on")
     sub = session.scalar(select(LmsIdentity.external_id).where(
         LmsIdentity.user_id == event.user_id, LmsIdentity.lms == link.platform_id))
     if sub is None:
         return Rendered(None, LTI_SCORE, skipped="the learner has no id on this platform")
     outcome = formats.outcome_from_job(
-        event.data, learner_id=event.user_id, learner_external_id=sub, lms_base_url="",
+        job, learner_id=event.user_id, learner_external_id=sub, lms_base_url="",
         platform_base_url=platform_base_url)
     if outcome.score is None:
         return Rendered(None, LTI_SCORE, skipped="the job's result is not an assessment")
