@@ -9,6 +9,7 @@ import html
 import json
 from typing import Any
 
+import requests
 from flask import Response, make_response, request
 from pylti1p3.contrib.flask import (
     FlaskMessageLaunch,
@@ -31,6 +32,31 @@ from storage.db import db
 from storage.errors import Forbidden, Unauthorized, Unprocessable
 from storage.models.lti import LtiPlatform
 from storage.models.speech import SpeakingPrompt
+from workers.webhooks import http as guarded_http
+
+# An LMS key set is a few keys; anything much larger is not one.
+KEY_SET_LIMIT = 256 * 1024
+
+
+class GuardedSession(requests.Session):
+    """What pylti1p3 fetches the LMS's key set with: the platform's outbound client, which
+    refuses private, loopback and link-local addresses (checked at connect time, so a name
+    that resolves to one is refused too), follows no redirects and bounds time and size."""
+
+    def get(self, url: str | bytes, **_: Any) -> requests.Response:  # type: ignore[override]
+        target = url.decode() if isinstance(url, bytes) else url
+        answer = guarded_http.request(
+            "GET", target, None, {"Accept": "application/json"},
+            allow_private=settings().webhook_allow_private_networks,
+            body_limit=KEY_SET_LIMIT)
+        if answer.error:
+            raise requests.ConnectionError(f"{answer.error}: {answer.detail}")
+        response = requests.Response()
+        response.status_code = answer.status or 0
+        response._content = answer.body.encode("utf-8")
+        response.headers.update(answer.headers)
+        response.url = target
+        return response
 
 
 class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
@@ -114,7 +140,8 @@ def launch() -> Response:
     try:
         flask_request = FlaskRequest()
         message = FlaskMessageLaunch(flask_request, DatabaseToolConf(),
-                                     session_service=OneTimeNonces(flask_request))
+                                     session_service=OneTimeNonces(flask_request),
+                                     requests_session=GuardedSession())
         claims = message.get_launch_data()
     except (LtiException, OIDCException) as exc:
         raise Unauthorized(f"The LTI launch was refused: {exc}", code="lti_launch_refused") \
@@ -148,7 +175,8 @@ def deep_link() -> Response:
     try:
         message = FlaskMessageLaunch.from_cache(launch_id, flask_request, DatabaseToolConf(),
                                                 session_service=FlaskSessionService(
-                                                    flask_request))
+                                                    flask_request),
+                                                requests_session=GuardedSession())
     except (LtiException, OIDCException) as exc:
         raise Unauthorized(f"The deep-linking launch is not known: {exc}",
                            code="lti_launch_refused") from None

@@ -331,3 +331,27 @@ def test_a_teachers_review_replaces_the_ai_grade_in_the_gradebook(client, accoun
     assert review_score["comment"] == "CEFR C2. Reviewed by a teacher: Reads as native prose."
     deliveries = _settled(client, admin)
     assert [d["state"] for d in deliveries] == ["succeeded", "succeeded"]
+
+
+def test_an_lms_key_set_on_an_internal_address_is_never_fetched(app, client, accounts, lms,
+                                                                 monkeypatch):
+    # Given a registered LMS whose key set URL names a host that resolves to loopback, on a
+    # platform that refuses internal addresses (production's default)
+    admin = accounts.admin()
+    platform = _register(client, admin, lms)
+    row = db.session.get(LtiPlatform, platform["id"])
+    row.jwks_url = lms.url.replace("127.0.0.1", "localhost") + "/jwks"
+    db.session.commit()
+    monkeypatch.setitem(app.extensions, "settings",
+                        app.extensions["settings"].replace(webhook_allow_private_networks=False))
+
+    # When a learner is launched from it
+    landed = _browser_launch(client, lms, login_hint="lms-user-9", sub="lms-user-9",
+                             resource_link_id="rl-w-9", title="Writing",
+                             custom={"task_type": "writing_assessment"})
+
+    # Then the launch is refused before any request reaches the address, saying why
+    assert landed.status_code == 401, landed.get_data(as_text=True)
+    problem = landed.get_json()
+    assert problem["code"] == "lti_launch_refused"
+    assert "private_address_refused" in problem["detail"]
