@@ -72,6 +72,13 @@ class LrsAuthSchema(Schema):
             raise ValidationError("OAuth needs token_url, client_id and client_secret.")
 
 
+def _actor_lms() -> fields.String:
+    return fields.String(allow_none=True, validate=validate.Length(min=1, max=64), metadata={
+        "description": "xAPI: the LMS whose learner ids name the actors (an LTI platform id, "
+                       "or the `lms` name learners were provisioned under); default: the "
+                       "learner's own `external_id`, else the platform's user id."})
+
+
 def _lrs_auth() -> fields.Nested:
     return fields.Nested(LrsAuthSchema, allow_none=True, metadata={
         "description": "xAPI: the LRS's credentials (Basic, or a Bearer token); null "
@@ -84,6 +91,7 @@ class EndpointCreateSchema(Schema):
     format = _format(load_default="standard")
     description = fields.String(load_default="", validate=validate.Length(max=500))
     lms_base_url = _lms_base_url()
+    actor_lms = _actor_lms()
     lrs_auth = _lrs_auth()
 
 
@@ -93,6 +101,7 @@ class EndpointUpdateSchema(Schema):
     format = _format()
     description = fields.String(validate=validate.Length(max=500))
     lms_base_url = _lms_base_url()
+    actor_lms = _actor_lms()
     lrs_auth = _lrs_auth()
     enabled = fields.Boolean(metadata={
         "description": "false disables the endpoint; true re-enables a disabled one."})
@@ -105,6 +114,7 @@ class EndpointSchema(Schema):
     events = fields.List(fields.String(), attribute="event_types")
     format = fields.String()
     lms_base_url = fields.String(allow_none=True)
+    actor_lms = fields.String(allow_none=True)
     lrs_auth_scheme = fields.String(allow_none=True, metadata={
         "description": "basic or bearer when LRS credentials are stored (never shown)."})
     enabled = fields.Boolean()

@@ -42,7 +42,8 @@ def create_endpoint(data: dict[str, Any]) -> WebhookEndpoint:
     endpoint = endpoints.create_endpoint(
         db.session, current_principal().organisation_id, url=data["url"],
         event_types=data["events"], format=data["format"], description=data["description"],
-        lms_base_url=data.get("lms_base_url"), new_secret=generate_secret,
+        lms_base_url=data.get("lms_base_url"), actor_lms=data.get("actor_lms"),
+        new_secret=generate_secret,
         **_lrs_auth(data.get("lrs_auth")))
     db.session.commit()
     return endpoint

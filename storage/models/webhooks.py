@@ -45,6 +45,9 @@ class WebhookEndpoint(TenantMixin, CreatedMixin, db.Model):
     format: Mapped[str] = mapped_column(String(16), default="standard")
     # The LMS's home page, used as the xAPI account homePage (default: the URL's origin).
     lms_base_url: Mapped[str | None] = mapped_column(Text)
+    # xAPI: the LMS (an LTI platform id or a partner's `lms` name) whose ids for its learners
+    # name the statements' actors, so the LRS can match them to its own users.
+    actor_lms: Mapped[str | None] = mapped_column(String(64))
     # How an LRS wants the platform to authenticate (`basic` or `bearer`), and the
     # credentials ("user:password", or the token), stored encrypted.
     lrs_auth_scheme: Mapped[str | None] = mapped_column(String(16))

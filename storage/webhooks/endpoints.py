@@ -17,7 +17,7 @@ from storage.tenancy import get_owned, tenant_select
 
 SecretFactory = Callable[[], str]
 MAX_ENDPOINTS = 50
-_EDITABLE = ("url", "description", "event_types", "format", "lms_base_url",
+_EDITABLE = ("url", "description", "event_types", "format", "lms_base_url", "actor_lms",
              "lrs_auth_scheme", "lrs_credentials")
 
 
@@ -34,7 +34,8 @@ def live_secrets(secret: str, previous: str | None, previous_expires_at: datetim
 
 def create_endpoint(session: Session, organisation_id: str, *, url: str,
                     event_types: list[str], format: str, description: str = "",
-                    lms_base_url: str | None = None, new_secret: SecretFactory,
+                    lms_base_url: str | None = None, actor_lms: str | None = None,
+                    new_secret: SecretFactory,
                     lrs_auth_scheme: str | None = None, lrs_credentials: str | None = None
                     ) -> WebhookEndpoint:
     count = session.scalar(select(func.count()).select_from(
@@ -46,6 +47,7 @@ def create_endpoint(session: Session, organisation_id: str, *, url: str,
     endpoint = WebhookEndpoint(
         id=new_id("whk"), organisation_id=organisation_id, url=url, description=description,
         event_types=sorted(set(event_types)), format=format, lms_base_url=lms_base_url,
+        actor_lms=actor_lms,
         lrs_auth_scheme=lrs_auth_scheme, lrs_credentials=lrs_credentials, secret=new_secret(),
         enabled=True, created_at=now, updated_at=now)
     session.add(endpoint)

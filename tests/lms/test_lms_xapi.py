@@ -182,3 +182,33 @@ def test_a_teachers_review_reaches_the_lrs_as_a_statement_of_its_own(client, acc
     assert [v[sub_score] for k, v in extensions.items() if k.endswith("sub-scores")] == [95]
     assert review["result"]["response"] == "Reviewed by a teacher: Well argued."
     assert review["timestamp"] > ai_statement["timestamp"]
+
+
+def test_statements_name_the_learner_by_their_id_in_the_lrs_lms(client, accounts, worker, lrs):
+    # Given an xAPI endpoint for the LRS of the LMS "my-lms", and a learner that LMS
+    # provisioned as "stu-42" (the platform's own user id is another)
+    admin = accounts.admin()
+    made = client.post("/api/v1/webhooks", headers=admin.headers, json={
+        "url": lrs.url, "format": "xapi", "lms_base_url": "https://lms.example.test",
+        "actor_lms": "my-lms",
+        "lrs_auth": {"scheme": "basic", "username": "lrs-key", "password": "lrs-secret"}})
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["actor_lms"] == "my-lms"
+    provisioned = client.put("/api/v1/learners/lms/my-lms/stu-42", headers=admin.headers,
+                             json={"name": "Ana Ruiz"})
+    assert provisioned.status_code == 201, provisioned.get_json()
+    # and a learner the LMS does not know
+    other = accounts.member(admin, "learner")
+
+    # When both are assessed
+    for learner in ({"external_id": "stu-42", "lms": "my-lms"}, other.id):
+        job = client.post(WRITING, headers={**admin.headers, "Prefer": "wait=30"},
+                          json={**TEXT, "learner": learner}).get_json()
+        assert job["status"] == "succeeded", job
+
+    # Then the LMS's learner is the actor by the LMS's id, the other by the platform's
+    _wait(lambda: len(lrs.statements) >= 2)
+    assert lrs.refused == []
+    names = sorted(s["actor"]["account"]["name"] for s in lrs.statements.values())
+    assert names == sorted(["stu-42", other.id])
+    assert provisioned.get_json()["id"] not in names

@@ -62,6 +62,21 @@ def extra_headers(format: str) -> dict[str, str]:
     return {}
 
 
+def actor_name(session: Session, learner: User | None,
+               endpoint: WebhookEndpoint | None) -> str | None:
+    """How a statement names its learner: their id in the endpoint's `actor_lms` (the LMS
+    the LRS belongs to) when they have one there, else their own `external_id`, else the
+    platform's user id."""
+    if learner is None:
+        return None
+    if endpoint is not None and endpoint.actor_lms:
+        known = session.scalar(select(LmsIdentity.external_id).where(
+            LmsIdentity.user_id == learner.id, LmsIdentity.lms == endpoint.actor_lms))
+        if known:
+            return known
+    return learner.external_id or learner.id
+
+
 def assessed_job(event: WebhookEvent) -> dict[str, Any] | None:
     """The job an event reports as an assessment result: the finished job itself, or, for a
     teacher's review, the job with the reviewed result (events recorded before reviews
@@ -81,8 +96,9 @@ def render(session: Session, event: WebhookEvent, endpoint: WebhookEndpoint | No
     content_type = LTI_SCORE if format == "lti_ags" else JSON
     learner = session.get(User, event.user_id) if event.user_id else None
     home = lms_home_page(endpoint)
+    actor = actor_name(session, learner, endpoint)
     if event.type == "webhook.test":
-        name = (learner.external_id or learner.id) if learner else "webhook-test"
+        name = actor or "webhook-test"
         if format == "xapi":
             payload = formats.xapi_test_statement(
                 message_id=event.id, account_name=name, lms_base_url=home,
@@ -94,7 +110,7 @@ def render(session: Session, event: WebhookEvent, endpoint: WebhookEndpoint | No
         if learner is None:
             return Rendered(None, content_type, skipped="the record has no learner")
         build = STUDY_STATEMENTS[event.type]
-        payload = build(event.data, account_name=learner.external_id or learner.id,
+        payload = build(event.data, account_name=actor,
                         lms_base_url=home, platform_base_url=platform_base_url)
         return Rendered(dumps(payload), content_type)
     job = assessed_job(event)
@@ -103,7 +119,7 @@ def render(session: Session, event: WebhookEvent, endpoint: WebhookEndpoint | No
     if learner is None:
         return Rendered(None, content_type, skipped="the job has no learner to report on")
     outcome = formats.outcome_from_job(
-        job, learner_id=learner.id, learner_external_id=learner.external_id,
+        job, learner_id=learner.id, learner_external_id=actor,
         lms_base_url=home, platform_base_url=platform_base_url)
     if outcome.score is None:
         return Rendered(None, content_type, skipped="the job's result is not an assessment")
