@@ -250,3 +250,18 @@ def test_resources_cite_the_figures_they_come_from():
             assert "README" in block, path
             for figure in re.findall(r"(\d+\.\d+)(?: MiB| s|x)", block):
                 assert figure in readme, (path, figure)
+
+
+def test_a_queue_prefix_renames_the_lists_as_readme_says(app, redis_client):
+    # Given a broker for QUEUE_PREFIX=eu- (README: eu-dramatiq:eu-transcription)
+    from workers.broker import build_broker
+
+    settings = app.extensions["settings"].replace(queue_prefix="eu-")
+    broker = build_broker(settings, app)
+    broker.declare_queue(settings.queue("transcription"))
+    # When a message is enqueued on the prefixed transcription queue
+    broker.enqueue(dramatiq.Message(queue_name=settings.queue("transcription"),
+                                    actor_name="transcription", args=(), kwargs={}, options={}))
+    # Then it waits in the list KEDA's listName must then name
+    assert redis_client.llen("eu-dramatiq:eu-transcription") == 1
+    broker.close()
