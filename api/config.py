@@ -15,13 +15,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from storage.crypto import subkey
 from storage.media.limits import DEFAULT_KIND_LIMITS, MEDIA_KINDS, UploadLimits
 
 # 32 characters of a random URL-safe string carry about 190 bits.
 MIN_SECRET_KEY_CHARS = 32
+# Values copied from an example file rather than generated; refused when APP_ENV=production.
+_PLACEHOLDER = re.compile(
+    r"change[-_ ]?(me|this|it)|replace[-_ ]?(me|this)|placeholder|^your[-_ ]|<[^>]*>",
+    re.IGNORECASE,
+)
 
 
 class ConfigError(ValueError):
@@ -31,6 +36,31 @@ class ConfigError(ValueError):
 def _without_password(url: str) -> str:
     # Start-up errors are printed and logged; a URL's password must not be.
     return re.sub(r"(//[^/@]*?:)[^/@]*@", r"\1***@", url)
+
+
+def _url_password(url: str) -> str:
+    return unquote(urlparse(url).password or "")
+
+
+def _check_production_secret(name: str, value: str) -> None:
+    """A secret in production is not an example's placeholder and has 32+ characters."""
+    if _PLACEHOLDER.search(value):
+        raise ConfigError(f"{name} holds a placeholder; set a random value when "
+                          "APP_ENV=production (python -c 'import secrets; "
+                          "print(secrets.token_urlsafe(48))' makes one)")
+    if len(value) < MIN_SECRET_KEY_CHARS:
+        raise ConfigError(f"{name} must have at least {MIN_SECRET_KEY_CHARS} characters "
+                          "when APP_ENV=production (python -c 'import secrets; "
+                          "print(secrets.token_urlsafe(48))' makes one)")
+
+
+def _endpoint_url(name: str, value: str) -> str:
+    """`https://media.example.org`: a scheme, a host and maybe a port, nothing after them."""
+    _url(name, value, ("http", "https"))
+    parsed = urlparse(value)
+    if not parsed.hostname or parsed.path.strip("/") or parsed.query or parsed.fragment:
+        raise ConfigError(f"{name} must be scheme://host[:port] with no path: {value!r}")
+    return value.rstrip("/")
 
 
 def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
@@ -157,6 +187,9 @@ class Settings:
     s3_region: str = "us-east-1"
     s3_bucket: str = "media"
     s3_secure: bool = True
+    # Where clients outside the platform's network reach the S3 endpoint; presigned URLs are
+    # signed for this host. Empty: S3_ENDPOINT (clients and platform share one network).
+    s3_public_endpoint: str = ""
     # The address clients use to reach the API (links in local presigned URLs, media URLs).
     public_base_url: str = "http://127.0.0.1:8000"
     # HTTP limits.
@@ -287,6 +320,7 @@ class Settings:
         read("S3_REGION", lambda n, v: v)
         read("S3_BUCKET", lambda n, v: v)
         read("S3_SECURE", _bool)
+        read("S3_PUBLIC_ENDPOINT", _endpoint_url)
         read("PUBLIC_BASE_URL", lambda n, v: _url(n, v, ("http", "https")).rstrip("/"))
         read("MAX_REQUEST_BYTES", lambda n, v: _int(n, v, 1024))
         read("MAX_UPLOAD_BYTES", lambda n, v: _int(n, v, 1024))
@@ -352,10 +386,8 @@ class Settings:
             if self.env == "production":
                 raise ConfigError("SECRET_KEY must be set when APP_ENV=production")
             changes["secret_key"] = _dev_secret(self.data_dir)
-        elif self.env == "production" and len(self.secret_key) < MIN_SECRET_KEY_CHARS:
-            raise ConfigError(f"SECRET_KEY must have at least {MIN_SECRET_KEY_CHARS} characters "
-                              "when APP_ENV=production (python -c 'import secrets; "
-                              "print(secrets.token_urlsafe(48))' makes one)")
+        if self.env == "production":
+            self._check_production_secrets()
         if self.storage_backend == "s3":
             for name in ("s3_endpoint", "s3_access_key", "s3_secret_key"):
                 if not getattr(self, name):
@@ -363,6 +395,20 @@ class Settings:
         if not self.webhook_retry_schedule:
             raise ConfigError("WEBHOOK_RETRY_SCHEDULE needs at least one delay")
         return dataclasses.replace(self, **changes) if changes else self
+
+    def _check_production_secrets(self) -> None:
+        """Refuse example values and short secrets, naming the variable that holds one."""
+        _check_production_secret("SECRET_KEY", self.secret_key)
+        for position, key in enumerate(self.encryption_keys, 1):
+            _check_production_secret(f"ENCRYPTION_KEYS (key {position})", key)
+        # A URL without a password (peer or IAM authentication) has nothing to check.
+        for name, url in (("DATABASE_URL", self.database_url), ("REDIS_URL", self.redis_url)):
+            if url and _url_password(url):
+                _check_production_secret(f"the password in {name}", _url_password(url))
+        if self.storage_backend == "s3" and self.s3_secret_key:
+            _check_production_secret("S3_SECRET_KEY", self.s3_secret_key)
+        if self.metrics_token:
+            _check_production_secret("METRICS_TOKEN", self.metrics_token)
 
 
 def _dev_secret(data_dir: Path) -> str:

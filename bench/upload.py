@@ -149,8 +149,11 @@ def run(redis_url: str, sizes: dict[str, int] | None = None) -> dict[str, Any]:
     sizes = sizes or SIZES
     moto, s3 = start_moto_server()
     bucket = f"bench-{uuid.uuid4().hex[:12]}"
+    # APP_ENV=test: production refuses the moto server's short test credentials, and APP_ENV
+    # changes nothing else the benchmark measures.
     env = platform_env(
-        redis_url, Path(tempfile.mkdtemp(prefix="bench-upload-")), STORAGE_BACKEND="s3",
+        redis_url, Path(tempfile.mkdtemp(prefix="bench-upload-")), APP_ENV="test",
+        STORAGE_BACKEND="s3",
         S3_ENDPOINT=s3.endpoint, S3_ACCESS_KEY=s3.access_key, S3_SECRET_KEY=s3.secret_key,
         S3_REGION=s3.region, S3_BUCKET=bucket, S3_SECURE="false",
         MAX_UPLOAD_BYTES=str(2 * 1024 * MiB), MEDIA_KIND_LIMITS=f"archive={2 * 1024 * MiB}")

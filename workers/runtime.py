@@ -79,8 +79,8 @@ def _build_object_store(settings: Settings) -> Any:
         backend=settings.storage_backend, endpoint=settings.s3_endpoint,
         access_key=settings.s3_access_key, secret_key=settings.s3_secret_key,
         region=settings.s3_region, bucket=settings.s3_bucket, secure=settings.s3_secure,
-        local_root=settings.media_dir, public_base_url=settings.public_base_url,
-        signing_secret=settings.url_signing_key))
+        public_endpoint=settings.s3_public_endpoint, local_root=settings.media_dir,
+        public_base_url=settings.public_base_url, signing_secret=settings.url_signing_key))
     try:
         store.ensure_bucket()
     except ObjectStoreError as exc:  # readiness reports it until the store is back

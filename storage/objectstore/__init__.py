@@ -86,10 +86,11 @@ def build_object_store(config: ObjectStoreConfig) -> ObjectStore:
         for name in ("endpoint", "access_key", "secret_key", "bucket"):
             if not getattr(config, name):
                 raise ValueError(f"the S3 object store needs {name} (S3_{name.upper()})")
-        endpoint, secure = config.endpoint, config.secure
-        if "://" in endpoint:
-            parsed = urlparse(endpoint)
-            endpoint, secure = parsed.netloc, parsed.scheme == "https"
+        endpoint, secure = _host_and_tls(config.endpoint, config.secure)
+        public_endpoint: str | None = None
+        public_secure = secure
+        if config.public_endpoint:
+            public_endpoint, public_secure = _host_and_tls(config.public_endpoint, secure)
         return S3ObjectStore(
             endpoint=endpoint,
             access_key=config.access_key,
@@ -99,5 +100,15 @@ def build_object_store(config: ObjectStoreConfig) -> ObjectStore:
             secure=secure,
             part_size=config.part_size,
             timeout_seconds=config.timeout_seconds,
+            public_endpoint=public_endpoint,
+            public_secure=public_secure,
         )
     raise ValueError(f"unknown object store backend {config.backend!r} (use local or s3)")
+
+
+def _host_and_tls(endpoint: str, secure: bool) -> tuple[str, bool]:
+    """`host:port` keeps `secure`; a URL's scheme decides it (https: TLS)."""
+    if "://" in endpoint:
+        parsed = urlparse(endpoint)
+        return parsed.netloc, parsed.scheme == "https"
+    return endpoint, secure

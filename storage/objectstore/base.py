@@ -107,6 +107,10 @@ class ObjectStoreConfig:
     region: str = "us-east-1"
     bucket: str = "media"
     secure: bool = True
+    # Where clients reach the S3 endpoint when it is not where the platform does (MinIO inside
+    # a compose network, published as https://media.example.org). Presigned URLs are signed
+    # for this host. Empty: `endpoint`.
+    public_endpoint: str = ""
     local_root: Path | None = None
     # The local backend's presigned URLs point at the API itself and carry an HMAC token.
     public_base_url: str = "http://localhost:8000"

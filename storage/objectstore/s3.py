@@ -1,9 +1,14 @@
 """S3 backend through the `minio` client; works with MinIO, AWS S3 and the moto server.
 
-Presigning uses the client's public `get_presigned_url`. Multipart calls use the client's
-underscore methods (`_create_multipart_upload`, `_upload_part`, `_list_parts`,
-`_complete_multipart_upload`, `_abort_multipart_upload`): minio-py has no public API for
-client-driven multipart uploads, and these are the calls its own `put_object` makes.
+Presigning uses the client's public `get_presigned_url`, on a second client configured with the
+public endpoint when clients reach the store at another address than the platform does: a
+presigned URL is signed for its host, so it is signed for the public one rather than rewritten
+after signing. That client knows its region, so signing makes no request.
+
+Multipart calls use the client's underscore methods (`_create_multipart_upload`,
+`_upload_part`, `_list_parts`, `_complete_multipart_upload`, `_abort_multipart_upload`):
+minio-py has no public API for client-driven multipart uploads, and these are the calls its
+own `put_object` makes.
 """
 
 from __future__ import annotations
@@ -85,6 +90,8 @@ class S3ObjectStore(ObjectStore):
         secure: bool = True,
         part_size: int = 8 * 1024 * 1024,
         timeout_seconds: float = 30.0,
+        public_endpoint: str | None = None,
+        public_secure: bool | None = None,
     ) -> None:
         self.bucket = bucket
         self.region = region
@@ -107,6 +114,17 @@ class S3ObjectStore(ObjectStore):
             secure=secure,
             http_client=http,
         )
+        # Signs the URLs handed to clients; with a region set it never calls the endpoint.
+        self.signer = self.client
+        if public_endpoint and public_endpoint != endpoint:
+            self.signer = Minio(
+                public_endpoint,
+                access_key=access_key,
+                secret_key=secret_key,
+                region=region,
+                secure=secure if public_secure is None else public_secure,
+                http_client=http,
+            )
 
     @contextlib.contextmanager
     def _translate(self, key: str | None = None, guard: _GuardedReader | None = None):
@@ -210,7 +228,7 @@ class S3ObjectStore(ObjectStore):
         # signature; the API decides the type from the bytes when the upload completes.
         validate_key(key)
         with self._translate(key):
-            return self.client.get_presigned_url(
+            return self.signer.get_presigned_url(
                 "PUT", self.bucket, key, timedelta(seconds=check_expires(expires))
             )
 
@@ -228,7 +246,7 @@ class S3ObjectStore(ObjectStore):
         if content_type:
             headers["response-content-type"] = content_type
         with self._translate(key):
-            return self.client.get_presigned_url(
+            return self.signer.get_presigned_url(
                 "GET",
                 self.bucket,
                 key,
@@ -247,7 +265,7 @@ class S3ObjectStore(ObjectStore):
         validate_key(key)
         query = {"partNumber": str(check_part_number(part_number)), "uploadId": upload_id}
         with self._translate(key):
-            return self.client.get_presigned_url(
+            return self.signer.get_presigned_url(
                 "PUT",
                 self.bucket,
                 key,
