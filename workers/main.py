@@ -7,9 +7,18 @@ and declares every actor before Dramatiq looks for them.
 from __future__ import annotations
 
 import logging
+import os
 
-from api import create_app
-from workers import runtime
+from dramatiq.middleware.prometheus import DB_PATH
+
+# Metrics live in files shared by a worker's processes (Prometheus's multiprocess mode), which
+# Dramatiq's exposition server reads with WORKER_PROMETHEUS=true: the platform's job metrics
+# (job_run_seconds, jobs_finished_total) then appear there beside Dramatiq's. The directory
+# must be known before anything imports prometheus_client, so it is set here, first.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", DB_PATH)
+
+from api import create_app  # noqa: E402
+from workers import runtime  # noqa: E402
 
 # Dramatiq's CLI has given the root logger a plain-text handler of its own; the platform's
 # (JSON, redacting) handler replaces it, or every line would be written twice.
