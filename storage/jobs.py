@@ -66,7 +66,7 @@ def create_job(
         owner_user_id=owner_user_id, owner_api_key_id=owner_api_key_id,
         learner_user_id=learner_user_id or owner_user_id, idempotency_key=idempotency_key,
         callback_url=callback_url,
-        max_attempts=spec.max_attempts, lease_seconds=spec.lease_seconds, attempts=0,
+        max_attempts=spec.max_attempts, lease_seconds=spec.lease_seconds, attempts=0, runs=0,
         created_at=utcnow(), version=1,
     )
     session.add(job)
@@ -89,6 +89,7 @@ def claim(session: Session, job_id: str, run_token: str) -> Job | None:
         update(Job)
         .where(Job.id == job_id, Job.status == "queued")
         .values(status="running", run_token=run_token, attempts=Job.attempts + 1,
+                runs=Job.runs + 1,
                 started_at=func.coalesce(Job.started_at, now), heartbeat_at=now,
                 version=Job.version + 1)
         .returning(Job)

@@ -232,7 +232,7 @@ def actor_queue(actor_name: str) -> str:
 def _job_fields(job: Job) -> dict[str, Any]:
     """What every log line of a job carries, read once while the row is loaded."""
     return {"job_id": job.id, "job_type": job.type, "queue": job.queue,
-            "attempt": job.attempts, "stage": job.stage}
+            "attempt": job.attempts, "run": job.runs, "stage": job.stage}
 
 
 def _log_job(message: str, fields: dict[str, Any], *, event: str, started: float | None = None,

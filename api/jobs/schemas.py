@@ -63,7 +63,11 @@ class JobSchema(Schema):
     error = fields.Nested(JobErrorSchema, allow_none=True)
     learner_id = fields.String(attribute="learner_user_id", allow_none=True, metadata={
         "description": "The learner the job is about."})
-    attempts = fields.Integer()
+    attempts = fields.Integer(metadata={
+        "description": "Runs of the current stage, at most max_attempts."})
+    runs = fields.Integer(metadata={
+        "description": "Runs of all stages together: more than the job's stages means a "
+                       "retry or a worker that died."})
     max_attempts = fields.Integer()
     cancel_requested = fields.Boolean()
     callback_url = fields.String(allow_none=True)

@@ -36,7 +36,10 @@ class Job(TenantMixin, CreatedMixin, db.Model):
     checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Runs of the current stage (its retry budget is max_attempts); `runs` counts every run
+    # of every stage, so a retry or a crash stays visible after the job moved on.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)
     lease_seconds: Mapped[int] = mapped_column(Integer, default=120)
     # Set on each claim; only the holder of the current token may write the outcome.

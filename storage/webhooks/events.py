@@ -124,8 +124,8 @@ def job_data(job: Job) -> dict[str, Any]:
     return {
         "id": job.id, "type": job.type, "status": job.status, "stage": job.stage,
         "progress": job.progress, "input": job.input, "result": job.result,
-        "error": job.error, "attempts": job.attempts, "callback_url": job.callback_url,
-        "learner_id": job.learner_user_id,
+        "error": job.error, "attempts": job.attempts, "runs": job.runs,
+        "callback_url": job.callback_url, "learner_id": job.learner_user_id,
         "created_at": _iso(job.created_at), "started_at": _iso(job.started_at),
         "finished_at": _iso(job.finished_at), "provider": job.provider, "model": job.model,
         "prompt_version": job.prompt_version,

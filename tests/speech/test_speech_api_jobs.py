@@ -34,6 +34,8 @@ def test_a_scripted_reading_is_assessed_end_to_end(client, accounts, upload, wor
     job = wait_for_job(client, answer.headers["Location"], learner.headers)
     assert job["status"] == "succeeded", job["error"]
     assert (job["stage"], job["progress"], job["error"]) == ("done", 100, None)
+    # in two stages (transcription, then scoring), each run once
+    assert (job["attempts"], job["runs"]) == (1, 2)
     assert (job["provider"], job["model"], job["prompt_version"]) == ("offline", OFFLINE_MODEL,
                                                                       None)
     result = job["result"]
