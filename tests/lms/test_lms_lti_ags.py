@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -21,9 +22,11 @@ from storage import lti
 from storage.db import db
 from storage.models.identity import User
 from storage.models.lti import LtiPlatform
+from tests.lms.lrs import TestLrsServer
 from tests.lms.lti_platform import CLIENT_ID, DEPLOYMENT_ID, LmsPlatform
 from tests.teachers.conftest import create_assignment, wait_for_batch
 
+AUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
 WRITING = "/api/v1/assessments/writing"
 TEXT = {"text": "Last summer I travelled to Valencia with two friends. We visited the old "
                 "town, we ate paella near the beach and we practised our Spanish every day.",
@@ -355,3 +358,73 @@ def test_an_lms_key_set_on_an_internal_address_is_never_fetched(app, client, acc
     problem = landed.get_json()
     assert problem["code"] == "lti_launch_refused"
     assert "private_address_refused" in problem["detail"]
+
+
+def test_a_learner_launched_into_a_speaking_task_is_graded_and_recorded(
+        client, accounts, worker, lms, catalogue):
+    # Given an organisation that registered the LMS, and an xAPI endpoint for the LRS of that
+    # LMS, whose learners it names by their LMS ids
+    admin = accounts.admin()
+    platform = _register(client, admin, lms)
+    lrs = TestLrsServer()
+    try:
+        made = client.post("/api/v1/webhooks", headers=admin.headers, json={
+            "url": lrs.url, "format": "xapi", "lms_base_url": lms.url,
+            "actor_lms": platform["id"],
+            "lrs_auth": {"scheme": "basic", "username": "lrs-key", "password": "lrs-secret"}})
+        assert made.status_code == 201, made.get_json()
+
+        # When the LMS launches a learner into a speaking task of the catalogue
+        landed = _browser_launch(client, lms, login_hint="lms-user-31", sub="lms-user-31",
+                                 name="Noor", resource_link_id="rl-speak-1",
+                                 title="Speaking: introduce yourself",
+                                 custom={"prompt_id": "spp_en_a1_1",
+                                         "task_type": "speaking_assessment"})
+        assert landed.status_code == 200, landed.get_data(as_text=True)
+        task = json.loads(html.unescape(re.search(r'data-task="([^"]*)"',
+                                                  landed.get_data(as_text=True)).group(1)))
+        learner = {"Authorization": f"Bearer {task['access_token']}"}
+        # and the learner records an answer, assessed for that task, and studies a word
+        media = client.post("/api/v1/media", headers=learner,
+                            content_type="multipart/form-data",
+                            data={"kind": "audio", "file": (io.BytesIO(
+                                (AUDIO / "en_fluent.wav").read_bytes()), "answer.wav")})
+        assert media.status_code == 201, media.get_json()
+        answer = client.post("/api/v1/assessments/speaking",
+                             headers={**learner, "Prefer": "wait=30"},
+                             json={"media_id": media.get_json()["id"],
+                                   "prompt_id": "spp_en_a1_1"})
+        assert answer.status_code in (200, 202), answer.get_json()
+        job = _wait_done(client, answer.get_json()["id"], learner)
+        assert job["status"] == "succeeded", job["error"]
+        assert job["learner_id"] == task["learner_id"]
+        session = client.post("/api/v1/study-sessions", headers=learner,
+                              json={"activity": "flashcards"}).get_json()
+        client.post(f"/api/v1/study-sessions/{session['id']}/end", headers=learner)
+
+        # Then the score is in the LMS gradebook on the task's line item, for the LMS's user
+        (score,) = _scores(lms, 1, seconds=60)
+        (item,) = lms.gradebook.lineitems.values()
+        assert item["resourceLinkId"] == "rl-speak-1"
+        assert score["userId"] == "lms-user-31"
+        assert score["comment"].startswith("CEFR " + job["result"]["cefr"]["level"])
+        # And the LRS received the assessment and the study session as valid statements,
+        # naming the learner by their LMS id
+        deadline = time.monotonic() + 30
+        while len(lrs.statements) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert lrs.refused == []
+        verbs = sorted(s["verb"]["display"]["en-US"] for s in lrs.statements.values())
+        assert verbs == ["completed", "scored"]
+        assert {s["actor"]["account"]["name"] for s in lrs.statements.values()} == {
+            "lms-user-31"}
+    finally:
+        lrs.stop()
+
+
+def _wait_done(client, job_id: str, headers: dict, seconds: float = 300) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        job = client.get(f"/api/v1/jobs/{job_id}?wait=20", headers=headers).get_json()
+        if job["status"] in ("succeeded", "failed", "canceled") or time.monotonic() > deadline:
+            return job
