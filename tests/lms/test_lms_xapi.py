@@ -133,6 +133,23 @@ def test_an_lrs_with_oauth_client_credentials(client, accounts, worker, lrs):
     (statement,) = lrs.statements.values()
     assert statement["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"
 
+    # When a second session ends
+    second = client.post("/api/v1/study-sessions", headers=learner.headers, json={}).get_json()
+    client.post(f"/api/v1/study-sessions/{second['id']}/end", headers=learner.headers)
+    # Then its statement goes with the same token, not a new one
+    _wait(lambda: len(lrs.statements) == 2)
+    assert lrs.refused == [] and len(lrs.tokens) == 1
+
+    # When the LRS revokes its tokens and a third session ends
+    lrs.tokens.clear()
+    third = client.post("/api/v1/study-sessions", headers=learner.headers, json={}).get_json()
+    client.post(f"/api/v1/study-sessions/{third['id']}/end", headers=learner.headers)
+    # Then the refused statement is sent again at once with a new token: one delivery attempt
+    _wait(lambda: len(lrs.statements) == 3)
+    assert [status for status, _ in lrs.refused] == [401] and len(lrs.tokens) == 1
+    ended = [d for d in _deliveries(client, admin) if d["event_type"] == "study.session.ended"]
+    assert all(d["state"] == "succeeded" and d["attempts"] == 1 for d in ended)
+
 
 def test_a_teachers_review_reaches_the_lrs_as_a_statement_of_its_own(client, accounts, worker,
                                                                       lrs):

@@ -10,8 +10,10 @@ for longer than WEBHOOK_DISABLE_AFTER_SECONDS is disabled.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
+import threading
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -132,19 +134,24 @@ def attempt(delivery_id: str) -> None:
     session.commit()
 
     started = utcnow()
-    if lrs_oauth:
-        token = lrs_oauth_token(lrs_oauth, settings)
-        if isinstance(token, http.PostResult):  # the LRS's token endpoint refused
-            decision = retry_policy(settings).decide(number, token.status, token.headers,
-                                                     error=token.error)
-            _record(session, delivery_id, endpoint_id, json.loads(lrs_oauth)["token_url"],
-                    started, token, decision, settings)
-            return
-        headers["Authorization"] = f"Bearer {token}"
     headers.update(signed_headers(secrets, message_id, int(time.time()), body))
-    result = http.post(url, body.encode("utf-8"), headers,
-                       timeout=settings.webhook_timeout_seconds,
-                       allow_private=settings.webhook_allow_private_networks)
+    # With an LRS's OAuth credentials: a cached token, and on a 401 one new token and one
+    # more try (the LRS may have revoked or expired it early).
+    for fresh in ((False, True) if lrs_oauth else (False,)):
+        if lrs_oauth:
+            token = lrs_oauth_token(lrs_oauth, settings, fresh=fresh)
+            if isinstance(token, http.PostResult):  # the LRS's token endpoint refused
+                decision = retry_policy(settings).decide(number, token.status, token.headers,
+                                                         error=token.error)
+                _record(session, delivery_id, endpoint_id,
+                        json.loads(lrs_oauth)["token_url"], started, token, decision, settings)
+                return
+            headers["Authorization"] = f"Bearer {token}"
+        result = http.post(url, body.encode("utf-8"), headers,
+                           timeout=settings.webhook_timeout_seconds,
+                           allow_private=settings.webhook_allow_private_networks)
+        if result.status != 401:
+            break
     decision = retry_policy(settings).decide(number, result.status, result.headers,
                                              error=result.error)
     _record(session, delivery_id, endpoint_id, url, started, result, decision, settings)
@@ -159,9 +166,34 @@ def lrs_authorization(scheme: str | None, credentials: str | None) -> dict[str, 
     return {"Authorization": f"Bearer {credentials}"}
 
 
-def lrs_oauth_token(stored: str, settings: Any) -> str | http.PostResult:
+# LRS access tokens of this process, by a digest of the credentials that obtained them (new
+# credentials, new token): (token, monotonic time after which it is not used).
+_lrs_tokens: dict[str, tuple[str, float]] = {}
+_lrs_tokens_lock = threading.Lock()
+# A token is not used in its last minute: the statement must not race its expiry.
+LRS_TOKEN_MARGIN = 60
+
+
+def lrs_oauth_token(stored: str, settings: Any, *, fresh: bool = False
+                    ) -> str | http.PostResult:
     """An access token of the LRS's OAuth2 client-credentials grant (client id and secret
-    as HTTP Basic, RFC 6749 section 2.3.1)."""
+    as HTTP Basic, RFC 6749 section 2.3.1), reused until shortly before it expires;
+    `fresh` asks for a new one."""
+    key = hashlib.sha256(stored.encode()).hexdigest()
+    with _lrs_tokens_lock:
+        cached = _lrs_tokens.pop(key, None) if fresh else _lrs_tokens.get(key)
+    if cached is not None and not fresh and cached[1] > time.monotonic():
+        return cached[0]
+    answer = _request_lrs_token(stored, settings)
+    if isinstance(answer, tuple):
+        token, lifetime = answer
+        with _lrs_tokens_lock:
+            _lrs_tokens[key] = (token, time.monotonic() + lifetime - LRS_TOKEN_MARGIN)
+        return token
+    return answer
+
+
+def _request_lrs_token(stored: str, settings: Any) -> tuple[str, float] | http.PostResult:
     given = json.loads(stored)
     pair = f"{given['client_id']}:{given['client_secret']}".encode()
     form = {"grant_type": "client_credentials"}
@@ -178,8 +210,10 @@ def lrs_oauth_token(stored: str, settings: Any) -> str | http.PostResult:
             duration_ms=result.duration_ms, error=None, address=result.address,
             detail=f"the LRS token request was refused: HTTP {result.status}")
     try:
-        return str(json.loads(result.body)["access_token"])
-    except (ValueError, KeyError, TypeError):
+        answer = json.loads(result.body)
+        lifetime = float(answer.get("expires_in") or 3600)
+        return str(answer["access_token"]), lifetime
+    except (ValueError, KeyError, TypeError, AttributeError):
         return http.PostResult(status=result.status, error="protocol_error",
                                detail="the LRS token answer has no access_token")
 
