@@ -58,8 +58,8 @@ def prepare_batch(session: Session, staff: Staff, assignment_id: str,
         raise Unprocessable("Send one of archive_media_id, media_ids or texts_media_id.",
                             code="batch_source")
     if assignment.kind == "writing" and not texts_id:
-        raise Unprocessable("A writing assignment takes a CSV of texts (texts_media_id).",
-                            code="batch_source_kind")
+        raise Unprocessable("A writing assignment takes a sheet of texts, CSV or XLSX "
+                            "(texts_media_id).", code="batch_source_kind")
     if assignment.kind == "speaking" and texts_id:
         raise Unprocessable("A speaking assignment takes recordings, not texts.",
                             code="batch_source_kind")

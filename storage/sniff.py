@@ -33,9 +33,13 @@ def accepts(sniffed: Sniffed, kind: str) -> bool:
 
 
 def sniff(head: bytes, filename: str | None = None) -> Sniffed | None:
-    """Identify a file from its first bytes; `filename` only separates CSV from plain text."""
+    """Identify a file from its first bytes; `filename` only separates CSV from plain text
+    and an .xlsx workbook from other zips."""
     # A UTF-16 byte-order mark (FF FE) is also a valid MPEG audio frame header: text first.
     found = _utf16(head, filename)
+    if found is not None:
+        return found
+    found = _spreadsheet(head, filename)
     if found is not None:
         return found
     for probe in (_riff, _simple, _mpeg_audio, _ogg, _iso_media, _ebml):
@@ -43,6 +47,25 @@ def sniff(head: bytes, filename: str | None = None) -> Sniffed | None:
         if found is not None:
             return found
     return _text(head, filename)
+
+
+XLSX = Sniffed("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "document",
+               "xlsx")
+# The parts an Office Open XML package starts with (Excel and LibreOffice write the content
+# types first, openpyxl the document properties).
+_OOXML_FIRST_PARTS = (b"[Content_Types].xml", b"_rels/", b"docProps/", b"xl/")
+
+
+def _spreadsheet(head: bytes, filename: str | None) -> Sniffed | None:
+    """An .xlsx workbook: a zip named .xlsx whose first entry is a part of an OOXML package
+    (what it holds is checked when the sheet is read)."""
+    if not head.startswith(b"PK\x03\x04") or len(head) < 30:
+        return None
+    if not (filename or "").lower().endswith(".xlsx"):
+        return None
+    name_length = int.from_bytes(head[26:28], "little")
+    first = head[30:30 + name_length]
+    return XLSX if first.startswith(_OOXML_FIRST_PARTS) else None
 
 
 _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from storage.db import db
@@ -261,3 +261,27 @@ def test_uploaded_recordings_are_mapped_by_a_file_name_pattern(client, school, u
     items = client.get(f"{answer.headers['Location']}/items", headers=s.teacher.headers)
     assert [(i["learner_email"], i["status"]) for i in items.get_json()["items"]] == [
         (learner.email, "succeeded"), (None, "error")]
+
+
+def test_an_xlsx_workbook_of_texts_is_assessed(client, school, upload, worker):
+    # Given a writing assignment and the class's texts in an .xlsx workbook
+    s = school(learners=2)
+    assignment = create_assignment(client, s.teacher, s.class_id)
+    book = Workbook()
+    book.active.append(("Learner", "Text"))
+    for member in s.learners:
+        book.active.append((member.email, TEXT))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    sheet = upload(s.teacher, buffer.getvalue(), "texts.xlsx")
+    assert (sheet["kind"], sheet["content_type"]) == (
+        "document", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    # When the teacher submits it as the batch's texts
+    answer = client.post(f"{API}/assignments/{assignment['id']}/batches",
+                         json={"texts_media_id": sheet["id"]}, headers=s.teacher.headers)
+
+    # Then each learner's text is assessed
+    assert answer.status_code == 202, answer.get_json()
+    batch = wait_for_batch(client, answer.headers["Location"], s.teacher.headers)
+    assert batch["counts"]["succeeded"] == 2 and batch["counts"]["error"] == 0, batch

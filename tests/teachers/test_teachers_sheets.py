@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
+import openpyxl
 import pytest
 
 from pipelines.batches import (
@@ -11,6 +15,7 @@ from pipelines.batches import (
     parse_text_sheet,
 )
 from pipelines.errors import PipelineError
+from storage.sniff import XLSX, sniff
 
 
 def test_a_manifest_maps_files_and_reports_bad_rows():
@@ -50,3 +55,50 @@ def test_file_name_patterns():
     for bad in ("*.wav", "{learner}{learner}", "{learner}" + "x" * 300):
         with pytest.raises(ValueError):
             compile_pattern(bad)
+
+
+def _workbook(rows: list[tuple]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_xlsx_sheet_of_texts_is_read_like_a_csv():
+    # Given a workbook as a teacher saves it: a header in other case, a number, an empty row,
+    # a row without text
+    data = _workbook([("Learner", "Text", "Name"), ("s1@x.test", "One, two.\nThree.", None),
+                      (None, None, None), ("s2@x.test", None, "Essay 2"),
+                      (12345, "A text for an external id.", "Essay 3")])
+    # When it is read as a sheet of texts
+    sheet = parse_text_sheet(data)
+    # Then the rows keep their texts and the workbook's row numbers, and bad rows are reported
+    assert [(r.line, r.learner, r.text) for r in sheet.rows] == [
+        (2, "s1@x.test", "One, two.\nThree."), (5, "12345", "A text for an external id.")]
+    assert [(i.line, i.name, i.code) for i in sheet.issues] == [(4, "Essay 2", "missing_value")]
+    # And it is recognised on upload as a document, not as a zip of recordings
+    assert sniff(data[:4096], "texts.xlsx") == XLSX
+    assert sniff(data[:4096], "texts.zip").kind == "archive"
+
+
+def test_a_workbook_that_is_a_bomb_or_damaged_is_refused():
+    # A part that unpacks 1,000 times its packed size (a zip bomb)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("xl/sharedStrings.xml", b" " * 5_000_000)
+    with pytest.raises(PipelineError) as caught:
+        parse_text_sheet(buffer.getvalue())
+    assert caught.value.code == "sheet_too_large"
+    # A workbook cut short, and a zip that is no workbook
+    with pytest.raises(PipelineError) as caught:
+        parse_text_sheet(_workbook([("learner", "text")])[:300])
+    assert caught.value.code == "sheet_invalid"
+    other = io.BytesIO()
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("a.wav", b"RIFF")
+    with pytest.raises(PipelineError) as caught:
+        parse_text_sheet(other.getvalue())
+    assert caught.value.code == "sheet_invalid"
