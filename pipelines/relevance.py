@@ -8,12 +8,17 @@ the weighted share of the task's stems that the answer uses, 0-100.
 
 An answer can be on topic in other words ("morning", "breakfast" for "a normal day"), so before
 calling it off-topic each key word also counts when the answer uses a word WordNet relates to
-it: its synonyms, broader and narrower terms, parts and wholes, derived forms and the content
-words of its definitions (`related`). `off_topic` is true only when a task with at least two
-key words has under 20 % of their weight in the answer both literally and through those
-relations: precision first, since an off-topic answer is placed a band lower. Method name in
-results: `keyword-idf-wordnet-v1` (`keyword-idf-v1` where WordNet is not installed, with
-literal matching only).
+it: one of its synonyms, broader and narrower terms, parts and wholes or derived forms
+(`related`), or two of the content words of its definitions (`defining`). A definition's words
+are weaker evidence than the word's relations: a definition is a short phrase of common words,
+and one of them meets an answer by chance more often than not, the more so as stems join
+parts of speech ("favourite" is "something regarded with special favor", and an answer about
+investment that "favoured" districts is not about a favourite pet); two distinct ones are the
+same subject. `off_topic` is true only when a task with at least two key words has under 20 %
+of their weight in the answer both literally and through those relations: precision first,
+since an off-topic answer is placed a band lower. Method name in results:
+`keyword-idf-wordnet-v2` (`keyword-idf-v1` where WordNet is not installed, with literal
+matching only; v1 counted a single definition word as evidence).
 """
 
 from __future__ import annotations
@@ -21,15 +26,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from pipelines.cefr import tokenize, zipf
 
-METHOD = "keyword-idf-wordnet-v1"
+METHOD = "keyword-idf-wordnet-v2"
 LITERAL_METHOD = "keyword-idf-v1"
 OFF_TOPIC_BELOW = 20.0
 MIN_KEY_WORDS = 2
 SENSES = 4  # WordNet senses of a key word considered, most frequent first
 RELATED_EVIDENCE = 1  # distinct related answer words that address a key word
+DEFINITION_EVIDENCE = 2  # distinct answer words from the key word's definitions
 
 _INSTRUCTION_WORDS = frozenset(
     "write describe explain tell talk speak say about words text essay paragraph email letter "
@@ -92,7 +99,8 @@ def task_relevance(task: str, answer: str, language: str) -> Relevance:
     if language == "en" and wordnet_available():
         method = METHOD
         near = sum(weight for key, (word, weight) in keys.items()
-                   if key in said or len(related(word) & said) >= RELATED_EVIDENCE)
+                   if key in said or len(related(word) & said) >= RELATED_EVIDENCE
+                   or len(defining(word) & said) >= DEFINITION_EVIDENCE)
         related_score = round(near / total * 100, 1)
     off_topic = (len(keys) >= MIN_KEY_WORDS and score < OFF_TOPIC_BELOW
                  and (related_score is None or related_score < OFF_TOPIC_BELOW))
@@ -116,14 +124,8 @@ def wordnet_available() -> bool:
 @lru_cache(maxsize=4096)
 def related(word: str) -> frozenset[str]:
     """Stems of the English words WordNet relates to `word` (see module docstring)."""
-    from pipelines.dictionary.english import wordnet
-
-    reader = wordnet()
     names: set[str] = set()
-    # Senses that are instances (places, people: "Mobile", a river in Alabama) are names, not
-    # what a task means by the word.
-    senses = [s for s in reader.synsets(word) if not s.instance_hypernyms()][:SENSES]
-    for synset in senses:
+    for synset in _senses(word):
         neighbours = [synset, *synset.hypernyms(), *synset.hyponyms(), *synset.part_meronyms(),
                       *synset.part_holonyms(), *synset.member_holonyms()]
         for other in neighbours:
@@ -132,8 +134,24 @@ def related(word: str) -> frozenset[str]:
         for lemma in synset.lemmas():
             for form in lemma.derivationally_related_forms():
                 names.update(form.name().lower().split("_"))
+    return frozenset(stem(n) for n in names if _is_key(n, "en"))
+
+
+@lru_cache(maxsize=4096)
+def defining(word: str) -> frozenset[str]:
+    """Stems of the content words of WordNet's definitions of `word`."""
+    names: set[str] = set()
+    for synset in _senses(word):
         names.update(re.findall(r"[a-z]+", synset.definition().lower()))
     return frozenset(stem(n) for n in names if _is_key(n, "en"))
+
+
+def _senses(word: str) -> list[Any]:  # NLTK synsets
+    from pipelines.dictionary.english import wordnet
+
+    # Senses that are instances (places, people: "Mobile", a river in Alabama) are names, not
+    # what a task means by the word.
+    return [s for s in wordnet().synsets(word) if not s.instance_hypernyms()][:SENSES]
 
 
 def _is_key(word: str, language: str) -> bool:

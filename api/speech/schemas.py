@@ -150,7 +150,7 @@ class SpeakingRelevanceSchema(Schema):
     key_words = fields.List(fields.String())
     used = fields.List(fields.String())
     missing = fields.List(fields.String())
-    method = fields.String(metadata={"enum": ["keyword-idf-wordnet-v1", "keyword-idf-v1"]})
+    method = fields.String(metadata={"enum": ["keyword-idf-wordnet-v2", "keyword-idf-v1"]})
 
 
 # Registered as OpenAPI components by api.resources.

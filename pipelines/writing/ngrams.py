@@ -38,6 +38,17 @@ class Bigrams:
     def pair(self, left: str, right: str) -> int:
         return self.pairs.get((left, right), 0)
 
+    def support(self, left: str | None, word: str, right: str | None) -> float | None:
+        """How much a neighbour makes the word more likely than chance: the larger of
+        log10 P(word | left) / P(word) and log10 P(right | word) / P(right), None with no
+        neighbour. Above 0 only when a counted word pair is more frequent than chance."""
+        sides = []
+        if left:
+            sides.append(math.log10(self.following(left, word) / self.share(word)))
+        if right:
+            sides.append(math.log10(self.following(word, right) / self.share(right)))
+        return max(sides) if sides else None
+
     def fit(self, left: str | None, word: str, right: str | None) -> float:
         """log10 P(word | left) + log10 P(right | word): how well a word sits between two."""
         score = math.log10(self.following(left, word) if left else self.share(word))

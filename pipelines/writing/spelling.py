@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -12,11 +12,18 @@ from rapidfuzz.distance import DamerauLevenshtein
 from pipelines.cefr import Token, zipf
 from pipelines.writing.ngrams import english_bigrams
 from pipelines.writing.spans import APOSTROPHE_FIXES, CheckContext, TextError, match_case
+from pipelines.writing.unknown_words import (
+    in_web_address,
+    offer_replacement,
+    wordnet_compound,
+    wordnet_word,
+)
 
 # A word wordfreq has seen this often is accepted even when the spelling dictionary lacks it
 # (regional spellings such as "colour", "organise"). Common misspellings sit below: in
 # wordfreq's English list "teh" is 3.04, "definately" 2.87, "recieve" 2.75.
 KNOWN_ZIPF = 3.3
+NOT_IN_DICTIONARY = "'{word}' is not in the dictionary: check its spelling."
 MAX_SUGGESTED = 50  # distinct misspellings we compute replacements for (edit distance 2 is slow)
 # pyspellchecker's bundled dictionaries.
 SPELLING_LANGUAGES = frozenset({"ar", "de", "en", "es", "eu", "fa", "fr", "it", "lv", "nl",
@@ -35,7 +42,10 @@ def check_spelling(ctx: CheckContext) -> list[TextError]:
 
     English suggestions are ranked by how well each fits between its neighbours (a bigram
     language model, `ngrams.py`), so "my freind" offers "friend" and "small vilage" "village";
-    other languages rank them by frequency.
+    other languages rank them by frequency. An English word WordNet lists is accepted, and a
+    replacement is offered only when it is clearly the better reading (`unknown_words.py`);
+    otherwise the word is reported as not in the dictionary, without a replacement, at every
+    place the text uses it.
     """
     spell = _spellchecker(ctx.language)
     errors: list[TextError] = []
@@ -47,7 +57,17 @@ def check_spelling(ctx: CheckContext) -> list[TextError]:
     starts = {start for start in sentence_starts if _first_word(ctx.text, start) not in names}
     for sentence in ctx.sentences:
         errors += _sentence_misspellings(ctx, sentence.tokens, spell, budget, starts)
-    return errors
+    # One verdict per word: a word used where no replacement fits ("lyrics of baile funk" after
+    # "Rio's baile funk") is not corrected elsewhere in the same text either.
+    unsure = {_word(ctx.text, e).lower() for e in errors
+              if e.message == NOT_IN_DICTIONARY.format(word=_word(ctx.text, e))}  # fmt: skip
+    return [replace(e, message=NOT_IN_DICTIONARY.format(word=_word(ctx.text, e)), replacements=[])
+            if e.replacements and _word(ctx.text, e).lower() in unsure else e
+            for e in errors]  # fmt: skip
+
+
+def _word(text: str, error: TextError) -> str:
+    return text[error.offset : error.offset + error.length]
 
 
 def _name_at_start(tokens: tuple[Token, ...], language: str) -> bool:
@@ -80,6 +100,8 @@ def _sentence_misspellings(
         context = _neighbours(ctx, tokens, i)
         if i == 0 and _name_at_start(tokens, ctx.language):
             continue
+        if ctx.language == "en" and _real_english_token(ctx.text, token, context):
+            continue
         for word, start in _word_parts(token):
             if _skip(word, start, sentence_starts, ctx.language):
                 continue
@@ -88,6 +110,9 @@ def _sentence_misspellings(
             if verdict is None:
                 continue
             message, replacements = verdict
+            if (ctx.language == "en" and replacements
+                    and not offer_replacement(form, replacements[0], *context)):
+                message, replacements = NOT_IN_DICTIONARY, []
             replacements = [r + clitic for r in replacements]
             errors.append(
                 TextError(
@@ -100,6 +125,14 @@ def _sentence_misspellings(
                 )
             )
     return errors
+
+
+def _real_english_token(text: str, token: Token, context: tuple[str | None, str | None]) -> bool:
+    """A hyphenated compound or a two-word expression WordNet lists ("tic-tac-toe", "a
+    priori"), or a part of a web address ("vimeo.com"): not checked word by word."""
+    return (("-" in token.text and wordnet_word(token.text))
+            or wordnet_compound(context[0], token.norm, context[1])
+            or in_web_address(text, token.end))  # fmt: skip
 
 
 # English clitics: "Lewis's", "whoever's", "there're", "they'll" are checked without them.
@@ -152,7 +185,7 @@ def _misspelling(
     budget: list[int],
     context: tuple[str | None, str | None] = (None, None),
 ) -> tuple[str, list[str]] | None:
-    if word in spell:
+    if word in spell or (language == "en" and wordnet_word(word)):
         return None
     accented = _accent_variant(word, language, spell)
     if accented:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.cefr import LEVELS, analyse_text
+from pipelines.relevance import task_relevance, wordnet_available
 from pipelines.speaking import READING_METHOD, assess_speaking
 from pipelines.transcription.types import Transcript, Word
 
@@ -83,6 +84,23 @@ def test_relevance_matches_inflected_task_words():
     # Then the inflected forms count as the task's words
     assert result.relevance is not None
     assert {"travel", "cities"} <= set(result.relevance["used"])
+
+
+@pytest.mark.skipif(not wordnet_available(), reason="WordNet (wordnet-base) is not installed")
+def test_one_shared_definition_word_does_not_make_an_answer_on_topic():
+    # Given an answer about urban policy that says "favored", for a task about a favourite
+    # pet (WordNet defines "favourite" as "something regarded with special favor")
+    answer = ("Critics contend that infrastructure investment has disproportionately favored "
+              "affluent districts, thereby exacerbating existing inequalities.")
+    pet = task_relevance("Describe your favourite pet animal and how you care for it.",
+                         answer, "en")
+    # And an answer on a normal day in other words than the task's
+    day = task_relevance("Describe a normal day in your life.",
+                         "In the morning I get up at seven and I have breakfast.", "en")
+    # Then the first is off topic, the second is not (a related word still counts)
+    assert pet.off_topic is True and pet.related_score == 0.0
+    assert pet.method == "keyword-idf-wordnet-v2"
+    assert day.off_topic is False and day.related_score >= 20
 
 
 def test_and_between_clauses_is_a_linking_word_but_not_between_nouns():

@@ -76,6 +76,41 @@ def test_names_contractions_and_regional_spellings_are_not_misspellings():
     assert assess_writing(text, "en").errors == []
 
 
+def test_real_words_the_dictionary_lacks_are_not_changed_into_other_words():
+    # Given edited text with rare formations, a German title, a loanword, a web address and
+    # compounds WordNet lists
+    text = ("Critics wrote about the historical facticity of capitalism and the "
+            "recertification of the airline. The title was Neue Quellen zur Grundlegung. "
+            "There is no arché or foundation. The video is at vimeo.com now. They played "
+            "tic-tac-toe and made an a priori assumption. It was an axiological theory.")
+    # When assessed
+    spelling = [e for e in assess_writing(text, "en").errors if e.check == "spelling"]
+    # Then WordNet's words and compounds pass, the web address is left alone, and the rest
+    # are reported as not in the dictionary without a replacement ("activity", "our")
+    assert [text[e.offset : e.offset + e.length] for e in spelling] == [
+        "facticity", "recertification", "zur", "arché"]  # fmt: skip
+    assert all(e.replacements == [] and "not in the dictionary" in e.message for e in spelling)
+
+
+def test_a_word_without_a_clear_replacement_gets_none_anywhere_in_the_text():
+    # Given a rare real word, once where no replacement fits and once after "between",
+    # where "citizens" would fit
+    text = "Many Chinese netizens posted photos. Talks between netizens in three cities followed."
+    # When assessed
+    spelling = [e for e in assess_writing(text, "en").errors if e.check == "spelling"]
+    # Then both places report it without a replacement: one verdict per word
+    assert [(e.offset, e.replacements) for e in spelling] == [(13, []), (51, [])]
+
+
+def test_misspellings_keep_their_replacement_when_context_or_form_makes_it_clear():
+    # Given slips where the parts of a formation meet, and one with no neighbour to judge by
+    text = "It is truely a good idea, and we had an arguement about it. Tomorow we go."
+    # When assessed / Then each keeps the teacher's correction
+    assert _found(text, assess_writing(text, "en"), "spelling") == [
+        (6, "truely", ["truly"]), (40, "arguement", ["argument"]),
+        (60, "Tomorow", ["Tomorrow"])]  # fmt: skip
+
+
 def test_repeated_words_capitalisation_articles_and_spacing_are_found():
     # Given one text with each kind of mechanical error
     text = "i saw the the film.  it was a amazing film ,and an great story.Really"
