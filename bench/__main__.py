@@ -1,7 +1,7 @@
-"""`python -m bench [api] [jobs] [upload] [transcription] [writing] [quality] [--quick]`: run the
-benchmarks (all by default), each against its baseline in the same run on the same machine,
-print one table and merge the numbers into bench/results/latest.json. `quality [SECTION...]`
-measures the scorers against labelled data (bench/quality, figures in
+"""`python -m bench [api] [jobs] [upload] [transcription] [writing] [batch] [quality]
+[--quick]`: run the benchmarks (all by default), each against its baseline in the same run
+on the same machine, print one table and merge the numbers into bench/results/latest.json.
+`quality [SECTION...]` measures the scorers against labelled data (bench/quality, figures in
 bench/results/quality.json) and needs no services.
 
 Needs PostgreSQL (BENCH_DATABASE_URL, default database bench_platform on 127.0.0.1:5432,
@@ -25,7 +25,7 @@ from bench.services import ROOT, prepare_database, private_redis
 from bench.table import render
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-ORDER = ("api", "jobs", "upload", "transcription", "writing")
+ORDER = ("api", "jobs", "upload", "transcription", "writing", "batch")
 QUALITY = ROOT / "bench" / "results" / "quality.json"
 MiB = 1024 * 1024
 
@@ -45,6 +45,10 @@ def _run_one(name: str, redis_url: str, quick: bool) -> dict[str, Any]:
 
         sizes = {"20 MiB": 20 * MiB, "200 MiB": 200 * MiB} if quick else None
         return upload.run(redis_url, sizes)
+    if name == "batch":
+        from bench import batch
+
+        return batch.run(recordings=5 if quick else batch.RECORDINGS)
     if name == "writing":
         from bench import writing
 

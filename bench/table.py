@@ -92,8 +92,22 @@ def _writing(result: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _batch(result: dict[str, Any]) -> list[Row]:
+    mine, base, settings = result["platform"], result["baseline"], result["settings"]
+    name = f"Class batch, {settings['recordings']} recordings"
+    lag = mine["progress_lag_ms"]
+    return [
+        (name, f"wall s ({settings['audio_seconds']:.0f} s of audio): batch / one by one",
+         _num(mine["seconds"]), _num(base["seconds"]), _ratio(result["ratio"])),
+        (name, "progress shown after an item ends: p50 / max ms (within 1 s)",
+         f"{lag['p50']} / {lag['max']} ({lag['within_1s']}/{settings['recordings']})", "-", "-"),
+        (name, "console pages and assets, median ms (all five)",
+         _num(result["console"]["all_pages_and_assets_ms"]), "-", "-"),
+    ]
+
+
 _RENDERERS = {"api": _api, "jobs": _jobs, "upload": _upload, "transcription": _transcription,
-              "writing": _writing}
+              "writing": _writing, "batch": _batch}
 
 
 def render(benchmarks: dict[str, Any]) -> str:
