@@ -225,6 +225,17 @@ def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, acco
     assert sorted(r["status"] for r in table) == ["error", "succeeded", "succeeded",
                                                   "succeeded"]
 
+    # And a class larger than one chunk of results is read a chunk at a time
+    browser.execute_script("document.getElementById('results').dataset.pageSize = '3'")
+    Select(browser.find_element(By.ID, "status-filter")).select_by_visible_text("Assessed")
+    Select(browser.find_element(By.ID, "status-filter")).select_by_visible_text("All")
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results tbody tr")) == 3)
+    more = browser.find_element(By.ID, "more-results")
+    wait.until(lambda d: more.is_displayed())
+    more.click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results tbody tr")) == 4)
+    wait.until(lambda d: not more.is_displayed())
+
     # And the page works at phone width, without sideways scrolling
     browser.set_window_size(390, 844)
     browser.refresh()

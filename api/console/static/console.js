@@ -274,10 +274,17 @@
     return form;
   }
 
-  async function loadResults(id) {
+  // A chunk of results at a time (the table's data-page-size items), the next on request.
+  async function loadResults(id, after) {
     const status = $("#status-filter").value;
-    const page = await api("GET", "/assignments/" + id + "/results" + (status ? "?status=" + status : ""));
-    $("#results tbody").replaceChildren(...page.items.map((row) => element("tr", { "data-job": row.job_id || "" }, [
+    const query = new URLSearchParams({ limit: $("#results").dataset.pageSize || "200" });
+    if (status) query.set("status", status);
+    if (after) query.set("after", after);
+    const page = await api("GET", "/assignments/" + id + "/results?" + query);
+    const more = $("#more-results");
+    more.hidden = page.next === null || page.next === undefined;
+    more.dataset.after = more.hidden ? "" : String(page.next);
+    $("#results tbody")[after ? "append" : "replaceChildren"](...page.items.map((row) => element("tr", { "data-job": row.job_id || "" }, [
       element("td", { text: row.learner_email || "—" }), element("td", { text: row.item }),
       element("td", { text: row.status }), element("td", { text: row.ai_level || "" }),
       element("td", { text: row.final_level || "", class: "final" }),
@@ -323,6 +330,7 @@
     });
     $("#upload-button").addEventListener("click", guard(() => uploadAll(id, assignment)));
     $("#status-filter").addEventListener("change", guard(() => loadResults(id)));
+    $("#more-results").addEventListener("click", guard(() => loadResults(id, $("#more-results").dataset.after)));
     $("#export-button").addEventListener("click", guard(() => exportCsv(id)));
     guard(async () => {
       assignment = await api("GET", "/assignments/" + id);
