@@ -33,6 +33,10 @@ DEFAULTED = ("JOB_LEASE_SECONDS", "SWEEP_INTERVAL_SECONDS", "BROKER_HEARTBEAT_TI
              "BROKER_MAINTENANCE_CHANCE", "JOB_RETRY_MIN_BACKOFF_MS", "JOB_RETRY_MAX_BACKOFF_MS")
 
 
+def s3_public(stack) -> str:
+    return stack.fleet.env["S3_PUBLIC_ENDPOINT"] + "/"
+
+
 class Api:
     def __init__(self, base: str, token: str) -> None:
         self.base, self.headers = base, {"Authorization": f"Bearer {token}"}
@@ -61,6 +65,8 @@ def topology(stack, s3_server: S3Server, tmp_path: Path) -> Iterator[dict]:
     env.update(STORAGE_BACKEND="s3", S3_ENDPOINT=s3_server.endpoint,
                S3_ACCESS_KEY=s3_server.access_key, S3_SECRET_KEY=s3_server.secret_key,
                S3_REGION=s3_server.region, S3_BUCKET=bucket, S3_SECURE="false",
+               # Clients reach the object store by another name than the platform does.
+               S3_PUBLIC_ENDPOINT=s3_server.url.replace("127.0.0.1", "localhost"),
                PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", LOG_JSON="true")
     stack.fleet.env = env
     api = Process("api", [sys.executable, "-m", "gunicorn", "--worker-class", "gthread",
@@ -111,6 +117,7 @@ def test_the_production_topology_runs_jobs_webhooks_and_recovers_a_killed_worker
             "filename": "reading.wav", "kind": "audio", "content_type": "audio/wav"})
         assert presigned.status_code == 201, presigned.text
         target = presigned.json()["upload"]
+        assert target["url"].startswith(s3_public(stack))
         body = (AUDIO / "en_reading.wav").read_bytes()
         put = requests.request(target["method"], target["url"], data=body,
                                headers=target.get("headers") or {}, timeout=30)
@@ -121,6 +128,7 @@ def test_the_production_topology_runs_jobs_webhooks_and_recovers_a_killed_worker
         # and its content is served from a presigned download URL that answers
         content = as_learner.get(f"/api/v1/media/{media_id}/content", allow_redirects=False)
         assert content.status_code == 302, content.text
+        assert content.headers["Location"].startswith(s3_public(stack))
         assert requests.get(content.headers["Location"], timeout=30).content == body
 
         # and submits a speaking and a writing assessment
