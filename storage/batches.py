@@ -15,7 +15,6 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from pipelines.batches import compile_pattern
-from storage import jobs as job_service
 from storage.classes import Staff, get_assignment
 from storage.db import utcnow
 from storage.errors import NotFound, Unprocessable
@@ -182,5 +181,3 @@ def on_job_terminal(session: Session, job: Job) -> None:
         batch.status = "completed"
         complete_batch(session, batch)
 
-
-job_service.register_terminal_hook(on_job_terminal)

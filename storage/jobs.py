@@ -31,9 +31,9 @@ TerminalHook = Callable[[Session, Job], None]
 _terminal_hooks: list[TerminalHook] = []
 
 
-def register_terminal_hook(hook: TerminalHook) -> None:
-    if hook not in _terminal_hooks:
-        _terminal_hooks.append(hook)
+def set_terminal_hooks(hooks: list[TerminalHook]) -> None:
+    """What runs in the transaction that ends a job, in this order (see workers.wiring)."""
+    _terminal_hooks[:] = hooks
 
 
 @dataclass(frozen=True)

@@ -67,8 +67,9 @@ def init_app(app: Flask, settings: Settings, *, with_prometheus: bool = False) -
     runtime.readiness["object_store"] = runtime.object_store.ping
     app.extensions["runtime"] = runtime
     _last = runtime
-    for extension in _extensions:
-        extension(app, runtime)
+    from workers import wiring
+
+    wiring.wire()
     return runtime
 
 
@@ -93,13 +94,6 @@ def object_store() -> Any:
     return get().object_store
 
 
-# Functions that add services to the runtime (object store, ...); run by init_app.
-_extensions: list[Callable[[Flask, Runtime], None]] = []
-
-
-def register_extension(extension: Callable[[Flask, Runtime], None]) -> None:
-    if extension not in _extensions:
-        _extensions.append(extension)
 
 
 def get() -> Runtime:

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from storage.db import utcnow
 from storage.errors import Forbidden
-from storage.jobs import register_terminal_hook
 from storage.learning import events, streaks
 from storage.learning.access import Actor, user_in_organisation
 from storage.learning.srs import MASTERY_INTERVAL_DAYS
@@ -221,5 +220,3 @@ def user_stats(session: Session, user: User, now: datetime) -> dict[str, Any]:
                    for p in profiles],
     }
 
-
-register_terminal_hook(on_job_terminal)

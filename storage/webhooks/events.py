@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
-from storage import jobs as job_service
 from storage.db import after_commit, utcnow
 from storage.ids import new_id
 from storage.models.identity import User
@@ -43,10 +42,10 @@ Dispatcher = Callable[[list[str]], None]
 _dispatchers: list[Dispatcher] = []
 
 
-def register_dispatcher(dispatcher: Dispatcher) -> None:
-    """`dispatcher(delivery_ids)` is called after the commit that created the deliveries."""
-    if dispatcher not in _dispatchers:
-        _dispatchers.append(dispatcher)
+def set_dispatchers(dispatchers: list[Dispatcher]) -> None:
+    """Each `dispatcher(delivery_ids)` is called after the commit that created the
+    deliveries (see workers.wiring)."""
+    _dispatchers[:] = dispatchers
 
 
 def dispatch_after_commit(session: Session, delivery_ids: list[str]) -> None:
@@ -163,8 +162,6 @@ def on_job_terminal(session: Session, job: Job) -> None:
                      {"job_id": job.id, "counts": counts}, user_id=job.owner_user_id,
                      job_id=job.id, occurred_at=job.finished_at)
 
-
-job_service.register_terminal_hook(on_job_terminal)
 
 
 def list_query(organisation_id: str, *, event_type: str | None = None,

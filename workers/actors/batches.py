@@ -48,5 +48,3 @@ def notify_batch(session: Any, job: Job) -> None:
     if batch_id is not None:
         after_commit(session, lambda: runtime.notify_job(channel(batch_id)))
 
-
-job_service.register_terminal_hook(notify_batch)

@@ -70,12 +70,11 @@ def dispatch(delivery_ids: list[str], delay_seconds: float = 0.0) -> None:
             deliveries.mark_enqueued(session, sent)
 
 
-def _first_dispatch(delivery_ids: list[str]) -> None:
+def first_dispatch(delivery_ids: list[str]) -> None:
+    """Send new deliveries (the webhook events' dispatcher, see workers.wiring)."""
     settings = current_app.extensions["settings"]
     dispatch(delivery_ids, retry_policy(settings).first_delay())
 
-
-events.register_dispatcher(_first_dispatch)
 
 
 def attempt(delivery_id: str) -> None:
