@@ -3,12 +3,14 @@
     estimate = text_level("I like my dog. He is big.", "en")
     estimate.level, estimate.score, estimate.confidence, estimate.method
 
-English (`cefr-text-model-v1`, see `model`): the level is the model's most probable one,
+English (`cefr-text-model-v2`, see `model`): the level is the model's most probable one,
 `confidence` its calibrated probability, `score` a 0-100 value inside that level's band of
 `estimate.BANDS` leaning toward the neighbour the probabilities lean to (so scores still mix
-with fluency and accuracy as before). The model was fitted on graded texts of 35 words or
-more; below that its probabilities are shrunk toward uniform in proportion (a 10-word answer
-keeps 10/35 of its certainty), because nothing was measured there. Other languages: the
+with fluency and accuracy as before). The model was fitted on graded texts and on excerpts of
+them from 30 words up, and its confidence is calibrated per length band on held-out excerpts,
+so a short answer gets the (lower) certainty the model has at that length. Below 30 words
+nothing was measured: there the probabilities are further shrunk toward uniform in proportion
+(a 10-word answer keeps 10/30 of its certainty). Other languages: the
 heuristic of `estimate`, `method: "heuristic"`. The heuristic's indicator components are kept
 in both cases: the vocabulary and grammar sub-scores and the reasons read them.
 """
@@ -25,7 +27,8 @@ from pipelines.cefr.model import (
     default_model,
 )
 
-MIN_MODEL_WORDS = 35  # the shortest text the model was fitted on
+MIN_MODEL_WORDS = 30  # the shortest excerpt the model was fitted and calibrated on
+SHORT_TEXT_WORDS = 150  # up to here the levels of excerpts are measured apart (bench quality)
 
 
 def text_level(text: str, language: str, features: TextFeatures | None = None) -> CefrEstimate:
@@ -45,6 +48,9 @@ def text_level(text: str, language: str, features: TextFeatures | None = None) -
     if features.lexical.tokens < MIN_MODEL_WORDS:
         reasons.append(f"Only {features.lexical.tokens} words: the model was fitted on texts of "
                        f"{MIN_MODEL_WORDS} words or more, so its certainty is reduced.")
+    elif features.lexical.tokens < SHORT_TEXT_WORDS:
+        reasons.append(f"A short text ({features.lexical.tokens} words): the confidence is "
+                       "calibrated on held-out excerpts of about this length.")
     return CefrEstimate(
         level=prediction.level,
         score=band_probability_score(prediction, BANDS),

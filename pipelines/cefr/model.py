@@ -1,19 +1,24 @@
 """The fitted English text-level model: a shipped artefact, loaded once per process.
 
-`cefr-text-en-v1` averages the class probabilities of two models fitted on the measurements
-of `pipelines.cefr.vector` (1,195 graded English texts, A1..C2):
+`cefr-text-en-v2` is ordinal: for each threshold "above A1" .. "above C1" it estimates the
+probability that the text's level lies above it (Frank & Hall's decomposition), with two
+models fitted on the measurements of `pipelines.cefr.vector` (1,195 graded English texts,
+A1..C2, and excerpts of them from 30 words up, see `pipelines.cefr.excerpts`):
 
-- a multinomial logistic regression on standardised measurements (coefficients in JSON);
-- gradient-boosted trees (LightGBM, its own text format beside the JSON);
+- logistic regressions on standardised measurements (coefficients in JSON);
+- gradient-boosted trees (LightGBM, one file per threshold in its own text format);
 
-and divides the averaged log-probabilities by a temperature fitted on out-of-fold predictions,
-so that `confidence` (the probability of the answer) is calibrated. `python -m
-pipelines.cefr.train` rebuilds both files from the CSV and prints the cross-validated figures
+Level probabilities are the differences of each model's cumulative curve, averaged over the
+two models; their log is divided by a temperature fitted on out-of-fold predictions for the
+text's length band (below 40, 65, 115 and 250 words, and longer), so that `confidence` (the
+probability of the answer) is calibrated for short answers as for long texts. `python -m
+pipelines.cefr.train` rebuilds the files from the CSV and prints the cross-validated figures
 stored in the JSON under `cv`.
 
 The artefact is checked at load: a missing file, invalid JSON, a checksum that does not match
-the tree file, or a feature list that differs from what `vector.feature_names()` measures stops
-the process with `ModelArtefactError` naming the file; nothing falls back silently.
+a tree file, calibration bands out of order, or a feature list that differs from what
+`vector.feature_names()` measures stops the process with `ModelArtefactError` naming the
+file; nothing falls back silently.
 """
 
 from __future__ import annotations
@@ -29,13 +34,13 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.cefr.features import TextFeatures
+from pipelines.cefr.features import TextFeatures, analyse_text
 from pipelines.cefr.lexicon import LEVELS
 from pipelines.cefr.vector import feature_names, feature_vector
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
-DEFAULT_ARTEFACT = MODEL_DIR / "cefr-text-en-v1.json"
-METHOD = "cefr-text-model-v1"
+DEFAULT_ARTEFACT = MODEL_DIR / "cefr-text-en-v2.json"
+METHOD = "cefr-text-model-v2"
 MODEL_LANGUAGES = frozenset({"en"})
 
 
@@ -63,7 +68,10 @@ class TextLevelModel:
             self.method: str = spec["method"]
             self.levels: list[str] = list(spec["levels"])
             self.features: list[str] = list(spec["features"])
-            self.temperature = float(spec["temperature"])
+            calibration = spec["calibration"]
+            edges = [band["below_words"] for band in calibration]
+            self.band_edges = np.array(edges[:-1], dtype=float)
+            self.temperatures = np.array([float(band["temperature"]) for band in calibration])
             self.cv: dict[str, Any] = spec.get("cv", {})
             self.trained: dict[str, Any] = spec.get("trained", {})
             logistic = spec["logistic"]
@@ -73,6 +81,7 @@ class TextLevelModel:
             self._intercept = np.array(logistic["intercept"], dtype=float)
             trees = spec["trees"]
             self._weights = (float(logistic["weight"]), float(trees["weight"]))
+            thresholds = [(t["above"], t["file"], t["sha256"]) for t in trees["thresholds"]]
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelArtefactError(f"{self.path}: not a level model artefact ({exc!r})") from exc
         if self.levels != list(LEVELS):
@@ -84,18 +93,25 @@ class TextLevelModel:
                 f"{self.path}: its features differ from what the platform measures "
                 f"({', '.join(missing) or 'order'}); retrain with python -m pipelines.cefr.train"
             )
-        shape = (len(self.levels), len(self.features))
+        shape = (len(self.levels) - 1, len(self.features))
         if self._coef.shape != shape or self._mean.shape != (shape[1],):
             raise ModelArtefactError(f"{self.path}: logistic coefficients are not {shape}")
-        tree_path = self.path.parent / trees["file"]
-        self._booster = _load_booster(tree_path, trees["sha256"])
+        if edges[-1] is not None or np.any(np.diff(self.band_edges) <= 0):
+            raise ModelArtefactError(f"{self.path}: calibration bands are not increasing word "
+                                     "counts ending with an open band")
+        if [above for above, _, _ in thresholds] != list(LEVELS[:-1]):
+            raise ModelArtefactError(f"{self.path}: tree thresholds are not above "
+                                     f"{', '.join(LEVELS[:-1])}")
+        self._boosters = [_load_booster(self.path.parent / file, sha256)
+                          for _, file, sha256 in thresholds]
         self._lock = threading.Lock()
 
-    def predict_vector(self, vector: dict[str, float]) -> LevelPrediction:
-        return self.predict_matrix(np.array([[vector[n] for n in self.features]]))[0]
+    def predict_vector(self, vector: dict[str, float], words: int) -> LevelPrediction:
+        return self.predict_matrix(np.array([[vector[n] for n in self.features]]),
+                                   np.array([words]))[0]
 
-    def predict_matrix(self, matrix: np.ndarray) -> list[LevelPrediction]:
-        probabilities = self.probabilities(matrix)
+    def predict_matrix(self, matrix: np.ndarray, words: np.ndarray) -> list[LevelPrediction]:
+        probabilities = self.probabilities(matrix, words)
         out = []
         for row in probabilities:
             best = int(row.argmax())
@@ -108,17 +124,20 @@ class TextLevelModel:
             ))
         return out
 
-    def probabilities(self, matrix: np.ndarray) -> np.ndarray:
-        """Calibrated class probabilities, one row per text."""
+    def probabilities(self, matrix: np.ndarray, words: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities, one row per text of `words` words."""
         logits = ((matrix - self._mean) / self._scale) @ self._coef.T + self._intercept
-        linear = softmax(logits)
+        linear = cumulative_to_levels(1.0 / (1.0 + np.exp(-logits)))
         with self._lock:  # a LightGBM booster is not documented as thread-safe
-            trees = self._booster.predict(matrix, num_threads=1)
+            above = [booster.predict(matrix, num_threads=1) for booster in self._boosters]
+        trees = cumulative_to_levels(np.column_stack(above))
         w_linear, w_trees = self._weights
-        return calibrated(w_linear * linear + w_trees * trees, self.temperature)
+        temperatures = self.temperatures[band_index(self.band_edges, words)]
+        return calibrated(w_linear * linear + w_trees * trees, temperatures)
 
     def predict_text(self, text: str, features: TextFeatures | None = None) -> LevelPrediction:
-        return self.predict_vector(feature_vector(text, features))
+        features = features or analyse_text(text, "en")
+        return self.predict_vector(feature_vector(text, features), features.lexical.tokens)
 
 
 @lru_cache(maxsize=1)
@@ -134,9 +153,29 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
-def calibrated(probabilities: np.ndarray, temperature: float) -> np.ndarray:
-    """Blended class probabilities with their log divided by the fitted temperature."""
-    return softmax(np.log(np.clip(probabilities, 1e-12, 1.0)) / temperature)
+def cumulative_to_levels(above: np.ndarray) -> np.ndarray:
+    """Level probabilities from P(level > k) for k = A1..C1, one row per text: the
+    differences of the cumulative curve, made non-increasing first so that none is negative
+    (Frank & Hall 2001)."""
+    above = np.minimum.accumulate(np.clip(above, 0.0, 1.0), axis=1)
+    ones, zeros = np.ones((len(above), 1)), np.zeros((len(above), 1))
+    levels = np.hstack([ones, above]) - np.hstack([above, zeros])
+    levels = np.clip(levels, 1e-6, None)
+    return levels / levels.sum(axis=1, keepdims=True)
+
+
+def band_index(edges: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """The calibration band of each text: how many band edges its word count reaches."""
+    return np.searchsorted(edges, np.asarray(words, dtype=float), side="right")
+
+
+def calibrated(probabilities: np.ndarray, temperature: float | np.ndarray) -> np.ndarray:
+    """Blended class probabilities with their log divided by the fitted temperature (one
+    for all rows, or one per row)."""
+    t = np.asarray(temperature, dtype=float)
+    if t.ndim == 1:
+        t = t[:, None]
+    return softmax(np.log(np.clip(probabilities, 1e-12, 1.0)) / t)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from pipelines.cefr import LEVELS, text_level
+from pipelines.cefr.excerpts import sentence_spans
 from pipelines.cefr.model import (
     DEFAULT_ARTEFACT,
     METHOD,
@@ -82,7 +83,22 @@ def test_short_answers_are_less_certain_than_the_same_model_on_long_text():
     # Then the short one is levelled with reduced certainty and says why
     assert short.method == METHOD
     assert short.confidence < long.confidence
-    assert any("fitted on texts of 35 words" in reason for reason in short.reasons)
+    assert any("fitted on texts of 30 words" in reason for reason in short.reasons)
+
+
+def test_a_short_paragraph_is_levelled_with_the_certainty_measured_at_its_length():
+    # Given the first sentences of a B2 reading text (about 45 words) and the whole text
+    text = _corpus_sample(1)["B2"][0]
+    spans = sentence_spans(text)
+    counts = np.cumsum([words for _, _, words in spans])
+    paragraph = text[:spans[int(np.argmax(counts >= 40))][1]]
+    short, whole = text_level(paragraph, "en"), text_level(text, "en")
+    # Then the paragraph is levelled within one level of B2, less surely than the whole text,
+    # and the reasons say its confidence was calibrated at its length
+    assert abs(LEVELS.index(short.level) - LEVELS.index("B2")) <= 1
+    assert short.confidence < whole.confidence
+    assert short.confidence < 0.7  # v1 called a 45-word B2 paragraph C2 at 0.70
+    assert any("calibrated on held-out excerpts" in reason for reason in short.reasons)
 
 
 def test_languages_without_labelled_data_keep_the_heuristic_and_say_so():
@@ -112,9 +128,9 @@ def _copy_artefact(tmp_path: Path) -> Path:
 
 def test_a_missing_artefact_fails_naming_the_file(tmp_path):
     # Given no model file where one is expected
-    missing = tmp_path / "cefr-text-en-v1.json"
+    missing = tmp_path / "cefr-text-en-v2.json"
     # When the model loads, then it refuses, naming the file and the command that rebuilds it
-    with pytest.raises(ModelArtefactError, match="cefr-text-en-v1.json.*pipelines.cefr.train"):
+    with pytest.raises(ModelArtefactError, match="cefr-text-en-v2.json.*pipelines.cefr.train"):
         TextLevelModel(missing)
 
 
@@ -130,10 +146,21 @@ def test_a_corrupt_artefact_fails_naming_the_file(tmp_path):
 def test_a_tree_file_that_does_not_match_its_checksum_is_refused(tmp_path):
     # Given a tree file changed after training
     path = _copy_artefact(tmp_path)
-    trees = tmp_path / json.loads(path.read_text())["trees"]["file"]
+    trees = tmp_path / json.loads(path.read_text())["trees"]["thresholds"][2]["file"]
     trees.write_text(trees.read_text().replace("learning_rate", "learning_rate ", 1))
     # Then the model refuses it
     with pytest.raises(ModelArtefactError, match="checksum"):
+        TextLevelModel(path)
+
+
+def test_calibration_bands_out_of_order_are_refused(tmp_path):
+    # Given an artefact whose length bands are not increasing word counts
+    path = _copy_artefact(tmp_path)
+    spec = json.loads(path.read_text())
+    spec["calibration"][0]["below_words"] = 1000
+    path.write_text(json.dumps(spec))
+    # Then it is refused, naming the file
+    with pytest.raises(ModelArtefactError, match=f"{path}.*calibration bands"):
         TextLevelModel(path)
 
 
@@ -165,7 +192,7 @@ def test_the_app_does_not_start_without_its_model(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1800)  # measures 1,195 texts and fits 36 models
+@pytest.mark.timeout(2400)  # measures 1,195 texts and 13,000 excerpts, fits 36 times
 def test_the_training_command_rebuilds_the_shipped_model(tmp_path, capsys):
     # Given the training CSV shipped with the platform
     # When the training command runs into a fresh folder
@@ -177,8 +204,9 @@ def test_the_training_command_rebuilds_the_shipped_model(tmp_path, capsys):
     assert rebuilt["cv"] == shipped["cv"]
     assert f"accuracy {shipped['cv']['accuracy']:.3f}" in printed
     # And the same coefficients, temperature and trees
-    assert rebuilt["temperature"] == pytest.approx(shipped["temperature"], abs=1e-6)
+    assert f"{shipped['cv']['by_length']['50']['within_one']:.3f}" in printed
+    assert rebuilt["calibration"] == shipped["calibration"]
     np.testing.assert_allclose(rebuilt["logistic"]["coef"], shipped["logistic"]["coef"],
                                atol=1e-6)
-    assert rebuilt["trees"]["sha256"] == shipped["trees"]["sha256"]
+    assert rebuilt["trees"]["thresholds"] == shipped["trees"]["thresholds"]
     assert rebuilt["trained"]["sha256"] == shipped["trained"]["sha256"]
