@@ -191,6 +191,19 @@ def test_the_app_does_not_start_without_its_model(tmp_path, monkeypatch):
         default_model.cache_clear()
 
 
+def _close(rebuilt: object, shipped: object) -> bool:
+    """Equal structure and text, numbers within 1e-4 of each other (relative)."""
+    if isinstance(shipped, dict):
+        return (isinstance(rebuilt, dict) and rebuilt.keys() == shipped.keys()
+                and all(_close(rebuilt[key], shipped[key]) for key in shipped))
+    if isinstance(shipped, list):
+        return (isinstance(rebuilt, list) and len(rebuilt) == len(shipped)
+                and all(_close(a, b) for a, b in zip(rebuilt, shipped, strict=True)))
+    if isinstance(shipped, float) and isinstance(rebuilt, int | float):
+        return rebuilt == pytest.approx(shipped, rel=1e-4, abs=1e-9)
+    return rebuilt == shipped
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(2400)  # measures 1,195 texts and 13,000 excerpts, fits 36 times
 def test_the_training_command_rebuilds_the_shipped_model(tmp_path, capsys):
@@ -201,11 +214,12 @@ def test_the_training_command_rebuilds_the_shipped_model(tmp_path, capsys):
     # Then it prints and stores the shipped model's cross-validated figures
     shipped = json.loads(DEFAULT_ARTEFACT.read_text())
     rebuilt = json.loads((tmp_path / DEFAULT_ARTEFACT.name).read_text())
-    assert rebuilt["cv"] == shipped["cv"]
+    # (to floating-point noise: the linear algebra library may sum in another order)
+    assert _close(rebuilt["cv"], shipped["cv"])
     assert f"accuracy {shipped['cv']['accuracy']:.3f}" in printed
     # And the same coefficients, temperature and trees
     assert f"{shipped['cv']['by_length']['50']['within_one']:.3f}" in printed
-    assert rebuilt["calibration"] == shipped["calibration"]
+    assert _close(rebuilt["calibration"], shipped["calibration"])
     np.testing.assert_allclose(rebuilt["logistic"]["coef"], shipped["logistic"]["coef"],
                                atol=1e-6)
     assert rebuilt["trees"]["thresholds"] == shipped["trees"]["thresholds"]
