@@ -25,10 +25,11 @@ MAX_MEMBERS_PER_REQUEST = 500
 
 @dataclass(frozen=True)
 class Staff:
-    """The teacher or admin acting."""
+    """The teacher or admin acting; an API key with a classes scope acts as an admin with no
+    user (`user_id` None)."""
 
     organisation_id: str
-    user_id: str
+    user_id: str | None
     is_admin: bool
 
 
@@ -62,8 +63,10 @@ def create_class(session: Session, staff: Staff, data: dict[str, Any]) -> School
                                created_by=staff.user_id)
     session.add(school_class)
     session.flush()
-    session.add(ClassMember(class_id=school_class.id, user_id=staff.user_id, role="teacher"))
-    session.flush()
+    if staff.user_id:  # a teacher teaches the class they create; a partner's key is no one
+        session.add(ClassMember(class_id=school_class.id, user_id=staff.user_id,
+                                role="teacher"))
+        session.flush()
     return school_class
 
 

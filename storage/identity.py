@@ -38,7 +38,8 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 API_KEY_PREFIX = "lak_"
 API_KEY_SCOPES = ("jobs:read", "jobs:write", "media:read", "media:write", "learning:read",
-                  "learning:write", "webhooks:manage", "learners:read", "learners:write")
+                  "learning:write", "webhooks:manage", "learners:read", "learners:write",
+                  "classes:read", "classes:write")
 
 
 @lru_cache(maxsize=1)

@@ -41,7 +41,7 @@ blp = Blueprint("assignments", __name__, url_prefix="/api/v1/assignments",
 
 @blp.route("")
 class Assignments(MethodView):
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:read")
     @blp.arguments(AssignmentListArgs, location="query")
     @blp.response(200, page_schema(AssignmentSchema))
     def get(self, args: dict):
@@ -49,7 +49,7 @@ class Assignments(MethodView):
         stmt = classes.list_assignments(staff(), args.get("class_id"))
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:write")
     @blp.arguments(AssignmentCreateSchema)
     @blp.response(201, AssignmentSchema)
     def post(self, data: dict):
@@ -62,13 +62,13 @@ class Assignments(MethodView):
 
 @blp.route("/<assignment_id>")
 class AssignmentView(MethodView):
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:read")
     @blp.response(200, AssignmentSchema)
     def get(self, assignment_id: str):
         """Read one assignment."""
         return classes.get_assignment(db.session, staff(), assignment_id)
 
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:write")
     @blp.arguments(AssignmentUpdateSchema)
     @blp.response(200, AssignmentSchema)
     def patch(self, data: dict, assignment_id: str):
@@ -77,7 +77,7 @@ class AssignmentView(MethodView):
         db.session.commit()
         return changed
 
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:write")
     @blp.response(204)
     def delete(self, assignment_id: str):
         """Delete an assignment with its batches (the jobs and their results stay)."""
@@ -87,7 +87,7 @@ class AssignmentView(MethodView):
 
 @blp.route("/<assignment_id>/batches")
 class AssignmentBatches(MethodView):
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:read")
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, page_schema(BatchSchema))
     def get(self, args: dict, assignment_id: str):
@@ -100,7 +100,7 @@ class AssignmentBatches(MethodView):
         page["items"] = [batches.batch_data(db.session, b) for b in page["items"]]
         return page
 
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:write")
     @idempotent
     @blp.arguments(BatchCreateSchema)
     @blp.response(202, BatchSchema)
@@ -111,7 +111,7 @@ class AssignmentBatches(MethodView):
 
 @blp.route("/<assignment_id>/results")
 class Results(MethodView):
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:read")
     @blp.arguments(ResultArgs, location="query")
     @blp.response(200, ResultListSchema)
     def get(self, args: dict, assignment_id: str):
@@ -126,7 +126,7 @@ class Results(MethodView):
 
 @blp.route("/<assignment_id>/results/export")
 class ResultsExport(MethodView):
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:read")
     @blp.arguments(ExportArgs, location="query")
     @blp.response(200, description="text/csv (streamed) or XLSX: one row per item.")
     def get(self, args: dict, assignment_id: str):
@@ -171,7 +171,7 @@ _cell = exports.cell
 
 @blp.route("/<assignment_id>/results/<job_id>/reviews")
 class Reviews(MethodView):
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:read")
     @blp.response(200, ReviewListSchema)
     def get(self, assignment_id: str, job_id: str):
         """The audit trail of a result: every review, oldest first, with the AI result."""

@@ -49,7 +49,7 @@ def submit_batch(assignment_id: str, data: dict) -> tuple[dict, int, dict[str, s
 
 @blp.route("/<batch_id>")
 class BatchView(MethodView):
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:read")
     @blp.arguments(BatchWaitArgs, location="query")
     @blp.response(200, BatchSchema)
     def get(self, args: dict, batch_id: str):
@@ -82,7 +82,7 @@ class BatchView(MethodView):
 
 @blp.route("/<batch_id>/items")
 class BatchItems(MethodView):
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:read")
     @blp.arguments(BatchItemArgs, location="query")
     @blp.response(200, page_schema(BatchItemSchema))
     def get(self, args: dict, batch_id: str):

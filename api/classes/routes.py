@@ -22,10 +22,11 @@ blp = Blueprint("classes", __name__, url_prefix="/api/v1/classes",
 
 
 def staff() -> classes.Staff:
-    """The teacher or admin calling (these endpoints refuse learners and API keys)."""
+    """The teacher or admin calling, or an API key with `classes:read` / `classes:write`
+    (which acts as an admin: every class of the organisation)."""
     principal = current_principal()
-    return classes.Staff(principal.organisation_id, principal.user_id or "",
-                         is_admin=principal.role == ADMIN)
+    return classes.Staff(principal.organisation_id, principal.user_id,
+                         is_admin=principal.role == ADMIN or principal.is_api_key)
 
 
 def member_rows(rows: list) -> dict:
@@ -36,7 +37,7 @@ def member_rows(rows: list) -> dict:
 
 @blp.route("")
 class Classes(MethodView):
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:read")
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, page_schema(ClassSchema))
     def get(self, args: dict):
@@ -44,7 +45,7 @@ class Classes(MethodView):
         return paginate(db.session, classes.list_classes(staff()), args["page"],
                         args["per_page"])
 
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:write")
     @blp.arguments(ClassCreateSchema)
     @blp.response(201, ClassSchema)
     def post(self, data: dict):
@@ -56,13 +57,13 @@ class Classes(MethodView):
 
 @blp.route("/<class_id>")
 class ClassView(MethodView):
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:read")
     @blp.response(200, ClassSchema)
     def get(self, class_id: str):
         """Read one class."""
         return classes.get_class(db.session, staff(), class_id)
 
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:write")
     @blp.response(204)
     def delete(self, class_id: str):
         """Delete a class with its assignments (the jobs and their results stay)."""
@@ -72,14 +73,14 @@ class ClassView(MethodView):
 
 @blp.route("/<class_id>/members")
 class Members(MethodView):
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:read")
     @blp.response(200, ClassMemberListSchema)
     def get(self, class_id: str):
         """List the class's teachers and learners."""
         classes.get_class(db.session, staff(), class_id)
         return member_rows(classes.members(db.session, class_id))
 
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:write")
     @blp.arguments(MembersAddSchema)
     @blp.response(200, ClassMemberListSchema)
     def post(self, data: dict, class_id: str):
@@ -92,7 +93,7 @@ class Members(MethodView):
 
 @blp.route("/<class_id>/members/<user_id>")
 class Member(MethodView):
-    @auth_required(STAFF)
+    @auth_required(STAFF, scope="classes:write")
     @blp.response(204)
     def delete(self, class_id: str, user_id: str):
         """Remove a member from the class."""

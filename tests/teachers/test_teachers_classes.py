@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.teachers.conftest import API, assert_problem, create_assignment
+from tests.teachers.conftest import (
+    API,
+    assert_problem,
+    create_assignment,
+    wait_for_batch,
+)
+
+TEXT = ("Last weekend I visited my grandmother in the countryside. We cooked a big lunch "
+        "together and then we walked along the river because the weather was lovely.")
 
 
 def test_a_teacher_builds_a_class_and_sets_assignments(client, accounts, school, catalogue):
@@ -68,9 +76,9 @@ def test_roles_and_tenants_are_enforced(client, accounts, school):
                               headers=stranger_admin.headers), 404, "assignment_not_found")
     # And the admin of the organisation manages every class
     assert client.get(path, headers=s.admin.headers).status_code == 200
-    # And an API key is refused
+    # And an API key without a classes scope is refused
     key = accounts.api_key(s.admin, ["jobs:read"])
-    assert_problem(client.get(f"{API}/classes", headers=key), 403, "user_required")
+    assert_problem(client.get(f"{API}/classes", headers=key), 403, "insufficient_scope")
 
     # When the teacher adds the colleague as a teacher, the colleague may use the class
     added = client.post(f"{path}/members", json={"role": "teacher", "user_ids": [colleague.id]},
@@ -110,3 +118,45 @@ def test_bad_members_and_assignments_are_refused_with_codes(client, accounts, sc
         **base, "language": "en", "level": "D1"}), 422, "validation_error")
     assert_problem(client.post(f"{API}/assignments", headers=h, json={
         **base, "class_id": "cls_missing", "language": "en"}), 404, "class_not_found")
+
+
+def test_a_partner_key_runs_classes_assignments_and_batches_but_reviews_need_a_person(
+        client, accounts, school, upload, worker):
+    # Given a school, and a partner's API key with the classes scopes
+    s = school(learners=1)
+    key = accounts.api_key(s.admin, ["classes:read", "classes:write", "media:write"])
+    reader = accounts.api_key(s.admin, ["classes:read"])
+    # When the partner creates a class with the learner, and a writing assignment
+    made = client.post(f"{API}/classes", json={"name": "LMS course 42", "language": "en"},
+                       headers=key)
+    assert made.status_code == 201, made.get_json()
+    class_id = made.get_json()["id"]
+    added = client.post(f"{API}/classes/{class_id}/members", headers=key,
+                        json={"role": "learner", "user_ids": [s.learners[0].id]})
+    assert added.status_code == 200, added.get_json()
+    made = client.post(f"{API}/assignments", headers=key, json={
+        "class_id": class_id, "title": "Essay", "kind": "writing", "language": "en",
+        "level": "B1", "prompt_text": "Describe your last weekend."})
+    assert made.status_code == 201, made.get_json()
+    assignment = made.get_json()
+    # Then the class has the learner and no teacher (a key is no one), and the organisation's
+    # admin sees it
+    members = client.get(f"{API}/classes/{class_id}/members", headers=key).get_json()["items"]
+    assert [(m["user_id"], m["role"]) for m in members] == [(s.learners[0].id, "learner")]
+    assert client.get(f"{API}/classes/{class_id}", headers=s.admin.headers).status_code == 200
+    # When it submits the learner's text as a batch and reads the results
+    sheet = upload(s.teacher, f"learner,text\n{s.learners[0].email},{TEXT}\n".encode(),
+                   "texts.csv")
+    batch = client.post(f"{API}/assignments/{assignment['id']}/batches", headers=key,
+                        json={"texts_media_id": sheet["id"]})
+    assert batch.status_code == 202, batch.get_json()
+    assert wait_for_batch(client, batch.headers["Location"], key)["counts"]["succeeded"] == 1
+    results = client.get(f"{API}/assignments/{assignment['id']}/results", headers=reader)
+    (row,) = results.get_json()["items"]
+    # Then a read-only key reads but may not write, and no key may review a result
+    assert_problem(client.post(f"{API}/classes", json={"name": "x"}, headers=reader), 403,
+                   "insufficient_scope")
+    review = client.post(f"{API}/assignments/{assignment['id']}/results/{row['job_id']}/reviews",
+                         headers=key, json={"level": "B2", "comment": "From the LMS."})
+    assert_problem(review, 403, "user_required")
+
