@@ -16,7 +16,7 @@ import json
 import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,32 @@ class Linear:
         return {"features": list(self.features), "mean": list(self.mean),
                 "scale": list(self.scale), "coef": list(self.coef),
                 "intercept": self.intercept}  # fmt: skip
+
+
+CLIP_BLEND = 0.5  # a clip score: this share of the ridge regression, the rest of the trees
+
+
+@dataclass(frozen=True)
+class Trees:
+    """A LightGBM regression, kept as its text dump, on named features (a missing value is
+    passed as missing: the trees learnt where to send it)."""
+
+    features: tuple[str, ...]
+    text: str
+    booster: Any = field(compare=False, repr=False)
+
+    def value(self, x: dict[str, float | None]) -> float:
+        import numpy as np
+
+        row = [[_finite(x.get(n)) for n in self.features]]
+        return float(self.booster.predict(np.array(row, dtype=float))[0])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"features": list(self.features), "model": self.text}
+
+
+def _finite(value: float | None) -> float:
+    return float(value) if value is not None and math.isfinite(value) else math.nan
 
 
 PHONE_INPUTS = ("phone_z_min", "phone_z_mean", "phone_z_worst2", "phone_z_bad_share",
@@ -109,6 +135,7 @@ class PronunciationModel:
     word_threshold: float  # probability above which a word is flagged
     word_accuracy: Linear  # expert word score x 10
     clip: dict[str, Linear]  # expert clip scores x 10
+    clip_trees: dict[str, Trees]  # the same, by trees (blended with `clip`; may be empty)
     cv: dict[str, Any]
 
     def word_inputs(self, features: dict[str, float], phones: Sequence[Sequence]
@@ -130,7 +157,11 @@ class PronunciationModel:
         return max(0.0, min(100.0, self.word_accuracy.value(features)))
 
     def clip_score(self, target: str, features: dict[str, float]) -> float:
-        return max(0.0, min(100.0, self.clip[target].value(features)))
+        value = self.clip[target].value(features)
+        if target in self.clip_trees:
+            trees = self.clip_trees[target].value(features)
+            value = CLIP_BLEND * value + (1 - CLIP_BLEND) * trees
+        return max(0.0, min(100.0, value))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -139,6 +170,7 @@ class PronunciationModel:
                      "threshold": self.word_threshold,
                      "accuracy": self.word_accuracy.to_dict()},
             "clip": {k: v.to_dict() for k, v in self.clip.items()},
+            "clip_trees": {k: v.to_dict() for k, v in self.clip_trees.items()},
             "cv": self.cv,
         }  # fmt: skip
 
@@ -175,6 +207,20 @@ def _phone_norm(data: Any, path: Path) -> PhoneNorm:
     return PhoneNorm(*tables)
 
 
+def _trees(data: Any, path: Path, where: str) -> Trees:
+    import lightgbm
+
+    try:
+        features = tuple(str(f) for f in data["features"])
+        text = str(data["model"])
+        booster = lightgbm.Booster(model_str=text)
+    except (KeyError, TypeError, ValueError, lightgbm.basic.LightGBMError) as exc:
+        raise ModelArtefactError(path, f"has a malformed {where} ({exc!r})") from exc
+    if booster.num_feature() != len(features):
+        raise ModelArtefactError(path, f"has trees over another number of features in {where}")
+    return Trees(features, text, booster)
+
+
 def parse_model(data: Any, path: Path) -> PronunciationModel:
     if not isinstance(data, dict):
         raise ModelArtefactError(path, "is not a JSON object")
@@ -190,6 +236,8 @@ def parse_model(data: Any, path: Path) -> PronunciationModel:
             word_threshold=float(word["threshold"]),
             word_accuracy=_linear(word["accuracy"], path, "word.accuracy"),
             clip={t: _linear(clip[t], path, f"clip.{t}") for t in CLIP_TARGETS},
+            clip_trees={t: _trees(v, path, f"clip_trees.{t}")
+                        for t, v in (data.get("clip_trees") or {}).items()},
             cv=dict(data.get("cv") or {}),
         )  # fmt: skip
     except (KeyError, TypeError, ValueError) as exc:

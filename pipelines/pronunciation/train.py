@@ -17,7 +17,9 @@ alignment, phone loop, prosody; cached in data/pronunciation/features.jsonl), th
 - one ridge regression per clip score (accuracy, fluency, prosodic, total) on the clip
   measurements plus the word model's summary of the clip; its feature set (CLIP_SETS) and
   penalty (CLIP_ALPHAS) are chosen by leave-one-speaker-out within the clips it is fitted on
-  (so the outer figures stay cross-validated).
+  (so the outer figures stay cross-validated); each score is the mean of that ridge
+  regression and small boosted trees (LightGBM, fixed settings TREE_PARAMS) on all the clip
+  measurements, kept as their text dump in the artefact.
 
 Every figure printed is leave-one-speaker-out cross-validated (15 speakers: each speaker's
 clips are scored by models fitted on the other 14). The final model is fitted on all clips
@@ -44,6 +46,7 @@ from pipelines.pronunciation.model import (
     Linear,
     PhoneNorm,
     PronunciationModel,
+    Trees,
 )
 
 SEED = 0
@@ -71,6 +74,10 @@ CLIP_FEATURES = BASE_CLIP_FEATURES + (
     "words_per_second", "pause_mean", "duration_rel_sd", "mispronounced_mean",
     "phone_z_mean", "loop_z_mean",
 )  # fmt: skip
+TREE_PARAMS = {"n_estimators": 200, "learning_rate": 0.03, "num_leaves": 4,
+               "min_child_samples": 15, "subsample": 0.8, "subsample_freq": 1,
+               "colsample_bytree": 0.7, "random_state": SEED, "deterministic": True,
+               "n_jobs": 1, "verbose": -1}  # fmt: skip
 # Each clip score is fitted on one of these (chosen with its penalty inside the CV): fewer
 # features for a score they explain as well.
 CLIP_SETS = (BASE_CLIP_FEATURES, CLIP_FEATURES)
@@ -221,10 +228,11 @@ def fit(records: list[dict], cv: dict | None = None) -> PronunciationModel:
     words = [{**w, "speaker": r["speaker"]} for r in records for w in r["words"]
              if w["kind"] == "reference" and w["features"] and w["label"] is not None]  # fmt: skip
     norm, mis, threshold, accuracy = fit_word_model(words)
-    partial = PronunciationModel(NAME, VERSION, norm, mis, threshold, accuracy, {}, {})
-    x, mean, scale = _standardise(_matrix(clip_rows(records, partial), CLIP_FEATURES))
+    partial = PronunciationModel(NAME, VERSION, norm, mis, threshold, accuracy, {}, {}, {})
+    raw = _matrix(clip_rows(records, partial), CLIP_FEATURES)
+    x, mean, scale = _standardise(raw)
     speakers = np.array([r["speaker"] for r in records])
-    clip = {}
+    clip, trees = {}, {}
     for target in CLIP_TARGETS:
         y = np.array([r["labels"][target] * 10 for r in records])
         names, alpha = _clip_setting(x, y, speakers)
@@ -232,7 +240,19 @@ def fit(records: list[dict], cv: dict | None = None) -> PronunciationModel:
         ridge = Ridge(alpha=alpha).fit(x[:, columns], y)
         clip[target] = _linear(names, mean[columns], scale[columns], ridge.coef_,
                                ridge.intercept_)  # fmt: skip
-    return PronunciationModel(NAME, VERSION, norm, mis, threshold, accuracy, clip, cv or {})
+        trees[target] = _fit_trees(raw, y)
+    return PronunciationModel(NAME, VERSION, norm, mis, threshold, accuracy, clip, trees,
+                              cv or {})  # fmt: skip
+
+
+def _fit_trees(x: np.ndarray, y: np.ndarray) -> Trees:
+    """Small boosted trees (fixed settings, not tuned) for what the ridge cannot bend to:
+    thresholds and interactions between measurements."""
+    import lightgbm
+
+    booster = lightgbm.LGBMRegressor(**TREE_PARAMS).fit(x, y).booster_
+    text = booster.model_to_string()
+    return Trees(CLIP_FEATURES, text, lightgbm.Booster(model_str=text))
 
 
 def _clip_setting(

@@ -259,6 +259,35 @@ def test_a_phone_norm_with_a_zero_spread_is_refused(tmp_path):
         read_model(path)
 
 
+def test_a_damaged_tree_dump_is_refused(tmp_path):
+    # Given the shipped artefact with the trees of one clip score cut short
+    data = json.loads(ARTEFACT.read_text())
+    data["clip_trees"]["total"]["model"] = data["clip_trees"]["total"]["model"][:200]
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data))
+
+    # When it is read, then it is refused, naming the part
+    with pytest.raises(ModelArtefactError, match="clip_trees.total"):
+        read_model(path)
+
+
+def test_a_clip_score_blends_the_ridge_regression_and_the_trees():
+    # Given the shipped model and the measurements of a poor and a good reading
+    model = load_model()
+    names = model.clip_trees["accuracy"].features
+    poor = {n: -5.0 if n.startswith("gop") else 0.0 for n in names}
+    good = {n: -0.5 if n.startswith("gop") else 0.0 for n in names}
+
+    # When the accuracy is scored
+    scores = [model.clip_score("accuracy", x) for x in (poor, good)]
+
+    # Then each is the mean of the two models (within 0-100), and the trees are not constant
+    for x, score in zip((poor, good), scores, strict=True):
+        ridge, trees = model.clip["accuracy"].value(x), model.clip_trees["accuracy"].value(x)
+        assert score == pytest.approx(max(0.0, min(100.0, (ridge + trees) / 2)))
+    assert model.clip_trees["accuracy"].value(poor) < model.clip_trees["accuracy"].value(good)
+
+
 def test_non_finite_coefficients_are_refused(tmp_path):
     # Given the shipped artefact with one coefficient made infinite
     data = json.loads(ARTEFACT.read_text())
