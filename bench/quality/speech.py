@@ -156,7 +156,7 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
 def render(result: dict[str, Any]) -> str:
     cv, syn = result["corpus"], result["synthetic"]
     lines = [
-        "### speech (pronunciation: gop-pocketsphinx-v1)",
+        "### speech (pronunciation: gop-pocketsphinx-v2)",
         "",
         f"Learner corpus: {cv['clips_scored']} of {cv['clips']} clips, {cv['speakers']} "
         "speakers, leave-one-speaker-out cross-validation.",

@@ -8,10 +8,12 @@ Two passes over the same 16 kHz audio:
 - a free phone loop (all-phone search with the model's phone bigram): the phones the
   speaker most likely said, with their scores.
 
-Goodness of pronunciation (GOP) of an aligned phone = (its forced score - the phone loop's
-score over the same frames) / its frames, in nats per frame (<= 0 mostly; 0 means the
-expected phone explains the audio as well as anything the loop found). The loop phone that
-overlaps the aligned phone most is the phone "heard".
+Goodness of pronunciation (GOP) of an aligned phone = its forced score / its frames, in nats
+per frame (<= 0; 0 means the expected phone explains every frame as well as the best senone
+of that frame). The loop GOP = (its forced score - the phone loop's score over the same
+frames) / its frames: how much better (> 0) or worse (< 0) the expected phone explains the
+audio than the phones a free decode found there. The loop phone that overlaps the aligned
+phone most is the phone "heard".
 
 Decoders are not thread-safe and take ~0.3 s to load, so each process keeps one of each
 behind a lock.
@@ -46,11 +48,11 @@ class AlignedPhone:
 
     @property
     def gop(self) -> float:
-        return (self.score - self.loop_score) / max(1, self.frames)
+        return self.score / max(1, self.frames)
 
     @property
-    def senone_gop(self) -> float:
-        return self.score / max(1, self.frames)
+    def loop_gop(self) -> float:
+        return (self.score - self.loop_score) / max(1, self.frames)
 
 
 @dataclass(frozen=True)
@@ -156,8 +158,10 @@ class Aligner:
             self._decode(self._loop, pcm)
             logmath = self._loop.get_logmath()
             segments = [
+                # `ascore` is the segment's acoustic score as a probability: back to the
+                # decoder's (shifted) log units, in which the alignment scores are too.
                 LoopPhone(s.word, s.start_frame, s.end_frame,
-                          logmath.log(max(s.ascore, 1e-300)) * _NATS_PER_UNIT / 1024)
+                          logmath.log(max(s.ascore, 1e-300)) * _NATS_PER_UNIT)
                 for s in self._loop.seg()
             ]  # fmt: skip
         return segments

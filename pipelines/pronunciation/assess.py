@@ -1,6 +1,6 @@
 """Pronunciation, fluency, completeness and prosody of one recording, per word and phoneme.
 
-English ("gop-pocketsphinx-v1"): see `measure` (alignment, GOP) and `model` (the fitted
+English ("gop-pocketsphinx-v2"): see `measure` (alignment, GOP) and `model` (the fitted
 mapping). Each phone's score is 100 / (1 + exp(-(GOP - PHONE_GOP_CENTRE))): 50 at
 PHONE_GOP_CENTRE nats per frame below the best free path, about 88 at -1. A word's accuracy
 and the chance that experts would call it mispronounced come from the word model; a flagged
@@ -33,13 +33,14 @@ from pipelines.pronunciation.measure import (
     Measurement,
     WordMeasure,
     measure,
+    phone_rows,
 )
 from pipelines.pronunciation.model import CLIP_TARGETS, load_model
 from pipelines.pronunciation.phones import strip_stress
 from pipelines.transcription.alignment import normalise_tokens
 from pipelines.transcription.types import Transcript
 
-METHOD = "gop-pocketsphinx-v1"
+METHOD = "gop-pocketsphinx-v2"
 FALLBACK_METHOD = "asr-confidence"
 PHONE_GOP_CENTRE = -3.0
 MIN_SECONDS = 0.5
@@ -125,7 +126,8 @@ def assess_pronunciation(
     words = [_word(w, model) for w in m.words]
     words = [w for w in words if w is not None]
     features = dict(m.clip)
-    features.update(word_summary(model, m.words))
+    features.update(word_summary(model, [_inputs(model, w) for w in m.words
+                                         if w.kind == "reference"]))  # fmt: skip
     reference = [w for w in m.words if w.kind == "reference"]
     omitted = sum(w.error_type == "omission" for w in words)
     completeness = 100 * (1 - omitted / len(reference)) if m.reading and reference else None
@@ -179,21 +181,22 @@ def _word(w: WordMeasure, model) -> WordResult | None:
         if w.kind == "inserted":
             return None
         return WordResult(w.written_clean, None, None, start, end)
+    x = _inputs(model, w)
     if w.kind == "inserted":
         if w.phantom:
             return None  # the recogniser's invention: nothing in the audio
         error = "insertion"
-        accuracy = round(model.word_score(w.features))
+        accuracy = round(model.word_score(x))
         return WordResult(w.text, accuracy, _repetition(w) or error, start, end, w.heard_as,
                           _phonemes(w, True))  # fmt: skip
     # The free decode, when there is one, is the witness: the primed one writes the text.
     heard = w.free_heard == w.text if w.has_free else w.heard_as == w.text
-    flagged = model.flags(w.features)
+    flagged = model.flags(x)
     if is_omission(w.features, heard):
         if not (w.has_free and w.free_heard is not None and not w.squeezed):
             return WordResult(w.written_clean, 0, "omission", start, end, None, [])
         flagged = True  # another word said in its place, with audio under it
-    accuracy = round(model.word_score(w.features))
+    accuracy = round(model.word_score(x))
     error = None
     if flagged:
         other = {w.heard_as, w.free_heard} - {None, w.text}
@@ -201,6 +204,12 @@ def _word(w: WordMeasure, model) -> WordResult | None:
     heard = w.heard_as if w.heard_as not in (None, w.text) else w.free_heard
     return WordResult(w.written_clean, accuracy, error, start, end, heard or w.heard_as,
                       _phonemes(w, flagged))  # fmt: skip
+
+
+def _inputs(model, w: WordMeasure) -> dict[str, float]:
+    if not w.features or w.aligned is None:
+        return {}
+    return model.word_inputs(w.features, phone_rows(w.aligned.phones))
 
 
 def _repetition(w: WordMeasure) -> str | None:
@@ -217,19 +226,26 @@ def _phonemes(w: WordMeasure, show_heard: bool) -> list[PhonemeResult]:
     return results
 
 
-def word_summary(model, words: list[WordMeasure] | list[dict[str, float]]) -> dict[str, float]:
-    """Clip features from the word model: mean and lowest word accuracy, share flagged."""
-    rows = [w.features if isinstance(w, WordMeasure) else w for w in words
-            if (w.kind == "reference" if isinstance(w, WordMeasure) else True)]  # fmt: skip
+SUMMARY = ("word_accuracy_mean", "word_accuracy_min", "flagged_share", "mispronounced_mean",
+           "phone_z_mean", "loop_z_mean")  # fmt: skip
+
+
+def word_summary(model, rows: list[dict[str, float]]) -> dict[str, float]:
+    """Clip features from the word model over the reference words' inputs (`word_inputs`):
+    mean and lowest word accuracy, share flagged, mean probability of a mispronunciation,
+    mean phone z-scores."""
     rows = [r for r in rows if r]
     if not rows:
-        return {"word_accuracy_mean": 0.0, "word_accuracy_min": 0.0, "flagged_share": 0.0}
+        return dict.fromkeys(SUMMARY, 0.0)
     scores = [model.word_score(r) for r in rows]
     flagged = [model.flags(r) for r in rows]
     return {
         "word_accuracy_mean": statistics.fmean(scores),
         "word_accuracy_min": min(scores),
         "flagged_share": sum(flagged) / len(rows),
+        "mispronounced_mean": statistics.fmean(model.mispronounced_probability(r) for r in rows),
+        "phone_z_mean": statistics.fmean(r.get("phone_z_mean", 0.0) for r in rows),
+        "loop_z_mean": statistics.fmean(r.get("loop_z_mean", 0.0) for r in rows),
     }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.audio import decode_audio
-from pipelines.pronunciation.measure import WORD_FEATURES, add_relative_features, measure
+from pipelines.pronunciation.measure import WORD_FEATURES, measure, phone_rows
 from pipelines.transcription.alignment import normalise_tokens
 from pipelines.transcription.types import Transcript
 
@@ -61,6 +61,7 @@ def measure_clip(row: dict[str, Any], transcribed: dict[str, Any]) -> dict[str, 
         record["words"].append({
             "text": w.text, "kind": w.kind, "label": label,
             "features": {k: w.features.get(k) for k in WORD_FEATURES} if w.features else None,
+            "phones": phone_rows(w.aligned.phones) if w.aligned and w.features else [],
         })  # fmt: skip
     return record
 
@@ -82,7 +83,7 @@ def measure_corpus(folder: Path, cache: Path, limit: int | None = None, log=prin
         rows = _spread(rows, limit)
     transcripts_path = cache.with_suffix(".transcripts.jsonl")
     transcripts = _read_jsonl(transcripts_path)
-    done = _read_jsonl(cache)
+    done = {f: r for f, r in _read_jsonl(cache).items() if is_current(r)}
     transcriber = None
     cache.parent.mkdir(parents=True, exist_ok=True)
     with open(transcripts_path, "a", encoding="utf-8") as tout, \
@@ -103,20 +104,19 @@ def measure_corpus(folder: Path, cache: Path, limit: int | None = None, log=prin
             out.flush()
             if n % 20 == 0:
                 log(f"measured {n}/{len(rows)} clips")
-    return [_with_relative(done[row["file"]]) for row in rows]
+    return [done[row["file"]] for row in rows]
 
 
-def _with_relative(record: dict) -> dict:
-    """Measurements cached before the relative word features existed get them."""
-    rows = [w["features"] for w in record["words"] if w["kind"] == "reference" and w["features"]]
-    if rows and "gop_rel" not in rows[0]:
-        add_relative_features(rows)
-    return record
+def is_current(record: dict) -> bool:
+    """Whether a cached record has every measurement of today's code (an older one is
+    measured again from its cached transcript; the file keeps the last record of a clip)."""
+    return all("phones" in w and (not w["features"] or set(WORD_FEATURES) <= w["features"].keys())
+               for w in record["words"])  # fmt: skip
 
 
 def read_measurements(cache: Path) -> list[dict]:
     """The measured clips in `cache`, as training uses them."""
-    return [_with_relative(r) for r in _read_jsonl(cache).values()]
+    return [r for r in _read_jsonl(cache).values() if is_current(r)]
 
 
 def _read_jsonl(path: Path) -> dict[str, dict]:

@@ -14,12 +14,14 @@ phones allow, or it fits the audio very badly. Free speech: the recognised words
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from pipelines.pronunciation.align import MIN_FRAMES_PER_PHONE, AlignedWord, aligner, to_pcm
+from pipelines.pronunciation.phones import VOWELS, strip_stress
 from pipelines.pronunciation.prosody import ProsodyMeasures, measure_prosody
 from pipelines.transcription.alignment import align_tokens, normalise_tokens
 from pipelines.transcription.types import Transcript
@@ -30,7 +32,10 @@ SQUEEZED_FRAMES_PER_PHONE = MIN_FRAMES_PER_PHONE + 0.5
 PHANTOM_GOP = -6.0  # an inserted word this bad has no speech under it
 
 WORD_FEATURES = ("gop_mean", "gop_min", "gop_worst2", "bad_share", "frames_per_phone",
-                 "heard", "confidence", "phones", "g2p", "gop_rel", "gop_min_rel")  # fmt: skip
+                 "heard", "confidence", "phones", "g2p", "gop_rel", "gop_min_rel",
+                 "gop_sd", "loop_gop_mean", "loop_gop_min", "loop_disagree", "vowel_disagree",
+                 "vowel_gop_min", "zipf", "letters", "duration_rel", "first", "last",
+                 "neighbour_gop_rel")  # fmt: skip
 
 
 @dataclass
@@ -204,8 +209,14 @@ def measure(
 def word_features(w: WordMeasure) -> dict[str, float]:
     if w.aligned is None or not w.aligned.phones:
         return {}
-    gops = sorted(p.gop for p in w.aligned.phones)
-    frames = sum(p.frames for p in w.aligned.phones)
+    from wordfreq import zipf_frequency
+
+    phones = w.aligned.phones
+    gops = sorted(p.gop for p in phones)
+    frames = sum(p.frames for p in phones)
+    expected = [strip_stress(p.phone) for p in phones]
+    vowels = [p for p, e in zip(phones, expected, strict=True) if e in VOWELS]
+    differs = [p.heard != e for p, e in zip(phones, expected, strict=True)]
     return {
         "gop_mean": statistics.fmean(gops),
         "gop_min": gops[0],
@@ -216,20 +227,49 @@ def word_features(w: WordMeasure) -> dict[str, float]:
         "confidence": w.confidence if w.confidence is not None else 0.0,
         "phones": float(len(gops)),
         "g2p": 1.0 if w.aligned.from_g2p else 0.0,
-    }
+        "gop_sd": statistics.pstdev(gops),
+        # The forced path against the free phone loop's over the same frames.
+        "loop_gop_mean": statistics.fmean(p.loop_gop for p in phones),
+        "loop_gop_min": min(p.loop_gop for p in phones),
+        # The free phone loop heard another phone than the one expected.
+        "loop_disagree": sum(differs) / len(differs),
+        "vowel_disagree": (sum(p.heard != strip_stress(p.phone) for p in vowels) / len(vowels)
+                           if vowels else 0.0),
+        "vowel_gop_min": min((p.gop for p in vowels), default=gops[0]),
+        # Rare and long words are the ones learners most often get wrong.
+        "zipf": zipf_frequency(w.text, "en"),
+        "letters": float(len(w.text)),
+    }  # fmt: skip
+
+
+def phone_rows(phones) -> list[list]:
+    """[phone, GOP, frames, phone heard, loop GOP] of each aligned phone (the model's
+    phone inputs; rounded as the corpus measurements keep them)."""
+    return [[strip_stress(p.phone), round(p.gop, 4), p.frames, p.heard, round(p.loop_gop, 4)]
+            for p in phones]  # fmt: skip
 
 
 def add_relative_features(rows: list[dict[str, float]]) -> None:
-    """Each word's GOP against the median word of its recording ("gop_rel", "gop_min_rel"):
-    a voice or microphone the acoustic model fits badly lowers every word alike, while a
-    mispronounced word stands out from the speaker's own others."""
+    """Each word against the other words of its recording: its GOP against the median word
+    ("gop_rel", "gop_min_rel"; a voice or microphone the acoustic model fits badly lowers
+    every word alike, while a mispronounced word stands out from the speaker's own others),
+    its time per phone against the median word ("duration_rel", log ratio: hesitation and
+    spelled-out reading stretch a word), its place ("first", "last") and its neighbours'
+    relative GOP ("neighbour_gop_rel": alignment errors spill over word boundaries)."""
     scored = [r for r in rows if r]
     if not scored:
         return
     median = statistics.median(r["gop_mean"] for r in scored)
-    for r in scored:
+    pace = statistics.median(r["frames_per_phone"] for r in scored)
+    for i, r in enumerate(scored):
         r["gop_rel"] = r["gop_mean"] - median
         r["gop_min_rel"] = r["gop_min"] - median
+        r["duration_rel"] = math.log(max(1e-3, r["frames_per_phone"]) / max(1e-3, pace))
+        r["first"] = 1.0 if i == 0 else 0.0
+        r["last"] = 1.0 if i == len(scored) - 1 else 0.0
+    for i, r in enumerate(scored):
+        near = [scored[j]["gop_rel"] for j in (i - 1, i + 1) if 0 <= j < len(scored)]
+        r["neighbour_gop_rel"] = min(near) if near else 0.0
 
 
 def clip_features(
@@ -264,6 +304,14 @@ def clip_features(
         "lead_silence": start,
         "words": float(len(reference)),
         "span": span,
+        "gop_sd": float(np.std(gops)),
+        "gop_p25": float(np.percentile(gops, 25)),
+        "loop_gop_mean": statistics.fmean(p.loop_gop for p in phones),
+        "loop_disagree_share": sum(p.heard != strip_stress(p.phone) for p in phones) / len(phones),
+        "word_gop_rel_min": min(w.features.get("gop_rel", 0.0) for w in spoken),
+        "words_per_second": len(spoken) / span,
+        "pause_mean": statistics.fmean(pauses) if pauses else 0.0,
+        "duration_rel_sd": float(np.std([w.features.get("duration_rel", 0.0) for w in spoken])),
     }
     if prosody is not None:
         features.update({

@@ -1,8 +1,10 @@
 """The fitted mapping from measurements to scores, read from a JSON artefact in the repo.
 
-`model.json` beside this module holds standardisation constants and linear coefficients:
-a word model (the probability that experts would score the word as mispronounced, and the
-word's 0-100 accuracy) and one clip model per score (accuracy, fluency, prosodic, total).
+`model.json` beside this module holds each phone's usual GOP (mean and spread among words the
+experts scored correct, so a phone the acoustic model always scores low is not taken for an
+error), standardisation constants and linear coefficients: a word model (the probability
+that experts would score the word as mispronounced, and the word's 0-100 accuracy) and one
+clip model per score (accuracy, fluency, prosodic, total).
 `python -m pipelines.pronunciation.train` rebuilds it from the learner corpus and prints the
 speaker-wise cross-validated figures that it also stores. It is read once per process; a
 missing or malformed file is an error that names the file, never a silent default.
@@ -13,7 +15,8 @@ from __future__ import annotations
 import json
 import math
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,22 +63,93 @@ class Linear:
                 "intercept": self.intercept}  # fmt: skip
 
 
+CLIP_BLEND = 0.5  # a clip score: this share of the ridge regression, the rest of the trees
+
+
+@dataclass(frozen=True)
+class Trees:
+    """A LightGBM regression, kept as its text dump, on named features (a missing value is
+    passed as missing: the trees learnt where to send it)."""
+
+    features: tuple[str, ...]
+    text: str
+    booster: Any = field(compare=False, repr=False)
+
+    def value(self, x: dict[str, float | None]) -> float:
+        import numpy as np
+
+        row = [[_finite(x.get(n)) for n in self.features]]
+        return float(self.booster.predict(np.array(row, dtype=float))[0])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"features": list(self.features), "model": self.text}
+
+
+def _finite(value: float | None) -> float:
+    return float(value) if value is not None and math.isfinite(value) else math.nan
+
+
+PHONE_INPUTS = ("phone_z_min", "phone_z_mean", "phone_z_worst2", "phone_z_bad_share",
+                "loop_z_min", "loop_z_mean")  # fmt: skip
+BAD_Z = -2.0
+
+
+@dataclass(frozen=True)
+class PhoneNorm:
+    """Per phone (ARPABET without stress): (mean, sd) of its GOP and of its loop GOP among the
+    words experts scored correct; a phone not listed uses "*" (all phones)."""
+
+    gop: dict[str, tuple[float, float]]
+    loop: dict[str, tuple[float, float]]
+
+    def inputs(self, phones: Sequence[Sequence]) -> dict[str, float]:
+        """Word inputs from its phones, rows of [phone, GOP, frames, heard, loop GOP]: each
+        phone's GOP as a z-score against the same phone in correct words."""
+        if not phones:
+            return {}
+        z = sorted(_z(self.gop, p[0], p[1]) for p in phones)
+        loop = [_z(self.loop, p[0], p[4]) for p in phones]
+        return {
+            "phone_z_min": z[0], "phone_z_mean": sum(z) / len(z),
+            "phone_z_worst2": sum(z[:2]) / len(z[:2]),
+            "phone_z_bad_share": sum(v < BAD_Z for v in z) / len(z),
+            "loop_z_min": min(loop), "loop_z_mean": sum(loop) / len(loop),
+        }  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"gop": {k: list(v) for k, v in sorted(self.gop.items())},
+                "loop": {k: list(v) for k, v in sorted(self.loop.items())}}  # fmt: skip
+
+
+def _z(table: dict[str, tuple[float, float]], phone: str, value: float) -> float:
+    mean, sd = table.get(phone) or table["*"]
+    return (value - mean) / sd
+
+
 @dataclass(frozen=True)
 class PronunciationModel:
     name: str
     version: int
+    phones: PhoneNorm
     word_mispronounced: Linear  # logit
     word_threshold: float  # probability above which a word is flagged
     word_accuracy: Linear  # expert word score x 10
     clip: dict[str, Linear]  # expert clip scores x 10
+    clip_trees: dict[str, Trees]  # the same, by trees (blended with `clip`; may be empty)
     cv: dict[str, Any]
+
+    def word_inputs(self, features: dict[str, float], phones: Sequence[Sequence]
+                    ) -> dict[str, float]:  # fmt: skip
+        """What the word model reads: the word's measurements and its phones' z-scores."""
+        return {**features, **self.phones.inputs(phones)} if features else {}
 
     def mispronounced_probability(self, features: dict[str, float]) -> float:
         z = self.word_mispronounced.value(features)
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
     def flags(self, features: dict[str, float]) -> bool:
-        """Whether experts would likely score the word as mispronounced (below 8 of 10)."""
+        """Whether experts would likely score the word as mispronounced (below 8 of 10);
+        `features` are the word inputs (`word_inputs`)."""
         relative = features.get("gop_rel", 0.0) <= RELATIVE_MARGIN
         return relative and self.mispronounced_probability(features) >= self.word_threshold
 
@@ -83,15 +157,20 @@ class PronunciationModel:
         return max(0.0, min(100.0, self.word_accuracy.value(features)))
 
     def clip_score(self, target: str, features: dict[str, float]) -> float:
-        return max(0.0, min(100.0, self.clip[target].value(features)))
+        value = self.clip[target].value(features)
+        if target in self.clip_trees:
+            trees = self.clip_trees[target].value(features)
+            value = CLIP_BLEND * value + (1 - CLIP_BLEND) * trees
+        return max(0.0, min(100.0, value))
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "version": self.version,
+            "name": self.name, "version": self.version, "phones": self.phones.to_dict(),
             "word": {"mispronounced": self.word_mispronounced.to_dict(),
                      "threshold": self.word_threshold,
                      "accuracy": self.word_accuracy.to_dict()},
             "clip": {k: v.to_dict() for k, v in self.clip.items()},
+            "clip_trees": {k: v.to_dict() for k, v in self.clip_trees.items()},
             "cv": self.cv,
         }  # fmt: skip
 
@@ -111,6 +190,37 @@ def _linear(data: Any, path: Path, where: str) -> Linear:
     return Linear(features, *parts, intercept)
 
 
+def _phone_norm(data: Any, path: Path) -> PhoneNorm:
+    tables = []
+    for part in ("gop", "loop"):
+        try:
+            table = {str(k): (float(v[0]), float(v[1])) for k, v in data[part].items()}
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise ModelArtefactError(path, f"has a malformed phones.{part} ({exc!r})") from exc
+        if "*" not in table:
+            raise ModelArtefactError(path, f'has no default ("*") in phones.{part}')
+        if any(not (math.isfinite(m) and math.isfinite(sd) and sd > 0)
+               for m, sd in table.values()):  # fmt: skip
+            raise ModelArtefactError(path, f"has non-finite or non-positive numbers in "
+                                     f"phones.{part}")  # fmt: skip
+        tables.append(table)
+    return PhoneNorm(*tables)
+
+
+def _trees(data: Any, path: Path, where: str) -> Trees:
+    import lightgbm
+
+    try:
+        features = tuple(str(f) for f in data["features"])
+        text = str(data["model"])
+        booster = lightgbm.Booster(model_str=text)
+    except (KeyError, TypeError, ValueError, lightgbm.basic.LightGBMError) as exc:
+        raise ModelArtefactError(path, f"has a malformed {where} ({exc!r})") from exc
+    if booster.num_feature() != len(features):
+        raise ModelArtefactError(path, f"has trees over another number of features in {where}")
+    return Trees(features, text, booster)
+
+
 def parse_model(data: Any, path: Path) -> PronunciationModel:
     if not isinstance(data, dict):
         raise ModelArtefactError(path, "is not a JSON object")
@@ -121,10 +231,13 @@ def parse_model(data: Any, path: Path) -> PronunciationModel:
             raise ModelArtefactError(path, f"has no clip model for {', '.join(missing)}")
         return PronunciationModel(
             name=str(data["name"]), version=int(data["version"]),
+            phones=_phone_norm(data["phones"], path),
             word_mispronounced=_linear(word["mispronounced"], path, "word.mispronounced"),
             word_threshold=float(word["threshold"]),
             word_accuracy=_linear(word["accuracy"], path, "word.accuracy"),
             clip={t: _linear(clip[t], path, f"clip.{t}") for t in CLIP_TARGETS},
+            clip_trees={t: _trees(v, path, f"clip_trees.{t}")
+                        for t, v in (data.get("clip_trees") or {}).items()},
             cv=dict(data.get("cv") or {}),
         )  # fmt: skip
     except (KeyError, TypeError, ValueError) as exc:

@@ -3,15 +3,23 @@
 Measures every clip of the learner read-aloud corpus (Whisper primed with the text, forced
 alignment, phone loop, prosody; cached in data/pronunciation/features.jsonl), then fits:
 
+- the phone norms: each phone's mean and spread of GOP and loop GOP among the words experts
+  scored correct (shrunk towards all phones' by PRIOR_PHONES pseudo-observations), so a word's
+  phones are judged against the same phones said well (z-scores);
 - the word model: logistic regression for "experts scored the word below 8" and ridge
-  regression for the experts' word score, on the word measurements; a word is flagged when
-  the probability passes a threshold and its GOP is below the speaker's median word by
-  RELATIVE_MARGIN; the threshold is the one with the best F1 among those that keep >= 95 %
-  of the expert-correct words of the training speakers accepted;
+  regression for the experts' word score, on the word measurements and phone z-scores; a word
+  is flagged when the probability passes a threshold and its GOP is below the speaker's
+  median word by RELATIVE_MARGIN. The logistic penalty (among WORD_CS, by average precision)
+  and the threshold (the best F1 among those that keep >= 95 % of the expert-correct words
+  accepted) are chosen on leave-one-speaker-out predictions within the speakers the model is
+  fitted on (phone norms and word model refitted without each), never on the speaker it is
+  then applied to;
 - one ridge regression per clip score (accuracy, fluency, prosodic, total) on the clip
-  measurements plus the word model's summary of the clip; its penalty is chosen among
-  CLIP_ALPHAS by leave-one-speaker-out within the clips it is fitted on (so the outer
-  figures stay cross-validated).
+  measurements plus the word model's summary of the clip; its feature set (CLIP_SETS) and
+  penalty (CLIP_ALPHAS) are chosen by leave-one-speaker-out within the clips it is fitted on
+  (so the outer figures stay cross-validated); each score is the mean of that ridge
+  regression and small boosted trees (LightGBM, fixed settings TREE_PARAMS) on all the clip
+  measurements, kept as their text dump in the artefact.
 
 Every figure printed is leave-one-speaker-out cross-validated (15 speakers: each speaker's
 clips are scored by models fitted on the other 14). The final model is fitted on all clips
@@ -33,21 +41,27 @@ from pipelines.pronunciation.measure import WORD_FEATURES
 from pipelines.pronunciation.model import (
     ARTEFACT,
     CLIP_TARGETS,
+    PHONE_INPUTS,
     RELATIVE_MARGIN,
     Linear,
+    PhoneNorm,
     PronunciationModel,
+    Trees,
 )
 
 SEED = 0
 NAME = "pronunciation-gop-pocketsphinx"
-VERSION = 1
+VERSION = 2
 CORRECT = 8  # experts' word accuracy >= 8: correct or lightly accented
 MIN_ACCEPTED = 0.95
-CLIP_ALPHAS = (1.0, 10.0, 30.0, 100.0)
+CLIP_ALPHAS = (1.0, 10.0, 30.0, 100.0, 300.0)
 WORD_ALPHA = 1.0
+WORD_CS = (0.03, 0.1, 1.0)  # logistic inverse penalties tried (held-out average precision)
+PRIOR_PHONES = 20
+WORD_INPUTS = WORD_FEATURES + PHONE_INPUTS
 DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "learner-speech"
 DEFAULT_CACHE = Path("data/pronunciation/features.jsonl")
-CLIP_FEATURES = (
+BASE_CLIP_FEATURES = (
     "gop_mean", "gop_median", "gop_p10", "bad_phone_share", "word_gop_min_mean",
     "heard_share", "squeezed_share", "inserted", "confidence_mean", "phones_per_second",
     "articulation_rate", "pause_count", "pause_ratio", "longest_pause", "lead_silence",
@@ -55,6 +69,18 @@ CLIP_FEATURES = (
     "internal_pauses", "final_matches", "duration_cv",
     "word_accuracy_mean", "word_accuracy_min", "flagged_share",
 )  # fmt: skip
+CLIP_FEATURES = BASE_CLIP_FEATURES + (
+    "gop_sd", "gop_p25", "loop_gop_mean", "loop_disagree_share", "word_gop_rel_min",
+    "words_per_second", "pause_mean", "duration_rel_sd", "mispronounced_mean",
+    "phone_z_mean", "loop_z_mean",
+)  # fmt: skip
+TREE_PARAMS = {"n_estimators": 200, "learning_rate": 0.03, "num_leaves": 4,
+               "min_child_samples": 15, "subsample": 0.8, "subsample_freq": 1,
+               "colsample_bytree": 0.7, "random_state": SEED, "deterministic": True,
+               "n_jobs": 1, "verbose": -1}  # fmt: skip
+# Each clip score is fitted on one of these (chosen with its penalty inside the CV): fewer
+# features for a score they explain as well.
+CLIP_SETS = (BASE_CLIP_FEATURES, CLIP_FEATURES)
 
 
 def _matrix(rows: list[dict[str, Any]], names: tuple[str, ...]) -> np.ndarray:
@@ -80,20 +106,85 @@ def _linear(names, mean, scale, coef, intercept) -> Linear:
                   tuple(map(float, coef)), float(intercept))  # fmt: skip
 
 
-def fit_word_model(words: list[dict]) -> tuple[Linear, float, Linear]:
-    from sklearn.linear_model import LogisticRegression, Ridge
+def fit_phone_norm(words: list[dict]) -> PhoneNorm:
+    """Per-phone (mean, sd) of GOP and loop GOP in the words experts scored correct."""
+    values: dict[str, dict[str, list[float]]] = {"gop": {}, "loop": {}}
+    for w in words:
+        if w["label"] < CORRECT:
+            continue
+        for phone, gop, _frames, _heard, loop in w["phones"]:
+            values["gop"].setdefault(phone, []).append(gop)
+            values["loop"].setdefault(phone, []).append(loop)
+    tables = []
+    for part in ("gop", "loop"):
+        every = np.array([v for vs in values[part].values() for v in vs], dtype=float)
+        mean, var = float(every.mean()), float(every.var())
+        table = {"*": (mean, math.sqrt(var))}
+        for phone, vs in sorted(values[part].items()):
+            v = np.array(vs, dtype=float)
+            m = (v.sum() + PRIOR_PHONES * mean) / (v.size + PRIOR_PHONES)
+            sd = math.sqrt((((v - m) ** 2).sum() + PRIOR_PHONES * var) / (v.size + PRIOR_PHONES))
+            table[phone] = (float(m), sd)
+        tables.append(table)
+    return PhoneNorm(*tables)
 
-    x, mean, scale = _standardise(_matrix([w["features"] for w in words], WORD_FEATURES))
+
+def _word_logistic(norm: PhoneNorm, words: list[dict], c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [{**w["features"], **norm.inputs(w["phones"])} for w in words]
+    x, mean, scale = _standardise(_matrix(rows, WORD_INPUTS))
+    bad = np.array([w["label"] < CORRECT for w in words])
+    logistic = LogisticRegression(C=c, class_weight="balanced", max_iter=5000,
+                                  random_state=SEED).fit(x, bad)  # fmt: skip
+    return logistic, x, mean, scale
+
+
+def fit_word_model(words: list[dict]) -> tuple[PhoneNorm, Linear, float, Linear]:
+    """Phone norms, the mispronunciation logit, its threshold and the word-score ridge;
+    `words` carry their speaker (see the module notes for the threshold)."""
+    from sklearn.linear_model import Ridge
+    from sklearn.metrics import average_precision_score
+
     labels = np.array([w["label"] for w in words], dtype=float)
     bad = labels < CORRECT
-    logistic = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000,
-                                  random_state=SEED).fit(x, bad)  # fmt: skip
+    held_out = {c: _held_out_probability(words, c) for c in WORD_CS}
+    if any(p is None for p in held_out.values()):  # too few speakers to hold any out
+        c, probability = 1.0, None
+    else:
+        c = max(WORD_CS, key=lambda c: (average_precision_score(bad, held_out[c]), -c))
+        probability = held_out[c]
+    norm = fit_phone_norm(words)
+    logistic, x, mean, scale = _word_logistic(norm, words, c)
     ridge = Ridge(alpha=WORD_ALPHA).fit(x, labels * 10)
-    mis = _linear(WORD_FEATURES, mean, scale, logistic.coef_[0], logistic.intercept_[0])
-    accuracy = _linear(WORD_FEATURES, mean, scale, ridge.coef_, ridge.intercept_)
-    probability = logistic.predict_proba(x)[:, 1]
+    mis = _linear(WORD_INPUTS, mean, scale, logistic.coef_[0], logistic.intercept_[0])
+    accuracy = _linear(WORD_INPUTS, mean, scale, ridge.coef_, ridge.intercept_)
+    if probability is None:  # the fitted words themselves
+        probability = logistic.predict_proba(x)[:, 1]
     relative = np.array([w["features"].get("gop_rel", 0.0) for w in words]) <= RELATIVE_MARGIN
-    return mis, _threshold(probability, relative, bad), accuracy
+    return norm, mis, _threshold(probability, relative, bad), accuracy
+
+
+def _held_out_probability(words: list[dict], c: float = 1.0) -> np.ndarray | None:
+    """Each word's probability from the phone norms and logit fitted without its speaker."""
+    speakers = np.array([w["speaker"] for w in words])
+    groups = sorted(set(speakers))
+    if len(groups) < 3:
+        return None
+    probability = np.zeros(len(words))
+    for g in groups:
+        held = speakers == g
+        train = [w for w, h in zip(words, held, strict=True) if not h]
+        test = [w for w, h in zip(words, held, strict=True) if h]
+        if len({w["label"] < CORRECT for w in train}) < 2:
+            return None
+        norm = fit_phone_norm(train)
+        logistic, _, mean, scale = _word_logistic(norm, train, c)
+        rows = [{**w["features"], **norm.inputs(w["phones"])} for w in test]
+        x = _matrix(rows, WORD_INPUTS)
+        x = (np.where(np.isfinite(x), x, mean) - mean) / scale
+        probability[held] = logistic.predict_proba(x)[:, 1]
+    return probability
 
 
 def _threshold(probability: np.ndarray, relative: np.ndarray, bad: np.ndarray) -> float:
@@ -123,8 +214,9 @@ def clip_rows(records: list[dict], model: PronunciationModel) -> list[dict[str, 
 
     rows = []
     for r in records:
-        feats = [w["features"] for w in r["words"] if w["kind"] == "reference" and w["features"]]
-        rows.append({**r["clip"], **word_summary(model, feats)})
+        inputs = [model.word_inputs(w["features"], w["phones"]) for w in r["words"]
+                  if w["kind"] == "reference" and w["features"]]  # fmt: skip
+        rows.append({**r["clip"], **word_summary(model, inputs)})
     return rows
 
 
@@ -133,36 +225,58 @@ def fit(records: list[dict], cv: dict | None = None) -> PronunciationModel:
 
     # Sorted, so the same measurements give the same floating-point sums in any file order.
     records = sorted((r for r in records if r["clip"]), key=lambda r: r["file"])
-    words = [w for r in records for w in r["words"]
+    words = [{**w, "speaker": r["speaker"]} for r in records for w in r["words"]
              if w["kind"] == "reference" and w["features"] and w["label"] is not None]  # fmt: skip
-    mis, threshold, accuracy = fit_word_model(words)
-    partial = PronunciationModel(NAME, VERSION, mis, threshold, accuracy, {}, {})
-    x, mean, scale = _standardise(_matrix(clip_rows(records, partial), CLIP_FEATURES))
+    norm, mis, threshold, accuracy = fit_word_model(words)
+    partial = PronunciationModel(NAME, VERSION, norm, mis, threshold, accuracy, {}, {}, {})
+    raw = _matrix(clip_rows(records, partial), CLIP_FEATURES)
+    x, mean, scale = _standardise(raw)
     speakers = np.array([r["speaker"] for r in records])
-    clip = {}
+    clip, trees = {}, {}
     for target in CLIP_TARGETS:
         y = np.array([r["labels"][target] * 10 for r in records])
-        ridge = Ridge(alpha=_alpha(x, y, speakers)).fit(x, y)
-        clip[target] = _linear(CLIP_FEATURES, mean, scale, ridge.coef_, ridge.intercept_)
-    return PronunciationModel(NAME, VERSION, mis, threshold, accuracy, clip, cv or {})
+        names, alpha = _clip_setting(x, y, speakers)
+        columns = [CLIP_FEATURES.index(n) for n in names]
+        ridge = Ridge(alpha=alpha).fit(x[:, columns], y)
+        clip[target] = _linear(names, mean[columns], scale[columns], ridge.coef_,
+                               ridge.intercept_)  # fmt: skip
+        trees[target] = _fit_trees(raw, y)
+    return PronunciationModel(NAME, VERSION, norm, mis, threshold, accuracy, clip, trees,
+                              cv or {})  # fmt: skip
 
 
-def _alpha(x: np.ndarray, y: np.ndarray, speakers: np.ndarray) -> float:
-    """The ridge penalty with the best leave-one-speaker-out correlation on (x, y)."""
+def _fit_trees(x: np.ndarray, y: np.ndarray) -> Trees:
+    """Small boosted trees (fixed settings, not tuned) for what the ridge cannot bend to:
+    thresholds and interactions between measurements."""
+    import lightgbm
+
+    booster = lightgbm.LGBMRegressor(**TREE_PARAMS).fit(x, y).booster_
+    text = booster.model_to_string()
+    return Trees(CLIP_FEATURES, text, lightgbm.Booster(model_str=text))
+
+
+def _clip_setting(
+    x: np.ndarray, y: np.ndarray, speakers: np.ndarray
+) -> tuple[tuple[str, ...], float]:
+    """The feature set and ridge penalty with the best leave-one-speaker-out correlation on
+    (x, y), x holding every CLIP_FEATURES column."""
     from sklearn.linear_model import Ridge
 
     groups = sorted(set(speakers))
+    best, best_r = (CLIP_FEATURES, CLIP_ALPHAS[1]), -2.0
     if len(groups) < 3:
-        return CLIP_ALPHAS[1]
-    best, best_r = CLIP_ALPHAS[1], -2.0
-    for alpha in CLIP_ALPHAS:
-        predicted = np.zeros_like(y)
-        for g in groups:
-            held = speakers == g
-            predicted[held] = Ridge(alpha=alpha).fit(x[~held], y[~held]).predict(x[held])
-        r = float(np.corrcoef(predicted, y)[0, 1]) if np.std(predicted) > 0 else -1.0
-        if r > best_r:
-            best, best_r = alpha, r
+        return best
+    for names in CLIP_SETS:
+        columns = [CLIP_FEATURES.index(n) for n in names]
+        for alpha in CLIP_ALPHAS:
+            predicted = np.zeros_like(y)
+            for g in groups:
+                held = speakers == g
+                ridge = Ridge(alpha=alpha).fit(x[~held][:, columns], y[~held])
+                predicted[held] = ridge.predict(x[held][:, columns])
+            r = float(np.corrcoef(predicted, y)[0, 1]) if np.std(predicted) > 0 else -1.0
+            if r > best_r:
+                best, best_r = (names, alpha), r
     return best
 
 
@@ -197,7 +311,7 @@ def predict(model: PronunciationModel, record: dict) -> dict[str, Any]:
             decisions.append({"label": w["label"], "error": None})
             continue
         omitted = is_omission(f, f["heard"] >= 1)
-        flagged = model.flags(f)
+        flagged = model.flags(model.word_inputs(f, w["phones"]))
         error = "omission" if omitted else ("mispronunciation" if flagged else None)
         decisions.append({"label": w["label"], "error": error})
     return {"scores": scores, "words": decisions}

@@ -21,7 +21,7 @@ from pipelines.pronunciation.model import (
     read_model,
 )
 from pipelines.pronunciation.synthetic import cases, synthesise
-from pipelines.pronunciation.train import fit
+from pipelines.pronunciation.train import _held_out_probability, fit, fit_phone_norm
 from pipelines.transcription import Transcript, Word
 
 # espeak-ng's voice is far from the speakers the acoustic model learnt from, and on some
@@ -221,7 +221,8 @@ def test_the_shipped_model_reads_once_and_carries_its_cross_validated_figures():
 
     # Then it is the same object, names its version and the figures of its training run
     assert load_model() is model
-    assert model.name == "pronunciation-gop-pocketsphinx" and model.version == 1
+    assert model.name == "pronunciation-gop-pocketsphinx" and model.version == 2
+    assert METHOD == "gop-pocketsphinx-v2"
     assert set(model.cv["pearson"]) == {"accuracy", "fluency", "prosodic", "total"}
     assert 0 < model.word_threshold < 1
 
@@ -246,6 +247,47 @@ def test_a_missing_or_corrupt_artefact_fails_loudly_naming_the_file(tmp_path, co
     assert str(path) in raised.value.message and problem in raised.value.message
 
 
+def test_a_phone_norm_with_a_zero_spread_is_refused(tmp_path):
+    # Given the shipped artefact with one phone's spread made zero
+    data = json.loads(ARTEFACT.read_text())
+    data["phones"]["gop"]["AH"][1] = 0.0
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data))
+
+    # When it is read, then it is refused
+    with pytest.raises(ModelArtefactError, match="phones.gop"):
+        read_model(path)
+
+
+def test_a_damaged_tree_dump_is_refused(tmp_path):
+    # Given the shipped artefact with the trees of one clip score cut short
+    data = json.loads(ARTEFACT.read_text())
+    data["clip_trees"]["total"]["model"] = data["clip_trees"]["total"]["model"][:200]
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data))
+
+    # When it is read, then it is refused, naming the part
+    with pytest.raises(ModelArtefactError, match="clip_trees.total"):
+        read_model(path)
+
+
+def test_a_clip_score_blends_the_ridge_regression_and_the_trees():
+    # Given the shipped model and the measurements of a poor and a good reading
+    model = load_model()
+    names = model.clip_trees["accuracy"].features
+    poor = {n: -5.0 if n.startswith("gop") else 0.0 for n in names}
+    good = {n: -0.5 if n.startswith("gop") else 0.0 for n in names}
+
+    # When the accuracy is scored
+    scores = [model.clip_score("accuracy", x) for x in (poor, good)]
+
+    # Then each is the mean of the two models (within 0-100), and the trees are not constant
+    for x, score in zip((poor, good), scores, strict=True):
+        ridge, trees = model.clip["accuracy"].value(x), model.clip_trees["accuracy"].value(x)
+        assert score == pytest.approx(max(0.0, min(100.0, (ridge + trees) / 2)))
+    assert model.clip_trees["accuracy"].value(poor) < model.clip_trees["accuracy"].value(good)
+
+
 def test_non_finite_coefficients_are_refused(tmp_path):
     # Given the shipped artefact with one coefficient made infinite
     data = json.loads(ARTEFACT.read_text())
@@ -258,6 +300,13 @@ def test_non_finite_coefficients_are_refused(tmp_path):
         read_model(path)
 
 
+def _phones(rng, quality: float) -> list[list]:
+    """[phone, GOP, frames, heard, loop GOP] rows; "TH" sounds worse than "AH" even when right."""
+    return [[phone, offset - 3 * (1 - quality) + rng.normal(0, 0.3), 9, phone,
+             1 - 3 * (1 - quality) + rng.normal(0, 0.3)]
+            for phone, offset in (("AH", -0.5), ("TH", -2.5), ("S", -1.0))]  # fmt: skip
+
+
 def _records(seed: int) -> list[dict]:
     """Measured clips with labels, made up from a seeded generator (three speakers)."""
     rng = np.random.default_rng(seed)
@@ -267,13 +316,55 @@ def _records(seed: int) -> list[dict]:
         words = [{"kind": "reference", "label": int(rng.integers(5, 11)), "features": {
             "gop_mean": -1 - 4 * (1 - quality) + rng.normal(0, 0.3), "gop_min": -3.0,
             "gop_worst2": -2.5, "bad_share": 0.1, "frames_per_phone": 9.0, "heard": 1.0,
-            "confidence": quality, "phones": 4.0, "g2p": 0.0}} for _ in range(5)]  # fmt: skip
+            "confidence": quality, "phones": 3.0, "g2p": 0.0},
+            "phones": _phones(rng, quality)} for _ in range(5)]  # fmt: skip
         clip = {"gop_mean": -1 - 4 * (1 - quality), "phones_per_second": 8 + quality,
                 "pause_count": float(rng.integers(0, 3))}  # fmt: skip
         labels = {t: 5 + 5 * quality for t in ("accuracy", "fluency", "prosodic", "total")}
         records.append({"file": f"{n}.wav", "speaker": str(n % 3), "clip": clip,
                         "words": words, "labels": labels})  # fmt: skip
     return records
+
+
+def _words(records: list[dict]) -> list[dict]:
+    return [{**w, "speaker": r["speaker"]} for r in records for w in r["words"]]
+
+
+def test_phones_are_judged_against_the_same_phone_in_correct_words():
+    # Given words in which "TH" always scores about 2 nats per frame below "AH"
+    words = _words(_records(3))
+
+    # When the phone norms are fitted
+    norm = fit_phone_norm(words)
+
+    # Then each phone has its own centre, and a TH and an AH at their own centres are
+    # equally good (z-score 0) though their GOPs differ
+    th, ah = norm.gop["TH"][0], norm.gop["AH"][0]
+    assert th < ah - 1.5
+    inputs = norm.inputs([["TH", th, 9, "TH", norm.loop["TH"][0]],
+                          ["AH", ah, 9, "AH", norm.loop["AH"][0]]])  # fmt: skip
+    assert inputs["phone_z_min"] == pytest.approx(0.0, abs=1e-9)
+    assert inputs["loop_z_mean"] == pytest.approx(0.0, abs=1e-9)
+    # ... and a phone never seen falls back to all phones ("*")
+    assert norm.inputs([["ZH", norm.gop["*"][0], 9, "ZH", norm.loop["*"][0]]])[
+        "phone_z_min"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_the_word_threshold_is_chosen_on_speakers_held_out():
+    # Given the words of three speakers
+    words = _words(_records(5))
+
+    # When one speaker's expert labels are changed
+    changed = [{**w, "label": 15 - w["label"]} if w["speaker"] == "0" else w for w in words]
+
+    # Then the probabilities the threshold is chosen on are unchanged for that speaker (they
+    # come from a model fitted without them) and changed for the others
+    before, after = _held_out_probability(words), _held_out_probability(changed)
+    held = np.array([w["speaker"] == "0" for w in words])
+    assert np.allclose(before[held], after[held])
+    assert not np.allclose(before[~held], after[~held])
+    # ... and with fewer than three speakers none can be held out
+    assert _held_out_probability([w for w in words if w["speaker"] != "2"]) is None
 
 
 def test_training_is_deterministic():
