@@ -1,4 +1,5 @@
-"""The one place that applies the organisation filter, so no query forgets it."""
+"""Helpers that apply the organisation filter to a tenant table: a query of one tenant table
+goes through them; a query joining several filters each table by organisation itself."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The one place that builds and sets the Dramatiq broker.
+"""Builds and sets the Dramatiq broker (workers.engine declares actors against a placeholder
+broker until then).
 
 Actors declared with `workers.engine.job_actor` are (re)bound here, so the same actor code
 runs on the Redis broker (production, tests) and on the in-memory broker (embedded mode).
