@@ -13,6 +13,7 @@ import logging
 import os
 import smtplib
 import ssl
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 import dramatiq
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage import mail as mail_service
@@ -44,13 +45,22 @@ def send_after_commit(session: Session, mail_id: str) -> None:
     after_commit(session, lambda: dispatch(mail_id))
 
 
-def dispatch(mail_id: str) -> bool:
+def _send_message(mail_id: str) -> bool:
     message = dramatiq.Message(queue_name=engine.actor_queue(ACTOR_NAME), actor_name=ACTOR_NAME,
                                args=(mail_id,), kwargs={}, options={})
     try:
         runtime.get().broker.enqueue(message)
     except Exception as exc:
-        log.warning("mail %s: broker send failed (%s)", mail_id, type(exc).__name__)
+        log.warning("mail %s: broker send failed (%s); the sweeper will re-send", mail_id,
+                    type(exc).__name__)
+        return False
+    return True
+
+
+def dispatch(mail_id: str) -> bool:
+    """Send the mail's broker message and record that it left (on a session of its own:
+    this runs after the creating transaction committed)."""
+    if not _send_message(mail_id):
         return False
     with Session(db.engine) as session, session.begin():
         session.execute(update(OutboundMail).where(OutboundMail.id == mail_id)
@@ -102,8 +112,8 @@ def attempt(mail_id: str) -> None:
     except (smtplib.SMTPException, OSError) as exc:
         _record_error(mail, type(exc).__name__)
         raise TransientMailError(type(exc).__name__) from None
-    _finish(mail, "sent", None)
     log.info("mail %s (%s) sent %s", mail.id, mail.kind, where)
+    _finish(mail, "sent", None)
 
 
 def _record_error(mail: OutboundMail, error: str) -> None:
@@ -143,3 +153,28 @@ def _deliver(settings: Any, mail_id: str, email: EmailMessage) -> str:
             client.login(settings.smtp_username, settings.smtp_password)
         client.send_message(email)
     return f"through {host}:{port}"
+
+
+def resend_unsent(grace_seconds: int = 10) -> int:
+    """Send the messages of mail queued while the broker was down (no `enqueued_at`). Rows
+    are locked (SKIP LOCKED) until it is recorded, so two schedulers never both send one."""
+    session = db.session
+    sent = 0
+    try:
+        rows = session.scalars(
+            select(OutboundMail)
+            .where(OutboundMail.status == "pending", OutboundMail.enqueued_at.is_(None),
+                   OutboundMail.created_at < utcnow() - timedelta(seconds=grace_seconds))
+            .order_by(OutboundMail.created_at).limit(500)
+            .with_for_update(skip_locked=True)).all()
+        for mail in rows:
+            if not _send_message(mail.id):
+                break  # broker still down: try again at the next run
+            mail.enqueued_at = utcnow()
+            sent += 1
+        session.commit()
+    finally:
+        session.rollback()
+    if sent:
+        log.info("sweeper: re-sent %d mail message(s)", sent)
+    return sent

@@ -149,3 +149,32 @@ def test_a_permanent_refusal_fails_the_mail_without_retrying(app_with, mailbox, 
         assert (row.status, row.attempts, row.last_error, row.message) == (
             "failed", 1, "SMTP 550", None)
         assert mailbox.messages == []
+
+
+def test_mail_queued_while_the_broker_was_down_is_sent_by_the_sweeper(app, app_with, client,
+                                                                      worker, settings):
+    from tests.conftest import use_app
+    from workers import mail as mail_worker
+
+    # Given an API whose Redis is unreachable when a reset is asked for
+    user = Accounts(client).admin()
+    offline = app_with(redis_url="redis://127.0.0.1:1/0")
+    with offline.test_client() as offline_client:
+        response = offline_client.post("/api/v1/auth/password-reset",
+                                       json={"email": user.email})
+    # Then the request is still answered, and the mail is recorded as not sent
+    assert response.status_code == 202
+    db.session.expire_all()
+    row = db.session.scalar(select(OutboundMail))
+    assert row.status == "pending" and row.enqueued_at is None
+    # When the broker is back and the sweeper runs (twice: the second finds nothing)
+    use_app(app)
+    assert mail_worker.resend_unsent(grace_seconds=0) == 1
+    assert mail_worker.resend_unsent(grace_seconds=0) == 0
+    # Then the mail goes out (to DATA_DIR/mail: no SMTP host) with a working link
+    [sent] = _wait_sent(app, 1)
+    message = message_from_bytes((settings.data_dir / "mail" / f"{sent.id}.eml").read_bytes(),
+                                 policy=policy.default)
+    assert client.post("/api/v1/auth/password-reset/confirm", json={
+        "token": reset_token(message), "new_password": "quiet lantern orchard 42"},
+    ).status_code == 204
