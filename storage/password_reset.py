@@ -8,16 +8,17 @@ identity.access_token_state). Functions take the session and change rows; the ca
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.db import utcnow
 from storage.errors import Forbidden, Unprocessable
-from storage.identity import _sha256, hash_password, normalise_email, revoke_user_refresh_tokens
+from storage.identity import hash_password, normalise_email, revoke_user_refresh_tokens
 from storage.ids import new_id
 from storage.models.identity import PasswordReset, User
 from storage.passwords import check_password
@@ -83,7 +84,11 @@ def confirm_reset(session: Session, token: str, new_password: str) -> User:
     return user
 
 
-def _revoke_open(session: Session, user_id: str, now) -> None:
+def _sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _revoke_open(session: Session, user_id: str, now: datetime) -> None:
     session.execute(update(PasswordReset)
                     .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None),
                            PasswordReset.revoked_at.is_(None))
