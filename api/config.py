@@ -8,6 +8,7 @@ scheduler running inside the API process.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 import secrets
@@ -120,6 +121,57 @@ def _list(name: str, value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
+                       r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+
+
+def _hostname(name: str, value: str) -> str:
+    """A host name or IP address, without scheme or port (those have their own variables)."""
+    host = value[1:-1] if value.startswith("[") and value.endswith("]") else value
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not _HOSTNAME.match(host):
+            raise ConfigError(f"{name} is not a host name or IP address: {value!r}") from None
+    return host
+
+
+def _mail_from(name: str, value: str) -> str:
+    """`no-reply@example.org` or `Platform <no-reply@example.org>`."""
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
+    display, address = parseaddr(value)
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or "\n" in value or "\r" in value:
+        raise ConfigError(f"{name} is not an email address: {value!r}")
+    try:
+        Address(display_name=display, addr_spec=address)
+    except (ValueError, IndexError):
+        raise ConfigError(f"{name} is not an email address: {value!r}") from None
+    return value
+
+
+def _origins(name: str, value: str) -> tuple[str, ...]:
+    """Comma-separated `scheme://host[:port]` origins, exactly as browsers send them."""
+    origins = []
+    for item in _list(name, value):
+        parsed = urlparse(item)
+        try:
+            parsed.port  # noqa: B018  (urlparse checks the port only when it is read)
+        except ValueError:
+            raise ConfigError(f"{name}: {item!r} has an invalid port") from None
+        if (parsed.scheme not in ("http", "https") or not parsed.hostname
+                or parsed.username is not None or item.endswith("/")
+                or parsed.path or parsed.params or parsed.query or parsed.fragment):
+            raise ConfigError(f"{name}: {item!r} is not an origin (scheme://host[:port], "
+                              "no path, no trailing slash)")
+        origins.append(item.lower())
+    if not origins:
+        raise ConfigError(f"{name} names no origin")
+    return tuple(origins)
+
+
 def _encryption_keys(name: str, value: str) -> tuple[str, ...]:
     keys = _list(name, value)
     if not keys:
@@ -207,6 +259,21 @@ class Settings:
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
     invite_ttl: int = 7 * 24 * 3600
+    password_reset_ttl: int = 3600
+    # Outgoing mail (password resets, invites). No SMTP host: each message is written to
+    # DATA_DIR/mail/ as an .eml file instead (embedded mode).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    # "starttls" (upgrade a plain connection, port 587), "ssl" (TLS from the start, port
+    # 465) or "none" (plain; a relay on loopback or a private network).
+    smtp_tls: str = "starttls"
+    smtp_timeout_seconds: float = 15.0
+    mail_from: str = "Language platform <no-reply@localhost>"
+    # Browser origins allowed to call /api/ (CORS). Empty: no CORS headers at all.
+    cors_origins: tuple[str, ...] = ()
+    cors_max_age: int = 3600
     # Jobs.
     queue_prefix: str = ""
     # Rate limits over the defaults of api.ratelimit (name -> "count/period").
@@ -332,6 +399,16 @@ class Settings:
         read("ACCESS_TOKEN_TTL", lambda n, v: _int(n, v, 10))
         read("REFRESH_TOKEN_TTL", lambda n, v: _int(n, v, 60))
         read("INVITE_TTL", lambda n, v: _int(n, v, 60))
+        read("PASSWORD_RESET_TTL", lambda n, v: _int(n, v, 60, 7 * 24 * 3600))
+        read("SMTP_HOST", _hostname)
+        read("SMTP_PORT", lambda n, v: _int(n, v, 1, 65535))
+        read("SMTP_USERNAME", lambda n, v: v)
+        read("SMTP_PASSWORD", lambda n, v: v)
+        read("SMTP_TLS", lambda n, v: _choice(n, v, ("starttls", "ssl", "none")))
+        read("SMTP_TIMEOUT_SECONDS", lambda n, v: _float(n, v, 0.1))
+        read("MAIL_FROM", _mail_from)
+        read("CORS_ORIGINS", _origins)
+        read("CORS_MAX_AGE", lambda n, v: _int(n, v, 0, 24 * 3600))
         read("QUEUE_PREFIX", lambda n, v: v)
         read("RATE_LIMITS", _rate_limits)
         read("TRUSTED_PROXY_COUNT", lambda n, v: _int(n, v, 0, 5))

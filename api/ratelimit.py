@@ -1,5 +1,6 @@
 """Rate limits: sign-in attempts per account and address, registrations per address, job
-submissions per organisation, password changes per account.
+submissions per organisation, password changes per account, password-reset requests per
+email and address.
 
 A sliding window estimated from two fixed windows (the previous window's count, weighted by
 how much of it still overlaps the sliding one, plus the current window's count): smooth at
@@ -48,6 +49,13 @@ DEFAULT_RATES: Mapping[str, Rate] = {
     # Password changes per account: each checks the current password with argon2 (64 MiB),
     # and a stolen access token must not become an offline-speed guess of the password.
     "password": Rate(5, 300),
+    # Password-reset requests: each may send a mail, so per email (a mailbox is not flooded)
+    # and per client address (one caller does not probe or spam many addresses).
+    "password_reset": Rate(5, 3600),
+    "password_reset_address": Rate(30, 3600),
+    # Reset confirmations per client address: tokens are unguessable, but each try costs a
+    # lookup and a valid one an argon2 hash.
+    "password_reset_confirm": Rate(30, 3600),
 }
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from storage.crypto import SecretBox
 from storage.models.lti import LtiKey, LtiPlatform
+from storage.models.mail import OutboundMail
 from storage.models.webhooks import CallbackSecret, WebhookEndpoint
 
 ENCRYPTED_COLUMNS: tuple[Column, ...] = (
@@ -18,6 +19,7 @@ ENCRYPTED_COLUMNS: tuple[Column, ...] = (
     CallbackSecret.__table__.c.previous_secret,
     LtiKey.__table__.c.private_pem,
     LtiPlatform.__table__.c.access_token,
+    OutboundMail.__table__.c.message,  # mail not yet sent: it carries a link or a code
 )
 
 

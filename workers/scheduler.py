@@ -36,7 +36,7 @@ def scheduled_jobs(app: Flask) -> list[ScheduledJob]:
     by imports is empty in a process that never imported them (as `python -m
     workers.scheduler` is, since its module runs as `__main__`).
     """
-    from workers import learning, sweeper
+    from workers import learning, mail, sweeper
     from workers.actors import media
     from workers.webhooks import delivery
 
@@ -53,6 +53,7 @@ def scheduled_jobs(app: Flask) -> list[ScheduledJob]:
         ScheduledJob("media.expire_uploads", media.expire_abandoned_uploads, "interval",
                      {"hours": 1}),
         ScheduledJob("webhooks.resend_lost", delivery.resend_lost, "interval", sweep),
+        ScheduledJob("mail.resend_unsent", mail.resend_unsent, "interval", sweep),
         ScheduledJob("webhooks.purge_old_events", delivery.purge_old_events, "interval",
                      {"hours": 6}),
     ]

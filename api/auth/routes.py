@@ -9,19 +9,22 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from api import ratelimit, tokens
+from api import mail, ratelimit, settings, tokens
 from api.auth.schemas import (
     LoginSchema,
     MeSchema,
     MeUpdateSchema,
     PasswordChangeSchema,
+    PasswordResetAcceptedSchema,
+    PasswordResetConfirmSchema,
+    PasswordResetRequestSchema,
     RefreshSchema,
     RegisteredSchema,
     RegisterSchema,
     TokenSchema,
 )
 from api.security import auth_required, current_user
-from storage import identity
+from storage import identity, password_reset
 from storage.db import db
 from storage.errors import Conflict, Unauthorized, Unprocessable
 
@@ -151,4 +154,36 @@ class Password(MethodView):
         ratelimit.check("password", user.id)
         identity.change_password(db.session, user, data["current_password"],
                                  data["new_password"])
+        db.session.commit()
+
+
+@blp.route("/password-reset")
+class PasswordResetRequest(MethodView):
+    @blp.arguments(PasswordResetRequestSchema)
+    @blp.response(202, PasswordResetAcceptedSchema)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def post(self, data: dict):
+        """Mail a single-use password-reset link; the answer is the same for any email."""
+        email = identity.normalise_email(data["email"])
+        ratelimit.check("password_reset_address", ratelimit.client_address())
+        ratelimit.check("password_reset", email)
+        ttl = settings().password_reset_ttl
+        issued = password_reset.request_reset(db.session, email, ttl)
+        if issued is not None:
+            mail.send("password_reset", issued.user.email, name=issued.user.name,
+                      email=issued.user.email, ttl_minutes=max(1, ttl // 60),
+                      link=mail.link("/reset-password", token=issued.token))
+        db.session.commit()
+        return {"detail": "If an active account uses this email, a reset link is on its way."}
+
+
+@blp.route("/password-reset/confirm")
+class PasswordResetConfirm(MethodView):
+    @blp.arguments(PasswordResetConfirmSchema)
+    @blp.response(204)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def post(self, data: dict):
+        """Set a new password with a reset token; every session of the account is signed out."""
+        ratelimit.check("password_reset_confirm", ratelimit.client_address())
+        password_reset.confirm_reset(db.session, data["token"], data["new_password"])
         db.session.commit()

@@ -90,3 +90,16 @@ class RegisteredSchema(TokenSchema):
 class PasswordChangeSchema(Schema):
     current_password = fields.String(required=True, load_only=True)
     new_password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class PasswordResetRequestSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+
+
+class PasswordResetAcceptedSchema(Schema):
+    detail = fields.String(required=True)
+
+
+class PasswordResetConfirmSchema(Schema):
+    token = fields.String(required=True, load_only=True, validate=validate.Length(min=20, max=200))
+    new_password = fields.String(required=True, load_only=True, validate=PASSWORD)

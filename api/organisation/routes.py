@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import settings
+from api import mail, settings
 from api.organisation.schemas import (
     InviteCreateSchema,
     InviteSchema,
@@ -66,11 +66,15 @@ class Invites(MethodView):
     @blp.arguments(InviteCreateSchema)
     @blp.response(201, IssuedInviteSchema)
     def post(self, data: dict):
-        """Invite a teacher, learner or admin; the code is shown once."""
-        issued = identity.create_invite(db.session, current_user(), role=data["role"],
+        """Invite a teacher, learner or admin; the code is shown once, and mailed to `email`."""
+        admin = current_user()
+        issued = identity.create_invite(db.session, admin, role=data["role"],
                                         email=data.get("email"), ttl_seconds=settings().invite_ttl)
+        if issued.invite.email:
+            mail.send_invite(issued, admin)
         db.session.commit()
-        return {**_fields(issued.invite, InviteSchema), "code": issued.code}
+        return {**_fields(issued.invite, InviteSchema), "code": issued.code,
+                "emailed": issued.invite.email is not None}
 
 
 @blp.route("/invites/<invite_id>")

@@ -8,6 +8,7 @@ from storage.models import (
     learning,  # noqa: F401
     lms,  # noqa: F401
     lti,  # noqa: F401
+    mail,  # noqa: F401
     media,  # noqa: F401
     speech,  # noqa: F401
     text,  # noqa: F401
