@@ -132,9 +132,10 @@ def _batch(api: Api, class_id: str, emails: list[str], wavs: list[Path]) -> dict
         "media_ids": media_ids, "manifest_media_id": manifest_id})
     # The console's progress: long polls, each answered when the counts change.
     seen: list[tuple[float, int]] = []  # (wall clock, items finished) at each change
-    done = 0
+    done, version = 0, batch["version"]
     while True:
-        state = api.call("GET", f"/api/v1/batches/{batch['id']}?wait=30")
+        state = api.call("GET", f"/api/v1/batches/{batch['id']}?wait=30&since={version}")
+        version = state["version"]
         now = time.time()
         finished = sum(state["counts"][s] for s in ("succeeded", "failed", "canceled"))
         if finished != done:

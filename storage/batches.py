@@ -9,6 +9,8 @@ transaction that finishes its last job.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
@@ -140,10 +142,19 @@ def items_query(batch_id: str, status: str | None = None) -> Select:
 
 
 def batch_data(session: Session, batch: Batch) -> dict[str, Any]:
-    return {"id": batch.id, "assignment_id": batch.assignment_id, "status": batch.status,
+    data = {"id": batch.id, "assignment_id": batch.assignment_id, "status": batch.status,
             "error": batch.error, "counts": counts(session, batch),
             "created_at": batch.created_at.isoformat(),
             "completed_at": batch.completed_at.isoformat() if batch.completed_at else None}
+    data["version"] = progress_version(data)
+    return data
+
+
+def progress_version(data: dict[str, Any]) -> str:
+    """A short tag of a batch's status and counts: a long poll given the tag the client last
+    saw answers at once when the batch has moved on since."""
+    seen = json.dumps([data["status"], data["counts"]], sort_keys=True)
+    return hashlib.sha256(seen.encode()).hexdigest()[:16]
 
 
 def complete_batch(session: Session, batch: Batch) -> None:

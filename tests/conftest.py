@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -224,3 +224,21 @@ def start_worker() -> Iterator:
     yield start
     for worker in started:
         _stop_worker(worker)
+
+
+@pytest.fixture
+def queue_worker(app: Flask) -> Iterator[Callable[..., dramatiq.Worker]]:
+    """`queue_worker("transcription")`: a real worker that consumes only the queues named."""
+    started: list[dramatiq.Worker] = []
+
+    def start(*queues: str, for_app: Flask | None = None) -> dramatiq.Worker:
+        rt = (for_app or app).extensions["runtime"]
+        names = {rt.settings.queue(q) for q in queues}
+        worker = dramatiq.Worker(rt.broker, queues=names, worker_threads=1, worker_timeout=100)
+        worker.start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop(timeout=10_000)

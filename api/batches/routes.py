@@ -64,6 +64,8 @@ class BatchView(MethodView):
         try:
             data = batches.batch_data(db.session, batches.get_batch(db.session, current,
                                                                     batch_id))
+            if args.get("since") and args["since"] != data["version"]:
+                return data  # it moved on while the client was away
             deadline = time.monotonic() + args["wait"]
             while data["status"] in ("expanding", "running"):
                 left = deadline - time.monotonic()

@@ -44,12 +44,18 @@ class BatchSchema(Schema):
     counts = fields.Nested(CountsSchema)
     created_at = fields.String()
     completed_at = fields.String(allow_none=True)
+    version = fields.String(metadata={
+        "description": "A tag of status and counts: give it as `since` to the next long "
+                       "poll, so progress made between two polls is never waited for."})
 
 
 class BatchWaitArgs(Schema):
     wait = fields.Integer(load_default=0, validate=validate.Range(min=0, max=30),
                           metadata={"description": "Hold until the batch completes or its "
                                                    "counts change (at most 30 s)."})
+    since = fields.String(validate=validate.Length(max=64), metadata={
+        "description": "The `version` last seen: with `wait`, a batch that has moved on "
+                       "since answers at once."})
 
 
 class BatchItemArgs(Schema):

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import dramatiq
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -68,21 +67,3 @@ def poll_until(read: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any
         if done(value) or time.monotonic() > deadline:
             return value
         time.sleep(0.2)
-
-
-@pytest.fixture
-def queue_worker(app: Flask) -> Iterator[Callable[..., dramatiq.Worker]]:
-    """`queue_worker("transcription")`: a real worker that consumes only the queues named."""
-    started: list[dramatiq.Worker] = []
-
-    def start(*queues: str, for_app: Flask | None = None) -> dramatiq.Worker:
-        rt = (for_app or app).extensions["runtime"]
-        names = {rt.settings.queue(q) for q in queues}
-        worker = dramatiq.Worker(rt.broker, queues=names, worker_threads=1, worker_timeout=100)
-        worker.start()
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop(timeout=10_000)

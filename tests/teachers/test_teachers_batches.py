@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
@@ -285,3 +286,37 @@ def test_an_xlsx_workbook_of_texts_is_assessed(client, school, upload, worker):
     assert answer.status_code == 202, answer.get_json()
     batch = wait_for_batch(client, answer.headers["Location"], s.teacher.headers)
     assert batch["counts"]["succeeded"] == 2 and batch["counts"]["error"] == 0, batch
+
+
+def test_a_long_poll_given_the_last_version_seen_answers_at_once_when_it_moved_on(
+        client, school, upload, queue_worker):
+    # Given a batch of texts that a media worker expanded into jobs no worker runs yet
+    queue_worker("media")
+    s = school(learners=2)
+    assignment = create_assignment(client, s.teacher, s.class_id)
+    sheet = upload(s.teacher, b"learner,text\n" + "".join(
+        f"{m.email},{TEXT}\n" for m in s.learners).encode(), "texts.csv")
+    answer = client.post(f"{API}/assignments/{assignment['id']}/batches",
+                         json={"texts_media_id": sheet["id"]}, headers=s.teacher.headers)
+    submitted = answer.get_json()
+    location = answer.headers["Location"]
+    deadline = time.monotonic() + 60
+    while client.get(location, headers=s.teacher.headers).get_json()["status"] == "expanding":
+        assert time.monotonic() < deadline, "the batch was not expanded"
+        time.sleep(0.1)
+
+    # When a client that last saw the batch as submitted (expanding) long-polls with that
+    # version, while nothing else changes
+    started = time.monotonic()
+    again = client.get(f"{location}?wait=20&since={submitted['version']}",
+                       headers=s.teacher.headers).get_json()
+
+    # Then it gets the progress it missed at once, rather than after the wait
+    assert time.monotonic() - started < 5
+    assert again["status"] == "running" and again["counts"]["queued"] == 2
+    assert again["version"] != submitted["version"]
+    # And a client that is up to date waits for the next change (none comes within 1 s)
+    started = time.monotonic()
+    same = client.get(f"{location}?wait=1&since={again['version']}",
+                      headers=s.teacher.headers).get_json()
+    assert time.monotonic() - started >= 1 and same["version"] == again["version"]

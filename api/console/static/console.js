@@ -244,7 +244,7 @@
   async function follow(id, batch) {
     showBatch(batch);
     while (batch.status === "expanding" || batch.status === "running") {
-      batch = await api("GET", "/batches/" + batch.id + "?wait=20");
+      batch = await api("GET", "/batches/" + batch.id + "?wait=20&since=" + batch.version);
       showBatch(batch);
       await loadResults(id);
     }
