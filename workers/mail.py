@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 ACTOR_NAME = "send_mail"
 # Mail leaves the platform like webhooks do: the same queue, so no worker needs a new one.
 QUEUE = "webhooks"
+# Runs of one mail: the first and the actor's retries (workers.actors.mail); the last
+# transient failure fails the mail.
+MAX_ATTEMPTS = 9
 
 
 class TransientMailError(Exception):
@@ -96,29 +99,37 @@ def attempt(mail_id: str) -> None:
         where = _deliver(settings, mail.id, email)
     except smtplib.SMTPResponseException as exc:
         if 400 <= exc.smtp_code < 500:
-            _record_error(mail, f"SMTP {exc.smtp_code}")
-            raise TransientMailError(f"SMTP {exc.smtp_code}") from None
+            _retry_or_fail(mail, f"SMTP {exc.smtp_code}")
+            return
         _finish(mail, "failed", f"SMTP {exc.smtp_code}")
         log.error("mail %s (%s) refused for good: SMTP %s", mail.id, mail.kind, exc.smtp_code)
         return
     except smtplib.SMTPRecipientsRefused as exc:
         codes = sorted({code for code, _ in exc.recipients.values()})
         if all(400 <= code < 500 for code in codes):
-            _record_error(mail, f"recipient refused {codes}")
-            raise TransientMailError(f"recipient refused {codes}") from None
+            _retry_or_fail(mail, f"recipient refused {codes}")
+            return
         _finish(mail, "failed", f"recipient refused {codes}")
         log.error("mail %s (%s): recipient refused (%s)", mail.id, mail.kind, codes)
         return
     except (smtplib.SMTPException, OSError) as exc:
-        _record_error(mail, type(exc).__name__)
-        raise TransientMailError(type(exc).__name__) from None
+        _retry_or_fail(mail, type(exc).__name__)
+        return
     log.info("mail %s (%s) sent %s", mail.id, mail.kind, where)
     _finish(mail, "sent", None)
 
 
-def _record_error(mail: OutboundMail, error: str) -> None:
+def _retry_or_fail(mail: OutboundMail, error: str) -> None:
+    """A transient failure: raise for the actor's next retry, or, with none left, fail the
+    mail for good (it is not left pending forever)."""
+    if mail.attempts >= MAX_ATTEMPTS:
+        _finish(mail, "failed", f"{error} ({mail.attempts} attempts)")
+        log.error("mail %s (%s) failed after %d attempts: %s", mail.id, mail.kind,
+                  mail.attempts, error)
+        return
     mail.last_error = error
     db.session.commit()
+    raise TransientMailError(error)
 
 
 def _finish(mail: OutboundMail, status: str, error: str | None) -> None:

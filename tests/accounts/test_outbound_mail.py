@@ -178,3 +178,34 @@ def test_mail_queued_while_the_broker_was_down_is_sent_by_the_sweeper(app, app_w
     assert client.post("/api/v1/auth/password-reset/confirm", json={
         "token": reset_token(message), "new_password": "quiet lantern orchard 42"},
     ).status_code == 204
+
+
+def test_a_mail_whose_retries_run_out_fails_rather_than_staying_pending(
+        app_with, mailbox, start_worker, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.conftest import IsolatedClient
+    from workers import mail as outgoing
+
+    # Given an SMTP server that keeps answering "try again later", and two attempts per mail
+    monkeypatch.setattr(outgoing, "MAX_ATTEMPTS", 2)
+    mailbox.refuse = ["451 Try again later"] * 5
+    other = app_with(smtp_host="127.0.0.1", smtp_port=mailbox.port, smtp_tls="none")
+    start_worker(other)
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        client = IsolatedClient(other, other.response_class)
+        client.executor = executor
+        user = Accounts(client).admin()
+        # When a reset mail is sent
+        client.post("/api/v1/auth/password-reset", json={"email": user.email})
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with other.app_context():
+                row = db.session.scalar(select(OutboundMail))
+                if row is not None and row.status != "pending":
+                    break
+            time.sleep(0.1)
+        # Then after its last attempt it is failed, with why, and its message wiped
+        assert (row.status, row.attempts, row.last_error, row.message) == (
+            "failed", 2, "SMTP 451 (2 attempts)", None)
+        assert mailbox.messages == []

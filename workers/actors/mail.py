@@ -6,7 +6,7 @@ from __future__ import annotations
 from workers import mail
 from workers.engine import plain_actor
 
-MAX_RETRIES = 8
+MAX_RETRIES = mail.MAX_ATTEMPTS - 1
 
 
 def _transient(retries: int, exc: BaseException) -> bool:
