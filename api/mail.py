@@ -37,4 +37,4 @@ def send_invite(issued: IssuedInvite, inviter: User) -> OutboundMail:
     return send("invite", invite.email, inviter=inviter.name, organisation=organisation.name,
                 role=invite.role, code=issued.code,
                 expires=invite.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
-                link=link("/register", invite=issued.code))
+                link=link("/console/register", invite=issued.code))

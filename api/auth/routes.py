@@ -172,7 +172,7 @@ class PasswordResetRequest(MethodView):
         if issued is not None:
             mail.send("password_reset", issued.user.email, name=issued.user.name,
                       email=issued.user.email, ttl_minutes=max(1, ttl // 60),
-                      link=mail.link("/reset-password", token=issued.token))
+                      link=mail.link("/console/reset-password", token=issued.token))
         db.session.commit()
         return {"detail": "If an active account uses this email, a reset link is on its way."}
 

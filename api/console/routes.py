@@ -17,6 +17,18 @@ def index():
     return render_template("console/index.html")
 
 
+@blp.get("/reset-password")
+def reset_password():
+    """Set a new password with the token of a reset mail (read from the link's fragment)."""
+    return render_template("console/reset.html")
+
+
+@blp.get("/register")
+def register():
+    """Create an account with the code of an invitation mail (read from the link's fragment)."""
+    return render_template("console/register.html")
+
+
 @blp.get("/classes/<class_id>")
 def school_class(class_id: str):
     """A class: its learners and its assignments."""

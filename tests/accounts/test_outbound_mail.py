@@ -45,7 +45,8 @@ def test_an_invite_with_an_email_is_mailed_with_its_code(mail_app, mailbox):
     assert message["Subject"] == "Ada Admin invites you to Org " + admin.email[5:].split("@")[0]
     assert body["code"] in text_part(message) and body["code"] in html_part(message)
     assert "as a teacher" in text_part(message)
-    link = re.search(r"https://learn\.example\.test/register#invite=(\S+)", text_part(message))
+    link = re.search(r"https://learn\.example\.test/console/register#invite=(\S+)",
+                     text_part(message))
     assert link and link.group(1) == body["code"]
     # And the code registers the invitee
     registered = client.post("/api/v1/auth/register", json={

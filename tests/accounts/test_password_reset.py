@@ -32,7 +32,7 @@ def test_the_mail_arrives_with_a_link_that_resets_once_and_signs_out_everywhere(
     assert message["From"] == "Platform <no-reply@platform.test>"
     assert message["Subject"] == "Reset your password"
     token = reset_token(message)
-    assert f"https://learn.example.test/reset-password#token={token}" in html_part(message)
+    assert f"https://learn.example.test/console/reset-password#token={token}" in html_part(message)
     assert "60 minutes" in text_part(message)
     # And only the token's hash is stored
     with mail_app.app.app_context():

@@ -5,7 +5,10 @@ watch progress reach done, override one score, and download the CSV."""
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import os
+import re
 import shutil
 import socket
 import threading
@@ -16,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import requests
+from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.teachers.conftest import AUDIO
@@ -78,7 +83,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def console(app_with, start_worker) -> Iterator[str]:
+def console_app(app_with, start_worker) -> Iterator[tuple[str, Flask]]:
     """The platform on a real HTTP port with a worker: the browser talks to it as a teacher
     would; presigned uploads go to the local store's signed URLs on the same port."""
     port = free_port()
@@ -87,9 +92,14 @@ def console(app_with, start_worker) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     start_worker(live)
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", live
     server.shutdown()
     thread.join(10)
+
+
+@pytest.fixture
+def console(console_app) -> str:
+    return console_app[0]
 
 
 @pytest.fixture
@@ -243,3 +253,65 @@ def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, acco
     assert browser.execute_script(
         "return document.documentElement.scrollWidth <= window.innerWidth + 1")
     shot(browser, "phone")
+
+
+def test_the_pages_of_invitation_and_reset_mails_work_in_the_browser(console_app, browser,
+                                                                     accounts):
+    # Given an admin's invitation code, as its mail's link carries it
+    base, live = console_app
+    admin = accounts.admin()
+    invite = requests.post(f"{base}/api/v1/organisation/invites", json={"role": "teacher"},
+                           headers=admin.headers, timeout=30).json()
+    wait = WebDriverWait(browser, 30)
+    # When the invitee opens the link and fills in the form
+    browser.get(f"{base}/console/register#invite={invite['code']}")
+    wait.until(lambda d: d.find_element(By.ID, "invite-code").get_attribute("value")
+               == invite["code"])
+    assert accessibility_problems(browser) == []
+    fill(browser, "reg-name", "Ines Duarte")
+    fill(browser, "reg-email", "ines@example.test")
+    fill(browser, "reg-password", "correct horse battery")
+    browser.find_element(By.ID, "register-button").click()
+    # Then the account exists, as a teacher of the organisation
+    wait.until(ec.visibility_of_element_located((By.ID, "register-done")))
+    signed_in = requests.post(f"{base}/api/v1/auth/login", timeout=30, json={
+        "email": "ines@example.test", "password": "correct horse battery"})
+    assert signed_in.status_code == 200, signed_in.text
+    me = requests.get(f"{base}/api/v1/auth/me", timeout=30, headers={
+        "Authorization": f"Bearer {signed_in.json()['access_token']}"}).json()
+    assert (me["role"], me["organisation_id"]) == ("teacher", admin.organisation_id)
+
+    # When they forget the password and follow the reset mail's link (embedded mode writes
+    # the mail to DATA_DIR/mail)
+    asked = requests.post(f"{base}/api/v1/auth/password-reset",
+                          json={"email": "ines@example.test"}, timeout=30)
+    assert asked.status_code == 202
+    folder = Path(live.extensions["settings"].data_dir) / "mail"
+    deadline = time.monotonic() + 30
+    while not list(folder.glob("*.eml")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    message = email.message_from_bytes(next(folder.glob("*.eml")).read_bytes(),
+                                       policy=email.policy.default)
+    mail = message.get_body(("plain",)).get_content()
+    link = re.search(r"(http://\S+/console/reset-password#token=[A-Za-z0-9_\-]+)", mail)
+    assert link is not None, mail
+    browser.get(link.group(1))
+    assert accessibility_problems(browser) == []
+    fill(browser, "new-password", "another long passphrase")
+    browser.find_element(By.ID, "reset-button").click()
+    # Then the new password signs in and the old one does not
+    wait.until(lambda d: d.find_element(By.ID, "reset-done").is_displayed()
+               or d.find_element(By.ID, "problem").text)
+    assert browser.find_element(By.ID, "problem").text == ""
+    new = requests.post(f"{base}/api/v1/auth/login", timeout=30, json={
+        "email": "ines@example.test", "password": "another long passphrase"})
+    old = requests.post(f"{base}/api/v1/auth/login", timeout=30, json={
+        "email": "ines@example.test", "password": "correct horse battery"})
+    assert (new.status_code, old.status_code) == (200, 401)
+    # And the same link a second time is refused, saying why
+    browser.get(link.group(1))
+    browser.refresh()
+    fill(browser, "new-password", "yet another passphrase")
+    browser.find_element(By.ID, "reset-button").click()
+    wait.until(ec.visibility_of_element_located((By.ID, "problem")))
+    assert "used" in browser.find_element(By.ID, "problem").text.lower()

@@ -342,10 +342,42 @@
     })();
   }
 
+  // Pages reached from a mail: the secret is in the link's fragment, never sent to a server.
+  const fragment = () => new URLSearchParams(location.hash.slice(1));
+
+  function resetPage() {
+    $("#reset-form").addEventListener("submit", guard(async () => {
+      const secret = fragment().get("token");
+      if (!secret) throw new Error("This page needs the link from the reset mail.");
+      await api("POST", "/auth/password-reset/confirm",
+        { token: secret, new_password: $("#new-password").value });
+      sessionStorage.removeItem("console.token");
+      $("#reset-form").hidden = true;
+      $("#reset-done").hidden = false;
+      say("Password changed.");
+    }));
+  }
+
+  function registerPage() {
+    const code = fragment().get("invite");
+    if (code) $("#invite-code").value = code;
+    $("#register-form").addEventListener("submit", guard(async () => {
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+      const made = await api("POST", "/auth/register", {
+        invite_code: $("#invite-code").value, name: $("#reg-name").value,
+        email: $("#reg-email").value, password: $("#reg-password").value, timezone: zone });
+      sessionStorage.setItem("console.token", made.access_token);
+      $("#register-form").hidden = true;
+      $("#register-done").hidden = false;
+      say("Account created.");
+    }));
+  }
+
   $("#sign-out").hidden = !token();
   $("#sign-out").addEventListener("click", () => {
     sessionStorage.removeItem("console.token");
     location.href = "/console";
   });
-  ({ index: indexPage, class: classPage, assignment: assignmentPage })[body.dataset.page]();
+  ({ index: indexPage, class: classPage, assignment: assignmentPage, reset: resetPage,
+     register: registerPage })[body.dataset.page]();
 })();
