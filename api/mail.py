@@ -12,6 +12,7 @@ from storage.db import db
 from storage.identity import IssuedInvite
 from storage.models.identity import Organisation, User
 from storage.models.mail import OutboundMail
+from storage.password_reset import IssuedReset
 from workers.mail import send_after_commit
 
 
@@ -29,6 +30,15 @@ def link(path: str, **fragment: str) -> str:
 
     base = current_app.extensions["settings"].public_base_url.rstrip("/")
     return f"{base}{path}#{urlencode(fragment)}" if fragment else f"{base}{path}"
+
+
+def send_password_reset(issued: IssuedReset, ttl_seconds: int) -> OutboundMail:
+    """The reset link, to the page that asks for the new password (the token in its
+    fragment)."""
+    user = issued.user
+    return send("password_reset", user.email, name=user.name, email=user.email,
+                ttl_minutes=max(1, ttl_seconds // 60),
+                link=link("/console/reset-password", token=issued.token))
 
 
 def send_invite(issued: IssuedInvite, inviter: User) -> OutboundMail:

@@ -146,8 +146,6 @@ def _workbook_records(data: bytes) -> tuple[list[str], Records]:
         try:
             for line, values in enumerate(cells, start=2):
                 yield line, [_cell_text(value) for value in values]
-        except PipelineError:
-            raise
         except Exception as exc:
             raise PipelineError("sheet_invalid", f"the workbook cannot be read: "
                                                  f"{type(exc).__name__}") from None

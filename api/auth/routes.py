@@ -170,9 +170,7 @@ class PasswordResetRequest(MethodView):
         ttl = settings().password_reset_ttl
         issued = password_reset.request_reset(db.session, email, ttl)
         if issued is not None:
-            mail.send("password_reset", issued.user.email, name=issued.user.name,
-                      email=issued.user.email, ttl_minutes=max(1, ttl // 60),
-                      link=mail.link("/console/reset-password", token=issued.token))
+            mail.send_password_reset(issued, ttl)
         db.session.commit()
         return {"detail": "If an active account uses this email, a reset link is on its way."}
 

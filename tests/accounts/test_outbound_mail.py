@@ -128,11 +128,19 @@ def test_the_message_is_encrypted_at_rest_and_wiped_once_sent(app_with, mailbox,
 
 
 def test_a_permanent_refusal_fails_the_mail_without_retrying(app_with, mailbox, start_worker):
+    mailbox.refuse = ["550 No such user here"]
+    row = _settled_reset_mail(app_with, mailbox, start_worker, seconds=15)
+    assert (row.status, row.attempts, row.last_error, row.message) == (
+        "failed", 1, "SMTP 550", None)
+    assert mailbox.messages == []
+
+
+def _settled_reset_mail(app_with, mailbox, start_worker, seconds: float) -> OutboundMail:
+    """A reset mail asked for on an app sending to `mailbox`, once it is no longer pending."""
     from concurrent.futures import ThreadPoolExecutor
 
     from tests.conftest import IsolatedClient
 
-    mailbox.refuse = ["550 No such user here"]
     other = app_with(smtp_host="127.0.0.1", smtp_port=mailbox.port, smtp_tls="none")
     start_worker(other)
     with ThreadPoolExecutor(max_workers=1) as executor:
@@ -140,16 +148,14 @@ def test_a_permanent_refusal_fails_the_mail_without_retrying(app_with, mailbox, 
         client.executor = executor
         user = Accounts(client).admin()
         client.post("/api/v1/auth/password-reset", json={"email": user.email})
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             with other.app_context():
                 row = db.session.scalar(select(OutboundMail))
                 if row is not None and row.status != "pending":
-                    break
+                    return row
             time.sleep(0.05)
-        assert (row.status, row.attempts, row.last_error, row.message) == (
-            "failed", 1, "SMTP 550", None)
-        assert mailbox.messages == []
+    return row
 
 
 def test_mail_queued_while_the_broker_was_down_is_sent_by_the_sweeper(app, app_with, client,
@@ -183,30 +189,14 @@ def test_mail_queued_while_the_broker_was_down_is_sent_by_the_sweeper(app, app_w
 
 def test_a_mail_whose_retries_run_out_fails_rather_than_staying_pending(
         app_with, mailbox, start_worker, monkeypatch):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from tests.conftest import IsolatedClient
     from workers import mail as outgoing
 
     # Given an SMTP server that keeps answering "try again later", and two attempts per mail
     monkeypatch.setattr(outgoing, "MAX_ATTEMPTS", 2)
     mailbox.refuse = ["451 Try again later"] * 5
-    other = app_with(smtp_host="127.0.0.1", smtp_port=mailbox.port, smtp_tls="none")
-    start_worker(other)
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        client = IsolatedClient(other, other.response_class)
-        client.executor = executor
-        user = Accounts(client).admin()
-        # When a reset mail is sent
-        client.post("/api/v1/auth/password-reset", json={"email": user.email})
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with other.app_context():
-                row = db.session.scalar(select(OutboundMail))
-                if row is not None and row.status != "pending":
-                    break
-            time.sleep(0.1)
-        # Then after its last attempt it is failed, with why, and its message wiped
-        assert (row.status, row.attempts, row.last_error, row.message) == (
-            "failed", 2, "SMTP 451 (2 attempts)", None)
-        assert mailbox.messages == []
+    # When a reset mail is sent
+    row = _settled_reset_mail(app_with, mailbox, start_worker, seconds=30)
+    # Then after its last attempt it is failed, with why, and its message wiped
+    assert (row.status, row.attempts, row.last_error, row.message) == (
+        "failed", 2, "SMTP 451 (2 attempts)", None)
+    assert mailbox.messages == []

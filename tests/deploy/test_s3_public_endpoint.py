@@ -86,12 +86,18 @@ def test_without_a_public_endpoint_urls_name_the_internal_one(s3_server):
     assert host(store.presign_put("org/a/x.txt", 60)) == host(s3_server.url)
 
 
+def public_app(app_with, s3_server):
+    """The API as compose configures it: the internal S3 endpoint and a public one."""
+    return app_with(storage_backend="s3", s3_endpoint=s3_server.url,
+                    s3_public_endpoint=public_url(s3_server),
+                    s3_access_key=s3_server.access_key, s3_secret_key=s3_server.secret_key,
+                    s3_region=s3_server.region, s3_bucket=s3_server.new_bucket_name("media"),
+                    s3_secure=False)
+
+
 def test_the_api_hands_out_public_urls_for_uploads_and_downloads(app_with, s3_server):
     # Given the API configured as compose configures it: internal endpoint, public endpoint
-    app = app_with(storage_backend="s3", s3_endpoint=s3_server.url,
-                   s3_public_endpoint=public_url(s3_server), s3_access_key=s3_server.access_key,
-                   s3_secret_key=s3_server.secret_key, s3_region=s3_server.region,
-                   s3_bucket=s3_server.new_bucket_name("media"), s3_secure=False)
+    app = public_app(app_with, s3_server)
     client = app.test_client()
     teacher = Accounts(client).admin()
     wav = wav_of_seconds(2)
@@ -118,10 +124,7 @@ def test_the_api_hands_out_public_urls_for_uploads_and_downloads(app_with, s3_se
 
 def test_the_api_signs_multipart_parts_for_the_public_endpoint(app_with, s3_server):
     # Given the API with a public endpoint and a multipart upload (Uppy)
-    app = app_with(storage_backend="s3", s3_endpoint=s3_server.url,
-                   s3_public_endpoint=public_url(s3_server), s3_access_key=s3_server.access_key,
-                   s3_secret_key=s3_server.secret_key, s3_region=s3_server.region,
-                   s3_bucket=s3_server.new_bucket_name("media"), s3_secure=False)
+    app = public_app(app_with, s3_server)
     client = app.test_client()
     teacher = Accounts(client).admin()
     data = wav_of_seconds(200)
