@@ -260,6 +260,9 @@ class Settings:
     refresh_token_ttl: int = 30 * 24 * 3600
     invite_ttl: int = 7 * 24 * 3600
     password_reset_ttl: int = 3600
+    # argon2id cost of new password hashes (RFC 9106's second recommendation by default).
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 64 * 1024
     # Outgoing mail (password resets, invites). No SMTP host: each message is written to
     # DATA_DIR/mail/ as an .eml file instead (embedded mode).
     smtp_host: str = ""
@@ -400,6 +403,8 @@ class Settings:
         read("REFRESH_TOKEN_TTL", lambda n, v: _int(n, v, 60))
         read("INVITE_TTL", lambda n, v: _int(n, v, 60))
         read("PASSWORD_RESET_TTL", lambda n, v: _int(n, v, 60, 7 * 24 * 3600))
+        read("PASSWORD_HASH_TIME_COST", lambda n, v: _int(n, v, 1, 20))
+        read("PASSWORD_HASH_MEMORY_KIB", lambda n, v: _int(n, v, 32, 4 * 1024 * 1024))
         read("SMTP_HOST", _hostname)
         read("SMTP_PORT", lambda n, v: _int(n, v, 1, 65535))
         read("SMTP_USERNAME", lambda n, v: v)
@@ -465,6 +470,10 @@ class Settings:
             changes["secret_key"] = _dev_secret(self.data_dir)
         if self.env == "production":
             self._check_production_secrets()
+            # OWASP's floor for argon2id: 19 MiB and two passes.
+            if self.password_hash_memory_kib < 19 * 1024 or self.password_hash_time_cost < 2:
+                raise ConfigError("PASSWORD_HASH_MEMORY_KIB must be at least 19456 and "
+                                  "PASSWORD_HASH_TIME_COST at least 2 when APP_ENV=production")
         if self.storage_backend == "s3":
             for name in ("s3_endpoint", "s3_access_key", "s3_secret_key"):
                 if not getattr(self, name):

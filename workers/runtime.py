@@ -67,8 +67,11 @@ def init_app(app: Flask, settings: Settings, *, with_prometheus: bool = False) -
     runtime.readiness["object_store"] = runtime.object_store.ping
     app.extensions["runtime"] = runtime
     _last = runtime
+    from storage import identity
     from workers import wiring
 
+    identity.configure_password_hashing(settings.password_hash_time_cost,
+                                        settings.password_hash_memory_kib)
     wiring.wire()
     return runtime
 
