@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Column, String, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from storage.crypto import SecretBox
+from core.crypto import SecretBox
 from storage.models.lti import LtiKey, LtiPlatform
 from storage.models.mail import OutboundMail
 from storage.models.webhooks import CallbackSecret, WebhookEndpoint
@@ -25,7 +25,7 @@ ENCRYPTED_COLUMNS: tuple[Column, ...] = (
 
 def reencrypt_all(session: Session, box: SecretBox, batch: int = 500) -> dict[str, int]:
     """Rewrite every stored secret not under the box's current key; returns counts per
-    column. Raises storage.crypto.SecretUnreadable when a value opens with no key."""
+    column. Raises core.crypto.SecretUnreadable when a value opens with no key."""
     counts: dict[str, int] = {}
     for column in ENCRYPTED_COLUMNS:
         table = column.table

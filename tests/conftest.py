@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from api import create_app  # noqa: E402
-from api.config import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from storage.db import db  # noqa: E402
 from tests.factories import Accounts  # noqa: E402
 

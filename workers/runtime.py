@@ -14,7 +14,7 @@ import redis
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
-from api.config import Settings
+from core.settings import Settings
 from storage import jobs as job_service
 from storage.db import after_commit, db, utcnow
 from storage.models.jobs import Job

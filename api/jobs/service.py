@@ -12,6 +12,7 @@ from flask import g, request, url_for
 from api import ratelimit
 from api.jobs import waits
 from api.security import LEARNER, Principal, current_principal
+from core.outbound import check_url, refused_literal
 from storage import jobs as job_service
 from storage import learners
 from storage.db import after_commit, db, kept_through_commit
@@ -19,7 +20,6 @@ from storage.errors import Forbidden, NotFound, Unprocessable
 from storage.models.jobs import Job
 from storage.tenancy import get_owned
 from workers import engine, runtime
-from workers.webhooks.http import check_url, refused_literal
 
 RETRY_AFTER_SECONDS = 1
 MAX_WAIT = 30

@@ -24,10 +24,10 @@ from api.lti.schemas import (
 )
 from api.pagination import PageArgs, page_schema, paginate
 from api.security import ADMIN, auth_required, current_principal
+from core.outbound import is_public_address
 from storage import lti
 from storage.db import db
 from storage.errors import Unprocessable
-from workers.webhooks.http import is_public_address
 
 blp = Blueprint("lti", __name__, url_prefix="",
                 description="LTI 1.3 Advantage (tool side): platform registrations, the tool's "

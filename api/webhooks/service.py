@@ -12,14 +12,14 @@ from sqlalchemy import select
 
 from api import settings
 from api.security import current_principal
+from core.outbound import is_public_address
+from core.signing import generate_secret
 from storage.db import db
 from storage.errors import Conflict, Unprocessable
 from storage.models.identity import User
 from storage.models.webhooks import CallbackSecret, WebhookDelivery, WebhookEndpoint
 from storage.tenancy import get_owned
 from storage.webhooks import callbacks, deliveries, endpoints, events
-from workers.webhooks.http import is_public_address
-from workers.webhooks.signing import generate_secret
 
 
 def _check_destination(url: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from api.config import ConfigError, Settings
+from core.settings import ConfigError, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG = secrets.token_urlsafe(48)

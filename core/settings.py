@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from storage.crypto import subkey
-from storage.media.limits import DEFAULT_KIND_LIMITS, MEDIA_KINDS, UploadLimits
+from core.crypto import subkey
+from core.limits import DEFAULT_KIND_LIMITS, MEDIA_KINDS, UploadLimits
+from core.rates import DEFAULT_RATES, parse_rate
 
 # 32 characters of a random URL-safe string carry about 190 bits.
 MIN_SECRET_KEY_CHARS = 32
@@ -184,8 +185,6 @@ def _encryption_keys(name: str, value: str) -> tuple[str, ...]:
 
 def _rate_limits(name: str, value: str) -> tuple[tuple[str, str], ...]:
     """`login=10/minute,submit=0/minute`: named limits as count/period (0 turns one off)."""
-    from api.ratelimit import DEFAULT_RATES, parse_rate
-
     limits = []
     for item in _list(name, value):
         limit, equals, rate = item.partition("=")
@@ -223,7 +222,7 @@ class Settings:
     env: str = "development"
     secret_key: str = ""
     # One secret from which the token-signing, URL-signing and session keys are derived
-    # (HKDF, one key per purpose; see storage.crypto.subkey).
+    # (HKDF, one key per purpose; see core.crypto.subkey).
     # Keys for secrets stored encrypted (webhook signing secrets): the first encrypts, all
     # decrypt. Empty: one key derived from SECRET_KEY (its own derivation, not the signing keys).
     encryption_keys: tuple[str, ...] = ()
@@ -247,7 +246,7 @@ class Settings:
     # HTTP limits.
     max_request_bytes: int = 1 * 1024 * 1024
     max_upload_bytes: int = 512 * 1024 * 1024
-    # Per-kind ceilings over the defaults of storage.media.limits (MAX_UPLOAD_BYTES caps all).
+    # Per-kind ceilings over the defaults of core.limits (MAX_UPLOAD_BYTES caps all).
     media_kind_limits: tuple[tuple[str, int], ...] = ()
     # Longest text accepted by the writing assessment (characters).
     max_text_chars: int = 10_000
@@ -329,8 +328,6 @@ class Settings:
 
     @property
     def rates(self) -> dict[str, Any]:
-        from api.ratelimit import DEFAULT_RATES, parse_rate
-
         return {**DEFAULT_RATES,
                 **{name: parse_rate(rate) for name, rate in self.rate_limits}}
 
