@@ -17,6 +17,7 @@ RESOURCES = [
     "api.apikeys",
     "api.jobs",
     "api.admin",
+    "api.audit",
     "api.media",
     "api.learning",
     "api.webhooks",

@@ -1,6 +1,7 @@
 """Every model module, imported so the metadata is complete for Alembic and the tests."""
 
 from storage.models import (
+    audit,  # noqa: F401
     batches,  # noqa: F401
     classes,  # noqa: F401
     identity,  # noqa: F401
