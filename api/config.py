@@ -255,6 +255,8 @@ class Settings:
     import_max_entries: int = 5000
     import_max_entry_bytes: int = 100 * 1024 * 1024
     import_max_total_bytes: int = 1024 * 1024 * 1024
+    # Retention sweeps and learner erasure: rows (and objects) removed per transaction.
+    retention_batch_size: int = 200
     # Tokens.
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
@@ -394,6 +396,7 @@ class Settings:
         read("MEDIA_KIND_LIMITS", _kind_limits)
         read("MAX_TEXT_CHARS", lambda n, v: _int(n, v, 100, 1_000_000))
         read("IMPORT_MAX_ENTRIES", lambda n, v: _int(n, v, 1))
+        read("RETENTION_BATCH_SIZE", lambda n, v: _int(n, v, 1, 10_000))
         read("IMPORT_MAX_ENTRY_BYTES", lambda n, v: _int(n, v, 1024))
         read("IMPORT_MAX_TOTAL_BYTES", lambda n, v: _int(n, v, 1024))
         read("ACCESS_TOKEN_TTL", lambda n, v: _int(n, v, 10))

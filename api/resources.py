@@ -18,6 +18,8 @@ RESOURCES = [
     "api.jobs",
     "api.admin",
     "api.audit",
+    "api.retention",
+    "api.erasure",
     "api.media",
     "api.learning",
     "api.webhooks",

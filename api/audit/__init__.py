@@ -40,6 +40,7 @@ API_KEY_FIELDS = ("name", "prefix", "scopes", "revoked")
 ENDPOINT_FIELDS = ("url", "description", "event_types", "format", "lms_base_url",
                    "actor_lms", "lrs_auth_scheme", "enabled")
 snapshot = audit.snapshot
+changed = audit.changed
 
 
 def snapshot_member(organisation_id: str, user_id: str) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ class Job(TenantMixin, CreatedMixin, db.Model):
         Index("ix_jobs_org_created", "organisation_id", "created_at"),
         Index("ix_jobs_status_enqueued", "status", "enqueued_at"),
         Index("ix_jobs_status_heartbeat", "status", "heartbeat_at"),
+        Index("ix_jobs_org_finished", "organisation_id", "finished_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
