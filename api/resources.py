@@ -20,6 +20,7 @@ RESOURCES = [
     "api.audit",
     "api.retention",
     "api.erasure",
+    "api.usage",
     "api.media",
     "api.learning",
     "api.webhooks",

@@ -13,5 +13,6 @@ from storage.models import (
     media,  # noqa: F401
     speech,  # noqa: F401
     text,  # noqa: F401
+    usage,  # noqa: F401
     webhooks,  # noqa: F401
 )

@@ -65,6 +65,10 @@ class Job(TenantMixin, CreatedMixin, db.Model):
     provider: Mapped[str | None] = mapped_column(String(64))
     model: Mapped[str | None] = mapped_column(String(200))
     prompt_version: Mapped[str | None] = mapped_column(String(64))
+    # What the submission counted against quotas (storage.quotas), given back on failure.
+    quota_charge: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Tokens a remote LLM reported using for this job, summed over its calls.
+    llm_usage: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # Bumped by the job service on every change; the ETag of the job's representation.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
