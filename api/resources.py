@@ -21,6 +21,7 @@ RESOURCES = [
     "api.retention",
     "api.erasure",
     "api.usage",
+    "api.oidc",
     "api.media",
     "api.learning",
     "api.webhooks",

@@ -31,6 +31,7 @@ from storage.models.lms import LmsIdentity
 from storage.models.lti import LtiLaunch
 from storage.models.media import Media
 from storage.models.text import LearningPlan
+from storage.models.usage import UsageCounter
 from storage.models.webhooks import WebhookEvent
 from storage.objectstore import ObjectStore
 from storage.retention import remove_media
@@ -103,6 +104,10 @@ def erase_rows(session: Session, organisation_id: str, user_id: str) -> dict[str
                         ("lti_launches", LtiLaunch)):
         counts[name] = _delete(session, delete(model).where(model.organisation_id == org,
                                                             model.user_id == uid))
+    # Their quota counters; usage records stay, without them (the account's deletion
+    # clears their learner id).
+    counts["usage_counters"] = _delete(session, delete(UsageCounter).where(
+        UsageCounter.organisation_id == org, UsageCounter.subject == uid))
     user = session.scalar(select(User).where(User.organisation_id == org, User.id == uid))
     counts["account"] = counts["invites"] = 0
     if user is not None:

@@ -11,6 +11,7 @@ from storage.models import (
     lti,  # noqa: F401
     mail,  # noqa: F401
     media,  # noqa: F401
+    oidc,  # noqa: F401
     speech,  # noqa: F401
     text,  # noqa: F401
     usage,  # noqa: F401
