@@ -22,6 +22,9 @@ from core.crypto import subkey
 from core.limits import DEFAULT_KIND_LIMITS, MEDIA_KINDS, UploadLimits
 from core.rates import DEFAULT_RATES, parse_rate
 
+# The plans of storage.quotas.PLANS (named here so reading the settings loads no models).
+PLAN_NAMES = ("unlimited", "free", "school", "partner")
+
 # 32 characters of a random URL-safe string carry about 190 bits.
 MIN_SECRET_KEY_CHARS = 32
 # Values copied from an example file rather than generated; refused when APP_ENV=production.
@@ -254,6 +257,13 @@ class Settings:
     import_max_entries: int = 5000
     import_max_entry_bytes: int = 100 * 1024 * 1024
     import_max_total_bytes: int = 1024 * 1024 * 1024
+    # Retention sweeps and learner erasure: rows (and objects) removed per transaction.
+    retention_batch_size: int = 200
+    # Plans and usage: the plan of organisations that have none of their own, and the
+    # prices (USD per million tokens) usage reports estimate LLM cost with.
+    default_plan: str = "unlimited"
+    llm_price_input_per_mtok: float = 0.0
+    llm_price_output_per_mtok: float = 0.0
     # Tokens.
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
@@ -394,6 +404,10 @@ class Settings:
         read("MEDIA_KIND_LIMITS", _kind_limits)
         read("MAX_TEXT_CHARS", lambda n, v: _int(n, v, 100, 1_000_000))
         read("IMPORT_MAX_ENTRIES", lambda n, v: _int(n, v, 1))
+        read("RETENTION_BATCH_SIZE", lambda n, v: _int(n, v, 1, 10_000))
+        read("DEFAULT_PLAN", lambda n, v: _choice(n, v, PLAN_NAMES))
+        read("LLM_PRICE_INPUT_PER_MTOK", lambda n, v: _float(n, v, 0.0))
+        read("LLM_PRICE_OUTPUT_PER_MTOK", lambda n, v: _float(n, v, 0.0))
         read("IMPORT_MAX_ENTRY_BYTES", lambda n, v: _int(n, v, 1024))
         read("IMPORT_MAX_TOTAL_BYTES", lambda n, v: _int(n, v, 1024))
         read("ACCESS_TOKEN_TTL", lambda n, v: _int(n, v, 10))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from core.crypto import SecretBox
 from storage.models.lti import LtiKey, LtiPlatform
 from storage.models.mail import OutboundMail
+from storage.models.oidc import OidcLogin, OidcProvider
 from storage.models.webhooks import CallbackSecret, WebhookEndpoint
 
 ENCRYPTED_COLUMNS: tuple[Column, ...] = (
@@ -20,6 +21,8 @@ ENCRYPTED_COLUMNS: tuple[Column, ...] = (
     LtiKey.__table__.c.private_pem,
     LtiPlatform.__table__.c.access_token,
     OutboundMail.__table__.c.message,  # mail not yet sent: it carries a link or a code
+    OidcProvider.__table__.c.client_secret,
+    OidcLogin.__table__.c.code_verifier,
 )
 
 

@@ -13,7 +13,7 @@ from storage.webhooks import events
 
 def terminal_hooks() -> list[job_service.TerminalHook]:
     """Called in the transaction that ends a job (succeeded, failed or canceled)."""
-    from storage import batches
+    from storage import batches, usage
     from storage.learning import progress
     from workers.actors import batches as batch_actors
 
@@ -21,6 +21,7 @@ def terminal_hooks() -> list[job_service.TerminalHook]:
         progress.on_job_terminal,     # the learner's level and streak from an assessment
         events.on_job_terminal,       # job.* webhook events, LMS grades and statements
         batches.on_job_terminal,      # the batch's counts, batch.completed at its last job
+        usage.on_job_terminal,        # what the job used, once; a failed job's quota back
         batch_actors.notify_batch,    # after the commit: wake the batch's long polls
     ]
 

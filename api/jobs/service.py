@@ -14,9 +14,10 @@ from api.jobs import waits
 from api.security import LEARNER, Principal, current_principal
 from core.outbound import check_url, refused_literal
 from storage import jobs as job_service
-from storage import learners
-from storage.db import after_commit, db, kept_through_commit
+from storage import learners, quotas
+from storage.db import after_commit, db, kept_through_commit, utcnow
 from storage.errors import Forbidden, NotFound, Unprocessable
+from storage.models.identity import Organisation
 from storage.models.jobs import Job
 from storage.tenancy import get_owned
 from workers import engine, runtime
@@ -56,11 +57,13 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     wait = requested_wait()
     ratelimit.check("submit", principal.organisation_id)
     learner_id = learners.resolve(db.session, principal, learner)
+    quota_charge = reserve_quota(principal.organisation_id, learner_id, job_type, input)
     job = job_service.create_job(
         db.session, engine.job_spec(job_type), organisation_id=principal.organisation_id,
         input=input, owner_user_id=principal.user_id, owner_api_key_id=principal.api_key_id,
         learner_user_id=learner_id, idempotency_key=request.headers.get("Idempotency-Key"),
         callback_url=callback_url)
+    job.quota_charge = quota_charge
     sent_at = runtime.enqueue_after_commit(db.session, job)
     # The answer shows the job as submitted, without reading back the row just written.
     with kept_through_commit(job, inserted=True) as kept:
@@ -77,6 +80,20 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
         headers.pop("Retry-After", None)
         return job, 200, headers
     return job, 202, headers
+
+
+def reserve_quota(organisation_id: str, learner_id: str | None, job_type: str,
+                  input: dict[str, Any]) -> dict[str, Any] | None:
+    """Count the submission against the organisation's plan (429 `quota_exceeded` over a
+    limit); what was counted goes with the job, to be given back if it fails."""
+    charge = quotas.charge_of(db.session, organisation_id, job_type, input)
+    if not charge:
+        return None
+    organisation = db.session.get(Organisation, organisation_id)
+    plan = organisation.plan or runtime.get().settings.default_plan
+    counted = quotas.reserve(db.session, organisation_id, learner_id, charge,
+                             quotas.plan_limits(plan), utcnow())
+    return {"plan": plan, "charge": charge, "counted": counted}
 
 
 def check_callback(principal: Principal, url: str) -> None:
