@@ -11,7 +11,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from api.admin import service
-from api.config import PLAN_NAMES
+from core.settings import PLAN_NAMES
 from storage.db import db
 
 jobs_cli = AppGroup("jobs", help="Inspect and re-queue jobs.")

@@ -44,7 +44,7 @@ def _measure(app, organisation_id: str, plan: str, n: int) -> list[float]:
 
 def run(n: int = 2000) -> dict[str, dict[str, float]]:
     from api import create_app
-    from api.config import Settings
+    from core.settings import Settings
     from storage import identity, quotas
     from storage.db import db
 

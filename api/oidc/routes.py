@@ -16,10 +16,10 @@ from api.oidc import client
 from api.oidc.schemas import CallbackArgs, ProviderPutSchema, ProviderSchema
 from api.pagination import PageArgs, page_schema, paginate
 from api.security import ADMIN, auth_required, current_principal
+from core.outbound import refused_literal
 from storage import oidc
 from storage.db import db, utcnow
 from storage.errors import Unauthorized, Unprocessable
-from workers.webhooks.http import refused_literal
 
 blp = Blueprint("oidc", __name__, url_prefix="/api/v1",
                 description="Sign-in with OpenID Connect providers (Google and others).")
