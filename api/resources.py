@@ -24,6 +24,7 @@ RESOURCES = [
     "api.hints",
     "api.plans",
     "api.speech",
+    "api.synthesis",
     "api.learners",
     "api.lti",
     "api.classes",
