@@ -25,6 +25,7 @@ RESOURCES = [
     "api.plans",
     "api.speech",
     "api.synthesis",
+    "api.conversations",
     "api.learners",
     "api.lti",
     "api.classes",

@@ -1,0 +1,91 @@
+"""Conversation sessions as the API runs them: the storage services, then the job that
+answers, submitted after the turn is recorded (one commit holds both)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api import settings
+from api.jobs import service
+from api.security import current_principal
+from storage import conversations, learners
+from storage.db import db
+from storage.errors import ServiceUnavailable, Unprocessable
+from storage.media.policy import Actor
+from storage.models.conversations import ConversationSession
+from storage.models.jobs import Job
+from storage.speech.submissions import recording
+from storage.synthesis import choose_voice
+from workers.actors.synthesis import synthesizer_for
+
+MAX_TURN_CHARS = 2000
+
+
+def actor() -> Actor:
+    principal = current_principal()
+    return Actor(principal.organisation_id, principal.user_id, principal.api_key_id,
+                 staff=principal.is_staff())  # fmt: skip
+
+
+def partner_name() -> str:
+    """The partner new sessions get (CONVERSATION_PARTNER, `auto` following LLM_PROVIDER)."""
+    config = settings()
+    chosen = config.conversation_partner
+    if chosen == "auto":
+        return "scenario" if config.llm_provider == "offline" else "llm"
+    if chosen == "llm" and config.llm_provider == "offline":
+        raise ServiceUnavailable("CONVERSATION_PARTNER is llm but no LLM_PROVIDER is set.",
+                                 code="partner_unavailable")
+    return chosen
+
+
+def start(data: dict[str, Any]) -> ConversationSession:
+    principal = current_principal()
+    learner_id = learners.resolve(db.session, principal, data.get("learner"))
+    if data.get("voice"):
+        choose_voice(synthesizer_for(settings()), data["voice"], data["language"])
+    conversation = conversations.start(db.session, actor(), learner_id, data, partner_name())
+    job, _, _ = service.submit("conversation_turn",
+                               {"session_id": conversation.id, "message_id": None},
+                               learner=learner_id)  # fmt: skip
+    conversation.last_job_id = job.id
+    db.session.commit()
+    return conversation
+
+
+def take_turn(session_id: str, *, text: str | None = None, media_id: str | None = None,
+              callback_url: str | None = None) -> tuple[Job, int, dict[str, str]]:
+    """Record the learner's turn and submit the job that answers it (202 with the job)."""
+    caller = actor()
+    conversation = conversations.get_visible(db.session, caller, session_id, for_update=True)
+    if text is not None:
+        text = text.strip()
+        if not text:
+            raise Unprocessable("The turn has no text.", code="text_empty")
+        if len(text) > MAX_TURN_CHARS:
+            raise Unprocessable(f"A turn may have at most {MAX_TURN_CHARS} characters.",
+                                code="text_too_long", extra={"max_characters": MAX_TURN_CHARS})
+    if media_id is not None:
+        media_id = recording(db.session, caller, media_id, settings().max_audio_seconds).id
+    message = conversations.learner_turn(db.session, conversation, text=text, media_id=media_id)
+    given = {"session_id": conversation.id, "message_id": message.id}
+    if media_id is not None:
+        given.update(media_id=media_id, language=conversation.language)
+    job_type = "conversation_audio_turn" if media_id is not None else "conversation_turn"
+    answer = service.submit(job_type, given, callback_url=callback_url,
+                            learner=conversation.learner_user_id)  # fmt: skip
+    conversation.last_job_id = answer[0].id
+    db.session.commit()
+    return answer
+
+
+def end(session_id: str) -> ConversationSession:
+    """End the session and submit its feedback job; the session shows the feedback when done."""
+    conversation = conversations.get_visible(db.session, actor(), session_id, for_update=True)
+    conversations.end(db.session, conversation)
+    conversation.feedback = {"status": "pending"}
+    job, _, _ = service.submit("conversation_feedback", {"session_id": conversation.id},
+                               learner=conversation.learner_user_id)  # fmt: skip
+    conversation.feedback_job_id = job.id
+    db.session.commit()
+    return conversation
