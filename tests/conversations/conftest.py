@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.factories import Account
-from tests.speech.conftest import wait_for_job
+from tests.speech.conftest import upload, wait_for_job  # noqa: F401 (the upload fixture)
 from tests.webhooks.webhook_support import Receiver
 
 API = "/api/v1/conversations"
