@@ -329,6 +329,10 @@ class Settings:
     conversation_partner: str = "auto"
     # Partner replies are also spoken (an audio file beside the text).
     conversation_speak_replies: bool = True
+    # Realtime voice sessions (OpenAI deployments): the model, voice and client-token lifetime.
+    openai_realtime_model: str = "gpt-realtime"
+    openai_realtime_voice: str = "alloy"
+    realtime_token_ttl: int = 60
     # Webhooks.
     webhook_allow_private_networks: bool = False
     webhook_timeout_seconds: float = 15.0
@@ -461,6 +465,9 @@ class Settings:
         read("MAX_SYNTHESIS_CHARS", lambda n, v: _int(n, v, 10, 100_000))
         read("CONVERSATION_PARTNER", lambda n, v: _choice(n, v, ("auto", "scenario", "llm")))
         read("CONVERSATION_SPEAK_REPLIES", _bool)
+        read("OPENAI_REALTIME_MODEL", lambda n, v: v)
+        read("OPENAI_REALTIME_VOICE", lambda n, v: v)
+        read("REALTIME_TOKEN_TTL", lambda n, v: _int(n, v, 10, 7200))
         read("WEBHOOK_ALLOW_PRIVATE_NETWORKS", _bool)
         read("WEBHOOK_TIMEOUT_SECONDS", lambda n, v: _float(n, v, 0.1))
         read(

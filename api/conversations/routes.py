@@ -10,6 +10,8 @@ from api.conversations import service
 from api.conversations.schemas import (
     AudioTurnSchema,
     MessageSchema,
+    RealtimeRequestSchema,
+    RealtimeTokenSchema,
     ScenarioListSchema,
     SessionListArgs,
     SessionSchema,
@@ -122,3 +124,14 @@ class AudioTurn(MethodView):
         """Send a recorded turn: transcribed, then answered; the job's result holds both."""
         return service.take_turn(session_id, media_id=data["media_id"],
                                  callback_url=data.get("callback_url"))
+
+
+@blp.route("/conversations/realtime")
+class RealtimeToken(MethodView):
+    @auth_required(ANY_ROLE, scope="jobs:write")
+    @blp.arguments(RealtimeRequestSchema)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    @blp.response(201, RealtimeTokenSchema)
+    def post(self, data: dict):
+        """Mint a short-lived client secret for a realtime voice session (OpenAI deployments)."""
+        return service.realtime_token(data)

@@ -110,3 +110,23 @@ class AudioTurnSchema(Schema):
     media_id = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={
         "description": "The learner's recording (POST /media), status ready."})
     callback_url = _CALLBACK
+
+
+class RealtimeRequestSchema(Schema):
+    language = fields.String(required=True, validate=validate.Length(min=2, max=16))
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    scenario = fields.String(validate=validate.Length(min=1, max=64))
+    topic = fields.String(validate=validate.Length(min=1, max=200))
+    persona = fields.String(validate=validate.Length(min=1, max=200))
+    learner = learner_field()
+
+
+class RealtimeTokenSchema(Schema):
+    client_secret = fields.String(metadata={
+        "description": "Give it to the learner's app to open the realtime session; it expires "
+                       "at `expires_at`. Shown once, never stored."})
+    expires_at = fields.DateTime()
+    model = fields.String()
+    voice = fields.String()
+    instructions_version = fields.String()
+    learner_id = fields.String()

@@ -3,14 +3,24 @@ answers, submitted after the turn is recorded (one commit holds both)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from api import settings
+from api import ratelimit, settings
 from api.jobs import service
 from api.security import current_principal
-from storage import conversations, learners
+from pipelines.conversation import scenarios
+from pipelines.conversation.realtime import (
+    INSTRUCTIONS_VERSION,
+    RealtimeConfig,
+    mint_client_secret,
+    tutor_instructions,
+)
+from pipelines.errors import PipelineError
+from prompts import language_name
+from storage import conversations, learners, usage
 from storage.db import db
-from storage.errors import ServiceUnavailable, Unprocessable
+from storage.errors import AppError, ServiceUnavailable, Unprocessable
 from storage.media.policy import Actor
 from storage.models.conversations import ConversationSession
 from storage.models.jobs import Job
@@ -89,3 +99,41 @@ def end(session_id: str) -> ConversationSession:
     conversation.feedback_job_id = job.id
     db.session.commit()
     return conversation
+
+
+def realtime_token(data: dict[str, Any]) -> dict[str, Any]:
+    """A short-lived client secret for a realtime voice session with the tutor's instructions
+    at the learner's level; rate limited per learner and counted in their usage."""
+    config = settings()
+    if not config.openai_api_key:
+        raise ServiceUnavailable("Realtime voice sessions need OPENAI_API_KEY.",
+                                 code="realtime_unavailable")
+    principal = current_principal()
+    learner_id = learners.resolve(db.session, principal, data.get("learner"))
+    if learner_id is None:
+        raise Unprocessable("Name the learner who practises (`learner`).",
+                            code="learner_required")
+    scenario = data.get("scenario")
+    if scenario:
+        conversations.check_partner_setup("llm", data["language"], scenario, None)
+    setting = "; ".join(part for part in (
+        scenarios.scenario(scenario)["title"] if scenario else None, data.get("topic"))
+        if part) or "everyday life"
+    ratelimit.check("realtime", learner_id)
+    instructions = tutor_instructions(data["language"], data["level"], setting,
+                                      data.get("persona"), language_name(data["language"]))
+    try:
+        secret = mint_client_secret(RealtimeConfig(
+            api_key=config.openai_api_key, base_url=config.openai_base_url,
+            model=config.openai_realtime_model, voice=config.openai_realtime_voice,
+            ttl_seconds=config.realtime_token_ttl, timeout=config.llm_timeout_seconds),
+            instructions)
+    except PipelineError as exc:
+        if exc.retryable:
+            raise ServiceUnavailable(exc.message, code=exc.code) from None
+        raise AppError(exc.message, code=exc.code, status=502) from None
+    usage.add(db.session, principal.organisation_id, learner_id, {"realtime_sessions": 1})
+    db.session.commit()
+    return {"client_secret": secret.value, "model": secret.model, "voice": secret.voice,
+            "expires_at": datetime.fromtimestamp(secret.expires_at, UTC),
+            "instructions_version": INSTRUCTIONS_VERSION, "learner_id": learner_id}

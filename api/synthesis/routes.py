@@ -25,6 +25,8 @@ from api.synthesis.schemas import (
 )
 from pipelines.errors import PipelineError
 from pipelines.synthesis import wav_header
+from storage import usage
+from storage.db import db
 from storage.errors import ServiceUnavailable, Unprocessable
 from storage.synthesis import check_text, choose_voice, synthesis_input
 from workers.actors.synthesis import synthesizer_for
@@ -88,6 +90,11 @@ class SynthesizeStream(MethodView):
         except PipelineError as exc:
             error = ServiceUnavailable if exc.retryable else Unprocessable
             raise error(exc.message, code=exc.code) from None
+
+        principal = current_principal()
+        usage.add(db.session, principal.organisation_id, principal.user_id,
+                  {"characters_synthesised": len(text)})
+        db.session.commit()
 
         def body() -> Iterator[bytes]:
             yield wav_header(audio.sample_rate) + first

@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from pipelines.synthesis import SynthesisConfig, Synthesizer, wav_bytes
+from storage import usage
 from storage.synthesis import store_speech
 from workers import runtime
 from workers.engine import JobContext, Outcome, job_actor
@@ -54,4 +55,6 @@ def speech_synthesis(ctx: JobContext) -> Outcome:
     ctx.report("synthesising", 10)
     result = speak_to_media(ctx, given["text"], given["voice"], given.get("language"),
                             given["speed"], f"speech-{ctx.job.id}")  # fmt: skip
+    usage.add(ctx.session, ctx.job.organisation_id, ctx.job.learner_user_id,
+              {"characters_synthesised": result["characters"]})
     return Outcome(result, provider=result["engine"], model=result["voice"])
