@@ -60,6 +60,15 @@ def test_a_spoken_cafe_conversation_from_opening_to_feedback(accounts, talk, upl
     offered = feedback["vocabulary"]
     assert offered and all(w["level"] in ("A2", "B1") for w in offered)
     assert all(w["term"] not in " ".join(heard) for w in offered)
+    # And the learner's usage counts the turns, the speech heard and the characters spoken
+    used = learner.client.get(f"/api/v1/users/{admin.id}/stats",
+                              headers=admin.headers).get_json()["usage"]
+    assert used["partner_turns"] == 5
+    spoken_seconds = sum(j["result"]["learner_message"]["details"]["transcript"]["duration"]
+                         for j in audio)
+    assert abs(used["speech_seconds_in"] - spoken_seconds) < 0.01
+    replies = [opening["text"]] + [j["result"]["reply"]["text"] for j in jobs]
+    assert used["characters_synthesised"] == sum(len(r) for r in replies)
 
 
 def test_silence_and_another_language_do_not_break_the_session(accounts, talk, upload, worker):
