@@ -55,12 +55,15 @@ def start(data: dict[str, Any]) -> ConversationSession:
     if data.get("voice"):
         choose_voice(synthesizer_for(settings()), data["voice"], data["language"])
     conversation = conversations.start(db.session, actor(), learner_id, data, partner_name())
-    job, _, _ = service.submit("conversation_turn",
-                               {"session_id": conversation.id, "message_id": None},
-                               learner=learner_id)  # fmt: skip
-    conversation.last_job_id = job.id
-    db.session.commit()
+    service.submit("conversation_turn", {"session_id": conversation.id, "message_id": None},
+                   learner=learner_id, on_created=lambda job: _answered_by(conversation, job))
     return conversation
+
+
+def _answered_by(conversation: ConversationSession, job: Job, message: Any = None) -> None:
+    conversation.last_job_id = job.id
+    if message is not None:
+        message.job_id = job.id
 
 
 def take_turn(session_id: str, *, text: str | None = None, media_id: str | None = None,
@@ -82,11 +85,9 @@ def take_turn(session_id: str, *, text: str | None = None, media_id: str | None 
     if media_id is not None:
         given.update(media_id=media_id, language=conversation.language)
     job_type = "conversation_audio_turn" if media_id is not None else "conversation_turn"
-    answer = service.submit(job_type, given, callback_url=callback_url,
-                            learner=conversation.learner_user_id)  # fmt: skip
-    conversation.last_job_id = answer[0].id
-    db.session.commit()
-    return answer
+    return service.submit(job_type, given, callback_url=callback_url,
+                          learner=conversation.learner_user_id,
+                          on_created=lambda job: _answered_by(conversation, job, message))
 
 
 def end(session_id: str) -> ConversationSession:
@@ -94,10 +95,9 @@ def end(session_id: str) -> ConversationSession:
     conversation = conversations.get_visible(db.session, actor(), session_id, for_update=True)
     conversations.end(db.session, conversation)
     conversation.feedback = {"status": "pending"}
-    job, _, _ = service.submit("conversation_feedback", {"session_id": conversation.id},
-                               learner=conversation.learner_user_id)  # fmt: skip
-    conversation.feedback_job_id = job.id
-    db.session.commit()
+    service.submit("conversation_feedback", {"session_id": conversation.id},
+                   learner=conversation.learner_user_id,
+                   on_created=lambda job: setattr(conversation, "feedback_job_id", job.id))
     return conversation
 
 

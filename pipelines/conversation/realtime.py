@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import openai
 
-from pipelines.errors import PipelineError, TransientError
+from pipelines import openai_errors
+from pipelines.errors import PipelineError
 
 INSTRUCTIONS_VERSION = "realtime-tutor-2026-11-29"
 _LEVEL_STYLE = {
@@ -60,14 +61,8 @@ def mint_client_secret(config: RealtimeConfig, instructions: str) -> ClientSecre
             expires_after={"anchor": "created_at", "seconds": config.ttl_seconds},
             session={"type": "realtime", "model": config.model, "instructions": instructions,
                      "audio": {"output": {"voice": config.voice}}})
-    except openai.APIConnectionError as exc:
-        raise TransientError("realtime_unavailable", f"Realtime service: {exc}") from exc
-    except openai.APIStatusError as exc:
-        if exc.status_code >= 500 or exc.status_code == 429:
-            raise TransientError("realtime_unavailable",
-                                 f"Realtime service answered {exc.status_code}") from exc
-        raise PipelineError("realtime_rejected",
-                            f"Realtime service refused the request ({exc.status_code})") from exc
+    except openai.OpenAIError as exc:
+        raise openai_errors.translate_error(exc, "realtime", "Realtime service") from exc
     if not getattr(answer, "value", None):
         raise PipelineError("realtime_rejected", "Realtime service answered without a secret.")
     return ClientSecret(answer.value, int(answer.expires_at), config.model, config.voice)

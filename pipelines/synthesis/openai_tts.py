@@ -11,26 +11,16 @@ from collections.abc import Iterator
 import httpx
 import openai
 
+from pipelines import openai_errors
 from pipelines.errors import PipelineError, TransientError
 from pipelines.synthesis.types import SpokenAudio, Voice
 
 SAMPLE_RATE = 24000
 VOICES = ("alloy", "echo", "fable", "nova", "onyx", "shimmer")
-_RETRYABLE_STATUS = {408, 409, 429}
 
 
 def translate_error(exc: openai.OpenAIError) -> PipelineError:
-    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
-        return TransientError("synthesis_unavailable", f"Speech service: {exc}")
-    if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        if status >= 500 or status in _RETRYABLE_STATUS:
-            return TransientError("synthesis_unavailable",
-                                  f"Speech service answered {status}", details={"status": status})
-        return PipelineError("synthesis_rejected",
-                             f"Speech service refused the request ({status})",
-                             details={"status": status})  # fmt: skip
-    return PipelineError("synthesis_failed", f"Speech service: {exc}")
+    return openai_errors.translate_error(exc, "synthesis", "Speech service")
 
 
 class OpenAISpeechEngine:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from tests.factories import Account
 from tests.speech.conftest import upload, wait_for_job  # noqa: F401 (the upload fixture)
-from tests.webhooks.webhook_support import Receiver
+from tests.webhooks.conftest import receiver  # noqa: F401 (the receiver fixture)
 
 API = "/api/v1/conversations"
 
@@ -66,16 +66,6 @@ class Talk:
                                   headers=self.account.headers)
         assert answer.status_code == 200, answer.get_json()
         return answer.get_json()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

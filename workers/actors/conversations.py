@@ -27,7 +27,7 @@ from storage.tenancy import get_owned
 from storage.webhooks import events
 from workers import runtime
 from workers.actors.speech import transcriber_for, transcription_config
-from workers.actors.synthesis import speak_to_media
+from workers.actors.synthesis import Speech, keep_speech, synthesise
 from workers.actors.text import llm_for
 from workers.engine import Continue, JobContext, Outcome, job_actor
 
@@ -56,25 +56,32 @@ def conversation_transcribe(ctx: JobContext) -> Continue:
 @job_actor("conversation_turn", name="conversation_reply", queue="conversation",
            max_attempts=4, lease_seconds=120, time_limit_ms=5 * 60 * 1000)  # fmt: skip
 def conversation_reply(ctx: JobContext) -> Outcome:
+    """Answer the turn. The slow work (the partner, the speech) comes first and every row is
+    written at the end, so the session is locked, and on SQLite the database, only briefly."""
     session, job = ctx.session, ctx.job
-    conversation = conversations.for_job(session, job, for_update=True)
-    learner = _learner_message(ctx, conversation)
+    conversation = conversations.for_job(session, job)
+    learner = _learner_message(ctx)
+    heard = _heard(ctx, conversation, learner) if learner is not None else {}
     ctx.report("answering", 60)
-    text = learner.text if learner is not None else None
-    foreign = learner.details.get("other_language") if learner is not None else None
     context = ConversationContext(
         language=conversation.language, level=conversation.level,
         scenario=conversation.scenario, topic=conversation.topic,
         persona=conversation.persona, state=dict(conversation.state or {}),
         history=conversations.history(session, conversation,
                                       before=learner.position if learner else None))
-    reply = _partner(ctx, conversation).reply(context, text, other_language=foreign)
+    reply = _partner(ctx, conversation).reply(context, heard.get("text"),
+                                              other_language=heard.get("other_language"))
     ctx.report("speaking", 80)
-    audio = _spoken(ctx, conversation, reply)
+    speech, unspoken = _spoken(ctx, conversation, reply)
+
+    conversation = conversations.for_job(session, job, for_update=True)
+    if learner is not None:
+        learner.text, learner.status, learner.job_id = heard["text"], "ready", job.id
+        learner.details = heard["details"]
+    audio = keep_speech(ctx, speech, f"reply-{job.id}") if speech else unspoken
     message = conversations.add_message(
-        session, conversation, role="partner",
-        kind="audio" if audio and audio.get("media_id") else "text",
-        status="ready", text=reply.text, media_id=audio["media_id"] if audio else None,
+        session, conversation, role="partner", kind="audio" if speech else "text",
+        status="ready", text=reply.text, media_id=audio["media_id"] if speech else None,
         job_id=job.id, details=_reply_details(reply, audio))
     conversation.state = reply.state
     conversation.turn_pending = False
@@ -91,32 +98,34 @@ def conversation_reply(ctx: JobContext) -> Outcome:
                    prompt_version=reply.prompt_version)
 
 
-def _learner_message(ctx: JobContext, conversation: ConversationSession
-                     ) -> ConversationMessage | None:
-    """The learner's turn, its transcript filled in from the first stage for audio."""
+def _learner_message(ctx: JobContext) -> ConversationMessage | None:
     message_id = ctx.input.get("message_id")
     if not message_id:
         return None
-    message = get_owned(ctx.session, ConversationMessage, message_id, ctx.job.organisation_id,
-                        what="message")
-    message.job_id = ctx.job.id
+    return get_owned(ctx.session, ConversationMessage, message_id, ctx.job.organisation_id,
+                     what="message")
+
+
+def _heard(ctx: JobContext, conversation: ConversationSession,
+           message: ConversationMessage) -> dict[str, Any]:
+    """What the learner said: the transcript of the first stage for audio, with its facts,
+    and the language it was in when not the session's."""
     details = dict(message.details or {})
     language = conversation.language.split("-")[0]
+    text = message.text or ""
     if "transcript" in ctx.checkpoint:
         transcript = Transcript.from_dict(ctx.checkpoint["transcript"])
-        message.text = transcript.text.strip()
+        text = transcript.text.strip()
         heard = (transcript.language or language).split("-")[0]
         # Kept whole (a turn is seconds long): the feedback scores the speaking from it.
         details["transcript"] = transcript.to_dict()
         if heard != language:
             details["other_language"] = heard
-    elif message.text:
-        found = other_language(message.text, language)
+    elif text:
+        found = other_language(text, language)
         if found:
             details["other_language"] = found
-    message.details = details
-    message.status = "ready"
-    return message
+    return {"text": text, "details": details, "other_language": details.get("other_language")}
 
 
 def _partner(ctx: JobContext, conversation: ConversationSession) -> Any:
@@ -132,18 +141,18 @@ def _partner(ctx: JobContext, conversation: ConversationSession) -> Any:
 
 
 def _spoken(ctx: JobContext, conversation: ConversationSession, reply: PartnerReply
-            ) -> dict[str, Any] | None:
-    """The reply spoken in the session's voice, or None (not wanted, or no voice speaks the
-    language: the text still answers)."""
+            ) -> tuple[Speech | None, dict[str, Any] | None]:
+    """The reply spoken in the session's voice; or None, and why when it was wanted (no
+    voice speaks the language: the text still answers)."""
     if not ctx.settings.conversation_speak_replies:
-        return None
+        return None, None
     try:
-        return speak_to_media(ctx, reply.text, conversation.voice, conversation.language,
-                              conversation.speed, f"reply-{ctx.job.id}")  # fmt: skip
+        return synthesise(ctx.settings, reply.text, conversation.voice, conversation.language,
+                          conversation.speed), None
     except PipelineError as exc:
         if exc.retryable:
             raise
-        return {"error": {"code": exc.code, "message": exc.message}, "media_id": None}
+        return None, {"error": {"code": exc.code, "message": exc.message}, "media_id": None}
 
 
 def _reply_details(reply: PartnerReply, audio: dict[str, Any] | None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -32,20 +33,36 @@ def synthesizer_for(settings: Any) -> Synthesizer:
     return _synthesizer(synthesis_config(settings))
 
 
-def speak_to_media(ctx: JobContext, text: str, voice: str | None, language: str | None,
-                   speed: float, name: str) -> dict[str, Any]:
-    """Speak the text and store it as the learner's audio; what a result says about it."""
-    audio = synthesizer_for(ctx.settings).speak(text, voice=voice, language=language,
-                                                speed=speed)  # fmt: skip
+@dataclass(frozen=True)
+class Speech:
+    wav: bytes
+    duration: float
+    voice: str
+    engine: str
+    sample_rate: int
+    characters: int
+    speed: float
+
+
+def synthesise(settings: Any, text: str, voice: str | None, language: str | None,
+               speed: float) -> Speech:
+    """Speak the text (the slow part, before any row is written)."""
+    audio = synthesizer_for(settings).speak(text, voice=voice, language=language, speed=speed)
     wav, duration = wav_bytes(audio)
+    return Speech(wav, duration, audio.voice.id, audio.voice.engine, audio.sample_rate,
+                  len(text), speed)
+
+
+def keep_speech(ctx: JobContext, speech: Speech, name: str) -> dict[str, Any]:
+    """Store the audio as the learner's media; what a result says about it."""
     job = ctx.job
     media = store_speech(ctx.session, runtime.object_store(), organisation_id=job.organisation_id,
                          owner_user_id=job.learner_user_id or job.owner_user_id,
-                         owner_api_key_id=job.owner_api_key_id, wav=wav, duration=duration,
-                         name=name)  # fmt: skip
-    return {"media_id": media.id, "voice": audio.voice.id, "engine": audio.voice.engine,
-            "duration": media.duration, "sample_rate": audio.sample_rate,
-            "characters": len(text), "speed": speed}
+                         owner_api_key_id=job.owner_api_key_id, wav=speech.wav,
+                         duration=speech.duration, name=name)  # fmt: skip
+    return {"media_id": media.id, "voice": speech.voice, "engine": speech.engine,
+            "duration": media.duration, "sample_rate": speech.sample_rate,
+            "characters": speech.characters, "speed": speech.speed}
 
 
 @job_actor("speech_synthesis", name="speech_synthesis", queue="conversation", max_attempts=4,
@@ -53,8 +70,9 @@ def speak_to_media(ctx: JobContext, text: str, voice: str | None, language: str 
 def speech_synthesis(ctx: JobContext) -> Outcome:
     given = ctx.input
     ctx.report("synthesising", 10)
-    result = speak_to_media(ctx, given["text"], given["voice"], given.get("language"),
-                            given["speed"], f"speech-{ctx.job.id}")  # fmt: skip
+    speech = synthesise(ctx.settings, given["text"], given["voice"], given.get("language"),
+                        given["speed"])
+    result = keep_speech(ctx, speech, f"speech-{ctx.job.id}")
     usage.add(ctx.session, ctx.job.organisation_id, ctx.job.learner_user_id,
               {"characters_synthesised": result["characters"]})
     return Outcome(result, provider=result["engine"], model=result["voice"])
