@@ -42,7 +42,8 @@ test: $(VENV)/.installed-dev system-packages
 	$(BIN)/pytest
 
 # Debian packages the platform reads at run time: WordNet (English hints, task relevance) and
-# espeak-ng (pronunciations of English words outside the speech model's dictionary).
+# espeak-ng (pronunciations of English words outside the speech model's dictionary, and
+# speech synthesis in the languages Piper has no voice for).
 system-packages:
 	@test -f /usr/share/wordnet/index.noun || \
 		{ apt-get install -y wordnet-base || { apt-get update && apt-get install -y wordnet-base; }; }

@@ -29,6 +29,8 @@ RESOURCES = [
     "api.hints",
     "api.plans",
     "api.speech",
+    "api.synthesis",
+    "api.conversations",
     "api.learners",
     "api.lti",
     "api.classes",

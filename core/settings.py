@@ -125,6 +125,15 @@ def _list(name: str, value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
+def _synthesis_engines(name: str, value: str) -> tuple[str, ...]:
+    engines = _list(name, value)
+    if not engines:
+        raise ConfigError(f"{name} names no engine")
+    for engine in engines:
+        _choice(name, engine, ("piper", "espeak", "openai"))
+    return engines
+
+
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
                        r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 
@@ -320,6 +329,22 @@ class Settings:
     llm_timeout_seconds: float = 60.0
     bedrock_region: str = "us-east-1"
     bedrock_model_id: str = "mistral.mistral-7b-instruct-v0:2"
+    # Speech synthesis: engines in order of preference ("piper", "espeak", "openai").
+    synthesis_engines: tuple[str, ...] = ("piper", "espeak")
+    openai_tts_model: str = "tts-1"
+    # Another OpenAI-compatible server for speech synthesis only (default: OPENAI_BASE_URL).
+    openai_tts_base_url: str = ""
+    # Longest text one synthesis may speak (characters).
+    max_synthesis_chars: int = 1000
+    # Conversation partner: "scenario" (offline dialogue scripts), "llm" (LLM_PROVIDER), or
+    # "auto" (the LLM when one is configured, else the scenarios).
+    conversation_partner: str = "auto"
+    # Partner replies are also spoken (an audio file beside the text).
+    conversation_speak_replies: bool = True
+    # Realtime voice sessions (OpenAI deployments): the model, voice and client-token lifetime.
+    openai_realtime_model: str = "gpt-realtime"
+    openai_realtime_voice: str = "alloy"
+    realtime_token_ttl: int = 60
     # Webhooks.
     webhook_allow_private_networks: bool = False
     webhook_timeout_seconds: float = 15.0
@@ -450,6 +475,15 @@ class Settings:
         read("LLM_TIMEOUT_SECONDS", lambda n, v: _float(n, v, 0.1))
         read("BEDROCK_REGION", lambda n, v: v)
         read("BEDROCK_MODEL_ID", lambda n, v: v)
+        read("SYNTHESIS_ENGINES", _synthesis_engines)
+        read("OPENAI_TTS_MODEL", lambda n, v: v)
+        read("OPENAI_TTS_BASE_URL", lambda n, v: _url(n, v, ("http", "https")))
+        read("MAX_SYNTHESIS_CHARS", lambda n, v: _int(n, v, 10, 100_000))
+        read("CONVERSATION_PARTNER", lambda n, v: _choice(n, v, ("auto", "scenario", "llm")))
+        read("CONVERSATION_SPEAK_REPLIES", _bool)
+        read("OPENAI_REALTIME_MODEL", lambda n, v: v)
+        read("OPENAI_REALTIME_VOICE", lambda n, v: v)
+        read("REALTIME_TOKEN_TTL", lambda n, v: _int(n, v, 10, 7200))
         read("WEBHOOK_ALLOW_PRIVATE_NETWORKS", _bool)
         read("WEBHOOK_TIMEOUT_SECONDS", lambda n, v: _float(n, v, 0.1))
         read(

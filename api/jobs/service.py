@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import g, request, url_for
@@ -41,11 +42,13 @@ def requested_wait(query_wait: int | None = None) -> int:
 
 
 def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = None,
-           learner: str | dict[str, Any] | None = None) -> tuple[Job, int, dict[str, str]]:
+           learner: str | dict[str, Any] | None = None,
+           on_created: Callable[[Job], None] | None = None) -> tuple[Job, int, dict[str, str]]:
     """Create the job row, commit, then send: the 202 answer of every job-creating POST.
 
     `learner` is what the request said about the learner (see storage.learners); the job
-    records the learner it resolves to.
+    records the learner it resolves to. `on_created` is called with the new job before the
+    commit, so rows that name it are written in the same transaction.
 
     With `Prefer: wait=N` the request is held until the job ends or N seconds pass, and a job
     that ended in time is answered with 200 (RFC 7240's `Preference-Applied` says so).
@@ -64,6 +67,8 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
         learner_user_id=learner_id, idempotency_key=request.headers.get("Idempotency-Key"),
         callback_url=callback_url)
     job.quota_charge = quota_charge
+    if on_created is not None:
+        on_created(job)
     sent_at = runtime.enqueue_after_commit(db.session, job)
     # The answer shows the job as submitted, without reading back the row just written.
     with kept_through_commit(job, inserted=True) as kept:

@@ -2,12 +2,14 @@
 
 from workers.actors import (  # noqa: F401
     batches,
+    conversations,
     erasure,
     lti,
     mail,
     media,
     ping,
     speech,
+    synthesis,
     text,
     webhooks,
 )
