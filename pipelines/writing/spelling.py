@@ -102,7 +102,8 @@ def _sentence_misspellings(
             continue
         if ctx.language == "en" and _real_english_token(ctx.text, token, context):
             continue
-        for word, start in _word_parts(token):
+        parts = _word_parts(token)
+        for word, start in parts:
             if _skip(word, start, sentence_starts, ctx.language):
                 continue
             form, clitic = _clitic(word.lower().replace("’", "'"), ctx.language)
@@ -111,7 +112,8 @@ def _sentence_misspellings(
                 continue
             message, replacements = verdict
             if (ctx.language == "en" and replacements
-                    and not offer_replacement(form, replacements[0], *context)):
+                    and not offer_replacement(form, replacements[0], *context,
+                                              in_compound=len(parts) > 1)):
                 message, replacements = NOT_IN_DICTIONARY, []
             replacements = [r + clitic for r in replacements]
             errors.append(
