@@ -391,3 +391,22 @@ def test_the_shipped_artefact_is_what_training_on_the_corpus_measurements_gives(
 
     # Then it is the shipped one
     assert json.dumps(again, sort_keys=True) == json.dumps(shipped, sort_keys=True)
+
+
+def test_the_aligner_in_a_child_process_answers_as_the_one_in_this_process(tmp_path):
+    # Given a sentence read aloud, and the aligner embedded mode runs in a child process
+    from pipelines.pronunciation.align import local_aligner, to_pcm
+    from pipelines.pronunciation.child import ChildAligner
+
+    audio = decode_audio(synthesise(SENTENCE, tmp_path / "reading.wav"))
+    pcm = to_pcm(audio.samples)
+    tokens = ["always", "waiting", "for", "the", "next", "season", "zxqwv"]
+    child = ChildAligner()
+    try:
+        # When both look the words up and align the reading
+        known, aligned = child.known_words(tokens), child.align(pcm, tokens[:-1])
+    finally:
+        child.close()
+    # Then the child's answers are this process's, phone by phone
+    assert known == local_aligner().known_words(tokens) == [True] * 6 + [False]
+    assert aligned is not None and aligned == local_aligner().align(pcm, tokens[:-1])
