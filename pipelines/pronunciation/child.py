@@ -12,13 +12,17 @@ it dies.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from typing import Any
 
 from pipelines.errors import PipelineError
+
+PARENT_CHECK_SECONDS = 1.0
 
 
 class ChildAligner:
@@ -44,7 +48,8 @@ class ChildAligner:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_follow_parent, initargs=(os.getpid(),))
             pool = self._pool
         try:
             failed, answer = pool.submit(_run, method, *args).result()
@@ -57,6 +62,19 @@ class ChildAligner:
         if failed:
             raise PipelineError(*answer)
         return answer
+
+
+def _follow_parent(parent: int) -> None:
+    """In the child: end when the parent process is gone. A parent killed without running
+    its exit handlers cannot tell its child to stop, and the child, holding both ends of its
+    task queue, would wait for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 def _run(method: str, *args: Any) -> tuple[bool, Any]:

@@ -410,3 +410,36 @@ def test_the_aligner_in_a_child_process_answers_as_the_one_in_this_process(tmp_p
     # Then the child's answers are this process's, phone by phone
     assert known == local_aligner().known_words(tokens) == [True] * 6 + [False]
     assert aligned is not None and aligned == local_aligner().align(pcm, tokens[:-1])
+
+
+def test_the_child_aligner_ends_with_a_parent_killed_without_its_exit_handlers():
+    # Given a process whose aligner runs in a child process
+    import os
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import os, sys\n"
+        "from pipelines.pronunciation.child import ChildAligner\n"
+        "child = ChildAligner()\n"
+        "assert child.known_words(['season']) == [True]\n"
+        "print(*child._pool._processes, flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    # When that process is killed
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[3], timeout=300)
+    assert run.returncode == -9, run.stderr
+    pid = int(run.stdout.split()[0])
+    # Then its child ends too, instead of waiting for work forever
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        os.kill(pid, 9)
+        raise AssertionError("the child aligner outlived its parent")
