@@ -5,10 +5,10 @@ new formations ("recertification", "downloaders", "facticity"), loanwords ("arch
 ("Wolin") and foreign words ("zur", "ein"). Offering the nearest common word for one of these
 changes a correct word into another ("facticity" -> "activity"). So the spelling check
 accepts the words WordNet lists, alone or as a compound with a hyphen or a neighbour
-("axiological", "tic-tac-toe", "a priori"), leaves the words of a web address alone
-("vimeo.com"), and otherwise offers a replacement only when it is clearly the better reading;
-when it is not, the word is reported as not in the dictionary, with no replacement, for the
-learner to check.
+("axiological", "tic-tac-toe", "a priori"), leaves the words of a web or e-mail address, a
+path or a file name alone ("vimeo.com", "/etc/passwd", "idna.h"), and otherwise offers a
+replacement only when it is clearly the better reading; when it is not, the word is reported
+as not in the dictionary, with no replacement, for the learner to check.
 
 A replacement is offered (`offer_replacement`) when none of these holds:
 
@@ -19,6 +19,7 @@ A replacement is offered (`offer_replacement`) when none of these holds:
 - the replacement is two edits away and the word has fewer than eight letters: some common
   word is nearly always two edits from a short one by chance ("stderr" -> "steer", "soname"
   -> "same"), while most misspellings are one edit from their word (Damerau, 1964);
+- the word drops the "g" of an "-ing" form ("I ain't payin"): a spelling of speech;
 - the word is one part of a hyphenated compound ("sing-alongs", "physico-chemical",
   "shilly-shally"): such parts are often bound forms no dictionary lists alone;
 - the word has no vowel letter (a, e, i, o, u, y): an abbreviation or an identifier ("Thx",
@@ -102,6 +103,7 @@ EDGE_VOCABULARY = 30_000
 COMPOUND_ZIPF = 4.0  # each part of a closed compound among the ~5,000 most common words
 # A word joined by a dot to a top-level domain is part of a web address ("vimeo.com").
 _WEB_ADDRESS = re.compile(r"\.(?:com|org|net|edu|gov|io|co|uk|de|fr|info)\b", re.IGNORECASE)
+_ADDRESS_MARK = re.compile(r"[/@]|[a-z]\.[a-z]")
 
 
 def wordnet_word(form: str) -> bool:
@@ -122,9 +124,20 @@ def wordnet_compound(left: str | None, word: str, right: str | None) -> bool:
     return bool((left and f"{left}_{word}" in lemmas) or (right and f"{word}_{right}" in lemmas))
 
 
-def in_web_address(text: str, end: int) -> bool:
-    """True when the word that ends at `end` is followed by a dot and a domain ending."""
-    return bool(_WEB_ADDRESS.match(text, end))
+def in_address(text: str, start: int, end: int) -> bool:
+    """True when the word between `start` and `end` is followed by a dot and a domain ending
+    ("vimeo.com"), or is part of a run of characters without spaces that holds a slash, an
+    at sign or a dot between lower-case letters: a web or e-mail address, a path or a file
+    name ("/etc/passwd", "guus@debian.org", "idna.h", "dcs.shef.ac.uk")."""
+    if _WEB_ADDRESS.match(text, end):
+        return True
+    left = start
+    while left > 0 and not text[left - 1].isspace():
+        left -= 1
+    right = end
+    while right < len(text) and not text[right].isspace():
+        right += 1
+    return bool(_ADDRESS_MARK.search(text, left, right))
 
 
 def offer_replacement(word: str, replacement: str, left: str | None, right: str | None,
@@ -134,7 +147,7 @@ def offer_replacement(word: str, replacement: str, left: str | None, right: str 
     docstring)."""
     if not _ENGLISH_LETTERS.match(word) or in_compound or not _looks_like_a_slip(word):
         return False
-    if not _keeps_first_letter(word, replacement):
+    if not _keeps_first_letter(word, replacement) or _dropped_g(word):
         return False
     distance = DamerauLevenshtein.distance(word, replacement)
     if distance > 1 and len(word) < MIN_LETTERS_FOR_TWO_EDITS:
@@ -160,6 +173,10 @@ def _looks_like_a_slip(word: str) -> bool:
     if len(word) >= 3 and (word[:2] not in openings or word[-2:] not in endings):
         return False
     return not _closed_compound(word)
+
+
+def _dropped_g(word: str) -> bool:
+    return word.endswith("in") and _is_word(word + "g")
 
 
 def _keeps_first_letter(word: str, replacement: str) -> bool:
