@@ -161,6 +161,13 @@ def start_embedded_services(app: Flask) -> None:
     """Embedded mode: a Dramatiq worker and the scheduler inside this process."""
     runtime = app.extensions["runtime"]
     threads = runtime.settings.embedded_worker_threads
+    # The pronunciation decoder holds the interpreter lock for seconds: in a child process
+    # it does not stall the API's answers (a batch's long poll) in this one.
+    from pipelines.pronunciation.align import decode_in_child_process
+    from pipelines.pronunciation.child import child_aligner
+
+    decode_in_child_process()
+    runtime.stoppers += [lambda: decode_in_child_process(False), child_aligner().close]
     worker = dramatiq.Worker(runtime.broker, worker_threads=threads, worker_timeout=100)
     worker.start()
     runtime.stoppers.append(worker.stop)
