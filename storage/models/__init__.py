@@ -3,6 +3,7 @@
 from storage.models import (
     batches,  # noqa: F401
     classes,  # noqa: F401
+    content,  # noqa: F401
     identity,  # noqa: F401
     jobs,  # noqa: F401
     learning,  # noqa: F401

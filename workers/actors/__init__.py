@@ -1,3 +1,13 @@
 """Every actor module, imported so the broker knows each actor."""
 
-from workers.actors import batches, lti, mail, media, ping, speech, text, webhooks  # noqa: F401
+from workers.actors import (  # noqa: F401
+    batches,
+    content,
+    lti,
+    mail,
+    media,
+    ping,
+    speech,
+    text,
+    webhooks,
+)
