@@ -1,6 +1,6 @@
-"""`python -m bench [api] [jobs] [upload] [transcription] [writing] [batch] [quality]
-[--quick]`: run the benchmarks (all by default), each against its baseline in the same run
-on the same machine, print one table and merge the numbers into bench/results/latest.json.
+"""`python -m bench [api] [jobs] [upload] [transcription] [writing] [batch] [search]
+[quality] [--quick]`: run the benchmarks (all by default), each against its baseline in the
+same run on the same machine, print one table and merge the numbers into bench/results/latest.json.
 `quality [SECTION...]` measures the scorers against labelled data (bench/quality, figures in
 bench/results/quality.json) and needs no services.
 
@@ -25,7 +25,7 @@ from bench.services import ROOT, prepare_database, private_redis
 from bench.table import render
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-ORDER = ("api", "jobs", "upload", "transcription", "writing", "batch")
+ORDER = ("api", "jobs", "upload", "transcription", "writing", "batch", "search")
 QUALITY = ROOT / "bench" / "results" / "quality.json"
 MiB = 1024 * 1024
 
@@ -49,6 +49,10 @@ def _run_one(name: str, redis_url: str, quick: bool) -> dict[str, Any]:
         from bench import batch
 
         return batch.run(recordings=5 if quick else batch.RECORDINGS)
+    if name == "search":
+        from bench import search
+
+        return search.run(redis_url, lessons=2000 if quick else search.LESSONS)
     if name == "writing":
         from bench import writing
 

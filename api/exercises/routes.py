@@ -8,7 +8,7 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import ratelimit, settings
+from api.exercises import service
 from api.exercises.schemas import (
     ExercisePatchSchema,
     QuizAttemptCreateSchema,
@@ -17,18 +17,11 @@ from api.exercises.schemas import (
     QuizAttemptSummarySchema,
 )
 from api.idempotency import idempotent
-from api.learning.blueprint import now
 from api.lessons.schemas import ExerciseSchema
 from api.security import ANY_ROLE, STAFF, auth_required, current_principal
-from storage import jobs as job_service
-from storage import learners
 from storage.content import attempts, exercises
 from storage.db import db
 from storage.learning.access import readable_user
-from storage.media.policy import Actor as MediaActor
-from storage.models.jobs import Job
-from storage.speech.submissions import recording
-from workers import engine, runtime
 
 blp = Blueprint("exercises", __name__, url_prefix="/api/v1",
                 description="Exercises and quizzes, and learners' attempts at them.")
@@ -93,29 +86,7 @@ class Attempts(MethodView):
 
         Each written or spoken answer starts an assessment job; the attempt is graded when
         the last of them ends."""
-        principal = current_principal()
-        ratelimit.check("submit", principal.organisation_id)
-        learner_id = learners.resolve(db.session, principal, data.get("learner"))
-        media_actor = MediaActor(principal.organisation_id, principal.user_id,
-                                 principal.api_key_id, staff=principal.is_staff())
-
-        def make_job(job_type: str, given: dict[str, Any]) -> Job:
-            job = job_service.create_job(
-                db.session, engine.job_spec(job_type), organisation_id=principal.organisation_id,
-                input=given, owner_user_id=principal.user_id,
-                owner_api_key_id=principal.api_key_id, learner_user_id=learner_id)
-            runtime.enqueue_after_commit(db.session, job)
-            return job
-
-        def check_recording(media_id: str) -> dict[str, Any]:
-            media = recording(db.session, media_actor, media_id, settings().max_audio_seconds)
-            return {"media_id": media.id}
-
-        attempt, _ = attempts.submit(
-            db.session, principal, exercise_id, learner_id, data["answers"],
-            make_job=make_job, recording=check_recording,
-            time_spent_seconds=data.get("time_spent_seconds"), now=now())
-        db.session.commit()
+        attempt = service.submit_attempt(current_principal(), exercise_id, data)
         return (_attempt_view(attempt), 201,
                 {"Location": url_for("exercises.AttemptView", attempt_id=attempt.id)})
 

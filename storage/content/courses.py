@@ -17,6 +17,7 @@ from storage.content import ordering, search
 from storage.errors import Forbidden, NotFound, Unprocessable
 from storage.ids import new_id
 from storage.models.content import Chapter, Course, Exercise, Lesson
+from storage.models.media import Media
 from storage.tenancy import get_owned, tenant_select
 
 
@@ -106,12 +107,15 @@ def update_course(session: Session, actor: Actor, course_id: str,
                   data: dict[str, Any]) -> Course:
     require_author(actor)
     course = get_course(session, actor, course_id, for_update=True)
+    before = (course.status, course.language)
     for name in COURSE_FIELDS:
         if name in data:
             setattr(course, name, data[name])
     _check_course(session, actor.organisation_id, course)
     session.flush()
-    search.index_course(session, course, cascade=True)
+    # Chapters and lessons follow the course's visibility and language.
+    search.index_course(session, course,
+                        cascade=(course.status, course.language) != before)
     return course
 
 
@@ -275,6 +279,19 @@ LESSON_FIELDS = ("title", "level", "skill", "category", "content", "media_ids",
                  "estimated_minutes")
 
 
+def _check_media(session: Session, organisation_id: str, media_ids: list[str]) -> list[str]:
+    wanted = list(dict.fromkeys(media_ids or []))
+    if not wanted:
+        return []
+    found = set(session.scalars(tenant_select(Media, organisation_id)
+                                .where(Media.id.in_(wanted)).with_only_columns(Media.id)))
+    missing = [media_id for media_id in wanted if media_id not in found]
+    if missing:
+        raise Unprocessable(f"No media with id {missing[0]!r} in your organisation.",
+                            code="media_not_found", extra={"media_ids": missing})
+    return wanted
+
+
 def lessons_of(session: Session, chapter_id: str) -> list[Lesson]:
     return list(session.scalars(select(Lesson).where(Lesson.chapter_id == chapter_id)
                                 .order_by(Lesson.position)))
@@ -293,6 +310,7 @@ def create_lesson(session: Session, actor: Actor, chapter_id: str,
     for name in LESSON_FIELDS:
         if name in data:
             setattr(lesson, name, data[name])
+    lesson.media_ids = _check_media(session, course.organisation_id, lesson.media_ids)
     session.add(lesson)
     session.flush()
     search.index_lesson(session, lesson, course)
@@ -316,6 +334,7 @@ def update_lesson(session: Session, actor: Actor, lesson_id: str,
     for name in LESSON_FIELDS:
         if name in data:
             setattr(lesson, name, data[name])
+    lesson.media_ids = _check_media(session, course.organisation_id, lesson.media_ids)
     if data.get("position") is not None and data["position"] != lesson.position:
         move_position(session, lesson, Lesson.chapter_id, lesson.chapter_id,
                       data["position"], "lesson")

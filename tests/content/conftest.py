@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.factories import Account
-from tests.learning.conftest import Clock
+from tests.learning.conftest import clock  # noqa: F401  (the learning tests' moving clock)
 
 
 def objective_items() -> list[dict[str, Any]]:
@@ -75,11 +72,3 @@ class Content:
 def content(client: FlaskClient) -> Content:
     return Content(client)
 
-
-@pytest.fixture
-def clock(app: Flask) -> Iterator[Clock]:
-    """The time the API sees (progress, streaks); tests move it."""
-    clock = Clock(datetime(2024, 6, 1, 12, 0, tzinfo=UTC))
-    app.extensions["clock"] = clock
-    yield clock
-    app.extensions.pop("clock", None)

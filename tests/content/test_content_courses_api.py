@@ -152,3 +152,12 @@ def test_course_checks_levels_and_prerequisites(client, accounts, content):
     # A known prerequisite is kept
     second = content.course(teacher, prerequisites=[first["id"]])
     assert second["prerequisites"] == [first["id"]]
+
+
+def test_a_lesson_names_only_media_of_its_organisation(client, accounts, content):
+    teacher = accounts.admin()
+    chapter = content.chapter(teacher, content.course(teacher)["id"], "One")
+    answer = client.post(f"/api/v1/chapters/{chapter['id']}/lessons", headers=teacher.headers,
+                         json={"title": "With media", "media_ids": ["med_elsewhere"]})
+    assert (answer.status_code, answer.get_json()["code"]) == (422, "media_not_found")
+    assert answer.get_json()["media_ids"] == ["med_elsewhere"]

@@ -42,6 +42,7 @@ def upgrade():
         op.execute("CREATE VIRTUAL TABLE search_fts USING fts5(title, body, "
                    "tokenize='porter unicode61 remove_diacritics 2')")
     op.create_index(op.f('ix_search_entries_organisation_id'), 'search_entries', ['organisation_id'], unique=False)
+    op.create_index('ix_search_entries_organisation_id_config', 'search_entries', ['organisation_id', 'config'], unique=False)
     op.create_table('badge_awards',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('user_id', sa.String(length=40), nullable=False),
@@ -239,6 +240,7 @@ def downgrade():
     op.drop_table('courses')
     op.drop_index(op.f('ix_badge_awards_organisation_id'), table_name='badge_awards')
     op.drop_table('badge_awards')
+    op.drop_index('ix_search_entries_organisation_id_config', table_name='search_entries')
     op.drop_index(op.f('ix_search_entries_organisation_id'), table_name='search_entries')
     if op.get_bind().dialect.name == 'postgresql':
         op.drop_index('ix_search_entries_document', table_name='search_entries', postgresql_using='gin')
