@@ -1,5 +1,5 @@
 """Operator commands: `flask jobs stats`, `flask jobs requeue`, `flask secrets reencrypt`,
-`flask lti rotate-key`, `flask usage set-plan`."""
+`flask lti rotate-key`, `flask usage set-plan`, `flask content load-demo`."""
 
 from __future__ import annotations
 
@@ -111,8 +111,40 @@ def set_plan(organisation_id: str, plan: str) -> None:
     click.echo(f"{organisation_id}: plan {plan}")
 
 
+content_cli = AppGroup("content", help="Learning content.")
+
+
+@content_cli.command("load-demo")
+@click.option("--org", "organisation_id", default=None,
+              help="The organisation (default: the only one there is).")
+def load_demo(organisation_id: str | None) -> None:
+    """Install the demo course (English A1-A2, every exercise type) in an organisation."""
+    from sqlalchemy import select
+
+    from storage.content.packages import load_demo as install
+    from storage.models.identity import Organisation, User
+
+    if organisation_id is None:
+        found = db.session.scalars(select(Organisation.id).limit(2)).all()
+        if len(found) != 1:
+            raise click.UsageError("Name the organisation with --org." if found else
+                                   "There is no organisation yet: register first.")
+        organisation_id = found[0]
+    elif db.session.get(Organisation, organisation_id) is None:
+        raise click.UsageError(f"No organisation {organisation_id!r}.")
+    admin = db.session.scalar(select(User.id).where(User.organisation_id == organisation_id,
+                                                    User.role == "admin").limit(1))
+    course = install(db.session, organisation_id, admin)
+    db.session.commit()
+    if course is None:
+        click.echo("the demo course is already installed")
+    else:
+        click.echo(f"demo course {course.id} installed: {course.title}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(usage_cli)
+    app.cli.add_command(content_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(secrets_cli)
     app.cli.add_command(lti_cli)

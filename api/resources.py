@@ -36,6 +36,14 @@ RESOURCES = [
     "api.classes",
     "api.assignments",
     "api.batches",
+    "api.courses",
+    "api.chapters",
+    "api.lessons",
+    "api.exercises",
+    "api.search",
+    "api.progress",
+    "api.badges",
+    "api.recommendations",
 ]
 
 

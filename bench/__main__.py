@@ -1,7 +1,7 @@
 """`python -m bench [api] [jobs] [upload] [transcription] [writing] [batch] [conversation]
-[quality]
-[--quick]`: run the benchmarks (all by default), each against its baseline in the same run
-on the same machine, print one table and merge the numbers into bench/results/latest.json.
+[search] [quality] [--quick]`: run the benchmarks (all by default), each against its baseline
+in the same run on the same machine, print one table and merge the numbers into
+bench/results/latest.json.
 `quality [SECTION...]` measures the scorers against labelled data (bench/quality, figures in
 bench/results/quality.json) and needs no services.
 
@@ -26,7 +26,8 @@ from bench.services import ROOT, prepare_database, private_redis
 from bench.table import render
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-ORDER = ("api", "jobs", "upload", "transcription", "writing", "batch", "conversation")
+ORDER = ("api", "jobs", "upload", "transcription", "writing", "batch", "conversation",
+         "search")
 QUALITY = ROOT / "bench" / "results" / "quality.json"
 MiB = 1024 * 1024
 
@@ -54,6 +55,10 @@ def _run_one(name: str, redis_url: str, quick: bool) -> dict[str, Any]:
         from bench import conversation
 
         return conversation.run(runs=2 if quick else 5)
+    if name == "search":
+        from bench import search
+
+        return search.run(redis_url, lessons=2000 if quick else search.LESSONS)
     if name == "writing":
         from bench import writing
 

@@ -123,8 +123,18 @@ def _conversation(result: dict[str, Any]) -> list[Row]:
     return rows
 
 
+
+def _search(result: dict[str, Any]) -> list[Row]:
+    mine, base, settings = result["platform"], result["baseline"], result["settings"]
+    name = f"Search, {settings['lessons']:,} lessons"
+    return [(name, f"{label} (ms)", _num(mine[key], 2), _num(base[key], 2),
+             _ratio(mine[key] / base[key] if base[key] else None))
+            for key, label in (("p50_ms", "query p50"), ("p95_ms", "query p95"))]
+
+
 _RENDERERS = {"api": _api, "jobs": _jobs, "upload": _upload, "transcription": _transcription,
-              "writing": _writing, "batch": _batch, "conversation": _conversation}
+              "writing": _writing, "batch": _batch, "conversation": _conversation,
+              "search": _search}
 
 
 def render(benchmarks: dict[str, Any]) -> str:

@@ -1,13 +1,13 @@
 """Plan content and plan pages: what the platform has to fill a plan's weeks (the learner's
-words due for review, the speaking-task catalogue), and a stored plan's schedule a page of
-weeks at a time. Functions take the session and never commit."""
+words due for review, the speaking-task catalogue, the organisation's course lessons), and a
+stored plan's schedule a page of weeks at a time. Functions take the session and never commit."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from storage.db import utcnow
@@ -17,6 +17,7 @@ from storage.speech.catalogue import load_catalogue
 
 LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
 MAX_REVIEW_WORDS = 100
+MAX_PLAN_LESSONS = 500
 RESULT_WEEKS = 12  # weeks of the schedule a job result and a plan read carry inline
 
 
@@ -45,6 +46,30 @@ def speaking_tasks(
     rows = [p for p in prompts if p["language"] == language and p["level"] in wanted]
     rows.sort(key=lambda p: (LEVELS.index(p["level"]), p["id"]))
     return [{"id": p["id"], "title": p["title"]} for p in rows]
+
+
+def plan_lessons(session: Session, organisation_id: str, user_id: str | None, language: str,
+                 current: str | None, target: str) -> list[dict[str, str]]:
+    """Lessons of the organisation's published courses in `language`, from the learner's
+    level up to the target (lessons without a level too), in course order, without those
+    the learner completed."""
+    from storage.models.content import Chapter, Course, Lesson, LessonProgress
+
+    low = 0 if current is None else LEVELS.index(current)
+    wanted = LEVELS[low : LEVELS.index(target) + 1]
+    stmt = (select(Lesson.id, Lesson.title, Lesson.skill)
+            .join(Course, Course.id == Lesson.course_id)
+            .join(Chapter, Chapter.id == Lesson.chapter_id)
+            .where(Lesson.organisation_id == organisation_id, Course.status == "published",
+                   Course.language == language, Lesson.skill.is_not(None),
+                   or_(Lesson.level.in_(wanted), Lesson.level.is_(None)))
+            .order_by(Course.created_at, Course.id, Chapter.position, Lesson.position)
+            .limit(MAX_PLAN_LESSONS))
+    if user_id is not None:
+        done = select(LessonProgress.lesson_id).where(LessonProgress.user_id == user_id,
+                                                      LessonProgress.completed.is_(True))
+        stmt = stmt.where(Lesson.id.not_in(done))
+    return [{"id": i, "title": t, "skill": k} for i, t, k in session.execute(stmt)]
 
 
 def inline_schedule(plan: dict[str, Any], plan_id: str) -> dict[str, Any]:

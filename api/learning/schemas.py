@@ -261,8 +261,10 @@ class StatsSchema(StreakSchema):
     reviews = fields.Integer()
     correct_reviews = fields.Integer()
     accuracy = fields.Float(allow_none=True, metadata={"description": "Percent correct."})
-    minutes_studied = fields.Float()
+    minutes_studied = fields.Float(metadata={
+        "description": "Study sessions and time recorded on lessons."})
     sessions = fields.Integer()
+    lessons_completed = fields.Integer()
     assessments_taken = fields.Integer()
     levels = fields.List(fields.Nested(LevelSchema))
     usage = fields.Dict(metadata={"description": "Conversation and speech use: "

@@ -98,9 +98,11 @@ class PlanSessionSchema(Schema):
     minutes = fields.Integer()
     word_ids = fields.List(fields.String())
     prompt_ids = fields.List(fields.String())
+    lesson_ids = fields.List(fields.String(), metadata={
+        "description": "Lessons of the organisation's courses (GET /lessons/{id})."})
     kind = fields.String(metadata={
-        "description": "new_words, review_words, speaking_task, assessment, or activity (no "
-                       "platform content behind it)."})  # fmt: skip
+        "description": "new_words, review_words, speaking_task, lesson, assessment, or "
+                       "activity (no platform content behind it)."})  # fmt: skip
 
 
 class PlanWeekSchema(Schema):

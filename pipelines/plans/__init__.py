@@ -12,7 +12,7 @@ from pipelines.plans.hours import (
     Suggestion,
     assess_feasibility,
 )
-from pipelines.plans.schedule import Session, Task, Week
+from pipelines.plans.schedule import LessonLink, Session, Task, Week
 
 __all__ = [
     "GLH",
@@ -25,6 +25,7 @@ __all__ = [
     "MAX_WEEKS",
     "MIN_MINUTES_PER_WEEK",
     "LearningGoal",
+    "LessonLink",
     "Milestone",
     "Plan",
     "Session",

@@ -19,7 +19,14 @@ from pipelines.plans.hours import (
     assess_feasibility,
     week_reaching,
 )
-from pipelines.plans.schedule import REVIEW_EVERY, Session, Task, Week, build_schedule
+from pipelines.plans.schedule import (
+    REVIEW_EVERY,
+    LessonLink,
+    Session,
+    Task,
+    Week,
+    build_schedule,
+)
 
 LLM_DRAFT_WEEKS = 4  # weeks of the draft shown to the model (keeps the prompt small)
 
@@ -100,6 +107,7 @@ def build_plan(
     prompt_ids: list[str] | None = None,
     review_word_ids: list[str] | None = None,
     tasks: list[Task] | None = None,
+    lessons: list[LessonLink] | None = None,
     difficulty_factor: float = 1.0,
     llm: LLMProvider | None = None,
 ) -> Plan:
@@ -107,7 +115,8 @@ def build_plan(
 
     `weeks` None means "as long as it takes at this pace", at most 520 (then the plan says it
     is not enough). `word_ids` are new words in teaching order, `review_word_ids` the words
-    due for review, `tasks` (or bare `prompt_ids`) speaking tasks to link. Raises
+    due for review, `tasks` (or bare `prompt_ids`) speaking tasks to link, `lessons` the
+    organisation's lessons for the level range in course order. Raises
     PipelineError for a level that is not A1..C2, a target not above the current level, an
     unknown goal, or a budget outside 15..3000 minutes per week / 1..520 weeks.
     """
@@ -135,7 +144,7 @@ def build_plan(
     task_list = [Task(t.id, t.title or f"prompt {t.id}", t.kind) for t in task_list]
     new_words = [w for w in word_ids or [] if w not in set(review_word_ids or [])]
     schedule = build_schedule(goal_objs, allocation, weeks, new_words,
-                              list(review_word_ids or []), task_list)  # fmt: skip
+                              list(review_word_ids or []), task_list, lessons)  # fmt: skip
     plan = Plan(
         language=language,
         current_level=current_level,
@@ -153,7 +162,7 @@ def build_plan(
             current_level, target_level, minutes_per_week, weeks, difficulty_factor, feasibility
         ),  # fmt: skip
         summary=_summary(current_level, target_level, weeks, minutes_per_week, feasibility, focus),
-        content=_content_note(new_words, review_word_ids or [], task_list),
+        content=_content_note(new_words, review_word_ids or [], task_list, schedule),
     )
     if llm is None:
         return plan
@@ -240,13 +249,21 @@ def _summary(
     return text
 
 
-def _content_note(words: list[str], due: list[str], tasks: list[Task]) -> str:
+def _content_note(words: list[str], due: list[str], tasks: list[Task],
+                  schedule: list[Any] | None = None) -> str:
     linked = []
+    lessons = {x for week in schedule or [] for s in week.sessions for x in s.lesson_ids}
     if words or due:
         linked.append(f"{len(words) + len(due)} words from the organisation's vocabulary "
                       f"({len(due)} due for review)")  # fmt: skip
     if tasks:
         linked.append(f"{len(tasks)} speaking tasks from the task catalogue")
+    if lessons:
+        linked.append(f"{len(lessons)} lessons of the organisation's courses")
     text = "Linked content: " + (" and ".join(linked) if linked else "none") + ". "
-    return text + ("The platform has no course or lesson catalogue yet: the other sessions "
-                   "name an activity to do, and writing sessions use the writing assessment.")
+    if lessons:
+        return text + ("Sessions a linked item does not fill name an activity to do, and "
+                       "writing sessions use the writing assessment.")
+    return text + ("No course lessons were linked (the organisation has none for this "
+                   "language and level range): the other sessions name an activity to do, "
+                   "and writing sessions use the writing assessment.")

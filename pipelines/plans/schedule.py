@@ -1,10 +1,10 @@
 """The week-by-week schedule: every week of the plan, with the content that fills it.
 
-The platform has no course or lesson catalogue yet. What it does have, and what a schedule
-links: the organisation's vocabulary (new words from the learner's level up to the target,
-and the words due for the learner's spaced-repetition review) and the speaking-task
-catalogue; the writing assessment takes any text. Sessions without such content name an
-activity to do, not a lesson.
+What a schedule links: the organisation's vocabulary (new words from the learner's level up
+to the target, and the words due for the learner's spaced-repetition review), the
+speaking-task catalogue, and the lessons of the organisation's published courses (by
+skill, in course order); the writing assessment takes any text. Sessions without such
+content name an activity to do.
 """
 
 from __future__ import annotations
@@ -29,15 +29,25 @@ class Task:
 
 
 @dataclass(frozen=True)
+class LessonLink:
+    """A lesson of the organisation's courses a session can link, for one skill."""
+
+    id: str
+    title: str
+    skill: str
+
+
+@dataclass(frozen=True)
 class Session:
     skill: str
     activity: str
     minutes: int
     word_ids: list[str] = field(default_factory=list)
     prompt_ids: list[str] = field(default_factory=list)
-    # What the session links: "new_words", "review_words", "speaking_task", "assessment", or
-    # "activity" (an activity to do, with no platform content behind it).
+    # What the session links: "new_words", "review_words", "speaking_task", "lesson",
+    # "assessment", or "activity" (an activity to do, with no platform content behind it).
     kind: str = "activity"
+    lesson_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -59,13 +69,14 @@ def build_schedule(
     word_ids: list[str],
     review_ids: list[str],
     tasks: list[Task],
+    lessons: list[LessonLink] | None = None,
 ) -> list[Week]:
     """All `weeks` weeks; new words in order, due words first in review sessions, speaking
-    tasks in turn."""
+    tasks in turn, and each skill's lessons in course order (once each)."""
     themes = [t for group in zip(*(g.themes for g in goals), strict=False) for t in group]
     themes = themes or ["General practice"]
-    titles = {t.id: t.title for t in tasks}
-    state = _Cursor(word_ids, review_ids, tasks)
+    titles = {t.id: t.title for t in [*tasks, *(lessons or [])]}
+    state = _Cursor(word_ids, review_ids, tasks, lessons or [])
     schedule = []
     for week in range(1, weeks + 1):
         review = week % REVIEW_EVERY == 0
@@ -83,6 +94,8 @@ def build_schedule(
                 sessions.append(state.vocabulary(week, k, minutes, review))
             elif skill == "speaking" and tasks:
                 sessions.append(state.speaking(minutes))
+            elif state.has_lesson(skill):
+                sessions.append(state.lesson(skill, minutes))
             else:
                 sessions.append(Session(skill, activity, minutes))
         schedule.append(Week(week, theme, sessions, describe(sessions, titles)))
@@ -101,6 +114,9 @@ def describe(sessions: list[Session], titles: dict[str, str]) -> list[str]:
     for prompt in dict.fromkeys(p for s in sessions for p in s.prompt_ids):
         title = titles.get(prompt)
         out.append(f"Speaking task {prompt}" + (f": {title}" if title else ""))
+    for lesson in dict.fromkeys(x for s in sessions for x in s.lesson_ids):
+        title = titles.get(lesson)
+        out.append(f"Lesson {lesson}" + (f": {title}" if title else ""))
     if any(s.kind == "assessment" for s in sessions):
         out.append("Progress check: a speaking or writing assessment")
     if any(s.skill == "writing" and "assessment" in s.activity for s in sessions):
@@ -111,8 +127,12 @@ def describe(sessions: list[Session], titles: dict[str, str]) -> list[str]:
 class _Cursor:
     """Where the schedule is in the word list, the review list and the task list."""
 
-    def __init__(self, word_ids: list[str], review_ids: list[str], tasks: list[Task]):
+    def __init__(self, word_ids: list[str], review_ids: list[str], tasks: list[Task],
+                 lessons: list[LessonLink]):
         self.words, self.due, self.tasks = word_ids, review_ids, tasks
+        self.lessons: dict[str, list[LessonLink]] = {}
+        for lesson in lessons:
+            self.lessons.setdefault(lesson.skill, []).append(lesson)
         self.next_word = self.next_task = 0
         self.introduced: list[str] = []
 
@@ -132,6 +152,14 @@ class _Cursor:
         words = _window(pool, week + k, max(5, minutes // 2))
         return Session("vocabulary", "Review the linked words with spaced repetition",
                        minutes, words, kind="review_words")  # fmt: skip
+
+    def has_lesson(self, skill: str) -> bool:
+        return bool(self.lessons.get(skill))
+
+    def lesson(self, skill: str, minutes: int) -> Session:
+        lesson = self.lessons[skill].pop(0)
+        return Session(skill, f"Lesson: {lesson.title}", minutes, lesson_ids=[lesson.id],
+                       kind="lesson")
 
     def speaking(self, minutes: int) -> Session:
         task = self.tasks[self.next_task % len(self.tasks)]

@@ -197,6 +197,10 @@ def user_stats(session: Session, user: User, now: datetime) -> dict[str, Any]:
                             .where(StudySession.user_id == user.id)).all()
     seconds = sum(max(timedelta(0), (ended or last) - started).total_seconds()
                   for started, ended, last in spans)
+    from storage.content.progress import lesson_seconds
+
+    on_lessons, lessons_completed = lesson_seconds(session, user.id)
+    seconds += on_lessons
     assessments = session.scalar(select(func.count()).select_from(Job).where(
         Job.learner_user_id == user.id, Job.organisation_id == user.organisation_id,
         Job.status == "succeeded", Job.type.contains("assessment"))) or 0
@@ -216,6 +220,7 @@ def user_stats(session: Session, user: User, now: datetime) -> dict[str, Any]:
         "accuracy": round(100.0 * correct / reviews, 1) if reviews else None,
         "minutes_studied": round(seconds / 60.0, 1),
         "sessions": len(spans),
+        "lessons_completed": lessons_completed,
         "assessments_taken": assessments,
         "levels": [{"language": p.language, "level": p.level, "source": p.level_source}
                    for p in profiles],

@@ -9,6 +9,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.content import search
 from storage.errors import Conflict, NotFound, Unprocessable
 from storage.ids import new_id
 from storage.models.learning import Word, WordGroup, word_group_members
@@ -76,6 +77,7 @@ def create_word(session: Session, organisation_id: str, created_by: str | None,
     word.search_text = search_text_of(word)
     session.add(word)
     session.flush()
+    search.index_word(session, word)
     return word
 
 
@@ -93,10 +95,12 @@ def update_word(session: Session, word: Word, data: dict[str, Any]) -> Word:
                             code="group_language_mismatch")
     word.search_text = search_text_of(word)
     session.flush()
+    search.index_word(session, word)
     return word
 
 
 def delete_word(session: Session, word: Word) -> None:
+    search.forget(session, "word", [word.id])
     session.delete(word)
     session.flush()
 

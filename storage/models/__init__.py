@@ -4,6 +4,7 @@ from storage.models import (
     audit,  # noqa: F401
     batches,  # noqa: F401
     classes,  # noqa: F401
+    content,  # noqa: F401
     conversations,  # noqa: F401
     identity,  # noqa: F401
     jobs,  # noqa: F401

@@ -26,6 +26,10 @@ EVENT_TYPES = (
     "streak.reset",
     "study.session.ended",
     "study.review.recorded",
+    "quiz.graded",
+    "lesson.completed",
+    "course.completed",
+    "badge.awarded",
     "webhook.test",
     "conversation.message",
 )

@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 FORMAT_EVENTS: dict[str, frozenset[str] | None] = {
     "standard": None,
     "xapi": frozenset({"job.succeeded", "result.reviewed", "study.session.ended",
-                       "study.review.recorded", "webhook.test"}),
+                       "study.review.recorded", "quiz.graded", "lesson.completed",
+                       "course.completed", "webhook.test"}),
     "lti_ags": frozenset({"job.succeeded", "result.reviewed", "webhook.test"}),
 }
 

@@ -2,6 +2,7 @@
 
 from workers.actors import (  # noqa: F401
     batches,
+    content,
     conversations,
     erasure,
     lti,

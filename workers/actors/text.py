@@ -9,7 +9,7 @@ import prompts
 from pipelines.errors import PipelineError
 from pipelines.hints import VocabularyEntry, generate_hint, hint_cache_key
 from pipelines.llm import LLMConfig, LLMProvider, build_llm
-from pipelines.plans import Task, build_plan
+from pipelines.plans import LessonLink, Task, build_plan
 from pipelines.writing import assess_writing
 from storage import plans as plans_service
 from storage import text as text_service
@@ -105,6 +105,9 @@ def learning_plan(ctx: JobContext) -> Outcome:
     tasks = [Task(t["id"], t["title"]) for t in plans_service.speaking_tasks(
         given["language"], given.get("current_level"), given["target_level"],
         given.get("prompt_ids") or [])]  # fmt: skip
+    lessons = [LessonLink(x["id"], x["title"], x["skill"]) for x in plans_service.plan_lessons(
+        ctx.session, ctx.job.organisation_id, given.get("user_id"), given["language"],
+        given.get("current_level"), given["target_level"])]
     ctx.report("planning", 20)
     plan = build_plan(
         given["language"],
@@ -118,6 +121,7 @@ def learning_plan(ctx: JobContext) -> Outcome:
         word_ids=word_ids,
         review_word_ids=review,
         tasks=tasks,
+        lessons=lessons,
         llm=llm_for(ctx.settings),
     )
     data = plan.to_dict()

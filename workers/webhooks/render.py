@@ -19,7 +19,7 @@ from storage.models.identity import User
 from storage.models.lms import LmsIdentity
 from storage.models.lti import LtiResourceLink
 from storage.models.webhooks import WebhookEndpoint, WebhookEvent
-from workers.webhooks import formats
+from workers.webhooks import content_formats, formats
 
 JSON = "application/json"
 LTI_SCORE = "application/vnd.ims.lis.v1.score+json"
@@ -38,7 +38,8 @@ class Rendered:
 # becomes U+FFFD here, so the delivery still goes out instead of failing forever.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 STUDY_STATEMENTS = {"study.session.ended": formats.xapi_session_statement,
-                    "study.review.recorded": formats.xapi_review_statement}
+                    "study.review.recorded": formats.xapi_review_statement,
+                    **content_formats.STATEMENTS}
 
 
 def dumps(payload: dict[str, Any]) -> str:

@@ -83,5 +83,23 @@ def test_weeks_say_which_words_and_tasks_fill_them():
     reviews = [s.word_ids for w in plan.schedule for s in w.sessions
                if s.kind == "review_words"]  # fmt: skip
     assert reviews and reviews[0][:2] == ["d1", "d2"]
-    assert "no course or lesson catalogue" in plan.content
+    assert "No course lessons were linked" in plan.content
     assert "2 due for review" in plan.content
+
+
+def test_weeks_link_course_lessons_by_skill_in_order():
+    # Given two grammar lessons and a reading lesson of the organisation's courses
+    from pipelines.plans import LessonLink
+
+    lessons = [LessonLink("lsn_g1", "Present simple", "grammar"),
+               LessonLink("lsn_r1", "A short story", "reading"),
+               LessonLink("lsn_g2", "Past simple", "grammar")]
+    plan = build_plan("en", "A1", "A2", ["exam"], 240, 8, lessons=lessons)
+    # Then grammar and reading sessions link them, each once and in course order
+    linked = [(s.skill, s.lesson_ids[0]) for w in plan.schedule for s in w.sessions
+              if s.kind == "lesson"]
+    assert [lid for skill, lid in linked if skill == "grammar"] == ["lsn_g1", "lsn_g2"]
+    assert [lid for skill, lid in linked if skill == "reading"] == ["lsn_r1"]
+    # And the weeks and the plan say so
+    assert any(c == "Lesson lsn_g1: Present simple" for w in plan.schedule for c in w.content)
+    assert "3 lessons of the organisation's courses" in plan.content
