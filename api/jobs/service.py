@@ -56,17 +56,23 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     wait = requested_wait()
     ratelimit.check("submit", principal.organisation_id)
     learner_id = learners.resolve(db.session, principal, learner)
-    job = job_service.create_job(
-        db.session, engine.job_spec(job_type), organisation_id=principal.organisation_id,
+    job = job_service.new_job(
+        engine.job_spec(job_type), organisation_id=principal.organisation_id,
         input=input, owner_user_id=principal.user_id, owner_api_key_id=principal.api_key_id,
         learner_user_id=learner_id, idempotency_key=request.headers.get("Idempotency-Key"),
         callback_url=callback_url)
-    sent_at = runtime.enqueue_after_commit(db.session, job)
     # The answer shows the job as submitted, without reading back the row just written.
-    with kept_through_commit(job, inserted=True) as kept:
-        db.session.commit()
-        kept["enqueued_at"] = sent_at()
-    g.committed_job_id = job.id  # from here on, an Idempotency-Key replays this job
+    if db.session().in_transaction():
+        # What this request read or wrote before commits with the job, in one transaction.
+        db.session.add(job)
+        db.session.flush()
+        sent_at = runtime.enqueue_after_commit(db.session, job)
+        with kept_through_commit(job, inserted=True) as kept:
+            db.session.commit()
+            kept["enqueued_at"] = sent_at()
+    else:
+        job.enqueued_at = runtime.insert_and_send(job, on_committed=_committed)
+    _committed(job.id)
     headers = accepted_headers(job)
     if not wait:
         return job, 202, headers
@@ -77,6 +83,10 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
         headers.pop("Retry-After", None)
         return job, 200, headers
     return job, 202, headers
+
+
+def _committed(job_id: str) -> None:
+    g.committed_job_id = job_id  # from here on, an Idempotency-Key replays this job
 
 
 def check_callback(principal: Principal, url: str) -> None:
