@@ -12,12 +12,12 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Response, g, request, url_for
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from api import settings
 from api.security import current_principal
-from storage.db import db, utcnow
+from storage.db import autocommit_connection, db, utcnow
 from storage.errors import Conflict, Unprocessable
 from storage.models.jobs import IdempotencyRecord
 
@@ -84,16 +84,18 @@ def _acquire(key: str, request_hash: str) -> IdempotencyRecord | Response:
     now = utcnow()
     session = db.session
     for _ in range(2):
-        record = IdempotencyRecord(
+        values = dict(
             organisation_id=principal.organisation_id, principal_id=principal.id, key=key,
             request_hash=request_hash, state="in_flight", locked_until=now + IN_FLIGHT_LOCK,
             expires_at=now + timedelta(seconds=settings().idempotency_ttl), created_at=now)
-        session.add(record)
         try:
-            session.commit()
-            return record
+            # One statement in autocommit (one round trip): the key is taken or it is not.
+            with autocommit_connection() as connection:
+                record_id = connection.execute(
+                    insert(IdempotencyRecord).returning(IdempotencyRecord.id), values).scalar_one()
+            return IdempotencyRecord(id=record_id, **values)
         except IntegrityError:
-            session.rollback()
+            pass
         existing = session.scalar(select(IdempotencyRecord).where(
             IdempotencyRecord.organisation_id == principal.organisation_id,
             IdempotencyRecord.principal_id == principal.id, IdempotencyRecord.key == key))
@@ -124,17 +126,16 @@ def _as_response(value: Any) -> Response:
 
 
 def _store(record_id: int, response: Response) -> None:
-    record = db.session.get(IdempotencyRecord, record_id)
-    if record is None:
-        return
-    record.state = "done"
-    record.response_status = response.status_code
     body = response.get_data()
-    record.response_body = {"json": json.loads(body)} if body and response.is_json else {
-        "text": body.decode("utf-8", "replace")}
-    record.response_headers = {name: response.headers[name] for name in _REPLAYED_HEADERS
-                               if name in response.headers}
-    db.session.commit()
+    # One UPDATE in autocommit: no read of the record, no BEGIN and COMMIT round trips.
+    with autocommit_connection() as connection:
+        connection.execute(update(IdempotencyRecord).where(
+            IdempotencyRecord.id == record_id).values(
+            state="done", response_status=response.status_code,
+            response_body={"json": json.loads(body)} if body and response.is_json else {
+                "text": body.decode("utf-8", "replace")},
+            response_headers={name: response.headers[name] for name in _REPLAYED_HEADERS
+                              if name in response.headers}))
 
 
 def _store_committed(record_id: int, job_id: str) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from storage import identity
+from storage.authstate import TokenUser
 from storage.db import db
 from storage.errors import Forbidden, Unauthorized
 from storage.identity import API_KEY_PREFIX, authenticate_api_key, get_user
@@ -100,7 +101,8 @@ def authenticate_request() -> Principal:
     else:
         verify_jwt_in_request()
         claims = get_jwt()
-        user = g.pop("token_user", None)  # loaded with the revocation check
+        # Read with the revocation check (see api.tokens.token_state).
+        user: TokenUser | User | None = g.pop("token_user", None)
         if user is None or user.id != claims["sub"]:
             user = db.session.get(User, claims["sub"])
         if user is None or not user.is_active:

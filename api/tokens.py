@@ -11,10 +11,10 @@ from flask_jwt_extended import create_access_token, create_refresh_token, decode
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import ExpiredSignatureError, InvalidTokenError
 
-from api import settings
+from api import authcache, settings
 from api.errors import problem
 from api.extensions import jwt
-from storage import identity
+from storage import authstate, identity
 from storage.db import db
 from storage.errors import Unauthorized
 from storage.models.identity import User
@@ -66,10 +66,28 @@ def _decode(token: str, expected_type: str) -> dict[str, Any]:
 def _is_revoked(_header: dict, payload: dict) -> bool:
     if payload.get("type") != "access":
         return False
+    state = token_state(payload)
+    g.token_user = state.user  # authentication reads it instead of loading the user again
+    return state.revoked
+
+
+def token_state(payload: dict) -> authstate.TokenState:
+    """The access token's user and revocation, from this process's short-lived cache or
+    the database (see storage.authstate)."""
+    cache = authcache.cache()
+    if cache is not None:
+        cached = cache.get(payload["jti"])
+        if cached is not None:
+            return cached
+        generation = cache.generation
     user, revoked = identity.access_token_state(db.session, payload["jti"],
                                                 payload.get("fam", ""), payload["sub"])
-    g.token_user = user  # authentication reads it instead of loading the user again
-    return revoked
+    state = authstate.TokenState(None if user is None else authstate.TokenUser(
+        id=user.id, organisation_id=user.organisation_id, role=user.role,
+        is_active=user.is_active), revoked)
+    if cache is not None:
+        cache.put(payload["jti"], state, generation)
+    return state
 
 
 @jwt.expired_token_loader

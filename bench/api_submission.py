@@ -1,19 +1,24 @@
 """API submission: `wrk` (a separate process) posting authenticated `POST /api/v1/jobs/ping`
-to the platform under gunicorn, against a bare Flask app with one JSON endpoint under the
-same gunicorn settings."""
+to the platform under gunicorn, against two baselines under the same gunicorn settings: the
+same essential work written by hand (`same_work_app.py`: token, body, one INSERT and
+commit, one LPUSH) and a bare Flask app with one JSON endpoint (`bare_app.py`)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import requests
 
-from bench.services import Server, platform_env, register_admin
+from bench.services import DATABASE_URL, Server, platform_env, register_admin
+from core.settings import Settings
 
 GUNICORN = {"workers": 2, "threads": 4}
 CONNECTIONS = 16
@@ -76,35 +81,106 @@ def job_count(url: str, token: str) -> int:
     return listing["pagination"]["total_items"]
 
 
-def run(redis_url: str, seconds: int = 12) -> dict[str, Any]:
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes (gone ones count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _database_pids(application_name: str) -> list[int]:
+    with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
+        rows = connection.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s",
+                                  (application_name,)).fetchall()
+    return [row[0] for row in rows]
+
+
+def _with_application_name(url: str, name: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}application_name={name}"
+
+
+def _measure(server: Server, application_name: str, token: str, seconds: int) -> dict[str, Any]:
+    """One wrk run, with the CPU time the server's processes and its database sessions
+    spent per answered request (what a loaded machine's wall clock cannot show)."""
+    app_pids, db_pids = server.worker_pids(), _database_pids(application_name)
+    app_before, db_before = _cpu_seconds(app_pids), _cpu_seconds(db_pids)
+    result = load(server.url, token, seconds)
+    answered = max(1, result["requests"])
+    result["app_cpu_ms"] = round((_cpu_seconds(app_pids) - app_before) * 1000 / answered, 3)
+    result["db_cpu_ms"] = round((_cpu_seconds(db_pids) - db_before) * 1000 / answered, 3)
+    return result
+
+
+def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of each measure over the rounds, with its spread (min, max)."""
+    summary: dict[str, Any] = {}
+    for key in ("rps", "p50_ms", "p99_ms", "app_cpu_ms", "db_cpu_ms"):
+        values = [run[key] for run in runs]
+        summary[key] = round(statistics.median(values), 3)
+        summary[f"{key}_spread"] = [min(values), max(values)]
+    for key in ("requests", "non_2xx", "socket_errors"):
+        summary[key] = sum(run[key] for run in runs)
+    return summary
+
+
+def _ratios(mine: dict[str, Any], base: dict[str, Any]) -> dict[str, float]:
+    return {"rps": round(mine["rps"] / base["rps"], 3),
+            "p50": round(mine["p50_ms"] / base["p50_ms"], 2),
+            "p99": round(mine["p99_ms"] / base["p99_ms"], 2),
+            "cpu": round((mine["app_cpu_ms"] + mine["db_cpu_ms"])
+                         / max(0.001, base["app_cpu_ms"] + base["db_cpu_ms"]), 2)}
+
+
+def run(redis_url: str, seconds: int = 12, rounds: int = 3) -> dict[str, Any]:
+    """The platform, the same-work app and the bare app, loaded in turn for `rounds` rounds
+    (interleaved, so a change in the machine's load hits all three alike); medians of the
+    rounds, with their spread, and the ratios of the medians."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
-    env = platform_env(redis_url, Path(tempfile.mkdtemp(prefix="bench-api-")))
-    server = Server("wsgi:app", env, **GUNICORN)
+    env = platform_env(redis_url, Path(tempfile.mkdtemp(prefix="bench-api-")),
+                       DATABASE_URL=_with_application_name(DATABASE_URL, "bench-platform"))
+    signing_key = Settings.from_env(env).jwt_signing_key
+    same_env = {**env, "BENCH_JWT_KEY": signing_key, "BENCH_REDIS_URL": redis_url,
+                "BENCH_DATABASE_URL": _with_application_name(DATABASE_URL, "bench-same-work"),
+                "BENCH_QUEUE_KEY": "bench:same-work"}
+    servers: dict[str, Server] = {}
     try:
-        token = register_admin(server.url)
-        load(server.url, token, WARM_UP_SECONDS)  # pools, lazy imports, first-call paths
-        before = job_count(server.url, token)
-        platform = load(server.url, token, seconds)
-        # Every 202 is a job row: the organisation's job count says none was dropped.
-        platform["jobs_created"] = job_count(server.url, token) - before
+        servers["platform"] = Server("wsgi:app", env, **GUNICORN)
+        servers["same_work"] = Server("bench.same_work_app:app", same_env, **GUNICORN)
+        servers["bare"] = Server("bench.bare_app:app", env, **GUNICORN)
+        token = register_admin(servers["platform"].url)
+        names = {"platform": "bench-platform", "same_work": "bench-same-work", "bare": "-"}
+        for server in servers.values():  # pools, lazy imports, first-call paths
+            load(server.url, token, WARM_UP_SECONDS)
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
+        created = 0
+        for _ in range(rounds):
+            for name, server in servers.items():
+                # Every 202 is a job row: the organisation's job count says none was dropped
+                # (counted around the platform's runs: the same-work app adds rows too).
+                before = job_count(server.url, token) if name == "platform" else 0
+                runs[name].append(_measure(server, names[name], token, seconds))
+                if name == "platform":
+                    created += job_count(server.url, token) - before
     finally:
-        server.stop()
-    server = Server("bench.bare_app:app", env, **GUNICORN)
-    try:
-        load(server.url, None, WARM_UP_SECONDS)
-        baseline = load(server.url, None, seconds)
-    finally:
-        server.stop()
+        for server in servers.values():
+            server.stop()
+    platform, same_work, bare = (_median_of(runs[name]) for name in servers)
+    platform["jobs_created"] = created
     return {
         "title": "API submission (POST /api/v1/jobs/ping)",
         "settings": {"gunicorn": f"{GUNICORN['workers']} workers, gthread, "
                                  f"{GUNICORN['threads']} threads",
                      "load": f"wrk {WRK_THREADS} threads, {CONNECTIONS} connections, "
-                             f"{seconds} s after a 2 s warm-up"},
+                             f"{rounds} rounds of {seconds} s per server, interleaved, "
+                             f"after a {WARM_UP_SECONDS} s warm-up"},
         "platform": platform,
-        "baseline": baseline,
-        "ratio": {"rps": round(platform["rps"] / baseline["rps"], 3),
-                  "p50": round(platform["p50_ms"] / baseline["p50_ms"], 2),
-                  "p99": round(platform["p99_ms"] / baseline["p99_ms"], 2)},
+        "baselines": {"same_work": same_work, "bare": bare},
+        "ratio": {"same_work": _ratios(platform, same_work), "bare": _ratios(platform, bare)},
+        "rounds": runs,
     }

@@ -1,6 +1,7 @@
 """Job overhead: `ping` jobs (no work) submitted through the API and run by a real
-`dramatiq workers.main` process over Redis, against a bare Dramatiq actor round trip on the
-same Redis with a worker of the same size.
+`dramatiq workers.main` process over Redis, against two baselines on the same Redis with a
+worker of the same size: the hand-written claim/finish on the same `jobs` table
+(`handwritten_actor.py`) and a bare Dramatiq actor round trip (`bare_actor.py`).
 
 - sequential: one at a time, from submission until the client learns it finished (the
   platform: POST then a long poll, woken by Redis pub/sub; the bare actor: send then BLPOP
@@ -15,12 +16,13 @@ import os
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import redis
 
-from bench.services import Worker, percentile, platform_env
+from bench.services import DATABASE_URL, Worker, percentile, platform_env
 
 THREADS = 4
 
@@ -98,26 +100,27 @@ def platform(redis_url: str, sequential: int, burst: int) -> dict[str, Any]:
                 .order_by(Job.created_at).offset(10 + sequential)).all()
             db.session.rollback()
         drain = (max(rows) - min(rows)).total_seconds()
-        return _result(seq, burst, drain, submitted)
+        result = _result(seq, burst, drain, submitted)
+        result["account"] = (org, registered["user"]["id"])
+        return result
     finally:
         worker.stop()
         app.extensions["runtime"].stop()
 
 
-def bare(redis_url: str, sequential: int, burst: int) -> dict[str, Any]:
-    os.environ["BENCH_REDIS_URL"] = redis_url
-    env = {**os.environ, "BENCH_REDIS_URL": redis_url}
-    from bench import bare_actor
-
-    worker = Worker("bench.bare_actor", env, threads=THREADS)
+def _list_round_trips(module: str, env: dict[str, str], redis_url: str, sequential: int,
+                      burst: int, send: Callable[[str, int], object]) -> dict[str, Any]:
+    """A baseline whose actor records each completion in a Redis list named by the sender:
+    `send(done_list, index)` submits one job."""
+    worker = Worker(module, env, threads=THREADS)
     client = redis.Redis.from_url(redis_url)
     try:
         def round_trip() -> float:
             done_list = f"bench:done:{uuid.uuid4().hex}"
             started = time.perf_counter()
-            bare_actor.bare_ping.send(done_list, 0)
+            send(done_list, 0)
             if client.blpop([done_list], timeout=30) is None:
-                raise RuntimeError("the bare actor did not answer in 30 s")
+                raise RuntimeError(f"{module} did not answer in 30 s")
             return time.perf_counter() - started
 
         for _ in range(10):
@@ -128,14 +131,14 @@ def bare(redis_url: str, sequential: int, burst: int) -> dict[str, Any]:
         done_list = f"bench:done:{uuid.uuid4().hex}"
         first = time.time()
         for index in range(burst):
-            bare_actor.bare_ping.send(done_list, index)
+            send(done_list, index)
         submitted = time.time() - first
-        worker = Worker("bench.bare_actor", env, threads=THREADS)
+        worker = Worker(module, env, threads=THREADS)
         finished: list[float] = []
         while len(finished) < burst:
             item = client.blpop([done_list], timeout=60)
             if item is None:
-                raise RuntimeError("the bare actor stopped answering")
+                raise RuntimeError(f"{module} stopped answering")
             finished.append(float(item[1].decode().split()[1]))
         drain = max(finished) - min(finished)
         return _result(seq, burst, drain, submitted)
@@ -143,19 +146,49 @@ def bare(redis_url: str, sequential: int, burst: int) -> dict[str, Any]:
         worker.stop()
 
 
+def handwritten(redis_url: str, sequential: int, burst: int, organisation_id: str,
+                user_id: str) -> dict[str, Any]:
+    """The hand-written claim/finish on the same tables (bench/handwritten_actor.py): the
+    sender inserts the row, sends, and waits on the list the actor writes to."""
+    env = {**os.environ, "BENCH_REDIS_URL": redis_url, "BENCH_DATABASE_URL": DATABASE_URL}
+    os.environ.update(BENCH_REDIS_URL=redis_url, BENCH_DATABASE_URL=DATABASE_URL)
+    from bench import handwritten_actor
+
+    return _list_round_trips(
+        "bench.handwritten_actor", env, redis_url, sequential, burst,
+        lambda done_list, _: handwritten_actor.submit(organisation_id, user_id, done_list))
+
+
+def bare(redis_url: str, sequential: int, burst: int) -> dict[str, Any]:
+    os.environ["BENCH_REDIS_URL"] = redis_url
+    env = {**os.environ, "BENCH_REDIS_URL": redis_url}
+    from bench import bare_actor
+
+    return _list_round_trips("bench.bare_actor", env, redis_url, sequential, burst,
+                             bare_actor.bare_ping.send)
+
+
+def _ratios(mine: dict[str, Any], base: dict[str, Any]) -> dict[str, float]:
+    return {"sequential_p50": round(mine["sequential"]["p50_ms"]
+                                    / base["sequential"]["p50_ms"], 2),
+            "sequential_p50_overhead_ms": round(mine["sequential"]["p50_ms"]
+                                                - base["sequential"]["p50_ms"], 2),
+            "burst_jobs_per_s": round(mine["burst"]["jobs_per_s"]
+                                      / base["burst"]["jobs_per_s"], 3)}
+
+
 def run(redis_url: str, sequential: int = 100, burst: int = 500) -> dict[str, Any]:
     measured = platform(redis_url, sequential, burst)
+    organisation_id, user_id = measured.pop("account")
+    by_hand = handwritten(redis_url, sequential, burst, organisation_id, user_id)
     baseline = bare(redis_url, sequential, burst)
     return {
-        "title": "Job overhead (ping job vs bare Dramatiq actor)",
+        "title": "Job overhead (ping job vs hand-written claim/finish vs bare Dramatiq actor)",
         "settings": {"worker": f"1 process, {THREADS} threads", "sequential": sequential,
                      "burst": burst},
         "platform": measured,
+        "handwritten": by_hand,
         "baseline": baseline,
-        "ratio": {
-            "sequential_p50": round(measured["sequential"]["p50_ms"]
-                                    / baseline["sequential"]["p50_ms"], 2),
-            "burst_jobs_per_s": round(measured["burst"]["jobs_per_s"]
-                                      / baseline["burst"]["jobs_per_s"], 3),
-        },
+        "ratio": _ratios(measured, baseline),
+        "ratio_handwritten": _ratios(measured, by_hand),
     }

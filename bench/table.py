@@ -19,7 +19,37 @@ def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.3g}x"
 
 
+def _spread(result: dict[str, Any], key: str) -> str:
+    low, high = result.get(f"{key}_spread", (None, None))
+    return "" if low is None else f" ({_num(float(low))}-{_num(float(high))})"
+
+
 def _api(result: dict[str, Any]) -> list[Row]:
+    if "baselines" not in result:  # a result of the bench before the same-work baseline
+        return _api_bare_only(result)
+    mine, name = result["platform"], "API submission"
+    rows: list[Row] = []
+    for base_key, label in (("same_work", "same work"), ("bare", "bare Flask")):
+        base, ratio = result["baselines"][base_key], result["ratio"][base_key]
+        for key, ratio_key, measure in (("rps", "rps", "requests/s"),
+                                        ("p50_ms", "p50", "latency p50 (ms)"),
+                                        ("p99_ms", "p99", "latency p99 (ms)")):
+            rows.append((name, f"{measure} vs {label}", _num(mine[key]) + _spread(mine, key),
+                         _num(base[key]) + _spread(base, key), _ratio(ratio[ratio_key])))
+        cpu = "CPU ms/request, app + database"
+        rows.append((name, f"{cpu} vs {label}",
+                     f"{mine['app_cpu_ms']:.2f} + {mine['db_cpu_ms']:.2f}",
+                     f"{base['app_cpu_ms']:.2f} + {base['db_cpu_ms']:.2f}",
+                     _ratio(ratio["cpu"])))
+    failures = mine["non_2xx"] + mine["socket_errors"]
+    same = result["baselines"]["same_work"]
+    rows.append((name, "answered / jobs created / failed",
+                 f"{mine['requests']:,} / {mine['jobs_created']:,} / {failures}",
+                 f"{same['requests']:,} / - / {same['non_2xx'] + same['socket_errors']}", "-"))
+    return rows
+
+
+def _api_bare_only(result: dict[str, Any]) -> list[Row]:
     mine, base, ratio = result["platform"], result["baseline"], result["ratio"]
     name = "API submission"
     rows = [(name, "requests/s", _num(mine["rps"]), _num(base["rps"]), _ratio(ratio["rps"])),
@@ -35,17 +65,20 @@ def _api(result: dict[str, Any]) -> list[Row]:
 
 
 def _jobs(result: dict[str, Any]) -> list[Row]:
-    mine, base = result["platform"], result["baseline"]
-    name = "Job overhead"
+    mine, name = result["platform"], "Job overhead"
+    bases = [("bare Dramatiq", result["baseline"])]
+    if "handwritten" in result:
+        bases.insert(0, ("hand-written", result["handwritten"]))
     rows = []
-    for key, label in (("p50_ms", "submit-to-done p50 (ms)"),
-                       ("p99_ms", "submit-to-done p99 (ms)")):
-        a, b = mine["sequential"][key], base["sequential"][key]
-        rows.append((name, label, _num(a), _num(b), _ratio(a / b)))
-    for key, label in (("jobs_per_s", "worker drain (jobs/s)"),
-                       ("submit_per_s", "submissions (jobs/s)")):
-        a, b = mine["burst"][key], base["burst"][key]
-        rows.append((name, label, _num(a), _num(b), _ratio(a / b)))
+    for label, base in bases:
+        for key, measure in (("p50_ms", "submit-to-done p50 (ms)"),
+                             ("p99_ms", "submit-to-done p99 (ms)")):
+            a, b = mine["sequential"][key], base["sequential"][key]
+            rows.append((name, f"{measure} vs {label}", _num(a), _num(b), _ratio(a / b)))
+        for key, measure in (("jobs_per_s", "worker drain (jobs/s)"),
+                             ("submit_per_s", "submissions (jobs/s)")):
+            a, b = mine["burst"][key], base["burst"][key]
+            rows.append((name, f"{measure} vs {label}", _num(a), _num(b), _ratio(a / b)))
     return rows
 
 

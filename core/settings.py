@@ -301,6 +301,9 @@ class Settings:
     rate_limits: tuple[tuple[str, str], ...] = ()
     # Proxies in front of the API whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
     trusted_proxy_count: int = 0
+    # How long an API process may reuse what it read about an access token (its user, and
+    # whether it is revoked) before reading it again; changes clear it at once (0: no cache).
+    auth_cache_seconds: float = 5.0
     # A killed worker's job is re-queued within lease + sweep interval (40 s by default).
     job_lease_seconds: int = 30
     # Dramatiq's Redis broker: a worker silent this long is dead and, at a maintenance run
@@ -453,6 +456,7 @@ class Settings:
         read("QUEUE_PREFIX", lambda n, v: v)
         read("RATE_LIMITS", _rate_limits)
         read("TRUSTED_PROXY_COUNT", lambda n, v: _int(n, v, 0, 5))
+        read("AUTH_CACHE_SECONDS", lambda n, v: _float(n, v, 0))
         read("JOB_LEASE_SECONDS", lambda n, v: _int(n, v, 5))
         read("BROKER_HEARTBEAT_TIMEOUT_MS", lambda n, v: _int(n, v, 1000))
         read("BROKER_MAINTENANCE_CHANCE", lambda n, v: _int(n, v, 0, 1_000_000))

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Text, event, inspect
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, Text, event, inspect
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, registry
@@ -84,6 +84,12 @@ db = SQLAlchemy(model_class=Base)
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def autocommit_connection() -> Connection:
+    """A pooled connection in autocommit: each statement commits on its own, with no BEGIN
+    and COMMIT round trips (for single statements; use as a context manager)."""
+    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

@@ -7,13 +7,27 @@ Functions take the session and never commit.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Update, delete, func, or_, select, tuple_, update
+from sqlalchemy import (
+    Insert,
+    Select,
+    Update,
+    bindparam,
+    delete,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -29,6 +43,9 @@ log = logging.getLogger(__name__)
 # streaks...). Hooks must only add rows to the session; they run before the commit.
 TerminalHook = Callable[[Session, Job], None]
 _terminal_hooks: list[TerminalHook] = []
+
+
+_JOB_COLUMNS = tuple(Job.__mapper__.column_attrs)
 
 
 def set_terminal_hooks(hooks: list[TerminalHook]) -> None:
@@ -47,8 +64,7 @@ class JobSpec:
     lease_seconds: int = 120
 
 
-def create_job(
-    session: Session,
+def new_job(
     spec: JobSpec,
     *,
     organisation_id: str,
@@ -59,19 +75,35 @@ def create_job(
     idempotency_key: str | None = None,
     callback_url: str | None = None,
 ) -> Job:
-    """A queued job; its learner is the owner unless another is named."""
-    job = Job(
+    """A queued job, not yet in any session; its learner is the owner unless another is
+    named. Every column is set but the JSON ones left NULL (None would store JSON `null`),
+    so the object reads as the row will be stored (see insert_statement)."""
+    return Job(
         id=new_id("job"), type=spec.type, queue=spec.queue, actor=spec.actor, status="queued",
         stage="queued", progress=0, input=input, organisation_id=organisation_id,
         owner_user_id=owner_user_id, owner_api_key_id=owner_api_key_id,
         learner_user_id=learner_user_id or owner_user_id, idempotency_key=idempotency_key,
-        callback_url=callback_url,
+        callback_url=callback_url, run_token=None, cancel_requested=False,
         max_attempts=spec.max_attempts, lease_seconds=spec.lease_seconds, attempts=0, runs=0,
-        created_at=utcnow(), version=1,
+        enqueued_at=None, started_at=None, heartbeat_at=None, finished_at=None, provider=None,
+        model=None, prompt_version=None, created_at=utcnow(), version=1,
     )
+
+
+def create_job(session: Session, spec: JobSpec, **fields: Any) -> Job:
+    """A queued job (see new_job), added to the session and flushed."""
+    job = new_job(spec, **fields)
     session.add(job)
     session.flush()
     return job
+
+
+def insert_statement(job: Job) -> tuple[Insert, dict[str, Any]]:
+    """The INSERT of a job made by new_job, and its parameters, to run as a statement of its
+    own (one round trip, no unit of work); the object stays out of every session."""
+    given = inspect(job).dict
+    values = {attr.key: given[attr.key] for attr in _JOB_COLUMNS if attr.key in given}
+    return insert(Job), values
 
 
 def mark_enqueued_statement(job_id: str, enqueued_at: datetime) -> Update:
@@ -80,20 +112,24 @@ def mark_enqueued_statement(job_id: str, enqueued_at: datetime) -> Update:
             .values(enqueued_at=enqueued_at))
 
 
+# Statements run for every job, built once: building an UPDATE and its cache key costs more
+# CPU than the round trip. Values come as bound parameters.
+_CLAIM = (
+    update(Job)
+    .where(Job.id == bindparam("job_id"), Job.status == "queued")
+    .values(status="running", run_token=bindparam("run_token"), attempts=Job.attempts + 1,
+            runs=Job.runs + 1, started_at=func.coalesce(Job.started_at, bindparam("now")),
+            heartbeat_at=bindparam("now"), version=Job.version + 1)
+    .returning(Job)
+    .execution_options(synchronize_session=False, populate_existing=True))
+
+
 def claim(session: Session, job_id: str, run_token: str) -> Job | None:
     """queued -> running, for one holder only. None when the job is not queued any more
     (finished, canceled, or claimed by another delivery of the same message)."""
-    now = utcnow()
     # RETURNING: the claimed row comes back with the update, one round trip.
-    return session.scalars(
-        update(Job)
-        .where(Job.id == job_id, Job.status == "queued")
-        .values(status="running", run_token=run_token, attempts=Job.attempts + 1,
-                runs=Job.runs + 1,
-                started_at=func.coalesce(Job.started_at, now), heartbeat_at=now,
-                version=Job.version + 1)
-        .returning(Job)
-        .execution_options(synchronize_session=False, populate_existing=True)).first()
+    return session.scalars(_CLAIM, {"job_id": job_id, "run_token": run_token,
+                                    "now": utcnow()}).first()
 
 
 def _owned_update(job: Job, run_token: str):
@@ -102,19 +138,30 @@ def _owned_update(job: Job, run_token: str):
         synchronize_session=False)
 
 
+@functools.cache
+def _heartbeat_statement(stage: bool, progress: bool) -> Update:
+    values: dict[str, Any] = {"heartbeat_at": bindparam("now")}
+    if stage:
+        values["stage"] = bindparam("stage")
+    if progress:
+        values["progress"] = bindparam("progress")
+    if stage or progress:
+        values["version"] = Job.version + 1
+    return (update(Job).where(Job.id == bindparam("job_id"), Job.run_token == bindparam("token"),
+                              Job.status == "running")
+            .values(**values).returning(Job.cancel_requested))
+
+
 def heartbeat(session: Session | Connection, job_id: str, run_token: str, *,
               stage: str | None = None, progress: int | None = None) -> tuple[bool, bool]:
     """Extend the lease (and record progress). Returns (still_owned, cancel_requested)."""
-    values: dict[str, Any] = {"heartbeat_at": utcnow()}
+    params: dict[str, Any] = {"now": utcnow(), "job_id": job_id, "token": run_token}
     if stage is not None:
-        values["stage"] = stage
-        values["version"] = Job.version + 1
+        params["stage"] = stage
     if progress is not None:
-        values["progress"] = max(0, min(100, progress))
-        values["version"] = Job.version + 1
+        params["progress"] = max(0, min(100, progress))
     result = session.execute(
-        update(Job).where(Job.id == job_id, Job.run_token == run_token, Job.status == "running")
-        .values(**values).returning(Job.cancel_requested))
+        _heartbeat_statement(stage is not None, progress is not None), params)
     row = result.first()
     if row is None:
         return False, False
@@ -123,10 +170,13 @@ def heartbeat(session: Session | Connection, job_id: str, run_token: str, *,
 
 def _finish(session: Session, job: Job, run_token: str, **values: Any) -> bool:
     values.setdefault("finished_at", utcnow())
-    finished = session.scalars(
+    return _finished(session, job, session.scalars(
         _owned_update(job, run_token).values(version=Job.version + 1, **values)
-        .returning(Job).execution_options(populate_existing=True)).first()
-    if finished is None:
+        .returning(Job).execution_options(populate_existing=True)).first())
+
+
+def _finished(session: Session, job: Job, row: Job | None) -> bool:
+    if row is None:
         log.warning("job %s: outcome dropped, another run owns it", job.id)
         return False
     for hook in _terminal_hooks:
@@ -134,12 +184,30 @@ def _finish(session: Session, job: Job, run_token: str, **values: Any) -> bool:
     return True
 
 
+# The success of every job, built once (see _CLAIM); the constants stay literals, so the
+# emptied JSON columns are SQL NULL.
+_COMPLETE = (
+    update(Job)
+    .where(Job.id == bindparam("job_id"), Job.run_token == bindparam("token"),
+           Job.status == "running")
+    .values(status="succeeded", result=bindparam("result"), error=None, progress=100,
+            stage="done", provider=bindparam("provider"), model=bindparam("model"),
+            prompt_version=bindparam("prompt_version"), checkpoint=None,
+            finished_at=bindparam("now"), version=Job.version + 1)
+    .returning(Job)
+    .execution_options(synchronize_session=False, populate_existing=True))
+
+
 def complete(session: Session, job: Job, run_token: str, result: dict[str, Any], *,
              provider: str | None = None, model: str | None = None,
              prompt_version: str | None = None) -> bool:
-    return _finish(session, job, run_token, status="succeeded", result=result, error=None,
-                   progress=100, stage="done", provider=provider, model=model,
-                   prompt_version=prompt_version, checkpoint=None)
+    if result is None:  # a bound None would be stored as JSON null
+        return _finish(session, job, run_token, status="succeeded", result=None, error=None,
+                       progress=100, stage="done", provider=provider, model=model,
+                       prompt_version=prompt_version, checkpoint=None)
+    return _finished(session, job, session.scalars(_COMPLETE, {
+        "job_id": job.id, "token": run_token, "result": result, "provider": provider,
+        "model": model, "prompt_version": prompt_version, "now": utcnow()}).first())
 
 
 def fail(session: Session, job: Job, run_token: str, *, code: str, message: str,

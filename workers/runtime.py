@@ -12,11 +12,12 @@ from typing import Any
 import dramatiq
 import redis
 from flask import Flask, current_app, has_app_context
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from core.settings import Settings
 from storage import jobs as job_service
-from storage.db import after_commit, db, utcnow
+from storage.db import after_commit, autocommit_connection, utcnow
 from storage.models.jobs import Job
 from workers import metrics
 from workers.broker import build_broker, install_broker
@@ -131,16 +132,37 @@ def broker_send(job_id: str, actor_name: str, queue_name: str) -> bool:
     return True
 
 
-def send_job(job_id: str, actor_name: str, queue_name: str) -> datetime | None:
-    """Send now and record `enqueued_at` on a connection of its own; returns it, or None
-    when the broker is unreachable (the sweeper re-sends)."""
+def send_job(job_id: str, actor_name: str, queue_name: str,
+             connection: Connection | None = None) -> datetime | None:
+    """Send now and record `enqueued_at` (on `connection`, in autocommit, or on a connection
+    of its own); returns it, or None when the broker is unreachable (the sweeper re-sends)."""
     if not broker_send(job_id, actor_name, queue_name):
         return None
     enqueued_at = utcnow()
     # One statement in autocommit: no BEGIN and COMMIT round trips on the submission path.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(job_service.mark_enqueued_statement(job_id, enqueued_at))
+    statement = job_service.mark_enqueued_statement(job_id, enqueued_at)
+    if connection is not None:
+        connection.execute(statement)
+        return enqueued_at
+    with autocommit_connection() as own:
+        own.execute(statement)
     return enqueued_at
+
+
+def insert_and_send(job: Job, on_committed: Callable[[str], None]) -> datetime | None:
+    """Store a job made by storage.jobs.new_job and send it, for a caller with no
+    transaction open: the INSERT runs as one autocommit statement (committed when it
+    returns: one round trip where BEGIN, INSERT, COMMIT take three), then the message is
+    sent and `enqueued_at` written on the same connection. Returns `enqueued_at` (None: not
+    sent; the sweeper sends it). `on_committed(job_id)` runs between the commit and the
+    send."""
+    statement, values = job_service.insert_statement(job)
+    with autocommit_connection() as connection:
+        connection.execute(statement, values)
+        on_committed(job.id)
+        sent = send_job(job.id, job.actor, job.queue, connection=connection)
+    metrics.job_submitted(job.type)
+    return sent
 
 
 def enqueue_after_commit(session: Session, job: Job) -> Callable[[], datetime | None]:

@@ -11,7 +11,7 @@ from storage import jobs as job_service
 from storage.db import db, utcnow
 from workers import runtime
 from workers.locks import exclusive
-from workers.runtime import broker_send, notify_job
+from workers.runtime import broker_send, notify_job, send_job
 
 log = logging.getLogger(__name__)
 
@@ -92,17 +92,16 @@ def resend_after_broker_loss() -> int | None:
 def requeue_stale() -> int:
     """Re-queue running jobs whose lease expired (their worker was killed)."""
     session = db.session
-    sent = 0
     try:
-        jobs = job_service.requeue_stale(session)
-        for job in jobs:
-            if broker_send(job.id, job.actor, job.queue):
-                job.enqueued_at = utcnow()
-                sent += 1
-        ids = [job.id for job in jobs]
+        jobs = [(job.id, job.actor, job.queue) for job in job_service.requeue_stale(session)]
         session.commit()
     finally:
         session.rollback()
+    # Sent once the jobs are queued in the database (enqueue after commit): a message read
+    # before the commit would find its job still running and be skipped. One that cannot
+    # be sent leaves `enqueued_at` empty, and resend_unsent sends it.
+    sent = sum(send_job(job_id, actor, queue) is not None for job_id, actor, queue in jobs)
+    ids = [job_id for job_id, _, _ in jobs]
     for job_id in ids:
         notify_job(job_id)
     if ids:

@@ -61,20 +61,27 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     ratelimit.check("submit", principal.organisation_id)
     learner_id = learners.resolve(db.session, principal, learner)
     quota_charge = reserve_quota(principal.organisation_id, learner_id, job_type, input)
-    job = job_service.create_job(
-        db.session, engine.job_spec(job_type), organisation_id=principal.organisation_id,
+    job = job_service.new_job(
+        engine.job_spec(job_type), organisation_id=principal.organisation_id,
         input=input, owner_user_id=principal.user_id, owner_api_key_id=principal.api_key_id,
         learner_user_id=learner_id, idempotency_key=request.headers.get("Idempotency-Key"),
         callback_url=callback_url)
-    job.quota_charge = quota_charge
+    if quota_charge is not None:
+        job.quota_charge = quota_charge
     if on_created is not None:
         on_created(job)
-    sent_at = runtime.enqueue_after_commit(db.session, job)
     # The answer shows the job as submitted, without reading back the row just written.
-    with kept_through_commit(job, inserted=True) as kept:
-        db.session.commit()
-        kept["enqueued_at"] = sent_at()
-    g.committed_job_id = job.id  # from here on, an Idempotency-Key replays this job
+    if db.session().in_transaction():
+        # What this request read or wrote before commits with the job, in one transaction.
+        db.session.add(job)
+        db.session.flush()
+        sent_at = runtime.enqueue_after_commit(db.session, job)
+        with kept_through_commit(job, inserted=True) as kept:
+            db.session.commit()
+            kept["enqueued_at"] = sent_at()
+    else:
+        job.enqueued_at = runtime.insert_and_send(job, on_committed=_committed)
+    _committed(job.id)
     headers = accepted_headers(job)
     if not wait:
         return job, 202, headers
@@ -99,6 +106,10 @@ def reserve_quota(organisation_id: str, learner_id: str | None, job_type: str,
     counted = quotas.reserve(db.session, organisation_id, learner_id, charge,
                              quotas.plan_limits(plan), utcnow())
     return {"plan": plan, "charge": charge, "counted": counted}
+
+
+def _committed(job_id: str) -> None:
+    g.committed_job_id = job_id  # from here on, an Idempotency-Key replays this job
 
 
 def check_callback(principal: Principal, url: str) -> None:
