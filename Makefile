@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA_DIR ?= ./data
+TEST_WORKERS ?= 2
 # Links the API hands out (presigned URLs, media URLs) follow `make run PORT=...`.
 PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 export DATA_DIR PUBLIC_BASE_URL
@@ -31,7 +32,9 @@ migrate: $(VENV)/.installed
 run: migrate system-packages
 	$(BIN)/flask --app wsgi:app run --host $(HOST) --port $(PORT) --no-reload --with-threads
 
-# The resilience tests start their own throw-away redis-server; the spoken test readings are
+# Tests run in TEST_WORKERS pytest-xdist processes (0: in this one), each with a database and
+# a Redis database of its own (tests/conftest.py). The resilience tests start their own
+# throw-away redis-server; the spoken test readings are
 # made with espeak-ng; the teacher console is driven in Debian's headless chromium.
 test: $(VENV)/.installed-dev system-packages
 	@command -v redis-server >/dev/null 2>&1 || \
@@ -39,7 +42,7 @@ test: $(VENV)/.installed-dev system-packages
 	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || \
 		{ apt-get install -y chromium chromium-driver || \
 		  { apt-get update && apt-get install -y chromium chromium-driver; }; }
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Debian packages the platform reads at run time: WordNet (English hints, task relevance),
 # SCOWL's largest English word lists (the spelling check never replaces a word they list) and
