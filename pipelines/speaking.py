@@ -117,7 +117,7 @@ class SpeakingAssessment:
     cefr_level: str
     cefr_score: float
     cefr_confidence: float
-    cefr_method: str  # what levelled the language: "cefr-text-model-v2" or "heuristic"
+    cefr_method: str  # what levelled the language: "cefr-text-model-v3" or "heuristic"
     scores: dict[str, int | None]
     feedback: dict[str, str]
     summary: str

@@ -134,7 +134,7 @@ class SpeakingCefrSchema(Schema):
                        "level times the agreement of language and fluency; reading: the "
                        "agreement of pronunciation, fluency and completeness."})  # fmt: skip
     method = fields.String(metadata={
-        "enum": ["cefr-text-model-v2", "heuristic", "reading-delivery-v1", "llm"],
+        "enum": ["cefr-text-model-v3", "heuristic", "reading-delivery-v1", "llm"],
         "description": "What placed the level: the fitted English text model (free speech), "
                        "the heuristic (languages without labelled data), the reading's quality "
                        "against its text's level, or the LLM provider."})  # fmt: skip

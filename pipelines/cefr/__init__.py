@@ -1,7 +1,7 @@
 """CEFR features and level estimate for a text, shared by the writing and speaking scorers.
 
     estimate = text_level("I like my dog. He is big.", "en")
-    # .level "A1".."C2", .score 0-100, .confidence 0-1, .method "cefr-text-model-v2"
+    # .level "A1".."C2", .score 0-100, .confidence 0-1, .method "cefr-text-model-v3"
 
 Everything here is offline and deterministic. The word-level sources and the Zipf band table
 are documented in `lexicon`; the fitted English model in `model` (measurements in `vector`,

@@ -3,11 +3,12 @@
     estimate = text_level("I like my dog. He is big.", "en")
     estimate.level, estimate.score, estimate.confidence, estimate.method
 
-English (`cefr-text-model-v2`, see `model`): the level is the model's most probable one,
+English (`cefr-text-model-v3`, see `model`): the level is the model's most probable one,
 `confidence` its calibrated probability, `score` a 0-100 value inside that level's band of
 `estimate.BANDS` leaning toward the neighbour the probabilities lean to (so scores still mix
-with fluency and accuracy as before). The model was fitted on graded texts and on excerpts of
-them from 30 words up, and its confidence is calibrated per length band on held-out excerpts,
+with fluency and accuracy as before). Up to 100 words its part fitted on graded texts and on
+excerpts of them from 30 words up answers, from 200 words its part fitted on whole texts, and
+both in between; its confidence is calibrated per length band on held-out excerpts,
 so a short answer gets the (lower) certainty the model has at that length. Below 30 words
 nothing was measured: there the probabilities are further shrunk toward uniform in proportion
 (a 10-word answer keeps 10/30 of its certainty). Other languages: the

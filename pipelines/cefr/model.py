@@ -1,16 +1,20 @@
 """The fitted English text-level model: a shipped artefact, loaded once per process.
 
-`cefr-text-en-v2` is ordinal: for each threshold "above A1" .. "above C1" it estimates the
+`cefr-text-en-v3` is ordinal: for each threshold "above A1" .. "above C1" it estimates the
 probability that the text's level lies above it (Frank & Hall's decomposition), with two
-models fitted on the measurements of `pipelines.cefr.vector` (1,195 graded English texts,
-A1..C2, and excerpts of them from 30 words up, see `pipelines.cefr.excerpts`):
+models fitted on the measurements of `pipelines.cefr.vector`:
 
 - logistic regressions on standardised measurements (coefficients in JSON);
-- gradient-boosted trees (LightGBM, one file per threshold in its own text format);
+- gradient-boosted trees (LightGBM, one file per threshold in its own text format).
 
 Level probabilities are the differences of each model's cumulative curve, averaged over the
-two models; their log is divided by a temperature fitted on out-of-fold predictions for the
-text's length band (below 40, 65, 115 and 250 words, and longer), so that `confidence` (the
+two models. That pair is fitted twice (1,195 graded English texts, A1..C2): the *short* part on
+the texts and on excerpts of them from 30 words up (see `pipelines.cefr.excerpts`), the *long*
+part on whole texts only, which levels whole texts better but short answers worse. A text of up
+to `mix.from_words` words is levelled by the short part, from `mix.to_words` on by the long
+part, and in between by both, weighted linearly by its length. The log of the mixed
+probabilities is divided by a temperature fitted on out-of-fold predictions for the text's
+length band (below 40, 65, 115 and 250 words, and longer), so that `confidence` (the
 probability of the answer) is calibrated for short answers as for long texts. `python -m
 pipelines.cefr.train` rebuilds the files from the CSV and prints the cross-validated figures
 stored in the JSON under `cv`.
@@ -39,8 +43,9 @@ from pipelines.cefr.lexicon import LEVELS
 from pipelines.cefr.vector import feature_names, feature_vector
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
-DEFAULT_ARTEFACT = MODEL_DIR / "cefr-text-en-v2.json"
-METHOD = "cefr-text-model-v2"
+DEFAULT_ARTEFACT = MODEL_DIR / "cefr-text-en-v3.json"
+METHOD = "cefr-text-model-v3"
+PARTS = ("short", "long")  # fitted on texts and excerpts / on whole texts
 MODEL_LANGUAGES = frozenset({"en"})
 
 
@@ -54,6 +59,26 @@ class LevelPrediction:
     probabilities: dict[str, float]  # "A1".."C2", summing to 1
     confidence: float  # probability of `level`
     expected: float  # expected level index, A1=0 .. C2=5
+
+
+@dataclass
+class OrdinalPart:
+    """One ordinal pair: per threshold, a logistic regression on standardised measurements and
+    LightGBM trees; `predict` averages their level probabilities with `weights`."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray  # one row per threshold "above A1" .. "above C1"
+    intercept: np.ndarray
+    boosters: list[Any]  # one per threshold
+    weights: tuple[float, float]  # logistic, trees
+
+    def predict(self, matrix: np.ndarray) -> np.ndarray:
+        logits = ((matrix - self.mean) / self.scale) @ self.coef.T + self.intercept
+        linear = cumulative_to_levels(1.0 / (1.0 + np.exp(-logits)))
+        trees = cumulative_to_levels(np.column_stack(
+            [booster.predict(matrix, num_threads=1) for booster in self.boosters]))
+        return self.weights[0] * linear + self.weights[1] * trees
 
 
 class TextLevelModel:
@@ -72,16 +97,10 @@ class TextLevelModel:
             edges = [band["below_words"] for band in calibration]
             self.band_edges = np.array(edges[:-1], dtype=float)
             self.temperatures = np.array([float(band["temperature"]) for band in calibration])
+            self.mix = (float(spec["mix"]["from_words"]), float(spec["mix"]["to_words"]))
             self.cv: dict[str, Any] = spec.get("cv", {})
             self.trained: dict[str, Any] = spec.get("trained", {})
-            logistic = spec["logistic"]
-            self._mean = np.array(logistic["mean"], dtype=float)
-            self._scale = np.array(logistic["scale"], dtype=float)
-            self._coef = np.array(logistic["coef"], dtype=float)
-            self._intercept = np.array(logistic["intercept"], dtype=float)
-            trees = spec["trees"]
-            self._weights = (float(logistic["weight"]), float(trees["weight"]))
-            thresholds = [(t["above"], t["file"], t["sha256"]) for t in trees["thresholds"]]
+            parts = [spec["parts"][name] for name in PARTS]
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelArtefactError(f"{self.path}: not a level model artefact ({exc!r})") from exc
         if self.levels != list(LEVELS):
@@ -93,18 +112,36 @@ class TextLevelModel:
                 f"{self.path}: its features differ from what the platform measures "
                 f"({', '.join(missing) or 'order'}); retrain with python -m pipelines.cefr.train"
             )
-        shape = (len(self.levels) - 1, len(self.features))
-        if self._coef.shape != shape or self._mean.shape != (shape[1],):
-            raise ModelArtefactError(f"{self.path}: logistic coefficients are not {shape}")
         if edges[-1] is not None or np.any(np.diff(self.band_edges) <= 0):
             raise ModelArtefactError(f"{self.path}: calibration bands are not increasing word "
                                      "counts ending with an open band")
-        if [above for above, _, _ in thresholds] != list(LEVELS[:-1]):
-            raise ModelArtefactError(f"{self.path}: tree thresholds are not above "
-                                     f"{', '.join(LEVELS[:-1])}")
-        self._boosters = [_load_booster(self.path.parent / file, sha256)
-                          for _, file, sha256 in thresholds]
+        if not 0 <= self.mix[0] <= self.mix[1]:
+            raise ModelArtefactError(f"{self.path}: mix.from_words must not exceed to_words")
+        self._parts = [self._part(name, part) for name, part in zip(PARTS, parts, strict=True)]
         self._lock = threading.Lock()
+
+    def _part(self, name: str, spec: dict[str, Any]) -> OrdinalPart:
+        try:
+            logistic, trees = spec["logistic"], spec["trees"]
+            part = OrdinalPart(
+                mean=np.array(logistic["mean"], dtype=float),
+                scale=np.array(logistic["scale"], dtype=float),
+                coef=np.array(logistic["coef"], dtype=float),
+                intercept=np.array(logistic["intercept"], dtype=float),
+                boosters=[], weights=(float(logistic["weight"]), float(trees["weight"])))
+            thresholds = [(t["above"], t["file"], t["sha256"]) for t in trees["thresholds"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelArtefactError(f"{self.path}: part {name!r} is not an ordinal model "
+                                     f"({exc!r})") from exc
+        shape = (len(self.levels) - 1, len(self.features))
+        if part.coef.shape != shape or part.mean.shape != (shape[1],):
+            raise ModelArtefactError(f"{self.path}: {name} logistic coefficients are not {shape}")
+        if [above for above, _, _ in thresholds] != list(LEVELS[:-1]):
+            raise ModelArtefactError(f"{self.path}: {name} tree thresholds are not above "
+                                     f"{', '.join(LEVELS[:-1])}")
+        part.boosters = [_load_booster(self.path.parent / file, sha256)
+                         for _, file, sha256 in thresholds]
+        return part
 
     def predict_vector(self, vector: dict[str, float], words: int) -> LevelPrediction:
         return self.predict_matrix(np.array([[vector[n] for n in self.features]]),
@@ -126,14 +163,10 @@ class TextLevelModel:
 
     def probabilities(self, matrix: np.ndarray, words: np.ndarray) -> np.ndarray:
         """Calibrated class probabilities, one row per text of `words` words."""
-        logits = ((matrix - self._mean) / self._scale) @ self._coef.T + self._intercept
-        linear = cumulative_to_levels(1.0 / (1.0 + np.exp(-logits)))
         with self._lock:  # a LightGBM booster is not documented as thread-safe
-            above = [booster.predict(matrix, num_threads=1) for booster in self._boosters]
-        trees = cumulative_to_levels(np.column_stack(above))
-        w_linear, w_trees = self._weights
+            short, long = (part.predict(matrix) for part in self._parts)
         temperatures = self.temperatures[band_index(self.band_edges, words)]
-        return calibrated(w_linear * linear + w_trees * trees, temperatures)
+        return calibrated(mixed(short, long, words, self.mix), temperatures)
 
     def predict_text(self, text: str, features: TextFeatures | None = None) -> LevelPrediction:
         features = features or analyse_text(text, "en")
@@ -162,6 +195,19 @@ def cumulative_to_levels(above: np.ndarray) -> np.ndarray:
     levels = np.hstack([ones, above]) - np.hstack([above, zeros])
     levels = np.clip(levels, 1e-6, None)
     return levels / levels.sum(axis=1, keepdims=True)
+
+
+def mixed(short: np.ndarray, long: np.ndarray, words: np.ndarray,
+          mix: tuple[float, float]) -> np.ndarray:
+    """The short part's probabilities up to `mix[0]` words, the long part's from `mix[1]` on,
+    and in between both weighted linearly by length."""
+    low, high = mix
+    words = np.asarray(words, dtype=float)
+    if high > low:
+        weight = np.clip((words - low) / (high - low), 0.0, 1.0)
+    else:
+        weight = (words >= low).astype(float)
+    return (1.0 - weight)[:, None] * short + weight[:, None] * long
 
 
 def band_index(edges: np.ndarray, words: np.ndarray) -> np.ndarray:
@@ -224,6 +270,7 @@ def band_probability_score(prediction: LevelPrediction, bands: tuple[tuple[float
 
 
 __all__ = [
-    "DEFAULT_ARTEFACT", "METHOD", "MODEL_LANGUAGES", "LevelPrediction", "ModelArtefactError",
-    "TextLevelModel", "band_probability_score", "default_model",
+    "DEFAULT_ARTEFACT", "METHOD", "MODEL_LANGUAGES", "PARTS", "LevelPrediction",
+    "ModelArtefactError", "OrdinalPart", "TextLevelModel", "band_probability_score",
+    "default_model", "mixed",
 ]

@@ -1,19 +1,22 @@
-"""`python -m pipelines.cefr.train [--csv FILE] [--out DIR] [--folds 5]`: rebuild the English
-text-level model from labelled texts and print its cross-validated figures.
+"""`python -m pipelines.cefr.train [--csv FILE] [--out DIR] [--folds 5] [--repeats 1]`: rebuild
+the English text-level model from labelled texts and print its cross-validated figures.
 
 Steps, all with a fixed seed so the same CSV gives the same files:
 1. measure every text (`pipelines.cefr.vector.feature_vector`), and excerpts of it cut on
    sentence boundaries (`pipelines.cefr.excerpts`): training excerpts of 30 to 250 words, and
    separately drawn evaluation excerpts of 30, 50, 80 and 150 words;
 2. 5-fold stratified cross-validation of the whole recipe, folds drawn over texts so that a
-   text and its excerpts are always on the same side: both ordinal models fitted on the
-   training texts and their excerpts, the blend, and one temperature per length band fitted
-   inside each training fold on that fold's own out-of-fold predictions (again grouped by
-   text). Figures for whole texts (accuracy, within one level, quadratic weighted kappa,
-   macro F1, confusion matrix, expected calibration error of the confidence) and for the
-   held-out texts' evaluation excerpts by length;
-3. the same recipe on every text, written as `cefr-text-en-v2.json` (logistic coefficients,
-   temperatures, figures, data checksum) and one LightGBM text file per level threshold.
+   text and its excerpts are always on the same side: the short part (both ordinal models on
+   the training texts and their excerpts), the long part (the same on the training texts
+   alone), their mix by length, and one temperature per length band fitted inside each
+   training fold on that fold's own out-of-fold predictions (again grouped by text). Figures
+   for whole texts (accuracy, within one level, quadratic weighted kappa, macro F1, confusion
+   matrix, expected calibration error of the confidence) and for the held-out texts'
+   evaluation excerpts by length; with `--repeats N`, the whole-text figures again for N-1
+   other fold draws, and their mean and spread;
+3. the same recipe on every text, written as `cefr-text-en-v3.json` (logistic coefficients,
+   mix, temperatures, figures, data checksum) and one LightGBM text file per part and level
+   threshold.
 
 Default data: `pipelines/cefr/corpus/train.csv` (1,195 graded English texts; README and
 licence beside it).
@@ -34,15 +37,18 @@ from typing import Any
 
 import numpy as np
 
+from pipelines.cefr.evaluation import figures, render, render_spread, short_figures, spread
 from pipelines.cefr.excerpts import EXCERPT_WORDS, excerpts
 from pipelines.cefr.features import analyse_text
 from pipelines.cefr.lexicon import LEVELS
 from pipelines.cefr.model import (
     DEFAULT_ARTEFACT,
     METHOD,
+    PARTS,
+    OrdinalPart,
     band_index,
     calibrated,
-    cumulative_to_levels,
+    mixed,
 )
 from pipelines.cefr.vector import feature_names, feature_vector
 
@@ -58,10 +64,12 @@ TREE_PARAMS: dict[str, Any] = {
 }
 # Confidence is calibrated per band of text length (words): upper edges, the last band open.
 LENGTH_BANDS = (40, 65, 115, 250)
+# Up to 100 words the short part levels a text, from 200 the long part, linearly between: the
+# excerpts the short part is fitted on are 30 to about 170 words long.
+MIX_WORDS = (100, 200)
 AUGMENT_WORDS = EXCERPT_WORDS
 AUGMENT_PER_LENGTH = 1
 EXCERPT_WEIGHT = 1.0  # an excerpt counts as much as a whole text in the fit
-CALIBRATION_BINS = 10
 
 
 @dataclass
@@ -98,16 +106,16 @@ class Measured:
 class Fitted:
     """One fit of the recipe: what the artefact stores."""
 
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray  # one row per threshold "above A1" .. "above C1"
-    intercept: np.ndarray
-    boosters: list[Any]  # one per threshold
+    short: OrdinalPart  # fitted on texts and excerpts
+    long: OrdinalPart  # fitted on whole texts
     temperatures: np.ndarray  # one per length band
+
+    def mixed(self, matrix: np.ndarray, words: np.ndarray) -> np.ndarray:
+        return mixed(self.short.predict(matrix), self.long.predict(matrix), words, MIX_WORDS)
 
     def probabilities(self, matrix: np.ndarray, words: np.ndarray) -> np.ndarray:
         temperatures = self.temperatures[band_index(np.array(LENGTH_BANDS), words)]
-        return calibrated(_blend(self, matrix), temperatures)
+        return calibrated(self.mixed(matrix, words), temperatures)
 
 
 def load_corpus(path: Path = CORPUS) -> tuple[list[str], np.ndarray]:
@@ -150,26 +158,27 @@ def measure_corpus(texts: list[str], labels: np.ndarray) -> Measured:
 
 
 def fit(rows: Rows, *, folds: int = 5) -> Fitted:
-    """Both models on all rows; the band temperatures from their out-of-fold predictions,
-    with folds drawn over source texts."""
+    """Both parts on all rows (the long one on the whole texts among them); the band
+    temperatures from their mixed out-of-fold predictions, with folds drawn over source
+    texts."""
     oof = np.zeros((len(rows.labels), len(LEVELS)))
     for train, test in _text_folds(rows, folds, SEED + 1):
-        oof[test] = _blend(_fit_models(rows.take(train)), rows.matrix[test])
-    models = _fit_models(rows)
+        oof[test] = _fit_parts(rows.take(train)).mixed(rows.matrix[test], rows.words[test])
+    fitted = _fit_parts(rows)
     bands = band_index(np.array(LENGTH_BANDS), rows.words)
-    models.temperatures = np.array([_fit_temperature(oof[bands == b], rows.labels[bands == b])
+    fitted.temperatures = np.array([_fit_temperature(oof[bands == b], rows.labels[bands == b])
                                     for b in range(len(LENGTH_BANDS) + 1)])
-    return models
+    return fitted
 
 
-def cross_validate(measured: Measured, *, folds: int = 5
+def cross_validate(measured: Measured, *, folds: int = 5, seed: int = SEED
                    ) -> tuple[dict[str, Any], np.ndarray]:
     """The whole recipe, refitted on each training fold's texts and their excerpts: figures
     for whole texts and, under `by_length`, for the held-out texts' evaluation excerpts."""
     texts, evaluation = measured.texts, measured.evaluation
     probabilities = np.zeros((len(texts.labels), len(LEVELS)))
     excerpt_probabilities = np.zeros((len(evaluation.labels), len(LEVELS)))
-    for train, test in _text_folds(texts, folds, SEED):
+    for train, test in _text_folds(texts, folds, seed):
         train_texts = texts.texts[train]
         fitted = fit(Rows.join(texts.take(train), measured.augment.of_texts(train_texts)),
                      folds=folds)
@@ -179,84 +188,36 @@ def cross_validate(measured: Measured, *, folds: int = 5
                                                            evaluation.words[held])
     result = figures(texts.labels, probabilities)
     result["by_length"] = {
-        str(n): _short_figures(evaluation.labels[evaluation.lengths == n],
-                               excerpt_probabilities[evaluation.lengths == n])
+        str(n): short_figures(evaluation.labels[evaluation.lengths == n],
+                              excerpt_probabilities[evaluation.lengths == n])
         for n in EXCERPT_WORDS
     }
     return result, probabilities
 
 
-def figures(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, Any]:
-    """Accuracy, within-one, QWK, macro F1, confusion matrix and calibration error."""
-    from sklearn.metrics import cohen_kappa_score, confusion_matrix, f1_score
-
-    predicted = probabilities.argmax(axis=1)
-    return {
-        "texts": int(len(labels)),
-        "accuracy": round(float((predicted == labels).mean()), 3),
-        "within_one": round(float((np.abs(predicted - labels) <= 1).mean()), 3),
-        "qwk": round(float(cohen_kappa_score(labels, predicted, weights="quadratic")), 3),
-        "macro_f1": round(float(f1_score(labels, predicted, average="macro")), 3),
-        "ece": round(expected_calibration_error(labels, probabilities), 3),
-        "confusion": confusion_matrix(labels, predicted,
-                                      labels=range(len(LEVELS))).tolist(),
-    }
-
-
-def _short_figures(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, Any]:
-    full = figures(labels, probabilities)
-    return {"excerpts": full["texts"], "accuracy": full["accuracy"],
-            "within_one": full["within_one"], "qwk": full["qwk"], "ece": full["ece"],
-            "mean_confidence": round(float(probabilities.max(axis=1).mean()), 3)}
-
-
-def expected_calibration_error(labels: np.ndarray, probabilities: np.ndarray,
-                               bins: int = CALIBRATION_BINS) -> float:
-    """Mean |accuracy - confidence| over equal-width confidence bins, weighted by bin size."""
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == labels
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    total = 0.0
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
-        members = (confidence > low) & (confidence <= high)
-        if members.any():
-            total += members.mean() * abs(correct[members].mean() - confidence[members].mean())
-    return float(total)
-
-
 def write_artefact(fitted: Fitted, out: Path, *, cv: dict[str, Any], data: Path,
                    rows: int) -> Path:
-    """The JSON (coefficients, temperatures, figures) and the tree files beside it."""
-    out.mkdir(parents=True, exist_ok=True)
-    stem = DEFAULT_ARTEFACT.stem
-    tree_files = []
-    for level, booster in zip(LEVELS[:-1], fitted.boosters, strict=True):
-        tree_file = out / f"{stem}.above-{level}.lgb.txt"
-        tree_file.write_text(booster.model_to_string(num_iteration=-1), encoding="utf-8")
-        tree_files.append({"above": level, "file": tree_file.name,
-                           "sha256": hashlib.sha256(tree_file.read_bytes()).hexdigest()})
+    """The JSON (coefficients, mix, temperatures, figures) and the tree files beside it."""
     import lightgbm
     import sklearn
 
+    out.mkdir(parents=True, exist_ok=True)
     edges: list[int | None] = [*LENGTH_BANDS, None]
     spec = {
         "name": "cefr-text-en",
-        "version": 2,
+        "version": 3,
         "method": METHOD,
         "language": "en",
         "levels": list(LEVELS),
         "features": feature_names(),
+        "mix": {"from_words": MIX_WORDS[0], "to_words": MIX_WORDS[1]},
         "calibration": [{"below_words": edge, "temperature": round(float(t), 6)}
                         for edge, t in zip(edges, fitted.temperatures, strict=True)],
-        "logistic": {
-            "weight": BLEND[0], "C": LOGISTIC_C,
-            "mean": _floats(fitted.mean), "scale": _floats(fitted.scale),
-            "coef": [_floats(row) for row in fitted.coef], "intercept": _floats(fitted.intercept),
-        },
-        "trees": {"weight": BLEND[1], "thresholds": tree_files, "params": TREE_PARAMS},
+        "parts": {name: _part_spec(name, part, out)
+                  for name, part in zip(PARTS, (fitted.short, fitted.long), strict=True)},
         "trained": {"data": data.name, "texts": cv["texts"], "rows": rows,
                     "excerpts": {"words": list(AUGMENT_WORDS), "per_length": AUGMENT_PER_LENGTH,
-                                 "weight": EXCERPT_WEIGHT},
+                                 "weight": EXCERPT_WEIGHT, "part": "short"},
                     "sha256": hashlib.sha256(data.read_bytes()).hexdigest(), "seed": SEED,
                     "scikit_learn": sklearn.__version__, "lightgbm": lightgbm.__version__},
         "cv": cv,
@@ -266,22 +227,22 @@ def write_artefact(fitted: Fitted, out: Path, *, cv: dict[str, Any], data: Path,
     return path
 
 
-def render(cv: dict[str, Any]) -> str:
-    lines = [
-        f"5-fold stratified cross-validation on {cv['texts']} texts:",
-        f"  accuracy {cv['accuracy']:.3f}  within one level {cv['within_one']:.3f}  "
-        f"QWK {cv['qwk']:.3f}  macro F1 {cv['macro_f1']:.3f}  calibration error {cv['ece']:.3f}",
-        "  confusion (rows: label, columns: predicted)",
-        "        " + " ".join(f"{lv:>4}" for lv in LEVELS),
-    ]
-    for level, row in zip(LEVELS, cv["confusion"], strict=True):
-        lines.append(f"    {level}  " + " ".join(f"{n:>4}" for n in row))
-    lines.append("  excerpts of the held-out texts, by length:")
-    for words, f in cv["by_length"].items():
-        lines.append(f"    {words:>4} words ({f['excerpts']} excerpts): accuracy "
-                     f"{f['accuracy']:.3f}  within one {f['within_one']:.3f}  "
-                     f"QWK {f['qwk']:.3f}  calibration error {f['ece']:.3f}")
-    return "\n".join(lines)
+def _part_spec(name: str, part: OrdinalPart, out: Path) -> dict[str, Any]:
+    """One part's coefficients, and its tree files written beside the JSON."""
+    tree_files = []
+    for level, booster in zip(LEVELS[:-1], part.boosters, strict=True):
+        tree_file = out / f"{DEFAULT_ARTEFACT.stem}.{name}.above-{level}.lgb.txt"
+        tree_file.write_text(booster.model_to_string(num_iteration=-1), encoding="utf-8")
+        tree_files.append({"above": level, "file": tree_file.name,
+                           "sha256": hashlib.sha256(tree_file.read_bytes()).hexdigest()})
+    return {
+        "logistic": {
+            "weight": BLEND[0], "C": LOGISTIC_C,
+            "mean": _floats(part.mean), "scale": _floats(part.scale),
+            "coef": [_floats(row) for row in part.coef], "intercept": _floats(part.intercept),
+        },
+        "trees": {"weight": BLEND[1], "thresholds": tree_files, "params": TREE_PARAMS},
+    }
 
 
 def _text_folds(rows: Rows, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -296,7 +257,13 @@ def _text_folds(rows: Rows, folds: int, seed: int) -> list[tuple[np.ndarray, np.
     return out
 
 
-def _fit_models(rows: Rows) -> Fitted:
+def _fit_parts(rows: Rows) -> Fitted:
+    """The short part on all rows, the long part on the whole texts among them."""
+    return Fitted(short=_fit_ordinal(rows), long=_fit_ordinal(rows.take(rows.lengths == 0)),
+                  temperatures=np.ones(len(LENGTH_BANDS) + 1))
+
+
+def _fit_ordinal(rows: Rows) -> OrdinalPart:
     """For each threshold "above A1" .. "above C1", a logistic regression on standardised
     measurements and LightGBM trees (Frank & Hall's ordinal decomposition)."""
     import lightgbm
@@ -317,16 +284,8 @@ def _fit_models(rows: Rows) -> Fitted:
         intercept.append(logistic.intercept_[0])
         trees = lightgbm.LGBMClassifier(random_state=SEED, **params)
         boosters.append(trees.fit(matrix, above, sample_weight=weights).booster_)
-    return Fitted(mean=mean, scale=scale, coef=np.array(coef), intercept=np.array(intercept),
-                  boosters=boosters, temperatures=np.ones(len(LENGTH_BANDS) + 1))
-
-
-def _blend(fitted: Fitted, matrix: np.ndarray) -> np.ndarray:
-    logits = ((matrix - fitted.mean) / fitted.scale) @ fitted.coef.T + fitted.intercept
-    linear = cumulative_to_levels(1.0 / (1.0 + np.exp(-logits)))
-    trees = cumulative_to_levels(np.column_stack(
-        [b.predict(matrix, num_threads=1) for b in fitted.boosters]))
-    return BLEND[0] * linear + BLEND[1] * trees
+    return OrdinalPart(mean=mean, scale=scale, coef=np.array(coef),
+                       intercept=np.array(intercept), boosters=boosters, weights=BLEND)
 
 
 def _fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
@@ -362,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_ARTEFACT.parent,
                         help="folder for the artefact (default: the shipped one)")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="cross-validate again over this many fold draws in all and print "
+                             "the spread (not stored)")
     args = parser.parse_args(argv)
     started = time.monotonic()
     texts, labels = load_corpus(args.csv)
@@ -371,6 +333,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{time.monotonic() - started:.1f} s", flush=True)
     cv, _ = cross_validate(measured, folds=args.folds)
     print(render(cv), flush=True)
+    if args.repeats > 1:
+        runs = [cv] + [cross_validate(measured, folds=args.folds, seed=SEED + k)[0]
+                       for k in range(1, args.repeats)]
+        print(render_spread(spread(runs)), flush=True)
     rows = Rows.join(measured.texts, measured.augment)
     fitted = fit(rows, folds=args.folds)
     path = write_artefact(fitted, args.out, cv=cv, data=args.csv, rows=len(rows.labels))

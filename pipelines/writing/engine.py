@@ -41,7 +41,7 @@ class WritingAssessment:
     language: str
     cefr_level: str
     cefr_confidence: float  # the level estimate's confidence (calibrated for the model)
-    cefr_method: str  # what levelled the text: "cefr-text-model-v2" or "heuristic"
+    cefr_method: str  # what levelled the text: "cefr-text-model-v3" or "heuristic"
     scores: dict[str, int]  # grammar, vocabulary, coherence, task, overall (0-100)
     errors: list[TextError]
     corrected_text: str | None

@@ -19,6 +19,7 @@ from pipelines.cefr.model import (
     ModelArtefactError,
     TextLevelModel,
     default_model,
+    mixed,
 )
 from pipelines.cefr.train import CORPUS
 from pipelines.cefr.train import main as train
@@ -128,9 +129,9 @@ def _copy_artefact(tmp_path: Path) -> Path:
 
 def test_a_missing_artefact_fails_naming_the_file(tmp_path):
     # Given no model file where one is expected
-    missing = tmp_path / "cefr-text-en-v2.json"
+    missing = tmp_path / "cefr-text-en-v3.json"
     # When the model loads, then it refuses, naming the file and the command that rebuilds it
-    with pytest.raises(ModelArtefactError, match="cefr-text-en-v2.json.*pipelines.cefr.train"):
+    with pytest.raises(ModelArtefactError, match="cefr-text-en-v3.json.*pipelines.cefr.train"):
         TextLevelModel(missing)
 
 
@@ -146,7 +147,8 @@ def test_a_corrupt_artefact_fails_naming_the_file(tmp_path):
 def test_a_tree_file_that_does_not_match_its_checksum_is_refused(tmp_path):
     # Given a tree file changed after training
     path = _copy_artefact(tmp_path)
-    trees = tmp_path / json.loads(path.read_text())["trees"]["thresholds"][2]["file"]
+    part = json.loads(path.read_text())["parts"]["long"]
+    trees = tmp_path / part["trees"]["thresholds"][2]["file"]
     trees.write_text(trees.read_text().replace("learning_rate", "learning_rate ", 1))
     # Then the model refuses it
     with pytest.raises(ModelArtefactError, match="checksum"):
@@ -162,6 +164,32 @@ def test_calibration_bands_out_of_order_are_refused(tmp_path):
     # Then it is refused, naming the file
     with pytest.raises(ModelArtefactError, match=f"{path}.*calibration bands"):
         TextLevelModel(path)
+
+
+def test_a_mix_that_ends_before_it_starts_is_refused(tmp_path):
+    # Given an artefact whose length mix hands over to the long part before it starts
+    path = _copy_artefact(tmp_path)
+    spec = json.loads(path.read_text())
+    spec["mix"] = {"from_words": 200, "to_words": 100}
+    path.write_text(json.dumps(spec))
+    # Then it is refused, naming the file
+    with pytest.raises(ModelArtefactError, match=f"{path}.*mix"):
+        TextLevelModel(path)
+
+
+def test_short_texts_are_levelled_by_the_short_part_and_long_texts_by_the_long_one():
+    # Given the two parts' probabilities for three texts of 80, 150 and 400 words
+    short = np.array([[0.7, 0.3, 0, 0, 0, 0]] * 3)
+    long = np.array([[0, 0.3, 0.7, 0, 0, 0]] * 3)
+    # When they are mixed by length over the shipped model's span
+    model = default_model()
+    together = mixed(short, long, np.array([80, 150, 400]), model.mix)
+    # Then the short text takes the short part's, the long text the long part's, and the
+    # text in between a share of each in proportion to where its length lies
+    assert model.mix == (100.0, 200.0)
+    np.testing.assert_allclose(together[0], short[0])
+    np.testing.assert_allclose(together[1], 0.5 * short[1] + 0.5 * long[1])
+    np.testing.assert_allclose(together[2], long[2])
 
 
 def test_an_artefact_for_other_measurements_is_refused(tmp_path):
@@ -207,7 +235,7 @@ def _close(rebuilt: object, shipped: object) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(2400)  # measures 1,195 texts and 13,000 excerpts, fits 36 times
+@pytest.mark.timeout(3600)  # measures 1,195 texts and 13,000 excerpts, fits 36 times per part
 def test_the_training_command_rebuilds_the_shipped_model(tmp_path, capsys):
     # Given the training CSV shipped with the platform
     # When the training command runs into a fresh folder
@@ -222,7 +250,10 @@ def test_the_training_command_rebuilds_the_shipped_model(tmp_path, capsys):
     # And the same coefficients, temperature and trees
     assert f"{shipped['cv']['by_length']['50']['within_one']:.3f}" in printed
     assert _close(rebuilt["calibration"], shipped["calibration"])
-    np.testing.assert_allclose(rebuilt["logistic"]["coef"], shipped["logistic"]["coef"],
-                               atol=1e-6)
-    assert rebuilt["trees"]["thresholds"] == shipped["trees"]["thresholds"]
+    assert rebuilt["mix"] == shipped["mix"]
+    for part in ("short", "long"):
+        np.testing.assert_allclose(rebuilt["parts"][part]["logistic"]["coef"],
+                                   shipped["parts"][part]["logistic"]["coef"], atol=1e-6)
+        assert (rebuilt["parts"][part]["trees"]["thresholds"]
+                == shipped["parts"][part]["trees"]["thresholds"])
     assert rebuilt["trained"]["sha256"] == shipped["trained"]["sha256"]
