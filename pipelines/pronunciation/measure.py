@@ -5,11 +5,11 @@ Reading (a reference text is known): the transcript (decoded with the text as co
 aligned word by word with the reference. A decoder primed with the text tends to write the
 text whatever was said, so a free transcript (decoded without it), when given, adds the
 words it heard between reference words as candidate insertions, and the word it heard in a
-reference word's place as evidence of a substitution. Every reference word is force-aligned
-to the audio whether the recogniser heard it or not, with the words heard between them
-(insertions) in their places, so the acoustics decide: a reference word the transcript
-missed is an omission only when the aligner had to squeeze it into the shortest time its
-phones allow, or it fits the audio very badly. Free speech: the recognised words are aligned.
+reference word's place as evidence of a substitution. The reference words and the words
+heard between them (insertions) are aligned to the audio in order; those the recogniser did
+not hear, and the insertions, are optional (`WordMeasure.optional`), so the acoustics decide
+whether each is there: a reference word the aligner skipped is an omission, an insertion it
+kept was said (see `Aligner.align`). Free speech: the recognised words are aligned.
 """
 
 from __future__ import annotations
