@@ -4,9 +4,11 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
-# English hints read WordNet 3.0 from Debian's wordnet-base; espeak-ng gives pronunciations
-# of English words outside the speech model's dictionary.
+# English hints read WordNet 3.0 from Debian's wordnet-base; the spelling check reads SCOWL's
+# word lists (wamerican-insane, wbritish-insane); espeak-ng gives pronunciations of English
+# words outside the speech model's dictionary.
 RUN apt-get update && apt-get install -y --no-install-recommends wordnet-base espeak-ng \
+    wamerican-insane wbritish-insane \
     && rm -rf /var/lib/apt/lists/*
 
 COPY requirements.txt .

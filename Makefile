@@ -41,11 +41,17 @@ test: $(VENV)/.installed-dev system-packages
 		  { apt-get update && apt-get install -y chromium chromium-driver; }; }
 	$(BIN)/pytest
 
-# Debian packages the platform reads at run time: WordNet (English hints, task relevance) and
-# espeak-ng (pronunciations of English words outside the speech model's dictionary).
+# Debian packages the platform reads at run time: WordNet (English hints, task relevance),
+# SCOWL's largest English word lists (the spelling check never replaces a word they list) and
+# espeak-ng (pronunciations of English words outside the speech model's dictionary, and
+# speech synthesis in the languages Piper has no voice for).
 system-packages:
 	@test -f /usr/share/wordnet/index.noun || \
 		{ apt-get install -y wordnet-base || { apt-get update && apt-get install -y wordnet-base; }; }
+	@{ test -f /usr/share/dict/american-english-insane && \
+	   test -f /usr/share/dict/british-english-insane; } || \
+		{ apt-get install -y wamerican-insane wbritish-insane || \
+		  { apt-get update && apt-get install -y wamerican-insane wbritish-insane; }; }
 	@command -v espeak-ng >/dev/null 2>&1 || \
 		{ apt-get install -y espeak-ng || { apt-get update && apt-get install -y espeak-ng; }; }
 

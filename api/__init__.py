@@ -12,11 +12,11 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import cors, jsonguard, ratelimit
-from api.config import Settings
 from api.errors import register_error_handlers
 from api.extensions import api, db, jwt, migrate
 from api.logs import configure_logging, init_request_logging
-from storage.crypto import SecretBox
+from core.crypto import SecretBox
+from core.settings import Settings
 from storage.db import ping_when_idle
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage" / "migrations"

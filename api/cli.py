@@ -1,5 +1,5 @@
 """Operator commands: `flask jobs stats`, `flask jobs requeue`, `flask secrets reencrypt`,
-`flask lti rotate-key`."""
+`flask lti rotate-key`, `flask usage set-plan`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from api.admin import service
+from core.settings import PLAN_NAMES
 from storage.db import db
 
 jobs_cli = AppGroup("jobs", help="Inspect and re-queue jobs.")
@@ -87,7 +88,31 @@ def rotate_key() -> None:
     click.echo(f"new signing key {key.kid}")
 
 
+usage_cli = AppGroup("usage", help="Plans and usage.")
+
+
+@usage_cli.command("set-plan")
+@click.argument("organisation_id")
+@click.argument("plan", type=click.Choice(["default", *PLAN_NAMES]))
+def set_plan(organisation_id: str, plan: str) -> None:
+    """Put an organisation on a plan (`default`: the DEFAULT_PLAN setting)."""
+    from storage import audit
+    from storage.models.identity import Organisation
+
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise click.ClickException(f"no organisation {organisation_id}")
+    before = organisation.plan
+    organisation.plan = None if plan == "default" else plan
+    audit.record(db.session, audit.Actor(organisation.id, "system", id="cli"), "plan.changed",
+                 target_type="organisation", target_id=organisation.id,
+                 before={"plan": before}, after={"plan": organisation.plan})
+    db.session.commit()
+    click.echo(f"{organisation_id}: plan {plan}")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(usage_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(secrets_cli)
     app.cli.add_command(lti_cli)

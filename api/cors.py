@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_cors import CORS
 
-from api.config import Settings
+from core.settings import Settings
 
 # Request headers a browser client may send beyond the CORS-safelisted ones.
 ALLOW_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "Prefer", "X-Request-ID",

@@ -1,4 +1,5 @@
-"""`python -m bench [api] [jobs] [upload] [transcription] [writing] [batch] [quality]
+"""`python -m bench [api] [jobs] [upload] [transcription] [writing] [batch] [conversation]
+[quality]
 [--quick]`: run the benchmarks (all by default), each against its baseline in the same run
 on the same machine, print one table and merge the numbers into bench/results/latest.json.
 `quality [SECTION...]` measures the scorers against labelled data (bench/quality, figures in
@@ -25,7 +26,7 @@ from bench.services import ROOT, prepare_database, private_redis
 from bench.table import render
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-ORDER = ("api", "jobs", "upload", "transcription", "writing", "batch")
+ORDER = ("api", "jobs", "upload", "transcription", "writing", "batch", "conversation")
 QUALITY = ROOT / "bench" / "results" / "quality.json"
 MiB = 1024 * 1024
 
@@ -49,6 +50,10 @@ def _run_one(name: str, redis_url: str, quick: bool) -> dict[str, Any]:
         from bench import batch
 
         return batch.run(recordings=5 if quick else batch.RECORDINGS)
+    if name == "conversation":
+        from bench import conversation
+
+        return conversation.run(runs=2 if quick else 5)
     if name == "writing":
         from bench import writing
 

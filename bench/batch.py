@@ -39,7 +39,8 @@ SENTENCES = [
     "When I was a child I played football in the street with my friends after school.",
 ]
 CONSOLE_PAGES = ("/console", "/console/classes/x", "/console/assignments/x",
-                 "/console/static/console.js", "/console/static/console.css")
+                 "/console/static/console.js", "/console/static/upload.js",
+                 "/console/static/console.css")
 
 
 def _recording(index: int, folder: Path) -> Path:
@@ -58,7 +59,7 @@ def _embedded(data_dir: Path) -> tuple[subprocess.Popen, str]:
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("DATABASE_URL", "REDIS_URL", "STORAGE_BACKEND", "S3_"))}
     env.update(DATA_DIR=str(data_dir), PUBLIC_BASE_URL=base, PYTHONPATH=str(ROOT),
-               LOG_LEVEL="WARNING",
+               LOG_LEVEL="WARNING", ACCESS_TOKEN_TTL="7200",  # the run outlasts 15 min
                RATE_LIMITS="submit=1000000/minute,register=1000000/minute")
     flask = str(VENV_BIN / "flask")
     subprocess.run([flask, "--app", "api:create_app(start_services=False)", "db", "upgrade"],

@@ -40,7 +40,7 @@ def platform(redis_url: str, sequential: int, burst: int) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from api import create_app
-    from api.config import Settings
+    from core.settings import Settings
     from storage.db import db
     from storage.models.jobs import Job
 

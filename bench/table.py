@@ -106,8 +106,25 @@ def _batch(result: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _conversation(result: dict[str, Any]) -> list[Row]:
+    trip, piper, goals = result["round_trip"], result["piper"], result["goals"]
+    name = f"Conversation ({result['turn_audio_s']:.1f} s turn)"
+    rows = [(name, f"round trip median (s; goal < {goals['round_trip_s']:g})",
+             _num(trip["total_s"], 2), "-", "-"),
+            (name, "  CPU seconds used (all threads)", _num(trip["total_cpu_s"], 2), "-", "-")]
+    for key, label in (("transcribe_s", "  transcribe (s)"), ("reply_s", "  partner reply (s)"),
+                       ("synthesise_s", "  synthesise reply (s)"),
+                       ("first_audio_s", "first reply audio ready (s)")):
+        rows.append((name, label, _num(trip[key], 3), "-", "-"))
+    rows.append(("Piper synthesis", f"real-time factor (goal < {goals['piper_rtf']:g})",
+                 _num(piper["rtf"], 3), "-", "-"))
+    rows.append(("Piper synthesis", "CPU seconds per audio second", _num(piper["cpu_rtf"], 3),
+                 "-", "-"))
+    return rows
+
+
 _RENDERERS = {"api": _api, "jobs": _jobs, "upload": _upload, "transcription": _transcription,
-              "writing": _writing, "batch": _batch}
+              "writing": _writing, "batch": _batch, "conversation": _conversation}
 
 
 def render(benchmarks: dict[str, Any]) -> str:

@@ -200,7 +200,7 @@ def speaking_job(args: argparse.Namespace, clip: Path) -> Iterator[Callable[[], 
     from flask_migrate import upgrade
 
     from api import create_app
-    from api.config import Settings
+    from core.settings import Settings
     from storage.ids import random_token
 
     try:

@@ -28,7 +28,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 PROMPTS_DIR = Path(__file__).resolve().parent
-NAMES = ("writing_assessment", "hint", "learning_plan", "speaking_assessment")
+NAMES = ("writing_assessment", "hint", "learning_plan", "speaking_assessment",
+         "conversation_reply")
 
 _HEADER_RE = re.compile(r"^#\s*([a-z_]+):\s*(.*?)\s*$")
 _VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:\.\d+)?$")

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.limits import UploadLimits
 from pipelines.archive import ArchiveEntry, ArchiveLimits, entry_count, iter_zip, spool
 from pipelines.batches import (
     Sheet,
@@ -30,7 +31,6 @@ from pipelines.batches import (
 from pipelines.errors import PipelineError, TransientError
 from storage.batches import JOB_TYPES, SPEECH_KINDS, complete_batch
 from storage.classes import class_learner_ids
-from storage.media.limits import UploadLimits
 from storage.media.policy import Actor, Rejected, rejection
 from storage.media.uploads import Meter, classify, new_media, probe_audio
 from storage.models.batches import Batch, BatchItem

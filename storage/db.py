@@ -17,7 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
-from storage.crypto import SecretBox, is_encrypted
+from core.crypto import SecretBox, is_encrypted
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -51,7 +51,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class EncryptedString(TypeDecorator[str]):
-    """A secret the platform must read back, stored encrypted (see storage.crypto) with the
+    """A secret the platform must read back, stored encrypted (see core.crypto) with the
     running app's keys."""
 
     impl = Text()

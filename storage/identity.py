@@ -36,6 +36,16 @@ from storage.tenancy import get_owned, tenant_select
 _hasher = PasswordHasher()
 # Verifying against this keeps a login for an unknown email as slow as one for a known email.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+def configure_password_hashing(time_cost: int, memory_kib: int) -> None:
+    """Set argon2id's cost for new hashes (PASSWORD_HASH_TIME_COST, PASSWORD_HASH_MEMORY_KIB).
+    Stored hashes carry their own parameters, so hashes made at another cost still verify."""
+    global _hasher, _DUMMY_HASH
+    if (_hasher.time_cost, _hasher.memory_cost) == (time_cost, memory_kib):
+        return
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+    _DUMMY_HASH = _hasher.hash("not a password of anyone")
 API_KEY_PREFIX = "lak_"
 API_KEY_SCOPES = ("jobs:read", "jobs:write", "media:read", "media:write", "learning:read",
                   "learning:write", "webhooks:manage", "learners:read", "learners:write",

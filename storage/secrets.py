@@ -6,9 +6,10 @@ from __future__ import annotations
 from sqlalchemy import Column, String, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from storage.crypto import SecretBox
+from core.crypto import SecretBox
 from storage.models.lti import LtiKey, LtiPlatform
 from storage.models.mail import OutboundMail
+from storage.models.oidc import OidcLogin, OidcProvider
 from storage.models.webhooks import CallbackSecret, WebhookEndpoint
 
 ENCRYPTED_COLUMNS: tuple[Column, ...] = (
@@ -20,12 +21,14 @@ ENCRYPTED_COLUMNS: tuple[Column, ...] = (
     LtiKey.__table__.c.private_pem,
     LtiPlatform.__table__.c.access_token,
     OutboundMail.__table__.c.message,  # mail not yet sent: it carries a link or a code
+    OidcProvider.__table__.c.client_secret,
+    OidcLogin.__table__.c.code_verifier,
 )
 
 
 def reencrypt_all(session: Session, box: SecretBox, batch: int = 500) -> dict[str, int]:
     """Rewrite every stored secret not under the box's current key; returns counts per
-    column. Raises storage.crypto.SecretUnreadable when a value opens with no key."""
+    column. Raises core.crypto.SecretUnreadable when a value opens with no key."""
     counts: dict[str, int] = {}
     for column in ENCRYPTED_COLUMNS:
         table = column.table

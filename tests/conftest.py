@@ -26,15 +26,34 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from api import create_app  # noqa: E402
-from api.config import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from storage.db import db  # noqa: E402
 from tests.factories import Accounts  # noqa: E402
 
 pytest_plugins: list[str] = ["tests.s3server"]
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL",
-                                   "postgresql://postgres@127.0.0.1:5432/test")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _per_worker(database_url: str, redis_url: str, worker: str) -> tuple[str, str]:
+    """Under `pytest -n N` each xdist worker (gw0, gw1, ...) gets a database and a Redis
+    database of its own: `<name>_gwK` and the Redis database K below the one configured."""
+    if not worker:
+        return database_url, redis_url
+    index = int(worker.removeprefix("gw"))
+    base, _, query = database_url.partition("?")
+    database_url = f"{base}_{worker}" + (f"?{query}" if query else "")
+    prefix, _, number = redis_url.rpartition("/")
+    redis_db = int(number or 0) - index
+    if redis_db < 0:
+        raise RuntimeError(f"TEST_REDIS_URL {redis_url} leaves no Redis database for {worker}: "
+                           "point it at a higher database number or run fewer workers.")
+    return database_url, f"{prefix}/{redis_db}"
+
+
+TEST_DATABASE_URL, TEST_REDIS_URL = _per_worker(
+    os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+    os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+    os.environ.get("PYTEST_XDIST_WORKER", ""))
 
 
 def _ensure_database(url: str) -> None:
@@ -69,6 +88,8 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
         job_retry_min_backoff_ms=50, job_retry_max_backoff_ms=400, sweep_interval_seconds=1,
         webhook_allow_private_networks=True, webhook_retry_schedule=(0, 0.2, 0.5, 1.0),
         log_json=False, log_level="INFO",
+        # The cheapest argon2id: hundreds of accounts are made; the cost is not under test.
+        password_hash_time_cost=1, password_hash_memory_kib=32,
     )
     values.update(overrides)
     return Settings(**values).finalised()  # type: ignore[arg-type]

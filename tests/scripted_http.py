@@ -22,6 +22,9 @@ class Scripted:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # A body that is not JSON (audio from a speech API): sent as is, with this content type.
+    raw: bytes | None = None
+    content_type: str = "application/json"
 
 
 class ScriptedServer(abc.ABC):
@@ -43,10 +46,10 @@ class ScriptedServer(abc.ABC):
                     answer = outer.script.popleft() if outer.script else outer.unscripted()
                 if answer.delay:
                     time.sleep(answer.delay)
-                payload = json.dumps(answer.body).encode()
+                payload = answer.raw if answer.raw is not None else json.dumps(answer.body).encode()
                 try:
                     self.send_response(answer.status)
-                    self.send_header("content-type", "application/json")
+                    self.send_header("content-type", answer.content_type)
                     self.send_header("content-length", str(len(payload)))
                     for key, value in answer.headers.items():
                         self.send_header(key, value)

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _variables() -> set[str]:
-    source = (ROOT / "api" / "config.py").read_text()
+    source = (ROOT / "core" / "settings.py").read_text()
     names = set(re.findall(r'read\(\s*"([A-Z0-9_]+)"', source))
     names |= set(re.findall(r'environ\.get\("([A-Z0-9_]+)"', (ROOT / "workers" / "main.py")
                             .read_text()))

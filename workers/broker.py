@@ -24,7 +24,7 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
-from api.config import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from dramatiq.middleware import Retries, TimeLimit
 from flask import current_app
 
 from pipelines.errors import Canceled, PipelineError
+from pipelines.llm import collect_usage
 from storage import jobs as job_service
 from storage.db import after_commit, db, kept_through_commit
 from storage.ids import random_token
@@ -265,7 +266,8 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
 
     after_commit(session, lambda: notify_job(job_id))
     try:
-        outcome = handler(JobContext(job, run_token, beat))
+        with collect_usage() as llm_usage:
+            outcome = handler(JobContext(job, run_token, beat))
     except Canceled:
         session.rollback()
         job = session.get(Job, job_id)
@@ -291,6 +293,8 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
         beat.stop()
 
     job = session.get(Job, job_id)
+    if llm_usage:  # summed over the job's stages, for usage metering
+        job.llm_usage = _added(job.llm_usage, llm_usage)
     if isinstance(outcome, Continue):
         moved = job_service.continue_to(
             session, job, run_token, queue=actor_queue(outcome.actor), actor=outcome.actor,
@@ -313,6 +317,13 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
     if done:
         metrics.job_finished(job_type, "succeeded", time.perf_counter() - started)
         _log_job("succeeded", fields, event="job.succeeded", started=started)
+
+
+def _added(total: dict[str, Any] | None, more: dict[str, int]) -> dict[str, int]:
+    summed = dict(total or {})
+    for key, value in more.items():
+        summed[key] = int(summed.get(key, 0)) + value
+    return summed
 
 
 def _record_failure(job_id: str, run_token: str, code: str, message: str, retryable: bool,

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from api.config import ConfigError, Settings
+from core.settings import ConfigError, Settings
 
 # What a process of each role has in its command line, and how many of them must run:
 # Dramatiq's parent forks its worker processes (same command line) and exits when one dies.

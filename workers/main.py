@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 
-from api.config import Settings  # reads the environment; imports no metrics library
+from core.settings import Settings  # reads the environment; imports no metrics library
 
 settings = Settings.from_env()
 if settings.worker_prometheus:

@@ -14,7 +14,7 @@ import redis
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
-from api.config import Settings
+from core.settings import Settings
 from storage import jobs as job_service
 from storage.db import after_commit, db, utcnow
 from storage.models.jobs import Job
@@ -67,8 +67,11 @@ def init_app(app: Flask, settings: Settings, *, with_prometheus: bool = False) -
     runtime.readiness["object_store"] = runtime.object_store.ping
     app.extensions["runtime"] = runtime
     _last = runtime
+    from storage import identity
     from workers import wiring
 
+    identity.configure_password_hashing(settings.password_hash_time_cost,
+                                        settings.password_hash_memory_kib)
     wiring.wire()
     return runtime
 
@@ -158,6 +161,13 @@ def start_embedded_services(app: Flask) -> None:
     """Embedded mode: a Dramatiq worker and the scheduler inside this process."""
     runtime = app.extensions["runtime"]
     threads = runtime.settings.embedded_worker_threads
+    # The pronunciation decoder holds the interpreter lock for seconds: in a child process
+    # it does not stall the API's answers (a batch's long poll) in this one.
+    from pipelines.pronunciation.align import decode_in_child_process
+    from pipelines.pronunciation.child import child_aligner
+
+    decode_in_child_process()
+    runtime.stoppers += [lambda: decode_in_child_process(False), child_aligner().close]
     worker = dramatiq.Worker(runtime.broker, worker_threads=threads, worker_timeout=100)
     worker.start()
     runtime.stoppers.append(worker.stop)

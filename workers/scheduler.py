@@ -36,7 +36,7 @@ def scheduled_jobs(app: Flask) -> list[ScheduledJob]:
     by imports is empty in a process that never imported them (as `python -m
     workers.scheduler` is, since its module runs as `__main__`).
     """
-    from workers import learning, mail, sweeper
+    from workers import learning, mail, retention, sweeper
     from workers.actors import media
     from workers.webhooks import delivery
 
@@ -56,6 +56,7 @@ def scheduled_jobs(app: Flask) -> list[ScheduledJob]:
         ScheduledJob("mail.resend_unsent", mail.resend_unsent, "interval", sweep),
         ScheduledJob("webhooks.purge_old_events", delivery.purge_old_events, "interval",
                      {"hours": 6}),
+        ScheduledJob("retention.sweep", retention.sweep, "interval", {"hours": 1}),
     ]
 
 

@@ -13,14 +13,16 @@ from storage.webhooks import events
 
 def terminal_hooks() -> list[job_service.TerminalHook]:
     """Called in the transaction that ends a job (succeeded, failed or canceled)."""
-    from storage import batches
+    from storage import batches, conversations, usage
     from storage.learning import progress
     from workers.actors import batches as batch_actors
 
     return [
         progress.on_job_terminal,     # the learner's level and streak from an assessment
+        conversations.on_job_terminal,  # a failed turn frees its session, says why
         events.on_job_terminal,       # job.* webhook events, LMS grades and statements
         batches.on_job_terminal,      # the batch's counts, batch.completed at its last job
+        usage.on_job_terminal,        # what the job used, once; a failed job's quota back
         batch_actors.notify_batch,    # after the commit: wake the batch's long polls
     ]
 

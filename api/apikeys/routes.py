@@ -6,6 +6,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import audit
 from api.apikeys.schemas import ApiKeyCreateSchema, ApiKeySchema, IssuedApiKeySchema
 from api.pagination import PageArgs, page_schema, paginate
 from api.security import ADMIN, auth_required, current_principal, current_user
@@ -45,8 +46,10 @@ class ApiKeys(MethodView):
         """Create an API key; its secret is returned once."""
         issued = identity.create_api_key(db.session, current_user(), name=data["name"],
                                          scopes=data["scopes"])
-        db.session.commit()
         key = issued.api_key
+        audit.record("api_key.created", target_type="api_key", target_id=key.id,
+                     after=audit.snapshot(key, audit.API_KEY_FIELDS))
+        db.session.commit()
         return {**{name: getattr(key, name) for name in ApiKeySchema().fields},
                 "key": issued.secret}
 
@@ -58,5 +61,9 @@ class ApiKeyView(MethodView):
     def delete(self, key_id: str):
         """Revoke an API key."""
         key = identity.revoke_api_key(db.session, current_principal().organisation_id, key_id)
+        if db.session.is_modified(key):  # revoking a revoked key changes nothing to record
+            audit.record("api_key.revoked", target_type="api_key", target_id=key.id,
+                         before={"revoked": False},
+                         after=audit.snapshot(key, audit.API_KEY_FIELDS))
         db.session.commit()
         return key

@@ -11,6 +11,7 @@ from flask import Flask, Response, current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import audit
 from api.assignments import exports
 from api.assignments.schemas import (
     AssignmentCreateSchema,
@@ -183,5 +184,9 @@ class Reviews(MethodView):
     def post(self, data: dict, assignment_id: str, job_id: str):
         """Override a result's level or sub-scores with a comment (the AI result stays)."""
         row = reviews.review(db.session, staff(), assignment_id, job_id, data)
+        audit.record("result.reviewed", target_type="job", target_id=job_id,
+                     before={"level": row.ai_level, "scores": row.ai_scores},
+                     after={"review_id": row.id, "assignment_id": assignment_id,
+                            "level": row.level, "scores": row.scores})
         db.session.commit()
         return row, 201

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import g, request, url_for
@@ -12,14 +13,15 @@ from flask import g, request, url_for
 from api import ratelimit
 from api.jobs import waits
 from api.security import LEARNER, Principal, current_principal
+from core.outbound import check_url, refused_literal
 from storage import jobs as job_service
-from storage import learners
-from storage.db import after_commit, db, kept_through_commit
+from storage import learners, quotas
+from storage.db import after_commit, db, kept_through_commit, utcnow
 from storage.errors import Forbidden, NotFound, Unprocessable
+from storage.models.identity import Organisation
 from storage.models.jobs import Job
 from storage.tenancy import get_owned
 from workers import engine, runtime
-from workers.webhooks.http import check_url, refused_literal
 
 RETRY_AFTER_SECONDS = 1
 MAX_WAIT = 30
@@ -40,11 +42,13 @@ def requested_wait(query_wait: int | None = None) -> int:
 
 
 def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = None,
-           learner: str | dict[str, Any] | None = None) -> tuple[Job, int, dict[str, str]]:
+           learner: str | dict[str, Any] | None = None,
+           on_created: Callable[[Job], None] | None = None) -> tuple[Job, int, dict[str, str]]:
     """Create the job row, commit, then send: the 202 answer of every job-creating POST.
 
     `learner` is what the request said about the learner (see storage.learners); the job
-    records the learner it resolves to.
+    records the learner it resolves to. `on_created` is called with the new job before the
+    commit, so rows that name it are written in the same transaction.
 
     With `Prefer: wait=N` the request is held until the job ends or N seconds pass, and a job
     that ended in time is answered with 200 (RFC 7240's `Preference-Applied` says so).
@@ -56,11 +60,15 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     wait = requested_wait()
     ratelimit.check("submit", principal.organisation_id)
     learner_id = learners.resolve(db.session, principal, learner)
+    quota_charge = reserve_quota(principal.organisation_id, learner_id, job_type, input)
     job = job_service.create_job(
         db.session, engine.job_spec(job_type), organisation_id=principal.organisation_id,
         input=input, owner_user_id=principal.user_id, owner_api_key_id=principal.api_key_id,
         learner_user_id=learner_id, idempotency_key=request.headers.get("Idempotency-Key"),
         callback_url=callback_url)
+    job.quota_charge = quota_charge
+    if on_created is not None:
+        on_created(job)
     sent_at = runtime.enqueue_after_commit(db.session, job)
     # The answer shows the job as submitted, without reading back the row just written.
     with kept_through_commit(job, inserted=True) as kept:
@@ -77,6 +85,20 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
         headers.pop("Retry-After", None)
         return job, 200, headers
     return job, 202, headers
+
+
+def reserve_quota(organisation_id: str, learner_id: str | None, job_type: str,
+                  input: dict[str, Any]) -> dict[str, Any] | None:
+    """Count the submission against the organisation's plan (429 `quota_exceeded` over a
+    limit); what was counted goes with the job, to be given back if it fails."""
+    charge = quotas.charge_of(db.session, organisation_id, job_type, input)
+    if not charge:
+        return None
+    organisation = db.session.get(Organisation, organisation_id)
+    plan = organisation.plan or runtime.get().settings.default_plan
+    counted = quotas.reserve(db.session, organisation_id, learner_id, charge,
+                             quotas.plan_limits(plan), utcnow())
+    return {"plan": plan, "charge": charge, "counted": counted}
 
 
 def check_callback(principal: Principal, url: str) -> None:

@@ -265,3 +265,7 @@ class StatsSchema(StreakSchema):
     sessions = fields.Integer()
     assessments_taken = fields.Integer()
     levels = fields.List(fields.Nested(LevelSchema))
+    usage = fields.Dict(metadata={"description": "Conversation and speech use: "
+                                  "`speech_minutes_in`, `characters_synthesised`, "
+                                  "`llm_input_tokens`, `llm_output_tokens`, `partner_turns`, "
+                                  "`realtime_sessions`."})

@@ -27,12 +27,12 @@ from sqlalchemy import select
 
 from api import settings
 from api.tokens import issue_tokens
+from core import outbound as guarded_http
 from storage import lti
 from storage.db import db
 from storage.errors import Forbidden, Unauthorized, Unprocessable
 from storage.models.lti import LtiPlatform
 from storage.models.speech import SpeakingPrompt
-from workers.webhooks import http as guarded_http
 
 # An LMS key set is a few keys; anything much larger is not one.
 KEY_SET_LIMIT = 256 * 1024

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import settings
+from api import audit, settings
 from api.idempotency import idempotent
 from api.jobs import service
 from api.jobs.schemas import JobSchema
@@ -24,10 +24,10 @@ from api.lti.schemas import (
 )
 from api.pagination import PageArgs, page_schema, paginate
 from api.security import ADMIN, auth_required, current_principal
+from core.outbound import is_public_address
 from storage import lti
 from storage.db import db
 from storage.errors import Unprocessable
-from workers.webhooks.http import is_public_address
 
 blp = Blueprint("lti", __name__, url_prefix="",
                 description="LTI 1.3 Advantage (tool side): platform registrations, the tool's "
@@ -121,6 +121,8 @@ class Platforms(MethodView):
         """Register an LMS platform (issuer, client id, deployments, its three URLs)."""
         _check_urls(data)
         platform = lti.create_platform(db.session, current_principal().organisation_id, data)
+        audit.record("lti_platform.created", target_type="lti_platform", target_id=platform.id,
+                     after=audit.snapshot(platform, lti.PLATFORM_FIELDS))
         db.session.commit()
         return platform
 
@@ -154,8 +156,12 @@ class PlatformView(MethodView):
     def patch(self, data: dict, platform_id: str):
         """Change a platform registration (its cached access token is dropped)."""
         _check_urls(data)
-        platform = lti.update_platform(db.session, current_principal().organisation_id,
-                                       platform_id, data)
+        organisation_id = current_principal().organisation_id
+        before = audit.snapshot(lti.get_platform(db.session, organisation_id, platform_id),
+                                lti.PLATFORM_FIELDS)
+        platform = lti.update_platform(db.session, organisation_id, platform_id, data)
+        audit.record_change("lti_platform.updated", platform, before,
+                            target_type="lti_platform", fields=lti.PLATFORM_FIELDS)
         db.session.commit()
         return platform
 
@@ -165,5 +171,7 @@ class PlatformView(MethodView):
         """Remove a platform registration with its resource links and launches."""
         platform = lti.get_platform(db.session, current_principal().organisation_id,
                                     platform_id)
+        audit.record("lti_platform.deleted", target_type="lti_platform", target_id=platform.id,
+                     before=audit.snapshot(platform, lti.PLATFORM_FIELDS))
         db.session.delete(platform)
         db.session.commit()

@@ -26,8 +26,10 @@ class PlatformCreateSchema(Schema):
 
 
 class PlatformUpdateSchema(PlatformCreateSchema):
-    class Meta:
-        partial = True
+    # marshmallow has no `partial` Meta option: a PATCH names only the fields it changes.
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
 
 
 class PlatformSchema(Schema):

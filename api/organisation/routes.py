@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import mail, settings
+from api import audit, mail, settings
 from api.organisation.schemas import (
     InviteCreateSchema,
     InviteSchema,
@@ -46,7 +46,12 @@ class OrganisationView(MethodView):
     def patch(self, data: dict):
         """Rename the organisation."""
         organisation = db.session.get(Organisation, current_principal().organisation_id)
+        before = {"name": organisation.name}
         organisation.name = data.get("name", organisation.name)
+        if organisation.name != before["name"]:
+            audit.record("organisation.renamed", target_type="organisation",
+                         target_id=organisation.id, before=before,
+                         after={"name": organisation.name})
         db.session.commit()
         return organisation
 
@@ -72,6 +77,9 @@ class Invites(MethodView):
                                         email=data.get("email"), ttl_seconds=settings().invite_ttl)
         if issued.invite.email:
             mail.send_invite(issued, admin)
+        audit.record("invite.created", target_type="invite", target_id=issued.invite.id,
+                     after={"role": issued.invite.role, "emailed": bool(issued.invite.email),
+                            "expires_at": issued.invite.expires_at})
         db.session.commit()
         return {**_fields(issued.invite, InviteSchema), "code": issued.code,
                 "emailed": issued.invite.email is not None}
@@ -83,7 +91,10 @@ class InviteView(MethodView):
     @blp.response(204)
     def delete(self, invite_id: str):
         """Revoke an invite."""
-        identity.revoke_invite(db.session, current_principal().organisation_id, invite_id)
+        invite = identity.revoke_invite(db.session, current_principal().organisation_id,
+                                        invite_id)
+        audit.record("invite.revoked", target_type="invite", target_id=invite.id,
+                     after={"role": invite.role, "revoked": True})
         db.session.commit()
 
 
@@ -105,7 +116,10 @@ class Member(MethodView):
     @blp.response(200, MemberSchema)
     def patch(self, data: dict, user_id: str):
         """Change a member's role."""
-        member = identity.change_role(db.session, current_user(), user_id, data["role"])
+        admin = current_user()
+        before = audit.snapshot_member(admin.organisation_id, user_id)
+        member = identity.change_role(db.session, admin, user_id, data["role"])
+        audit.record_change("member.role_changed", member, before, target_type="user")
         db.session.commit()
         return member
 
@@ -116,6 +130,9 @@ class DeactivateMember(MethodView):
     @blp.response(200, MemberSchema)
     def post(self, user_id: str):
         """Deactivate a member: they can no longer sign in."""
-        member = identity.deactivate_member(db.session, current_user(), user_id)
+        admin = current_user()
+        before = audit.snapshot_member(admin.organisation_id, user_id)
+        member = identity.deactivate_member(db.session, admin, user_id)
+        audit.record_change("member.deactivated", member, before, target_type="user")
         db.session.commit()
         return member

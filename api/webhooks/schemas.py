@@ -4,8 +4,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from api.fields import UtcDateTime
 from api.pagination import PageArgs
+from core.outbound import check_url
 from storage.models.webhooks import DELIVERY_STATES, EVENT_TYPES, FORMATS
-from workers.webhooks.http import check_url
 
 
 def _webhook_url(value: str) -> None:

@@ -10,16 +10,16 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from api import settings
+from api import audit, settings
 from api.security import current_principal
+from core.outbound import is_public_address
+from core.signing import generate_secret
 from storage.db import db
 from storage.errors import Conflict, Unprocessable
 from storage.models.identity import User
 from storage.models.webhooks import CallbackSecret, WebhookDelivery, WebhookEndpoint
 from storage.tenancy import get_owned
 from storage.webhooks import callbacks, deliveries, endpoints, events
-from workers.webhooks.http import is_public_address
-from workers.webhooks.signing import generate_secret
 
 
 def _check_destination(url: str) -> None:
@@ -45,6 +45,8 @@ def create_endpoint(data: dict[str, Any]) -> WebhookEndpoint:
         lms_base_url=data.get("lms_base_url"), actor_lms=data.get("actor_lms"),
         new_secret=generate_secret,
         **_lrs_auth(data.get("lrs_auth")))
+    audit.record("webhook_endpoint.created", target_type="webhook_endpoint",
+                 target_id=endpoint.id, after=audit.snapshot(endpoint, audit.ENDPOINT_FIELDS))
     db.session.commit()
     return endpoint
 
@@ -74,13 +76,24 @@ def update_endpoint(endpoint_id: str, data: dict[str, Any]) -> WebhookEndpoint:
         changes["event_types"] = changes.pop("events")
     if "lrs_auth" in changes:
         changes.update(_lrs_auth(changes.pop("lrs_auth")))
-    endpoint = endpoints.update_endpoint(db.session, get_endpoint(endpoint_id), changes)
+    endpoint = get_endpoint(endpoint_id)
+    before = audit.snapshot(endpoint, audit.ENDPOINT_FIELDS)
+    endpoint = endpoints.update_endpoint(db.session, endpoint, changes)
+    audit.record_change("webhook_endpoint.updated", endpoint, before,
+                        target_type="webhook_endpoint", fields=audit.ENDPOINT_FIELDS)
+    if "lrs_credentials" in changes:
+        # The credentials are never summarised; that they changed is.
+        audit.record("webhook_endpoint.lrs_credentials_changed",
+                     target_type="webhook_endpoint", target_id=endpoint.id)
     db.session.commit()
     return endpoint
 
 
 def delete_endpoint(endpoint_id: str) -> None:
-    endpoints.delete_endpoint(db.session, get_endpoint(endpoint_id))
+    endpoint = get_endpoint(endpoint_id)
+    audit.record("webhook_endpoint.deleted", target_type="webhook_endpoint",
+                 target_id=endpoint.id, before=audit.snapshot(endpoint, audit.ENDPOINT_FIELDS))
+    endpoints.delete_endpoint(db.session, endpoint)
     db.session.commit()
 
 
@@ -91,6 +104,8 @@ def rotate_secret(endpoint_id: str, overlap_seconds: int | None) -> WebhookEndpo
         else overlap_seconds
     endpoints.rotate_secret(db.session, endpoint, new_secret=generate_secret,
                             overlap_seconds=overlap)
+    audit.record("webhook_endpoint.secret_rotated", target_type="webhook_endpoint",
+                 target_id=endpoint.id, after={"overlap_seconds": overlap})
     db.session.commit()
     return endpoint
 
@@ -131,6 +146,8 @@ def rotate_callback_secret(overlap_seconds: int | None) -> dict[str, Any]:
         else overlap_seconds
     row = callbacks.rotate(db.session, current_principal().organisation_id,
                            new_secret=generate_secret, overlap_seconds=overlap)
+    audit.record("callback_secret.rotated", target_type="callback_secret", target_id=None,
+                 after={"overlap_seconds": overlap})
     db.session.commit()
     return _callback_view(row, row.secret)
 

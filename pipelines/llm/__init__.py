@@ -9,7 +9,14 @@ Providers: "openai" (the OpenAI SDK; any OpenAI-compatible server through its ba
 "bedrock" (boto3 Converse), "offline" (None: each capability's deterministic engine answers).
 """
 
-from pipelines.llm.base import INVALID_OUTPUT, InvalidAnswer, LLMProvider, LLMResult, parse_answer
+from pipelines.llm.base import (
+    INVALID_OUTPUT,
+    InvalidAnswer,
+    LLMProvider,
+    LLMResult,
+    collect_usage,
+    parse_answer,
+)
 from pipelines.llm.config import PROVIDERS, LLMConfig, build_llm
 
 __all__ = [
@@ -20,5 +27,6 @@ __all__ = [
     "LLMProvider",
     "LLMResult",
     "build_llm",
+    "collect_usage",
     "parse_answer",
 ]

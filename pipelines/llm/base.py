@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +23,29 @@ INVALID_OUTPUT = "llm_invalid_output"
 # One retry: a model that answers badly twice in a row with the error shown to it is not
 # going to converge, and each call costs money and worker time.
 MAX_ATTEMPTS = 2
+
+# Token usage of every call made while a collector is open (one per job run, opened by the
+# job engine), whichever pipeline made the call: usage metering needs the sum per job.
+_collector: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar(
+    "llm_usage_collector", default=None)
+
+
+@contextlib.contextmanager
+def collect_usage() -> Iterator[dict[str, int]]:
+    """Sum the token usage providers report within the block into the yielded dict."""
+    usage: dict[str, int] = {}
+    token = _collector.set(usage)
+    try:
+        yield usage
+    finally:
+        _collector.reset(token)
+
+
+def _count(call_usage: dict[str, int]) -> None:
+    usage = _collector.get()
+    if usage is not None:
+        for key, value in call_usage.items():
+            usage[key] = usage.get(key, 0) + int(value)
 
 
 @dataclass(frozen=True)
@@ -59,6 +85,7 @@ class LLMProvider(ABC):
         last_error = ""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             text, call_usage = self._complete(prompt, messages)
+            _count(call_usage)
             for key, value in call_usage.items():
                 usage[key] = usage.get(key, 0) + value
             try:

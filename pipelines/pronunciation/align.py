@@ -118,6 +118,10 @@ class Aligner:
         with self._lock:
             return bool(self._align.lookup_word(token.lower()))
 
+    def known_words(self, tokens: list[str]) -> list[bool]:
+        """Which tokens the pronunciation dictionary lists."""
+        return [self.in_dictionary(token) for token in tokens]
+
     def align(
         self, pcm: bytes, tokens: list[str], optional: frozenset[int] = frozenset()
     ) -> list[AlignedWord] | None:
@@ -296,9 +300,26 @@ def _phone(name: str, start: int, frames: int, score: int, loop: list[LoopPhone]
     )  # fmt: skip
 
 
-@lru_cache(maxsize=1)
+_child_process = [False]
+
+
+def decode_in_child_process(enabled: bool = True) -> None:
+    """Decode in a child process from now on (embedded mode: see `child.py`)."""
+    _child_process[0] = enabled
+
+
 def aligner() -> Aligner:
-    """The process-wide aligner, loaded on first use."""
+    """The process-wide aligner: loaded on first use, in this process or in a child one."""
+    if _child_process[0]:
+        from pipelines.pronunciation.child import child_aligner
+
+        return child_aligner()  # type: ignore[return-value]  # the same methods
+    return local_aligner()
+
+
+@lru_cache(maxsize=1)
+def local_aligner() -> Aligner:
+    """The aligner of this process, loaded on first use."""
     try:
         return Aligner()
     except (ImportError, RuntimeError, OSError) as exc:

@@ -224,7 +224,7 @@ def measure(
     """Align and measure; None when the audio cannot be aligned to the words at all."""
     words, ref = expected_words(transcript, reference_text, free)
     engine = aligner()
-    in_dict = [engine.in_dictionary(w.text) for w in words if w.kind == "reference"]
+    in_dict = engine.known_words([w.text for w in words if w.kind == "reference"])
     share = sum(in_dict) / len(in_dict) if in_dict else 0.0
     pcm = to_pcm(samples)
     aligned = _align(engine, pcm, words) if words else None

@@ -19,8 +19,9 @@ from typing import Any
 
 import openai
 
+from pipelines import openai_errors
 from pipelines.audio import AudioSource, decode_audio, read_bytes, to_wav_bytes
-from pipelines.errors import PipelineError, TransientError
+from pipelines.errors import PipelineError
 from pipelines.transcription.languages import language_code, whisper_language
 from pipelines.transcription.timing import tighten_words
 from pipelines.transcription.types import Report, Segment, Transcript, TranscriptionConfig, Word
@@ -28,27 +29,10 @@ from pipelines.transcription.types import Report, Segment, Transcript, Transcrip
 # Upload formats the API accepts; anything else is sent as 16 kHz WAV of the decoded audio.
 _ACCEPTED = {"flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm"}
 _MAX_UPLOAD_BYTES = 24 * 1024 * 1024
-_RETRYABLE_STATUS = {408, 409, 429}
 
 def translate_error(exc: openai.OpenAIError) -> PipelineError:
     """Map an SDK error to TransientError (retry later) or PipelineError (give up)."""
-    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
-        return TransientError("transcription_unavailable", f"Transcription service: {exc}")
-    if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        details = {"status": status}
-        if status >= 500 or status in _RETRYABLE_STATUS:
-            return TransientError(
-                "transcription_unavailable",
-                f"Transcription service answered {status}: {exc.message}",
-                details=details,
-            )
-        return PipelineError(
-            "transcription_rejected",
-            f"Transcription service refused the request ({status}): {exc.message}",
-            details=details,
-        )
-    return PipelineError("transcription_failed", f"Transcription service: {exc}")
+    return openai_errors.translate_error(exc, "transcription", "Transcription service")
 
 
 class OpenAITranscriber:

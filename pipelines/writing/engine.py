@@ -30,7 +30,7 @@ DEFAULT_MAX_CHARS = 10_000
 # (spelling ranked by the bigram model of `ngrams.py`, offered only when clearly better
 # (`unknown_words.py`; v3), irregular forms, names, agreement,
 # verb forms, number) and the feature-based CEFR estimate.
-OFFLINE_MODEL = "writing-checks-v3"
+OFFLINE_MODEL = "writing-checks-v4"
 # Checks whose errors are a word written wrongly: the text is profiled with them fixed.
 _WORD_FIXES = frozenset({"spelling", "contractions", "irregular_forms", "confusions", "names"})
 Report = Callable[[str, int], None]

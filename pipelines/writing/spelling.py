@@ -13,7 +13,7 @@ from pipelines.cefr import Token, zipf
 from pipelines.writing.ngrams import english_bigrams
 from pipelines.writing.spans import APOSTROPHE_FIXES, CheckContext, TextError, match_case
 from pipelines.writing.unknown_words import (
-    in_web_address,
+    in_address,
     offer_replacement,
     wordnet_compound,
     wordnet_word,
@@ -45,7 +45,7 @@ def check_spelling(ctx: CheckContext) -> list[TextError]:
     other languages rank them by frequency. An English word WordNet lists is accepted, and a
     replacement is offered only when it is clearly the better reading (`unknown_words.py`);
     otherwise the word is reported as not in the dictionary, without a replacement, at every
-    place the text uses it.
+    place the text uses it, as is a word the text also writes in an address or a path.
     """
     spell = _spellchecker(ctx.language)
     errors: list[TextError] = []
@@ -61,6 +61,10 @@ def check_spelling(ctx: CheckContext) -> list[TextError]:
     # "Rio's baile funk") is not corrected elsewhere in the same text either.
     unsure = {_word(ctx.text, e).lower() for e in errors
               if e.message == NOT_IN_DICTIONARY.format(word=_word(ctx.text, e))}  # fmt: skip
+    if ctx.language == "en":
+        # A word the text also writes in an address, a path or a file name is a name there
+        # and here: "a mosquitto broker ... /etc/mosquitto/".
+        unsure |= {t.text.lower() for t in ctx.tokens if in_address(ctx.text, t.start, t.end)}
     return [replace(e, message=NOT_IN_DICTIONARY.format(word=_word(ctx.text, e)), replacements=[])
             if e.replacements and _word(ctx.text, e).lower() in unsure else e
             for e in errors]  # fmt: skip
@@ -102,7 +106,8 @@ def _sentence_misspellings(
             continue
         if ctx.language == "en" and _real_english_token(ctx.text, token, context):
             continue
-        for word, start in _word_parts(token):
+        parts = _word_parts(token)
+        for word, start in parts:
             if _skip(word, start, sentence_starts, ctx.language):
                 continue
             form, clitic = _clitic(word.lower().replace("’", "'"), ctx.language)
@@ -111,7 +116,8 @@ def _sentence_misspellings(
                 continue
             message, replacements = verdict
             if (ctx.language == "en" and replacements
-                    and not offer_replacement(form, replacements[0], *context)):
+                    and not offer_replacement(form, replacements[0], *context,
+                                              in_compound=len(parts) > 1)):
                 message, replacements = NOT_IN_DICTIONARY, []
             replacements = [r + clitic for r in replacements]
             errors.append(
@@ -129,10 +135,11 @@ def _sentence_misspellings(
 
 def _real_english_token(text: str, token: Token, context: tuple[str | None, str | None]) -> bool:
     """A hyphenated compound or a two-word expression WordNet lists ("tic-tac-toe", "a
-    priori"), or a part of a web address ("vimeo.com"): not checked word by word."""
+    priori"), or a part of an address, a path or a file name ("vimeo.com", "/etc/passwd"):
+    not checked word by word."""
     return (("-" in token.text and wordnet_word(token.text))
             or wordnet_compound(context[0], token.norm, context[1])
-            or in_web_address(text, token.end))  # fmt: skip
+            or in_address(text, token.start, token.end))  # fmt: skip
 
 
 # English clitics: "Lewis's", "whoever's", "there're", "they'll" are checked without them.

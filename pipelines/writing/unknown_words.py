@@ -5,13 +5,33 @@ new formations ("recertification", "downloaders", "facticity"), loanwords ("arch
 ("Wolin") and foreign words ("zur", "ein"). Offering the nearest common word for one of these
 changes a correct word into another ("facticity" -> "activity"). So the spelling check
 accepts the words WordNet lists, alone or as a compound with a hyphen or a neighbour
-("axiological", "tic-tac-toe", "a priori"), leaves the words of a web address alone
-("vimeo.com"), and otherwise offers a replacement only when it is clearly the better reading;
-when it is not, the word is reported as not in the dictionary, with no replacement, for the
-learner to check.
+("axiological", "tic-tac-toe", "a priori"), leaves the words of a web or e-mail address, a
+path or a file name alone ("vimeo.com", "/etc/passwd", "idna.h"), and otherwise offers a
+replacement only when it is clearly the better reading; when it is not, the word is reported
+as not in the dictionary, with no replacement, for the learner to check.
 
 A replacement is offered (`offer_replacement`) when none of these holds:
 
+- a larger curated word list has the word: SCOWL's largest English lists (Debian's
+  `wamerican-insane` and `wbritish-insane`, American and British spellings), which hold rare
+  real words a learner's dictionary lacks ("netizens", "plinks", "improv", "reacceded",
+  "archiver", "woot") and common foreign ones ("hola");
+- the replacement is two edits away and the word has fewer than eight letters: some common
+  word is nearly always two edits from a short one by chance ("stderr" -> "steer", "soname"
+  -> "same"), while most misspellings are one edit from their word (Damerau, 1964);
+- the word drops the "g" of an "-ing" form ("I ain't payin"): a spelling of speech;
+- the word is one part of a hyphenated compound ("sing-alongs", "physico-chemical",
+  "shilly-shally"): such parts are often bound forms no dictionary lists alone;
+- the word has no vowel letter (a, e, i, o, u, y): an abbreviation or an identifier ("Thx",
+  "dpkg", "txt"), not a slip of an English word;
+- it opens or ends with two letters that open or end no common English word ("dbus",
+  "cmake", "ldap"; "systemd", "passwd"): a program or file name, or a foreign word;
+- it joins two common dictionary words ("reportbug", "hostname", "readline"): a closed
+  compound;
+- the replacement changes the word's first letter ("Komen" -> "Women", "devel" -> "level",
+  "espeak" -> "speak"). Writers rarely get a word's first letter wrong (Yannakoudakis and
+  Fawthrop, 1983; Pollock and Zamora, 1984, found it right in about 93 % of misspellings),
+  except where English spells a silent first letter ("nife" -> "knife", "rite" -> "write");
 - the word carries a letter English spells without accents ("arché", "d'être"): a loanword
   or a name, and dropping the accent is no correction;
 - it reads as an English formation: a common prefix on a dictionary word ("re" +
@@ -31,6 +51,10 @@ and one of these holds:
   and the word has four letters or more: "Tomorow we" -> "Tomorrow". Three-letter forms
   such as "Thx" and "Erm" are as often abbreviations and interjections as slips.
 
+None of these accepts the word: it is still reported as not in the dictionary, for the
+learner to check, since SCOWL's lists and wordfreq also hold some learners' misspellings
+("hause", "verry").
+
 Not used: CMUdict (in `pocketsphinx`) as a further lexicon. It lists names and common
 misspellings ("freind", "hause", "verry", "wass"), so it would accept learners' errors.
 Neither is a foreign-word signal (a common word of another language): learners' misspellings
@@ -41,6 +65,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -60,9 +85,25 @@ PREFIXES = ("anti", "co", "counter", "de", "dis", "hyper", "inter", "mis", "mult
 SUFFIXES = ("able", "al", "ally", "dom", "er", "ers", "esque", "ful", "hood", "ic", "icity",
             "ise", "ised", "ism", "isms", "ist", "ists", "ity", "ive", "ively", "ize", "ized",
             "less", "ly", "ment", "ments", "ness", "ship", "wise")  # fmt: skip
+# Endings a misspelled inflection leaves as a "word" ("stud" + "ing"): not a compound's part.
+ENDINGS = frozenset({"ing", "ed", "es", "est", "er", "ers", *SUFFIXES})
 _ENGLISH_LETTERS = re.compile(r"^[a-z']+$")
+_VOWEL = re.compile(r"[aeiouy]")
+# SCOWL's largest lists (size 95) as Debian installs them (wamerican-insane, wbritish-insane).
+WORD_LISTS = (Path("/usr/share/dict/american-english-insane"),
+              Path("/usr/share/dict/british-english-insane"))
+# Two edits away only for a word this long: in a shorter one, some common word is nearly
+# always two edits away by chance ("stderr" -> "steer", "soname" -> "same").
+MIN_LETTERS_FOR_TWO_EDITS = 8
+# English spellings with a silent first letter, which writers leave out ("nife", "rite").
+SILENT_OPENINGS = ("gn", "kn", "pn", "ps", "wh", "wr")
+# An opening or closing letter pair counts as English when this many common words have it.
+EDGE_WORDS = 3
+EDGE_VOCABULARY = 30_000
+COMPOUND_ZIPF = 4.0  # each part of a closed compound among the ~5,000 most common words
 # A word joined by a dot to a top-level domain is part of a web address ("vimeo.com").
 _WEB_ADDRESS = re.compile(r"\.(?:com|org|net|edu|gov|io|co|uk|de|fr|info)\b", re.IGNORECASE)
+_ADDRESS_MARK = re.compile(r"[/@]|[a-z]\.[a-z]")
 
 
 def wordnet_word(form: str) -> bool:
@@ -83,15 +124,33 @@ def wordnet_compound(left: str | None, word: str, right: str | None) -> bool:
     return bool((left and f"{left}_{word}" in lemmas) or (right and f"{word}_{right}" in lemmas))
 
 
-def in_web_address(text: str, end: int) -> bool:
-    """True when the word that ends at `end` is followed by a dot and a domain ending."""
-    return bool(_WEB_ADDRESS.match(text, end))
+def in_address(text: str, start: int, end: int) -> bool:
+    """True when the word between `start` and `end` is followed by a dot and a domain ending
+    ("vimeo.com"), or is part of a run of characters without spaces that holds a slash, an
+    at sign or a dot between lower-case letters: a web or e-mail address, a path or a file
+    name ("/etc/passwd", "guus@debian.org", "idna.h", "dcs.shef.ac.uk")."""
+    if _WEB_ADDRESS.match(text, end):
+        return True
+    left = start
+    while left > 0 and not text[left - 1].isspace():
+        left -= 1
+    right = end
+    while right < len(text) and not text[right].isspace():
+        right += 1
+    return bool(_ADDRESS_MARK.search(text, left, right))
 
 
-def offer_replacement(word: str, replacement: str, left: str | None, right: str | None) -> bool:
+def offer_replacement(word: str, replacement: str, left: str | None, right: str | None,
+                      in_compound: bool = False) -> bool:
     """Whether to offer `replacement` for the unknown English `word` (lower case) between
-    its neighbours (see the module docstring)."""
-    if not _ENGLISH_LETTERS.match(word):
+    its neighbours, `in_compound` when it is a part of a hyphenated word (see the module
+    docstring)."""
+    if not _ENGLISH_LETTERS.match(word) or in_compound or not _looks_like_a_slip(word):
+        return False
+    if not _keeps_first_letter(word, replacement) or _dropped_g(word):
+        return False
+    distance = DamerauLevenshtein.distance(word, replacement)
+    if distance > 1 and len(word) < MIN_LETTERS_FOR_TWO_EDITS:
         return False
     junctions = formation_junctions(word)
     if junctions and not any(_edit_at(word, replacement, j) for j in junctions):
@@ -100,8 +159,73 @@ def offer_replacement(word: str, replacement: str, left: str | None, right: str 
     if support is not None and support > 0:
         return True
     return (len(word) >= MIN_LETTERS_WITHOUT_CONTEXT
-            and zipf(replacement, "en") >= COMMON_ZIPF
-            and DamerauLevenshtein.distance(word, replacement) == 1)  # fmt: skip
+            and zipf(replacement, "en") >= COMMON_ZIPF and distance == 1)  # fmt: skip
+
+
+@lru_cache(maxsize=8192)
+def _looks_like_a_slip(word: str) -> bool:
+    """False for a word that reads as another thing than a slip of an English word: listed
+    by a larger word list, without a vowel, with edges no English word has, or a closed
+    compound of two common words."""
+    if word in _word_list() or not _VOWEL.search(word):
+        return False
+    openings, endings = _edges()
+    if len(word) >= 3 and (word[:2] not in openings or word[-2:] not in endings):
+        return False
+    return not _closed_compound(word)
+
+
+def _dropped_g(word: str) -> bool:
+    return word.endswith("in") and _is_word(word + "g")
+
+
+def _keeps_first_letter(word: str, replacement: str) -> bool:
+    if word[:1] == replacement[:1]:
+        return True
+    return replacement[:2] in SILENT_OPENINGS and word.startswith(replacement[1:2])
+
+
+def _closed_compound(word: str) -> bool:
+    """Two common dictionary words ("report" + "bug"), the second no ending ("stud" +
+    "ing")."""
+    return any(_compound_part(word[:cut]) and _compound_part(word[cut:])
+               and word[cut:] not in ENDINGS
+               for cut in range(MIN_BASE, len(word) - MIN_BASE + 1))  # fmt: skip
+
+
+def _compound_part(part: str) -> bool:
+    return zipf(part, "en") >= COMPOUND_ZIPF and _is_word(part)
+
+
+@lru_cache(maxsize=1)
+def _word_list() -> frozenset[str]:
+    """SCOWL's largest American and British lists (lower-case entries: names are left
+    out); empty when the Debian packages are not installed."""
+    words: set[str] = set()
+    for path in WORD_LISTS:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            words.update(w for w in text.split() if w.islower())
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _edges() -> tuple[frozenset[str], frozenset[str]]:
+    """The letter pairs that open, and those that end, at least EDGE_WORDS of the most
+    common English words the spelling dictionary lists."""
+    from collections import Counter
+
+    import wordfreq
+
+    from pipelines.writing.spelling import _spellchecker
+
+    spell = _spellchecker("en")
+    common = [w for w in wordfreq.top_n_list("en", EDGE_VOCABULARY)
+              if len(w) >= 3 and w.isalpha() and w.isascii() and w in spell]  # fmt: skip
+    openings = Counter(w[:2] for w in common)
+    endings = Counter(w[-2:] for w in common)
+    return (frozenset(p for p, n in openings.items() if n >= EDGE_WORDS),
+            frozenset(p for p, n in endings.items() if n >= EDGE_WORDS))
 
 
 @lru_cache(maxsize=8192)

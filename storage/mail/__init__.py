@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
-from storage.crypto import SecretBox
+from core.crypto import SecretBox
 from storage.ids import new_id
 from storage.models.mail import OutboundMail
 

@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.limits import UploadLimits
 from pipelines.archive import ArchiveEntry, ArchiveLimits, entry_count, iter_zip, spool
 from pipelines.errors import PipelineError, TransientError
 from pipelines.manifest import Manifest, ManifestRow, parse_manifest
 from storage.errors import AppError, NotFound, Unprocessable
-from storage.media.limits import UploadLimits
 from storage.media.policy import WORD_MEDIA_KINDS, Actor, Rejected, rejection
 from storage.media.uploads import Meter, classify, new_media, probe_audio
 from storage.media.words import attach_to_word

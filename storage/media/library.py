@@ -90,6 +90,20 @@ def detach_from_words(session: Session, organisation_id: str, media_id: str) -> 
         word.media_ids = [item for item in word.media_ids if item != media_id]
 
 
+def remove_objects(store: ObjectStore, media: Media) -> None:
+    """Delete what the store holds for a media row (its object, an unfinished multipart
+    upload, a presigned upload's incoming object); what is already gone is no error, so a
+    removal interrupted halfway can run again."""
+    if media.source == "multipart" and media.upload_id:
+        try:
+            store.abort_multipart(media.object_key, media.upload_id)
+        except ObjectNotFound:
+            pass
+    store.delete(media.object_key)
+    if media.source == "presigned":
+        store.delete(incoming_key(media.object_key))
+
+
 def expire_pending(session: Session, store: ObjectStore, before: datetime, limit: int = 200
                    ) -> int:
     """Drop uploads started before `before` and never completed: their parts or object and
@@ -104,14 +118,7 @@ def expire_pending(session: Session, store: ObjectStore, before: datetime, limit
     removed = 0
     for media in stale:
         try:
-            if media.source == "multipart" and media.upload_id:
-                try:
-                    store.abort_multipart(media.object_key, media.upload_id)
-                except ObjectNotFound:
-                    pass
-            store.delete(media.object_key)
-            if media.source == "presigned":
-                store.delete(incoming_key(media.object_key))
+            remove_objects(store, media)
         except ObjectStoreError:  # the store is down: try again at the next run
             log.warning("media %s: abandoned upload not removed yet", media.id, exc_info=True)
             continue

@@ -13,11 +13,11 @@ from typing import IO
 
 from sqlalchemy.orm import Session
 
+from core.limits import UploadLimits
 from pipelines.errors import PipelineError
 from pipelines.mediaprobe import probe_duration
 from storage.errors import Conflict
 from storage.ids import new_id
-from storage.media.limits import UploadLimits
 from storage.media.policy import (
     Actor,
     Rejected,

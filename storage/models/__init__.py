@@ -1,8 +1,10 @@
 """Every model module, imported so the metadata is complete for Alembic and the tests."""
 
 from storage.models import (
+    audit,  # noqa: F401
     batches,  # noqa: F401
     classes,  # noqa: F401
+    conversations,  # noqa: F401
     identity,  # noqa: F401
     jobs,  # noqa: F401
     learning,  # noqa: F401
@@ -10,7 +12,9 @@ from storage.models import (
     lti,  # noqa: F401
     mail,  # noqa: F401
     media,  # noqa: F401
+    oidc,  # noqa: F401
     speech,  # noqa: F401
     text,  # noqa: F401
+    usage,  # noqa: F401
     webhooks,  # noqa: F401
 )

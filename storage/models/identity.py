@@ -18,6 +18,12 @@ class Organisation(CreatedMixin, db.Model):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Retention (days; None keeps forever): learners' recordings (private media), and
+    # finished jobs with their transcripts and results. See storage.retention.
+    media_retention_days: Mapped[int | None]
+    results_retention_days: Mapped[int | None]
+    # The plan whose limits apply (storage.quotas.PLANS); None: the DEFAULT_PLAN setting.
+    plan: Mapped[str | None] = mapped_column(String(32))
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
 

@@ -21,6 +21,7 @@ class Job(TenantMixin, CreatedMixin, db.Model):
         Index("ix_jobs_org_created", "organisation_id", "created_at"),
         Index("ix_jobs_status_enqueued", "status", "enqueued_at"),
         Index("ix_jobs_status_heartbeat", "status", "heartbeat_at"),
+        Index("ix_jobs_org_finished", "organisation_id", "finished_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -64,6 +65,10 @@ class Job(TenantMixin, CreatedMixin, db.Model):
     provider: Mapped[str | None] = mapped_column(String(64))
     model: Mapped[str | None] = mapped_column(String(200))
     prompt_version: Mapped[str | None] = mapped_column(String(64))
+    # What the submission counted against quotas (storage.quotas), given back on failure.
+    quota_charge: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Tokens a remote LLM reported using for this job, summed over its calls.
+    llm_usage: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # Bumped by the job service on every change; the ETag of the job's representation.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -14,7 +14,7 @@ MEDIA_KINDS = ("audio", "image", "video", "archive", "document")
 MEDIA_STATUSES = ("pending", "ready", "rejected")
 # How the bytes arrived: through the API, a presigned PUT, a presigned multipart upload, or
 # unpacked from an archive by a bulk import.
-MEDIA_SOURCES = ("upload", "presigned", "multipart", "import")
+MEDIA_SOURCES = ("upload", "presigned", "multipart", "import", "synthesis")
 # Learners' recordings are private to them (and staff); staff uploads serve the organisation.
 MEDIA_VISIBILITIES = ("private", "organisation")
 

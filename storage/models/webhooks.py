@@ -27,6 +27,7 @@ EVENT_TYPES = (
     "study.session.ended",
     "study.review.recorded",
     "webhook.test",
+    "conversation.message",
 )
 FORMATS = ("standard", "xapi", "lti_ags")
 # A pending delivery waits for its next attempt; `sending` is held by one worker.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.config import ConfigError, Settings
+from core.settings import ConfigError, Settings
 from tests.factories import Accounts
 
 APP = "https://app.example.test"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.config import ConfigError, Settings
+from core.settings import ConfigError, Settings
 
 
 def base_env(tmp_path: Path) -> dict[str, str]:

@@ -14,7 +14,7 @@ import secrets
 import jsonschema
 import pytest
 
-from api.config import ConfigError, Settings
+from core.settings import ConfigError, Settings
 from tests.deploy.deployfiles import (
     SECRET_NAME,
     VARIABLE,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from api.config import Settings
+from core.settings import Settings
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from workers import health
 

@@ -15,7 +15,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from api.config import Settings
+from core.settings import Settings
 from tests.deploy.deployfiles import ROOT, compose, platform_queues, schema, worker_groups
 from workers import health
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from api.config import ConfigError, Settings
+from core.settings import ConfigError, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG = secrets.token_urlsafe(48)
@@ -105,3 +105,32 @@ def test_the_env_example_with_every_secret_set_starts_in_production(tmp_path):
     settings = Settings.from_env(env)
     assert settings.env == "production" and settings.storage_backend == "s3"
     assert settings.s3_public_endpoint.startswith("https://")
+
+
+@pytest.mark.parametrize("changes", [{"PASSWORD_HASH_MEMORY_KIB": "8192"},
+                                     {"PASSWORD_HASH_TIME_COST": "1"}])
+def test_production_refuses_a_cheap_password_hash(tmp_path, changes):
+    # Given production settings with argon2id below OWASP's floor
+    env = production_env(tmp_path, **changes)
+
+    # When they are read, then start-up stops naming the variables
+    with pytest.raises(ConfigError, match="PASSWORD_HASH_MEMORY_KIB"):
+        Settings.from_env(env)
+
+
+def test_new_hashes_use_the_configured_cost_and_old_ones_still_verify():
+    from argon2 import PasswordHasher
+
+    from storage import identity
+
+    # Given a hash made at the default cost
+    old = PasswordHasher().hash("a long pass phrase")
+    try:
+        # When the cost is configured lower
+        identity.configure_password_hashing(2, 1024)
+
+        # Then new hashes carry the new cost and the old hash still verifies
+        assert "m=1024,t=2" in identity.hash_password("another pass phrase")
+        assert identity._hasher.verify(old, "a long pass phrase")
+    finally:
+        identity.configure_password_hashing(1, 32)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from api.config import ConfigError, Settings
+from core.settings import ConfigError, Settings
 from storage.objectstore import MIN_PART_SIZE, ObjectStoreConfig, Part, build_object_store
 from tests.factories import Accounts
 from tests.mediasamples import wav_of_seconds

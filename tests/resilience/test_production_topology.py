@@ -25,7 +25,8 @@ from workers.scheduler import scheduled_jobs
 
 AUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
 # README "Running in production": the worker groups and the API's gunicorn command.
-WORKER_GROUPS = {"speech": ("transcription", "scoring"), "general": ("text", "media", "webhooks")}
+WORKER_GROUPS = {"speech": ("transcription", "scoring", "conversation"),
+                 "general": ("text", "media", "webhooks")}
 # README: a killed worker's job is re-queued within 40 s (lease 30 s + sweep 10 s); the goal
 # is that it has finished again within 45 s of the kill.
 RECOVERED_WITHIN = 45

@@ -11,6 +11,7 @@ EVERY_JOB = {
     "jobs.resend_unsent", "jobs.requeue_stale", "jobs.resend_after_broker_loss",
     "jobs.purge_idempotency_keys", "learning.reset_streaks", "media.expire_uploads",
     "webhooks.resend_lost", "webhooks.purge_old_events", "mail.resend_unsent",
+    "retention.sweep",
 }
 
 

@@ -8,11 +8,11 @@ import socket
 import pytest
 from sqlalchemy import func, select
 
+from core import outbound as http
 from storage.db import db
 from storage.models.jobs import Job
 from tests.api.apihelpers import assert_problem
 from tests.factories import Accounts
-from workers.webhooks import http
 
 
 def test_a_learner_cannot_ask_for_a_callback(client, accounts):

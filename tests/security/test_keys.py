@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 import jwt
 import pytest
 
-from api.config import ConfigError, Settings
-from storage.crypto import SecretBox, derive_key
+from core.crypto import SecretBox, derive_key
+from core.settings import ConfigError, Settings
 from storage.objectstore import InvalidToken, verify_token
 from tests.conftest import make_settings
 from tests.webhooks.webhook_support import WebhookApi

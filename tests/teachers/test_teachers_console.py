@@ -315,3 +315,80 @@ def test_the_pages_of_invitation_and_reset_mails_work_in_the_browser(console_app
     browser.find_element(By.ID, "reset-button").click()
     wait.until(ec.visibility_of_element_located((By.ID, "problem")))
     assert "used" in browser.find_element(By.ID, "problem").text.lower()
+
+
+def test_an_upload_interrupted_by_a_reload_goes_on_with_the_missing_files(console, browser,
+                                                                          accounts, tmp_path):
+    # Given a teacher's speaking assignment for two learners, open in the console
+    admin = accounts.admin()
+    teacher = accounts.member(admin, "teacher")
+    learners = [accounts.member(admin, "learner") for _ in range(2)]
+    api = f"{console}/api/v1"
+
+    def call(method: str, path: str, **kwargs) -> dict:
+        answer = requests.request(method, api + path, headers=teacher.headers, timeout=30,
+                                  **kwargs)
+        assert answer.status_code < 300, answer.text
+        return answer.json()
+
+    school = call("POST", "/classes", json={"name": "6A", "language": "en"})
+    call("POST", f"/classes/{school['id']}/members",
+         json={"role": "learner", "emails": [m.email for m in learners]})
+    assignment = call("POST", "/assignments", json={
+        "class_id": school["id"], "title": "My street", "kind": "speaking", "language": "en",
+        "level": "B1", "prompt_text": "Tell us about your street."})
+    browser.get(f"{console}/console")
+    token = teacher.headers["Authorization"].removeprefix("Bearer ")
+    browser.execute_script(f"sessionStorage.setItem('console.token', '{token}');"
+                           f"sessionStorage.setItem('console.partBytes', '{5 * 1024 * 1024}')")
+    browser.get(f"{console}/console/assignments/{assignment['id']}")
+    wait = WebDriverWait(browser, 60)
+    wait.until(ec.text_to_be_present_in_element((By.ID, "assignment-title"), "My street"))
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    big_wav(AUDIO / "en_market.wav", folder / "long.wav")  # over 5 MiB: in parts
+    shutil.copy(AUDIO / "en_reading.wav", folder / "short.wav")
+    (folder / "manifest.csv").write_text(
+        f"filename,learner\nlong.wav,{learners[0].email}\nshort.wav,{learners[1].email}\n")
+    paths = "\n".join(str(folder / n) for n in ("long.wav", "short.wav", "manifest.csv"))
+
+    # When the upload starts on a slow connection and the page is reloaded halfway: the
+    # small files are up, the large one is not
+    browser.set_network_conditions(offline=False, latency=5, download_throughput=1 << 20,
+                                   upload_throughput=256 << 10)
+    browser.find_element(By.ID, "files").send_keys(paths)
+    browser.find_element(By.ID, "upload-button").click()
+    wait.until(lambda d: d.find_element(By.ID, "upload-list").text.count("uploaded") == 2)
+    draft = browser.execute_script(
+        f"return JSON.parse(localStorage.getItem('console.upload.{assignment['id']}'))")
+    large = next(e for e in draft["files"].values() if e["name"] == "long.wav")
+    assert not large["done"] and large["part_bytes"] == 5 * 1024 * 1024
+    browser.refresh()
+    browser.delete_network_conditions()
+
+    # Then the page says the upload was interrupted and how far it got
+    wait.until(ec.visibility_of_element_located((By.ID, "resume-note")))
+    assert "2 of 3 files are uploaded" in browser.find_element(By.ID, "resume-text").text
+    assert call("GET", f"/assignments/{assignment['id']}/batches")["items"] == []
+
+    # When the teacher chooses the same files again and uploads
+    browser.find_element(By.ID, "files").send_keys(paths)
+    browser.find_element(By.ID, "upload-button").click()
+
+    # Then only the large file is sent, in the multipart upload begun before the reload,
+    # and the batch completes with every recording once
+    WebDriverWait(browser, 300).until(ec.text_to_be_present_in_element(
+        (By.ID, "batch-status"), "Batch completed"))
+    notes = browser.find_element(By.ID, "upload-list").text
+    assert notes.count("already uploaded") == 2 and "long.wav" in notes
+    media = call("GET", "/media?per_page=100")["items"]
+    assert sorted(m["filename"] for m in media) == ["long.wav", "manifest.csv", "short.wav"]
+    assert next(m for m in media if m["filename"] == "long.wav")["id"] == large["media_id"]
+    batches = call("GET", f"/assignments/{assignment['id']}/batches")["items"]
+    assert len(batches) == 1 and batches[0]["counts"]["succeeded"] == 2
+    items = call("GET", f"/batches/{batches[0]['id']}/items?per_page=100")["items"]
+    assert sorted(item["media_id"] for item in items) == sorted(
+        m["id"] for m in media if m["kind"] == "audio")
+    assert not browser.find_element(By.ID, "resume-note").is_displayed()
+    assert browser.execute_script(
+        f"return localStorage.getItem('console.upload.{assignment['id']}')") is None

@@ -1,16 +1,19 @@
 """Embedded mode (SQLite, in-memory broker, in-process worker): a batch of texts runs to
-completion and its results export, with no Redis and no PostgreSQL."""
+completion and its results export, with no Redis and no PostgreSQL; a recording's
+pronunciation is decoded in a child process, not in the API's."""
 
 from __future__ import annotations
 
 import io
 import time
 
+import pytest
 from flask_migrate import upgrade
 
 from api import create_app
 from tests.conftest import make_settings, use_app
 from tests.factories import Accounts
+from tests.teachers.conftest import AUDIO
 from tests.teachers.test_teachers_batches import TEXT
 
 
@@ -53,6 +56,48 @@ def test_an_embedded_batch_of_texts_completes(app, tmp_path):
         exported = client.get(f"/api/v1/assignments/{assignment['id']}/results/export",
                               headers=h)
         assert exported.get_data(as_text=True).count("\n") == 3
+    finally:
+        embedded.extensions["runtime"].stop()
+        use_app(app)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1000)
+def test_an_embedded_recording_is_decoded_in_a_child_process(app, tmp_path):
+    # Given the platform in embedded mode, whose worker shares the API's process
+    from pipelines.pronunciation.align import local_aligner
+    from pipelines.pronunciation.child import child_aligner
+    from workers.runtime import start_embedded_services
+
+    settings = make_settings(tmp_path, redis_url=None, database_url="", embedded_services=True)
+    embedded = create_app(settings, start_services=False)
+    with embedded.app_context():
+        upgrade(revision="head")
+    local_aligner.cache_clear()
+    start_embedded_services(embedded)
+    try:
+        client = embedded.test_client()
+        accounts = Accounts(client)
+        learner = accounts.member(accounts.admin(), "learner")
+        recording = io.BytesIO((AUDIO / "en_reading.wav").read_bytes())
+        uploaded = client.post("/api/v1/media", headers=learner.headers,
+                               content_type="multipart/form-data",
+                               data={"file": (recording, "reading.wav")})
+        # When a recording is assessed
+        answer = client.post("/api/v1/assessments/speaking", headers=learner.headers,
+                             json={"media_id": uploaded.get_json()["id"], "language": "en"})
+        assert answer.status_code == 202, answer.get_json()
+        deadline = time.monotonic() + 900
+        job = answer.get_json()
+        while job["status"] not in ("succeeded", "failed") and time.monotonic() < deadline:
+            job = client.get(f"{answer.headers['Location']}?wait=5",
+                             headers=learner.headers).get_json()
+        # Then its pronunciation is judged, by the aligner of a child process: this process
+        # never loaded one
+        assert job["status"] == "succeeded", job["error"]
+        assert job["result"]["pronunciation"]["method"] == "gop-pocketsphinx-v2"
+        assert local_aligner.cache_info().currsize == 0
+        assert child_aligner()._pool is not None
     finally:
         embedded.extensions["runtime"].stop()
         use_app(app)

@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from workers.webhooks import http as webhook_http
-from workers.webhooks.http import AddressRefused, check_url, is_public_address, post
+from core import outbound as webhook_http
+from core.outbound import AddressRefused, check_url, is_public_address, post
 
 BODY = b'{"type":"webhook.test","timestamp":"2024-05-01T10:00:00.000+00:00","data":{}}'
 

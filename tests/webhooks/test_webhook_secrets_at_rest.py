@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import String, select, text, type_coerce
 
-from storage.crypto import SecretBox, SecretUnreadable
+from core.crypto import SecretBox, SecretUnreadable
 from storage.db import db
 from storage.models.webhooks import CallbackSecret, WebhookEndpoint
 from storage.secrets import reencrypt_all

@@ -9,8 +9,8 @@ import time
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from workers.webhooks import http as webhook_http
-from workers.webhooks.signing import InvalidSecret, generate_secret, sign, signed_headers
+from core import outbound as webhook_http
+from core.signing import InvalidSecret, generate_secret, sign, signed_headers
 
 
 def test_generated_secret_has_prefix_and_enough_key_material() -> None:

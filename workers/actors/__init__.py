@@ -1,3 +1,15 @@
 """Every actor module, imported so the broker knows each actor."""
 
-from workers.actors import batches, lti, mail, media, ping, speech, text, webhooks  # noqa: F401
+from workers.actors import (  # noqa: F401
+    batches,
+    conversations,
+    erasure,
+    lti,
+    mail,
+    media,
+    ping,
+    speech,
+    synthesis,
+    text,
+    webhooks,
+)

@@ -25,6 +25,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import jwt
 from sqlalchemy.orm import Session
 
+from core import outbound as http
 from storage.db import utcnow
 from storage.lti import (
     SCOPE_LINEITEM,
@@ -34,7 +35,6 @@ from storage.lti import (
     signing_key,
 )
 from storage.models.lti import LtiPlatform, LtiResourceLink
-from workers.webhooks import http
 
 MEDIA_SCORE = "application/vnd.ims.lis.v1.score+json"
 MEDIA_LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"

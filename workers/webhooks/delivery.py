@@ -23,16 +23,17 @@ import dramatiq
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from core import outbound as http
+from core.signing import generate_secret, signed_headers
 from storage.db import after_commit, db, utcnow
 from storage.lti import AGS_FORMAT
 from storage.models.lti import LtiPlatform, LtiResourceLink
 from storage.models.webhooks import WebhookDelivery, WebhookEndpoint
 from storage.webhooks import callbacks, deliveries, endpoints, events
 from workers import engine, runtime
-from workers.webhooks import ags, http
+from workers.webhooks import ags
 from workers.webhooks.render import extra_headers, render, render_grade
 from workers.webhooks.schedule import Decision, Outcome, RetryPolicy
-from workers.webhooks.signing import generate_secret, signed_headers
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@
     box.hidden = !text;
   }
 
-  async function api(method, path, data) {
-    const headers = { Accept: "application/json" };
+  async function api(method, path, data, extraHeaders) {
+    const headers = { Accept: "application/json", ...extraHeaders };
     if (token()) headers.Authorization = "Bearer " + token();
     if (data !== undefined) headers["Content-Type"] = "application/json";
     const answer = await fetch(API + path, {
@@ -119,80 +119,6 @@
 
   // An assignment: upload straight to storage, batch progress, results, review, export
 
-  const KINDS = { zip: "archive", csv: "document", txt: "document" };
-  function kindOf(file) {
-    const ext = file.name.split(".").pop().toLowerCase();
-    return KINDS[ext] || (file.type.startsWith("video/") ? "video" : "audio");
-  }
-
-  // Files above this size go in parts, each retried on its own: a connection lost halfway
-  // costs one part, not the file. (S3 wants parts of at least 5 MiB.)
-  const PART_BYTES = Number(sessionStorage.getItem("console.partBytes")) || 8 * 1024 * 1024;
-  const PART_ATTEMPTS = 4;
-
-  function put(url, headers, blob, onProgress) {
-    return new Promise((resolve, reject) => {
-      const request = new XMLHttpRequest();
-      request.open("PUT", url);
-      Object.entries(headers || {}).forEach(([k, v]) => request.setRequestHeader(k, v));
-      request.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
-      request.onload = () => (request.status < 300 ? resolve(request.getResponseHeader("ETag"))
-        : reject(new Error("upload failed (" + request.status + ")")));
-      request.onerror = () => reject(new Error("the connection was lost"));
-      request.send(blob);
-    });
-  }
-
-  async function putWithRetries(sign, blob, onProgress) {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const target = await sign();
-        return await put(target.url, target.headers, blob, onProgress);
-      } catch (error) {
-        if (attempt >= PART_ATTEMPTS) throw error;
-        await new Promise((resume) => setTimeout(resume, 500 * 2 ** attempt));
-      }
-    }
-  }
-
-  async function uploadInParts(file, kind, progress) {
-    const started = await api("POST", "/media/multipart", {
-      filename: file.name, kind, size: file.size, content_type: file.type || undefined });
-    const id = started.media.id;
-    const count = Math.ceil(file.size / PART_BYTES);
-    const sent = new Array(count).fill(0);
-    const parts = [];
-    for (let number = 1; number <= count; number += 1) {
-      const blob = file.slice((number - 1) * PART_BYTES, number * PART_BYTES);
-      const etag = await putWithRetries(() => api("GET", "/media/" + id + "/multipart/" + number),
-        blob, (share) => {
-          sent[number - 1] = share * blob.size;
-          progress(sent.reduce((a, b) => a + b, 0) / file.size);
-        });
-      parts.push({ PartNumber: number, ETag: etag });
-    }
-    return (await api("POST", "/media/" + id + "/multipart/complete", { parts })).media;
-  }
-
-  async function uploadWhole(file, kind, progress) {
-    const started = await api("POST", "/media/uploads", {
-      filename: file.name, kind, size: file.size, content_type: file.type || undefined });
-    await putWithRetries(async () => started.upload, file, progress);
-    return api("POST", "/media/" + started.media.id + "/complete");
-  }
-
-  async function uploadOne(file, row, overall) {
-    const bar = row.querySelector("progress");
-    const note = row.querySelector("span");
-    const progress = (share) => { bar.value = Math.round(share * 100); overall(); };
-    note.textContent = "uploading";
-    const upload = file.size > PART_BYTES ? uploadInParts : uploadWhole;
-    const media = await upload(file, kindOf(file), progress);
-    bar.value = 100;
-    note.textContent = "uploaded";
-    return media;
-  }
-
   async function uploadAll(id, assignment) {
     const files = Array.from($("#files").files);
     if (!files.length) throw new Error("Choose files first.");
@@ -205,16 +131,8 @@
       const total = rows.reduce((sum, row) => sum + Number(row.querySelector("progress").value), 0);
       $("#overall-progress").value = Math.round(total / rows.length);
     };
-    // Each file on its own: one that fails is reported, the others go on.
-    const results = await Promise.all(files.map((file, index) =>
-      uploadOne(file, rows[index], overall).catch((error) => {
-        const note = rows[index].querySelector("span");
-        note.textContent = "not uploaded: " + error.message;
-        note.className = "upload-error";
-        return null;
-      })));
+    const { key, media } = await uploads.uploadFiles(id, files, rows, overall, $("#pattern").value);
     overall();
-    const media = results.filter(Boolean);
     const sheets = media.filter((m) => m.kind === "document");
     const zips = media.filter((m) => m.kind === "archive");
     const recordings = media.filter((m) => m.kind === "audio" || m.kind === "video");
@@ -228,9 +146,24 @@
       if ($("#pattern").value) request.filename_pattern = $("#pattern").value;
       else if (sheets.length) request.manifest_media_id = sheets[0].id;
     }
-    const batch = await api("POST", "/assignments/" + id + "/batches", request);
+    // The draft's key: a submit whose answer was lost (a reload) gives back the same batch.
+    const batch = await api("POST", "/assignments/" + id + "/batches", request,
+      { "Idempotency-Key": key });
+    uploads.forget(id);
+    $("#resume-note").hidden = true;
     say("Batch submitted.");
     await follow(id, batch);
+  }
+
+  // An upload interrupted by a reload: the same files chosen again go on where it stopped.
+  function offerResume(id) {
+    const left = uploads.unfinished(id);
+    $("#resume-note").hidden = !left;
+    if (!left) return;
+    $("#resume-text").textContent = "An upload was interrupted: " + left.uploaded + " of " +
+      left.files + " files are uploaded. Choose the same files and upload again: only the " +
+      "missing ones are sent.";
+    if (left.pattern && !$("#pattern").value) $("#pattern").value = left.pattern;
   }
 
   function showBatch(batch) {
@@ -251,6 +184,7 @@
     await loadResults(id);
   }
 
+  const uploads = window.consoleUploads(api);
   const LEVELS = ["A1", "A2", "B1", "B2", "C1", "C2"];
 
   function reviewForm(id, row) {
@@ -332,6 +266,8 @@
     $("#status-filter").addEventListener("change", guard(() => loadResults(id)));
     $("#more-results").addEventListener("click", guard(() => loadResults(id, $("#more-results").dataset.after)));
     $("#export-button").addEventListener("click", guard(() => exportCsv(id)));
+    $("#resume-discard").addEventListener("click", () => { uploads.forget(id); offerResume(id); });
+    offerResume(id);
     guard(async () => {
       assignment = await api("GET", "/assignments/" + id);
       $("#assignment-title").textContent = assignment.title;

@@ -391,3 +391,57 @@ def test_the_shipped_artefact_is_what_training_on_the_corpus_measurements_gives(
 
     # Then it is the shipped one
     assert json.dumps(again, sort_keys=True) == json.dumps(shipped, sort_keys=True)
+
+
+def test_the_aligner_in_a_child_process_answers_as_the_one_in_this_process(tmp_path):
+    # Given a sentence read aloud, and the aligner embedded mode runs in a child process
+    from pipelines.pronunciation.align import Aligner, to_pcm
+    from pipelines.pronunciation.child import ChildAligner
+
+    audio = decode_audio(synthesise(SENTENCE, tmp_path / "reading.wav"))
+    pcm = to_pcm(audio.samples)
+    tokens = ["always", "waiting", "for", "the", "next", "season", "zxqwv"]
+    child = ChildAligner()
+    try:
+        # When both look the words up and align the reading
+        known, aligned = child.known_words(tokens), child.align(pcm, tokens[:-1])
+    finally:
+        child.close()
+    # Then the child's answers are those of a new aligner in this process, phone by phone
+    # (new on both sides: the decoders dither, and their random state moves with each decode)
+    here = Aligner()
+    assert known == here.known_words(tokens) == [True] * 6 + [False]
+    assert aligned is not None and aligned == here.align(pcm, tokens[:-1])
+
+
+def test_the_child_aligner_ends_with_a_parent_killed_without_its_exit_handlers():
+    # Given a process whose aligner runs in a child process
+    import os
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import os, sys\n"
+        "from pipelines.pronunciation.child import ChildAligner\n"
+        "child = ChildAligner()\n"
+        "assert child.known_words(['season']) == [True]\n"
+        "print(*child._pool._processes, flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    # When that process is killed
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[3], timeout=300)
+    assert run.returncode == -9, run.stderr
+    pid = int(run.stdout.split()[0])
+    # Then its child ends too, instead of waiting for work forever
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        os.kill(pid, 9)
+        raise AssertionError("the child aligner outlived its parent")

@@ -92,6 +92,26 @@ def test_real_words_the_dictionary_lacks_are_not_changed_into_other_words():
     assert all(e.replacements == [] and "not in the dictionary" in e.message for e in spelling)
 
 
+def test_names_abbreviations_compounds_and_program_names_are_not_changed_into_words():
+    # Given edited prose with a rare word a larger word list has, parts of hyphenated
+    # compounds, a name and an abbreviation opening sentences, program names, a closed
+    # compound, a dropped "g" and words of a path, a file name and an e-mail address: each
+    # has a common word near it that its neighbours support
+    text = ("We watched the improv show. Children like sing-alongs with physico-chemical "
+            "games. Komen for the cure. Thx for the help. The dbus daemon and cmake ran. "
+            "The dpkg tool and systemd start. Use reportbug to report it. I ain't payin "
+            "for it. Read the /etc/passwd file and idna.h, or write to lool@dooz.org. A "
+            "mosquitto broker reads /etc/mosquitto/certs first.")
+    # When assessed
+    spelling = [e for e in assess_writing(text, "en").errors if e.check == "spelling"]
+    # Then none is changed into another word ("improve", "along", "Women", "Tax", "bus",
+    # "make", "dog", "system", "reporting", "pain", "passed", "idea", "look", "mosquito"):
+    # at most reported without a replacement
+    assert spelling, "the words stay reported for the writer to check"
+    assert [(text[e.offset : e.offset + e.length], e.replacements) for e in spelling
+            if e.replacements] == []  # fmt: skip
+
+
 def test_a_word_without_a_clear_replacement_gets_none_anywhere_in_the_text():
     # Given a rare real word, once where no replacement fits and once after "between",
     # where "citizens" would fit

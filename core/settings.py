@@ -18,8 +18,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from storage.crypto import subkey
-from storage.media.limits import DEFAULT_KIND_LIMITS, MEDIA_KINDS, UploadLimits
+from core.crypto import subkey
+from core.limits import DEFAULT_KIND_LIMITS, MEDIA_KINDS, UploadLimits
+from core.rates import DEFAULT_RATES, parse_rate
+
+# The plans of storage.quotas.PLANS (named here so reading the settings loads no models).
+PLAN_NAMES = ("unlimited", "free", "school", "partner")
 
 # 32 characters of a random URL-safe string carry about 190 bits.
 MIN_SECRET_KEY_CHARS = 32
@@ -121,6 +125,15 @@ def _list(name: str, value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
+def _synthesis_engines(name: str, value: str) -> tuple[str, ...]:
+    engines = _list(name, value)
+    if not engines:
+        raise ConfigError(f"{name} names no engine")
+    for engine in engines:
+        _choice(name, engine, ("piper", "espeak", "openai"))
+    return engines
+
+
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
                        r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 
@@ -184,8 +197,6 @@ def _encryption_keys(name: str, value: str) -> tuple[str, ...]:
 
 def _rate_limits(name: str, value: str) -> tuple[tuple[str, str], ...]:
     """`login=10/minute,submit=0/minute`: named limits as count/period (0 turns one off)."""
-    from api.ratelimit import DEFAULT_RATES, parse_rate
-
     limits = []
     for item in _list(name, value):
         limit, equals, rate = item.partition("=")
@@ -223,7 +234,7 @@ class Settings:
     env: str = "development"
     secret_key: str = ""
     # One secret from which the token-signing, URL-signing and session keys are derived
-    # (HKDF, one key per purpose; see storage.crypto.subkey).
+    # (HKDF, one key per purpose; see core.crypto.subkey).
     # Keys for secrets stored encrypted (webhook signing secrets): the first encrypts, all
     # decrypt. Empty: one key derived from SECRET_KEY (its own derivation, not the signing keys).
     encryption_keys: tuple[str, ...] = ()
@@ -247,7 +258,7 @@ class Settings:
     # HTTP limits.
     max_request_bytes: int = 1 * 1024 * 1024
     max_upload_bytes: int = 512 * 1024 * 1024
-    # Per-kind ceilings over the defaults of storage.media.limits (MAX_UPLOAD_BYTES caps all).
+    # Per-kind ceilings over the defaults of core.limits (MAX_UPLOAD_BYTES caps all).
     media_kind_limits: tuple[tuple[str, int], ...] = ()
     # Longest text accepted by the writing assessment (characters).
     max_text_chars: int = 10_000
@@ -255,11 +266,21 @@ class Settings:
     import_max_entries: int = 5000
     import_max_entry_bytes: int = 100 * 1024 * 1024
     import_max_total_bytes: int = 1024 * 1024 * 1024
+    # Retention sweeps and learner erasure: rows (and objects) removed per transaction.
+    retention_batch_size: int = 200
+    # Plans and usage: the plan of organisations that have none of their own, and the
+    # prices (USD per million tokens) usage reports estimate LLM cost with.
+    default_plan: str = "unlimited"
+    llm_price_input_per_mtok: float = 0.0
+    llm_price_output_per_mtok: float = 0.0
     # Tokens.
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
     invite_ttl: int = 7 * 24 * 3600
     password_reset_ttl: int = 3600
+    # argon2id cost of new password hashes (RFC 9106's second recommendation by default).
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 64 * 1024
     # Outgoing mail (password resets, invites). No SMTP host: each message is written to
     # DATA_DIR/mail/ as an .eml file instead (embedded mode).
     smtp_host: str = ""
@@ -308,6 +329,22 @@ class Settings:
     llm_timeout_seconds: float = 60.0
     bedrock_region: str = "us-east-1"
     bedrock_model_id: str = "mistral.mistral-7b-instruct-v0:2"
+    # Speech synthesis: engines in order of preference ("piper", "espeak", "openai").
+    synthesis_engines: tuple[str, ...] = ("piper", "espeak")
+    openai_tts_model: str = "tts-1"
+    # Another OpenAI-compatible server for speech synthesis only (default: OPENAI_BASE_URL).
+    openai_tts_base_url: str = ""
+    # Longest text one synthesis may speak (characters).
+    max_synthesis_chars: int = 1000
+    # Conversation partner: "scenario" (offline dialogue scripts), "llm" (LLM_PROVIDER), or
+    # "auto" (the LLM when one is configured, else the scenarios).
+    conversation_partner: str = "auto"
+    # Partner replies are also spoken (an audio file beside the text).
+    conversation_speak_replies: bool = True
+    # Realtime voice sessions (OpenAI deployments): the model, voice and client-token lifetime.
+    openai_realtime_model: str = "gpt-realtime"
+    openai_realtime_voice: str = "alloy"
+    realtime_token_ttl: int = 60
     # Webhooks.
     webhook_allow_private_networks: bool = False
     webhook_timeout_seconds: float = 15.0
@@ -326,8 +363,6 @@ class Settings:
 
     @property
     def rates(self) -> dict[str, Any]:
-        from api.ratelimit import DEFAULT_RATES, parse_rate
-
         return {**DEFAULT_RATES,
                 **{name: parse_rate(rate) for name, rate in self.rate_limits}}
 
@@ -394,12 +429,18 @@ class Settings:
         read("MEDIA_KIND_LIMITS", _kind_limits)
         read("MAX_TEXT_CHARS", lambda n, v: _int(n, v, 100, 1_000_000))
         read("IMPORT_MAX_ENTRIES", lambda n, v: _int(n, v, 1))
+        read("RETENTION_BATCH_SIZE", lambda n, v: _int(n, v, 1, 10_000))
+        read("DEFAULT_PLAN", lambda n, v: _choice(n, v, PLAN_NAMES))
+        read("LLM_PRICE_INPUT_PER_MTOK", lambda n, v: _float(n, v, 0.0))
+        read("LLM_PRICE_OUTPUT_PER_MTOK", lambda n, v: _float(n, v, 0.0))
         read("IMPORT_MAX_ENTRY_BYTES", lambda n, v: _int(n, v, 1024))
         read("IMPORT_MAX_TOTAL_BYTES", lambda n, v: _int(n, v, 1024))
         read("ACCESS_TOKEN_TTL", lambda n, v: _int(n, v, 10))
         read("REFRESH_TOKEN_TTL", lambda n, v: _int(n, v, 60))
         read("INVITE_TTL", lambda n, v: _int(n, v, 60))
         read("PASSWORD_RESET_TTL", lambda n, v: _int(n, v, 60, 7 * 24 * 3600))
+        read("PASSWORD_HASH_TIME_COST", lambda n, v: _int(n, v, 1, 20))
+        read("PASSWORD_HASH_MEMORY_KIB", lambda n, v: _int(n, v, 32, 4 * 1024 * 1024))
         read("SMTP_HOST", _hostname)
         read("SMTP_PORT", lambda n, v: _int(n, v, 1, 65535))
         read("SMTP_USERNAME", lambda n, v: v)
@@ -434,6 +475,15 @@ class Settings:
         read("LLM_TIMEOUT_SECONDS", lambda n, v: _float(n, v, 0.1))
         read("BEDROCK_REGION", lambda n, v: v)
         read("BEDROCK_MODEL_ID", lambda n, v: v)
+        read("SYNTHESIS_ENGINES", _synthesis_engines)
+        read("OPENAI_TTS_MODEL", lambda n, v: v)
+        read("OPENAI_TTS_BASE_URL", lambda n, v: _url(n, v, ("http", "https")))
+        read("MAX_SYNTHESIS_CHARS", lambda n, v: _int(n, v, 10, 100_000))
+        read("CONVERSATION_PARTNER", lambda n, v: _choice(n, v, ("auto", "scenario", "llm")))
+        read("CONVERSATION_SPEAK_REPLIES", _bool)
+        read("OPENAI_REALTIME_MODEL", lambda n, v: v)
+        read("OPENAI_REALTIME_VOICE", lambda n, v: v)
+        read("REALTIME_TOKEN_TTL", lambda n, v: _int(n, v, 10, 7200))
         read("WEBHOOK_ALLOW_PRIVATE_NETWORKS", _bool)
         read("WEBHOOK_TIMEOUT_SECONDS", lambda n, v: _float(n, v, 0.1))
         read(
@@ -465,6 +515,10 @@ class Settings:
             changes["secret_key"] = _dev_secret(self.data_dir)
         if self.env == "production":
             self._check_production_secrets()
+            # OWASP's floor for argon2id: 19 MiB and two passes.
+            if self.password_hash_memory_kib < 19 * 1024 or self.password_hash_time_cost < 2:
+                raise ConfigError("PASSWORD_HASH_MEMORY_KIB must be at least 19456 and "
+                                  "PASSWORD_HASH_TIME_COST at least 2 when APP_ENV=production")
         if self.storage_backend == "s3":
             for name in ("s3_endpoint", "s3_access_key", "s3_secret_key"):
                 if not getattr(self, name):

@@ -1,0 +1,79 @@
+"""`python -m bench.quotas [N]`: what a quota check adds to a submission, on PostgreSQL.
+
+For N writing submissions of one organisation (rotating over 50 learners), times what
+`api.jobs.service.reserve_quota` does before the job row is written: the charge, the
+organisation's plan, and one conditional upsert per limited counter (three for a writing
+assessment on a plan shaped like `free`: organisation per day and per month, learner per
+day), each submission in its own committed transaction (the commit, which the submission
+makes anyway, is not timed). The baseline is the same with the `unlimited` plan (no
+counter). Needs PostgreSQL (BENCH_DATABASE_URL) and `redis-server`; prints the numbers.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.services import DATABASE_URL, SECRET_KEY, percentile, prepare_database, private_redis
+
+PLAN = "bench"
+LIMITS_SHAPE = (("organisation", "day", "assessments"), ("organisation", "month", "assessments"),
+                ("learner", "day", "assessments"))
+
+
+def _measure(app, organisation_id: str, plan: str, n: int) -> list[float]:
+    from api.jobs.service import reserve_quota
+    from storage.db import db
+    from storage.models.identity import Organisation
+
+    with app.app_context():
+        db.session.get(Organisation, organisation_id).plan = plan
+        db.session.commit()
+        times = []
+        for i in range(n):
+            started = time.perf_counter()
+            reserve_quota(organisation_id, f"usr_bench_{i % 50}", "writing_assessment",
+                          {"text": "x", "language": "en"})
+            times.append((time.perf_counter() - started) * 1e6)
+            db.session.commit()
+        return times
+
+
+def run(n: int = 2000) -> dict[str, dict[str, float]]:
+    from api import create_app
+    from core.settings import Settings
+    from storage import identity, quotas
+    from storage.db import db
+
+    quotas.PLANS[PLAN] = dict.fromkeys(LIMITS_SHAPE, 10**12)
+    with private_redis() as redis_url:
+        prepare_database(redis_url)
+        settings = Settings(env="test", secret_key=SECRET_KEY, database_url=DATABASE_URL,
+                            redis_url=redis_url, data_dir=Path(tempfile.mkdtemp()),
+                            storage_backend="local", embedded_services=False,
+                            log_json=False).finalised()
+        app = create_app(settings, start_services=False)
+        with app.app_context():
+            admin = identity.register(db.session, email=f"quota-{time.time_ns()}@bench.test",
+                                      password="correct horse battery", name="Bench",
+                                      organisation_name="Bench")
+            db.session.commit()
+            organisation_id = admin.organisation_id
+        results = {}
+        for label, plan in (("unlimited (baseline)", "unlimited"), ("3 counters", PLAN)):
+            _measure(app, organisation_id, plan, 200)  # warm the pool and the plan cache
+            times = _measure(app, organisation_id, plan, n)
+            results[label] = {"median_us": statistics.median(times),
+                              "p95_us": percentile(times, 95), "p99_us": percentile(times, 99)}
+        app.extensions["runtime"].stop()
+    return results
+
+
+if __name__ == "__main__":
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    for label, row in run(count).items():
+        print(f"{label:<22} median {row['median_us']:8.1f} us   p95 {row['p95_us']:8.1f} us"
+              f"   p99 {row['p99_us']:8.1f} us")

@@ -1,0 +1,50 @@
+"""Usage metering and quotas: what each job used, and the counters quotas are checked on."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.db import db, utcnow
+from storage.models.base import TenantMixin
+
+
+class UsageCounter(TenantMixin, db.Model):
+    """How much of a metric an organisation (`subject` "organisation") or one learner
+    (`subject` their user id) has used in one day or month: the number quotas compare with
+    the plan's limit. Incremented at submission by a conditional upsert that refuses to pass
+    the limit, so concurrent submissions cannot overshoot it; given back when a job fails."""
+
+    __tablename__ = "usage_counters"
+
+    organisation_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(40), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(32), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)  # "day" or "month"
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    used: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class UsageRecord(TenantMixin, db.Model):
+    """What one finished job used, written once (unique job id) in the transaction that
+    ends it. Kept when the job is swept or its learner erased (the learner id is then
+    cleared)."""
+
+    __tablename__ = "usage_records"
+    __table_args__ = (Index("ix_usage_records_organisation_day", "organisation_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(String(40), unique=True)
+    learner_user_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    job_type: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    assessments: Mapped[int] = mapped_column(Integer, default=0)
+    audio_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    llm_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    llm_output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

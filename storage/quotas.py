@@ -1,0 +1,153 @@
+"""Plans and quotas. A plan limits, per day and per month, what an organisation and each of
+its learners may submit: assessments, and audio seconds to transcribe. A submission reserves
+its charge with one conditional upsert per limited counter (`used + amount <= limit`, the
+row locked by the upsert), so parallel submissions cannot pass a limit together; a job that
+fails or is canceled gives its charge back once, when its usage is recorded. Nothing here
+commits: the submission's transaction carries the reservation with the job."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.errors import AppError
+from storage.models.jobs import Job
+from storage.models.media import Media
+from storage.models.usage import UsageCounter
+
+ASSESSMENTS, AUDIO_SECONDS = "assessments", "audio_seconds"
+METRICS = (ASSESSMENTS, AUDIO_SECONDS)
+ORGANISATION, LEARNER = "organisation", "learner"
+DAY, MONTH = "day", "month"
+ASSESSMENT_TYPES = ("writing_assessment", "speaking_assessment")
+AUDIO_TYPES = ("speaking_assessment", "transcription")
+
+# (scope, period, metric) -> limit. "unlimited" counts nothing at submission.
+Limits = dict[tuple[str, str, str], int]
+PLANS: dict[str, Limits] = {
+    "unlimited": {},
+    "free": {
+        (ORGANISATION, DAY, ASSESSMENTS): 100, (ORGANISATION, MONTH, ASSESSMENTS): 1_000,
+        (LEARNER, DAY, ASSESSMENTS): 10,
+        (ORGANISATION, MONTH, AUDIO_SECONDS): 5 * 3600, (LEARNER, DAY, AUDIO_SECONDS): 15 * 60,
+    },
+    "school": {
+        (ORGANISATION, DAY, ASSESSMENTS): 5_000, (ORGANISATION, MONTH, ASSESSMENTS): 50_000,
+        (LEARNER, DAY, ASSESSMENTS): 50,
+        (ORGANISATION, MONTH, AUDIO_SECONDS): 500 * 3600,
+        (LEARNER, DAY, AUDIO_SECONDS): 60 * 60,
+    },
+    "partner": {
+        (ORGANISATION, MONTH, ASSESSMENTS): 500_000,
+        (ORGANISATION, MONTH, AUDIO_SECONDS): 10_000 * 3600,
+    },
+}
+
+
+class QuotaExceeded(AppError):
+    status = 429
+    code = "quota_exceeded"
+    title = "Too Many Requests"
+
+
+def plan_limits(plan: str) -> Limits:
+    return PLANS[plan]
+
+
+def charge_of(session: Session, organisation_id: str, job_type: str,
+              input: dict[str, Any]) -> dict[str, int]:
+    """What a submission counts: one assessment, and the recording's length (measured from
+    its bytes at upload) in whole seconds."""
+    charge: dict[str, int] = {}
+    if job_type in ASSESSMENT_TYPES:
+        charge[ASSESSMENTS] = 1
+    if job_type in AUDIO_TYPES and input.get("media_id"):
+        duration = session.scalar(select(Media.duration).where(
+            Media.organisation_id == organisation_id, Media.id == input["media_id"]))
+        if duration:
+            charge[AUDIO_SECONDS] = math.ceil(duration)
+    return charge
+
+
+def period_bounds(period: str, now: datetime) -> tuple[date, datetime]:
+    """The period's first day and when the next period starts (UTC)."""
+    today = now.astimezone(UTC).date()
+    if period == DAY:
+        start = today
+        following = start + timedelta(days=1)
+    else:
+        start = today.replace(day=1)
+        following = (start + timedelta(days=32)).replace(day=1)
+    return start, datetime(following.year, following.month, following.day, tzinfo=UTC)
+
+
+def _insert(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def reserve(session: Session, organisation_id: str, learner_id: str | None,
+            charge: dict[str, int], limits: Limits, now: datetime) -> list[list[Any]]:
+    """Count `charge` against every limited counter, or raise QuotaExceeded (the caller's
+    transaction then rolls back what this counted). Returns the counters it incremented, as
+    [subject, metric, period, period_start, amount], for `release`."""
+    counted: list[list[Any]] = []
+    insert = _insert(session)
+    for (scope, period, metric), limit in sorted(limits.items()):
+        amount = charge.get(metric, 0)
+        subject = ORGANISATION if scope == ORGANISATION else learner_id
+        if amount <= 0 or subject is None:
+            continue
+        start, resets_at = period_bounds(period, now)
+        keys = {"organisation_id": organisation_id, "subject": subject, "metric": metric,
+                "period": period, "period_start": start}
+        stmt = insert(UsageCounter).values(**keys, used=amount)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={"used": UsageCounter.used + amount},
+            where=UsageCounter.used + amount <= limit).returning(UsageCounter.used)
+        if amount > limit or session.execute(stmt).first() is None:
+            used = session.scalar(select(UsageCounter.used).where(
+                *(getattr(UsageCounter, k) == v for k, v in keys.items()))) or 0
+            retry_after = max(1, math.ceil((resets_at - now).total_seconds()))
+            raise QuotaExceeded(
+                f"The {scope}'s {period}ly limit of {limit} {metric.replace('_', ' ')} is "
+                f"reached ({used} used, {amount} asked).",
+                extra={"quota": {"scope": scope, "period": period, "metric": metric,
+                                 "limit": limit, "used": used, "requested": amount,
+                                 "resets_at": resets_at.isoformat()}},
+                headers={"Retry-After": str(retry_after)})
+        counted.append([subject, metric, period, start.isoformat(), amount])
+    return counted
+
+
+def release(session: Session, job: Job) -> None:
+    """Give back what the job's submission counted (a failed or canceled job)."""
+    for subject, metric, period, start, amount in (job.quota_charge or {}).get("counted", []):
+        session.execute(update(UsageCounter).where(and_(
+            UsageCounter.organisation_id == job.organisation_id,
+            UsageCounter.subject == subject, UsageCounter.metric == metric,
+            UsageCounter.period == period,
+            UsageCounter.period_start == date.fromisoformat(start)))
+            .values(used=func.greatest(UsageCounter.used - amount, 0)
+                    if session.get_bind().dialect.name == "postgresql"
+                    else func.max(UsageCounter.used - amount, 0))
+            .execution_options(synchronize_session=False))
+
+
+def counters(session: Session, organisation_id: str, subject: str, now: datetime
+             ) -> dict[tuple[str, str], int]:
+    """This day's and month's counters of a subject: (period, metric) -> used."""
+    found: dict[tuple[str, str], int] = {}
+    for period in (DAY, MONTH):
+        start, _ = period_bounds(period, now)
+        for metric, used in session.execute(select(UsageCounter.metric, UsageCounter.used).where(
+                UsageCounter.organisation_id == organisation_id,
+                UsageCounter.subject == subject, UsageCounter.period == period,
+                UsageCounter.period_start == start)):
+            found[(period, metric)] = used
+    return found

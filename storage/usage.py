@@ -1,0 +1,102 @@
+"""Usage metering: each finished job's usage is recorded once, in the transaction that ends
+it (a unique job id: a retry, a redelivered message or a second terminal transition adds
+nothing), and summed per organisation and learner, by day and by job type."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage import quotas
+from storage.db import utcnow
+from storage.models.jobs import Job
+from storage.models.media import Media
+from storage.models.usage import UsageRecord
+
+GIVEN_BACK = ("failed", "canceled")
+
+
+def on_job_terminal(session: Session, job: Job) -> None:
+    """Terminal hook of the job engine: record what the job used; a failed or canceled
+    job records nothing used and gives back its quota charge."""
+    succeeded = job.status == "succeeded"
+    # Jobs not submitted through the API (a batch's) carry no charge: measure it now.
+    charge = (job.quota_charge or {}).get("charge") or quotas.charge_of(
+        session, job.organisation_id, job.type, job.input or {})
+    tokens = job.llm_usage or {}
+    finished = job.finished_at or utcnow()
+    values = {
+        "organisation_id": job.organisation_id, "job_id": job.id,
+        "learner_user_id": job.learner_user_id, "job_type": job.type, "status": job.status,
+        "day": finished.date(), "created_at": finished,
+        "assessments": charge.get(quotas.ASSESSMENTS, 0) if succeeded else 0,
+        "audio_seconds": float(charge.get(quotas.AUDIO_SECONDS, 0)) if succeeded else 0.0,
+        # Tokens are spent whether or not the job then succeeded.
+        "llm_input_tokens": int(tokens.get("input_tokens", 0)),
+        "llm_output_tokens": int(tokens.get("output_tokens", 0)),
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    recorded = session.execute(insert(UsageRecord).values(**values)
+                               .on_conflict_do_nothing(index_elements=["job_id"])
+                               .returning(UsageRecord.id)).first()
+    if recorded is not None and job.status in GIVEN_BACK:
+        quotas.release(session, job)
+
+
+def _totals(rows: Any) -> dict[str, Any]:
+    return {"jobs": rows.jobs or 0, "assessments": int(rows.assessments or 0),
+            "audio_minutes": round(float(rows.audio_seconds or 0) / 60, 2),
+            "llm_input_tokens": int(rows.llm_input_tokens or 0),
+            "llm_output_tokens": int(rows.llm_output_tokens or 0)}
+
+
+_SUMS = (func.count(UsageRecord.id).label("jobs"),
+         func.sum(UsageRecord.assessments).label("assessments"),
+         func.sum(UsageRecord.audio_seconds).label("audio_seconds"),
+         func.sum(UsageRecord.llm_input_tokens).label("llm_input_tokens"),
+         func.sum(UsageRecord.llm_output_tokens).label("llm_output_tokens"))
+
+
+def summary(session: Session, organisation_id: str, *, learner_id: str | None, since: date,
+            until: date) -> dict[str, Any]:
+    """Totals, by day and by job type, of jobs finished from `since` to `until` inclusive,
+    and the media bytes stored now."""
+    where = [UsageRecord.organisation_id == organisation_id, UsageRecord.day >= since,
+             UsageRecord.day <= until]
+    media = [Media.organisation_id == organisation_id]
+    if learner_id is not None:
+        where.append(UsageRecord.learner_user_id == learner_id)
+        media.append(Media.owner_user_id == learner_id)
+    total = session.execute(select(*_SUMS).where(*where)).one()
+    by_day = session.execute(select(UsageRecord.day, *_SUMS).where(*where)
+                             .group_by(UsageRecord.day).order_by(UsageRecord.day)).all()
+    by_type = session.execute(select(UsageRecord.job_type, *_SUMS).where(*where)
+                              .group_by(UsageRecord.job_type)
+                              .order_by(UsageRecord.job_type)).all()
+    stored = session.scalar(select(func.coalesce(func.sum(Media.size), 0)).where(*media))
+    return {
+        "since": since, "until": until, "totals": _totals(total),
+        "storage_bytes": int(stored or 0),
+        "by_day": [{"day": row.day, **_totals(row)} for row in by_day],
+        "by_job_type": [{"job_type": row.job_type, **_totals(row)} for row in by_type],
+    }
+
+
+def quota_view(session: Session, organisation_id: str, subject: str, scope: str,
+               limits: quotas.Limits, now: datetime) -> list[dict[str, Any]]:
+    """Each limit of the plan for this scope with what is used of it now."""
+    used = quotas.counters(session, organisation_id, subject, now)
+    view = []
+    for (limit_scope, period, metric), limit in sorted(limits.items()):
+        if limit_scope != scope:
+            continue
+        _, resets_at = quotas.period_bounds(period, now)
+        taken = used.get((period, metric), 0)
+        view.append({"metric": metric, "period": period, "limit": limit, "used": taken,
+                     "remaining": max(0, limit - taken), "resets_at": resets_at})
+    return view
