@@ -6,29 +6,33 @@ Two data sets:
   (`pipelines.pronunciation.train.cross_validate`), so every figure is speaker-wise
   cross-validated. Measurements come from `data/pronunciation/features.jsonl` when the
   training command already made them (same code, same clips), else they are made here;
-- synthetic espeak-ng readings of the corpus sentences (`pipelines.pronunciation.synthetic`):
-  correct, with two phonemes of one word substituted, with a word dropped, with a word
-  inserted, each assessed end to end as the speaking job does it (Whisper primed with the
-  text, a free Whisper decode, alignment, scoring); each step is timed.
-Quick mode: 4 synthetic sentences, and 4 clips per speaker unless the corpus is measured.
+- synthetic espeak-ng readings of corpus sentences of four words or more
+  (`pipelines.pronunciation.synthetic`): correct, with two phonemes of one word substituted,
+  with a word dropped, with a word inserted, each assessed end to end as the speaking job
+  does it (Whisper primed with the text, a free Whisper decode, alignment, scoring); each
+  step is timed (see `_speech_synthetic`: the Whisper decodes are cached).
+Quick mode: SYNTHETIC_QUICK synthetic sentences (of SYNTHETIC_FULL), and 4 clips per speaker
+unless the corpus is measured.
 """
 
 from __future__ import annotations
 
-import tempfile
-import time
-from pathlib import Path
 from typing import Any
 
 from bench.quality import DATA_DIR, ROOT
+from bench.quality._speech_synthetic import synthetic
 
 CORPUS = DATA_DIR / "learner-speech"
 CACHE = ROOT / "data" / "pronunciation" / "features.jsonl"
+SYNTHETIC_CACHE = ROOT / "data" / "pronunciation" / "synthetic.jsonl"
+SYNTHETIC_FULL = 60  # sentences (x 4 recordings)
+SYNTHETIC_QUICK = 15
 GOALS = {"accuracy": 0.70, "fluency": 0.70, "prosodic": 0.65, "total": 0.72}
 
 
 def run(quick: bool = False) -> dict[str, Any]:
     from pipelines.pronunciation.corpus import measure_corpus
+    from pipelines.pronunciation.synthetic import choose_sentences
     from pipelines.pronunciation.train import cross_validate
 
     # Cached measurements cost nothing: quick mode only limits clips still to be measured.
@@ -39,9 +43,9 @@ def run(quick: bool = False) -> dict[str, Any]:
         sum(r["transcribe_seconds"] for r in records) / audio, 3)
     cv["pronunciation_seconds_per_audio_second"] = round(
         sum(r["measure_seconds"] for r in records) / audio, 3)
-    sentences = sorted({r["text"] for r in _rows()}, key=len)[:: 8 if quick else 2]
-    sentences = sentences[: 4 if quick else 24]
-    return {"corpus": cv, "synthetic": synthetic(sentences)}
+    sentences = choose_sentences([r["text"] for r in _rows()],
+                                 SYNTHETIC_QUICK if quick else SYNTHETIC_FULL)  # fmt: skip
+    return {"corpus": cv, "synthetic": synthetic(sentences, SYNTHETIC_CACHE)}
 
 
 def _rows() -> list[dict]:
@@ -50,113 +54,10 @@ def _rows() -> list[dict]:
     return read_corpus(CORPUS)
 
 
-def synthetic(sentences: list[str]) -> dict[str, Any]:
-    """Error detection on espeak-ng readings of `sentences` (see the module notes)."""
-    from pipelines.audio import decode_audio
-    from pipelines.errors import PipelineError
-    from pipelines.pronunciation import assess_pronunciation
-    from pipelines.pronunciation.corpus import sentence_case
-    from pipelines.pronunciation.synthetic import cases, synthesise
-    from pipelines.transcription import TranscriptionConfig, build_transcriber
-
-    transcriber = build_transcriber(TranscriptionConfig())
-    counts = {k: {"tp": 0, "fp": 0, "fn": 0} for k in ("mispronunciation", "omission",
-                                                       "insertion")}  # fmt: skip
-    correct_words = accepted = 0
-    not_judged = 0
-    failures: list[str] = []
-    timing = {"audio": 0.0, "transcribe": 0.0, "free": 0.0, "pronunciation": 0.0}
-    with tempfile.TemporaryDirectory() as folder:
-        for n, sentence in enumerate(sentences):
-            for case in cases(sentence_case(sentence), seed=n):
-                path = synthesise(case.spoken, Path(folder) / f"{n}-{case.kind}.wav")
-                audio = decode_audio(path)
-                started = time.perf_counter()
-                try:
-                    transcript = transcriber.transcribe(path, "en", prompt=case.reference)
-                    middle = time.perf_counter()
-                    free = transcriber.transcribe(path, "en")
-                    scoring = time.perf_counter()
-                    result = assess_pronunciation(audio.samples, audio.sample_rate, transcript,
-                                                  reference_text=case.reference, language="en",
-                                                  free_transcript=free)  # fmt: skip
-                except PipelineError as exc:  # e.g. no_speech_detected: the errors go unfound
-                    failures.append(f"{case.kind}: {exc.code}")
-                    for kind in _missed(case.kind):
-                        counts[kind]["fn"] += 1
-                    continue
-                timing["transcribe"] += middle - started
-                timing["free"] += scoring - middle
-                timing["pronunciation"] += time.perf_counter() - scoring
-                timing["audio"] += audio.duration
-                if not result.judged:
-                    not_judged += 1
-                    failures.append(f"{case.kind}: {result.reason}")
-                    for kind in _missed(case.kind):
-                        counts[kind]["fn"] += 1
-                    continue
-                _count(case, result.words, counts)
-                if case.kind == "correct":
-                    ref = [w for w in result.words
-                           if w.error_type not in ("insertion", "repetition")]  # fmt: skip
-                    correct_words += len(ref)
-                    accepted += sum(w.error_type is None for w in ref)
-    figures = {k: _prf(**v) for k, v in counts.items()}
-    return {
-        "sentences": len(sentences),
-        "recordings": 4 * len(sentences),
-        "not_judged": not_judged,
-        "failures": failures,
-        "correct_reading_words_accepted": round(accepted / max(1, correct_words), 4),
-        "detection": figures,
-        "transcribe_seconds_per_audio_second": round(timing["transcribe"] / timing["audio"], 3),
-        "free_decode_seconds_per_audio_second": round(timing["free"] / timing["audio"], 3),
-        "pronunciation_seconds_per_audio_second": round(
-            timing["pronunciation"] / timing["audio"], 3),
-    }  # fmt: skip
-
-
-def _missed(kind: str) -> list[str]:
-    return {"substitution": ["mispronunciation"], "omission": ["omission"],
-            "insertion": ["insertion"]}.get(kind, [])  # fmt: skip
-
-
-def _count(case, words, counts) -> None:
-    reference = [w for w in words if w.error_type not in ("insertion", "repetition")]
-    inserted = [w for w in words if w.error_type in ("insertion", "repetition")]
-    for i, w in enumerate(reference):
-        target = case.target == i
-        if w.error_type in ("mispronunciation", "substitution"):
-            key = "tp" if target and case.kind == "substitution" else "fp"
-            counts["mispronunciation"][key] += 1
-        elif target and case.kind == "substitution":
-            counts["mispronunciation"]["fn"] += 1
-        if w.error_type == "omission":
-            key = "tp" if target and case.kind == "omission" else "fp"
-            counts["omission"][key] += 1
-        elif target and case.kind == "omission":
-            counts["omission"]["fn"] += 1
-    # The recogniser may spell a synthetic insertion its own way: in an insertion case the
-    # first insertion reported is the one made, any other is false.
-    hit = 1 if case.kind == "insertion" and inserted else 0
-    counts["insertion"]["tp"] += hit
-    counts["insertion"]["fp"] += len(inserted) - hit
-    if case.kind == "insertion" and not inserted:
-        counts["insertion"]["fn"] += 1
-
-
-def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
-            "tp": tp, "fp": fp, "fn": fn}  # fmt: skip
-
-
 def render(result: dict[str, Any]) -> str:
     cv, syn = result["corpus"], result["synthetic"]
     lines = [
-        "### speech (pronunciation: gop-pocketsphinx-v2)",
+        "### speech (pronunciation: gop-pocketsphinx-v3)",
         "",
         f"Learner corpus: {cv['clips_scored']} of {cv['clips']} clips, {cv['speakers']} "
         "speakers, leave-one-speaker-out cross-validation.",

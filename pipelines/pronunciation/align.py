@@ -21,10 +21,12 @@ behind a lock.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -80,9 +82,10 @@ class Aligner:
         from pocketsphinx import Decoder, get_model_path
 
         model = get_model_path("en-us")
-        # Dither: synthetic or gated audio has runs of exact zeros, whose log energy would
-        # otherwise dominate the cepstra; it leaves recorded speech as it is.
-        common = {"samprate": 16000, "loglevel": "FATAL", "bestpath": False, "dither": True}
+        # No dither of the decoder's own: its generator is process-wide and unseeded, so the
+        # same audio scored differently from run to run; `to_pcm` dithers reproducibly. (The
+        # model's feat.params already asks for the recording's own cepstral mean.)
+        common = {"samprate": 16000, "loglevel": "FATAL", "bestpath": False, "dither": False}
         # A wide beam: a word the speaker skipped must still fit (in a few frames), or the
         # whole alignment fails.
         self._align = Decoder(beam=1e-200, wbeam=1e-200, pbeam=1e-200, **common)
@@ -90,6 +93,7 @@ class Aligner:
                              pbeam=1e-20, **common)  # fmt: skip
         self._lock = threading.Lock()
         self._added: dict[str, str] = {}
+        self._last_loop: tuple[bytes, list[LoopPhone]] = (b"", [])
 
     def pronunciation(self, token: str) -> tuple[str, tuple[str, ...], bool] | None:
         """(dictionary entry, phones, from G2P) for a normalised token, or None."""
@@ -118,8 +122,16 @@ class Aligner:
         """Which tokens the pronunciation dictionary lists."""
         return [self.in_dictionary(token) for token in tokens]
 
-    def align(self, pcm: bytes, tokens: list[str]) -> list[AlignedWord] | None:
-        """Forced alignment of `tokens` (normalised words); None when it cannot align."""
+    def align(
+        self, pcm: bytes, tokens: list[str], optional: frozenset[int] = frozenset()
+    ) -> list[AlignedWord] | None:
+        """Forced alignment of `tokens` (normalised words); None when it cannot align.
+
+        The tokens at the `optional` indices may be skipped: a first decode follows a
+        grammar in which each of them is either said or not (see OPTIONAL_SKIP), so the
+        acoustics decide whether the audio holds it; the words of the path it finds are then
+        aligned, so the words around a skipped one keep their own frames rather than making
+        room for it. The words returned are those of that path, in order."""
         entries: list[tuple[int, str, bool]] = []
         for index, token in enumerate(tokens):
             found = self.pronunciation(token)
@@ -127,10 +139,16 @@ class Aligner:
                 entries.append((index, found[0], found[2]))
         if not entries:
             return None
-        text = " ".join(entry for _, entry, _ in entries)
+        skippable = [index in optional for index, _, _ in entries]
+        loop = self.phone_loop(pcm)
         with self._lock:
             try:
-                self._align.set_align_text(text)
+                if any(skippable):
+                    path = self._said(pcm, entries, skippable, loop)
+                    if path is None:
+                        return None
+                    entries = [entries[i] for i in path]
+                self._align.set_align_text(" ".join(entry for _, entry, _ in entries))
                 self._decode(self._align, pcm)
                 self._align.set_alignment()
                 self._decode(self._align, pcm)
@@ -143,11 +161,9 @@ class Aligner:
                 (w.name, w.start, w.duration, [(p.name, p.start, p.duration, p.score) for p in w])
                 for w in alignment
             ]
-        words = [w for w in raw
-                 if w[0] not in ("<sil>", "<s>", "</s>") and not w[0].startswith("+")]  # fmt: skip
+        words = [w for w in raw if _is_word(w[0])]
         if len(words) != len(entries):
             return None
-        loop = self.phone_loop(pcm)
         aligned = []
         for (index, _, from_g2p), (_, start, duration, phones) in zip(entries, words, strict=True):
             aligned.append(AlignedWord(
@@ -157,8 +173,38 @@ class Aligner:
             ))  # fmt: skip
         return aligned
 
+    def _said(self, pcm: bytes, entries: list[tuple[int, str, bool]], skippable: list[bool],
+              loop: list[LoopPhone]) -> list[int] | None:  # fmt: skip
+        """Positions of the entries the audio holds: a decode through a grammar in which the
+        skippable entries are optional (the caller holds the lock). A skipped entry whose
+        place holds speech (GAP_SPEECH_FRAMES of phones, not silence, in the free phone
+        loop between the words around it) was said, if not as expected: it is kept, for
+        the phones to judge."""
+        fsg = self._align.create_fsg("reading", 0, len(entries), _grammar(entries, skippable))
+        self._align.add_fsg("reading", fsg)
+        self._align.activate_search("reading")
+        self._decode(self._align, pcm)
+        found = [(_ALTERNATE.sub("", s.word), s.start_frame, s.end_frame)
+                 for s in self._align.seg() if _is_word(s.word)]  # fmt: skip
+        path = _path([entry for _, entry, _ in entries], skippable, [f[0] for f in found])
+        if path is None:
+            return None
+        kept = set(path)
+        for position in set(range(len(entries))) - kept:
+            before = [f[2] for p, f in zip(path, found, strict=True) if p < position]
+            after = [f[1] for p, f in zip(path, found, strict=True) if p > position]
+            lo = before[-1] + 1 if before else 0
+            hi = after[0] - 1 if after else (loop[-1].end if loop else 0)
+            if speech_frames(loop, lo, hi) >= GAP_SPEECH_FRAMES:
+                kept.add(position)
+        return sorted(kept)
+
     def phone_loop(self, pcm: bytes) -> list[LoopPhone]:
+        """The free phone loop's path (the last recording's is kept: measuring asks again)."""
+        key = hashlib.sha1(pcm).digest()
         with self._lock:
+            if self._last_loop[0] == key:
+                return self._last_loop[1]
             self._decode(self._loop, pcm)
             logmath = self._loop.get_logmath()
             segments = [
@@ -168,6 +214,7 @@ class Aligner:
                           logmath.log(max(s.ascore, 1e-300)) * _NATS_PER_UNIT)
                 for s in self._loop.seg()
             ]  # fmt: skip
+            self._last_loop = (key, segments)
         return segments
 
     @staticmethod
@@ -175,6 +222,62 @@ class Aligner:
         decoder.start_utt()
         decoder.process_raw(pcm, full_utt=True)
         decoder.end_utt()
+
+
+# The grammar's odds against saying an optional word: the audio must explain the word better
+# than its absence (its frames left to silence or the neighbours) by ln(1 / 0.05) times the
+# language weight (6.5), about 19 nats; a weak or mispronounced word still has speech under
+# it and is kept, one the speaker left out is not.
+OPTIONAL_SKIP = 0.05
+_ALTERNATE = re.compile(r"\(\d+\)$")
+
+
+def _grammar(entries: list[tuple[int, str, bool]], skippable: list[bool]) -> list[tuple]:
+    """A left-to-right grammar over the entries: state i -> i + 1 by entry i, or by an empty
+    transition when entry i is optional."""
+    transitions: list[tuple] = []
+    for i, ((_, entry, _), optional) in enumerate(zip(entries, skippable, strict=True)):
+        if optional:
+            transitions.append((i, i + 1, 1 - OPTIONAL_SKIP, entry))
+            transitions.append((i, i + 1, OPTIONAL_SKIP))
+        else:
+            transitions.append((i, i + 1, 1.0, entry))
+    return transitions
+
+
+GAP_SPEECH_FRAMES = 12
+
+
+def speech_frames(loop: list[LoopPhone], lo: int, hi: int) -> int:
+    """Frames from `lo` to `hi` (inclusive) in which the free phone loop heard a phone rather
+    than silence or noise."""
+    return sum(max(0, min(hi, seg.end) - max(lo, seg.start) + 1) for seg in loop
+               if seg.phone != "SIL" and not seg.phone.startswith("+"))  # fmt: skip
+
+
+def _is_word(name: str) -> bool:
+    return name not in ("<sil>", "<s>", "</s>", "(NULL)") and not name.startswith("+")
+
+
+def _path(entries: list[str], skippable: list[bool], found: list[str]) -> list[int] | None:
+    """Which entry each word found is (positions into `entries`, in order), skipping only
+    optional entries; None when the words found are not such a path."""
+
+    @cache
+    def walk(i: int, j: int) -> tuple[int, ...] | None:
+        if j == len(found):
+            return () if all(skippable[i:]) else None
+        if i == len(entries):
+            return None
+        if entries[i] == found[j]:
+            rest = walk(i + 1, j + 1)
+            if rest is not None:
+                return (i, *rest)
+        return walk(i + 1, j) if skippable[i] else None
+
+    result = walk(0, 0)
+    walk.cache_clear()
+    return None if result is None else list(result)
 
 
 def _phone(name: str, start: int, frames: int, score: int, loop: list[LoopPhone]) -> AlignedPhone:
@@ -225,7 +328,17 @@ def local_aligner() -> Aligner:
         ) from exc
 
 
+DITHER_SEED = 0
+DITHER_SHARE = 0.25
+
+
 def to_pcm(samples: np.ndarray) -> bytes:
-    """float32 [-1, 1] mono 16 kHz samples as the 16-bit PCM PocketSphinx reads."""
+    """float32 [-1, 1] mono 16 kHz samples as the 16-bit PCM PocketSphinx reads, dithered as
+    PocketSphinx's own dither does (one unit added to a quarter of the samples) but from a
+    generator seeded afresh for every recording, so the same audio gets the same scores.
+    Synthetic or gated audio has runs of exact zeros, whose log energy would otherwise
+    dominate the cepstra; recorded speech is left as it is, to a 16-bit unit."""
     clipped = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
-    return (clipped * 32767).astype("<i2").tobytes()
+    pcm = (clipped * 32767).astype(np.int32)
+    noise = np.random.default_rng(DITHER_SEED).random(pcm.size) < DITHER_SHARE
+    return np.clip(pcm + noise, -32768, 32767).astype("<i2").tobytes()

@@ -1,18 +1,18 @@
 """Pronunciation, fluency, completeness and prosody of one recording, per word and phoneme.
 
-English ("gop-pocketsphinx-v2"): see `measure` (alignment, GOP) and `model` (the fitted
+English ("gop-pocketsphinx-v3"): see `measure` (alignment, GOP) and `model` (the fitted
 mapping). Each phone's score is 100 / (1 + exp(-(GOP - PHONE_GOP_CENTRE))): 50 at
 PHONE_GOP_CENTRE nats per frame below the best free path, about 88 at -1. A word's accuracy
 and the chance that experts would call it mispronounced come from the word model; a flagged
 word shows the phones heard (the free phone loop's) against the ones expected.
 
 Error types: "omission" (a reference word the free decode, or without one the primed decode,
-did not hear and that the audio does not hold: the aligner could only squeeze it in, or it
-fits very badly, with no other word heard in its place), "insertion" (a
-word heard between reference words, with real audio under it), "repetition" (an inserted
-word that repeats its neighbour), "substitution" (the recogniser heard another word and the
-acoustics agree the reference word was not said right), "mispronunciation" (the word is
-there but flagged by the word model), None for a word read correctly.
+did not hear and that the aligner, free to skip it, found no audio for), "insertion" (a word
+heard between reference words that the aligner, free to skip it, found audio for),
+"repetition" (an inserted word that repeats its neighbour), "substitution" (the recogniser
+heard another word and the acoustics agree the reference word was not said right),
+"mispronunciation" (the word is there but flagged by the word model), None for a word read
+correctly.
 
 Other languages keep the recogniser-confidence method ("asr-confidence"), and a recording that
 cannot be judged (too short, not English, reference text not English, audio that matches no
@@ -40,11 +40,11 @@ from pipelines.pronunciation.phones import strip_stress
 from pipelines.transcription.alignment import normalise_tokens
 from pipelines.transcription.types import Transcript
 
-METHOD = "gop-pocketsphinx-v2"
+METHOD = "gop-pocketsphinx-v3"
 FALLBACK_METHOD = "asr-confidence"
 PHONE_GOP_CENTRE = -3.0
 MIN_SECONDS = 0.5
-OMISSION_GOP = -6.0  # a word the transcript missed and that fits this badly was not said
+OMISSION_GOP = -6.0  # a word the recogniser missed and that fits this badly was not said
 # Typical phones this bad, under words the recogniser was unsure of: not English speech, or not
 # speech (median phone GOP of the 300 learner clips: -4.6 at worst; short synthetic espeak-ng
 # sentences down to about -5.5; music about -7).
@@ -143,9 +143,10 @@ def assess_pronunciation(
     )  # fmt: skip
 
 
-def is_omission(features: dict[str, float], heard: bool) -> bool:
-    """A reference word neither decoder heard, whose audio the aligner could only squeeze in
-    or that fits it very badly: not said (whatever the recogniser wrote in its place)."""
+def fits_badly(features: dict[str, float], heard: bool) -> bool:
+    """A reference word the recogniser did not hear, which the aligner kept (there is speech
+    where it should be) but could only squeeze in, or which fits it very badly: something
+    else was said in its place."""
     squeezed = features["frames_per_phone"] <= SQUEEZED_FRAMES_PER_PHONE
     return not heard and (squeezed or features["gop_mean"] < OMISSION_GOP)
 
@@ -177,6 +178,8 @@ def judge_words(m: Measurement) -> list[WordResult]:
 def _word(w: WordMeasure, model) -> WordResult | None:
     a = w.aligned
     start, end = (a.start, a.end) if a else (None, None)
+    if w.omitted:
+        return WordResult(w.written_clean, 0, "omission", None, None, None, [])
     if not w.features:
         if w.kind == "inserted":
             return None
@@ -189,13 +192,7 @@ def _word(w: WordMeasure, model) -> WordResult | None:
         accuracy = round(model.word_score(x))
         return WordResult(w.text, accuracy, _repetition(w) or error, start, end, w.heard_as,
                           _phonemes(w, True))  # fmt: skip
-    # The free decode, when there is one, is the witness: the primed one writes the text.
-    heard = w.free_heard == w.text if w.has_free else w.heard_as == w.text
-    flagged = model.flags(x)
-    if is_omission(w.features, heard):
-        if not (w.has_free and w.free_heard is not None and not w.squeezed):
-            return WordResult(w.written_clean, 0, "omission", start, end, None, [])
-        flagged = True  # another word said in its place, with audio under it
+    flagged = model.flags(x) or fits_badly(w.features, w.heard)
     accuracy = round(model.word_score(x))
     error = None
     if flagged:

@@ -35,8 +35,9 @@ class ChildAligner:
     def known_words(self, tokens: list[str]) -> list[bool]:
         return self._call("known_words", tokens)
 
-    def align(self, pcm: bytes, tokens: list[str]) -> Any:
-        return self._call("align", pcm, tokens)
+    def align(self, pcm: bytes, tokens: list[str], optional: frozenset[int] = frozenset()
+              ) -> Any:  # fmt: skip
+        return self._call("align", pcm, tokens, optional)
 
     def close(self) -> None:
         with self._lock:

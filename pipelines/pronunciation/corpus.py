@@ -59,7 +59,8 @@ def measure_clip(row: dict[str, Any], transcribed: dict[str, Any]) -> dict[str, 
     for w in m.words:
         label = scores[w.reference_index] if scores and w.reference_index is not None else None
         record["words"].append({
-            "text": w.text, "kind": w.kind, "label": label,
+            "text": w.text, "kind": w.kind, "label": label, "omitted": w.omitted,
+            "heard": w.heard,
             "features": {k: w.features.get(k) for k in WORD_FEATURES} if w.features else None,
             "phones": phone_rows(w.aligned.phones) if w.aligned and w.features else [],
         })  # fmt: skip
@@ -110,7 +111,7 @@ def measure_corpus(folder: Path, cache: Path, limit: int | None = None, log=prin
 def is_current(record: dict) -> bool:
     """Whether a cached record has every measurement of today's code (an older one is
     measured again from its cached transcript; the file keeps the last record of a clip)."""
-    return all("phones" in w and (not w["features"] or set(WORD_FEATURES) <= w["features"].keys())
+    return all("omitted" in w and (not w["features"] or set(WORD_FEATURES) <= w["features"].keys())
                for w in record["words"])  # fmt: skip
 
 

@@ -5,11 +5,11 @@ Reading (a reference text is known): the transcript (decoded with the text as co
 aligned word by word with the reference. A decoder primed with the text tends to write the
 text whatever was said, so a free transcript (decoded without it), when given, adds the
 words it heard between reference words as candidate insertions, and the word it heard in a
-reference word's place as evidence of a substitution. Every reference word is force-aligned
-to the audio whether the recogniser heard it or not, with the words heard between them
-(insertions) in their places, so the acoustics decide: a reference word the transcript
-missed is an omission only when the aligner had to squeeze it into the shortest time its
-phones allow, or it fits the audio very badly. Free speech: the recognised words are aligned.
+reference word's place as evidence of a substitution. The reference words and the words
+heard between them (insertions) are aligned to the audio in order; those the recogniser did
+not hear, and the insertions, are optional (`WordMeasure.optional`), so the acoustics decide
+whether each is there: a reference word the aligner skipped is an omission, an insertion it
+kept was said (see `Aligner.align`). Free speech: the recognised words are aligned.
 """
 
 from __future__ import annotations
@@ -53,6 +53,19 @@ class WordMeasure:
     repeats: bool = False  # an inserted word equal to a neighbour
     free_heard: str | None = None  # what the free transcript heard in this word's place
     has_free: bool = False  # whether a free transcript was given
+    omitted: bool = False  # a reference word the aligner found no audio for (not said)
+
+    @property
+    def heard(self) -> bool:
+        """Whether the recogniser heard this word: the free decode, when there is one, is
+        the witness (a decoder primed with the text writes the text)."""
+        return (self.free_heard if self.has_free else self.heard_as) == self.text
+
+    @property
+    def optional(self) -> bool:
+        """Whether the aligner may find the word absent: an inserted word, or a reference
+        word of a reading that the recogniser did not hear."""
+        return self.kind == "inserted" or (self.reference_index is not None and not self.heard)
 
     @property
     def phantom(self) -> bool:
@@ -80,18 +93,53 @@ class Measurement:
     dictionary_share: float
 
 
-def _tokens(transcript: Transcript) -> list[tuple[str, float | None]]:
-    return [(token, w.probability) for w in transcript.words
-            for token in normalise_tokens(w.text, "en")]  # fmt: skip
+def _tokens(
+    transcript: Transcript, reference: frozenset[str] = frozenset()
+) -> list[tuple[str, float | None]]:
+    """The transcript's tokens, numbers the recogniser wrote in digits spelled out as the
+    reference has them (see `spell_number`)."""
+    return [(spelled, w.probability) for w in transcript.words
+            for token in normalise_tokens(w.text, "en")
+            for spelled in spell_number(token, reference)]  # fmt: skip
+
+
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+         "fourteen fifteen sixteen seventeen eighteen nineteen").split()  # fmt: skip
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def _cardinal(n: int) -> list[str]:
+    if n < 20:
+        return [_ONES[n]]
+    if n < 100:
+        return [_TENS[n // 10]] + ([_ONES[n % 10]] if n % 10 else [])
+    if n < 1000:
+        rest = _cardinal(n % 100) if n % 100 else []
+        return [_ONES[n // 100], "hundred", *rest]
+    rest = _cardinal(n % 1000) if n % 1000 else []
+    return [*_cardinal(n // 1000), "thousand", *rest]
+
+
+def spell_number(token: str, reference: frozenset[str] = frozenset()) -> list[str]:
+    """A token of digits (and hyphens: "741-2") as words: read digit by digit ("seven four
+    one two") or as a number ("seven hundred forty one two"), whichever shares more words with
+    the reference; any other token, or one the reference itself writes in digits, as it is."""
+    parts = token.split("-")
+    if token in reference or not all(p.isdigit() and len(p) <= 6 for p in parts):
+        return [token]
+    digits = [_ONES[int(c)] for p in parts for c in p]
+    number = [w for p in parts for w in _cardinal(int(p))]
+    return max((number, digits), key=lambda ws: sum(w in reference for w in ws))
 
 
 def expected_words(
     transcript: Transcript, reference_text: str | None, free: Transcript | None = None
 ) -> tuple[list[WordMeasure], list[str]]:
     """The words to align: reference words with inserted words in their places."""
-    said_tokens = _tokens(transcript)
+    reference = frozenset(normalise_tokens(reference_text or "", "en"))
+    said_tokens = _tokens(transcript, reference)
     hyp = [t for t, _ in said_tokens]
-    if not reference_text or not reference_text.strip():
+    if not reference:
         words = [WordMeasure(t, t, "reference", None, t, p) for t, p in said_tokens]
         return words, []
     written = reference_text.split()
@@ -123,7 +171,7 @@ def expected_words(
         if k not in matched:
             words.append(WordMeasure(hyp[k], hyp[k], "inserted", None, hyp[k], said_tokens[k][1]))
     if free is not None:
-        words = _merge_free(words, ref, _tokens(free))
+        words = _merge_free(words, ref, _tokens(free, reference))
     for i, w in enumerate(words):
         neighbours = {words[j].text for j in (i - 1, i + 1) if 0 <= j < len(words)}
         w.repeats = w.kind == "inserted" and w.text in neighbours
@@ -179,16 +227,18 @@ def measure(
     in_dict = engine.known_words([w.text for w in words if w.kind == "reference"])
     share = sum(in_dict) / len(in_dict) if in_dict else 0.0
     pcm = to_pcm(samples)
-    aligned = engine.align(pcm, [w.text for w in words]) if words else None
+    aligned = _align(engine, pcm, words) if words else None
     if aligned is None and any(w.kind == "inserted" for w in words):
         # A recogniser that ran on past the speech ("thank you very much" in the trailing
         # silence) can leave more words than the audio can hold: align the text alone.
         words = [w for w in words if w.kind != "inserted"]
-        aligned = engine.align(pcm, [w.text for w in words])
+        aligned = _align(engine, pcm, words)
     if aligned is None:
         return None
     for item in aligned:
         words[item.index].aligned = item
+    for w in words:
+        w.omitted = w.kind == "reference" and w.optional and w.aligned is None
     for w in words:
         w.features = word_features(w)
     add_relative_features([w.features for w in words if w.kind == "reference"])
@@ -204,6 +254,11 @@ def measure(
         words=words, clip=clip_features(words, transcript, prosody), prosody=prosody,
         reading=bool(ref), reference_tokens=ref, dictionary_share=share,
     )  # fmt: skip
+
+
+def _align(engine, pcm: bytes, words: list[WordMeasure]):
+    optional = frozenset(i for i, w in enumerate(words) if w.optional)
+    return engine.align(pcm, [w.text for w in words], optional)
 
 
 def word_features(w: WordMeasure) -> dict[str, float]:

@@ -4,13 +4,17 @@ scorer finds and how many correct words it leaves alone.
 For a sentence, four recordings: read correctly; one word with two phonemes substituted
 (espeak-ng phoneme input `[[...]]`: the stressed vowel and the first consonant swapped for
 distant ones); one word dropped; one word inserted. The reference text is always the
-original sentence.
+original sentence. Which word is dropped (any word of three letters or more), which word is
+inserted and where (between two words of the sentence) are drawn from a generator seeded
+with the case's number, so the set is varied and the same on every run.
 """
 
 from __future__ import annotations
 
+import random
 import re
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +22,10 @@ from pipelines.errors import PipelineError
 from pipelines.pronunciation.phones import espeak_available
 
 KINDS = ("correct", "substitution", "omission", "insertion")
-INSERTED_WORDS = ("green", "very", "quickly", "purple", "seven")
+INSERTED_WORDS = ("green", "very", "quickly", "purple", "seven", "really", "little", "window",
+                  "happy", "never", "yellow", "often")  # fmt: skip
+MIN_WORDS = 4  # a sentence must keep three words when one is dropped
+MIN_DROPPED_LETTERS = 3
 
 # espeak-ng English phoneme mnemonics, longest first, and the distant phoneme each becomes.
 _VOWELS = {
@@ -42,30 +49,46 @@ class SyntheticCase:
     kind: str
     reference: str  # what the learner was asked to read
     spoken: str  # espeak-ng input (may hold [[phonemes]])
-    target: int | None  # index of the reference word concerned (substituted or dropped)
+    # The reference word substituted or dropped; for an insertion, the reference word the
+    # extra word comes before.
+    target: int | None
     inserted: str | None = None
 
 
 def cases(sentence: str, seed: int = 0) -> list[SyntheticCase]:
     """The four readings of `sentence` (see the module notes)."""
     words = sentence.split()
+    rng = random.Random(seed)
     target = _content_word(words)
     correct = SyntheticCase("correct", sentence, sentence, None)
     phonemes = substituted_phonemes(_bare(words[target]))
     substituted = words.copy()
     substituted[target] = f"[[{phonemes}]]" + _trailing(words[target])
-    dropped = words[:target] + words[target + 1:]
-    if target == len(words) - 1 and dropped:
-        dropped[-1] = _bare(dropped[-1]) + _trailing(words[target])
-    extra = INSERTED_WORDS[seed % len(INSERTED_WORDS)]
-    at = max(1, len(words) // 2)
+    droppable = [i for i, w in enumerate(words) if len(_bare(w)) >= MIN_DROPPED_LETTERS]
+    drop = rng.choice(droppable or range(len(words)))
+    dropped = words[:drop] + words[drop + 1:]
+    if drop == len(words) - 1 and dropped:
+        dropped[-1] = _bare(dropped[-1]) + _trailing(words[drop])
+    extra = rng.choice([w for w in INSERTED_WORDS if w not in map(_lower_bare, words)])
+    at = rng.randrange(1, len(words)) if len(words) > 1 else 1
     inserted = words[:at] + [extra] + words[at:]
     return [
         correct,
         SyntheticCase("substitution", sentence, " ".join(substituted), target),
-        SyntheticCase("omission", sentence, " ".join(dropped), target),
-        SyntheticCase("insertion", sentence, " ".join(inserted), None, extra),
+        SyntheticCase("omission", sentence, " ".join(dropped), drop),
+        SyntheticCase("insertion", sentence, " ".join(inserted), at, extra),
     ]
+
+
+def choose_sentences(texts: Sequence[str], count: int) -> list[str]:
+    """`count` distinct sentences of at least MIN_WORDS words, spread evenly from the
+    shortest to the longest."""
+    eligible = sorted({t for t in texts if len(t.split()) >= MIN_WORDS},
+                      key=lambda t: (len(t.split()), t))  # fmt: skip
+    if count >= len(eligible):
+        return eligible
+    step = (len(eligible) - 1) / max(1, count - 1)
+    return [eligible[round(i * step)] for i in range(count)]
 
 
 def substituted_phonemes(word: str) -> str:
@@ -123,6 +146,10 @@ def _content_word(words: list[str]) -> int:
 
 def _bare(word: str) -> str:
     return re.sub(r"[^\w']", "", word)
+
+
+def _lower_bare(word: str) -> str:
+    return _bare(word).lower()
 
 
 def _trailing(word: str) -> str:

@@ -51,7 +51,7 @@ from pipelines.pronunciation.model import (
 
 SEED = 0
 NAME = "pronunciation-gop-pocketsphinx"
-VERSION = 2
+VERSION = 3
 CORRECT = 8  # experts' word accuracy >= 8: correct or lightly accented
 MIN_ACCEPTED = 0.95
 CLIP_ALPHAS = (1.0, 10.0, 30.0, 100.0, 300.0)
@@ -296,7 +296,7 @@ def cross_validate(records: list[dict]) -> dict[str, Any]:
 
 def predict(model: PronunciationModel, record: dict) -> dict[str, Any]:
     """Clip scores and word decisions of one measured clip, as the platform would give them."""
-    from pipelines.pronunciation.assess import is_omission
+    from pipelines.pronunciation.assess import fits_badly
 
     if not record["clip"]:
         return {"scores": None, "words": []}
@@ -307,12 +307,11 @@ def predict(model: PronunciationModel, record: dict) -> dict[str, Any]:
         if w["kind"] != "reference":
             continue
         f = w["features"]
-        if not f:
-            decisions.append({"label": w["label"], "error": None})
+        if w["omitted"] or not f:
+            decisions.append({"label": w["label"], "error": "omission" if w["omitted"] else None})
             continue
-        omitted = is_omission(f, f["heard"] >= 1)
-        flagged = model.flags(model.word_inputs(f, w["phones"]))
-        error = "omission" if omitted else ("mispronunciation" if flagged else None)
+        flagged = model.flags(model.word_inputs(f, w["phones"])) or fits_badly(f, w["heard"])
+        error = "mispronunciation" if flagged else None
         decisions.append({"label": w["label"], "error": error})
     return {"scores": scores, "words": decisions}
 

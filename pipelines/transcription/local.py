@@ -147,6 +147,10 @@ class LocalTranscriber:
                     )
             if report and decoded.duration > 0:
                 report("transcribing", min(99, int(100 * segment.end / decoded.duration)))
+        if not words and prompt:
+            # Primed with exactly what was said, Whisper sometimes takes the text as already
+            # transcribed and writes nothing: the free decode is the transcript then.
+            return self.transcribe(audio, language, report=report)
         if not words:
             raise PipelineError("no_speech_detected", "No speech was found in the recording.")
         words = tighten_words(words, decoded.samples, decoded.sample_rate)
