@@ -21,7 +21,7 @@ from prompts import language_name
 from storage import conversation_usage as usage
 from storage import conversations, learners
 from storage.db import db
-from storage.errors import AppError, ServiceUnavailable, Unprocessable
+from storage.errors import AppError, Forbidden, ServiceUnavailable, Unprocessable
 from storage.media.policy import Actor
 from storage.models.conversations import ConversationSession
 from storage.models.jobs import Job
@@ -107,8 +107,9 @@ def realtime_token(data: dict[str, Any]) -> dict[str, Any]:
     at the learner's level; rate limited per learner and counted in their usage."""
     config = settings()
     if not config.openai_api_key:
-        raise ServiceUnavailable("Realtime voice sessions need OPENAI_API_KEY.",
-                                 code="realtime_unavailable")
+        # Not a passing outage (503) but what this deployment offers: nothing to retry.
+        raise Forbidden("This deployment has no realtime voice sessions (they need "
+                        "OPENAI_API_KEY).", code="realtime_not_configured")
     principal = current_principal()
     learner_id = learners.resolve(db.session, principal, data.get("learner"))
     if learner_id is None:

@@ -86,4 +86,4 @@ def test_realtime_tokens_are_limited_and_failures_have_codes(accounts, settings,
     assert (answers[3].status_code, answers[3].get_json()["code"]) == (429, "rate_limited")
     # And a deployment without an OpenAI key has no realtime sessions
     offline = client.post("/api/v1/conversations/realtime", headers=admin.headers, json=body)
-    assert (offline.status_code, offline.get_json()["code"]) == (503, "realtime_unavailable")
+    assert (offline.status_code, offline.get_json()["code"]) == (403, "realtime_not_configured")

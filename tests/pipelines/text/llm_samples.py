@@ -39,6 +39,15 @@ VALUES: dict[str, dict[str, Any]] = {
         "lexical_profile": {"A1": 0.9, "A2": 0.1},
         "measured_scores": {"fluency": 48},
     },
+    "conversation_reply": {
+        "language": "English",
+        "level": "A2",
+        "persona": "a waiter in a small café",
+        "setting": "ordering food and drinks",
+        "history": "partner: Hello! What would you like to drink?",
+        "learner_text": "I want a coffee with milk, please.",
+        "guidance": "",
+    },
 }
 
 ANSWERS: dict[str, dict[str, Any]] = {
@@ -120,5 +129,10 @@ ANSWERS: dict[str, dict[str, Any]] = {
             "overall": "A2: simple connected speech on a familiar topic.",
         },
         "summary": "Clear but slow and simple.",
+    },
+    "conversation_reply": {
+        "reply": "A coffee with milk, of course. Would you like something to eat?",
+        "correction": None,
+        "follow_up_question": "Would you like something to eat?",
     },
 }
