@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from core.levels import CEFR_LEVELS
 from storage.db import utcnow
 from storage.learning.study import due_words_query
 from storage.models.text import LearningPlan
 from storage.speech.catalogue import load_catalogue
 
-LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+LEVELS = CEFR_LEVELS
 MAX_REVIEW_WORDS = 100
 MAX_PLAN_LESSONS = 500
 RESULT_WEEKS = 12  # weeks of the schedule a job result and a plan read carry inline

@@ -11,6 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.levels import CEFR_LEVELS
 from storage.db import utcnow
 from storage.errors import NotFound, Unprocessable
 from storage.ids import new_id
@@ -22,7 +23,7 @@ from storage.tenancy import get_owned, tenant_select
 
 # Job types whose results carry a CEFR level and sub-scores.
 ASSESSMENT_JOB_TYPES = ("writing_assessment", "speaking_assessment")
-LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+LEVELS = CEFR_LEVELS
 _RECENT_ASSESSMENTS = 50
 MAX_PLAN_WORDS = 300
 

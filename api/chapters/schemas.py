@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.levels import CEFR_LEVELS
 from storage.models.content import SKILLS
-from storage.models.learning import CEFR_LEVELS
 
 _TITLE = validate.Length(min=1, max=200)
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.pagination import PageArgs
+from core.levels import CEFR_LEVELS
 from storage.models.content import COURSE_STATUSES, SKILLS
-from storage.models.learning import CEFR_LEVELS
 
 _LEVEL = {"validate": validate.OneOf(CEFR_LEVELS), "allow_none": True}
 _TITLE = validate.Length(min=1, max=200)

@@ -8,7 +8,8 @@ from urllib.parse import quote
 from marshmallow import Schema, fields, validate
 
 from api.pagination import PageArgs, PaginationSchema
-from storage.models.learning import CEFR_LEVELS, LEVEL_SOURCES
+from core.levels import CEFR_LEVELS
+from storage.models.learning import LEVEL_SOURCES
 
 LANGUAGE = validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
                            error="Use a language code such as 'ja', 'en' or 'pt-BR'.")

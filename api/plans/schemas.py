@@ -4,9 +4,10 @@ from marshmallow import Schema, fields, validate
 
 from api.jobs.schemas import learner_field
 from api.pagination import PageArgs
+from core.levels import CEFR_LEVELS
 from pipelines.plans import GOALS_BY_ID, SKILLS
 
-LEVELS = ["A1", "A2", "B1", "B2", "C1", "C2"]
+LEVELS = list(CEFR_LEVELS)
 
 
 class LearningGoalSchema(Schema):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from storage.models.learning import CEFR_LEVELS
+from core.levels import CEFR_LEVELS
 
 
 class RecommendationArgs(Schema):

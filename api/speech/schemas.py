@@ -4,9 +4,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from api.jobs.schemas import learner_field
 from api.pagination import PageArgs
+from core.levels import CEFR_LEVELS
 from storage.models.speech import PROMPT_KINDS
 
-LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+LEVELS = CEFR_LEVELS
 
 _MEDIA_ID = fields.String(
     required=True,

@@ -26,7 +26,9 @@ import math
 import unicodedata
 from functools import lru_cache
 
-LEVELS: tuple[str, ...] = ("A1", "A2", "B1", "B2", "C1", "C2")
+from core.levels import CEFR_LEVELS
+
+LEVELS: tuple[str, ...] = CEFR_LEVELS
 UNKNOWN = "unknown"
 
 ZIPF_BANDS: tuple[tuple[float, str], ...] = (

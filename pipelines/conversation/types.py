@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+from core.levels import CEFR_LEVELS
+
+LEVELS = CEFR_LEVELS
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from core.levels import CEFR_LEVELS
 from storage.ids import new_id
 from storage.learning import events
 from storage.learning.srs import MASTERY_INTERVAL_DAYS
 from storage.models.content import BadgeAward, CourseProgress, LessonProgress
 from storage.models.jobs import Job
-from storage.models.learning import CEFR_LEVELS, LearningProfile, Streak, WordMemory
+from storage.models.learning import LearningProfile, Streak, WordMemory
 
 CONTENT_EVENTS = ("lesson.completed", "course.completed", "quiz.graded")
 ACTIVITY_EVENTS = (*CONTENT_EVENTS, "assessment.succeeded")

@@ -45,7 +45,7 @@ COURSE_FIELDS = ("title", "description", "language", "level_min", "level_max",
 
 
 def _check_course(session: Session, organisation_id: str, course: Course) -> None:
-    from storage.models.learning import CEFR_LEVELS
+    from core.levels import CEFR_LEVELS
 
     if course.level_min and course.level_max and (
             CEFR_LEVELS.index(course.level_min) > CEFR_LEVELS.index(course.level_max)):

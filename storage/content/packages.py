@@ -26,11 +26,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.levels import CEFR_LEVELS
 from pipelines.grading import check_items
 from storage.content import courses, exercises
 from storage.errors import Unprocessable
 from storage.models.content import COURSE_STATUSES, EXERCISE_KINDS, SKILLS, Course
-from storage.models.learning import CEFR_LEVELS
 from storage.models.media import Media
 from storage.tenancy import tenant_select
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.levels import CEFR_LEVELS
 from storage.models.content import (
     Attempt,
     Chapter,
@@ -29,7 +30,7 @@ from storage.models.content import (
     LessonProgress,
 )
 from storage.models.jobs import Job
-from storage.models.learning import CEFR_LEVELS, LearningProfile, WordMemory
+from storage.models.learning import LearningProfile, WordMemory
 
 WEAK_BELOW = 60
 # Assessment sub-scores -> the lesson skills that train them.

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.levels import CEFR_LEVELS
 from storage import conversation_usage as usage
 from storage.db import utcnow
 from storage.errors import Forbidden
@@ -21,7 +22,6 @@ from storage.learning.srs import MASTERY_INTERVAL_DAYS
 from storage.models.identity import User
 from storage.models.jobs import Job
 from storage.models.learning import (
-    CEFR_LEVELS,
     LearningProfile,
     Review,
     Streak,

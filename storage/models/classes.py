@@ -8,12 +8,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.levels import CEFR_LEVELS
 from storage.db import JSONType, db
 from storage.models.base import CreatedMixin, TenantMixin
 
 MEMBER_ROLES = ("teacher", "learner")
 ASSIGNMENT_KINDS = ("speaking", "writing")
-LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+LEVELS = CEFR_LEVELS
 
 
 class SchoolClass(TenantMixin, CreatedMixin, db.Model):

@@ -28,8 +28,6 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from storage.db import JSONType, db, utcnow
 from storage.models.base import CreatedMixin, TenantMixin
 
-CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
-
 word_group_members = Table(
     "word_group_members",
     db.Model.metadata,

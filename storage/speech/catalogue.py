@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from core.levels import CEFR_LEVELS
 from storage.errors import NotFound
 from storage.models.speech import SpeakingPrompt
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "speaking_prompts.json"
-LEVEL_ORDER = ("A1", "A2", "B1", "B2", "C1", "C2")
+LEVEL_ORDER = CEFR_LEVELS
 
 
 @cache

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from core.levels import CEFR_LEVELS
+
 FORMATS = ("standard", "xapi", "lti_ags")
-CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
 XAPI_VERSION = "1.0.3"
 VERB_SCORED = "http://adlnet.gov/expapi/verbs/scored"
 VERB_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
