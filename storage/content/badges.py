@@ -28,6 +28,8 @@ from storage.models.learning import LearningProfile, Streak, WordMemory
 
 CONTENT_EVENTS = ("lesson.completed", "course.completed", "quiz.graded")
 ACTIVITY_EVENTS = (*CONTENT_EVENTS, "assessment.succeeded")
+# A vocabulary review is a day of learning and may master a word.
+REVIEW_EVENT = "study.review.recorded"
 
 
 @dataclass(frozen=True)
@@ -46,15 +48,15 @@ RULES: tuple[BadgeRule, ...] = (
     BadgeRule("ten_lessons", "Ten lessons", "Completed ten lessons.",
               ("lesson.completed",), "lessons_completed", 10),
     BadgeRule("streak_3", "Three-day streak", "Learned three days in a row.",
-              ACTIVITY_EVENTS, "current_streak", 3),
+              (*ACTIVITY_EVENTS, REVIEW_EVENT), "current_streak", 3),
     BadgeRule("streak_7", "Seven-day streak", "Learned seven days in a row.",
-              ACTIVITY_EVENTS, "current_streak", 7),
+              (*ACTIVITY_EVENTS, REVIEW_EVENT), "current_streak", 7),
     BadgeRule("level_a2", "Level A2 reached", "Assessed at A2 or above in a language.",
               ACTIVITY_EVENTS, "best_level", CEFR_LEVELS.index("A2") + 1),
     BadgeRule("level_b1", "Level B1 reached", "Assessed at B1 or above in a language.",
               ACTIVITY_EVENTS, "best_level", CEFR_LEVELS.index("B1") + 1),
     BadgeRule("words_50", "Fifty words mastered", "Fifty words reviewed to mastery.",
-              ACTIVITY_EVENTS, "words_mastered", 50),
+              (*ACTIVITY_EVENTS, REVIEW_EVENT), "words_mastered", 50),
     BadgeRule("course_completed", "Course completed", "Completed every lesson of a course.",
               ("course.completed",), "courses_completed", 1),
     BadgeRule("perfect_quiz", "Perfect quiz", "Scored 100 % on a quiz.",

@@ -116,6 +116,10 @@ def add_review(session: Session, actor: Actor, session_id: str, *, word_id: str,
         "word_id": word.id, "term": word.term, "language": word.language,
         "correct": correct, "activity": study.activity,
         "reviewed_at": now.isoformat()}, user_id=study.user_id, occurred_at=now)
+    from storage.content import badges  # content builds on learning records, not the reverse
+
+    badges.on_event(session, badges.REVIEW_EVENT, study.organisation_id, study.user_id,
+                    {"review_id": review.id}, now)
     session.expire(study)
     return review
 

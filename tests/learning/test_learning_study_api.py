@@ -232,3 +232,22 @@ def test_simultaneous_answers_are_all_counted(client, accounts, vocab):
     assert memory.reviews == 4
     stats = client.get(f"/api/v1/users/{learner.id}/stats", headers=learner.headers).get_json()
     assert (stats["reviews"], stats["words_studied"], stats["current_streak"]) == (4, 1, 1)
+
+
+def test_reviews_on_three_days_in_a_row_earn_the_streak_badge_once(client, accounts, vocab,
+                                                                  clock):
+    # Given a learner who has done nothing but review a word
+    admin = accounts.admin()
+    learner = accounts.member(admin, "learner")
+    word = vocab.word(admin, "こんにちは")
+    clock.set(datetime(2025, 3, 1, 12, 0, tzinfo=UTC))
+    # When they review it on three days in a row (twice on the last)
+    for day in (1, 2, 3, 3):
+        clock.set(datetime(2025, 3, day, 12, day, tzinfo=UTC))
+        session = start(client, learner)
+        assert answer(client, learner, session["id"], word["id"], True).status_code == 201
+    # Then the review itself earned the three-day streak badge, once
+    badges = client.get(f"/api/v1/users/{learner.id}/badges", headers=learner.headers)
+    assert badges.status_code == 200, badges.get_json()
+    codes = [item["badge"] for item in badges.get_json()["items"]]
+    assert codes.count("streak_3") == 1 and "streak_7" not in codes
