@@ -53,7 +53,7 @@ def count_turn(session: Session, conversation: Any, learner: Any, reply: Any,
 
 
 def totals(session: Session, organisation_id: str, learner_user_id: str | None = None,
-           since: date | None = None) -> dict[str, float]:
+           since: date | None = None, until: date | None = None) -> dict[str, float]:
     """Sums per metric, for the organisation or one learner; minutes of speech included."""
     stmt = (select(ConversationUsage.metric, func.sum(ConversationUsage.value))
             .where(ConversationUsage.organisation_id == organisation_id)
@@ -62,6 +62,8 @@ def totals(session: Session, organisation_id: str, learner_user_id: str | None =
         stmt = stmt.where(ConversationUsage.learner_user_id == learner_user_id)
     if since is not None:
         stmt = stmt.where(ConversationUsage.day >= since.isoformat())
+    if until is not None:
+        stmt = stmt.where(ConversationUsage.day <= until.isoformat())
     found = {metric: 0.0 for metric in METRICS}
     found.update({metric: float(value) for metric, value in session.execute(stmt)})
     found["speech_minutes_in"] = round(found["speech_seconds_in"] / 60, 2)

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage import quotas
+from storage import conversation_usage, quotas
 from storage.db import utcnow
 from storage.models.jobs import Job
 from storage.models.media import Media
@@ -84,6 +84,8 @@ def summary(session: Session, organisation_id: str, *, learner_id: str | None, s
         "storage_bytes": int(stored or 0),
         "by_day": [{"day": row.day, **_totals(row)} for row in by_day],
         "by_job_type": [{"job_type": row.job_type, **_totals(row)} for row in by_type],
+        "conversation": conversation_usage.totals(session, organisation_id, learner_id,
+                                                  since=since, until=until),
     }
 
 

@@ -43,6 +43,7 @@ def test_a_realtime_token_carries_the_tutor_at_the_learners_level(accounts, sett
                              json={"language": "en", "level": "A2",
                                    "scenario": "ordering-food"})
         stats = client.get(f"/api/v1/users/{admin.id}/stats", headers=admin.headers)
+        organisation_usage = client.get("/api/v1/usage", headers=admin.headers)
 
     # Then the client gets the short-lived secret, never the platform's key
     assert answer.status_code == 201, answer.get_json()
@@ -60,6 +61,9 @@ def test_a_realtime_token_carries_the_tutor_at_the_learners_level(accounts, sett
     assert "Ordering food in a café" in session["instructions"]
     # And the session is counted in the learner's usage
     assert stats.get_json()["usage"]["realtime_sessions"] == 1
+    # And in the organisation's usage report
+    assert organisation_usage.status_code == 200, organisation_usage.get_json()
+    assert organisation_usage.get_json()["conversation"]["realtime_sessions"] == 1
 
 
 def test_realtime_tokens_are_limited_and_failures_have_codes(accounts, settings, app_with,
