@@ -10,11 +10,14 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from pipelines.cefr import Token, zipf
+from pipelines.writing.inflection import keep_inflection
 from pipelines.writing.ngrams import english_bigrams
 from pipelines.writing.spans import APOSTROPHE_FIXES, CheckContext, TextError, match_case
 from pipelines.writing.unknown_words import (
     in_address,
+    listed,
     offer_replacement,
+    program_text,
     wordnet_compound,
     wordnet_word,
 )
@@ -62,12 +65,58 @@ def check_spelling(ctx: CheckContext) -> list[TextError]:
     unsure = {_word(ctx.text, e).lower() for e in errors
               if e.message == NOT_IN_DICTIONARY.format(word=_word(ctx.text, e))}  # fmt: skip
     if ctx.language == "en":
-        # A word the text also writes in an address, a path or a file name is a name there
-        # and here: "a mosquitto broker ... /etc/mosquitto/".
+        # A word the text also writes in an address, a path, a file name or as code is a
+        # name there and here: "a mosquitto broker ... /etc/mosquitto/".
         unsure |= {t.text.lower() for t in ctx.tokens if in_address(ctx.text, t.start, t.end)}
+        unsure |= _listed_with_names(ctx, errors)
     return [replace(e, message=NOT_IN_DICTIONARY.format(word=_word(ctx.text, e)), replacements=[])
             if e.replacements and _word(ctx.text, e).lower() in unsure else e
             for e in errors]  # fmt: skip
+
+
+_CONJUNCTIONS = frozenset({"and", "or", "nor", "&"})
+
+
+def _listed_with_names(ctx: CheckContext, errors: list[TextError]) -> set[str]:
+    """The unknown words the text lists with a name: coordinated ("X, W", "X and W", "W or
+    X") with a word the spelling check leaves without a replacement, a word no word list
+    has that the check accepts for its frequency alone ("netstat"), an identifier written
+    with inner capitals ("libXrender") or a word written as code. Coordinated words are of
+    one kind, so a word listed with names is a name too: "arp, ifconfig, netstat, rarp and
+    route", "the netbase and procps startup scripts", "libXrender and renderext"."""
+    unreplaced = {e.offset for e in errors if not e.replacements}
+    replaced = {e.offset: _word(ctx.text, e).lower() for e in errors if e.replacements}
+    if not replaced:
+        return set()
+
+    def name_like(token: Token) -> bool:
+        inner = token.text[1:]
+        if token.start in replaced:
+            return False  # a slip with its replacement: "banannas and oranjes"
+        return (
+            token.start in unreplaced
+            or in_address(ctx.text, token.start, token.end)
+            or (any(c.isupper() for c in inner) and any(c.islower() for c in inner))
+            or (token.text.isalpha() and token.text.islower() and not listed(token.norm))
+        )
+
+    found: set[str] = set()
+    for sentence in ctx.sentences:
+        tokens = sentence.tokens
+        for i in range(len(tokens) - 1):
+            gap = ctx.text[tokens[i].end : tokens[i + 1].start].strip()
+            pairs = []
+            if gap in {",", "/"}:
+                pairs.append((tokens[i], tokens[i + 1]))
+            elif not gap and tokens[i + 1].norm in _CONJUNCTIONS and i + 2 < len(tokens):
+                after = ctx.text[tokens[i + 1].end : tokens[i + 2].start].strip()
+                if not after:
+                    pairs.append((tokens[i], tokens[i + 2]))
+            for a, b in pairs:
+                for word, other in ((a, b), (b, a)):
+                    if word.start in replaced and name_like(other):
+                        found.add(replaced[word.start])
+    return found
 
 
 def _word(text: str, error: TextError) -> str:
@@ -100,6 +149,13 @@ def _sentence_misspellings(
     sentence_starts: set[int],
 ) -> list[TextError]:
     errors: list[TextError] = []
+    # In a sentence that writes program text ("adduser --system ... in your postinst"), a
+    # word two edits from a common one is as likely a program's name as a slip.
+    programs = (
+        ctx.language == "en"
+        and bool(tokens)
+        and program_text(ctx.text[tokens[0].start : tokens[-1].end])
+    )
     for i, token in enumerate(tokens):
         context = _neighbours(ctx, tokens, i)
         if i == 0 and _name_at_start(tokens, ctx.language):
@@ -115,9 +171,17 @@ def _sentence_misspellings(
             if verdict is None:
                 continue
             message, replacements = verdict
-            if (ctx.language == "en" and replacements
-                    and not offer_replacement(form, replacements[0], *context,
-                                              in_compound=len(parts) > 1)):
+            if (
+                ctx.language == "en"
+                and replacements
+                and not offer_replacement(
+                    form,
+                    replacements[0],
+                    *context,
+                    in_compound=len(parts) > 1,
+                    in_program_text=programs,
+                )
+            ):
                 message, replacements = NOT_IN_DICTIONARY, []
             replacements = [r + clitic for r in replacements]
             errors.append(
@@ -270,6 +334,7 @@ def _suggestions(
     candidates = spell.candidates(word) or set()
     candidates.discard(word)
     if language == "en":
+        candidates = keep_inflection(word, candidates)
         model = english_bigrams()
         left, right = context
         ranked = sorted(candidates, key=lambda c: (-model.fit(left, c, right), c))

@@ -67,9 +67,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from rapidfuzz.distance import DamerauLevenshtein
-
 from pipelines.cefr import zipf
+from pipelines.writing.inflection import nearest_form_distance
 from pipelines.writing.ngrams import english_bigrams
 
 COMMON_ZIPF = 4.75  # about the 1,500 most frequent English words (A2 by frequency)
@@ -90,8 +89,10 @@ ENDINGS = frozenset({"ing", "ed", "es", "est", "er", "ers", *SUFFIXES})
 _ENGLISH_LETTERS = re.compile(r"^[a-z']+$")
 _VOWEL = re.compile(r"[aeiouy]")
 # SCOWL's largest lists (size 95) as Debian installs them (wamerican-insane, wbritish-insane).
-WORD_LISTS = (Path("/usr/share/dict/american-english-insane"),
-              Path("/usr/share/dict/british-english-insane"))
+WORD_LISTS = (
+    Path("/usr/share/dict/american-english-insane"),
+    Path("/usr/share/dict/british-english-insane"),
+)
 # Two edits away only for a word this long: in a shorter one, some common word is nearly
 # always two edits away by chance ("stderr" -> "steer", "soname" -> "same").
 MIN_LETTERS_FOR_TWO_EDITS = 8
@@ -103,7 +104,13 @@ EDGE_VOCABULARY = 30_000
 COMPOUND_ZIPF = 4.0  # each part of a closed compound among the ~5,000 most common words
 # A word joined by a dot to a top-level domain is part of a web address ("vimeo.com").
 _WEB_ADDRESS = re.compile(r"\.(?:com|org|net|edu|gov|io|co|uk|de|fr|info)\b", re.IGNORECASE)
-_ADDRESS_MARK = re.compile(r"[/@]|[a-z]\.[a-z]")
+_ADDRESS_MARK = re.compile(r"[/@]|[a-z0-9]\.[a-z]")
+# Code in running text: an identifier joined by an underscore ("mosquitto_passwd"), or a word
+# quoted as code, in backticks (Markdown's `nss-mdns`) or in GNU's `quote' style.
+_IDENTIFIER = re.compile(r"[^\W_]_[^\W_]")
+# Marks of program text in a sentence: a long command-line option ("adduser --system"), an
+# absolute or home path ("/usr/lib", "~/.vimrc"), a URL scheme, an identifier, a backtick.
+_PROGRAM_TEXT = re.compile(r"(?<!\S)(?:--[a-z]|~?/\w)|://|[^\W_]_[^\W_]|`")
 
 
 def wordnet_word(form: str) -> bool:
@@ -127,30 +134,55 @@ def wordnet_compound(left: str | None, word: str, right: str | None) -> bool:
 def in_address(text: str, start: int, end: int) -> bool:
     """True when the word between `start` and `end` is followed by a dot and a domain ending
     ("vimeo.com"), or is part of a run of characters without spaces that holds a slash, an
-    at sign or a dot between lower-case letters: a web or e-mail address, a path or a file
-    name ("/etc/passwd", "guus@debian.org", "idna.h", "dcs.shef.ac.uk")."""
+    at sign or a dot between a lower-case letter or digit and a letter: a web or e-mail
+    address, a path or a file name ("/etc/passwd", "guus@debian.org", "idna.h",
+    "foad1.sh"); or that is written as code: an identifier with an underscore
+    ("mosquitto_passwd") or a run quoted in backticks ("`passwd'", "`nss-mdns`")."""
     if _WEB_ADDRESS.match(text, end):
         return True
+    left, right = _run(text, start, end)
+    run = text[left:right]
+    return bool(_ADDRESS_MARK.search(run) or _IDENTIFIER.search(run)
+                or run.startswith("`") or run.rstrip(".,;:!?)'\"").endswith("`"))  # fmt: skip
+
+
+def _run(text: str, start: int, end: int) -> tuple[int, int]:
+    """The run of characters without spaces around text[start:end]."""
     left = start
     while left > 0 and not text[left - 1].isspace():
         left -= 1
     right = end
     while right < len(text) and not text[right].isspace():
         right += 1
-    return bool(_ADDRESS_MARK.search(text, left, right))
+    return left, right
 
 
-def offer_replacement(word: str, replacement: str, left: str | None, right: str | None,
-                      in_compound: bool = False) -> bool:
+def program_text(text: str) -> bool:
+    """True when a text (a sentence) writes program text: a long command-line option
+    ("adduser --system"), an absolute path, a URL, an identifier with an underscore or
+    code in backticks."""
+    return bool(_PROGRAM_TEXT.search(text))
+
+
+def offer_replacement(
+    word: str,
+    replacement: str,
+    left: str | None,
+    right: str | None,
+    in_compound: bool = False,
+    in_program_text: bool = False,
+) -> bool:
     """Whether to offer `replacement` for the unknown English `word` (lower case) between
-    its neighbours, `in_compound` when it is a part of a hyphenated word (see the module
-    docstring)."""
+    its neighbours, `in_compound` when it is a part of a hyphenated word, `in_program_text`
+    when its sentence writes program text (see the module docstring)."""
     if not _ENGLISH_LETTERS.match(word) or in_compound or not _looks_like_a_slip(word):
         return False
     if not _keeps_first_letter(word, replacement) or _dropped_g(word):
         return False
-    distance = DamerauLevenshtein.distance(word, replacement)
-    if distance > 1 and len(word) < MIN_LETTERS_FOR_TWO_EDITS:
+    # The inflection the writer spelled is kept ("maintaing" -> "maintaining"): the edits
+    # that count are those to the nearest form of the same word ("maintain").
+    distance = nearest_form_distance(word, replacement)
+    if distance > 1 and (len(word) < MIN_LETTERS_FOR_TWO_EDITS or in_program_text):
         return False
     junctions = formation_junctions(word)
     if junctions and not any(_edit_at(word, replacement, j) for j in junctions):
@@ -173,6 +205,12 @@ def _looks_like_a_slip(word: str) -> bool:
     if len(word) >= 3 and (word[:2] not in openings or word[-2:] not in endings):
         return False
     return not _closed_compound(word)
+
+
+def listed(word: str) -> bool:
+    """True when a word list has the (lower-case) word: the spelling dictionary, WordNet or
+    SCOWL's largest lists."""
+    return _is_word(word) or word in _word_list()
 
 
 def _dropped_g(word: str) -> bool:
@@ -224,8 +262,10 @@ def _edges() -> tuple[frozenset[str], frozenset[str]]:
               if len(w) >= 3 and w.isalpha() and w.isascii() and w in spell]  # fmt: skip
     openings = Counter(w[:2] for w in common)
     endings = Counter(w[-2:] for w in common)
-    return (frozenset(p for p, n in openings.items() if n >= EDGE_WORDS),
-            frozenset(p for p, n in endings.items() if n >= EDGE_WORDS))
+    return (
+        frozenset(p for p, n in openings.items() if n >= EDGE_WORDS),
+        frozenset(p for p, n in endings.items() if n >= EDGE_WORDS),
+    )
 
 
 @lru_cache(maxsize=8192)
