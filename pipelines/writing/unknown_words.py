@@ -108,6 +108,10 @@ _ADDRESS_MARK = re.compile(r"[/@]|[a-z0-9]\.[a-z]")
 # Code in running text: an identifier joined by an underscore ("mosquitto_passwd"), or a word
 # quoted as code, in backticks (Markdown's `nss-mdns`) or in GNU's `quote' style.
 _IDENTIFIER = re.compile(r"[^\W_]_[^\W_]")
+# A word quoted alone is mentioned, not used: an option's or a command's name ("the 'cedit'
+# option", "the \"func\" breakpoints"), which a learner's text does not need corrected.
+_MENTION = re.compile(r"""(["'“‘])[^\W\d_]+(["'”’])""")
+_EX_COMMAND = re.compile(r":[a-z]")  # an editor command: ":windo", ":set"
 # Marks of program text in a sentence: a long command-line option ("adduser --system"), an
 # absolute or home path ("/usr/lib", "~/.vimrc"), a URL scheme, an identifier, a backtick.
 _PROGRAM_TEXT = re.compile(r"(?<!\S)(?:--[a-z]|~?/\w)|://|[^\W_]_[^\W_]|`")
@@ -137,13 +141,15 @@ def in_address(text: str, start: int, end: int) -> bool:
     at sign or a dot between a lower-case letter or digit and a letter: a web or e-mail
     address, a path or a file name ("/etc/passwd", "guus@debian.org", "idna.h",
     "foad1.sh"); or that is written as code: an identifier with an underscore
-    ("mosquitto_passwd") or a run quoted in backticks ("`passwd'", "`nss-mdns`")."""
+    ("mosquitto_passwd"), a run quoted in backticks ("`passwd'", "`nss-mdns`"), an editor
+    command (":windo"), or a word quoted alone ("the 'cedit' option")."""
     if _WEB_ADDRESS.match(text, end):
         return True
     left, right = _run(text, start, end)
     run = text[left:right]
-    return bool(_ADDRESS_MARK.search(run) or _IDENTIFIER.search(run)
-                or run.startswith("`") or run.rstrip(".,;:!?)'\"").endswith("`"))  # fmt: skip
+    return bool(_ADDRESS_MARK.search(run) or _IDENTIFIER.search(run) or _EX_COMMAND.match(run)
+                or run.startswith("`") or run.rstrip(".,;:!?)'\"").endswith("`")
+                or _MENTION.fullmatch(run.rstrip(".,;:!?)")))  # fmt: skip
 
 
 def _run(text: str, start: int, end: int) -> tuple[int, int]:

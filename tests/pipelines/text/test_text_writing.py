@@ -112,6 +112,44 @@ def test_names_abbreviations_compounds_and_program_names_are_not_changed_into_wo
             if e.replacements] == []  # fmt: skip
 
 
+def test_program_names_in_running_prose_are_not_changed_into_words():
+    # Given technical prose naming programs and files in running text: quoted as code, in
+    # an identifier or a file name, listed with other programs, or in a sentence that writes
+    # a command-line option; each is one or two edits from a word its neighbours support
+    text = ("It serves the `group', `passwd' and `services' databases. See the "
+            "mosquitto_passwd utility. Tests in foad1.sh fail. This includes arp, "
+            "ifconfig, netstat, rarp and route. There is a race between the netbase and "
+            "procps startup scripts. You need the libXrender and renderext packages. "
+            "adduser --system can help you to create a user in your postinst.")
+    # When assessed
+    spelling = [e for e in assess_writing(text, "en").errors if e.check == "spelling"]
+    # Then none is changed into another word ("passed", "food", "rare", "props",
+    # "rendered", "posting")
+    assert [(text[e.offset : e.offset + e.length], e.replacements) for e in spelling
+            if e.replacements] == []  # fmt: skip
+
+
+def test_slips_next_to_program_text_and_in_lists_of_words_keep_their_replacement():
+    # Given slips one edit from their word in a sentence with code, and two misspelled words
+    # listed together
+    text = ("Setting the XDG_DATA_DIRS environtment variable may help. I like apples, "
+            "banannas and oranjes.")
+    # When assessed / Then each keeps its correction
+    assert _found(text, assess_writing(text, "en"), "spelling") == [
+        (26, "environtment", ["environment"]), (73, "banannas", ["bananas"]),
+        (86, "oranjes", ["oranges"])]  # fmt: skip
+
+
+def test_a_misspelled_inflection_keeps_the_ending_the_writer_meant():
+    # Given "-ing", "-ed" and "-s" forms misspelled in the stem or where stem and ending meet
+    text = "Thanks to Tony for maintaing it. I am studing a lot. We recieved two letters."
+    # When assessed
+    found = _found(text, assess_writing(text, "en"), "spelling")
+    # Then the replacement keeps the form: "maintaining", not "maintain" one edit away
+    assert found == [(19, "maintaing", ["maintaining"]), (38, "studing", ["studying"]),
+                     (56, "recieved", ["received"])]  # fmt: skip
+
+
 def test_a_word_without_a_clear_replacement_gets_none_anywhere_in_the_text():
     # Given a rare real word, once where no replacement fits and once after "between",
     # where "citizens" would fit
