@@ -315,7 +315,42 @@ def check_verb_forms(ctx: CheckContext) -> list[TextError]:
                 what = "the past participle" if kind == "perfect" else "the base form"
                 message = f"After '{aux.text}' use {what}: '{wanted}'."
                 errors.append(_replace(verb, wanted, message, "verb_forms"))
+        errors += _be_before_base_verb(ctx, tokens)
     return errors
+
+
+_PRESENT_BE = frozenset({"am", "is", "are"})
+
+
+def _be_before_base_verb(ctx: CheckContext, tokens: tuple[Token, ...]) -> list[TextError]:
+    """ "I am agree" -> "I agree", "she is agree" -> "she agrees": a subject pronoun, a
+    present form of "be" and straight after it a word both lexicons know only as a verb's
+    base form, whose past participle differs from it ("it is put" is a passive)."""
+    errors = []
+    for i in range(len(tokens) - 2):
+        person = _PERSON.get(tokens[i].norm)
+        be, verb = tokens[i + 1], tokens[i + 2]
+        if person is None or be.norm not in _PRESENT_BE or not _joined(ctx, tokens, i, i + 2):
+            continue
+        if not _is_subject(ctx, tokens, i) or not _base_verb_only(verb.norm):
+            continue
+        wanted = verb.norm + ("s" if person == "3s" else "")
+        if person == "3s":
+            from lemminflect import getInflection
+
+            wanted = (getInflection(verb.norm, "VBZ") or (wanted,))[0]
+        errors.append(TextError(be.start, verb.end - be.start,
+                                f"'{verb.text}' is a verb: '{be.text} {verb.text}' -> "
+                                f"'{wanted}'.", "grammar", [wanted], "verb_forms"))  # fmt: skip
+    return errors
+
+
+def _base_verb_only(word: str) -> bool:
+    from lemminflect import getAllLemmas, getInflection
+
+    if english_tags(word) != {"VB"} or getAllLemmas(word) != {"VERB": (word,)}:
+        return False
+    return (getInflection(word, "VBN") or (word,))[0] != word
 
 
 # "do what we can to help": the modal ends a relative clause and "to" starts a purpose.

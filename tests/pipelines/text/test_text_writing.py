@@ -425,3 +425,13 @@ def test_llm_invalid_twice_fails_the_assessment(fake_openai):
     with pytest.raises(PipelineError) as err:
         assess_writing("A short text.", "en", llm=llm)
     assert err.value.code == "llm_invalid_output"
+
+
+def test_be_before_a_verb_only_word_is_reported_with_the_verb_alone():
+    # Given "be" before words both lexicons know only as a verb, and a passive whose
+    # participle is the base form
+    text = "I am agree with you. She is agree too. The book is put on the table."
+    # When assessed
+    found = _found(text, assess_writing(text, "en"), "verb_forms")
+    # Then the verb replaces "be" + verb, agreeing with its subject; the passive is left
+    assert found == [(2, "am agree", ["agree"]), (25, "is agree", ["agrees"])]
