@@ -48,7 +48,8 @@ def check_spelling(ctx: CheckContext) -> list[TextError]:
     other languages rank them by frequency. An English word WordNet lists is accepted, and a
     replacement is offered only when it is clearly the better reading (`unknown_words.py`);
     otherwise the word is reported as not in the dictionary, without a replacement, at every
-    place the text uses it, as is a word the text also writes in an address or a path.
+    place the text uses it, as is a word the text also writes in an address, a path or as
+    code, and a word the text lists with names ("netstat, rarp and route").
     """
     spell = _spellchecker(ctx.language)
     errors: list[TextError] = []

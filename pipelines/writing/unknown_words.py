@@ -6,7 +6,9 @@ new formations ("recertification", "downloaders", "facticity"), loanwords ("arch
 changes a correct word into another ("facticity" -> "activity"). So the spelling check
 accepts the words WordNet lists, alone or as a compound with a hyphen or a neighbour
 ("axiological", "tic-tac-toe", "a priori"), leaves the words of a web or e-mail address, a
-path or a file name alone ("vimeo.com", "/etc/passwd", "idna.h"), and otherwise offers a
+path or a file name alone ("vimeo.com", "/etc/passwd", "idna.h", "foad1.sh"), and words
+written as code ("mosquitto_passwd", "`passwd'", ":windo") or quoted alone ("the 'cedit'
+option": mentioned, not used), and otherwise offers a
 replacement only when it is clearly the better reading; when it is not, the word is reported
 as not in the dictionary, with no replacement, for the learner to check.
 
@@ -18,7 +20,11 @@ A replacement is offered (`offer_replacement`) when none of these holds:
   "archiver", "woot") and common foreign ones ("hola");
 - the replacement is two edits away and the word has fewer than eight letters: some common
   word is nearly always two edits from a short one by chance ("stderr" -> "steer", "soname"
-  -> "same"), while most misspellings are one edit from their word (Damerau, 1964);
+  -> "same"), while most misspellings are one edit from their word (Damerau, 1964); nor, at
+  any length, in a sentence that writes program text (a long option, a path, a URL, an
+  identifier, backticks: "adduser --system ... in your postinst"). Edits are counted to the
+  nearest form of the replacement's word, so a kept inflection ("maintaing" ->
+  "maintaining", one edit from "maintain": `inflection.py`) counts as one;
 - the word drops the "g" of an "-ing" form ("I ain't payin"): a spelling of speech;
 - the word is one part of a hyphenated compound ("sing-alongs", "physico-chemical",
   "shilly-shally"): such parts are often bound forms no dictionary lists alone;
