@@ -1,6 +1,8 @@
 """Configuration read once from the environment, with strict parsing.
 
-A bad value stops start-up with a message naming the variable. The defaults give
+Every setting is declared once, in a section: its field and default, its environment
+variable, its parser (core.envparse) and its documentation, from which core.envexample writes
+.env.example. A bad value stops start-up with a message naming the variable. The defaults give
 embedded mode: SQLite under DATA_DIR, a local media folder, no Redis, and the worker and
 scheduler running inside the API process.
 """
@@ -8,224 +10,38 @@ scheduler running inside the API process.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
-import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from core.crypto import subkey
-from core.limits import DEFAULT_KIND_LIMITS, MEDIA_KINDS, UploadLimits
+from core.envparse import (
+    ConfigError,
+    check_production_secret,
+    parse_bool,
+    parse_choice,
+    parse_encryption_keys,
+    parse_endpoint_url,
+    parse_float,
+    parse_hostname,
+    parse_int,
+    parse_kind_limits,
+    parse_list,
+    parse_mail_from,
+    parse_origins,
+    parse_rate_limits,
+    parse_synthesis_engines,
+    parse_url,
+    url_password,
+)
+from core.limits import DEFAULT_KIND_LIMITS, UploadLimits
 from core.rates import DEFAULT_RATES, parse_rate
 
 # The plans of storage.quotas.PLANS (named here so reading the settings loads no models).
 PLAN_NAMES = ("unlimited", "free", "school", "partner")
-
-# 32 characters of a random URL-safe string carry about 190 bits.
-MIN_SECRET_KEY_CHARS = 32
-# Values copied from an example file rather than generated; refused when APP_ENV=production.
-_PLACEHOLDER = re.compile(
-    r"change[-_ ]?(me|this|it)|replace[-_ ]?(me|this)|placeholder|^your[-_ ]|<[^>]*>",
-    re.IGNORECASE,
-)
-
-
-class ConfigError(ValueError):
-    """Raised when an environment variable holds a value that cannot be used."""
-
-
-def _without_password(url: str) -> str:
-    # Start-up errors are printed and logged; a URL's password must not be.
-    return re.sub(r"(//[^/@]*?:)[^/@]*@", r"\1***@", url)
-
-
-def _url_password(url: str) -> str:
-    return unquote(urlparse(url).password or "")
-
-
-def _check_production_secret(name: str, value: str) -> None:
-    """A secret in production is not an example's placeholder and has 32+ characters."""
-    if _PLACEHOLDER.search(value):
-        raise ConfigError(f"{name} holds a placeholder; set a random value when "
-                          "APP_ENV=production (python -c 'import secrets; "
-                          "print(secrets.token_urlsafe(48))' makes one)")
-    if len(value) < MIN_SECRET_KEY_CHARS:
-        raise ConfigError(f"{name} must have at least {MIN_SECRET_KEY_CHARS} characters "
-                          "when APP_ENV=production (python -c 'import secrets; "
-                          "print(secrets.token_urlsafe(48))' makes one)")
-
-
-def _endpoint_url(name: str, value: str) -> str:
-    """`https://media.example.org`: a scheme, a host and maybe a port, nothing after them."""
-    _url(name, value, ("http", "https"))
-    parsed = urlparse(value)
-    if not parsed.hostname or parsed.path.strip("/") or parsed.query or parsed.fragment:
-        raise ConfigError(f"{name} must be scheme://host[:port] with no path: {value!r}")
-    return value.rstrip("/")
-
-
-def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
-    parsed = urlparse(value)
-    shown = _without_password(value)
-    if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
-        raise ConfigError(f"{name} is not a URL with scheme {' or '.join(schemes)}: {shown!r}")
-    try:
-        parsed.port  # noqa: B018  (urlparse checks the port only when it is read)
-    except ValueError:
-        raise ConfigError(f"{name} has an invalid port: {shown!r}") from None
-    return value
-
-
-def _int(name: str, value: str, minimum: int | None = None, maximum: int | None = None) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise ConfigError(f"{name} is not an integer: {value!r}") from None
-    if minimum is not None and number < minimum:
-        raise ConfigError(f"{name} must be >= {minimum}, got {number}")
-    if maximum is not None and number > maximum:
-        raise ConfigError(f"{name} must be <= {maximum}, got {number}")
-    return number
-
-
-def _float(name: str, value: str, minimum: float | None = None) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigError(f"{name} is not a number: {value!r}") from None
-    if minimum is not None and number < minimum:
-        raise ConfigError(f"{name} must be >= {minimum}, got {number}")
-    return number
-
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def _bool(name: str, value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ConfigError(f"{name} is not a boolean (use true/false): {value!r}")
-
-
-def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
-    return value
-
-
-def _list(name: str, value: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in value.split(",") if item.strip())
-
-
-def _synthesis_engines(name: str, value: str) -> tuple[str, ...]:
-    engines = _list(name, value)
-    if not engines:
-        raise ConfigError(f"{name} names no engine")
-    for engine in engines:
-        _choice(name, engine, ("piper", "espeak", "openai"))
-    return engines
-
-
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
-                       r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
-
-
-def _hostname(name: str, value: str) -> str:
-    """A host name or IP address, without scheme or port (those have their own variables)."""
-    host = value[1:-1] if value.startswith("[") and value.endswith("]") else value
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        if not _HOSTNAME.match(host):
-            raise ConfigError(f"{name} is not a host name or IP address: {value!r}") from None
-    return host
-
-
-def _mail_from(name: str, value: str) -> str:
-    """`no-reply@example.org` or `Platform <no-reply@example.org>`."""
-    from email.headerregistry import Address
-    from email.utils import parseaddr
-
-    display, address = parseaddr(value)
-    local, at, domain = address.rpartition("@")
-    if not at or not local or not domain or "\n" in value or "\r" in value:
-        raise ConfigError(f"{name} is not an email address: {value!r}")
-    try:
-        Address(display_name=display, addr_spec=address)
-    except (ValueError, IndexError):
-        raise ConfigError(f"{name} is not an email address: {value!r}") from None
-    return value
-
-
-def _origins(name: str, value: str) -> tuple[str, ...]:
-    """Comma-separated `scheme://host[:port]` origins, exactly as browsers send them."""
-    origins = []
-    for item in _list(name, value):
-        parsed = urlparse(item)
-        try:
-            parsed.port  # noqa: B018  (urlparse checks the port only when it is read)
-        except ValueError:
-            raise ConfigError(f"{name}: {item!r} has an invalid port") from None
-        if (parsed.scheme not in ("http", "https") or not parsed.hostname
-                or parsed.username is not None or item.endswith("/")
-                or parsed.path or parsed.params or parsed.query or parsed.fragment):
-            raise ConfigError(f"{name}: {item!r} is not an origin (scheme://host[:port], "
-                              "no path, no trailing slash)")
-        origins.append(item.lower())
-    if not origins:
-        raise ConfigError(f"{name} names no origin")
-    return tuple(origins)
-
-
-def _encryption_keys(name: str, value: str) -> tuple[str, ...]:
-    keys = _list(name, value)
-    if not keys:
-        raise ConfigError(f"{name} names no key")
-    for position, key in enumerate(keys, 1):
-        if len(key) < 32:
-            raise ConfigError(f"{name}: key {position} is shorter than 32 characters")
-    return keys
-
-
-def _rate_limits(name: str, value: str) -> tuple[tuple[str, str], ...]:
-    """`login=10/minute,submit=0/minute`: named limits as count/period (0 turns one off)."""
-    limits = []
-    for item in _list(name, value):
-        limit, equals, rate = item.partition("=")
-        limit = limit.strip()
-        if not equals or limit not in DEFAULT_RATES:
-            raise ConfigError(f"{name} takes name=count/period pairs with names "
-                              f"{', '.join(DEFAULT_RATES)}; got {item!r}")
-        try:
-            parse_rate(rate)
-        except ValueError:
-            raise ConfigError(f"{name}: {limit} is not count/period (second, minute, hour, "
-                              f"day or seconds): {rate.strip()!r}") from None
-        limits.append((limit, rate.strip()))
-    return tuple(limits)
-
-
-def _kind_limits(name: str, value: str) -> tuple[tuple[str, int], ...]:
-    """`video=1073741824,archive=2147483648`: per-kind upload ceilings in bytes."""
-    limits = []
-    for item in _list(name, value):
-        kind, equals, size = item.partition("=")
-        kind = kind.strip()
-        if not equals or kind not in MEDIA_KINDS:
-            raise ConfigError(
-                f"{name} takes kind=bytes pairs with kinds {', '.join(MEDIA_KINDS)}; got {item!r}"
-            )
-        limits.append((kind, _int(f"{name} ({kind})", size.strip(), 1024)))
-    return tuple(limits)
-
 
 def _text(name: str, value: str) -> str:
     return value
@@ -289,7 +105,7 @@ class Settings:
 
     # Deployment -------------------------------------------------------------------------
     env: str = DEPLOYMENT.setting(
-        "development", lambda n, v: _choice(n, v, ("development", "production", "test")),
+        "development", lambda n, v: parse_choice(n, v, ("development", "production", "test")),
         "development, production or test. Production refuses secrets that are an example's "
         "placeholder (change-me...) or shorter than 32 characters: SECRET_KEY, "
         "ENCRYPTION_KEYS, the passwords in DATABASE_URL and REDIS_URL, S3_SECRET_KEY and "
@@ -302,18 +118,18 @@ class Settings:
         "says how to rotate it.",
         example="change-me-to-a-long-random-string", set_in_example=True)
     public_base_url: str = DEPLOYMENT.setting(
-        "http://127.0.0.1:8000", lambda n, v: _url(n, v, ("http", "https")).rstrip("/"),
+        "http://127.0.0.1:8000", lambda n, v: parse_url(n, v, ("http", "https")).rstrip("/"),
         "How clients reach the API (local presigned URLs, media links).",
         example="https://learn.example.org", set_in_example=True)
     s3_public_endpoint: str = DEPLOYMENT.setting(
-        "", _endpoint_url,
+        "", parse_endpoint_url,
         "How clients outside the platform's network reach the S3 endpoint (a TLS proxy in "
         "front of MinIO's port 9000): presigned upload and download URLs are signed for this "
         "host. Unset: S3_ENDPOINT, which only works when clients reach the store where the "
         "platform does.",
         example="https://media.example.org", set_in_example=True)
     encryption_keys: tuple[str, ...] = DEPLOYMENT.setting(
-        (), _encryption_keys,
+        (), parse_encryption_keys,
         "Keys for webhook secrets stored encrypted (32+ characters each; the first encrypts, "
         "all decrypt). Unset: derived from SECRET_KEY. Rotate with `flask secrets reencrypt`.",
         example="a-new-key-of-at-least-32-characters,the-previous-key-of-32-characters")
@@ -325,24 +141,24 @@ class Settings:
         "share the assembled model.",
         example="/app/data", set_in_example=True)
     database_url: str = SERVICES.setting(
-        "", lambda n, v: _url(n, v, ("sqlite", "postgresql", "postgresql+psycopg")),
+        "", lambda n, v: parse_url(n, v, ("sqlite", "postgresql", "postgresql+psycopg")),
         "postgresql://user:pass@host/db in production. Under compose, built from "
         "POSTGRES_PASSWORD: do not set it here.",
         example="postgresql://platform:POSTGRES_PASSWORD@postgres:5432/platform")
     redis_url: str | None = SERVICES.setting(
-        None, lambda n, v: _url(n, v, ("redis", "rediss", "unix")),
+        None, lambda n, v: parse_url(n, v, ("redis", "rediss", "unix")),
         "Redis for the broker, long-poll wake-ups and locks. Unset: in-memory broker, "
         "in-process worker.",
         example="redis://redis:6379/0", set_in_example=True)
     embedded_services: bool = SERVICES.setting(
-        True, _bool,
+        True, parse_bool,
         "In embedded mode, run the worker and scheduler inside the API process.")
     embedded_worker_threads: int = SERVICES.setting(
-        2, lambda n, v: _int(n, v, 1, 64),
+        2, lambda n, v: parse_int(n, v, 1, 64),
         "Worker threads in embedded mode.")
     # Object storage ---------------------------------------------------------------------
     storage_backend: str = OBJECT_STORAGE.setting(
-        "local", lambda n, v: _choice(n, v, ("local", "s3")),
+        "local", lambda n, v: parse_choice(n, v, ("local", "s3")),
         "local (files under MEDIA_DIR) or s3 (MinIO or AWS S3).",
         example="s3", set_in_example=True)
     media_dir: Path | None = OBJECT_STORAGE.setting(
@@ -366,81 +182,81 @@ class Settings:
         "media", _text,
         "Bucket, created at start-up when missing.")
     s3_secure: bool = OBJECT_STORAGE.setting(
-        True, _bool,
+        True, parse_bool,
         "TLS to the S3 endpoint.",
         example="false", set_in_example=True)
     # Limits -----------------------------------------------------------------------------
     max_request_bytes: int = LIMITS.setting(
-        1 * 1024 * 1024, lambda n, v: _int(n, v, 1024),
+        1 * 1024 * 1024, lambda n, v: parse_int(n, v, 1024),
         "Largest JSON body (413 above).")
     max_upload_bytes: int = LIMITS.setting(
-        512 * 1024 * 1024, lambda n, v: _int(n, v, 1024),
+        512 * 1024 * 1024, lambda n, v: parse_int(n, v, 1024),
         "Largest media upload through the API.")
     media_kind_limits: tuple[tuple[str, int], ...] = LIMITS.setting(
-        (), _kind_limits,
+        (), parse_kind_limits,
         "Per-kind ceilings in bytes (audio, image, video, archive, document); "
         "MAX_UPLOAD_BYTES caps them.",
         example="video=1073741824,archive=1073741824", grouped=True)
     max_text_chars: int = LIMITS.setting(
-        10_000, lambda n, v: _int(n, v, 100, 1_000_000),
+        10_000, lambda n, v: parse_int(n, v, 100, 1_000_000),
         "Longest text for the writing assessment (422 above).")
     import_max_entries: int = LIMITS.setting(
-        5000, lambda n, v: _int(n, v, 1),
+        5000, lambda n, v: parse_int(n, v, 1),
         "Bulk import: most files in one archive.")
     retention_batch_size: int = LIMITS.setting(
-        200, lambda n, v: _int(n, v, 1, 10_000),
+        200, lambda n, v: parse_int(n, v, 1, 10_000),
         "Retention sweeps and learner erasure: rows and objects removed per transaction.",
         grouped=True)
     import_max_entry_bytes: int = LIMITS.setting(
-        100 * 1024 * 1024, lambda n, v: _int(n, v, 1024),
+        100 * 1024 * 1024, lambda n, v: parse_int(n, v, 1024),
         "Bulk import: largest unpacked file.")
     import_max_total_bytes: int = LIMITS.setting(
-        1024 * 1024 * 1024, lambda n, v: _int(n, v, 1024),
+        1024 * 1024 * 1024, lambda n, v: parse_int(n, v, 1024),
         "Bulk import: most bytes unpacked from one archive.")
     # Plans and usage --------------------------------------------------------------------
     default_plan: str = USAGE.setting(
-        "unlimited", lambda n, v: _choice(n, v, PLAN_NAMES),
+        "unlimited", lambda n, v: parse_choice(n, v, PLAN_NAMES),
         "Plans and usage: the plan of organisations without one of their own (unlimited, "
         "free, school, partner), and LLM prices in USD per million tokens for usage cost "
         "estimates.",
         grouped=True)
     llm_price_input_per_mtok: float = USAGE.setting(
-        0.0, lambda n, v: _float(n, v, 0.0),
+        0.0, lambda n, v: parse_float(n, v, 0.0),
         "",
         grouped=True)
     llm_price_output_per_mtok: float = USAGE.setting(
-        0.0, lambda n, v: _float(n, v, 0.0),
+        0.0, lambda n, v: parse_float(n, v, 0.0),
         "",
         grouped=True)
     # Accounts ---------------------------------------------------------------------------
     access_token_ttl: int = ACCOUNTS.setting(
-        900, lambda n, v: _int(n, v, 10),
+        900, lambda n, v: parse_int(n, v, 10),
         "Access token lifetime (seconds).")
     refresh_token_ttl: int = ACCOUNTS.setting(
-        30 * 24 * 3600, lambda n, v: _int(n, v, 60),
+        30 * 24 * 3600, lambda n, v: parse_int(n, v, 60),
         "Refresh token lifetime (seconds).")
     invite_ttl: int = ACCOUNTS.setting(
-        7 * 24 * 3600, lambda n, v: _int(n, v, 60),
+        7 * 24 * 3600, lambda n, v: parse_int(n, v, 60),
         "Invite code lifetime (seconds).")
     password_reset_ttl: int = ACCOUNTS.setting(
-        3600, lambda n, v: _int(n, v, 60, 7 * 24 * 3600),
+        3600, lambda n, v: parse_int(n, v, 60, 7 * 24 * 3600),
         "Password-reset token lifetime (seconds).")
     password_hash_time_cost: int = ACCOUNTS.setting(
-        3, lambda n, v: _int(n, v, 1, 20),
+        3, lambda n, v: parse_int(n, v, 1, 20),
         "argon2id cost of new password hashes: passes and memory (KiB). Production refuses "
         "less than 2 passes or 19456 KiB; the test suite uses the minimum to stay fast.")
     password_hash_memory_kib: int = ACCOUNTS.setting(
-        64 * 1024, lambda n, v: _int(n, v, 32, 4 * 1024 * 1024),
+        64 * 1024, lambda n, v: parse_int(n, v, 32, 4 * 1024 * 1024),
         "",
         grouped=True)
     # Mail -------------------------------------------------------------------------------
     smtp_host: str = MAIL.setting(
-        "", _hostname,
+        "", parse_hostname,
         "Outgoing mail (password resets, invites). No SMTP_HOST: each message is written to "
         "DATA_DIR/mail/<id>.eml and its path logged (embedded mode).",
         example="smtp.example.org")
     smtp_port: int = MAIL.setting(
-        587, lambda n, v: _int(n, v, 1, 65535),
+        587, lambda n, v: parse_int(n, v, 1, 65535),
         "",
         grouped=True)
     smtp_username: str = MAIL.setting(
@@ -452,30 +268,30 @@ class Settings:
         "",
         example="change-me", grouped=True)
     smtp_tls: str = MAIL.setting(
-        "starttls", lambda n, v: _choice(n, v, ("starttls", "ssl", "none")),
+        "starttls", lambda n, v: parse_choice(n, v, ("starttls", "ssl", "none")),
         "starttls (port 587), ssl (port 465) or none (a relay on a private network).",
         grouped=True)
     smtp_timeout_seconds: float = MAIL.setting(
-        15.0, lambda n, v: _float(n, v, 0.1),
+        15.0, lambda n, v: parse_float(n, v, 0.1),
         "",
         grouped=True)
     mail_from: str = MAIL.setting(
-        "Language platform <no-reply@localhost>", _mail_from,
+        "Language platform <no-reply@localhost>", parse_mail_from,
         "",
         example="Language platform <no-reply@example.org>", grouped=True)
     # HTTP -------------------------------------------------------------------------------
     cors_origins: tuple[str, ...] = HTTP.setting(
-        (), _origins,
+        (), parse_origins,
         "Browser origins allowed to call /api/ (CORS), comma-separated scheme://host[:port]. "
         "Unset: no CORS headers at all. Credentials are never allowed (bearer tokens need "
         "none).",
         example="https://app.example.org,http://localhost:5173")
     cors_max_age: int = HTTP.setting(
-        3600, lambda n, v: _int(n, v, 0, 24 * 3600),
+        3600, lambda n, v: parse_int(n, v, 0, 24 * 3600),
         "How long browsers may cache a preflight answer (seconds).",
         grouped=True)
     rate_limits: tuple[tuple[str, str], ...] = HTTP.setting(
-        (), _rate_limits,
+        (), parse_rate_limits,
         "Rate limits as name=count/period (0/minute turns one off); 429 rate_limited above "
         "them.",
         example=(
@@ -484,11 +300,11 @@ class Settings:
             "password_reset_address=30/hour,password_reset_confirm=30/hour"
         ))
     trusted_proxy_count: int = HTTP.setting(
-        0, lambda n, v: _int(n, v, 0, 5),
+        0, lambda n, v: parse_int(n, v, 0, 5),
         "Proxies in front of the API whose X-Forwarded-* headers are trusted (the load "
         "balancer: 1).")
     auth_cache_seconds: float = HTTP.setting(
-        5.0, lambda n, v: _float(n, v, 0),
+        5.0, lambda n, v: parse_float(n, v, 0),
         "How long an API process reuses what it read about an access token (its user, whether "
         "it is revoked); a logout, revocation or account change clears every process's copy "
         "at once (0: off).")
@@ -497,30 +313,30 @@ class Settings:
         "", _text,
         "Prefix of queue names and Redis keys (several deployments on one Redis).")
     job_lease_seconds: int = JOBS.setting(
-        30, lambda n, v: _int(n, v, 5),
+        30, lambda n, v: parse_int(n, v, 5),
         "Longest lease of a running job: a job whose worker stopped heart-beating this long "
         "is re-queued.")
     broker_heartbeat_timeout_ms: int = JOBS.setting(
-        60_000, lambda n, v: _int(n, v, 1000),
+        60_000, lambda n, v: parse_int(n, v, 1000),
         "Dramatiq: a worker silent this long is dead and its fetched messages are re-queued.")
     broker_maintenance_chance: int = JOBS.setting(
-        1000, lambda n, v: _int(n, v, 0, 1_000_000),
+        1000, lambda n, v: parse_int(n, v, 0, 1_000_000),
         "Dramatiq: broker maintenance runs this many times per million commands.")
     job_retry_min_backoff_ms: int = JOBS.setting(
-        1000, lambda n, v: _int(n, v, 0),
+        1000, lambda n, v: parse_int(n, v, 0),
         "First retry delay of a transient failure (doubles, with jitter).")
     job_retry_max_backoff_ms: int = JOBS.setting(
-        300_000, lambda n, v: _int(n, v, 0),
+        300_000, lambda n, v: parse_int(n, v, 0),
         "Longest retry delay.")
     idempotency_ttl: int = JOBS.setting(
-        24 * 3600, lambda n, v: _int(n, v, 60),
+        24 * 3600, lambda n, v: parse_int(n, v, 60),
         "How long an Idempotency-Key is remembered (seconds).")
     sweep_interval_seconds: int = JOBS.setting(
-        10, lambda n, v: _int(n, v, 1),
+        10, lambda n, v: parse_int(n, v, 1),
         "How often the scheduler re-sends unsent jobs and re-queues expired leases.")
     # Speech recognition and language models ---------------------------------------------
     transcription_provider: str = MODELS.setting(
-        "local", lambda n, v: _choice(n, v, ("local", "openai")),
+        "local", lambda n, v: parse_choice(n, v, ("local", "openai")),
         "local (faster-whisper, offline) or openai (any OpenAI-compatible server).")
     whisper_model: str = MODELS.setting(
         "", _text,
@@ -530,16 +346,16 @@ class Settings:
         "Where the bundled model is assembled once.",
         example="DATA_DIR/models")
     max_audio_seconds: int = MODELS.setting(
-        300, lambda n, v: _int(n, v, 1),
+        300, lambda n, v: parse_int(n, v, 1),
         "Longer audio fails with audio_too_long.")
     llm_provider: str = MODELS.setting(
-        "offline", lambda n, v: _choice(n, v, ("offline", "openai", "bedrock")),
+        "offline", lambda n, v: parse_choice(n, v, ("offline", "openai", "bedrock")),
         "offline (deterministic engines), openai or bedrock.")
     openai_api_key: str = MODELS.setting(
         "", _text,
         "Key for the OpenAI (or compatible) server.")
     openai_base_url: str = MODELS.setting(
-        "", lambda n, v: _url(n, v, ("http", "https")),
+        "", lambda n, v: parse_url(n, v, ("http", "https")),
         "Base URL of an OpenAI-compatible server (vLLM, Ollama, llama.cpp).",
         example="OpenAI")
     openai_model: str = MODELS.setting(
@@ -549,10 +365,10 @@ class Settings:
         "whisper-1", _text,
         "Transcription model when TRANSCRIPTION_PROVIDER=openai.")
     openai_transcription_base_url: str = MODELS.setting(
-        "", lambda n, v: _url(n, v, ("http", "https")),
+        "", lambda n, v: parse_url(n, v, ("http", "https")),
         "Another OpenAI-compatible server for transcription only (default: OPENAI_BASE_URL).")
     llm_timeout_seconds: float = MODELS.setting(
-        60.0, lambda n, v: _float(n, v, 0.1),
+        60.0, lambda n, v: parse_float(n, v, 0.1),
         "Timeout of one LLM call (a timeout is retried by the job).")
     bedrock_region: str = MODELS.setting(
         "us-east-1", _text,
@@ -562,25 +378,25 @@ class Settings:
         "Bedrock model id (Converse API).")
     # Speech synthesis and conversation --------------------------------------------------
     synthesis_engines: tuple[str, ...] = SPEECH.setting(
-        ("piper", "espeak"), _synthesis_engines,
+        ("piper", "espeak"), parse_synthesis_engines,
         "Speech synthesis engines in order of preference: piper (neural, English), espeak "
         "(espeak-ng, many languages), openai (the OpenAI speech API; needs OPENAI_API_KEY).")
     openai_tts_model: str = SPEECH.setting(
         "tts-1", _text,
         "Speech model when SYNTHESIS_ENGINES includes openai.")
     openai_tts_base_url: str = SPEECH.setting(
-        "", lambda n, v: _url(n, v, ("http", "https")),
+        "", lambda n, v: parse_url(n, v, ("http", "https")),
         "Another OpenAI-compatible server for speech synthesis only (default: "
         "OPENAI_BASE_URL).")
     max_synthesis_chars: int = SPEECH.setting(
-        1000, lambda n, v: _int(n, v, 10, 100_000),
+        1000, lambda n, v: parse_int(n, v, 10, 100_000),
         "Longest text one synthesis may speak (characters); longer is 422 text_too_long.")
     conversation_partner: str = SPEECH.setting(
-        "auto", lambda n, v: _choice(n, v, ("auto", "scenario", "llm")),
+        "auto", lambda n, v: parse_choice(n, v, ("auto", "scenario", "llm")),
         "Conversation partner: auto (the LLM when LLM_PROVIDER is set, else scenarios), "
         "scenario (offline level-graded dialogue scripts) or llm.")
     conversation_speak_replies: bool = SPEECH.setting(
-        True, _bool,
+        True, parse_bool,
         "Speak the partner's replies (an audio file beside each reply's text).")
     openai_realtime_model: str = SPEECH.setting(
         "gpt-realtime", _text,
@@ -591,38 +407,38 @@ class Settings:
         "",
         grouped=True)
     realtime_token_ttl: int = SPEECH.setting(
-        60, lambda n, v: _int(n, v, 10, 7200),
+        60, lambda n, v: parse_int(n, v, 10, 7200),
         "",
         grouped=True)
     # Webhooks ---------------------------------------------------------------------------
     webhook_allow_private_networks: bool = WEBHOOKS.setting(
-        False, _bool,
+        False, parse_bool,
         "Allow webhooks to private, loopback and link-local addresses (tests only).")
     webhook_timeout_seconds: float = WEBHOOKS.setting(
-        15.0, lambda n, v: _float(n, v, 0.1),
+        15.0, lambda n, v: parse_float(n, v, 0.1),
         "Timeout of one webhook request.")
     webhook_retry_schedule: tuple[float, ...] = WEBHOOKS.setting(
         (0, 5, 300, 1800, 7200, 18000, 36000, 36000),
-        lambda n, v: tuple(_float(n, item, 0) for item in _list(n, v)),
+        lambda n, v: tuple(parse_float(n, item, 0) for item in parse_list(n, v)),
         "Delays (seconds) of the delivery attempts, with jitter.")
     webhook_disable_after_seconds: int = WEBHOOKS.setting(
-        5 * 24 * 3600, lambda n, v: _int(n, v, 1),
+        5 * 24 * 3600, lambda n, v: parse_int(n, v, 1),
         "An endpoint failing continuously this long is disabled.")
     webhook_secret_overlap_seconds: int = WEBHOOKS.setting(
-        24 * 3600, lambda n, v: _int(n, v, 0),
+        24 * 3600, lambda n, v: parse_int(n, v, 0),
         "After a secret rotation, the old secret also signs for this long.")
     # Observability ----------------------------------------------------------------------
     metrics_token: str = OBSERVABILITY.setting(
         "", _text,
         "/metrics scrape token (Authorization: Bearer <token>). Unset: loopback callers only.")
     log_level: str = OBSERVABILITY.setting(
-        "INFO", lambda n, v: _choice(n, v.upper(), ("DEBUG", "INFO", "WARNING", "ERROR")),
+        "INFO", lambda n, v: parse_choice(n, v.upper(), ("DEBUG", "INFO", "WARNING", "ERROR")),
         "DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = OBSERVABILITY.setting(
-        True, _bool,
+        True, parse_bool,
         "JSON log lines (request id, user, organisation); secrets are masked.")
     worker_prometheus: bool = OBSERVABILITY.setting(
-        False, _bool,
+        False, parse_bool,
         "Workers: expose Dramatiq's Prometheus metrics (port 9191).")
 
     @property
@@ -703,17 +519,17 @@ class Settings:
 
     def _check_production_secrets(self) -> None:
         """Refuse example values and short secrets, naming the variable that holds one."""
-        _check_production_secret("SECRET_KEY", self.secret_key)
+        check_production_secret("SECRET_KEY", self.secret_key)
         for position, key in enumerate(self.encryption_keys, 1):
-            _check_production_secret(f"ENCRYPTION_KEYS (key {position})", key)
+            check_production_secret(f"ENCRYPTION_KEYS (key {position})", key)
         # A URL without a password (peer or IAM authentication) has nothing to check.
         for name, url in (("DATABASE_URL", self.database_url), ("REDIS_URL", self.redis_url)):
-            if url and _url_password(url):
-                _check_production_secret(f"the password in {name}", _url_password(url))
+            if url and url_password(url):
+                check_production_secret(f"the password in {name}", url_password(url))
         if self.storage_backend == "s3" and self.s3_secret_key:
-            _check_production_secret("S3_SECRET_KEY", self.s3_secret_key)
+            check_production_secret("S3_SECRET_KEY", self.s3_secret_key)
         if self.metrics_token:
-            _check_production_secret("METRICS_TOKEN", self.metrics_token)
+            check_production_secret("METRICS_TOKEN", self.metrics_token)
 
 
 def declared() -> dict[str, Variable]:
