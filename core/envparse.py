@@ -180,33 +180,33 @@ def parse_encryption_keys(name: str, value: str) -> tuple[str, ...]:
     return keys
 
 
+def _pairs(name: str, value: str, keys: tuple[str, ...] | dict[str, object], shape: str,
+           noun: str) -> list[tuple[str, str]]:
+    """`a=x,b=y`: comma-separated key=value pairs whose keys are among `keys`."""
+    pairs = []
+    for item in parse_list(name, value):
+        key, equals, raw = item.partition("=")
+        key = key.strip()
+        if not equals or key not in keys:
+            raise ConfigError(f"{name} takes {shape} pairs with {noun} {', '.join(keys)}; "
+                              f"got {item!r}")
+        pairs.append((key, raw.strip()))
+    return pairs
+
+
 def parse_rate_limits(name: str, value: str) -> tuple[tuple[str, str], ...]:
     """`login=10/minute,submit=0/minute`: named limits as count/period (0 turns one off)."""
-    limits = []
-    for item in parse_list(name, value):
-        limit, equals, rate = item.partition("=")
-        limit = limit.strip()
-        if not equals or limit not in DEFAULT_RATES:
-            raise ConfigError(f"{name} takes name=count/period pairs with names "
-                              f"{', '.join(DEFAULT_RATES)}; got {item!r}")
+    limits = _pairs(name, value, DEFAULT_RATES, "name=count/period", "names")
+    for limit, rate in limits:
         try:
             parse_rate(rate)
         except ValueError:
             raise ConfigError(f"{name}: {limit} is not count/period (second, minute, hour, "
-                              f"day or seconds): {rate.strip()!r}") from None
-        limits.append((limit, rate.strip()))
+                              f"day or seconds): {rate!r}") from None
     return tuple(limits)
 
 
 def parse_kind_limits(name: str, value: str) -> tuple[tuple[str, int], ...]:
     """`video=1073741824,archive=2147483648`: per-kind upload ceilings in bytes."""
-    limits = []
-    for item in parse_list(name, value):
-        kind, equals, size = item.partition("=")
-        kind = kind.strip()
-        if not equals or kind not in MEDIA_KINDS:
-            raise ConfigError(
-                f"{name} takes kind=bytes pairs with kinds {', '.join(MEDIA_KINDS)}; got {item!r}"
-            )
-        limits.append((kind, parse_int(f"{name} ({kind})", size.strip(), 1024)))
-    return tuple(limits)
+    return tuple((kind, parse_int(f"{name} ({kind})", size, 1024))
+                 for kind, size in _pairs(name, value, MEDIA_KINDS, "kind=bytes", "kinds"))
