@@ -52,7 +52,7 @@ def start(data: dict[str, Any]) -> ConversationSession:
     conversation = conversations.start(db.session, current_principal(), learner_id, data,
                                        partner_name())
     submission.submit("conversation_turn", {"session_id": conversation.id, "message_id": None},
-                   learner=learner_id, on_created=lambda job: _answered_by(conversation, job))
+                      learner=learner_id, on_created=lambda job: _answered_by(conversation, job))
     return conversation
 
 
@@ -82,8 +82,8 @@ def take_turn(session_id: str, *, text: str | None = None, media_id: str | None 
         given.update(media_id=media_id, language=conversation.language)
     job_type = "conversation_audio_turn" if media_id is not None else "conversation_turn"
     return submission.submit(job_type, given, callback_url=callback_url,
-                          learner=conversation.learner_user_id,
-                          on_created=lambda job: _answered_by(conversation, job, message))
+                             learner=conversation.learner_user_id,
+                             on_created=lambda job: _answered_by(conversation, job, message))
 
 
 def end(session_id: str) -> ConversationSession:
@@ -93,8 +93,8 @@ def end(session_id: str) -> ConversationSession:
     conversations.end(db.session, conversation)
     conversation.feedback = {"status": "pending"}
     submission.submit("conversation_feedback", {"session_id": conversation.id},
-                   learner=conversation.learner_user_id,
-                   on_created=lambda job: setattr(conversation, "feedback_job_id", job.id))
+                      learner=conversation.learner_user_id,
+                      on_created=lambda job: setattr(conversation, "feedback_job_id", job.id))
     return conversation
 
 

@@ -80,4 +80,4 @@ class PingJobs(MethodView):
     def post(self, data: dict, callback_url: str | None):
         """Submit a diagnostic job that sleeps and fails as asked (admins)."""
         return submission.submit("ping", data, callback_url=callback_url,
-                              learner=data.pop("learner", None))
+                                 learner=data.pop("learner", None))

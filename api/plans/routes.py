@@ -45,7 +45,7 @@ class Plans(MethodView):
     def get(self, args: dict):
         """List plans: your own, or (staff) the organisation's; newest first."""
         stmt = plans_service.plans_query(current_principal(), user_id=args.get("user_id"),
-                                        language=args.get("language"))  # fmt: skip
+                                         language=args.get("language"))  # fmt: skip
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
     @submits_job(blp, PlanRequestSchema)
@@ -57,7 +57,7 @@ class Plans(MethodView):
         data["user_id"] = learner_id
         job_input = plans_service.plan_request(db.session, current_principal(), data)
         return submission.submit("learning_plan", job_input, callback_url=callback_url,
-                              learner=learner_id)
+                                 learner=learner_id)
 
 
 @blp.route("/plans/<plan_id>")

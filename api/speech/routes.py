@@ -46,7 +46,7 @@ class Transcriptions(MethodView):
         given = submissions.transcription_input(db.session, current_principal(), data,
                                                 settings().max_audio_seconds)  # fmt: skip
         return submission.submit("transcription", given, callback_url=callback_url,
-                              learner=data.get("learner"))
+                                 learner=data.get("learner"))
 
 
 @blp.route("/assessments/speaking")
@@ -64,7 +64,7 @@ class SpeakingAssessments(MethodView):
         given = submissions.speaking_input(db.session, current_principal(), data,
                                            settings().max_audio_seconds)  # fmt: skip
         return submission.submit("speaking_assessment", given, callback_url=callback_url,
-                              learner=data.get("learner"))
+                                 learner=data.get("learner"))
 
 
 @blp.route("/speaking-prompts")

@@ -57,7 +57,7 @@ class Synthesize(MethodView):
         """Speak a text as a job; the result names the audio media (GET /media/{id}/content)."""
         given = synthesis_input(synthesizer_for(settings()), data, settings().max_synthesis_chars)
         return submission.submit("speech_synthesis", given, callback_url=callback_url,
-                              learner=data.get("learner"))
+                                 learner=data.get("learner"))
 
 
 @blp.route("/speech/synthesize/stream")

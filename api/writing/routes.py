@@ -33,4 +33,4 @@ class WritingAssessments(MethodView):
         data["language"] = check_language(data["language"])
         learner = data.pop("learner", None)
         return submission.submit("writing_assessment", data, callback_url=callback_url,
-                              learner=learner)
+                                 learner=learner)

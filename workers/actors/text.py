@@ -83,8 +83,8 @@ def hint(ctx: JobContext) -> Outcome:
                          llm=llm)  # fmt: skip
     data = made.to_dict()
     hints.store_hint(ctx.session, organisation_id, key, data, word_id=made.word_id,
-                            provider=made.provider, model=made.model,
-                            prompt_version=made.prompt_version)  # fmt: skip
+                     provider=made.provider, model=made.model,
+                     prompt_version=made.prompt_version)  # fmt: skip
     return Outcome({**data, "cached": False}, provider=made.provider, model=made.model,
                    prompt_version=made.prompt_version)  # fmt: skip
 
@@ -96,8 +96,8 @@ def learning_plan(ctx: JobContext) -> Outcome:
     word_ids = given.get("word_ids")
     if word_ids is None:
         word_ids = plans_service.plan_words(ctx.session, ctx.job.organisation_id,
-                                           given["language"], given.get("current_level"),
-                                           given["target_level"])  # fmt: skip
+                                            given["language"], given.get("current_level"),
+                                            given["target_level"])  # fmt: skip
     review = given.get("review_word_ids")
     if review is None:
         review = plans_service.review_word_ids(ctx.session, ctx.job.organisation_id,
