@@ -11,7 +11,7 @@ PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 export DATA_DIR PUBLIC_BASE_URL
 FLASK := $(BIN)/flask --app "api:create_app(start_services=False)"
 
-.PHONY: run test lint bench migrate worker scheduler clean system-packages
+.PHONY: run test lint bench migrate worker scheduler clean system-packages env-example
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ system-packages:
 		  { apt-get update && apt-get install -y wamerican-insane wbritish-insane; }; }
 	@command -v espeak-ng >/dev/null 2>&1 || \
 		{ apt-get install -y espeak-ng || { apt-get update && apt-get install -y espeak-ng; }; }
+
+# .env.example is written from the settings' declaration in core/settings.py (tests/test_docs.py
+# fails when it is stale).
+env-example: $(VENV)/.installed
+	$(BIN)/python -m core.envexample --write
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

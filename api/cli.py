@@ -104,7 +104,7 @@ def set_plan(organisation_id: str, plan: str) -> None:
         raise click.ClickException(f"no organisation {organisation_id}")
     before = organisation.plan
     organisation.plan = None if plan == "default" else plan
-    audit.record(db.session, audit.Actor(organisation.id, "system", id="cli"), "plan.changed",
+    audit.record(db.session, audit.ActedBy(organisation.id, "system", id="cli"), "plan.changed",
                  target_type="organisation", target_id=organisation.id,
                  before={"plan": before}, after={"plan": organisation.plan})
     db.session.commit()

@@ -11,8 +11,9 @@ from marshmallow import INCLUDE, Schema, fields
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from core.errors import PlatformError
 from storage.db import db
-from storage.errors import AppError
+from storage.errors import ServiceUnavailable, Unprocessable
 
 log = logging.getLogger("api.errors")
 
@@ -123,11 +124,23 @@ def handle_http_exception(exc: HTTPException) -> Response:
     return problem(status, code, detail, headers=headers, **extra)
 
 
-def handle_app_error(exc: AppError) -> Response:
-    # A class's title fits its own status; with another status given, use that status's phrase.
-    title = exc.title if exc.status == type(exc).status else None
-    return problem(exc.status, exc.code, exc.detail, title=title, headers=exc.headers,
-                   **exc.extra)
+_DERIVED_TITLES = {422: Unprocessable.title, 503: ServiceUnavailable.title}
+# Members every problem has; an error's details never replace them.
+_PROBLEM_MEMBERS = frozenset(ProblemSchema().fields) - {"errors"}
+
+
+def handle_platform_error(exc: PlatformError) -> Response:
+    """The one translation of the platform's errors into HTTP: a refusal's own status, else
+    422 for work the input makes impossible and 503 for work worth trying again later."""
+    # A class's title fits its own status; with another status given, use that status's
+    # phrase; a status that follows from `retryable` reads as the refusals of that status do.
+    if exc.status is None:
+        title = _DERIVED_TITLES[exc.http_status]
+    else:
+        title = exc.title if exc.status == type(exc).status else None
+    details = {k: v for k, v in exc.details.items() if k not in _PROBLEM_MEMBERS}
+    return problem(exc.http_status, exc.code, exc.message, title=title, headers=exc.headers,
+                   **details)
 
 
 def handle_data_error(exc: DataError) -> Response:
@@ -161,7 +174,7 @@ def handle_unexpected(exc: Exception) -> Response:
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(PlatformError, handle_platform_error)
     app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(DBAPIError, handle_database_unreachable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 
 class UtcDateTime(fields.AwareDateTime):
@@ -22,3 +22,11 @@ class UtcDateTime(fields.AwareDateTime):
             return parsed.astimezone(UTC)
         except (OverflowError, ValueError):
             raise ValidationError("The time is outside the supported range.") from None
+
+
+class CallbackUrl(fields.Url):
+    """A job request's `callback_url`: where the signed result is sent (submits_job hands it
+    to the view apart from the job's input)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(schemes={"http", "https"}, validate=validate.Length(max=2000), **kwargs)

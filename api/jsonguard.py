@@ -82,7 +82,7 @@ def check_json_body() -> None:
     if where is not None:
         raise HostileJson("A string in the JSON body holds a lone UTF-16 surrogate "
                           "(\\ud800-\\udfff), which is not text.", code="invalid_unicode",
-                          extra={"pointer": where.encode("utf-8", "replace").decode()})
+                          details={"pointer": where.encode("utf-8", "replace").decode()})
 
 
 def init_app(app: Flask) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from storage import identity
+from storage.actor import ROLES, STAFF_ROLES, is_staff
 from storage.authstate import TokenUser
 from storage.db import db
 from storage.errors import Forbidden, Unauthorized
@@ -23,9 +24,8 @@ from storage.models.identity import User
 
 log = logging.getLogger(__name__)
 
-LEARNER, TEACHER, ADMIN = "learner", "teacher", "admin"
-ANY_ROLE = (LEARNER, TEACHER, ADMIN)
-STAFF = (TEACHER, ADMIN)
+ANY_ROLE = ROLES
+STAFF = STAFF_ROLES
 
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT or API key"},
@@ -54,7 +54,7 @@ class Principal:
         return self.api_key_id is not None
 
     def is_staff(self) -> bool:
-        return self.role in STAFF or self.is_api_key
+        return is_staff(self.role, self.api_key_id)
 
 
 def current_principal() -> Principal:

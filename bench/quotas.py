@@ -1,7 +1,7 @@
 """`python -m bench.quotas [N]`: what a quota check adds to a submission, on PostgreSQL.
 
 For N writing submissions of one organisation (rotating over 50 learners), times what
-`api.jobs.service.reserve_quota` does before the job row is written: the charge, the
+`api.jobs.submission.reserve_quota` does before the job row is written: the charge, the
 organisation's plan, and one conditional upsert per limited counter (three for a writing
 assessment on a plan shaped like `free`: organisation per day and per month, learner per
 day), each submission in its own committed transaction (the commit, which the submission
@@ -25,7 +25,7 @@ LIMITS_SHAPE = (("organisation", "day", "assessments"), ("organisation", "month"
 
 
 def _measure(app, organisation_id: str, plan: str, n: int) -> list[float]:
-    from api.jobs.service import reserve_quota
+    from api.jobs.submission import reserve_quota
     from storage.db import db
     from storage.models.identity import Organisation
 

@@ -1,18 +1,19 @@
-"""Errors raised by pipelines. The job engine turns them into a job's `error` field."""
+"""Errors raised by pipelines: the platform's `PlatformError` (core.errors), whose code the
+job engine records as the job's `error` and the API answers as a problem (422, or 503 when
+retryable)."""
 
 from __future__ import annotations
 
+from typing import Any
 
-class PipelineError(Exception):
+from core.errors import PlatformError
+
+
+class PipelineError(PlatformError):
     """A failure with a stable code. Not retryable unless a subclass says so."""
 
-    retryable = False
-
-    def __init__(self, code: str, message: str, *, details: dict | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.details = details or {}
+    def __init__(self, code: str, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, code=code, details=details)
 
 
 class TransientError(PipelineError):

@@ -26,7 +26,7 @@ REDACTED = "[redacted]"
 
 
 @dataclass(frozen=True)
-class Actor:
+class ActedBy:
     """Who acted and from where: built by the entry point (a request, a job)."""
 
     organisation_id: str
@@ -79,7 +79,7 @@ def snapshot(row: object, names: Iterable[str]) -> dict[str, Any]:
     return values
 
 
-def record(session: Session, actor: Actor, action: str, *, target_type: str,
+def record(session: Session, actor: ActedBy, action: str, *, target_type: str,
            target_id: str | None, before: Mapping[str, Any] | None = None,
            after: Mapping[str, Any] | None = None) -> AuditRecord:
     row = AuditRecord(

@@ -29,9 +29,10 @@ from pipelines.batches import (
     parse_text_sheet,
 )
 from pipelines.errors import PipelineError, TransientError
+from storage.actor import LEARNER, JobActor
 from storage.batches import JOB_TYPES, SPEECH_KINDS, complete_batch
 from storage.classes import class_learner_ids
-from storage.media.policy import Actor, Rejected, rejection
+from storage.media.policy import Rejected, rejection
 from storage.media.uploads import Meter, classify, new_media, probe_audio
 from storage.models.batches import Batch, BatchItem
 from storage.models.classes import Assignment
@@ -66,7 +67,7 @@ class _Run:
     store: ObjectStore
     batch: Batch
     assignment: Assignment
-    teacher: Actor
+    teacher: JobActor
     limits: BatchLimits
     new_job: NewJob
     learners: dict[str, str]  # email (lower case) or external id -> user id
@@ -111,7 +112,7 @@ def expand_batch(session: Session, store: ObjectStore, job: Job, limits: BatchLi
         learners[email.lower()] = user_id
         if external_id:
             learners[external_id] = user_id
-    teacher = Actor(job.organisation_id, job.owner_user_id, None, staff=True)
+    teacher = JobActor(job.organisation_id, job.owner_user_id)
     run = _Run(session, store, batch, assignment, teacher, limits, new_job, learners,
                class_learner_ids(session, assignment.class_id))
     source = batch.source
@@ -154,7 +155,7 @@ def _read(run: _Run, media_id: str, limit: int) -> bytes:
         with run.store.get(media.object_key) as stream:
             return stream.read(limit + 1)
     except ObjectStoreUnavailable as exc:
-        raise TransientError("object_store_unavailable", exc.detail) from exc
+        raise TransientError("object_store_unavailable", exc.message) from exc
 
 
 def _load_sheet(run: _Run, media_id: str, parse: Callable[..., Sheet]) -> Sheet:
@@ -193,7 +194,7 @@ def _expand_archive(run: _Run, media_id: str, sheet: Sheet | None, report: Repor
         with run.store.get(media.object_key) as stream:
             archive = spool(stream, run.limits.archive.max_archive_bytes)
     except ObjectStoreUnavailable as exc:
-        raise TransientError("object_store_unavailable", exc.detail) from exc
+        raise TransientError("object_store_unavailable", exc.message) from exc
     with archive:
         if sheet is None and not run.batch.source.get("filename_pattern"):
             for item in iter_zip(archive, run.limits.archive,
@@ -236,7 +237,7 @@ def _store_recording(run: _Run, entry: ArchiveEntry, learner_id: str, line: int 
         if entry.size > limit:
             raise rejection("file_too_large", f"A {kind} file may be at most {limit} bytes.")
     except Rejected as exc:
-        run.error(entry.name, exc.code, exc.detail, line, learner_id)
+        run.error(entry.name, exc.code, exc.message, line, learner_id)
         return
     digest = hashlib.sha256()
     for chunk in iter(lambda: entry.file.read(CHUNK), b""):
@@ -247,13 +248,13 @@ def _store_recording(run: _Run, entry: ArchiveEntry, learner_id: str, line: int 
                   f"{run.hashes[digest.hexdigest()]}.", line, learner_id)
         return
     run.hashes[digest.hexdigest()] = entry.name
-    learner = Actor(run.batch.organisation_id, learner_id, None, staff=False)
+    learner = JobActor(run.batch.organisation_id, learner_id, role=LEARNER)
     media = new_media(learner, kind, entry.name.rsplit("/", 1)[-1], "import")
     media.import_job_id = run.batch.expand_job_id
     try:
         media.duration = probe_audio(kind, entry.file)
     except Rejected as exc:
-        run.error(entry.name, exc.code, exc.detail, line, learner_id)
+        run.error(entry.name, exc.code, exc.message, line, learner_id)
         return
     entry.file.seek(0)
     if media.duration is not None and media.duration > run.limits.max_audio_seconds + 0.5:
@@ -264,7 +265,7 @@ def _store_recording(run: _Run, entry: ArchiveEntry, learner_id: str, line: int 
     try:
         run.store.put(media.object_key, meter, entry.size, sniffed.content_type)
     except ObjectStoreUnavailable as exc:
-        raise TransientError("object_store_unavailable", exc.detail) from exc
+        raise TransientError("object_store_unavailable", exc.message) from exc
     run.written.append(media.object_key)
     media.content_type, media.size, media.sha256 = sniffed.content_type, meter.size, meter.sha256
     media.status = "ready"

@@ -98,12 +98,12 @@ def add_members(session: Session, staff: Staff, class_id: str, role: str,
     missing = [w for w in wanted if w not in known]
     if missing:
         raise NotFound(f"No user {missing[0]!r} in the organisation.", code="user_not_found",
-                       extra={"missing": missing})
+                       details={"missing": missing})
     allowed = ("learner",) if role == "learner" else ("teacher", "admin")
     wrong = [u.email for u in found if u.role not in allowed]
     if wrong:
         raise Unprocessable(f"{wrong[0]} cannot be a {role} of a class.",
-                            code="member_role_mismatch", extra={"users": wrong})
+                            code="member_role_mismatch", details={"users": wrong})
     present = set(session.scalars(select(ClassMember.user_id).where(
         ClassMember.class_id == class_id)))
     for user in found:

@@ -9,11 +9,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from pipelines.conversation import LEVELS, Turn, scenarios
-from pipelines.errors import PipelineError
+from storage.actor import Actor
 from storage.db import utcnow
 from storage.errors import Conflict, NotFound, Unprocessable
 from storage.ids import new_id
-from storage.media.policy import Actor
 from storage.models.conversations import ConversationMessage, ConversationSession
 from storage.models.jobs import Job
 from storage.tenancy import get_owned, tenant_select
@@ -28,10 +27,7 @@ def check_partner_setup(partner: str, language: str, scenario: str | None,
                         topic: str | None) -> str | None:
     """The scenario the session follows; 422 with a code when the partner cannot hold it."""
     if scenario is not None:
-        try:
-            found = scenarios.scenario(scenario)
-        except PipelineError as exc:
-            raise Unprocessable(exc.message, code=exc.code) from None
+        found = scenarios.scenario(scenario)
         if partner == "scenario" and found["language"] != language.split("-")[0]:
             raise Unprocessable(
                 f"The scenario {scenario!r} is written in {found['language']}; the offline "
@@ -76,7 +72,7 @@ def start(session: Session, actor: Actor, learner_user_id: str | None, data: dic
 def visible_query(actor: Actor) -> Select[tuple[ConversationSession]]:
     """Staff and API keys see the organisation's sessions; learners their own."""
     stmt = tenant_select(ConversationSession, actor.organisation_id)
-    if not actor.staff:
+    if not actor.is_staff():
         stmt = stmt.where(ConversationSession.learner_user_id == actor.user_id)
     return stmt
 
@@ -114,7 +110,7 @@ def _check_open(conversation: ConversationSession) -> None:
                        code="session_ended")
     if conversation.turn_pending:
         raise Conflict("The partner is still answering the last turn; wait for its job.",
-                       code="turn_in_progress", extra={"job_id": conversation.last_job_id})
+                       code="turn_in_progress", details={"job_id": conversation.last_job_id})
 
 
 def _next_position(session: Session, conversation: ConversationSession) -> int:

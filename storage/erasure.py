@@ -30,7 +30,7 @@ from storage.models.learning import (
 from storage.models.lms import LmsIdentity
 from storage.models.lti import LtiLaunch
 from storage.models.media import Media
-from storage.models.text import LearningPlan
+from storage.models.plans import LearningPlan
 from storage.models.usage import UsageCounter
 from storage.models.webhooks import WebhookEvent
 from storage.objectstore import ObjectStore

@@ -1,34 +1,17 @@
-"""The platform's own exceptions. The API turns each into a problem+json response."""
+"""Refusals of a request: the platform's `PlatformError` (core.errors) with an HTTP status.
+The API answers each as a problem+json response; a job that meets one fails with its code."""
 
 from __future__ import annotations
 
-from typing import Any
+from core.errors import PlatformError
 
 
-class AppError(Exception):
-    """An error with a stable code, an HTTP status and a human detail."""
+class AppError(PlatformError):
+    """A refusal with a stable code, an HTTP status and a human message."""
 
     status = 400
     code = "bad_request"
     title = "Bad request"
-
-    def __init__(
-        self,
-        detail: str,
-        *,
-        code: str | None = None,
-        status: int | None = None,
-        extra: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        if code is not None:
-            self.code = code
-        if status is not None:
-            self.status = status
-        self.extra = extra or {}
-        self.headers = headers or {}
 
 
 class NotFound(AppError):
@@ -65,3 +48,4 @@ class ServiceUnavailable(AppError):
     status = 503
     code = "service_unavailable"
     title = "Service unavailable"
+    retryable = True

@@ -60,7 +60,7 @@ def timezones() -> frozenset[str]:
 def check_timezone(name: str) -> str:
     if name not in timezones():
         raise Unprocessable(f"{name!r} is not an IANA time zone name.", code="invalid_timezone",
-                            extra={"errors": {"timezone": ["Unknown time zone."]}})
+                            details={"errors": {"timezone": ["Unknown time zone."]}})
     return name
 
 
@@ -363,7 +363,7 @@ def create_api_key(session: Session, creator: User, *, name: str,
     if unknown:
         messages = [f"Unknown scope {s!r}." for s in unknown]
         raise Unprocessable(f"Unknown scopes: {', '.join(unknown)}.", code="invalid_scope",
-                            extra={"errors": {"scopes": messages}})
+                            details={"errors": {"scopes": messages}})
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(id=new_id("key"), organisation_id=creator.organisation_id, name=name,

@@ -15,12 +15,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.actor import STAFF_ROLES, Actor
 from storage.db import utcnow
 from storage.errors import Conflict, Forbidden, Unprocessable
 from storage.identity import check_timezone, hash_password, normalise_email
@@ -35,16 +36,6 @@ READ_LEARNERS = "learners:read"
 # Provisioned learners without an email get an address under a reserved TLD (RFC 2606):
 # unique, never deliverable, and never a way to sign in.
 PLACEHOLDER_DOMAIN = "learners.invalid"
-
-
-class Actor(Protocol):
-    """The caller, as the API knows it (api.security.Principal fits)."""
-
-    organisation_id: str
-    user_id: str | None
-    api_key_id: str | None
-    role: str
-    scopes: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -71,7 +62,7 @@ class LearnerRef:
 def may_act_for_others(actor: Actor) -> bool:
     if actor.api_key_id is not None:
         return ACT_FOR_LEARNERS in actor.scopes
-    return actor.role in ("teacher", "admin")
+    return actor.role in STAFF_ROLES
 
 
 def find(session: Session, organisation_id: str, ref: LearnerRef) -> User | None:
@@ -106,11 +97,11 @@ def resolve(session: Session, actor: Actor, value: str | Mapping[str, Any] | Non
     if user is None:
         raise Unprocessable(f"No learner {ref.describe()} in your organisation.",
                             code="learner_not_found",
-                            extra={"errors": {"learner": ["Unknown learner."]}})
+                            details={"errors": {"learner": ["Unknown learner."]}})
     if not user.is_active:
         raise Unprocessable(f"The learner {ref.describe()} is deactivated.",
                             code="learner_inactive",
-                            extra={"errors": {"learner": ["Deactivated learner."]}})
+                            details={"errors": {"learner": ["Deactivated learner."]}})
     return user.id
 
 

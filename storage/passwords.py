@@ -42,4 +42,4 @@ def check_password(password: str, user_inputs: Iterable[str] = ()) -> None:
 
 
 def _refuse(message: str) -> None:
-    raise Unprocessable(message, code="weak_password", extra={"errors": {"password": [message]}})
+    raise Unprocessable(message, code="weak_password", details={"errors": {"password": [message]}})

@@ -117,7 +117,7 @@ def reserve(session: Session, organisation_id: str, learner_id: str | None,
             raise QuotaExceeded(
                 f"The {scope}'s {period}ly limit of {limit} {metric.replace('_', ' ')} is "
                 f"reached ({used} used, {amount} asked).",
-                extra={"quota": {"scope": scope, "period": period, "metric": metric,
+                details={"quota": {"scope": scope, "period": period, "metric": metric,
                                  "limit": limit, "used": used, "requested": amount,
                                  "resets_at": resets_at.isoformat()}},
                 headers={"Retry-After": str(retry_after)})

@@ -75,7 +75,7 @@ def review(session: Session, staff: Staff, assignment_id: str, job_id: str,
     unknown = sorted(set(changed) - set(scores))
     if unknown:
         raise Unprocessable(f"The result has no sub-score {unknown[0]!r}.",
-                            code="unknown_sub_score", extra={"sub_scores": sorted(scores)})
+                            code="unknown_sub_score", details={"sub_scores": sorted(scores)})
     if not data.get("level") and not changed:
         raise Unprocessable("Give a level or sub-scores to change.", code="review_empty")
     previous = latest_reviews(session, [job.id]).get(job.id)

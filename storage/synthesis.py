@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pipelines.errors import PipelineError
 from pipelines.synthesis import Synthesizer, Voice
 from storage.errors import Unprocessable
 from storage.ids import new_id
@@ -24,16 +23,13 @@ def check_text(text: str, max_chars: int) -> str:
     if len(text) > max_chars:
         raise Unprocessable(
             f"The text has {len(text)} characters; at most {max_chars} can be spoken at once.",
-            code="text_too_long", extra={"characters": len(text), "max_characters": max_chars})
+            code="text_too_long", details={"characters": len(text), "max_characters": max_chars})
     return text
 
 
 def choose_voice(synthesizer: Synthesizer, voice_id: str | None, language: str | None) -> Voice:
     """The voice asked for (or the preferred one for the language); a bad choice is a 422."""
-    try:
-        return synthesizer.voice(voice_id, language)
-    except PipelineError as exc:
-        raise Unprocessable(exc.message, code=exc.code) from None
+    return synthesizer.voice(voice_id, language)
 
 
 def synthesis_input(synthesizer: Synthesizer, data: dict[str, Any], max_chars: int

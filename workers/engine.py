@@ -20,7 +20,8 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Retries, TimeLimit
 from flask import current_app
 
-from pipelines.errors import Canceled, PipelineError
+from core.errors import PlatformError
+from pipelines.errors import Canceled
 from pipelines.llm import collect_usage
 from storage import jobs as job_service
 from storage.db import after_commit, db, kept_through_commit
@@ -280,7 +281,7 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
         _log_job("canceled", fields, event="job.canceled", started=started)
         metrics.job_finished(job_type, "canceled", time.perf_counter() - started)
         return
-    except PipelineError as exc:
+    except PlatformError as exc:  # a pipeline's failure or a refusal met on the way
         session.rollback()
         _record_failure(job_id, run_token, exc.code, exc.message, exc.retryable, exc.details,
                         started, fields)

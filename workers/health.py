@@ -17,7 +17,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.settings import ConfigError, Settings
+from core.envparse import ConfigError
+from core.settings import Settings
 
 # What a process of each role has in its command line, and how many of them must run:
 # Dramatiq's parent forks its worker processes (same command line) and exits when one dies.

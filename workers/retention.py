@@ -52,7 +52,7 @@ def sweep(now: datetime | None = None) -> dict[str, dict[str, int]] | None:
                 counts["jobs"] = _drain(lambda n, b=before, o=org_id: retention.sweep_results_batch(
                     db.session, o, b, n))
             if any(counts.values()):
-                audit.record(db.session, audit.Actor(org_id, "system", id="retention.sweep"),
+                audit.record(db.session, audit.ActedBy(org_id, "system", id="retention.sweep"),
                              "retention.swept", target_type="organisation", target_id=org_id,
                              after=counts)
                 db.session.commit()

@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 
 from api.admin import service
 from api.jobs.schemas import QueuesSchema, RequeuedSchema, RequeueSchema
-from api.security import ADMIN, auth_required, current_principal
+from api.security import auth_required, current_principal
+from storage.actor import ADMIN
 from storage.db import db
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin",

@@ -9,8 +9,9 @@ from flask_smorest import Blueprint
 from api import audit
 from api.apikeys.schemas import ApiKeyCreateSchema, ApiKeySchema, IssuedApiKeySchema
 from api.pagination import PageArgs, page_schema, paginate
-from api.security import ADMIN, auth_required, current_principal, current_user
+from api.security import auth_required, current_principal, current_user
 from storage import identity
+from storage.actor import ADMIN
 from storage.db import db
 from storage.models.identity import ApiKey
 from storage.tenancy import tenant_select

@@ -16,9 +16,9 @@ from storage.models.audit import AuditRecord
 from storage.models.identity import User
 
 
-def request_actor() -> audit.Actor:
+def request_actor() -> audit.ActedBy:
     principal = current_principal()
-    return audit.Actor(
+    return audit.ActedBy(
         organisation_id=principal.organisation_id,
         type="api_key" if principal.is_api_key else "user", id=principal.id,
         role=None if principal.is_api_key else principal.role,

@@ -7,8 +7,9 @@ from flask_smorest import Blueprint
 
 from api.audit.schemas import AuditArgs, AuditRecordSchema
 from api.pagination import page_schema, paginate
-from api.security import ADMIN, auth_required, current_principal
+from api.security import auth_required, current_principal
 from storage import audit
+from storage.actor import ADMIN
 from storage.db import db
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/admin/audit",

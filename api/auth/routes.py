@@ -86,7 +86,7 @@ class Login(MethodView):
             data = LoginSchema().load(payload or {})
         except ValidationError as exc:
             raise Unprocessable("The request has invalid or unknown fields.",
-                                extra={"errors": exc.normalized_messages()}) from None
+                                details={"errors": exc.normalized_messages()}) from None
         address = ratelimit.client_address()
         ratelimit.check("login_address", address)
         ratelimit.check("login", f"{data['email'].strip().lower()}|{address}")

@@ -17,7 +17,7 @@ from api.batches.schemas import (
     BatchWaitArgs,
 )
 from api.classes.routes import staff
-from api.jobs.service import RETRY_AFTER_SECONDS
+from api.jobs.submission import RETRY_AFTER_SECONDS
 from api.pagination import page_schema, paginate
 from api.security import STAFF, auth_required, current_principal
 from storage import batches, reviews

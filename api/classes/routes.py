@@ -13,8 +13,9 @@ from api.classes.schemas import (
     MembersAddSchema,
 )
 from api.pagination import PageArgs, page_schema, paginate
-from api.security import ADMIN, STAFF, auth_required, current_principal
+from api.security import STAFF, auth_required, current_principal
 from storage import classes
+from storage.actor import ADMIN
 from storage.db import db
 
 blp = Blueprint("classes", __name__, url_prefix="/api/v1/classes",

@@ -18,11 +18,9 @@ from api.conversations.schemas import (
     SessionStartSchema,
     TextTurnSchema,
 )
-from api.idempotency import idempotent
-from api.jobs import service as jobs
-from api.jobs.schemas import JobSchema
+from api.jobs.decorators import submits_job
 from api.pagination import PageArgs, page_schema, paginate
-from api.security import ANY_ROLE, auth_required
+from api.security import ANY_ROLE, auth_required, current_principal
 from pipelines.conversation import scenarios
 from storage import conversations
 from storage.db import db
@@ -63,7 +61,7 @@ class Sessions(MethodView):
     @blp.response(200, page_schema(SessionSchema))
     def get(self, args: dict):
         """List sessions, newest first (learners see their own)."""
-        stmt = conversations.list_query(service.actor(), args.get("status"),
+        stmt = conversations.list_query(current_principal(), args.get("status"),
                                         args.get("learner_id"))  # fmt: skip
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
@@ -74,7 +72,7 @@ class SessionView(MethodView):
     @blp.response(200, SessionSchema)
     def get(self, session_id: str):
         """Read a session, with its feedback once it has ended."""
-        return conversations.get_visible(db.session, service.actor(), session_id)
+        return conversations.get_visible(db.session, current_principal(), session_id)
 
 
 @blp.route("/conversations/sessions/<session_id>/end")
@@ -93,37 +91,27 @@ class Messages(MethodView):
     @blp.response(200, page_schema(MessageSchema))
     def get(self, args: dict, session_id: str):
         """The session's messages in order: the learner's turns and the partner's replies."""
-        conversation = conversations.get_visible(db.session, service.actor(), session_id)
+        conversation = conversations.get_visible(db.session, current_principal(), session_id)
         return paginate(db.session, conversations.messages_query(conversation), args["page"],
                         args["per_page"])
 
 
 @blp.route("/conversations/sessions/<session_id>/text")
 class TextTurn(MethodView):
-    @auth_required(ANY_ROLE, scope="jobs:write")
-    @idempotent
-    @blp.arguments(TextTurnSchema)
-    @blp.alt_response(409, response="CONFLICT")
-    @blp.response(202, JobSchema)
-    @blp.alt_response(200, schema=JobSchema, description=jobs.WAITED_DESCRIPTION)
-    def post(self, data: dict, session_id: str):
+    @submits_job(blp, TextTurnSchema, refusals=[(409, "CONFLICT")])
+    def post(self, data: dict, session_id: str, callback_url: str | None):
         """Send a written turn; the job's result holds the partner's reply."""
         return service.take_turn(session_id, text=data["text"],
-                                 callback_url=data.get("callback_url"))
+                                 callback_url=callback_url)
 
 
 @blp.route("/conversations/sessions/<session_id>/audio")
 class AudioTurn(MethodView):
-    @auth_required(ANY_ROLE, scope="jobs:write")
-    @idempotent
-    @blp.arguments(AudioTurnSchema)
-    @blp.alt_response(409, response="CONFLICT")
-    @blp.response(202, JobSchema)
-    @blp.alt_response(200, schema=JobSchema, description=jobs.WAITED_DESCRIPTION)
-    def post(self, data: dict, session_id: str):
+    @submits_job(blp, AudioTurnSchema, refusals=[(409, "CONFLICT")])
+    def post(self, data: dict, session_id: str, callback_url: str | None):
         """Send a recorded turn: transcribed, then answered; the job's result holds both."""
         return service.take_turn(session_id, media_id=data["media_id"],
-                                 callback_url=data.get("callback_url"))
+                                 callback_url=callback_url)
 
 
 @blp.route("/conversations/realtime")

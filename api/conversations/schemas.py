@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.fields import CallbackUrl
 from api.jobs.schemas import learner_field
 from api.pagination import PageArgs
 from pipelines.conversation import LEVELS
@@ -13,8 +14,6 @@ from storage.models.conversations import (
     ROLES,
     SESSION_STATUSES,
 )
-
-_CALLBACK = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000))
 
 
 class ScenarioSchema(Schema):
@@ -103,13 +102,13 @@ class MessageSchema(Schema):
 class TextTurnSchema(Schema):
     # No length rule here: an over-long turn is 422 `text_too_long` with the limit.
     text = fields.String(required=True)
-    callback_url = _CALLBACK
+    callback_url = CallbackUrl()
 
 
 class AudioTurnSchema(Schema):
     media_id = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={
         "description": "The learner's recording (POST /media), status ready."})
-    callback_url = _CALLBACK
+    callback_url = CallbackUrl()
 
 
 class RealtimeRequestSchema(Schema):

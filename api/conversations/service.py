@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from api import ratelimit, settings
-from api.jobs import service
+from api.jobs import submission
 from api.security import current_principal
 from pipelines.conversation import scenarios
 from pipelines.conversation.realtime import (
@@ -22,7 +22,6 @@ from storage import conversation_usage as usage
 from storage import conversations, learners
 from storage.db import db
 from storage.errors import AppError, Forbidden, ServiceUnavailable, Unprocessable
-from storage.media.policy import Actor
 from storage.models.conversations import ConversationSession
 from storage.models.jobs import Job
 from storage.speech.submissions import recording
@@ -31,11 +30,6 @@ from workers.actors.synthesis import synthesizer_for
 
 MAX_TURN_CHARS = 2000
 
-
-def actor() -> Actor:
-    principal = current_principal()
-    return Actor(principal.organisation_id, principal.user_id, principal.api_key_id,
-                 staff=principal.is_staff())  # fmt: skip
 
 
 def partner_name() -> str:
@@ -55,9 +49,10 @@ def start(data: dict[str, Any]) -> ConversationSession:
     learner_id = learners.resolve(db.session, principal, data.get("learner"))
     if data.get("voice"):
         choose_voice(synthesizer_for(settings()), data["voice"], data["language"])
-    conversation = conversations.start(db.session, actor(), learner_id, data, partner_name())
-    service.submit("conversation_turn", {"session_id": conversation.id, "message_id": None},
-                   learner=learner_id, on_created=lambda job: _answered_by(conversation, job))
+    conversation = conversations.start(db.session, current_principal(), learner_id, data,
+                                       partner_name())
+    submission.submit("conversation_turn", {"session_id": conversation.id, "message_id": None},
+                      learner=learner_id, on_created=lambda job: _answered_by(conversation, job))
     return conversation
 
 
@@ -70,7 +65,7 @@ def _answered_by(conversation: ConversationSession, job: Job, message: Any = Non
 def take_turn(session_id: str, *, text: str | None = None, media_id: str | None = None,
               callback_url: str | None = None) -> tuple[Job, int, dict[str, str]]:
     """Record the learner's turn and submit the job that answers it (202 with the job)."""
-    caller = actor()
+    caller = current_principal()
     conversation = conversations.get_visible(db.session, caller, session_id, for_update=True)
     if text is not None:
         text = text.strip()
@@ -78,7 +73,7 @@ def take_turn(session_id: str, *, text: str | None = None, media_id: str | None 
             raise Unprocessable("The turn has no text.", code="text_empty")
         if len(text) > MAX_TURN_CHARS:
             raise Unprocessable(f"A turn may have at most {MAX_TURN_CHARS} characters.",
-                                code="text_too_long", extra={"max_characters": MAX_TURN_CHARS})
+                                code="text_too_long", details={"max_characters": MAX_TURN_CHARS})
     if media_id is not None:
         media_id = recording(db.session, caller, media_id, settings().max_audio_seconds).id
     message = conversations.learner_turn(db.session, conversation, text=text, media_id=media_id)
@@ -86,19 +81,20 @@ def take_turn(session_id: str, *, text: str | None = None, media_id: str | None 
     if media_id is not None:
         given.update(media_id=media_id, language=conversation.language)
     job_type = "conversation_audio_turn" if media_id is not None else "conversation_turn"
-    return service.submit(job_type, given, callback_url=callback_url,
-                          learner=conversation.learner_user_id,
-                          on_created=lambda job: _answered_by(conversation, job, message))
+    return submission.submit(job_type, given, callback_url=callback_url,
+                             learner=conversation.learner_user_id,
+                             on_created=lambda job: _answered_by(conversation, job, message))
 
 
 def end(session_id: str) -> ConversationSession:
     """End the session and submit its feedback job; the session shows the feedback when done."""
-    conversation = conversations.get_visible(db.session, actor(), session_id, for_update=True)
+    conversation = conversations.get_visible(db.session, current_principal(), session_id,
+                                             for_update=True)
     conversations.end(db.session, conversation)
     conversation.feedback = {"status": "pending"}
-    service.submit("conversation_feedback", {"session_id": conversation.id},
-                   learner=conversation.learner_user_id,
-                   on_created=lambda job: setattr(conversation, "feedback_job_id", job.id))
+    submission.submit("conversation_feedback", {"session_id": conversation.id},
+                      learner=conversation.learner_user_id,
+                      on_created=lambda job: setattr(conversation, "feedback_job_id", job.id))
     return conversation
 
 

@@ -20,9 +20,8 @@ from api.courses.schemas import (
     CourseSchema,
     OutlineSchema,
 )
-from api.idempotency import idempotent
-from api.jobs import service as job_service
-from api.jobs.schemas import JobSchema
+from api.jobs import submission
+from api.jobs.decorators import submits_job
 from api.pagination import page_schema, paginate
 from api.security import ANY_ROLE, STAFF, auth_required, current_principal
 from storage.content import courses, imports, packages
@@ -127,20 +126,14 @@ class ChapterOrder(MethodView):
 
 @blp.route("/imports")
 class CourseImports(MethodView):
-    @auth_required(STAFF, scope="learning:write")
-    @idempotent
-    @blp.arguments(CourseImportSchema)
-    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    @blp.response(202, JobSchema)
-    @blp.alt_response(200, schema=JobSchema, description=job_service.WAITED_DESCRIPTION)
-    def post(self, data: dict):
+    @submits_job(blp, CourseImportSchema, roles=STAFF, scope="learning:write")
+    def post(self, data: dict, callback_url: str | None):
         """Import a course package (a zip with course.json and media, or the JSON), as a job.
 
         All of it is imported or, on any problem, none of it."""
         job_input = imports.prepare_import(db.session, current_principal().organisation_id,
                                            data)
-        return job_service.submit("content_import", job_input,
-                                  callback_url=data.get("callback_url"))
+        return submission.submit("content_import", job_input, callback_url=callback_url)
 
 
 @blp.route("/<course_id>/export")

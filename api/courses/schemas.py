@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.fields import CallbackUrl
 from api.pagination import PageArgs
 from core.levels import CEFR_LEVELS
 from storage.models.content import COURSE_STATUSES, SKILLS
@@ -124,7 +125,7 @@ class CourseImportSchema(Schema):
         "description": "A zip uploaded through /media: course.json and the media its "
                        "lessons name (see the README's package format)."})
     package = fields.Dict(metadata={"description": "Or the course.json document itself."})
-    callback_url = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000))
+    callback_url = CallbackUrl()
 
 
 class CoursePackageSchema(Schema):

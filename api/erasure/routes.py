@@ -6,11 +6,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import audit
-from api.idempotency import idempotent
-from api.jobs import service
-from api.jobs.schemas import JobSchema
-from api.security import ADMIN, auth_required, current_principal
+from api.jobs import submission
+from api.jobs.decorators import submits_job
+from api.security import current_principal
 from storage import erasure
+from storage.actor import ADMIN
 from storage.db import db
 
 blp = Blueprint("erasure", __name__, url_prefix="/api/v1/learners",
@@ -20,13 +20,10 @@ blp = Blueprint("erasure", __name__, url_prefix="/api/v1/learners",
 
 @blp.route("/<user_id>/erasure")
 class Erasure(MethodView):
-    @auth_required((ADMIN,))
-    @idempotent
-    @blp.response(202, JobSchema)
-    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
+    @submits_job(blp, roles=(ADMIN,), scope=None)
     def post(self, user_id: str):
         """Deactivate the learner now and erase their data, media and account as a job."""
         user = erasure.begin(db.session, current_principal().organisation_id, user_id)
         audit.record("learner.erasure_requested", target_type="user", target_id=user.id,
                      after={"is_active": False})
-        return service.submit("learner_erasure", {"user_id": user.id})
+        return submission.submit("learner_erasure", {"user_id": user.id})

@@ -12,7 +12,6 @@ from storage import jobs as job_service
 from storage import learners
 from storage.content import attempts
 from storage.db import db
-from storage.media.policy import Actor as MediaActor
 from storage.models.content import Attempt
 from storage.models.jobs import Job
 from storage.speech.submissions import recording
@@ -23,8 +22,6 @@ def submit_attempt(principal: Principal, exercise_id: str, data: dict[str, Any])
     """Grade and record the attempt and commit; its jobs are sent after the commit."""
     ratelimit.check("submit", principal.organisation_id)
     learner_id = learners.resolve(db.session, principal, data.get("learner"))
-    media_actor = MediaActor(principal.organisation_id, principal.user_id,
-                             principal.api_key_id, staff=principal.is_staff())
 
     def make_job(job_type: str, given: dict[str, Any]) -> Job:
         job = job_service.create_job(
@@ -35,7 +32,7 @@ def submit_attempt(principal: Principal, exercise_id: str, data: dict[str, Any])
         return job
 
     def check_recording(media_id: str) -> dict[str, Any]:
-        media = recording(db.session, media_actor, media_id, settings().max_audio_seconds)
+        media = recording(db.session, principal, media_id, settings().max_audio_seconds)
         return {"media_id": media.id}
 
     attempt, _ = attempts.submit(

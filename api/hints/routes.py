@@ -6,11 +6,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.hints.schemas import HintRequestSchema
-from api.idempotency import idempotent
-from api.jobs import service
-from api.jobs.schemas import JobSchema
-from api.security import ANY_ROLE, auth_required, current_principal
-from storage import text as text_service
+from api.jobs import submission
+from api.jobs.decorators import submits_job
+from api.security import current_principal
+from storage import hints
 from storage.db import db
 
 blp = Blueprint("hints", __name__, url_prefix="/api/v1/hints",
@@ -20,15 +19,9 @@ blp = Blueprint("hints", __name__, url_prefix="/api/v1/hints",
 
 @blp.route("")
 class Hints(MethodView):
-    @auth_required(ANY_ROLE, scope="jobs:write")
-    @idempotent
-    @blp.arguments(HintRequestSchema)
-    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    @blp.response(202, JobSchema)
-    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
-    def post(self, data: dict):
+    @submits_job(blp, HintRequestSchema)
+    def post(self, data: dict, callback_url: str | None):
         """Ask for a hint for a word; `Prefer: wait=N` returns the finished hint (200)."""
-        callback_url = data.pop("callback_url", None)
         learner = data.pop("learner", None)
-        data = text_service.hint_request(db.session, current_principal().organisation_id, data)
-        return service.submit("hint", data, callback_url=callback_url, learner=learner)
+        data = hints.hint_request(db.session, current_principal().organisation_id, data)
+        return submission.submit("hint", data, callback_url=callback_url, learner=learner)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.fields import CallbackUrl
 from api.jobs.schemas import learner_field
 
 
@@ -24,7 +25,7 @@ class HintRequestSchema(Schema):
     context = fields.String(
         allow_none=True, validate=validate.Length(max=200), metadata={"example": "Basic Greetings"}
     )
-    callback_url = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000))
+    callback_url = CallbackUrl()
     learner = learner_field()
 
     @validates_schema

@@ -6,12 +6,13 @@ from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api.idempotency import idempotent
-from api.jobs import service
+from api.jobs import submission
+from api.jobs.decorators import submits_job
 from api.jobs.schemas import JobGetArgs, JobListArgs, JobSchema, PingSchema
 from api.pagination import page_schema, paginate
-from api.security import ADMIN, ANY_ROLE, LEARNER, auth_required, current_principal
+from api.security import ANY_ROLE, auth_required, current_principal
 from storage import jobs as job_service
+from storage.actor import ADMIN, LEARNER
 from storage.db import db
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs",
@@ -42,12 +43,12 @@ class JobView(MethodView):
     @blp.alt_response(304, description="Not modified since the ETag given in If-None-Match.")
     def get(self, args: dict, job_id: str):
         """Read a job; `?wait=N` or `Prefer: wait=N` holds until it finishes (30 s max)."""
-        wait = service.requested_wait(args.get("wait"))
-        job = service.wait_for(job_id, wait)
-        etag = service.etag(job)
+        wait = submission.requested_wait(args.get("wait"))
+        job = submission.wait_for(job_id, wait)
+        etag = submission.etag(job)
         headers = {"ETag": etag, "Cache-Control": "no-cache"}
         if not job.terminal:
-            headers["Retry-After"] = str(service.RETRY_AFTER_SECONDS)
+            headers["Retry-After"] = str(submission.RETRY_AFTER_SECONDS)
         if wait and "Prefer" in request.headers and not g.get("wait_refused"):
             headers["Preference-Applied"] = f"wait={wait}"
         if request.if_none_match.contains_weak(etag.strip('"')):
@@ -61,7 +62,7 @@ class CancelJob(MethodView):
     @blp.response(200, JobSchema)
     def post(self, job_id: str):
         """Cancel a job: at once when queued, at its next stage when running."""
-        return service.cancel(job_id)
+        return submission.cancel(job_id)
 
 
 @blp.route("/<job_id>/retry")
@@ -70,19 +71,13 @@ class RetryJob(MethodView):
     @blp.response(202, JobSchema)
     def post(self, job_id: str):
         """Run a failed or canceled job again."""
-        return service.retry(job_id)
+        return submission.retry(job_id)
 
 
 @blp.route("/ping")
 class PingJobs(MethodView):
-    @auth_required((ADMIN,))
-    @idempotent
-    @blp.arguments(PingSchema)
-    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    @blp.response(202, JobSchema)
-    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
-    def post(self, data: dict):
+    @submits_job(blp, PingSchema, roles=(ADMIN,), scope=None)
+    def post(self, data: dict, callback_url: str | None):
         """Submit a diagnostic job that sleeps and fails as asked (admins)."""
-        callback_url = data.pop("callback_url", None)
-        return service.submit("ping", data, callback_url=callback_url,
-                              learner=data.pop("learner", None))
+        return submission.submit("ping", data, callback_url=callback_url,
+                                 learner=data.pop("learner", None))

@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from api.fields import UtcDateTime
+from api.fields import CallbackUrl, UtcDateTime
 from api.pagination import PageArgs
 from storage.models.jobs import JOB_STATUSES
 
@@ -100,7 +100,7 @@ class PingSchema(Schema):
         "description": "Fail with a transient error on the first N attempts."})
     reject = fields.Boolean(load_default=False, metadata={
         "description": "Fail at once with a permanent error (code ping_rejected)."})
-    callback_url = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000))
+    callback_url = CallbackUrl()
     learner = learner_field()
 
 

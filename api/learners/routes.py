@@ -16,8 +16,9 @@ from api.learning.schemas import (
     StudySessionSchema,
 )
 from api.pagination import page_schema, paginate
-from api.security import ADMIN, TEACHER, auth_required, current_principal
+from api.security import auth_required, current_principal
 from storage import learners
+from storage.actor import ADMIN, TEACHER
 from storage.db import db
 from storage.learning import study
 from storage.learning.progress import learner_zone

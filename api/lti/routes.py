@@ -10,9 +10,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import audit, settings
-from api.idempotency import idempotent
-from api.jobs import service
-from api.jobs.schemas import JobSchema
+from api.jobs import submission
+from api.jobs.decorators import submits_job
 from api.lti import launch
 from api.lti.schemas import (
     JwksSchema,
@@ -23,9 +22,10 @@ from api.lti.schemas import (
     ToolConfigSchema,
 )
 from api.pagination import PageArgs, page_schema, paginate
-from api.security import ADMIN, auth_required, current_principal
+from api.security import auth_required, current_principal
 from core.outbound import is_public_address
 from storage import lti
+from storage.actor import ADMIN
 from storage.db import db
 from storage.errors import Unprocessable
 
@@ -129,16 +129,12 @@ class Platforms(MethodView):
 
 @blp.route("/api/v1/lti/platforms/<platform_id>/roster-syncs")
 class RosterSyncs(MethodView):
-    @auth_required(ADMINS)
-    @idempotent
-    @blp.arguments(RosterSyncSchema)
-    @blp.response(202, JobSchema)
-    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
+    @submits_job(blp, RosterSyncSchema, roles=ADMINS, scope=None)
     def post(self, data: dict, platform_id: str):
         """Synchronise a course's roster (LTI Names and Role Provisioning) as a job."""
         link = lti.link_of(db.session, current_principal().organisation_id, platform_id,
                            data["resource_link_id"])
-        return service.submit("lti_roster_sync", {"platform_id": platform_id,
+        return submission.submit("lti_roster_sync", {"platform_id": platform_id,
                                                   "link_id": link.id})
 
 

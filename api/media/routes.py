@@ -11,9 +11,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import settings
-from api.idempotency import idempotent
-from api.jobs import service as job_service
-from api.jobs.schemas import JobSchema
+from api.jobs import submission
+from api.jobs.decorators import submits_job
 from api.media.formstream import StreamedForm
 from api.media.schemas import (
     ImportRequestSchema,
@@ -24,11 +23,11 @@ from api.media.schemas import (
     UploadRequestSchema,
 )
 from api.pagination import page_schema, paginate
-from api.security import ADMIN, ANY_ROLE, TEACHER, auth_required, current_principal
+from api.security import ANY_ROLE, auth_required, current_principal
+from storage.actor import ADMIN, TEACHER
 from storage.db import db
 from storage.errors import Unprocessable
 from storage.media import imports, library, uploads
-from storage.media.policy import Actor
 from storage.models.media import MEDIA_KINDS
 from workers import runtime
 
@@ -38,11 +37,6 @@ blp = Blueprint("media", __name__, url_prefix="/api/v1/media",
 
 UPLOAD_URL_SECONDS = 3600
 
-
-def actor() -> Actor:
-    principal = current_principal()
-    return Actor(principal.organisation_id, principal.user_id, principal.api_key_id,
-                 staff=principal.is_staff())
 
 
 def allow_large_body() -> None:
@@ -57,7 +51,8 @@ class MediaCollection(MethodView):
     @blp.response(200, page_schema(MediaSchema))
     def get(self, args: dict):
         """List the media the caller may see, newest first (filter by kind or status)."""
-        stmt = library.list_query(actor(), kind=args.get("kind"), status=args.get("status"))
+        stmt = library.list_query(current_principal(), kind=args.get("kind"),
+                                  status=args.get("status"))
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
     @auth_required(ANY_ROLE, scope="media:write")
@@ -79,7 +74,7 @@ class MediaCollection(MethodView):
                                 code="invalid_kind")
         filename, chunks = found
         media = uploads.create_from_stream(
-            db.session, runtime.object_store(), actor(), filename, chunks, kind,
+            db.session, runtime.object_store(), current_principal(), filename, chunks, kind,
             settings().upload_limits, after_body=form.finish)
         db.session.commit()
         return media, 201, {"Location": url_for("media.MediaItem", media_id=media.id)}
@@ -93,7 +88,7 @@ class PresignedUploads(MethodView):
     def post(self, data: dict):
         """Start a direct upload: a pending media and a presigned PUT URL for its bytes."""
         media, url = uploads.create_presigned(
-            db.session, runtime.object_store(), actor(), data["filename"], data["kind"],
+            db.session, runtime.object_store(), current_principal(), data["filename"], data["kind"],
             data.get("size"), data.get("content_type"), settings().upload_limits,
             UPLOAD_URL_SECONDS)
         db.session.commit()
@@ -110,7 +105,7 @@ class CompleteUpload(MethodView):
     @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
     def post(self, media_id: str):
         """Finish a presigned upload: check the stored bytes and mark the media ready."""
-        media = uploads.complete_presigned(db.session, runtime.object_store(), actor(),
+        media = uploads.complete_presigned(db.session, runtime.object_store(), current_principal(),
                                            media_id, settings().upload_limits)
         db.session.commit()  # a rejection is recorded before it is answered
         uploads.raise_if_rejected(media)
@@ -123,13 +118,13 @@ class MediaItem(MethodView):
     @blp.response(200, MediaSchema)
     def get(self, media_id: str):
         """Read one media item."""
-        return library.get_media(db.session, actor(), media_id)
+        return library.get_media(db.session, current_principal(), media_id)
 
     @auth_required(ANY_ROLE, scope="media:write")
     @blp.response(204)
     def delete(self, media_id: str):
         """Delete a media item and its stored bytes (owner or staff)."""
-        library.delete_media(db.session, runtime.object_store(), actor(), media_id)
+        library.delete_media(db.session, runtime.object_store(), current_principal(), media_id)
         db.session.commit()
 
 
@@ -140,7 +135,7 @@ class MediaContent(MethodView):
     @blp.alt_response(302, description="A presigned URL of the object store (S3).")
     def get(self, media_id: str):
         """Download the file: a redirect to the object store, or the bytes themselves."""
-        answer = library.content(db.session, runtime.object_store(), actor(), media_id,
+        answer = library.content(db.session, runtime.object_store(), current_principal(), media_id,
                                  request.method, request.headers.get("Range"))
         if isinstance(answer, str):
             return redirect(answer, 302)
@@ -150,17 +145,11 @@ class MediaContent(MethodView):
 
 @blp.route("/imports")
 class MediaImports(MethodView):
-    @auth_required((TEACHER, ADMIN), scope="media:write")
-    @idempotent
-    @blp.arguments(ImportRequestSchema)
-    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    @blp.response(202, JobSchema)
-    @blp.alt_response(200, schema=JobSchema, description=job_service.WAITED_DESCRIPTION)
-    def post(self, data: dict):
+    @submits_job(blp, ImportRequestSchema, roles=(TEACHER, ADMIN), scope="media:write")
+    def post(self, data: dict, callback_url: str | None):
         """Import vocabulary media from a zip, or from uploaded media, with a CSV manifest."""
-        job_input = imports.prepare_import(db.session, actor(), data)
-        return job_service.submit("media_import", job_input,
-                                  callback_url=data.get("callback_url"))
+        job_input = imports.prepare_import(db.session, current_principal(), data)
+        return submission.submit("media_import", job_input, callback_url=callback_url)
 
 
 from api.media import transfer  # noqa: E402, F401  (more views on this blueprint)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
+from api.fields import CallbackUrl
 from api.pagination import PageArgs
 from storage.models.media import MEDIA_KINDS, MEDIA_SOURCES, MEDIA_STATUSES, MEDIA_VISIBILITIES
 
@@ -117,4 +118,4 @@ class ImportRequestSchema(Schema):
                              metadata={"description": "For rows that name no language."})
     group = fields.String(validate=validate.Length(min=1, max=200),
                           metadata={"description": "Word group for rows that name none."})
-    callback_url = fields.Url(schemes={"http", "https"})
+    callback_url = CallbackUrl()

@@ -13,7 +13,7 @@ from flask import Response, request, url_for
 from flask.views import MethodView
 
 from api import settings
-from api.media.routes import UPLOAD_URL_SECONDS, actor, allow_large_body, blp
+from api.media.routes import UPLOAD_URL_SECONDS, allow_large_body, blp
 from api.media.schemas import (
     CompleteMultipartSchema,
     MultipartCompletedSchema,
@@ -22,7 +22,7 @@ from api.media.schemas import (
     SignedPartSchema,
     UploadRequestSchema,
 )
-from api.security import ANY_ROLE, auth_required
+from api.security import ANY_ROLE, auth_required, current_principal
 from storage.db import db
 from storage.errors import NotFound
 from storage.media import uploads
@@ -38,7 +38,7 @@ class MultipartUploads(MethodView):
     def post(self, data: dict):
         """Start a multipart upload of a large file (Uppy: createMultipartUpload)."""
         media, _ = uploads.create_presigned(
-            db.session, runtime.object_store(), actor(), data["filename"], data["kind"],
+            db.session, runtime.object_store(), current_principal(), data["filename"], data["kind"],
             data.get("size"), data.get("content_type"), settings().upload_limits,
             UPLOAD_URL_SECONDS, multipart=True)
         db.session.commit()
@@ -51,14 +51,15 @@ class MultipartUpload(MethodView):
     @blp.response(200, PartSchema(many=True))
     def get(self, media_id: str):
         """List the parts uploaded so far (Uppy: listParts)."""
-        parts = uploads.list_parts(db.session, runtime.object_store(), actor(), media_id)
+        parts = uploads.list_parts(db.session, runtime.object_store(), current_principal(),
+                                   media_id)
         return [{"PartNumber": p.number, "ETag": p.etag, "Size": p.size} for p in parts]
 
     @auth_required(ANY_ROLE, scope="media:write")
     @blp.response(204)
     def delete(self, media_id: str):
         """Abandon a multipart upload and its pending media (Uppy: abortMultipartUpload)."""
-        uploads.abort_multipart(db.session, runtime.object_store(), actor(), media_id)
+        uploads.abort_multipart(db.session, runtime.object_store(), current_principal(), media_id)
         db.session.commit()
 
 
@@ -68,7 +69,7 @@ class MultipartPart(MethodView):
     @blp.response(200, SignedPartSchema)
     def get(self, media_id: str, part_number: int):
         """A presigned URL for one part; PUT the part there (Uppy: signPart)."""
-        url = uploads.sign_part(db.session, runtime.object_store(), actor(), media_id,
+        url = uploads.sign_part(db.session, runtime.object_store(), current_principal(), media_id,
                                 part_number, UPLOAD_URL_SECONDS)
         return {"url": url, "headers": {}}
 
@@ -81,7 +82,7 @@ class MultipartComplete(MethodView):
     def post(self, data: dict, media_id: str):
         """Join the parts and check the file (Uppy: completeMultipartUpload)."""
         parts = [Part(p["PartNumber"], p["ETag"]) for p in data["parts"]]
-        media = uploads.complete_multipart(db.session, runtime.object_store(), actor(),
+        media = uploads.complete_multipart(db.session, runtime.object_store(), current_principal(),
                                            media_id, parts, settings().upload_limits)
         db.session.commit()
         uploads.raise_if_rejected(media)

@@ -15,9 +15,10 @@ from api.auth.schemas import TokenSchema
 from api.oidc import client
 from api.oidc.schemas import CallbackArgs, ProviderPutSchema, ProviderSchema
 from api.pagination import PageArgs, page_schema, paginate
-from api.security import ADMIN, auth_required, current_principal
+from api.security import auth_required, current_principal
 from core.outbound import refused_literal
 from storage import oidc
+from storage.actor import ADMIN
 from storage.db import db, utcnow
 from storage.errors import Unauthorized, Unprocessable
 

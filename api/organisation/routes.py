@@ -16,8 +16,9 @@ from api.organisation.schemas import (
     OrganisationSchema,
 )
 from api.pagination import PageArgs, page_schema, paginate
-from api.security import ADMIN, ANY_ROLE, auth_required, current_principal, current_user
+from api.security import ANY_ROLE, auth_required, current_principal, current_user
 from storage import identity
+from storage.actor import ADMIN
 from storage.db import db
 from storage.models.identity import Invite, Organisation
 from storage.tenancy import tenant_select

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api.idempotency import idempotent
-from api.jobs import service
-from api.jobs.schemas import JobSchema
+from api.jobs import submission
+from api.jobs.decorators import submits_job
 from api.pagination import PageArgs, page_schema, paginate
 from api.plans.schemas import (
     LearningGoalListSchema,
@@ -18,11 +17,10 @@ from api.plans.schemas import (
     PlanWeekSchema,
 )
 from api.security import ANY_ROLE, auth_required, current_principal
-from api.text_checks import supported_language
+from pipelines.cefr import check_language
 from pipelines.plans import catalogue
 from storage import learners
 from storage import plans as plans_service
-from storage import text as text_service
 from storage.db import db
 
 blp = Blueprint("plans", __name__, url_prefix="/api/v1",
@@ -46,26 +44,20 @@ class Plans(MethodView):
     @blp.response(200, page_schema(PlanSchema))
     def get(self, args: dict):
         """List plans: your own, or (staff) the organisation's; newest first."""
-        stmt = text_service.plans_query(current_principal(), user_id=args.get("user_id"),
-                                        language=args.get("language"))  # fmt: skip
+        stmt = plans_service.plans_query(current_principal(), user_id=args.get("user_id"),
+                                         language=args.get("language"))  # fmt: skip
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
-    @auth_required(ANY_ROLE, scope="jobs:write")
-    @idempotent
-    @blp.arguments(PlanRequestSchema)
-    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    @blp.response(202, JobSchema)
-    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
-    def post(self, data: dict):
+    @submits_job(blp, PlanRequestSchema)
+    def post(self, data: dict, callback_url: str | None):
         """Build a study plan as a job; its result links the stored plan."""
-        callback_url = data.pop("callback_url", None)
-        data["language"] = supported_language(data["language"])
+        data["language"] = check_language(data["language"])
         named = data.pop("learner", None) or data.pop("user_id", None)
         learner_id = learners.resolve(db.session, current_principal(), named)
         data["user_id"] = learner_id
-        job_input = text_service.plan_request(db.session, current_principal(), data)
-        return service.submit("learning_plan", job_input, callback_url=callback_url,
-                              learner=learner_id)
+        job_input = plans_service.plan_request(db.session, current_principal(), data)
+        return submission.submit("learning_plan", job_input, callback_url=callback_url,
+                                 learner=learner_id)
 
 
 @blp.route("/plans/<plan_id>")
@@ -74,7 +66,7 @@ class PlanView(MethodView):
     @blp.response(200, PlanDetailSchema)
     def get(self, plan_id: str):
         """Read a plan with its milestones and first weeks; `/weeks` pages the schedule."""
-        plan = text_service.get_plan(db.session, current_principal(), plan_id)
+        plan = plans_service.get_plan(db.session, current_principal(), plan_id)
         return plans_service.plan_detail(plan)
 
 
@@ -85,5 +77,5 @@ class PlanWeeks(MethodView):
     @blp.response(200, page_schema(PlanWeekSchema))
     def get(self, args: dict, plan_id: str):
         """Page through every week of a plan's schedule, with what fills each week."""
-        plan = text_service.get_plan(db.session, current_principal(), plan_id)
+        plan = plans_service.get_plan(db.session, current_principal(), plan_id)
         return plans_service.plan_weeks(plan, args["page"], args["per_page"])

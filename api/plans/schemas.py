@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.fields import CallbackUrl
 from api.jobs.schemas import learner_field
 from api.pagination import PageArgs
 from core.levels import CEFR_LEVELS
@@ -61,7 +62,7 @@ class PlanRequestSchema(Schema):
         metadata={"description": "Staff and API keys: the learner the plan is for (the same "
                                  "as `learner` given as a user id)."},
     )
-    callback_url = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000))
+    callback_url = CallbackUrl()
     learner = learner_field()
 
 

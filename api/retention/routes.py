@@ -9,8 +9,9 @@ from flask_smorest import Blueprint
 
 from api import audit
 from api.retention.schemas import RetentionSchema
-from api.security import ADMIN, auth_required, current_principal
+from api.security import auth_required, current_principal
 from storage import retention
+from storage.actor import ADMIN
 from storage.db import db
 from storage.models.identity import Organisation
 

@@ -6,9 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import settings
-from api.idempotency import idempotent
-from api.jobs import service
-from api.jobs.schemas import JobSchema
+from api.jobs import submission
+from api.jobs.decorators import submits_job
 from api.pagination import page_schema, paginate
 from api.security import ANY_ROLE, auth_required, current_principal
 from api.speech.schemas import (
@@ -17,12 +16,9 @@ from api.speech.schemas import (
     SpeakingPromptSchema,
     TranscriptionRequestSchema,
 )
-from api.text_checks import supported_language
-from pipelines.errors import PipelineError
+from pipelines.cefr import check_language
 from pipelines.transcription.languages import whisper_language
 from storage.db import db
-from storage.errors import Unprocessable
-from storage.media.policy import Actor
 from storage.speech import catalogue, submissions
 
 blp = Blueprint(
@@ -34,48 +30,29 @@ blp = Blueprint(
 )
 
 
-def _actor() -> Actor:
-    principal = current_principal()
-    return Actor(principal.organisation_id, principal.user_id, principal.api_key_id,
-                 staff=principal.is_staff())  # fmt: skip
-
 
 def _speech_language(language: str | None, *, scored: bool) -> str | None:
     """Normalise the language; a scored one must also be one the CEFR profile knows."""
-    try:
-        code = whisper_language(language)
-    except PipelineError as exc:
-        raise Unprocessable(exc.message, code=exc.code) from None
-    return supported_language(code) if scored and code else code
+    code = whisper_language(language)
+    return check_language(code) if scored and code else code
 
 
 @blp.route("/transcriptions")
 class Transcriptions(MethodView):
-    @auth_required(ANY_ROLE, scope="jobs:write")
-    @idempotent
-    @blp.arguments(TranscriptionRequestSchema)
-    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    @blp.response(202, JobSchema)
-    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
-    def post(self, data: dict):
+    @submits_job(blp, TranscriptionRequestSchema)
+    def post(self, data: dict, callback_url: str | None):
         """Transcribe a recording: text, language, segments and timed words, as a job."""
         data["language"] = _speech_language(data.get("language"), scored=False)
-        callback_url = data.pop("callback_url", None)
-        given = submissions.transcription_input(db.session, _actor(), data,
+        given = submissions.transcription_input(db.session, current_principal(), data,
                                                 settings().max_audio_seconds)  # fmt: skip
-        return service.submit("transcription", given, callback_url=callback_url,
-                              learner=data.get("learner"))
+        return submission.submit("transcription", given, callback_url=callback_url,
+                                 learner=data.get("learner"))
 
 
 @blp.route("/assessments/speaking")
 class SpeakingAssessments(MethodView):
-    @auth_required(ANY_ROLE, scope="jobs:write")
-    @idempotent
-    @blp.arguments(SpeakingAssessmentRequestSchema)
-    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    @blp.response(202, JobSchema)
-    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
-    def post(self, data: dict):
+    @submits_job(blp, SpeakingAssessmentRequestSchema)
+    def post(self, data: dict, callback_url: str | None):
         """Assess a spoken answer: transcript, fluency, CEFR level, sub-scores and feedback.
 
         The job result's `pronunciation` (schema `SpeakingPronunciation`) scores accuracy,
@@ -84,11 +61,10 @@ class SpeakingAssessments(MethodView):
         `cefr` (schema `SpeakingCefr`) says which method placed the level, and with a task its
         `relevance` (schema `SpeakingRelevance`) how far the answer addressed it."""
         data["language"] = _speech_language(data.get("language"), scored=True)
-        callback_url = data.pop("callback_url", None)
-        given = submissions.speaking_input(db.session, _actor(), data,
+        given = submissions.speaking_input(db.session, current_principal(), data,
                                            settings().max_audio_seconds)  # fmt: skip
-        return service.submit("speaking_assessment", given, callback_url=callback_url,
-                              learner=data.get("learner"))
+        return submission.submit("speaking_assessment", given, callback_url=callback_url,
+                                 learner=data.get("learner"))
 
 
 @blp.route("/speaking-prompts")

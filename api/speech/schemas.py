@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.fields import CallbackUrl
 from api.jobs.schemas import learner_field
 from api.pagination import PageArgs
 from core.levels import CEFR_LEVELS
@@ -19,13 +20,10 @@ _LANGUAGE = fields.String(
     validate=validate.Length(min=2, max=16),
     metadata={"example": "en", "description": "ISO 639-1 code; detected when left out."},
 )
-_CALLBACK = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000))
-
-
 class TranscriptionRequestSchema(Schema):
     media_id = _MEDIA_ID
     language = _LANGUAGE
-    callback_url = _CALLBACK
+    callback_url = CallbackUrl()
     learner = learner_field()
 
 
@@ -49,7 +47,7 @@ class SpeakingAssessmentRequestSchema(Schema):
         metadata={"description": "For a scripted reading: the text read aloud; the result "
                                  "then gives completeness and accuracy against it."},
     )  # fmt: skip
-    callback_url = _CALLBACK
+    callback_url = CallbackUrl()
     learner = learner_field()
 
     @validates_schema

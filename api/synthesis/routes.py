@@ -13,9 +13,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import ratelimit, settings
-from api.idempotency import idempotent
-from api.jobs import service
-from api.jobs.schemas import JobSchema
+from api.jobs import submission
+from api.jobs.decorators import submits_job
 from api.security import ANY_ROLE, auth_required, current_principal
 from api.synthesis.schemas import (
     SynthesisJobRequestSchema,
@@ -23,11 +22,9 @@ from api.synthesis.schemas import (
     VoiceArgs,
     VoiceListSchema,
 )
-from pipelines.errors import PipelineError
 from pipelines.synthesis import wav_header
 from storage import conversation_usage as usage
 from storage.db import db
-from storage.errors import ServiceUnavailable, Unprocessable
 from storage.synthesis import check_text, choose_voice, synthesis_input
 from workers.actors.synthesis import synthesizer_for
 
@@ -55,17 +52,12 @@ class Voices(MethodView):
 
 @blp.route("/speech/synthesize")
 class Synthesize(MethodView):
-    @auth_required(ANY_ROLE, scope="jobs:write")
-    @idempotent
-    @blp.arguments(SynthesisJobRequestSchema)
-    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    @blp.response(202, JobSchema)
-    @blp.alt_response(200, schema=JobSchema, description=service.WAITED_DESCRIPTION)
-    def post(self, data: dict):
+    @submits_job(blp, SynthesisJobRequestSchema)
+    def post(self, data: dict, callback_url: str | None):
         """Speak a text as a job; the result names the audio media (GET /media/{id}/content)."""
         given = synthesis_input(synthesizer_for(settings()), data, settings().max_synthesis_chars)
-        return service.submit("speech_synthesis", given, callback_url=data.get("callback_url"),
-                              learner=data.get("learner"))
+        return submission.submit("speech_synthesis", given, callback_url=callback_url,
+                                 learner=data.get("learner"))
 
 
 @blp.route("/speech/synthesize/stream")
@@ -81,15 +73,11 @@ class SynthesizeStream(MethodView):
         synthesizer = synthesizer_for(settings())
         text = check_text(data["text"], settings().max_synthesis_chars)
         voice = choose_voice(synthesizer, data.get("voice"), data.get("language"))
-        try:
-            audio = synthesizer.speak(text, voice=voice.id, speed=data["speed"])
-            chunks = iter(audio.chunks)
-            # The first sentence is made before the answer starts, so a failing engine is
-            # still a problem answer rather than a broken stream.
-            first = next(chunks, b"")
-        except PipelineError as exc:
-            error = ServiceUnavailable if exc.retryable else Unprocessable
-            raise error(exc.message, code=exc.code) from None
+        audio = synthesizer.speak(text, voice=voice.id, speed=data["speed"])
+        chunks = iter(audio.chunks)
+        # The first sentence is made before the answer starts, so a failing engine is still
+        # a problem answer (422, or 503 when retryable) rather than a broken stream.
+        first = next(chunks, b"")
 
         principal = current_principal()
         usage.add(db.session, principal.organisation_id, principal.user_id,

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.fields import CallbackUrl
 from api.jobs.schemas import learner_field
 from pipelines.synthesis import ENGINES, MAX_SPEED, MIN_SPEED
-
-_CALLBACK = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000))
 
 
 class VoiceArgs(Schema):
@@ -42,5 +41,5 @@ class SynthesisRequestSchema(Schema):
 
 
 class SynthesisJobRequestSchema(SynthesisRequestSchema):
-    callback_url = _CALLBACK
+    callback_url = CallbackUrl()
     learner = learner_field()

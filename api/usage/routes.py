@@ -9,9 +9,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import settings
-from api.security import ADMIN, ANY_ROLE, TEACHER, auth_required, current_principal
+from api.security import ANY_ROLE, auth_required, current_principal
 from api.usage.schemas import UsageArgs, UsageSchema
 from storage import quotas, usage
+from storage.actor import ADMIN, TEACHER
 from storage.db import db, utcnow
 from storage.errors import NotFound
 from storage.models.identity import Organisation, User

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.pagination import PageArgs, page_schema, paginate
-from api.security import ADMIN, auth_required, current_principal
+from api.security import auth_required, current_principal
 from api.webhooks import service
 from api.webhooks.schemas import (
     CallbackSecretSchema,
@@ -24,6 +24,7 @@ from api.webhooks.schemas import (
     RotatedSecretSchema,
     RotateSecretSchema,
 )
+from storage.actor import ADMIN
 from storage.db import db
 from storage.webhooks import deliveries, endpoints, events
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.fields import CallbackUrl
 from api.jobs.schemas import learner_field
 
 
@@ -22,5 +23,5 @@ class WritingAssessmentSchema(Schema):
         validate=validate.Length(max=2000),
         metadata={"description": "The task the learner answered; scores task achievement."},
     )
-    callback_url = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000))
+    callback_url = CallbackUrl()
     learner = learner_field()

@@ -27,7 +27,7 @@ from pipelines.grading import (
     check_assessed_answer,
     grade,
 )
-from storage.content.courses import Actor
+from storage.actor import Actor
 from storage.content.exercises import get_exercise
 from storage.db import utcnow
 from storage.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -65,7 +65,7 @@ def submit(session: Session, actor: Actor, exercise_id: str, learner_id: str | N
     if exercise.max_attempts is not None and used >= exercise.max_attempts:
         raise Conflict(f"All {exercise.max_attempts} attempts at this exercise are used.",
                        code="attempt_limit_reached",
-                       extra={"max_attempts": exercise.max_attempts, "attempts_used": used})
+                       details={"max_attempts": exercise.max_attempts, "attempts_used": used})
     problems = _answer_problems(exercise, answers)
     results: list[dict[str, Any]] = []
     assessed: list[tuple[dict[str, Any], Any]] = []
@@ -88,7 +88,7 @@ def submit(session: Session, actor: Actor, exercise_id: str, learner_id: str | N
                              "message": str(exc)})
     if problems:
         raise Unprocessable(f"Item {problems[0]['item_id']!r}: {problems[0]['message']}.",
-                            code=problems[0]["code"], extra={"items": problems})
+                            code=problems[0]["code"], details={"items": problems})
     inputs = [(item, _job_input(exercise, item, answer, recording))
               for item, answer in assessed]
     now = now or utcnow()

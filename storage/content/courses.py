@@ -8,25 +8,18 @@ Every change of order takes the course's row lock, so positions stay 1..n withou
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from storage.actor import Actor
 from storage.content import ordering, search
 from storage.errors import Forbidden, NotFound, Unprocessable
 from storage.ids import new_id
 from storage.models.content import Chapter, Course, Exercise, Lesson
 from storage.models.media import Media
 from storage.tenancy import get_owned, tenant_select
-
-
-class Actor(Protocol):
-    organisation_id: str
-    user_id: str | None
-    role: str
-
-    def is_staff(self) -> bool: ...
 
 
 def require_author(actor: Actor) -> None:
@@ -60,7 +53,7 @@ def _check_course(session: Session, organisation_id: str, course: Course) -> Non
         missing = [c for c in wanted if c not in found]
         if missing:
             raise Unprocessable(f"No course {missing[0]!r} to take first.",
-                                code="course_prerequisite_unknown", extra={"missing": missing})
+                                code="course_prerequisite_unknown", details={"missing": missing})
     course.prerequisites = wanted
 
 
@@ -139,7 +132,7 @@ def open_position(session: Session, model: Any, parent: Any, parent_id: str,
     if not 1 <= position <= count + 1:
         raise Unprocessable(f"position must be between 1 and {count + 1}: the {what}s run "
                             f"1..{count} without gaps.", code=f"{what}_position_gap",
-                            extra={"max_position": count + 1})
+                            details={"max_position": count + 1})
     session.execute(update(model).where(parent == parent_id, model.position >= position)
                     .values(position=model.position + 1)
                     .execution_options(synchronize_session=False))
@@ -159,7 +152,7 @@ def move_position(session: Session, row: Any, parent: Any, parent_id: str, posit
                            .where(parent == parent_id)) or 0
     if not 1 <= position <= count:
         raise Unprocessable(f"position must be between 1 and {count}.",
-                            code=f"{what}_position_gap", extra={"max_position": count})
+                            code=f"{what}_position_gap", details={"max_position": count})
     model, old = type(row), row.position
     close_position(session, model, parent, parent_id, old)
     session.execute(update(model).where(parent == parent_id, model.position >= position,
@@ -288,7 +281,7 @@ def _check_media(session: Session, organisation_id: str, media_ids: list[str]) -
     missing = [media_id for media_id in wanted if media_id not in found]
     if missing:
         raise Unprocessable(f"No media with id {missing[0]!r} in your organisation.",
-                            code="media_not_found", extra={"media_ids": missing})
+                            code="media_not_found", details={"media_ids": missing})
     return wanted
 
 

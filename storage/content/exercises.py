@@ -33,7 +33,7 @@ def checked_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         first = problems[0]
         code = "exercise_no_correct_answer" if first.code == "no_correct_answer" else (
             "exercise_invalid")
-        raise Unprocessable(f"Item {first.item!r}: {first.message}", code=code, extra={
+        raise Unprocessable(f"Item {first.item!r}: {first.message}", code=code, details={
             "items": [{"item_id": p.item, "code": p.code, "message": p.message}
                       for p in problems]})
     return checked

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from pipelines.archive import ArchiveEntry, iter_zip, spool
 from pipelines.errors import PipelineError, TransientError
+from storage.actor import JobActor
 from storage.content import packages
-from storage.errors import AppError, NotFound, Unprocessable
+from storage.errors import NotFound, Unprocessable
 from storage.media.imports import ImportLimits
-from storage.media.policy import Actor as MediaActor
 from storage.media.policy import Rejected, rejection
 from storage.media.uploads import Meter, classify, new_media, probe_audio
 from storage.models.content import Exercise, Lesson
@@ -65,7 +65,7 @@ def prepare_import(session: Session, organisation_id: str,
         problems = packages.check_package(document, set())
         if problems:
             raise Unprocessable(f"{problems[0]['path']}: {problems[0]['message']}.",
-                                code="package_invalid", extra={"problems": problems[:200]})
+                                code="package_invalid", details={"problems": problems[:200]})
         return {"package": document}
     media = session.scalars(tenant_select(Media, organisation_id)
                             .where(Media.id == archive_id)).first()
@@ -105,11 +105,10 @@ def run_import(session: Session, store: ObjectStore, job: Job, limits: ImportLim
 
 def _load(session: Session, author: Author, document: Any, stored: dict[str, str],
           names: set[str]) -> Any:
-    try:
-        return packages.load_package(session, author, document, media=stored.__getitem__,
-                                     media_names=names)
-    except AppError as exc:
-        raise PipelineError(exc.code, exc.detail, details=exc.extra or None) from None
+    # A refusal (AppError) fails the job with its own code: the engine records any
+    # PlatformError.
+    return packages.load_package(session, author, document, media=stored.__getitem__,
+                                 media_names=names)
 
 
 def _unpack(session: Session, store: ObjectStore, job: Job, limits: ImportLimits,
@@ -119,12 +118,12 @@ def _unpack(session: Session, store: ObjectStore, job: Job, limits: ImportLimits
                             .where(Media.id == job.input["archive_media_id"])).first()
     if media is None or media.status != "ready":
         raise PipelineError("archive_missing", "The archive media is gone.")
-    actor = MediaActor(job.organisation_id, job.owner_user_id, job.owner_api_key_id, staff=True)
+    actor = JobActor(job.organisation_id, job.owner_user_id, job.owner_api_key_id)
     try:
         with store.get(media.object_key) as stream:
             archive = spool(stream, limits.upload.for_kind("archive"))
     except ObjectStoreUnavailable as exc:
-        raise TransientError("object_store_unavailable", exc.detail) from exc
+        raise TransientError("object_store_unavailable", exc.message) from exc
     document: Any = None
     stored: dict[str, str] = {}
     with archive:
@@ -150,7 +149,7 @@ def _unpack(session: Session, store: ObjectStore, job: Job, limits: ImportLimits
     return document, stored
 
 
-def _store(session: Session, store: ObjectStore, actor: MediaActor, job: Job,
+def _store(session: Session, store: ObjectStore, actor: JobActor, job: Job,
            entry: ArchiveEntry, limits: ImportLimits, written: list[str]) -> str:
     head = entry.file.read(SNIFF_BYTES)
     entry.file.seek(0)
@@ -162,7 +161,7 @@ def _store(session: Session, store: ObjectStore, actor: MediaActor, job: Job,
         if entry.size > limit:
             raise rejection("file_too_large", f"A {kind} file may be at most {limit} bytes.")
     except Rejected as exc:
-        raise PipelineError(exc.code, f"{entry.name}: {exc.detail}",
+        raise PipelineError(exc.code, f"{entry.name}: {exc.message}",
                             details={"entry": entry.name}) from None
     media = new_media(actor, kind, entry.name.rsplit("/", 1)[-1], "import")
     media.import_job_id = job.id
@@ -170,12 +169,12 @@ def _store(session: Session, store: ObjectStore, actor: MediaActor, job: Job,
     try:
         store.put(media.object_key, meter, entry.size, sniffed.content_type)
     except ObjectStoreUnavailable as exc:
-        raise TransientError("object_store_unavailable", exc.detail) from exc
+        raise TransientError("object_store_unavailable", exc.message) from exc
     written.append(media.object_key)
     try:
         media.duration = probe_audio(kind, entry.file)
     except Rejected as exc:
-        raise PipelineError(exc.code, f"{entry.name}: {exc.detail}",
+        raise PipelineError(exc.code, f"{entry.name}: {exc.message}",
                             details={"entry": entry.name}) from None
     media.content_type = sniffed.content_type
     media.size, media.sha256, media.status = meter.size, meter.sha256, "ready"

@@ -135,7 +135,7 @@ def load_package(session: Session, actor: courses.Actor, document: dict[str, Any
     if problems:
         raise Unprocessable(f"The package has {len(problems)} problem(s); the first: "
                             f"{problems[0]['path']}: {problems[0]['message']}.",
-                            code="package_invalid", extra={"problems": problems[:200]})
+                            code="package_invalid", details={"problems": problems[:200]})
     spec = document["course"]
     course = courses.create_course(session, actor, {
         k: spec[k] for k in ("title", "description", "language", "level_min", "level_max",

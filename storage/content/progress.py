@@ -16,8 +16,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.actor import Actor
 from storage.content import badges
-from storage.content.courses import Actor, get_course, get_lesson
+from storage.content.courses import get_course, get_lesson
 from storage.errors import Forbidden, Unprocessable
 from storage.ids import new_id
 from storage.learning import events

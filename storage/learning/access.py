@@ -7,22 +7,11 @@ user, so ids cannot be probed across tenants).
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from sqlalchemy.orm import Session
 
+from storage.actor import Actor
 from storage.errors import Forbidden, NotFound
 from storage.models.identity import User
-
-
-class Actor(Protocol):
-    """The caller, as the API knows it (api.security.Principal fits)."""
-
-    organisation_id: str
-    user_id: str | None
-    role: str
-
-    def is_staff(self) -> bool: ...
 
 
 def user_in_organisation(session: Session, user_id: str, organisation_id: str) -> User:

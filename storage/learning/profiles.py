@@ -11,9 +11,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.actor import Actor
 from storage.errors import Conflict, Forbidden, Unprocessable
 from storage.ids import new_id
-from storage.learning.access import Actor, require_owner_or_staff, user_in_organisation
+from storage.learning.access import require_owner_or_staff, user_in_organisation
 from storage.models.learning import LearningProfile, LevelChange
 from storage.tenancy import get_owned, tenant_select
 

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from core.levels import CEFR_LEVELS
 from storage import conversation_usage as usage
+from storage.actor import Actor
 from storage.db import utcnow
 from storage.errors import Forbidden
 from storage.learning import events, streaks
-from storage.learning.access import Actor, user_in_organisation
+from storage.learning.access import user_in_organisation
 from storage.learning.srs import MASTERY_INTERVAL_DAYS
 from storage.models.identity import User
 from storage.models.jobs import Job

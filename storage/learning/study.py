@@ -16,10 +16,10 @@ from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.actor import Actor
 from storage.errors import Conflict, Forbidden
 from storage.ids import new_id
 from storage.learning import srs
-from storage.learning.access import Actor
 from storage.learning.progress import record_activity
 from storage.learning.vocabulary import get_group, get_word, words_query
 from storage.models.learning import Review, StudySession, Word, WordMemory

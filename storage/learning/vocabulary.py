@@ -35,11 +35,11 @@ def _groups_for(session: Session, organisation_id: str, language: str,
     missing = [gid for gid in wanted if gid not in found]
     if missing:
         raise Unprocessable(f"No word group with id {missing[0]!r}.", code="group_not_found",
-                            extra={"group_ids": missing})
+                            details={"group_ids": missing})
     mismatched = [gid for gid in wanted if found[gid].language != language]
     if mismatched:
         raise Unprocessable("A word can only join groups of its own language.",
-                            code="group_language_mismatch", extra={"group_ids": mismatched})
+                            code="group_language_mismatch", details={"group_ids": mismatched})
     return [found[gid] for gid in wanted]
 
 
@@ -62,7 +62,7 @@ def _check_media(session: Session, organisation_id: str, media_ids: Iterable[str
     missing = [media_id for media_id in wanted if media_id not in found]
     if missing:
         raise Unprocessable(f"No shared audio or image media with id {missing[0]!r}.",
-                            code="media_not_found", extra={"media_ids": missing})
+                            code="media_not_found", details={"media_ids": missing})
     return wanted
 
 
@@ -189,11 +189,11 @@ def add_members(session: Session, group: WordGroup, word_ids: list[str]) -> int:
     missing = [wid for wid in wanted if wid not in words]
     if missing:
         raise Unprocessable(f"No word with id {missing[0]!r}.", code="word_not_found",
-                            extra={"word_ids": missing})
+                            details={"word_ids": missing})
     mismatched = [wid for wid in wanted if words[wid].language != group.language]
     if mismatched:
         raise Unprocessable("Only words of the group's language can join it.",
-                            code="group_language_mismatch", extra={"word_ids": mismatched})
+                            code="group_language_mismatch", details={"word_ids": mismatched})
     present = set(session.scalars(select(word_group_members.c.word_id).where(
         word_group_members.c.group_id == group.id, word_group_members.c.word_id.in_(wanted))))
     new = [wid for wid in wanted if wid not in present]

@@ -20,8 +20,9 @@ from core.limits import UploadLimits
 from pipelines.archive import ArchiveEntry, ArchiveLimits, entry_count, iter_zip, spool
 from pipelines.errors import PipelineError, TransientError
 from pipelines.manifest import Manifest, ManifestRow, parse_manifest
+from storage.actor import Actor, JobActor
 from storage.errors import AppError, NotFound, Unprocessable
-from storage.media.policy import WORD_MEDIA_KINDS, Actor, Rejected, rejection
+from storage.media.policy import WORD_MEDIA_KINDS, Rejected, rejection
 from storage.media.uploads import Meter, classify, new_media, probe_audio
 from storage.media.words import attach_to_word
 from storage.models.jobs import Job
@@ -66,7 +67,7 @@ def prepare_import(session: Session, actor: Actor, data: dict[str, Any]) -> dict
         missing = [media_id for media_id in media_ids if media_id not in found]
         if missing:
             raise NotFound(f"No media with id {missing[0]!r}.", code="media_not_found",
-                           extra={"media_ids": missing})
+                           details={"media_ids": missing})
     return {
         "archive_media_id": archive_id,
         "media_ids": media_ids,
@@ -135,7 +136,7 @@ def run_import(session: Session, store: ObjectStore, job: Job, limits: ImportLim
     Objects written before a failure (or a cancel) are deleted again, so a job that does
     not succeed leaves nothing behind.
     """
-    actor = Actor(job.organisation_id, job.owner_user_id, job.owner_api_key_id, staff=True)
+    actor = JobActor(job.organisation_id, job.owner_user_id, job.owner_api_key_id)
     inp = job.input
     run = _Run(session, store, job, actor, limits, inp.get("language"), inp.get("group"))
     try:
@@ -193,7 +194,7 @@ def _store_errors() -> Iterator[None]:
     try:
         yield
     except ObjectStoreUnavailable as exc:
-        raise TransientError("object_store_unavailable", exc.detail) from exc
+        raise TransientError("object_store_unavailable", exc.message) from exc
 
 
 def _load_manifest(run: _Run, media_id: str) -> Manifest:
@@ -287,7 +288,7 @@ def _store_entry(run: _Run, entry: ArchiveEntry, row: ManifestRow) -> None:
         if entry.size > limit:
             raise rejection("file_too_large", f"A {kind} file may be at most {limit} bytes.")
     except Rejected as exc:
-        run.error(entry.name, exc.code, exc.detail, line=row.line)
+        run.error(entry.name, exc.code, exc.message, line=row.line)
         return
     media = new_media(run.actor, kind, entry.name.rsplit("/", 1)[-1], "import")
     media.import_job_id = run.job.id
@@ -300,7 +301,7 @@ def _store_entry(run: _Run, entry: ArchiveEntry, row: ManifestRow) -> None:
     except Rejected as exc:
         run.store.delete(media.object_key)
         run.written.remove(media.object_key)
-        run.error(entry.name, exc.code, exc.detail, line=row.line)
+        run.error(entry.name, exc.code, exc.message, line=row.line)
         return
     media.content_type = sniffed.content_type
     media.size, media.sha256, media.status = meter.size, meter.sha256, "ready"
@@ -321,7 +322,7 @@ def _attach(run: _Run, name: str, media: Media, row: ManifestRow, language: str,
         if fresh:
             run.store.delete(media.object_key)
             run.written.remove(media.object_key)
-        run.error(name, exc.code, exc.detail, line=row.line)
+        run.error(name, exc.code, exc.message, line=row.line)
         return
     run.words_created += created
     run.words_updated += not created

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import Select, String, cast, select
 from sqlalchemy.orm import Session
 
+from storage.actor import Actor
 from storage.errors import Conflict
-from storage.media.policy import Actor, check_may_change, get_visible, visible_query
+from storage.media.policy import check_may_change, get_visible, visible_query
 from storage.models.learning import Word
 from storage.models.media import Media
 from storage.objectstore import (

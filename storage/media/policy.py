@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import Select, or_
 
+from storage.actor import Actor
 from storage.errors import AppError, Forbidden, NotFound
 from storage.models.media import Media
 from storage.tenancy import tenant_select
@@ -14,19 +13,9 @@ from storage.tenancy import tenant_select
 WORD_MEDIA_KINDS = ("audio", "image", "video")
 
 
-@dataclass(frozen=True)
-class Actor:
-    """The caller as the media services see it (built by the API from its principal)."""
-
-    organisation_id: str
-    user_id: str | None
-    api_key_id: str | None
-    staff: bool
-
-
 def check_may_upload(actor: Actor, kind: str) -> None:
     """Learners upload their own speech; staff and API keys upload any kind."""
-    if not actor.staff and kind != "audio":
+    if not actor.is_staff() and kind != "audio":
         raise Forbidden("Learners can only upload audio recordings.", code="learner_audio_only")
 
 
@@ -34,7 +23,7 @@ def visible_query(actor: Actor) -> Select[tuple[Media]]:
     """The media the caller may read: staff see the organisation's, learners their own and
     what staff shared with the organisation."""
     stmt = tenant_select(Media, actor.organisation_id)
-    if not actor.staff:
+    if not actor.is_staff():
         stmt = stmt.where(
             or_(Media.owner_user_id == actor.user_id, Media.visibility == "organisation")
         )
@@ -52,7 +41,7 @@ def get_visible(session, actor: Actor, media_id: str, *, for_update: bool = Fals
 
 
 def check_may_change(actor: Actor, media: Media) -> None:
-    if actor.staff or (actor.user_id is not None and media.owner_user_id == actor.user_id):
+    if actor.is_staff() or (actor.user_id is not None and media.owner_user_id == actor.user_id):
         return
     raise Forbidden("Only the owner or staff can change this media.", code="not_media_owner")
 
@@ -77,4 +66,4 @@ REJECTION_STATUS = {
 
 def rejection(code: str, message: str, media_id: str | None = None) -> Rejected:
     extra = {"media_id": media_id} if media_id else {}
-    return Rejected(message, code=code, status=REJECTION_STATUS.get(code, 422), extra=extra)
+    return Rejected(message, code=code, status=REJECTION_STATUS.get(code, 422), details=extra)

@@ -84,7 +84,7 @@ def _peek(chunks: Iterable[bytes], size: int) -> tuple[bytes, Iterator[bytes]]:
 def classify(head: bytes, filename: str | None, requested_kind: str | None, actor: Actor
              ) -> tuple[Sniffed, str]:
     """The sniffed type and the kind to store it as; raises a rejection or Forbidden."""
-    if not actor.staff and requested_kind is None:
+    if not actor.is_staff() and requested_kind is None:
         requested_kind = "audio"  # a learner's upload is their speech
     if not head:
         raise rejection("empty_file", "The file is empty.")
@@ -135,7 +135,7 @@ def new_media(actor: Actor, kind: str, filename: str, source: str) -> Media:
         filename=name,
         object_key=media_key(actor.organisation_id, media_id, name),
         source=source,
-        visibility="organisation" if actor.staff else "private",
+        visibility="organisation" if actor.is_staff() else "private",
         status="pending",
     )
 
@@ -325,7 +325,7 @@ def verify_stored(session: Session, store: ObjectStore, media: Media, info: Obje
             if copy is not None:
                 copy.close()
     except Rejected as exc:
-        _reject(store, media, exc.code, exc.detail)
+        _reject(store, media, exc.code, exc.message)
         session.flush()
         return media
     media.content_type = sniffed.content_type

@@ -6,6 +6,7 @@ from storage.models import (
     classes,  # noqa: F401
     content,  # noqa: F401
     conversations,  # noqa: F401
+    hints,  # noqa: F401
     identity,  # noqa: F401
     jobs,  # noqa: F401
     learning,  # noqa: F401
@@ -14,8 +15,8 @@ from storage.models import (
     mail,  # noqa: F401
     media,  # noqa: F401
     oidc,  # noqa: F401
+    plans,  # noqa: F401
     speech,  # noqa: F401
-    text,  # noqa: F401
     usage,  # noqa: F401
     webhooks,  # noqa: F401
 )

@@ -29,12 +29,14 @@ class ObjectStoreError(AppError):
     status = 502
     code = "object_store_error"
     title = "Object store error"
+    retryable = True  # a job that meets one tries again later
 
 
 class ObjectNotFound(ObjectStoreError):
     status = 404
     code = "object_not_found"
     title = "Not found"
+    retryable = False
 
 
 class ObjectStoreUnavailable(ObjectStoreError):

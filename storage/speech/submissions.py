@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from storage.actor import Actor
 from storage.errors import Conflict, Unprocessable
-from storage.media.policy import Actor, get_visible
+from storage.media.policy import get_visible
 from storage.models.media import Media
 from storage.speech.catalogue import get_prompt
 
@@ -27,7 +28,7 @@ def recording(session: Session, actor: Actor, media_id: str, max_seconds: float)
         raise Unprocessable(
             f"The recording lasts {media.duration:.1f} s; the maximum is {max_seconds:g} s.",
             code="audio_too_long",
-            extra={"duration": media.duration, "max_seconds": max_seconds},
+            details={"duration": media.duration, "max_seconds": max_seconds},
         )
     return media
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.settings import ConfigError, Settings
+from core.envparse import ConfigError
+from core.settings import Settings
 from tests.factories import Accounts
 
 APP = "https://app.example.test"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import ConfigError, Settings
+from core.envparse import ConfigError
+from core.settings import Settings
 
 
 def base_env(tmp_path: Path) -> dict[str, str]:

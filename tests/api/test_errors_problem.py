@@ -157,7 +157,7 @@ def test_app_errors_keep_code_headers_extra_and_a_fitting_title(app_with):
     @other.get("/slow-down")
     def slow_down():
         raise AppError("Too many attempts.", code="rate_limited", status=429,
-                       headers={"Retry-After": "7"}, extra={"limit": 5})
+                       headers={"Retry-After": "7"}, details={"limit": 5})
 
     @other.get("/gone")
     def gone():

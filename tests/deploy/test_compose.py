@@ -14,7 +14,8 @@ import secrets
 import jsonschema
 import pytest
 
-from core.settings import ConfigError, Settings
+from core.envparse import ConfigError
+from core.settings import Settings
 from tests.deploy.deployfiles import (
     SECRET_NAME,
     VARIABLE,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import ConfigError, Settings
+from core.envparse import ConfigError
+from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG = secrets.token_urlsafe(48)

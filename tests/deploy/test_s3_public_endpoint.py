@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from core.settings import ConfigError, Settings
+from core.envparse import ConfigError
+from core.settings import Settings
 from storage.objectstore import MIN_PART_SIZE, ObjectStoreConfig, Part, build_object_store
 from tests.factories import Accounts
 from tests.mediasamples import wav_of_seconds

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import DataGenerationMethod
 
-from api.jobs import service as job_submission
+from api.jobs import submission
 from tests.factories import Account
 from tests.resilience.test_resilience_fuzz import FORM_TYPES, fresh_token
 
@@ -47,7 +47,7 @@ def admin(accounts) -> Account:
 def short_long_polls(monkeypatch):
     """`Prefer: wait=999...` is still parsed and capped, but capped at 1 s: no worker runs
     here, so the documented 30 s cap would hold every such example for 30 s."""
-    monkeypatch.setattr(job_submission, "MAX_WAIT", 1)
+    monkeypatch.setattr(submission, "MAX_WAIT", 1)
 
 
 schema = schemathesis.from_pytest_fixture(

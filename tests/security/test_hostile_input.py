@@ -131,12 +131,12 @@ def test_query_wait_with_thousands_of_digits_is_422(client, accounts):
 def test_a_failure_after_the_job_is_committed_keeps_the_idempotency_key(client, accounts,
                                                                           monkeypatch):
     # Given an answer that fails after the job was written (the long poll breaks)
-    from api.jobs import service
+    from api.jobs import submission
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("the wait broke")
 
-    monkeypatch.setattr(service, "wait_for", broken)
+    monkeypatch.setattr(submission, "wait_for", broken)
     admin = accounts.admin()
     headers = {**admin.headers, "Prefer": "wait=5", "Idempotency-Key": "after-commit"}
     first = client.post("/api/v1/jobs/ping", json={}, headers=headers)

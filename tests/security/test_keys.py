@@ -9,7 +9,8 @@ import jwt
 import pytest
 
 from core.crypto import SecretBox, derive_key
-from core.settings import ConfigError, Settings
+from core.envparse import ConfigError
+from core.settings import Settings
 from storage.objectstore import InvalidToken, verify_token
 from tests.conftest import make_settings
 from tests.webhooks.webhook_support import WebhookApi

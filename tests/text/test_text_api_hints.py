@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from storage.db import db
-from storage.models.text import HintCacheEntry
+from storage.models.hints import HintCacheEntry
 from tests.pipelines.text.fake_llm import json_completion
 from tests.pipelines.text.llm_samples import ANSWERS
 

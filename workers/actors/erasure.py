@@ -25,7 +25,7 @@ def learner_erasure(ctx: JobContext) -> Outcome:
             break
     ctx.report("records", 80)
     counts = {"media": media, **erasure.erase_rows(session, organisation_id, user_id)}
-    audit.record(session, audit.Actor(organisation_id, "system", id=job_id), "learner.erased",
+    audit.record(session, audit.ActedBy(organisation_id, "system", id=job_id), "learner.erased",
                  target_type="user", target_id=user_id, after=counts)
     return Outcome({"user_id": user_id, "erased": counts}, provider="platform",
                    model="learner-erasure")

@@ -11,8 +11,8 @@ from pipelines.hints import VocabularyEntry, generate_hint, hint_cache_key
 from pipelines.llm import LLMConfig, LLMProvider, build_llm
 from pipelines.plans import LessonLink, Task, build_plan
 from pipelines.writing import assess_writing
+from storage import hints
 from storage import plans as plans_service
-from storage import text as text_service
 from storage.models.learning import Word
 from storage.tenancy import tenant_select
 from workers.engine import JobContext, Outcome, job_actor
@@ -74,7 +74,7 @@ def hint(ctx: JobContext) -> Outcome:
     version = prompts.version("hint") if llm else None
     key = hint_cache_key(term, given["language"], context=given.get("context"), entry=entry,
                          provider=provider, model=model, prompt_version=version)  # fmt: skip
-    cached = text_service.cached_hint(ctx.session, organisation_id, key)
+    cached = hints.cached_hint(ctx.session, organisation_id, key)
     if cached is not None:
         return Outcome({**cached.result, "cached": True}, provider=cached.provider,
                        model=cached.model, prompt_version=cached.prompt_version)  # fmt: skip
@@ -82,9 +82,9 @@ def hint(ctx: JobContext) -> Outcome:
     made = generate_hint(term, given["language"], entry=entry, context=given.get("context"),
                          llm=llm)  # fmt: skip
     data = made.to_dict()
-    text_service.store_hint(ctx.session, organisation_id, key, data, word_id=made.word_id,
-                            provider=made.provider, model=made.model,
-                            prompt_version=made.prompt_version)  # fmt: skip
+    hints.store_hint(ctx.session, organisation_id, key, data, word_id=made.word_id,
+                     provider=made.provider, model=made.model,
+                     prompt_version=made.prompt_version)  # fmt: skip
     return Outcome({**data, "cached": False}, provider=made.provider, model=made.model,
                    prompt_version=made.prompt_version)  # fmt: skip
 
@@ -95,9 +95,9 @@ def learning_plan(ctx: JobContext) -> Outcome:
     given = ctx.input
     word_ids = given.get("word_ids")
     if word_ids is None:
-        word_ids = text_service.plan_words(ctx.session, ctx.job.organisation_id,
-                                           given["language"], given.get("current_level"),
-                                           given["target_level"])  # fmt: skip
+        word_ids = plans_service.plan_words(ctx.session, ctx.job.organisation_id,
+                                            given["language"], given.get("current_level"),
+                                            given["target_level"])  # fmt: skip
     review = given.get("review_word_ids")
     if review is None:
         review = plans_service.review_word_ids(ctx.session, ctx.job.organisation_id,
@@ -125,7 +125,7 @@ def learning_plan(ctx: JobContext) -> Outcome:
         llm=llm_for(ctx.settings),
     )
     data = plan.to_dict()
-    row = text_service.save_plan(
+    row = plans_service.save_plan(
         ctx.session,
         ctx.job,
         data,

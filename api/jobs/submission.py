@@ -12,10 +12,11 @@ from flask import g, request, url_for
 
 from api import ratelimit
 from api.jobs import waits
-from api.security import LEARNER, Principal, current_principal
+from api.security import Principal, current_principal
 from core.outbound import check_url, refused_literal
 from storage import jobs as job_service
 from storage import learners, quotas
+from storage.actor import LEARNER
 from storage.db import after_commit, db, kept_through_commit, utcnow
 from storage.errors import Forbidden, NotFound, Unprocessable
 from storage.models.identity import Organisation
@@ -124,7 +125,7 @@ def check_callback(principal: Principal, url: str) -> None:
         problem = refused_literal(url)
     if problem is not None:
         raise Unprocessable(f"callback_url: {problem}.", code="callback_url_invalid",
-                            extra={"errors": {"callback_url": [problem]}})
+                            details={"errors": {"callback_url": [problem]}})
 
 
 def accepted_headers(job: Job) -> dict[str, str]:
