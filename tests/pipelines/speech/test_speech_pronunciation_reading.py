@@ -175,3 +175,40 @@ def test_the_synthetic_set_is_varied_and_reproducible():
     inserted = first[3]
     words = inserted.spoken.split()
     assert words[inserted.target] == inserted.inserted and len(words) == 7
+
+
+def _skipped(heard_as: str | None, free_heard: str | None, has_free: bool = True):
+    """The reference word "walk", which the aligner found no audio for."""
+    from pipelines.pronunciation.measure import WordMeasure
+
+    word = WordMeasure("walk", "walk", "reference", 2, heard_as, 0.4, free_heard=free_heard,
+                       has_free=has_free)  # fmt: skip
+    word.omitted = True
+    return word
+
+
+def test_a_skipped_word_every_decode_heard_as_another_is_a_substitution_not_an_omission():
+    from pipelines.pronunciation.assess import judge_words
+    from pipelines.pronunciation.measure import Measurement
+
+    # Given skipped words: heard as "weak" by both decodes; by the primed decode only; by
+    # neither; and, for free speech (no free decode), by the one decode
+    cases = {
+        "both": _skipped("weak", "weak"),
+        "primed only": _skipped("weak", None),
+        "neither": _skipped(None, None),
+        "one decode": _skipped("weak", None, has_free=False),
+    }
+
+    # When they are judged
+    judged = {}
+    for name, word in cases.items():
+        m = Measurement(words=[word], clip={}, prosody=None, reading=True,
+                        reference_tokens=["walk"], dictionary_share=1.0)  # fmt: skip
+        judged[name] = judge_words(m)[0]
+
+    # Then a word every decode heard as another is a substitution by it, the rest omissions
+    assert {k: (w.error_type, w.heard_as) for k, w in judged.items()} == {
+        "both": ("substitution", "weak"), "primed only": ("omission", None),
+        "neither": ("omission", None), "one decode": ("substitution", "weak"),
+    }  # fmt: skip
