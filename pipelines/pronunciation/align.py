@@ -330,6 +330,28 @@ def local_aligner() -> Aligner:
 
 DITHER_SEED = 0
 DITHER_SHARE = 0.25
+# Audio with stretches of digital silence (synthetic speech, gated microphones) gets a noise
+# floor at the learner corpus's usual background level (the quietest frames of its 300 clips:
+# median -61 dBFS, none with digital silence): against exact zeros the acoustic model's
+# silence takes the end of the last word, which then scores as badly as a wrong one.
+NOISE_FLOOR_DBFS = -60.0
+SILENT_PEAK = 3 / 32767  # a 10 ms frame no louder than this is digital silence
+SILENT_RUN_FRAMES = 5
+
+
+def has_digital_silence(samples: np.ndarray) -> bool:
+    """Whether `samples` (16 kHz) hold SILENT_RUN_FRAMES or more consecutive 10 ms frames of
+    digital silence."""
+    frames = samples.size // 160
+    if frames < SILENT_RUN_FRAMES:
+        return False
+    quiet = np.abs(samples[: frames * 160]).reshape(frames, 160).max(axis=1) <= SILENT_PEAK
+    run = 0
+    for q in quiet:
+        run = run + 1 if q else 0
+        if run >= SILENT_RUN_FRAMES:
+            return True
+    return False
 
 
 def to_pcm(samples: np.ndarray) -> bytes:
@@ -337,8 +359,13 @@ def to_pcm(samples: np.ndarray) -> bytes:
     PocketSphinx's own dither does (one unit added to a quarter of the samples) but from a
     generator seeded afresh for every recording, so the same audio gets the same scores.
     Synthetic or gated audio has runs of exact zeros, whose log energy would otherwise
-    dominate the cepstra; recorded speech is left as it is, to a 16-bit unit."""
+    dominate the cepstra: it gets a seeded noise floor (NOISE_FLOOR_DBFS) too. Recorded speech
+    is left as it is, to a 16-bit unit."""
     clipped = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
+    rng = np.random.default_rng(DITHER_SEED)
+    if has_digital_silence(clipped):
+        floor = rng.normal(0.0, 10 ** (NOISE_FLOOR_DBFS / 20), clipped.size)
+        clipped = np.clip(clipped + floor.astype(np.float32), -1.0, 1.0)
     pcm = (clipped * 32767).astype(np.int32)
-    noise = np.random.default_rng(DITHER_SEED).random(pcm.size) < DITHER_SHARE
+    noise = rng.random(pcm.size) < DITHER_SHARE
     return np.clip(pcm + noise, -32768, 32767).astype("<i2").tobytes()

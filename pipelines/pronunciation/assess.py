@@ -7,7 +7,8 @@ and the chance that experts would call it mispronounced come from the word model
 word shows the phones heard (the free phone loop's) against the ones expected.
 
 Error types: "omission" (a reference word the free decode, or without one the primed decode,
-did not hear and that the aligner, free to skip it, found no audio for), "insertion" (a word
+did not hear and that the aligner, free to skip it, found no audio for; when every decode
+heard another word in its place, it is a "substitution" by that word instead), "insertion" (a word
 heard between reference words that the aligner, free to skip it, found audio for),
 "repetition" (an inserted word that repeats its neighbour), "substitution" (the recogniser
 heard another word and the acoustics agree the reference word was not said right),
@@ -179,6 +180,9 @@ def _word(w: WordMeasure, model) -> WordResult | None:
     a = w.aligned
     start, end = (a.start, a.end) if a else (None, None)
     if w.omitted:
+        other = said_instead(w)
+        if other is not None:
+            return WordResult(w.written_clean, 0, "substitution", None, None, other, [])
         return WordResult(w.written_clean, 0, "omission", None, None, None, [])
     if not w.features:
         if w.kind == "inserted":
@@ -201,6 +205,18 @@ def _word(w: WordMeasure, model) -> WordResult | None:
     heard = w.heard_as if w.heard_as not in (None, w.text) else w.free_heard
     return WordResult(w.written_clean, accuracy, error, start, end, heard or w.heard_as,
                       _phonemes(w, flagged))  # fmt: skip
+
+
+def said_instead(w: WordMeasure) -> str | None:
+    """The word said in place of a reference word the aligner found no audio for, when every
+    decode heard one there (the primed decode, and the free one when given): the word was
+    replaced rather than left out."""
+    primed = w.heard_as if w.heard_as not in (None, w.text) else None
+    if primed is None:
+        return None
+    if not w.has_free:
+        return primed
+    return w.free_heard if w.free_heard not in (None, w.text) else None
 
 
 def _inputs(model, w: WordMeasure) -> dict[str, float]:

@@ -5,10 +5,11 @@ varied and reproducible."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from pipelines.audio import decode_audio
-from pipelines.pronunciation.align import _path, aligner, to_pcm
+from pipelines.pronunciation.align import _path, aligner, has_digital_silence, to_pcm
 from pipelines.pronunciation.measure import measure, spell_number
 from pipelines.pronunciation.synthetic import MIN_WORDS, cases, choose_sentences, synthesise
 from pipelines.transcription import Transcript, Word
@@ -76,6 +77,43 @@ def test_an_extra_word_the_audio_lacks_is_dropped_and_one_it_holds_is_kept(spoke
     assert inserted == {"blue": False, "green": True}
 
 
+def test_the_last_word_of_audio_ending_in_digital_silence_keeps_its_own_frames(spoken):
+    # Given a sentence spoken by espeak-ng, whose recording ends in exact zeros
+    audio = spoken("You coming back for the games.")
+    samples = audio.samples
+    loud = np.nonzero(np.abs(samples) > 0.01)[0]
+    speech_end = loud[-1] / audio.sample_rate
+    assert has_digital_silence(samples)
+
+    # When it is aligned
+    words = aligner().align(to_pcm(samples), ["you", "coming", "back", "for", "the", "games"])
+
+    # Then "games" runs to the end of the speech (not cut short with the rest left to
+    # silence) and its phones score like the others' rather than like a wrong word's
+    games = words[-1]
+    assert games.end >= speech_end - 0.1
+    gops = [sum(p.gop for p in w.phones) / len(w.phones) for w in words]
+    assert gops[-1] > min(gops[:-1]) - 1.0
+
+
+def test_recorded_speech_is_dithered_as_before_and_only_digital_silence_gets_a_floor():
+    # Given a recording with a background hiss and the same with a stretch of exact zeros
+    rng = np.random.default_rng(3)
+    hiss = (rng.normal(0, 0.002, 16000)).astype(np.float32)
+    gated = hiss.copy()
+    gated[4000:6000] = 0.0
+
+    # When each is made into PCM for the decoder
+    plain = np.frombuffer(to_pcm(hiss), dtype="<i2").astype(int)
+    floored = np.frombuffer(to_pcm(gated), dtype="<i2").astype(int)
+
+    # Then the recording is its 16-bit samples plus at most one unit of dither, and the
+    # digital silence is filled with noise well above one unit
+    assert not has_digital_silence(hiss) and has_digital_silence(gated)
+    assert np.abs(plain - (hiss * 32767).astype(int)).max() <= 1
+    assert np.abs(floored[4000:6000]).mean() > 10
+
+
 def test_the_same_audio_gets_the_same_scores(spoken):
     # Given one recording
     audio = spoken("Always waiting for the next season.")
@@ -137,3 +175,40 @@ def test_the_synthetic_set_is_varied_and_reproducible():
     inserted = first[3]
     words = inserted.spoken.split()
     assert words[inserted.target] == inserted.inserted and len(words) == 7
+
+
+def _skipped(heard_as: str | None, free_heard: str | None, has_free: bool = True):
+    """The reference word "walk", which the aligner found no audio for."""
+    from pipelines.pronunciation.measure import WordMeasure
+
+    word = WordMeasure("walk", "walk", "reference", 2, heard_as, 0.4, free_heard=free_heard,
+                       has_free=has_free)  # fmt: skip
+    word.omitted = True
+    return word
+
+
+def test_a_skipped_word_every_decode_heard_as_another_is_a_substitution_not_an_omission():
+    from pipelines.pronunciation.assess import judge_words
+    from pipelines.pronunciation.measure import Measurement
+
+    # Given skipped words: heard as "weak" by both decodes; by the primed decode only; by
+    # neither; and, for free speech (no free decode), by the one decode
+    cases = {
+        "both": _skipped("weak", "weak"),
+        "primed only": _skipped("weak", None),
+        "neither": _skipped(None, None),
+        "one decode": _skipped("weak", None, has_free=False),
+    }
+
+    # When they are judged
+    judged = {}
+    for name, word in cases.items():
+        m = Measurement(words=[word], clip={}, prosody=None, reading=True,
+                        reference_tokens=["walk"], dictionary_share=1.0)  # fmt: skip
+        judged[name] = judge_words(m)[0]
+
+    # Then a word every decode heard as another is a substitution by it, the rest omissions
+    assert {k: (w.error_type, w.heard_as) for k, w in judged.items()} == {
+        "both": ("substitution", "weak"), "primed only": ("omission", None),
+        "neither": ("omission", None), "one decode": ("substitution", "weak"),
+    }  # fmt: skip
