@@ -99,7 +99,7 @@ class WordPronunciationSchema(Schema):
 
 class PronunciationResultSchema(Schema):
     method = fields.String(metadata={
-        "enum": ["gop-pocketsphinx-v3", "asr-confidence"],
+        "enum": ["gop-pocketsphinx-v4", "asr-confidence"],
         "description": "English: forced alignment and goodness of pronunciation; other "
                        "languages: recogniser confidence."})  # fmt: skip
     judged = fields.Boolean(metadata={"description": "False when the recording could not be "
@@ -122,7 +122,7 @@ class PronunciationResultSchema(Schema):
                        "final_matches, duration_cv, monotone."})  # fmt: skip
     measurements = fields.Dict(metadata={"description": "The clip measurements scored."})
     model = fields.String(allow_none=True,
-                          metadata={"example": "pronunciation-gop-pocketsphinx-v3"})
+                          metadata={"example": "pronunciation-gop-pocketsphinx-v4"})
 
 
 class SpeakingCefrSchema(Schema):

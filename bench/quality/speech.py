@@ -57,7 +57,7 @@ def _rows() -> list[dict]:
 def render(result: dict[str, Any]) -> str:
     cv, syn = result["corpus"], result["synthetic"]
     lines = [
-        "### speech (pronunciation: gop-pocketsphinx-v3)",
+        "### speech (pronunciation: gop-pocketsphinx-v4)",
         "",
         f"Learner corpus: {cv['clips_scored']} of {cv['clips']} clips, {cv['speakers']} "
         "speakers, leave-one-speaker-out cross-validation.",

@@ -6,7 +6,7 @@ scores, prosody, and sub-scores fitted on expert ratings.
                       #  words[{word, accuracy, error_type, start, end, phonemes[...]}], ...}
 
 English uses forced alignment and goodness of pronunciation with PocketSphinx
-("gop-pocketsphinx-v3"); other languages keep the recogniser's confidence
+("gop-pocketsphinx-v4"); other languages keep the recogniser's confidence
 ("asr-confidence"). Plain Python: no web framework or database.
 """
 

@@ -1,6 +1,6 @@
 """Pronunciation, fluency, completeness and prosody of one recording, per word and phoneme.
 
-English ("gop-pocketsphinx-v3"): see `measure` (alignment, GOP) and `model` (the fitted
+English ("gop-pocketsphinx-v4"): see `measure` (alignment, GOP) and `model` (the fitted
 mapping). Each phone's score is 100 / (1 + exp(-(GOP - PHONE_GOP_CENTRE))): 50 at
 PHONE_GOP_CENTRE nats per frame below the best free path, about 88 at -1. A word's accuracy
 and the chance that experts would call it mispronounced come from the word model; a flagged
@@ -41,7 +41,7 @@ from pipelines.pronunciation.phones import strip_stress
 from pipelines.transcription.alignment import normalise_tokens
 from pipelines.transcription.types import Transcript
 
-METHOD = "gop-pocketsphinx-v3"
+METHOD = "gop-pocketsphinx-v4"
 FALLBACK_METHOD = "asr-confidence"
 PHONE_GOP_CENTRE = -3.0
 MIN_SECONDS = 0.5

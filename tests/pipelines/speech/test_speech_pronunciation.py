@@ -222,7 +222,7 @@ def test_the_shipped_model_reads_once_and_carries_its_cross_validated_figures():
     # Then it is the same object, names its version and the figures of its training run
     assert load_model() is model
     assert model.name == "pronunciation-gop-pocketsphinx" and model.version == 3
-    assert METHOD == "gop-pocketsphinx-v3"
+    assert METHOD == "gop-pocketsphinx-v4"
     assert set(model.cv["pearson"]) == {"accuracy", "fluency", "prosodic", "total"}
     assert 0 < model.word_threshold < 1
 
