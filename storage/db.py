@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,18 +104,26 @@ def autocommit_connection() -> Connection:
     return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-def after_commit(session: Session, callback: Callable[[], None]) -> None:
+def after_commit(session: Session, callback: Callable[[], None],
+                 key: Hashable | None = None) -> None:
     """Run `callback` once the session's current transaction commits (never on rollback).
 
     Used to send broker messages and notifications only once the rows they point at are
-    visible to other processes.
+    visible to other processes. A `key` already pending in this transaction adds nothing
+    (one change notification per job and commit, however many parts asked for it).
     """
+    if key is not None:
+        keys = session.info.setdefault("after_commit_keys", set())
+        if key in keys:
+            return
+        keys.add(key)
     session.info.setdefault("after_commit", []).append(callback)
 
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     callbacks = session.info.pop("after_commit", [])
+    session.info.pop("after_commit_keys", None)
     for callback in callbacks:
         callback()
 
@@ -124,6 +132,7 @@ def _run_after_commit(session: Session) -> None:
 def _drop_after_commit(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         session.info.pop("after_commit", None)
+        session.info.pop("after_commit_keys", None)
 
 
 @contextlib.contextmanager
