@@ -211,4 +211,6 @@ def insert_ignoring_conflict(session: Session, table: Table, values: dict[str, A
             sql += f" RETURNING {quote(returning)}"
         statement = _INSERT_IGNORING[key] = text(sql).bindparams(
             *[bindparam(name, type_=table.c[name].type) for name in values])
-    return session.execute(statement, values)
+    # On the session's connection (its transaction) but not through the ORM: a textual
+    # statement names no table, and the ORM's write listeners would take it for any table.
+    return session.connection().execute(statement, values)

@@ -154,6 +154,9 @@ def test_insert_ignoring_conflict_writes_once_and_is_compiled_once(app):
                                       conflict=("job_id",), returning="id").first()
     # Then the first wrote the row with its values and types, the second nothing
     assert first is not None and second is None
+    # And the write is not taken for a change of users or tokens (which would empty every
+    # API process's token cache at each finished job)
+    assert "auth_state_changed" not in db.session.info
     stored = db.session.scalars(select(UsageRecord).where(
         UsageRecord.job_id == values["job_id"])).one()
     assert (stored.id, stored.assessments, stored.audio_seconds, stored.created_at) == (
