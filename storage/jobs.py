@@ -108,10 +108,9 @@ def insert_statement(job: Job) -> tuple[Insert, dict[str, Any]]:
     return insert(Job), values
 
 
-def mark_enqueued_statement(job_id: str, enqueued_at: datetime) -> Update:
+def mark_enqueued(connection: Connection, job_id: str, enqueued_at: datetime) -> None:
     """Record that the message was sent (a fast worker may have claimed the job already)."""
-    return (update(Job).where(Job.id == job_id, Job.enqueued_at.is_(None))
-            .values(enqueued_at=enqueued_at))
+    connection.execute(_MARK_ENQUEUED, {"job_id": job_id, "enqueued_at": enqueued_at})
 
 
 # Statements run for every job, built once: building an UPDATE and its cache key costs more
@@ -130,6 +129,11 @@ _CLAIM = (
                                                             bindparam("now")),
             heartbeat_at=bindparam("now"), version=_JOBS.c.version + 1)
     .returning(*_JOBS.c))
+
+
+_MARK_ENQUEUED = (
+    update(_JOBS).where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.enqueued_at.is_(None))
+    .values(enqueued_at=bindparam("enqueued_at")))
 
 
 def _as_loaded(session: Session, row: Any) -> Job:
