@@ -72,17 +72,23 @@ class MemoryCounters:
         self._pruned = now
 
 
+# One script, one command: count this request in the current window, give the counter its
+# lifetime when it has none, and read the previous window's count.
+_HIT = """
+local count = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {count, tonumber(redis.call('GET', KEYS[2]) or '0')}
+"""
+
+
 class RedisCounters:
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
+        self._hit = client.register_script(_HIT)
 
     def hit(self, current: str, previous: str, now: float, seconds: int) -> tuple[int, int]:
-        pipe = self.client.pipeline(transaction=False)
-        pipe.incr(current)
-        pipe.expire(current, 2 * seconds, nx=True)
-        pipe.get(previous)
-        count, _, before = pipe.execute()
-        return int(count), int(before or 0)
+        count, before = self._hit(keys=[current, previous], args=[2 * seconds])
+        return int(count), int(before)
 
     def undo(self, current: str) -> None:
         self.client.decr(current)

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, Text, event, inspect
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    Text,
+    bindparam,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, registry
@@ -92,18 +104,26 @@ def autocommit_connection() -> Connection:
     return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-def after_commit(session: Session, callback: Callable[[], None]) -> None:
+def after_commit(session: Session, callback: Callable[[], None],
+                 key: Hashable | None = None) -> None:
     """Run `callback` once the session's current transaction commits (never on rollback).
 
     Used to send broker messages and notifications only once the rows they point at are
-    visible to other processes.
+    visible to other processes. A `key` already pending in this transaction adds nothing
+    (one change notification per job and commit, however many parts asked for it).
     """
+    if key is not None:
+        keys = session.info.setdefault("after_commit_keys", set())
+        if key in keys:
+            return
+        keys.add(key)
     session.info.setdefault("after_commit", []).append(callback)
 
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     callbacks = session.info.pop("after_commit", [])
+    session.info.pop("after_commit_keys", None)
     for callback in callbacks:
         callback()
 
@@ -112,6 +132,7 @@ def _run_after_commit(session: Session) -> None:
 def _drop_after_commit(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         session.info.pop("after_commit", None)
+        session.info.pop("after_commit_keys", None)
 
 
 @contextlib.contextmanager
@@ -160,3 +181,36 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             raise sa_exc.DisconnectionError("the pooled connection is gone") from exc
         if not alive:
             raise sa_exc.DisconnectionError("the pooled connection is gone")
+
+
+_INSERT_IGNORING: dict[tuple[Any, ...], Any] = {}
+
+
+def insert_ignoring_conflict(session: Session, table: Table, values: dict[str, Any], *,
+                             conflict: tuple[str, ...], returning: str | None = None) -> Any:
+    """`INSERT ... ON CONFLICT (conflict) DO NOTHING [RETURNING returning]` of one row, on
+    PostgreSQL and SQLite.
+
+    SQLAlchemy never caches the dialects' ON CONFLICT constructs, so built per call they
+    are compiled again on every execution (more CPU than the round trip on a hot path).
+    Here the statement is written once per table and set of columns, as text with typed
+    bound parameters, which SQLAlchemy caches like any other. Columns left out take their
+    server default: one with a Python-side default must be given."""
+    key = (table.name, tuple(values), conflict, returning)
+    statement = _INSERT_IGNORING.get(key)
+    if statement is None:
+        missing = [column.name for column in table.columns
+                   if column.name not in values and column.default is not None]
+        if missing:
+            raise ValueError(f"insert_ignoring_conflict: give {', '.join(missing)}")
+        quote = session.get_bind().dialect.identifier_preparer.quote
+        sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in values)}) "
+               f"VALUES ({', '.join(':' + n for n in values)}) "
+               f"ON CONFLICT ({', '.join(quote(n) for n in conflict)}) DO NOTHING")
+        if returning is not None:
+            sql += f" RETURNING {quote(returning)}"
+        statement = _INSERT_IGNORING[key] = text(sql).bindparams(
+            *[bindparam(name, type_=table.c[name].type) for name in values])
+    # On the session's connection (its transaction) but not through the ORM: a textual
+    # statement names no table, and the ORM's write listeners would take it for any table.
+    return session.connection().execute(statement, values)

@@ -29,7 +29,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from storage.db import utcnow
 from storage.errors import Conflict
@@ -106,30 +108,59 @@ def insert_statement(job: Job) -> tuple[Insert, dict[str, Any]]:
     return insert(Job), values
 
 
-def mark_enqueued_statement(job_id: str, enqueued_at: datetime) -> Update:
+def mark_enqueued(connection: Connection, job_id: str, enqueued_at: datetime) -> None:
     """Record that the message was sent (a fast worker may have claimed the job already)."""
-    return (update(Job).where(Job.id == job_id, Job.enqueued_at.is_(None))
-            .values(enqueued_at=enqueued_at))
+    connection.execute(_MARK_ENQUEUED, {"job_id": job_id, "enqueued_at": enqueued_at})
 
 
 # Statements run for every job, built once: building an UPDATE and its cache key costs more
-# CPU than the round trip. Values come as bound parameters.
+# CPU than the round trip. Values come as bound parameters. They are Core statements on the
+# jobs table, run on the session's connection: the ORM's UPDATE ... RETURNING of an entity
+# costs about three times the CPU of the statement itself; the row it returns is put on the
+# session's Job object by _as_loaded instead.
+_JOBS = Job.__table__
+_COLUMN_OF = tuple((attr.key, attr.columns[0]) for attr in _JOB_COLUMNS)
+
 _CLAIM = (
-    update(Job)
-    .where(Job.id == bindparam("job_id"), Job.status == "queued")
-    .values(status="running", run_token=bindparam("run_token"), attempts=Job.attempts + 1,
-            runs=Job.runs + 1, started_at=func.coalesce(Job.started_at, bindparam("now")),
-            heartbeat_at=bindparam("now"), version=Job.version + 1)
-    .returning(Job)
-    .execution_options(synchronize_session=False, populate_existing=True))
+    update(_JOBS)
+    .where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.status == "queued")
+    .values(status="running", run_token=bindparam("run_token"), attempts=_JOBS.c.attempts + 1,
+            runs=_JOBS.c.runs + 1, started_at=func.coalesce(_JOBS.c.started_at,
+                                                            bindparam("now")),
+            heartbeat_at=bindparam("now"), version=_JOBS.c.version + 1)
+    .returning(*_JOBS.c))
+
+
+_MARK_ENQUEUED = (
+    update(_JOBS).where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.enqueued_at.is_(None))
+    .values(enqueued_at=bindparam("enqueued_at")))
+
+
+def _as_loaded(session: Session, row: Any) -> Job:
+    """The session's Job for `row` (a whole jobs row), its columns set as loaded from the
+    database: the object already in the session when there is one, else a new one added
+    to it as persistent."""
+    mapping = row._mapping
+    job = session.identity_map.get(identity_key(Job, (mapping[_JOBS.c.id],)))
+    fresh = job is None
+    if fresh:
+        job = Job.__mapper__.class_manager.new_instance()
+    for key, column in _COLUMN_OF:
+        set_committed_value(job, key, mapping[column])
+    if fresh:
+        make_transient_to_detached(job)
+        session.add(job)
+    return job
 
 
 def claim(session: Session, job_id: str, run_token: str) -> Job | None:
     """queued -> running, for one holder only. None when the job is not queued any more
     (finished, canceled, or claimed by another delivery of the same message)."""
     # RETURNING: the claimed row comes back with the update, one round trip.
-    return session.scalars(_CLAIM, {"job_id": job_id, "run_token": run_token,
-                                    "now": utcnow()}).first()
+    session.flush()
+    row = session.connection().execute(_CLAIM, {"job_id": job_id, "run_token": run_token,
+                                                "now": utcnow()}).first()
+    return None if row is None else _as_loaded(session, row)
 
 
 def _owned_update(job: Job, run_token: str):
@@ -187,15 +218,14 @@ def _finished(session: Session, job: Job, row: Job | None) -> bool:
 # The success of every job, built once (see _CLAIM); the constants stay literals, so the
 # emptied JSON columns are SQL NULL.
 _COMPLETE = (
-    update(Job)
-    .where(Job.id == bindparam("job_id"), Job.run_token == bindparam("token"),
-           Job.status == "running")
-    .values(status="succeeded", result=bindparam("result"), error=None, progress=100,
-            stage="done", provider=bindparam("provider"), model=bindparam("model"),
-            prompt_version=bindparam("prompt_version"), checkpoint=None,
-            finished_at=bindparam("now"), version=Job.version + 1)
-    .returning(Job)
-    .execution_options(synchronize_session=False, populate_existing=True))
+    update(_JOBS)
+    .where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.run_token == bindparam("token"),
+           _JOBS.c.status == "running")
+    .values(status="succeeded", result=bindparam("result", type_=_JOBS.c.result.type),
+            error=None, progress=100, stage="done", provider=bindparam("provider"),
+            model=bindparam("model"), prompt_version=bindparam("prompt_version"),
+            checkpoint=None, finished_at=bindparam("now"), version=_JOBS.c.version + 1)
+    .returning(*_JOBS.c))
 
 
 def complete(session: Session, job: Job, run_token: str, result: dict[str, Any], *,
@@ -205,9 +235,11 @@ def complete(session: Session, job: Job, run_token: str, result: dict[str, Any],
         return _finish(session, job, run_token, status="succeeded", result=None, error=None,
                        progress=100, stage="done", provider=provider, model=model,
                        prompt_version=prompt_version, checkpoint=None)
-    return _finished(session, job, session.scalars(_COMPLETE, {
+    session.flush()  # what the handler changed on the session is written first
+    row = session.connection().execute(_COMPLETE, {
         "job_id": job.id, "token": run_token, "result": result, "provider": provider,
-        "model": model, "prompt_version": prompt_version, "now": utcnow()}).first())
+        "model": model, "prompt_version": prompt_version, "now": utcnow()}).first()
+    return _finished(session, job, None if row is None else _as_loaded(session, row))
 
 
 def fail(session: Session, job: Job, run_token: str, *, code: str, message: str,

@@ -8,12 +8,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage import conversation_usage, quotas
-from storage.db import utcnow
+from storage.db import insert_ignoring_conflict, utcnow
 from storage.models.jobs import Job
 from storage.models.media import Media
 from storage.models.usage import UsageRecord
@@ -40,10 +38,8 @@ def on_job_terminal(session: Session, job: Job) -> None:
         "llm_input_tokens": int(tokens.get("input_tokens", 0)),
         "llm_output_tokens": int(tokens.get("output_tokens", 0)),
     }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    recorded = session.execute(insert(UsageRecord).values(**values)
-                               .on_conflict_do_nothing(index_elements=["job_id"])
-                               .returning(UsageRecord.id)).first()
+    recorded = insert_ignoring_conflict(session, UsageRecord.__table__, values,
+                                        conflict=("job_id",), returning="id").first()
     if recorded is not None and job.status in GIVEN_BACK:
         quotas.release(session, job)
 

@@ -137,11 +137,9 @@ class Heartbeat:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             owned, cancel = job_service.heartbeat(connection, self.job_id, self.run_token,
                                                   stage=stage, progress=progress)
+        # No change notification: a long poll answers only once the job has ended, so
+        # waking it for a stage would only make it read the row again.
         self.owned, self.cancel_requested = owned, cancel
-        if stage is not None:
-            from workers.runtime import notify_job
-
-            notify_job(self.job_id)
 
     def _run(self) -> None:
         with self.app.app_context():
@@ -268,7 +266,7 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
                      job.lease_seconds).start()
     from workers.runtime import notify_job, send_job
 
-    after_commit(session, lambda: notify_job(job_id))
+    after_commit(session, lambda: notify_job(job_id), key=("notify", job_id))
     try:
         with collect_usage() as llm_usage:
             outcome = handler(JobContext(job, run_token, beat))
@@ -276,7 +274,7 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
         session.rollback()
         job = session.get(Job, job_id)
         job_service.mark_canceled(session, job, run_token)
-        after_commit(session, lambda: notify_job(job_id))
+        after_commit(session, lambda: notify_job(job_id), key=("notify", job_id))
         session.commit()
         _log_job("canceled", fields, event="job.canceled", started=started)
         metrics.job_finished(job_type, "canceled", time.perf_counter() - started)
@@ -316,7 +314,7 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
     done = job_service.complete(session, job, run_token, outcome.result,
                                 provider=outcome.provider, model=outcome.model,
                                 prompt_version=outcome.prompt_version)
-    after_commit(session, lambda: notify_job(job_id))
+    after_commit(session, lambda: notify_job(job_id), key=("notify", job_id))
     session.commit()
     if done:
         metrics.job_finished(job_type, "succeeded", time.perf_counter() - started)
@@ -339,7 +337,7 @@ def _record_failure(job_id: str, run_token: str, code: str, message: str, retrya
     job = session.get(Job, job_id)
     verdict = job_service.fail(session, job, run_token, code=code, message=message,
                                retryable=retryable, details=details)
-    after_commit(session, lambda: notify_job(job_id))
+    after_commit(session, lambda: notify_job(job_id), key=("notify", job_id))
     attempts, max_attempts, job_type = job.attempts, job.max_attempts, job.type
     session.commit()
     if verdict == "retry":

@@ -140,12 +140,11 @@ def send_job(job_id: str, actor_name: str, queue_name: str,
         return None
     enqueued_at = utcnow()
     # One statement in autocommit: no BEGIN and COMMIT round trips on the submission path.
-    statement = job_service.mark_enqueued_statement(job_id, enqueued_at)
     if connection is not None:
-        connection.execute(statement)
+        job_service.mark_enqueued(connection, job_id, enqueued_at)
         return enqueued_at
     with autocommit_connection() as own:
-        own.execute(statement)
+        job_service.mark_enqueued(own, job_id, enqueued_at)
     return enqueued_at
 
 

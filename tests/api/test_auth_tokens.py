@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 from flask_jwt_extended import create_access_token, create_refresh_token
 
+from api.extensions import VerifiedTokens
 from tests.api.apihelpers import assert_problem, b64decode, b64encode, bearer, login
 from tests.factories import PASSWORD
 
@@ -193,6 +195,44 @@ def test_expired_access_token_is_401_token_expired(app, client, accounts):
     # Then the answer says it expired
     assert_problem(response, 401, "token_expired")
     assert "invalid_token" in response.headers["WWW-Authenticate"]
+
+
+def test_token_accepted_before_expiring_is_refused_once_expired(app, client, accounts):
+    # Given an access token of a real user that expires in a second, accepted once (its
+    # verification is then kept by the process)
+    admin = accounts.admin()
+    claims = json.loads(b64decode(admin.access_token.split(".")[1]))
+    with app.app_context():
+        short = create_access_token(
+            identity=admin.id, expires_delta=timedelta(seconds=1),
+            additional_claims={"org": claims["org"], "role": claims["role"],
+                               "fam": claims["fam"]})
+    assert client.get(ME, headers=bearer(short)).status_code == 200
+    # When it is used again after its expiry
+    time.sleep(max(0.0, claims_exp(short) - time.time()) + 0.1)
+    response = client.get(ME, headers=bearer(short))
+    # Then the answer says it expired
+    assert_problem(response, 401, "token_expired")
+
+
+def claims_exp(token: str) -> float:
+    return json.loads(b64decode(token.split(".")[1]))["exp"]
+
+
+def test_verified_tokens_keep_at_most_their_bound():
+    # Given a store of verified tokens bounded to two entries
+    verified = VerifiedTokens(max_entries=2)
+    far = time.time() + 600
+    # When three tokens are kept, the first one used again before the third
+    verified.put("a", {"exp": far})
+    verified.put("b", {"exp": far})
+    assert verified.get("a", 0) == {"exp": far}
+    verified.put("c", {"exp": far})
+    # Then the least recently used one is gone, and an expired entry is never answered
+    assert verified.get("b", 0) is None
+    assert verified.get("a", 0) is not None and verified.get("c", 0) is not None
+    verified.put("old", {"exp": time.time() - 1})
+    assert verified.get("old", 0) is None
 
 
 def test_expired_refresh_token_is_401_token_expired(app, client, accounts):

@@ -8,10 +8,11 @@ from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.exc import OperationalError
 
 from storage import jobs as job_service
-from storage.db import db, kept_through_commit, ping_when_idle
+from storage.db import db, insert_ignoring_conflict, kept_through_commit, ping_when_idle, utcnow
 from storage.ids import new_id
 from storage.models.identity import Organisation
 from storage.models.jobs import Job
+from storage.models.usage import UsageRecord
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import Accounts
 from workers import engine as job_engine
@@ -133,3 +134,35 @@ def test_a_row_kept_through_commit_is_read_without_a_select(app):
     for attr, value in seen.items():
         expected = "changed elsewhere" if attr == "stage" else getattr(stored, attr)
         assert value == expected, attr
+
+
+def test_insert_ignoring_conflict_writes_once_and_is_compiled_once(app):
+    # Given a finished job's usage row, written through the cached ON CONFLICT statement
+    organisation = Organisation(id=new_id("org"), name="Metered")
+    db.session.add(organisation)
+    db.session.flush()
+    now = utcnow()
+    values = {"organisation_id": organisation.id, "job_id": new_id("job"),
+              "learner_user_id": None, "job_type": "ping", "status": "succeeded",
+              "day": now.date(), "created_at": now, "assessments": 1, "audio_seconds": 2.5,
+              "llm_input_tokens": 0, "llm_output_tokens": 0}
+    table = UsageRecord.__table__
+    first = insert_ignoring_conflict(db.session, table, values, conflict=("job_id",),
+                                     returning="id").first()
+    # When the same job's row is written again
+    second = insert_ignoring_conflict(db.session, table, {**values, "assessments": 7},
+                                      conflict=("job_id",), returning="id").first()
+    # Then the first wrote the row with its values and types, the second nothing
+    assert first is not None and second is None
+    # And the write is not taken for a change of users or tokens (which would empty every
+    # API process's token cache at each finished job)
+    assert "auth_state_changed" not in db.session.info
+    stored = db.session.scalars(select(UsageRecord).where(
+        UsageRecord.job_id == values["job_id"])).one()
+    assert (stored.id, stored.assessments, stored.audio_seconds, stored.created_at) == (
+        first[0], 1, 2.5, now)
+    # And a column whose default is Python's cannot be left out silently
+    with pytest.raises(ValueError, match="created_at"):
+        insert_ignoring_conflict(db.session, table, {k: v for k, v in values.items()
+                                                     if k != "created_at"},
+                                 conflict=("job_id",))
