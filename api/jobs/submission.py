@@ -163,16 +163,18 @@ def wait_for(job_id: str, seconds: float) -> Job:
         deadline = time.monotonic() + seconds
         try:
             while True:
-                # Ends the snapshot (the next read sees the worker's commits) and returns
-                # the connection to the pool for the sleep.
+                # Read once the subscription is in place, so a job that ended between the
+                # first read and the subscription is answered now, not at the next re-read.
+                # The commit ends the snapshot (the read sees the worker's commits).
                 db.session.commit()
-                left = deadline - time.monotonic()
-                if left > 0:
-                    # Re-read at least every 2 s in case a notification was missed.
-                    subscription.wait(min(left, 2.0))
                 job = visible_job(job_id, principal)
-                if job.terminal or deadline - time.monotonic() <= 0:
+                left = deadline - time.monotonic()
+                if job.terminal or left <= 0:
                     return job
+                # Returns the connection to the pool for the sleep; re-read at least every
+                # 2 s in case a notification was missed.
+                db.session.commit()
+                subscription.wait(min(left, 2.0))
         finally:
             subscription.close()
 

@@ -280,3 +280,32 @@ def test_etag_and_if_none_match(client, accounts, worker):
     other = client.get(f"/api/v1/jobs/{job['id']}",
                        headers={**admin.headers, "If-None-Match": '"something-else"'})
     assert other.status_code == 200
+
+
+def test_a_long_poll_answers_a_job_that_ended_while_it_subscribed(client, accounts, app):
+    # Given a queued job (no worker) and a job that ends between the long poll's first read
+    # and its subscription to the job's changes, so no notification will ever reach it
+    admin = accounts.admin()
+    job = submit_ping(client, admin.headers).get_json()
+    notifier = runtime.get().notifier
+    subscribe, waits = notifier.subscribe, []
+
+    def subscribe_as_the_job_ends(job_id: str):
+        with db.engine.connect() as other:
+            other.exec_driver_sql("UPDATE jobs SET status = 'succeeded', finished_at = now() "
+                                  "WHERE id = %s", (job_id,))
+            other.commit()
+        subscription = subscribe(job_id)
+        wait = subscription.wait
+        subscription.wait = lambda seconds: waits.append(seconds) or wait(seconds)
+        return subscription
+
+    notifier.subscribe = subscribe_as_the_job_ends
+    try:
+        # When the client long-polls it
+        body = client.get(f"/api/v1/jobs/{job['id']}?wait=30", headers=admin.headers).get_json()
+    finally:
+        notifier.subscribe = subscribe
+    # Then the ended job is answered at once, without sleeping on a notification
+    assert body["status"] == "succeeded"
+    assert waits == []
