@@ -8,7 +8,6 @@ compete with the tests for the GIL while streaming large uploads.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 
 import pytest
 import requests
+
+from tests.loopback import free_port
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,6 @@ class S3Server:
 
     def new_bucket_name(self, prefix: str = "test") -> str:
         return f"{prefix}-{uuid.uuid4().hex[:20]}"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_until_up(process: subprocess.Popen, url: str, deadline: float) -> bool:
@@ -54,7 +49,7 @@ def start_moto_server() -> tuple[subprocess.Popen, S3Server]:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     # The port is free when chosen but could be taken before moto binds it: try a few.
     for _attempt in range(5):
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
             stdout=subprocess.DEVNULL,

@@ -10,7 +10,6 @@ import email.policy
 import os
 import re
 import shutil
-import socket
 import threading
 import time
 import wave
@@ -23,6 +22,7 @@ import requests
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.loopback import free_port
 from tests.teachers.conftest import AUDIO
 
 selenium = pytest.importorskip("selenium")
@@ -74,12 +74,6 @@ def big_wav(source: Path, target: Path, repeat: int = 3) -> None:
         out.setsampwidth(4)
         out.setframerate(48000)
         out.writeframes(stereo.tobytes())
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

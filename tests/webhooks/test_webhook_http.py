@@ -19,14 +19,9 @@ from cryptography.x509.oid import NameOID
 
 from core import outbound as webhook_http
 from core.outbound import AddressRefused, check_url, is_public_address, post
+from tests.loopback import free_port
 
 BODY = b'{"type":"webhook.test","timestamp":"2024-05-01T10:00:00.000+00:00","data":{}}'
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.parametrize(
