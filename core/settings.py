@@ -268,6 +268,8 @@ class Settings:
     import_max_total_bytes: int = 1024 * 1024 * 1024
     # Retention sweeps and learner erasure: rows (and objects) removed per transaction.
     retention_batch_size: int = 200
+    # Days a learner's data export stays downloadable before the sweeper removes it.
+    learner_export_days: int = 7
     # Plans and usage: the plan of organisations that have none of their own, and the
     # prices (USD per million tokens) usage reports estimate LLM cost with.
     default_plan: str = "unlimited"
@@ -433,6 +435,7 @@ class Settings:
         read("MAX_TEXT_CHARS", lambda n, v: _int(n, v, 100, 1_000_000))
         read("IMPORT_MAX_ENTRIES", lambda n, v: _int(n, v, 1))
         read("RETENTION_BATCH_SIZE", lambda n, v: _int(n, v, 1, 10_000))
+        read("LEARNER_EXPORT_DAYS", lambda n, v: _int(n, v, 1, 365))
         read("DEFAULT_PLAN", lambda n, v: _choice(n, v, PLAN_NAMES))
         read("LLM_PRICE_INPUT_PER_MTOK", lambda n, v: _float(n, v, 0.0))
         read("LLM_PRICE_OUTPUT_PER_MTOK", lambda n, v: _float(n, v, 0.0))

@@ -1,13 +1,14 @@
 """The retention sweeper (scheduled as `retention.sweep`): for each organisation with a
 retention period, remove recordings and finished jobs older than it, a batch per
-transaction, and leave one system record in the audit log per organisation swept."""
+transaction, and leave one system record in the audit log per organisation swept; and remove
+learners' data exports older than LEARNER_EXPORT_DAYS."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from storage import audit, retention
+from storage import audit, learner_export, retention
 from storage.db import db, utcnow
 from workers import runtime
 from workers.locks import exclusive
@@ -39,6 +40,12 @@ def sweep(now: datetime | None = None) -> dict[str, dict[str, int]] | None:
             return None
         now = now or utcnow()
         store = runtime.object_store()
+        # Learners' data exports are kept a fixed number of days, whatever the policy.
+        keep = runtime.get().settings.learner_export_days
+        exports = _drain(lambda n: learner_export.expire_batch(
+            db.session, store, retention.cutoff(now, keep), n))
+        if exports:
+            log.info("retention: %d learner data exports past %d days removed", exports, keep)
         swept: dict[str, dict[str, int]] = {}
         for organisation in retention.organisations_with_policy(db.session):
             org_id, policy = organisation.id, retention.policy_of(organisation)

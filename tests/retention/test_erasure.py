@@ -8,7 +8,7 @@ import json
 
 from sqlalchemy import func, or_, select
 
-from storage import erasure
+from storage import audit, erasure
 from storage.db import db, utcnow
 from storage.ids import new_id
 from storage.models.audit import AuditRecord
@@ -97,7 +97,8 @@ def test_a_learner_is_erased_end_to_end_and_others_keep_their_data(s3_app):
                 query_string={"target_id": learner.id}).get_json()["items"]
     assert [(r["action"], r["actor"]["type"]) for r in log] == [
         ("learner.erased", "system"), ("learner.erasure_requested", "user")]
-    assert log[0]["after"] == erased
+    # (the counts of credential tables show as redacted, as every secret-looking key does)
+    assert log[0]["after"] == audit.scrub(erased)
     assert learner.email not in json.dumps(log)
     # And asking again finds no such learner
     assert_problem(erase(s3_app, admin, learner.id), 404, "user_not_found")

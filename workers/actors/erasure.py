@@ -24,7 +24,9 @@ def learner_erasure(ctx: JobContext) -> Outcome:
         if removed < size:
             break
     ctx.report("records", 80)
-    counts = {"media": media, **erasure.erase_rows(session, organisation_id, user_id)}
+    exports = erasure.erase_exports(store, organisation_id, user_id)
+    counts = {"media": media, "exports": exports,
+              **erasure.erase_rows(session, organisation_id, user_id)}
     audit.record(session, audit.Actor(organisation_id, "system", id=job_id), "learner.erased",
                  target_type="user", target_id=user_id, after=counts)
     return Outcome({"user_id": user_id, "erased": counts}, provider="platform",
