@@ -1,5 +1,8 @@
 """Plans and quotas. A plan limits, per day and per month, what an organisation and each of
-its learners may submit: assessments, and audio seconds to transcribe. A submission reserves
+its learners may submit: assessments, audio seconds to transcribe, hints, learning plans
+and LLM tokens; it sets how many API requests a minute each API key may make
+(api/quotas.py) and which premium features (conversation practice, speech synthesis) the
+organisation has. A submission reserves
 its charge with one conditional upsert per limited counter (`used + amount <= limit`, the
 row locked by the upsert), so parallel submissions cannot pass a limit together; a job that
 fails or is canceled gives its charge back once, when its usage is recorded. Nothing here
@@ -22,11 +25,19 @@ from storage.models.media import Media
 from storage.models.usage import UsageCounter
 
 ASSESSMENTS, AUDIO_SECONDS = "assessments", "audio_seconds"
-METRICS = (ASSESSMENTS, AUDIO_SECONDS)
+HINTS, PLANS_MADE, LLM_TOKENS = "hints", "plans", "llm_tokens"
+METRICS = (ASSESSMENTS, AUDIO_SECONDS, HINTS, PLANS_MADE, LLM_TOKENS)
 ORGANISATION, LEARNER = "organisation", "learner"
 DAY, MONTH = "day", "month"
 ASSESSMENT_TYPES = ("writing_assessment", "speaking_assessment")
 AUDIO_TYPES = ("speaking_assessment", "transcription")
+COUNTED_TYPES = {"hint": HINTS, "learning_plan": PLANS_MADE}
+# Work that may call an LLM. Its tokens are known only when it ends: a submission takes one
+# token of the limit as its admission (refused once the limit is reached), and the job's
+# end settles the counter to the tokens it really used, failed or not (they were spent).
+LLM_TYPES = ("writing_assessment", "speaking_assessment", "hint", "learning_plan",
+             "conversation_turn", "conversation_audio_turn", "conversation_feedback")
+LLM_ADMISSION = 1
 
 # (scope, period, metric) -> limit. "unlimited" counts nothing at submission.
 Limits = dict[tuple[str, str, str], int]
@@ -36,18 +47,50 @@ PLANS: dict[str, Limits] = {
         (ORGANISATION, DAY, ASSESSMENTS): 100, (ORGANISATION, MONTH, ASSESSMENTS): 1_000,
         (LEARNER, DAY, ASSESSMENTS): 10,
         (ORGANISATION, MONTH, AUDIO_SECONDS): 5 * 3600, (LEARNER, DAY, AUDIO_SECONDS): 15 * 60,
+        (ORGANISATION, DAY, HINTS): 500, (LEARNER, DAY, HINTS): 50,
+        (ORGANISATION, MONTH, PLANS_MADE): 100, (LEARNER, DAY, PLANS_MADE): 3,
+        (ORGANISATION, MONTH, LLM_TOKENS): 1_000_000,
     },
     "school": {
         (ORGANISATION, DAY, ASSESSMENTS): 5_000, (ORGANISATION, MONTH, ASSESSMENTS): 50_000,
         (LEARNER, DAY, ASSESSMENTS): 50,
         (ORGANISATION, MONTH, AUDIO_SECONDS): 500 * 3600,
         (LEARNER, DAY, AUDIO_SECONDS): 60 * 60,
+        (ORGANISATION, DAY, HINTS): 20_000, (LEARNER, DAY, HINTS): 200,
+        (ORGANISATION, MONTH, PLANS_MADE): 5_000, (LEARNER, DAY, PLANS_MADE): 10,
+        (ORGANISATION, MONTH, LLM_TOKENS): 50_000_000,
     },
     "partner": {
         (ORGANISATION, MONTH, ASSESSMENTS): 500_000,
         (ORGANISATION, MONTH, AUDIO_SECONDS): 10_000 * 3600,
+        (ORGANISATION, MONTH, LLM_TOKENS): 500_000_000,
     },
 }
+# API requests per minute per API key (0: no limit); user sessions are not counted.
+API_REQUESTS_PER_MINUTE = {"unlimited": 0, "free": 60, "school": 600, "partner": 3_000}
+# Premium features: job types each needs, and the plans that include it.
+FEATURES = {"conversations": ("conversation_turn", "conversation_audio_turn",
+                              "conversation_feedback"),
+            "speech_synthesis": ("speech_synthesis",)}
+PLAN_FEATURES = {"unlimited": frozenset(FEATURES), "free": frozenset(),
+                 "school": frozenset(FEATURES), "partner": frozenset(FEATURES)}
+FEATURE_OF_TYPE = {job_type: feature for feature, types in FEATURES.items()
+                   for job_type in types}
+
+
+class FeatureNotInPlan(AppError):
+    status = 403
+    code = "feature_not_in_plan"
+    title = "Forbidden"
+
+
+def check_feature(plan: str, job_type: str) -> None:
+    """403 `feature_not_in_plan` when the job type is a premium feature the plan lacks."""
+    feature = FEATURE_OF_TYPE.get(job_type)
+    if feature is not None and feature not in PLAN_FEATURES[plan]:
+        raise FeatureNotInPlan(
+            f"{feature.replace('_', ' ').capitalize()} is not part of the {plan} plan.",
+            extra={"feature": feature, "plan": plan})
 
 
 class QuotaExceeded(AppError):
@@ -62,11 +105,15 @@ def plan_limits(plan: str) -> Limits:
 
 def charge_of(session: Session, organisation_id: str, job_type: str,
               input: dict[str, Any]) -> dict[str, int]:
-    """What a submission counts: one assessment, and the recording's length (measured from
-    its bytes at upload) in whole seconds."""
+    """What a submission counts: one assessment, hint or plan, the recording's length
+    (measured from its bytes at upload) in whole seconds, and an LLM admission."""
     charge: dict[str, int] = {}
     if job_type in ASSESSMENT_TYPES:
         charge[ASSESSMENTS] = 1
+    if job_type in COUNTED_TYPES:
+        charge[COUNTED_TYPES[job_type]] = 1
+    if job_type in LLM_TYPES:
+        charge[LLM_TOKENS] = LLM_ADMISSION
     if job_type in AUDIO_TYPES and input.get("media_id"):
         duration = session.scalar(select(Media.duration).where(
             Media.organisation_id == organisation_id, Media.id == input["media_id"]))
@@ -125,18 +172,38 @@ def reserve(session: Session, organisation_id: str, learner_id: str | None,
     return counted
 
 
-def release(session: Session, job: Job) -> None:
-    """Give back what the job's submission counted (a failed or canceled job)."""
+def settle(session: Session, job: Job, tokens_used: int) -> None:
+    """At the job's end: a failed or canceled job gives back what its submission counted;
+    the LLM admission becomes the tokens the job used, whatever its end."""
+    given_back = job.status in ("failed", "canceled")
     for subject, metric, period, start, amount in (job.quota_charge or {}).get("counted", []):
-        session.execute(update(UsageCounter).where(and_(
-            UsageCounter.organisation_id == job.organisation_id,
-            UsageCounter.subject == subject, UsageCounter.metric == metric,
-            UsageCounter.period == period,
-            UsageCounter.period_start == date.fromisoformat(start)))
-            .values(used=func.greatest(UsageCounter.used - amount, 0)
-                    if session.get_bind().dialect.name == "postgresql"
-                    else func.max(UsageCounter.used - amount, 0))
-            .execution_options(synchronize_session=False))
+        if metric == LLM_TOKENS:
+            delta = tokens_used - amount
+        else:
+            delta = -amount if given_back else 0
+        if delta:
+            _add(session, job.organisation_id, subject, metric, period, start, delta)
+
+
+def release(session: Session, job: Job) -> None:
+    """Give back everything the job's submission counted."""
+    for subject, metric, period, start, amount in (job.quota_charge or {}).get("counted", []):
+        _add(session, job.organisation_id, subject, metric, period, start, -amount)
+
+
+def _add(session: Session, organisation_id: str, subject: str, metric: str, period: str,
+         start: str, delta: int) -> None:
+    """Change one counter by `delta` (never below 0), in one statement: concurrent changes
+    are applied one after another by the row lock, none lost."""
+    used = UsageCounter.used + delta
+    floor = (func.greatest(used, 0) if session.get_bind().dialect.name == "postgresql"
+             else func.max(used, 0))
+    session.execute(update(UsageCounter).where(and_(
+        UsageCounter.organisation_id == organisation_id,
+        UsageCounter.subject == subject, UsageCounter.metric == metric,
+        UsageCounter.period == period,
+        UsageCounter.period_start == date.fromisoformat(start)))
+        .values(used=floor).execution_options(synchronize_session=False))
 
 
 def counters(session: Session, organisation_id: str, subject: str, now: datetime

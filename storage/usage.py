@@ -18,12 +18,11 @@ from storage.models.jobs import Job
 from storage.models.media import Media
 from storage.models.usage import UsageRecord
 
-GIVEN_BACK = ("failed", "canceled")
-
 
 def on_job_terminal(session: Session, job: Job) -> None:
     """Terminal hook of the job engine: record what the job used; a failed or canceled
-    job records nothing used and gives back its quota charge."""
+    job records nothing used and gives back its quota charge; LLM tokens are settled to
+    what the job used (once: only the first report of its end records)."""
     succeeded = job.status == "succeeded"
     # Jobs not submitted through the API (a batch's) carry no charge: measure it now.
     charge = (job.quota_charge or {}).get("charge") or quotas.charge_of(
@@ -44,8 +43,8 @@ def on_job_terminal(session: Session, job: Job) -> None:
     recorded = session.execute(insert(UsageRecord).values(**values)
                                .on_conflict_do_nothing(index_elements=["job_id"])
                                .returning(UsageRecord.id)).first()
-    if recorded is not None and job.status in GIVEN_BACK:
-        quotas.release(session, job)
+    if recorded is not None:
+        quotas.settle(session, job, values["llm_input_tokens"] + values["llm_output_tokens"])
 
 
 def _totals(rows: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from api import ratelimit, settings
+from api import quotas, ratelimit, settings
 from api.jobs import service
 from api.security import current_principal
 from pipelines.conversation import scenarios
@@ -52,6 +52,7 @@ def partner_name() -> str:
 
 def start(data: dict[str, Any]) -> ConversationSession:
     principal = current_principal()
+    quotas.require_feature(principal.organisation_id, "conversation_turn")
     learner_id = learners.resolve(db.session, principal, data.get("learner"))
     if data.get("voice"):
         choose_voice(synthesizer_for(settings()), data["voice"], data["language"])

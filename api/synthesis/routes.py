@@ -12,7 +12,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import ratelimit, settings
+from api import quotas, ratelimit, settings
 from api.idempotency import idempotent
 from api.jobs import service
 from api.jobs.schemas import JobSchema
@@ -78,6 +78,7 @@ class SynthesizeStream(MethodView):
     def post(self, data: dict):
         """Speak a text as a stream of WAV audio, starting with the first sentence."""
         ratelimit.check("submit", current_principal().organisation_id)
+        quotas.require_feature(current_principal().organisation_id, "speech_synthesis")
         synthesizer = synthesizer_for(settings())
         text = check_text(data["text"], settings().max_synthesis_chars)
         voice = choose_voice(synthesizer, data.get("voice"), data.get("language"))
