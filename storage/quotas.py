@@ -2,19 +2,20 @@
 its learners may submit: assessments, audio seconds to transcribe, hints, learning plans
 and LLM tokens; it sets how many API requests a minute each API key may make
 (api/quotas.py) and which premium features (conversation practice, speech synthesis) the
-organisation has. A submission reserves
-its charge with one conditional upsert per limited counter (`used + amount <= limit`, the
-row locked by the upsert), so parallel submissions cannot pass a limit together; a job that
-fails or is canceled gives its charge back once, when its usage is recorded. Nothing here
+organisation has. A submission reserves its charge with one conditional multi-row upsert of
+its limited counters (`used + amount <= limit`, each row locked by the upsert), so parallel
+submissions cannot pass a limit together; a job that fails or is canceled gives its charge
+back once, when its usage is recorded, and LLM tokens are settled then to what it used. Nothing here
 commits: the submission's transaction carries the reservation with the job."""
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import BigInteger, Date, and_, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -134,42 +135,78 @@ def period_bounds(period: str, now: datetime) -> tuple[date, datetime]:
     return start, datetime(following.year, following.month, following.day, tzinfo=UTC)
 
 
-def _insert(session: Session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def reserve(session: Session, organisation_id: str, learner_id: str | None,
             charge: dict[str, int], limits: Limits, now: datetime) -> list[list[Any]]:
     """Count `charge` against every limited counter, or raise QuotaExceeded (the caller's
     transaction then rolls back what this counted). Returns the counters it incremented, as
-    [subject, metric, period, period_start, amount], for `release`."""
-    counted: list[list[Any]] = []
-    insert = _insert(session)
+    [subject, metric, period, period_start, amount], for `settle`.
+
+    One statement for all the counters (one round trip): a multi-row upsert whose update
+    only applies where `used + amount` stays within that counter's limit. Rows are upserted
+    in one order (the sorted limits), so concurrent submissions lock them in the same order
+    and never deadlock; each counter's row lock makes their increments exact."""
+    wanted: list[tuple[str, str, str, int, str, date, datetime, int]] = []
     for (scope, period, metric), limit in sorted(limits.items()):
         amount = charge.get(metric, 0)
         subject = ORGANISATION if scope == ORGANISATION else learner_id
         if amount <= 0 or subject is None:
             continue
         start, resets_at = period_bounds(period, now)
-        keys = {"organisation_id": organisation_id, "subject": subject, "metric": metric,
-                "period": period, "period_start": start}
-        stmt = insert(UsageCounter).values(**keys, used=amount)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(keys), set_={"used": UsageCounter.used + amount},
-            where=UsageCounter.used + amount <= limit).returning(UsageCounter.used)
-        if amount > limit or session.execute(stmt).first() is None:
-            used = session.scalar(select(UsageCounter.used).where(
-                *(getattr(UsageCounter, k) == v for k, v in keys.items()))) or 0
-            retry_after = max(1, math.ceil((resets_at - now).total_seconds()))
-            raise QuotaExceeded(
-                f"The {scope}'s {period}ly limit of {limit} {metric.replace('_', ' ')} is "
-                f"reached ({used} used, {amount} asked).",
-                extra={"quota": {"scope": scope, "period": period, "metric": metric,
-                                 "limit": limit, "used": used, "requested": amount,
-                                 "resets_at": resets_at.isoformat()}},
-                headers={"Retry-After": str(retry_after)})
-        counted.append([subject, metric, period, start.isoformat(), amount])
-    return counted
+        wanted.append((scope, period, metric, limit, subject, start, resets_at, amount))
+        if amount > limit:
+            raise _exceeded(session, organisation_id, now, wanted[-1])
+    if not wanted:
+        return []
+    params: dict[str, Any] = {"org": organisation_id}
+    for i, (_, period, metric, limit, subject, start, _, amount) in enumerate(wanted):
+        params.update({f"s{i}": subject, f"m{i}": metric, f"p{i}": period, f"d{i}": start,
+                       f"a{i}": amount, f"l{i}": limit})
+    stmt = _reserve_statement(session.get_bind().dialect.name, len(wanted))
+    passed = {tuple(row) for row in session.connection().execute(stmt, params)}
+    for counter in wanted:
+        if (counter[4], counter[2], counter[1]) not in passed:
+            raise _exceeded(session, organisation_id, now, counter)
+    return [[subject, metric, period, start.isoformat(), amount]
+            for _, period, metric, _, subject, start, _, amount in wanted]
+
+
+@functools.cache
+def _reserve_statement(dialect: str, count: int) -> Any:
+    """The upsert of `count` counters, built once per shape with bound parameters so that
+    SQLAlchemy compiles it once (a statement built per call is compiled per call)."""
+    table = UsageCounter.__table__
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    stmt = insert.values([
+        {"organisation_id": bindparam("org"), "subject": bindparam(f"s{i}"),
+         "metric": bindparam(f"m{i}"), "period": bindparam(f"p{i}"),
+         "period_start": bindparam(f"d{i}", type_=Date),
+         "used": bindparam(f"a{i}", type_=BigInteger)} for i in range(count)])
+    new = stmt.excluded
+    cap = case(*((and_(new.subject == bindparam(f"s{i}"), new.metric == bindparam(f"m{i}"),
+                       new.period == bindparam(f"p{i}")), bindparam(f"l{i}", type_=BigInteger))
+                 for i in range(count)))
+    return stmt.on_conflict_do_update(
+        index_elements=["organisation_id", "subject", "metric", "period", "period_start"],
+        set_={"used": table.c.used + new.used},
+        where=table.c.used + new.used <= cap,
+    ).returning(table.c.subject, table.c.metric, table.c.period)
+
+
+def _exceeded(session: Session, organisation_id: str, now: datetime,
+              counter: tuple[str, str, str, int, str, date, datetime, int]) -> QuotaExceeded:
+    scope, period, metric, limit, subject, start, resets_at, amount = counter
+    used = session.scalar(select(UsageCounter.used).where(
+        UsageCounter.organisation_id == organisation_id, UsageCounter.subject == subject,
+        UsageCounter.metric == metric, UsageCounter.period == period,
+        UsageCounter.period_start == start)) or 0
+    retry_after = max(1, math.ceil((resets_at - now).total_seconds()))
+    return QuotaExceeded(
+        f"The {scope}'s {period}ly limit of {limit} {metric.replace('_', ' ')} is "
+        f"reached ({used} used, {amount} asked).",
+        extra={"quota": {"scope": scope, "period": period, "metric": metric,
+                         "limit": limit, "used": used, "requested": amount,
+                         "resets_at": resets_at.isoformat()}},
+        headers={"Retry-After": str(retry_after)})
 
 
 def settle(session: Session, job: Job, tokens_used: int) -> None:

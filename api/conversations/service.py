@@ -18,8 +18,7 @@ from pipelines.conversation.realtime import (
 )
 from pipelines.errors import PipelineError
 from prompts import language_name
-from storage import conversation_usage as usage
-from storage import conversations, learners
+from storage import conversations, learners, usage
 from storage.db import db
 from storage.errors import AppError, Forbidden, ServiceUnavailable, Unprocessable
 from storage.media.policy import Actor
@@ -135,7 +134,8 @@ def realtime_token(data: dict[str, Any]) -> dict[str, Any]:
         if exc.retryable:
             raise ServiceUnavailable(exc.message, code=exc.code) from None
         raise AppError(exc.message, code=exc.code, status=502) from None
-    usage.add(db.session, principal.organisation_id, learner_id, {"realtime_sessions": 1})
+    usage.add(db.session, principal.organisation_id, learner_id, {"realtime_sessions": 1},
+              source="realtime_session")
     db.session.commit()
     return {"client_secret": secret.value, "model": secret.model, "voice": secret.voice,
             "expires_at": datetime.fromtimestamp(secret.expires_at, UTC),

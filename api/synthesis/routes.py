@@ -25,7 +25,7 @@ from api.synthesis.schemas import (
 )
 from pipelines.errors import PipelineError
 from pipelines.synthesis import wav_header
-from storage import conversation_usage as usage
+from storage import usage
 from storage.db import db
 from storage.errors import ServiceUnavailable, Unprocessable
 from storage.synthesis import check_text, choose_voice, synthesis_input
@@ -94,7 +94,7 @@ class SynthesizeStream(MethodView):
 
         principal = current_principal()
         usage.add(db.session, principal.organisation_id, principal.user_id,
-                  {"characters_synthesised": len(text)})
+                  {"characters_synthesised": len(text)}, source="speech_synthesis_stream")
         db.session.commit()
 
         def body() -> Iterator[bytes]:
