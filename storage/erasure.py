@@ -6,20 +6,26 @@ the account itself: every table storage.learner_data finds, which exports share.
 
 Resumable and idempotent: every step selects by the learner's id, so running it again after
 an interruption finds what is left and nothing else; media go first (object before row) and
-the account last, so every later step can still find what belongs to them. Nothing here
+the account last, so every later step can still find what belongs to them. The learner's
+unfinished jobs are canceled when the erasure is asked for, and the erasure job waits for
+the running ones to stop before it removes anything, so no job writes results back after
+their rows are gone. Nothing here
 commits: the erasure job commits each media batch and then the rest with its result."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from storage import jobs as job_service
 from storage import learner_data
 from storage.errors import Conflict
 from storage.identity import revoke_user_refresh_tokens
 from storage.models.identity import User
+from storage.models.jobs import Job
 from storage.models.media import Media
 from storage.models.usage import UsageRecord
 from storage.objectstore import ObjectStore
@@ -39,7 +45,33 @@ def begin(session: Session, organisation_id: str, user_id: str) -> User:
                        "first.", code="erasure_not_learner")
     user.is_active = False
     revoke_user_refresh_tokens(session, user.id)
+    cancel_unfinished(session, organisation_id, user.id)
     return user
+
+
+def _unfinished(organisation_id: str, user_id: str, statuses: tuple[str, ...]) -> Any:
+    return select(Job).where(learner_data.where("jobs", organisation_id, user_id),
+                             Job.status.in_(statuses)).order_by(Job.id)
+
+
+def cancel_unfinished(session: Session, organisation_id: str, user_id: str) -> int:
+    """Cancel the learner's queued jobs and ask their running ones to stop: no work of
+    theirs may write results back once their rows are being erased."""
+    found = session.scalars(_unfinished(organisation_id, user_id,
+                                        ("queued", "running"))).all()
+    for job in found:
+        job_service.cancel(session, job)
+    return len(found)
+
+
+def running_jobs(session: Session, organisation_id: str, user_id: str,
+                 now: datetime) -> list[str]:
+    """The learner's jobs still running (a job whose worker died, its lease long expired,
+    writes nothing more and does not count)."""
+    return [job.id for job in session.scalars(_unfinished(organisation_id, user_id,
+                                                          ("running",)))
+            if job.heartbeat_at is None
+            or job.heartbeat_at + timedelta(seconds=job.lease_seconds) > now]
 
 
 def erase_media_batch(session: Session, store: ObjectStore, organisation_id: str,
