@@ -49,7 +49,7 @@ def sweep(now: datetime | None = None) -> dict[str, dict[str, int]] | None:
         swept: dict[str, dict[str, int]] = {}
         for organisation in retention.organisations_with_policy(db.session):
             org_id, policy = organisation.id, retention.policy_of(organisation)
-            counts = {"media": 0, "jobs": 0}
+            counts = {"media": 0, "jobs": 0, "learning_plans": 0, "conversations": 0}
             if policy.media_days is not None:
                 before = retention.cutoff(now, policy.media_days)
                 counts["media"] = _drain(lambda n, b=before, o=org_id: retention.sweep_media_batch(
@@ -58,12 +58,19 @@ def sweep(now: datetime | None = None) -> dict[str, dict[str, int]] | None:
                 before = retention.cutoff(now, policy.results_days)
                 counts["jobs"] = _drain(lambda n, b=before, o=org_id: retention.sweep_results_batch(
                     db.session, o, b, n))
+                counts["learning_plans"] = _drain(
+                    lambda n, b=before, o=org_id: retention.sweep_plans_batch(
+                        db.session, o, b, n))
+                counts["conversations"] = _drain(
+                    lambda n, b=before, o=org_id: retention.sweep_conversations_batch(
+                        db.session, o, b, n))
             if any(counts.values()):
                 audit.record(db.session, audit.Actor(org_id, "system", id="retention.sweep"),
                              "retention.swept", target_type="organisation", target_id=org_id,
                              after=counts)
                 db.session.commit()
-                log.info("retention: organisation %s: %d recordings and %d jobs removed",
-                         org_id, counts["media"], counts["jobs"])
+                log.info("retention: organisation %s: %d recordings, %d jobs, %d learning "
+                         "plans and %d conversations removed", org_id, counts["media"],
+                         counts["jobs"], counts["learning_plans"], counts["conversations"])
             swept[org_id] = counts
         return swept
