@@ -4,8 +4,9 @@ For N writing submissions of one organisation (rotating over 50 learners), times
 `api.jobs.service.reserve_quota` does before the job row is written: the charge, the
 organisation's plan, and one conditional multi-row upsert of the limited counters (three:
 assessments for the organisation per day and per month and the learner per day; four with
-the LLM-token admission, as `free` and `school` count a writing assessment), each submission in its own committed transaction (the commit, which the submission
-makes anyway, is not timed). The baseline is the same with the `unlimited` plan (no
+the LLM-token admission, as `free` and `school` count a writing assessment), each
+submission in its own committed transaction (the commit, which the submission makes
+anyway, is not timed). The baseline is the same with the `unlimited` plan (no
 counter). Needs PostgreSQL (BENCH_DATABASE_URL) and `redis-server`; prints the numbers.
 """
 
