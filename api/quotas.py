@@ -14,7 +14,10 @@ from flask import current_app
 
 from storage import quotas
 from storage.db import db
+from storage.media import uploads
 from storage.models.identity import Organisation
+from storage.models.media import Media
+from workers import runtime
 
 WINDOW_SECONDS = 60
 
@@ -51,3 +54,20 @@ def check_api_key(organisation_id: str, api_key_id: str) -> None:
                          "limit": limit, "used": used, "requested": 1,
                          "resets_at": resets_at.isoformat()}},
         headers={"Retry-After": str(max(1, math.ceil(ends - now)))})
+
+
+def check_storage(media: Media) -> quotas.QuotaExceeded | None:
+    """The organisation's media, this upload included, within its plan's bytes; else the
+    upload's object is removed, its row marked rejected (`quota_exceeded`), and the error
+    returned for the caller to raise once it has committed (or rolled back) the row."""
+    if media.status != "ready":
+        return None
+    limit = quotas.STORAGE_LIMITS[plan_of(media.organisation_id)]
+    if not limit:
+        return None
+    try:
+        quotas.check_storage(db.session, media, limit)
+    except quotas.QuotaExceeded as exceeded:
+        uploads.reject_stored(runtime.object_store(), media, exceeded.code, exceeded.detail)
+        return exceeded
+    return None

@@ -67,6 +67,11 @@ PLANS: dict[str, Limits] = {
         (ORGANISATION, MONTH, LLM_TOKENS): 500_000_000,
     },
 }
+# Bytes of media an organisation may keep (0: no limit): a level, not a period's count,
+# checked when an upload becomes ready against what its media rows hold.
+STORAGE_BYTES = "storage_bytes"
+GIB = 1024 ** 3
+STORAGE_LIMITS = {"unlimited": 0, "free": 1 * GIB, "school": 200 * GIB, "partner": 5_000 * GIB}
 # API requests per minute per API key (0: no limit); user sessions are not counted.
 API_REQUESTS_PER_MINUTE = {"unlimited": 0, "free": 60, "school": 600, "partner": 3_000}
 # Premium features: job types each needs, and the plans that include it.
@@ -255,3 +260,26 @@ def counters(session: Session, organisation_id: str, subject: str, now: datetime
                 UsageCounter.period_start == start)):
             found[(period, metric)] = used
     return found
+
+
+def check_storage(session: Session, media: Media, limit: int) -> None:
+    """With `media` ready (flushed in this transaction), the organisation's media must stay
+    within `limit` bytes, or QuotaExceeded. The organisation's uploads take their turn here
+    (a transaction-scoped advisory lock on PostgreSQL, held to the commit), so two uploads
+    cannot pass the limit together; the sum is of the rows themselves, so a deletion by any
+    path (the API, retention, erasure) gives its bytes back."""
+    organisation_id = media.organisation_id
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(
+            func.hashtext("storage_bytes:" + organisation_id))))
+    stored = int(session.scalar(select(func.coalesce(func.sum(Media.size), 0)).where(
+        Media.organisation_id == organisation_id, Media.status == "ready")) or 0)
+    if stored <= limit:
+        return
+    size = int(media.size or 0)
+    raise QuotaExceeded(
+        f"The organisation's storage limit of {limit} bytes is reached ({stored - size} "
+        f"stored, {size} more asked); delete media or change plan.",
+        extra={"quota": {"scope": ORGANISATION, "period": "total", "metric": STORAGE_BYTES,
+                         "limit": limit, "used": stored - size, "requested": size,
+                         "resets_at": None}})

@@ -10,7 +10,7 @@ from flask import Response, redirect, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import settings
+from api import quotas, settings
 from api.idempotency import idempotent
 from api.jobs import service as job_service
 from api.jobs.schemas import JobSchema
@@ -81,6 +81,9 @@ class MediaCollection(MethodView):
         media = uploads.create_from_stream(
             db.session, runtime.object_store(), actor(), filename, chunks, kind,
             settings().upload_limits, after_body=form.finish)
+        exceeded = quotas.check_storage(media)
+        if exceeded is not None:
+            raise exceeded  # the row rolls back; its object is gone
         db.session.commit()
         return media, 201, {"Location": url_for("media.MediaItem", media_id=media.id)}
 
@@ -112,7 +115,10 @@ class CompleteUpload(MethodView):
         """Finish a presigned upload: check the stored bytes and mark the media ready."""
         media = uploads.complete_presigned(db.session, runtime.object_store(), actor(),
                                            media_id, settings().upload_limits)
+        exceeded = quotas.check_storage(media)
         db.session.commit()  # a rejection is recorded before it is answered
+        if exceeded is not None:
+            raise exceeded
         uploads.raise_if_rejected(media)
         return media
 

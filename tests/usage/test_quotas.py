@@ -1,11 +1,12 @@
 """The plan's other quotas: hints and learning plans per learner and day, LLM tokens per
 organisation and month (admitted at submission, settled to what the job used when it ends),
-API requests a minute per API key (exact under racing threads), and premium features
-refused to plans without them."""
+API requests a minute per API key and stored bytes (both exact under racing threads), and
+premium features refused to plans without them."""
 
 from __future__ import annotations
 
 import copy
+import io
 import threading
 
 import pytest
@@ -18,6 +19,7 @@ from storage.models.identity import Organisation
 from storage.models.jobs import Job
 from storage.models.usage import UsageCounter
 from tests.api.apihelpers import assert_problem
+from tests.mediasamples import wav_of_seconds
 from tests.pipelines.text.fake_llm import FakeOpenAI, json_completion
 from tests.pipelines.text.llm_samples import ANSWERS
 from tests.usage.test_usage import TEXT, WRITING, assess, set_plan
@@ -178,3 +180,48 @@ def test_premium_features_are_refused_to_plans_without_them(app, client, account
             assert (body["feature"], body["plan"]) == (feature, "free")
     # And an assessment is not a premium feature
     assert client.post(WRITING, json=TEXT, headers=admin.headers).status_code == 202
+
+
+def upload(client, who, seconds: float = 0.5):
+    return client.post("/api/v1/media", headers=who.headers, content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(wav_of_seconds(seconds)), "take.wav")})
+
+
+def test_stored_bytes_are_limited_exactly_and_given_back_when_media_go(app, accounts,
+                                                                     monkeypatch):
+    # Given an organisation whose plan keeps three recordings' worth of bytes
+    size = len(wav_of_seconds(0.5))
+    monkeypatch.setitem(quotas.STORAGE_LIMITS, "free", 3 * size)
+    admin = accounts.admin()
+    set_plan(app, admin.organisation_id, "free")
+    start = threading.Barrier(8)
+    answers: list = []
+    lock = threading.Lock()
+
+    def send() -> None:
+        own = app.test_client()
+        start.wait(timeout=30)
+        answer = upload(own, admin)
+        with lock:
+            answers.append(answer)
+
+    # When eight uploads race
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    # Then exactly three are kept and five refused with the limit and the use
+    assert sorted(a.status_code for a in answers) == [201] * 3 + [429] * 5
+    quota = next(a for a in answers if a.status_code == 429).get_json()["quota"]
+    assert (quota["metric"], quota["limit"], quota["used"], quota["requested"]) == (
+        "storage_bytes", 3 * size, 3 * size, size)
+    client = app.test_client()
+    listed = client.get("/api/v1/media", headers=admin.headers).get_json()["items"]
+    assert len(listed) == 3
+    # And deleting one gives its bytes back
+    assert client.delete(f"/api/v1/media/{listed[0]['id']}",
+                         headers=admin.headers).status_code == 204
+    assert upload(client, admin).status_code == 201
+    assert_problem(upload(client, admin), 429, "quota_exceeded")
