@@ -140,6 +140,32 @@ class Limiter:
             _free_at(rate, before, count - 1, end) - now)))
 
 
+    def count_window(self, key: str, limit: int, seconds: int,
+                     now: float | None = None) -> tuple[bool, int, float] | None:
+        """Count one request in the current fixed window of `key`: (allowed, used, when the
+        window ends); None when Redis cannot be reached. Exact: one atomic increment per
+        request, and a refused request is taken back, so it does not count."""
+        now = time.time() if now is None else now
+        start = int(now // seconds * seconds)
+        current = f"{self.prefix}{key}:{start}:{seconds}"
+        try:
+            if self.redis is not None:
+                count, _ = self.redis.hit(current, current, now, seconds)
+            else:
+                count, _ = self.memory.hit(current, current, now)
+            if count <= limit:
+                return True, count, start + seconds
+            if self.redis is not None:
+                self.redis.undo(current)
+            else:
+                self.memory.undo(current)
+        except redis.RedisError as exc:
+            log.warning("quota %s not checked: Redis unreachable (%s)", key,
+                        type(exc).__name__)
+            return None
+        return False, limit, start + seconds
+
+
 def _free_at(rate: Rate, before: int, served: int, end: float) -> float:
     """When one more request fits: the sliding estimate plus that request is within the
     limit. `served` counts this window's requests already let through."""

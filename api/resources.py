@@ -20,6 +20,7 @@ RESOURCES = [
     "api.audit",
     "api.retention",
     "api.erasure",
+    "api.learner_export",
     "api.usage",
     "api.oidc",
     "api.media",

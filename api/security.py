@@ -14,6 +14,7 @@ from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from api import quotas
 from storage import identity
 from storage.actor import ROLES, STAFF_ROLES, is_staff
 from storage.authstate import TokenUser
@@ -98,6 +99,7 @@ def authenticate_request() -> Principal:
             _record_api_key_use(key.id)
         principal = Principal(organisation_id=key.organisation_id, role="api_key",
                               api_key_id=key.id, scopes=frozenset(key.scopes))
+        quotas.check_api_key(key.organisation_id, key.id)  # the plan's requests a minute
     else:
         verify_jwt_in_request()
         claims = get_jwt()

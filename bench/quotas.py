@@ -2,10 +2,11 @@
 
 For N writing submissions of one organisation (rotating over 50 learners), times what
 `api.jobs.submission.reserve_quota` does before the job row is written: the charge, the
-organisation's plan, and one conditional upsert per limited counter (three for a writing
-assessment on a plan shaped like `free`: organisation per day and per month, learner per
-day), each submission in its own committed transaction (the commit, which the submission
-makes anyway, is not timed). The baseline is the same with the `unlimited` plan (no
+organisation's plan, and one conditional multi-row upsert of the limited counters (three:
+assessments for the organisation per day and per month and the learner per day; four with
+the LLM-token admission, as `free` and `school` count a writing assessment), each
+submission in its own committed transaction (the commit, which the submission makes
+anyway, is not timed). The baseline is the same with the `unlimited` plan (no
 counter). Needs PostgreSQL (BENCH_DATABASE_URL) and `redis-server`; prints the numbers.
 """
 
@@ -19,9 +20,11 @@ from pathlib import Path
 
 from bench.services import DATABASE_URL, SECRET_KEY, percentile, prepare_database, private_redis
 
-PLAN = "bench"
+PLAN, PLAN_LLM = "bench", "bench_llm"
 LIMITS_SHAPE = (("organisation", "day", "assessments"), ("organisation", "month", "assessments"),
                 ("learner", "day", "assessments"))
+# As `free` and `school` limit a writing assessment: the three above and the LLM admission.
+LLM_SHAPE = (*LIMITS_SHAPE, ("organisation", "month", "llm_tokens"))
 
 
 def _measure(app, organisation_id: str, plan: str, n: int) -> list[float]:
@@ -49,6 +52,7 @@ def run(n: int = 2000) -> dict[str, dict[str, float]]:
     from storage.db import db
 
     quotas.PLANS[PLAN] = dict.fromkeys(LIMITS_SHAPE, 10**12)
+    quotas.PLANS[PLAN_LLM] = dict.fromkeys(LLM_SHAPE, 10**12)
     with private_redis() as redis_url:
         prepare_database(redis_url)
         settings = Settings(env="test", secret_key=SECRET_KEY, database_url=DATABASE_URL,
@@ -63,7 +67,8 @@ def run(n: int = 2000) -> dict[str, dict[str, float]]:
             db.session.commit()
             organisation_id = admin.organisation_id
         results = {}
-        for label, plan in (("unlimited (baseline)", "unlimited"), ("3 counters", PLAN)):
+        for label, plan in (("unlimited (baseline)", "unlimited"), ("3 counters", PLAN),
+                            ("4 counters (free)", PLAN_LLM)):
             _measure(app, organisation_id, plan, 200)  # warm the pool and the plan cache
             times = _measure(app, organisation_id, plan, n)
             results[label] = {"median_us": statistics.median(times),

@@ -207,6 +207,10 @@ class Settings:
         200, lambda n, v: parse_int(n, v, 1, 10_000),
         "Retention sweeps and learner erasure: rows and objects removed per transaction.",
         grouped=True)
+    learner_export_days: int = LIMITS.setting(
+        7, lambda n, v: parse_int(n, v, 1, 365),
+        "Days a learner's data export (subject access request) stays downloadable before the "
+        "retention sweep removes it.")
     import_max_entry_bytes: int = LIMITS.setting(
         100 * 1024 * 1024, lambda n, v: parse_int(n, v, 1024),
         "Bulk import: largest unpacked file.")

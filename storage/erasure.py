@@ -1,39 +1,35 @@
 """Erasing one learner's data on request (GDPR Art. 17, FERPA, COPPA): their recordings and
 other media (objects, then rows), their jobs with transcripts and results, the webhook
 events about them (and so deliveries not yet made), batch submissions, learning records
-(profiles, study sessions, reviews, memories, plans), LMS links and the account itself.
+(profiles, study sessions, reviews, memories, plans), LMS links, their data exports and
+the account itself: every table storage.learner_data finds, which exports share.
 
 Resumable and idempotent: every step selects by the learner's id, so running it again after
 an interruption finds what is left and nothing else; media go first (object before row) and
-the account last, so every later step can still find what belongs to them. Nothing here
+the account last, so every later step can still find what belongs to them. The learner's
+unfinished jobs are canceled when the erasure is asked for, and the erasure job waits for
+the running ones to stop before it removes anything, so no job writes results back after
+their rows are gone. Nothing here
 commits: the erasure job commits each media batch and then the rest with its result."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from storage import jobs as job_service
+from storage import learner_data
 from storage.errors import Conflict
 from storage.identity import revoke_user_refresh_tokens
-from storage.models.batches import Batch, BatchItem
-from storage.models.identity import Invite, User
+from storage.models.identity import User
 from storage.models.jobs import Job
-from storage.models.learning import (
-    LearningProfile,
-    Review,
-    Streak,
-    StudySession,
-    WordMemory,
-)
-from storage.models.lms import LmsIdentity
-from storage.models.lti import LtiLaunch
 from storage.models.media import Media
-from storage.models.plans import LearningPlan
-from storage.models.usage import UsageCounter
-from storage.models.webhooks import WebhookEvent
+from storage.models.usage import UsageRecord
 from storage.objectstore import ObjectStore
+from storage.objectstore.keys import export_prefix
 from storage.retention import remove_media
 from storage.tenancy import get_owned
 
@@ -49,35 +45,51 @@ def begin(session: Session, organisation_id: str, user_id: str) -> User:
                        "first.", code="erasure_not_learner")
     user.is_active = False
     revoke_user_refresh_tokens(session, user.id)
+    cancel_unfinished(session, organisation_id, user.id)
     return user
 
 
-def _jobs_of(organisation_id: str, user_id: str):
-    return select(Job.id).where(Job.organisation_id == organisation_id, or_(
-        Job.learner_user_id == user_id, Job.owner_user_id == user_id))
+def _unfinished(organisation_id: str, user_id: str, statuses: tuple[str, ...]) -> Any:
+    return select(Job).where(learner_data.where("jobs", organisation_id, user_id),
+                             Job.status.in_(statuses)).order_by(Job.id)
 
 
-def _referenced_media(session: Session, organisation_id: str, user_id: str) -> set[str]:
-    """Media named by the learner's jobs and batch submissions (a teacher may have uploaded
-    the learner's recording in a batch: it is theirs all the same)."""
-    from_jobs = session.scalars(select(Job.input["media_id"].as_string()).where(
-        Job.id.in_(_jobs_of(organisation_id, user_id)))).all()
-    from_batches = session.scalars(
-        select(BatchItem.media_id).join(Batch, Batch.id == BatchItem.batch_id)
-        .where(Batch.organisation_id == organisation_id, BatchItem.learner_id == user_id)).all()
-    return {m for m in (*from_jobs, *from_batches) if m}
+def cancel_unfinished(session: Session, organisation_id: str, user_id: str) -> int:
+    """Cancel the learner's queued jobs and ask their running ones to stop: no work of
+    theirs may write results back once their rows are being erased."""
+    found = session.scalars(_unfinished(organisation_id, user_id,
+                                        ("queued", "running"))).all()
+    for job in found:
+        job_service.cancel(session, job)
+    return len(found)
+
+
+def running_jobs(session: Session, organisation_id: str, user_id: str,
+                 now: datetime) -> list[str]:
+    """The learner's jobs still running (a job whose worker died, its lease long expired,
+    writes nothing more and does not count)."""
+    return [job.id for job in session.scalars(_unfinished(organisation_id, user_id,
+                                                          ("running",)))
+            if job.heartbeat_at is None
+            or job.heartbeat_at + timedelta(seconds=job.lease_seconds) > now]
 
 
 def erase_media_batch(session: Session, store: ObjectStore, organisation_id: str,
                       user_id: str, limit: int) -> int:
     """Remove up to `limit` of the learner's media: objects, then rows."""
-    referenced = _referenced_media(session, organisation_id, user_id)
-    mine = Media.owner_user_id == user_id
     rows = session.scalars(
-        select(Media).where(Media.organisation_id == organisation_id,
-                            or_(mine, Media.id.in_(referenced)) if referenced else mine)
+        select(Media).where(learner_data.where("media", organisation_id, user_id))
         .order_by(Media.id).limit(limit).with_for_update()).all()
     return remove_media(session, store, list(rows))
+
+
+def erase_exports(store: ObjectStore, organisation_id: str, user_id: str) -> int:
+    """Remove the learner's data exports from the bucket (the jobs that made them go with
+    their other rows)."""
+    keys = list(store.list_keys(export_prefix(organisation_id, user_id)))
+    for key in keys:
+        store.delete(key)
+    return len(keys)
 
 
 def _delete(session: Session, stmt: Any) -> int:
@@ -85,34 +97,22 @@ def _delete(session: Session, stmt: Any) -> int:
 
 
 def erase_rows(session: Session, organisation_id: str, user_id: str) -> dict[str, int]:
-    """Every row of the learner after their media, and the account. Counts per kind."""
+    """Every row of the learner after their media (storage.learner_data lists the tables),
+    children before parents, and the account last. Counts per table."""
     org, uid = organisation_id, user_id
-    jobs = _jobs_of(org, uid)
-    counts = {
-        "webhook_events": _delete(session, delete(WebhookEvent).where(
-            WebhookEvent.organisation_id == org,
-            or_(WebhookEvent.user_id == uid, WebhookEvent.job_id.in_(jobs)))),
-        "batch_items": _delete(session, delete(BatchItem).where(
-            BatchItem.learner_id == uid, BatchItem.batch_id.in_(
-                select(Batch.id).where(Batch.organisation_id == org)))),
-    }
-    counts["jobs"] = _delete(session, delete(Job).where(Job.id.in_(jobs)))
-    for name, model in (("reviews", Review), ("word_memories", WordMemory),
-                        ("study_sessions", StudySession), ("learning_profiles", LearningProfile),
-                        ("streaks", Streak),
-                        ("learning_plans", LearningPlan), ("lms_identities", LmsIdentity),
-                        ("lti_launches", LtiLaunch)):
-        counts[name] = _delete(session, delete(model).where(model.organisation_id == org,
-                                                            model.user_id == uid))
-    # Their quota counters; usage records stay, without them (the account's deletion
-    # clears their learner id).
-    counts["usage_counters"] = _delete(session, delete(UsageCounter).where(
-        UsageCounter.organisation_id == org, UsageCounter.subject == uid))
+    counts: dict[str, int] = {}
+    for name, holding in reversed(learner_data.holdings().items()):
+        if name in ("media", learner_data.USERS) or name in learner_data.KEPT:
+            continue
+        counts[name] = _delete(session, delete(holding.table).where(
+            learner_data.where(name, org, uid)))
+    # Usage records stay for the organisation's totals, without the learner.
+    counts["usage_records"] = _delete(session, update(UsageRecord).where(
+        UsageRecord.organisation_id == org, UsageRecord.learner_user_id == uid)
+        .values(learner_user_id=None))
     user = session.scalar(select(User).where(User.organisation_id == org, User.id == uid))
-    counts["account"] = counts["invites"] = 0
+    counts["account"] = 0
     if user is not None:
-        counts["invites"] = _delete(session, delete(Invite).where(
-            Invite.organisation_id == org, Invite.email == user.email))
         session.delete(user)
         counts["account"] = 1
     session.flush()

@@ -36,6 +36,15 @@ def providers_query(organisation_id: str):
     return tenant_select(OidcProvider, organisation_id).order_by(OidcProvider.name)
 
 
+def sign_in_providers(session: Session, organisation_id: str) -> list[dict[str, str]]:
+    """The organisation's enabled providers as a sign-in page shows them (an unknown
+    organisation has none)."""
+    return [{"name": p.name,
+             "sign_in_url": f"/api/v1/auth/oidc/{organisation_id}/{p.name}/authorize"}
+            for p in session.scalars(providers_query(organisation_id)
+                                     .where(OidcProvider.enabled.is_(True)))]
+
+
 def find_provider(session: Session, organisation_id: str, name: str) -> OidcProvider | None:
     return session.scalar(tenant_select(OidcProvider, organisation_id)
                           .where(OidcProvider.name == name))

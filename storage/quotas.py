@@ -1,17 +1,21 @@
 """Plans and quotas. A plan limits, per day and per month, what an organisation and each of
-its learners may submit: assessments, and audio seconds to transcribe. A submission reserves
-its charge with one conditional upsert per limited counter (`used + amount <= limit`, the
-row locked by the upsert), so parallel submissions cannot pass a limit together; a job that
-fails or is canceled gives its charge back once, when its usage is recorded. Nothing here
+its learners may submit: assessments, audio seconds to transcribe, hints, learning plans
+and LLM tokens; it sets how many API requests a minute each API key may make
+(api/quotas.py) and which premium features (conversation practice, speech synthesis) the
+organisation has. A submission reserves its charge with one conditional multi-row upsert of
+its limited counters (`used + amount <= limit`, each row locked by the upsert), so parallel
+submissions cannot pass a limit together; a job that fails or is canceled gives its charge
+back once, when its usage is recorded, and LLM tokens are settled then to what it used. Nothing here
 commits: the submission's transaction carries the reservation with the job."""
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import BigInteger, Date, and_, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -22,11 +26,19 @@ from storage.models.media import Media
 from storage.models.usage import UsageCounter
 
 ASSESSMENTS, AUDIO_SECONDS = "assessments", "audio_seconds"
-METRICS = (ASSESSMENTS, AUDIO_SECONDS)
+HINTS, PLANS_MADE, LLM_TOKENS = "hints", "plans", "llm_tokens"
+METRICS = (ASSESSMENTS, AUDIO_SECONDS, HINTS, PLANS_MADE, LLM_TOKENS)
 ORGANISATION, LEARNER = "organisation", "learner"
 DAY, MONTH = "day", "month"
 ASSESSMENT_TYPES = ("writing_assessment", "speaking_assessment")
 AUDIO_TYPES = ("speaking_assessment", "transcription")
+COUNTED_TYPES = {"hint": HINTS, "learning_plan": PLANS_MADE}
+# Work that may call an LLM. Its tokens are known only when it ends: a submission takes one
+# token of the limit as its admission (refused once the limit is reached), and the job's
+# end settles the counter to the tokens it really used, failed or not (they were spent).
+LLM_TYPES = ("writing_assessment", "speaking_assessment", "hint", "learning_plan",
+             "conversation_turn", "conversation_audio_turn", "conversation_feedback")
+LLM_ADMISSION = 1
 
 # (scope, period, metric) -> limit. "unlimited" counts nothing at submission.
 Limits = dict[tuple[str, str, str], int]
@@ -36,18 +48,55 @@ PLANS: dict[str, Limits] = {
         (ORGANISATION, DAY, ASSESSMENTS): 100, (ORGANISATION, MONTH, ASSESSMENTS): 1_000,
         (LEARNER, DAY, ASSESSMENTS): 10,
         (ORGANISATION, MONTH, AUDIO_SECONDS): 5 * 3600, (LEARNER, DAY, AUDIO_SECONDS): 15 * 60,
+        (ORGANISATION, DAY, HINTS): 500, (LEARNER, DAY, HINTS): 50,
+        (ORGANISATION, MONTH, PLANS_MADE): 100, (LEARNER, DAY, PLANS_MADE): 3,
+        (ORGANISATION, MONTH, LLM_TOKENS): 1_000_000,
     },
     "school": {
         (ORGANISATION, DAY, ASSESSMENTS): 5_000, (ORGANISATION, MONTH, ASSESSMENTS): 50_000,
         (LEARNER, DAY, ASSESSMENTS): 50,
         (ORGANISATION, MONTH, AUDIO_SECONDS): 500 * 3600,
         (LEARNER, DAY, AUDIO_SECONDS): 60 * 60,
+        (ORGANISATION, DAY, HINTS): 20_000, (LEARNER, DAY, HINTS): 200,
+        (ORGANISATION, MONTH, PLANS_MADE): 5_000, (LEARNER, DAY, PLANS_MADE): 10,
+        (ORGANISATION, MONTH, LLM_TOKENS): 50_000_000,
     },
     "partner": {
         (ORGANISATION, MONTH, ASSESSMENTS): 500_000,
         (ORGANISATION, MONTH, AUDIO_SECONDS): 10_000 * 3600,
+        (ORGANISATION, MONTH, LLM_TOKENS): 500_000_000,
     },
 }
+# Bytes of media an organisation may keep (0: no limit): a level, not a period's count,
+# checked when an upload becomes ready against what its media rows hold.
+STORAGE_BYTES = "storage_bytes"
+GIB = 1024 ** 3
+STORAGE_LIMITS = {"unlimited": 0, "free": 1 * GIB, "school": 200 * GIB, "partner": 5_000 * GIB}
+# API requests per minute per API key (0: no limit); user sessions are not counted.
+API_REQUESTS_PER_MINUTE = {"unlimited": 0, "free": 60, "school": 600, "partner": 3_000}
+# Premium features: job types each needs, and the plans that include it.
+FEATURES = {"conversations": ("conversation_turn", "conversation_audio_turn",
+                              "conversation_feedback"),
+            "speech_synthesis": ("speech_synthesis",)}
+PLAN_FEATURES = {"unlimited": frozenset(FEATURES), "free": frozenset(),
+                 "school": frozenset(FEATURES), "partner": frozenset(FEATURES)}
+FEATURE_OF_TYPE = {job_type: feature for feature, types in FEATURES.items()
+                   for job_type in types}
+
+
+class FeatureNotInPlan(AppError):
+    status = 403
+    code = "feature_not_in_plan"
+    title = "Forbidden"
+
+
+def check_feature(plan: str, job_type: str) -> None:
+    """403 `feature_not_in_plan` when the job type is a premium feature the plan lacks."""
+    feature = FEATURE_OF_TYPE.get(job_type)
+    if feature is not None and feature not in PLAN_FEATURES[plan]:
+        raise FeatureNotInPlan(
+            f"{feature.replace('_', ' ').capitalize()} is not part of the {plan} plan.",
+            details={"feature": feature, "plan": plan})
 
 
 class QuotaExceeded(AppError):
@@ -62,11 +111,15 @@ def plan_limits(plan: str) -> Limits:
 
 def charge_of(session: Session, organisation_id: str, job_type: str,
               input: dict[str, Any]) -> dict[str, int]:
-    """What a submission counts: one assessment, and the recording's length (measured from
-    its bytes at upload) in whole seconds."""
+    """What a submission counts: one assessment, hint or plan, the recording's length
+    (measured from its bytes at upload) in whole seconds, and an LLM admission."""
     charge: dict[str, int] = {}
     if job_type in ASSESSMENT_TYPES:
         charge[ASSESSMENTS] = 1
+    if job_type in COUNTED_TYPES:
+        charge[COUNTED_TYPES[job_type]] = 1
+    if job_type in LLM_TYPES:
+        charge[LLM_TOKENS] = LLM_ADMISSION
     if job_type in AUDIO_TYPES and input.get("media_id"):
         duration = session.scalar(select(Media.duration).where(
             Media.organisation_id == organisation_id, Media.id == input["media_id"]))
@@ -87,56 +140,112 @@ def period_bounds(period: str, now: datetime) -> tuple[date, datetime]:
     return start, datetime(following.year, following.month, following.day, tzinfo=UTC)
 
 
-def _insert(session: Session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def reserve(session: Session, organisation_id: str, learner_id: str | None,
             charge: dict[str, int], limits: Limits, now: datetime) -> list[list[Any]]:
     """Count `charge` against every limited counter, or raise QuotaExceeded (the caller's
     transaction then rolls back what this counted). Returns the counters it incremented, as
-    [subject, metric, period, period_start, amount], for `release`."""
-    counted: list[list[Any]] = []
-    insert = _insert(session)
+    [subject, metric, period, period_start, amount], for `settle`.
+
+    One statement for all the counters (one round trip): a multi-row upsert whose update
+    only applies where `used + amount` stays within that counter's limit. Rows are upserted
+    in one order (the sorted limits), so concurrent submissions lock them in the same order
+    and never deadlock; each counter's row lock makes their increments exact."""
+    wanted: list[tuple[str, str, str, int, str, date, datetime, int]] = []
     for (scope, period, metric), limit in sorted(limits.items()):
         amount = charge.get(metric, 0)
         subject = ORGANISATION if scope == ORGANISATION else learner_id
         if amount <= 0 or subject is None:
             continue
         start, resets_at = period_bounds(period, now)
-        keys = {"organisation_id": organisation_id, "subject": subject, "metric": metric,
-                "period": period, "period_start": start}
-        stmt = insert(UsageCounter).values(**keys, used=amount)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(keys), set_={"used": UsageCounter.used + amount},
-            where=UsageCounter.used + amount <= limit).returning(UsageCounter.used)
-        if amount > limit or session.execute(stmt).first() is None:
-            used = session.scalar(select(UsageCounter.used).where(
-                *(getattr(UsageCounter, k) == v for k, v in keys.items()))) or 0
-            retry_after = max(1, math.ceil((resets_at - now).total_seconds()))
-            raise QuotaExceeded(
-                f"The {scope}'s {period}ly limit of {limit} {metric.replace('_', ' ')} is "
-                f"reached ({used} used, {amount} asked).",
-                details={"quota": {"scope": scope, "period": period, "metric": metric,
-                                 "limit": limit, "used": used, "requested": amount,
-                                 "resets_at": resets_at.isoformat()}},
-                headers={"Retry-After": str(retry_after)})
-        counted.append([subject, metric, period, start.isoformat(), amount])
-    return counted
+        wanted.append((scope, period, metric, limit, subject, start, resets_at, amount))
+        if amount > limit:
+            raise _exceeded(session, organisation_id, now, wanted[-1])
+    if not wanted:
+        return []
+    params: dict[str, Any] = {"org": organisation_id}
+    for i, (_, period, metric, limit, subject, start, _, amount) in enumerate(wanted):
+        params.update({f"s{i}": subject, f"m{i}": metric, f"p{i}": period, f"d{i}": start,
+                       f"a{i}": amount, f"l{i}": limit})
+    stmt = _reserve_statement(session.get_bind().dialect.name, len(wanted))
+    passed = {tuple(row) for row in session.connection().execute(stmt, params)}
+    for counter in wanted:
+        if (counter[4], counter[2], counter[1]) not in passed:
+            raise _exceeded(session, organisation_id, now, counter)
+    return [[subject, metric, period, start.isoformat(), amount]
+            for _, period, metric, _, subject, start, _, amount in wanted]
+
+
+@functools.cache
+def _reserve_statement(dialect: str, count: int) -> Any:
+    """The upsert of `count` counters, built once per shape with bound parameters so that
+    SQLAlchemy compiles it once (a statement built per call is compiled per call)."""
+    table = UsageCounter.__table__
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    stmt = insert.values([
+        {"organisation_id": bindparam("org"), "subject": bindparam(f"s{i}"),
+         "metric": bindparam(f"m{i}"), "period": bindparam(f"p{i}"),
+         "period_start": bindparam(f"d{i}", type_=Date),
+         "used": bindparam(f"a{i}", type_=BigInteger)} for i in range(count)])
+    new = stmt.excluded
+    cap = case(*((and_(new.subject == bindparam(f"s{i}"), new.metric == bindparam(f"m{i}"),
+                       new.period == bindparam(f"p{i}")), bindparam(f"l{i}", type_=BigInteger))
+                 for i in range(count)))
+    return stmt.on_conflict_do_update(
+        index_elements=["organisation_id", "subject", "metric", "period", "period_start"],
+        set_={"used": table.c.used + new.used},
+        where=table.c.used + new.used <= cap,
+    ).returning(table.c.subject, table.c.metric, table.c.period)
+
+
+def _exceeded(session: Session, organisation_id: str, now: datetime,
+              counter: tuple[str, str, str, int, str, date, datetime, int]) -> QuotaExceeded:
+    scope, period, metric, limit, subject, start, resets_at, amount = counter
+    used = session.scalar(select(UsageCounter.used).where(
+        UsageCounter.organisation_id == organisation_id, UsageCounter.subject == subject,
+        UsageCounter.metric == metric, UsageCounter.period == period,
+        UsageCounter.period_start == start)) or 0
+    retry_after = max(1, math.ceil((resets_at - now).total_seconds()))
+    return QuotaExceeded(
+        f"The {scope}'s {period}ly limit of {limit} {metric.replace('_', ' ')} is "
+        f"reached ({used} used, {amount} asked).",
+        details={"quota": {"scope": scope, "period": period, "metric": metric,
+                         "limit": limit, "used": used, "requested": amount,
+                         "resets_at": resets_at.isoformat()}},
+        headers={"Retry-After": str(retry_after)})
+
+
+def settle(session: Session, job: Job, tokens_used: int) -> None:
+    """At the job's end: a failed or canceled job gives back what its submission counted;
+    the LLM admission becomes the tokens the job used, whatever its end."""
+    given_back = job.status in ("failed", "canceled")
+    for subject, metric, period, start, amount in (job.quota_charge or {}).get("counted", []):
+        if metric == LLM_TOKENS:
+            delta = tokens_used - amount
+        else:
+            delta = -amount if given_back else 0
+        if delta:
+            _add(session, job.organisation_id, subject, metric, period, start, delta)
 
 
 def release(session: Session, job: Job) -> None:
-    """Give back what the job's submission counted (a failed or canceled job)."""
+    """Give back everything the job's submission counted."""
     for subject, metric, period, start, amount in (job.quota_charge or {}).get("counted", []):
-        session.execute(update(UsageCounter).where(and_(
-            UsageCounter.organisation_id == job.organisation_id,
-            UsageCounter.subject == subject, UsageCounter.metric == metric,
-            UsageCounter.period == period,
-            UsageCounter.period_start == date.fromisoformat(start)))
-            .values(used=func.greatest(UsageCounter.used - amount, 0)
-                    if session.get_bind().dialect.name == "postgresql"
-                    else func.max(UsageCounter.used - amount, 0))
-            .execution_options(synchronize_session=False))
+        _add(session, job.organisation_id, subject, metric, period, start, -amount)
+
+
+def _add(session: Session, organisation_id: str, subject: str, metric: str, period: str,
+         start: str, delta: int) -> None:
+    """Change one counter by `delta` (never below 0), in one statement: concurrent changes
+    are applied one after another by the row lock, none lost."""
+    used = UsageCounter.used + delta
+    floor = (func.greatest(used, 0) if session.get_bind().dialect.name == "postgresql"
+             else func.max(used, 0))
+    session.execute(update(UsageCounter).where(and_(
+        UsageCounter.organisation_id == organisation_id,
+        UsageCounter.subject == subject, UsageCounter.metric == metric,
+        UsageCounter.period == period,
+        UsageCounter.period_start == date.fromisoformat(start)))
+        .values(used=floor).execution_options(synchronize_session=False))
 
 
 def counters(session: Session, organisation_id: str, subject: str, now: datetime
@@ -151,3 +260,26 @@ def counters(session: Session, organisation_id: str, subject: str, now: datetime
                 UsageCounter.period_start == start)):
             found[(period, metric)] = used
     return found
+
+
+def check_storage(session: Session, media: Media, limit: int) -> None:
+    """With `media` ready (flushed in this transaction), the organisation's media must stay
+    within `limit` bytes, or QuotaExceeded. The organisation's uploads take their turn here
+    (a transaction-scoped advisory lock on PostgreSQL, held to the commit), so two uploads
+    cannot pass the limit together; the sum is of the rows themselves, so a deletion by any
+    path (the API, retention, erasure) gives its bytes back."""
+    organisation_id = media.organisation_id
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(
+            func.hashtext("storage_bytes:" + organisation_id))))
+    stored = int(session.scalar(select(func.coalesce(func.sum(Media.size), 0)).where(
+        Media.organisation_id == organisation_id, Media.status == "ready")) or 0)
+    if stored <= limit:
+        return
+    size = int(media.size or 0)
+    raise QuotaExceeded(
+        f"The organisation's storage limit of {limit} bytes is reached ({stored - size} "
+        f"stored, {size} more asked); delete media or change plan.",
+        details={"quota": {"scope": ORGANISATION, "period": "total", "metric": STORAGE_BYTES,
+                         "limit": limit, "used": stored - size, "requested": size,
+                         "resets_at": None}})

@@ -295,6 +295,13 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
         beat.stop()
 
     job = session.get(Job, job_id)
+    if job is None:
+        # The learner was erased while the job ran: their job went with their other rows,
+        # and nothing of the job's work may be written back.
+        session.rollback()
+        _log_job("gone (its learner was erased), outcome dropped", fields, event="job.gone",
+                 started=started)
+        return
     if llm_usage:  # summed over the job's stages, for usage metering
         job.llm_usage = _added(job.llm_usage, llm_usage)
     if isinstance(outcome, Continue):
@@ -335,6 +342,11 @@ def _record_failure(job_id: str, run_token: str, code: str, message: str, retrya
 
     session = db.session
     job = session.get(Job, job_id)
+    if job is None:  # erased with its learner while it ran
+        session.rollback()
+        _log_job(f"gone (its learner was erased), {code} dropped", fields, event="job.gone",
+                 started=started)
+        return
     verdict = job_service.fail(session, job, run_token, code=code, message=message,
                                retryable=retryable, details=details)
     after_commit(session, lambda: notify_job(job_id), key=("notify", job_id))

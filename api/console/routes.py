@@ -4,7 +4,14 @@ plain files served from this package."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
+from marshmallow import ValidationError
+
+from api.oidc.routes import complete_sign_in
+from api.oidc.schemas import CONSOLE, CallbackArgs
+from storage import oidc
+from storage.db import db
+from storage.errors import AppError
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                 static_folder="static", static_url_path="/static")
@@ -13,8 +20,27 @@ blp = Blueprint("console", __name__, url_prefix="/console", template_folder="tem
 @blp.get("")
 @blp.get("/")
 def index():
-    """Sign in, then the teacher's classes."""
-    return render_template("console/index.html")
+    """Sign in, then the teacher's classes. `?organisation=<id>` (the school's console link)
+    adds a "Sign in with <provider>" button for each of its OpenID Connect providers."""
+    organisation_id = request.args.get("organisation", "")[:64]
+    providers = oidc.sign_in_providers(db.session, organisation_id) if organisation_id else []
+    return render_template("console/index.html", providers=providers)
+
+
+@blp.get("/oidc/callback")
+def oidc_callback():
+    """Back from the provider: sign the console in with the linked account, or say why not."""
+    try:
+        args = CallbackArgs().load(request.args)
+        token = complete_sign_in(args, CONSOLE)["access_token"]
+        page, status = render_template("console/oidc.html", token=token), 200
+    except ValidationError:
+        page, status = render_template("console/oidc.html",
+                                       problem="The provider's answer was incomplete."), 422
+    except AppError as exc:
+        page, status = render_template("console/oidc.html", problem=exc.message), exc.status
+    # The page holds a token: never cached, never sent on as a referrer.
+    return page, status, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 @blp.get("/reset-password")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from api import ratelimit, settings
+from api import quotas, ratelimit, settings
 from api.jobs import submission
 from api.security import current_principal
 from pipelines.conversation import scenarios
@@ -18,8 +18,7 @@ from pipelines.conversation.realtime import (
 )
 from pipelines.errors import PipelineError
 from prompts import language_name
-from storage import conversation_usage as usage
-from storage import conversations, learners
+from storage import conversations, learners, usage
 from storage.db import db
 from storage.errors import AppError, Forbidden, ServiceUnavailable, Unprocessable
 from storage.models.conversations import ConversationSession
@@ -46,6 +45,7 @@ def partner_name() -> str:
 
 def start(data: dict[str, Any]) -> ConversationSession:
     principal = current_principal()
+    quotas.require_feature(principal.organisation_id, "conversation_turn")
     learner_id = learners.resolve(db.session, principal, data.get("learner"))
     if data.get("voice"):
         choose_voice(synthesizer_for(settings()), data["voice"], data["language"])
@@ -130,7 +130,8 @@ def realtime_token(data: dict[str, Any]) -> dict[str, Any]:
         if exc.retryable:
             raise ServiceUnavailable(exc.message, code=exc.code) from None
         raise AppError(exc.message, code=exc.code, status=502) from None
-    usage.add(db.session, principal.organisation_id, learner_id, {"realtime_sessions": 1})
+    usage.add(db.session, principal.organisation_id, learner_id, {"realtime_sessions": 1},
+              source="realtime_session")
     db.session.commit()
     return {"client_secret": secret.value, "model": secret.model, "voice": secret.voice,
             "expires_at": datetime.fromtimestamp(secret.expires_at, UTC),

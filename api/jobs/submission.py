@@ -97,13 +97,17 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
 
 def reserve_quota(organisation_id: str, learner_id: str | None, job_type: str,
                   input: dict[str, Any]) -> dict[str, Any] | None:
-    """Count the submission against the organisation's plan (429 `quota_exceeded` over a
-    limit); what was counted goes with the job, to be given back if it fails."""
+    """Check the plan has the feature and count the submission against it (429
+    `quota_exceeded` over a limit); what was counted goes with the job, to be settled when
+    it ends."""
     charge = quotas.charge_of(db.session, organisation_id, job_type, input)
-    if not charge:
+    if not charge and job_type not in quotas.FEATURE_OF_TYPE:
         return None
     organisation = db.session.get(Organisation, organisation_id)
     plan = organisation.plan or runtime.get().settings.default_plan
+    quotas.check_feature(plan, job_type)  # 403 `feature_not_in_plan`
+    if not charge:
+        return None
     counted = quotas.reserve(db.session, organisation_id, learner_id, charge,
                              quotas.plan_limits(plan), utcnow())
     return {"plan": plan, "charge": charge, "counted": counted}

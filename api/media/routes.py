@@ -10,7 +10,7 @@ from flask import Response, redirect, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import settings
+from api import quotas, settings
 from api.jobs import submission
 from api.jobs.decorators import submits_job
 from api.media.formstream import StreamedForm
@@ -76,6 +76,9 @@ class MediaCollection(MethodView):
         media = uploads.create_from_stream(
             db.session, runtime.object_store(), current_principal(), filename, chunks, kind,
             settings().upload_limits, after_body=form.finish)
+        exceeded = quotas.check_storage(media)
+        if exceeded is not None:
+            raise exceeded  # the row rolls back; its object is gone
         db.session.commit()
         return media, 201, {"Location": url_for("media.MediaItem", media_id=media.id)}
 
@@ -107,7 +110,10 @@ class CompleteUpload(MethodView):
         """Finish a presigned upload: check the stored bytes and mark the media ready."""
         media = uploads.complete_presigned(db.session, runtime.object_store(), current_principal(),
                                            media_id, settings().upload_limits)
+        exceeded = quotas.check_storage(media)
         db.session.commit()  # a rejection is recorded before it is answered
+        if exceeded is not None:
+            raise exceeded
         uploads.raise_if_rejected(media)
         return media
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Response, request, url_for
 from flask.views import MethodView
 
-from api import settings
+from api import quotas, settings
 from api.media.routes import UPLOAD_URL_SECONDS, allow_large_body, blp
 from api.media.schemas import (
     CompleteMultipartSchema,
@@ -84,7 +84,10 @@ class MultipartComplete(MethodView):
         parts = [Part(p["PartNumber"], p["ETag"]) for p in data["parts"]]
         media = uploads.complete_multipart(db.session, runtime.object_store(), current_principal(),
                                            media_id, parts, settings().upload_limits)
+        exceeded = quotas.check_storage(media)
         db.session.commit()
+        if exceeded is not None:
+            raise exceeded
         uploads.raise_if_rejected(media)
         return {"location": url_for("media.MediaContent", media_id=media.id), "media": media}
 

@@ -13,7 +13,15 @@ from flask_smorest import Blueprint
 from api import audit, ratelimit, settings, tokens
 from api.auth.schemas import TokenSchema
 from api.oidc import client
-from api.oidc.schemas import CallbackArgs, ProviderPutSchema, ProviderSchema
+from api.oidc.schemas import (
+    API,
+    CONSOLE,
+    AuthorizeArgs,
+    CallbackArgs,
+    ProviderPutSchema,
+    ProviderSchema,
+    SignInProviderListSchema,
+)
 from api.pagination import PageArgs, page_schema, paginate
 from api.security import auth_required, current_principal
 from core.outbound import refused_literal
@@ -27,8 +35,33 @@ blp = Blueprint("oidc", __name__, url_prefix="/api/v1",
 
 
 
-def _redirect_uri() -> str:
-    return settings().public_base_url.rstrip("/") + url_for("oidc.Callback")
+def _redirect_uri(client_kind: str = API) -> str:
+    """Where the provider sends the browser back: the API's callback (tokens as JSON) or
+    the console's (signs the console in). Each login keeps the one it started with."""
+    endpoint = "console.oidc_callback" if client_kind == CONSOLE else "oidc.Callback"
+    return settings().public_base_url.rstrip("/") + url_for(endpoint)
+
+
+def complete_sign_in(args: dict, client_kind: str = API) -> dict:
+    """The provider's answer to a login this callback started: the account's tokens."""
+    ratelimit.check("login_address", ratelimit.client_address())
+    login, provider = oidc.take_login(db.session, args["state"], utcnow())
+    db.session.commit()  # the state is spent whatever happens next
+    if login.redirect_uri != _redirect_uri(client_kind):
+        # A login started for the other callback: its code was sent elsewhere.
+        raise Unprocessable("The sign-in was started for another client.",
+                            code="oidc_state_invalid")
+    if "error" in args or "code" not in args:
+        raise Unauthorized(f"The provider refused: {args.get('error', 'no code')}.",
+                           code="oidc_denied")
+    metadata = client.discover(provider.issuer)
+    claims = client.exchange(provider, metadata, login.redirect_uri, code=args["code"],
+                             code_verifier=login.code_verifier, nonce=login.nonce)
+    user = oidc.linked_user(db.session, provider.organisation_id, claims)
+    answer = tokens.issue_tokens(user)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return answer
 
 
 @blp.route("/organisation/oidc-providers")
@@ -80,16 +113,26 @@ class ProviderView(MethodView):
         db.session.commit()
 
 
+@blp.route("/auth/oidc/<organisation_id>/providers")
+class SignInProviders(MethodView):
+    @blp.response(200, SignInProviderListSchema)
+    def get(self, organisation_id: str):
+        """The organisation's enabled providers, for a sign-in page's buttons (public)."""
+        return {"items": oidc.sign_in_providers(db.session, organisation_id)}
+
+
 @blp.route("/auth/oidc/<organisation_id>/<name>/authorize")
 class Authorize(MethodView):
+    @blp.arguments(AuthorizeArgs, location="query")
     @blp.response(302)
-    def get(self, organisation_id: str, name: str):
+    def get(self, args: dict, organisation_id: str, name: str):
         """Start signing in: redirects the browser to the provider (state, nonce, PKCE)."""
         ratelimit.check("login_address", ratelimit.client_address())
         provider = oidc.usable_provider(db.session, organisation_id, name)
         metadata = client.discover(provider.issuer)
-        started = oidc.start_login(db.session, provider, _redirect_uri())
-        url = client.authorization_url(provider, metadata, _redirect_uri(),
+        back = _redirect_uri(args["client"])
+        started = oidc.start_login(db.session, provider, back)
+        url = client.authorization_url(provider, metadata, back,
                                        state=started.state, nonce=started.nonce,
                                        code_verifier=started.code_verifier)
         db.session.commit()
@@ -102,17 +145,4 @@ class Callback(MethodView):
     @blp.response(200, TokenSchema)
     def get(self, args: dict):
         """Where the provider sends the browser back: signs in the linked account."""
-        ratelimit.check("login_address", ratelimit.client_address())
-        login, provider = oidc.take_login(db.session, args["state"], utcnow())
-        db.session.commit()  # the state is spent whatever happens next
-        if "error" in args or "code" not in args:
-            raise Unauthorized(f"The provider refused: {args.get('error', 'no code')}.",
-                               code="oidc_denied")
-        metadata = client.discover(provider.issuer)
-        claims = client.exchange(provider, metadata, login.redirect_uri, code=args["code"],
-                                 code_verifier=login.code_verifier, nonce=login.nonce)
-        user = oidc.linked_user(db.session, provider.organisation_id, claims)
-        answer = tokens.issue_tokens(user)
-        user.last_login_at = utcnow()
-        db.session.commit()
-        return answer
+        return complete_sign_in(args)

@@ -40,3 +40,21 @@ class CallbackArgs(Schema):
     error = fields.String(validate=validate.Length(max=200))
     error_description = fields.String(validate=validate.Length(max=2000))
     iss = fields.String(validate=validate.Length(max=500))
+
+
+API, CONSOLE = "api", "console"
+
+
+class AuthorizeArgs(Schema):
+    client = fields.String(load_default=API, validate=validate.OneOf((API, CONSOLE)), metadata={
+        "description": "`console`: come back to the teacher console, signed in; `api` "
+                       "(default): the callback answers the tokens as JSON."})
+
+
+class SignInProviderSchema(Schema):
+    name = fields.String()
+    sign_in_url = fields.String()
+
+
+class SignInProviderListSchema(Schema):
+    items = fields.List(fields.Nested(SignInProviderSchema))

@@ -12,7 +12,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import ratelimit, settings
+from api import quotas, ratelimit, settings
 from api.jobs import submission
 from api.jobs.decorators import submits_job
 from api.security import ANY_ROLE, auth_required, current_principal
@@ -23,7 +23,7 @@ from api.synthesis.schemas import (
     VoiceListSchema,
 )
 from pipelines.synthesis import wav_header
-from storage import conversation_usage as usage
+from storage import usage
 from storage.db import db
 from storage.synthesis import check_text, choose_voice, synthesis_input
 from workers.actors.synthesis import synthesizer_for
@@ -70,6 +70,7 @@ class SynthesizeStream(MethodView):
     def post(self, data: dict):
         """Speak a text as a stream of WAV audio, starting with the first sentence."""
         ratelimit.check("submit", current_principal().organisation_id)
+        quotas.require_feature(current_principal().organisation_id, "speech_synthesis")
         synthesizer = synthesizer_for(settings())
         text = check_text(data["text"], settings().max_synthesis_chars)
         voice = choose_voice(synthesizer, data.get("voice"), data.get("language"))
@@ -81,7 +82,7 @@ class SynthesizeStream(MethodView):
 
         principal = current_principal()
         usage.add(db.session, principal.organisation_id, principal.user_id,
-                  {"characters_synthesised": len(text)})
+                  {"characters_synthesised": len(text)}, source="speech_synthesis_stream")
         db.session.commit()
 
         def body() -> Iterator[bytes]:

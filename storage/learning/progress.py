@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.levels import CEFR_LEVELS
-from storage import conversation_usage as usage
+from storage import usage
 from storage.actor import Actor
 from storage.db import utcnow
 from storage.errors import Forbidden
@@ -225,6 +225,6 @@ def user_stats(session: Session, user: User, now: datetime) -> dict[str, Any]:
         "assessments_taken": assessments,
         "levels": [{"language": p.language, "level": p.level, "source": p.level_source}
                    for p in profiles],
-        "usage": usage.totals(session, user.organisation_id, user.id),
+        "usage": usage.activity_totals(session, user.organisation_id, user.id),
     }
 

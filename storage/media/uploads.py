@@ -343,6 +343,11 @@ def _reject(store: ObjectStore, media: Media, code: str, message: str) -> None:
         log.warning("media %s: could not delete the rejected object", media.id, exc_info=True)
 
 
+def reject_stored(store: ObjectStore, media: Media, code: str, message: str) -> None:
+    """Refuse a stored upload after the fact (a quota): the object goes, the row says why."""
+    _reject(store, media, code, message)
+
+
 def raise_if_rejected(media: Media) -> None:
     if media.status == "rejected" and media.error_code:
         raise rejection(media.error_code, media.error_message or "", media.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.db import JSONType, db
@@ -84,21 +84,3 @@ class ConversationMessage(TenantMixin, CreatedMixin, db.Model):
     error_message: Mapped[str | None] = mapped_column(Text)
 
     session: Mapped[ConversationSession] = relationship(back_populates="messages")
-
-
-class ConversationUsage(TenantMixin, db.Model):
-    """Usage per organisation, learner and day: speech heard, characters spoken, LLM tokens."""
-
-    __tablename__ = "conversation_usage"
-    __table_args__ = (
-        Index("ux_conversation_usage_org_learner_day_metric", "organisation_id", "learner_user_id",
-              "day", "metric", unique=True),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
-                                    primary_key=True, autoincrement=True)
-    learner_user_id: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="CASCADE"))
-    day: Mapped[str] = mapped_column(String(10))  # ISO date, UTC
-    metric: Mapped[str] = mapped_column(String(32))
-    value: Mapped[float] = mapped_column(Float, default=0.0)

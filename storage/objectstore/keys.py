@@ -53,6 +53,15 @@ def media_key(org_id: str, media_id: str, filename: str | None) -> str:
     return f"{org_prefix(org)}media/{media}/{safe_filename(filename)}"
 
 
+def export_prefix(org_id: str, user_id: str) -> str:
+    """Where one learner's data exports are kept (erasure removes the folder)."""
+    return f"{org_prefix(org_id)}exports/{_segment(str(user_id), 'user id')}/"
+
+
+def export_key(org_id: str, user_id: str, job_id: str) -> str:
+    return f"{export_prefix(org_id, user_id)}{_segment(str(job_id), 'job id')}.zip"
+
+
 def incoming_key(object_key: str) -> str:
     """Where a presigned PUT writes: beside the media's object, never the object itself. The
     upload is copied into place when it completes, so a presigned URL, which S3 cannot

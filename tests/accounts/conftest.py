@@ -4,7 +4,6 @@ sends its mail there, with a real Dramatiq worker."""
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import IsolatedClient
+from tests.loopback import free_port
 
 
 class Mailbox:
@@ -44,12 +44,6 @@ class Mailbox:
                     return list(self.messages)
             time.sleep(0.05)
         raise AssertionError(f"{len(self.messages)} messages arrived, {count} expected")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

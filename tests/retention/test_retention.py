@@ -1,16 +1,21 @@
 """Retention: an organisation's periods are set by its admins (audited), and the scheduled
-sweep removes recordings (object and row) and finished jobs older than them, in batches,
+sweep removes recordings (object and row), finished jobs, learning plans and conversations
+older than them, in batches,
 skipping rows another sweeper holds, leaving staff media and other organisations alone."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import db
+from storage.db import db, utcnow
 from storage.models.audit import AuditRecord
+from storage.models.conversations import ConversationMessage, ConversationSession
 from storage.models.jobs import Job
 from storage.models.media import Media
+from storage.models.plans import LearningPlan
 from tests.api.apihelpers import assert_problem
 from tests.retention.conftest import age_job, age_media
 from workers import retention
@@ -72,7 +77,8 @@ def test_the_sweep_removes_old_recordings_and_results_in_batches(s3_app):
     swept = sweep(s3_app)
 
     # Then the old recordings are gone from the bucket and the table, the rest stays
-    assert swept[admin.organisation_id] == {"media": 3, "jobs": 1}
+    assert swept[admin.organisation_id] == {"media": 3, "jobs": 1, "learning_plans": 0,
+                                            "conversations": 0}
     assert other.organisation_id not in swept
     db.session.expire_all()
     remaining = set(db.session.scalars(select(Media.id)))
@@ -87,8 +93,9 @@ def test_the_sweep_removes_old_recordings_and_results_in_batches(s3_app):
     # And the sweep left a system record; a second sweep finds nothing more
     record = db.session.scalars(select(AuditRecord).where(
         AuditRecord.action == "retention.swept")).one()
-    assert (record.actor_type, record.after) == ("system", {"media": 3, "jobs": 1})
-    assert sweep(s3_app)[admin.organisation_id] == {"media": 0, "jobs": 0}
+    assert (record.actor_type, record.after) == ("system", {
+        "media": 3, "jobs": 1, "learning_plans": 0, "conversations": 0})
+    assert set(sweep(s3_app)[admin.organisation_id].values()) == {0}
 
 
 def test_a_row_held_by_another_sweeper_is_skipped_then_removed(s3_app):
@@ -123,3 +130,41 @@ def sweep(s3_app) -> dict:
 
 def _key(media_id: str) -> str:
     return db.session.get(Media, media_id).object_key
+
+
+def test_the_sweep_removes_old_learning_plans_and_conversations(s3_app):
+    c = s3_app.client
+    # Given an organisation keeping results 30 days, whose learner has two learning plans
+    # and two conversations, one of each older than that
+    admin = s3_app.accounts.admin()
+    learner = s3_app.accounts.member(admin, "learner")
+    assert c.put(RETENTION, json={"media_days": None, "results_days": 30},
+                 headers=admin.headers).status_code == 200
+    body = {"language": "es", "current_level": "A2", "target_level": "B1",
+            "minutes_per_week": 120}
+    plans = []
+    for _ in range(2):
+        job = c.post("/api/v1/plans", json=body,
+                     headers={**learner.headers, "Prefer": "wait=30"}).get_json()
+        assert job["status"] == "succeeded", job
+        plans.append(job["result"]["plan_id"])
+    talks = [c.post("/api/v1/conversations/sessions", json={"language": "en", "level": "A2"},
+                    headers=learner.headers).get_json()["id"] for _ in range(2)]
+    old_day = utcnow() - timedelta(days=31)
+    db.session.execute(update(LearningPlan).where(LearningPlan.id == plans[0])
+                       .values(created_at=old_day))
+    db.session.execute(update(ConversationSession).where(ConversationSession.id == talks[0])
+                       .values(created_at=old_day, ended_at=old_day))
+    db.session.commit()
+
+    # When the sweep runs
+    swept = sweep(s3_app)[admin.organisation_id]
+
+    # Then the old plan and the old conversation (with its messages) are gone, the new stay
+    assert (swept["learning_plans"], swept["conversations"]) == (1, 1)
+    db.session.expire_all()
+    assert set(db.session.scalars(select(LearningPlan.id))) == {plans[1]}
+    assert set(db.session.scalars(select(ConversationSession.id))) == {talks[1]}
+    assert db.session.scalar(select(func.count()).select_from(ConversationMessage).where(
+        ConversationMessage.session_id == talks[0])) == 0
+    assert c.get(f"/api/v1/plans/{plans[1]}", headers=learner.headers).status_code == 200

@@ -5,6 +5,7 @@ from workers.actors import (  # noqa: F401
     content,
     conversations,
     erasure,
+    learner_export,
     lti,
     mail,
     media,

@@ -19,8 +19,7 @@ from pipelines.conversation.feedback import METHOD as FEEDBACK_METHOD
 from pipelines.conversation.feedback import TurnRecord, session_feedback
 from pipelines.errors import PipelineError
 from pipelines.transcription import Transcript
-from storage import conversation_usage as usage
-from storage import conversations
+from storage import conversations, usage
 from storage.models.conversations import ConversationMessage, ConversationSession
 from storage.models.learning import Word
 from storage.speech.recordings import fetched_recording

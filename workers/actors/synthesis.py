@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from pipelines.synthesis import SynthesisConfig, Synthesizer, wav_bytes
-from storage import conversation_usage as usage
+from storage import usage
 from storage.synthesis import store_speech
 from workers import runtime
 from workers.engine import JobContext, Outcome, job_actor
@@ -74,5 +74,5 @@ def speech_synthesis(ctx: JobContext) -> Outcome:
                         given["speed"])
     result = keep_speech(ctx, speech, f"speech-{ctx.job.id}")
     usage.add(ctx.session, ctx.job.organisation_id, ctx.job.learner_user_id,
-              {"characters_synthesised": result["characters"]})
+              {"characters_synthesised": result["characters"]}, source="speech_synthesis")
     return Outcome(result, provider=result["engine"], model=result["voice"])

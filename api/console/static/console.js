@@ -309,11 +309,19 @@
     }));
   }
 
+  // Back from an OpenID Connect provider: the server put the account's token on the page.
+  function oidcPage() {
+    if (body.dataset.token) {
+      sessionStorage.setItem("console.token", body.dataset.token);
+      location.replace("/console/");
+    }
+  }
+
   $("#sign-out").hidden = !token();
   $("#sign-out").addEventListener("click", () => {
     sessionStorage.removeItem("console.token");
     location.href = "/console";
   });
   ({ index: indexPage, class: classPage, assignment: assignmentPage, reset: resetPage,
-     register: registerPage })[body.dataset.page]();
+     register: registerPage, oidc: oidcPage })[body.dataset.page]();
 })();
