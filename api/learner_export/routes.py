@@ -9,8 +9,9 @@ from flask_smorest import Blueprint
 from api import audit
 from api.jobs import submission
 from api.jobs.decorators import submits_job
-from api.security import ADMIN, LEARNER, auth_required, current_principal
+from api.security import auth_required, current_principal
 from storage import learner_export
+from storage.actor import ADMIN, LEARNER
 from storage.db import db, utcnow
 from storage.media.library import DOWNLOAD_URL_SECONDS
 from storage.objectstore import serve_object
