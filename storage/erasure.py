@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from core.crypto import SecretBox
 from storage import jobs as job_service
-from storage import learner_data
+from storage import learner_data, mail
 from storage.errors import Conflict
 from storage.identity import revoke_user_refresh_tokens
 from storage.models.identity import User
@@ -96,9 +97,11 @@ def _delete(session: Session, stmt: Any) -> int:
     return session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
 
 
-def erase_rows(session: Session, organisation_id: str, user_id: str) -> dict[str, int]:
+def erase_rows(session: Session, organisation_id: str, user_id: str,
+               box: SecretBox | None = None) -> dict[str, int]:
     """Every row of the learner after their media (storage.learner_data lists the tables),
-    children before parents, and the account last. Counts per table."""
+    children before parents, and the account last. Counts per table. With the secret box,
+    mail not yet sent to the learner's address is withdrawn too (its rows name no user)."""
     org, uid = organisation_id, user_id
     counts: dict[str, int] = {}
     for name, holding in reversed(learner_data.holdings().items()):
@@ -112,6 +115,8 @@ def erase_rows(session: Session, organisation_id: str, user_id: str) -> dict[str
         .values(learner_user_id=None))
     user = session.scalar(select(User).where(User.organisation_id == org, User.id == uid))
     counts["account"] = 0
+    if user is not None and box is not None:
+        counts["outbound_mail"] = mail.withdraw_to(session, box, user.email)
     if user is not None:
         session.delete(user)
         counts["account"] = 1

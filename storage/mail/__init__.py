@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.crypto import SecretBox
@@ -62,3 +63,18 @@ def queue(session: Session, box: SecretBox, kind: str, message: Message) -> Outb
     session.add(mail)
     session.flush()
     return mail
+
+
+WITHDRAWN = "withdrawn"
+
+
+def withdraw_to(session: Session, box: SecretBox, address: str) -> int:
+    """Unsent mail to `address` (a learner being erased): the message is wiped and the row
+    marked withdrawn, so the sender and its sweeper skip it. Only unsent rows still hold a
+    message, and they are few: each is decrypted to compare its recipient."""
+    wanted, withdrawn = address.strip().lower(), 0
+    for mail in session.scalars(select(OutboundMail).where(OutboundMail.message.is_not(None))):
+        if Message.loads(box.decrypt(mail.message)).to.strip().lower() == wanted:
+            mail.status, mail.message, mail.last_error = WITHDRAWN, None, "recipient erased"
+            withdrawn += 1
+    return withdrawn

@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy import func, or_, select
 
-from storage import audit, erasure
+from storage import audit, erasure, mail
 from storage.db import db, utcnow
 from storage.ids import new_id
 from storage.models.audit import AuditRecord
@@ -17,6 +17,7 @@ from storage.models.identity import User
 from storage.models.jobs import Job
 from storage.models.learning import LearningProfile, StudySession
 from storage.models.lms import LmsIdentity
+from storage.models.mail import OutboundMail
 from storage.models.media import Media
 from storage.models.usage import UsageRecord
 from storage.models.webhooks import WebhookEvent
@@ -199,3 +200,27 @@ def test_a_job_running_during_the_erasure_writes_nothing_back(s3_app):
     # And its usage stays for the organisation's totals, without the learner
     assert db.session.scalars(select(UsageRecord.learner_user_id).where(
         UsageRecord.job_id == job_id)).all() == [None]
+
+
+def test_mail_not_yet_sent_to_an_erased_learner_is_withdrawn(s3_app):
+    # Given a learner and a classmate, each with a message queued to them and not yet sent
+    admin = s3_app.accounts.admin()
+    learner, classmate = (s3_app.accounts.member(admin, "learner") for _ in range(2))
+    box = s3_app.app.extensions["secret_box"]
+    queued = {}
+    for who in (learner, classmate):
+        message = mail.render("password_reset", who.email.upper(), name="Sam", email=who.email,
+                              link="https://learn.example/reset#t", ttl_minutes=30)
+        queued[who.id] = mail.queue(db.session, box, "password_reset", message).id
+    db.session.commit()
+    # When the learner is erased
+    answer = erase(s3_app, admin, learner.id)
+    assert answer.get_json()["status"] == "succeeded", answer.get_json()
+    # Then the learner's message is withdrawn: wiped, and never sent
+    db.session.expire_all()
+    withdrawn = db.session.get(OutboundMail, queued[learner.id])
+    assert (withdrawn.status, withdrawn.message) == (mail.WITHDRAWN, None)
+    assert answer.get_json()["result"]["erased"]["outbound_mail"] == 1
+    # And the classmate's is left to go out
+    kept = db.session.get(OutboundMail, queued[classmate.id])
+    assert kept.status != mail.WITHDRAWN

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+from flask import current_app
+
 from pipelines.errors import TransientError
 from storage import audit, erasure
 from storage.db import utcnow
@@ -32,8 +34,9 @@ def learner_erasure(ctx: JobContext) -> Outcome:
             break
     ctx.report("records", 80)
     exports = erasure.erase_exports(store, organisation_id, user_id)
+    box = current_app.extensions["secret_box"]
     counts = {"media": media, "exports": exports,
-              **erasure.erase_rows(session, organisation_id, user_id)}
+              **erasure.erase_rows(session, organisation_id, user_id, box)}
     audit.record(session, audit.ActedBy(organisation_id, "system", id=job_id), "learner.erased",
                  target_type="user", target_id=user_id, after=counts)
     return Outcome({"user_id": user_id, "erased": counts}, provider="platform",
