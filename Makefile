@@ -11,7 +11,7 @@ PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 export DATA_DIR PUBLIC_BASE_URL
 FLASK := $(BIN)/flask --app "api:create_app(start_services=False)"
 
-.PHONY: run test lint bench migrate worker scheduler clean system-packages env-example
+.PHONY: run test lint format bench migrate worker scheduler clean system-packages env-example
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,8 +63,13 @@ system-packages:
 env-example: $(VENV)/.installed
 	$(BIN)/python -m core.envexample --write
 
+# The suite runs the same two checks (tests/test_lint.py); `make format` rewrites the tree.
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
 
 # Benchmarks against their baselines (not part of `make test`); BENCH=--quick for short runs.
 bench: $(VENV)/.installed-dev

@@ -57,8 +57,7 @@ def create_app(config: Settings | None = None, *, start_services: bool | None = 
     from workers import runtime
 
     runtime.init_app(app, settings)
-    ratelimit.init_app(app, settings.rates, app.extensions["runtime"].redis,
-                       settings.queue_prefix)
+    ratelimit.init_app(app, settings.rates, app.extensions["runtime"].redis, settings.queue_prefix)
     authcache.init_app(app, settings.auth_cache_seconds)
     if settings.trusted_proxy_count:
         hops = settings.trusted_proxy_count
@@ -80,7 +79,8 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         _private_database_file(settings.database_url)
         engine_options: dict[str, Any] = {
-            "connect_args": {"timeout": 30, "check_same_thread": False}}
+            "connect_args": {"timeout": 30, "check_same_thread": False}
+        }
     else:
         engine_options = {"pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
     return {
@@ -101,8 +101,10 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/docs/assets/",
         "API_SPEC_OPTIONS": {
-            "info": {"description": "Speaking and writing assessment, transcription, hints, "
-                                    "learning plans and learning records, run as jobs."},
+            "info": {
+                "description": "Speaking and writing assessment, transcription, hints, "
+                "learning plans and learning records, run as jobs."
+            },
         },
     }
 
@@ -141,4 +143,3 @@ def _tune_engine(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
-

@@ -74,11 +74,15 @@ def _ensure_listener(client: redis.Redis, name: str) -> None:
         running = _listeners.get(key)
         if running is not None and running[0] == os.getpid() and running[1].is_alive():
             return
-        listener_client = redis.Redis(connection_pool=redis.ConnectionPool(
-            connection_class=client.connection_pool.connection_class,
-            **{**client.connection_pool.connection_kwargs, "socket_timeout": None}))
-        thread = threading.Thread(target=_listen, args=(listener_client, name),
-                                  name="auth-cache-listener", daemon=True)
+        listener_client = redis.Redis(
+            connection_pool=redis.ConnectionPool(
+                connection_class=client.connection_pool.connection_class,
+                **{**client.connection_pool.connection_kwargs, "socket_timeout": None},
+            )
+        )
+        thread = threading.Thread(
+            target=_listen, args=(listener_client, name), name="auth-cache-listener", daemon=True
+        )
         thread.start()
         _listeners[key] = (os.getpid(), thread)
 

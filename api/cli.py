@@ -25,13 +25,17 @@ def stats(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    click.echo(f"{'queue':<24}{'ready':>8}{'delayed':>9}{'dead':>6}{'queued':>8}"
-               f"{'running':>9}{'unsent':>8}{'oldest s':>10}")
+    click.echo(
+        f"{'queue':<24}{'ready':>8}{'delayed':>9}{'dead':>6}{'queued':>8}"
+        f"{'running':>9}{'unsent':>8}{'oldest s':>10}"
+    )
     for r in rows:
         oldest = "-" if r["oldest_queued_seconds"] is None else f"{r['oldest_queued_seconds']:.0f}"
-        click.echo(f"{r['queue']:<24}{_n(r['ready']):>8}{_n(r['delayed']):>9}"
-                   f"{_n(r['dead_lettered']):>6}{r['queued_jobs']:>8}{r['running_jobs']:>9}"
-                   f"{r['unsent_jobs']:>8}{oldest:>10}")
+        click.echo(
+            f"{r['queue']:<24}{_n(r['ready']):>8}{_n(r['delayed']):>9}"
+            f"{_n(r['dead_lettered']):>6}{r['queued_jobs']:>8}{r['running_jobs']:>9}"
+            f"{r['unsent_jobs']:>8}{oldest:>10}"
+        )
 
 
 def _n(value: int | None) -> str:
@@ -39,21 +43,37 @@ def _n(value: int | None) -> str:
 
 
 @jobs_cli.command("requeue")
-@click.option("--status", "statuses", multiple=True, default=["failed"],
-              type=click.Choice(["failed", "canceled", "queued"]))
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    default=["failed"],
+    type=click.Choice(["failed", "canceled", "queued"]),
+)
 @click.option("--type", "job_type", default=None, help="Only jobs of this type.")
 @click.option("--org", "organisation_id", default=None, help="Only this organisation's jobs.")
 @click.option("--created-before", type=click.DateTime(), default=None)
 @click.option("--limit", type=int, default=1000, show_default=True)
-def requeue(statuses: tuple[str, ...], job_type: str | None, organisation_id: str | None,
-            created_before: datetime | None, limit: int) -> None:
+def requeue(
+    statuses: tuple[str, ...],
+    job_type: str | None,
+    organisation_id: str | None,
+    created_before: datetime | None,
+    limit: int,
+) -> None:
     """Put matching jobs back in their queue."""
     if created_before is not None and created_before.tzinfo is None:
         from datetime import UTC
 
         created_before = created_before.replace(tzinfo=UTC)
-    ids = service.requeue(db.session, organisation_id, statuses=list(statuses),
-                          job_type=job_type, created_before=created_before, limit=limit)
+    ids = service.requeue(
+        db.session,
+        organisation_id,
+        statuses=list(statuses),
+        job_type=job_type,
+        created_before=created_before,
+        limit=limit,
+    )
     db.session.commit()
     click.echo(f"re-queued {len(ids)} job(s)")
 
@@ -104,9 +124,15 @@ def set_plan(organisation_id: str, plan: str) -> None:
         raise click.ClickException(f"no organisation {organisation_id}")
     before = organisation.plan
     organisation.plan = None if plan == "default" else plan
-    audit.record(db.session, audit.ActedBy(organisation.id, "system", id="cli"), "plan.changed",
-                 target_type="organisation", target_id=organisation.id,
-                 before={"plan": before}, after={"plan": organisation.plan})
+    audit.record(
+        db.session,
+        audit.ActedBy(organisation.id, "system", id="cli"),
+        "plan.changed",
+        target_type="organisation",
+        target_id=organisation.id,
+        before={"plan": before},
+        after={"plan": organisation.plan},
+    )
     db.session.commit()
     click.echo(f"{organisation_id}: plan {plan}")
 
@@ -115,8 +141,12 @@ content_cli = AppGroup("content", help="Learning content.")
 
 
 @content_cli.command("load-demo")
-@click.option("--org", "organisation_id", default=None,
-              help="The organisation (default: the only one there is).")
+@click.option(
+    "--org",
+    "organisation_id",
+    default=None,
+    help="The organisation (default: the only one there is).",
+)
 def load_demo(organisation_id: str | None) -> None:
     """Install the demo course (English A1-A2, every exercise type) in an organisation."""
     from sqlalchemy import select
@@ -127,13 +157,19 @@ def load_demo(organisation_id: str | None) -> None:
     if organisation_id is None:
         found = db.session.scalars(select(Organisation.id).limit(2)).all()
         if len(found) != 1:
-            raise click.UsageError("Name the organisation with --org." if found else
-                                   "There is no organisation yet: register first.")
+            raise click.UsageError(
+                "Name the organisation with --org."
+                if found
+                else "There is no organisation yet: register first."
+            )
         organisation_id = found[0]
     elif db.session.get(Organisation, organisation_id) is None:
         raise click.UsageError(f"No organisation {organisation_id!r}.")
-    admin = db.session.scalar(select(User.id).where(User.organisation_id == organisation_id,
-                                                    User.role == "admin").limit(1))
+    admin = db.session.scalar(
+        select(User.id)
+        .where(User.organisation_id == organisation_id, User.role == "admin")
+        .limit(1)
+    )
     course = install(db.session, organisation_id, admin)
     db.session.commit()
     if course is None:

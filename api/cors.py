@@ -16,22 +16,45 @@ from flask_cors import CORS
 from core.settings import Settings
 
 # Request headers a browser client may send beyond the CORS-safelisted ones.
-ALLOW_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "Prefer", "X-Request-ID",
-                 "If-None-Match", "If-Match", "X-API-Key")
+ALLOW_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "Prefer",
+    "X-Request-ID",
+    "If-None-Match",
+    "If-Match",
+    "X-API-Key",
+)
 # Response headers a browser client may read: ETag (each part of a multipart upload, as Uppy
 # reads it; polling), Location and Retry-After (job submissions), the request id, the
 # rate-limit headers, Preference-Applied (Prefer: wait) and Idempotent-Replayed.
-EXPOSE_HEADERS = ("ETag", "Location", "Retry-After", "X-Request-ID", "Preference-Applied",
-                  "Idempotent-Replayed",
-                  "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
-                  "Content-Disposition")
+EXPOSE_HEADERS = (
+    "ETag",
+    "Location",
+    "Retry-After",
+    "X-Request-ID",
+    "Preference-Applied",
+    "Idempotent-Replayed",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Content-Disposition",
+)
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def init_app(app: Flask, settings: Settings) -> None:
     if not settings.cors_origins:
         return
-    CORS(app, resources={r"/api/*": {"origins": list(settings.cors_origins)}},
-         methods=list(METHODS), allow_headers=list(ALLOW_HEADERS),
-         expose_headers=list(EXPOSE_HEADERS), supports_credentials=False,
-         max_age=settings.cors_max_age, vary_header=True, send_wildcard=False)
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": list(settings.cors_origins)}},
+        methods=list(METHODS),
+        allow_headers=list(ALLOW_HEADERS),
+        expose_headers=list(EXPOSE_HEADERS),
+        supports_credentials=False,
+        max_age=settings.cors_max_age,
+        vary_header=True,
+        send_wildcard=False,
+    )

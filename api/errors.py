@@ -56,8 +56,15 @@ class ProblemSchema(Schema):
     errors = fields.Dict(metadata={"description": "Per-field messages (validation errors)."})
 
 
-def problem(status: int, code: str, detail: str, *, title: str | None = None,
-            headers: dict[str, str] | None = None, **extra: Any) -> Response:
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title or HTTPStatus(status).phrase,
@@ -139,8 +146,9 @@ def handle_platform_error(exc: PlatformError) -> Response:
     else:
         title = exc.title if exc.status == type(exc).status else None
     details = {k: v for k, v in exc.details.items() if k not in _PROBLEM_MEMBERS}
-    return problem(exc.http_status, exc.code, exc.message, title=title, headers=exc.headers,
-                   **details)
+    return problem(
+        exc.http_status, exc.code, exc.message, title=title, headers=exc.headers, **details
+    )
 
 
 def handle_data_error(exc: DataError) -> Response:
@@ -148,8 +156,12 @@ def handle_data_error(exc: DataError) -> Response:
     # number out of range): the request is at fault, not the server.
     log.warning("the database refused a value of the request: %s", type(exc.orig).__name__)
     db.session.rollback()  # the transaction is aborted: nothing more can run in it
-    return problem(422, "invalid_value", "A value in the request cannot be stored or searched "
-                   "for (for example a NUL character or a number out of range).")
+    return problem(
+        422,
+        "invalid_value",
+        "A value in the request cannot be stored or searched "
+        "for (for example a NUL character or a number out of range).",
+    )
 
 
 def handle_database_unreachable(exc: DBAPIError) -> Response:
@@ -160,9 +172,12 @@ def handle_database_unreachable(exc: DBAPIError) -> Response:
         return handle_unexpected(exc)
     log.warning("database unreachable: %s", type(exc.orig).__name__)
     db.session.rollback()
-    return problem(503, "database_unavailable",
-                   "The database could not complete the request; try again shortly.",
-                   headers={"Retry-After": "2"})
+    return problem(
+        503,
+        "database_unavailable",
+        "The database could not complete the request; try again shortly.",
+        headers={"Retry-After": "2"},
+    )
 
 
 def handle_unexpected(exc: Exception) -> Response:

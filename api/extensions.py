@@ -87,8 +87,9 @@ class JWT(JWTManager):
         super().init_app(app, add_context_processor)
         app.extensions["verified_tokens"] = VerifiedTokens()
 
-    def _decode_jwt_from_config(self, encoded_token: str, csrf_value: Any = None,
-                                allow_expired: bool = False) -> dict:
+    def _decode_jwt_from_config(
+        self, encoded_token: str, csrf_value: Any = None, allow_expired: bool = False
+    ) -> dict:
         if csrf_value or allow_expired or not isinstance(encoded_token, str):
             return super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
         verified: VerifiedTokens = current_app.extensions["verified_tokens"]

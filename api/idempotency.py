@@ -26,7 +26,9 @@ IN_FLIGHT_LOCK = timedelta(seconds=60)
 _REPLAYED_HEADERS = ("Location", "Retry-After", "Content-Type", "Preference-Applied")
 
 HEADER_DOC = {
-    "name": HEADER, "in": "header", "required": False,
+    "name": HEADER,
+    "in": "header",
+    "required": False,
     "description": "Unique key (at most 255 characters) making the POST safe to retry.",
     "schema": {"type": "string", "maxLength": 255},
 }
@@ -38,8 +40,9 @@ def _request_hash() -> str:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     except ValueError:
         canonical = body
-    return hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n"
-                          + canonical).hexdigest()
+    return hashlib.sha256(
+        request.method.encode() + b" " + request.path.encode() + b"\n" + canonical
+    ).hexdigest()
 
 
 def idempotent(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -49,8 +52,9 @@ def idempotent(func: Callable[..., Any]) -> Callable[..., Any]:
         if key is None:
             return func(*args, **kwargs)
         if not key or len(key) > 255:
-            raise Unprocessable("Idempotency-Key must have 1 to 255 characters.",
-                                code="idempotency_key_invalid")
+            raise Unprocessable(
+                "Idempotency-Key must have 1 to 255 characters.", code="idempotency_key_invalid"
+            )
         record = _acquire(key, _request_hash())
         if isinstance(record, Response):
             return record
@@ -85,20 +89,31 @@ def _acquire(key: str, request_hash: str) -> IdempotencyRecord | Response:
     session = db.session
     for _ in range(2):
         values = dict(
-            organisation_id=principal.organisation_id, principal_id=principal.id, key=key,
-            request_hash=request_hash, state="in_flight", locked_until=now + IN_FLIGHT_LOCK,
-            expires_at=now + timedelta(seconds=settings().idempotency_ttl), created_at=now)
+            organisation_id=principal.organisation_id,
+            principal_id=principal.id,
+            key=key,
+            request_hash=request_hash,
+            state="in_flight",
+            locked_until=now + IN_FLIGHT_LOCK,
+            expires_at=now + timedelta(seconds=settings().idempotency_ttl),
+            created_at=now,
+        )
         try:
             # One statement in autocommit (one round trip): the key is taken or it is not.
             with autocommit_connection() as connection:
                 record_id = connection.execute(
-                    insert(IdempotencyRecord).returning(IdempotencyRecord.id), values).scalar_one()
+                    insert(IdempotencyRecord).returning(IdempotencyRecord.id), values
+                ).scalar_one()
             return IdempotencyRecord(id=record_id, **values)
         except IntegrityError:
             pass
-        existing = session.scalar(select(IdempotencyRecord).where(
-            IdempotencyRecord.organisation_id == principal.organisation_id,
-            IdempotencyRecord.principal_id == principal.id, IdempotencyRecord.key == key))
+        existing = session.scalar(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.organisation_id == principal.organisation_id,
+                IdempotencyRecord.principal_id == principal.id,
+                IdempotencyRecord.key == key,
+            )
+        )
         if existing is None:
             continue
         if existing.expires_at <= now:
@@ -106,13 +121,18 @@ def _acquire(key: str, request_hash: str) -> IdempotencyRecord | Response:
             session.commit()
             continue
         if existing.request_hash != request_hash:
-            raise Unprocessable("This Idempotency-Key was used with a different request.",
-                                code="idempotency_key_reused")
+            raise Unprocessable(
+                "This Idempotency-Key was used with a different request.",
+                code="idempotency_key_reused",
+            )
         if existing.state == "done":
             return _replay(existing)
         if existing.locked_until > now:
-            raise Conflict("A request with this Idempotency-Key is still being processed.",
-                           code="idempotency_request_in_flight", headers={"Retry-After": "1"})
+            raise Conflict(
+                "A request with this Idempotency-Key is still being processed.",
+                code="idempotency_request_in_flight",
+                headers={"Retry-After": "1"},
+            )
         existing.locked_until = now + IN_FLIGHT_LOCK  # the first request died: take over
         session.commit()
         return existing
@@ -129,13 +149,22 @@ def _store(record_id: int, response: Response) -> None:
     body = response.get_data()
     # One UPDATE in autocommit: no read of the record, no BEGIN and COMMIT round trips.
     with autocommit_connection() as connection:
-        connection.execute(update(IdempotencyRecord).where(
-            IdempotencyRecord.id == record_id).values(
-            state="done", response_status=response.status_code,
-            response_body={"json": json.loads(body)} if body and response.is_json else {
-                "text": body.decode("utf-8", "replace")},
-            response_headers={name: response.headers[name] for name in _REPLAYED_HEADERS
-                              if name in response.headers}))
+        connection.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == record_id)
+            .values(
+                state="done",
+                response_status=response.status_code,
+                response_body={"json": json.loads(body)}
+                if body and response.is_json
+                else {"text": body.decode("utf-8", "replace")},
+                response_headers={
+                    name: response.headers[name]
+                    for name in _REPLAYED_HEADERS
+                    if name in response.headers
+                },
+            )
+        )
 
 
 def _store_committed(record_id: int, job_id: str) -> None:
@@ -147,8 +176,7 @@ def _store_committed(record_id: int, job_id: str) -> None:
     if job is None:
         _release(record_id)
         return
-    response = Response(json.dumps(JobSchema().dump(job)), status=202,
-                        mimetype="application/json")
+    response = Response(json.dumps(JobSchema().dump(job)), status=202, mimetype="application/json")
     response.headers["Location"] = url_for("jobs.JobView", job_id=job.id)
     _store(record_id, response)
 
@@ -167,4 +195,3 @@ def _replay(record: IdempotencyRecord) -> Response:
         response.headers[name] = value
     response.headers["Idempotent-Replayed"] = "true"
     return response
-

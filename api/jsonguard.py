@@ -72,17 +72,21 @@ def check_json_body() -> None:
     if not body:
         return
     if json_depth(body) > MAX_DEPTH:
-        raise HostileJson(f"The JSON body nests deeper than {MAX_DEPTH} levels.",
-                          code="json_too_deep")
+        raise HostileJson(
+            f"The JSON body nests deeper than {MAX_DEPTH} levels.", code="json_too_deep"
+        )
     try:
         parsed = json.loads(body)
     except (ValueError, RecursionError):
         return  # the schema layer answers malformed_json
     where = lone_surrogate_path(parsed)
     if where is not None:
-        raise HostileJson("A string in the JSON body holds a lone UTF-16 surrogate "
-                          "(\\ud800-\\udfff), which is not text.", code="invalid_unicode",
-                          details={"pointer": where.encode("utf-8", "replace").decode()})
+        raise HostileJson(
+            "A string in the JSON body holds a lone UTF-16 surrogate "
+            "(\\ud800-\\udfff), which is not text.",
+            code="invalid_unicode",
+            details={"pointer": where.encode("utf-8", "replace").decode()},
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -64,8 +64,11 @@ class RedactingFormatter(logging.Formatter):
 
 def configure_logging(level: str, as_json: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if as_json else RedactingFormatter(
-        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if as_json
+        else RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     handler._platform = True  # type: ignore[attr-defined]
     root = logging.getLogger()
     # Replace only the handler a previous app installed: others (pytest's capture, a
@@ -96,6 +99,11 @@ def init_request_logging(app: Flask) -> None:
         response.headers["X-Request-ID"] = request_id
         if request.path not in ("/healthz", "/metrics"):
             elapsed = (time.perf_counter() - getattr(g, "started", time.perf_counter())) * 1000
-            access.info("%s %s %s", request.method, redact(request.path), response.status_code,
-                        extra={"status": response.status_code, "duration_ms": round(elapsed, 1)})
+            access.info(
+                "%s %s %s",
+                request.method,
+                redact(request.path),
+                response.status_code,
+                extra={"status": response.status_code, "duration_ms": round(elapsed, 1)},
+            )
         return response

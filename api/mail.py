@@ -36,15 +36,26 @@ def send_password_reset(issued: IssuedReset, ttl_seconds: int) -> OutboundMail:
     """The reset link, to the page that asks for the new password (the token in its
     fragment)."""
     user = issued.user
-    return send("password_reset", user.email, name=user.name, email=user.email,
-                ttl_minutes=max(1, ttl_seconds // 60),
-                link=link("/console/reset-password", token=issued.token))
+    return send(
+        "password_reset",
+        user.email,
+        name=user.name,
+        email=user.email,
+        ttl_minutes=max(1, ttl_seconds // 60),
+        link=link("/console/reset-password", token=issued.token),
+    )
 
 
 def send_invite(issued: IssuedInvite, inviter: User) -> OutboundMail:
     invite = issued.invite
     organisation = db.session.get(Organisation, invite.organisation_id)
-    return send("invite", invite.email, inviter=inviter.name, organisation=organisation.name,
-                role=invite.role, code=issued.code,
-                expires=invite.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
-                link=link("/console/register", invite=issued.code))
+    return send(
+        "invite",
+        invite.email,
+        inviter=inviter.name,
+        organisation=organisation.name,
+        role=invite.role,
+        code=issued.code,
+        expires=invite.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+        link=link("/console/register", invite=issued.code),
+    )

@@ -32,10 +32,14 @@ class PaginationSchema(Schema):
 def page_schema(item_schema: type[Schema]) -> type[Schema]:
     """A schema for a page of `item_schema` items, named after it in the OpenAPI document."""
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
-    return type(name, (Schema,), {
-        "items": fields.List(fields.Nested(item_schema)),
-        "pagination": fields.Nested(PaginationSchema),
-    })
+    return type(
+        name,
+        (Schema,),
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "pagination": fields.Nested(PaginationSchema),
+        },
+    )
 
 
 def paginate(session: Session, stmt: Select, page: int, per_page: int) -> dict[str, Any]:

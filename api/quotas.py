@@ -25,8 +25,9 @@ WINDOW_SECONDS = 60
 def plan_of(organisation_id: str) -> str:
     """The organisation's plan, or the DEFAULT_PLAN setting."""
     organisation = db.session.get(Organisation, organisation_id)
-    return (organisation.plan if organisation is not None else None) \
-        or current_app.extensions["settings"].default_plan
+    return (organisation.plan if organisation is not None else None) or current_app.extensions[
+        "settings"
+    ].default_plan
 
 
 def require_feature(organisation_id: str, job_type: str) -> None:
@@ -43,17 +44,27 @@ def check_api_key(organisation_id: str, api_key_id: str) -> None:
         return
     now = time.time()
     counted = current_app.extensions["rate_limiter"].count_window(
-        f"quota:api_requests:{api_key_id}", limit, WINDOW_SECONDS, now)
+        f"quota:api_requests:{api_key_id}", limit, WINDOW_SECONDS, now
+    )
     if counted is None or counted[0]:
         return
     _, used, ends = counted
     resets_at = datetime.fromtimestamp(ends, UTC)
     raise quotas.QuotaExceeded(
         f"The plan's limit of {limit} API requests a minute for this key is reached.",
-        details={"quota": {"scope": "api_key", "period": "minute", "metric": "api_requests",
-                         "limit": limit, "used": used, "requested": 1,
-                         "resets_at": resets_at.isoformat()}},
-        headers={"Retry-After": str(max(1, math.ceil(ends - now)))})
+        details={
+            "quota": {
+                "scope": "api_key",
+                "period": "minute",
+                "metric": "api_requests",
+                "limit": limit,
+                "used": used,
+                "requested": 1,
+                "resets_at": resets_at.isoformat(),
+            }
+        },
+        headers={"Retry-After": str(max(1, math.ceil(ends - now)))},
+    )
 
 
 def check_storage(media: Media) -> quotas.QuotaExceeded | None:

@@ -29,6 +29,7 @@ from storage.errors import AppError
 
 log = logging.getLogger(__name__)
 
+
 class RateLimited(AppError):
     status = 429
     code = "rate_limited"
@@ -95,8 +96,7 @@ class RedisCounters:
 
 
 class Limiter:
-    def __init__(self, rates: Mapping[str, Rate], client: redis.Redis | None,
-                 prefix: str) -> None:
+    def __init__(self, rates: Mapping[str, Rate], client: redis.Redis | None, prefix: str) -> None:
         self.rates = dict(rates)
         self.prefix = prefix
         self.redis = RedisCounters(client) if client is not None else None
@@ -118,8 +118,9 @@ class Limiter:
             else:
                 count, before = self.memory.hit(current, previous, now)
         except redis.RedisError as exc:
-            log.warning("rate limit %s not checked: Redis unreachable (%s)", name,
-                        type(exc).__name__)
+            log.warning(
+                "rate limit %s not checked: Redis unreachable (%s)", name, type(exc).__name__
+            )
             return None
         end = start + rate.seconds
         estimate = before * (end - now) / rate.seconds + count
@@ -136,12 +137,13 @@ class Limiter:
                 self.memory.undo(current)
         except redis.RedisError:
             pass
-        return Decision(False, rate, 0, max(1, math.ceil(
-            _free_at(rate, before, count - 1, end) - now)))
+        return Decision(
+            False, rate, 0, max(1, math.ceil(_free_at(rate, before, count - 1, end) - now))
+        )
 
-
-    def count_window(self, key: str, limit: int, seconds: int,
-                     now: float | None = None) -> tuple[bool, int, float] | None:
+    def count_window(
+        self, key: str, limit: int, seconds: int, now: float | None = None
+    ) -> tuple[bool, int, float] | None:
         """Count one request in the current fixed window of `key`: (allowed, used, when the
         window ends); None when Redis cannot be reached. Exact: one atomic increment per
         request, and a refused request is taken back, so it does not count."""
@@ -160,8 +162,7 @@ class Limiter:
             else:
                 self.memory.undo(current)
         except redis.RedisError as exc:
-            log.warning("quota %s not checked: Redis unreachable (%s)", key,
-                        type(exc).__name__)
+            log.warning("quota %s not checked: Redis unreachable (%s)", key, type(exc).__name__)
             return None
         return False, limit, start + seconds
 
@@ -192,7 +193,8 @@ def check(name: str, identity: str) -> None:
         raise RateLimited(
             f"Too many requests: the limit is {decision.rate.count} every "
             f"{decision.rate.seconds} s. Try again in {decision.reset_seconds} s.",
-            headers={"Retry-After": str(decision.reset_seconds)})
+            headers={"Retry-After": str(decision.reset_seconds)},
+        )
 
 
 def client_address() -> str:
@@ -209,7 +211,8 @@ def _rate_limit_headers(response: Response) -> Response:
     return response
 
 
-def init_app(app: Flask, rates: Mapping[str, Rate], client: redis.Redis | None,
-             prefix: str) -> None:
+def init_app(
+    app: Flask, rates: Mapping[str, Rate], client: redis.Redis | None, prefix: str
+) -> None:
     app.extensions["rate_limiter"] = Limiter(rates, client, prefix)
     app.after_request(_rate_limit_headers)

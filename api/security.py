@@ -97,8 +97,12 @@ def authenticate_request() -> Principal:
         key = authenticate_api_key(db.session, presented)
         if identity.api_key_use_is_stale(key):
             _record_api_key_use(key.id)
-        principal = Principal(organisation_id=key.organisation_id, role="api_key",
-                              api_key_id=key.id, scopes=frozenset(key.scopes))
+        principal = Principal(
+            organisation_id=key.organisation_id,
+            role="api_key",
+            api_key_id=key.id,
+            scopes=frozenset(key.scopes),
+        )
         quotas.check_api_key(key.organisation_id, key.id)  # the plan's requests a minute
     else:
         verify_jwt_in_request()
@@ -109,8 +113,7 @@ def authenticate_request() -> Principal:
             user = db.session.get(User, claims["sub"])
         if user is None or not user.is_active:
             raise Unauthorized("The account is not active.", code="account_inactive")
-        principal = Principal(organisation_id=user.organisation_id, role=user.role,
-                              user_id=user.id)
+        principal = Principal(organisation_id=user.organisation_id, role=user.role, user_id=user.id)
     g.principal = principal
     return principal
 
@@ -128,8 +131,9 @@ def auth_required(roles: Iterable[str] = ANY_ROLE, scope: str | None = None) -> 
                 if scope is None:
                     raise Forbidden("API keys cannot use this endpoint.", code="user_required")
                 if scope not in principal.scopes:
-                    raise Forbidden(f"The API key lacks the {scope!r} scope.",
-                                    code="insufficient_scope")
+                    raise Forbidden(
+                        f"The API key lacks the {scope!r} scope.", code="insufficient_scope"
+                    )
             elif principal.role not in allowed:
                 raise Forbidden("Your role does not allow this.", code="insufficient_role")
             return func(*args, **kwargs)

@@ -28,10 +28,18 @@ def issue_tokens(user: User, family_id: str | None = None) -> dict[str, Any]:
     refresh = create_refresh_token(identity=user.id, additional_claims=claims)
     decoded = decode_token(refresh)
     identity.record_refresh_token(
-        db.session, jti=decoded["jti"], user_id=user.id, family_id=family,
-        expires_at=datetime.fromtimestamp(decoded["exp"], UTC))
-    return {"access_token": access, "refresh_token": refresh, "token_type": "bearer",
-            "expires_in": settings().access_token_ttl}
+        db.session,
+        jti=decoded["jti"],
+        user_id=user.id,
+        family_id=family,
+        expires_at=datetime.fromtimestamp(decoded["exp"], UTC),
+    )
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "bearer",
+        "expires_in": settings().access_token_ttl,
+    }
 
 
 def refresh_tokens(refresh_token: str) -> dict[str, Any]:
@@ -45,8 +53,9 @@ def refresh_tokens(refresh_token: str) -> dict[str, Any]:
 
 def revoke_session(access_claims: dict[str, Any]) -> None:
     """Logout: the presented access token and its whole refresh family die."""
-    identity.revoke_access_token(db.session, access_claims["jti"],
-                                 datetime.fromtimestamp(access_claims["exp"], UTC))
+    identity.revoke_access_token(
+        db.session, access_claims["jti"], datetime.fromtimestamp(access_claims["exp"], UTC)
+    )
     identity.revoke_family(db.session, access_claims["fam"])
 
 
@@ -80,11 +89,20 @@ def token_state(payload: dict) -> authstate.TokenState:
         if cached is not None:
             return cached
         generation = cache.generation
-    user, revoked = identity.access_token_state(db.session, payload["jti"],
-                                                payload.get("fam", ""), payload["sub"])
-    state = authstate.TokenState(None if user is None else authstate.TokenUser(
-        id=user.id, organisation_id=user.organisation_id, role=user.role,
-        is_active=user.is_active), revoked)
+    user, revoked = identity.access_token_state(
+        db.session, payload["jti"], payload.get("fam", ""), payload["sub"]
+    )
+    state = authstate.TokenState(
+        None
+        if user is None
+        else authstate.TokenUser(
+            id=user.id,
+            organisation_id=user.organisation_id,
+            role=user.role,
+            is_active=user.is_active,
+        ),
+        revoked,
+    )
     if cache is not None:
         cache.put(payload["jti"], state, generation)
     return state
@@ -92,26 +110,42 @@ def token_state(payload: dict) -> authstate.TokenState:
 
 @jwt.expired_token_loader
 def _expired(_header: dict, _payload: dict) -> Response:
-    return problem(401, "token_expired", "The access token has expired.",
-                   headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return problem(
+        401,
+        "token_expired",
+        "The access token has expired.",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
 
 
 @jwt.invalid_token_loader
 def _invalid(reason: str) -> Response:
-    return problem(401, "token_invalid", "The access token is not valid.",
-                   headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return problem(
+        401,
+        "token_invalid",
+        "The access token is not valid.",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
 
 
 @jwt.unauthorized_loader
 def _missing(reason: str) -> Response:
-    return problem(401, "unauthorized", "Authentication is required: send a bearer token "
-                   "or an API key.", headers={"WWW-Authenticate": "Bearer"})
+    return problem(
+        401,
+        "unauthorized",
+        "Authentication is required: send a bearer token or an API key.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 @jwt.revoked_token_loader
 def _revoked(_header: dict, _payload: dict) -> Response:
-    return problem(401, "token_revoked", "The access token was revoked.",
-                   headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return problem(
+        401,
+        "token_revoked",
+        "The access token was revoked.",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
 
 
 @jwt.needs_fresh_token_loader

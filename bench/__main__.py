@@ -26,8 +26,7 @@ from bench.services import ROOT, prepare_database, private_redis
 from bench.table import render
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-ORDER = ("api", "jobs", "upload", "transcription", "writing", "batch", "conversation",
-         "search")
+ORDER = ("api", "jobs", "upload", "transcription", "writing", "batch", "conversation", "search")
 QUALITY = ROOT / "bench" / "results" / "quality.json"
 MiB = 1024 * 1024
 
@@ -40,8 +39,9 @@ def _run_one(name: str, redis_url: str, quick: bool) -> dict[str, Any]:
     if name == "jobs":
         from bench import job_overhead
 
-        return job_overhead.run(redis_url, sequential=30 if quick else 100,
-                                burst=150 if quick else 500)
+        return job_overhead.run(
+            redis_url, sequential=30 if quick else 100, burst=150 if quick else 500
+        )
     if name == "upload":
         from bench import upload
 
@@ -69,8 +69,12 @@ def _run_one(name: str, redis_url: str, quick: bool) -> dict[str, Any]:
 
 
 def machine() -> dict[str, Any]:
-    return {"platform": platform.platform(), "python": platform.python_version(),
-            "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def _quality(quick: bool, sections: list[str] | None = None) -> list[str]:
@@ -78,8 +82,11 @@ def _quality(quick: bool, sections: list[str] | None = None) -> list[str]:
 
     results = quality.run(quick=quick, names=sections)
     previous = json.loads(QUALITY.read_text()) if QUALITY.exists() else {}
-    merged = {"machine": machine(), "quick": quick,
-              "sections": {**previous.get("sections", {}), **results}}
+    merged = {
+        "machine": machine(),
+        "quick": quick,
+        "sections": {**previous.get("sections", {}), **results},
+    }
     QUALITY.parent.mkdir(parents=True, exist_ok=True)
     QUALITY.write_text(json.dumps(merged, indent=2) + "\n")
     print()
@@ -90,21 +97,29 @@ def _quality(quick: bool, sections: list[str] | None = None) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"benchmarks to run: {', '.join(ORDER)} (default: all)")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"benchmarks to run: {', '.join(ORDER)} (default: all)",
+    )
     parser.add_argument("--quick", action="store_true", help="shorter runs, smaller sizes")
     args = parser.parse_args(argv)
     from bench import quality as quality_sections
 
     # After "quality", a name that is also a benchmark ("writing") means the quality section.
-    sections = [name for name in args.names if name in quality_sections.sections()
-                and ("quality" in args.names or name not in ORDER)]
+    sections = [
+        name
+        for name in args.names
+        if name in quality_sections.sections() and ("quality" in args.names or name not in ORDER)
+    ]
     unknown = set(args.names) - set(ORDER) - {"quality"} - set(sections)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     quality = "quality" in args.names or bool(sections) or not args.names
     names = [name for name in ORDER if name in args.names and name not in sections] or (
-        [] if args.names else list(ORDER))
+        [] if args.names else list(ORDER)
+    )
     failed = _quality(args.quick, sections or None) if quality else []
     if not names:
         return 1 if failed else 0
@@ -125,8 +140,11 @@ def main(argv: list[str] | None = None) -> int:
             results[name]["wall_seconds"] = round(time.monotonic() - started, 1)
 
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    merged = {"machine": machine(), "quick": args.quick,
-              "benchmarks": {**previous.get("benchmarks", {}), **results}}
+    merged = {
+        "machine": machine(),
+        "quick": args.quick,
+        "benchmarks": {**previous.get("benchmarks", {}), **results},
+    }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(merged, indent=2) + "\n")
     print()

@@ -32,8 +32,11 @@ _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 def _lua(token: str | None) -> Path:
     script = Path(tempfile.mkstemp(prefix="bench-wrk-", suffix=".lua")[1])
-    lines = ['wrk.method = "POST"', f"wrk.body = '{BODY}'",
-             'wrk.headers["Content-Type"] = "application/json"']
+    lines = [
+        'wrk.method = "POST"',
+        f"wrk.body = '{BODY}'",
+        'wrk.headers["Content-Type"] = "application/json"',
+    ]
     if token:
         lines.append(f'wrk.headers["Authorization"] = "Bearer {token}"')
     script.write_text("\n".join(lines) + "\n")
@@ -58,8 +61,9 @@ def parse_wrk(output: str) -> dict[str, Any]:
         result[f"p{pct}_ms"] = round(_duration_ms(match.group(1)), 3)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     result["non_2xx"] = int(non_2xx.group(1)) if non_2xx else 0
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                       output)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     result["socket_errors"] = sum(int(n) for n in errors.groups()) if errors else 0
     return result
 
@@ -67,8 +71,19 @@ def parse_wrk(output: str) -> dict[str, Any]:
 def load(url: str, token: str | None, seconds: int) -> dict[str, Any]:
     script = _lua(token)
     try:
-        argv = ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s",
-                "--latency", "-s", str(script), url + PATH]
+        argv = [
+            "wrk",
+            "-t",
+            str(WRK_THREADS),
+            "-c",
+            str(CONNECTIONS),
+            "-d",
+            f"{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            url + PATH,
+        ]
         done = subprocess.run(argv, check=True, capture_output=True, text=True)
         return parse_wrk(done.stdout)
     finally:
@@ -76,8 +91,9 @@ def load(url: str, token: str | None, seconds: int) -> dict[str, Any]:
 
 
 def job_count(url: str, token: str) -> int:
-    listing = requests.get(f"{url}/api/v1/jobs?per_page=1", timeout=30,
-                           headers={"Authorization": f"Bearer {token}"}).json()
+    listing = requests.get(
+        f"{url}/api/v1/jobs?per_page=1", timeout=30, headers={"Authorization": f"Bearer {token}"}
+    ).json()
     return listing["pagination"]["total_items"]
 
 
@@ -95,8 +111,9 @@ def _cpu_seconds(pids: list[int]) -> float:
 
 def _database_pids(application_name: str) -> list[int]:
     with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
-        rows = connection.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s",
-                                  (application_name,)).fetchall()
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (application_name,)
+        ).fetchall()
     return [row[0] for row in rows]
 
 
@@ -129,11 +146,16 @@ def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _ratios(mine: dict[str, Any], base: dict[str, Any]) -> dict[str, float]:
-    return {"rps": round(mine["rps"] / base["rps"], 3),
-            "p50": round(mine["p50_ms"] / base["p50_ms"], 2),
-            "p99": round(mine["p99_ms"] / base["p99_ms"], 2),
-            "cpu": round((mine["app_cpu_ms"] + mine["db_cpu_ms"])
-                         / max(0.001, base["app_cpu_ms"] + base["db_cpu_ms"]), 2)}
+    return {
+        "rps": round(mine["rps"] / base["rps"], 3),
+        "p50": round(mine["p50_ms"] / base["p50_ms"], 2),
+        "p99": round(mine["p99_ms"] / base["p99_ms"], 2),
+        "cpu": round(
+            (mine["app_cpu_ms"] + mine["db_cpu_ms"])
+            / max(0.001, base["app_cpu_ms"] + base["db_cpu_ms"]),
+            2,
+        ),
+    }
 
 
 def run(redis_url: str, seconds: int = 12, rounds: int = 3) -> dict[str, Any]:
@@ -142,12 +164,19 @@ def run(redis_url: str, seconds: int = 12, rounds: int = 3) -> dict[str, Any]:
     rounds, with their spread, and the ratios of the medians."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
-    env = platform_env(redis_url, Path(tempfile.mkdtemp(prefix="bench-api-")),
-                       DATABASE_URL=_with_application_name(DATABASE_URL, "bench-platform"))
+    env = platform_env(
+        redis_url,
+        Path(tempfile.mkdtemp(prefix="bench-api-")),
+        DATABASE_URL=_with_application_name(DATABASE_URL, "bench-platform"),
+    )
     signing_key = Settings.from_env(env).jwt_signing_key
-    same_env = {**env, "BENCH_JWT_KEY": signing_key, "BENCH_REDIS_URL": redis_url,
-                "BENCH_DATABASE_URL": _with_application_name(DATABASE_URL, "bench-same-work"),
-                "BENCH_QUEUE_KEY": "bench:same-work"}
+    same_env = {
+        **env,
+        "BENCH_JWT_KEY": signing_key,
+        "BENCH_REDIS_URL": redis_url,
+        "BENCH_DATABASE_URL": _with_application_name(DATABASE_URL, "bench-same-work"),
+        "BENCH_QUEUE_KEY": "bench:same-work",
+    }
     servers: dict[str, Server] = {}
     try:
         servers["platform"] = Server("wsgi:app", env, **GUNICORN)
@@ -174,11 +203,12 @@ def run(redis_url: str, seconds: int = 12, rounds: int = 3) -> dict[str, Any]:
     platform["jobs_created"] = created
     return {
         "title": "API submission (POST /api/v1/jobs/ping)",
-        "settings": {"gunicorn": f"{GUNICORN['workers']} workers, gthread, "
-                                 f"{GUNICORN['threads']} threads",
-                     "load": f"wrk {WRK_THREADS} threads, {CONNECTIONS} connections, "
-                             f"{rounds} rounds of {seconds} s per server, interleaved, "
-                             f"after a {WARM_UP_SECONDS} s warm-up"},
+        "settings": {
+            "gunicorn": f"{GUNICORN['workers']} workers, gthread, {GUNICORN['threads']} threads",
+            "load": f"wrk {WRK_THREADS} threads, {CONNECTIONS} connections, "
+            f"{rounds} rounds of {seconds} s per server, interleaved, "
+            f"after a {WARM_UP_SECONDS} s warm-up",
+        },
         "platform": platform,
         "baselines": {"same_work": same_work, "bare": bare},
         "ratio": {"same_work": _ratios(platform, same_work), "bare": _ratios(platform, bare)},

@@ -14,5 +14,6 @@ app = Flask(__name__)
 @app.post("/api/v1/jobs/ping")
 def ping():  # type: ignore[no-untyped-def]
     body = request.get_json()
-    return jsonify({"id": f"job_{uuid.uuid4().hex}", "type": "ping", "status": "queued",
-                    "input": body}), 202
+    return jsonify(
+        {"id": f"job_{uuid.uuid4().hex}", "type": "ping", "status": "queued", "input": body}
+    ), 202

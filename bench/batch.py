@@ -38,17 +38,25 @@ SENTENCES = [
     "The market in my town is busy on Saturdays, and the fruit there is cheap and fresh.",
     "When I was a child I played football in the street with my friends after school.",
 ]
-CONSOLE_PAGES = ("/console", "/console/classes/x", "/console/assignments/x",
-                 "/console/static/console.js", "/console/static/upload.js",
-                 "/console/static/console.css")
+CONSOLE_PAGES = (
+    "/console",
+    "/console/classes/x",
+    "/console/assignments/x",
+    "/console/static/console.js",
+    "/console/static/upload.js",
+    "/console/static/console.css",
+)
 
 
 def _recording(index: int, folder: Path) -> Path:
     """About 30 s of English speech from espeak-ng: five sentences, a speed per learner."""
-    order = (SENTENCES[index % len(SENTENCES):] + SENTENCES[:index % len(SENTENCES)])[:5]
+    order = (SENTENCES[index % len(SENTENCES) :] + SENTENCES[: index % len(SENTENCES)])[:5]
     wav = folder / f"learner{index:02d}.wav"
-    subprocess.run(["espeak-ng", "-v", "en", "-s", str(135 + index % 4 * 5), "-w", str(wav),
-                    " ".join(order)], check=True, capture_output=True)
+    subprocess.run(
+        ["espeak-ng", "-v", "en", "-s", str(135 + index % 4 * 5), "-w", str(wav), " ".join(order)],
+        check=True,
+        capture_output=True,
+    )
     return wav
 
 
@@ -56,18 +64,46 @@ def _embedded(data_dir: Path) -> tuple[subprocess.Popen, str]:
     """The platform as `make run` starts it, on a free port."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DATABASE_URL", "REDIS_URL", "STORAGE_BACKEND", "S3_"))}
-    env.update(DATA_DIR=str(data_dir), PUBLIC_BASE_URL=base, PYTHONPATH=str(ROOT),
-               LOG_LEVEL="WARNING", ACCESS_TOKEN_TTL="7200",  # the run outlasts 15 min
-               RATE_LIMITS="submit=1000000/minute,register=1000000/minute")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DATABASE_URL", "REDIS_URL", "STORAGE_BACKEND", "S3_"))
+    }
+    env.update(
+        DATA_DIR=str(data_dir),
+        PUBLIC_BASE_URL=base,
+        PYTHONPATH=str(ROOT),
+        LOG_LEVEL="WARNING",
+        ACCESS_TOKEN_TTL="7200",  # the run outlasts 15 min
+        RATE_LIMITS="submit=1000000/minute,register=1000000/minute",
+    )
     flask = str(VENV_BIN / "flask")
-    subprocess.run([flask, "--app", "api:create_app(start_services=False)", "db", "upgrade"],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [flask, "--app", "api:create_app(start_services=False)", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     process = subprocess.Popen(
-        [flask, "--app", "wsgi:app", "run", "--host", "127.0.0.1", "--port", str(port),
-         "--no-reload", "--with-threads"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            flask,
+            "--app",
+            "wsgi:app",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-reload",
+            "--with-threads",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
     def up() -> bool:
         try:
@@ -84,8 +120,9 @@ class Api:
         self.base, self.headers = base, {"Authorization": f"Bearer {token}"}
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        answer = requests.request(method, self.base + path, headers=self.headers, timeout=60,
-                                  **kwargs)
+        answer = requests.request(
+            method, self.base + path, headers=self.headers, timeout=60, **kwargs
+        )
         answer.raise_for_status()
         return answer.json() if answer.content else None
 
@@ -93,44 +130,73 @@ class Api:
 def _class_of(api: Api, count: int) -> tuple[str, list[str]]:
     emails = [f"learner{n:02d}@bench.example.test" for n in range(count)]
     for n, email in enumerate(emails):
-        api.call("PUT", f"/api/v1/learners/lms/bench/s{n:02d}", json={"name": f"Learner {n}",
-                                                                     "email": email})
+        api.call(
+            "PUT",
+            f"/api/v1/learners/lms/bench/s{n:02d}",
+            json={"name": f"Learner {n}", "email": email},
+        )
     school = api.call("POST", "/api/v1/classes", json={"name": "5B", "language": "en"})
-    api.call("POST", f"/api/v1/classes/{school['id']}/members",
-             json={"role": "learner", "emails": emails})
+    api.call(
+        "POST",
+        f"/api/v1/classes/{school['id']}/members",
+        json={"role": "learner", "emails": emails},
+    )
     return school["id"], emails
 
 
 def _upload(api: Api, path: Path, kind: str) -> str:
     """As the console uploads: a presigned PUT straight to storage, then complete."""
-    made = api.call("POST", "/api/v1/media/uploads", json={
-        "filename": path.name, "kind": kind, "size": path.stat().st_size})
+    made = api.call(
+        "POST",
+        "/api/v1/media/uploads",
+        json={"filename": path.name, "kind": kind, "size": path.stat().st_size},
+    )
     target = made["upload"]
     with path.open("rb") as body:
-        requests.request(target["method"], target["url"], data=body,
-                         headers=target.get("headers") or {}, timeout=60).raise_for_status()
+        requests.request(
+            target["method"],
+            target["url"],
+            data=body,
+            headers=target.get("headers") or {},
+            timeout=60,
+        ).raise_for_status()
     api.call("POST", f"/api/v1/media/{made['media']['id']}/complete")
     return made["media"]["id"]
 
 
 def _finished_at(api: Api, job_id: str) -> float:
-    return datetime.fromisoformat(api.call("GET", f"/api/v1/jobs/{job_id}")["finished_at"]
-                                  ).timestamp()
+    return datetime.fromisoformat(
+        api.call("GET", f"/api/v1/jobs/{job_id}")["finished_at"]
+    ).timestamp()
 
 
 def _batch(api: Api, class_id: str, emails: list[str], wavs: list[Path]) -> dict[str, Any]:
-    assignment = api.call("POST", "/api/v1/assignments", json={
-        "class_id": class_id, "title": "My week", "kind": "speaking", "language": "en",
-        "level": "B1", "prompt_text": "Tell me about your week."})
+    assignment = api.call(
+        "POST",
+        "/api/v1/assignments",
+        json={
+            "class_id": class_id,
+            "title": "My week",
+            "kind": "speaking",
+            "language": "en",
+            "level": "B1",
+            "prompt_text": "Tell me about your week.",
+        },
+    )
     started = time.monotonic()
     media_ids = [_upload(api, wav, "audio") for wav in wavs]
     manifest = wavs[0].parent / "manifest.csv"
-    manifest.write_text("filename,learner\n" + "".join(
-        f"{wav.name},{email}\n" for wav, email in zip(wavs, emails, strict=True)))
+    manifest.write_text(
+        "filename,learner\n"
+        + "".join(f"{wav.name},{email}\n" for wav, email in zip(wavs, emails, strict=True))
+    )
     manifest_id = _upload(api, manifest, "document")
     uploaded = time.monotonic() - started
-    batch = api.call("POST", f"/api/v1/assignments/{assignment['id']}/batches", json={
-        "media_ids": media_ids, "manifest_media_id": manifest_id})
+    batch = api.call(
+        "POST",
+        f"/api/v1/assignments/{assignment['id']}/batches",
+        json={"media_ids": media_ids, "manifest_media_id": manifest_id},
+    )
     # The console's progress: long polls, each answered when the counts change.
     seen: list[tuple[float, int]] = []  # (wall clock, items finished) at each change
     done, version = 0, batch["version"]
@@ -148,13 +214,20 @@ def _batch(api: Api, class_id: str, emails: list[str], wavs: list[Path]) -> dict
     items = api.call("GET", f"/api/v1/batches/{batch['id']}/items?per_page=100")["items"]
     ends = sorted(_finished_at(api, item["job_id"]) for item in items if item["job_id"])
     # Each item is shown by the first change whose count reaches its rank.
-    lags = [next(at for at, count in seen if count >= rank) - end
-            for rank, end in enumerate(ends, start=1)]
-    return {"seconds": round(total, 1), "upload_seconds": round(uploaded, 1),
-            "counts": state["counts"],
-            "progress_lag_ms": {"p50": round(percentile(lags, 50) * 1000),
-                                "max": round(max(lags) * 1000),
-                                "within_1s": sum(lag <= 1.0 for lag in lags)}}
+    lags = [
+        next(at for at, count in seen if count >= rank) - end
+        for rank, end in enumerate(ends, start=1)
+    ]
+    return {
+        "seconds": round(total, 1),
+        "upload_seconds": round(uploaded, 1),
+        "counts": state["counts"],
+        "progress_lag_ms": {
+            "p50": round(percentile(lags, 50) * 1000),
+            "max": round(max(lags) * 1000),
+            "within_1s": sum(lag <= 1.0 for lag in lags),
+        },
+    }
 
 
 def _direct(api: Api, wavs: list[Path]) -> dict[str, Any]:
@@ -162,8 +235,13 @@ def _direct(api: Api, wavs: list[Path]) -> dict[str, Any]:
     jobs = []
     for wav in wavs:
         media_id = _upload(api, wav, "audio")
-        jobs.append(api.call("POST", "/api/v1/assessments/speaking",
-                             json={"media_id": media_id, "language": "en"})["id"])
+        jobs.append(
+            api.call(
+                "POST",
+                "/api/v1/assessments/speaking",
+                json={"media_id": media_id, "language": "en"},
+            )["id"]
+        )
     statuses = {}
     for job_id in jobs:
         while True:
@@ -171,8 +249,10 @@ def _direct(api: Api, wavs: list[Path]) -> dict[str, Any]:
             if job["status"] in ("succeeded", "failed", "canceled"):
                 statuses[job_id] = job["status"]
                 break
-    return {"seconds": round(time.monotonic() - started, 1),
-            "succeeded": sum(s == "succeeded" for s in statuses.values())}
+    return {
+        "seconds": round(time.monotonic() - started, 1),
+        "succeeded": sum(s == "succeeded" for s in statuses.values()),
+    }
 
 
 def _pages(base: str, rounds: int = 20) -> dict[str, Any]:
@@ -183,9 +263,10 @@ def _pages(base: str, rounds: int = 20) -> dict[str, Any]:
             requests.get(base + page, timeout=30).raise_for_status()
             timings[page].append(time.perf_counter() - started)
     whole = [sum(timings[page][n] for page in CONSOLE_PAGES) for n in range(rounds)]
-    return {"page_ms": {page: round(statistics.median(t) * 1000, 1)
-                        for page, t in timings.items()},
-            "all_pages_and_assets_ms": round(statistics.median(whole) * 1000, 1)}
+    return {
+        "page_ms": {page: round(statistics.median(t) * 1000, 1) for page, t in timings.items()},
+        "all_pages_and_assets_ms": round(statistics.median(whole) * 1000, 1),
+    }
 
 
 def run(recordings: int = RECORDINGS) -> dict[str, Any]:
@@ -202,12 +283,14 @@ def run(recordings: int = RECORDINGS) -> dict[str, Any]:
         batch = _batch(api, class_id, emails, wavs)
         direct = _direct(api, wavs)
         pages = _pages(base)
-        return {"title": "Class batch (embedded default)",
-                "settings": {"recordings": recordings,
-                             "audio_seconds": round(audio_seconds, 1)},
-                "platform": batch, "baseline": direct,
-                "ratio": round(batch["seconds"] / direct["seconds"], 3),
-                "console": pages}
+        return {
+            "title": "Class batch (embedded default)",
+            "settings": {"recordings": recordings, "audio_seconds": round(audio_seconds, 1)},
+            "platform": batch,
+            "baseline": direct,
+            "ratio": round(batch["seconds"] / direct["seconds"], 3),
+            "console": pages,
+        }
     finally:
         if process is not None:
             process.terminate()

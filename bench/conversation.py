@@ -29,18 +29,24 @@ from pipelines.synthesis import SynthesisConfig, Synthesizer, wav_bytes
 from pipelines.transcription import TranscriptionConfig, build_transcriber
 
 TURN = "I would like a cheese pizza and a small salad, please."
-PARAGRAPH = ("Good morning and welcome to the station. The next train to the city leaves at "
-             "ten past nine. It stops at every station on the way. Please buy your ticket "
-             "before you get on. The café on platform two sells coffee and sandwiches. Have a "
-             "pleasant journey.")
+PARAGRAPH = (
+    "Good morning and welcome to the station. The next train to the city leaves at "
+    "ten past nine. It stops at every station on the way. Please buy your ticket "
+    "before you get on. The café on platform two sells coffee and sandwiches. Have a "
+    "pleasant journey."
+)
 GOAL_ROUND_TRIP_S = 3.0
 GOAL_PIPER_RTF = 0.2
 
 
 def _turn_audio(directory: Path) -> tuple[Path, float]:
     """About five seconds of learner speech, as a WAV file, and its duration."""
-    wav = subprocess.run(["espeak-ng", "-v", "en-us", "-s", "120", "--stdout"],
-                         input=TURN.encode(), capture_output=True, check=True).stdout
+    wav = subprocess.run(
+        ["espeak-ng", "-v", "en-us", "-s", "120", "--stdout"],
+        input=TURN.encode(),
+        capture_output=True,
+        check=True,
+    ).stdout
     path = directory / "turn.wav"
     path.write_bytes(wav)
     return path, (len(wav) - 44) / 2 / 22050
@@ -48,8 +54,9 @@ def _turn_audio(directory: Path) -> tuple[Path, float]:
 
 def _round_trip(transcriber: Any, synthesizer: Synthesizer, path: Path) -> dict[str, float]:
     partner = build_partner("scenario")
-    context = ConversationContext("en", "A2", scenario="ordering-food",
-                                  state={"step": 0, "misses": 0})
+    context = ConversationContext(
+        "en", "A2", scenario="ordering-food", state={"step": 0, "misses": 0}
+    )
     cpu = time.process_time()
     started = time.perf_counter()
     transcript = transcriber.transcribe(str(path), None)
@@ -62,11 +69,16 @@ def _round_trip(transcriber: Any, synthesizer: Synthesizer, path: Path) -> dict[
     first_at = time.perf_counter()
     pcm = first + b"".join(chunks)
     done = time.perf_counter()
-    return {"transcribe_s": heard - started, "reply_s": answered - heard,
-            "synthesise_s": done - answered, "first_audio_s": first_at - started,
-            "total_s": done - started, "total_cpu_s": time.process_time() - cpu,
-            "reply_audio_s": len(pcm) / 2 / audio.sample_rate,
-            "intent_ok": float(reply.intent == "order_food")}
+    return {
+        "transcribe_s": heard - started,
+        "reply_s": answered - heard,
+        "synthesise_s": done - answered,
+        "first_audio_s": first_at - started,
+        "total_s": done - started,
+        "total_cpu_s": time.process_time() - cpu,
+        "reply_audio_s": len(pcm) / 2 / audio.sample_rate,
+        "intent_ok": float(reply.intent == "order_food"),
+    }
 
 
 def _piper_rtf(synthesizer: Synthesizer) -> dict[str, float]:
@@ -75,8 +87,12 @@ def _piper_rtf(synthesizer: Synthesizer) -> dict[str, float]:
     wav, seconds = wav_bytes(synthesizer.speak(PARAGRAPH, voice="piper:en_US-joe-medium"))
     elapsed = time.perf_counter() - started
     used = time.process_time() - cpu
-    return {"rtf": elapsed / seconds, "cpu_rtf": used / seconds, "audio_s": seconds,
-            "synthesis_s": elapsed}
+    return {
+        "rtf": elapsed / seconds,
+        "cpu_rtf": used / seconds,
+        "audio_s": seconds,
+        "synthesis_s": elapsed,
+    }
 
 
 def _median(rows: list[dict[str, float]], key: str) -> float:
@@ -84,8 +100,9 @@ def _median(rows: list[dict[str, float]], key: str) -> float:
 
 
 def run(runs: int = 5) -> dict[str, Any]:
-    transcriber = build_transcriber(TranscriptionConfig(provider="local",
-                                                        cache_dir=Path("data/models")))
+    transcriber = build_transcriber(
+        TranscriptionConfig(provider="local", cache_dir=Path("data/models"))
+    )
     synthesizer = Synthesizer(SynthesisConfig(engines=("piper",)))
     with tempfile.TemporaryDirectory() as tmp:
         path, turn_seconds = _turn_audio(Path(tmp))
@@ -95,7 +112,8 @@ def run(runs: int = 5) -> dict[str, Any]:
     rtfs = [_piper_rtf(synthesizer) for _ in range(runs)]
     return {
         "load_average": [round(x, 2) for x in os.getloadavg()],
-        "runs": runs, "turn_audio_s": round(turn_seconds, 2),
+        "runs": runs,
+        "turn_audio_s": round(turn_seconds, 2),
         "round_trip": {key: _median(trips, key) for key in trips[0]},
         "round_trip_max_s": round(max(t["total_s"] for t in trips), 3),
         "piper": {key: _median(rtfs, key) for key in rtfs[0]},

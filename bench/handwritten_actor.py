@@ -49,8 +49,13 @@ FINISH = """UPDATE jobs SET status = 'succeeded', result = %s, progress = 100, s
 def pool() -> ConnectionPool:
     global _pool
     if _pool is None:  # opened in the process that uses it (the worker forks)
-        _pool = ConnectionPool(os.environ["BENCH_DATABASE_URL"], min_size=1, max_size=THREADS,
-                               kwargs={"autocommit": True}, open=True)
+        _pool = ConnectionPool(
+            os.environ["BENCH_DATABASE_URL"],
+            min_size=1,
+            max_size=THREADS,
+            kwargs={"autocommit": True},
+            open=True,
+        )
     return _pool
 
 
@@ -58,8 +63,9 @@ def submit(organisation_id: str, user_id: str, done_list: str) -> str:
     """The row, committed, then the message: what the sender of a job does by hand."""
     job_id = f"job_{str(ULID()).lower()}"
     with pool().connection() as connection:
-        connection.execute(INSERT, (job_id, QUEUE, Jsonb({}), user_id, user_id,
-                                    organisation_id, datetime.now(UTC)))
+        connection.execute(
+            INSERT, (job_id, QUEUE, Jsonb({}), user_id, user_id, organisation_id, datetime.now(UTC))
+        )
     handwritten_ping.send(job_id, done_list)
     return job_id
 

@@ -33,9 +33,13 @@ def _summary(latencies_s: list[float]) -> dict[str, float]:
 
 
 def _result(sequential: list[float], burst: int, drain_s: float, submit_s: float) -> dict:
-    return {"sequential": _summary(sequential),
-            "burst": {"jobs_per_s": round((burst - 1) / drain_s, 1),
-                      "submit_per_s": round(burst / submit_s, 1)}}
+    return {
+        "sequential": _summary(sequential),
+        "burst": {
+            "jobs_per_s": round((burst - 1) / drain_s, 1),
+            "submit_per_s": round(burst / submit_s, 1),
+        },
+    }
 
 
 def platform(redis_url: str, sequential: int, burst: int) -> dict[str, Any]:
@@ -52,9 +56,16 @@ def platform(redis_url: str, sequential: int, burst: int) -> dict[str, Any]:
     app = create_app(Settings.from_env(env).replace(log_level="WARNING"), start_services=False)
     try:
         client = app.test_client()
-        registered = client.post("/api/v1/auth/register", json={
-            "email": f"bench-{uuid.uuid4().hex}@example.test", "password": "bench password 1",
-            "name": "Bench", "organisation_name": "Bench jobs", "timezone": "UTC"}).get_json()
+        registered = client.post(
+            "/api/v1/auth/register",
+            json={
+                "email": f"bench-{uuid.uuid4().hex}@example.test",
+                "password": "bench password 1",
+                "name": "Bench",
+                "organisation_name": "Bench jobs",
+                "timezone": "UTC",
+            },
+        ).get_json()
         headers = {"Authorization": f"Bearer {registered['access_token']}"}
         org = registered["user"]["organisation_id"]
 
@@ -87,17 +98,24 @@ def platform(redis_url: str, sequential: int, burst: int) -> dict[str, Any]:
         submitted = time.time() - first
         worker = Worker("workers.main", env, threads=THREADS, queues=("scoring",))
         with app.app_context():
+
             def succeeded() -> int:
-                count = db.session.scalar(select(func.count()).where(
-                    Job.organisation_id == org, Job.status == "succeeded"))
+                count = db.session.scalar(
+                    select(func.count()).where(
+                        Job.organisation_id == org, Job.status == "succeeded"
+                    )
+                )
                 db.session.rollback()
                 return count
 
             while succeeded() < 10 + sequential + burst:
                 time.sleep(0.05)
             rows = db.session.scalars(
-                select(Job.finished_at).where(Job.organisation_id == org)
-                .order_by(Job.created_at).offset(10 + sequential)).all()
+                select(Job.finished_at)
+                .where(Job.organisation_id == org)
+                .order_by(Job.created_at)
+                .offset(10 + sequential)
+            ).all()
             db.session.rollback()
         drain = (max(rows) - min(rows)).total_seconds()
         result = _result(seq, burst, drain, submitted)
@@ -108,13 +126,20 @@ def platform(redis_url: str, sequential: int, burst: int) -> dict[str, Any]:
         app.extensions["runtime"].stop()
 
 
-def _list_round_trips(module: str, env: dict[str, str], redis_url: str, sequential: int,
-                      burst: int, send: Callable[[str, int], object]) -> dict[str, Any]:
+def _list_round_trips(
+    module: str,
+    env: dict[str, str],
+    redis_url: str,
+    sequential: int,
+    burst: int,
+    send: Callable[[str, int], object],
+) -> dict[str, Any]:
     """A baseline whose actor records each completion in a Redis list named by the sender:
     `send(done_list, index)` submits one job."""
     worker = Worker(module, env, threads=THREADS)
     client = redis.Redis.from_url(redis_url)
     try:
+
         def round_trip() -> float:
             done_list = f"bench:done:{uuid.uuid4().hex}"
             started = time.perf_counter()
@@ -146,8 +171,9 @@ def _list_round_trips(module: str, env: dict[str, str], redis_url: str, sequenti
         worker.stop()
 
 
-def handwritten(redis_url: str, sequential: int, burst: int, organisation_id: str,
-                user_id: str) -> dict[str, Any]:
+def handwritten(
+    redis_url: str, sequential: int, burst: int, organisation_id: str, user_id: str
+) -> dict[str, Any]:
     """The hand-written claim/finish on the same tables (bench/handwritten_actor.py): the
     sender inserts the row, sends, and waits on the list the actor writes to."""
     env = {**os.environ, "BENCH_REDIS_URL": redis_url, "BENCH_DATABASE_URL": DATABASE_URL}
@@ -155,8 +181,13 @@ def handwritten(redis_url: str, sequential: int, burst: int, organisation_id: st
     from bench import handwritten_actor
 
     return _list_round_trips(
-        "bench.handwritten_actor", env, redis_url, sequential, burst,
-        lambda done_list, _: handwritten_actor.submit(organisation_id, user_id, done_list))
+        "bench.handwritten_actor",
+        env,
+        redis_url,
+        sequential,
+        burst,
+        lambda done_list, _: handwritten_actor.submit(organisation_id, user_id, done_list),
+    )
 
 
 def bare(redis_url: str, sequential: int, burst: int) -> dict[str, Any]:
@@ -164,17 +195,19 @@ def bare(redis_url: str, sequential: int, burst: int) -> dict[str, Any]:
     env = {**os.environ, "BENCH_REDIS_URL": redis_url}
     from bench import bare_actor
 
-    return _list_round_trips("bench.bare_actor", env, redis_url, sequential, burst,
-                             bare_actor.bare_ping.send)
+    return _list_round_trips(
+        "bench.bare_actor", env, redis_url, sequential, burst, bare_actor.bare_ping.send
+    )
 
 
 def _ratios(mine: dict[str, Any], base: dict[str, Any]) -> dict[str, float]:
-    return {"sequential_p50": round(mine["sequential"]["p50_ms"]
-                                    / base["sequential"]["p50_ms"], 2),
-            "sequential_p50_overhead_ms": round(mine["sequential"]["p50_ms"]
-                                                - base["sequential"]["p50_ms"], 2),
-            "burst_jobs_per_s": round(mine["burst"]["jobs_per_s"]
-                                      / base["burst"]["jobs_per_s"], 3)}
+    return {
+        "sequential_p50": round(mine["sequential"]["p50_ms"] / base["sequential"]["p50_ms"], 2),
+        "sequential_p50_overhead_ms": round(
+            mine["sequential"]["p50_ms"] - base["sequential"]["p50_ms"], 2
+        ),
+        "burst_jobs_per_s": round(mine["burst"]["jobs_per_s"] / base["burst"]["jobs_per_s"], 3),
+    }
 
 
 def run(redis_url: str, sequential: int = 100, burst: int = 500) -> dict[str, Any]:
@@ -184,8 +217,11 @@ def run(redis_url: str, sequential: int = 100, burst: int = 500) -> dict[str, An
     baseline = bare(redis_url, sequential, burst)
     return {
         "title": "Job overhead (ping job vs hand-written claim/finish vs bare Dramatiq actor)",
-        "settings": {"worker": f"1 process, {THREADS} threads", "sequential": sequential,
-                     "burst": burst},
+        "settings": {
+            "worker": f"1 process, {THREADS} threads",
+            "sequential": sequential,
+            "burst": burst,
+        },
         "platform": measured,
         "handwritten": by_hand,
         "baseline": baseline,

@@ -38,8 +38,7 @@ PARTS = [
     ("  ctx.report -> progress UPDATE + PUBLISH", "workers/engine.py", "beat"),
     ("complete UPDATE ... RETURNING + terminal hooks", "storage/jobs.py", "complete"),
     ("  terminal hooks", "storage/jobs.py", "_finished"),
-    ("    webhook outbox (event row, endpoints)", "storage/webhooks/events.py",
-     "on_job_terminal"),
+    ("    webhook outbox (event row, endpoints)", "storage/webhooks/events.py", "on_job_terminal"),
     ("    usage", "storage/usage.py", "on_job_terminal"),
     ("    learner progress", "storage/learning/progress.py", "on_job_terminal"),
     ("session commit (incl. after-commit callbacks)", "sqlalchemy/orm/session.py", "commit"),
@@ -86,15 +85,22 @@ def main(argv: list[str]) -> int:
                 handler.stream = open("/dev/null", "w")  # noqa: SIM115
         statements: Counter = Counter()
         with app.app_context():
+
             @event.listens_for(db.engine, "before_cursor_execute")
             def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
                 statements[statement.split(None, 1)[0].upper()] += 1
 
         client = app.test_client()
-        registered = client.post("/api/v1/auth/register", json={
-            "email": f"profile-{uuid.uuid4().hex}@example.test",
-            "password": "bench password 1", "name": "Profile",
-            "organisation_name": "Profile jobs", "timezone": "UTC"}).get_json()
+        registered = client.post(
+            "/api/v1/auth/register",
+            json={
+                "email": f"profile-{uuid.uuid4().hex}@example.test",
+                "password": "bench password 1",
+                "name": "Profile",
+                "organisation_name": "Profile jobs",
+                "timezone": "UTC",
+            },
+        ).get_json()
         headers = {"Authorization": f"Bearer {registered['access_token']}"}
 
         def submit(count: int) -> list[str]:
@@ -118,8 +124,10 @@ def main(argv: list[str]) -> int:
         profiler.enable()
         _run_jobs(app, run, profiled)
         profiler.disable()
-        commands = {name.removeprefix("cmdstat_"): round(int(value["calls"]) / n, 2)
-                    for name, value in redis_client.info("commandstats").items()}
+        commands = {
+            name.removeprefix("cmdstat_"): round(int(value["calls"]) / n, 2)
+            for name, value in redis_client.info("commandstats").items()
+        }
         commands.pop("info", None)
         commands.pop("config|resetstat", None)
         stats = pstats.Stats(profiler)
@@ -127,12 +135,15 @@ def main(argv: list[str]) -> int:
             from sqlalchemy import func, select
 
             from storage.models.jobs import Job
-            done = db.session.scalar(select(func.count()).where(
-                Job.id.in_(plain + profiled), Job.status == "succeeded"))
+
+            done = db.session.scalar(
+                select(func.count()).where(Job.id.in_(plain + profiled), Job.status == "succeeded")
+            )
         print(f"\n== {n} ping jobs run by calling the actor ({done} of {2 * n} succeeded)")
         print(f"unprofiled: wall {wall_ms:.2f} ms/job, CPU {cpu_ms:.2f} ms/job")
-        print("SQL statements/job:", {kind: round(count / n, 2)
-                                      for kind, count in statements.items()})
+        print(
+            "SQL statements/job:", {kind: round(count / n, 2) for kind, count in statements.items()}
+        )
         print("Redis commands/job:", commands)
         for label, fragment, name in PARTS:
             print(f"  {_cumulative(stats, fragment, name) * 1000 / n:8.3f} ms  {label}")

@@ -33,8 +33,11 @@ PARTS = [
     ("whole request (Flask full_dispatch_request)", "flask/app.py", "full_dispatch_request"),
     ("before_request: request id", "api/logs.py", "assign_request_id"),
     ("before_request: JSON depth/unicode guard", "api/jsonguard.py", "check_json_body"),
-    ("auth: JWT decode + verify (incl. revocation)", "flask_jwt_extended/view_decorators.py",
-     "verify_jwt_in_request"),
+    (
+        "auth: JWT decode + verify (incl. revocation)",
+        "flask_jwt_extended/view_decorators.py",
+        "verify_jwt_in_request",
+    ),
     ("auth: revocation check + user (cache or 1 query)", "api/tokens.py", "token_state"),
     ("auth:   the query itself (cache misses)", "storage/identity.py", "access_token_state"),
     ("auth: whole authenticate_request", "api/security.py", "authenticate_request"),
@@ -45,11 +48,13 @@ PARTS = [
     ("learner resolution", "storage/learners.py", "resolve"),
     ("job spec", "workers/engine.py", "job_spec"),
     ("new job object", "storage/jobs.py", "new_job"),
-    ("ORM path: add + flush (when a transaction is open)", "sqlalchemy/orm/session.py",
-     "flush"),
+    ("ORM path: add + flush (when a transaction is open)", "sqlalchemy/orm/session.py", "flush"),
     ("ORM path: commit (incl. after-commit send)", "sqlalchemy/orm/session.py", "commit"),
-    ("Core path: INSERT (autocommit) + send + enqueued_at", "workers/runtime.py",
-     "insert_and_send"),
+    (
+        "Core path: INSERT (autocommit) + send + enqueued_at",
+        "workers/runtime.py",
+        "insert_and_send",
+    ),
     ("send + enqueued_at UPDATE (either path)", "workers/runtime.py", "send_job"),
     ("  broker enqueue (Redis)", "workers/runtime.py", "broker_send"),
     ("every SQL statement (Connection.execute)", "sqlalchemy/engine/base.py", "execute"),
@@ -70,12 +75,19 @@ def _cumulative(stats: pstats.Stats, fragment: str, name: str) -> float:
     return total
 
 
-def _run(client: Any, headers: dict[str, str], n: int, idempotent: bool,
-         statements: Counter, redis_client: redis.Redis) -> dict[str, Any]:
+def _run(
+    client: Any,
+    headers: dict[str, str],
+    n: int,
+    idempotent: bool,
+    statements: Counter,
+    redis_client: redis.Redis,
+) -> dict[str, Any]:
     def post(index: int) -> None:
         extra = {"Idempotency-Key": f"k-{uuid.uuid4().hex}"} if idempotent else {}
-        answer = client.post("/api/v1/jobs/ping", json={"sleep_ms": 0},
-                             headers={**headers, **extra})
+        answer = client.post(
+            "/api/v1/jobs/ping", json={"sleep_ms": 0}, headers={**headers, **extra}
+        )
         if answer.status_code != 202:
             raise RuntimeError(f"submission refused: {answer.status_code} {answer.data[:300]}")
 
@@ -93,8 +105,10 @@ def _run(client: Any, headers: dict[str, str], n: int, idempotent: bool,
     for i in range(n):
         post(i)
     profiler.disable()
-    commands = {name.removeprefix("cmdstat_"): int(value["calls"]) for name, value in
-                redis_client.info("commandstats").items()}
+    commands = {
+        name.removeprefix("cmdstat_"): int(value["calls"])
+        for name, value in redis_client.info("commandstats").items()
+    }
     commands.pop("info", None)
     stats = pstats.Stats(profiler)
     return {
@@ -102,8 +116,10 @@ def _run(client: Any, headers: dict[str, str], n: int, idempotent: bool,
         "cpu_ms_per_request_unprofiled": round(plain_cpu_ms, 2),
         "sql_per_request": {kind: round(count / n, 2) for kind, count in statements.items()},
         "redis_per_request": {name: round(count / n, 2) for name, count in commands.items()},
-        "parts_ms": {label: round(_cumulative(stats, fragment, name) * 1000 / n, 3)
-                     for label, fragment, name in PARTS},
+        "parts_ms": {
+            label: round(_cumulative(stats, fragment, name) * 1000 / n, 3)
+            for label, fragment, name in PARTS
+        },
         "stats": stats,
     }
 
@@ -127,23 +143,32 @@ def main(argv: list[str]) -> int:
                 handler.stream = open("/dev/null", "w")  # noqa: SIM115
         statements: Counter = Counter()
         with app.app_context():
+
             @event.listens_for(db.engine, "before_cursor_execute")
             def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
                 statements[statement.split(None, 1)[0].upper()] += 1
 
         client = app.test_client()
-        registered = client.post("/api/v1/auth/register", json={
-            "email": f"profile-{uuid.uuid4().hex}@example.test",
-            "password": "bench password 1", "name": "Profile",
-            "organisation_name": "Profile", "timezone": "UTC"}).get_json()
+        registered = client.post(
+            "/api/v1/auth/register",
+            json={
+                "email": f"profile-{uuid.uuid4().hex}@example.test",
+                "password": "bench password 1",
+                "name": "Profile",
+                "organisation_name": "Profile",
+                "timezone": "UTC",
+            },
+        ).get_json()
         headers = {"Authorization": f"Bearer {registered['access_token']}"}
         redis_client = redis.Redis.from_url(redis_url)
         for idempotent in (False, True):
             result = _run(client, headers, n, idempotent, statements, redis_client)
             stats = result.pop("stats")
             print(f"\n== {'with' if idempotent else 'without'} Idempotency-Key, {n} requests")
-            print(f"unprofiled, test client: wall {result['wall_ms_per_request_unprofiled']} "
-                  f"ms/request, CPU {result['cpu_ms_per_request_unprofiled']} ms/request")
+            print(
+                f"unprofiled, test client: wall {result['wall_ms_per_request_unprofiled']} "
+                f"ms/request, CPU {result['cpu_ms_per_request_unprofiled']} ms/request"
+            )
             print(f"SQL statements/request: {result['sql_per_request']}")
             print(f"Redis commands/request: {result['redis_per_request']}")
             for label, ms in result["parts_ms"].items():

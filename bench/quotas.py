@@ -21,8 +21,11 @@ from pathlib import Path
 from bench.services import DATABASE_URL, SECRET_KEY, percentile, prepare_database, private_redis
 
 PLAN, PLAN_LLM = "bench", "bench_llm"
-LIMITS_SHAPE = (("organisation", "day", "assessments"), ("organisation", "month", "assessments"),
-                ("learner", "day", "assessments"))
+LIMITS_SHAPE = (
+    ("organisation", "day", "assessments"),
+    ("organisation", "month", "assessments"),
+    ("learner", "day", "assessments"),
+)
 # As `free` and `school` limit a writing assessment: the three above and the LLM admission.
 LLM_SHAPE = (*LIMITS_SHAPE, ("organisation", "month", "llm_tokens"))
 
@@ -38,8 +41,12 @@ def _measure(app, organisation_id: str, plan: str, n: int) -> list[float]:
         times = []
         for i in range(n):
             started = time.perf_counter()
-            reserve_quota(organisation_id, f"usr_bench_{i % 50}", "writing_assessment",
-                          {"text": "x", "language": "en"})
+            reserve_quota(
+                organisation_id,
+                f"usr_bench_{i % 50}",
+                "writing_assessment",
+                {"text": "x", "language": "en"},
+            )
             times.append((time.perf_counter() - started) * 1e6)
             db.session.commit()
         return times
@@ -55,24 +62,40 @@ def run(n: int = 2000) -> dict[str, dict[str, float]]:
     quotas.PLANS[PLAN_LLM] = dict.fromkeys(LLM_SHAPE, 10**12)
     with private_redis() as redis_url:
         prepare_database(redis_url)
-        settings = Settings(env="test", secret_key=SECRET_KEY, database_url=DATABASE_URL,
-                            redis_url=redis_url, data_dir=Path(tempfile.mkdtemp()),
-                            storage_backend="local", embedded_services=False,
-                            log_json=False).finalised()
+        settings = Settings(
+            env="test",
+            secret_key=SECRET_KEY,
+            database_url=DATABASE_URL,
+            redis_url=redis_url,
+            data_dir=Path(tempfile.mkdtemp()),
+            storage_backend="local",
+            embedded_services=False,
+            log_json=False,
+        ).finalised()
         app = create_app(settings, start_services=False)
         with app.app_context():
-            admin = identity.register(db.session, email=f"quota-{time.time_ns()}@bench.test",
-                                      password="correct horse battery", name="Bench",
-                                      organisation_name="Bench")
+            admin = identity.register(
+                db.session,
+                email=f"quota-{time.time_ns()}@bench.test",
+                password="correct horse battery",
+                name="Bench",
+                organisation_name="Bench",
+            )
             db.session.commit()
             organisation_id = admin.organisation_id
         results = {}
-        for label, plan in (("unlimited (baseline)", "unlimited"), ("3 counters", PLAN),
-                            ("4 counters (free)", PLAN_LLM)):
+        for label, plan in (
+            ("unlimited (baseline)", "unlimited"),
+            ("3 counters", PLAN),
+            ("4 counters (free)", PLAN_LLM),
+        ):
             _measure(app, organisation_id, plan, 200)  # warm the pool and the plan cache
             times = _measure(app, organisation_id, plan, n)
-            results[label] = {"median_us": statistics.median(times),
-                              "p95_us": percentile(times, 95), "p99_us": percentile(times, 99)}
+            results[label] = {
+                "median_us": statistics.median(times),
+                "p95_us": percentile(times, 95),
+                "p99_us": percentile(times, 99),
+            }
         app.extensions["runtime"].stop()
     return results
 
@@ -80,5 +103,7 @@ def run(n: int = 2000) -> dict[str, dict[str, float]]:
 if __name__ == "__main__":
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     for label, row in run(count).items():
-        print(f"{label:<22} median {row['median_us']:8.1f} us   p95 {row['p95_us']:8.1f} us"
-              f"   p99 {row['p99_us']:8.1f} us")
+        print(
+            f"{label:<22} median {row['median_us']:8.1f} us   p95 {row['p95_us']:8.1f} us"
+            f"   p99 {row['p99_us']:8.1f} us"
+        )

@@ -41,8 +41,11 @@ FIELDS = {"sleep_ms": (int, 0, 60_000), "fail_times": (int, 0, 10), "reject": (b
 
 
 def _problem(status: int, code: str) -> Response:
-    return Response(json.dumps({"status": status, "code": code}), status=status,
-                    mimetype="application/problem+json")
+    return Response(
+        json.dumps({"status": status, "code": code}),
+        status=status,
+        mimetype="application/problem+json",
+    )
 
 
 def _validated(body: object) -> dict | None:
@@ -63,8 +66,9 @@ def submit() -> Response:
     if not auth.startswith("Bearer "):
         return _problem(401, "unauthorized")
     try:
-        claims = jwt.decode(auth[7:], KEY, algorithms=["HS256"],
-                            options={"require": ["exp", "sub"]})
+        claims = jwt.decode(
+            auth[7:], KEY, algorithms=["HS256"], options={"require": ["exp", "sub"]}
+        )
     except jwt.InvalidTokenError:
         return _problem(401, "token_invalid")
     if claims.get("role") != "admin" or claims.get("type") != "access":
@@ -75,14 +79,26 @@ def submit() -> Response:
     job_id = f"job_{str(ULID()).lower()}"
     now = datetime.now(UTC)
     with pool.connection() as connection:  # commits when the block ends
-        connection.execute(INSERT, (job_id, Jsonb(data), claims["sub"], claims["sub"],
-                                    claims["org"], now))
+        connection.execute(
+            INSERT, (job_id, Jsonb(data), claims["sub"], claims["sub"], claims["org"], now)
+        )
     client.lpush(QUEUE_KEY, job_id)
-    body = {"id": job_id, "type": "ping", "status": "queued", "stage": "queued",
-            "progress": 0, "input": data, "learner_id": claims["sub"],
-            "created_at": now.isoformat()}
-    return Response(json.dumps(body), status=202, mimetype="application/json",
-                    headers={"Location": f"/api/v1/jobs/{job_id}", "Retry-After": "1"})
+    body = {
+        "id": job_id,
+        "type": "ping",
+        "status": "queued",
+        "stage": "queued",
+        "progress": 0,
+        "input": data,
+        "learner_id": claims["sub"],
+        "created_at": now.isoformat(),
+    }
+    return Response(
+        json.dumps(body),
+        status=202,
+        mimetype="application/json",
+        headers={"Location": f"/api/v1/jobs/{job_id}", "Retry-After": "1"},
+    )
 
 
 @app.get("/")

@@ -33,10 +33,18 @@ def _app(redis_url: str) -> Any:
     from core.settings import Settings
 
     data = Path(tempfile.mkdtemp(prefix="bench-search-"))
-    settings = Settings(env="production", secret_key="bench-secret-key-that-is-long-enough-hs",
-                        data_dir=data, database_url=DATABASE_URL, redis_url=redis_url,
-                        storage_backend="local", media_dir=data / "media",
-                        embedded_services=False, log_json=True, log_level="WARNING").finalised()
+    settings = Settings(
+        env="production",
+        secret_key="bench-secret-key-that-is-long-enough-hs",
+        data_dir=data,
+        database_url=DATABASE_URL,
+        redis_url=redis_url,
+        storage_backend="local",
+        media_dir=data / "media",
+        embedded_services=False,
+        log_json=True,
+        log_level="WARNING",
+    ).finalised()
     return create_app(settings, start_services=False)
 
 
@@ -58,15 +66,30 @@ def _build(session: Any, lessons: int) -> str:
     org = Organisation(id=new_id("org"), name=ORG_NAME)
     session.add(org)
     session.flush()
-    course = Course(id=new_id("crs"), organisation_id=org.id, title="Bench English",
-                    description="", language="en", prerequisites=[], status="published")
+    course = Course(
+        id=new_id("crs"),
+        organisation_id=org.id,
+        title="Bench English",
+        description="",
+        language="en",
+        prerequisites=[],
+        status="published",
+    )
     session.add(course)
     session.flush()
     rng = random.Random(11)
     words, weights = _words()
-    chapters = [Chapter(id=new_id("chp"), organisation_id=org.id, course_id=course.id,
-                        title=" ".join(rng.choices(words, weights, k=3)), summary="",
-                        position=n + 1) for n in range(lessons // 100)]
+    chapters = [
+        Chapter(
+            id=new_id("chp"),
+            organisation_id=org.id,
+            course_id=course.id,
+            title=" ".join(rng.choices(words, weights, k=3)),
+            summary="",
+            position=n + 1,
+        )
+        for n in range(lessons // 100)
+    ]
     session.add_all(chapters)
     session.flush()
     rows, entries = [], []
@@ -75,18 +98,36 @@ def _build(session: Any, lessons: int) -> str:
         title = " ".join(rng.choices(words, weights, k=rng.randint(3, 6))).capitalize()
         body = " ".join(rng.choices(words, weights, k=rng.randint(120, 300)))
         lesson_id = new_id("lsn")
-        rows.append({"id": lesson_id, "organisation_id": org.id, "chapter_id": chapter.id,
-                     "course_id": course.id, "title": title, "content": body,
-                     "media_ids": [], "position": n % 100 + 1, "level": "A2"})
-        entries.append({"kind": "lesson", "object_id": lesson_id, "organisation_id": org.id,
-                        "course_id": course.id, "language": "en",
-                        "config": search.config_for("en"), "title": title, "body": body,
-                        "published": True})
+        rows.append(
+            {
+                "id": lesson_id,
+                "organisation_id": org.id,
+                "chapter_id": chapter.id,
+                "course_id": course.id,
+                "title": title,
+                "content": body,
+                "media_ids": [],
+                "position": n % 100 + 1,
+                "level": "A2",
+            }
+        )
+        entries.append(
+            {
+                "kind": "lesson",
+                "object_id": lesson_id,
+                "organisation_id": org.id,
+                "course_id": course.id,
+                "language": "en",
+                "config": search.config_for("en"),
+                "title": title,
+                "body": body,
+                "published": True,
+            }
+        )
     for start in range(0, lessons, 1000):
-        session.execute(insert(Lesson), rows[start:start + 1000])
-        session.execute(insert(SearchEntry), entries[start:start + 1000])
-    ids = list(session.scalars(select(SearchEntry.id).where(
-        SearchEntry.organisation_id == org.id)))
+        session.execute(insert(Lesson), rows[start : start + 1000])
+        session.execute(insert(SearchEntry), entries[start : start + 1000])
+    ids = list(session.scalars(select(SearchEntry.id).where(SearchEntry.organisation_id == org.id)))
     search._refresh(session, ids)  # the platform's own document statement
     session.commit()
     session.execute(text("ANALYZE search_entries"))
@@ -136,32 +177,54 @@ def run(redis_url: str, lessons: int = LESSONS, queries: int = QUERIES) -> dict[
             def baseline(q: str) -> list[Any]:
                 pattern = f"%{q}%"
                 found = session.execute(
-                    select(Lesson.id, Lesson.title).where(
+                    select(Lesson.id, Lesson.title)
+                    .where(
                         Lesson.organisation_id == org_id,
-                        Lesson.title.ilike(pattern) | Lesson.content.ilike(pattern))
-                    .limit(10)).all()
+                        Lesson.title.ilike(pattern) | Lesson.content.ilike(pattern),
+                    )
+                    .limit(10)
+                ).all()
                 session.rollback()
                 return found
 
             mine, mine_hits = _timed(platform, asked)
             base, base_hits = _timed(baseline, asked)
-            plan = "\n".join(row[0] for row in session.execute(text(
-                "EXPLAIN SELECT id FROM search_entries WHERE organisation_id = :org AND "
-                "document @@ websearch_to_tsquery('english', 'market')"), {"org": org_id}))
-            entries = session.scalar(select(func.count()).select_from(
-                search.SearchEntry).where(search.SearchEntry.organisation_id == org_id))
+            plan = "\n".join(
+                row[0]
+                for row in session.execute(
+                    text(
+                        "EXPLAIN SELECT id FROM search_entries WHERE organisation_id = :org AND "
+                        "document @@ websearch_to_tsquery('english', 'market')"
+                    ),
+                    {"org": org_id},
+                )
+            )
+            entries = session.scalar(
+                select(func.count())
+                .select_from(search.SearchEntry)
+                .where(search.SearchEntry.organisation_id == org_id)
+            )
             session.rollback()
     finally:
         app.extensions["runtime"].stop()
     return {
         "title": "Content search (PostgreSQL full-text search vs ILIKE scan)",
-        "settings": {"lessons": lessons, "entries": entries, "queries": queries,
-                     "limit": 10, "build_seconds": round(build_seconds, 1)},
-        "platform": {"p50_ms": round(percentile(mine, 50), 2),
-                     "p95_ms": round(percentile(mine, 95), 2),
-                     "mean_hits": round(statistics.mean(mine_hits), 2)},
-        "baseline": {"p50_ms": round(percentile(base, 50), 2),
-                     "p95_ms": round(percentile(base, 95), 2),
-                     "mean_hits": round(statistics.mean(base_hits), 2)},
+        "settings": {
+            "lessons": lessons,
+            "entries": entries,
+            "queries": queries,
+            "limit": 10,
+            "build_seconds": round(build_seconds, 1),
+        },
+        "platform": {
+            "p50_ms": round(percentile(mine, 50), 2),
+            "p95_ms": round(percentile(mine, 95), 2),
+            "mean_hits": round(statistics.mean(mine_hits), 2),
+        },
+        "baseline": {
+            "p50_ms": round(percentile(base, 50), 2),
+            "p95_ms": round(percentile(base, 95), 2),
+            "mean_hits": round(statistics.mean(base_hits), 2),
+        },
         "uses_gin_index": "ix_search_entries_document" in plan,
     }

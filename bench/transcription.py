@@ -61,9 +61,14 @@ from pipelines.transcription.local import VAD_PARAMETERS, LocalTranscriber  # no
 
 FIXTURES = ROOT / "tests" / "fixtures" / "audio"
 DEFAULT_PARTS = (
-    "en_market.wav", "en_nurse.wav", "en_patience.wav", "en_reading.wav",
-    "en_long_pause.wav", "en_fluent.wav", "en_paced.wav",
-)  # fmt: skip
+    "en_market.wav",
+    "en_nurse.wav",
+    "en_patience.wav",
+    "en_reading.wav",
+    "en_long_pause.wav",
+    "en_fluent.wav",
+    "en_paced.wav",
+)
 RESULTS = ROOT / "bench" / "results" / "transcription.json"
 
 
@@ -114,10 +119,15 @@ def main() -> int:
     parser.add_argument("--language", default="en")
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "data" / "models")
     parser.add_argument("--no-job", action="store_true", help="skip the job-engine row")
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_speech"))
-    parser.add_argument("--redis-url", default=os.environ.get(
-        "BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_speech"
+        ),
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    )
     args = parser.parse_args()
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -129,9 +139,14 @@ def main() -> int:
 
     def bare() -> None:
         segments, _ = model.transcribe(
-            str(clip), language=args.language, beam_size=config.beam_size, word_timestamps=True,
-            vad_filter=True, vad_parameters=VAD_PARAMETERS, condition_on_previous_text=False,
-        )  # fmt: skip
+            str(clip),
+            language=args.language,
+            beam_size=config.beam_size,
+            word_timestamps=True,
+            vad_filter=True,
+            vad_parameters=VAD_PARAMETERS,
+            condition_on_previous_text=False,
+        )
         list(segments)
 
     def bare_defaults() -> None:
@@ -212,11 +227,17 @@ def speaking_job(args: argparse.Namespace, clip: Path) -> Iterator[Callable[[], 
         return
     data_dir = Path(tempfile.mkdtemp(prefix="bench-speech-"))
     settings = Settings(
-        env="test", secret_key="bench-secret-key-long-enough-for-hs256-signing",
-        data_dir=data_dir, database_url=args.database_url, redis_url=args.redis_url,
-        queue_prefix=f"bench-{random_token(4)}-", embedded_services=False,
-        whisper_cache_dir=args.cache_dir, log_json=False, log_level="WARNING",
-    ).finalised()  # fmt: skip
+        env="test",
+        secret_key="bench-secret-key-long-enough-for-hs256-signing",
+        data_dir=data_dir,
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        queue_prefix=f"bench-{random_token(4)}-",
+        embedded_services=False,
+        whisper_cache_dir=args.cache_dir,
+        log_json=False,
+        log_level="WARNING",
+    ).finalised()
     app = create_app(settings, start_services=False)
     worker = None
     try:
@@ -229,8 +250,11 @@ def speaking_job(args: argparse.Namespace, clip: Path) -> Iterator[Callable[[], 
         worker.start()
 
         def job() -> None:
-            answer = client.post("/api/v1/assessments/speaking", headers=headers,
-                                 json={"media_id": media_id, "language": args.language})
+            answer = client.post(
+                "/api/v1/assessments/speaking",
+                headers=headers,
+                json={"media_id": media_id, "language": args.language},
+            )
             if answer.status_code != 202:
                 raise RuntimeError(f"submission refused: {answer.get_json()}")
             location = answer.headers["Location"]
@@ -254,16 +278,24 @@ def _ensure_database(url: str) -> None:
     name = url.rsplit("/", 1)[1].split("?")[0]
     admin_url = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  (name,)).fetchone():  # fmt: skip
+        if not connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+        ).fetchone():
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def _register(client: FlaskClient) -> dict[str, str]:
     tag = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
-    answer = client.post("/api/v1/auth/register", json={
-        "email": f"bench-{tag}@example.test", "password": "bench password 123",
-        "name": "Bench", "organisation_name": f"Bench {tag}", "timezone": "UTC"})
+    answer = client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": f"bench-{tag}@example.test",
+            "password": "bench password 123",
+            "name": "Bench",
+            "organisation_name": f"Bench {tag}",
+            "timezone": "UTC",
+        },
+    )
     if answer.status_code != 201:
         raise RuntimeError(f"registration refused: {answer.get_json()}")
     return {"Authorization": f"Bearer {answer.get_json()['access_token']}"}
@@ -271,9 +303,12 @@ def _register(client: FlaskClient) -> dict[str, str]:
 
 def _upload(client: FlaskClient, headers: dict[str, str], clip: Path) -> str:
     with open(clip, "rb") as handle:
-        answer = client.post("/api/v1/media", headers=headers,
-                             data={"kind": "audio", "file": (handle, clip.name)},
-                             content_type="multipart/form-data")
+        answer = client.post(
+            "/api/v1/media",
+            headers=headers,
+            data={"kind": "audio", "file": (handle, clip.name)},
+            content_type="multipart/form-data",
+        )
     if answer.status_code != 201:
         raise RuntimeError(f"upload refused: {answer.get_json()}")
     return answer.get_json()["id"]

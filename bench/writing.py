@@ -50,7 +50,9 @@ def _misspelled(rng: random.Random, word: str) -> str:
             letters.insert(i, letters[i])
         else:
             letters[i], letters[i + 1 if i + 1 < len(letters) else i - 1] = (
-                letters[i + 1 if i + 1 < len(letters) else i - 1], letters[i])
+                letters[i + 1 if i + 1 < len(letters) else i - 1],
+                letters[i],
+            )
     return "".join(letters)
 
 
@@ -63,8 +65,10 @@ def long_text(limit: int = 10_000, misspellings: int = 80) -> str:
             wrong.append(candidate)
     sentences, i = [], 0
     while sum(len(s) + 1 for s in sentences) < limit - 200:
-        sentences.append(f"My friend thinks the {wrong[i % len(wrong)]} is very "
-                         f"{wrong[(i + 1) % len(wrong)]} and we talk about it every day.")
+        sentences.append(
+            f"My friend thinks the {wrong[i % len(wrong)]} is very "
+            f"{wrong[(i + 1) % len(wrong)]} and we talk about it every day."
+        )
         i += 2
     return " ".join(sentences)[:limit]
 
@@ -99,8 +103,11 @@ def run(runs: int = 5) -> dict[str, Any]:
                 if round_no:
                     times[label][variant].append(elapsed)
                 found[label][variant] = _found(result)
-    out: dict[str, Any] = {"title": "Writing assessment (offline)",
-                           "settings": {"runs": runs}, "texts": {}}
+    out: dict[str, Any] = {
+        "title": "Writing assessment (offline)",
+        "settings": {"runs": runs},
+        "texts": {},
+    }
     for label, text in texts.items():
         mine = statistics.median(times[label]["platform"]) * 1000
         base = statistics.median(times[label]["baseline"]) * 1000
@@ -108,7 +115,8 @@ def run(runs: int = 5) -> dict[str, Any]:
             "characters": len(text),
             "errors": len(found[label]["platform"]),
             "same_result": found[label]["platform"] == found[label]["baseline"],
-            "platform_p50_ms": round(mine, 1), "baseline_p50_ms": round(base, 1),
+            "platform_p50_ms": round(mine, 1),
+            "baseline_p50_ms": round(base, 1),
             "ratio": round(mine / base, 4) if base else None,
         }
     return out

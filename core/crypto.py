@@ -32,8 +32,9 @@ class SecretUnreadable(RuntimeError):
 
 def derive_key(material: str) -> bytes:
     """A 256-bit key from configured key material (ENCRYPTION_KEYS, or SECRET_KEY)."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=b"platform secrets at rest v1").derive(material.encode())
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"platform secrets at rest v1"
+    ).derive(material.encode())
 
 
 # One secret (SECRET_KEY), one key per purpose: a token signature never doubles as a URL
@@ -46,8 +47,9 @@ def subkey(secret: str, purpose: str) -> str:
     """The key for one purpose, derived from `secret` (text, for the libraries that take it)."""
     if purpose not in SUBKEY_PURPOSES:
         raise ValueError(f"unknown key purpose {purpose!r}")
-    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=f"platform {purpose} v1".encode()).derive(secret.encode())
+    raw = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=f"platform {purpose} v1".encode()
+    ).derive(secret.encode())
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -68,19 +70,21 @@ class SecretBox:
 
     def encrypt(self, plaintext: str) -> str:
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._keys[self._current_id].encrypt(nonce, plaintext.encode(),
-                                                     self._current_id.encode())
+        sealed = self._keys[self._current_id].encrypt(
+            nonce, plaintext.encode(), self._current_id.encode()
+        )
         body = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
         return f"{PREFIX}{self._current_id}:{body}"
 
     def decrypt(self, stored: str) -> str:
         if not is_encrypted(stored):
             return stored  # written before encryption at rest
-        kid, _, body = stored[len(PREFIX):].partition(":")
+        kid, _, body = stored[len(PREFIX) :].partition(":")
         cipher = self._keys.get(kid)
         if cipher is None:
             raise SecretUnreadable(
-                f"a stored secret was encrypted with key {kid}, which is not configured")
+                f"a stored secret was encrypted with key {kid}, which is not configured"
+            )
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         try:
             return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], kid.encode()).decode()

@@ -42,20 +42,40 @@ class Other:
 
 
 OTHERS = (
-    Other("POSTGRES_PASSWORD", "compose: the password of PostgreSQL's `platform` user. The "
-          "postgres service is created with it and compose builds the platform's DATABASE_URL "
-          "from it.", "change-me-to-a-long-random-password", after="SECRET_KEY",
-          set_in_example=True),
-    Other("MINIO_ROOT_USER", "compose: MinIO's root user and password. The minio and "
-          "minio-init services use them, and compose hands them to the platform as "
-          "S3_ACCESS_KEY and S3_SECRET_KEY.", "platform", after="POSTGRES_PASSWORD",
-          set_in_example=True),
-    Other("MINIO_ROOT_PASSWORD", "", "change-me-to-a-long-random-password",
-          after="MINIO_ROOT_USER", set_in_example=True, grouped=True),
-    Other("CEFR_TEXT_MODEL", "The English CEFR text-level model (default: the shipped "
-          "artefact; rebuild with python -m pipelines.cefr.train --out DIR). Checked at "
-          "start-up; read by pipelines.cefr.model.", "pipelines/cefr/models/cefr-text-en-v3.json",
-          after="WHISPER_CACHE_DIR"),
+    Other(
+        "POSTGRES_PASSWORD",
+        "compose: the password of PostgreSQL's `platform` user. The "
+        "postgres service is created with it and compose builds the platform's DATABASE_URL "
+        "from it.",
+        "change-me-to-a-long-random-password",
+        after="SECRET_KEY",
+        set_in_example=True,
+    ),
+    Other(
+        "MINIO_ROOT_USER",
+        "compose: MinIO's root user and password. The minio and "
+        "minio-init services use them, and compose hands them to the platform as "
+        "S3_ACCESS_KEY and S3_SECRET_KEY.",
+        "platform",
+        after="POSTGRES_PASSWORD",
+        set_in_example=True,
+    ),
+    Other(
+        "MINIO_ROOT_PASSWORD",
+        "",
+        "change-me-to-a-long-random-password",
+        after="MINIO_ROOT_USER",
+        set_in_example=True,
+        grouped=True,
+    ),
+    Other(
+        "CEFR_TEXT_MODEL",
+        "The English CEFR text-level model (default: the shipped "
+        "artefact; rebuild with python -m pipelines.cefr.train --out DIR). Checked at "
+        "start-up; read by pipelines.cefr.model.",
+        "pipelines/cefr/models/cefr-text-en-v3.json",
+        after="WHISPER_CACHE_DIR",
+    ),
 )
 
 
@@ -92,8 +112,9 @@ def render() -> str:
     def after(env: str) -> list[str]:
         lines: list[str] = []
         for other in others.get(env, []):
-            lines += _entry(other.env, other.doc, other.example, other.set_in_example,
-                            other.grouped)
+            lines += _entry(
+                other.env, other.doc, other.example, other.set_in_example, other.grouped
+            )
             lines += after(other.env)
         return lines
 
@@ -104,8 +125,9 @@ def render() -> str:
             section = variable.section
             lines += ["", "", f"# == {section.title} ==", *_comment(section.doc)]
         value = variable.example if variable.example is not None else shown(defaults[attr])
-        lines += _entry(variable.env, variable.doc, value, variable.set_in_example,
-                        variable.grouped)
+        lines += _entry(
+            variable.env, variable.doc, value, variable.set_in_example, variable.grouped
+        )
         lines += after(variable.env)
     return "\n".join(lines) + "\n"
 

@@ -35,13 +35,17 @@ def url_password(url: str) -> str:
 def check_production_secret(name: str, value: str) -> None:
     """A secret in production is not an example's placeholder and has 32+ characters."""
     if _PLACEHOLDER.search(value):
-        raise ConfigError(f"{name} holds a placeholder; set a random value when "
-                          "APP_ENV=production (python -c 'import secrets; "
-                          "print(secrets.token_urlsafe(48))' makes one)")
+        raise ConfigError(
+            f"{name} holds a placeholder; set a random value when "
+            "APP_ENV=production (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))' makes one)"
+        )
     if len(value) < MIN_SECRET_KEY_CHARS:
-        raise ConfigError(f"{name} must have at least {MIN_SECRET_KEY_CHARS} characters "
-                          "when APP_ENV=production (python -c 'import secrets; "
-                          "print(secrets.token_urlsafe(48))' makes one)")
+        raise ConfigError(
+            f"{name} must have at least {MIN_SECRET_KEY_CHARS} characters "
+            "when APP_ENV=production (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))' makes one)"
+        )
 
 
 def parse_endpoint_url(name: str, value: str) -> str:
@@ -119,8 +123,10 @@ def parse_synthesis_engines(name: str, value: str) -> tuple[str, ...]:
     return engines
 
 
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
-                       r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
+    r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
 
 
 def parse_hostname(name: str, value: str) -> str:
@@ -159,11 +165,20 @@ def parse_origins(name: str, value: str) -> tuple[str, ...]:
             parsed.port  # noqa: B018  (urlparse checks the port only when it is read)
         except ValueError:
             raise ConfigError(f"{name}: {item!r} has an invalid port") from None
-        if (parsed.scheme not in ("http", "https") or not parsed.hostname
-                or parsed.username is not None or item.endswith("/")
-                or parsed.path or parsed.params or parsed.query or parsed.fragment):
-            raise ConfigError(f"{name}: {item!r} is not an origin (scheme://host[:port], "
-                              "no path, no trailing slash)")
+        if (
+            parsed.scheme not in ("http", "https")
+            or not parsed.hostname
+            or parsed.username is not None
+            or item.endswith("/")
+            or parsed.path
+            or parsed.params
+            or parsed.query
+            or parsed.fragment
+        ):
+            raise ConfigError(
+                f"{name}: {item!r} is not an origin (scheme://host[:port], "
+                "no path, no trailing slash)"
+            )
         origins.append(item.lower())
     if not origins:
         raise ConfigError(f"{name} names no origin")
@@ -180,16 +195,18 @@ def parse_encryption_keys(name: str, value: str) -> tuple[str, ...]:
     return keys
 
 
-def _pairs(name: str, value: str, keys: tuple[str, ...] | dict[str, object], shape: str,
-           noun: str) -> list[tuple[str, str]]:
+def _pairs(
+    name: str, value: str, keys: tuple[str, ...] | dict[str, object], shape: str, noun: str
+) -> list[tuple[str, str]]:
     """`a=x,b=y`: comma-separated key=value pairs whose keys are among `keys`."""
     pairs = []
     for item in parse_list(name, value):
         key, equals, raw = item.partition("=")
         key = key.strip()
         if not equals or key not in keys:
-            raise ConfigError(f"{name} takes {shape} pairs with {noun} {', '.join(keys)}; "
-                              f"got {item!r}")
+            raise ConfigError(
+                f"{name} takes {shape} pairs with {noun} {', '.join(keys)}; got {item!r}"
+            )
         pairs.append((key, raw.strip()))
     return pairs
 
@@ -201,12 +218,16 @@ def parse_rate_limits(name: str, value: str) -> tuple[tuple[str, str], ...]:
         try:
             parse_rate(rate)
         except ValueError:
-            raise ConfigError(f"{name}: {limit} is not count/period (second, minute, hour, "
-                              f"day or seconds): {rate!r}") from None
+            raise ConfigError(
+                f"{name}: {limit} is not count/period (second, minute, hour, "
+                f"day or seconds): {rate!r}"
+            ) from None
     return tuple(limits)
 
 
 def parse_kind_limits(name: str, value: str) -> tuple[tuple[str, int], ...]:
     """`video=1073741824,archive=2147483648`: per-kind upload ceilings in bytes."""
-    return tuple((kind, parse_int(f"{name} ({kind})", size, 1024))
-                 for kind, size in _pairs(name, value, MEDIA_KINDS, "kind=bytes", "kinds"))
+    return tuple(
+        (kind, parse_int(f"{name} ({kind})", size, 1024))
+        for kind, size in _pairs(name, value, MEDIA_KINDS, "kind=bytes", "kinds")
+    )

@@ -9,13 +9,15 @@ from types import MappingProxyType
 MiB = 1024 * 1024
 MEDIA_KINDS = ("audio", "image", "video", "archive", "document")
 # Per-kind ceilings; MAX_UPLOAD_BYTES caps them all and MEDIA_KIND_LIMITS overrides them.
-DEFAULT_KIND_LIMITS: Mapping[str, int] = MappingProxyType({
-    "audio": 50 * MiB,
-    "image": 10 * MiB,
-    "video": 500 * MiB,
-    "archive": 512 * MiB,
-    "document": 10 * MiB,
-})
+DEFAULT_KIND_LIMITS: Mapping[str, int] = MappingProxyType(
+    {
+        "audio": 50 * MiB,
+        "image": 10 * MiB,
+        "video": 500 * MiB,
+        "archive": 512 * MiB,
+        "document": 10 * MiB,
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -215,8 +215,16 @@ def post(
     """POST `body` to `url` once. Never raises for network or HTTP trouble: the outcome,
     including errors, is in the returned PostResult. `ssl_context` replaces the default
     (system trust store, hostname verification) when a private CA must be trusted."""
-    return request("POST", url, body, headers, timeout=timeout, allow_private=allow_private,
-                   resolver=resolver, ssl_context=ssl_context)
+    return request(
+        "POST",
+        url,
+        body,
+        headers,
+        timeout=timeout,
+        allow_private=allow_private,
+        resolver=resolver,
+        ssl_context=ssl_context,
+    )
 
 
 def request(
@@ -291,16 +299,20 @@ def request(
     except AddressRefused as exc:
         return result(error="private_address_refused", detail=str(exc))
     except (TimeoutError, Urllib3Timeout) as exc:
-        return result(error="timeout", detail=f"no answer within {timeout:g} s ({exc})",
-                      address=conn.peer)
+        return result(
+            error="timeout", detail=f"no answer within {timeout:g} s ({exc})", address=conn.peer
+        )
     except ConnectionRefusedError as exc:
         return result(error="connection_refused", detail=str(exc))
     except (ssl.SSLError, ssl.CertificateError) as exc:
         return result(error="tls_error", detail=str(exc), address=conn.peer)
     except (http.client.HTTPException, Urllib3Error, OSError) as exc:
         if deadline_hit.is_set():
-            return result(error="timeout", detail=f"no complete answer within {timeout:g} s",
-                          address=conn.peer)
+            return result(
+                error="timeout",
+                detail=f"no complete answer within {timeout:g} s",
+                address=conn.peer,
+            )
         code = "connection_error" if isinstance(exc, OSError) else "protocol_error"
         return result(error=code, detail=f"{type(exc).__name__}: {exc}", address=conn.peer)
     finally:
@@ -308,12 +320,18 @@ def request(
         conn.close()
     if deadline_hit.is_set():
         # The shutdown can look like a clean end of headers or body to the parser.
-        return result(error="timeout", detail=f"no complete answer within {timeout:g} s",
-                      address=conn.peer)
+        return result(
+            error="timeout", detail=f"no complete answer within {timeout:g} s", address=conn.peer
+        )
 
     if 300 <= status < 400:
         location = received.get("location", "")
-        return result(status=status, headers=received, body=text, address=conn.peer,
-                      error="redirect_not_followed",
-                      detail=f"redirects are not followed (Location: {location})")
+        return result(
+            status=status,
+            headers=received,
+            body=text,
+            address=conn.peer,
+            error="redirect_not_followed",
+            detail=f"redirects are not followed (Location: {location})",
+        )
     return result(status=status, headers=received, body=text, address=conn.peer)

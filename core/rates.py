@@ -20,11 +20,11 @@ class Rate:
 
 # What each limit counts, and its default (RATE_LIMITS overrides; a count of 0 turns one off).
 DEFAULT_RATES: Mapping[str, Rate] = {
-    "login": Rate(10, 60),            # per email and client address
-    "login_address": Rate(100, 60),   # per client address, whatever the email
-    "register": Rate(60, 3600),       # per client address (a class may share one address)
-    "submit": Rate(600, 60),          # job-creating POSTs per organisation
-    "realtime": Rate(20, 3600),       # realtime voice-session tokens per learner
+    "login": Rate(10, 60),  # per email and client address
+    "login_address": Rate(100, 60),  # per client address, whatever the email
+    "register": Rate(60, 3600),  # per client address (a class may share one address)
+    "submit": Rate(600, 60),  # job-creating POSTs per organisation
+    "realtime": Rate(20, 3600),  # realtime voice-session tokens per learner
     # Password changes per account: each checks the current password with argon2 (64 MiB),
     # and a stolen access token must not become an offline-speed guess of the password.
     "password": Rate(5, 300),

@@ -36,7 +36,7 @@ def secret_key(secret: str) -> bytes:
     if not secret.startswith(SECRET_PREFIX):
         raise InvalidSecret("a webhook secret starts with whsec_")
     try:
-        key = base64.b64decode(secret[len(SECRET_PREFIX):], validate=True)
+        key = base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
     except binascii.Error:
         raise InvalidSecret("a webhook secret is base64 after the whsec_ prefix") from None
     if not 24 <= len(key) <= 64:

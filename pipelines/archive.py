@@ -100,11 +100,11 @@ def _is_junk(name: str) -> bool:
     return name.startswith("__MACOSX/") or base == ".DS_Store" or base.startswith("._")
 
 
-_EOCD = struct.Struct("<4s4H2LH")          # end of central directory record
+_EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
 _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
-_CENTRAL = struct.Struct("<4s6H3L5H2L")    # central directory file header
-_LOCAL = struct.Struct("<4s5H3L2H")        # local file header
+_CENTRAL = struct.Struct("<4s6H3L5H2L")  # central directory file header
+_LOCAL = struct.Struct("<4s5H3L2H")  # local file header
 _DECODE_EXTRA_TAKES_CRC = len(inspect.signature(zipfile.ZipInfo._decodeExtra).parameters) > 1
 
 
@@ -150,7 +150,8 @@ def _entries(file: IO[bytes], max_entries: int | None = None) -> Iterator[zipfil
         count += 1
         if max_entries is not None and count > max_entries:
             raise PipelineError(
-                "archive_too_many_entries", f"the archive holds more than {max_entries} files")
+                "archive_too_many_entries", f"the archive holds more than {max_entries} files"
+            )
         raw_name = file.read(name_length)
         extra = file.read(extra_length)
         position += _CENTRAL.size + name_length + extra_length + comment_length
@@ -331,4 +332,3 @@ def _copy_entry(
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
         return ArchiveIssue(name, "entry_corrupt", f"the entry cannot be read: {exc}")
     return ArchiveEntry(name=name, size=size, file=target, crc32=crc)
-

@@ -23,8 +23,15 @@ import openpyxl
 from pipelines.archive import safe_entry_name
 from pipelines.errors import PipelineError
 
-_LEARNER_ALIASES = ("learner", "email", "learner_email", "external_id", "learner_id",
-                    "student", "user")
+_LEARNER_ALIASES = (
+    "learner",
+    "email",
+    "learner_email",
+    "external_id",
+    "learner_id",
+    "student",
+    "user",
+)
 _FILE_ALIASES = ("filename", "file", "file_name", "path")
 MAX_ROWS = 10_000
 MAX_PATTERN = 200
@@ -82,8 +89,10 @@ def _csv_records(data: bytes) -> tuple[list[str], Records]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PipelineError("sheet_encoding", f"the sheet is not UTF-8 (byte offset "
-                                              f"{exc.start}); save it as CSV UTF-8") from None
+        raise PipelineError(
+            "sheet_encoding",
+            f"the sheet is not UTF-8 (byte offset {exc.start}); save it as CSV UTF-8",
+        ) from None
     if "\x00" in text:
         raise PipelineError("sheet_invalid", "the sheet holds NUL characters")
     if not text.strip():
@@ -101,8 +110,9 @@ def _csv_records(data: bytes) -> tuple[list[str], Records]:
             for record in reader:
                 yield reader.line_num, record
         except csv.Error as exc:
-            raise PipelineError("sheet_invalid", f"line {reader.line_num} of the sheet: {exc}"
-                                ) from exc
+            raise PipelineError(
+                "sheet_invalid", f"line {reader.line_num} of the sheet: {exc}"
+            ) from exc
 
     return header, rows()
 
@@ -119,21 +129,25 @@ def _workbook_records(data: bytes) -> tuple[list[str], Records]:
         archive = zipfile.ZipFile(io.BytesIO(data))
         parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise PipelineError("sheet_invalid", f"the workbook is not a valid .xlsx file ({exc})"
-                            ) from None
-    if (len(parts) > WORKBOOK_MAX_PARTS
-            or sum(part.file_size for part in parts) > WORKBOOK_MAX_UNPACKED
-            or any(part.file_size > WORKBOOK_MAX_RATIO * max(part.compress_size, 1)
-                   for part in parts)):
-        raise PipelineError("sheet_too_large", "the workbook unpacks to more than a sheet of "
-                                               "texts can hold")
+        raise PipelineError(
+            "sheet_invalid", f"the workbook is not a valid .xlsx file ({exc})"
+        ) from None
+    if (
+        len(parts) > WORKBOOK_MAX_PARTS
+        or sum(part.file_size for part in parts) > WORKBOOK_MAX_UNPACKED
+        or any(part.file_size > WORKBOOK_MAX_RATIO * max(part.compress_size, 1) for part in parts)
+    ):
+        raise PipelineError(
+            "sheet_too_large", "the workbook unpacks to more than a sheet of texts can hold"
+        )
     try:
         # Read-only mode streams the worksheet; openpyxl parses with defusedxml.
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0] if book.worksheets else None
     except Exception as exc:  # openpyxl raises many kinds for a damaged package
-        raise PipelineError("sheet_invalid", f"the workbook cannot be read: "
-                                             f"{type(exc).__name__}") from None
+        raise PipelineError(
+            "sheet_invalid", f"the workbook cannot be read: {type(exc).__name__}"
+        ) from None
     if sheet is None:
         raise PipelineError("sheet_empty", "the workbook has no worksheet")
     cells = sheet.iter_rows(values_only=True)
@@ -147,8 +161,9 @@ def _workbook_records(data: bytes) -> tuple[list[str], Records]:
             for line, values in enumerate(cells, start=2):
                 yield line, [_cell_text(value) for value in values]
         except Exception as exc:
-            raise PipelineError("sheet_invalid", f"the workbook cannot be read: "
-                                                 f"{type(exc).__name__}") from None
+            raise PipelineError(
+                "sheet_invalid", f"the workbook cannot be read: {type(exc).__name__}"
+            ) from None
         finally:
             book.close()
 
@@ -170,8 +185,9 @@ def _column(header: list[str], names: tuple[str, ...], what: str) -> int:
     for name in names:
         if name in header:
             return header.index(name)
-    raise PipelineError("sheet_columns", f"the sheet lacks a {what} column "
-                                         f"(one of {', '.join(names)})")
+    raise PipelineError(
+        "sheet_columns", f"the sheet lacks a {what} column (one of {', '.join(names)})"
+    )
 
 
 def _walk(data: bytes, max_bytes: int, with_text: bool) -> Sheet:
@@ -198,22 +214,31 @@ def _walk(data: bytes, max_bytes: int, with_text: bool) -> Sheet:
             name = cell(name_at) or f"line {line}"
             text = cell(text_at)
             if not learner or not text:
-                sheet.issues.append(SheetIssue(line, name, "missing_value",
-                                               "the row needs a learner and a text"))
+                sheet.issues.append(
+                    SheetIssue(line, name, "missing_value", "the row needs a learner and a text")
+                )
                 continue
             sheet.rows.append(SheetRow(line, learner, filename=name, text=text))
             continue
         raw = cell(file_at)
         filename = safe_entry_name(raw.replace("\\", "/")) if raw else None
         if not raw or not learner:
-            sheet.issues.append(SheetIssue(line, raw or f"line {line}", "missing_value",
-                                           "the row needs a filename and a learner"))
+            sheet.issues.append(
+                SheetIssue(
+                    line,
+                    raw or f"line {line}",
+                    "missing_value",
+                    "the row needs a filename and a learner",
+                )
+            )
         elif filename is None:
-            sheet.issues.append(SheetIssue(line, raw, "unsafe_path",
-                                           "the file name leaves its folder"))
+            sheet.issues.append(
+                SheetIssue(line, raw, "unsafe_path", "the file name leaves its folder")
+            )
         elif filename in seen:
-            sheet.issues.append(SheetIssue(line, filename, "duplicate_filename",
-                                           "an earlier row names this file"))
+            sheet.issues.append(
+                SheetIssue(line, filename, "duplicate_filename", "an earlier row names this file")
+            )
         else:
             seen.add(filename)
             sheet.rows.append(SheetRow(line, learner, filename=filename))
@@ -237,8 +262,9 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     external id, `*` any run of characters, anything else literal; matched against the base
     name. Raises ValueError for a pattern without exactly one `{learner}`."""
     if len(pattern) > MAX_PATTERN or pattern.count("{learner}") != 1:
-        raise ValueError("the pattern needs exactly one {learner} (and at most "
-                         f"{MAX_PATTERN} characters)")
+        raise ValueError(
+            f"the pattern needs exactly one {{learner}} (and at most {MAX_PATTERN} characters)"
+        )
     regex = ""
     for index, part in enumerate(pattern.split("{learner}")):
         if index:

@@ -40,17 +40,44 @@ MEDIUM_PAUSE_SECONDS = 0.5
 LONG_PAUSE_SECONDS = 1.0
 
 FILLERS: dict[str, tuple[str, ...]] = {
-    "en": ("um", "umm", "uh", "uhm", "er", "erm", "ah", "eh", "hmm", "mm", "mhm",
-           "you know", "i mean", "sort of", "kind of"),
+    "en": (
+        "um",
+        "umm",
+        "uh",
+        "uhm",
+        "er",
+        "erm",
+        "ah",
+        "eh",
+        "hmm",
+        "mm",
+        "mhm",
+        "you know",
+        "i mean",
+        "sort of",
+        "kind of",
+    ),
     "es": ("eh", "em", "ehm", "este", "pues", "o sea", "bueno", "mmm", "esto"),
     "fr": ("euh", "heu", "bah", "ben", "hein", "bon ben", "tu vois", "genre", "quoi", "hum"),
     "de": ("äh", "ähm", "öh", "öhm", "hm", "hmm", "halt", "sozusagen", "na ja"),
     "it": ("ehm", "eh", "cioè", "tipo", "allora", "insomma", "mmm"),
     "pt": ("é", "hum", "tipo", "né", "então", "assim", "ahn"),
     # Only lengthened hesitation forms: plain "あの" and "その" are also demonstratives.
-    "ja": ("えー", "えーと", "えっと", "ええと", "ええっと", "あのー", "あのう", "そのー",
-           "うーん", "んー", "まあ", "なんか"),
-}  # fmt: skip
+    "ja": (
+        "えー",
+        "えーと",
+        "えっと",
+        "ええと",
+        "ええっと",
+        "あのー",
+        "あのう",
+        "そのー",
+        "うーん",
+        "んー",
+        "まあ",
+        "なんか",
+    ),
+}
 
 _LATIN_VOWELS = "aeiouyáàâäãåæéèêëíìîïóòôöõøœúùûüýÿąęėįųūō"
 _VOWEL_GROUP = re.compile(f"[{_LATIN_VOWELS}аеёиоуыэюяєіїαεηιουωάέήίόύώϊϋ]+")
@@ -153,9 +180,7 @@ def measure_fluency(
         longest_run=max(runs),
         filler_count=len(fillers),
         fillers_per_100_words=round(len(fillers) / n_words * 100, 1),
-        mean_word_confidence=(
-            round(statistics.fmean(probabilities), 4) if probabilities else None
-        ),
+        mean_word_confidence=(round(statistics.fmean(probabilities), 4) if probabilities else None),
         pauses=pauses,
         runs=runs,
         fillers=fillers,
@@ -164,13 +189,28 @@ def measure_fluency(
 
 def _empty(language: str, total: float) -> FluencyMetrics:
     return FluencyMetrics(
-        language=language, total_duration=round(total, 3), speech_span=0.0, speaking_time=0.0,
-        word_count=0, syllable_count=0, speech_rate_wpm=0.0, speech_rate_sps=0.0,
-        articulation_rate=0.0, pause_count=0, pause_total=0.0, medium_pause_count=0,
-        long_pause_count=0, mean_pause=0.0, pauses_per_minute=0.0, pause_ratio=0.0,
-        mean_length_of_run=0.0, longest_run=0, filler_count=0, fillers_per_100_words=0.0,
+        language=language,
+        total_duration=round(total, 3),
+        speech_span=0.0,
+        speaking_time=0.0,
+        word_count=0,
+        syllable_count=0,
+        speech_rate_wpm=0.0,
+        speech_rate_sps=0.0,
+        articulation_rate=0.0,
+        pause_count=0,
+        pause_total=0.0,
+        medium_pause_count=0,
+        long_pause_count=0,
+        mean_pause=0.0,
+        pauses_per_minute=0.0,
+        pause_ratio=0.0,
+        mean_length_of_run=0.0,
+        longest_run=0,
+        filler_count=0,
+        fillers_per_100_words=0.0,
         mean_word_confidence=None,
-    )  # fmt: skip
+    )
 
 
 def _kind(gap: float) -> str:

@@ -50,12 +50,16 @@ def _problem(item: str, code: str, message: str) -> ItemProblem:
 
 def _is_index_list(value: Any, size: int) -> bool:
     return isinstance(value, list) and all(
-        isinstance(i, int) and not isinstance(i, bool) and 0 <= i < size for i in value)
+        isinstance(i, int) and not isinstance(i, bool) and 0 <= i < size for i in value
+    )
 
 
 def _strings(value: Any, *, at_least: int = 1) -> bool:
-    return (isinstance(value, list) and len(value) >= at_least
-            and all(isinstance(v, str) and v.strip() for v in value))
+    return (
+        isinstance(value, list)
+        and len(value) >= at_least
+        and all(isinstance(v, str) and v.strip() for v in value)
+    )
 
 
 def check_items(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[ItemProblem]]:
@@ -76,12 +80,16 @@ def check_items(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
         seen.add(item_id)
         kind = item.get("type")
         if kind not in ITEM_TYPES:
-            problems.append(_problem(item_id, "item_type",
-                                     f"type must be one of {', '.join(ITEM_TYPES)}."))
+            problems.append(
+                _problem(item_id, "item_type", f"type must be one of {', '.join(ITEM_TYPES)}.")
+            )
             continue
         points = item.setdefault("points", 1)
-        if isinstance(points, bool) or not isinstance(points, int | float) or not (
-                0 < points <= 100):
+        if (
+            isinstance(points, bool)
+            or not isinstance(points, int | float)
+            or not (0 < points <= 100)
+        ):
             problems.append(_problem(item_id, "points", "points must be in (0, 100]."))
         if not isinstance(item.get("prompt", ""), str):
             problems.append(_problem(item_id, "item_prompt", "prompt must be text."))
@@ -97,8 +105,13 @@ def _check_choice(item: dict[str, Any]) -> list[ItemProblem]:
     if isinstance(correct, int) and not isinstance(correct, bool):
         correct = item["correct"] = [correct]
     if not _is_index_list(correct, len(options)) or not correct:
-        return [_problem(item["id"], "no_correct_answer",
-                         "correct must name at least one option by its index.")]
+        return [
+            _problem(
+                item["id"],
+                "no_correct_answer",
+                "correct must name at least one option by its index.",
+            )
+        ]
     item["correct"] = sorted(set(correct))
     return []
 
@@ -106,11 +119,15 @@ def _check_choice(item: dict[str, Any]) -> list[ItemProblem]:
 def _check_gaps(item: dict[str, Any]) -> list[ItemProblem]:
     gaps, text = item.get("gaps"), item.get("text")
     if not isinstance(gaps, list) or not gaps or not all(_strings(g) for g in gaps):
-        return [_problem(item["id"], "no_correct_answer",
-                         "gaps must list, for each gap, at least one accepted answer.")]
+        return [
+            _problem(
+                item["id"],
+                "no_correct_answer",
+                "gaps must list, for each gap, at least one accepted answer.",
+            )
+        ]
     if not isinstance(text, str) or text.count(GAP) != len(gaps):
-        return [_problem(item["id"], "gaps",
-                         f"text must hold one {GAP} per gap ({len(gaps)}).")]
+        return [_problem(item["id"], "gaps", f"text must hold one {GAP} per gap ({len(gaps)}).")]
     return []
 
 
@@ -119,25 +136,47 @@ def _check_ordering(item: dict[str, Any]) -> list[ItemProblem]:
     if not _strings(options, at_least=2) or len(options) > MAX_OPTIONS:
         return [_problem(item["id"], "options", f"2 to {MAX_OPTIONS} non-empty options.")]
     if not _is_index_list(order, len(options)) or sorted(order) != list(range(len(options))):
-        return [_problem(item["id"], "no_correct_answer",
-                         "correct_order must be a permutation of the option indexes.")]
+        return [
+            _problem(
+                item["id"],
+                "no_correct_answer",
+                "correct_order must be a permutation of the option indexes.",
+            )
+        ]
     return []
 
 
 def _check_matching(item: dict[str, Any]) -> list[ItemProblem]:
     left, right, pairs = item.get("left"), item.get("right"), item.get("pairs")
-    if not _strings(left, at_least=2) or not _strings(right, at_least=2) or max(
-            len(left), len(right)) > MAX_OPTIONS:
+    if (
+        not _strings(left, at_least=2)
+        or not _strings(right, at_least=2)
+        or max(len(left), len(right)) > MAX_OPTIONS
+    ):
         return [_problem(item["id"], "options", "left and right need 2 to 20 entries each.")]
-    if not isinstance(pairs, list) or not pairs or not all(
-            isinstance(p, list) and len(p) == 2 and _is_index_list([p[0]], len(left))
-            and _is_index_list([p[1]], len(right)) for p in pairs):
-        return [_problem(item["id"], "no_correct_answer",
-                         "pairs must list [left, right] index pairs.")]
+    if (
+        not isinstance(pairs, list)
+        or not pairs
+        or not all(
+            isinstance(p, list)
+            and len(p) == 2
+            and _is_index_list([p[0]], len(left))
+            and _is_index_list([p[1]], len(right))
+            for p in pairs
+        )
+    ):
+        return [
+            _problem(item["id"], "no_correct_answer", "pairs must list [left, right] index pairs.")
+        ]
     lefts = [p[0] for p in pairs]
     if sorted(lefts) != list(range(len(left))) or len({p[1] for p in pairs}) != len(pairs):
-        return [_problem(item["id"], "matching",
-                         "each left entry is paired exactly once, each right at most once.")]
+        return [
+            _problem(
+                item["id"],
+                "matching",
+                "each left entry is paired exactly once, each right at most once.",
+            )
+        ]
     return []
 
 
@@ -152,16 +191,25 @@ def _check_speaking(item: dict[str, Any]) -> list[ItemProblem]:
     mode = item.setdefault("mode", "free")
     if mode not in SPEAKING_MODES:
         problems.append(_problem(item["id"], "item_type", "mode must be free or reading."))
-    elif mode == "reading" and not (isinstance(item.get("reference_text"), str)
-                                    and item["reference_text"].strip()):
-        problems.append(_problem(item["id"], "reference_text",
-                                 "A reading item needs the reference_text to read."))
+    elif mode == "reading" and not (
+        isinstance(item.get("reference_text"), str) and item["reference_text"].strip()
+    ):
+        problems.append(
+            _problem(
+                item["id"], "reference_text", "A reading item needs the reference_text to read."
+            )
+        )
     return problems
 
 
-_CHECKS = {"multiple_choice": _check_choice, "gap_fill": _check_gaps,
-           "ordering": _check_ordering, "matching": _check_matching,
-           "free_writing": _check_writing, "speaking": _check_speaking}
+_CHECKS = {
+    "multiple_choice": _check_choice,
+    "gap_fill": _check_gaps,
+    "ordering": _check_ordering,
+    "matching": _check_matching,
+    "free_writing": _check_writing,
+    "speaking": _check_speaking,
+}
 
 # What learners may see of an item (the answers stay with the author).
 ANSWER_KEYS = ("correct", "gaps", "correct_order", "pairs")
@@ -204,11 +252,23 @@ def grade(item: Mapping[str, Any], answer: Any) -> dict[str, Any]:
     and matching. None as the answer scores 0 (unanswered)."""
     kind, points = item["type"], float(item.get("points", 1))
     if answer is None:
-        return {"item_id": item["id"], "type": kind, "score": 0.0, "max_score": points,
-                "correct": False, "answered": False}
+        return {
+            "item_id": item["id"],
+            "type": kind,
+            "score": 0.0,
+            "max_score": points,
+            "correct": False,
+            "answered": False,
+        }
     fraction, parts = _GRADERS[kind](item, answer)
-    result = {"item_id": item["id"], "type": kind, "score": round(points * fraction, 4),
-              "max_score": points, "correct": fraction == 1.0, "answered": True}
+    result = {
+        "item_id": item["id"],
+        "type": kind,
+        "score": round(points * fraction, 4),
+        "max_score": points,
+        "correct": fraction == 1.0,
+        "answered": True,
+    }
     if parts is not None:
         result["parts"] = parts
     return result
@@ -230,13 +290,18 @@ def _grade_choice(item: Mapping[str, Any], answer: Any) -> tuple[float, None]:
 
 def _grade_gaps(item: Mapping[str, Any], answer: Any) -> tuple[float, list[bool]]:
     gaps = item["gaps"]
-    if not isinstance(answer, list) or len(answer) != len(gaps) or not all(
-            isinstance(a, str) for a in answer):
+    if (
+        not isinstance(answer, list)
+        or len(answer) != len(gaps)
+        or not all(isinstance(a, str) for a in answer)
+    ):
         raise AnswerError(item["id"], f"expected a list of {len(gaps)} strings, one per gap")
     strict = bool(item.get("case_sensitive"))
-    parts = [normalise(given, case_sensitive=strict)
-             in {normalise(v, case_sensitive=strict) for v in accepted}
-             for given, accepted in zip(answer, gaps, strict=True)]
+    parts = [
+        normalise(given, case_sensitive=strict)
+        in {normalise(v, case_sensitive=strict) for v in accepted}
+        for given, accepted in zip(answer, gaps, strict=True)
+    ]
     return sum(parts) / len(parts), parts
 
 
@@ -255,8 +320,12 @@ def _grade_matching(item: Mapping[str, Any], answer: Any) -> tuple[float, list[b
     return sum(parts) / len(parts), parts
 
 
-_GRADERS = {"multiple_choice": _grade_choice, "gap_fill": _grade_gaps,
-            "ordering": _grade_ordering, "matching": _grade_matching}
+_GRADERS = {
+    "multiple_choice": _grade_choice,
+    "gap_fill": _grade_gaps,
+    "ordering": _grade_ordering,
+    "matching": _grade_matching,
+}
 
 
 def check_assessed_answer(item: Mapping[str, Any], answer: Any) -> None:
@@ -267,8 +336,11 @@ def check_assessed_answer(item: Mapping[str, Any], answer: Any) -> None:
         minimum = item.get("min_words")
         if isinstance(minimum, int) and len(answer.split()) < minimum:
             raise AnswerError(item["id"], f"write at least {minimum} words")
-    elif not (isinstance(answer, Mapping) and isinstance(answer.get("media_id"), str)
-              and answer["media_id"]):
+    elif not (
+        isinstance(answer, Mapping)
+        and isinstance(answer.get("media_id"), str)
+        and answer["media_id"]
+    ):
         raise AnswerError(item["id"], 'expected {"media_id": "<a recording>"}')
 
 

@@ -119,8 +119,8 @@ def generate_hint(
         ai_hint="",
         example_sentence=example,
         example_translation=example_translation,
-        part_of_speech=(entry.part_of_speech if entry else None) or (
-            meaning.part_of_speech if meaning else None),  # fmt: skip
+        part_of_speech=(entry.part_of_speech if entry else None)
+        or (meaning.part_of_speech if meaning else None),
         level=level,
         level_source=level_source,
         frequency_band=frequency_band(frequency),
@@ -152,8 +152,11 @@ def _example(
     serve English words only; JMdict as shipped has none)."""
     if entry and entry.example_sentence:
         return entry.example_sentence, entry.example_translation
-    if meaning and meaning.examples and (language == "en") == (meaning.source.startswith(
-            "WordNet")):  # fmt: skip
+    if (
+        meaning
+        and meaning.examples
+        and (language == "en") == (meaning.source.startswith("WordNet"))
+    ):
         return meaning.examples[0], None
     return None, None
 
@@ -273,9 +276,10 @@ def _compose(hint: Hint, context: str | None) -> str:
     if hint.memory_aid:
         parts.append(f"Memory aid: {hint.memory_aid}")
     level = (
-        f"{_a(hint.level)} word" if hint.level_source == "entry"
+        f"{_a(hint.level)} word"
+        if hint.level_source == "entry"
         else f"about {hint.level} by frequency"
-    )  # fmt: skip
+    )
     parts.append(f"It is {level} and {hint.frequency_band} in {name} (Zipf {hint.zipf:.1f}).")
     if hint.language == "ja":
         parts.append(_script_note(hint))

@@ -20,9 +20,14 @@ def translate_error(exc: openai.OpenAIError, kind: str, service: str) -> Pipelin
         status = exc.status_code
         details = {"status": status}
         if status >= 500 or status in RETRYABLE_STATUS:
-            return TransientError(f"{kind}_unavailable",
-                                  f"{service} answered {status}: {exc.message}", details=details)
-        return PipelineError(f"{kind}_rejected",
-                             f"{service} refused the request ({status}): {exc.message}",
-                             details=details)  # fmt: skip
+            return TransientError(
+                f"{kind}_unavailable",
+                f"{service} answered {status}: {exc.message}",
+                details=details,
+            )
+        return PipelineError(
+            f"{kind}_rejected",
+            f"{service} refused the request ({status}): {exc.message}",
+            details=details,
+        )
     return PipelineError(f"{kind}_failed", f"{service}: {exc}")

@@ -98,12 +98,19 @@ def task_relevance(task: str, answer: str, language: str) -> Relevance:
     method, related_score = LITERAL_METHOD, None
     if language == "en" and wordnet_available():
         method = METHOD
-        near = sum(weight for key, (word, weight) in keys.items()
-                   if key in said or len(related(word) & said) >= RELATED_EVIDENCE
-                   or len(defining(word) & said) >= DEFINITION_EVIDENCE)
+        near = sum(
+            weight
+            for key, (word, weight) in keys.items()
+            if key in said
+            or len(related(word) & said) >= RELATED_EVIDENCE
+            or len(defining(word) & said) >= DEFINITION_EVIDENCE
+        )
         related_score = round(near / total * 100, 1)
-    off_topic = (len(keys) >= MIN_KEY_WORDS and score < OFF_TOPIC_BELOW
-                 and (related_score is None or related_score < OFF_TOPIC_BELOW))
+    off_topic = (
+        len(keys) >= MIN_KEY_WORDS
+        and score < OFF_TOPIC_BELOW
+        and (related_score is None or related_score < OFF_TOPIC_BELOW)
+    )
     return Relevance(
         score=score,
         off_topic=off_topic,
@@ -126,8 +133,14 @@ def related(word: str) -> frozenset[str]:
     """Stems of the English words WordNet relates to `word` (see module docstring)."""
     names: set[str] = set()
     for synset in _senses(word):
-        neighbours = [synset, *synset.hypernyms(), *synset.hyponyms(), *synset.part_meronyms(),
-                      *synset.part_holonyms(), *synset.member_holonyms()]
+        neighbours = [
+            synset,
+            *synset.hypernyms(),
+            *synset.hyponyms(),
+            *synset.part_meronyms(),
+            *synset.part_holonyms(),
+            *synset.member_holonyms(),
+        ]
         for other in neighbours:
             for lemma in other.lemmas():
                 names.update(lemma.name().lower().split("_"))
@@ -157,5 +170,9 @@ def _senses(word: str) -> list[Any]:  # NLTK synsets
 def _is_key(word: str, language: str) -> bool:
     # Function words are the most frequent forms in every language (Zipf >= 6 is roughly the
     # top 100); instruction words say what to do, not what about.
-    return (len(word) > 2 and word.isalpha() and zipf(word, language) < 6.0
-            and word not in _INSTRUCTION_WORDS)
+    return (
+        len(word) > 2
+        and word.isalpha()
+        and zipf(word, language) < 6.0
+        and word not in _INSTRUCTION_WORDS
+    )

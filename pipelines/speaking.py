@@ -166,8 +166,9 @@ def assess_speaking(
     reading = _reading(reference_text, transcript.text, language, pronunciation)
     if report:
         report("scoring", 50)
-    offline = _offline(transcript, fluency, text_features, estimate, reading, prompt_text,
-                       pronunciation)
+    offline = _offline(
+        transcript, fluency, text_features, estimate, reading, prompt_text, pronunciation
+    )
     if llm is None:
         if report:
             report("scoring", 100)
@@ -230,8 +231,11 @@ def _reading_from_words(words: list[dict[str, Any]]) -> ReadingResult:
     reference = [w for w in words if w["error_type"] not in ("insertion", "repetition")]
     omitted = [w["word"] for w in reference if w["error_type"] == "omission"]
     inserted = [w["word"] for w in words if w["error_type"] in ("insertion", "repetition")]
-    substituted = [{"expected": w["word"], "said": w["heard_as"] or ""}
-                   for w in reference if w["error_type"] == "substitution"]  # fmt: skip
+    substituted = [
+        {"expected": w["word"], "said": w["heard_as"] or ""}
+        for w in reference
+        if w["error_type"] == "substitution"
+    ]
     read = len(reference) - len(omitted)
     correct = read - len(substituted)
     said = read + len(inserted)
@@ -240,9 +244,11 @@ def _reading_from_words(words: list[dict[str, Any]]) -> ReadingResult:
         completeness=round(100 * read / max(1, len(reference)), 1),
         accuracy=round(100 * correct / said, 1) if said else 0.0,
         word_error_rate=round(errors / max(1, len(reference)), 3),
-        reference_words=len(reference), omitted=omitted, inserted=inserted,
+        reference_words=len(reference),
+        omitted=omitted,
+        inserted=inserted,
         substituted=substituted,
-    )  # fmt: skip
+    )
 
 
 def _offline(
@@ -325,7 +331,9 @@ def _offline(
 
 
 def _speech_level(
-    scores: dict[str, float | None], estimate: CefrEstimate, fluency: FluencyMetrics,
+    scores: dict[str, float | None],
+    estimate: CefrEstimate,
+    fluency: FluencyMetrics,
     relevance: Relevance | None,
 ) -> tuple[float, str, float, str]:
     """Free speech: the language level mixed with delivery, capped (see module docstring)."""
@@ -333,13 +341,16 @@ def _speech_level(
     fast = too_fast(fluency)
     if fast:  # speed never lifts a level: fluency counts no higher than the language
         fluency_score = min(fluency_score, estimate.score)
-    parts = {"language": estimate.score, "fluency": fluency_score,
-             "pronunciation": scores["pronunciation"], "coherence": scores["coherence"]}
+    parts = {
+        "language": estimate.score,
+        "fluency": fluency_score,
+        "pronunciation": scores["pronunciation"],
+        "coherence": scores["coherence"],
+    }
     usable = {k: v for k, v in parts.items() if v is not None}
     weight = sum(OVERALL_WEIGHTS[k] for k in usable)
     overall = sum(OVERALL_WEIGHTS[k] * v for k, v in usable.items()) / weight
-    ceiling = min(LEVELS.index(estimate.level),
-                  LEVELS.index(level_for_score(fluency_score)) + 1)
+    ceiling = min(LEVELS.index(estimate.level), LEVELS.index(level_for_score(fluency_score)) + 1)
     overall, level = _capped(overall, ceiling)
     basis = f"the language of the answer measures {estimate.level} ({estimate.score:.0f}/100)"
     if fast:
@@ -353,7 +364,9 @@ def _speech_level(
 
 
 def _reading_level(
-    scores: dict[str, float | None], estimate: CefrEstimate, reading: ReadingResult,
+    scores: dict[str, float | None],
+    estimate: CefrEstimate,
+    reading: ReadingResult,
     fluency: FluencyMetrics,
 ) -> tuple[float, str, float, str]:
     """Reading aloud: the level comes from how the text was read, not from its words.
@@ -379,9 +392,11 @@ def _reading_level(
     spread = statistics.pstdev([*usable.values(), reading.completeness]) / 100
     length = min(1.0, reading.reference_words / 20)
     confidence = round(max(0.0, 1 - spread) * length, 3)
-    basis = (f"the text ({estimate.level}) read with quality {quality:.0f}/100 "
-             f"(pronunciation {scores['pronunciation'] or 0:.0f}, fluency "
-             f"{scores['fluency'] or 0:.0f}, completeness {reading.completeness:.0f}%)")
+    basis = (
+        f"the text ({estimate.level}) read with quality {quality:.0f}/100 "
+        f"(pronunciation {scores['pronunciation'] or 0:.0f}, fluency "
+        f"{scores['fluency'] or 0:.0f}, completeness {reading.completeness:.0f}%)"
+    )
     if too_fast(fluency):
         basis += f"; read faster than {TOO_FAST_WPM} words/min"
     return overall, LEVELS[index], confidence, basis
@@ -394,10 +409,12 @@ def _reading_level(
 # new unit unless the part before the comma is a fronted subordinate clause ("when I arrived,
 # we left"), so that the pace of speech does not change its measured sentence length.
 _NEW_SUBJECT = re.compile(
-    r",\s+(?=(?:i|you|he|she|we|they|it|there|my|his|her|our|their)\b)", re.IGNORECASE)
+    r",\s+(?=(?:i|you|he|she|we|they|it|there|my|his|her|our|their)\b)", re.IGNORECASE
+)
 _FRONTED = re.compile(
     r"^(?:when|if|because|although|though|while|after|before|since|as|once|until|unless)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def spoken_units(text: str, language: str) -> str:
@@ -408,10 +425,10 @@ def spoken_units(text: str, language: str) -> str:
     start = 0
     for match in _NEW_SUBJECT.finditer(text):
         clause_start = max(text.rfind(mark, 0, match.start()) for mark in ".?!,") + 1
-        if _FRONTED.match(text[clause_start:match.start()].strip()):
+        if _FRONTED.match(text[clause_start : match.start()].strip()):
             continue
-        out.append(text[start:match.start()] + ".")
-        rest = text[match.end():]
+        out.append(text[start : match.start()] + ".")
+        rest = text[match.end() :]
         out.append(" " + rest[:1].upper())
         start = match.end() + 1
     out.append(text[start:])
@@ -459,8 +476,11 @@ def _phone_level(measured: dict[str, Any]) -> tuple[float | None, str]:
     """The pronunciation sub-score from pipelines.pronunciation (English)."""
     if not measured.get("judged"):
         return None, f"Not judged: {measured.get('message') or measured.get('reason')}"
-    flagged = [w["word"] for w in measured["words"]
-               if w["error_type"] in ("mispronunciation", "substitution")]  # fmt: skip
+    flagged = [
+        w["word"]
+        for w in measured["words"]
+        if w["error_type"] in ("mispronunciation", "substitution")
+    ]
     text = (
         f"Pronunciation accuracy {measured['accuracy']}/100 from the sounds of each word "
         f"({measured['method']}); prosody {measured['prosody']}/100. "
@@ -496,12 +516,16 @@ def _fluency(m: FluencyMetrics) -> tuple[float, str]:
     if m.language in UNSPACED_LANGUAGES:
         unit = "morae" if m.language == "ja" else "syllables"
         low, high = RATE_BAND_SPS
-        rate_text = (f"Speech rate {m.speech_rate_sps:.1f} {unit}/s; "
-                     f"fluent speech is usually {low:g}-{high:g}")
+        rate_text = (
+            f"Speech rate {m.speech_rate_sps:.1f} {unit}/s; "
+            f"fluent speech is usually {low:g}-{high:g}"
+        )
     else:
         low, high = RATE_BAND_WPM
-        rate_text = (f"Speech rate {m.speech_rate_wpm:.0f} words/min; "
-                     f"fluent, clear speech is usually {low}-{high}")
+        rate_text = (
+            f"Speech rate {m.speech_rate_wpm:.0f} words/min; "
+            f"fluent, clear speech is usually {low}-{high}"
+        )
     if too_fast(m):
         rate_text += " (too fast to follow easily: slow down)"
     minutes = max(m.speech_span, 1e-6) / 60

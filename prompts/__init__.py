@@ -28,8 +28,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 PROMPTS_DIR = Path(__file__).resolve().parent
-NAMES = ("writing_assessment", "hint", "learning_plan", "speaking_assessment",
-         "conversation_reply")
+NAMES = ("writing_assessment", "hint", "learning_plan", "speaking_assessment", "conversation_reply")
 
 _HEADER_RE = re.compile(r"^#\s*([a-z_]+):\s*(.*?)\s*$")
 _VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:\.\d+)?$")
@@ -37,13 +36,35 @@ _VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:\.\d+)?$")
 
 # Names the templates show the model; codes outside this table are passed through as they are.
 LANGUAGE_NAMES = {
-    "ar": "Arabic", "ca": "Catalan", "cs": "Czech", "da": "Danish", "de": "German",
-    "el": "Greek", "en": "English", "es": "Spanish", "fi": "Finnish", "fr": "French",
-    "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian", "id": "Indonesian", "it": "Italian",
-    "ja": "Japanese", "ko": "Korean", "nb": "Norwegian", "nl": "Dutch", "pl": "Polish",
-    "pt": "Portuguese", "ro": "Romanian", "ru": "Russian", "sv": "Swedish", "tr": "Turkish",
-    "uk": "Ukrainian", "vi": "Vietnamese", "zh": "Chinese",
-}  # fmt: skip
+    "ar": "Arabic",
+    "ca": "Catalan",
+    "cs": "Czech",
+    "da": "Danish",
+    "de": "German",
+    "el": "Greek",
+    "en": "English",
+    "es": "Spanish",
+    "fi": "Finnish",
+    "fr": "French",
+    "he": "Hebrew",
+    "hi": "Hindi",
+    "hu": "Hungarian",
+    "id": "Indonesian",
+    "it": "Italian",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "nb": "Norwegian",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "pt": "Portuguese",
+    "ro": "Romanian",
+    "ru": "Russian",
+    "sv": "Swedish",
+    "tr": "Turkish",
+    "uk": "Ukrainian",
+    "vi": "Vietnamese",
+    "zh": "Chinese",
+}
 
 
 def language_name(code: str) -> str:

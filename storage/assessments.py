@@ -40,11 +40,14 @@ def latest_assessment(
     """
     stmt = (
         tenant_select(Job, organisation_id)
-        .where(Job.learner_user_id == user_id, Job.status == "succeeded",
-               Job.type.in_(ASSESSMENT_JOB_TYPES))
+        .where(
+            Job.learner_user_id == user_id,
+            Job.status == "succeeded",
+            Job.type.in_(ASSESSMENT_JOB_TYPES),
+        )
         .order_by(Job.finished_at.desc(), Job.id.desc())
         .limit(_RECENT_ASSESSMENTS)
-    )  # fmt: skip
+    )
     latest: dict[str, Job] = {}
     for job in session.scalars(stmt):
         result = job.result or {}

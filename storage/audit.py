@@ -21,7 +21,9 @@ from storage.tenancy import tenant_select
 # a secret would keep it forever in a table nobody may delete from.
 _SECRET_KEY = re.compile(
     r"(secret|password|passwd|token|credential|private|key_hash|code_hash|^key$|^code$"
-    r"|authorization|email)", re.IGNORECASE)
+    r"|authorization|email)",
+    re.IGNORECASE,
+)
 REDACTED = "[redacted]"
 
 
@@ -74,19 +76,38 @@ def snapshot(row: object, names: Iterable[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in names:
         value = getattr(row, name)
-        values[name] = list(value) if isinstance(value, list) else (
-            dict(value) if isinstance(value, dict) else value)
+        values[name] = (
+            list(value)
+            if isinstance(value, list)
+            else (dict(value) if isinstance(value, dict) else value)
+        )
     return values
 
 
-def record(session: Session, actor: ActedBy, action: str, *, target_type: str,
-           target_id: str | None, before: Mapping[str, Any] | None = None,
-           after: Mapping[str, Any] | None = None) -> AuditRecord:
+def record(
+    session: Session,
+    actor: ActedBy,
+    action: str,
+    *,
+    target_type: str,
+    target_id: str | None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> AuditRecord:
     row = AuditRecord(
-        id=new_id("aud"), organisation_id=actor.organisation_id, actor_type=actor.type,
-        actor_id=actor.id, actor_role=actor.role, action=action, target_type=target_type,
-        target_id=target_id, before=scrub(before), after=scrub(after),
-        request_id=actor.request_id, ip=actor.ip)
+        id=new_id("aud"),
+        organisation_id=actor.organisation_id,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_role=actor.role,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        before=scrub(before),
+        after=scrub(after),
+        request_id=actor.request_id,
+        ip=actor.ip,
+    )
     session.add(row)
     return row
 
@@ -97,10 +118,16 @@ def changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict, 
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
-def list_query(organisation_id: str, *, action: str | None = None,
-               actor_id: str | None = None, target_type: str | None = None,
-               target_id: str | None = None, since: datetime | None = None,
-               until: datetime | None = None) -> Select[tuple[AuditRecord]]:
+def list_query(
+    organisation_id: str,
+    *,
+    action: str | None = None,
+    actor_id: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select[tuple[AuditRecord]]:
     """The organisation's records, newest first, narrowed by the given filters; an action
     ending in `.` or `*` matches every action of that family (`api_key.*`)."""
     stmt = tenant_select(AuditRecord, organisation_id)

@@ -27,8 +27,9 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from storage.models.identity import RefreshToken, RevokedToken, User
 
 # The tables an access token's state is read from.
-WATCHED_TABLES = frozenset({User.__tablename__, RevokedToken.__tablename__,
-                            RefreshToken.__tablename__})
+WATCHED_TABLES = frozenset(
+    {User.__tablename__, RevokedToken.__tablename__, RefreshToken.__tablename__}
+)
 _WATCHED_TYPES = (User, RevokedToken, RefreshToken)
 
 
@@ -51,8 +52,9 @@ class TokenState:
 class TokenStateCache:
     """Token id -> TokenState, each entry for `ttl` seconds; `clear()` on any change."""
 
-    def __init__(self, ttl: float, max_entries: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, ttl: float, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl, self.max_entries, self._clock = ttl, max_entries, clock
         self._entries: OrderedDict[str, tuple[float, int, TokenState]] = OrderedDict()
         self._generation = 0

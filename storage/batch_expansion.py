@@ -76,52 +76,91 @@ class _Run:
     hashes: dict[str, str] = field(default_factory=dict)
     jobs: int = 0
 
-    def error(self, name: str, code: str, message: str, line: int | None = None,
-              learner_id: str | None = None) -> None:
-        self.session.add(BatchItem(batch_id=self.batch.id, name=name[:1024], line=line,
-                                   learner_id=learner_id, error_code=code,
-                                   error_message=message))
+    def error(
+        self,
+        name: str,
+        code: str,
+        message: str,
+        line: int | None = None,
+        learner_id: str | None = None,
+    ) -> None:
+        self.session.add(
+            BatchItem(
+                batch_id=self.batch.id,
+                name=name[:1024],
+                line=line,
+                learner_id=learner_id,
+                error_code=code,
+                error_message=message,
+            )
+        )
 
     def learner(self, name: str, key: str | None, line: int | None) -> str | None:
         if not key:
-            self.error(name, "learner_missing", "No manifest row or pattern names the learner "
-                       "of this file.", line)
+            self.error(
+                name,
+                "learner_missing",
+                "No manifest row or pattern names the learner of this file.",
+                line,
+            )
             return None
         user_id = self.learners.get(key.lower()) or self.learners.get(key)
         if user_id is None:
             self.error(name, "learner_unknown", f"No learner {key!r} in the organisation.", line)
             return None
         if user_id not in self.in_class:
-            self.error(name, "learner_not_in_class", f"{key} is not a learner of the class.",
-                       line, user_id)
+            self.error(
+                name, "learner_not_in_class", f"{key} is not a learner of the class.", line, user_id
+            )
             return None
         return user_id
 
 
-def expand_batch(session: Session, store: ObjectStore, job: Job, limits: BatchLimits,
-                 new_job: NewJob, report: Report) -> dict[str, Any]:
+def expand_batch(
+    session: Session,
+    store: ObjectStore,
+    job: Job,
+    limits: BatchLimits,
+    new_job: NewJob,
+    report: Report,
+) -> dict[str, Any]:
     """Turn a batch's source into items and jobs; the caller commits (and then enqueues)."""
     batch = get_owned(session, Batch, job.input["batch_id"], job.organisation_id, what="batch")
     assignment = session.get(Assignment, batch.assignment_id)
     if assignment is None:
         raise PipelineError("assignment_missing", "The assignment was deleted.")
-    users = session.execute(tenant_select(User, job.organisation_id).with_only_columns(
-        User.id, User.email, User.external_id))
+    users = session.execute(
+        tenant_select(User, job.organisation_id).with_only_columns(
+            User.id, User.email, User.external_id
+        )
+    )
     learners: dict[str, str] = {}
     for user_id, email, external_id in users:
         learners[email.lower()] = user_id
         if external_id:
             learners[external_id] = user_id
     teacher = JobActor(job.organisation_id, job.owner_user_id)
-    run = _Run(session, store, batch, assignment, teacher, limits, new_job, learners,
-               class_learner_ids(session, assignment.class_id))
+    run = _Run(
+        session,
+        store,
+        batch,
+        assignment,
+        teacher,
+        limits,
+        new_job,
+        learners,
+        class_learner_ids(session, assignment.class_id),
+    )
     source = batch.source
     try:
         if source.get("texts_media_id"):
             _expand_texts(run, source["texts_media_id"])
         else:
-            sheet = (_load_sheet(run, source["manifest_media_id"], parse_batch_manifest)
-                     if source.get("manifest_media_id") else None)
+            sheet = (
+                _load_sheet(run, source["manifest_media_id"], parse_batch_manifest)
+                if source.get("manifest_media_id")
+                else None
+            )
             if source.get("archive_media_id"):
                 _expand_archive(run, source["archive_media_id"], sheet, report)
             else:
@@ -130,8 +169,9 @@ def expand_batch(session: Session, store: ObjectStore, job: Job, limits: BatchLi
         _forget(run)
         raise
     session.flush()
-    batch.item_count = session.scalar(select(func.count()).where(
-        BatchItem.batch_id == batch.id)) or 0
+    batch.item_count = (
+        session.scalar(select(func.count()).where(BatchItem.batch_id == batch.id)) or 0
+    )
     batch.status = "running" if run.jobs else "completed"
     if not run.jobs:
         complete_batch(session, batch)
@@ -147,8 +187,9 @@ def _forget(run: _Run) -> None:
 
 
 def _read(run: _Run, media_id: str, limit: int) -> bytes:
-    media = run.session.scalars(tenant_select(Media, run.batch.organisation_id).where(
-        Media.id == media_id)).first()
+    media = run.session.scalars(
+        tenant_select(Media, run.batch.organisation_id).where(Media.id == media_id)
+    ).first()
     if media is None or media.status != "ready":
         raise PipelineError("source_missing", f"The media {media_id!r} is gone.")
     try:
@@ -182,8 +223,12 @@ def _sheet_issues(run: _Run, sheet: Sheet | None, matched: set[int]) -> None:
         run.error(issue.name, issue.code, issue.message, issue.line)
     for row in sheet.rows:
         if row.line not in matched:
-            run.error(row.filename or f"line {row.line}", "file_missing",
-                      "The manifest names a file that is not there.", row.line)
+            run.error(
+                row.filename or f"line {row.line}",
+                "file_missing",
+                "The manifest names a file that is not there.",
+                row.line,
+            )
 
 
 def _expand_archive(run: _Run, media_id: str, sheet: Sheet | None, report: Report) -> None:
@@ -197,15 +242,20 @@ def _expand_archive(run: _Run, media_id: str, sheet: Sheet | None, report: Repor
         raise TransientError("object_store_unavailable", exc.message) from exc
     with archive:
         if sheet is None and not run.batch.source.get("filename_pattern"):
-            for item in iter_zip(archive, run.limits.archive,
-                                 include=lambda name: name == MANIFEST_NAME):
+            for item in iter_zip(
+                archive, run.limits.archive, include=lambda name: name == MANIFEST_NAME
+            ):
                 if not isinstance(item, ArchiveEntry):
                     raise PipelineError(item.code, f"{MANIFEST_NAME}: {item.message}")
-                sheet = parse_batch_manifest(item.file.read(SHEET_MAX_BYTES + 1),
-                                             max_bytes=SHEET_MAX_BYTES)
+                sheet = parse_batch_manifest(
+                    item.file.read(SHEET_MAX_BYTES + 1), max_bytes=SHEET_MAX_BYTES
+                )
             if sheet is None:
-                raise PipelineError("manifest_missing", f"Add {MANIFEST_NAME} to the archive, "
-                                    "or send manifest_media_id or filename_pattern.")
+                raise PipelineError(
+                    "manifest_missing",
+                    f"Add {MANIFEST_NAME} to the archive, "
+                    "or send manifest_media_id or filename_pattern.",
+                )
         key_of = _mapper(run, sheet)
         total, done, matched = max(1, entry_count(archive)), 0, set()
         for item in iter_zip(archive, run.limits.archive):
@@ -231,8 +281,9 @@ def _store_recording(run: _Run, entry: ArchiveEntry, learner_id: str, line: int 
     try:
         sniffed, kind = classify(head, entry.name, None, run.teacher)
         if kind not in SPEECH_KINDS:
-            raise rejection("not_a_recording", f"The file is {sniffed.content_type}, "
-                            "not a recording.")
+            raise rejection(
+                "not_a_recording", f"The file is {sniffed.content_type}, not a recording."
+            )
         limit = run.limits.upload.for_kind(kind)
         if entry.size > limit:
             raise rejection("file_too_large", f"A {kind} file may be at most {limit} bytes.")
@@ -244,8 +295,13 @@ def _store_recording(run: _Run, entry: ArchiveEntry, learner_id: str, line: int 
         digest.update(chunk)
     entry.file.seek(0)
     if digest.hexdigest() in run.hashes:
-        run.error(entry.name, "duplicate_file", "The same recording as "
-                  f"{run.hashes[digest.hexdigest()]}.", line, learner_id)
+        run.error(
+            entry.name,
+            "duplicate_file",
+            f"The same recording as {run.hashes[digest.hexdigest()]}.",
+            line,
+            learner_id,
+        )
         return
     run.hashes[digest.hexdigest()] = entry.name
     learner = JobActor(run.batch.organisation_id, learner_id, role=LEARNER)
@@ -258,8 +314,14 @@ def _store_recording(run: _Run, entry: ArchiveEntry, learner_id: str, line: int 
         return
     entry.file.seek(0)
     if media.duration is not None and media.duration > run.limits.max_audio_seconds + 0.5:
-        run.error(entry.name, "audio_too_long", f"The recording lasts {media.duration:.1f} s; "
-                  f"the maximum is {run.limits.max_audio_seconds:g} s.", line, learner_id)
+        run.error(
+            entry.name,
+            "audio_too_long",
+            f"The recording lasts {media.duration:.1f} s; "
+            f"the maximum is {run.limits.max_audio_seconds:g} s.",
+            line,
+            learner_id,
+        )
         return
     meter = Meter(iter(lambda: entry.file.read(CHUNK), b""), limit)
     try:
@@ -275,13 +337,23 @@ def _store_recording(run: _Run, entry: ArchiveEntry, learner_id: str, line: int 
 
 
 def _speaking_input(assignment: Assignment, media_id: str) -> dict[str, Any]:
-    return {"media_id": media_id, "language": assignment.language,
-            "prompt_id": assignment.prompt_id, "prompt_text": assignment.prompt_text,
-            "reference_text": assignment.reference_text}
+    return {
+        "media_id": media_id,
+        "language": assignment.language,
+        "prompt_id": assignment.prompt_id,
+        "prompt_text": assignment.prompt_text,
+        "reference_text": assignment.reference_text,
+    }
 
 
-def _item_job(run: _Run, name: str, line: int | None, learner_id: str,
-              media_id: str | None = None, text: str | None = None) -> None:
+def _item_job(
+    run: _Run,
+    name: str,
+    line: int | None,
+    learner_id: str,
+    media_id: str | None = None,
+    text: str | None = None,
+) -> None:
     assignment = run.assignment
     if assignment.kind == "speaking":
         given = _speaking_input(assignment, media_id or "")
@@ -289,19 +361,29 @@ def _item_job(run: _Run, name: str, line: int | None, learner_id: str,
         given = {"text": text, "language": assignment.language, "task": assignment.prompt_text}
     given.update(learner_id=learner_id, batch_id=run.batch.id, assignment_id=assignment.id)
     job = run.new_job(JOB_TYPES[assignment.kind], given)
-    run.session.add(BatchItem(batch_id=run.batch.id, name=name[:1024], line=line,
-                              learner_id=learner_id, media_id=media_id, job_id=job.id))
+    run.session.add(
+        BatchItem(
+            batch_id=run.batch.id,
+            name=name[:1024],
+            line=line,
+            learner_id=learner_id,
+            media_id=media_id,
+            job_id=job.id,
+        )
+    )
     run.jobs += 1
 
 
 def _expand_media(run: _Run, media_ids: list[str], sheet: Sheet | None) -> None:
     key_of, matched = _mapper(run, sheet), set()
     for media_id in media_ids:
-        media = run.session.scalars(tenant_select(Media, run.batch.organisation_id).where(
-            Media.id == media_id)).first()
+        media = run.session.scalars(
+            tenant_select(Media, run.batch.organisation_id).where(Media.id == media_id)
+        ).first()
         if media is None or media.status != "ready" or media.kind not in SPEECH_KINDS:
-            run.error(media_id, "media_not_ready", "The media is gone, not ready or not a "
-                      "recording.")
+            run.error(
+                media_id, "media_not_ready", "The media is gone, not ready or not a recording."
+            )
             continue
         key, line = key_of(media.filename)
         if line is not None:
@@ -310,8 +392,9 @@ def _expand_media(run: _Run, media_ids: list[str], sheet: Sheet | None) -> None:
         if learner_id is None:
             continue
         if media.duration is not None and media.duration > run.limits.max_audio_seconds + 0.5:
-            run.error(media.filename, "audio_too_long", "The recording is too long.", line,
-                      learner_id)
+            run.error(
+                media.filename, "audio_too_long", "The recording is too long.", line, learner_id
+            )
             continue
         _item_job(run, media.filename, line, learner_id, media.id)
     _sheet_issues(run, sheet, matched)
@@ -329,7 +412,12 @@ def _expand_texts(run: _Run, media_id: str) -> None:
         if learner_id is None:
             continue
         if len(row.text or "") > run.limits.max_text_chars:
-            run.error(name, "text_too_long", f"The text has over {run.limits.max_text_chars} "
-                      "characters.", row.line, learner_id)
+            run.error(
+                name,
+                "text_too_long",
+                f"The text has over {run.limits.max_text_chars} characters.",
+                row.line,
+                learner_id,
+            )
             continue
         _item_job(run, name, row.line, learner_id, text=row.text)

@@ -23,33 +23,40 @@ FEEDBACK_JOB = "conversation_feedback"
 DEFAULT_SCENARIO = "introductions"
 
 
-def check_partner_setup(partner: str, language: str, scenario: str | None,
-                        topic: str | None) -> str | None:
+def check_partner_setup(
+    partner: str, language: str, scenario: str | None, topic: str | None
+) -> str | None:
     """The scenario the session follows; 422 with a code when the partner cannot hold it."""
     if scenario is not None:
         found = scenarios.scenario(scenario)
         if partner == "scenario" and found["language"] != language.split("-")[0]:
             raise Unprocessable(
                 f"The scenario {scenario!r} is written in {found['language']}; the offline "
-                f"partner cannot hold it in {language!r}.", code="scenario_language_unavailable")
+                f"partner cannot hold it in {language!r}.",
+                code="scenario_language_unavailable",
+            )
         return scenario
     if partner == "llm":
         return None
     if topic:
-        raise Unprocessable("A free topic needs the LLM partner (LLM_PROVIDER); the offline "
-                            "partner follows the scenarios of GET /conversations/scenarios.",
-                            code="topic_needs_llm")
+        raise Unprocessable(
+            "A free topic needs the LLM partner (LLM_PROVIDER); the offline "
+            "partner follows the scenarios of GET /conversations/scenarios.",
+            code="topic_needs_llm",
+        )
     if not scenarios.scenarios(language.split("-")[0]):
-        raise Unprocessable(f"The offline partner has no scenario in {language!r}.",
-                            code="scenario_language_unavailable")
+        raise Unprocessable(
+            f"The offline partner has no scenario in {language!r}.",
+            code="scenario_language_unavailable",
+        )
     return DEFAULT_SCENARIO
 
 
-def start(session: Session, actor: Actor, learner_user_id: str | None, data: dict[str, Any],
-          partner: str) -> ConversationSession:
+def start(
+    session: Session, actor: Actor, learner_user_id: str | None, data: dict[str, Any], partner: str
+) -> ConversationSession:
     if learner_user_id is None:
-        raise Unprocessable("Name the learner who practises (`learner`).",
-                            code="learner_required")
+        raise Unprocessable("Name the learner who practises (`learner`).", code="learner_required")
     if data["level"] not in LEVELS:
         raise Unprocessable(f"Unknown level {data['level']!r}.", code="validation_error")
     language = data["language"]
@@ -58,12 +65,24 @@ def start(session: Session, actor: Actor, learner_user_id: str | None, data: dic
     if persona is None and scenario is not None:
         persona = scenarios.scenario(scenario)["persona"]
     conversation = ConversationSession(
-        id=new_id("cnv"), organisation_id=actor.organisation_id,
-        learner_user_id=learner_user_id, owner_user_id=actor.user_id,
-        owner_api_key_id=actor.api_key_id, language=language, level=data["level"],
-        scenario=scenario, topic=data.get("topic"), persona=persona, partner=partner,
-        voice=data.get("voice"), speed=data.get("speed", 1.0), status="active", state={},
-        turn_pending=True, turns=0)
+        id=new_id("cnv"),
+        organisation_id=actor.organisation_id,
+        learner_user_id=learner_user_id,
+        owner_user_id=actor.user_id,
+        owner_api_key_id=actor.api_key_id,
+        language=language,
+        level=data["level"],
+        scenario=scenario,
+        topic=data.get("topic"),
+        persona=persona,
+        partner=partner,
+        voice=data.get("voice"),
+        speed=data.get("speed", 1.0),
+        status="active",
+        state={},
+        turn_pending=True,
+        turns=0,
+    )
     session.add(conversation)
     session.flush()
     return conversation
@@ -77,8 +96,9 @@ def visible_query(actor: Actor) -> Select[tuple[ConversationSession]]:
     return stmt
 
 
-def get_visible(session: Session, actor: Actor, session_id: str, *,
-                for_update: bool = False) -> ConversationSession:
+def get_visible(
+    session: Session, actor: Actor, session_id: str, *, for_update: bool = False
+) -> ConversationSession:
     stmt = visible_query(actor).where(ConversationSession.id == session_id)
     if for_update:
         stmt = stmt.with_for_update()
@@ -88,8 +108,9 @@ def get_visible(session: Session, actor: Actor, session_id: str, *,
     return found
 
 
-def list_query(actor: Actor, status: str | None, learner_id: str | None
-               ) -> Select[tuple[ConversationSession]]:
+def list_query(
+    actor: Actor, status: str | None, learner_id: str | None
+) -> Select[tuple[ConversationSession]]:
     stmt = visible_query(actor)
     if status:
         stmt = stmt.where(ConversationSession.status == status)
@@ -99,51 +120,83 @@ def list_query(actor: Actor, status: str | None, learner_id: str | None
 
 
 def messages_query(conversation: ConversationSession) -> Select[tuple[ConversationMessage]]:
-    return (tenant_select(ConversationMessage, conversation.organisation_id)
-            .where(ConversationMessage.session_id == conversation.id)
-            .order_by(ConversationMessage.position))
+    return (
+        tenant_select(ConversationMessage, conversation.organisation_id)
+        .where(ConversationMessage.session_id == conversation.id)
+        .order_by(ConversationMessage.position)
+    )
 
 
 def _check_open(conversation: ConversationSession) -> None:
     if conversation.status == "ended":
-        raise Conflict("The session has ended; start a new one to go on practising.",
-                       code="session_ended")
+        raise Conflict(
+            "The session has ended; start a new one to go on practising.", code="session_ended"
+        )
     if conversation.turn_pending:
-        raise Conflict("The partner is still answering the last turn; wait for its job.",
-                       code="turn_in_progress", details={"job_id": conversation.last_job_id})
+        raise Conflict(
+            "The partner is still answering the last turn; wait for its job.",
+            code="turn_in_progress",
+            details={"job_id": conversation.last_job_id},
+        )
 
 
 def _next_position(session: Session, conversation: ConversationSession) -> int:
-    last = session.scalar(select(func.max(ConversationMessage.position)).where(
-        ConversationMessage.session_id == conversation.id))
+    last = session.scalar(
+        select(func.max(ConversationMessage.position)).where(
+            ConversationMessage.session_id == conversation.id
+        )
+    )
     return 0 if last is None else last + 1
 
 
-def add_message(session: Session, conversation: ConversationSession, *, role: str, kind: str,
-                status: str, text: str | None = None, media_id: str | None = None,
-                job_id: str | None = None, details: dict[str, Any] | None = None
-                ) -> ConversationMessage:
+def add_message(
+    session: Session,
+    conversation: ConversationSession,
+    *,
+    role: str,
+    kind: str,
+    status: str,
+    text: str | None = None,
+    media_id: str | None = None,
+    job_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> ConversationMessage:
     message = ConversationMessage(
-        id=new_id("cmsg"), organisation_id=conversation.organisation_id,
-        session_id=conversation.id, position=_next_position(session, conversation), role=role,
-        kind=kind, status=status, text=text, media_id=media_id, job_id=job_id,
-        details=details or {})
+        id=new_id("cmsg"),
+        organisation_id=conversation.organisation_id,
+        session_id=conversation.id,
+        position=_next_position(session, conversation),
+        role=role,
+        kind=kind,
+        status=status,
+        text=text,
+        media_id=media_id,
+        job_id=job_id,
+        details=details or {},
+    )
     session.add(message)
     session.flush()
     return message
 
 
-def learner_turn(session: Session, conversation: ConversationSession, *, text: str | None = None,
-                 media_id: str | None = None) -> ConversationMessage:
+def learner_turn(
+    session: Session,
+    conversation: ConversationSession,
+    *,
+    text: str | None = None,
+    media_id: str | None = None,
+) -> ConversationMessage:
     """Record the learner's turn (text ready; audio pending its transcript) and hold the
     session for the partner's answer. The session row must be locked (FOR UPDATE)."""
     _check_open(conversation)
     conversation.turn_pending = True
     if media_id is not None:
-        return add_message(session, conversation, role="learner", kind="audio", status="pending",
-                           media_id=media_id)
-    return add_message(session, conversation, role="learner", kind="text", status="ready",
-                       text=text)
+        return add_message(
+            session, conversation, role="learner", kind="audio", status="pending", media_id=media_id
+        )
+    return add_message(
+        session, conversation, role="learner", kind="text", status="ready", text=text
+    )
 
 
 def end(session: Session, conversation: ConversationSession) -> ConversationSession:
@@ -154,19 +207,27 @@ def end(session: Session, conversation: ConversationSession) -> ConversationSess
     return conversation
 
 
-def history(session: Session, conversation: ConversationSession,
-            before: int | None = None) -> tuple[Turn, ...]:
+def history(
+    session: Session, conversation: ConversationSession, before: int | None = None
+) -> tuple[Turn, ...]:
     """The turns said so far (ready messages with text), oldest first."""
-    stmt = messages_query(conversation).where(ConversationMessage.status == "ready",
-                                              ConversationMessage.text.is_not(None))
+    stmt = messages_query(conversation).where(
+        ConversationMessage.status == "ready", ConversationMessage.text.is_not(None)
+    )
     if before is not None:
         stmt = stmt.where(ConversationMessage.position < before)
     return tuple(Turn(m.role, m.text or "") for m in session.scalars(stmt))
 
 
 def for_job(session: Session, job: Job, *, for_update: bool = False) -> ConversationSession:
-    return get_owned(session, ConversationSession, job.input["session_id"], job.organisation_id,
-                     what="conversation session", for_update=for_update)
+    return get_owned(
+        session,
+        ConversationSession,
+        job.input["session_id"],
+        job.organisation_id,
+        what="conversation session",
+        for_update=for_update,
+    )
 
 
 def on_job_terminal(session: Session, job: Job) -> None:
@@ -183,8 +244,9 @@ def on_job_terminal(session: Session, job: Job) -> None:
     conversation.turn_pending = False
     message_id = job.input.get("message_id")
     if message_id:
-        message = get_owned(session, ConversationMessage, message_id, job.organisation_id,
-                            what="message")
+        message = get_owned(
+            session, ConversationMessage, message_id, job.organisation_id, what="message"
+        )
         message.status = "failed"
         message.error_code, message.error_message = error.get("code"), error.get("message")
 
@@ -192,11 +254,20 @@ def on_job_terminal(session: Session, job: Job) -> None:
 def message_data(message: ConversationMessage) -> dict[str, Any]:
     """A message as the API and the `conversation.message` webhook show it."""
     return {
-        "id": message.id, "session_id": message.session_id, "position": message.position,
-        "role": message.role, "kind": message.kind, "status": message.status,
-        "text": message.text, "media_id": message.media_id, "job_id": message.job_id,
+        "id": message.id,
+        "session_id": message.session_id,
+        "position": message.position,
+        "role": message.role,
+        "kind": message.kind,
+        "status": message.status,
+        "text": message.text,
+        "media_id": message.media_id,
+        "job_id": message.job_id,
         "details": message.details,
-        "error": ({"code": message.error_code, "message": message.error_message}
-                  if message.error_code else None),
+        "error": (
+            {"code": message.error_code, "message": message.error_message}
+            if message.error_code
+            else None
+        ),
         "created_at": message.created_at.isoformat() if message.created_at else None,
     }

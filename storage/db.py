@@ -87,8 +87,9 @@ def _secret_box() -> SecretBox:
 
 
 class Base(DeclarativeBase):
-    registry = registry(metadata=MetaData(naming_convention=NAMING),
-                        type_annotation_map={datetime: UTCDateTime()})
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING), type_annotation_map={datetime: UTCDateTime()}
+    )
 
 
 db = SQLAlchemy(model_class=Base)
@@ -104,8 +105,9 @@ def autocommit_connection() -> Connection:
     return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-def after_commit(session: Session, callback: Callable[[], None],
-                 key: Hashable | None = None) -> None:
+def after_commit(
+    session: Session, callback: Callable[[], None], key: Hashable | None = None
+) -> None:
     """Run `callback` once the session's current transaction commits (never on rollback).
 
     Used to send broker messages and notifications only once the rows they point at are
@@ -150,8 +152,10 @@ def kept_through_commit(obj: Any, *, inserted: bool = False) -> Iterator[dict[st
     for attr in state.mapper.column_attrs:
         if attr.key in state.dict:
             values[attr.key] = state.dict[attr.key]
-        elif inserted and all(column.server_default is None and column.server_onupdate is None
-                              for column in attr.columns):
+        elif inserted and all(
+            column.server_default is None and column.server_onupdate is None
+            for column in attr.columns
+        ):
             values[attr.key] = None
     yield values
     for key, value in values.items():
@@ -165,6 +169,7 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
     A connection used a moment ago is almost always alive; if the database restarted in that
     moment, the failing statement invalidates the whole pool and the next request reconnects.
     """
+
     @event.listens_for(engine.pool, "checkin")
     def _returned(dbapi_connection: Any, record: Any) -> None:
         if record is not None:
@@ -186,8 +191,14 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
 _INSERT_IGNORING: dict[tuple[Any, ...], Any] = {}
 
 
-def insert_ignoring_conflict(session: Session, table: Table, values: dict[str, Any], *,
-                             conflict: tuple[str, ...], returning: str | None = None) -> Any:
+def insert_ignoring_conflict(
+    session: Session,
+    table: Table,
+    values: dict[str, Any],
+    *,
+    conflict: tuple[str, ...],
+    returning: str | None = None,
+) -> Any:
     """`INSERT ... ON CONFLICT (conflict) DO NOTHING [RETURNING returning]` of one row, on
     PostgreSQL and SQLite.
 
@@ -199,18 +210,24 @@ def insert_ignoring_conflict(session: Session, table: Table, values: dict[str, A
     key = (table.name, tuple(values), conflict, returning)
     statement = _INSERT_IGNORING.get(key)
     if statement is None:
-        missing = [column.name for column in table.columns
-                   if column.name not in values and column.default is not None]
+        missing = [
+            column.name
+            for column in table.columns
+            if column.name not in values and column.default is not None
+        ]
         if missing:
             raise ValueError(f"insert_ignoring_conflict: give {', '.join(missing)}")
         quote = session.get_bind().dialect.identifier_preparer.quote
-        sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in values)}) "
-               f"VALUES ({', '.join(':' + n for n in values)}) "
-               f"ON CONFLICT ({', '.join(quote(n) for n in conflict)}) DO NOTHING")
+        sql = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in values)}) "
+            f"VALUES ({', '.join(':' + n for n in values)}) "
+            f"ON CONFLICT ({', '.join(quote(n) for n in conflict)}) DO NOTHING"
+        )
         if returning is not None:
             sql += f" RETURNING {quote(returning)}"
         statement = _INSERT_IGNORING[key] = text(sql).bindparams(
-            *[bindparam(name, type_=table.c[name].type) for name in values])
+            *[bindparam(name, type_=table.c[name].type) for name in values]
+        )
     # On the session's connection (its transaction) but not through the ORM: a textual
     # statement names no table, and the ORM's write listeners would take it for any table.
     return session.connection().execute(statement, values)

@@ -42,8 +42,10 @@ def begin(session: Session, organisation_id: str, user_id: str) -> User:
     refresh token revoked (access tokens stop working with the account)."""
     user = get_owned(session, User, user_id, organisation_id, what="user")
     if user.role not in ERASABLE_ROLES:
-        raise Conflict("Only learners' data is erased this way; change the member's role "
-                       "first.", code="erasure_not_learner")
+        raise Conflict(
+            "Only learners' data is erased this way; change the member's role first.",
+            code="erasure_not_learner",
+        )
     user.is_active = False
     revoke_user_refresh_tokens(session, user.id)
     cancel_unfinished(session, organisation_id, user.id)
@@ -51,36 +53,43 @@ def begin(session: Session, organisation_id: str, user_id: str) -> User:
 
 
 def _unfinished(organisation_id: str, user_id: str, statuses: tuple[str, ...]) -> Any:
-    return select(Job).where(learner_data.where("jobs", organisation_id, user_id),
-                             Job.status.in_(statuses)).order_by(Job.id)
+    return (
+        select(Job)
+        .where(learner_data.where("jobs", organisation_id, user_id), Job.status.in_(statuses))
+        .order_by(Job.id)
+    )
 
 
 def cancel_unfinished(session: Session, organisation_id: str, user_id: str) -> int:
     """Cancel the learner's queued jobs and ask their running ones to stop: no work of
     theirs may write results back once their rows are being erased."""
-    found = session.scalars(_unfinished(organisation_id, user_id,
-                                        ("queued", "running"))).all()
+    found = session.scalars(_unfinished(organisation_id, user_id, ("queued", "running"))).all()
     for job in found:
         job_service.cancel(session, job)
     return len(found)
 
 
-def running_jobs(session: Session, organisation_id: str, user_id: str,
-                 now: datetime) -> list[str]:
+def running_jobs(session: Session, organisation_id: str, user_id: str, now: datetime) -> list[str]:
     """The learner's jobs still running (a job whose worker died, its lease long expired,
     writes nothing more and does not count)."""
-    return [job.id for job in session.scalars(_unfinished(organisation_id, user_id,
-                                                          ("running",)))
-            if job.heartbeat_at is None
-            or job.heartbeat_at + timedelta(seconds=job.lease_seconds) > now]
+    return [
+        job.id
+        for job in session.scalars(_unfinished(organisation_id, user_id, ("running",)))
+        if job.heartbeat_at is None or job.heartbeat_at + timedelta(seconds=job.lease_seconds) > now
+    ]
 
 
-def erase_media_batch(session: Session, store: ObjectStore, organisation_id: str,
-                      user_id: str, limit: int) -> int:
+def erase_media_batch(
+    session: Session, store: ObjectStore, organisation_id: str, user_id: str, limit: int
+) -> int:
     """Remove up to `limit` of the learner's media: objects, then rows."""
     rows = session.scalars(
-        select(Media).where(learner_data.where("media", organisation_id, user_id))
-        .order_by(Media.id).limit(limit).with_for_update()).all()
+        select(Media)
+        .where(learner_data.where("media", organisation_id, user_id))
+        .order_by(Media.id)
+        .limit(limit)
+        .with_for_update()
+    ).all()
     return remove_media(session, store, list(rows))
 
 
@@ -107,12 +116,16 @@ def erase_rows(session: Session, organisation_id: str, user_id: str,
     for name, holding in reversed(learner_data.holdings().items()):
         if name in ("media", learner_data.USERS) or name in learner_data.KEPT:
             continue
-        counts[name] = _delete(session, delete(holding.table).where(
-            learner_data.where(name, org, uid)))
+        counts[name] = _delete(
+            session, delete(holding.table).where(learner_data.where(name, org, uid))
+        )
     # Usage records stay for the organisation's totals, without the learner.
-    counts["usage_records"] = _delete(session, update(UsageRecord).where(
-        UsageRecord.organisation_id == org, UsageRecord.learner_user_id == uid)
-        .values(learner_user_id=None))
+    counts["usage_records"] = _delete(
+        session,
+        update(UsageRecord)
+        .where(UsageRecord.organisation_id == org, UsageRecord.learner_user_id == uid)
+        .values(learner_user_id=None),
+    )
     user = session.scalar(select(User).where(User.organisation_id == org, User.id == uid))
     counts["account"] = 0
     if user is not None and box is not None:

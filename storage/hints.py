@@ -35,12 +35,15 @@ def hint_request(session: Session, organisation_id: str, data: dict[str, Any]) -
     else:
         word = find_word(session, organisation_id, data["word"], language)
         if word is None and language is None:
-            raise Unprocessable("`language` is required for a word that is not in the "
-                                "vocabulary.", code="language_required")  # fmt: skip
+            raise Unprocessable(
+                "`language` is required for a word that is not in the vocabulary.",
+                code="language_required",
+            )
     if word is not None:
         if language and language != check_language(word.language):
-            raise Unprocessable(f"Word {word.id} is {word.language}, not {language}.",
-                                code="language_mismatch")  # fmt: skip
+            raise Unprocessable(
+                f"Word {word.id} is {word.language}, not {language}.", code="language_mismatch"
+            )
         language = check_language(word.language)
         data = {**data, "word": word.term, "word_id": word.id}
     return {**data, "language": language}
@@ -70,11 +73,19 @@ def store_hint(
 ) -> None:
     """Cache a hint. Two workers racing on the same key: the second insert is dropped."""
     entry = HintCacheEntry(
-        organisation_id=organisation_id, cache_key=cache_key, word=result["word"][:200],
-        language=result["language"], word_id=word_id, provider=provider, model=model,
-        prompt_version=prompt_version, result=result, hits=0, created_at=utcnow(),
+        organisation_id=organisation_id,
+        cache_key=cache_key,
+        word=result["word"][:200],
+        language=result["language"],
+        word_id=word_id,
+        provider=provider,
+        model=model,
+        prompt_version=prompt_version,
+        result=result,
+        hits=0,
+        created_at=utcnow(),
         updated_at=utcnow(),
-    )  # fmt: skip
+    )
     try:
         with session.begin_nested():
             session.add(entry)

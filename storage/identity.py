@@ -46,10 +46,22 @@ def configure_password_hashing(time_cost: int, memory_kib: int) -> None:
         return
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
     _DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
 API_KEY_PREFIX = "lak_"
-API_KEY_SCOPES = ("jobs:read", "jobs:write", "media:read", "media:write", "learning:read",
-                  "learning:write", "webhooks:manage", "learners:read", "learners:write",
-                  "classes:read", "classes:write")
+API_KEY_SCOPES = (
+    "jobs:read",
+    "jobs:write",
+    "media:read",
+    "media:write",
+    "learning:read",
+    "learning:write",
+    "webhooks:manage",
+    "learners:read",
+    "learners:write",
+    "classes:read",
+    "classes:write",
+)
 
 
 @lru_cache(maxsize=1)
@@ -59,8 +71,11 @@ def timezones() -> frozenset[str]:
 
 def check_timezone(name: str) -> str:
     if name not in timezones():
-        raise Unprocessable(f"{name!r} is not an IANA time zone name.", code="invalid_timezone",
-                            details={"errors": {"timezone": ["Unknown time zone."]}})
+        raise Unprocessable(
+            f"{name!r} is not an IANA time zone name.",
+            code="invalid_timezone",
+            details={"errors": {"timezone": ["Unknown time zone."]}},
+        )
     return name
 
 
@@ -106,14 +121,21 @@ def register(
     if email_registered(session, email):
         raise Conflict("An account with this email already exists.", code="email_taken")
     if invite is None:
-        organisation = Organisation(id=new_id("org"),
-                                    name=organisation_name or f"{name}'s organisation")
+        organisation = Organisation(
+            id=new_id("org"), name=organisation_name or f"{name}'s organisation"
+        )
         session.add(organisation)
         organisation_id, role = organisation.id, "admin"
     user = User(
-        id=new_id("usr"), organisation_id=organisation_id, email=email,
-        password_hash=password_hash, role=role, name=name, timezone=timezone,
-        native_language=native_language, target_languages=target_languages or [],
+        id=new_id("usr"),
+        organisation_id=organisation_id,
+        email=email,
+        password_hash=password_hash,
+        role=role,
+        name=name,
+        timezone=timezone,
+        native_language=native_language,
+        target_languages=target_languages or [],
         created_at=now,
     )
     session.add(user)
@@ -128,11 +150,16 @@ def claim_invite(session: Session, code: str, email: str, now: datetime) -> Invi
     code_hash = _sha256(code)
     claimed = session.execute(
         update(Invite)
-        .where(Invite.code_hash == code_hash, Invite.accepted_at.is_(None),
-               Invite.revoked.is_(False), Invite.expires_at > now,
-               (Invite.email.is_(None)) | (Invite.email == email))
+        .where(
+            Invite.code_hash == code_hash,
+            Invite.accepted_at.is_(None),
+            Invite.revoked.is_(False),
+            Invite.expires_at > now,
+            (Invite.email.is_(None)) | (Invite.email == email),
+        )
         .values(accepted_at=now)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     invite = session.scalar(select(Invite).where(Invite.code_hash == code_hash))
     if claimed.rowcount == 1 and invite is not None:
         session.refresh(invite)
@@ -177,10 +204,15 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
 
 # Refresh-token families ---------------------------------------------------------------
 
-def record_refresh_token(session: Session, *, jti: str, user_id: str, family_id: str,
-                         expires_at: datetime) -> None:
-    session.add(RefreshToken(jti=jti, user_id=user_id, family_id=family_id,
-                             issued_at=utcnow(), expires_at=expires_at))
+
+def record_refresh_token(
+    session: Session, *, jti: str, user_id: str, family_id: str, expires_at: datetime
+) -> None:
+    session.add(
+        RefreshToken(
+            jti=jti, user_id=user_id, family_id=family_id, issued_at=utcnow(), expires_at=expires_at
+        )
+    )
 
 
 def rotate_refresh_token(session: Session, jti: str) -> RefreshToken:
@@ -195,14 +227,20 @@ def rotate_refresh_token(session: Session, jti: str) -> RefreshToken:
     (and as the OAuth 2.0 Security BCP, RFC 9700 section 4.14.2, describes).
     """
     other = aliased(RefreshToken)
-    family_revoked = exists().where(other.family_id == RefreshToken.family_id,
-                                    other.revoked_at.is_not(None))
+    family_revoked = exists().where(
+        other.family_id == RefreshToken.family_id, other.revoked_at.is_not(None)
+    )
     taken = session.execute(
         update(RefreshToken)
-        .where(RefreshToken.jti == jti, RefreshToken.used_at.is_(None),
-               RefreshToken.revoked_at.is_(None), ~family_revoked)
+        .where(
+            RefreshToken.jti == jti,
+            RefreshToken.used_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+            ~family_revoked,
+        )
         .values(used_at=utcnow())
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     token = session.get(RefreshToken, jti, populate_existing=True)
     if token is None:
         raise Unauthorized("Unknown refresh token.", code="token_invalid")
@@ -214,25 +252,31 @@ def rotate_refresh_token(session: Session, jti: str) -> RefreshToken:
         raise Unauthorized("This refresh token was revoked.", code="token_revoked")
     if token.used_at is not None:
         revoke_family(session, token.family_id)
-        raise Unauthorized("This refresh token was already used; the session is revoked.",
-                           code="token_reused")
+        raise Unauthorized(
+            "This refresh token was already used; the session is revoked.", code="token_reused"
+        )
     raise Unauthorized("This refresh token was revoked.", code="token_revoked")
 
 
 def revoke_family(session: Session, family_id: str) -> None:
-    session.execute(update(RefreshToken)
-                    .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-                    .values(revoked_at=utcnow()))
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def revoke_user_refresh_tokens(session: Session, user_id: str) -> None:
-    session.execute(update(RefreshToken)
-                    .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-                    .values(revoked_at=utcnow()))
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
-def access_token_state(session: Session, jti: str, family_id: str,
-                       user_id: str) -> tuple[User | None, bool]:
+def access_token_state(
+    session: Session, jti: str, family_id: str, user_id: str
+) -> tuple[User | None, bool]:
     """The token's user and whether the token is revoked: an access token dies when revoked
     itself (logout) or when its login's refresh family is revoked (reuse detected, password
     changed). One round trip for both: it runs on every request. No user: (None, False).
@@ -240,12 +284,15 @@ def access_token_state(session: Session, jti: str, family_id: str,
     A family with any revoked token is revoked: a token minted by a refresh that raced the
     revocation (and so escaped it) must not bring the family back to life."""
     revoked = exists().where(RevokedToken.jti == jti)
-    family_alive = exists().where(RefreshToken.family_id == family_id,
-                                  RefreshToken.revoked_at.is_(None))
-    family_revoked = exists().where(RefreshToken.family_id == family_id,
-                                    RefreshToken.revoked_at.is_not(None))
-    row = session.execute(select(User, revoked | ~family_alive | family_revoked)
-                          .where(User.id == user_id)).first()
+    family_alive = exists().where(
+        RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None)
+    )
+    family_revoked = exists().where(
+        RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None)
+    )
+    row = session.execute(
+        select(User, revoked | ~family_alive | family_revoked).where(User.id == user_id)
+    ).first()
     if row is None:
         return None, False
     return row[0], bool(row[1])
@@ -258,21 +305,28 @@ def revoke_access_token(session: Session, jti: str, expires_at: datetime) -> Non
 
 # Invites ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class IssuedInvite:
     invite: Invite
     code: str
 
 
-def create_invite(session: Session, admin: User, *, role: str, email: str | None,
-                  ttl_seconds: int) -> IssuedInvite:
+def create_invite(
+    session: Session, admin: User, *, role: str, email: str | None, ttl_seconds: int
+) -> IssuedInvite:
     if role not in ("learner", "teacher", "admin"):
         raise Unprocessable(f"Unknown role {role!r}.", code="invalid_role")
     code = secrets.token_urlsafe(18)
-    invite = Invite(id=new_id("inv"), organisation_id=admin.organisation_id,
-                    code_hash=_sha256(code), role=role,
-                    email=normalise_email(email) if email else None, created_by=admin.id,
-                    expires_at=utcnow() + timedelta(seconds=ttl_seconds))
+    invite = Invite(
+        id=new_id("inv"),
+        organisation_id=admin.organisation_id,
+        code_hash=_sha256(code),
+        role=role,
+        email=normalise_email(email) if email else None,
+        created_by=admin.id,
+        expires_at=utcnow() + timedelta(seconds=ttl_seconds),
+    )
     session.add(invite)
     session.flush()
     return IssuedInvite(invite, code)
@@ -285,6 +339,7 @@ def revoke_invite(session: Session, organisation_id: str, invite_id: str) -> Inv
 
 
 # Members ---------------------------------------------------------------------------------
+
 
 def change_role(session: Session, actor: User, user_id: str, role: str) -> User:
     if role not in ROLES:
@@ -309,14 +364,27 @@ def deactivate_member(session: Session, actor: User, user_id: str) -> User:
     # What they issued dies with their access, as GitHub revokes a departing member's tokens
     # and SSH keys' access to the organisation: their API keys and their invites not yet used.
     now = utcnow()
-    session.execute(update(ApiKey).where(
-        ApiKey.organisation_id == member.organisation_id, ApiKey.created_by == member.id,
-        ApiKey.revoked.is_(False)).values(revoked=True, revoked_at=now)
-        .execution_options(synchronize_session=False))
-    session.execute(update(Invite).where(
-        Invite.organisation_id == member.organisation_id, Invite.created_by == member.id,
-        Invite.accepted_at.is_(None), Invite.revoked.is_(False)).values(revoked=True)
-        .execution_options(synchronize_session=False))
+    session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.organisation_id == member.organisation_id,
+            ApiKey.created_by == member.id,
+            ApiKey.revoked.is_(False),
+        )
+        .values(revoked=True, revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Invite)
+        .where(
+            Invite.organisation_id == member.organisation_id,
+            Invite.created_by == member.id,
+            Invite.accepted_at.is_(None),
+            Invite.revoked.is_(False),
+        )
+        .values(revoked=True)
+        .execution_options(synchronize_session=False)
+    )
     return member
 
 
@@ -328,16 +396,25 @@ def lock_organisation(session: Session, organisation_id: str) -> None:
     write lock, so "is there another admin?" is answered after any concurrent change
     committed. The caller's own authentication reads ran before it, in autocommit (SQLite)
     or READ COMMITTED (PostgreSQL), so the checks below read fresh rows."""
-    session.execute(update(Organisation).where(Organisation.id == organisation_id)
-                    .values(name=Organisation.name)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(Organisation)
+        .where(Organisation.id == organisation_id)
+        .values(name=Organisation.name)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _ensure_another_admin(session: Session, actor: User) -> None:
     admins = session.scalar(
-        select(func.count()).select_from(User).where(
-            User.organisation_id == actor.organisation_id, User.role == "admin",
-            User.is_active.is_(True), User.id != actor.id))
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.organisation_id == actor.organisation_id,
+            User.role == "admin",
+            User.is_active.is_(True),
+            User.id != actor.id,
+        )
+    )
     if not admins:
         raise Conflict("An organisation needs at least one active admin.", code="last_admin")
 
@@ -351,24 +428,35 @@ def members_query(organisation_id: str, role: str | None = None):
 
 # API keys --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class IssuedApiKey:
     api_key: ApiKey
     secret: str
 
 
-def create_api_key(session: Session, creator: User, *, name: str,
-                   scopes: list[str]) -> IssuedApiKey:
+def create_api_key(
+    session: Session, creator: User, *, name: str, scopes: list[str]
+) -> IssuedApiKey:
     unknown = sorted(set(scopes) - set(API_KEY_SCOPES))
     if unknown:
         messages = [f"Unknown scope {s!r}." for s in unknown]
-        raise Unprocessable(f"Unknown scopes: {', '.join(unknown)}.", code="invalid_scope",
-                            details={"errors": {"scopes": messages}})
+        raise Unprocessable(
+            f"Unknown scopes: {', '.join(unknown)}.",
+            code="invalid_scope",
+            details={"errors": {"scopes": messages}},
+        )
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey(id=new_id("key"), organisation_id=creator.organisation_id, name=name,
-                 prefix=prefix, secret_hash=_sha256(secret), scopes=sorted(set(scopes)),
-                 created_by=creator.id)
+    key = ApiKey(
+        id=new_id("key"),
+        organisation_id=creator.organisation_id,
+        name=name,
+        prefix=prefix,
+        secret_hash=_sha256(secret),
+        scopes=sorted(set(scopes)),
+        created_by=creator.id,
+    )
     session.add(key)
     session.flush()
     return IssuedApiKey(key, secret)
@@ -378,7 +466,7 @@ def authenticate_api_key(session: Session, presented: str) -> ApiKey:
     invalid = Unauthorized("The API key is not valid.", code="invalid_api_key")
     if not presented.startswith(API_KEY_PREFIX):
         raise invalid
-    prefix = presented[len(API_KEY_PREFIX):].split("_", 1)[0]
+    prefix = presented[len(API_KEY_PREFIX) :].split("_", 1)[0]
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
     if key is None or not hmac.compare_digest(key.secret_hash, _sha256(presented)):
         raise invalid
@@ -398,10 +486,14 @@ def api_key_use_is_stale(key: ApiKey) -> bool:
 
 def record_api_key_use(session: Session, key_id: str) -> None:
     now = utcnow()
-    session.execute(update(ApiKey).where(
-        ApiKey.id == key_id,
-        (ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < now - API_KEY_USE_RESOLUTION),
-    ).values(last_used_at=now))
+    session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            (ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < now - API_KEY_USE_RESOLUTION),
+        )
+        .values(last_used_at=now)
+    )
 
 
 def revoke_api_key(session: Session, organisation_id: str, key_id: str) -> ApiKey:

@@ -81,14 +81,35 @@ def new_job(
     named. Every column is set but the JSON ones left NULL (None would store JSON `null`),
     so the object reads as the row will be stored (see insert_statement)."""
     return Job(
-        id=new_id("job"), type=spec.type, queue=spec.queue, actor=spec.actor, status="queued",
-        stage="queued", progress=0, input=input, organisation_id=organisation_id,
-        owner_user_id=owner_user_id, owner_api_key_id=owner_api_key_id,
-        learner_user_id=learner_user_id or owner_user_id, idempotency_key=idempotency_key,
-        callback_url=callback_url, run_token=None, cancel_requested=False,
-        max_attempts=spec.max_attempts, lease_seconds=spec.lease_seconds, attempts=0, runs=0,
-        enqueued_at=None, started_at=None, heartbeat_at=None, finished_at=None, provider=None,
-        model=None, prompt_version=None, created_at=utcnow(), version=1,
+        id=new_id("job"),
+        type=spec.type,
+        queue=spec.queue,
+        actor=spec.actor,
+        status="queued",
+        stage="queued",
+        progress=0,
+        input=input,
+        organisation_id=organisation_id,
+        owner_user_id=owner_user_id,
+        owner_api_key_id=owner_api_key_id,
+        learner_user_id=learner_user_id or owner_user_id,
+        idempotency_key=idempotency_key,
+        callback_url=callback_url,
+        run_token=None,
+        cancel_requested=False,
+        max_attempts=spec.max_attempts,
+        lease_seconds=spec.lease_seconds,
+        attempts=0,
+        runs=0,
+        enqueued_at=None,
+        started_at=None,
+        heartbeat_at=None,
+        finished_at=None,
+        provider=None,
+        model=None,
+        prompt_version=None,
+        created_at=utcnow(),
+        version=1,
     )
 
 
@@ -124,16 +145,24 @@ _COLUMN_OF = tuple((attr.key, attr.columns[0]) for attr in _JOB_COLUMNS)
 _CLAIM = (
     update(_JOBS)
     .where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.status == "queued")
-    .values(status="running", run_token=bindparam("run_token"), attempts=_JOBS.c.attempts + 1,
-            runs=_JOBS.c.runs + 1, started_at=func.coalesce(_JOBS.c.started_at,
-                                                            bindparam("now")),
-            heartbeat_at=bindparam("now"), version=_JOBS.c.version + 1)
-    .returning(*_JOBS.c))
+    .values(
+        status="running",
+        run_token=bindparam("run_token"),
+        attempts=_JOBS.c.attempts + 1,
+        runs=_JOBS.c.runs + 1,
+        started_at=func.coalesce(_JOBS.c.started_at, bindparam("now")),
+        heartbeat_at=bindparam("now"),
+        version=_JOBS.c.version + 1,
+    )
+    .returning(*_JOBS.c)
+)
 
 
 _MARK_ENQUEUED = (
-    update(_JOBS).where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.enqueued_at.is_(None))
-    .values(enqueued_at=bindparam("enqueued_at")))
+    update(_JOBS)
+    .where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.enqueued_at.is_(None))
+    .values(enqueued_at=bindparam("enqueued_at"))
+)
 
 
 def _as_loaded(session: Session, row: Any) -> Job:
@@ -158,15 +187,20 @@ def claim(session: Session, job_id: str, run_token: str) -> Job | None:
     (finished, canceled, or claimed by another delivery of the same message)."""
     # RETURNING: the claimed row comes back with the update, one round trip.
     session.flush()
-    row = session.connection().execute(_CLAIM, {"job_id": job_id, "run_token": run_token,
-                                                "now": utcnow()}).first()
+    row = (
+        session.connection()
+        .execute(_CLAIM, {"job_id": job_id, "run_token": run_token, "now": utcnow()})
+        .first()
+    )
     return None if row is None else _as_loaded(session, row)
 
 
 def _owned_update(job: Job, run_token: str):
-    return update(Job).where(Job.id == job.id, Job.run_token == run_token,
-                             Job.status == "running").execution_options(
-        synchronize_session=False)
+    return (
+        update(Job)
+        .where(Job.id == job.id, Job.run_token == run_token, Job.status == "running")
+        .execution_options(synchronize_session=False)
+    )
 
 
 @functools.cache
@@ -178,21 +212,33 @@ def _heartbeat_statement(stage: bool, progress: bool) -> Update:
         values["progress"] = bindparam("progress")
     if stage or progress:
         values["version"] = Job.version + 1
-    return (update(Job).where(Job.id == bindparam("job_id"), Job.run_token == bindparam("token"),
-                              Job.status == "running")
-            .values(**values).returning(Job.cancel_requested))
+    return (
+        update(Job)
+        .where(
+            Job.id == bindparam("job_id"),
+            Job.run_token == bindparam("token"),
+            Job.status == "running",
+        )
+        .values(**values)
+        .returning(Job.cancel_requested)
+    )
 
 
-def heartbeat(session: Session | Connection, job_id: str, run_token: str, *,
-              stage: str | None = None, progress: int | None = None) -> tuple[bool, bool]:
+def heartbeat(
+    session: Session | Connection,
+    job_id: str,
+    run_token: str,
+    *,
+    stage: str | None = None,
+    progress: int | None = None,
+) -> tuple[bool, bool]:
     """Extend the lease (and record progress). Returns (still_owned, cancel_requested)."""
     params: dict[str, Any] = {"now": utcnow(), "job_id": job_id, "token": run_token}
     if stage is not None:
         params["stage"] = stage
     if progress is not None:
         params["progress"] = max(0, min(100, progress))
-    result = session.execute(
-        _heartbeat_statement(stage is not None, progress is not None), params)
+    result = session.execute(_heartbeat_statement(stage is not None, progress is not None), params)
     row = result.first()
     if row is None:
         return False, False
@@ -201,9 +247,16 @@ def heartbeat(session: Session | Connection, job_id: str, run_token: str, *,
 
 def _finish(session: Session, job: Job, run_token: str, **values: Any) -> bool:
     values.setdefault("finished_at", utcnow())
-    return _finished(session, job, session.scalars(
-        _owned_update(job, run_token).values(version=Job.version + 1, **values)
-        .returning(Job).execution_options(populate_existing=True)).first())
+    return _finished(
+        session,
+        job,
+        session.scalars(
+            _owned_update(job, run_token)
+            .values(version=Job.version + 1, **values)
+            .returning(Job)
+            .execution_options(populate_existing=True)
+        ).first(),
+    )
 
 
 def _finished(session: Session, job: Job, row: Job | None) -> bool:
@@ -219,31 +272,83 @@ def _finished(session: Session, job: Job, row: Job | None) -> bool:
 # emptied JSON columns are SQL NULL.
 _COMPLETE = (
     update(_JOBS)
-    .where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.run_token == bindparam("token"),
-           _JOBS.c.status == "running")
-    .values(status="succeeded", result=bindparam("result", type_=_JOBS.c.result.type),
-            error=None, progress=100, stage="done", provider=bindparam("provider"),
-            model=bindparam("model"), prompt_version=bindparam("prompt_version"),
-            checkpoint=None, finished_at=bindparam("now"), version=_JOBS.c.version + 1)
-    .returning(*_JOBS.c))
+    .where(
+        _JOBS.c.id == bindparam("job_id"),
+        _JOBS.c.run_token == bindparam("token"),
+        _JOBS.c.status == "running",
+    )
+    .values(
+        status="succeeded",
+        result=bindparam("result", type_=_JOBS.c.result.type),
+        error=None,
+        progress=100,
+        stage="done",
+        provider=bindparam("provider"),
+        model=bindparam("model"),
+        prompt_version=bindparam("prompt_version"),
+        checkpoint=None,
+        finished_at=bindparam("now"),
+        version=_JOBS.c.version + 1,
+    )
+    .returning(*_JOBS.c)
+)
 
 
-def complete(session: Session, job: Job, run_token: str, result: dict[str, Any], *,
-             provider: str | None = None, model: str | None = None,
-             prompt_version: str | None = None) -> bool:
+def complete(
+    session: Session,
+    job: Job,
+    run_token: str,
+    result: dict[str, Any],
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    prompt_version: str | None = None,
+) -> bool:
     if result is None:  # a bound None would be stored as JSON null
-        return _finish(session, job, run_token, status="succeeded", result=None, error=None,
-                       progress=100, stage="done", provider=provider, model=model,
-                       prompt_version=prompt_version, checkpoint=None)
+        return _finish(
+            session,
+            job,
+            run_token,
+            status="succeeded",
+            result=None,
+            error=None,
+            progress=100,
+            stage="done",
+            provider=provider,
+            model=model,
+            prompt_version=prompt_version,
+            checkpoint=None,
+        )
     session.flush()  # what the handler changed on the session is written first
-    row = session.connection().execute(_COMPLETE, {
-        "job_id": job.id, "token": run_token, "result": result, "provider": provider,
-        "model": model, "prompt_version": prompt_version, "now": utcnow()}).first()
+    row = (
+        session.connection()
+        .execute(
+            _COMPLETE,
+            {
+                "job_id": job.id,
+                "token": run_token,
+                "result": result,
+                "provider": provider,
+                "model": model,
+                "prompt_version": prompt_version,
+                "now": utcnow(),
+            },
+        )
+        .first()
+    )
     return _finished(session, job, None if row is None else _as_loaded(session, row))
 
 
-def fail(session: Session, job: Job, run_token: str, *, code: str, message: str,
-         retryable: bool, details: dict[str, Any] | None = None) -> str:
+def fail(
+    session: Session,
+    job: Job,
+    run_token: str,
+    *,
+    code: str,
+    message: str,
+    retryable: bool,
+    details: dict[str, Any] | None = None,
+) -> str:
     """Record a failure. A retryable one with attempts left goes back to `queued` and the
     caller lets the broker redeliver it after a backoff: returns "retry". Otherwise the job
     fails for good: returns "failed" ("dropped" when another run owns the job)."""
@@ -251,9 +356,16 @@ def fail(session: Session, job: Job, run_token: str, *, code: str, message: str,
     if details:
         error["details"] = details
     if retryable and job.attempts < job.max_attempts:
-        result = session.execute(_owned_update(job, run_token).values(
-            status="queued", error=error, run_token=None, stage="retrying",
-            enqueued_at=utcnow(), version=Job.version + 1))
+        result = session.execute(
+            _owned_update(job, run_token).values(
+                status="queued",
+                error=error,
+                run_token=None,
+                stage="retrying",
+                enqueued_at=utcnow(),
+                version=Job.version + 1,
+            )
+        )
         return "retry" if result.rowcount == 1 else "dropped"
     if not retryable:
         error["retryable"] = False
@@ -262,19 +374,43 @@ def fail(session: Session, job: Job, run_token: str, *, code: str, message: str,
 
 
 def mark_canceled(session: Session, job: Job, run_token: str) -> bool:
-    return _finish(session, job, run_token, status="canceled", stage="canceled",
-                   error={"code": "canceled", "message": "The job was canceled.",
-                          "retryable": False})
+    return _finish(
+        session,
+        job,
+        run_token,
+        status="canceled",
+        stage="canceled",
+        error={"code": "canceled", "message": "The job was canceled.", "retryable": False},
+    )
 
 
-def continue_to(session: Session, job: Job, run_token: str, *, queue: str, actor: str,
-                stage: str, progress: int, checkpoint: dict[str, Any]) -> bool:
+def continue_to(
+    session: Session,
+    job: Job,
+    run_token: str,
+    *,
+    queue: str,
+    actor: str,
+    stage: str,
+    progress: int,
+    checkpoint: dict[str, Any],
+) -> bool:
     """Hand the job to the next stage's actor (on another queue): running -> queued.
     Attempts count per stage, so each stage has the job type's whole retry budget."""
-    result = session.execute(_owned_update(job, run_token).values(
-        status="queued", queue=queue, actor=actor, stage=stage, progress=progress,
-        checkpoint=checkpoint, run_token=None, enqueued_at=None, attempts=0,
-        version=Job.version + 1))
+    result = session.execute(
+        _owned_update(job, run_token).values(
+            status="queued",
+            queue=queue,
+            actor=actor,
+            stage=stage,
+            progress=progress,
+            checkpoint=checkpoint,
+            run_token=None,
+            enqueued_at=None,
+            attempts=0,
+            version=Job.version + 1,
+        )
+    )
     return result.rowcount == 1
 
 
@@ -284,20 +420,29 @@ def cancel(session: Session, job: Job) -> Job:
         raise Conflict(f"The job is already {job.status}.", code="job_not_cancelable")
     if job.status == "queued":
         result = session.execute(
-            update(Job).where(Job.id == job.id, Job.status == "queued")
-            .values(status="canceled", stage="canceled", finished_at=utcnow(),
-                    cancel_requested=True, version=Job.version + 1,
-                    error={"code": "canceled", "message": "The job was canceled.",
-                           "retryable": False})
-            .execution_options(synchronize_session=False))
+            update(Job)
+            .where(Job.id == job.id, Job.status == "queued")
+            .values(
+                status="canceled",
+                stage="canceled",
+                finished_at=utcnow(),
+                cancel_requested=True,
+                version=Job.version + 1,
+                error={"code": "canceled", "message": "The job was canceled.", "retryable": False},
+            )
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount == 1:
             session.refresh(job)
             for hook in _terminal_hooks:
                 hook(session, job)
             return job
-    session.execute(update(Job).where(Job.id == job.id, Job.status == "running")
-                    .values(cancel_requested=True, version=Job.version + 1)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status == "running")
+        .values(cancel_requested=True, version=Job.version + 1)
+        .execution_options(synchronize_session=False)
+    )
     session.refresh(job)
     return job
 
@@ -318,24 +463,29 @@ def retry(session: Session, job: Job, first_actor: str, first_queue: str) -> Job
 
 # Sweepers: run by the scheduler; safe on several replicas (SKIP LOCKED).
 
+
 def take_unsent(session: Session, *, grace_seconds: int = 10, limit: int = 500) -> list[Job]:
     """Queued jobs whose message was never sent (the broker was down at submission)."""
     cutoff = utcnow() - timedelta(seconds=grace_seconds)
-    stmt = (select(Job).where(Job.status == "queued", Job.enqueued_at.is_(None),
-                              Job.created_at < cutoff)
-            .order_by(Job.created_at).limit(limit).with_for_update(skip_locked=True))
+    stmt = (
+        select(Job)
+        .where(Job.status == "queued", Job.enqueued_at.is_(None), Job.created_at < cutoff)
+        .order_by(Job.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     return list(session.scalars(stmt))
 
 
-def take_sent_queued(session: Session, *, after: tuple[datetime, str] | None = None,
-                     limit: int = 500) -> list[Job]:
+def take_sent_queued(
+    session: Session, *, after: tuple[datetime, str] | None = None, limit: int = 500
+) -> list[Job]:
     """Queued jobs whose message was sent, oldest first, after the `(created_at, id)` given:
     what a broker that lost its data no longer holds."""
     stmt = select(Job).where(Job.status == "queued", Job.enqueued_at.is_not(None))
     if after is not None:
         stmt = stmt.where(tuple_(Job.created_at, Job.id) > tuple_(*after))
-    stmt = (stmt.order_by(Job.created_at, Job.id).limit(limit)
-            .with_for_update(skip_locked=True))
+    stmt = stmt.order_by(Job.created_at, Job.id).limit(limit).with_for_update(skip_locked=True)
     return list(session.scalars(stmt))
 
 
@@ -343,18 +493,33 @@ def requeue_stale(session: Session, *, now: datetime | None = None, limit: int =
     """Running jobs whose worker stopped heart-beating (killed): back to queued, or failed
     when no attempts are left. Returns the re-queued ones (to be sent after commit)."""
     now = now or utcnow()
-    stmt = (select(Job).where(Job.status == "running")
-            .order_by(Job.heartbeat_at).limit(limit).with_for_update(skip_locked=True))
+    stmt = (
+        select(Job)
+        .where(Job.status == "running")
+        .order_by(Job.heartbeat_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     requeued: list[Job] = []
     for job in session.scalars(stmt):
         if job.heartbeat_at is None or job.heartbeat_at > now - timedelta(
-                seconds=job.lease_seconds):
+            seconds=job.lease_seconds
+        ):
             continue
         token = job.run_token or ""
         if job.attempts >= job.max_attempts:
-            _finish(session, job, token, status="failed", stage="failed", error={
-                "code": "worker_lost", "retryable": True,
-                "message": "The worker running the job stopped responding too many times."})
+            _finish(
+                session,
+                job,
+                token,
+                status="failed",
+                stage="failed",
+                error={
+                    "code": "worker_lost",
+                    "retryable": True,
+                    "message": "The worker running the job stopped responding too many times.",
+                },
+            )
             continue
         job.status, job.run_token, job.enqueued_at, job.stage = "queued", None, None, "requeued"
         job.version += 1
@@ -363,9 +528,15 @@ def requeue_stale(session: Session, *, now: datetime | None = None, limit: int =
     return requeued
 
 
-def requeue_matching(session: Session, *, organisation_id: str | None, statuses: list[str],
-                     job_type: str | None = None, created_before: datetime | None = None,
-                     limit: int = 1000) -> list[Job]:
+def requeue_matching(
+    session: Session,
+    *,
+    organisation_id: str | None,
+    statuses: list[str],
+    job_type: str | None = None,
+    created_before: datetime | None = None,
+    limit: int = 1000,
+) -> list[Job]:
     """Operators: put failed/canceled (or stuck queued) jobs back in the queue."""
     stmt = select(Job).where(Job.status.in_(statuses))
     if organisation_id:
@@ -386,9 +557,16 @@ def requeue_matching(session: Session, *, organisation_id: str | None, statuses:
     return jobs
 
 
-def list_query(organisation_id: str, *, status: str | None = None, job_type: str | None = None,
-               created_after: datetime | None = None, created_before: datetime | None = None,
-               owner_user_id: str | None = None, learner_user_id: str | None = None) -> Select:
+def list_query(
+    organisation_id: str,
+    *,
+    status: str | None = None,
+    job_type: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    owner_user_id: str | None = None,
+    learner_user_id: str | None = None,
+) -> Select:
     """`owner_user_id`: the jobs a user submitted or that are about them (a learner's view)."""
     stmt = tenant_select(Job, organisation_id).order_by(Job.created_at.desc(), Job.id.desc())
     if status:
@@ -400,8 +578,9 @@ def list_query(organisation_id: str, *, status: str | None = None, job_type: str
     if created_before:
         stmt = stmt.where(Job.created_at < created_before)
     if owner_user_id:
-        stmt = stmt.where(or_(Job.owner_user_id == owner_user_id,
-                              Job.learner_user_id == owner_user_id))
+        stmt = stmt.where(
+            or_(Job.owner_user_id == owner_user_id, Job.learner_user_id == owner_user_id)
+        )
     if learner_user_id:
         stmt = stmt.where(Job.learner_user_id == learner_user_id)
     return stmt
@@ -417,26 +596,38 @@ class QueueCounts:
 
 
 def queue_counts(session: Session, organisation_id: str | None = None) -> list[QueueCounts]:
-    stmt = (select(Job.queue, Job.status, func.count(), func.min(Job.created_at),
-                   func.count().filter(Job.enqueued_at.is_(None)))
-            .where(Job.status.in_(("queued", "running"))).group_by(Job.queue, Job.status))
+    stmt = (
+        select(
+            Job.queue,
+            Job.status,
+            func.count(),
+            func.min(Job.created_at),
+            func.count().filter(Job.enqueued_at.is_(None)),
+        )
+        .where(Job.status.in_(("queued", "running")))
+        .group_by(Job.queue, Job.status)
+    )
     if organisation_id:
         stmt = stmt.where(Job.organisation_id == organisation_id)
     now = utcnow()
     per_queue: dict[str, dict[str, Any]] = {}
     for queue, status, count, oldest, unsent in session.execute(stmt):
-        entry = per_queue.setdefault(queue, {"queued": 0, "running": 0, "unsent": 0,
-                                             "oldest": None})
+        entry = per_queue.setdefault(
+            queue, {"queued": 0, "running": 0, "unsent": 0, "oldest": None}
+        )
         entry[status] = count
         if status == "queued":
             entry["unsent"] = unsent
             entry["oldest"] = (now - oldest).total_seconds() if oldest else None
-    return [QueueCounts(q, e["queued"], e["running"], e["unsent"], e["oldest"])
-            for q, e in sorted(per_queue.items())]
+    return [
+        QueueCounts(q, e["queued"], e["running"], e["unsent"], e["oldest"])
+        for q, e in sorted(per_queue.items())
+    ]
 
 
 def purge_idempotency_records(session: Session) -> int:
     """Drop Idempotency-Key records past their retention."""
-    result = session.execute(delete(IdempotencyRecord).where(
-        IdempotencyRecord.expires_at < utcnow()))
+    result = session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < utcnow())
+    )
     return result.rowcount or 0

@@ -29,8 +29,9 @@ from sqlalchemy import ColumnElement, Select, Table, and_, exists, false, or_, s
 from storage.db import db
 
 USERS = "users"
-SUBJECT_COLUMNS = frozenset({"user_id", "learner_user_id", "owner_user_id", "learner_id",
-                             "accepted_by"})
+SUBJECT_COLUMNS = frozenset(
+    {"user_id", "learner_user_id", "owner_user_id", "learner_id", "accepted_by"}
+)
 ACTOR_COLUMNS = frozenset({"created_by", "changed_by", "reviewer_id"})
 # Columns that name a learner's row without a foreign key: table -> [(column, target)].
 LINKS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -45,8 +46,17 @@ KEPT = {
     "usage_records": "kept for the organisation's totals, the learner's id cleared",
 }
 # Columns an export leaves out: credentials, however hashed.
-SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "code_hash", "secret_hash",
-                            "run_token", "nonce", "code_verifier"})
+SECRET_COLUMNS = frozenset(
+    {
+        "password_hash",
+        "token_hash",
+        "code_hash",
+        "secret_hash",
+        "run_token",
+        "nonce",
+        "code_verifier",
+    }
+)
 
 
 class Unclassified(Exception):
@@ -77,7 +87,8 @@ def _classify(table: Table) -> tuple[list[str], list[tuple[str, str]]]:
                 elif column.name not in ACTOR_COLUMNS:
                     raise Unclassified(
                         f"{table.name}.{column.name} names a user: add it to SUBJECT_COLUMNS "
-                        "(the row is about that user) or ACTOR_COLUMNS (staff who acted)")
+                        "(the row is about that user) or ACTOR_COLUMNS (staff who acted)"
+                    )
             elif (fk.ondelete or "").upper() == "CASCADE" and target != "organisations":
                 parents.append((column.name, target))
     for column, target in LINKS.get(table.name, ()):
@@ -98,18 +109,26 @@ def holdings() -> dict[str, Holding]:
     classified = {name: _classify(table) for name, table in tables.items()}
     owned = {USERS} | {name for name, (subject, _) in classified.items() if subject}
     while True:  # a CASCADE child of a learner's table is theirs too
-        more = {name for name, (_, parents) in classified.items()
-                if name not in owned and any(p in owned for _, p in parents)}
+        more = {
+            name
+            for name, (_, parents) in classified.items()
+            if name not in owned and any(p in owned for _, p in parents)
+        }
         if not more:
             break
         owned |= more
-    order = graphlib.TopologicalSorter({
-        name: {p for _, p in classified[name][1] if p in owned and p != name}
-        for name in owned})
+    order = graphlib.TopologicalSorter(
+        {name: {p for _, p in classified[name][1] if p in owned and p != name} for name in owned}
+    )
     ordered = list(order.static_order())
-    return {name: Holding(tables[name],
-                          tuple((c, p) for c, p in classified[name][1] if p in owned),
-                          tuple(classified[name][0])) for name in ordered}
+    return {
+        name: Holding(
+            tables[name],
+            tuple((c, p) for c, p in classified[name][1] if p in owned),
+            tuple(classified[name][0]),
+        )
+        for name in ordered
+    }
 
 
 # Rows that belong to a learner by something other than a column: the recordings their jobs
@@ -118,15 +137,19 @@ def _media_named_by_their_work(org: str, uid: str) -> ColumnElement[bool]:
     jobs, items, batches = (db.metadata.tables[n] for n in ("jobs", "batch_items", "batches"))
     media = db.metadata.tables["media"]
     from_jobs = select(jobs.c.input["media_id"].as_string()).where(where("jobs", org, uid))
-    from_batches = (select(items.c.media_id).join(batches, batches.c.id == items.c.batch_id)
-                    .where(batches.c.organisation_id == org, items.c.learner_id == uid))
+    from_batches = (
+        select(items.c.media_id)
+        .join(batches, batches.c.id == items.c.batch_id)
+        .where(batches.c.organisation_id == org, items.c.learner_id == uid)
+    )
     return or_(media.c.id.in_(from_jobs), media.c.id.in_(from_batches))
 
 
 def _invites_to_them(org: str, uid: str) -> ColumnElement[bool]:
     invites, users = db.metadata.tables["invites"], db.metadata.tables[USERS]
-    return invites.c.email.in_(select(users.c.email).where(users.c.organisation_id == org,
-                                                           users.c.id == uid))
+    return invites.c.email.in_(
+        select(users.c.email).where(users.c.organisation_id == org, users.c.id == uid)
+    )
 
 
 EXTRA: dict[str, Callable[[str, str], ColumnElement[bool]]] = {

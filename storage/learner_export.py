@@ -64,13 +64,26 @@ def check_may_export(session: Session, requester: Requester, user_id: str) -> Us
 
 def erasure_under_way(session: Session, organisation_id: str, user_id: str) -> bool:
     """Whether the learner is gone or an erasure of theirs was asked for."""
-    if session.scalar(select(User.id).where(User.organisation_id == organisation_id,
-                                            User.id == user_id)) is None:
+    if (
+        session.scalar(
+            select(User.id).where(User.organisation_id == organisation_id, User.id == user_id)
+        )
+        is None
+    ):
         return True
-    return session.scalar(select(Job.id).where(
-        Job.organisation_id == organisation_id, Job.type == ERASURE_JOB_TYPE,
-        Job.status.in_(("queued", "running", "succeeded")),
-        Job.input["user_id"].as_string() == user_id).limit(1)) is not None
+    return (
+        session.scalar(
+            select(Job.id)
+            .where(
+                Job.organisation_id == organisation_id,
+                Job.type == ERASURE_JOB_TYPE,
+                Job.status.in_(("queued", "running", "succeeded")),
+                Job.input["user_id"].as_string() == user_id,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _json_value(value: Any) -> Any:
@@ -88,9 +101,14 @@ def _dump(value: Any) -> str:
 
 
 def _media_entry(zf: zipfile.ZipFile, store: ObjectStore, media: Media) -> dict[str, Any]:
-    entry: dict[str, Any] = {"id": media.id, "filename": media.filename,
-                             "content_type": media.content_type, "size": media.size,
-                             "status": media.status, "file": None}
+    entry: dict[str, Any] = {
+        "id": media.id,
+        "filename": media.filename,
+        "content_type": media.content_type,
+        "size": media.size,
+        "status": media.status,
+        "file": None,
+    }
     if media.status != "ready":
         return entry
     path = f"media/{media.id}/{safe_filename(media.filename)}"
@@ -109,33 +127,56 @@ def _media_entry(zf: zipfile.ZipFile, store: ObjectStore, media: Media) -> dict[
     return entry
 
 
-def build(session: Session, store: ObjectStore, organisation_id: str, user_id: str,
-          job_id: str, now: datetime) -> dict[str, Any]:
+def build(
+    session: Session,
+    store: ObjectStore,
+    organisation_id: str,
+    user_id: str,
+    job_id: str,
+    now: datetime,
+) -> dict[str, Any]:
     """Write the learner's export to the store; returns its manifest (counts, no data)."""
     tables: dict[str, int] = {}
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
         with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as zf:
             for name in learner_data.holdings():
-                found = [learner_data.exported(row) for row in
-                         session.execute(learner_data.rows(name, organisation_id, user_id))]
+                found = [
+                    learner_data.exported(row)
+                    for row in session.execute(learner_data.rows(name, organisation_id, user_id))
+                ]
                 tables[name] = len(found)
                 zf.writestr(f"data/{name}.json", _dump(found))
-            media = [_media_entry(zf, store, row) for row in session.scalars(
-                select(Media).where(learner_data.where("media", organisation_id, user_id))
-                .order_by(Media.id))]
-            manifest = {"format_version": FORMAT_VERSION, "user_id": user_id,
-                        "organisation_id": organisation_id, "generated_at": now,
-                        "tables": tables, "media": media}
+            media = [
+                _media_entry(zf, store, row)
+                for row in session.scalars(
+                    select(Media)
+                    .where(learner_data.where("media", organisation_id, user_id))
+                    .order_by(Media.id)
+                )
+            ]
+            manifest = {
+                "format_version": FORMAT_VERSION,
+                "user_id": user_id,
+                "organisation_id": organisation_id,
+                "generated_at": now,
+                "tables": tables,
+                "media": media,
+            }
             zf.writestr("manifest.json", _dump(manifest))
         size = spool.tell()
         spool.seek(0)
         store.put(export_key(organisation_id, user_id, job_id), spool, size, CONTENT_TYPE)
-    return {"size": size, "tables": tables, "media": len(media),
-            "media_missing": sum(1 for m in media if m.get("missing"))}
+    return {
+        "size": size,
+        "tables": tables,
+        "media": len(media),
+        "media_missing": sum(1 for m in media if m.get("missing")),
+    }
 
 
-def finished_export(session: Session, requester: Requester, user_id: str, job_id: str,
-                    keep_days: int, now: datetime) -> tuple[Job, str]:
+def finished_export(
+    session: Session, requester: Requester, user_id: str, job_id: str, keep_days: int, now: datetime
+) -> tuple[Job, str]:
     """The export job and its object key, if it may still be downloaded."""
     check_may_export(session, requester, user_id)
     job = get_owned(session, Job, job_id, requester.organisation_id, what="export")
@@ -143,10 +184,12 @@ def finished_export(session: Session, requester: Requester, user_id: str, job_id
         raise NotFound(f"No export with id {job_id!r}.", code="export_not_found")
     if job.status != "succeeded":
         raise Conflict(f"The export is {job.status}, not ready.", code="export_not_ready")
-    if job.finished_at is None or job.finished_at + timedelta(days=keep_days) <= now \
-            or (job.result or {}).get("expired"):
-        raise ExportGone(f"The export was kept {keep_days} days and is gone; ask for a "
-                         "new one.")
+    if (
+        job.finished_at is None
+        or job.finished_at + timedelta(days=keep_days) <= now
+        or (job.result or {}).get("expired")
+    ):
+        raise ExportGone(f"The export was kept {keep_days} days and is gone; ask for a new one.")
     return job, export_key(requester.organisation_id, user_id, job.id)
 
 
@@ -154,10 +197,17 @@ def expire_batch(session: Session, store: ObjectStore, before: datetime, limit: 
     """Remove up to `limit` export objects of jobs finished before `before`, marking each job
     expired (rows taken with SKIP LOCKED: two sweepers never take the same)."""
     jobs = session.scalars(
-        select(Job).where(Job.type == JOB_TYPE, Job.status == "succeeded",
-                          Job.finished_at < before, Job.result["expired"].as_string().is_(None))
-        .order_by(Job.finished_at, Job.id).limit(limit)
-        .with_for_update(skip_locked=True)).all()
+        select(Job)
+        .where(
+            Job.type == JOB_TYPE,
+            Job.status == "succeeded",
+            Job.finished_at < before,
+            Job.result["expired"].as_string().is_(None),
+        )
+        .order_by(Job.finished_at, Job.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
     for job in jobs:
         # The object first: a batch cut short leaves a job to expire again, never a zip
         # nobody will remove.

@@ -72,11 +72,19 @@ def find(session: Session, organisation_id: str, ref: LearnerRef) -> User | None
         return user if user is not None and user.organisation_id == organisation_id else None
     if ref.lms:
         return session.scalar(
-            select(User).join(LmsIdentity, LmsIdentity.user_id == User.id).where(
-                LmsIdentity.organisation_id == organisation_id, LmsIdentity.lms == ref.lms,
-                LmsIdentity.external_id == ref.external_id))
-    return session.scalar(select(User).where(User.organisation_id == organisation_id,
-                                             User.external_id == ref.external_id))
+            select(User)
+            .join(LmsIdentity, LmsIdentity.user_id == User.id)
+            .where(
+                LmsIdentity.organisation_id == organisation_id,
+                LmsIdentity.lms == ref.lms,
+                LmsIdentity.external_id == ref.external_id,
+            )
+        )
+    return session.scalar(
+        select(User).where(
+            User.organisation_id == organisation_id, User.external_id == ref.external_id
+        )
+    )
 
 
 def resolve(session: Session, actor: Actor, value: str | Mapping[str, Any] | None) -> str | None:
@@ -90,22 +98,28 @@ def resolve(session: Session, actor: Actor, value: str | Mapping[str, Any] | Non
         return user.id
     if not may_act_for_others(actor):
         if actor.api_key_id is not None:
-            raise Forbidden(f"Naming a learner needs an API key with the "
-                            f"{ACT_FOR_LEARNERS!r} scope.", code="insufficient_scope")
-        raise Forbidden("Learners can only submit work for themselves.",
-                        code="learner_not_allowed")
+            raise Forbidden(
+                f"Naming a learner needs an API key with the {ACT_FOR_LEARNERS!r} scope.",
+                code="insufficient_scope",
+            )
+        raise Forbidden("Learners can only submit work for themselves.", code="learner_not_allowed")
     if user is None:
-        raise Unprocessable(f"No learner {ref.describe()} in your organisation.",
-                            code="learner_not_found",
-                            details={"errors": {"learner": ["Unknown learner."]}})
+        raise Unprocessable(
+            f"No learner {ref.describe()} in your organisation.",
+            code="learner_not_found",
+            details={"errors": {"learner": ["Unknown learner."]}},
+        )
     if not user.is_active:
-        raise Unprocessable(f"The learner {ref.describe()} is deactivated.",
-                            code="learner_inactive",
-                            details={"errors": {"learner": ["Deactivated learner."]}})
+        raise Unprocessable(
+            f"The learner {ref.describe()} is deactivated.",
+            code="learner_inactive",
+            details={"errors": {"learner": ["Deactivated learner."]}},
+        )
     return user.id
 
 
 # Provisioning ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Upserted:
@@ -114,48 +128,89 @@ class Upserted:
     created: bool
 
 
-def upsert(session: Session, organisation_id: str, *, lms: str, external_id: str,
-           name: str | None = None, email: str | None = None, timezone: str | None = None,
-           target_languages: list[str] | None = None,
-           native_language: str | None = None) -> Upserted:
+def upsert(
+    session: Session,
+    organisation_id: str,
+    *,
+    lms: str,
+    external_id: str,
+    name: str | None = None,
+    email: str | None = None,
+    timezone: str | None = None,
+    target_languages: list[str] | None = None,
+    native_language: str | None = None,
+) -> Upserted:
     """Find the learner known to `lms` as `external_id` and update what is given, or create
     them (role learner, no password: they come in through the LMS)."""
     if timezone is not None:
         check_timezone(timezone)
-    identity = session.scalar(select(LmsIdentity).where(
-        LmsIdentity.organisation_id == organisation_id, LmsIdentity.lms == lms,
-        LmsIdentity.external_id == external_id).with_for_update())
+    identity = session.scalar(
+        select(LmsIdentity)
+        .where(
+            LmsIdentity.organisation_id == organisation_id,
+            LmsIdentity.lms == lms,
+            LmsIdentity.external_id == external_id,
+        )
+        .with_for_update()
+    )
     now = utcnow()
     if identity is not None:
         user = session.get(User, identity.user_id)
         assert user is not None  # the foreign key cascades
-        _apply(session, user, name=name, email=email, timezone=timezone,
-               target_languages=target_languages, native_language=native_language)
+        _apply(
+            session,
+            user,
+            name=name,
+            email=email,
+            timezone=timezone,
+            target_languages=target_languages,
+            native_language=native_language,
+        )
         identity.updated_at = now
         session.flush()
         return Upserted(user, identity, created=False)
     user_id = new_id("usr")
-    user = User(id=user_id, organisation_id=organisation_id, role="learner",
-                email=f"{user_id}@{PLACEHOLDER_DOMAIN}",
-                password_hash=hash_password(secrets.token_urlsafe(32)),
-                name=name or external_id, timezone=timezone or "UTC",
-                native_language=native_language, target_languages=target_languages or [],
-                created_at=now)
+    user = User(
+        id=user_id,
+        organisation_id=organisation_id,
+        role="learner",
+        email=f"{user_id}@{PLACEHOLDER_DOMAIN}",
+        password_hash=hash_password(secrets.token_urlsafe(32)),
+        name=name or external_id,
+        timezone=timezone or "UTC",
+        native_language=native_language,
+        target_languages=target_languages or [],
+        created_at=now,
+    )
     session.add(user)
     session.flush()
     _apply(session, user, email=email)
-    identity = LmsIdentity(id=new_id("lmi"), organisation_id=organisation_id, lms=lms,
-                           external_id=external_id, user_id=user.id, created_at=now,
-                           updated_at=now)
+    identity = LmsIdentity(
+        id=new_id("lmi"),
+        organisation_id=organisation_id,
+        lms=lms,
+        external_id=external_id,
+        user_id=user.id,
+        created_at=now,
+        updated_at=now,
+    )
     try:
         with session.begin_nested():
             session.add(identity)
     except IntegrityError:
         # Another request provisioned the same learner first: answer with theirs.
         session.expunge(user)
-        return upsert(session, organisation_id, lms=lms, external_id=external_id, name=name,
-                      email=email, timezone=timezone, target_languages=target_languages,
-                      native_language=native_language)
+        return upsert(
+            session,
+            organisation_id,
+            lms=lms,
+            external_id=external_id,
+            name=name,
+            email=email,
+            timezone=timezone,
+            target_languages=target_languages,
+            native_language=native_language,
+        )
     return Upserted(user, identity, created=True)
 
 
@@ -173,15 +228,26 @@ def _apply(session: Session, user: User, **changes: Any) -> None:
             setattr(user, key, value)
 
 
-def link(session: Session, organisation_id: str, user: User, *, lms: str,
-         external_id: str) -> LmsIdentity:
+def link(
+    session: Session, organisation_id: str, user: User, *, lms: str, external_id: str
+) -> LmsIdentity:
     """Record that `lms` knows `user` as `external_id` (idempotent)."""
-    identity = session.scalar(select(LmsIdentity).where(
-        LmsIdentity.organisation_id == organisation_id, LmsIdentity.lms == lms,
-        LmsIdentity.external_id == external_id))
+    identity = session.scalar(
+        select(LmsIdentity).where(
+            LmsIdentity.organisation_id == organisation_id,
+            LmsIdentity.lms == lms,
+            LmsIdentity.external_id == external_id,
+        )
+    )
     if identity is None:
-        identity = LmsIdentity(id=new_id("lmi"), organisation_id=organisation_id, lms=lms,
-                               external_id=external_id, user_id=user.id, created_at=utcnow())
+        identity = LmsIdentity(
+            id=new_id("lmi"),
+            organisation_id=organisation_id,
+            lms=lms,
+            external_id=external_id,
+            user_id=user.id,
+            created_at=utcnow(),
+        )
         session.add(identity)
         session.flush()
     return identity
@@ -190,15 +256,19 @@ def link(session: Session, organisation_id: str, user: User, *, lms: str,
 def identities_of(session: Session, user_ids: list[str]) -> dict[str, list[LmsIdentity]]:
     found: dict[str, list[LmsIdentity]] = {uid: [] for uid in user_ids}
     if user_ids:
-        rows = session.scalars(select(LmsIdentity).where(LmsIdentity.user_id.in_(user_ids))
-                               .order_by(LmsIdentity.created_at))
+        rows = session.scalars(
+            select(LmsIdentity)
+            .where(LmsIdentity.user_id.in_(user_ids))
+            .order_by(LmsIdentity.created_at)
+        )
         for row in rows:
             found[row.user_id].append(row)
     return found
 
 
-def list_query(organisation_id: str, *, lms: str | None = None,
-               external_id: str | None = None) -> Select[tuple[User]]:
+def list_query(
+    organisation_id: str, *, lms: str | None = None, external_id: str | None = None
+) -> Select[tuple[User]]:
     """The organisation's learners (role learner), oldest first; by LMS identity if asked."""
     stmt = select(User).where(User.organisation_id == organisation_id, User.role == "learner")
     if lms or external_id:

@@ -44,14 +44,17 @@ ASSESSMENT_TYPES = ("speaking_assessment", "writing_assessment")
 
 # Keys ------------------------------------------------------------------------------------
 
+
 def _new_key(now: datetime) -> LtiKey:
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     jwk = json.loads(RSAAlgorithm.to_jwk(private.public_key()))
     # The RFC 7638 thumbprint, as LTI libraries compute a key's id.
-    members = json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":"),
-                         sort_keys=True)
+    members = json.dumps(
+        {"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":"), sort_keys=True
+    )
     kid = base64.urlsafe_b64encode(hashlib.sha256(members.encode()).digest()).decode().rstrip("=")
     jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
     return LtiKey(kid=kid, private_pem=pem, public_jwk=jwk, created_at=now)
@@ -60,8 +63,12 @@ def _new_key(now: datetime) -> LtiKey:
 def signing_key(session: Session) -> LtiKey:
     """The newest active key. The first one is created and committed on a session of its
     own, so the JWKS shows it before anything it signed leaves the platform."""
-    stmt = (select(LtiKey).where(LtiKey.retired_at.is_(None))
-            .order_by(LtiKey.created_at.desc()).limit(1))
+    stmt = (
+        select(LtiKey)
+        .where(LtiKey.retired_at.is_(None))
+        .order_by(LtiKey.created_at.desc())
+        .limit(1)
+    )
     key = session.scalar(stmt)
     if key is None:
         with Session(session.get_bind()) as own, own.begin():
@@ -74,8 +81,11 @@ def signing_key(session: Session) -> LtiKey:
 
 def public_pem(key: LtiKey) -> str:
     private = serialization.load_pem_private_key(key.private_pem.encode(), password=None)
-    return private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def rotate_key(session: Session) -> LtiKey:
@@ -93,32 +103,45 @@ def jwks(session: Session) -> dict[str, Any]:
     """The tool's public key set: active keys and those retired within the grace period."""
     signing_key(session)
     cutoff = utcnow() - KEY_GRACE
-    keys = session.scalars(select(LtiKey).where(or_(LtiKey.retired_at.is_(None),
-                                                    LtiKey.retired_at > cutoff))
-                           .order_by(LtiKey.created_at.desc()))
+    keys = session.scalars(
+        select(LtiKey)
+        .where(or_(LtiKey.retired_at.is_(None), LtiKey.retired_at > cutoff))
+        .order_by(LtiKey.created_at.desc())
+    )
     return {"keys": [dict(key.public_jwk) for key in keys]}
 
 
 # Platforms -------------------------------------------------------------------------------
 
-PLATFORM_FIELDS = ("name", "issuer", "client_id", "deployment_ids", "auth_login_url",
-                   "token_url", "jwks_url", "token_audience")
+PLATFORM_FIELDS = (
+    "name",
+    "issuer",
+    "client_id",
+    "deployment_ids",
+    "auth_login_url",
+    "token_url",
+    "jwks_url",
+    "token_audience",
+)
 
 
-def create_platform(session: Session, organisation_id: str, data: Mapping[str, Any]
-                    ) -> LtiPlatform:
+def create_platform(session: Session, organisation_id: str, data: Mapping[str, Any]) -> LtiPlatform:
     _check_unique(session, data["issuer"], data["client_id"])
-    platform = LtiPlatform(id=new_id("ltp"), organisation_id=organisation_id,
-                           created_at=utcnow(),
-                           **{k: data.get(k) for k in PLATFORM_FIELDS})
+    platform = LtiPlatform(
+        id=new_id("ltp"),
+        organisation_id=organisation_id,
+        created_at=utcnow(),
+        **{k: data.get(k) for k in PLATFORM_FIELDS},
+    )
     platform.deployment_ids = list(data.get("deployment_ids") or [])
     session.add(platform)
     session.flush()
     return platform
 
 
-def update_platform(session: Session, organisation_id: str, platform_id: str,
-                    data: Mapping[str, Any]) -> LtiPlatform:
+def update_platform(
+    session: Session, organisation_id: str, platform_id: str, data: Mapping[str, Any]
+) -> LtiPlatform:
     platform = get_platform(session, organisation_id, platform_id)
     issuer = data.get("issuer", platform.issuer)
     client_id = data.get("client_id", platform.client_id)
@@ -135,11 +158,16 @@ def update_platform(session: Session, organisation_id: str, platform_id: str,
 
 
 def _check_unique(session: Session, issuer: str, client_id: str) -> None:
-    taken = session.scalar(select(LtiPlatform.id).where(LtiPlatform.issuer == issuer,
-                                                        LtiPlatform.client_id == client_id))
+    taken = session.scalar(
+        select(LtiPlatform.id).where(
+            LtiPlatform.issuer == issuer, LtiPlatform.client_id == client_id
+        )
+    )
     if taken:
-        raise Conflict("A platform with this issuer and client id is already registered.",
-                       code="lti_platform_exists")
+        raise Conflict(
+            "A platform with this issuer and client id is already registered.",
+            code="lti_platform_exists",
+        )
 
 
 def get_platform(session: Session, organisation_id: str, platform_id: str) -> LtiPlatform:
@@ -160,72 +188,109 @@ def find_platform(session: Session, issuer: str, client_id: str | None) -> LtiPl
     return rows[0] if len(rows) == 1 else None
 
 
-def link_of(session: Session, organisation_id: str, platform_id: str,
-            resource_link_id: str) -> LtiResourceLink:
+def link_of(
+    session: Session, organisation_id: str, platform_id: str, resource_link_id: str
+) -> LtiResourceLink:
     platform = get_platform(session, organisation_id, platform_id)
-    link = session.scalar(select(LtiResourceLink).where(
-        LtiResourceLink.platform_id == platform.id,
-        LtiResourceLink.resource_link_id == resource_link_id))
+    link = session.scalar(
+        select(LtiResourceLink).where(
+            LtiResourceLink.platform_id == platform.id,
+            LtiResourceLink.resource_link_id == resource_link_id,
+        )
+    )
     if link is None:
-        raise NotFound(f"No launched resource link {resource_link_id!r} on this platform.",
-                       code="lti_resource_link_not_found")
+        raise NotFound(
+            f"No launched resource link {resource_link_id!r} on this platform.",
+            code="lti_resource_link_not_found",
+        )
     return link
 
 
 # Launches --------------------------------------------------------------------------------
 
-def record_launch(session: Session, platform: LtiPlatform, claims: Mapping[str, Any]
-                  ) -> tuple[learners.Upserted, LtiResourceLink]:
+
+def record_launch(
+    session: Session, platform: LtiPlatform, claims: Mapping[str, Any]
+) -> tuple[learners.Upserted, LtiResourceLink]:
     """Record a validated resource-link launch: the learner (found or created by their
     `sub` on this platform), the resource link with its AGS and NRPS endpoints, and that
     the learner launched from it."""
     deployment = claims.get(CLAIM + "deployment_id")
     if platform.deployment_ids and deployment not in platform.deployment_ids:
-        raise Unprocessable(f"Deployment {deployment!r} is not registered for the platform.",
-                            code="lti_unknown_deployment")
+        raise Unprocessable(
+            f"Deployment {deployment!r} is not registered for the platform.",
+            code="lti_unknown_deployment",
+        )
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
         raise Unprocessable("The launch names no user (sub).", code="lti_anonymous_launch")
-    name = claims.get("name") or " ".join(
-        p for p in (claims.get("given_name"), claims.get("family_name")) if p) or None
-    upserted = learners.upsert(session, platform.organisation_id, lms=platform.id,
-                               external_id=sub, name=name)
+    name = (
+        claims.get("name")
+        or " ".join(p for p in (claims.get("given_name"), claims.get("family_name")) if p)
+        or None
+    )
+    upserted = learners.upsert(
+        session, platform.organisation_id, lms=platform.id, external_id=sub, name=name
+    )
     link_claim = claims.get(CLAIM + "resource_link") or {}
     context = claims.get(CLAIM + "context") or {}
     custom = claims.get(CLAIM + "custom") or {}
     ags = claims.get(CLAIM_AGS) or {}
     nrps = claims.get(CLAIM_NRPS) or {}
     link = upsert_link(
-        session, platform, resource_link_id=str(link_claim.get("id") or ""),
-        context_id=context.get("id"), title=link_claim.get("title"),
-        prompt_id=custom.get("prompt_id"), job_type=custom.get("task_type"),
-        lineitems_url=ags.get("lineitems"), lineitem_url=ags.get("lineitem"),
+        session,
+        platform,
+        resource_link_id=str(link_claim.get("id") or ""),
+        context_id=context.get("id"),
+        title=link_claim.get("title"),
+        prompt_id=custom.get("prompt_id"),
+        job_type=custom.get("task_type"),
+        lineitems_url=ags.get("lineitems"),
+        lineitem_url=ags.get("lineitem"),
         ags_scopes=list(ags.get("scope") or []),
-        memberships_url=nrps.get("context_memberships_url"))
+        memberships_url=nrps.get("context_memberships_url"),
+    )
     now = utcnow()
-    launch = session.scalar(select(LtiLaunch).where(LtiLaunch.user_id == upserted.user.id,
-                                                    LtiLaunch.link_id == link.id))
+    launch = session.scalar(
+        select(LtiLaunch).where(LtiLaunch.user_id == upserted.user.id, LtiLaunch.link_id == link.id)
+    )
     if launch is None:
-        session.add(LtiLaunch(id=new_id("ltl"), organisation_id=platform.organisation_id,
-                              user_id=upserted.user.id, link_id=link.id, created_at=now,
-                              last_launched_at=now))
+        session.add(
+            LtiLaunch(
+                id=new_id("ltl"),
+                organisation_id=platform.organisation_id,
+                user_id=upserted.user.id,
+                link_id=link.id,
+                created_at=now,
+                last_launched_at=now,
+            )
+        )
     else:
         launch.last_launched_at = now
     session.flush()
     return upserted, link
 
 
-def upsert_link(session: Session, platform: LtiPlatform, *, resource_link_id: str,
-                **values: Any) -> LtiResourceLink:
+def upsert_link(
+    session: Session, platform: LtiPlatform, *, resource_link_id: str, **values: Any
+) -> LtiResourceLink:
     if not resource_link_id:
         raise Unprocessable("The launch names no resource link.", code="lti_no_resource_link")
-    link = session.scalar(select(LtiResourceLink).where(
-        LtiResourceLink.platform_id == platform.id,
-        LtiResourceLink.resource_link_id == resource_link_id))
+    link = session.scalar(
+        select(LtiResourceLink).where(
+            LtiResourceLink.platform_id == platform.id,
+            LtiResourceLink.resource_link_id == resource_link_id,
+        )
+    )
     if link is None:
-        link = LtiResourceLink(id=new_id("ltr"), organisation_id=platform.organisation_id,
-                               platform_id=platform.id, resource_link_id=resource_link_id,
-                               created_at=utcnow(), ags_scopes=[])
+        link = LtiResourceLink(
+            id=new_id("ltr"),
+            organisation_id=platform.organisation_id,
+            platform_id=platform.id,
+            resource_link_id=resource_link_id,
+            created_at=utcnow(),
+            ags_scopes=[],
+        )
         session.add(link)
     for key, value in values.items():
         # A launch without a value keeps what an earlier launch (or the tool) found.
@@ -237,6 +302,7 @@ def upsert_link(session: Session, platform: LtiPlatform, *, resource_link_id: st
 
 
 # Grades ----------------------------------------------------------------------------------
+
 
 def _matches(link: LtiResourceLink, job: Job) -> bool:
     prompt = (job.input or {}).get("prompt_id")
@@ -251,21 +317,37 @@ def grade_deliveries(session: Session, event: WebhookEvent, job: Job) -> list[We
     if job.status != "succeeded" or job.type not in ASSESSMENT_TYPES or not job.learner_user_id:
         return []
     links = session.scalars(
-        select(LtiResourceLink).join(LtiLaunch, LtiLaunch.link_id == LtiResourceLink.id)
-        .where(LtiLaunch.user_id == job.learner_user_id,
-               LtiLaunch.organisation_id == job.organisation_id,
-               or_(LtiResourceLink.lineitems_url.is_not(None),
-                   LtiResourceLink.lineitem_url.is_not(None)))
-        .order_by(LtiResourceLink.created_at)).all()
+        select(LtiResourceLink)
+        .join(LtiLaunch, LtiLaunch.link_id == LtiResourceLink.id)
+        .where(
+            LtiLaunch.user_id == job.learner_user_id,
+            LtiLaunch.organisation_id == job.organisation_id,
+            or_(
+                LtiResourceLink.lineitems_url.is_not(None),
+                LtiResourceLink.lineitem_url.is_not(None),
+            ),
+        )
+        .order_by(LtiResourceLink.created_at)
+    ).all()
     now = utcnow()
     made = []
     for link in links:
         if _matches(link, job):
-            made.append(WebhookDelivery(
-                id=new_id("whd"), organisation_id=job.organisation_id, event_id=event.id,
-                endpoint_id=None, url=link.lineitem_url or link.lineitems_url or "",
-                format=AGS_FORMAT, state="pending", attempts=0, next_attempt_at=now,
-                created_at=now, lti_link_id=link.id))
+            made.append(
+                WebhookDelivery(
+                    id=new_id("whd"),
+                    organisation_id=job.organisation_id,
+                    event_id=event.id,
+                    endpoint_id=None,
+                    url=link.lineitem_url or link.lineitems_url or "",
+                    format=AGS_FORMAT,
+                    state="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                    lti_link_id=link.id,
+                )
+            )
     session.add_all(made)
     session.flush()
     return made

@@ -39,25 +39,30 @@ def providers_query(organisation_id: str):
 def sign_in_providers(session: Session, organisation_id: str) -> list[dict[str, str]]:
     """The organisation's enabled providers as a sign-in page shows them (an unknown
     organisation has none)."""
-    return [{"name": p.name,
-             "sign_in_url": f"/api/v1/auth/oidc/{organisation_id}/{p.name}/authorize"}
-            for p in session.scalars(providers_query(organisation_id)
-                                     .where(OidcProvider.enabled.is_(True)))]
+    return [
+        {"name": p.name, "sign_in_url": f"/api/v1/auth/oidc/{organisation_id}/{p.name}/authorize"}
+        for p in session.scalars(
+            providers_query(organisation_id).where(OidcProvider.enabled.is_(True))
+        )
+    ]
 
 
 def find_provider(session: Session, organisation_id: str, name: str) -> OidcProvider | None:
-    return session.scalar(tenant_select(OidcProvider, organisation_id)
-                          .where(OidcProvider.name == name))
+    return session.scalar(
+        tenant_select(OidcProvider, organisation_id).where(OidcProvider.name == name)
+    )
 
 
-def put_provider(session: Session, organisation_id: str, name: str,
-                 data: Mapping[str, Any]) -> tuple[OidcProvider, bool]:
+def put_provider(
+    session: Session, organisation_id: str, name: str, data: Mapping[str, Any]
+) -> tuple[OidcProvider, bool]:
     """Create or change the provider `name`; a secret left out keeps the stored one."""
     provider = find_provider(session, organisation_id, name)
     created = provider is None
     if provider is None:
-        provider = OidcProvider(id=new_id("oidc"), organisation_id=organisation_id, name=name,
-                                created_at=utcnow())
+        provider = OidcProvider(
+            id=new_id("oidc"), organisation_id=organisation_id, name=name, created_at=utcnow()
+        )
         session.add(provider)
     for key in ("issuer", "client_id", "scopes", "enabled"):
         if key in data:
@@ -89,13 +94,24 @@ def start_login(session: Session, provider: OidcProvider, redirect_uri: str) -> 
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)
     now = utcnow()
-    session.add(OidcLogin(state_hash=_sha256(state), organisation_id=provider.organisation_id,
-                          provider_id=provider.id, nonce=nonce, code_verifier=verifier,
-                          redirect_uri=redirect_uri, created_at=now,
-                          expires_at=now + LOGIN_TTL))
+    session.add(
+        OidcLogin(
+            state_hash=_sha256(state),
+            organisation_id=provider.organisation_id,
+            provider_id=provider.id,
+            nonce=nonce,
+            code_verifier=verifier,
+            redirect_uri=redirect_uri,
+            created_at=now,
+            expires_at=now + LOGIN_TTL,
+        )
+    )
     # Requests never finished are dropped as new ones start.
-    session.execute(delete(OidcLogin).where(OidcLogin.expires_at < now - LOGIN_TTL)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        delete(OidcLogin)
+        .where(OidcLogin.expires_at < now - LOGIN_TTL)
+        .execution_options(synchronize_session=False)
+    )
     session.flush()
     return StartedLogin(state, nonce, verifier)
 
@@ -107,14 +123,16 @@ def s256(verifier: str) -> str:
 
 def take_login(session: Session, state: str, now: datetime) -> tuple[OidcLogin, OidcProvider]:
     """The request this state belongs to, marked used: a state works once, for ten minutes."""
-    login = session.scalar(select(OidcLogin).where(OidcLogin.state_hash == _sha256(state))
-                           .with_for_update())
+    login = session.scalar(
+        select(OidcLogin).where(OidcLogin.state_hash == _sha256(state)).with_for_update()
+    )
     if login is None or login.used_at is not None:
-        raise Unprocessable("The sign-in state is unknown or was used already; start again.",
-                            code="oidc_state_invalid")
+        raise Unprocessable(
+            "The sign-in state is unknown or was used already; start again.",
+            code="oidc_state_invalid",
+        )
     if login.expires_at <= now:
-        raise Unprocessable("The sign-in took too long; start again.",
-                            code="oidc_state_expired")
+        raise Unprocessable("The sign-in took too long; start again.", code="oidc_state_expired")
     login.used_at = now
     provider = session.get(OidcProvider, login.provider_id)
     if provider is None or not provider.enabled:
@@ -127,13 +145,17 @@ def linked_user(session: Session, organisation_id: str, claims: Mapping[str, Any
     linked by verified email only: an unverified address could be anyone's."""
     email = claims.get("email")
     if not isinstance(email, str) or claims.get("email_verified") is not True:
-        raise Forbidden("The provider did not vouch for an email address.",
-                        code="oidc_email_not_verified")
-    user = session.scalar(tenant_select(User, organisation_id)
-                          .where(User.email == normalise_email(email)))
+        raise Forbidden(
+            "The provider did not vouch for an email address.", code="oidc_email_not_verified"
+        )
+    user = session.scalar(
+        tenant_select(User, organisation_id).where(User.email == normalise_email(email))
+    )
     if user is None:
-        raise Forbidden("No account of this organisation has this email; ask an admin for "
-                        "an invite.", code="oidc_account_not_found")
+        raise Forbidden(
+            "No account of this organisation has this email; ask an admin for an invite.",
+            code="oidc_account_not_found",
+        )
     if not user.is_active:
         raise Forbidden("The account is deactivated.", code="account_deactivated")
     return user

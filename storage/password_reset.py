@@ -40,8 +40,15 @@ def request_reset(session: Session, email: str, ttl_seconds: int) -> IssuedReset
     now = utcnow()
     _revoke_open(session, user.id, now)
     token = secrets.token_urlsafe(32)
-    session.add(PasswordReset(id=new_id("pwr"), user_id=user.id, token_hash=_sha256(token),
-                              created_at=now, expires_at=now + timedelta(seconds=ttl_seconds)))
+    session.add(
+        PasswordReset(
+            id=new_id("pwr"),
+            user_id=user.id,
+            token_hash=_sha256(token),
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl_seconds),
+        )
+    )
     session.flush()
     return IssuedReset(user, token, ttl_seconds)
 
@@ -52,14 +59,17 @@ def confirm_reset(session: Session, token: str, new_password: str) -> User:
     token_hash = _sha256(token)
     reset = session.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash))
     if reset is None or reset.revoked_at is not None:
-        raise Unprocessable("The reset link is not valid; ask for a new one.",
-                            code="reset_token_invalid")
+        raise Unprocessable(
+            "The reset link is not valid; ask for a new one.", code="reset_token_invalid"
+        )
     if reset.used_at is not None:
-        raise Unprocessable("The reset link was already used; ask for a new one.",
-                            code="reset_token_used")
+        raise Unprocessable(
+            "The reset link was already used; ask for a new one.", code="reset_token_used"
+        )
     if reset.expires_at <= now:
-        raise Unprocessable("The reset link has expired; ask for a new one.",
-                            code="reset_token_expired")
+        raise Unprocessable(
+            "The reset link has expired; ask for a new one.", code="reset_token_expired"
+        )
     user = session.get(User, reset.user_id)
     if user is None or not user.is_active:
         raise Forbidden("This account is deactivated.", code="account_deactivated")
@@ -70,13 +80,19 @@ def confirm_reset(session: Session, token: str, new_password: str) -> User:
     # lock on PostgreSQL, the write lock on SQLite).
     taken = session.execute(
         update(PasswordReset)
-        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None),
-               PasswordReset.revoked_at.is_(None), PasswordReset.expires_at > now)
+        .where(
+            PasswordReset.id == reset.id,
+            PasswordReset.used_at.is_(None),
+            PasswordReset.revoked_at.is_(None),
+            PasswordReset.expires_at > now,
+        )
         .values(used_at=now)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     if taken.rowcount != 1:
-        raise Unprocessable("The reset link was already used; ask for a new one.",
-                            code="reset_token_used")
+        raise Unprocessable(
+            "The reset link was already used; ask for a new one.", code="reset_token_used"
+        )
     _revoke_open(session, user.id, now)
     user.password_hash = password_hash
     user.password_changed_at = now
@@ -89,8 +105,13 @@ def _sha256(token: str) -> str:
 
 
 def _revoke_open(session: Session, user_id: str, now: datetime) -> None:
-    session.execute(update(PasswordReset)
-                    .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None),
-                           PasswordReset.revoked_at.is_(None))
-                    .values(revoked_at=now)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(PasswordReset)
+        .where(
+            PasswordReset.user_id == user_id,
+            PasswordReset.used_at.is_(None),
+            PasswordReset.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )

@@ -30,14 +30,19 @@ def check_password(password: str, user_inputs: Iterable[str] = ()) -> None:
         _refuse(f"Use at least {MIN_LENGTH} characters.")
     if len(password) > MAX_LENGTH:
         _refuse(f"Use at most {MAX_LENGTH} characters.")
-    words = [part for value in user_inputs if value
-             for part in re.split(r"[^\w]+", value.lower()) if len(part) > 2]
-    result = zxcvbn(password[:EVALUATED_CHARS], user_inputs=words,
-                    max_length=EVALUATED_CHARS)
+    words = [
+        part
+        for value in user_inputs
+        if value
+        for part in re.split(r"[^\w]+", value.lower())
+        if len(part) > 2
+    ]
+    result = zxcvbn(password[:EVALUATED_CHARS], user_inputs=words, max_length=EVALUATED_CHARS)
     if result["score"] < MIN_SCORE:
         feedback = result.get("feedback") or {}
-        advice = " ".join(filter(None, [feedback.get("warning"),
-                                        *(feedback.get("suggestions") or [])]))
+        advice = " ".join(
+            filter(None, [feedback.get("warning"), *(feedback.get("suggestions") or [])])
+        )
         _refuse("This password is too easy to guess." + (f" {advice}" if advice else ""))
 
 

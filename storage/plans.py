@@ -39,8 +39,11 @@ def plan_request(session: Session, actor: Actor, data: dict[str, Any]) -> dict[s
     if user_id is not None:
         readable_user(session, actor, user_id)
     given = data.pop("current_level", None)
-    latest = latest_assessment(session, actor.organisation_id, user_id, data["language"]) if (
-        user_id) else None  # fmt: skip
+    latest = (
+        latest_assessment(session, actor.organisation_id, user_id, data["language"])
+        if (user_id)
+        else None
+    )
     if given == "pre-A1":
         current, source = None, "request"
     elif given is not None:
@@ -55,8 +58,10 @@ def plan_request(session: Session, actor: Actor, data: dict[str, Any]) -> dict[s
         )
     target = data["target_level"]
     if current is not None and LEVELS.index(target) <= LEVELS.index(current):
-        raise Unprocessable(f"The target level {target} must be above the current level "
-                            f"{current}.", code="target_not_above_current")  # fmt: skip
+        raise Unprocessable(
+            f"The target level {target} must be above the current level {current}.",
+            code="target_not_above_current",
+        )
     return {
         **data,
         "user_id": user_id,
@@ -65,6 +70,7 @@ def plan_request(session: Session, actor: Actor, data: dict[str, Any]) -> dict[s
         "skill_scores": latest.scores if latest else {},
         "assessment_job_id": latest.job_id if latest else None,
     }
+
 
 def plan_words(
     session: Session, organisation_id: str, language: str, current: str | None, target: str
@@ -112,8 +118,14 @@ def speaking_tasks(
     return [{"id": p["id"], "title": p["title"]} for p in rows]
 
 
-def plan_lessons(session: Session, organisation_id: str, user_id: str | None, language: str,
-                 current: str | None, target: str) -> list[dict[str, str]]:
+def plan_lessons(
+    session: Session,
+    organisation_id: str,
+    user_id: str | None,
+    language: str,
+    current: str | None,
+    target: str,
+) -> list[dict[str, str]]:
     """Lessons of the organisation's published courses in `language`, from the learner's
     level up to the target (lessons without a level too), in course order, without those
     the learner completed."""
@@ -121,17 +133,24 @@ def plan_lessons(session: Session, organisation_id: str, user_id: str | None, la
 
     low = 0 if current is None else LEVELS.index(current)
     wanted = LEVELS[low : LEVELS.index(target) + 1]
-    stmt = (select(Lesson.id, Lesson.title, Lesson.skill)
-            .join(Course, Course.id == Lesson.course_id)
-            .join(Chapter, Chapter.id == Lesson.chapter_id)
-            .where(Lesson.organisation_id == organisation_id, Course.status == "published",
-                   Course.language == language, Lesson.skill.is_not(None),
-                   or_(Lesson.level.in_(wanted), Lesson.level.is_(None)))
-            .order_by(Course.created_at, Course.id, Chapter.position, Lesson.position)
-            .limit(MAX_PLAN_LESSONS))
+    stmt = (
+        select(Lesson.id, Lesson.title, Lesson.skill)
+        .join(Course, Course.id == Lesson.course_id)
+        .join(Chapter, Chapter.id == Lesson.chapter_id)
+        .where(
+            Lesson.organisation_id == organisation_id,
+            Course.status == "published",
+            Course.language == language,
+            Lesson.skill.is_not(None),
+            or_(Lesson.level.in_(wanted), Lesson.level.is_(None)),
+        )
+        .order_by(Course.created_at, Course.id, Chapter.position, Lesson.position)
+        .limit(MAX_PLAN_LESSONS)
+    )
     if user_id is not None:
-        done = select(LessonProgress.lesson_id).where(LessonProgress.user_id == user_id,
-                                                      LessonProgress.completed.is_(True))
+        done = select(LessonProgress.lesson_id).where(
+            LessonProgress.user_id == user_id, LessonProgress.completed.is_(True)
+        )
         stmt = stmt.where(Lesson.id.not_in(done))
     return [{"id": i, "title": t, "skill": k} for i, t, k in session.execute(stmt)]
 

@@ -36,8 +36,15 @@ COUNTED_TYPES = {"hint": HINTS, "learning_plan": PLANS_MADE}
 # Work that may call an LLM. Its tokens are known only when it ends: a submission takes one
 # token of the limit as its admission (refused once the limit is reached), and the job's
 # end settles the counter to the tokens it really used, failed or not (they were spent).
-LLM_TYPES = ("writing_assessment", "speaking_assessment", "hint", "learning_plan",
-             "conversation_turn", "conversation_audio_turn", "conversation_feedback")
+LLM_TYPES = (
+    "writing_assessment",
+    "speaking_assessment",
+    "hint",
+    "learning_plan",
+    "conversation_turn",
+    "conversation_audio_turn",
+    "conversation_feedback",
+)
 LLM_ADMISSION = 1
 
 # (scope, period, metric) -> limit. "unlimited" counts nothing at submission.
@@ -45,20 +52,27 @@ Limits = dict[tuple[str, str, str], int]
 PLANS: dict[str, Limits] = {
     "unlimited": {},
     "free": {
-        (ORGANISATION, DAY, ASSESSMENTS): 100, (ORGANISATION, MONTH, ASSESSMENTS): 1_000,
+        (ORGANISATION, DAY, ASSESSMENTS): 100,
+        (ORGANISATION, MONTH, ASSESSMENTS): 1_000,
         (LEARNER, DAY, ASSESSMENTS): 10,
-        (ORGANISATION, MONTH, AUDIO_SECONDS): 5 * 3600, (LEARNER, DAY, AUDIO_SECONDS): 15 * 60,
-        (ORGANISATION, DAY, HINTS): 500, (LEARNER, DAY, HINTS): 50,
-        (ORGANISATION, MONTH, PLANS_MADE): 100, (LEARNER, DAY, PLANS_MADE): 3,
+        (ORGANISATION, MONTH, AUDIO_SECONDS): 5 * 3600,
+        (LEARNER, DAY, AUDIO_SECONDS): 15 * 60,
+        (ORGANISATION, DAY, HINTS): 500,
+        (LEARNER, DAY, HINTS): 50,
+        (ORGANISATION, MONTH, PLANS_MADE): 100,
+        (LEARNER, DAY, PLANS_MADE): 3,
         (ORGANISATION, MONTH, LLM_TOKENS): 1_000_000,
     },
     "school": {
-        (ORGANISATION, DAY, ASSESSMENTS): 5_000, (ORGANISATION, MONTH, ASSESSMENTS): 50_000,
+        (ORGANISATION, DAY, ASSESSMENTS): 5_000,
+        (ORGANISATION, MONTH, ASSESSMENTS): 50_000,
         (LEARNER, DAY, ASSESSMENTS): 50,
         (ORGANISATION, MONTH, AUDIO_SECONDS): 500 * 3600,
         (LEARNER, DAY, AUDIO_SECONDS): 60 * 60,
-        (ORGANISATION, DAY, HINTS): 20_000, (LEARNER, DAY, HINTS): 200,
-        (ORGANISATION, MONTH, PLANS_MADE): 5_000, (LEARNER, DAY, PLANS_MADE): 10,
+        (ORGANISATION, DAY, HINTS): 20_000,
+        (LEARNER, DAY, HINTS): 200,
+        (ORGANISATION, MONTH, PLANS_MADE): 5_000,
+        (LEARNER, DAY, PLANS_MADE): 10,
         (ORGANISATION, MONTH, LLM_TOKENS): 50_000_000,
     },
     "partner": {
@@ -70,18 +84,22 @@ PLANS: dict[str, Limits] = {
 # Bytes of media an organisation may keep (0: no limit): a level, not a period's count,
 # checked when an upload becomes ready against what its media rows hold.
 STORAGE_BYTES = "storage_bytes"
-GIB = 1024 ** 3
+GIB = 1024**3
 STORAGE_LIMITS = {"unlimited": 0, "free": 1 * GIB, "school": 200 * GIB, "partner": 5_000 * GIB}
 # API requests per minute per API key (0: no limit); user sessions are not counted.
 API_REQUESTS_PER_MINUTE = {"unlimited": 0, "free": 60, "school": 600, "partner": 3_000}
 # Premium features: job types each needs, and the plans that include it.
-FEATURES = {"conversations": ("conversation_turn", "conversation_audio_turn",
-                              "conversation_feedback"),
-            "speech_synthesis": ("speech_synthesis",)}
-PLAN_FEATURES = {"unlimited": frozenset(FEATURES), "free": frozenset(),
-                 "school": frozenset(FEATURES), "partner": frozenset(FEATURES)}
-FEATURE_OF_TYPE = {job_type: feature for feature, types in FEATURES.items()
-                   for job_type in types}
+FEATURES = {
+    "conversations": ("conversation_turn", "conversation_audio_turn", "conversation_feedback"),
+    "speech_synthesis": ("speech_synthesis",),
+}
+PLAN_FEATURES = {
+    "unlimited": frozenset(FEATURES),
+    "free": frozenset(),
+    "school": frozenset(FEATURES),
+    "partner": frozenset(FEATURES),
+}
+FEATURE_OF_TYPE = {job_type: feature for feature, types in FEATURES.items() for job_type in types}
 
 
 class FeatureNotInPlan(AppError):
@@ -96,7 +114,8 @@ def check_feature(plan: str, job_type: str) -> None:
     if feature is not None and feature not in PLAN_FEATURES[plan]:
         raise FeatureNotInPlan(
             f"{feature.replace('_', ' ').capitalize()} is not part of the {plan} plan.",
-            details={"feature": feature, "plan": plan})
+            details={"feature": feature, "plan": plan},
+        )
 
 
 class QuotaExceeded(AppError):
@@ -109,8 +128,9 @@ def plan_limits(plan: str) -> Limits:
     return PLANS[plan]
 
 
-def charge_of(session: Session, organisation_id: str, job_type: str,
-              input: dict[str, Any]) -> dict[str, int]:
+def charge_of(
+    session: Session, organisation_id: str, job_type: str, input: dict[str, Any]
+) -> dict[str, int]:
     """What a submission counts: one assessment, hint or plan, the recording's length
     (measured from its bytes at upload) in whole seconds, and an LLM admission."""
     charge: dict[str, int] = {}
@@ -121,8 +141,11 @@ def charge_of(session: Session, organisation_id: str, job_type: str,
     if job_type in LLM_TYPES:
         charge[LLM_TOKENS] = LLM_ADMISSION
     if job_type in AUDIO_TYPES and input.get("media_id"):
-        duration = session.scalar(select(Media.duration).where(
-            Media.organisation_id == organisation_id, Media.id == input["media_id"]))
+        duration = session.scalar(
+            select(Media.duration).where(
+                Media.organisation_id == organisation_id, Media.id == input["media_id"]
+            )
+        )
         if duration:
             charge[AUDIO_SECONDS] = math.ceil(duration)
     return charge
@@ -140,8 +163,14 @@ def period_bounds(period: str, now: datetime) -> tuple[date, datetime]:
     return start, datetime(following.year, following.month, following.day, tzinfo=UTC)
 
 
-def reserve(session: Session, organisation_id: str, learner_id: str | None,
-            charge: dict[str, int], limits: Limits, now: datetime) -> list[list[Any]]:
+def reserve(
+    session: Session,
+    organisation_id: str,
+    learner_id: str | None,
+    charge: dict[str, int],
+    limits: Limits,
+    now: datetime,
+) -> list[list[Any]]:
     """Count `charge` against every limited counter, or raise QuotaExceeded (the caller's
     transaction then rolls back what this counted). Returns the counters it incremented, as
     [subject, metric, period, period_start, amount], for `settle`.
@@ -164,15 +193,25 @@ def reserve(session: Session, organisation_id: str, learner_id: str | None,
         return []
     params: dict[str, Any] = {"org": organisation_id}
     for i, (_, period, metric, limit, subject, start, _, amount) in enumerate(wanted):
-        params.update({f"s{i}": subject, f"m{i}": metric, f"p{i}": period, f"d{i}": start,
-                       f"a{i}": amount, f"l{i}": limit})
+        params.update(
+            {
+                f"s{i}": subject,
+                f"m{i}": metric,
+                f"p{i}": period,
+                f"d{i}": start,
+                f"a{i}": amount,
+                f"l{i}": limit,
+            }
+        )
     stmt = _reserve_statement(session.get_bind().dialect.name, len(wanted))
     passed = {tuple(row) for row in session.connection().execute(stmt, params)}
     for counter in wanted:
         if (counter[4], counter[2], counter[1]) not in passed:
             raise _exceeded(session, organisation_id, now, counter)
-    return [[subject, metric, period, start.isoformat(), amount]
-            for _, period, metric, _, subject, start, _, amount in wanted]
+    return [
+        [subject, metric, period, start.isoformat(), amount]
+        for _, period, metric, _, subject, start, _, amount in wanted
+    ]
 
 
 @functools.cache
@@ -181,15 +220,33 @@ def _reserve_statement(dialect: str, count: int) -> Any:
     SQLAlchemy compiles it once (a statement built per call is compiled per call)."""
     table = UsageCounter.__table__
     insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-    stmt = insert.values([
-        {"organisation_id": bindparam("org"), "subject": bindparam(f"s{i}"),
-         "metric": bindparam(f"m{i}"), "period": bindparam(f"p{i}"),
-         "period_start": bindparam(f"d{i}", type_=Date),
-         "used": bindparam(f"a{i}", type_=BigInteger)} for i in range(count)])
+    stmt = insert.values(
+        [
+            {
+                "organisation_id": bindparam("org"),
+                "subject": bindparam(f"s{i}"),
+                "metric": bindparam(f"m{i}"),
+                "period": bindparam(f"p{i}"),
+                "period_start": bindparam(f"d{i}", type_=Date),
+                "used": bindparam(f"a{i}", type_=BigInteger),
+            }
+            for i in range(count)
+        ]
+    )
     new = stmt.excluded
-    cap = case(*((and_(new.subject == bindparam(f"s{i}"), new.metric == bindparam(f"m{i}"),
-                       new.period == bindparam(f"p{i}")), bindparam(f"l{i}", type_=BigInteger))
-                 for i in range(count)))
+    cap = case(
+        *(
+            (
+                and_(
+                    new.subject == bindparam(f"s{i}"),
+                    new.metric == bindparam(f"m{i}"),
+                    new.period == bindparam(f"p{i}"),
+                ),
+                bindparam(f"l{i}", type_=BigInteger),
+            )
+            for i in range(count)
+        )
+    )
     return stmt.on_conflict_do_update(
         index_elements=["organisation_id", "subject", "metric", "period", "period_start"],
         set_={"used": table.c.used + new.used},
@@ -197,21 +254,42 @@ def _reserve_statement(dialect: str, count: int) -> Any:
     ).returning(table.c.subject, table.c.metric, table.c.period)
 
 
-def _exceeded(session: Session, organisation_id: str, now: datetime,
-              counter: tuple[str, str, str, int, str, date, datetime, int]) -> QuotaExceeded:
+def _exceeded(
+    session: Session,
+    organisation_id: str,
+    now: datetime,
+    counter: tuple[str, str, str, int, str, date, datetime, int],
+) -> QuotaExceeded:
     scope, period, metric, limit, subject, start, resets_at, amount = counter
-    used = session.scalar(select(UsageCounter.used).where(
-        UsageCounter.organisation_id == organisation_id, UsageCounter.subject == subject,
-        UsageCounter.metric == metric, UsageCounter.period == period,
-        UsageCounter.period_start == start)) or 0
+    used = (
+        session.scalar(
+            select(UsageCounter.used).where(
+                UsageCounter.organisation_id == organisation_id,
+                UsageCounter.subject == subject,
+                UsageCounter.metric == metric,
+                UsageCounter.period == period,
+                UsageCounter.period_start == start,
+            )
+        )
+        or 0
+    )
     retry_after = max(1, math.ceil((resets_at - now).total_seconds()))
     return QuotaExceeded(
         f"The {scope}'s {period}ly limit of {limit} {metric.replace('_', ' ')} is "
         f"reached ({used} used, {amount} asked).",
-        details={"quota": {"scope": scope, "period": period, "metric": metric,
-                         "limit": limit, "used": used, "requested": amount,
-                         "resets_at": resets_at.isoformat()}},
-        headers={"Retry-After": str(retry_after)})
+        details={
+            "quota": {
+                "scope": scope,
+                "period": period,
+                "metric": metric,
+                "limit": limit,
+                "used": used,
+                "requested": amount,
+                "resets_at": resets_at.isoformat(),
+            }
+        },
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def settle(session: Session, job: Job, tokens_used: int) -> None:
@@ -233,31 +311,54 @@ def release(session: Session, job: Job) -> None:
         _add(session, job.organisation_id, subject, metric, period, start, -amount)
 
 
-def _add(session: Session, organisation_id: str, subject: str, metric: str, period: str,
-         start: str, delta: int) -> None:
+def _add(
+    session: Session,
+    organisation_id: str,
+    subject: str,
+    metric: str,
+    period: str,
+    start: str,
+    delta: int,
+) -> None:
     """Change one counter by `delta` (never below 0), in one statement: concurrent changes
     are applied one after another by the row lock, none lost."""
     used = UsageCounter.used + delta
-    floor = (func.greatest(used, 0) if session.get_bind().dialect.name == "postgresql"
-             else func.max(used, 0))
-    session.execute(update(UsageCounter).where(and_(
-        UsageCounter.organisation_id == organisation_id,
-        UsageCounter.subject == subject, UsageCounter.metric == metric,
-        UsageCounter.period == period,
-        UsageCounter.period_start == date.fromisoformat(start)))
-        .values(used=floor).execution_options(synchronize_session=False))
+    floor = (
+        func.greatest(used, 0)
+        if session.get_bind().dialect.name == "postgresql"
+        else func.max(used, 0)
+    )
+    session.execute(
+        update(UsageCounter)
+        .where(
+            and_(
+                UsageCounter.organisation_id == organisation_id,
+                UsageCounter.subject == subject,
+                UsageCounter.metric == metric,
+                UsageCounter.period == period,
+                UsageCounter.period_start == date.fromisoformat(start),
+            )
+        )
+        .values(used=floor)
+        .execution_options(synchronize_session=False)
+    )
 
 
-def counters(session: Session, organisation_id: str, subject: str, now: datetime
-             ) -> dict[tuple[str, str], int]:
+def counters(
+    session: Session, organisation_id: str, subject: str, now: datetime
+) -> dict[tuple[str, str], int]:
     """This day's and month's counters of a subject: (period, metric) -> used."""
     found: dict[tuple[str, str], int] = {}
     for period in (DAY, MONTH):
         start, _ = period_bounds(period, now)
-        for metric, used in session.execute(select(UsageCounter.metric, UsageCounter.used).where(
+        for metric, used in session.execute(
+            select(UsageCounter.metric, UsageCounter.used).where(
                 UsageCounter.organisation_id == organisation_id,
-                UsageCounter.subject == subject, UsageCounter.period == period,
-                UsageCounter.period_start == start)):
+                UsageCounter.subject == subject,
+                UsageCounter.period == period,
+                UsageCounter.period_start == start,
+            )
+        ):
             found[(period, metric)] = used
     return found
 
@@ -270,16 +371,32 @@ def check_storage(session: Session, media: Media, limit: int) -> None:
     path (the API, retention, erasure) gives its bytes back."""
     organisation_id = media.organisation_id
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(
-            func.hashtext("storage_bytes:" + organisation_id))))
-    stored = int(session.scalar(select(func.coalesce(func.sum(Media.size), 0)).where(
-        Media.organisation_id == organisation_id, Media.status == "ready")) or 0)
+        session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtext("storage_bytes:" + organisation_id)))
+        )
+    stored = int(
+        session.scalar(
+            select(func.coalesce(func.sum(Media.size), 0)).where(
+                Media.organisation_id == organisation_id, Media.status == "ready"
+            )
+        )
+        or 0
+    )
     if stored <= limit:
         return
     size = int(media.size or 0)
     raise QuotaExceeded(
         f"The organisation's storage limit of {limit} bytes is reached ({stored - size} "
         f"stored, {size} more asked); delete media or change plan.",
-        details={"quota": {"scope": ORGANISATION, "period": "total", "metric": STORAGE_BYTES,
-                         "limit": limit, "used": stored - size, "requested": size,
-                         "resets_at": None}})
+        details={
+            "quota": {
+                "scope": ORGANISATION,
+                "period": "total",
+                "metric": STORAGE_BYTES,
+                "limit": limit,
+                "used": stored - size,
+                "requested": size,
+                "resets_at": None,
+            }
+        },
+    )

@@ -47,24 +47,40 @@ def set_policy(organisation: Organisation, policy: Policy) -> None:
 
 
 def organisations_with_policy(session: Session) -> list[Organisation]:
-    return list(session.scalars(select(Organisation).where(or_(
-        Organisation.media_retention_days.is_not(None),
-        Organisation.results_retention_days.is_not(None))).order_by(Organisation.id)))
+    return list(
+        session.scalars(
+            select(Organisation)
+            .where(
+                or_(
+                    Organisation.media_retention_days.is_not(None),
+                    Organisation.results_retention_days.is_not(None),
+                )
+            )
+            .order_by(Organisation.id)
+        )
+    )
 
 
 def cutoff(now: datetime, days: int) -> datetime:
     return now - timedelta(days=days)
 
 
-def sweep_media_batch(session: Session, store: ObjectStore, organisation_id: str,
-                      before: datetime, limit: int) -> int:
+def sweep_media_batch(
+    session: Session, store: ObjectStore, organisation_id: str, before: datetime, limit: int
+) -> int:
     """Remove up to `limit` of the organisation's recordings created before `before`."""
     rows = session.scalars(
-        select(Media).where(Media.organisation_id == organisation_id,
-                            Media.visibility == SWEPT_VISIBILITY, Media.status != "pending",
-                            Media.created_at < before)
-        .order_by(Media.created_at, Media.id).limit(limit)
-        .with_for_update(skip_locked=True)).all()
+        select(Media)
+        .where(
+            Media.organisation_id == organisation_id,
+            Media.visibility == SWEPT_VISIBILITY,
+            Media.status != "pending",
+            Media.created_at < before,
+        )
+        .order_by(Media.created_at, Media.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
     return remove_media(session, store, rows)
 
 
@@ -78,55 +94,78 @@ def remove_media(session: Session, store: ObjectStore, rows: list[Media]) -> int
     return len(rows)
 
 
-def sweep_results_batch(session: Session, organisation_id: str, before: datetime,
-                        limit: int) -> int:
+def sweep_results_batch(
+    session: Session, organisation_id: str, before: datetime, limit: int
+) -> int:
     """Remove up to `limit` of the organisation's jobs finished before `before`, with the
     webhook events that carried their results."""
-    ids = list(session.scalars(
-        select(Job.id).where(Job.organisation_id == organisation_id,
-                             Job.status.in_(TERMINAL_STATUSES), Job.finished_at < before,
-                             # A learner's data export goes once its zip has expired (the
-                             # job names the object the sweep removes then).
-                             or_(Job.type != EXPORT_JOB_TYPE,
-                                 Job.result["expired"].as_string().is_not(None)))
-        .order_by(Job.finished_at, Job.id).limit(limit)
-        .with_for_update(skip_locked=True)))
+    ids = list(
+        session.scalars(
+            select(Job.id)
+            .where(
+                Job.organisation_id == organisation_id,
+                Job.status.in_(TERMINAL_STATUSES),
+                Job.finished_at < before,
+                # A learner's data export goes once its zip has expired (the
+                # job names the object the sweep removes then).
+                or_(Job.type != EXPORT_JOB_TYPE, Job.result["expired"].as_string().is_not(None)),
+            )
+            .order_by(Job.finished_at, Job.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
     return remove_jobs(session, organisation_id, ids)
 
 
-def sweep_plans_batch(session: Session, organisation_id: str, before: datetime,
-                      limit: int) -> int:
+def sweep_plans_batch(session: Session, organisation_id: str, before: datetime, limit: int) -> int:
     """Remove up to `limit` of the organisation's learning plans made before `before`."""
-    return _sweep_rows(session, LearningPlan, organisation_id, LearningPlan.created_at,
-                       before, limit)
+    return _sweep_rows(
+        session, LearningPlan, organisation_id, LearningPlan.created_at, before, limit
+    )
 
 
-def sweep_conversations_batch(session: Session, organisation_id: str, before: datetime,
-                              limit: int) -> int:
+def sweep_conversations_batch(
+    session: Session, organisation_id: str, before: datetime, limit: int
+) -> int:
     """Remove up to `limit` of the organisation's conversation sessions (their messages,
     transcripts and feedback with them) ended, or started and left, before `before`."""
     ended = func.coalesce(ConversationSession.ended_at, ConversationSession.created_at)
     return _sweep_rows(session, ConversationSession, organisation_id, ended, before, limit)
 
 
-def _sweep_rows(session: Session, model: Any, organisation_id: str, when: Any,
-                before: datetime, limit: int) -> int:
-    ids = list(session.scalars(
-        select(model.id).where(model.organisation_id == organisation_id, when < before)
-        .order_by(when, model.id).limit(limit).with_for_update(skip_locked=True)))
+def _sweep_rows(
+    session: Session, model: Any, organisation_id: str, when: Any, before: datetime, limit: int
+) -> int:
+    ids = list(
+        session.scalars(
+            select(model.id)
+            .where(model.organisation_id == organisation_id, when < before)
+            .order_by(when, model.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
     if ids:
-        session.execute(delete(model).where(model.organisation_id == organisation_id,
-                                            model.id.in_(ids))
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            delete(model)
+            .where(model.organisation_id == organisation_id, model.id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
     return len(ids)
 
 
 def remove_jobs(session: Session, organisation_id: str, ids: list[str]) -> int:
     if not ids:
         return 0
-    session.execute(delete(WebhookEvent).where(WebhookEvent.organisation_id == organisation_id,
-                                               WebhookEvent.job_id.in_(ids))
-                    .execution_options(synchronize_session=False))
-    session.execute(delete(Job).where(Job.organisation_id == organisation_id, Job.id.in_(ids))
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        delete(WebhookEvent)
+        .where(WebhookEvent.organisation_id == organisation_id, WebhookEvent.job_id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(Job)
+        .where(Job.organisation_id == organisation_id, Job.id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
     return len(ids)

@@ -45,8 +45,11 @@ def reencrypt_all(session: Session, box: SecretBox, batch: int = 500) -> dict[st
                 break
             for row_key, stored in rows:
                 if not box.is_current(stored):
-                    session.execute(update(table).where(key == row_key)
-                                    .values({column.name: box.encrypt(box.decrypt(stored))}))
+                    session.execute(
+                        update(table)
+                        .where(key == row_key)
+                        .values({column.name: box.encrypt(box.decrypt(stored))})
+                    )
                     done += 1
             after = rows[-1][0]
         counts[f"{table.name}.{column.name}"] = done

@@ -49,8 +49,9 @@ def sniff(head: bytes, filename: str | None = None) -> Sniffed | None:
     return _text(head, filename)
 
 
-XLSX = Sniffed("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "document",
-               "xlsx")
+XLSX = Sniffed(
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "document", "xlsx"
+)
 # The parts an Office Open XML package starts with (Excel and LibreOffice write the content
 # types first, openpyxl the document properties).
 _OOXML_FIRST_PARTS = (b"[Content_Types].xml", b"_rels/", b"docProps/", b"xl/")
@@ -64,7 +65,7 @@ def _spreadsheet(head: bytes, filename: str | None) -> Sniffed | None:
     if not (filename or "").lower().endswith(".xlsx"):
         return None
     name_length = int.from_bytes(head[26:28], "little")
-    first = head[30:30 + name_length]
+    first = head[30 : 30 + name_length]
     return XLSX if first.startswith(_OOXML_FIRST_PARTS) else None
 
 
@@ -153,9 +154,12 @@ def _mpeg_audio(head: bytes) -> Sniffed | None:
 
 def _is_adts(head: bytes) -> bool:
     # ADTS: 12-bit sync, layer 00, a valid sampling-frequency index.
-    return len(head) >= 7 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0 and (
-        (head[2] >> 2) & 0xF
-    ) < 13
+    return (
+        len(head) >= 7
+        and head[0] == 0xFF
+        and head[1] & 0xF6 == 0xF0
+        and ((head[2] >> 2) & 0xF) < 13
+    )
 
 
 def _ogg(head: bytes) -> Sniffed | None:

@@ -23,7 +23,9 @@ def check_text(text: str, max_chars: int) -> str:
     if len(text) > max_chars:
         raise Unprocessable(
             f"The text has {len(text)} characters; at most {max_chars} can be spoken at once.",
-            code="text_too_long", details={"characters": len(text), "max_characters": max_chars})
+            code="text_too_long",
+            details={"characters": len(text), "max_characters": max_chars},
+        )
     return text
 
 
@@ -32,27 +34,50 @@ def choose_voice(synthesizer: Synthesizer, voice_id: str | None, language: str |
     return synthesizer.voice(voice_id, language)
 
 
-def synthesis_input(synthesizer: Synthesizer, data: dict[str, Any], max_chars: int
-                    ) -> dict[str, Any]:
+def synthesis_input(
+    synthesizer: Synthesizer, data: dict[str, Any], max_chars: int
+) -> dict[str, Any]:
     """The job input of a synthesis: checked text, the voice resolved now, the speed."""
     text = check_text(data["text"], max_chars)
     voice = choose_voice(synthesizer, data.get("voice"), data.get("language"))
-    return {"text": text, "voice": voice.id, "language": data.get("language") or voice.language,
-            "speed": data.get("speed", 1.0)}
+    return {
+        "text": text,
+        "voice": voice.id,
+        "language": data.get("language") or voice.language,
+        "speed": data.get("speed", 1.0),
+    }
 
 
-def store_speech(session: Session, store: ObjectStore, *, organisation_id: str,
-                 owner_user_id: str | None, owner_api_key_id: str | None, wav: bytes,
-                 duration: float, name: str) -> Media:
+def store_speech(
+    session: Session,
+    store: ObjectStore,
+    *,
+    organisation_id: str,
+    owner_user_id: str | None,
+    owner_api_key_id: str | None,
+    wav: bytes,
+    duration: float,
+    name: str,
+) -> Media:
     """Write the WAV to object storage and record it as ready audio, private to its owner."""
     media_id = new_id("med")
     filename = f"{name}.wav"
     media = Media(
-        id=media_id, organisation_id=organisation_id, owner_user_id=owner_user_id,
-        owner_api_key_id=owner_api_key_id, kind="audio", filename=filename,
-        object_key=media_key(organisation_id, media_id, filename), source="synthesis",
-        visibility="private", content_type="audio/wav", size=len(wav),
-        sha256=hashlib.sha256(wav).hexdigest(), duration=round(duration, 3), status="ready")
+        id=media_id,
+        organisation_id=organisation_id,
+        owner_user_id=owner_user_id,
+        owner_api_key_id=owner_api_key_id,
+        kind="audio",
+        filename=filename,
+        object_key=media_key(organisation_id, media_id, filename),
+        source="synthesis",
+        visibility="private",
+        content_type="audio/wav",
+        size=len(wav),
+        sha256=hashlib.sha256(wav).hexdigest(),
+        duration=round(duration, 3),
+        status="ready",
+    )
     store.put(media.object_key, wav, len(wav), "audio/wav")
     session.add(media)
     session.flush()

@@ -33,7 +33,6 @@ from tests.factories import Accounts  # noqa: E402
 pytest_plugins: list[str] = ["tests.s3server"]
 
 
-
 def _per_worker(database_url: str, redis_url: str, worker: str) -> tuple[str, str]:
     """Under `pytest -n N` each xdist worker (gw0, gw1, ...) gets a database and a Redis
     database of its own: `<name>_gwK` and the Redis database K below the one configured."""
@@ -45,15 +44,18 @@ def _per_worker(database_url: str, redis_url: str, worker: str) -> tuple[str, st
     prefix, _, number = redis_url.rpartition("/")
     redis_db = int(number or 0) - index
     if redis_db < 0:
-        raise RuntimeError(f"TEST_REDIS_URL {redis_url} leaves no Redis database for {worker}: "
-                           "point it at a higher database number or run fewer workers.")
+        raise RuntimeError(
+            f"TEST_REDIS_URL {redis_url} leaves no Redis database for {worker}: "
+            "point it at a higher database number or run fewer workers."
+        )
     return database_url, f"{prefix}/{redis_db}"
 
 
 TEST_DATABASE_URL, TEST_REDIS_URL = _per_worker(
     os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
     os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
-    os.environ.get("PYTEST_XDIST_WORKER", ""))
+    os.environ.get("PYTEST_XDIST_WORKER", ""),
+)
 
 
 def _ensure_database(url: str) -> None:
@@ -61,8 +63,9 @@ def _ensure_database(url: str) -> None:
     name = url.rsplit("/", 1)[1].split("?")[0]
     admin_url = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                    (name,)).fetchone()
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+        ).fetchone()
         if not exists:
             connection.execute(f'CREATE DATABASE "{name}"')
 
@@ -82,14 +85,24 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def make_settings(tmp: Path, **overrides: object) -> Settings:
     values: dict[str, object] = dict(
-        env="test", secret_key="test-secret-key-that-is-long-enough-for-hs256",
-        data_dir=tmp, database_url=TEST_DATABASE_URL, redis_url=TEST_REDIS_URL,
-        storage_backend="local", media_dir=tmp / "media", embedded_services=False,
-        job_retry_min_backoff_ms=50, job_retry_max_backoff_ms=400, sweep_interval_seconds=1,
-        webhook_allow_private_networks=True, webhook_retry_schedule=(0, 0.2, 0.5, 1.0),
-        log_json=False, log_level="INFO",
+        env="test",
+        secret_key="test-secret-key-that-is-long-enough-for-hs256",
+        data_dir=tmp,
+        database_url=TEST_DATABASE_URL,
+        redis_url=TEST_REDIS_URL,
+        storage_backend="local",
+        media_dir=tmp / "media",
+        embedded_services=False,
+        job_retry_min_backoff_ms=50,
+        job_retry_max_backoff_ms=400,
+        sweep_interval_seconds=1,
+        webhook_allow_private_networks=True,
+        webhook_retry_schedule=(0, 0.2, 0.5, 1.0),
+        log_json=False,
+        log_level="INFO",
         # The cheapest argon2id: hundreds of accounts are made; the cost is not under test.
-        password_hash_time_cost=1, password_hash_memory_kib=32,
+        password_hash_time_cost=1,
+        password_hash_memory_kib=32,
     )
     values.update(overrides)
     return Settings(**values).finalised()  # type: ignore[arg-type]
@@ -112,10 +125,13 @@ def truncate_all(app: Flask) -> None:
         db.session.remove()
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         with db.engine.begin() as connection:
-            connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND state LIKE 'idle in transaction%'"))
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND state LIKE 'idle in transaction%'"
+                )
+            )
             connection.execute(text("SET LOCAL lock_timeout = '20s'"))
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
@@ -200,16 +216,16 @@ def _stop_worker(worker: dramatiq.Worker) -> None:
 
     try:
         db.session.rollback()
-        db.session.query(Job).filter(Job.status == "running").update(
-            {"cancel_requested": True})
+        db.session.query(Job).filter(Job.status == "running").update({"cancel_requested": True})
         db.session.commit()
     except Exception:
         db.session.rollback()
     worker.stop(timeout=10_000)
     # Dramatiq never removes a stopped worker's middleware from the broker; the session's
     # broker outlives many workers.
-    worker.broker.middleware[:] = [m for m in worker.broker.middleware
-                                   if getattr(m, "worker", None) is not worker]
+    worker.broker.middleware[:] = [
+        m for m in worker.broker.middleware if getattr(m, "worker", None) is not worker
+    ]
 
 
 @pytest.fixture
@@ -236,8 +252,9 @@ def start_worker() -> Iterator:
     started: list[dramatiq.Worker] = []
 
     def start(for_app: Flask, threads: int = 2) -> dramatiq.Worker:
-        worker = dramatiq.Worker(for_app.extensions["runtime"].broker, worker_threads=threads,
-                                 worker_timeout=100)
+        worker = dramatiq.Worker(
+            for_app.extensions["runtime"].broker, worker_threads=threads, worker_timeout=100
+        )
         worker.start()
         started.append(worker)
         return worker

@@ -14,8 +14,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(predicate: Callable[[], bool], seconds: float, what: str,
-               interval: float = 0.1) -> None:
+def wait_until(
+    predicate: Callable[[], bool], seconds: float, what: str, interval: float = 0.1
+) -> None:
     """Poll `predicate` until it holds; fail naming `what` after `seconds`."""
     deadline = time.monotonic() + seconds
     while not predicate():

@@ -102,8 +102,6 @@ def all_samples() -> dict[str, bytes]:
     }
 
 
-
-
 def wav_of_seconds(seconds: float, rate: int = 16000) -> bytes:
     """A mono 16-bit WAV of a quiet tone, as long as asked (written by the wave module)."""
     count = int(seconds * rate)

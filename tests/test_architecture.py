@@ -57,12 +57,15 @@ def test_no_layer_imports_a_higher_one():
     assert violations() == []
 
 
-@pytest.mark.parametrize(("package", "module", "forbidden"), [
-    ("storage", "from api.errors import AppError", True),
-    ("pipelines", "from storage.db import db", True),
-    ("core", "import flask", True),
-    ("api", "from storage.db import db", False),
-])
+@pytest.mark.parametrize(
+    ("package", "module", "forbidden"),
+    [
+        ("storage", "from api.errors import AppError", True),
+        ("pipelines", "from storage.db import db", True),
+        ("core", "import flask", True),
+        ("api", "from storage.db import db", False),
+    ],
+)
 def test_the_check_sees_an_upward_import(tmp_path, package, module, forbidden):
     # Given a module with one import
     path = tmp_path / "module.py"
@@ -74,6 +77,7 @@ def test_the_check_sees_an_upward_import(tmp_path, package, module, forbidden):
 
 
 # One name per concept ------------------------------------------------------------------------
+
 
 def _modules(*packages: str):
     for package in packages:
@@ -90,8 +94,12 @@ def _name(node: ast.expr) -> str:
 def test_one_actor_type():
     # Given every class the platform defines
     # When those named Actor are listed
-    found = [relative for relative, tree in _modules(*PACKAGES) for node in ast.walk(tree)
-             if isinstance(node, ast.ClassDef) and node.name == "Actor"]
+    found = [
+        relative
+        for relative, tree in _modules(*PACKAGES)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef) and node.name == "Actor"
+    ]
     # Then there is one, the protocol in storage/actor.py that requests and jobs both fit
     assert found == ["storage/actor.py"]
 
@@ -107,8 +115,11 @@ def test_one_error_base_mapped_to_http_in_one_place():
     assert issubclass(AppError, PlatformError) and issubclass(PipelineError, PlatformError)
     # And the API registers one handler for it, not one per layer
     source = ast.parse((ROOT / "api/errors.py").read_text())
-    registered = [_name(call.args[0]) for call in ast.walk(source)
-                  if isinstance(call, ast.Call) and _name(call.func) == "register_error_handler"]
+    registered = [
+        _name(call.args[0])
+        for call in ast.walk(source)
+        if isinstance(call, ast.Call) and _name(call.func) == "register_error_handler"
+    ]
     assert "PlatformError" in registered
     assert not {"AppError", "PipelineError"} & set(registered)
     assert register_error_handlers is not None
@@ -120,12 +131,18 @@ def test_no_layer_translates_a_pipeline_error_into_a_422_itself():
     found = []
     for relative, tree in _modules("api", "storage"):
         for handler in ast.walk(tree):
-            if not (isinstance(handler, ast.ExceptHandler) and handler.type is not None
-                    and _name(handler.type) == "PipelineError"):
+            if not (
+                isinstance(handler, ast.ExceptHandler)
+                and handler.type is not None
+                and _name(handler.type) == "PipelineError"
+            ):
                 continue
             for node in ast.walk(handler):
-                if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
-                        and _name(node.exc.func) == "Unprocessable"):
+                if (
+                    isinstance(node, ast.Raise)
+                    and isinstance(node.exc, ast.Call)
+                    and _name(node.exc.func) == "Unprocessable"
+                ):
                     found.append(f"{relative}:{handler.lineno}")
     # Then there is none: a pipeline's refusal is answered by api/errors.py alone
     assert found == []
@@ -134,9 +151,13 @@ def test_no_layer_translates_a_pipeline_error_into_a_422_itself():
 def test_job_creating_views_declare_themselves_with_submits_job():
     # Given the views of the API
     # When one documents the 200 of `Prefer: wait=N` by hand
-    found = [f"{relative}:{node.lineno}" for relative, tree in _modules("api")
-             if not relative.startswith("api/jobs/") for node in ast.walk(tree)
-             if isinstance(node, ast.Attribute) and node.attr == "WAITED_DESCRIPTION"]
+    found = [
+        f"{relative}:{node.lineno}"
+        for relative, tree in _modules("api")
+        if not relative.startswith("api/jobs/")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == "WAITED_DESCRIPTION"
+    ]
     # Then there is none: the decorator writes what every job-creating view declares
     assert found == []
 

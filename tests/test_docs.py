@@ -12,8 +12,9 @@ def _variables() -> set[str]:
     from core.settings import declared
 
     names = {variable.env for variable in declared().values()}
-    names |= set(re.findall(r'environ\.get\("([A-Z0-9_]+)"', (ROOT / "workers" / "main.py")
-                            .read_text()))
+    names |= set(
+        re.findall(r'environ\.get\("([A-Z0-9_]+)"', (ROOT / "workers" / "main.py").read_text())
+    )
     return names
 
 

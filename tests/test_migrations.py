@@ -22,14 +22,16 @@ def _significant(diffs: list) -> list:
 
 def test_postgresql_schema_matches_the_models(app):
     with db.engine.connect() as connection:
-        diffs = compare_metadata(MigrationContext.configure(
-            connection, opts={"compare_type": True}), db.metadata)
+        diffs = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), db.metadata
+        )
     assert _significant(diffs) == []
 
 
 def test_migrations_apply_on_sqlite(app, tmp_path):
-    embedded = create_app(make_settings(tmp_path, redis_url=None, database_url=""),
-                          start_services=False)
+    embedded = create_app(
+        make_settings(tmp_path, redis_url=None, database_url=""), start_services=False
+    )
     try:
         with embedded.app_context():
             upgrade(revision="head")

@@ -49,8 +49,14 @@ class AppContextMiddleware(Middleware):
             db.session.remove()
             context.pop()
 
-    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
-                              result: Any = None, exception: BaseException | None = None) -> None:
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: dramatiq.Message,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
         self._pop(message)
 
     def after_skip_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
@@ -58,10 +64,17 @@ class AppContextMiddleware(Middleware):
 
 
 def build_broker(settings: Settings, app: Any, *, with_prometheus: bool = False) -> dramatiq.Broker:
-    retries = Retries(min_backoff=settings.job_retry_min_backoff_ms,
-                      max_backoff=settings.job_retry_max_backoff_ms)
-    middleware: list[Middleware] = [AgeLimit(), TimeLimit(), ShutdownNotifications(), Callbacks(),
-                                    Pipelines(), retries]
+    retries = Retries(
+        min_backoff=settings.job_retry_min_backoff_ms, max_backoff=settings.job_retry_max_backoff_ms
+    )
+    middleware: list[Middleware] = [
+        AgeLimit(),
+        TimeLimit(),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        retries,
+    ]
     if with_prometheus:
         from dramatiq.middleware.prometheus import Prometheus
 
@@ -72,12 +85,16 @@ def build_broker(settings: Settings, app: Any, *, with_prometheus: bool = False)
     else:
         # Timeouts so that a submission answers soon when Redis is down or hung (the
         # sweeper re-sends); Dramatiq's own pool has none.
-        client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2,
-                                      socket_timeout=10)
-        broker = RedisBroker(client=client, middleware=middleware,
-                             namespace=f"{settings.queue_prefix}dramatiq",
-                             heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
-                             maintenance_chance=settings.broker_maintenance_chance)
+        client = redis.Redis.from_url(
+            settings.redis_url, socket_connect_timeout=2, socket_timeout=10
+        )
+        broker = RedisBroker(
+            client=client,
+            middleware=middleware,
+            namespace=f"{settings.queue_prefix}dramatiq",
+            heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
+            maintenance_chance=settings.broker_maintenance_chance,
+        )
     broker.add_middleware(AppContextMiddleware(app))
     return broker
 

@@ -135,8 +135,9 @@ class Heartbeat:
         # One autocommit statement on a connection of its own: the job's session may be in
         # the middle of the handler's transaction.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            owned, cancel = job_service.heartbeat(connection, self.job_id, self.run_token,
-                                                  stage=stage, progress=progress)
+            owned, cancel = job_service.heartbeat(
+                connection, self.job_id, self.run_token, stage=stage, progress=progress
+            )
         # No change notification: a long poll answers only once the job has ended, so
         # waking it for a stage would only make it read the row again.
         self.owned, self.cancel_requested = owned, cancel
@@ -177,14 +178,24 @@ def job_actor(
 
         run.__name__ = name
         actor = dramatiq.actor(
-            run, actor_name=name, queue_name=queue, broker=_PLACEHOLDER_BROKER,
-            max_retries=max_attempts, retry_when=_retry_when, time_limit=time_limit_ms)
+            run,
+            actor_name=name,
+            queue_name=queue,
+            broker=_PLACEHOLDER_BROKER,
+            max_retries=max_attempts,
+            retry_when=_retry_when,
+            time_limit=time_limit_ms,
+        )
         _actors[name] = actor
         _logical_queues[name] = queue
         if job_type is not None:
             _job_types[job_type] = job_service.JobSpec(
-                type=job_type, queue=queue, actor=name, max_attempts=max_attempts,
-                lease_seconds=lease_seconds)
+                type=job_type,
+                queue=queue,
+                actor=name,
+                max_attempts=max_attempts,
+                lease_seconds=lease_seconds,
+            )
         return actor
 
     return decorator
@@ -194,8 +205,9 @@ def plain_actor(*, name: str, queue: str, **options: Any) -> Callable[[Callable]
     """Declare an actor that is not a job (webhook delivery...), bound like job actors."""
 
     def decorator(fn: Callable) -> dramatiq.Actor:
-        actor = dramatiq.actor(fn, actor_name=name, queue_name=queue,
-                               broker=_PLACEHOLDER_BROKER, **options)
+        actor = dramatiq.actor(
+            fn, actor_name=name, queue_name=queue, broker=_PLACEHOLDER_BROKER, **options
+        )
         _actors[name] = actor
         _logical_queues[name] = queue
         return actor
@@ -217,8 +229,13 @@ def job_spec(job_type: str) -> job_service.JobSpec:
     settings = current_app.extensions["settings"]
     # JOB_LEASE_SECONDS caps every actor's lease: how long a dead worker's job stays running.
     lease = min(spec.lease_seconds, settings.job_lease_seconds)
-    return job_service.JobSpec(type=spec.type, queue=settings.queue(spec.queue), actor=spec.actor,
-                               max_attempts=spec.max_attempts, lease_seconds=lease)
+    return job_service.JobSpec(
+        type=spec.type,
+        queue=settings.queue(spec.queue),
+        actor=spec.actor,
+        max_attempts=spec.max_attempts,
+        lease_seconds=lease,
+    )
 
 
 def job_types() -> list[str]:
@@ -231,12 +248,25 @@ def actor_queue(actor_name: str) -> str:
 
 def _job_fields(job: Job) -> dict[str, Any]:
     """What every log line of a job carries, read once while the row is loaded."""
-    return {"job_id": job.id, "job_type": job.type, "queue": job.queue,
-            "attempt": job.attempts, "run": job.runs, "stage": job.stage}
+    return {
+        "job_id": job.id,
+        "job_type": job.type,
+        "queue": job.queue,
+        "attempt": job.attempts,
+        "run": job.runs,
+        "stage": job.stage,
+    }
 
 
-def _log_job(message: str, fields: dict[str, Any], *, event: str, started: float | None = None,
-             level: int = logging.INFO, **more: Any) -> None:
+def _log_job(
+    message: str,
+    fields: dict[str, Any],
+    *,
+    event: str,
+    started: float | None = None,
+    level: int = logging.INFO,
+    **more: Any,
+) -> None:
     """One line per job event, its fields as JSON keys (job id, type, queue, attempt, stage,
     duration)."""
     extra = {"event": event, **fields, **more}
@@ -262,8 +292,9 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
     job_type = job.type
     started = time.perf_counter()
     _log_job("started", fields, event="job.started", actor=actor_name)
-    beat = Heartbeat(current_app._get_current_object(), job_id, run_token,
-                     job.lease_seconds).start()
+    beat = Heartbeat(
+        current_app._get_current_object(), job_id, run_token, job.lease_seconds
+    ).start()
     from workers.runtime import notify_job, send_job
 
     after_commit(session, lambda: notify_job(job_id), key=("notify", job_id))
@@ -281,15 +312,23 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
         return
     except PlatformError as exc:  # a pipeline's failure or a refusal met on the way
         session.rollback()
-        _record_failure(job_id, run_token, exc.code, exc.message, exc.retryable, exc.details,
-                        started, fields)
+        _record_failure(
+            job_id, run_token, exc.code, exc.message, exc.retryable, exc.details, started, fields
+        )
         return
     except Exception as exc:
         session.rollback()
         log.exception("job %s: unexpected error in %s", job_id, actor_name)
-        _record_failure(job_id, run_token, "internal_error",
-                        f"The job failed unexpectedly ({type(exc).__name__}).", True, None,
-                        started, fields)
+        _record_failure(
+            job_id,
+            run_token,
+            "internal_error",
+            f"The job failed unexpectedly ({type(exc).__name__}).",
+            True,
+            None,
+            started,
+            fields,
+        )
         return
     finally:
         beat.stop()
@@ -299,28 +338,51 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
         # The learner was erased while the job ran: their job went with their other rows,
         # and nothing of the job's work may be written back.
         session.rollback()
-        _log_job("gone (its learner was erased), outcome dropped", fields, event="job.gone",
-                 started=started)
+        _log_job(
+            "gone (its learner was erased), outcome dropped",
+            fields,
+            event="job.gone",
+            started=started,
+        )
         return
     if llm_usage:  # summed over the job's stages, for usage metering
         job.llm_usage = _added(job.llm_usage, llm_usage)
     if isinstance(outcome, Continue):
         moved = job_service.continue_to(
-            session, job, run_token, queue=actor_queue(outcome.actor), actor=outcome.actor,
-            stage=outcome.stage, progress=outcome.progress, checkpoint=outcome.checkpoint)
+            session,
+            job,
+            run_token,
+            queue=actor_queue(outcome.actor),
+            actor=outcome.actor,
+            stage=outcome.stage,
+            progress=outcome.progress,
+            checkpoint=outcome.checkpoint,
+        )
         if moved:
-            after_commit(session, lambda: send_job(job_id, outcome.actor,
-                                                   actor_queue(outcome.actor)))
+            after_commit(
+                session, lambda: send_job(job_id, outcome.actor, actor_queue(outcome.actor))
+            )
         session.commit()
         if moved:
-            _log_job(f"stage done, continues to {outcome.stage}", fields, event="job.continued",
-                     started=started, next_stage=outcome.stage)
+            _log_job(
+                f"stage done, continues to {outcome.stage}",
+                fields,
+                event="job.continued",
+                started=started,
+                next_stage=outcome.stage,
+            )
         return
     if isinstance(outcome, dict):
         outcome = Outcome(outcome)
-    done = job_service.complete(session, job, run_token, outcome.result,
-                                provider=outcome.provider, model=outcome.model,
-                                prompt_version=outcome.prompt_version)
+    done = job_service.complete(
+        session,
+        job,
+        run_token,
+        outcome.result,
+        provider=outcome.provider,
+        model=outcome.model,
+        prompt_version=outcome.prompt_version,
+    )
     after_commit(session, lambda: notify_job(job_id), key=("notify", job_id))
     session.commit()
     if done:
@@ -335,28 +397,52 @@ def _added(total: dict[str, Any] | None, more: dict[str, int]) -> dict[str, int]
     return summed
 
 
-def _record_failure(job_id: str, run_token: str, code: str, message: str, retryable: bool,
-                    details: dict[str, Any] | None, started: float,
-                    fields: dict[str, Any]) -> None:
+def _record_failure(
+    job_id: str,
+    run_token: str,
+    code: str,
+    message: str,
+    retryable: bool,
+    details: dict[str, Any] | None,
+    started: float,
+    fields: dict[str, Any],
+) -> None:
     from workers.runtime import notify_job
 
     session = db.session
     job = session.get(Job, job_id)
     if job is None:  # erased with its learner while it ran
         session.rollback()
-        _log_job(f"gone (its learner was erased), {code} dropped", fields, event="job.gone",
-                 started=started)
+        _log_job(
+            f"gone (its learner was erased), {code} dropped",
+            fields,
+            event="job.gone",
+            started=started,
+        )
         return
-    verdict = job_service.fail(session, job, run_token, code=code, message=message,
-                               retryable=retryable, details=details)
+    verdict = job_service.fail(
+        session, job, run_token, code=code, message=message, retryable=retryable, details=details
+    )
     after_commit(session, lambda: notify_job(job_id), key=("notify", job_id))
     attempts, max_attempts, job_type = job.attempts, job.max_attempts, job.type
     session.commit()
     if verdict == "retry":
-        _log_job(f"{code}, retrying (attempt {attempts} of {max_attempts})", fields,
-                 event="job.retrying", started=started, level=logging.WARNING, code=code)
+        _log_job(
+            f"{code}, retrying (attempt {attempts} of {max_attempts})",
+            fields,
+            event="job.retrying",
+            started=started,
+            level=logging.WARNING,
+            code=code,
+        )
         raise RetryLater(f"{code}: {message}")
     if verdict == "failed":
-        _log_job(f"failed with {code}", fields, event="job.failed", started=started,
-                 level=logging.WARNING, code=code)
+        _log_job(
+            f"failed with {code}",
+            fields,
+            event="job.failed",
+            started=started,
+            level=logging.WARNING,
+            code=code,
+        )
         metrics.job_finished(job_type, "failed", time.perf_counter() - started)

@@ -70,12 +70,16 @@ def check_dependencies(settings: Settings) -> list[str]:
         problems.append("redis: REDIS_URL is not set (workers and the scheduler need Redis)")
     else:
         try:
-            redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3,
-                                 socket_timeout=3).ping()
+            redis.Redis.from_url(
+                settings.redis_url, socket_connect_timeout=3, socket_timeout=3
+            ).ping()
         except redis.RedisError as exc:
             problems.append(f"redis: {type(exc).__name__}: {exc}")
-    engine = create_engine(settings.database_url, pool_pre_ping=False,
-                           connect_args=_connect_timeout(settings.database_url))
+    engine = create_engine(
+        settings.database_url,
+        pool_pre_ping=False,
+        connect_args=_connect_timeout(settings.database_url),
+    )
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -93,8 +97,11 @@ def _connect_timeout(url: str) -> dict[str, int]:
 def main(argv: Sequence[str] | None = None, proc: Path = Path("/proc")) -> int:
     parser = argparse.ArgumentParser(prog="python -m workers.health", description=__doc__)
     parser.add_argument("role", choices=sorted(ROLES))
-    parser.add_argument("--process-only", action="store_true",
-                        help="check the processes only, not Redis and the database")
+    parser.add_argument(
+        "--process-only",
+        action="store_true",
+        help="check the processes only, not Redis and the database",
+    )
     args = parser.parse_args(argv)
     problems = check_process(args.role, proc)
     if not args.process_only:

@@ -30,8 +30,9 @@ def reset_streaks(now: datetime | None = None, *, batch_size: int = 500) -> int 
         total, cursor = 0, None
         while True:
             try:
-                reset, cursor = reset_broken_streaks(db.session, now, after=cursor,
-                                                     limit=batch_size)
+                reset, cursor = reset_broken_streaks(
+                    db.session, now, after=cursor, limit=batch_size
+                )
                 db.session.commit()
             except Exception:
                 db.session.rollback()

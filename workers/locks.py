@@ -43,8 +43,9 @@ def exclusive(name: str, ttl_seconds: int = 600) -> Iterator[bool]:
     if db.engine.dialect.name == "postgresql":
         lock_id = zlib.crc32(name.encode())
         with db.engine.connect() as connection:
-            acquired = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:id)"),
-                                              {"id": lock_id}))
+            acquired = bool(
+                connection.scalar(text("SELECT pg_try_advisory_lock(:id)"), {"id": lock_id})
+            )
             try:
                 yield acquired
             finally:

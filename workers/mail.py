@@ -49,13 +49,21 @@ def send_after_commit(session: Session, mail_id: str) -> None:
 
 
 def _send_message(mail_id: str) -> bool:
-    message = dramatiq.Message(queue_name=engine.actor_queue(ACTOR_NAME), actor_name=ACTOR_NAME,
-                               args=(mail_id,), kwargs={}, options={})
+    message = dramatiq.Message(
+        queue_name=engine.actor_queue(ACTOR_NAME),
+        actor_name=ACTOR_NAME,
+        args=(mail_id,),
+        kwargs={},
+        options={},
+    )
     try:
         runtime.get().broker.enqueue(message)
     except Exception as exc:
-        log.warning("mail %s: broker send failed (%s); the sweeper will re-send", mail_id,
-                    type(exc).__name__)
+        log.warning(
+            "mail %s: broker send failed (%s); the sweeper will re-send",
+            mail_id,
+            type(exc).__name__,
+        )
         return False
     return True
 
@@ -66,8 +74,9 @@ def dispatch(mail_id: str) -> bool:
     if not _send_message(mail_id):
         return False
     with Session(db.engine) as session, session.begin():
-        session.execute(update(OutboundMail).where(OutboundMail.id == mail_id)
-                        .values(enqueued_at=utcnow()))
+        session.execute(
+            update(OutboundMail).where(OutboundMail.id == mail_id).values(enqueued_at=utcnow())
+        )
     return True
 
 
@@ -92,8 +101,7 @@ def attempt(mail_id: str) -> None:
     if mail is None or mail.status != "pending" or mail.message is None:
         return  # already sent (a redelivered message), failed, or gone
     mail.attempts += 1
-    message = mail_service.Message.loads(
-        current_app.extensions["secret_box"].decrypt(mail.message))
+    message = mail_service.Message.loads(current_app.extensions["secret_box"].decrypt(mail.message))
     email = build(mail.id, message, settings.mail_from)
     try:
         where = _deliver(settings, mail.id, email)
@@ -124,8 +132,9 @@ def _retry_or_fail(mail: OutboundMail, error: str) -> None:
     mail for good (it is not left pending forever)."""
     if mail.attempts >= MAX_ATTEMPTS:
         _finish(mail, "failed", f"{error} ({mail.attempts} attempts)")
-        log.error("mail %s (%s) failed after %d attempts: %s", mail.id, mail.kind,
-                  mail.attempts, error)
+        log.error(
+            "mail %s (%s) failed after %d attempts: %s", mail.id, mail.kind, mail.attempts, error
+        )
         return
     mail.last_error = error
     db.session.commit()
@@ -174,10 +183,15 @@ def resend_unsent(grace_seconds: int = 10) -> int:
     try:
         rows = session.scalars(
             select(OutboundMail)
-            .where(OutboundMail.status == "pending", OutboundMail.enqueued_at.is_(None),
-                   OutboundMail.created_at < utcnow() - timedelta(seconds=grace_seconds))
-            .order_by(OutboundMail.created_at).limit(500)
-            .with_for_update(skip_locked=True)).all()
+            .where(
+                OutboundMail.status == "pending",
+                OutboundMail.enqueued_at.is_(None),
+                OutboundMail.created_at < utcnow() - timedelta(seconds=grace_seconds),
+            )
+            .order_by(OutboundMail.created_at)
+            .limit(500)
+            .with_for_update(skip_locked=True)
+        ).all()
         for mail in rows:
             if not _send_message(mail.id):
                 break  # broker still down: try again at the next run

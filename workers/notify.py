@@ -34,7 +34,8 @@ class _LocalSubscription:
         condition = self.notifier._condition
         with condition:
             changed = condition.wait_for(
-                lambda: self.notifier._versions[self.job_id] != self.seen, timeout=timeout)
+                lambda: self.notifier._versions[self.job_id] != self.seen, timeout=timeout
+            )
             self.seen = self.notifier._versions[self.job_id]
             if self.seen == 0:
                 self.notifier._versions.pop(self.job_id, None)

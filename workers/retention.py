@@ -42,8 +42,9 @@ def sweep(now: datetime | None = None) -> dict[str, dict[str, int]] | None:
         store = runtime.object_store()
         # Learners' data exports are kept a fixed number of days, whatever the policy.
         keep = runtime.get().settings.learner_export_days
-        exports = _drain(lambda n: learner_export.expire_batch(
-            db.session, store, retention.cutoff(now, keep), n))
+        exports = _drain(
+            lambda n: learner_export.expire_batch(db.session, store, retention.cutoff(now, keep), n)
+        )
         if exports:
             log.info("retention: %d learner data exports past %d days removed", exports, keep)
         swept: dict[str, dict[str, int]] = {}
@@ -52,25 +53,42 @@ def sweep(now: datetime | None = None) -> dict[str, dict[str, int]] | None:
             counts = {"media": 0, "jobs": 0, "learning_plans": 0, "conversations": 0}
             if policy.media_days is not None:
                 before = retention.cutoff(now, policy.media_days)
-                counts["media"] = _drain(lambda n, b=before, o=org_id: retention.sweep_media_batch(
-                    db.session, store, o, b, n))
+                counts["media"] = _drain(
+                    lambda n, b=before, o=org_id: retention.sweep_media_batch(
+                        db.session, store, o, b, n
+                    )
+                )
             if policy.results_days is not None:
                 before = retention.cutoff(now, policy.results_days)
-                counts["jobs"] = _drain(lambda n, b=before, o=org_id: retention.sweep_results_batch(
-                    db.session, o, b, n))
+                counts["jobs"] = _drain(
+                    lambda n, b=before, o=org_id: retention.sweep_results_batch(db.session, o, b, n)
+                )
                 counts["learning_plans"] = _drain(
-                    lambda n, b=before, o=org_id: retention.sweep_plans_batch(
-                        db.session, o, b, n))
+                    lambda n, b=before, o=org_id: retention.sweep_plans_batch(db.session, o, b, n)
+                )
                 counts["conversations"] = _drain(
                     lambda n, b=before, o=org_id: retention.sweep_conversations_batch(
-                        db.session, o, b, n))
+                        db.session, o, b, n
+                    )
+                )
             if any(counts.values()):
-                audit.record(db.session, audit.ActedBy(org_id, "system", id="retention.sweep"),
-                             "retention.swept", target_type="organisation", target_id=org_id,
-                             after=counts)
+                audit.record(
+                    db.session,
+                    audit.ActedBy(org_id, "system", id="retention.sweep"),
+                    "retention.swept",
+                    target_type="organisation",
+                    target_id=org_id,
+                    after=counts,
+                )
                 db.session.commit()
-                log.info("retention: organisation %s: %d recordings, %d jobs, %d learning "
-                         "plans and %d conversations removed", org_id, counts["media"],
-                         counts["jobs"], counts["learning_plans"], counts["conversations"])
+                log.info(
+                    "retention: organisation %s: %d recordings, %d jobs, %d learning "
+                    "plans and %d conversations removed",
+                    org_id,
+                    counts["media"],
+                    counts["jobs"],
+                    counts["learning_plans"],
+                    counts["conversations"],
+                )
             swept[org_id] = counts
         return swept

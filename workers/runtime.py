@@ -56,8 +56,9 @@ def init_app(app: Flask, settings: Settings, *, with_prometheus: bool = False) -
     install_broker(broker, settings)
     client = None
     if settings.redis_url:
-        client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2,
-                                      socket_timeout=10)
+        client = redis.Redis.from_url(
+            settings.redis_url, socket_connect_timeout=2, socket_timeout=10
+        )
         notifier: LocalNotifier | RedisNotifier = RedisNotifier(client, settings.queue_prefix)
     else:
         notifier = LocalNotifier()
@@ -71,8 +72,9 @@ def init_app(app: Flask, settings: Settings, *, with_prometheus: bool = False) -
     from storage import identity
     from workers import wiring
 
-    identity.configure_password_hashing(settings.password_hash_time_cost,
-                                        settings.password_hash_memory_kib)
+    identity.configure_password_hashing(
+        settings.password_hash_time_cost, settings.password_hash_memory_kib
+    )
     wiring.wire()
     return runtime
 
@@ -80,12 +82,21 @@ def init_app(app: Flask, settings: Settings, *, with_prometheus: bool = False) -
 def _build_object_store(settings: Settings) -> Any:
     from storage.objectstore import ObjectStoreConfig, ObjectStoreError, build_object_store
 
-    store = build_object_store(ObjectStoreConfig(
-        backend=settings.storage_backend, endpoint=settings.s3_endpoint,
-        access_key=settings.s3_access_key, secret_key=settings.s3_secret_key,
-        region=settings.s3_region, bucket=settings.s3_bucket, secure=settings.s3_secure,
-        public_endpoint=settings.s3_public_endpoint, local_root=settings.media_dir,
-        public_base_url=settings.public_base_url, signing_secret=settings.url_signing_key))
+    store = build_object_store(
+        ObjectStoreConfig(
+            backend=settings.storage_backend,
+            endpoint=settings.s3_endpoint,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+            region=settings.s3_region,
+            bucket=settings.s3_bucket,
+            secure=settings.s3_secure,
+            public_endpoint=settings.s3_public_endpoint,
+            local_root=settings.media_dir,
+            public_base_url=settings.public_base_url,
+            signing_secret=settings.url_signing_key,
+        )
+    )
     try:
         store.ensure_bucket()
     except ObjectStoreError as exc:  # readiness reports it until the store is back
@@ -96,8 +107,6 @@ def _build_object_store(settings: Settings) -> Any:
 def object_store() -> Any:
     """The configured object store (S3/MinIO or local disk)."""
     return get().object_store
-
-
 
 
 def get() -> Runtime:
@@ -121,19 +130,24 @@ def notify_job(job_id: str) -> None:
 
 def broker_send(job_id: str, actor_name: str, queue_name: str) -> bool:
     """Send a job's message; False when the broker is unreachable (the sweeper re-sends)."""
-    message = dramatiq.Message(queue_name=queue_name, actor_name=actor_name, args=(job_id,),
-                               kwargs={}, options={})
+    message = dramatiq.Message(
+        queue_name=queue_name, actor_name=actor_name, args=(job_id,), kwargs={}, options={}
+    )
     try:
         get().broker.enqueue(message)
     except Exception as exc:
-        log.warning("job %s: broker send failed (%s); the sweeper will re-send it", job_id,
-                    type(exc).__name__)
+        log.warning(
+            "job %s: broker send failed (%s); the sweeper will re-send it",
+            job_id,
+            type(exc).__name__,
+        )
         return False
     return True
 
 
-def send_job(job_id: str, actor_name: str, queue_name: str,
-             connection: Connection | None = None) -> datetime | None:
+def send_job(
+    job_id: str, actor_name: str, queue_name: str, connection: Connection | None = None
+) -> datetime | None:
     """Send now and record `enqueued_at` (on `connection`, in autocommit, or on a connection
     of its own); returns it, or None when the broker is unreachable (the sweeper re-sends)."""
     if not broker_send(job_id, actor_name, queue_name):
@@ -197,5 +211,7 @@ def start_embedded_services(app: Flask) -> None:
     scheduler = start_background_scheduler(app)
     runtime.stoppers.append(lambda: scheduler.shutdown(wait=False))
     atexit.register(runtime.stop)
-    log.info("embedded worker (%s threads) and scheduler started",
-             runtime.settings.embedded_worker_threads)
+    log.info(
+        "embedded worker (%s threads) and scheduler started",
+        runtime.settings.embedded_worker_threads,
+    )

@@ -44,18 +44,26 @@ def scheduled_jobs(app: Flask) -> list[ScheduledJob]:
     return [
         ScheduledJob("jobs.resend_unsent", sweeper.resend_unsent, "interval", sweep),
         ScheduledJob("jobs.requeue_stale", sweeper.requeue_stale, "interval", sweep),
-        ScheduledJob("jobs.resend_after_broker_loss", sweeper.resend_after_broker_loss,
-                     "interval", sweep),
-        ScheduledJob("jobs.purge_idempotency_keys", sweeper.purge_idempotency_keys,
-                     "interval", {"minutes": 15}),
-        ScheduledJob(learning.STREAK_RESET_JOB_ID, learning.reset_streaks, "interval",
-                     {"hours": 1}),
-        ScheduledJob("media.expire_uploads", media.expire_abandoned_uploads, "interval",
-                     {"hours": 1}),
+        ScheduledJob(
+            "jobs.resend_after_broker_loss", sweeper.resend_after_broker_loss, "interval", sweep
+        ),
+        ScheduledJob(
+            "jobs.purge_idempotency_keys",
+            sweeper.purge_idempotency_keys,
+            "interval",
+            {"minutes": 15},
+        ),
+        ScheduledJob(
+            learning.STREAK_RESET_JOB_ID, learning.reset_streaks, "interval", {"hours": 1}
+        ),
+        ScheduledJob(
+            "media.expire_uploads", media.expire_abandoned_uploads, "interval", {"hours": 1}
+        ),
         ScheduledJob("webhooks.resend_lost", delivery.resend_lost, "interval", sweep),
         ScheduledJob("mail.resend_unsent", mail.resend_unsent, "interval", sweep),
-        ScheduledJob("webhooks.purge_old_events", delivery.purge_old_events, "interval",
-                     {"hours": 6}),
+        ScheduledJob(
+            "webhooks.purge_old_events", delivery.purge_old_events, "interval", {"hours": 6}
+        ),
         ScheduledJob("retention.sweep", retention.sweep, "interval", {"hours": 1}),
     ]
 
@@ -73,9 +81,16 @@ def _in_app_context(app: Flask, job: ScheduledJob) -> Callable[[], None]:
 
 def configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
     for job in scheduled_jobs(app):
-        scheduler.add_job(_in_app_context(app, job), job.trigger, id=job.id, name=job.id,
-                          replace_existing=True, max_instances=1, coalesce=True,
-                          **job.trigger_args)
+        scheduler.add_job(
+            _in_app_context(app, job),
+            job.trigger,
+            id=job.id,
+            name=job.id,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            **job.trigger_args,
+        )
     return scheduler
 
 

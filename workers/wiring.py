@@ -19,14 +19,14 @@ def terminal_hooks() -> list[job_service.TerminalHook]:
     from workers.actors import batches as batch_actors
 
     return [
-        progress.on_job_terminal,     # the learner's level and streak from an assessment
+        progress.on_job_terminal,  # the learner's level and streak from an assessment
         conversations.on_job_terminal,  # a failed turn frees its session, says why
-        attempts.on_job_terminal,     # an assessed exercise item; quiz.graded at the last one
-        badges.on_job_terminal,       # badges a new level or streak day earns
-        events.on_job_terminal,       # job.* webhook events, LMS grades and statements
-        batches.on_job_terminal,      # the batch's counts, batch.completed at its last job
-        usage.on_job_terminal,        # what the job used, once; a failed job's quota back
-        batch_actors.notify_batch,    # after the commit: wake the batch's long polls
+        attempts.on_job_terminal,  # an assessed exercise item; quiz.graded at the last one
+        badges.on_job_terminal,  # badges a new level or streak day earns
+        events.on_job_terminal,  # job.* webhook events, LMS grades and statements
+        batches.on_job_terminal,  # the batch's counts, batch.completed at its last job
+        usage.on_job_terminal,  # what the job used, once; a failed job's quota back
+        batch_actors.notify_batch,  # after the commit: wake the batch's long polls
     ]
 
 

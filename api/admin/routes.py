@@ -11,8 +11,12 @@ from api.security import auth_required, current_principal
 from storage.actor import ADMIN
 from storage.db import db
 
-blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin",
-                description="Queue depth and re-queueing for operators.")
+blp = Blueprint(
+    "admin",
+    __name__,
+    url_prefix="/api/v1/admin",
+    description="Queue depth and re-queueing for operators.",
+)
 
 
 @blp.route("/queues")
@@ -31,8 +35,13 @@ class Requeue(MethodView):
     @blp.response(200, RequeuedSchema)
     def post(self, data: dict):
         """Put the organisation's failed or canceled jobs matching a filter back in the queue."""
-        ids = service.requeue(db.session, current_principal().organisation_id,
-                              statuses=data["status"], job_type=data.get("type"),
-                              created_before=data.get("created_before"), limit=data["limit"])
+        ids = service.requeue(
+            db.session,
+            current_principal().organisation_id,
+            statuses=data["status"],
+            job_type=data.get("type"),
+            created_before=data.get("created_before"),
+            limit=data["limit"],
+        )
         db.session.commit()
         return {"requeued": len(ids), "job_ids": ids}

@@ -17,14 +17,19 @@ def broker_depth(queue: str) -> dict[str, int | None]:
     broker = runtime.get().broker
     if isinstance(broker, RedisBroker):
         client, ns = broker.client, broker.namespace
-        return {"ready": client.llen(f"{ns}:{queue}"),
-                "delayed": client.llen(f"{ns}:{queue}.DQ"),
-                "dead_lettered": client.zcard(f"{ns}:{queue}.XQ")}
+        return {
+            "ready": client.llen(f"{ns}:{queue}"),
+            "delayed": client.llen(f"{ns}:{queue}.DQ"),
+            "dead_lettered": client.zcard(f"{ns}:{queue}.XQ"),
+        }
     if isinstance(broker, StubBroker):
-        return {"ready": broker.queues[queue].qsize() if queue in broker.queues else 0,
-                "delayed": broker.queues[f"{queue}.DQ"].qsize()
-                if f"{queue}.DQ" in broker.queues else 0,
-                "dead_lettered": len(broker.dead_letters_by_queue.get(queue, []))}
+        return {
+            "ready": broker.queues[queue].qsize() if queue in broker.queues else 0,
+            "delayed": broker.queues[f"{queue}.DQ"].qsize()
+            if f"{queue}.DQ" in broker.queues
+            else 0,
+            "dead_lettered": len(broker.dead_letters_by_queue.get(queue, [])),
+        }
     return {"ready": None, "delayed": None, "dead_lettered": None}
 
 
@@ -34,12 +39,16 @@ def queue_stats(session: Session, organisation_id: str | None) -> list[dict[str,
     stats = []
     for queue in sorted(queues | set(counts)):
         c = counts.get(queue)
-        stats.append({
-            "queue": queue, **broker_depth(queue),
-            "queued_jobs": c.queued if c else 0, "running_jobs": c.running if c else 0,
-            "unsent_jobs": c.unsent if c else 0,
-            "oldest_queued_seconds": c.oldest_queued_seconds if c else None,
-        })
+        stats.append(
+            {
+                "queue": queue,
+                **broker_depth(queue),
+                "queued_jobs": c.queued if c else 0,
+                "running_jobs": c.running if c else 0,
+                "unsent_jobs": c.unsent if c else 0,
+                "oldest_queued_seconds": c.oldest_queued_seconds if c else None,
+            }
+        )
     return stats
 
 

@@ -16,8 +16,12 @@ from storage.db import db
 from storage.models.identity import ApiKey
 from storage.tenancy import tenant_select
 
-blp = Blueprint("api_keys", __name__, url_prefix="/api/v1/api-keys",
-                description="Keys that let partner systems call the API.")
+blp = Blueprint(
+    "api_keys",
+    __name__,
+    url_prefix="/api/v1/api-keys",
+    description="Keys that let partner systems call the API.",
+)
 
 
 @blp.after_request
@@ -37,7 +41,8 @@ class ApiKeys(MethodView):
     def get(self, args: dict):
         """List the organisation's API keys (secrets are never shown again)."""
         stmt = tenant_select(ApiKey, current_principal().organisation_id).order_by(
-            ApiKey.created_at.desc(), ApiKey.id)
+            ApiKey.created_at.desc(), ApiKey.id
+        )
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
     @auth_required((ADMIN,))
@@ -45,14 +50,21 @@ class ApiKeys(MethodView):
     @blp.response(201, IssuedApiKeySchema)
     def post(self, data: dict):
         """Create an API key; its secret is returned once."""
-        issued = identity.create_api_key(db.session, current_user(), name=data["name"],
-                                         scopes=data["scopes"])
+        issued = identity.create_api_key(
+            db.session, current_user(), name=data["name"], scopes=data["scopes"]
+        )
         key = issued.api_key
-        audit.record("api_key.created", target_type="api_key", target_id=key.id,
-                     after=audit.snapshot(key, audit.API_KEY_FIELDS))
+        audit.record(
+            "api_key.created",
+            target_type="api_key",
+            target_id=key.id,
+            after=audit.snapshot(key, audit.API_KEY_FIELDS),
+        )
         db.session.commit()
-        return {**{name: getattr(key, name) for name in ApiKeySchema().fields},
-                "key": issued.secret}
+        return {
+            **{name: getattr(key, name) for name in ApiKeySchema().fields},
+            "key": issued.secret,
+        }
 
 
 @blp.route("/<key_id>")
@@ -63,8 +75,12 @@ class ApiKeyView(MethodView):
         """Revoke an API key."""
         key = identity.revoke_api_key(db.session, current_principal().organisation_id, key_id)
         if db.session.is_modified(key):  # revoking a revoked key changes nothing to record
-            audit.record("api_key.revoked", target_type="api_key", target_id=key.id,
-                         before={"revoked": False},
-                         after=audit.snapshot(key, audit.API_KEY_FIELDS))
+            audit.record(
+                "api_key.revoked",
+                target_type="api_key",
+                target_id=key.id,
+                before={"revoked": False},
+                after=audit.snapshot(key, audit.API_KEY_FIELDS),
+            )
         db.session.commit()
         return key

@@ -7,8 +7,11 @@ from storage.identity import API_KEY_SCOPES
 
 class ApiKeyCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    scopes = fields.List(fields.String(validate=validate.OneOf(API_KEY_SCOPES)), required=True,
-                         validate=validate.Length(min=1))
+    scopes = fields.List(
+        fields.String(validate=validate.OneOf(API_KEY_SCOPES)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
 
 
 class ApiKeySchema(Schema):
@@ -22,5 +25,9 @@ class ApiKeySchema(Schema):
 
 
 class IssuedApiKeySchema(ApiKeySchema):
-    key = fields.String(metadata={"description": "The secret, shown once. Send it as "
-                                                 "`Authorization: Bearer <key>` or `X-API-Key`."})
+    key = fields.String(
+        metadata={
+            "description": "The secret, shown once. Send it as "
+            "`Authorization: Bearer <key>` or `X-API-Key`."
+        }
+    )

@@ -35,9 +35,13 @@ from storage.db import db
 
 EXPORT_CHUNK = 500
 
-blp = Blueprint("assignments", __name__, url_prefix="/api/v1/assignments",
-                description="Assignments of a class: batch assessment, results, teachers' "
-                            "reviews and export (teachers and admins).")
+blp = Blueprint(
+    "assignments",
+    __name__,
+    url_prefix="/api/v1/assignments",
+    description="Assignments of a class: batch assessment, results, teachers' "
+    "reviews and export (teachers and admins).",
+)
 
 
 @blp.route("")
@@ -57,8 +61,11 @@ class Assignments(MethodView):
         """Set a speaking or writing task to a class."""
         created = classes.create_assignment(db.session, staff(), data)
         db.session.commit()
-        return created, 201, {"Location": url_for("assignments.AssignmentView",
-                                                  assignment_id=created.id)}
+        return (
+            created,
+            201,
+            {"Location": url_for("assignments.AssignmentView", assignment_id=created.id)},
+        )
 
 
 @blp.route("/<assignment_id>")
@@ -95,9 +102,12 @@ class AssignmentBatches(MethodView):
         """List the assignment's batches, newest first."""
         current = staff()
         classes.get_assignment(db.session, current, assignment_id)
-        page = paginate(db.session, batches.list_batches(current.organisation_id,
-                                                         assignment_id),
-                        args["page"], args["per_page"])
+        page = paginate(
+            db.session,
+            batches.list_batches(current.organisation_id, assignment_id),
+            args["page"],
+            args["per_page"],
+        )
         page["items"] = [batches.batch_data(db.session, b) for b in page["items"]]
         return page
 
@@ -120,8 +130,9 @@ class Results(MethodView):
         current = staff()
         classes.get_assignment(db.session, current, assignment_id)
         after, limit = args.pop("after"), args.pop("limit")
-        rows, following = reviews.result_page(db.session, current.organisation_id,
-                                              assignment_id, after, limit, **args)
+        rows, following = reviews.result_page(
+            db.session, current.organisation_id, assignment_id, after, limit, **args
+        )
         return {"items": rows, "next": following}
 
 
@@ -140,15 +151,12 @@ class ResultsExport(MethodView):
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         if form == "xlsx":
             rows = reviews.result_rows(db.session, current, assignment_id, **args)
-            return Response(exports.xlsx_chunks(rows), mimetype=exports.XLSX_TYPE,
-                            headers=headers)
-        body = _csv(current_app._get_current_object(), current.organisation_id, assignment_id,
-                    args)
+            return Response(exports.xlsx_chunks(rows), mimetype=exports.XLSX_TYPE, headers=headers)
+        body = _csv(current_app._get_current_object(), current.organisation_id, assignment_id, args)
         return Response(body, mimetype="text/csv", headers=headers)
 
 
-def _csv(app: Flask, organisation_id: str, assignment_id: str, args: dict
-         ) -> Iterator[str]:
+def _csv(app: Flask, organisation_id: str, assignment_id: str, args: dict) -> Iterator[str]:
     """Read a chunk, write it, send it. Each chunk is read on an app context of its own,
     opened and closed between two yields: the body is sent after the view has returned."""
     buffer = io.StringIO()
@@ -157,8 +165,9 @@ def _csv(app: Flask, organisation_id: str, assignment_id: str, args: dict
     after: int | None = 0
     while after is not None:
         with app.app_context():
-            rows, after = reviews.result_page(db.session, organisation_id, assignment_id,
-                                              after, EXPORT_CHUNK, **args)
+            rows, after = reviews.result_page(
+                db.session, organisation_id, assignment_id, after, EXPORT_CHUNK, **args
+            )
             db.session.remove()
         for row in rows:
             writer.writerow([_cell(row[c]) for c in reviews.EXPORT_COLUMNS])
@@ -184,9 +193,17 @@ class Reviews(MethodView):
     def post(self, data: dict, assignment_id: str, job_id: str):
         """Override a result's level or sub-scores with a comment (the AI result stays)."""
         row = reviews.review(db.session, staff(), assignment_id, job_id, data)
-        audit.record("result.reviewed", target_type="job", target_id=job_id,
-                     before={"level": row.ai_level, "scores": row.ai_scores},
-                     after={"review_id": row.id, "assignment_id": assignment_id,
-                            "level": row.level, "scores": row.scores})
+        audit.record(
+            "result.reviewed",
+            target_type="job",
+            target_id=job_id,
+            before={"level": row.ai_level, "scores": row.ai_scores},
+            after={
+                "review_id": row.id,
+                "assignment_id": assignment_id,
+                "level": row.level,
+                "scores": row.scores,
+            },
+        )
         db.session.commit()
         return row, 201

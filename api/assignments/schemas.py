@@ -12,14 +12,23 @@ class AssignmentCreateSchema(Schema):
     class_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(ASSIGNMENT_KINDS))
-    language = fields.String(allow_none=True, validate=validate.Length(min=2, max=16),
-                             metadata={"description": "Set by prompt_id when left out."})
+    language = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=2, max=16),
+        metadata={"description": "Set by prompt_id when left out."},
+    )
     level = _LEVEL
-    prompt_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=40),
-                              metadata={"description": "A speaking task of the catalogue."})
+    prompt_id = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "A speaking task of the catalogue."},
+    )
     prompt_text = fields.String(allow_none=True, validate=validate.Length(min=1, max=2000))
-    reference_text = fields.String(allow_none=True, validate=validate.Length(min=1, max=5000),
-                                   metadata={"description": "A text to read aloud."})
+    reference_text = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={"description": "A text to read aloud."},
+    )
     due_at = fields.AwareDateTime(allow_none=True)
     lti_resource_link_id = fields.String(allow_none=True, validate=validate.Length(max=255))
 
@@ -61,14 +70,20 @@ class ResultFilters(Schema):
 
 
 class ResultArgs(ResultFilters):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0),
-                           metadata={"description": "The `next` of the previous page."})
+    after = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0),
+        metadata={"description": "The `next` of the previous page."},
+    )
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
 
 
 class ExportArgs(ResultFilters):
-    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")),
-                           metadata={"description": "csv (streamed) or xlsx."})
+    format = fields.String(
+        load_default="csv",
+        validate=validate.OneOf(("csv", "xlsx")),
+        metadata={"description": "csv (streamed) or xlsx."},
+    )
 
 
 class ResultSchema(Schema):
@@ -95,15 +110,19 @@ class ResultSchema(Schema):
 
 class ResultListSchema(Schema):
     items = fields.List(fields.Nested(ResultSchema))
-    next = fields.Integer(allow_none=True, metadata={
-        "description": "Pass as `after` for the next page; null at the end."})
+    next = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Pass as `after` for the next page; null at the end."},
+    )
 
 
 class ReviewRequestSchema(Schema):
     level = _LEVEL
-    scores = fields.Dict(keys=fields.String(validate=validate.Length(max=64)),
-                         values=fields.Integer(validate=validate.Range(min=0, max=100)),
-                         metadata={"description": "Sub-scores to change (0-100)."})
+    scores = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=64)),
+        values=fields.Integer(validate=validate.Range(min=0, max=100)),
+        metadata={"description": "Sub-scores to change (0-100)."},
+    )
     comment = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
     @validates_schema

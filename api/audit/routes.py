@@ -12,8 +12,12 @@ from storage import audit
 from storage.actor import ADMIN
 from storage.db import db
 
-blp = Blueprint("audit", __name__, url_prefix="/api/v1/admin/audit",
-                description="Append-only records of admin and teacher actions.")
+blp = Blueprint(
+    "audit",
+    __name__,
+    url_prefix="/api/v1/admin/audit",
+    description="Append-only records of admin and teacher actions.",
+)
 
 
 @blp.route("")
@@ -23,7 +27,9 @@ class AuditLog(MethodView):
     @blp.response(200, page_schema(AuditRecordSchema))
     def get(self, args: dict):
         """The organisation's audit records, newest first, filtered by action, actor or time."""
-        filters = {k: args.get(k) for k in ("action", "actor_id", "target_type", "target_id",
-                                            "since", "until")}
+        filters = {
+            k: args.get(k)
+            for k in ("action", "actor_id", "target_type", "target_id", "since", "until")
+        }
         stmt = audit.list_query(current_principal().organisation_id, **filters)
         return paginate(db.session, stmt, args["page"], args["per_page"])

@@ -28,8 +28,12 @@ from storage import identity, password_reset
 from storage.db import db
 from storage.errors import Conflict, Unauthorized, Unprocessable
 
-blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
-                description="Accounts, tokens and the caller's profile.")
+blp = Blueprint(
+    "auth",
+    __name__,
+    url_prefix="/api/v1/auth",
+    description="Accounts, tokens and the caller's profile.",
+)
 
 
 @blp.after_request
@@ -40,14 +44,22 @@ def _no_store(response: Response) -> Response:
     response.headers["Pragma"] = "no-cache"
     return response
 
+
 _LOGIN_BODY = {
     "required": True,
     "content": {
         "application/json": {"schema": LoginSchema},
-        "application/x-www-form-urlencoded": {"schema": {
-            "type": "object", "required": ["username", "password"],
-            "properties": {"username": {"type": "string"}, "password": {"type": "string"},
-                           "grant_type": {"type": "string"}}}},
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": ["username", "password"],
+                "properties": {
+                    "username": {"type": "string"},
+                    "password": {"type": "string"},
+                    "grant_type": {"type": "string"},
+                },
+            }
+        },
     },
 }
 
@@ -66,8 +78,9 @@ class Register(MethodView):
             # Two registrations of one email at once: the loser trips the unique index.
             db.session.rollback()
             if identity.email_registered(db.session, data["email"]):
-                raise Conflict("An account with this email already exists.",
-                               code="email_taken") from None
+                raise Conflict(
+                    "An account with this email already exists.", code="email_taken"
+                ) from None
             raise
         answer = tokens.issue_tokens(user)
         db.session.commit()
@@ -85,8 +98,10 @@ class Login(MethodView):
         try:
             data = LoginSchema().load(payload or {})
         except ValidationError as exc:
-            raise Unprocessable("The request has invalid or unknown fields.",
-                                details={"errors": exc.normalized_messages()}) from None
+            raise Unprocessable(
+                "The request has invalid or unknown fields.",
+                details={"errors": exc.normalized_messages()},
+            ) from None
         address = ratelimit.client_address()
         ratelimit.check("login_address", address)
         ratelimit.check("login", f"{data['email'].strip().lower()}|{address}")
@@ -152,8 +167,7 @@ class Password(MethodView):
         """Change the caller's password; every session, this one too, is signed out."""
         user = current_user()
         ratelimit.check("password", user.id)
-        identity.change_password(db.session, user, data["current_password"],
-                                 data["new_password"])
+        identity.change_password(db.session, user, data["current_password"], data["new_password"])
         db.session.commit()
 
 

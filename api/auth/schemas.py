@@ -5,10 +5,13 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 from storage.identity import timezones
 
 # Length only here; storage.passwords judges guessability (with the email and name).
-PASSWORD = validate.And(validate.Length(min=8, error="Use at least 8 characters."),
-                        validate.Length(max=256, error="Use at most 256 characters."))
-LANGUAGE = validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$",
-                           error="Use a language code such as en, es or pt-BR.")
+PASSWORD = validate.And(
+    validate.Length(min=8, error="Use at least 8 characters."),
+    validate.Length(max=256, error="Use at most 256 characters."),
+)
+LANGUAGE = validate.Regexp(
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", error="Use a language code such as en, es or pt-BR."
+)
 
 
 def _check_timezone(value: str) -> None:
@@ -24,8 +27,9 @@ class RegisterSchema(Schema):
     invite_code = fields.String(validate=validate.Length(min=8, max=100))
     timezone = fields.String(load_default="UTC", validate=_check_timezone)
     native_language = fields.String(validate=LANGUAGE)
-    target_languages = fields.List(fields.String(validate=LANGUAGE),
-                                   validate=validate.Length(max=10))
+    target_languages = fields.List(
+        fields.String(validate=LANGUAGE), validate=validate.Length(max=10)
+    )
 
 
 class LoginSchema(Schema):
@@ -74,8 +78,9 @@ class MeUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     timezone = fields.String(validate=_check_timezone)
     native_language = fields.String(allow_none=True, validate=LANGUAGE)
-    target_languages = fields.List(fields.String(validate=LANGUAGE),
-                                   validate=validate.Length(max=10))
+    target_languages = fields.List(
+        fields.String(validate=LANGUAGE), validate=validate.Length(max=10)
+    )
 
     @validates("name")
     def not_blank(self, value: str, **_: object) -> None:

@@ -11,8 +11,12 @@ from storage.content import badges
 from storage.db import db
 from storage.learning.access import readable_user
 
-blp = Blueprint("badges", __name__, url_prefix="/api/v1",
-                description="Badges awarded by declarative rules on learning events.")
+blp = Blueprint(
+    "badges",
+    __name__,
+    url_prefix="/api/v1",
+    description="Badges awarded by declarative rules on learning events.",
+)
 
 
 @blp.route("/badges")

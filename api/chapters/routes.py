@@ -12,8 +12,12 @@ from api.security import ANY_ROLE, STAFF, auth_required, current_principal
 from storage.content import courses
 from storage.db import db
 
-blp = Blueprint("chapters", __name__, url_prefix="/api/v1/chapters",
-                description="Chapters of a course, in order, and their lessons.")
+blp = Blueprint(
+    "chapters",
+    __name__,
+    url_prefix="/api/v1/chapters",
+    description="Chapters of a course, in order, and their lessons.",
+)
 
 
 @blp.route("/<chapter_id>")

@@ -12,16 +12,20 @@ class LessonCreateSchema(Schema):
     title = fields.String(required=True, validate=_TITLE)
     level = fields.String(validate=validate.OneOf(CEFR_LEVELS), allow_none=True)
     skill = fields.String(validate=validate.OneOf(SKILLS), allow_none=True)
-    category = fields.String(validate=validate.Length(max=64), allow_none=True,
-                             metadata={"example": "greetings"})
-    content = fields.String(validate=validate.Length(max=200_000),
-                            metadata={"description": "Markdown."})
-    media_ids = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
-                            validate=validate.Length(max=50))
-    estimated_minutes = fields.Integer(validate=validate.Range(min=1, max=600),
-                                       allow_none=True)
-    position = fields.Integer(validate=validate.Range(min=1), metadata={
-        "description": "1..n+1 within the chapter; default last."})
+    category = fields.String(
+        validate=validate.Length(max=64), allow_none=True, metadata={"example": "greetings"}
+    )
+    content = fields.String(
+        validate=validate.Length(max=200_000), metadata={"description": "Markdown."}
+    )
+    media_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=50)
+    )
+    estimated_minutes = fields.Integer(validate=validate.Range(min=1, max=600), allow_none=True)
+    position = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "1..n+1 within the chapter; default last."},
+    )
 
 
 class LessonPatchSchema(LessonCreateSchema):

@@ -18,22 +18,38 @@ from storage import classes
 from storage.actor import ADMIN
 from storage.db import db
 
-blp = Blueprint("classes", __name__, url_prefix="/api/v1/classes",
-                description="Classes: their teachers and learners (teachers and admins).")
+blp = Blueprint(
+    "classes",
+    __name__,
+    url_prefix="/api/v1/classes",
+    description="Classes: their teachers and learners (teachers and admins).",
+)
 
 
 def staff() -> classes.Staff:
     """The teacher or admin calling, or an API key with `classes:read` / `classes:write`
     (which acts as an admin: every class of the organisation)."""
     principal = current_principal()
-    return classes.Staff(principal.organisation_id, principal.user_id,
-                         is_admin=principal.role == ADMIN or principal.is_api_key)
+    return classes.Staff(
+        principal.organisation_id,
+        principal.user_id,
+        is_admin=principal.role == ADMIN or principal.is_api_key,
+    )
 
 
 def member_rows(rows: list) -> dict:
-    return {"items": [{"user_id": user.id, "role": member.role, "email": user.email,
-                       "name": user.name, "external_id": user.external_id}
-                      for member, user in rows]}
+    return {
+        "items": [
+            {
+                "user_id": user.id,
+                "role": member.role,
+                "email": user.email,
+                "name": user.name,
+                "external_id": user.external_id,
+            }
+            for member, user in rows
+        ]
+    }
 
 
 @blp.route("")
@@ -43,8 +59,7 @@ class Classes(MethodView):
     @blp.response(200, page_schema(ClassSchema))
     def get(self, args: dict):
         """List the classes the caller teaches (an admin: every class)."""
-        return paginate(db.session, classes.list_classes(staff()), args["page"],
-                        args["per_page"])
+        return paginate(db.session, classes.list_classes(staff()), args["page"], args["per_page"])
 
     @auth_required(STAFF, scope="classes:write")
     @blp.arguments(ClassCreateSchema)
@@ -86,8 +101,9 @@ class Members(MethodView):
     @blp.response(200, ClassMemberListSchema)
     def post(self, data: dict, class_id: str):
         """Add users of the organisation as teachers or learners (by id or email)."""
-        rows = classes.add_members(db.session, staff(), class_id, data["role"],
-                                   data["user_ids"], data["emails"])
+        rows = classes.add_members(
+            db.session, staff(), class_id, data["role"], data["user_ids"], data["emails"]
+        )
         db.session.commit()
         return member_rows(rows)
 

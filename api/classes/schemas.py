@@ -7,8 +7,9 @@ from storage.models.classes import MEMBER_ROLES
 
 class ClassCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    language = fields.String(allow_none=True, validate=validate.Length(min=2, max=16),
-                             metadata={"example": "en"})
+    language = fields.String(
+        allow_none=True, validate=validate.Length(min=2, max=16), metadata={"example": "en"}
+    )
 
 
 class ClassSchema(Schema):
@@ -21,10 +22,14 @@ class ClassSchema(Schema):
 
 class MembersAddSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(MEMBER_ROLES))
-    user_ids = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
-                           load_default=list)
-    emails = fields.List(fields.Email(validate=validate.Length(max=320)), load_default=list,
-                         metadata={"description": "At most 500 user ids and emails together."})
+    user_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)), load_default=list
+    )
+    emails = fields.List(
+        fields.Email(validate=validate.Length(max=320)),
+        load_default=list,
+        metadata={"description": "At most 500 user ids and emails together."},
+    )
 
 
 class ClassMemberSchema(Schema):

@@ -13,8 +13,14 @@ from storage import oidc
 from storage.db import db
 from storage.errors import AppError
 
-blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
-                static_folder="static", static_url_path="/static")
+blp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 
 @blp.get("")
@@ -35,8 +41,10 @@ def oidc_callback():
         token = complete_sign_in(args, CONSOLE)["access_token"]
         page, status = render_template("console/oidc.html", token=token), 200
     except ValidationError:
-        page, status = render_template("console/oidc.html",
-                                       problem="The provider's answer was incomplete."), 422
+        page, status = (
+            render_template("console/oidc.html", problem="The provider's answer was incomplete."),
+            422,
+        )
     except AppError as exc:
         page, status = render_template("console/oidc.html", problem=exc.message), exc.status
     # The page holds a token: never cached, never sent on as a referrer.

@@ -41,9 +41,13 @@ class Scenarios(MethodView):
     @blp.response(200, ScenarioListSchema)
     def get(self):
         """List the scenarios of the offline partner, with their level bands."""
-        items = [{**{k: s[k] for k in ("id", "language", "title", "persona")},
-                  "bands": {b: len(v["steps"]) for b, v in s["bands"].items()}}
-                 for s in scenarios.scenarios()]  # fmt: skip
+        items = [
+            {
+                **{k: s[k] for k in ("id", "language", "title", "persona")},
+                "bands": {b: len(v["steps"]) for b, v in s["bands"].items()},
+            }
+            for s in scenarios.scenarios()
+        ]
         return {"version": scenarios.version(), "items": items}
 
 
@@ -61,8 +65,9 @@ class Sessions(MethodView):
     @blp.response(200, page_schema(SessionSchema))
     def get(self, args: dict):
         """List sessions, newest first (learners see their own)."""
-        stmt = conversations.list_query(current_principal(), args.get("status"),
-                                        args.get("learner_id"))  # fmt: skip
+        stmt = conversations.list_query(
+            current_principal(), args.get("status"), args.get("learner_id")
+        )
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
 
@@ -92,8 +97,9 @@ class Messages(MethodView):
     def get(self, args: dict, session_id: str):
         """The session's messages in order: the learner's turns and the partner's replies."""
         conversation = conversations.get_visible(db.session, current_principal(), session_id)
-        return paginate(db.session, conversations.messages_query(conversation), args["page"],
-                        args["per_page"])
+        return paginate(
+            db.session, conversations.messages_query(conversation), args["page"], args["per_page"]
+        )
 
 
 @blp.route("/conversations/sessions/<session_id>/text")
@@ -101,8 +107,7 @@ class TextTurn(MethodView):
     @submits_job(blp, TextTurnSchema, refusals=[(409, "CONFLICT")])
     def post(self, data: dict, session_id: str, callback_url: str | None):
         """Send a written turn; the job's result holds the partner's reply."""
-        return service.take_turn(session_id, text=data["text"],
-                                 callback_url=callback_url)
+        return service.take_turn(session_id, text=data["text"], callback_url=callback_url)
 
 
 @blp.route("/conversations/sessions/<session_id>/audio")
@@ -110,8 +115,7 @@ class AudioTurn(MethodView):
     @submits_job(blp, AudioTurnSchema, refusals=[(409, "CONFLICT")])
     def post(self, data: dict, session_id: str, callback_url: str | None):
         """Send a recorded turn: transcribed, then answered; the job's result holds both."""
-        return service.take_turn(session_id, media_id=data["media_id"],
-                                 callback_url=callback_url)
+        return service.take_turn(session_id, media_id=data["media_id"], callback_url=callback_url)
 
 
 @blp.route("/conversations/realtime")

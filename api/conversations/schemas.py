@@ -21,8 +21,9 @@ class ScenarioSchema(Schema):
     language = fields.String()
     title = fields.String()
     persona = fields.String()
-    bands = fields.Dict(metadata={"description": "Level band (A: A1-A2, B: B1 and up) -> "
-                                                 "number of steps."})
+    bands = fields.Dict(
+        metadata={"description": "Level band (A: A1-A2, B: B1 and up) -> number of steps."}
+    )
 
 
 class ScenarioListSchema(Schema):
@@ -31,18 +32,29 @@ class ScenarioListSchema(Schema):
 
 
 class SessionStartSchema(Schema):
-    language = fields.String(required=True, validate=validate.Length(min=2, max=16),
-                             metadata={"example": "en"})
+    language = fields.String(
+        required=True, validate=validate.Length(min=2, max=16), metadata={"example": "en"}
+    )
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
-    scenario = fields.String(validate=validate.Length(min=1, max=64), metadata={
-        "description": "A scenario of GET /conversations/scenarios (the offline partner "
-                       "follows its script; the LLM partner takes it as the setting)."})
-    topic = fields.String(validate=validate.Length(min=1, max=200), metadata={
-        "description": "A free topic (LLM partner)."})
-    persona = fields.String(validate=validate.Length(min=1, max=200), metadata={
-        "description": "Who the partner plays; the scenario's persona by default."})
-    voice = fields.String(validate=validate.Length(max=80), metadata={
-        "description": "The voice replies are spoken in (GET /speech/voices)."})
+    scenario = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={
+            "description": "A scenario of GET /conversations/scenarios (the offline partner "
+            "follows its script; the LLM partner takes it as the setting)."
+        },
+    )
+    topic = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "A free topic (LLM partner)."},
+    )
+    persona = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Who the partner plays; the scenario's persona by default."},
+    )
+    voice = fields.String(
+        validate=validate.Length(max=80),
+        metadata={"description": "The voice replies are spoken in (GET /speech/voices)."},
+    )
     speed = fields.Float(load_default=1.0, validate=validate.Range(MIN_SPEED, MAX_SPEED))
     learner = learner_field()
 
@@ -55,19 +67,28 @@ class SessionSchema(Schema):
     scenario = fields.String(allow_none=True)
     topic = fields.String(allow_none=True)
     persona = fields.String(allow_none=True)
-    partner = fields.String(metadata={"enum": list(PARTNERS), "description":
-                                      "Who answers: the offline scenarios or the LLM."})
+    partner = fields.String(
+        metadata={
+            "enum": list(PARTNERS),
+            "description": "Who answers: the offline scenarios or the LLM.",
+        }
+    )
     voice = fields.String(allow_none=True)
     speed = fields.Float()
     status = fields.String(metadata={"enum": list(SESSION_STATUSES)})
     turns = fields.Integer(metadata={"description": "Learner turns answered."})
     turn_pending = fields.Boolean(metadata={"description": "The partner is answering."})
     last_job_id = fields.String(allow_none=True)
-    state = fields.Dict(metadata={"description": "The scenario's step and whether its script "
-                                                 "is complete (`ended`)."})
+    state = fields.Dict(
+        metadata={
+            "description": "The scenario's step and whether its script is complete (`ended`)."
+        }
+    )
     feedback_job_id = fields.String(allow_none=True)
-    feedback = fields.Dict(allow_none=True, metadata={
-        "description": "After the end: corrections per turn, levels, new words."})
+    feedback = fields.Dict(
+        allow_none=True,
+        metadata={"description": "After the end: corrections per turn, levels, new words."},
+    )
     created_at = fields.DateTime()
     ended_at = fields.DateTime(allow_none=True)
 
@@ -85,12 +106,18 @@ class MessageSchema(Schema):
     kind = fields.String(metadata={"enum": list(MESSAGE_KINDS)})
     status = fields.String(metadata={"enum": list(MESSAGE_STATUSES)})
     text = fields.String(allow_none=True)
-    media_id = fields.String(allow_none=True, metadata={
-        "description": "The learner's recording, or the partner's spoken reply."})
+    media_id = fields.String(
+        allow_none=True,
+        metadata={"description": "The learner's recording, or the partner's spoken reply."},
+    )
     job_id = fields.String(allow_none=True)
-    details = fields.Dict(metadata={"description": "Learner: transcript facts, "
-                                    "`other_language`. Partner: `partner`, `provider`, `model`, "
-                                    "`intent`, `correction`, `level_check`, `audio`."})
+    details = fields.Dict(
+        metadata={
+            "description": "Learner: transcript facts, "
+            "`other_language`. Partner: `partner`, `provider`, `model`, "
+            "`intent`, `correction`, `level_check`, `audio`."
+        }
+    )
     error = fields.Method("_error", allow_none=True)
     created_at = fields.DateTime()
 
@@ -106,8 +133,11 @@ class TextTurnSchema(Schema):
 
 
 class AudioTurnSchema(Schema):
-    media_id = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={
-        "description": "The learner's recording (POST /media), status ready."})
+    media_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "The learner's recording (POST /media), status ready."},
+    )
     callback_url = CallbackUrl()
 
 
@@ -121,9 +151,12 @@ class RealtimeRequestSchema(Schema):
 
 
 class RealtimeTokenSchema(Schema):
-    client_secret = fields.String(metadata={
-        "description": "Give it to the learner's app to open the realtime session; it expires "
-                       "at `expires_at`. Shown once, never stored."})
+    client_secret = fields.String(
+        metadata={
+            "description": "Give it to the learner's app to open the realtime session; it expires "
+            "at `expires_at`. Shown once, never stored."
+        }
+    )
     expires_at = fields.DateTime()
     model = fields.String()
     voice = fields.String()

@@ -27,8 +27,12 @@ from api.security import ANY_ROLE, STAFF, auth_required, current_principal
 from storage.content import courses, imports, packages
 from storage.db import db
 
-blp = Blueprint("courses", __name__, url_prefix="/api/v1/courses",
-                description="Courses and their chapters (learning content).")
+blp = Blueprint(
+    "courses",
+    __name__,
+    url_prefix="/api/v1/courses",
+    description="Courses and their chapters (learning content).",
+)
 
 
 @blp.route("")
@@ -38,8 +42,12 @@ class Courses(MethodView):
     @blp.response(200, page_schema(CourseSchema))
     def get(self, args: dict):
         """List the organisation's courses (learners: the published ones)."""
-        stmt = courses.courses_query(current_principal(), language=args.get("language"),
-                                     level=args.get("level"), status=args.get("status"))
+        stmt = courses.courses_query(
+            current_principal(),
+            language=args.get("language"),
+            level=args.get("level"),
+            status=args.get("status"),
+        )
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
     @auth_required(STAFF, scope="learning:write")
@@ -103,8 +111,11 @@ class Chapters(MethodView):
         """Add a chapter (at `position`, default last)."""
         chapter = courses.create_chapter(db.session, current_principal(), course_id, data)
         db.session.commit()
-        return (courses.chapter_view(db.session, chapter), 201,
-                {"Location": url_for("chapters.ChapterView", chapter_id=chapter.id)})
+        return (
+            courses.chapter_view(db.session, chapter),
+            201,
+            {"Location": url_for("chapters.ChapterView", chapter_id=chapter.id)},
+        )
 
 
 @blp.route("/<course_id>/chapters/order")
@@ -116,10 +127,14 @@ class ChapterOrder(MethodView):
         """Set the order of every chapter, from a list of ids or from `next` links.
 
         Gaps, loops and cycles are refused with their own codes."""
-        links = ([(link["id"], link["next"]) for link in data["links"]]
-                 if "links" in data else None)
-        courses.reorder_chapters(db.session, current_principal(), course_id,
-                                 chapter_ids=data.get("chapter_ids"), links=links)
+        links = [(link["id"], link["next"]) for link in data["links"]] if "links" in data else None
+        courses.reorder_chapters(
+            db.session,
+            current_principal(),
+            course_id,
+            chapter_ids=data.get("chapter_ids"),
+            links=links,
+        )
         db.session.commit()
         return {"items": courses.chapter_links(courses.chapters_of(db.session, course_id))}
 
@@ -131,8 +146,7 @@ class CourseImports(MethodView):
         """Import a course package (a zip with course.json and media, or the JSON), as a job.
 
         All of it is imported or, on any problem, none of it."""
-        job_input = imports.prepare_import(db.session, current_principal().organisation_id,
-                                           data)
+        job_input = imports.prepare_import(db.session, current_principal().organisation_id, data)
         return submission.submit("content_import", job_input, callback_url=callback_url)
 
 

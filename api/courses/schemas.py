@@ -14,15 +14,20 @@ _TITLE = validate.Length(min=1, max=200)
 class CourseCreateSchema(Schema):
     title = fields.String(required=True, validate=_TITLE)
     description = fields.String(validate=validate.Length(max=20_000))
-    language = fields.String(required=True, validate=validate.Length(min=2, max=16),
-                             metadata={"example": "en"})
+    language = fields.String(
+        required=True, validate=validate.Length(min=2, max=16), metadata={"example": "en"}
+    )
     level_min = fields.String(**_LEVEL)
     level_max = fields.String(**_LEVEL)
-    prerequisites = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
-                                validate=validate.Length(max=50),
-                                metadata={"description": "Ids of courses to take first."})
-    status = fields.String(validate=validate.OneOf(COURSE_STATUSES), metadata={
-        "description": "`draft` (default: staff only) or `published` (learners see it)."})
+    prerequisites = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        validate=validate.Length(max=50),
+        metadata={"description": "Ids of courses to take first."},
+    )
+    status = fields.String(
+        validate=validate.OneOf(COURSE_STATUSES),
+        metadata={"description": "`draft` (default: staff only) or `published` (learners see it)."},
+    )
 
 
 class CoursePatchSchema(CourseCreateSchema):
@@ -46,17 +51,23 @@ class CourseSchema(Schema):
 
 class CourseListArgs(PageArgs):
     language = fields.String(validate=validate.Length(min=2, max=16))
-    level = fields.String(validate=validate.OneOf(CEFR_LEVELS),
-                          metadata={"description": "Courses whose level range holds it."})
-    status = fields.String(validate=validate.OneOf(COURSE_STATUSES),
-                           metadata={"description": "Staff only; learners see published."})
+    level = fields.String(
+        validate=validate.OneOf(CEFR_LEVELS),
+        metadata={"description": "Courses whose level range holds it."},
+    )
+    status = fields.String(
+        validate=validate.OneOf(COURSE_STATUSES),
+        metadata={"description": "Staff only; learners see published."},
+    )
 
 
 class ChapterCreateSchema(Schema):
     title = fields.String(required=True, validate=_TITLE)
     summary = fields.String(validate=validate.Length(max=20_000))
-    position = fields.Integer(validate=validate.Range(min=1), metadata={
-        "description": "1..n+1; the chapters after it move down. Default: last."})
+    position = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "1..n+1; the chapters after it move down. Default: last."},
+    )
 
 
 class ChapterPatchSchema(ChapterCreateSchema):
@@ -85,12 +96,16 @@ class ChapterLinkSchema(Schema):
 
 
 class ChapterOrderSchema(Schema):
-    chapter_ids = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
-                              validate=validate.Length(max=1000), metadata={
-                                  "description": "Every chapter of the course, in order."})
-    links = fields.List(fields.Nested(ChapterLinkSchema), validate=validate.Length(max=1000),
-                        metadata={"description": "Or each chapter with its `next` chapter "
-                                                 "(null for the last)."})
+    chapter_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        validate=validate.Length(max=1000),
+        metadata={"description": "Every chapter of the course, in order."},
+    )
+    links = fields.List(
+        fields.Nested(ChapterLinkSchema),
+        validate=validate.Length(max=1000),
+        metadata={"description": "Or each chapter with its `next` chapter (null for the last)."},
+    )
 
     @validates_schema
     def one_form(self, data: dict, **_: object) -> None:
@@ -102,8 +117,9 @@ class OutlineLessonSchema(Schema):
     id = fields.String(attribute="lesson.id")
     title = fields.String(attribute="lesson.title")
     level = fields.String(attribute="lesson.level", allow_none=True)
-    skill = fields.String(attribute="lesson.skill", allow_none=True,
-                          metadata={"enum": list(SKILLS)})
+    skill = fields.String(
+        attribute="lesson.skill", allow_none=True, metadata={"enum": list(SKILLS)}
+    )
     position = fields.Integer(attribute="lesson.position")
     exercise_ids = fields.List(fields.String())
 
@@ -121,9 +137,13 @@ class OutlineSchema(Schema):
 
 
 class CourseImportSchema(Schema):
-    archive_media_id = fields.String(validate=validate.Length(min=1, max=40), metadata={
-        "description": "A zip uploaded through /media: course.json and the media its "
-                       "lessons name (see the README's package format)."})
+    archive_media_id = fields.String(
+        validate=validate.Length(min=1, max=40),
+        metadata={
+            "description": "A zip uploaded through /media: course.json and the media its "
+            "lessons name (see the README's package format)."
+        },
+    )
     package = fields.Dict(metadata={"description": "Or the course.json document itself."})
     callback_url = CallbackUrl()
 

@@ -23,8 +23,12 @@ from storage.content import attempts, exercises
 from storage.db import db
 from storage.learning.access import readable_user
 
-blp = Blueprint("exercises", __name__, url_prefix="/api/v1",
-                description="Exercises and quizzes, and learners' attempts at them.")
+blp = Blueprint(
+    "exercises",
+    __name__,
+    url_prefix="/api/v1",
+    description="Exercises and quizzes, and learners' attempts at them.",
+)
 
 
 @blp.route("/exercises/<exercise_id>")
@@ -42,8 +46,7 @@ class ExerciseView(MethodView):
     @blp.response(200, ExerciseSchema)
     def patch(self, data: dict, exercise_id: str):
         """Change an exercise; new items are checked like new exercises."""
-        exercise = exercises.update_exercise(db.session, current_principal(), exercise_id,
-                                             data)
+        exercise = exercises.update_exercise(db.session, current_principal(), exercise_id, data)
         db.session.commit()
         return exercises.exercise_view(exercise, with_answers=True)
 
@@ -56,8 +59,11 @@ class ExerciseView(MethodView):
 
 
 def _attempt_view(attempt: Any) -> dict[str, Any]:
-    view = {c: getattr(attempt, c) for c in QuizAttemptSchema._declared_fields
-            if c not in ("learner_id", "job_ids")}
+    view = {
+        c: getattr(attempt, c)
+        for c in QuizAttemptSchema._declared_fields
+        if c not in ("learner_id", "job_ids")
+    }
     view["learner_user_id"] = attempt.learner_user_id
     view["job_ids"] = [r["job_id"] for r in attempt.results if r.get("job_id")]
     return view
@@ -72,8 +78,9 @@ class Attempts(MethodView):
         """A learner's attempts, newest first, with the best and latest score."""
         principal = current_principal()
         exercise = exercises.get_exercise(db.session, principal, exercise_id)
-        learner = readable_user(db.session, principal, args.get("learner_id")
-                                or principal.user_id or "")
+        learner = readable_user(
+            db.session, principal, args.get("learner_id") or principal.user_id or ""
+        )
         return attempts.summary(db.session, exercise, learner.id)
 
     @auth_required(ANY_ROLE, scope="jobs:write")
@@ -87,8 +94,11 @@ class Attempts(MethodView):
         Each written or spoken answer starts an assessment job; the attempt is graded when
         the last of them ends."""
         attempt = service.submit_attempt(current_principal(), exercise_id, data)
-        return (_attempt_view(attempt), 201,
-                {"Location": url_for("exercises.AttemptView", attempt_id=attempt.id)})
+        return (
+            _attempt_view(attempt),
+            201,
+            {"Location": url_for("exercises.AttemptView", attempt_id=attempt.id)},
+        )
 
 
 @blp.route("/attempts/<attempt_id>")
@@ -97,5 +107,4 @@ class AttemptView(MethodView):
     @blp.response(200, QuizAttemptSchema)
     def get(self, attempt_id: str):
         """Read an attempt: `grading` until its assessed items' jobs end, then `graded`."""
-        return _attempt_view(attempts.get_attempt(db.session, current_principal(),
-                                                  attempt_id))
+        return _attempt_view(attempts.get_attempt(db.session, current_principal(), attempt_id))

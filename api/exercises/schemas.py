@@ -15,12 +15,17 @@ class ExercisePatchSchema(ExerciseCreateSchema):
 
 
 class QuizAttemptCreateSchema(Schema):
-    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
-                          required=True, metadata={
-                              "description": "Item id -> answer (its shape depends on the "
-                                             "item type); a missing item scores 0."})
-    time_spent_seconds = fields.Integer(validate=validate.Range(min=0, max=24 * 3600),
-                                        allow_none=True)
+    answers = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        required=True,
+        metadata={
+            "description": "Item id -> answer (its shape depends on the "
+            "item type); a missing item scores 0."
+        },
+    )
+    time_spent_seconds = fields.Integer(
+        validate=validate.Range(min=0, max=24 * 3600), allow_none=True
+    )
     learner = learner_field()
 
 
@@ -35,19 +40,26 @@ class QuizAttemptSchema(Schema):
     percent = fields.Float(allow_none=True)
     passed = fields.Boolean(allow_none=True)
     pending_items = fields.Integer(metadata={"description": "Assessed items still grading."})
-    results = fields.List(fields.Dict(), metadata={
-        "description": "Per item: score, max_score, correct, parts; assessed items name "
-                       "their job_id and status (pending, graded, failed)."})
+    results = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "Per item: score, max_score, correct, parts; assessed items name "
+            "their job_id and status (pending, graded, failed)."
+        },
+    )
     time_spent_seconds = fields.Integer(allow_none=True)
     submitted_at = fields.DateTime()
     graded_at = fields.DateTime(allow_none=True)
-    job_ids = fields.List(fields.String(), metadata={
-        "description": "The assessment jobs started by this submission."})
+    job_ids = fields.List(
+        fields.String(), metadata={"description": "The assessment jobs started by this submission."}
+    )
 
 
 class QuizAttemptListArgs(Schema):
-    learner_id = fields.String(validate=validate.Length(min=1, max=40), metadata={
-        "description": "Staff: whose attempts (default: yours)."})
+    learner_id = fields.String(
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "Staff: whose attempts (default: yours)."},
+    )
 
 
 class QuizAttemptSummarySchema(Schema):

@@ -25,9 +25,14 @@ def submit_attempt(principal: Principal, exercise_id: str, data: dict[str, Any])
 
     def make_job(job_type: str, given: dict[str, Any]) -> Job:
         job = job_service.create_job(
-            db.session, engine.job_spec(job_type), organisation_id=principal.organisation_id,
-            input=given, owner_user_id=principal.user_id,
-            owner_api_key_id=principal.api_key_id, learner_user_id=learner_id)
+            db.session,
+            engine.job_spec(job_type),
+            organisation_id=principal.organisation_id,
+            input=given,
+            owner_user_id=principal.user_id,
+            owner_api_key_id=principal.api_key_id,
+            learner_user_id=learner_id,
+        )
         runtime.enqueue_after_commit(db.session, job)
         return job
 
@@ -36,8 +41,15 @@ def submit_attempt(principal: Principal, exercise_id: str, data: dict[str, Any])
         return {"media_id": media.id}
 
     attempt, _ = attempts.submit(
-        db.session, principal, exercise_id, learner_id, data["answers"],
-        make_job=make_job, recording=check_recording,
-        time_spent_seconds=data.get("time_spent_seconds"), now=now())
+        db.session,
+        principal,
+        exercise_id,
+        learner_id,
+        data["answers"],
+        make_job=make_job,
+        recording=check_recording,
+        time_spent_seconds=data.get("time_spent_seconds"),
+        now=now(),
+    )
     db.session.commit()
     return attempt

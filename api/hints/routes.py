@@ -12,9 +12,12 @@ from api.security import current_principal
 from storage import hints
 from storage.db import db
 
-blp = Blueprint("hints", __name__, url_prefix="/api/v1/hints",
-                description="Study hints for vocabulary words; identical requests are "
-                            "answered from a cache.")  # fmt: skip
+blp = Blueprint(
+    "hints",
+    __name__,
+    url_prefix="/api/v1/hints",
+    description="Study hints for vocabulary words; identical requests are answered from a cache.",
+)
 
 
 @blp.route("")

@@ -23,9 +23,14 @@ from api.security import ANY_ROLE, auth_required
 View = Callable[..., Any]
 
 
-def submits_job(blp: Blueprint, body: type[Schema] | None = None, *,
-                roles: Iterable[str] = ANY_ROLE, scope: str | None = "jobs:write",
-                refusals: Iterable[tuple[int, str]] = ()) -> Callable[[View], View]:
+def submits_job(
+    blp: Blueprint,
+    body: type[Schema] | None = None,
+    *,
+    roles: Iterable[str] = ANY_ROLE,
+    scope: str | None = "jobs:write",
+    refusals: Iterable[tuple[int, str]] = (),
+) -> Callable[[View], View]:
     """Decorate a view that creates a job (see the module's docstring).
 
     `refusals` documents further errors the view answers, e.g. `(409, "CONFLICT")`.

@@ -15,8 +15,12 @@ from storage import jobs as job_service
 from storage.actor import ADMIN, LEARNER
 from storage.db import db
 
-blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs",
-                description="Every piece of AI work is a job: poll it, wait for it, cancel it.")
+blp = Blueprint(
+    "jobs",
+    __name__,
+    url_prefix="/api/v1/jobs",
+    description="Every piece of AI work is a job: poll it, wait for it, cancel it.",
+)
 
 
 @blp.route("")
@@ -28,10 +32,14 @@ class Jobs(MethodView):
         """List the organisation's jobs (learners see their own), newest first."""
         principal = current_principal()
         stmt = job_service.list_query(
-            principal.organisation_id, status=args.get("status"), job_type=args.get("type"),
-            created_after=args.get("created_after"), created_before=args.get("created_before"),
+            principal.organisation_id,
+            status=args.get("status"),
+            job_type=args.get("type"),
+            created_after=args.get("created_after"),
+            created_before=args.get("created_before"),
             owner_user_id=principal.user_id if principal.role == LEARNER else None,
-            learner_user_id=args.get("learner_id"))
+            learner_user_id=args.get("learner_id"),
+        )
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
 
@@ -79,5 +87,6 @@ class PingJobs(MethodView):
     @submits_job(blp, PingSchema, roles=(ADMIN,), scope=None)
     def post(self, data: dict, callback_url: str | None):
         """Submit a diagnostic job that sleeps and fails as asked (admins)."""
-        return submission.submit("ping", data, callback_url=callback_url,
-                                 learner=data.pop("learner", None))
+        return submission.submit(
+            "ping", data, callback_url=callback_url, learner=data.pop("learner", None)
+        )

@@ -10,11 +10,18 @@ from storage.models.jobs import JOB_STATUSES
 
 
 class LmsLearnerSchema(Schema):
-    external_id = fields.String(required=True, validate=validate.Length(min=1, max=255),
-                                metadata={"description": "The learner's id in the LMS."})
-    lms = fields.String(validate=validate.Length(min=1, max=255), metadata={
-        "description": "The LMS: an LTI platform registration id, or the label the "
-                       "learner was provisioned under; omit for the member's own external id."})
+    external_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "The learner's id in the LMS."},
+    )
+    lms = fields.String(
+        validate=validate.Length(min=1, max=255),
+        metadata={
+            "description": "The LMS: an LTI platform registration id, or the label the "
+            "learner was provisioned under; omit for the member's own external id."
+        },
+    )
 
 
 class LearnerField(fields.Field):
@@ -32,12 +39,17 @@ class LearnerField(fields.Field):
 
 LEARNER_DOC = {
     "description": "The learner the work is for: a user id of the organisation, or "
-                   '`{"external_id", "lms"}`. Defaults to the caller. Learners may only name '
-                   "themselves; teachers, admins and API keys with `learners:write` may name "
-                   "any learner of the organisation.",
-    "oneOf": [{"type": "string", "example": "usr_01jd3k..."},
-              {"type": "object", "required": ["external_id"],
-               "properties": {"external_id": {"type": "string"}, "lms": {"type": "string"}}}],
+    '`{"external_id", "lms"}`. Defaults to the caller. Learners may only name '
+    "themselves; teachers, admins and API keys with `learners:write` may name "
+    "any learner of the organisation.",
+    "oneOf": [
+        {"type": "string", "example": "usr_01jd3k..."},
+        {
+            "type": "object",
+            "required": ["external_id"],
+            "properties": {"external_id": {"type": "string"}, "lms": {"type": "string"}},
+        },
+    ],
 }
 
 
@@ -61,13 +73,20 @@ class JobSchema(Schema):
     input = fields.Dict()
     result = fields.Dict(allow_none=True)
     error = fields.Nested(JobErrorSchema, allow_none=True)
-    learner_id = fields.String(attribute="learner_user_id", allow_none=True, metadata={
-        "description": "The learner the job is about."})
-    attempts = fields.Integer(metadata={
-        "description": "Runs of the current stage, at most max_attempts."})
-    runs = fields.Integer(metadata={
-        "description": "Runs of all stages together: more than the job's stages means a "
-                       "retry or a worker that died."})
+    learner_id = fields.String(
+        attribute="learner_user_id",
+        allow_none=True,
+        metadata={"description": "The learner the job is about."},
+    )
+    attempts = fields.Integer(
+        metadata={"description": "Runs of the current stage, at most max_attempts."}
+    )
+    runs = fields.Integer(
+        metadata={
+            "description": "Runs of all stages together: more than the job's stages means a "
+            "retry or a worker that died."
+        }
+    )
     max_attempts = fields.Integer()
     cancel_requested = fields.Boolean()
     callback_url = fields.String(allow_none=True)
@@ -85,28 +104,42 @@ class JobListArgs(PageArgs):
     type = fields.String(validate=validate.Length(max=64))
     created_after = UtcDateTime()
     created_before = UtcDateTime()
-    learner_id = fields.String(validate=validate.Length(max=40), metadata={
-        "description": "Only jobs about this learner (staff and API keys)."})
+    learner_id = fields.String(
+        validate=validate.Length(max=40),
+        metadata={"description": "Only jobs about this learner (staff and API keys)."},
+    )
 
 
 class JobGetArgs(Schema):
-    wait = fields.Integer(validate=validate.Range(min=0, max=30), metadata={
-        "description": "Hold the request up to this many seconds until the job finishes."})
+    wait = fields.Integer(
+        validate=validate.Range(min=0, max=30),
+        metadata={
+            "description": "Hold the request up to this many seconds until the job finishes."
+        },
+    )
 
 
 class PingSchema(Schema):
     sleep_ms = fields.Integer(load_default=0, validate=validate.Range(min=0, max=60_000))
-    fail_times = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10), metadata={
-        "description": "Fail with a transient error on the first N attempts."})
-    reject = fields.Boolean(load_default=False, metadata={
-        "description": "Fail at once with a permanent error (code ping_rejected)."})
+    fail_times = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=10),
+        metadata={"description": "Fail with a transient error on the first N attempts."},
+    )
+    reject = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Fail at once with a permanent error (code ping_rejected)."},
+    )
     callback_url = CallbackUrl()
     learner = learner_field()
 
 
 class RequeueSchema(Schema):
-    status = fields.List(fields.String(validate=validate.OneOf(("failed", "canceled", "queued"))),
-                         load_default=["failed"], validate=validate.Length(min=1))
+    status = fields.List(
+        fields.String(validate=validate.OneOf(("failed", "canceled", "queued"))),
+        load_default=["failed"],
+        validate=validate.Length(min=1),
+    )
     type = fields.String(validate=validate.Length(max=64))
     created_before = UtcDateTime()
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10_000))

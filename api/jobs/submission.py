@@ -42,9 +42,14 @@ def requested_wait(query_wait: int | None = None) -> int:
     return MAX_WAIT if len(digits) > 3 else min(int(digits), MAX_WAIT)
 
 
-def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = None,
-           learner: str | dict[str, Any] | None = None,
-           on_created: Callable[[Job], None] | None = None) -> tuple[Job, int, dict[str, str]]:
+def submit(
+    job_type: str,
+    input: dict[str, Any],
+    *,
+    callback_url: str | None = None,
+    learner: str | dict[str, Any] | None = None,
+    on_created: Callable[[Job], None] | None = None,
+) -> tuple[Job, int, dict[str, str]]:
     """Create the job row, commit, then send: the 202 answer of every job-creating POST.
 
     `learner` is what the request said about the learner (see storage.learners); the job
@@ -63,10 +68,15 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     learner_id = learners.resolve(db.session, principal, learner)
     quota_charge = reserve_quota(principal.organisation_id, learner_id, job_type, input)
     job = job_service.new_job(
-        engine.job_spec(job_type), organisation_id=principal.organisation_id,
-        input=input, owner_user_id=principal.user_id, owner_api_key_id=principal.api_key_id,
-        learner_user_id=learner_id, idempotency_key=request.headers.get("Idempotency-Key"),
-        callback_url=callback_url)
+        engine.job_spec(job_type),
+        organisation_id=principal.organisation_id,
+        input=input,
+        owner_user_id=principal.user_id,
+        owner_api_key_id=principal.api_key_id,
+        learner_user_id=learner_id,
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        callback_url=callback_url,
+    )
     if quota_charge is not None:
         job.quota_charge = quota_charge
     if on_created is not None:
@@ -95,8 +105,9 @@ def submit(job_type: str, input: dict[str, Any], *, callback_url: str | None = N
     return job, 202, headers
 
 
-def reserve_quota(organisation_id: str, learner_id: str | None, job_type: str,
-                  input: dict[str, Any]) -> dict[str, Any] | None:
+def reserve_quota(
+    organisation_id: str, learner_id: str | None, job_type: str, input: dict[str, Any]
+) -> dict[str, Any] | None:
     """Check the plan has the feature and count the submission against it (429
     `quota_exceeded` over a limit); what was counted goes with the job, to be settled when
     it ends."""
@@ -108,8 +119,9 @@ def reserve_quota(organisation_id: str, learner_id: str | None, job_type: str,
     quotas.check_feature(plan, job_type)  # 403 `feature_not_in_plan`
     if not charge:
         return None
-    counted = quotas.reserve(db.session, organisation_id, learner_id, charge,
-                             quotas.plan_limits(plan), utcnow())
+    counted = quotas.reserve(
+        db.session, organisation_id, learner_id, charge, quotas.plan_limits(plan), utcnow()
+    )
     return {"plan": plan, "charge": charge, "counted": counted}
 
 
@@ -122,19 +134,27 @@ def check_callback(principal: Principal, url: str) -> None:
     may name where it goes (as only administrators configure webhooks on GitHub or
     Stripe), and a destination refused at delivery is refused now, with a clear error."""
     if principal.role == LEARNER and not principal.is_api_key:
-        raise Forbidden("Learners cannot ask for callbacks; poll the job or ask an admin to "
-                        "configure a webhook.", code="callback_not_allowed")
+        raise Forbidden(
+            "Learners cannot ask for callbacks; poll the job or ask an admin to "
+            "configure a webhook.",
+            code="callback_not_allowed",
+        )
     problem = check_url(url)
     if problem is None and not runtime.get().settings.webhook_allow_private_networks:
         problem = refused_literal(url)
     if problem is not None:
-        raise Unprocessable(f"callback_url: {problem}.", code="callback_url_invalid",
-                            details={"errors": {"callback_url": [problem]}})
+        raise Unprocessable(
+            f"callback_url: {problem}.",
+            code="callback_url_invalid",
+            details={"errors": {"callback_url": [problem]}},
+        )
 
 
 def accepted_headers(job: Job) -> dict[str, str]:
-    return {"Location": url_for("jobs.JobView", job_id=job.id),
-            "Retry-After": str(RETRY_AFTER_SECONDS)}
+    return {
+        "Location": url_for("jobs.JobView", job_id=job.id),
+        "Retry-After": str(RETRY_AFTER_SECONDS),
+    }
 
 
 def visible_job(job_id: str, principal: Principal | None = None) -> Job:
@@ -142,8 +162,10 @@ def visible_job(job_id: str, principal: Principal | None = None) -> Job:
     or about them)."""
     principal = principal or current_principal()
     job = get_owned(db.session, Job, job_id, principal.organisation_id, what="job")
-    if principal.role == LEARNER and principal.user_id not in (job.owner_user_id,
-                                                               job.learner_user_id):
+    if principal.role == LEARNER and principal.user_id not in (
+        job.owner_user_id,
+        job.learner_user_id,
+    ):
         raise NotFound(f"No job with id {job_id!r}.", code="job_not_found")
     return job
 

@@ -30,8 +30,9 @@ _local: Counter[str] = Counter()
 
 
 @contextlib.contextmanager
-def wait_slot(client: redis.Redis | None, prefix: str, caller: str,
-              limit: int = MAX_CONCURRENT_WAITS) -> Iterator[bool]:
+def wait_slot(
+    client: redis.Redis | None, prefix: str, caller: str, limit: int = MAX_CONCURRENT_WAITS
+) -> Iterator[bool]:
     """Yields True when the caller may wait (and holds a slot until the block ends)."""
     key = f"{prefix}long-polls:{caller}"
     if client is None:

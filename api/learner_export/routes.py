@@ -17,15 +17,17 @@ from storage.media.library import DOWNLOAD_URL_SECONDS
 from storage.objectstore import serve_object
 from workers import runtime
 
-blp = Blueprint("learner_export", __name__, url_prefix="/api/v1/learners",
-                description="Export one learner's data (subject access requests under GDPR, "
-                            "FERPA).")
+blp = Blueprint(
+    "learner_export",
+    __name__,
+    url_prefix="/api/v1/learners",
+    description="Export one learner's data (subject access requests under GDPR, FERPA).",
+)
 
 
 def _requester() -> learner_export.Requester:
     principal = current_principal()
-    return learner_export.Requester(principal.organisation_id, principal.user_id,
-                                    principal.role)
+    return learner_export.Requester(principal.organisation_id, principal.user_id, principal.role)
 
 
 @blp.route("/<user_id>/exports")
@@ -37,8 +39,11 @@ class LearnerExports(MethodView):
         audit.record("learner.export_requested", target_type="user", target_id=user.id)
         # The job is about the learner even when deactivated (a learner who left the school
         # may still ask for their data): it goes with their rows if they are erased.
-        return submission.submit(learner_export.JOB_TYPE, {"user_id": user.id},
-                              on_created=lambda job: setattr(job, "learner_user_id", user.id))
+        return submission.submit(
+            learner_export.JOB_TYPE,
+            {"user_id": user.id},
+            on_created=lambda job: setattr(job, "learner_user_id", user.id),
+        )
 
 
 @blp.route("/<user_id>/exports/<job_id>/download")
@@ -49,16 +54,35 @@ class LearnerExportDownload(MethodView):
     def get(self, user_id: str, job_id: str):
         """Download a finished export while it is kept (410 `export_expired` after)."""
         keep_days = runtime.get().settings.learner_export_days
-        job, key = learner_export.finished_export(db.session, _requester(), user_id, job_id,
-                                                  keep_days, utcnow())
-        audit.record("learner.export_downloaded", target_type="user", target_id=user_id,
-                     after={"job_id": job.id})
+        job, key = learner_export.finished_export(
+            db.session, _requester(), user_id, job_id, keep_days, utcnow()
+        )
+        audit.record(
+            "learner.export_downloaded",
+            target_type="user",
+            target_id=user_id,
+            after={"job_id": job.id},
+        )
         db.session.commit()
         store, name = runtime.object_store(), f"learner-{user_id}-{job.id}.zip"
         if store.redirect_downloads:
-            return redirect(store.presign_get(key, DOWNLOAD_URL_SECONDS, download_name=name,
-                                              content_type=learner_export.CONTENT_TYPE), 302)
-        answer = serve_object(store, key, request.method, request.headers.get("Range"), name,
-                              learner_export.CONTENT_TYPE)
-        return Response(answer.body, status=answer.status, headers=answer.headers,
-                        direct_passthrough=True)
+            return redirect(
+                store.presign_get(
+                    key,
+                    DOWNLOAD_URL_SECONDS,
+                    download_name=name,
+                    content_type=learner_export.CONTENT_TYPE,
+                ),
+                302,
+            )
+        answer = serve_object(
+            store,
+            key,
+            request.method,
+            request.headers.get("Range"),
+            name,
+            learner_export.CONTENT_TYPE,
+        )
+        return Response(
+            answer.body, status=answer.status, headers=answer.headers, direct_passthrough=True
+        )

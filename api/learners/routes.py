@@ -25,9 +25,13 @@ from storage.learning.progress import learner_zone
 
 STAFF = (TEACHER, ADMIN)
 
-blp = Blueprint("learners", __name__, url_prefix="/api/v1/learners",
-                description="Learners as a partner LMS knows them: upsert and list them by "
-                            "their LMS id, and record study sessions and reviews for them.")
+blp = Blueprint(
+    "learners",
+    __name__,
+    url_prefix="/api/v1/learners",
+    description="Learners as a partner LMS knows them: upsert and list them by "
+    "their LMS id, and record study sessions and reviews for them.",
+)
 
 
 @blp.route("")
@@ -37,8 +41,11 @@ class Learners(MethodView):
     @blp.response(200, page_schema(LearnerSchema))
     def get(self, args: dict):
         """List the organisation's learners, by LMS and external id if asked, oldest first."""
-        stmt = learners.list_query(current_principal().organisation_id, lms=args.get("lms"),
-                                   external_id=args.get("external_id"))
+        stmt = learners.list_query(
+            current_principal().organisation_id,
+            lms=args.get("lms"),
+            external_id=args.get("external_id"),
+        )
         page = paginate(db.session, stmt, args["page"], args["per_page"])
         page["items"] = service.learner_views(page["items"])
         return page
@@ -69,8 +76,9 @@ class LearnerStudySessions(MethodView):
     def post(self, data: dict, user_id: str):
         """Start a study session on the learner's behalf."""
         learner, acting = service.acting_for(user_id)
-        record = study.start_session(db.session, acting, group_id=data.get("group_id"),
-                                     activity=data["activity"], now=now())
+        record = study.start_session(
+            db.session, acting, group_id=data.get("group_id"), activity=data["activity"], now=now()
+        )
         db.session.commit()
         return study.session_record(record, learner_zone(learner))
 
@@ -83,11 +91,21 @@ class LearnerReviews(MethodView):
     def post(self, data: dict, user_id: str, session_id: str):
         """Record the learner's answer in their study session (schedule and streak follow)."""
         _, acting = service.acting_for(user_id)
-        review = study.add_review(db.session, acting, session_id, word_id=data["word_id"],
-                                  correct=data["correct"], now=now())
+        review = study.add_review(
+            db.session,
+            acting,
+            session_id,
+            word_id=data["word_id"],
+            correct=data["correct"],
+            now=now(),
+        )
         db.session.commit()
-        return {"success": True, "session_id": review.session_id, "word_id": review.word_id,
-                "correct": review.correct}
+        return {
+            "success": True,
+            "session_id": review.session_id,
+            "word_id": review.word_id,
+            "correct": review.correct,
+        }
 
 
 @blp.route("/<user_id>/study-sessions/<session_id>/end")

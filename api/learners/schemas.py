@@ -13,18 +13,25 @@ class LearnerLmsIdSchema(Schema):
 class LearnerSchema(Schema):
     id = fields.String(metadata={"example": "usr_01jd3k..."})
     name = fields.String()
-    email = fields.String(allow_none=True, metadata={
-        "description": "Null for a learner provisioned without an email."})
+    email = fields.String(
+        allow_none=True,
+        metadata={"description": "Null for a learner provisioned without an email."},
+    )
     timezone = fields.String()
     native_language = fields.String(allow_none=True)
     target_languages = fields.List(fields.String())
     is_active = fields.Boolean()
-    external_id = fields.String(allow_none=True, metadata={
-        "description": "The member's own LMS id (xAPI actor, AGS userId)."})
-    identities = fields.List(fields.Nested(LearnerLmsIdSchema), metadata={
-        "description": "The learner's ids in the organisation's LMSs."})
-    created = fields.Boolean(metadata={"description": "Set by an upsert: whether it created "
-                                                      "the learner."})
+    external_id = fields.String(
+        allow_none=True,
+        metadata={"description": "The member's own LMS id (xAPI actor, AGS userId)."},
+    )
+    identities = fields.List(
+        fields.Nested(LearnerLmsIdSchema),
+        metadata={"description": "The learner's ids in the organisation's LMSs."},
+    )
+    created = fields.Boolean(
+        metadata={"description": "Set by an upsert: whether it created the learner."}
+    )
     created_at = fields.DateTime()
 
 
@@ -33,8 +40,9 @@ class LearnerUpsertSchema(Schema):
     email = fields.Email(validate=validate.Length(max=320))
     timezone = fields.String(validate=validate.Length(max=64))
     native_language = fields.String(validate=validate.Length(max=16))
-    target_languages = fields.List(fields.String(validate=validate.Length(max=16)),
-                                   validate=validate.Length(max=20))
+    target_languages = fields.List(
+        fields.String(validate=validate.Length(max=16)), validate=validate.Length(max=20)
+    )
 
 
 class LearnerListArgs(PageArgs):

@@ -36,32 +36,45 @@ def learner_views(users: list[User]) -> list[dict[str, Any]]:
 
 def _view(user: User, identities: list, created: bool | None = None) -> dict[str, Any]:
     email = None if user.email.endswith("@" + learners.PLACEHOLDER_DOMAIN) else user.email
-    view = {"id": user.id, "name": user.name, "email": email, "timezone": user.timezone,
-            "native_language": user.native_language,
-            "target_languages": user.target_languages, "is_active": user.is_active,
-            "external_id": user.external_id, "created_at": user.created_at,
-            "identities": [{"lms": i.lms, "external_id": i.external_id} for i in identities]}
+    view = {
+        "id": user.id,
+        "name": user.name,
+        "email": email,
+        "timezone": user.timezone,
+        "native_language": user.native_language,
+        "target_languages": user.target_languages,
+        "is_active": user.is_active,
+        "external_id": user.external_id,
+        "created_at": user.created_at,
+        "identities": [{"lms": i.lms, "external_id": i.external_id} for i in identities],
+    }
     if created is not None:
         view["created"] = created
     return view
 
 
 def upsert(lms: str, external_id: str, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    done = learners.upsert(db.session, current_principal().organisation_id, lms=lms,
-                           external_id=external_id, **data)
+    done = learners.upsert(
+        db.session, current_principal().organisation_id, lms=lms, external_id=external_id, **data
+    )
     db.session.commit()
-    view = _view(done.user, learners.identities_of(db.session, [done.user.id])[done.user.id],
-                 created=done.created)
+    view = _view(
+        done.user,
+        learners.identities_of(db.session, [done.user.id])[done.user.id],
+        created=done.created,
+    )
     return view, 201 if done.created else 200
 
 
 def by_lms_id(lms: str, external_id: str) -> dict[str, Any]:
     organisation_id = current_principal().organisation_id
-    user = learners.find(db.session, organisation_id,
-                         learners.LearnerRef(external_id=external_id, lms=lms))
+    user = learners.find(
+        db.session, organisation_id, learners.LearnerRef(external_id=external_id, lms=lms)
+    )
     if user is None:
-        raise NotFound(f"No learner with external id {external_id!r} in LMS {lms!r}.",
-                       code="learner_not_found")
+        raise NotFound(
+            f"No learner with external id {external_id!r} in LMS {lms!r}.", code="learner_not_found"
+        )
     return learner_views([user])[0]
 
 

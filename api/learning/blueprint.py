@@ -9,9 +9,13 @@ from flask_smorest import Blueprint
 
 from storage.db import utcnow
 
-blp = Blueprint("learning", __name__, url_prefix="/api/v1",
-                description="Learning records: profiles, vocabulary, study sessions and "
-                            "reviews, spaced repetition, progress and streaks.")
+blp = Blueprint(
+    "learning",
+    __name__,
+    url_prefix="/api/v1",
+    description="Learning records: profiles, vocabulary, study sessions and "
+    "reviews, spaced repetition, progress and streaks.",
+)
 
 
 def now() -> datetime:

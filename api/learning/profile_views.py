@@ -26,10 +26,15 @@ class Profiles(MethodView):
     @blp.response(200, page_schema(ProfileSchema))
     def get(self, args: dict):
         """List learning profiles: your own, or (staff) the organisation's."""
-        stmt = profiles.profiles_query(current_principal(), user_id=args.get("user_id"),
-                                       language=args.get("language"))
-        return paginate(db.session, stmt.options(selectinload(LearningProfile.history)),
-                        args["page"], args["per_page"])
+        stmt = profiles.profiles_query(
+            current_principal(), user_id=args.get("user_id"), language=args.get("language")
+        )
+        return paginate(
+            db.session,
+            stmt.options(selectinload(LearningProfile.history)),
+            args["page"],
+            args["per_page"],
+        )
 
     @auth_required(ANY_ROLE, scope="learning:write")
     @blp.arguments(ProfileCreateSchema)

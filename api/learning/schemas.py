@@ -11,23 +11,29 @@ from api.pagination import PageArgs, PaginationSchema
 from core.levels import CEFR_LEVELS
 from storage.models.learning import LEVEL_SOURCES
 
-LANGUAGE = validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-                           error="Use a language code such as 'ja', 'en' or 'pt-BR'.")
+LANGUAGE = validate.Regexp(
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error="Use a language code such as 'ja', 'en' or 'pt-BR'."
+)
 
 
 def language(**kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(min=2, max=16), LANGUAGE],
-                         metadata={"example": "ja"}, **kwargs)
+    return fields.String(
+        validate=[validate.Length(min=2, max=16), LANGUAGE], metadata={"example": "ja"}, **kwargs
+    )
 
 
 def level(**kwargs: Any) -> fields.String:
-    return fields.String(validate=validate.OneOf(CEFR_LEVELS), allow_none=True,
-                         metadata={"example": "A2"}, **kwargs)
+    return fields.String(
+        validate=validate.OneOf(CEFR_LEVELS), allow_none=True, metadata={"example": "A2"}, **kwargs
+    )
 
 
 def strings(max_items: int, max_length: int, **kwargs: Any) -> fields.List:
-    return fields.List(fields.String(validate=validate.Length(min=1, max=max_length)),
-                       validate=validate.Length(max=max_items), **kwargs)
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=max_length)),
+        validate=validate.Length(max=max_items),
+        **kwargs,
+    )
 
 
 class StrictBoolean(fields.Boolean):
@@ -44,13 +50,16 @@ class StrictBoolean(fields.Boolean):
 
 class WordPatchSchema(Schema):
     language = language()
-    term = fields.String(validate=validate.Length(min=1, max=200),
-                         metadata={"example": "こんにちは"})
-    reading = fields.String(validate=validate.Length(max=200), allow_none=True,
-                            metadata={"example": "konnichiwa"})
+    term = fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"example": "こんにちは"}
+    )
+    reading = fields.String(
+        validate=validate.Length(max=200), allow_none=True, metadata={"example": "konnichiwa"}
+    )
     translations = strings(20, 200, metadata={"example": ["hello"]})
-    part_of_speech = fields.String(validate=validate.Length(max=32), allow_none=True,
-                                   metadata={"example": "interjection"})
+    part_of_speech = fields.String(
+        validate=validate.Length(max=32), allow_none=True, metadata={"example": "interjection"}
+    )
     level = level()
     tags = strings(30, 50)
     groups = strings(50, 40, metadata={"description": "Word group ids."})
@@ -59,8 +68,9 @@ class WordPatchSchema(Schema):
 
 class WordCreateSchema(WordPatchSchema):
     language = language(required=True)
-    term = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                         metadata={"example": "こんにちは"})
+    term = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata={"example": "こんにちは"}
+    )
 
 
 class WordSchema(Schema):
@@ -72,12 +82,20 @@ class WordSchema(Schema):
     part_of_speech = fields.String(allow_none=True)
     level = fields.String(allow_none=True)
     tags = fields.List(fields.String())
-    groups = fields.Function(lambda word: [group.id for group in word.groups],
-                             metadata={"type": "array", "items": {"type": "string"}})
+    groups = fields.Function(
+        lambda word: [group.id for group in word.groups],
+        metadata={"type": "array", "items": {"type": "string"}},
+    )
     media_ids = fields.List(fields.String())
-    media_url = fields.Method("_media_url", allow_none=True, metadata={
-        "type": "string", "nullable": True,
-        "description": "Content URL of the word's first media file; null without media."})
+    media_url = fields.Method(
+        "_media_url",
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "nullable": True,
+            "description": "Content URL of the word's first media file; null without media.",
+        },
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -87,22 +105,30 @@ class WordSchema(Schema):
         if not word.media_ids:
             return None
         # Quoted: an id is a path segment, never a path (rows written before ids were checked).
-        return (f"{settings().public_base_url}/api/v1/media/"
-                f"{quote(str(word.media_ids[0]), safe='')}/content")
+        return (
+            f"{settings().public_base_url}/api/v1/media/"
+            f"{quote(str(word.media_ids[0]), safe='')}/content"
+        )
 
 
 class WordListArgs(PageArgs):
     language = language()
-    group = fields.String(validate=validate.Length(max=40), metadata={
-        "description": "Only words of this word group id."})
+    group = fields.String(
+        validate=validate.Length(max=40),
+        metadata={"description": "Only words of this word group id."},
+    )
     level = fields.String(validate=validate.OneOf(CEFR_LEVELS))
-    q = fields.String(validate=validate.Length(min=1, max=200), metadata={
-        "description": "Text search in term, reading and translations."})
+    q = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Text search in term, reading and translations."},
+    )
 
 
 class DueWordArgs(WordListArgs):
-    include_new = fields.Boolean(load_default=False, metadata={
-        "description": "Also list words never reviewed, after the due ones."})
+    include_new = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also list words never reviewed, after the due ones."},
+    )
 
 
 class MemorySchema(Schema):
@@ -123,15 +149,19 @@ class DueWordSchema(WordSchema):
 
 
 class GroupPatchSchema(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200),
-                         metadata={"example": "Basic Greetings"})
+    name = fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"example": "Basic Greetings"}
+    )
     language = language()
     description = fields.String(validate=validate.Length(max=2000), allow_none=True)
 
 
 class GroupCreateSchema(GroupPatchSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                         metadata={"example": "Basic Greetings"})
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"example": "Basic Greetings"},
+    )
     language = language(required=True)
 
 
@@ -149,8 +179,11 @@ class GroupListArgs(PageArgs):
 
 
 class MembersSchema(Schema):
-    word_ids = fields.List(fields.String(validate=validate.Length(min=1, max=40)), required=True,
-                           validate=validate.Length(min=1, max=500))
+    word_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        required=True,
+        validate=validate.Length(min=1, max=500),
+    )
 
 
 class MembersAddedSchema(Schema):
@@ -178,8 +211,10 @@ class ProfilePatchSchema(Schema):
 
 class ProfileCreateSchema(ProfilePatchSchema):
     language = language(required=True)
-    user_id = fields.String(validate=validate.Length(max=40), metadata={
-        "description": "The learner (staff and API keys); defaults to the caller."})
+    user_id = fields.String(
+        validate=validate.Length(max=40),
+        metadata={"description": "The learner (staff and API keys); defaults to the caller."},
+    )
 
 
 class ProfileSchema(Schema):
@@ -213,8 +248,9 @@ class StudySessionSchema(Schema):
     group_id = fields.String(allow_none=True)
     group_name = fields.String(allow_none=True)
     activity = fields.String()
-    start_time = fields.String(metadata={"format": "date-time",
-                                         "example": "2025-02-08T17:20:23-05:00"})
+    start_time = fields.String(
+        metadata={"format": "date-time", "example": "2025-02-08T17:20:23-05:00"}
+    )
     end_time = fields.String(allow_none=True, metadata={"format": "date-time"})
     review_items_count = fields.Integer()
     success_rate = fields.Float(metadata={"description": "Percent of correct answers."})
@@ -245,8 +281,10 @@ class StreakSchema(Schema):
     user_id = fields.String()
     current_streak = fields.Integer()
     longest_streak = fields.Integer()
-    last_active_date = fields.Date(allow_none=True, metadata={
-        "description": "The last day with activity, on the learner's calendar."})
+    last_active_date = fields.Date(
+        allow_none=True,
+        metadata={"description": "The last day with activity, on the learner's calendar."},
+    )
     timezone = fields.String()
 
 
@@ -262,13 +300,18 @@ class StatsSchema(StreakSchema):
     reviews = fields.Integer()
     correct_reviews = fields.Integer()
     accuracy = fields.Float(allow_none=True, metadata={"description": "Percent correct."})
-    minutes_studied = fields.Float(metadata={
-        "description": "Study sessions and time recorded on lessons."})
+    minutes_studied = fields.Float(
+        metadata={"description": "Study sessions and time recorded on lessons."}
+    )
     sessions = fields.Integer()
     lessons_completed = fields.Integer()
     assessments_taken = fields.Integer()
     levels = fields.List(fields.Nested(LevelSchema))
-    usage = fields.Dict(metadata={"description": "Conversation and speech use: "
-                                  "`speech_minutes_in`, `characters_synthesised`, "
-                                  "`llm_input_tokens`, `llm_output_tokens`, `partner_turns`, "
-                                  "`realtime_sessions`."})
+    usage = fields.Dict(
+        metadata={
+            "description": "Conversation and speech use: "
+            "`speech_minutes_in`, `characters_synthesised`, "
+            "`llm_input_tokens`, `llm_output_tokens`, `partner_turns`, "
+            "`realtime_sessions`."
+        }
+    )

@@ -28,9 +28,13 @@ class StudySessions(MethodView):
     @blp.response(201, StudySessionSchema)
     def post(self, data: dict):
         """Start a study session, with a word group or on whatever is due."""
-        record = study.start_session(db.session, current_principal(),
-                                     group_id=data.get("group_id"), activity=data["activity"],
-                                     now=now())
+        record = study.start_session(
+            db.session,
+            current_principal(),
+            group_id=data.get("group_id"),
+            activity=data["activity"],
+            now=now(),
+        )
         db.session.commit()
         return study.session_record(record, learner_zone(current_user()))
 
@@ -42,8 +46,7 @@ class StudySessionView(MethodView):
     def get(self, session_id: str):
         """Read a study session (the learner's own, or staff of the organisation)."""
         record = study.get_session(db.session, current_principal(), session_id)
-        learner = access.user_in_organisation(db.session, record.user_id,
-                                              record.organisation_id)
+        learner = access.user_in_organisation(db.session, record.user_id, record.organisation_id)
         return study.session_record(record, learner_zone(learner))
 
 
@@ -54,11 +57,21 @@ class Reviews(MethodView):
     @blp.response(201, ReviewAnswerSchema)
     def post(self, data: dict, session_id: str):
         """Record an answer; it updates the word's review schedule and the streak."""
-        review = study.add_review(db.session, current_principal(), session_id,
-                                  word_id=data["word_id"], correct=data["correct"], now=now())
+        review = study.add_review(
+            db.session,
+            current_principal(),
+            session_id,
+            word_id=data["word_id"],
+            correct=data["correct"],
+            now=now(),
+        )
         db.session.commit()
-        return {"success": True, "session_id": review.session_id, "word_id": review.word_id,
-                "correct": review.correct}
+        return {
+            "success": True,
+            "session_id": review.session_id,
+            "word_id": review.word_id,
+            "correct": review.correct,
+        }
 
 
 @blp.route("/study-sessions/<session_id>/end")
@@ -69,8 +82,7 @@ class EndStudySession(MethodView):
         """End a study session (ending it twice keeps the first end time)."""
         record = study.end_session(db.session, current_principal(), session_id, now())
         db.session.commit()
-        learner = access.user_in_organisation(db.session, record.user_id,
-                                              record.organisation_id)
+        learner = access.user_in_organisation(db.session, record.user_id, record.organisation_id)
         return study.session_record(record, learner_zone(learner))
 
 
@@ -82,12 +94,18 @@ class UserStudySessions(MethodView):
     def get(self, args: dict, user_id: str):
         """A learner's study sessions, newest first, in the vocabulary-portal shape."""
         learner = access.readable_user(db.session, current_principal(), user_id)
-        page = paginate(db.session, study.sessions_query(learner.organisation_id, learner.id),
-                        args["page"], args["per_page"])
+        page = paginate(
+            db.session,
+            study.sessions_query(learner.organisation_id, learner.id),
+            args["page"],
+            args["per_page"],
+        )
         zone = learner_zone(learner)
-        return {"user_id": learner.id,
-                "study_sessions": [study.session_record(s, zone) for s in page["items"]],
-                "pagination": page["pagination"]}
+        return {
+            "user_id": learner.id,
+            "study_sessions": [study.session_record(s, zone) for s in page["items"]],
+            "pagination": page["pagination"],
+        }
 
 
 @blp.route("/users/<user_id>/stats")
@@ -119,6 +137,7 @@ class ResetStreak(MethodView):
         moment = now()
         progress.reset_on_request(db.session, current_principal(), user_id, moment)
         db.session.commit()
-        learner = access.user_in_organisation(db.session, user_id,
-                                              current_principal().organisation_id)
+        learner = access.user_in_organisation(
+            db.session, user_id, current_principal().organisation_id
+        )
         return progress.streak_view(db.session, learner, moment)

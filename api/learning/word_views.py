@@ -30,8 +30,12 @@ READ, WRITE = "learning:read", "learning:write"
 
 
 def _filters(args: dict) -> dict:
-    return {"language": args.get("language"), "group_id": args.get("group"),
-            "level": args.get("level"), "q": args.get("q")}
+    return {
+        "language": args.get("language"),
+        "group_id": args.get("group"),
+        "level": args.get("level"),
+        "q": args.get("q"),
+    }
 
 
 @blp.route("/words")
@@ -42,8 +46,9 @@ class Words(MethodView):
     def get(self, args: dict):
         """List words (filters: language, group, level, q), in the vocabulary-portal shape."""
         stmt = vocabulary.words_query(current_principal().organisation_id, **_filters(args))
-        return paginate(db.session, stmt.options(selectinload(Word.groups)), args["page"],
-                        args["per_page"])
+        return paginate(
+            db.session, stmt.options(selectinload(Word.groups)), args["page"], args["per_page"]
+        )
 
     @auth_required(STAFF, scope=WRITE)
     @blp.arguments(WordCreateSchema)
@@ -51,8 +56,9 @@ class Words(MethodView):
     def post(self, data: dict):
         """Add a word (teachers and admins)."""
         principal = current_principal()
-        word = vocabulary.create_word(db.session, principal.organisation_id, principal.user_id,
-                                      data)
+        word = vocabulary.create_word(
+            db.session, principal.organisation_id, principal.user_id, data
+        )
         db.session.commit()
         return word
 
@@ -65,10 +71,16 @@ class DueWords(MethodView):
     def get(self, args: dict):
         """List the caller's words due for review, most overdue first."""
         principal = current_principal()
-        stmt = study.due_words_query(principal.organisation_id, principal.user_id, now(),
-                                     include_new=args["include_new"], **_filters(args))
-        page = paginate(db.session, stmt.options(selectinload(Word.groups)), args["page"],
-                        args["per_page"])
+        stmt = study.due_words_query(
+            principal.organisation_id,
+            principal.user_id,
+            now(),
+            include_new=args["include_new"],
+            **_filters(args),
+        )
+        page = paginate(
+            db.session, stmt.options(selectinload(Word.groups)), args["page"], args["per_page"]
+        )
         page["items"] = study.with_memories(db.session, principal.user_id, list(page["items"]))
         return page
 
@@ -156,8 +168,9 @@ class WordGroupMembers(MethodView):
         """List the words of a word group, in the vocabulary-portal shape."""
         group = vocabulary.get_group(db.session, current_principal().organisation_id, group_id)
         stmt = vocabulary.words_query(group.organisation_id, group_id=group.id)
-        return paginate(db.session, stmt.options(selectinload(Word.groups)), args["page"],
-                        args["per_page"])
+        return paginate(
+            db.session, stmt.options(selectinload(Word.groups)), args["page"], args["per_page"]
+        )
 
     @auth_required(STAFF, scope=WRITE)
     @blp.arguments(MembersSchema)

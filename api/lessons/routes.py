@@ -20,8 +20,12 @@ from storage import learners
 from storage.content import courses, exercises, progress
 from storage.db import db
 
-blp = Blueprint("lessons", __name__, url_prefix="/api/v1/lessons",
-                description="Lessons, their exercises and quizzes, and lesson completion.")
+blp = Blueprint(
+    "lessons",
+    __name__,
+    url_prefix="/api/v1/lessons",
+    description="Lessons, their exercises and quizzes, and lesson completion.",
+)
 
 
 @blp.route("/<lesson_id>")
@@ -57,8 +61,12 @@ class Exercises(MethodView):
         """The lesson's exercises and quizzes (learners: without the answers)."""
         principal = current_principal()
         lesson = courses.get_lesson(db.session, principal, lesson_id)
-        return {"items": [exercises.exercise_view(e, with_answers=principal.is_staff())
-                          for e in exercises.exercises_of(db.session, lesson.id)]}
+        return {
+            "items": [
+                exercises.exercise_view(e, with_answers=principal.is_staff())
+                for e in exercises.exercises_of(db.session, lesson.id)
+            ]
+        }
 
     @auth_required(STAFF, scope="learning:write")
     @blp.arguments(ExerciseCreateSchema)
@@ -67,8 +75,11 @@ class Exercises(MethodView):
         """Add an exercise or quiz; every item is checked (422 with a problem per item)."""
         exercise = exercises.create_exercise(db.session, current_principal(), lesson_id, data)
         db.session.commit()
-        return (exercises.exercise_view(exercise, with_answers=True), 201,
-                {"Location": url_for("exercises.ExerciseView", exercise_id=exercise.id)})
+        return (
+            exercises.exercise_view(exercise, with_answers=True),
+            201,
+            {"Location": url_for("exercises.ExerciseView", exercise_id=exercise.id)},
+        )
 
 
 @blp.route("/<lesson_id>/complete")
@@ -82,9 +93,14 @@ class Completion(MethodView):
         The first time records `lesson.completed` (and `course.completed` at the last)."""
         principal = current_principal()
         learner_id = learners.resolve(db.session, principal, data.get("learner"))
-        row = progress.complete_lesson(db.session, principal, lesson_id, learner_id,
-                                       score=data.get("score"),
-                                       time_spent_seconds=data["time_spent_seconds"],
-                                       now=now())
+        row = progress.complete_lesson(
+            db.session,
+            principal,
+            lesson_id,
+            learner_id,
+            score=data.get("score"),
+            time_spent_seconds=data["time_spent_seconds"],
+            now=now(),
+        )
         db.session.commit()
         return row

@@ -46,9 +46,13 @@ class GuardedSession(requests.Session):
     def get(self, url: str | bytes, **_: Any) -> requests.Response:  # type: ignore[override]
         target = url.decode() if isinstance(url, bytes) else url
         answer = guarded_http.request(
-            "GET", target, None, {"Accept": "application/json"},
+            "GET",
+            target,
+            None,
+            {"Accept": "application/json"},
             allow_private=settings().webhook_allow_private_networks,
-            body_limit=KEY_SET_LIMIT)
+            body_limit=KEY_SET_LIMIT,
+        )
         if answer.error:
             raise requests.ConnectionError(f"{answer.error}: {answer.detail}")
         response = requests.Response()
@@ -76,13 +80,17 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
 
     def _registration(self, platform: LtiPlatform) -> Registration:
         key = lti.signing_key(db.session)
-        return (Registration().set_issuer(platform.issuer).set_client_id(platform.client_id)
-                .set_auth_login_url(platform.auth_login_url)
-                .set_auth_token_url(platform.token_url)
-                .set_key_set_url(platform.jwks_url)
-                .set_tool_private_key(key.private_pem)
-                .set_tool_public_key(lti.public_pem(key))
-                .set_auth_audience(platform.token_audience))
+        return (
+            Registration()
+            .set_issuer(platform.issuer)
+            .set_client_id(platform.client_id)
+            .set_auth_login_url(platform.auth_login_url)
+            .set_auth_token_url(platform.token_url)
+            .set_key_set_url(platform.jwks_url)
+            .set_tool_private_key(key.private_pem)
+            .set_tool_public_key(lti.public_pem(key))
+            .set_auth_audience(platform.token_audience)
+        )
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         return False
@@ -93,15 +101,17 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
     def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Registration:
         return self._registration(self._platform(iss, None))
 
-    def find_registration_by_params(self, iss: str, client_id: str, *args: Any,
-                                    **kwargs: Any) -> Registration:
+    def find_registration_by_params(
+        self, iss: str, client_id: str, *args: Any, **kwargs: Any
+    ) -> Registration:
         return self._registration(self._platform(iss, client_id))
 
     def find_deployment(self, iss: str, deployment_id: str) -> Deployment | None:
         return self.find_deployment_by_params(iss, deployment_id, None)
 
-    def find_deployment_by_params(self, iss: str, deployment_id: str, client_id: str | None,
-                                  *args: Any, **kwargs: Any) -> Deployment | None:
+    def find_deployment_by_params(
+        self, iss: str, deployment_id: str, client_id: str | None, *args: Any, **kwargs: Any
+    ) -> Deployment | None:
         platform = self._platform(iss, client_id)
         if platform.deployment_ids and deployment_id not in platform.deployment_ids:
             return None
@@ -130,8 +140,7 @@ def login() -> Response:
     try:
         return FlaskOIDCLogin(FlaskRequest(), DatabaseToolConf()).redirect(target)
     except (LtiException, OIDCException) as exc:
-        raise Unauthorized(f"The LTI login was refused: {exc}", code="lti_login_refused") \
-            from None
+        raise Unauthorized(f"The LTI login was refused: {exc}", code="lti_login_refused") from None
 
 
 def launch() -> Response:
@@ -139,21 +148,28 @@ def launch() -> Response:
     record the learner and the resource link, and answer the task page."""
     try:
         flask_request = FlaskRequest()
-        message = FlaskMessageLaunch(flask_request, DatabaseToolConf(),
-                                     session_service=OneTimeNonces(flask_request),
-                                     requests_session=GuardedSession())
+        message = FlaskMessageLaunch(
+            flask_request,
+            DatabaseToolConf(),
+            session_service=OneTimeNonces(flask_request),
+            requests_session=GuardedSession(),
+        )
         claims = message.get_launch_data()
     except (LtiException, OIDCException) as exc:
-        raise Unauthorized(f"The LTI launch was refused: {exc}", code="lti_launch_refused") \
-            from None
+        raise Unauthorized(
+            f"The LTI launch was refused: {exc}", code="lti_launch_refused"
+        ) from None
     if message.is_deep_link_launch():
         if not (message.check_teacher_access() or message.check_staff_access()):
-            raise Forbidden("Only instructors can place tasks in a course.",
-                            code="lti_instructor_required")
+            raise Forbidden(
+                "Only instructors can place tasks in a course.", code="lti_instructor_required"
+            )
         return make_response(_picker_page(message.get_launch_id()))
     if not message.is_resource_launch():
-        raise Unprocessable("Only resource-link and deep-linking launches are supported.",
-                            code="lti_unsupported_message")
+        raise Unprocessable(
+            "Only resource-link and deep-linking launches are supported.",
+            code="lti_unsupported_message",
+        )
     platform = lti.find_platform(db.session, claims["iss"], message.get_client_id())
     if platform is None:
         raise Unauthorized("The platform is not registered.", code="lti_launch_refused")
@@ -173,13 +189,17 @@ def deep_link() -> Response:
     launch_id, choice = request.form.get("launch_id", ""), request.form.get("task", "")
     flask_request = FlaskRequest()
     try:
-        message = FlaskMessageLaunch.from_cache(launch_id, flask_request, DatabaseToolConf(),
-                                                session_service=FlaskSessionService(
-                                                    flask_request),
-                                                requests_session=GuardedSession())
+        message = FlaskMessageLaunch.from_cache(
+            launch_id,
+            flask_request,
+            DatabaseToolConf(),
+            session_service=FlaskSessionService(flask_request),
+            requests_session=GuardedSession(),
+        )
     except (LtiException, OIDCException) as exc:
-        raise Unauthorized(f"The deep-linking launch is not known: {exc}",
-                           code="lti_launch_refused") from None
+        raise Unauthorized(
+            f"The deep-linking launch is not known: {exc}", code="lti_launch_refused"
+        ) from None
     if not message.is_deep_link_launch():
         raise Unprocessable("This launch did not ask for content.", code="lti_not_deep_link")
     if choice == WRITING_TASK:
@@ -190,37 +210,61 @@ def deep_link() -> Response:
             raise Unprocessable(f"No speaking task {choice!r}.", code="prompt_not_found")
         title = f"Speaking ({prompt.language}, {prompt.level}): {prompt.topic}"
         custom = {"prompt_id": prompt.id, "task_type": "speaking_assessment"}
-    item = (LineItem().set_score_maximum(100).set_label(title)
-            .set_resource_id(custom.get("prompt_id", custom["task_type"])).set_tag("cefr"))
-    resource = (DeepLinkResource().set_url(_launch_url()).set_title(title)
-                .set_custom_params(custom).set_lineitem(item))
+    item = (
+        LineItem()
+        .set_score_maximum(100)
+        .set_label(title)
+        .set_resource_id(custom.get("prompt_id", custom["task_type"]))
+        .set_tag("cefr")
+    )
+    resource = (
+        DeepLinkResource()
+        .set_url(_launch_url())
+        .set_title(title)
+        .set_custom_params(custom)
+        .set_lineitem(item)
+    )
     return make_response(message.get_deep_link().output_response_form([resource]))
 
 
 def _picker_page(launch_id: str) -> str:
     """The instructor picks a speaking task of the catalogue or a writing task."""
-    prompts = db.session.scalars(select(SpeakingPrompt).order_by(
-        SpeakingPrompt.language, SpeakingPrompt.level, SpeakingPrompt.id).limit(200))
+    prompts = db.session.scalars(
+        select(SpeakingPrompt)
+        .order_by(SpeakingPrompt.language, SpeakingPrompt.level, SpeakingPrompt.id)
+        .limit(200)
+    )
     options = [(WRITING_TASK, "Writing task (CEFR-assessed text)")] + [
-        (p.id, f"Speaking {p.language} {p.level}: {p.topic} ({p.kind})") for p in prompts]
-    rows = "".join(f"<option value='{html.escape(value)}'>{html.escape(label)}</option>"
-                   for value, label in options)
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>Choose a task</title>"
-            "</head><body><form method='post' action='/lti/deep-link'>"
-            f"<input type='hidden' name='launch_id' value='{html.escape(launch_id)}'>"
-            f"<select name='task'>{rows}</select><button>Add to course</button></form>"
-            "</body></html>")
+        (p.id, f"Speaking {p.language} {p.level}: {p.topic} ({p.kind})") for p in prompts
+    ]
+    rows = "".join(
+        f"<option value='{html.escape(value)}'>{html.escape(label)}</option>"
+        for value, label in options
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>Choose a task</title>"
+        "</head><body><form method='post' action='/lti/deep-link'>"
+        f"<input type='hidden' name='launch_id' value='{html.escape(launch_id)}'>"
+        f"<select name='task'>{rows}</select><button>Add to course</button></form>"
+        "</body></html>"
+    )
 
 
 def _task_page(link: Any, learner_id: str, access_token: str) -> str:
     """A page that starts the task: it names the task and hands the learner's session to
     the client that records and submits the answer."""
-    task = {"learner_id": learner_id, "resource_link_id": link.resource_link_id,
-            "prompt_id": link.prompt_id, "task_type": link.job_type or "speaking_assessment",
-            "access_token": access_token}
+    task = {
+        "learner_id": learner_id,
+        "resource_link_id": link.resource_link_id,
+        "prompt_id": link.prompt_id,
+        "task_type": link.job_type or "speaking_assessment",
+        "access_token": access_token,
+    }
     title = html.escape(link.title or "Assessment")
     data = html.escape(json.dumps(task), quote=True)
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
-            f"<body><main id='task' data-task=\"{data}\"><h1>{title}</h1>"
-            "<p>Record or write your answer; your result goes back to your course.</p>"
-            "</main></body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body><main id='task' data-task=\"{data}\"><h1>{title}</h1>"
+        "<p>Record or write your answer; your result goes back to your course.</p>"
+        "</main></body></html>"
+    )

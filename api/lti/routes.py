@@ -29,9 +29,13 @@ from storage.actor import ADMIN
 from storage.db import db
 from storage.errors import Unprocessable
 
-blp = Blueprint("lti", __name__, url_prefix="",
-                description="LTI 1.3 Advantage (tool side): platform registrations, the tool's "
-                            "registration values and its public keys.")
+blp = Blueprint(
+    "lti",
+    __name__,
+    url_prefix="",
+    description="LTI 1.3 Advantage (tool side): platform registrations, the tool's "
+    "registration values and its public keys.",
+)
 
 ADMINS = (ADMIN,)
 PLATFORM_URLS = ("auth_login_url", "token_url", "jwks_url")
@@ -49,8 +53,10 @@ def _check_urls(data: dict) -> None:
         except ValueError:
             continue
         if not is_public_address(host):
-            raise Unprocessable(f"`{name}` may not point at a private, loopback or link-local "
-                                "address.", code="lti_url_not_allowed")
+            raise Unprocessable(
+                f"`{name}` may not point at a private, loopback or link-local address.",
+                code="lti_url_not_allowed",
+            )
 
 
 @blp.route("/.well-known/jwks.json")
@@ -99,9 +105,12 @@ class ToolConfig(MethodView):
     def get(self):
         """The values to register the tool with in Moodle, Canvas or another LMS."""
         base = settings().public_base_url.rstrip("/")
-        return {"jwks_url": f"{base}/.well-known/jwks.json",
-                "login_url": f"{base}/lti/login", "launch_url": f"{base}/lti/launch",
-                "scopes": [lti.SCOPE_LINEITEM, lti.SCOPE_SCORE, lti.SCOPE_MEMBERSHIPS]}
+        return {
+            "jwks_url": f"{base}/.well-known/jwks.json",
+            "login_url": f"{base}/lti/login",
+            "launch_url": f"{base}/lti/launch",
+            "scopes": [lti.SCOPE_LINEITEM, lti.SCOPE_SCORE, lti.SCOPE_MEMBERSHIPS],
+        }
 
 
 @blp.route("/api/v1/lti/platforms")
@@ -121,8 +130,12 @@ class Platforms(MethodView):
         """Register an LMS platform (issuer, client id, deployments, its three URLs)."""
         _check_urls(data)
         platform = lti.create_platform(db.session, current_principal().organisation_id, data)
-        audit.record("lti_platform.created", target_type="lti_platform", target_id=platform.id,
-                     after=audit.snapshot(platform, lti.PLATFORM_FIELDS))
+        audit.record(
+            "lti_platform.created",
+            target_type="lti_platform",
+            target_id=platform.id,
+            after=audit.snapshot(platform, lti.PLATFORM_FIELDS),
+        )
         db.session.commit()
         return platform
 
@@ -132,10 +145,12 @@ class RosterSyncs(MethodView):
     @submits_job(blp, RosterSyncSchema, roles=ADMINS, scope=None)
     def post(self, data: dict, platform_id: str):
         """Synchronise a course's roster (LTI Names and Role Provisioning) as a job."""
-        link = lti.link_of(db.session, current_principal().organisation_id, platform_id,
-                           data["resource_link_id"])
-        return submission.submit("lti_roster_sync", {"platform_id": platform_id,
-                                                  "link_id": link.id})
+        link = lti.link_of(
+            db.session, current_principal().organisation_id, platform_id, data["resource_link_id"]
+        )
+        return submission.submit(
+            "lti_roster_sync", {"platform_id": platform_id, "link_id": link.id}
+        )
 
 
 @blp.route("/api/v1/lti/platforms/<platform_id>")
@@ -153,11 +168,17 @@ class PlatformView(MethodView):
         """Change a platform registration (its cached access token is dropped)."""
         _check_urls(data)
         organisation_id = current_principal().organisation_id
-        before = audit.snapshot(lti.get_platform(db.session, organisation_id, platform_id),
-                                lti.PLATFORM_FIELDS)
+        before = audit.snapshot(
+            lti.get_platform(db.session, organisation_id, platform_id), lti.PLATFORM_FIELDS
+        )
         platform = lti.update_platform(db.session, organisation_id, platform_id, data)
-        audit.record_change("lti_platform.updated", platform, before,
-                            target_type="lti_platform", fields=lti.PLATFORM_FIELDS)
+        audit.record_change(
+            "lti_platform.updated",
+            platform,
+            before,
+            target_type="lti_platform",
+            fields=lti.PLATFORM_FIELDS,
+        )
         db.session.commit()
         return platform
 
@@ -165,9 +186,12 @@ class PlatformView(MethodView):
     @blp.response(204)
     def delete(self, platform_id: str):
         """Remove a platform registration with its resource links and launches."""
-        platform = lti.get_platform(db.session, current_principal().organisation_id,
-                                    platform_id)
-        audit.record("lti_platform.deleted", target_type="lti_platform", target_id=platform.id,
-                     before=audit.snapshot(platform, lti.PLATFORM_FIELDS))
+        platform = lti.get_platform(db.session, current_principal().organisation_id, platform_id)
+        audit.record(
+            "lti_platform.deleted",
+            target_type="lti_platform",
+            target_id=platform.id,
+            before=audit.snapshot(platform, lti.PLATFORM_FIELDS),
+        )
         db.session.delete(platform)
         db.session.commit()

@@ -7,22 +7,40 @@ _URL = dict(schemes={"http", "https"}, require_tld=False, validate=validate.Leng
 
 class PlatformCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    issuer = fields.String(required=True, validate=validate.Length(min=1, max=500), metadata={
-        "description": "The platform's `iss`, e.g. the Moodle site URL or "
-                       "https://canvas.instructure.com."})
-    client_id = fields.String(required=True, validate=validate.Length(min=1, max=255),
-                              metadata={"description": "The client id the LMS gave the tool."})
-    deployment_ids = fields.List(fields.String(validate=validate.Length(min=1, max=255)),
-                                 load_default=list, validate=validate.Length(max=100))
-    auth_login_url = fields.Url(required=True, **_URL, metadata={
-        "description": "The LMS's OIDC authentication request URL."})
-    token_url = fields.Url(required=True, **_URL, metadata={
-        "description": "The LMS's OAuth2 access token URL."})
-    jwks_url = fields.Url(required=True, **_URL, metadata={
-        "description": "The LMS's public keyset URL."})
-    token_audience = fields.String(validate=validate.Length(max=2000), allow_none=True,
-                                   metadata={"description": "`aud` of the client assertion "
-                                                            "when not the token URL."})
+    issuer = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={
+            "description": "The platform's `iss`, e.g. the Moodle site URL or "
+            "https://canvas.instructure.com."
+        },
+    )
+    client_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "The client id the LMS gave the tool."},
+    )
+    deployment_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=255)),
+        load_default=list,
+        validate=validate.Length(max=100),
+    )
+    auth_login_url = fields.Url(
+        required=True,
+        **_URL,
+        metadata={"description": "The LMS's OIDC authentication request URL."},
+    )
+    token_url = fields.Url(
+        required=True, **_URL, metadata={"description": "The LMS's OAuth2 access token URL."}
+    )
+    jwks_url = fields.Url(
+        required=True, **_URL, metadata={"description": "The LMS's public keyset URL."}
+    )
+    token_audience = fields.String(
+        validate=validate.Length(max=2000),
+        allow_none=True,
+        metadata={"description": "`aud` of the client assertion when not the token URL."},
+    )
 
 
 class PlatformUpdateSchema(PlatformCreateSchema):
@@ -47,9 +65,11 @@ class PlatformSchema(Schema):
 
 
 class RosterSyncSchema(Schema):
-    resource_link_id = fields.String(required=True, validate=validate.Length(min=1, max=255),
-                                     metadata={"description": "A resource link launched from "
-                                                              "the course to synchronise."})
+    resource_link_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "A resource link launched from the course to synchronise."},
+    )
 
 
 class ToolConfigSchema(Schema):

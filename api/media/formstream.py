@@ -66,8 +66,9 @@ class StreamedForm:
         try:
             return value.decode()
         except UnicodeDecodeError:
-            raise Unprocessable(f"The form field {name!r} is not UTF-8.",
-                                code="multipart_invalid") from None
+            raise Unprocessable(
+                f"The form field {name!r} is not UTF-8.", code="multipart_invalid"
+            ) from None
 
     def next_file(self, name: str = "file") -> tuple[str, Iterator[bytes]] | None:
         """Read up to the file part `name`; its file name and its chunks, or None."""
@@ -77,8 +78,10 @@ class StreamedForm:
                 self.fields[event.name] = self._field_value(self._iterator, event.name)
             elif isinstance(event, File):
                 if event.name != name:
-                    raise Unprocessable(f"Unexpected file part {event.name!r}; send {name!r}.",
-                                        code="unexpected_file")
+                    raise Unprocessable(
+                        f"Unexpected file part {event.name!r}; send {name!r}.",
+                        code="unexpected_file",
+                    )
                 self._file_seen = True
                 return event.filename or "file", self._file_chunks()
             elif isinstance(event, Epilogue):

@@ -31,12 +31,15 @@ from storage.media import imports, library, uploads
 from storage.models.media import MEDIA_KINDS
 from workers import runtime
 
-blp = Blueprint("media", __name__, url_prefix="/api/v1/media",
-                description="Audio, images and archives: stored, checked from their bytes, "
-                            "and imported into vocabulary.")
+blp = Blueprint(
+    "media",
+    __name__,
+    url_prefix="/api/v1/media",
+    description="Audio, images and archives: stored, checked from their bytes, "
+    "and imported into vocabulary.",
+)
 
 UPLOAD_URL_SECONDS = 3600
-
 
 
 def allow_large_body() -> None:
@@ -51,13 +54,18 @@ class MediaCollection(MethodView):
     @blp.response(200, page_schema(MediaSchema))
     def get(self, args: dict):
         """List the media the caller may see, newest first (filter by kind or status)."""
-        stmt = library.list_query(current_principal(), kind=args.get("kind"),
-                                  status=args.get("status"))
+        stmt = library.list_query(
+            current_principal(), kind=args.get("kind"), status=args.get("status")
+        )
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
     @auth_required(ANY_ROLE, scope="media:write")
-    @blp.doc(requestBody={"required": True, "content": {
-        "multipart/form-data": {"schema": UploadFormSchema}}})
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {"multipart/form-data": {"schema": UploadFormSchema}},
+        }
+    )
     @blp.response(201, MediaSchema)
     @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
     @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
@@ -70,12 +78,20 @@ class MediaCollection(MethodView):
             raise Unprocessable("The form has no `file` part.", code="file_missing")
         kind = form.fields.get("kind") or None
         if kind is not None and kind not in MEDIA_KINDS:
-            raise Unprocessable(f"kind must be one of {', '.join(MEDIA_KINDS)}.",
-                                code="invalid_kind")
+            raise Unprocessable(
+                f"kind must be one of {', '.join(MEDIA_KINDS)}.", code="invalid_kind"
+            )
         filename, chunks = found
         media = uploads.create_from_stream(
-            db.session, runtime.object_store(), current_principal(), filename, chunks, kind,
-            settings().upload_limits, after_body=form.finish)
+            db.session,
+            runtime.object_store(),
+            current_principal(),
+            filename,
+            chunks,
+            kind,
+            settings().upload_limits,
+            after_body=form.finish,
+        )
         exceeded = quotas.check_storage(media)
         if exceeded is not None:
             raise exceeded  # the row rolls back; its object is gone
@@ -91,13 +107,27 @@ class PresignedUploads(MethodView):
     def post(self, data: dict):
         """Start a direct upload: a pending media and a presigned PUT URL for its bytes."""
         media, url = uploads.create_presigned(
-            db.session, runtime.object_store(), current_principal(), data["filename"], data["kind"],
-            data.get("size"), data.get("content_type"), settings().upload_limits,
-            UPLOAD_URL_SECONDS)
+            db.session,
+            runtime.object_store(),
+            current_principal(),
+            data["filename"],
+            data["kind"],
+            data.get("size"),
+            data.get("content_type"),
+            settings().upload_limits,
+            UPLOAD_URL_SECONDS,
+        )
         db.session.commit()
         headers = {"Content-Type": data["content_type"]} if data.get("content_type") else {}
-        return {"media": media, "upload": {"url": url, "method": "PUT", "headers": headers,
-                                           "expires_in": UPLOAD_URL_SECONDS}}
+        return {
+            "media": media,
+            "upload": {
+                "url": url,
+                "method": "PUT",
+                "headers": headers,
+                "expires_in": UPLOAD_URL_SECONDS,
+            },
+        }
 
 
 @blp.route("/<media_id>/complete")
@@ -108,8 +138,13 @@ class CompleteUpload(MethodView):
     @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
     def post(self, media_id: str):
         """Finish a presigned upload: check the stored bytes and mark the media ready."""
-        media = uploads.complete_presigned(db.session, runtime.object_store(), current_principal(),
-                                           media_id, settings().upload_limits)
+        media = uploads.complete_presigned(
+            db.session,
+            runtime.object_store(),
+            current_principal(),
+            media_id,
+            settings().upload_limits,
+        )
         exceeded = quotas.check_storage(media)
         db.session.commit()  # a rejection is recorded before it is answered
         if exceeded is not None:
@@ -141,12 +176,19 @@ class MediaContent(MethodView):
     @blp.alt_response(302, description="A presigned URL of the object store (S3).")
     def get(self, media_id: str):
         """Download the file: a redirect to the object store, or the bytes themselves."""
-        answer = library.content(db.session, runtime.object_store(), current_principal(), media_id,
-                                 request.method, request.headers.get("Range"))
+        answer = library.content(
+            db.session,
+            runtime.object_store(),
+            current_principal(),
+            media_id,
+            request.method,
+            request.headers.get("Range"),
+        )
         if isinstance(answer, str):
             return redirect(answer, 302)
-        return Response(answer.body, status=answer.status, headers=answer.headers,
-                        direct_passthrough=True)
+        return Response(
+            answer.body, status=answer.status, headers=answer.headers, direct_passthrough=True
+        )
 
 
 @blp.route("/imports")

@@ -9,8 +9,9 @@ from api.fields import CallbackUrl
 from api.pagination import PageArgs
 from storage.models.media import MEDIA_KINDS, MEDIA_SOURCES, MEDIA_STATUSES, MEDIA_VISIBILITIES
 
-LANGUAGE = validate.Regexp(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$",
-                           error="Not a language tag such as en or ja.")
+LANGUAGE = validate.Regexp(
+    r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$", error="Not a language tag such as en or ja."
+)
 
 
 class MediaErrorSchema(Schema):
@@ -22,8 +23,9 @@ class MediaSchema(Schema):
     id = fields.String(metadata={"example": "med_01jd3k..."})
     kind = fields.String(metadata={"enum": list(MEDIA_KINDS)})
     filename = fields.String(metadata={"description": "The name the file was uploaded with."})
-    content_type = fields.String(allow_none=True,
-                                 metadata={"description": "Decided from the file's bytes."})
+    content_type = fields.String(
+        allow_none=True, metadata={"description": "Decided from the file's bytes."}
+    )
     size = fields.Integer(allow_none=True)
     sha256 = fields.String(allow_none=True)
     duration = fields.Float(allow_none=True, metadata={"description": "Seconds (audio)."})
@@ -48,8 +50,10 @@ class MediaListArgs(PageArgs):
 class UploadFormSchema(Schema):
     """Documentation of the multipart form of POST /media (it is read as a stream)."""
 
-    kind = fields.String(validate=validate.OneOf(MEDIA_KINDS),
-                         metadata={"description": "Optional; send it before `file`."})
+    kind = fields.String(
+        validate=validate.OneOf(MEDIA_KINDS),
+        metadata={"description": "Optional; send it before `file`."},
+    )
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
@@ -57,8 +61,10 @@ class UploadRequestSchema(Schema):
     filename = fields.String(required=True, validate=validate.Length(min=1, max=255))
     kind = fields.String(required=True, validate=validate.OneOf(MEDIA_KINDS))
     content_type = fields.String(validate=validate.Length(max=100))
-    size = fields.Integer(validate=validate.Range(min=0),
-                          metadata={"description": "Bytes, when known: too large is 413 now."})
+    size = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "Bytes, when known: too large is 413 now."},
+    )
 
 
 class UploadTargetSchema(Schema):
@@ -95,8 +101,9 @@ class PartSchema(Schema):
 
 
 class CompleteMultipartSchema(Schema):
-    parts = fields.List(fields.Nested(PartSchema), required=True,
-                        validate=validate.Length(min=1, max=10_000))
+    parts = fields.List(
+        fields.Nested(PartSchema), required=True, validate=validate.Length(min=1, max=10_000)
+    )
 
 
 class MultipartCompletedSchema(Schema):
@@ -105,17 +112,25 @@ class MultipartCompletedSchema(Schema):
 
 
 class ImportRequestSchema(Schema):
-    archive_media_id = fields.String(validate=validate.Length(max=40),
-                                     metadata={"description": "A zip uploaded as media."})
-    media_ids = fields.List(fields.String(validate=validate.Length(max=40)),
-                            validate=validate.Length(max=1000),
-                            metadata={"description": "Uploaded audio or images to link."})
+    archive_media_id = fields.String(
+        validate=validate.Length(max=40), metadata={"description": "A zip uploaded as media."}
+    )
+    media_ids = fields.List(
+        fields.String(validate=validate.Length(max=40)),
+        validate=validate.Length(max=1000),
+        metadata={"description": "Uploaded audio or images to link."},
+    )
     manifest_media_id = fields.String(
         validate=validate.Length(max=40),
-        metadata={"description": "A CSV manifest uploaded as media; a zip may hold "
-                                 "manifest.csv instead."})
-    language = fields.String(validate=LANGUAGE,
-                             metadata={"description": "For rows that name no language."})
-    group = fields.String(validate=validate.Length(min=1, max=200),
-                          metadata={"description": "Word group for rows that name none."})
+        metadata={
+            "description": "A CSV manifest uploaded as media; a zip may hold manifest.csv instead."
+        },
+    )
+    language = fields.String(
+        validate=LANGUAGE, metadata={"description": "For rows that name no language."}
+    )
+    group = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Word group for rows that name none."},
+    )
     callback_url = CallbackUrl()

@@ -38,9 +38,17 @@ class MultipartUploads(MethodView):
     def post(self, data: dict):
         """Start a multipart upload of a large file (Uppy: createMultipartUpload)."""
         media, _ = uploads.create_presigned(
-            db.session, runtime.object_store(), current_principal(), data["filename"], data["kind"],
-            data.get("size"), data.get("content_type"), settings().upload_limits,
-            UPLOAD_URL_SECONDS, multipart=True)
+            db.session,
+            runtime.object_store(),
+            current_principal(),
+            data["filename"],
+            data["kind"],
+            data.get("size"),
+            data.get("content_type"),
+            settings().upload_limits,
+            UPLOAD_URL_SECONDS,
+            multipart=True,
+        )
         db.session.commit()
         return {"uploadId": media.upload_id, "key": media.object_key, "media": media}
 
@@ -51,8 +59,9 @@ class MultipartUpload(MethodView):
     @blp.response(200, PartSchema(many=True))
     def get(self, media_id: str):
         """List the parts uploaded so far (Uppy: listParts)."""
-        parts = uploads.list_parts(db.session, runtime.object_store(), current_principal(),
-                                   media_id)
+        parts = uploads.list_parts(
+            db.session, runtime.object_store(), current_principal(), media_id
+        )
         return [{"PartNumber": p.number, "ETag": p.etag, "Size": p.size} for p in parts]
 
     @auth_required(ANY_ROLE, scope="media:write")
@@ -69,8 +78,14 @@ class MultipartPart(MethodView):
     @blp.response(200, SignedPartSchema)
     def get(self, media_id: str, part_number: int):
         """A presigned URL for one part; PUT the part there (Uppy: signPart)."""
-        url = uploads.sign_part(db.session, runtime.object_store(), current_principal(), media_id,
-                                part_number, UPLOAD_URL_SECONDS)
+        url = uploads.sign_part(
+            db.session,
+            runtime.object_store(),
+            current_principal(),
+            media_id,
+            part_number,
+            UPLOAD_URL_SECONDS,
+        )
         return {"url": url, "headers": {}}
 
 
@@ -82,8 +97,14 @@ class MultipartComplete(MethodView):
     def post(self, data: dict, media_id: str):
         """Join the parts and check the file (Uppy: completeMultipartUpload)."""
         parts = [Part(p["PartNumber"], p["ETag"]) for p in data["parts"]]
-        media = uploads.complete_multipart(db.session, runtime.object_store(), current_principal(),
-                                           media_id, parts, settings().upload_limits)
+        media = uploads.complete_multipart(
+            db.session,
+            runtime.object_store(),
+            current_principal(),
+            media_id,
+            parts,
+            settings().upload_limits,
+        )
         exceeded = quotas.check_storage(media)
         db.session.commit()
         if exceeded is not None:
@@ -106,13 +127,20 @@ class LocalSignedObject(MethodView):
         if request.method == "PUT":
             allow_large_body()
         answer = handle_local_request(
-            store, settings().url_signing_key, request.method, token,
+            store,
+            settings().url_signing_key,
+            request.method,
+            token,
             body=request.stream if request.method == "PUT" else None,
-            content_length=request.content_length, content_type=request.content_type,
-            range_header=request.headers.get("Range"), max_bytes=settings().max_upload_bytes,
-            may_write=_upload_open)
-        return Response(answer.body, status=answer.status, headers=answer.headers,
-                        direct_passthrough=True)
+            content_length=request.content_length,
+            content_type=request.content_type,
+            range_header=request.headers.get("Range"),
+            max_bytes=settings().max_upload_bytes,
+            may_write=_upload_open,
+        )
+        return Response(
+            answer.body, status=answer.status, headers=answer.headers, direct_passthrough=True
+        )
 
     @blp.response(200, description="The object's bytes; `Range` honoured.")
     def get(self, token: str):

@@ -30,9 +30,12 @@ from storage.actor import ADMIN
 from storage.db import db, utcnow
 from storage.errors import Unauthorized, Unprocessable
 
-blp = Blueprint("oidc", __name__, url_prefix="/api/v1",
-                description="Sign-in with OpenID Connect providers (Google and others).")
-
+blp = Blueprint(
+    "oidc",
+    __name__,
+    url_prefix="/api/v1",
+    description="Sign-in with OpenID Connect providers (Google and others).",
+)
 
 
 def _redirect_uri(client_kind: str = API) -> str:
@@ -49,14 +52,22 @@ def complete_sign_in(args: dict, client_kind: str = API) -> dict:
     db.session.commit()  # the state is spent whatever happens next
     if login.redirect_uri != _redirect_uri(client_kind):
         # A login started for the other callback: its code was sent elsewhere.
-        raise Unprocessable("The sign-in was started for another client.",
-                            code="oidc_state_invalid")
+        raise Unprocessable(
+            "The sign-in was started for another client.", code="oidc_state_invalid"
+        )
     if "error" in args or "code" not in args:
-        raise Unauthorized(f"The provider refused: {args.get('error', 'no code')}.",
-                           code="oidc_denied")
+        raise Unauthorized(
+            f"The provider refused: {args.get('error', 'no code')}.", code="oidc_denied"
+        )
     metadata = client.discover(provider.issuer)
-    claims = client.exchange(provider, metadata, login.redirect_uri, code=args["code"],
-                             code_verifier=login.code_verifier, nonce=login.nonce)
+    claims = client.exchange(
+        provider,
+        metadata,
+        login.redirect_uri,
+        code=args["code"],
+        code_verifier=login.code_verifier,
+        nonce=login.nonce,
+    )
     user = oidc.linked_user(db.session, provider.organisation_id, claims)
     answer = tokens.issue_tokens(user)
     user.last_login_at = utcnow()
@@ -83,11 +94,15 @@ class ProviderView(MethodView):
     def put(self, data: dict, name: str):
         """Create or change a sign-in provider (issuer, client id, secret)."""
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", name):
-            raise Unprocessable("A provider name is 1 to 64 lower-case letters, digits, - "
-                                "or _.", code="oidc_provider_name_invalid")
+            raise Unprocessable(
+                "A provider name is 1 to 64 lower-case letters, digits, - or _.",
+                code="oidc_provider_name_invalid",
+            )
         if not settings().webhook_allow_private_networks and refused_literal(data["issuer"]):
-            raise Unprocessable("The issuer may not be a private or loopback address.",
-                                code="oidc_issuer_not_allowed")
+            raise Unprocessable(
+                "The issuer may not be a private or loopback address.",
+                code="oidc_issuer_not_allowed",
+            )
         organisation_id = current_principal().organisation_id
         existing = oidc.find_provider(db.session, organisation_id, name)
         before = audit.snapshot(existing, oidc.PROVIDER_FIELDS) if existing else {}
@@ -95,9 +110,13 @@ class ProviderView(MethodView):
         was, now = audit.changed(before, audit.snapshot(provider, oidc.PROVIDER_FIELDS))
         if "client_secret" in data:
             now["client_authentication_changed"] = True
-        audit.record("oidc_provider.created" if created else "oidc_provider.updated",
-                     target_type="oidc_provider", target_id=provider.id, before=was or None,
-                     after=now)
+        audit.record(
+            "oidc_provider.created" if created else "oidc_provider.updated",
+            target_type="oidc_provider",
+            target_id=provider.id,
+            before=was or None,
+            after=now,
+        )
         db.session.commit()
         return provider
 
@@ -106,9 +125,12 @@ class ProviderView(MethodView):
     def delete(self, name: str):
         """Remove a sign-in provider."""
         provider = oidc.usable_provider(db.session, current_principal().organisation_id, name)
-        audit.record("oidc_provider.deleted", target_type="oidc_provider",
-                     target_id=provider.id,
-                     before=audit.snapshot(provider, oidc.PROVIDER_FIELDS))
+        audit.record(
+            "oidc_provider.deleted",
+            target_type="oidc_provider",
+            target_id=provider.id,
+            before=audit.snapshot(provider, oidc.PROVIDER_FIELDS),
+        )
         db.session.delete(provider)
         db.session.commit()
 
@@ -132,9 +154,14 @@ class Authorize(MethodView):
         metadata = client.discover(provider.issuer)
         back = _redirect_uri(args["client"])
         started = oidc.start_login(db.session, provider, back)
-        url = client.authorization_url(provider, metadata, back,
-                                       state=started.state, nonce=started.nonce,
-                                       code_verifier=started.code_verifier)
+        url = client.authorization_url(
+            provider,
+            metadata,
+            back,
+            state=started.state,
+            nonce=started.nonce,
+            code_verifier=started.code_verifier,
+        )
         db.session.commit()
         return redirect(url, code=302)
 

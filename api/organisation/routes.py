@@ -29,8 +29,12 @@ def _fields(row: object, schema: type) -> dict:
     return {name: getattr(row, name) for name in schema().fields}
 
 
-blp = Blueprint("organisation", __name__, url_prefix="/api/v1/organisation",
-                description="The caller's organisation, its members and invites.")
+blp = Blueprint(
+    "organisation",
+    __name__,
+    url_prefix="/api/v1/organisation",
+    description="The caller's organisation, its members and invites.",
+)
 
 
 @blp.route("")
@@ -50,9 +54,13 @@ class OrganisationView(MethodView):
         before = {"name": organisation.name}
         organisation.name = data.get("name", organisation.name)
         if organisation.name != before["name"]:
-            audit.record("organisation.renamed", target_type="organisation",
-                         target_id=organisation.id, before=before,
-                         after={"name": organisation.name})
+            audit.record(
+                "organisation.renamed",
+                target_type="organisation",
+                target_id=organisation.id,
+                before=before,
+                after={"name": organisation.name},
+            )
         db.session.commit()
         return organisation
 
@@ -65,7 +73,8 @@ class Invites(MethodView):
     def get(self, args: dict):
         """List the organisation's invites."""
         stmt = tenant_select(Invite, current_principal().organisation_id).order_by(
-            Invite.created_at.desc())
+            Invite.created_at.desc()
+        )
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
     @auth_required((ADMIN,))
@@ -74,16 +83,31 @@ class Invites(MethodView):
     def post(self, data: dict):
         """Invite a teacher, learner or admin; the code is shown once, and mailed to `email`."""
         admin = current_user()
-        issued = identity.create_invite(db.session, admin, role=data["role"],
-                                        email=data.get("email"), ttl_seconds=settings().invite_ttl)
+        issued = identity.create_invite(
+            db.session,
+            admin,
+            role=data["role"],
+            email=data.get("email"),
+            ttl_seconds=settings().invite_ttl,
+        )
         if issued.invite.email:
             mail.send_invite(issued, admin)
-        audit.record("invite.created", target_type="invite", target_id=issued.invite.id,
-                     after={"role": issued.invite.role, "emailed": bool(issued.invite.email),
-                            "expires_at": issued.invite.expires_at})
+        audit.record(
+            "invite.created",
+            target_type="invite",
+            target_id=issued.invite.id,
+            after={
+                "role": issued.invite.role,
+                "emailed": bool(issued.invite.email),
+                "expires_at": issued.invite.expires_at,
+            },
+        )
         db.session.commit()
-        return {**_fields(issued.invite, InviteSchema), "code": issued.code,
-                "emailed": issued.invite.email is not None}
+        return {
+            **_fields(issued.invite, InviteSchema),
+            "code": issued.code,
+            "emailed": issued.invite.email is not None,
+        }
 
 
 @blp.route("/invites/<invite_id>")
@@ -92,10 +116,13 @@ class InviteView(MethodView):
     @blp.response(204)
     def delete(self, invite_id: str):
         """Revoke an invite."""
-        invite = identity.revoke_invite(db.session, current_principal().organisation_id,
-                                        invite_id)
-        audit.record("invite.revoked", target_type="invite", target_id=invite.id,
-                     after={"role": invite.role, "revoked": True})
+        invite = identity.revoke_invite(db.session, current_principal().organisation_id, invite_id)
+        audit.record(
+            "invite.revoked",
+            target_type="invite",
+            target_id=invite.id,
+            after={"role": invite.role, "revoked": True},
+        )
         db.session.commit()
 
 

@@ -29,8 +29,12 @@ class InviteSchema(Schema):
 
 class IssuedInviteSchema(InviteSchema):
     code = fields.String(metadata={"description": "Shown once. The invitee registers with it."})
-    emailed = fields.Boolean(metadata={"description": "Whether the code was mailed to `email` "
-                                                      "(it is, whenever an email is given)."})
+    emailed = fields.Boolean(
+        metadata={
+            "description": "Whether the code was mailed to `email` "
+            "(it is, whenever an email is given)."
+        }
+    )
 
 
 class MemberSchema(Schema):

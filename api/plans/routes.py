@@ -23,9 +23,13 @@ from storage import learners
 from storage import plans as plans_service
 from storage.db import db
 
-blp = Blueprint("plans", __name__, url_prefix="/api/v1",
-                description="Learning goals, and study plans built from the level gap, goals, "
-                            "time budget and weakest skills.")  # fmt: skip
+blp = Blueprint(
+    "plans",
+    __name__,
+    url_prefix="/api/v1",
+    description="Learning goals, and study plans built from the level gap, goals, "
+    "time budget and weakest skills.",
+)
 
 
 @blp.route("/learning-goals")
@@ -44,8 +48,9 @@ class Plans(MethodView):
     @blp.response(200, page_schema(PlanSchema))
     def get(self, args: dict):
         """List plans: your own, or (staff) the organisation's; newest first."""
-        stmt = plans_service.plans_query(current_principal(), user_id=args.get("user_id"),
-                                         language=args.get("language"))  # fmt: skip
+        stmt = plans_service.plans_query(
+            current_principal(), user_id=args.get("user_id"), language=args.get("language")
+        )
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
     @submits_job(blp, PlanRequestSchema)
@@ -56,8 +61,9 @@ class Plans(MethodView):
         learner_id = learners.resolve(db.session, current_principal(), named)
         data["user_id"] = learner_id
         job_input = plans_service.plan_request(db.session, current_principal(), data)
-        return submission.submit("learning_plan", job_input, callback_url=callback_url,
-                                 learner=learner_id)
+        return submission.submit(
+            "learning_plan", job_input, callback_url=callback_url, learner=learner_id
+        )
 
 
 @blp.route("/plans/<plan_id>")

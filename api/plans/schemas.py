@@ -41,8 +41,10 @@ class PlanRequestSchema(Schema):
     minutes_per_week = fields.Integer(required=True, validate=validate.Range(min=15, max=3000))
     weeks = fields.Integer(
         validate=validate.Range(min=1, max=520),
-        metadata={"description": "Omit to plan as many weeks as the level gap needs at this "
-                                 "pace (at most 520)."},
+        metadata={
+            "description": "Omit to plan as many weeks as the level gap needs at this "
+            "pace (at most 520)."
+        },
     )
     weak_skills = fields.List(
         fields.String(validate=validate.OneOf(SKILLS)),
@@ -53,14 +55,18 @@ class PlanRequestSchema(Schema):
         fields.String(validate=validate.Length(max=64)),
         load_default=list,
         validate=validate.Length(max=100),
-        metadata={"description": "Speaking prompts to link to sessions; omit to link the "
-                                 "catalogue's tasks for the language, from the current level "
-                                 "to the target."},
+        metadata={
+            "description": "Speaking prompts to link to sessions; omit to link the "
+            "catalogue's tasks for the language, from the current level "
+            "to the target."
+        },
     )
     user_id = fields.String(
         validate=validate.Length(max=40),
-        metadata={"description": "Staff and API keys: the learner the plan is for (the same "
-                                 "as `learner` given as a user id)."},
+        metadata={
+            "description": "Staff and API keys: the learner the plan is for (the same "
+            "as `learner` given as a user id)."
+        },
     )
     callback_url = CallbackUrl()
     learner = learner_field()
@@ -88,10 +94,13 @@ class PlanSchema(Schema):
 
 
 class PlanDetailSchema(PlanSchema):
-    plan = fields.Dict(metadata={
-        "description": "Milestones, hours, feasibility with suggestions, skill minutes, and the "
-                       "first 12 weeks of the schedule; `schedule_page` says how many weeks "
-                       "there are and where `/plans/{id}/weeks` pages them."})  # fmt: skip
+    plan = fields.Dict(
+        metadata={
+            "description": "Milestones, hours, feasibility with suggestions, skill minutes, and "
+            "the first 12 weeks of the schedule; `schedule_page` says how many weeks "
+            "there are and where `/plans/{id}/weeks` pages them."
+        }
+    )
 
 
 class PlanSessionSchema(Schema):
@@ -100,11 +109,16 @@ class PlanSessionSchema(Schema):
     minutes = fields.Integer()
     word_ids = fields.List(fields.String())
     prompt_ids = fields.List(fields.String())
-    lesson_ids = fields.List(fields.String(), metadata={
-        "description": "Lessons of the organisation's courses (GET /lessons/{id})."})
-    kind = fields.String(metadata={
-        "description": "new_words, review_words, speaking_task, lesson, assessment, or "
-                       "activity (no platform content behind it)."})  # fmt: skip
+    lesson_ids = fields.List(
+        fields.String(),
+        metadata={"description": "Lessons of the organisation's courses (GET /lessons/{id})."},
+    )
+    kind = fields.String(
+        metadata={
+            "description": "new_words, review_words, speaking_task, lesson, assessment, or "
+            "activity (no platform content behind it)."
+        }
+    )
 
 
 class PlanWeekSchema(Schema):
@@ -112,8 +126,10 @@ class PlanWeekSchema(Schema):
     theme = fields.String()
     minutes = fields.Integer()
     sessions = fields.List(fields.Nested(PlanSessionSchema))
-    content = fields.List(fields.String(), metadata={
-        "description": "What fills the week: linked words, speaking tasks, assessments."})
+    content = fields.List(
+        fields.String(),
+        metadata={"description": "What fills the week: linked words, speaking tasks, assessments."},
+    )
 
 
 class PlanListArgs(PageArgs):

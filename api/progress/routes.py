@@ -12,8 +12,12 @@ from storage.content import progress
 from storage.db import db
 from storage.learning.access import readable_user
 
-blp = Blueprint("progress", __name__, url_prefix="/api/v1/progress",
-                description="Learners' progress through courses, chapters and lessons.")
+blp = Blueprint(
+    "progress",
+    __name__,
+    url_prefix="/api/v1/progress",
+    description="Learners' progress through courses, chapters and lessons.",
+)
 
 
 @blp.route("/<user_id>/courses")
@@ -24,8 +28,7 @@ class CoursesProgress(MethodView):
         """Every course the learner started, with lessons done out of all."""
         principal = current_principal()
         user = readable_user(db.session, principal, user_id)
-        return {"items": progress.courses_progress(db.session, principal.organisation_id,
-                                                   user.id)}
+        return {"items": progress.courses_progress(db.session, principal.organisation_id, user.id)}
 
 
 @blp.route("/<user_id>/courses/<course_id>")

@@ -12,8 +12,12 @@ from storage.content import recommendations
 from storage.db import db
 from storage.learning.access import readable_user
 
-blp = Blueprint("recommendations", __name__, url_prefix="/api/v1/recommendations",
-                description="What a learner should do next, and why.")
+blp = Blueprint(
+    "recommendations",
+    __name__,
+    url_prefix="/api/v1/recommendations",
+    description="What a learner should do next, and why.",
+)
 
 
 @blp.route("")
@@ -26,9 +30,15 @@ class Recommendations(MethodView):
 
         From unfinished courses, weak sub-scores, the level gap and due vocabulary."""
         principal = current_principal()
-        user = readable_user(db.session, principal, args.get("user_id")
-                             or principal.user_id or "")
-        return {"items": recommendations.recommend(
-            db.session, principal.organisation_id, user.id, now(),
-            language=args.get("language"), target_level=args.get("target_level"),
-            limit=args["limit"])}
+        user = readable_user(db.session, principal, args.get("user_id") or principal.user_id or "")
+        return {
+            "items": recommendations.recommend(
+                db.session,
+                principal.organisation_id,
+                user.id,
+                now(),
+                language=args.get("language"),
+                target_level=args.get("target_level"),
+                limit=args["limit"],
+            )
+        }

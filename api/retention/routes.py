@@ -15,9 +15,12 @@ from storage.actor import ADMIN
 from storage.db import db
 from storage.models.identity import Organisation
 
-blp = Blueprint("retention", __name__, url_prefix="/api/v1/organisation/retention",
-                description="How long recordings and results are kept before the sweeper "
-                            "removes them.")
+blp = Blueprint(
+    "retention",
+    __name__,
+    url_prefix="/api/v1/organisation/retention",
+    description="How long recordings and results are kept before the sweeper removes them.",
+)
 
 
 def _organisation() -> Organisation:
@@ -39,12 +42,18 @@ class RetentionView(MethodView):
         """Set the retention periods; the hourly sweep applies them."""
         organisation = _organisation()
         before = asdict(retention.policy_of(organisation))
-        retention.set_policy(organisation, retention.Policy(data["media_days"],
-                                                            data["results_days"]))
+        retention.set_policy(
+            organisation, retention.Policy(data["media_days"], data["results_days"])
+        )
         after = asdict(retention.policy_of(organisation))
         was, now = audit.changed(before, after)
         if now:
-            audit.record("retention.changed", target_type="organisation",
-                         target_id=organisation.id, before=was, after=now)
+            audit.record(
+                "retention.changed",
+                target_type="organisation",
+                target_id=organisation.id,
+                before=was,
+                after=now,
+            )
         db.session.commit()
         return after

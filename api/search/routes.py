@@ -11,15 +11,25 @@ from api.security import ANY_ROLE, auth_required, current_principal
 from storage.content import search
 from storage.db import db
 
-blp = Blueprint("search", __name__, url_prefix="/api/v1/search",
-                description="Full-text search over the organisation's learning content.")
+blp = Blueprint(
+    "search",
+    __name__,
+    url_prefix="/api/v1/search",
+    description="Full-text search over the organisation's learning content.",
+)
 
 
 def _search(args: dict, kinds: tuple[str, ...]) -> dict:
     principal = current_principal()
-    hits = search.search(db.session, principal.organisation_id, args["q"], kinds=kinds,
-                         staff=principal.is_staff(), language=args.get("language"),
-                         limit=args["limit"])
+    hits = search.search(
+        db.session,
+        principal.organisation_id,
+        args["q"],
+        kinds=kinds,
+        staff=principal.is_staff(),
+        language=args.get("language"),
+        limit=args["limit"],
+    )
     return {"query": args["q"], "count": len(hits), "results": hits}
 
 
@@ -46,6 +56,10 @@ def _one_kind(kind: str, summary: str) -> type[MethodView]:
     return View
 
 
-for _kind, _summary in (("course", "Search courses."), ("chapter", "Search chapters."),
-                        ("lesson", "Search lessons."), ("word", "Search the vocabulary.")):
+for _kind, _summary in (
+    ("course", "Search courses."),
+    ("chapter", "Search chapters."),
+    ("lesson", "Search lessons."),
+    ("word", "Search the vocabulary."),
+):
     blp.route(f"/{_kind}s")(_one_kind(_kind, _summary))

@@ -6,12 +6,18 @@ from storage.content.search import KINDS, MAX_LIMIT, MAX_QUERY
 
 
 class SearchArgs(Schema):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=MAX_QUERY),
-                      metadata={"description": "Words to find (web-search syntax on "
-                                               "PostgreSQL: quotes, `or`, `-word`)."})
+    q = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_QUERY),
+        metadata={
+            "description": "Words to find (web-search syntax on PostgreSQL: quotes, `or`, `-word`)."
+        },
+    )
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_LIMIT))
-    language = fields.String(validate=validate.Length(min=2, max=16),
-                             metadata={"description": "Only content in this language."})
+    language = fields.String(
+        validate=validate.Length(min=2, max=16),
+        metadata={"description": "Only content in this language."},
+    )
 
 
 class SearchHitSchema(Schema):

@@ -30,7 +30,6 @@ blp = Blueprint(
 )
 
 
-
 def _speech_language(language: str | None, *, scored: bool) -> str | None:
     """Normalise the language; a scored one must also be one the CEFR profile knows."""
     code = whisper_language(language)
@@ -43,10 +42,12 @@ class Transcriptions(MethodView):
     def post(self, data: dict, callback_url: str | None):
         """Transcribe a recording: text, language, segments and timed words, as a job."""
         data["language"] = _speech_language(data.get("language"), scored=False)
-        given = submissions.transcription_input(db.session, current_principal(), data,
-                                                settings().max_audio_seconds)  # fmt: skip
-        return submission.submit("transcription", given, callback_url=callback_url,
-                                 learner=data.get("learner"))
+        given = submissions.transcription_input(
+            db.session, current_principal(), data, settings().max_audio_seconds
+        )
+        return submission.submit(
+            "transcription", given, callback_url=callback_url, learner=data.get("learner")
+        )
 
 
 @blp.route("/assessments/speaking")
@@ -61,10 +62,12 @@ class SpeakingAssessments(MethodView):
         `cefr` (schema `SpeakingCefr`) says which method placed the level, and with a task its
         `relevance` (schema `SpeakingRelevance`) how far the answer addressed it."""
         data["language"] = _speech_language(data.get("language"), scored=True)
-        given = submissions.speaking_input(db.session, current_principal(), data,
-                                           settings().max_audio_seconds)  # fmt: skip
-        return submission.submit("speaking_assessment", given, callback_url=callback_url,
-                                 learner=data.get("learner"))
+        given = submissions.speaking_input(
+            db.session, current_principal(), data, settings().max_audio_seconds
+        )
+        return submission.submit(
+            "speaking_assessment", given, callback_url=callback_url, learner=data.get("learner")
+        )
 
 
 @blp.route("/speaking-prompts")

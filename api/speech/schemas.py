@@ -20,6 +20,8 @@ _LANGUAGE = fields.String(
     validate=validate.Length(min=2, max=16),
     metadata={"example": "en", "description": "ISO 639-1 code; detected when left out."},
 )
+
+
 class TranscriptionRequestSchema(Schema):
     media_id = _MEDIA_ID
     language = _LANGUAGE
@@ -33,9 +35,11 @@ class SpeakingAssessmentRequestSchema(Schema):
     prompt_id = fields.String(
         allow_none=True,
         validate=validate.Length(min=1, max=40),
-        metadata={"description": "A task from GET /speaking-prompts (sets the language, and "
-                                 "the reference text of a reading task)."},
-    )  # fmt: skip
+        metadata={
+            "description": "A task from GET /speaking-prompts (sets the language, and "
+            "the reference text of a reading task)."
+        },
+    )
     prompt_text = fields.String(
         allow_none=True,
         validate=validate.Length(min=1, max=2000),
@@ -44,9 +48,11 @@ class SpeakingAssessmentRequestSchema(Schema):
     reference_text = fields.String(
         allow_none=True,
         validate=validate.Length(min=1, max=5000),
-        metadata={"description": "For a scripted reading: the text read aloud; the result "
-                                 "then gives completeness and accuracy against it."},
-    )  # fmt: skip
+        metadata={
+            "description": "For a scripted reading: the text read aloud; the result "
+            "then gives completeness and accuracy against it."
+        },
+    )
     callback_url = CallbackUrl()
     learner = learner_field()
 
@@ -80,17 +86,24 @@ class PhonemeScoreSchema(Schema):
     phoneme = fields.String(metadata={"example": "AE", "description": "ARPABET phone."})
     score = fields.Integer(metadata={"description": "0-100 goodness of pronunciation."})
     expected = fields.String(metadata={"description": "The phone the text asks for."})
-    heard = fields.String(metadata={
-        "description": "The most likely phone heard (free phone loop); the expected one when "
-                       "it scored well."})  # fmt: skip
+    heard = fields.String(
+        metadata={
+            "description": "The most likely phone heard (free phone loop); the expected one when "
+            "it scored well."
+        }
+    )
 
 
 class WordPronunciationSchema(Schema):
     word = fields.String()
     accuracy = fields.Integer(allow_none=True, metadata={"description": "0-100."})
-    error_type = fields.String(allow_none=True, metadata={"enum": [
-        "mispronunciation", "omission", "insertion", "repetition", "substitution"],
-        "description": "None when the word was read correctly."})  # fmt: skip
+    error_type = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": ["mispronunciation", "omission", "insertion", "repetition", "substitution"],
+            "description": "None when the word was read correctly.",
+        },
+    )
     start = fields.Float(allow_none=True, metadata={"description": "Seconds."})
     end = fields.Float(allow_none=True)
     heard_as = fields.String(allow_none=True, metadata={"description": "The word recognised."})
@@ -98,54 +111,85 @@ class WordPronunciationSchema(Schema):
 
 
 class PronunciationResultSchema(Schema):
-    method = fields.String(metadata={
-        "enum": ["gop-pocketsphinx-v4", "asr-confidence"],
-        "description": "English: forced alignment and goodness of pronunciation; other "
-                       "languages: recogniser confidence."})  # fmt: skip
-    judged = fields.Boolean(metadata={"description": "False when the recording could not be "
-                                                     "judged; `reason` says why."})  # fmt: skip
+    method = fields.String(
+        metadata={
+            "enum": ["gop-pocketsphinx-v4", "asr-confidence"],
+            "description": "English: forced alignment and goodness of pronunciation; other "
+            "languages: recogniser confidence.",
+        }
+    )
+    judged = fields.Boolean(
+        metadata={"description": "False when the recording could not be judged; `reason` says why."}
+    )
     accuracy = fields.Integer(allow_none=True, metadata={"description": "0-100, sounds."})
     fluency = fields.Integer(allow_none=True, metadata={"description": "0-100, pauses, rate."})
-    completeness = fields.Integer(allow_none=True, metadata={
-        "description": "0-100, share of the reference text read (readings only)."})
-    prosody = fields.Integer(allow_none=True, metadata={
-        "description": "0-100, intonation, rhythm and speed."})
+    completeness = fields.Integer(
+        allow_none=True,
+        metadata={"description": "0-100, share of the reference text read (readings only)."},
+    )
+    prosody = fields.Integer(
+        allow_none=True, metadata={"description": "0-100, intonation, rhythm and speed."}
+    )
     overall = fields.Integer(allow_none=True, metadata={"description": "0-100."})
-    reason = fields.String(allow_none=True, metadata={"enum": [
-        "too_short", "alignment_failed", "reference_not_english", "speech_unclear",
-        "no_confidence"]})  # fmt: skip
+    reason = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": [
+                "too_short",
+                "alignment_failed",
+                "reference_not_english",
+                "speech_unclear",
+                "no_confidence",
+            ]
+        },
+    )
     message = fields.String(allow_none=True)
     words = fields.List(fields.Nested(WordPronunciationSchema))
-    prosody_measures = fields.Dict(allow_none=True, metadata={
-        "description": "pitch_range_st, pitch_sd_st, intensity_sd_db, voiced_share, "
-                       "boundary_pauses, internal_pauses, final_movement_st, final_expected, "
-                       "final_matches, duration_cv, monotone."})  # fmt: skip
+    prosody_measures = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "pitch_range_st, pitch_sd_st, intensity_sd_db, voiced_share, "
+            "boundary_pauses, internal_pauses, final_movement_st, final_expected, "
+            "final_matches, duration_cv, monotone."
+        },
+    )
     measurements = fields.Dict(metadata={"description": "The clip measurements scored."})
-    model = fields.String(allow_none=True,
-                          metadata={"example": "pronunciation-gop-pocketsphinx-v4"})
+    model = fields.String(
+        allow_none=True, metadata={"example": "pronunciation-gop-pocketsphinx-v4"}
+    )
 
 
 class SpeakingCefrSchema(Schema):
     level = fields.String(metadata={"enum": list(LEVELS)})
     score = fields.Float(metadata={"description": "0-100, inside the level's band."})
-    confidence = fields.Float(metadata={
-        "description": "0-1. Free speech: the language model's calibrated probability of its "
-                       "level times the agreement of language and fluency; reading: the "
-                       "agreement of pronunciation, fluency and completeness."})  # fmt: skip
-    method = fields.String(metadata={
-        "enum": ["cefr-text-model-v3", "heuristic", "reading-delivery-v1", "llm"],
-        "description": "What placed the level: the fitted English text model (free speech), "
-                       "the heuristic (languages without labelled data), the reading's quality "
-                       "against its text's level, or the LLM provider."})  # fmt: skip
+    confidence = fields.Float(
+        metadata={
+            "description": "0-1. Free speech: the language model's calibrated probability of its "
+            "level times the agreement of language and fluency; reading: the "
+            "agreement of pronunciation, fluency and completeness."
+        }
+    )
+    method = fields.String(
+        metadata={
+            "enum": ["cefr-text-model-v3", "heuristic", "reading-delivery-v1", "llm"],
+            "description": "What placed the level: the fitted English text model (free speech), "
+            "the heuristic (languages without labelled data), the reading's quality "
+            "against its text's level, or the LLM provider.",
+        }
+    )
 
 
 class SpeakingRelevanceSchema(Schema):
-    score = fields.Float(metadata={"description": "0-100, weighted share of the task's key "
-                                                 "words the answer uses."})  # fmt: skip
-    related_score = fields.Float(allow_none=True, metadata={
-        "description": "0-100, counting words WordNet relates to the key words too."})
-    off_topic = fields.Boolean(metadata={
-        "description": "Under 20 % both ways: the level is placed one band lower."})
+    score = fields.Float(
+        metadata={"description": "0-100, weighted share of the task's key words the answer uses."}
+    )
+    related_score = fields.Float(
+        allow_none=True,
+        metadata={"description": "0-100, counting words WordNet relates to the key words too."},
+    )
+    off_topic = fields.Boolean(
+        metadata={"description": "Under 20 % both ways: the level is placed one band lower."}
+    )
     key_words = fields.List(fields.String())
     used = fields.List(fields.String())
     missing = fields.List(fields.String())
@@ -153,6 +197,8 @@ class SpeakingRelevanceSchema(Schema):
 
 
 # Registered as OpenAPI components by api.resources.
-RESULT_SCHEMAS = {"SpeakingPronunciation": PronunciationResultSchema,
-                  "SpeakingCefr": SpeakingCefrSchema,
-                  "SpeakingRelevance": SpeakingRelevanceSchema}
+RESULT_SCHEMAS = {
+    "SpeakingPronunciation": PronunciationResultSchema,
+    "SpeakingCefr": SpeakingCefrSchema,
+    "SpeakingRelevance": SpeakingRelevanceSchema,
+}

@@ -56,8 +56,9 @@ class Synthesize(MethodView):
     def post(self, data: dict, callback_url: str | None):
         """Speak a text as a job; the result names the audio media (GET /media/{id}/content)."""
         given = synthesis_input(synthesizer_for(settings()), data, settings().max_synthesis_chars)
-        return submission.submit("speech_synthesis", given, callback_url=callback_url,
-                                 learner=data.get("learner"))
+        return submission.submit(
+            "speech_synthesis", given, callback_url=callback_url, learner=data.get("learner")
+        )
 
 
 @blp.route("/speech/synthesize/stream")
@@ -65,8 +66,11 @@ class SynthesizeStream(MethodView):
     @auth_required(ANY_ROLE, scope="jobs:write")
     @blp.arguments(SynthesisRequestSchema)
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    @blp.response(200, description="`audio/wav`: a header, then 16-bit mono PCM, a sentence "
-                                    "at a time as it is made (chunked).")
+    @blp.response(
+        200,
+        description="`audio/wav`: a header, then 16-bit mono PCM, a sentence "
+        "at a time as it is made (chunked).",
+    )
     def post(self, data: dict):
         """Speak a text as a stream of WAV audio, starting with the first sentence."""
         ratelimit.check("submit", current_principal().organisation_id)
@@ -81,14 +85,25 @@ class SynthesizeStream(MethodView):
         first = next(chunks, b"")
 
         principal = current_principal()
-        usage.add(db.session, principal.organisation_id, principal.user_id,
-                  {"characters_synthesised": len(text)}, source="speech_synthesis_stream")
+        usage.add(
+            db.session,
+            principal.organisation_id,
+            principal.user_id,
+            {"characters_synthesised": len(text)},
+            source="speech_synthesis_stream",
+        )
         db.session.commit()
 
         def body() -> Iterator[bytes]:
             yield wav_header(audio.sample_rate) + first
             yield from chunks
 
-        return Response(body(), mimetype="audio/wav", headers={
-            "X-Voice": voice.id, "X-Sample-Rate": str(audio.sample_rate),
-            "Cache-Control": "no-store"})
+        return Response(
+            body(),
+            mimetype="audio/wav",
+            headers={
+                "X-Voice": voice.id,
+                "X-Sample-Rate": str(audio.sample_rate),
+                "Cache-Control": "no-store",
+            },
+        )

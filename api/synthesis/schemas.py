@@ -8,8 +8,10 @@ from pipelines.synthesis import ENGINES, MAX_SPEED, MIN_SPEED
 
 
 class VoiceArgs(Schema):
-    language = fields.String(validate=validate.Length(min=2, max=16), metadata={
-        "description": "Only voices that speak this language (`en`, `en-US`, `es`)."})
+    language = fields.String(
+        validate=validate.Length(min=2, max=16),
+        metadata={"description": "Only voices that speak this language (`en`, `en-US`, `es`)."},
+    )
     engine = fields.String(validate=validate.OneOf(ENGINES))
 
 
@@ -31,13 +33,19 @@ class SynthesisRequestSchema(Schema):
     # No length rule here: an over-long text is 422 `text_too_long` with the limit
     # (MAX_SYNTHESIS_CHARS); the request body limit bounds what is read.
     text = fields.String(required=True)
-    voice = fields.String(validate=validate.Length(max=80), metadata={
-        "description": "A voice id from GET /speech/voices; else the first configured engine's "
-                       "voice for `language`."})
+    voice = fields.String(
+        validate=validate.Length(max=80),
+        metadata={
+            "description": "A voice id from GET /speech/voices; else the first configured engine's "
+            "voice for `language`."
+        },
+    )
     language = fields.String(validate=validate.Length(min=2, max=16), metadata={"example": "en"})
-    speed = fields.Float(load_default=1.0, validate=validate.Range(MIN_SPEED, MAX_SPEED),
-                         metadata={"description": "1.0 is the voice's normal pace; learners "
-                                                  "often want 0.8."})
+    speed = fields.Float(
+        load_default=1.0,
+        validate=validate.Range(MIN_SPEED, MAX_SPEED),
+        metadata={"description": "1.0 is the voice's normal pace; learners often want 0.8."},
+    )
 
 
 class SynthesisJobRequestSchema(SynthesisRequestSchema):

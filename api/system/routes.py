@@ -45,8 +45,12 @@ def readyz() -> Response:
             log.warning("readiness: %s failed: %s", name, type(exc).__name__)
             checks[name], failing = "unavailable", [*failing, name]
     if failing:
-        return problem(503, "dependency_unavailable",
-                       f"Not ready: {', '.join(failing)} unavailable.", checks=checks)
+        return problem(
+            503,
+            "dependency_unavailable",
+            f"Not ready: {', '.join(failing)} unavailable.",
+            checks=checks,
+        )
     return jsonify(status="ready", checks=checks)
 
 
@@ -65,11 +69,19 @@ def metrics() -> Response:
     if token:
         presented = request.headers.get("Authorization", "")
         if not hmac.compare_digest(presented.encode(), f"Bearer {token}".encode()):
-            return problem(401, "unauthorized", "The metrics need the scrape token.",
-                           headers={"WWW-Authenticate": "Bearer"})
+            return problem(
+                401,
+                "unauthorized",
+                "The metrics need the scrape token.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
     elif request.remote_addr not in _LOOPBACK:
-        return problem(403, "forbidden", "The metrics are served to loopback callers only; "
-                       "set METRICS_TOKEN to scrape them from elsewhere.")
+        return problem(
+            403,
+            "forbidden",
+            "The metrics are served to loopback callers only; "
+            "set METRICS_TOKEN to scrape them from elsewhere.",
+        )
     body, content_type = render_latest()
     return Response(body, content_type=content_type)
 

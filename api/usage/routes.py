@@ -18,9 +18,13 @@ from storage.errors import NotFound
 from storage.models.identity import Organisation, User
 from storage.tenancy import get_owned
 
-blp = Blueprint("usage", __name__, url_prefix="/api/v1/usage",
-                description="Usage metering (assessments, audio minutes, LLM tokens and cost, "
-                            "storage) and plan quotas.")
+blp = Blueprint(
+    "usage",
+    __name__,
+    url_prefix="/api/v1/usage",
+    description="Usage metering (assessments, audio minutes, LLM tokens and cost, "
+    "storage) and plan quotas.",
+)
 
 
 def _report(learner_id: str | None, args: dict) -> dict[str, Any]:
@@ -28,22 +32,31 @@ def _report(learner_id: str | None, args: dict) -> dict[str, Any]:
     now = utcnow()
     until = args.get("until") or now.date()
     since = args.get("since") or date(until.year, until.month, 1)
-    report = usage.summary(db.session, organisation_id, learner_id=learner_id, since=since,
-                           until=until)
+    report = usage.summary(
+        db.session, organisation_id, learner_id=learner_id, since=since, until=until
+    )
     for row in (report["totals"], *report["by_day"], *report["by_job_type"]):
         row["llm_cost_usd"] = _cost(row)
     plan = db.session.get(Organisation, organisation_id).plan or settings().default_plan
     scope = quotas.LEARNER if learner_id else quotas.ORGANISATION
-    report["quotas"] = usage.quota_view(db.session, organisation_id,
-                                        learner_id or quotas.ORGANISATION, scope,
-                                        quotas.plan_limits(plan), now)
+    report["quotas"] = usage.quota_view(
+        db.session,
+        organisation_id,
+        learner_id or quotas.ORGANISATION,
+        scope,
+        quotas.plan_limits(plan),
+        now,
+    )
     return {**report, "plan": plan, "learner_id": learner_id}
 
 
 def _cost(row: dict[str, Any]) -> float:
     config = settings()
-    return round(row["llm_input_tokens"] * config.llm_price_input_per_mtok / 1e6
-                 + row["llm_output_tokens"] * config.llm_price_output_per_mtok / 1e6, 6)
+    return round(
+        row["llm_input_tokens"] * config.llm_price_input_per_mtok / 1e6
+        + row["llm_output_tokens"] * config.llm_price_output_per_mtok / 1e6,
+        6,
+    )
 
 
 @blp.route("")
@@ -68,4 +81,3 @@ class LearnerUsage(MethodView):
             raise NotFound("No such user.", code="user_not_found")
         get_owned(db.session, User, user_id, principal.organisation_id, what="user")
         return _report(user_id, args)
-

@@ -21,8 +21,9 @@ class UsageTotalsSchema(Schema):
     audio_minutes = fields.Float(metadata={"description": "Audio transcribed (succeeded jobs)."})
     llm_input_tokens = fields.Integer()
     llm_output_tokens = fields.Integer()
-    llm_cost_usd = fields.Float(metadata={"description": "Estimated from the configured "
-                                                         "prices per million tokens."})
+    llm_cost_usd = fields.Float(
+        metadata={"description": "Estimated from the configured prices per million tokens."}
+    )
 
 
 class UsageDaySchema(UsageTotalsSchema):
@@ -51,11 +52,20 @@ class UsageSchema(Schema):
     storage_bytes = fields.Integer(metadata={"description": "Media stored now."})
     by_day = fields.List(fields.Nested(UsageDaySchema))
     by_job_type = fields.List(fields.Nested(UsageTypeSchema))
-    conversation = fields.Dict(keys=fields.String(), values=fields.Float(), metadata={
-        "description": "Conversation practice and speech synthesis in the period: "
-                       "speech_seconds_in, speech_minutes_in, characters_synthesised, "
-                       "llm_input_tokens, llm_output_tokens, partner_turns, "
-                       "realtime_sessions."})
-    quotas = fields.List(fields.Nested(QuotaSchema), metadata={
-        "description": "The plan's limits for the organisation (or the learner) and what is "
-                       "used of each now."})
+    conversation = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(),
+        metadata={
+            "description": "Conversation practice and speech synthesis in the period: "
+            "speech_seconds_in, speech_minutes_in, characters_synthesised, "
+            "llm_input_tokens, llm_output_tokens, partner_turns, "
+            "realtime_sessions."
+        },
+    )
+    quotas = fields.List(
+        fields.Nested(QuotaSchema),
+        metadata={
+            "description": "The plan's limits for the organisation (or the learner) and what is "
+            "used of each now."
+        },
+    )

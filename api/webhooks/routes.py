@@ -28,9 +28,13 @@ from storage.actor import ADMIN
 from storage.db import db
 from storage.webhooks import deliveries, endpoints, events
 
-blp = Blueprint("webhooks", __name__, url_prefix="/api/v1",
-                description="Signed webhooks (Standard Webhooks) to partner systems, with "
-                            "xAPI and LTI AGS formats for LMSs.")
+blp = Blueprint(
+    "webhooks",
+    __name__,
+    url_prefix="/api/v1",
+    description="Signed webhooks (Standard Webhooks) to partner systems, with "
+    "xAPI and LTI AGS formats for LMSs.",
+)
 
 MANAGE = "webhooks:manage"
 
@@ -83,8 +87,10 @@ class RotateSecret(MethodView):
     def post(self, data: dict, endpoint_id: str):
         """New signing secret; the old one keeps signing during the overlap period."""
         endpoint = service.rotate_secret(endpoint_id, data.get("overlap_seconds"))
-        return {"secret": endpoint.secret,
-                "previous_secret_expires_at": endpoint.previous_secret_expires_at}
+        return {
+            "secret": endpoint.secret,
+            "previous_secret_expires_at": endpoint.previous_secret_expires_at,
+        }
 
 
 @blp.route("/webhooks/<endpoint_id>/deliveries")
@@ -95,8 +101,9 @@ class EndpointDeliveries(MethodView):
     def get(self, args: dict, endpoint_id: str):
         """The endpoint's delivery log, newest first, with every attempt."""
         endpoint = service.get_endpoint(endpoint_id)
-        stmt = deliveries.list_query(endpoint.organisation_id, endpoint_id=endpoint.id,
-                                     state=args.get("state"))
+        stmt = deliveries.list_query(
+            endpoint.organisation_id, endpoint_id=endpoint.id, state=args.get("state")
+        )
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
 
@@ -117,9 +124,12 @@ class Deliveries(MethodView):
     def get(self, args: dict):
         """Every delivery (endpoints and job callback URLs), newest first."""
         stmt = deliveries.list_query(
-            current_principal().organisation_id, endpoint_id=args.get("endpoint_id"),
-            event_id=args.get("event_id"), state=args.get("state"),
-            callbacks_only=bool(args.get("callbacks")))
+            current_principal().organisation_id,
+            endpoint_id=args.get("endpoint_id"),
+            event_id=args.get("event_id"),
+            state=args.get("state"),
+            callbacks_only=bool(args.get("callbacks")),
+        )
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
 
@@ -129,8 +139,7 @@ class DeliveryView(MethodView):
     @blp.response(200, DeliverySchema)
     def get(self, delivery_id: str):
         """Read one delivery with its attempts."""
-        return deliveries.get_delivery(db.session, current_principal().organisation_id,
-                                       delivery_id)
+        return deliveries.get_delivery(db.session, current_principal().organisation_id, delivery_id)
 
 
 @blp.route("/webhook-deliveries/<delivery_id>/retry")
@@ -150,8 +159,12 @@ class Events(MethodView):
     def get(self, args: dict):
         """The organisation's events, oldest first, to reconcile what a partner missed."""
         stmt = events.list_query(
-            current_principal().organisation_id, event_type=args.get("type"),
-            since=args.get("since"), until=args.get("until"), job_id=args.get("job_id"))
+            current_principal().organisation_id,
+            event_type=args.get("type"),
+            since=args.get("since"),
+            until=args.get("until"),
+            job_id=args.get("job_id"),
+        )
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
 

@@ -15,50 +15,72 @@ def _webhook_url(value: str) -> None:
 
 
 def _url(**options: object) -> fields.String:
-    return fields.String(validate=[validate.Length(min=1, max=2000), _webhook_url], metadata={
-        "description": "http or https URL the platform posts to; no credentials or fragment."},
-        **options)
+    return fields.String(
+        validate=[validate.Length(min=1, max=2000), _webhook_url],
+        metadata={
+            "description": "http or https URL the platform posts to; no credentials or fragment."
+        },
+        **options,
+    )
 
 
 def _events(**options: object) -> fields.List:
-    return fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)),
-                       validate=validate.Length(max=len(EVENT_TYPES)), metadata={
-                           "description": "Event types to receive; empty for every type."},
-                       **options)
+    return fields.List(
+        fields.String(validate=validate.OneOf(EVENT_TYPES)),
+        validate=validate.Length(max=len(EVENT_TYPES)),
+        metadata={"description": "Event types to receive; empty for every type."},
+        **options,
+    )
 
 
 def _format(**options: object) -> fields.String:
-    return fields.String(validate=validate.OneOf(FORMATS), metadata={
-        "description": "standard: {type, timestamp, data}; xapi: an xAPI statement; "
-                       "lti_ags: an LTI AGS score (both for assessment results only)."},
-        **options)
+    return fields.String(
+        validate=validate.OneOf(FORMATS),
+        metadata={
+            "description": "standard: {type, timestamp, data}; xapi: an xAPI statement; "
+            "lti_ags: an LTI AGS score (both for assessment results only)."
+        },
+        **options,
+    )
 
 
 def _lms_base_url() -> fields.Url:
-    return fields.Url(schemes={"http", "https"}, allow_none=True,
-                      validate=validate.Length(max=2000), metadata={
-                          "description": "The LMS home page, the xAPI account homePage "
-                                         "(default: the URL's origin)."})
+    return fields.Url(
+        schemes={"http", "https"},
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "The LMS home page, the xAPI account homePage "
+            "(default: the URL's origin)."
+        },
+    )
 
 
 class LrsAuthSchema(Schema):
     """How the platform authenticates at an LRS (xAPI endpoints); stored encrypted, never
     shown again."""
 
-    scheme = fields.String(required=True, validate=validate.OneOf(("basic", "bearer", "oauth")),
-                           metadata={"description": "basic (username, password), bearer "
-                                                    "(token) or oauth (token_url, client_id, "
-                                                    "client_secret, scope: client credentials)"})
+    scheme = fields.String(
+        required=True,
+        validate=validate.OneOf(("basic", "bearer", "oauth")),
+        metadata={
+            "description": "basic (username, password), bearer "
+            "(token) or oauth (token_url, client_id, "
+            "client_secret, scope: client credentials)"
+        },
+    )
     username = fields.String(validate=validate.Length(min=1, max=500))
-    password = fields.String(validate=validate.Length(min=1, max=2000),
-                             metadata={"writeOnly": True})
-    token = fields.String(validate=validate.Length(min=1, max=4000),
-                          metadata={"writeOnly": True})
-    token_url = fields.Url(schemes={"http", "https"}, require_tld=False,
-                           validate=validate.Length(max=2000))
+    password = fields.String(
+        validate=validate.Length(min=1, max=2000), metadata={"writeOnly": True}
+    )
+    token = fields.String(validate=validate.Length(min=1, max=4000), metadata={"writeOnly": True})
+    token_url = fields.Url(
+        schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000)
+    )
     client_id = fields.String(validate=validate.Length(min=1, max=500))
-    client_secret = fields.String(validate=validate.Length(min=1, max=2000),
-                                  metadata={"writeOnly": True})
+    client_secret = fields.String(
+        validate=validate.Length(min=1, max=2000), metadata={"writeOnly": True}
+    )
     scope = fields.String(validate=validate.Length(max=500))
 
     @validates_schema
@@ -68,21 +90,32 @@ class LrsAuthSchema(Schema):
         if data["scheme"] == "bearer" and not data.get("token"):
             raise ValidationError("Bearer authentication needs a token.")
         if data["scheme"] == "oauth" and not all(
-                data.get(k) for k in ("token_url", "client_id", "client_secret")):
+            data.get(k) for k in ("token_url", "client_id", "client_secret")
+        ):
             raise ValidationError("OAuth needs token_url, client_id and client_secret.")
 
 
 def _actor_lms() -> fields.String:
-    return fields.String(allow_none=True, validate=validate.Length(min=1, max=64), metadata={
-        "description": "xAPI: the LMS whose learner ids name the actors (an LTI platform id, "
-                       "or the `lms` name learners were provisioned under); default: the "
-                       "learner's own `external_id`, else the platform's user id."})
+    return fields.String(
+        allow_none=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={
+            "description": "xAPI: the LMS whose learner ids name the actors (an LTI platform id, "
+            "or the `lms` name learners were provisioned under); default: the "
+            "learner's own `external_id`, else the platform's user id."
+        },
+    )
 
 
 def _lrs_auth() -> fields.Nested:
-    return fields.Nested(LrsAuthSchema, allow_none=True, metadata={
-        "description": "xAPI: the LRS's credentials (Basic, or a Bearer token); null "
-                       "removes them."})
+    return fields.Nested(
+        LrsAuthSchema,
+        allow_none=True,
+        metadata={
+            "description": "xAPI: the LRS's credentials (Basic, or a Bearer token); null "
+            "removes them."
+        },
+    )
 
 
 class EndpointCreateSchema(Schema):
@@ -103,8 +136,9 @@ class EndpointUpdateSchema(Schema):
     lms_base_url = _lms_base_url()
     actor_lms = _actor_lms()
     lrs_auth = _lrs_auth()
-    enabled = fields.Boolean(metadata={
-        "description": "false disables the endpoint; true re-enables a disabled one."})
+    enabled = fields.Boolean(
+        metadata={"description": "false disables the endpoint; true re-enables a disabled one."}
+    )
 
 
 class EndpointSchema(Schema):
@@ -115,14 +149,18 @@ class EndpointSchema(Schema):
     format = fields.String()
     lms_base_url = fields.String(allow_none=True)
     actor_lms = fields.String(allow_none=True)
-    lrs_auth_scheme = fields.String(allow_none=True, metadata={
-        "description": "basic or bearer when LRS credentials are stored (never shown)."})
+    lrs_auth_scheme = fields.String(
+        allow_none=True,
+        metadata={"description": "basic or bearer when LRS credentials are stored (never shown)."},
+    )
     enabled = fields.Boolean()
     disabled_reason = fields.String(allow_none=True)
     disabled_at = fields.DateTime(allow_none=True)
     failing_since = fields.DateTime(allow_none=True)
-    previous_secret_expires_at = fields.DateTime(allow_none=True, metadata={
-        "description": "Until then the previous secret signs too (rotation overlap)."})
+    previous_secret_expires_at = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "Until then the previous secret signs too (rotation overlap)."},
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime(allow_none=True)
 
@@ -132,8 +170,12 @@ class CreatedEndpointSchema(EndpointSchema):
 
 
 class RotateSecretSchema(Schema):
-    overlap_seconds = fields.Integer(validate=validate.Range(min=0, max=7 * 24 * 3600), metadata={
-        "description": "How long the old secret keeps signing (default from configuration)."})
+    overlap_seconds = fields.Integer(
+        validate=validate.Range(min=0, max=7 * 24 * 3600),
+        metadata={
+            "description": "How long the old secret keeps signing (default from configuration)."
+        },
+    )
 
 
 class RotatedSecretSchema(Schema):
@@ -159,8 +201,9 @@ class DeliverySchema(Schema):
     id = fields.String(metadata={"example": "whd_01jd3k..."})
     event_id = fields.String(metadata={"description": "Also the webhook-id header."})
     event_type = fields.Function(lambda delivery: delivery.event.type)
-    endpoint_id = fields.String(allow_none=True, metadata={
-        "description": "None for a job's callback URL."})
+    endpoint_id = fields.String(
+        allow_none=True, metadata={"description": "None for a job's callback URL."}
+    )
     url = fields.String()
     format = fields.String()
     state = fields.String(metadata={"enum": list(DELIVERY_STATES)})
@@ -204,8 +247,9 @@ class EventArgs(PageArgs):
 
 
 class CallbackSecretSchema(Schema):
-    secret = fields.String(allow_none=True, metadata={
-        "description": "Present only the one time the secret is shown."})
+    secret = fields.String(
+        allow_none=True, metadata={"description": "Present only the one time the secret is shown."}
+    )
     created_at = fields.DateTime(allow_none=True)
     rotated_at = fields.DateTime(allow_none=True)
     previous_secret_expires_at = fields.DateTime(allow_none=True)
@@ -213,6 +257,9 @@ class CallbackSecretSchema(Schema):
 
 class LmsIdentitySchema(Schema):
     user_id = fields.String(dump_only=True)
-    external_id = fields.String(required=True, allow_none=True,
-                                validate=validate.Length(min=1, max=255), metadata={
-                                    "description": "The learner's id in the LMS; null clears."})
+    external_id = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "The learner's id in the LMS; null clears."},
+    )

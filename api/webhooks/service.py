@@ -33,20 +33,32 @@ def _check_destination(url: str) -> None:
     except ValueError:
         return
     if not is_public_address(host):
-        raise Unprocessable("Webhook URLs may not point at private, loopback or link-local "
-                            "addresses.", code="webhook_url_not_allowed")
+        raise Unprocessable(
+            "Webhook URLs may not point at private, loopback or link-local addresses.",
+            code="webhook_url_not_allowed",
+        )
 
 
 def create_endpoint(data: dict[str, Any]) -> WebhookEndpoint:
     _check_destination(data["url"])
     endpoint = endpoints.create_endpoint(
-        db.session, current_principal().organisation_id, url=data["url"],
-        event_types=data["events"], format=data["format"], description=data["description"],
-        lms_base_url=data.get("lms_base_url"), actor_lms=data.get("actor_lms"),
+        db.session,
+        current_principal().organisation_id,
+        url=data["url"],
+        event_types=data["events"],
+        format=data["format"],
+        description=data["description"],
+        lms_base_url=data.get("lms_base_url"),
+        actor_lms=data.get("actor_lms"),
         new_secret=generate_secret,
-        **_lrs_auth(data.get("lrs_auth")))
-    audit.record("webhook_endpoint.created", target_type="webhook_endpoint",
-                 target_id=endpoint.id, after=audit.snapshot(endpoint, audit.ENDPOINT_FIELDS))
+        **_lrs_auth(data.get("lrs_auth")),
+    )
+    audit.record(
+        "webhook_endpoint.created",
+        target_type="webhook_endpoint",
+        target_id=endpoint.id,
+        after=audit.snapshot(endpoint, audit.ENDPOINT_FIELDS),
+    )
     db.session.commit()
     return endpoint
 
@@ -56,8 +68,10 @@ def _lrs_auth(given: dict[str, Any] | None) -> dict[str, str | None]:
     if not given:
         return {"lrs_auth_scheme": None, "lrs_credentials": None}
     if given["scheme"] == "basic":
-        return {"lrs_auth_scheme": "basic",
-                "lrs_credentials": f"{given['username']}:{given['password']}"}
+        return {
+            "lrs_auth_scheme": "basic",
+            "lrs_credentials": f"{given['username']}:{given['password']}",
+        }
     if given["scheme"] == "oauth":
         fields = {k: given.get(k) for k in ("token_url", "client_id", "client_secret", "scope")}
         return {"lrs_auth_scheme": "oauth", "lrs_credentials": json.dumps(fields)}
@@ -79,33 +93,52 @@ def update_endpoint(endpoint_id: str, data: dict[str, Any]) -> WebhookEndpoint:
     endpoint = get_endpoint(endpoint_id)
     before = audit.snapshot(endpoint, audit.ENDPOINT_FIELDS)
     endpoint = endpoints.update_endpoint(db.session, endpoint, changes)
-    audit.record_change("webhook_endpoint.updated", endpoint, before,
-                        target_type="webhook_endpoint", fields=audit.ENDPOINT_FIELDS)
+    audit.record_change(
+        "webhook_endpoint.updated",
+        endpoint,
+        before,
+        target_type="webhook_endpoint",
+        fields=audit.ENDPOINT_FIELDS,
+    )
     if "lrs_credentials" in changes:
         # The credentials are never summarised; that they changed is.
-        audit.record("webhook_endpoint.lrs_credentials_changed",
-                     target_type="webhook_endpoint", target_id=endpoint.id)
+        audit.record(
+            "webhook_endpoint.lrs_credentials_changed",
+            target_type="webhook_endpoint",
+            target_id=endpoint.id,
+        )
     db.session.commit()
     return endpoint
 
 
 def delete_endpoint(endpoint_id: str) -> None:
     endpoint = get_endpoint(endpoint_id)
-    audit.record("webhook_endpoint.deleted", target_type="webhook_endpoint",
-                 target_id=endpoint.id, before=audit.snapshot(endpoint, audit.ENDPOINT_FIELDS))
+    audit.record(
+        "webhook_endpoint.deleted",
+        target_type="webhook_endpoint",
+        target_id=endpoint.id,
+        before=audit.snapshot(endpoint, audit.ENDPOINT_FIELDS),
+    )
     endpoints.delete_endpoint(db.session, endpoint)
     db.session.commit()
 
 
 def rotate_secret(endpoint_id: str, overlap_seconds: int | None) -> WebhookEndpoint:
-    endpoint = endpoints.get_endpoint(db.session, current_principal().organisation_id,
-                                      endpoint_id, for_update=True)
-    overlap = settings().webhook_secret_overlap_seconds if overlap_seconds is None \
-        else overlap_seconds
-    endpoints.rotate_secret(db.session, endpoint, new_secret=generate_secret,
-                            overlap_seconds=overlap)
-    audit.record("webhook_endpoint.secret_rotated", target_type="webhook_endpoint",
-                 target_id=endpoint.id, after={"overlap_seconds": overlap})
+    endpoint = endpoints.get_endpoint(
+        db.session, current_principal().organisation_id, endpoint_id, for_update=True
+    )
+    overlap = (
+        settings().webhook_secret_overlap_seconds if overlap_seconds is None else overlap_seconds
+    )
+    endpoints.rotate_secret(
+        db.session, endpoint, new_secret=generate_secret, overlap_seconds=overlap
+    )
+    audit.record(
+        "webhook_endpoint.secret_rotated",
+        target_type="webhook_endpoint",
+        target_id=endpoint.id,
+        after={"overlap_seconds": overlap},
+    )
     db.session.commit()
     return endpoint
 
@@ -115,20 +148,27 @@ def send_test(endpoint_id: str) -> WebhookDelivery:
     principal = current_principal()
     endpoint = get_endpoint(endpoint_id)
     if not endpoint.enabled:
-        raise Conflict("The webhook endpoint is disabled; enable it first.",
-                       code="webhook_disabled")
+        raise Conflict(
+            "The webhook endpoint is disabled; enable it first.", code="webhook_disabled"
+        )
     _, created = events.record_event(
-        db.session, principal.organisation_id, "webhook.test",
-        {"endpoint_id": endpoint.id, "message": "A test message from the platform.",
-         "requested_by": principal.id},
-        user_id=principal.user_id, only_endpoint=endpoint)
+        db.session,
+        principal.organisation_id,
+        "webhook.test",
+        {
+            "endpoint_id": endpoint.id,
+            "message": "A test message from the platform.",
+            "requested_by": principal.id,
+        },
+        user_id=principal.user_id,
+        only_endpoint=endpoint,
+    )
     db.session.commit()
     return created[0]
 
 
 def redeliver(delivery_id: str) -> WebhookDelivery:
-    original = deliveries.get_delivery(db.session, current_principal().organisation_id,
-                                       delivery_id)
+    original = deliveries.get_delivery(db.session, current_principal().organisation_id, delivery_id)
     copy = deliveries.redeliver(db.session, original)
     events.dispatch_after_commit(db.session, [copy.id])
     db.session.commit()
@@ -142,27 +182,43 @@ def reveal_callback_secret() -> dict[str, Any]:
 
 
 def rotate_callback_secret(overlap_seconds: int | None) -> dict[str, Any]:
-    overlap = settings().webhook_secret_overlap_seconds if overlap_seconds is None \
-        else overlap_seconds
-    row = callbacks.rotate(db.session, current_principal().organisation_id,
-                           new_secret=generate_secret, overlap_seconds=overlap)
-    audit.record("callback_secret.rotated", target_type="callback_secret", target_id=None,
-                 after={"overlap_seconds": overlap})
+    overlap = (
+        settings().webhook_secret_overlap_seconds if overlap_seconds is None else overlap_seconds
+    )
+    row = callbacks.rotate(
+        db.session,
+        current_principal().organisation_id,
+        new_secret=generate_secret,
+        overlap_seconds=overlap,
+    )
+    audit.record(
+        "callback_secret.rotated",
+        target_type="callback_secret",
+        target_id=None,
+        after={"overlap_seconds": overlap},
+    )
     db.session.commit()
     return _callback_view(row, row.secret)
 
 
 def _callback_view(row: CallbackSecret | None, secret: str | None) -> dict[str, Any]:
     if row is None:
-        return {"secret": None, "created_at": None, "rotated_at": None,
-                "previous_secret_expires_at": None}
-    return {"secret": secret, "created_at": row.created_at, "rotated_at": row.rotated_at,
-            "previous_secret_expires_at": row.previous_secret_expires_at}
+        return {
+            "secret": None,
+            "created_at": None,
+            "rotated_at": None,
+            "previous_secret_expires_at": None,
+        }
+    return {
+        "secret": secret,
+        "created_at": row.created_at,
+        "rotated_at": row.rotated_at,
+        "previous_secret_expires_at": row.previous_secret_expires_at,
+    }
 
 
 def lms_identity(user_id: str) -> dict[str, Any]:
-    user = get_owned(db.session, User, user_id, current_principal().organisation_id,
-                     what="user")
+    user = get_owned(db.session, User, user_id, current_principal().organisation_id, what="user")
     return {"user_id": user.id, "external_id": user.external_id}
 
 
@@ -170,9 +226,13 @@ def set_lms_identity(user_id: str, external_id: str | None) -> dict[str, Any]:
     organisation_id = current_principal().organisation_id
     user = get_owned(db.session, User, user_id, organisation_id, what="user")
     if external_id is not None:
-        taken = db.session.scalar(select(User.id).where(
-            User.organisation_id == organisation_id, User.external_id == external_id,
-            User.id != user.id))
+        taken = db.session.scalar(
+            select(User.id).where(
+                User.organisation_id == organisation_id,
+                User.external_id == external_id,
+                User.id != user.id,
+            )
+        )
         if taken:
             raise Conflict("Another member already has this LMS id.", code="external_id_taken")
     user.external_id = external_id

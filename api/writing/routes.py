@@ -27,10 +27,13 @@ class WritingAssessments(MethodView):
         """Assess a text: CEFR level, sub-scores, error spans and feedback, as a job."""
         limit = settings().max_text_chars
         if len(data["text"]) > limit:
-            raise Unprocessable(f"The text has {len(data['text'])} characters; the limit is "
-                                f"{limit}.", code="text_too_long",
-                                details={"limit": limit})  # fmt: skip
+            raise Unprocessable(
+                f"The text has {len(data['text'])} characters; the limit is {limit}.",
+                code="text_too_long",
+                details={"limit": limit},
+            )
         data["language"] = check_language(data["language"])
         learner = data.pop("learner", None)
-        return submission.submit("writing_assessment", data, callback_url=callback_url,
-                                 learner=learner)
+        return submission.submit(
+            "writing_assessment", data, callback_url=callback_url, learner=learner
+        )

@@ -23,8 +23,9 @@ DATA_DIR = Path(os.environ.get("QUALITY_DATA_DIR", ROOT.parent / "shared" / "dat
 
 def sections() -> list[str]:
     """Every section module in this package, in name order."""
-    return sorted(info.name for info in pkgutil.iter_modules(__path__)
-                  if not info.name.startswith("_"))
+    return sorted(
+        info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")
+    )
 
 
 def run(quick: bool = False, names: list[str] | None = None) -> dict[str, Any]:

@@ -9,8 +9,12 @@ from bench import quality
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.quality")
-    parser.add_argument("names", nargs="*", metavar="SECTION",
-                        help=f"sections: {', '.join(quality.sections())} (default: all)")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="SECTION",
+        help=f"sections: {', '.join(quality.sections())} (default: all)",
+    )
     parser.add_argument("--quick", action="store_true", help="fewer folds or clips")
     args = parser.parse_args(argv)
     unknown = set(args.names) - set(quality.sections())

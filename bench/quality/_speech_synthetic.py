@@ -50,8 +50,9 @@ def synthetic(sentences: list[str], cache: Path | None = None) -> dict[str, Any]
         for n, sentence in enumerate(sentences):
             for case in cases(sentence_case(sentence), seed=n):
                 recordings += 1
-                path = synthesise(case.spoken, Path(folder) / f"{n}-{case.kind}.wav",
-                                  speed=SPEED, voice=VOICE)  # fmt: skip
+                path = synthesise(
+                    case.spoken, Path(folder) / f"{n}-{case.kind}.wav", speed=SPEED, voice=VOICE
+                )
                 audio = decode_audio(path)
                 key = _key(case.spoken, case.reference)
                 if key not in decoded:
@@ -69,10 +70,13 @@ def synthetic(sentences: list[str], cache: Path | None = None) -> dict[str, Any]
                 started = time.perf_counter()
                 try:
                     result = assess_pronunciation(
-                        audio.samples, audio.sample_rate,
-                        Transcript.from_dict(record["primed"]), reference_text=case.reference,
-                        language="en", free_transcript=Transcript.from_dict(record["free"]),
-                    )  # fmt: skip
+                        audio.samples,
+                        audio.sample_rate,
+                        Transcript.from_dict(record["primed"]),
+                        reference_text=case.reference,
+                        language="en",
+                        free_transcript=Transcript.from_dict(record["free"]),
+                    )
                 except PipelineError as exc:
                     failures.append(f"{case.kind}: {exc.code}")
                     _miss(counts, case.kind)
@@ -89,8 +93,9 @@ def synthetic(sentences: list[str], cache: Path | None = None) -> dict[str, Any]
                 if _count(case, result.words, counts):
                     misses.append(_describe(case, result.words))
                 if case.kind == "correct":
-                    ref = [w for w in result.words
-                           if w.error_type not in ("insertion", "repetition")]  # fmt: skip
+                    ref = [
+                        w for w in result.words if w.error_type not in ("insertion", "repetition")
+                    ]
                     correct_words += len(ref)
                     accepted += sum(w.error_type is None for w in ref)
     audio_seconds = max(1e-9, timing["audio"])
@@ -104,9 +109,8 @@ def synthetic(sentences: list[str], cache: Path | None = None) -> dict[str, Any]
         "detection": {k: _prf(**v) for k, v in counts.items()},
         "transcribe_seconds_per_audio_second": round(timing["transcribe"] / audio_seconds, 3),
         "free_decode_seconds_per_audio_second": round(timing["free"] / audio_seconds, 3),
-        "pronunciation_seconds_per_audio_second": round(
-            timing["pronunciation"] / audio_seconds, 3),
-    }  # fmt: skip
+        "pronunciation_seconds_per_audio_second": round(timing["pronunciation"] / audio_seconds, 3),
+    }
 
 
 def _decode(transcriber, path: Path, reference: str) -> dict[str, Any]:
@@ -148,8 +152,11 @@ def _append(cache: Path | None, key: str, record: dict) -> None:
 
 
 def _miss(counts: dict, kind: str) -> None:
-    error = {"substitution": "mispronunciation", "omission": "omission",
-             "insertion": "insertion"}.get(kind)  # fmt: skip
+    error = {
+        "substitution": "mispronunciation",
+        "omission": "omission",
+        "insertion": "insertion",
+    }.get(kind)
     if error:
         counts[error]["fn"] += 1
 
@@ -157,8 +164,10 @@ def _miss(counts: dict, kind: str) -> None:
 def _count(case, words, counts) -> bool:
     """Add the case's outcomes to `counts`; True when it had a miss or a false alarm."""
     before = _errors(counts)
-    flagged_kinds = {"mispronunciation": ("mispronunciation", "substitution"),
-                     "omission": ("omission",)}  # fmt: skip
+    flagged_kinds = {
+        "mispronunciation": ("mispronunciation", "substitution"),
+        "omission": ("omission",),
+    }
     reference = [w for w in words if w.error_type not in ("insertion", "repetition")]
     for kind, types in flagged_kinds.items():
         source = "substitution" if kind == "mispronunciation" else kind
@@ -196,5 +205,11 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
-            "tp": tp, "fp": fp, "fn": fn}  # fmt: skip
+    return {
+        "precision": round(precision, 3),
+        "recall": round(recall, 3),
+        "f1": round(f1, 3),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }

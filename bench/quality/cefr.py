@@ -38,8 +38,12 @@ def run(quick: bool = False) -> dict[str, Any]:
     model, _ = cross_validate(measure_corpus(texts, labels))
     model["seconds"] = round(time.monotonic() - started, 1)
     heuristic = _heuristic(texts, labels)
-    return {"model": model, "heuristic": heuristic, "published": PUBLISHED,
-            "timing": _timing(texts, runs=20 if quick else 100)}
+    return {
+        "model": model,
+        "heuristic": heuristic,
+        "published": PUBLISHED,
+        "timing": _timing(texts, runs=20 if quick else 100),
+    }
 
 
 def _heuristic(texts: list[str], labels: np.ndarray) -> dict[str, Any]:
@@ -69,9 +73,15 @@ def _timing(texts: list[str], runs: int) -> dict[str, Any]:
 
     model_ms, model_cpu_ms = p50(lambda: text_level(text, "en"))
     baseline_ms, baseline_cpu_ms = p50(lambda: estimate_level(analyse_text(text, "en")))
-    return {"words": 500, "runs": runs, "model_p50_ms": model_ms,
-            "heuristic_p50_ms": baseline_ms, "ratio": round(model_ms / baseline_ms, 2),
-            "model_cpu_p50_ms": model_cpu_ms, "heuristic_cpu_p50_ms": baseline_cpu_ms}
+    return {
+        "words": 500,
+        "runs": runs,
+        "model_p50_ms": model_ms,
+        "heuristic_p50_ms": baseline_ms,
+        "ratio": round(model_ms / baseline_ms, 2),
+        "model_cpu_p50_ms": model_cpu_ms,
+        "heuristic_cpu_p50_ms": baseline_cpu_ms,
+    }
 
 
 def render(result: dict[str, Any]) -> str:
@@ -79,8 +89,10 @@ def render(result: dict[str, Any]) -> str:
 
     def row(name: str, f: dict[str, Any]) -> str:
         ece = "-" if f.get("ece") is None else f"{f['ece']:.3f}"
-        return (f"| {name} | {f['accuracy']:.3f} | {f['within_one']:.3f} | {f['qwk']:.3f} | "
-                f"{f['macro_f1']:.3f} | {ece} |")
+        return (
+            f"| {name} | {f['accuracy']:.3f} | {f['within_one']:.3f} | {f['qwk']:.3f} | "
+            f"{f['macro_f1']:.3f} | {ece} |"
+        )
 
     lines = [
         f"### Text level (English, {model['texts']} graded texts, 5-fold cross-validation)",
@@ -95,8 +107,10 @@ def render(result: dict[str, Any]) -> str:
         "",
         "| | " + " | ".join(LEVELS) + " |",
         "|---|" + "---|" * len(LEVELS),
-        *(f"| {lv} | " + " | ".join(str(n) for n in r) + " |"
-          for lv, r in zip(LEVELS, model["confusion"], strict=True)),
+        *(
+            f"| {lv} | " + " | ".join(str(n) for n in r) + " |"
+            for lv, r in zip(LEVELS, model["confusion"], strict=True)
+        ),
         "",
         "The model on excerpts of the held-out texts, by length (confidence calibrated per "
         "length band):",
@@ -104,9 +118,11 @@ def render(result: dict[str, Any]) -> str:
         "| excerpt | excerpts | accuracy | within one level | QWK | calibration error | "
         "mean confidence |",
         "|---|---|---|---|---|---|---|",
-        *(f"| {words} words | {f['excerpts']} | {f['accuracy']:.3f} | {f['within_one']:.3f} | "
-          f"{f['qwk']:.3f} | {f['ece']:.3f} | {f['mean_confidence']:.3f} |"
-          for words, f in model["by_length"].items()),
+        *(
+            f"| {words} words | {f['excerpts']} | {f['accuracy']:.3f} | {f['within_one']:.3f} | "
+            f"{f['qwk']:.3f} | {f['ece']:.3f} | {f['mean_confidence']:.3f} |"
+            for words, f in model["by_length"].items()
+        ),
         f"| whole texts | {model['texts']} | {model['accuracy']:.3f} | "
         f"{model['within_one']:.3f} | {model['qwk']:.3f} | {model['ece']:.3f} | - |",
         "",

@@ -33,8 +33,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         wordlike = [w for w in words if any(c.isalnum() for c in w)]
         out["languages"][language] = {
             "share": round(len(met) / len(words), 4),
-            "share_wordlike": round(sum(found[w] is not None for w in wordlike)
-                                    / len(wordlike), 4),  # fmt: skip
+            "share_wordlike": round(sum(found[w] is not None for w in wordlike) / len(wordlike), 4),
             "wordlike": len(wordlike),
             "with_memory_aid": round(sum(bool(m.aids) for m in met) / len(words), 4),
             "with_example": round(sum(bool(m.examples) for m in met) / len(words), 4),
@@ -67,6 +66,7 @@ def render(result: dict[str, Any]) -> str:
         )
     for language, r in result["languages"].items():
         lines.append("")
-        lines.append(f"{LANGUAGES[language]} without a meaning (first 40): "
-                     + " ".join(r["missing"]))  # fmt: skip
+        lines.append(
+            f"{LANGUAGES[language]} without a meaning (first 40): " + " ".join(r["missing"])
+        )
     return "\n".join(lines)

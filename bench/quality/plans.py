@@ -14,8 +14,13 @@ from bench.quality import ROOT
 CASES = ROOT / "tests" / "fixtures" / "plans" / "cases.json"
 BUDGETS = (15, 45, 69, 70, 120, 180, 300, 1000, 3000)
 WEEKS = (None, 4, 52, 200)
-WEAK = ([], ["speaking"], ["listening"], ["grammar", "writing"], ["reading", "pronunciation",
-                                                                  "vocabulary"])  # fmt: skip
+WEAK = (
+    [],
+    ["speaking"],
+    ["listening"],
+    ["grammar", "writing"],
+    ["reading", "pronunciation", "vocabulary"],
+)
 LEVELS = ((None, "A1"), ("A2", "B1"), ("A1", "C2"), ("B2", "C1"))
 
 
@@ -26,15 +31,24 @@ def run(quick: bool = False) -> dict[str, Any]:
     cases = json.loads(CASES.read_text(encoding="utf-8"))["cases"]
     failed_cases = {}
     for case in cases:
-        args = (case["language"], case["current"], case["target"], case["goals"],
-                case["minutes"], case["weeks"])  # fmt: skip
+        args = (
+            case["language"],
+            case["current"],
+            case["target"],
+            case["goals"],
+            case["minutes"],
+            case["weeks"],
+        )
         plan, plain = build_plan(*args, weak_skills=case["weak"]), build_plan(*args)
         problems = [p for found in plan_problems(plan, plain).values() for p in found]
         problems += expectation_problems(plan, case["expect"])
         if problems:
             failed_cases[case["id"]] = problems
-    goal_sets = [[g.id] for g in GOALS] + [["conversation", "travel"], ["work", "exam"],
-                                           ["academic", "culture", "relocation"]]  # fmt: skip
+    goal_sets = [[g.id] for g in GOALS] + [
+        ["conversation", "travel"],
+        ["work", "exam"],
+        ["academic", "culture", "relocation"],
+    ]
     if quick:
         goal_sets = goal_sets[:2]
     broken: dict[str, int] = dict.fromkeys(PROPERTIES, 0)

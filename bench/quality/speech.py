@@ -40,11 +40,14 @@ def run(quick: bool = False) -> dict[str, Any]:
     cv = cross_validate(records)
     audio = sum(r["duration"] for r in records)
     cv["transcribe_seconds_per_audio_second"] = round(
-        sum(r["transcribe_seconds"] for r in records) / audio, 3)
+        sum(r["transcribe_seconds"] for r in records) / audio, 3
+    )
     cv["pronunciation_seconds_per_audio_second"] = round(
-        sum(r["measure_seconds"] for r in records) / audio, 3)
-    sentences = choose_sentences([r["text"] for r in _rows()],
-                                 SYNTHETIC_QUICK if quick else SYNTHETIC_FULL)  # fmt: skip
+        sum(r["measure_seconds"] for r in records) / audio, 3
+    )
+    sentences = choose_sentences(
+        [r["text"] for r in _rows()], SYNTHETIC_QUICK if quick else SYNTHETIC_FULL
+    )
     return {"corpus": cv, "synthetic": synthetic(sentences, SYNTHETIC_CACHE)}
 
 
@@ -69,8 +72,7 @@ def render(result: dict[str, Any]) -> str:
         lines.append(f"| Pearson {target} vs experts | {cv['pearson'][target]:.2f} | >= {goal} |")
     d = cv["mispronounced_detection"]
     lines += [
-        f"| expert-correct words (score >= 8) accepted | {cv['correct_accepted']:.1%} "
-        "| >= 95 % |",
+        f"| expert-correct words (score >= 8) accepted | {cv['correct_accepted']:.1%} | >= 95 % |",
         f"| mispronounced words (score < 8, {cv['mispronounced_words']}): precision / recall"
         f" / F1 | {d['precision']:.2f} / {d['recall']:.2f} / {d['f1']:.2f} | F1 >= 0.5 |",
         f"| false omissions (every corpus word was read) | {cv['false_omissions']} of "
@@ -89,8 +91,9 @@ def render(result: dict[str, Any]) -> str:
     ]
     goals = {"mispronunciation": ">= 0.8", "omission": ">= 0.95", "insertion": ">= 0.95"}
     for kind, f in syn["detection"].items():
-        lines.append(f"| {kind} | {f['precision']:.2f} | {f['recall']:.2f} | {f['f1']:.2f} "
-                     f"| {goals[kind]} |")  # fmt: skip
+        lines.append(
+            f"| {kind} | {f['precision']:.2f} | {f['recall']:.2f} | {f['f1']:.2f} | {goals[kind]} |"
+        )
     lines += [
         "",
         f"Words of correct synthetic readings accepted: "
@@ -104,7 +107,8 @@ def render(result: dict[str, Any]) -> str:
 
 def _ratio(cv: dict) -> float:
     return cv["pronunciation_seconds_per_audio_second"] / max(
-        1e-9, cv["transcribe_seconds_per_audio_second"])
+        1e-9, cv["transcribe_seconds_per_audio_second"]
+    )
 
 
 __all__ = ["render", "run"]

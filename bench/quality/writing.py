@@ -42,8 +42,15 @@ from bench.quality import DATA_DIR, ROOT
 FEEDBACK_SET = ROOT / "tests" / "fixtures" / "feedback" / "writing.jsonl"
 MISSPELLINGS = ROOT / "tests" / "fixtures" / "feedback" / "misspellings.tsv"
 PROSE_SLIPS = ROOT / "tests" / "fixtures" / "feedback" / "prose-slips.tsv"
-PROSE_CHECKS = ("agreement", "verb_forms", "number", "irregular_forms", "names", "confusions",
-                "articles_a_an")  # fmt: skip
+PROSE_CHECKS = (
+    "agreement",
+    "verb_forms",
+    "number",
+    "irregular_forms",
+    "names",
+    "confusions",
+    "articles_a_an",
+)
 PROSE_SOURCES = {
     "vim help": (Path("/usr/share/vim"), "vim*/doc/*.txt"),
     "python package docs": (ROOT / ".venv" / "lib", "python3*/site-packages/**/*.md"),
@@ -127,15 +134,26 @@ def evaluate(items: list[dict[str, Any]], assess: Any = None) -> Tally:
             if hits:
                 tally.true_found += 1
                 continue
-            tally.false.append({"id": item["id"], "original": original, "check": err.check,
-                                "replacement": err.replacements[:1]})  # fmt: skip
+            tally.false.append(
+                {
+                    "id": item["id"],
+                    "original": original,
+                    "check": err.check,
+                    "replacement": err.replacements[:1],
+                }
+            )
             if err.replacements and _changes_a_word(original, err.replacements[0]):
                 tally.changed_correct.append(tally.false[-1])
         for m in marked:
             hits = [e for e in errors if _overlaps(e.offset, e.length, m.offset, m.length)]
             if not hits:
-                tally.missed.append({"id": item["id"], "original": text[m.offset :
-                                     m.offset + m.length], "type": m.type})  # fmt: skip
+                tally.missed.append(
+                    {
+                        "id": item["id"],
+                        "original": text[m.offset : m.offset + m.length],
+                        "type": m.type,
+                    }
+                )
                 continue
             tally.recalled += 1
             err = hits[0]
@@ -175,6 +193,7 @@ def suggestion_ranking() -> dict[str, int]:
 def _changes_a_word(original: str, replacement: str) -> bool:
     """True when a replacement turns a word into a different word (not only its case or the
     punctuation and spaces around it)."""
+
     def words(s: str) -> list[str]:
         return re.findall(r"\w+", s.lower())
 
@@ -256,10 +275,15 @@ def prose_false_errors(
                 continue
             for err in available[name](ctx):
                 start, end = max(0, err.offset - 40), err.offset + err.length
-                found.append({"check": name, "source": source,
-                              "original": paragraph[err.offset : end],
-                              "replacement": err.replacements[:1],
-                              "context": paragraph[start : end + 40]})  # fmt: skip
+                found.append(
+                    {
+                        "check": name,
+                        "source": source,
+                        "original": paragraph[err.offset : end],
+                        "replacement": err.replacements[:1],
+                        "context": paragraph[start : end + 40],
+                    }
+                )
     return words, found
 
 
@@ -299,17 +323,28 @@ def spelling_on_prose(
                 changed.append(change)
             else:
                 (corrected if err.replacements[0].lower() == meant else miscorrected).append(change)
-    return {"source": source, "after_paragraphs": after, "paragraphs": used, "words": words,
-            "flagged": len(flagged), "with_replacement": len(replaced),
-            "slips_corrected": len(corrected), "slips_miscorrected": miscorrected,
-            "changed": len(changed), "per_100k_words": _per_100k(len(changed), words),
-            "examples": changed[:30]}  # fmt: skip
+    return {
+        "source": source,
+        "after_paragraphs": after,
+        "paragraphs": used,
+        "words": words,
+        "flagged": len(flagged),
+        "with_replacement": len(replaced),
+        "slips_corrected": len(corrected),
+        "slips_miscorrected": miscorrected,
+        "changed": len(changed),
+        "per_100k_words": _per_100k(len(changed), words),
+        "examples": changed[:30],
+    }
 
 
 def prose_slips(path: Path = PROSE_SLIPS) -> dict[str, str]:
     """The edited prose's own misspellings the bench meets, and the words they meant."""
-    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]  # fmt: skip
+    rows = [
+        line.split("\t")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     return {slip: meant for slip, meant, _slice in rows}
 
 
@@ -326,10 +361,12 @@ def run(quick: bool = False) -> dict[str, Any]:
     paragraphs = prose_paragraphs(QUICK_PROSE_WORDS if quick else None)
     words, prose_errors = prose_false_errors(paragraphs)
     spelling = spelling_on_prose(paragraphs, SPELLING_PROSE_WORDS[quick])
-    spelling_next = spelling_on_prose(paragraphs, SPELLING_PROSE_WORDS[quick],
-                                      after=spelling["paragraphs"])  # fmt: skip
-    spelling_technical = spelling_on_prose(paragraphs, SPELLING_TECHNICAL_WORDS[quick],
-                                           source="debian readmes")  # fmt: skip
+    spelling_next = spelling_on_prose(
+        paragraphs, SPELLING_PROSE_WORDS[quick], after=spelling["paragraphs"]
+    )
+    spelling_technical = spelling_on_prose(
+        paragraphs, SPELLING_TECHNICAL_WORDS[quick], source="debian readmes"
+    )
     total = sum(words.values())
     return {
         "title": "Writing feedback (offline checks)",
@@ -341,11 +378,13 @@ def run(quick: bool = False) -> dict[str, Any]:
             "precision": round(precision, 3),
             "recall": round(recall, 3),
             "f1": round(f1, 3),
-            "kind_agreement": round(tally.type_right / tally.recalled, 3) if tally.recalled
+            "kind_agreement": round(tally.type_right / tally.recalled, 3)
+            if tally.recalled
             else None,
             "suggestions": tally.suggested,
             "suggestion_accuracy": round(tally.suggested_right / tally.suggested, 3)
-            if tally.suggested else None,
+            if tally.suggested
+            else None,
             "correct_words_changed": len(tally.changed_correct),
             "spelling_ranking": ranking,
             "false_errors": tally.false,
@@ -362,9 +401,10 @@ def run(quick: bool = False) -> dict[str, Any]:
             "per_100k_words": _per_100k(len(prose_errors), total),
             "words_per_false_error": round(total / len(prose_errors)) if prose_errors else None,
             "by_check": dict(Counter(e["check"] for e in prose_errors)),
-            "by_source": {source: dict(Counter(e["check"] for e in prose_errors
-                                               if e["source"] == source))
-                          for source in words},  # fmt: skip
+            "by_source": {
+                source: dict(Counter(e["check"] for e in prose_errors if e["source"] == source))
+                for source in words
+            },
             "examples": prose_errors[:40],
             "spelling": spelling,
             "spelling_next": spelling_next,
@@ -403,32 +443,51 @@ def render(result: dict[str, Any]) -> str:
         f"{prose['words']:,} |",
         f"| edited prose: errors reported (all counted false) | {prose['false_errors']} "
         f"({prose['per_100k_words']} per 100,000 words) |",
-        *[f"| edited prose, dictionary spelling on {s['words']:,} words of {name}: words "
-          f"flagged / given a replacement / the source's slips corrected / correct words "
-          f"changed into another word | {s['flagged']} / {s['with_replacement']} / "
-          f"{s['slips_corrected']} / {s['changed']} ({s['per_100k_words']} per 100,000 words) |"
-          for name, s in (("graded texts", prose["spelling"]),
-                          ("the graded texts that follow", prose["spelling_next"]),
-                          ("Debian README files", prose["spelling_technical"]))],
+        *[
+            f"| edited prose, dictionary spelling on {s['words']:,} words of {name}: words "
+            f"flagged / given a replacement / the source's slips corrected / correct words "
+            f"changed into another word | {s['flagged']} / {s['with_replacement']} / "
+            f"{s['slips_corrected']} / {s['changed']} ({s['per_100k_words']} per 100,000 words) |"
+            for name, s in (
+                ("graded texts", prose["spelling"]),
+                ("the graded texts that follow", prose["spelling_next"]),
+                ("Debian README files", prose["spelling_technical"]),
+            )
+        ],
         "",
         "Missed (marked, not found): "
-        + (", ".join(f"{m['original']!r} ({m['type']})" for m in fb["missed"]) or "none") + ".",
+        + (", ".join(f"{m['original']!r} ({m['type']})" for m in fb["missed"]) or "none")
+        + ".",
         "",
         "False errors on the feedback set: "
         + (", ".join(f"{e['original']!r} ({e['check']})" for e in fb["false_errors"]) or "none")
         + ".",
     ]
-    lines += ["", "Edited prose, errors by source and check: " + "; ".join(
-        f"{source} ({prose['words_by_source'][source]:,} words): "
-        + (", ".join(f"{check} {n}" for check, n in counts.items()) or "none")
-        for source, counts in prose["by_source"].items()) + "."]  # fmt: skip
-    lines += ["", "Words the spelling check would change in graded texts: "
-              + (", ".join(prose["spelling"]["examples"]) or "none") + "; in the graded texts "
-              "that follow: " + (", ".join(prose["spelling_next"]["examples"]) or "none")
-              + "; in Debian's README files: "
-              + (", ".join(prose["spelling_technical"]["examples"]) or "none") + "."]
+    lines += [
+        "",
+        "Edited prose, errors by source and check: "
+        + "; ".join(
+            f"{source} ({prose['words_by_source'][source]:,} words): "
+            + (", ".join(f"{check} {n}" for check, n in counts.items()) or "none")
+            for source, counts in prose["by_source"].items()
+        )
+        + ".",
+    ]
+    lines += [
+        "",
+        "Words the spelling check would change in graded texts: "
+        + (", ".join(prose["spelling"]["examples"]) or "none")
+        + "; in the graded texts "
+        "that follow: "
+        + (", ".join(prose["spelling_next"]["examples"]) or "none")
+        + "; in Debian's README files: "
+        + (", ".join(prose["spelling_technical"]["examples"]) or "none")
+        + ".",
+    ]
     if prose["examples"]:
         lines += ["", "Errors the grammar-type rules reported on edited prose (first 40):"]
-        lines += [f"- {e['check']}: {e['original']!r} -> {e['replacement']} in "
-                  f"\"...{e['context']}...\"" for e in prose["examples"]]  # fmt: skip
+        lines += [
+            f'- {e["check"]}: {e["original"]!r} -> {e["replacement"]} in "...{e["context"]}..."'
+            for e in prose["examples"]
+        ]
     return "\n".join(lines)

@@ -25,20 +25,25 @@ def figures(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, Any]:
         "qwk": round(float(cohen_kappa_score(labels, predicted, weights="quadratic")), 3),
         "macro_f1": round(float(f1_score(labels, predicted, average="macro")), 3),
         "ece": round(expected_calibration_error(labels, probabilities), 3),
-        "confusion": confusion_matrix(labels, predicted,
-                                      labels=range(len(LEVELS))).tolist(),
+        "confusion": confusion_matrix(labels, predicted, labels=range(len(LEVELS))).tolist(),
     }
 
 
 def short_figures(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, Any]:
     full = figures(labels, probabilities)
-    return {"excerpts": full["texts"], "accuracy": full["accuracy"],
-            "within_one": full["within_one"], "qwk": full["qwk"], "ece": full["ece"],
-            "mean_confidence": round(float(probabilities.max(axis=1).mean()), 3)}
+    return {
+        "excerpts": full["texts"],
+        "accuracy": full["accuracy"],
+        "within_one": full["within_one"],
+        "qwk": full["qwk"],
+        "ece": full["ece"],
+        "mean_confidence": round(float(probabilities.max(axis=1).mean()), 3),
+    }
 
 
-def expected_calibration_error(labels: np.ndarray, probabilities: np.ndarray,
-                               bins: int = CALIBRATION_BINS) -> float:
+def expected_calibration_error(
+    labels: np.ndarray, probabilities: np.ndarray, bins: int = CALIBRATION_BINS
+) -> float:
     """Mean |accuracy - confidence| over equal-width confidence bins, weighted by bin size."""
     confidence = probabilities.max(axis=1)
     correct = probabilities.argmax(axis=1) == labels
@@ -63,9 +68,11 @@ def render(cv: dict[str, Any]) -> str:
         lines.append(f"    {level}  " + " ".join(f"{n:>4}" for n in row))
     lines.append("  excerpts of the held-out texts, by length:")
     for words, f in cv["by_length"].items():
-        lines.append(f"    {words:>4} words ({f['excerpts']} excerpts): accuracy "
-                     f"{f['accuracy']:.3f}  within one {f['within_one']:.3f}  "
-                     f"QWK {f['qwk']:.3f}  calibration error {f['ece']:.3f}")
+        lines.append(
+            f"    {words:>4} words ({f['excerpts']} excerpts): accuracy "
+            f"{f['accuracy']:.3f}  within one {f['within_one']:.3f}  "
+            f"QWK {f['qwk']:.3f}  calibration error {f['ece']:.3f}"
+        )
     return "\n".join(lines)
 
 
@@ -75,12 +82,18 @@ def spread(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"repeats": len(runs)}
     for key in ("accuracy", "within_one", "qwk", "macro_f1", "ece"):
         values = np.array([run[key] for run in runs], dtype=float)
-        out[key] = {"mean": round(float(values.mean()), 3), "sd": round(float(values.std()), 3),
-                    "min": round(float(values.min()), 3), "max": round(float(values.max()), 3)}
+        out[key] = {
+            "mean": round(float(values.mean()), 3),
+            "sd": round(float(values.std()), 3),
+            "min": round(float(values.min()), 3),
+            "max": round(float(values.max()), 3),
+        }
     return out
 
 
 def render_spread(summary: dict[str, Any]) -> str:
     return f"repeated over {summary['repeats']} fold draws (mean, sd, min-max):\n" + "\n".join(
         f"  {key:<10} {f['mean']:.3f}  sd {f['sd']:.3f}  {f['min']:.3f}-{f['max']:.3f}"
-        for key, f in summary.items() if key != "repeats")
+        for key, f in summary.items()
+        if key != "repeats"
+    )

@@ -20,12 +20,15 @@ MIN_RATIO = 1.5
 
 def sentence_spans(text: str) -> list[tuple[int, int, int]]:
     """(start, end, word count) of every sentence of an English text."""
-    return [(s.start, s.end, sum(1 for t in s.tokens if t.norm[:1].isalpha()))
-            for s in split_sentences(text, "en")]
+    return [
+        (s.start, s.end, sum(1 for t in s.tokens if t.norm[:1].isalpha()))
+        for s in split_sentences(text, "en")
+    ]
 
 
-def excerpt(text: str, spans: list[tuple[int, int, int]], words: int,
-            rng: random.Random) -> str | None:
+def excerpt(
+    text: str, spans: list[tuple[int, int, int]], words: int, rng: random.Random
+) -> str | None:
     """Consecutive sentences from a seeded starting sentence until `words` words or more;
     None when the text is too short to cut (see module docstring)."""
     total = sum(n for _, _, n in spans)
@@ -43,11 +46,12 @@ def excerpt(text: str, spans: list[tuple[int, int, int]], words: int,
         count += spans[last][2]
         if count >= words:
             break
-    return text[spans[first][0]:spans[last][1]]
+    return text[spans[first][0] : spans[last][1]]
 
 
-def excerpts(text: str, lengths: tuple[int, ...], rng: random.Random,
-             per_length: int = 1) -> list[tuple[int, str]]:
+def excerpts(
+    text: str, lengths: tuple[int, ...], rng: random.Random, per_length: int = 1
+) -> list[tuple[int, str]]:
     """(wanted length, excerpt) pairs: `per_length` excerpts for each length the text allows."""
     spans = sentence_spans(text)
     out = []

@@ -42,16 +42,21 @@ def text_level(text: str, language: str, features: TextFeatures | None = None) -
     prediction = _shrunk(model.predict_text(text, features), features.lexical.tokens)
     top = sorted(prediction.probabilities.items(), key=lambda kv: -kv[1])[:2]
     reasons = [
-        f"Level from the {model.method} model: " + ", ".join(
-            f"{lv} {p:.0%}" for lv, p in top) + ".",
+        f"Level from the {model.method} model: "
+        + ", ".join(f"{lv} {p:.0%}" for lv, p in top)
+        + ".",
         *heuristic.reasons,
     ]
     if features.lexical.tokens < MIN_MODEL_WORDS:
-        reasons.append(f"Only {features.lexical.tokens} words: the model was fitted on texts of "
-                       f"{MIN_MODEL_WORDS} words or more, so its certainty is reduced.")
+        reasons.append(
+            f"Only {features.lexical.tokens} words: the model was fitted on texts of "
+            f"{MIN_MODEL_WORDS} words or more, so its certainty is reduced."
+        )
     elif features.lexical.tokens < SHORT_TEXT_WORDS:
-        reasons.append(f"A short text ({features.lexical.tokens} words): the confidence is "
-                       "calibrated on held-out excerpts of about this length.")
+        reasons.append(
+            f"A short text ({features.lexical.tokens} words): the confidence is "
+            "calibrated on held-out excerpts of about this length."
+        )
     return CefrEstimate(
         level=prediction.level,
         score=band_probability_score(prediction, BANDS),
@@ -67,8 +72,13 @@ def _shrunk(prediction: LevelPrediction, words: int) -> LevelPrediction:
     if words >= MIN_MODEL_WORDS:
         return prediction
     keep = words / MIN_MODEL_WORDS
-    probabilities = {lv: round(keep * p + (1 - keep) / len(LEVELS), 4)
-                     for lv, p in prediction.probabilities.items()}
-    return LevelPrediction(level=prediction.level, probabilities=probabilities,
-                           confidence=round(probabilities[prediction.level], 3),
-                           expected=prediction.expected)
+    probabilities = {
+        lv: round(keep * p + (1 - keep) / len(LEVELS), 4)
+        for lv, p in prediction.probabilities.items()
+    }
+    return LevelPrediction(
+        level=prediction.level,
+        probabilities=probabilities,
+        confidence=round(probabilities[prediction.level], 3),
+        expected=prediction.expected,
+    )

@@ -76,8 +76,9 @@ class OrdinalPart:
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         logits = ((matrix - self.mean) / self.scale) @ self.coef.T + self.intercept
         linear = cumulative_to_levels(1.0 / (1.0 + np.exp(-logits)))
-        trees = cumulative_to_levels(np.column_stack(
-            [booster.predict(matrix, num_threads=1) for booster in self.boosters]))
+        trees = cumulative_to_levels(
+            np.column_stack([booster.predict(matrix, num_threads=1) for booster in self.boosters])
+        )
         return self.weights[0] * linear + self.weights[1] * trees
 
 
@@ -113,8 +114,10 @@ class TextLevelModel:
                 f"({', '.join(missing) or 'order'}); retrain with python -m pipelines.cefr.train"
             )
         if edges[-1] is not None or np.any(np.diff(self.band_edges) <= 0):
-            raise ModelArtefactError(f"{self.path}: calibration bands are not increasing word "
-                                     "counts ending with an open band")
+            raise ModelArtefactError(
+                f"{self.path}: calibration bands are not increasing word "
+                "counts ending with an open band"
+            )
         if not 0 <= self.mix[0] <= self.mix[1]:
             raise ModelArtefactError(f"{self.path}: mix.from_words must not exceed to_words")
         self._parts = [self._part(name, part) for name, part in zip(PARTS, parts, strict=True)]
@@ -128,37 +131,46 @@ class TextLevelModel:
                 scale=np.array(logistic["scale"], dtype=float),
                 coef=np.array(logistic["coef"], dtype=float),
                 intercept=np.array(logistic["intercept"], dtype=float),
-                boosters=[], weights=(float(logistic["weight"]), float(trees["weight"])))
+                boosters=[],
+                weights=(float(logistic["weight"]), float(trees["weight"])),
+            )
             thresholds = [(t["above"], t["file"], t["sha256"]) for t in trees["thresholds"]]
         except (KeyError, TypeError, ValueError) as exc:
-            raise ModelArtefactError(f"{self.path}: part {name!r} is not an ordinal model "
-                                     f"({exc!r})") from exc
+            raise ModelArtefactError(
+                f"{self.path}: part {name!r} is not an ordinal model ({exc!r})"
+            ) from exc
         shape = (len(self.levels) - 1, len(self.features))
         if part.coef.shape != shape or part.mean.shape != (shape[1],):
             raise ModelArtefactError(f"{self.path}: {name} logistic coefficients are not {shape}")
         if [above for above, _, _ in thresholds] != list(LEVELS[:-1]):
-            raise ModelArtefactError(f"{self.path}: {name} tree thresholds are not above "
-                                     f"{', '.join(LEVELS[:-1])}")
-        part.boosters = [_load_booster(self.path.parent / file, sha256)
-                         for _, file, sha256 in thresholds]
+            raise ModelArtefactError(
+                f"{self.path}: {name} tree thresholds are not above {', '.join(LEVELS[:-1])}"
+            )
+        part.boosters = [
+            _load_booster(self.path.parent / file, sha256) for _, file, sha256 in thresholds
+        ]
         return part
 
     def predict_vector(self, vector: dict[str, float], words: int) -> LevelPrediction:
-        return self.predict_matrix(np.array([[vector[n] for n in self.features]]),
-                                   np.array([words]))[0]
+        return self.predict_matrix(
+            np.array([[vector[n] for n in self.features]]), np.array([words])
+        )[0]
 
     def predict_matrix(self, matrix: np.ndarray, words: np.ndarray) -> list[LevelPrediction]:
         probabilities = self.probabilities(matrix, words)
         out = []
         for row in probabilities:
             best = int(row.argmax())
-            out.append(LevelPrediction(
-                level=self.levels[best],
-                probabilities={lv: round(float(p), 4) for lv, p in zip(self.levels, row,
-                                                                       strict=True)},
-                confidence=round(float(row[best]), 3),
-                expected=round(float((row * np.arange(len(row))).sum()), 3),
-            ))
+            out.append(
+                LevelPrediction(
+                    level=self.levels[best],
+                    probabilities={
+                        lv: round(float(p), 4) for lv, p in zip(self.levels, row, strict=True)
+                    },
+                    confidence=round(float(row[best]), 3),
+                    expected=round(float((row * np.arange(len(row))).sum()), 3),
+                )
+            )
         return out
 
     def probabilities(self, matrix: np.ndarray, words: np.ndarray) -> np.ndarray:
@@ -197,8 +209,9 @@ def cumulative_to_levels(above: np.ndarray) -> np.ndarray:
     return levels / levels.sum(axis=1, keepdims=True)
 
 
-def mixed(short: np.ndarray, long: np.ndarray, words: np.ndarray,
-          mix: tuple[float, float]) -> np.ndarray:
+def mixed(
+    short: np.ndarray, long: np.ndarray, words: np.ndarray, mix: tuple[float, float]
+) -> np.ndarray:
     """The short part's probabilities up to `mix[0]` words, the long part's from `mix[1]` on,
     and in between both weighted linearly by length."""
     low, high = mix
@@ -251,8 +264,9 @@ def _load_booster(path: Path, sha256: str) -> Any:
         raise ModelArtefactError(f"{path}: not a LightGBM model ({exc})") from exc
 
 
-def band_probability_score(prediction: LevelPrediction, bands: tuple[tuple[float, str], ...]
-                           ) -> float:
+def band_probability_score(
+    prediction: LevelPrediction, bands: tuple[tuple[float, str], ...]
+) -> float:
     """A 0-100 score inside the predicted level's band: the band's lower edge plus the share
     of probability mass above the level, so that a confident B1 sits mid-band and a B1 that
     leans to B2 sits near B2."""
@@ -262,7 +276,7 @@ def band_probability_score(prediction: LevelPrediction, bands: tuple[tuple[float
             upper = min(upper, 100.0)
             index = LEVELS.index(level)
             below = sum(prediction.probabilities[lv] for lv in LEVELS[:index])
-            above = sum(prediction.probabilities[lv] for lv in LEVELS[index + 1:])
+            above = sum(prediction.probabilities[lv] for lv in LEVELS[index + 1 :])
             lean = 0.5 + 0.5 * (above - below)  # 0 leans down, 1 leans up
             return round(lower + (upper - lower) * min(max(lean, 0.02), 0.98), 1)
         lower = upper
@@ -270,7 +284,15 @@ def band_probability_score(prediction: LevelPrediction, bands: tuple[tuple[float
 
 
 __all__ = [
-    "DEFAULT_ARTEFACT", "METHOD", "MODEL_LANGUAGES", "PARTS", "LevelPrediction",
-    "ModelArtefactError", "OrdinalPart", "TextLevelModel", "band_probability_score",
-    "default_model", "mixed",
+    "DEFAULT_ARTEFACT",
+    "METHOD",
+    "MODEL_LANGUAGES",
+    "PARTS",
+    "LevelPrediction",
+    "ModelArtefactError",
+    "OrdinalPart",
+    "TextLevelModel",
+    "band_probability_score",
+    "default_model",
+    "mixed",
 ]

@@ -144,7 +144,7 @@ def _is_abbreviation(block: str, dot: int, language: str) -> bool:
         return False
     # Only the word before the dot matters; searching the whole block before it made sentence
     # splitting quadratic in the length of a paragraph.
-    m = _WORD_BEFORE_DOT_RE.search(block[max(0, dot - _ABBREVIATION_WINDOW):dot])
+    m = _WORD_BEFORE_DOT_RE.search(block[max(0, dot - _ABBREVIATION_WINDOW) : dot])
     if not m:
         return False
     word = m.group(1)

@@ -57,10 +57,18 @@ SEED = 20261129
 LOGISTIC_C = 0.3
 BLEND = (0.5, 0.5)  # logistic, trees
 TREE_PARAMS: dict[str, Any] = {
-    "objective": "binary", "learning_rate": 0.03,
-    "num_leaves": 7, "min_child_samples": 10, "subsample": 0.8, "subsample_freq": 1,
-    "colsample_bytree": 0.7, "n_estimators": 300, "verbose": -1, "n_jobs": 1,
-    "deterministic": True, "force_row_wise": True,
+    "objective": "binary",
+    "learning_rate": 0.03,
+    "num_leaves": 7,
+    "min_child_samples": 10,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.7,
+    "n_estimators": 300,
+    "verbose": -1,
+    "n_jobs": 1,
+    "deterministic": True,
+    "force_row_wise": True,
 }
 # Confidence is calibrated per band of text length (words): upper edges, the last band open.
 LENGTH_BANDS = (40, 65, 115, 250)
@@ -83,16 +91,25 @@ class Rows:
     lengths: np.ndarray  # wanted excerpt length; 0 for a whole text
 
     def take(self, mask: np.ndarray) -> Rows:
-        return Rows(self.matrix[mask], self.labels[mask], self.words[mask], self.texts[mask],
-                    self.lengths[mask])
+        return Rows(
+            self.matrix[mask],
+            self.labels[mask],
+            self.words[mask],
+            self.texts[mask],
+            self.lengths[mask],
+        )
 
     def of_texts(self, texts: np.ndarray) -> Rows:
         return self.take(np.isin(self.texts, texts))
 
     @staticmethod
     def join(*parts: Rows) -> Rows:
-        return Rows(*(np.concatenate([getattr(p, f) for p in parts]) for f in
-                      ("matrix", "labels", "words", "texts", "lengths")))
+        return Rows(
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("matrix", "labels", "words", "texts", "lengths")
+            )
+        )
 
 
 @dataclass
@@ -142,6 +159,7 @@ def measure(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 def measure_corpus(texts: list[str], labels: np.ndarray) -> Measured:
     """Whole texts, training excerpts and evaluation excerpts, each drawn with its own seeded
     generator per text so that adding a text changes no other text's excerpts."""
+
     def rows(pieces: list[tuple[int, int, str]]) -> Rows:
         matrix, words = measure([p[2] for p in pieces])
         index = np.array([p[0] for p in pieces], dtype=int)
@@ -150,10 +168,15 @@ def measure_corpus(texts: list[str], labels: np.ndarray) -> Measured:
     whole = rows([(i, 0, text) for i, text in enumerate(texts)])
     augment, evaluation = [], []
     for i, text in enumerate(texts):
-        augment += [(i, n, cut) for n, cut in excerpts(
-            text, AUGMENT_WORDS, random.Random(SEED * 11 + i), per_length=AUGMENT_PER_LENGTH)]
-        evaluation += [(i, n, cut) for n, cut in excerpts(
-            text, EXCERPT_WORDS, random.Random(SEED * 7 + i))]
+        augment += [
+            (i, n, cut)
+            for n, cut in excerpts(
+                text, AUGMENT_WORDS, random.Random(SEED * 11 + i), per_length=AUGMENT_PER_LENGTH
+            )
+        ]
+        evaluation += [
+            (i, n, cut) for n, cut in excerpts(text, EXCERPT_WORDS, random.Random(SEED * 7 + i))
+        ]
     return Measured(whole, rows(augment), rows(evaluation))
 
 
@@ -166,13 +189,18 @@ def fit(rows: Rows, *, folds: int = 5) -> Fitted:
         oof[test] = _fit_parts(rows.take(train)).mixed(rows.matrix[test], rows.words[test])
     fitted = _fit_parts(rows)
     bands = band_index(np.array(LENGTH_BANDS), rows.words)
-    fitted.temperatures = np.array([_fit_temperature(oof[bands == b], rows.labels[bands == b])
-                                    for b in range(len(LENGTH_BANDS) + 1)])
+    fitted.temperatures = np.array(
+        [
+            _fit_temperature(oof[bands == b], rows.labels[bands == b])
+            for b in range(len(LENGTH_BANDS) + 1)
+        ]
+    )
     return fitted
 
 
-def cross_validate(measured: Measured, *, folds: int = 5, seed: int = SEED
-                   ) -> tuple[dict[str, Any], np.ndarray]:
+def cross_validate(
+    measured: Measured, *, folds: int = 5, seed: int = SEED
+) -> tuple[dict[str, Any], np.ndarray]:
     """The whole recipe, refitted on each training fold's texts and their excerpts: figures
     for whole texts and, under `by_length`, for the held-out texts' evaluation excerpts."""
     texts, evaluation = measured.texts, measured.evaluation
@@ -180,23 +208,26 @@ def cross_validate(measured: Measured, *, folds: int = 5, seed: int = SEED
     excerpt_probabilities = np.zeros((len(evaluation.labels), len(LEVELS)))
     for train, test in _text_folds(texts, folds, seed):
         train_texts = texts.texts[train]
-        fitted = fit(Rows.join(texts.take(train), measured.augment.of_texts(train_texts)),
-                     folds=folds)
+        fitted = fit(
+            Rows.join(texts.take(train), measured.augment.of_texts(train_texts)), folds=folds
+        )
         probabilities[test] = fitted.probabilities(texts.matrix[test], texts.words[test])
         held = np.isin(evaluation.texts, texts.texts[test])
-        excerpt_probabilities[held] = fitted.probabilities(evaluation.matrix[held],
-                                                           evaluation.words[held])
+        excerpt_probabilities[held] = fitted.probabilities(
+            evaluation.matrix[held], evaluation.words[held]
+        )
     result = figures(texts.labels, probabilities)
     result["by_length"] = {
-        str(n): short_figures(evaluation.labels[evaluation.lengths == n],
-                              excerpt_probabilities[evaluation.lengths == n])
+        str(n): short_figures(
+            evaluation.labels[evaluation.lengths == n],
+            excerpt_probabilities[evaluation.lengths == n],
+        )
         for n in EXCERPT_WORDS
     }
     return result, probabilities
 
 
-def write_artefact(fitted: Fitted, out: Path, *, cv: dict[str, Any], data: Path,
-                   rows: int) -> Path:
+def write_artefact(fitted: Fitted, out: Path, *, cv: dict[str, Any], data: Path, rows: int) -> Path:
     """The JSON (coefficients, mix, temperatures, figures) and the tree files beside it."""
     import lightgbm
     import sklearn
@@ -211,15 +242,29 @@ def write_artefact(fitted: Fitted, out: Path, *, cv: dict[str, Any], data: Path,
         "levels": list(LEVELS),
         "features": feature_names(),
         "mix": {"from_words": MIX_WORDS[0], "to_words": MIX_WORDS[1]},
-        "calibration": [{"below_words": edge, "temperature": round(float(t), 6)}
-                        for edge, t in zip(edges, fitted.temperatures, strict=True)],
-        "parts": {name: _part_spec(name, part, out)
-                  for name, part in zip(PARTS, (fitted.short, fitted.long), strict=True)},
-        "trained": {"data": data.name, "texts": cv["texts"], "rows": rows,
-                    "excerpts": {"words": list(AUGMENT_WORDS), "per_length": AUGMENT_PER_LENGTH,
-                                 "weight": EXCERPT_WEIGHT, "part": "short"},
-                    "sha256": hashlib.sha256(data.read_bytes()).hexdigest(), "seed": SEED,
-                    "scikit_learn": sklearn.__version__, "lightgbm": lightgbm.__version__},
+        "calibration": [
+            {"below_words": edge, "temperature": round(float(t), 6)}
+            for edge, t in zip(edges, fitted.temperatures, strict=True)
+        ],
+        "parts": {
+            name: _part_spec(name, part, out)
+            for name, part in zip(PARTS, (fitted.short, fitted.long), strict=True)
+        },
+        "trained": {
+            "data": data.name,
+            "texts": cv["texts"],
+            "rows": rows,
+            "excerpts": {
+                "words": list(AUGMENT_WORDS),
+                "per_length": AUGMENT_PER_LENGTH,
+                "weight": EXCERPT_WEIGHT,
+                "part": "short",
+            },
+            "sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
+            "seed": SEED,
+            "scikit_learn": sklearn.__version__,
+            "lightgbm": lightgbm.__version__,
+        },
         "cv": cv,
     }
     path = out / DEFAULT_ARTEFACT.name
@@ -233,13 +278,21 @@ def _part_spec(name: str, part: OrdinalPart, out: Path) -> dict[str, Any]:
     for level, booster in zip(LEVELS[:-1], part.boosters, strict=True):
         tree_file = out / f"{DEFAULT_ARTEFACT.stem}.{name}.above-{level}.lgb.txt"
         tree_file.write_text(booster.model_to_string(num_iteration=-1), encoding="utf-8")
-        tree_files.append({"above": level, "file": tree_file.name,
-                           "sha256": hashlib.sha256(tree_file.read_bytes()).hexdigest()})
+        tree_files.append(
+            {
+                "above": level,
+                "file": tree_file.name,
+                "sha256": hashlib.sha256(tree_file.read_bytes()).hexdigest(),
+            }
+        )
     return {
         "logistic": {
-            "weight": BLEND[0], "C": LOGISTIC_C,
-            "mean": _floats(part.mean), "scale": _floats(part.scale),
-            "coef": [_floats(row) for row in part.coef], "intercept": _floats(part.intercept),
+            "weight": BLEND[0],
+            "C": LOGISTIC_C,
+            "mean": _floats(part.mean),
+            "scale": _floats(part.scale),
+            "coef": [_floats(row) for row in part.coef],
+            "intercept": _floats(part.intercept),
         },
         "trees": {"weight": BLEND[1], "thresholds": tree_files, "params": TREE_PARAMS},
     }
@@ -252,15 +305,19 @@ def _text_folds(rows: Rows, folds: int, seed: int) -> list[tuple[np.ndarray, np.
     texts, first = np.unique(rows.texts, return_index=True)
     out = []
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(
-            texts, rows.labels[first]):
+        texts, rows.labels[first]
+    ):
         out.append((np.isin(rows.texts, texts[train]), np.isin(rows.texts, texts[test])))
     return out
 
 
 def _fit_parts(rows: Rows) -> Fitted:
     """The short part on all rows, the long part on the whole texts among them."""
-    return Fitted(short=_fit_ordinal(rows), long=_fit_ordinal(rows.take(rows.lengths == 0)),
-                  temperatures=np.ones(len(LENGTH_BANDS) + 1))
+    return Fitted(
+        short=_fit_ordinal(rows),
+        long=_fit_ordinal(rows.take(rows.lengths == 0)),
+        temperatures=np.ones(len(LENGTH_BANDS) + 1),
+    )
 
 
 def _fit_ordinal(rows: Rows) -> OrdinalPart:
@@ -284,8 +341,14 @@ def _fit_ordinal(rows: Rows) -> OrdinalPart:
         intercept.append(logistic.intercept_[0])
         trees = lightgbm.LGBMClassifier(random_state=SEED, **params)
         boosters.append(trees.fit(matrix, above, sample_weight=weights).booster_)
-    return OrdinalPart(mean=mean, scale=scale, coef=np.array(coef),
-                       intercept=np.array(intercept), boosters=boosters, weights=BLEND)
+    return OrdinalPart(
+        mean=mean,
+        scale=scale,
+        coef=np.array(coef),
+        intercept=np.array(intercept),
+        boosters=boosters,
+        weights=BLEND,
+    )
 
 
 def _fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
@@ -300,7 +363,7 @@ def _fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
     grid = np.linspace(0.3, 3.0, 55)
     best = float(grid[int(np.argmin([loss(t) for t in grid]))])
     low, high = max(0.05, best - 0.05), best + 0.05
-    ratio = (5 ** 0.5 - 1) / 2
+    ratio = (5**0.5 - 1) / 2
     for _ in range(40):
         a, b = high - ratio * (high - low), low + ratio * (high - low)
         if loss(a) < loss(b):
@@ -315,33 +378,50 @@ def _floats(values: np.ndarray) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.cefr.train",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.cefr.train", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--csv", type=Path, default=CORPUS, help="labelled texts (text,label)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_ARTEFACT.parent,
-                        help="folder for the artefact (default: the shipped one)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_ARTEFACT.parent,
+        help="folder for the artefact (default: the shipped one)",
+    )
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--repeats", type=int, default=1,
-                        help="cross-validate again over this many fold draws in all and print "
-                             "the spread (not stored)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="cross-validate again over this many fold draws in all and print "
+        "the spread (not stored)",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     texts, labels = load_corpus(args.csv)
     measured = measure_corpus(texts, labels)
-    print(f"measured {len(texts)} texts, {len(measured.augment.labels)} training and "
-          f"{len(measured.evaluation.labels)} evaluation excerpts in "
-          f"{time.monotonic() - started:.1f} s", flush=True)
+    print(
+        f"measured {len(texts)} texts, {len(measured.augment.labels)} training and "
+        f"{len(measured.evaluation.labels)} evaluation excerpts in "
+        f"{time.monotonic() - started:.1f} s",
+        flush=True,
+    )
     cv, _ = cross_validate(measured, folds=args.folds)
     print(render(cv), flush=True)
     if args.repeats > 1:
-        runs = [cv] + [cross_validate(measured, folds=args.folds, seed=SEED + k)[0]
-                       for k in range(1, args.repeats)]
+        runs = [cv] + [
+            cross_validate(measured, folds=args.folds, seed=SEED + k)[0]
+            for k in range(1, args.repeats)
+        ]
         print(render_spread(spread(runs)), flush=True)
     rows = Rows.join(measured.texts, measured.augment)
     fitted = fit(rows, folds=args.folds)
     path = write_artefact(fitted, args.out, cv=cv, data=args.csv, rows=len(rows.labels))
-    print("temperatures by length band " + ", ".join(f"{t:.3f}" for t in fitted.temperatures)
-          + f"; written {path} ({time.monotonic() - started:.0f} s)")
+    print(
+        "temperatures by length band "
+        + ", ".join(f"{t:.3f}" for t in fitted.temperatures)
+        + f"; written {path} ({time.monotonic() - started:.0f} s)"
+    )
     return 0
 
 

@@ -101,8 +101,9 @@ def feature_vector(text: str, features: TextFeatures | None = None) -> dict[str,
     vector["syllables_mean"] = statistics.fmean(sylls)
     vector["polysyllabic"] = sum(1 for x in sylls if x >= 3) / n
 
-    sent_lengths = sorted(len([t for t in s.tokens if t.norm[:1].isalpha()])
-                          for s in sentences) or [0]
+    sent_lengths = sorted(
+        len([t for t in s.tokens if t.norm[:1].isalpha()]) for s in sentences
+    ) or [0]
     mean_sentence = statistics.fmean(sent_lengths)
     vector["sentence_length_mean"] = mean_sentence
     vector["sentence_length_sd"] = statistics.pstdev(sent_lengths)
@@ -117,8 +118,9 @@ def feature_vector(text: str, features: TextFeatures | None = None) -> dict[str,
     vector["connectors_per_sentence"] = features.connector_ratio
     vector["subordinators_per_word"] = features.subordinators / n
     vector["commas_per_sentence"] = text.count(",") / n_sent
-    vector["clause_punctuation"] = (text.count(";") + text.count(":") + text.count("—")
-                                    + text.count("(")) / n_sent
+    vector["clause_punctuation"] = (
+        text.count(";") + text.count(":") + text.count("—") + text.count("(")
+    ) / n_sent
 
     vector["mtld"] = min(lex.mtld, 200.0)
     vector["mattr_50"] = _mattr(words, 50)
@@ -137,9 +139,10 @@ def feature_vector(text: str, features: TextFeatures | None = None) -> dict[str,
     vector["ly_adverbs"] = sum(1 for w in words if len(w) > 4 and w.endswith("ly")) / n
     vector["ing_forms"] = sum(1 for w in words if len(w) > 5 and w.endswith("ing")) / n
     vector["ed_forms"] = sum(1 for w in words if len(w) > 4 and w.endswith("ed")) / n
-    vector["passive_candidates"] = sum(
-        1 for a, b in zip(words, words[1:], strict=False) if a in _BE and b.endswith("ed")
-    ) / n_sent
+    vector["passive_candidates"] = (
+        sum(1 for a, b in zip(words, words[1:], strict=False) if a in _BE and b.endswith("ed"))
+        / n_sent
+    )
 
     vector.update(_grammar_profile(words, n, n_sent))
     content = [w for w in words if _word_class(w) != "other" and w not in _FUNCTION]
@@ -207,8 +210,15 @@ _ADJECTIVE_PARTICIPLES = frozenset(
     "tired interested bored excited worried married surprised pleased scared closed "
     "finished done gone located called named".split()
 )
-_FUNCTION = _PRONOUNS | _DETERMINERS | _PREPOSITIONS | _MODALS | _BE | frozenset(
-    "and or but so if then than as not do does did have has had there here very".split()
+_FUNCTION = (
+    _PRONOUNS
+    | _DETERMINERS
+    | _PREPOSITIONS
+    | _MODALS
+    | _BE
+    | frozenset(
+        "and or but so if then than as not do does did have has had there here very".split()
+    )
 )
 
 

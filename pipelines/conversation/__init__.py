@@ -1,8 +1,8 @@
 """Conversation practice: a partner that answers the learner's turns at their level.
 
-    partner = build_partner("scenario")            # offline dialogue scripts
-    partner = build_partner("llm", llm=provider)   # an LLM with the conversation prompt
-    reply = partner.reply(ConversationContext("en", "A2", scenario="directions"), "Hi!")
+partner = build_partner("scenario")            # offline dialogue scripts
+partner = build_partner("llm", llm=provider)   # an LLM with the conversation prompt
+reply = partner.reply(ConversationContext("en", "A2", scenario="directions"), "Hi!")
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from pipelines.conversation.types import (
 from pipelines.llm import LLMProvider
 
 
-def build_partner(name: str, *, llm: LLMProvider | None = None,
-                  scenario_title: str | None = None) -> Partner:
+def build_partner(
+    name: str, *, llm: LLMProvider | None = None, scenario_title: str | None = None
+) -> Partner:
     if name == "llm":
         if llm is None:
             raise ValueError("the llm partner needs an LLM provider")

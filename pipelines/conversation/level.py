@@ -20,8 +20,11 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)([^\W\d_]+)")
 
 
 def word_difficulty(word: str, language: str) -> str:
-    levels = [level for level in (word_level(word, language), zipf_to_level(zipf(word, language)))
-              if level in LEVELS]
+    levels = [
+        level
+        for level in (word_level(word, language), zipf_to_level(zipf(word, language)))
+        if level in LEVELS
+    ]
     return min(levels, key=LEVELS.index) if levels else UNKNOWN
 
 
@@ -43,12 +46,17 @@ def vocabulary_check(text: str, language: str, level: str) -> dict[str, Any]:
             far = far or LEVELS.index(difficulty) >= limit + 2
     share = round(len(above) / counted, 3) if counted else 0.0
     allowed = max(1, round(MAX_SHARE_ABOVE * counted))
-    return {"level_ok": not far and len(above) <= allowed, "words": counted,
-            "above": sorted(set(above)), "share_above": share}
+    return {
+        "level_ok": not far and len(above) <= allowed,
+        "words": counted,
+        "above": sorted(set(above)),
+        "share_above": share,
+    }
 
 
-def other_language(text: str, language: str, candidates: tuple[str, ...] = (
-        "en", "es", "fr", "de", "it", "pt")) -> str | None:
+def other_language(
+    text: str, language: str, candidates: tuple[str, ...] = ("en", "es", "fr", "de", "it", "pt")
+) -> str | None:
     """The language a text is written in when it is clearly not `language`, else None: the
     candidate whose word frequencies (mean Zipf over the text's words) are highest, by a
     margin of a whole Zipf point (ten times as frequent) over the session's language."""

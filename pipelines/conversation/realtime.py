@@ -42,25 +42,41 @@ class ClientSecret:
     voice: str
 
 
-def tutor_instructions(language: str, level: str, setting: str, persona: str | None = None,
-                       language_name: str | None = None) -> str:
+def tutor_instructions(
+    language: str,
+    level: str,
+    setting: str,
+    persona: str | None = None,
+    language_name: str | None = None,
+) -> str:
     name = language_name or language
-    return (f"You are {persona or 'a friendly conversation partner'} helping a learner of "
-            f"{name} at CEFR level {level} practise speaking about: {setting}. Speak {name} "
-            f"only. {_LEVEL_STYLE[level[0]]} When the learner makes a mistake, repeat what "
-            "they meant correctly inside your reply (a recast), without a lecture. Keep each "
-            "turn short and end it with a question that keeps the learner talking.")
+    return (
+        f"You are {persona or 'a friendly conversation partner'} helping a learner of "
+        f"{name} at CEFR level {level} practise speaking about: {setting}. Speak {name} "
+        f"only. {_LEVEL_STYLE[level[0]]} When the learner makes a mistake, repeat what "
+        "they meant correctly inside your reply (a recast), without a lecture. Keep each "
+        "turn short and end it with a question that keeps the learner talking."
+    )
 
 
 def mint_client_secret(config: RealtimeConfig, instructions: str) -> ClientSecret:
     """POST /realtime/client_secrets; provider errors become the platform's codes."""
-    client = openai.OpenAI(api_key=config.api_key, base_url=config.base_url or None,
-                           timeout=config.timeout, max_retries=0)
+    client = openai.OpenAI(
+        api_key=config.api_key,
+        base_url=config.base_url or None,
+        timeout=config.timeout,
+        max_retries=0,
+    )
     try:
         answer = client.realtime.client_secrets.create(
             expires_after={"anchor": "created_at", "seconds": config.ttl_seconds},
-            session={"type": "realtime", "model": config.model, "instructions": instructions,
-                     "audio": {"output": {"voice": config.voice}}})
+            session={
+                "type": "realtime",
+                "model": config.model,
+                "instructions": instructions,
+                "audio": {"output": {"voice": config.voice}},
+            },
+        )
     except openai.OpenAIError as exc:
         raise openai_errors.translate_error(exc, "realtime", "Realtime service") from exc
     if not getattr(answer, "value", None):

@@ -24,13 +24,14 @@ from pipelines.conversation.types import ConversationContext, PartnerReply
 from pipelines.errors import PipelineError
 
 DATA = Path(__file__).with_name("scenarios.json")
-ACCEPT = 0.55          # keyword (0.4) plus some resemblance, or a near-verbatim example
+ACCEPT = 0.55  # keyword (0.4) plus some resemblance, or a near-verbatim example
 KEYWORD_WEIGHT = 0.4
-FUZZY_KEYWORD = 85     # rapidfuzz ratio at which a word counts as a misspelt keyword
+FUZZY_KEYWORD = 85  # rapidfuzz ratio at which a word counts as a misspelt keyword
 MAX_MISSES = 2
 _STOPWORDS = frozenset(
     "i a an the to is am are you me it and of in on for do can would could please some that "
-    "this be at with so just um uh oh er".split())
+    "this be at with so just um uh oh er".split()
+)
 _WORD = re.compile(r"[a-zà-ÿ']+")
 _NAME = re.compile(r"(?:my name is|my name's|i'm|i am|call me|it's)\s+([A-Za-zÀ-ÿ'-]+)", re.I)
 _PLACEHOLDER = re.compile(r",? ?\{(\w+)\}")
@@ -75,8 +76,11 @@ def _keyword_hits(tokens: list[str], keywords: list[str]) -> list[str]:
     hits = []
     for keyword in keywords:
         for token in tokens:
-            if token == keyword or (len(keyword) >= 5 and len(token) >= 4
-                                    and fuzz.ratio(token, keyword) >= FUZZY_KEYWORD):
+            if token == keyword or (
+                len(keyword) >= 5
+                and len(token) >= 4
+                and fuzz.ratio(token, keyword) >= FUZZY_KEYWORD
+            ):
                 hits.append(keyword)
                 break
     return hits
@@ -95,8 +99,13 @@ def match(text: str, intents: list[dict[str, Any]]) -> Match | None:
         hits = _keyword_hits(tokens, intent.get("keywords", []))
         resemblance = 0.0
         if content:
-            resemblance = max((fuzz.token_set_ratio(content, _content(words(example))) / 100
-                               for example in intent.get("examples", [])), default=0.0)
+            resemblance = max(
+                (
+                    fuzz.token_set_ratio(content, _content(words(example))) / 100
+                    for example in intent.get("examples", [])
+                ),
+                default=0.0,
+            )
         score = round((KEYWORD_WEIGHT if hits else 0.0) + (1 - KEYWORD_WEIGHT) * resemblance, 3)
         if score >= ACCEPT and (best is None or score > best.score):
             slots = [h for h in hits if h in intent.get("slot", [])]
@@ -125,8 +134,13 @@ def _fill(template: str, item: str | None, learner_text: str) -> str:
 class ScenarioPartner:
     name = "scenario"
 
-    def reply(self, context: ConversationContext, learner_text: str | None, *,
-              other_language: str | None = None) -> PartnerReply:
+    def reply(
+        self,
+        context: ConversationContext,
+        learner_text: str | None,
+        *,
+        other_language: str | None = None,
+    ) -> PartnerReply:
         script = scenario(context.scenario or "")
         lines = script["bands"][band(context.level)]
         steps = lines["steps"]
@@ -137,8 +151,11 @@ class ScenarioPartner:
         if state.get("ended"):
             return self._say(lines["closing"], state, ended=True, intent="ended")
         if other_language:
-            return self._say(f"Let's speak {script['language_name']}, please. {step['simple']} "
-                             f"{step['hint']}", state, intent="other_language")
+            return self._say(
+                f"Let's speak {script['language_name']}, please. {step['simple']} {step['hint']}",
+                state,
+                intent="other_language",
+            )
         generic = catalogue()["generic"]
         found = match(learner_text, [*step["expect"], *generic])
         if found is None:
@@ -153,32 +170,55 @@ class ScenarioPartner:
             again = "" if intent.get("alone") else f" {step['simple']}"
             return self._say(f"{said}{again}", state, intent=found)
         if intent.get("end") or state["step"] + 1 >= len(steps):
-            return self._say(f"{said} {lines['closing']}", {**state, "ended": True},
-                             ended=True, intent=found)
+            return self._say(
+                f"{said} {lines['closing']}", {**state, "ended": True}, ended=True, intent=found
+            )
         following = state["step"] + 1
-        return self._say(f"{said} {steps[following]['say']}", {"step": following, "misses": 0},
-                         intent=found)
+        return self._say(
+            f"{said} {steps[following]['say']}", {"step": following, "misses": 0}, intent=found
+        )
 
-    def _missed(self, state: dict[str, Any], steps: list[dict[str, Any]],
-                closing: str) -> PartnerReply:
+    def _missed(
+        self, state: dict[str, Any], steps: list[dict[str, Any]], closing: str
+    ) -> PartnerReply:
         step = steps[state["step"]]
         misses = state.get("misses", 0) + 1
         if misses < MAX_MISSES:
-            return self._say(f"Sorry, I didn't understand. {step['simple']} {step['hint']}",
-                             {**state, "misses": misses}, intent="clarify")
+            return self._say(
+                f"Sorry, I didn't understand. {step['simple']} {step['hint']}",
+                {**state, "misses": misses},
+                intent="clarify",
+            )
         following = state["step"] + 1
         if following >= len(steps):
-            return self._say(f"Never mind. {closing}", {**state, "ended": True}, ended=True,
-                             intent="move_on")
-        return self._say(f"Never mind. {steps[following]['say']}",
-                         {"step": following, "misses": 0}, intent="move_on")
+            return self._say(
+                f"Never mind. {closing}", {**state, "ended": True}, ended=True, intent="move_on"
+            )
+        return self._say(
+            f"Never mind. {steps[following]['say']}",
+            {"step": following, "misses": 0},
+            intent="move_on",
+        )
 
-    def _say(self, text: str, state: dict[str, Any], *, ended: bool = False,
-             intent: Match | str | None = None) -> PartnerReply:
+    def _say(
+        self,
+        text: str,
+        state: dict[str, Any],
+        *,
+        ended: bool = False,
+        intent: Match | str | None = None,
+    ) -> PartnerReply:
         if isinstance(intent, Match):
             name, score = intent.intent["intent"], intent.score
         else:
             name, score = intent, None
-        return PartnerReply(text=text, partner=self.name, state=state, ended=ended,
-                            intent=name, match_score=score, provider="scenario",
-                            model=version())
+        return PartnerReply(
+            text=text,
+            partner=self.name,
+            state=state,
+            ended=ended,
+            intent=name,
+            match_score=score,
+            provider="scenario",
+            model=version(),
+        )

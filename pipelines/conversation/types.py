@@ -50,7 +50,12 @@ class PartnerReply:
 class Partner(Protocol):
     name: str
 
-    def reply(self, context: ConversationContext, learner_text: str | None, *,
-              other_language: str | None = None) -> PartnerReply:
+    def reply(
+        self,
+        context: ConversationContext,
+        learner_text: str | None,
+        *,
+        other_language: str | None = None,
+    ) -> PartnerReply:
         """The partner's next line: the opening when `learner_text` is None. With
         `other_language`, the learner spoke another language than the session's."""

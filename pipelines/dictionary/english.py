@@ -31,8 +31,14 @@ def lookup_english(word: str) -> Meaning | None:
         return None
     if low in GRAMMAR_WORDS:
         pos, gloss = GRAMMAR_WORDS[low]
-        return Meaning(word, low, [gloss], part_of_speech=pos, source=GRAMMAR_SOURCE,
-                       method="closed-class word")  # fmt: skip
+        return Meaning(
+            word,
+            low,
+            [gloss],
+            part_of_speech=pos,
+            source=GRAMMAR_SOURCE,
+            method="closed-class word",
+        )
     parts = contraction(low)
     if parts is not None:
         return _contracted(word, low, *parts)
@@ -45,21 +51,35 @@ def lookup_english(word: str) -> Meaning | None:
 
 
 def _contracted(word: str, low: str, first: str, second: str) -> Meaning | None:
-    if second.startswith("is / has") and first not in GRAMMAR_WORDS and first not in (
-        "there", "here", "let"):  # fmt: skip
+    if (
+        second.startswith("is / has")
+        and first not in GRAMMAR_WORDS
+        and first not in ("there", "here", "let")
+    ):
         base = lookup_english(first)  # "women's", "today's": a possessive
         if base is None:
             return None
-        return Meaning(word, base.headword, [f"of or belonging to: {first} ({base.glosses[0]})"],
-                       part_of_speech="possessive", examples=base.examples, aids=base.aids,
-                       source=base.source, method="possessive of " + base.method)  # fmt: skip
+        return Meaning(
+            word,
+            base.headword,
+            [f"of or belonging to: {first} ({base.glosses[0]})"],
+            part_of_speech="possessive",
+            examples=base.examples,
+            aids=base.aids,
+            source=base.source,
+            method="possessive of " + base.method,
+        )
     if second.startswith("is / has"):
         second = "is / has"  # after a pronoun or "there": never a possessive
-    return Meaning(word, f"{first} {second}", [f"short for '{first} {second}'"],
-                   part_of_speech="contraction", source=GRAMMAR_SOURCE,
-                   method="contraction split",
-                   aids=[f"The apostrophe stands for the missing letters of '{first} "
-                         f"{second}'."])  # fmt: skip
+    return Meaning(
+        word,
+        f"{first} {second}",
+        [f"short for '{first} {second}'"],
+        part_of_speech="contraction",
+        source=GRAMMAR_SOURCE,
+        method="contraction split",
+        aids=[f"The apostrophe stands for the missing letters of '{first} {second}'."],
+    )
 
 
 def _wordnet(word: str, low: str) -> Meaning | None:
@@ -122,8 +142,13 @@ def _aids(synset, lemma) -> list[str]:
     antonyms = [a.name().replace("_", " ") for a in lemma.antonyms()]
     if antonyms:
         aids.append(f"Opposite: {', '.join(antonyms[:2])}.")
-    family = sorted({r.name().replace("_", " ") for r in lemma.derivationally_related_forms()
-                     if r.name() != name})[:3]  # fmt: skip
+    family = sorted(
+        {
+            r.name().replace("_", " ")
+            for r in lemma.derivationally_related_forms()
+            if r.name() != name
+        }
+    )[:3]
     if family:
         aids.append(f"Same word family: {', '.join(family)}.")
     return aids

@@ -14,8 +14,10 @@ GRAMMAR_WORDS: dict[str, tuple[str, str]] = {
     "an": ("article", "one, any (before a vowel sound): an apple"),
     "the": ("article", "the particular one(s) already known or mentioned"),
     "this": ("determiner", "the one here or now (near the speaker)"),
-    "that": ("determiner/conjunction", "the one there (far from the speaker); also joins a "
-             "clause: I know that you are right"),
+    "that": (
+        "determiner/conjunction",
+        "the one there (far from the speaker); also joins a clause: I know that you are right",
+    ),
     "these": ("determiner", "plural of 'this': the ones here"),
     "those": ("determiner", "plural of 'that': the ones there"),
     "some": ("determiner", "an amount or number of, not all"),
@@ -194,13 +196,25 @@ GRAMMAR_WORDS: dict[str, tuple[str, str]] = {
     "mrs": ("abbreviation", "title for a married woman: Mrs Brown"),
     "ms": ("abbreviation", "title for a woman: Ms Brown"),
     "st": ("abbreviation", "street, or saint"),
-}  # fmt: skip
+}
 
 # The second part of a contraction, as it reads in full.
-_CLITICS = {"n't": "not", "'re": "are", "'ve": "have", "'ll": "will", "'d": "would / had",
-            "'m": "am", "'s": "is / has / possessive"}  # fmt: skip
-_IRREGULAR = {"won't": ("will", "not"), "can't": ("can", "not"), "ain't": ("am/is/are", "not"),
-              "shan't": ("shall", "not"), "let's": ("let", "us")}  # fmt: skip
+_CLITICS = {
+    "n't": "not",
+    "'re": "are",
+    "'ve": "have",
+    "'ll": "will",
+    "'d": "would / had",
+    "'m": "am",
+    "'s": "is / has / possessive",
+}
+_IRREGULAR = {
+    "won't": ("will", "not"),
+    "can't": ("can", "not"),
+    "ain't": ("am/is/are", "not"),
+    "shan't": ("shall", "not"),
+    "let's": ("let", "us"),
+}
 
 
 def contraction(word: str) -> tuple[str, str] | None:

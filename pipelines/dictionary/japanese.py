@@ -17,9 +17,20 @@ _KANJI_DIGITS = dict(zip("0123456789", "〇一二三四五六七八九", strict=
 _LOCAL = threading.local()  # one dictionary connection per thread
 _INFLECTING = re.compile(r"\bverb\b|keiyoushi\)")  # verbs, i-adjectives (not adverbs)
 _KANA_ONLY = "word usually written using kana alone"
-_LANGUAGES = {"ger": "German", "eng": "English", "fre": "French", "por": "Portuguese",
-              "dut": "Dutch", "ita": "Italian", "spa": "Spanish", "rus": "Russian",
-              "chi": "Chinese", "kor": "Korean", "lat": "Latin", "gre": "Greek"}  # fmt: skip
+_LANGUAGES = {
+    "ger": "German",
+    "eng": "English",
+    "fre": "French",
+    "por": "Portuguese",
+    "dut": "Dutch",
+    "ita": "Italian",
+    "spa": "Spanish",
+    "rus": "Russian",
+    "chi": "Chinese",
+    "kor": "Korean",
+    "lat": "Latin",
+    "gre": "Greek",
+}
 
 
 def lookup_japanese(word: str) -> Meaning | None:
@@ -37,8 +48,9 @@ def lookup_japanese(word: str) -> Meaning | None:
         return exact
     # A stem such as し (する) or 言わ (言う) may also spell a rare word of its own: a common
     # dictionary form it inflects from wins over a rare exact entry.
-    stems = [m for form in candidates(term)
-             if (m := _entry(form, word, "deinflected", inflecting=True))]  # fmt: skip
+    stems = [
+        m for form in candidates(term) if (m := _entry(form, word, "deinflected", inflecting=True))
+    ]
     common = [m for m in stems if _common_entry(m.headword)]
     if common or (stems and exact is None):
         return (common or stems)[0]
@@ -114,8 +126,14 @@ def _rank(entry, form: str) -> tuple:
     kana = all(_is_kana(c) for c in form)
     usually_kana = any(_KANA_ONLY in s.misc for s in entry.senses[:1])
     nf = min((int(t[2:]) for t in tags if t.startswith("nf") and t[2:].isdigit()), default=99)
-    return (not tags, kana and not usually_kana, "ichi1" not in tags, -len(entry.senses), nf,
-            int(entry.idseq or 0))
+    return (
+        not tags,
+        kana and not usually_kana,
+        "ichi1" not in tags,
+        -len(entry.senses),
+        nf,
+        int(entry.idseq or 0),
+    )
 
 
 def _is_kana(ch: str) -> bool:
@@ -126,8 +144,9 @@ def _is_kana(ch: str) -> bool:
 def _priority(entry, form: str) -> int:
     """JMdict marks common spellings with priority tags (news1, ichi1, spec1, nf12, ...):
     the more lists a spelling is on, the more common it is."""
-    return max((len(f.pri) for f in [*entry.kanji_forms, *entry.kana_forms]
-                if f.text == form), default=0)  # fmt: skip
+    return max(
+        (len(f.pri) for f in [*entry.kanji_forms, *entry.kana_forms] if f.text == form), default=0
+    )
 
 
 def _pos(tags: list[str]) -> str | None:
@@ -142,8 +161,11 @@ def _kanji_aids(form: str) -> list[str]:
     for literal in dict.fromkeys(c for c in form if "CJK UNIFIED" in unicodedata.name(c, "")):
         char = _char(literal)
         if char is not None:
-            meanings = [m for m in char.meanings(english_only=True)
-                        if not m.startswith("(") and not any(d.isdigit() for d in m)]
+            meanings = [
+                m
+                for m in char.meanings(english_only=True)
+                if not m.startswith("(") and not any(d.isdigit() for d in m)
+            ]
             if meanings:
                 aids.append(f"The kanji {char.literal} means {', '.join(meanings[:3])}.")
     return aids[:3]
@@ -160,9 +182,15 @@ def _name(term: str, word: str) -> Meaning | None:
     name = max(names, key=lambda n: zipf(n.kana_forms[0].text, "ja") if n.kana_forms else 0)
     sense = name.senses[0]
     kinds = ", ".join(getattr(sense, "name_type", []) or []) or "name"
-    return Meaning(word, term, [f"{sense.gloss[0].text} ({kinds})"],
-                   reading=name.kana_forms[0].text if name.kana_forms else None,
-                   part_of_speech="proper noun", source=JMNEDICT, method="name")  # fmt: skip
+    return Meaning(
+        word,
+        term,
+        [f"{sense.gloss[0].text} ({kinds})"],
+        reading=name.kana_forms[0].text if name.kana_forms else None,
+        part_of_speech="proper noun",
+        source=JMNEDICT,
+        method="name",
+    )
 
 
 def _jamdict():
@@ -192,15 +220,24 @@ def _check_installed() -> None:
     from pathlib import Path
 
     if not (Path(jamdict_data.__file__).parent / "jamdict.db").is_file():
-        raise DictionaryMissing("jamdict-data is installed without its jamdict.db: reinstall "
-                                "jamdict-data.")  # fmt: skip
+        raise DictionaryMissing(
+            "jamdict-data is installed without its jamdict.db: reinstall jamdict-data."
+        )
 
 
-_NAME_KINDS = {"masc": "a man's given name", "fem": "a woman's given name",
-               "given": "a given name", "surname": "a surname", "place": "a place name",
-               "company": "a company name", "product": "a product name",
-               "organization": "an organisation", "person": "a person's name",
-               "station": "a station name", "unclass": "a name"}  # fmt: skip
+_NAME_KINDS = {
+    "masc": "a man's given name",
+    "fem": "a woman's given name",
+    "given": "a given name",
+    "surname": "a surname",
+    "place": "a place name",
+    "company": "a company name",
+    "product": "a product name",
+    "organization": "an organisation",
+    "person": "a person's name",
+    "station": "a station name",
+    "unclass": "a name",
+}
 
 
 def name_by_gloss(word: str) -> Meaning | None:
@@ -209,8 +246,7 @@ def name_by_gloss(word: str) -> Meaning | None:
     term = word.strip()
     if not term.isascii() or not term.replace(".", "").isalpha():
         return None
-    result = _jamdict().lookup(term.title(), strict_lookup=True, lookup_chars=False,
-                               lookup_ne=True)  # fmt: skip
+    result = _jamdict().lookup(term.title(), strict_lookup=True, lookup_chars=False, lookup_ne=True)
     for name in result.names:
         for sense in name.senses:
             spellings = {t.strip().lower() for g in sense.gloss for t in g.text.split("/")}
@@ -218,8 +254,13 @@ def name_by_gloss(word: str) -> Meaning | None:
                 kinds = getattr(sense, "name_type", []) or ["unclass"]
                 kind = " or ".join(dict.fromkeys(_NAME_KINDS.get(k, "a name") for k in kinds))
                 written = name.kana_forms[0].text if name.kana_forms else None
-                return Meaning(word, term.title(), [f"{term.title()}: {kind}"],
-                               part_of_speech="proper noun", source=JMNEDICT, method="name",
-                               aids=[f"In Japanese it is written {written}."] if written
-                               else [])  # fmt: skip
+                return Meaning(
+                    word,
+                    term.title(),
+                    [f"{term.title()}: {kind}"],
+                    part_of_speech="proper noun",
+                    source=JMNEDICT,
+                    method="name",
+                    aids=[f"In Japanese it is written {written}."] if written else [],
+                )
     return None

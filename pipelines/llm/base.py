@@ -27,7 +27,8 @@ MAX_ATTEMPTS = 2
 # Token usage of every call made while a collector is open (one per job run, opened by the
 # job engine), whichever pipeline made the call: usage metering needs the sum per job.
 _collector: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar(
-    "llm_usage_collector", default=None)
+    "llm_usage_collector", default=None
+)
 
 
 @contextlib.contextmanager

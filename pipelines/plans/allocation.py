@@ -83,8 +83,9 @@ def allocate(
     counts = _split(shares, skills, n * weeks, focus)
     slots = _interleave(counts)
     lengths = _even(minutes_per_week, n)
-    return Allocation([list(zip(slots[i * n : (i + 1) * n], lengths, strict=True))
-                       for i in range(weeks)])  # fmt: skip
+    return Allocation(
+        [list(zip(slots[i * n : (i + 1) * n], lengths, strict=True)) for i in range(weeks)]
+    )
 
 
 def _minutes(

@@ -44,8 +44,7 @@ SUBSCORE_SKILLS = {
     "speaking": "speaking",
 }
 
-__all__ = ["Milestone", "Plan", "Session", "Task", "Week", "build_plan",
-           "weak_skills_from_scores"]  # fmt: skip
+__all__ = ["Milestone", "Plan", "Session", "Task", "Week", "build_plan", "weak_skills_from_scores"]
 
 
 @dataclass(frozen=True)
@@ -86,10 +85,13 @@ class Plan:
 def weak_skills_from_scores(scores: dict[str, float], limit: int = 2) -> list[str]:
     """The skills behind the lowest assessment sub-scores under 70 (at most `limit`)."""
     ranked = sorted(
-        ((value, SUBSCORE_SKILLS[name]) for name, value in scores.items()
-         if name in SUBSCORE_SKILLS and value < 70),
+        (
+            (value, SUBSCORE_SKILLS[name])
+            for name, value in scores.items()
+            if name in SUBSCORE_SKILLS and value < 70
+        ),
         key=lambda pair: (pair[0], SKILLS.index(pair[1])),
-    )  # fmt: skip
+    )
     return list(dict.fromkeys(skill for _, skill in ranked))[:limit]
 
 
@@ -124,27 +126,33 @@ def build_plan(
     _check_levels(current_level, target_level)
     goal_objs = _goals(goals)
     if not MIN_MINUTES_PER_WEEK <= minutes_per_week <= MAX_MINUTES_PER_WEEK:
-        raise PipelineError("invalid_budget", f"minutes_per_week must be between "
-                            f"{MIN_MINUTES_PER_WEEK} and {MAX_MINUTES_PER_WEEK}.")  # fmt: skip
+        raise PipelineError(
+            "invalid_budget",
+            f"minutes_per_week must be between {MIN_MINUTES_PER_WEEK} and {MAX_MINUTES_PER_WEEK}.",
+        )
     if weeks is None:
-        weeks = min(MAX_WEEKS, assess_feasibility(
-            current_level, target_level, minutes_per_week, 1, difficulty_factor
-        ).weeks_needed)  # fmt: skip
+        weeks = min(
+            MAX_WEEKS,
+            assess_feasibility(
+                current_level, target_level, minutes_per_week, 1, difficulty_factor
+            ).weeks_needed,
+        )
     if not 1 <= weeks <= MAX_WEEKS:
-        raise PipelineError("invalid_budget",
-                            f"weeks must be between 1 and {MAX_WEEKS}, got {weeks}.")  # fmt: skip
+        raise PipelineError(
+            "invalid_budget", f"weeks must be between 1 and {MAX_WEEKS}, got {weeks}."
+        )
     feasibility = assess_feasibility(
         current_level, target_level, minutes_per_week, weeks, difficulty_factor
     )
     focus = _focus(weak_skills or [], skill_scores or {})
-    allocation = allocate(skill_shares(goal_objs, current_level), minutes_per_week, focus,
-                          weeks)  # fmt: skip
+    allocation = allocate(skill_shares(goal_objs, current_level), minutes_per_week, focus, weeks)
     known = {t.id for t in tasks or []}
     task_list = [*(tasks or []), *(Task(p, "") for p in prompt_ids or [] if p not in known)]
     task_list = [Task(t.id, t.title or f"prompt {t.id}", t.kind) for t in task_list]
     new_words = [w for w in word_ids or [] if w not in set(review_word_ids or [])]
-    schedule = build_schedule(goal_objs, allocation, weeks, new_words,
-                              list(review_word_ids or []), task_list, lessons)  # fmt: skip
+    schedule = build_schedule(
+        goal_objs, allocation, weeks, new_words, list(review_word_ids or []), task_list, lessons
+    )
     plan = Plan(
         language=language,
         current_level=current_level,
@@ -160,7 +168,7 @@ def build_plan(
         schedule=schedule,
         milestones=_milestones(
             current_level, target_level, minutes_per_week, weeks, difficulty_factor, feasibility
-        ),  # fmt: skip
+        ),
         summary=_summary(current_level, target_level, weeks, minutes_per_week, feasibility, focus),
         content=_content_note(new_words, review_word_ids or [], task_list, schedule),
     )
@@ -168,8 +176,9 @@ def build_plan(
         return plan
     from pipelines.plans.llm_merge import refine_with_llm
 
-    return refine_with_llm(plan, llm, list(word_ids or []) + list(review_word_ids or []),
-                           [t.id for t in task_list])  # fmt: skip
+    return refine_with_llm(
+        plan, llm, list(word_ids or []) + list(review_word_ids or []), [t.id for t in task_list]
+    )
 
 
 def _check_levels(current: str | None, target: str) -> None:
@@ -219,8 +228,13 @@ def _milestones(
         out.append(Milestone(week, "Progress check: take an assessment"))
     if not feasibility.feasible:
         reached = feasibility.reachable_level or "no new level"
-        out.append(Milestone(weeks, f"End of plan: about {reached} expected, not {target}",
-                             feasibility.reachable_level))  # fmt: skip
+        out.append(
+            Milestone(
+                weeks,
+                f"End of plan: about {reached} expected, not {target}",
+                feasibility.reachable_level,
+            )
+        )
     return sorted(out, key=lambda m: (m.week, m.level is None, m.description))
 
 
@@ -249,21 +263,28 @@ def _summary(
     return text
 
 
-def _content_note(words: list[str], due: list[str], tasks: list[Task],
-                  schedule: list[Any] | None = None) -> str:
+def _content_note(
+    words: list[str], due: list[str], tasks: list[Task], schedule: list[Any] | None = None
+) -> str:
     linked = []
     lessons = {x for week in schedule or [] for s in week.sessions for x in s.lesson_ids}
     if words or due:
-        linked.append(f"{len(words) + len(due)} words from the organisation's vocabulary "
-                      f"({len(due)} due for review)")  # fmt: skip
+        linked.append(
+            f"{len(words) + len(due)} words from the organisation's vocabulary "
+            f"({len(due)} due for review)"
+        )
     if tasks:
         linked.append(f"{len(tasks)} speaking tasks from the task catalogue")
     if lessons:
         linked.append(f"{len(lessons)} lessons of the organisation's courses")
     text = "Linked content: " + (" and ".join(linked) if linked else "none") + ". "
     if lessons:
-        return text + ("Sessions a linked item does not fill name an activity to do, and "
-                       "writing sessions use the writing assessment.")
-    return text + ("No course lessons were linked (the organisation has none for this "
-                   "language and level range): the other sessions name an activity to do, "
-                   "and writing sessions use the writing assessment.")
+        return text + (
+            "Sessions a linked item does not fill name an activity to do, and "
+            "writing sessions use the writing assessment."
+        )
+    return text + (
+        "No course lessons were linked (the organisation has none for this "
+        "language and level range): the other sessions name an activity to do, "
+        "and writing sessions use the writing assessment."
+    )

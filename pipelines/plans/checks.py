@@ -49,8 +49,10 @@ def plan_problems(plan: Plan, plain: Plan | None = None) -> dict[str, list[str]]
             f"{len(plan.schedule)} weeks scheduled of {plan.weeks}"
         )
     for s in plan.feasibility.suggestions:
-        if not (MIN_MINUTES_PER_WEEK <= s.minutes_per_week <= MAX_MINUTES_PER_WEEK
-                and 1 <= s.weeks <= MAX_WEEKS):  # fmt: skip
+        if not (
+            MIN_MINUTES_PER_WEEK <= s.minutes_per_week <= MAX_MINUTES_PER_WEEK
+            and 1 <= s.weeks <= MAX_WEEKS
+        ):
             problems["suggestions_within_limits"].append(s.description)
     others = [m for s, m in plan.skill_minutes.items() if s not in plan.focus]
     at_floor = all(m <= MIN_SESSION_MINUTES for m in others)  # nothing left to give

@@ -105,9 +105,9 @@ def assess_feasibility(
         minutes_per_week_needed=math.ceil(needed.mid * 60 / weeks) if weeks else 0,
         weeks_needed=math.ceil(needed.mid * 60 / minutes_per_week) if minutes_per_week else 0,
         reachable_level=reachable,
-        suggestions=[] if verdict == "realistic" else suggest(
-            current, target, minutes_per_week, weeks, needed, reachable
-        ),
+        suggestions=[]
+        if verdict == "realistic"
+        else suggest(current, target, minutes_per_week, weeks, needed, reachable),
     )
 
 
@@ -125,23 +125,49 @@ def suggest(
     out: list[Suggestion] = []
     more_minutes = max(MIN_MINUTES_PER_WEEK, math.ceil(needed.mid * 60 / weeks))
     if more_minutes <= MAX_MINUTES_PER_WEEK:
-        out.append(Suggestion("minutes", more_minutes, weeks, target,
-                              f"Study {more_minutes} minutes a week for {weeks} weeks."))
+        out.append(
+            Suggestion(
+                "minutes",
+                more_minutes,
+                weeks,
+                target,
+                f"Study {more_minutes} minutes a week for {weeks} weeks.",
+            )
+        )
     more_weeks = math.ceil(needed.mid * 60 / minutes)
     if more_weeks <= MAX_WEEKS:
-        out.append(Suggestion("weeks", minutes, more_weeks, target,
-                              f"Keep {minutes} minutes a week and plan {more_weeks} weeks."))
+        out.append(
+            Suggestion(
+                "weeks",
+                minutes,
+                more_weeks,
+                target,
+                f"Keep {minutes} minutes a week and plan {more_weeks} weeks.",
+            )
+        )
     if more_minutes > MAX_MINUTES_PER_WEEK:
         at_most = math.ceil(needed.mid * 60 / MAX_MINUTES_PER_WEEK)
         if at_most <= MAX_WEEKS:
-            out.append(Suggestion(
-                "minutes_and_weeks", MAX_MINUTES_PER_WEEK, at_most, target,
-                f"Study {MAX_MINUTES_PER_WEEK} minutes a week (the most a plan allows) for "
-                f"{at_most} weeks.",
-            ))  # fmt: skip
+            out.append(
+                Suggestion(
+                    "minutes_and_weeks",
+                    MAX_MINUTES_PER_WEEK,
+                    at_most,
+                    target,
+                    f"Study {MAX_MINUTES_PER_WEEK} minutes a week (the most a plan allows) for "
+                    f"{at_most} weeks.",
+                )
+            )
     if reachable and reachable != current and reachable != target:
-        out.append(Suggestion("target", minutes, weeks, reachable,
-                              f"Aim for {reachable} in this budget, then plan the next step."))
+        out.append(
+            Suggestion(
+                "target",
+                minutes,
+                weeks,
+                reachable,
+                f"Aim for {reachable} in this budget, then plan the next step.",
+            )
+        )
     return out
 
 

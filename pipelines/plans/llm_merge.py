@@ -40,14 +40,17 @@ def refine_with_llm(
         weeks=plan.weeks,
         weak_skills=plan.focus or "none measured",
         resources={"word_ids": word_ids[:200], "prompt_ids": prompt_ids[:50]},
-        draft={k: draft[k] for k in ("summary", "feasibility", "skill_minutes", "focus",
-                                     "schedule", "milestones")},
-    )  # fmt: skip
+        draft={
+            k: draft[k]
+            for k in ("summary", "feasibility", "skill_minutes", "focus", "schedule", "milestones")
+        },
+    )
     result = llm.generate_json(prompt)
     data = result.data
     rewritten = {
-        w["week"]: _week(w, plan.schedule[w["week"] - 1], plan.minutes_per_week,
-                         set(word_ids), set(prompt_ids))  # fmt: skip
+        w["week"]: _week(
+            w, plan.schedule[w["week"] - 1], plan.minutes_per_week, set(word_ids), set(prompt_ids)
+        )
         for w in data["weeks"]
         if 1 <= w["week"] <= len(plan.schedule)
     }
@@ -92,8 +95,13 @@ def _week(
         for s in raw["sessions"]
     ]
     covered = {s.skill for s in sessions}
-    restored = list({s.skill: dataclasses.replace(s, minutes=min(s.minutes, MIN_SESSION_MINUTES))
-                     for s in reversed(draft.sessions) if s.skill not in covered}.values())[::-1]
+    restored = list(
+        {
+            s.skill: dataclasses.replace(s, minutes=min(s.minutes, MIN_SESSION_MINUTES))
+            for s in reversed(draft.sessions)
+            if s.skill not in covered
+        }.values()
+    )[::-1]
     room = budget - sum(s.minutes for s in restored)
     if room < len(sessions):  # no room for the model's sessions next to the draft's skills
         return draft

@@ -127,8 +127,13 @@ def describe(sessions: list[Session], titles: dict[str, str]) -> list[str]:
 class _Cursor:
     """Where the schedule is in the word list, the review list and the task list."""
 
-    def __init__(self, word_ids: list[str], review_ids: list[str], tasks: list[Task],
-                 lessons: list[LessonLink]):
+    def __init__(
+        self,
+        word_ids: list[str],
+        review_ids: list[str],
+        tasks: list[Task],
+        lessons: list[LessonLink],
+    ):
         self.words, self.due, self.tasks = word_ids, review_ids, tasks
         self.lessons: dict[str, list[LessonLink]] = {}
         for lesson in lessons:
@@ -139,34 +144,50 @@ class _Cursor:
     def vocabulary(self, week: int, k: int, minutes: int, review: bool) -> Session:
         # Words due for review come first in the first weeks; after that a review session
         # every other vocabulary slot revisits the due and the introduced words.
-        reviewing = review or self.next_word >= len(self.words) or (
-            bool(self.due) and (week + k) % 2 == 1)  # fmt: skip
+        reviewing = (
+            review or self.next_word >= len(self.words) or (bool(self.due) and (week + k) % 2 == 1)
+        )
         if not reviewing:
             count = max(5, minutes // 3)
             new = self.words[self.next_word : self.next_word + count]
             self.next_word += len(new)
             self.introduced.extend(new)
-            return Session("vocabulary", "Learn the linked new words with spaced repetition",
-                           minutes, new, kind="new_words")  # fmt: skip
+            return Session(
+                "vocabulary",
+                "Learn the linked new words with spaced repetition",
+                minutes,
+                new,
+                kind="new_words",
+            )
         pool = list(dict.fromkeys([*self.due, *self.introduced])) or self.words
         words = _window(pool, week + k, max(5, minutes // 2))
-        return Session("vocabulary", "Review the linked words with spaced repetition",
-                       minutes, words, kind="review_words")  # fmt: skip
+        return Session(
+            "vocabulary",
+            "Review the linked words with spaced repetition",
+            minutes,
+            words,
+            kind="review_words",
+        )
 
     def has_lesson(self, skill: str) -> bool:
         return bool(self.lessons.get(skill))
 
     def lesson(self, skill: str, minutes: int) -> Session:
         lesson = self.lessons[skill].pop(0)
-        return Session(skill, f"Lesson: {lesson.title}", minutes, lesson_ids=[lesson.id],
-                       kind="lesson")
+        return Session(
+            skill, f"Lesson: {lesson.title}", minutes, lesson_ids=[lesson.id], kind="lesson"
+        )
 
     def speaking(self, minutes: int) -> Session:
         task = self.tasks[self.next_task % len(self.tasks)]
         self.next_task += 1
-        return Session("speaking", f"Speaking task: {task.title} (record it and submit it "
-                       "for assessment)", minutes, prompt_ids=[task.id],
-                       kind="speaking_task")  # fmt: skip
+        return Session(
+            "speaking",
+            f"Speaking task: {task.title} (record it and submit it for assessment)",
+            minutes,
+            prompt_ids=[task.id],
+            kind="speaking_task",
+        )
 
 
 def _window(words: list[str], turn: int, size: int) -> list[str]:

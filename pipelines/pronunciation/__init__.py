@@ -37,12 +37,20 @@ def assess_recording(
     """Decode `audio` and assess it with its transcript(s) (see `assess_pronunciation`)."""
     code = (language or transcript.language or "").split("-")[0].lower()
     if code != "en":
-        return asr_confidence(transcript, "Phoneme-level scoring exists for English only; "
-                              "this score is the recogniser's word confidence.")  # fmt: skip
+        return asr_confidence(
+            transcript,
+            "Phoneme-level scoring exists for English only; "
+            "this score is the recogniser's word confidence.",
+        )
     decoded = decode_audio(audio, max_seconds=max_seconds)
-    return assess_pronunciation(decoded.samples, decoded.sample_rate, transcript,
-                                reference_text=reference_text, language=code,
-                                free_transcript=free_transcript)  # fmt: skip
+    return assess_pronunciation(
+        decoded.samples,
+        decoded.sample_rate,
+        transcript,
+        reference_text=reference_text,
+        language=code,
+        free_transcript=free_transcript,
+    )
 
 
 __all__ = [

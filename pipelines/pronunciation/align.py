@@ -89,8 +89,9 @@ class Aligner:
         # A wide beam: a word the speaker skipped must still fit (in a few frames), or the
         # whole alignment fails.
         self._align = Decoder(beam=1e-200, wbeam=1e-200, pbeam=1e-200, **common)
-        self._loop = Decoder(allphone=f"{model}/en-us-phone.lm.bin", lw=2.0, beam=1e-20,
-                             pbeam=1e-20, **common)  # fmt: skip
+        self._loop = Decoder(
+            allphone=f"{model}/en-us-phone.lm.bin", lw=2.0, beam=1e-20, pbeam=1e-20, **common
+        )
         self._lock = threading.Lock()
         self._added: dict[str, str] = {}
         self._last_loop: tuple[bytes, list[LoopPhone]] = (b"", [])
@@ -166,15 +167,25 @@ class Aligner:
             return None
         aligned = []
         for (index, _, from_g2p), (_, start, duration, phones) in zip(entries, words, strict=True):
-            aligned.append(AlignedWord(
-                index=index, text=tokens[index], start=round(start * FRAME_SECONDS, 3),
-                end=round((start + duration) * FRAME_SECONDS, 3), from_g2p=from_g2p,
-                phones=[_phone(name, s, d, score, loop) for name, s, d, score in phones],
-            ))  # fmt: skip
+            aligned.append(
+                AlignedWord(
+                    index=index,
+                    text=tokens[index],
+                    start=round(start * FRAME_SECONDS, 3),
+                    end=round((start + duration) * FRAME_SECONDS, 3),
+                    from_g2p=from_g2p,
+                    phones=[_phone(name, s, d, score, loop) for name, s, d, score in phones],
+                )
+            )
         return aligned
 
-    def _said(self, pcm: bytes, entries: list[tuple[int, str, bool]], skippable: list[bool],
-              loop: list[LoopPhone]) -> list[int] | None:  # fmt: skip
+    def _said(
+        self,
+        pcm: bytes,
+        entries: list[tuple[int, str, bool]],
+        skippable: list[bool],
+        loop: list[LoopPhone],
+    ) -> list[int] | None:
         """Positions of the entries the audio holds: a decode through a grammar in which the
         skippable entries are optional (the caller holds the lock). A skipped entry whose
         place holds speech (GAP_SPEECH_FRAMES of phones, not silence, in the free phone
@@ -184,8 +195,11 @@ class Aligner:
         self._align.add_fsg("reading", fsg)
         self._align.activate_search("reading")
         self._decode(self._align, pcm)
-        found = [(_ALTERNATE.sub("", s.word), s.start_frame, s.end_frame)
-                 for s in self._align.seg() if _is_word(s.word)]  # fmt: skip
+        found = [
+            (_ALTERNATE.sub("", s.word), s.start_frame, s.end_frame)
+            for s in self._align.seg()
+            if _is_word(s.word)
+        ]
         path = _path([entry for _, entry, _ in entries], skippable, [f[0] for f in found])
         if path is None:
             return None
@@ -210,10 +224,14 @@ class Aligner:
             segments = [
                 # `ascore` is the segment's acoustic score as a probability: back to the
                 # decoder's (shifted) log units, in which the alignment scores are too.
-                LoopPhone(s.word, s.start_frame, s.end_frame,
-                          logmath.log(max(s.ascore, 1e-300)) * _NATS_PER_UNIT)
+                LoopPhone(
+                    s.word,
+                    s.start_frame,
+                    s.end_frame,
+                    logmath.log(max(s.ascore, 1e-300)) * _NATS_PER_UNIT,
+                )
                 for s in self._loop.seg()
-            ]  # fmt: skip
+            ]
             self._last_loop = (key, segments)
         return segments
 
@@ -251,8 +269,11 @@ GAP_SPEECH_FRAMES = 12
 def speech_frames(loop: list[LoopPhone], lo: int, hi: int) -> int:
     """Frames from `lo` to `hi` (inclusive) in which the free phone loop heard a phone rather
     than silence or noise."""
-    return sum(max(0, min(hi, seg.end) - max(lo, seg.start) + 1) for seg in loop
-               if seg.phone != "SIL" and not seg.phone.startswith("+"))  # fmt: skip
+    return sum(
+        max(0, min(hi, seg.end) - max(lo, seg.start) + 1)
+        for seg in loop
+        if seg.phone != "SIL" and not seg.phone.startswith("+")
+    )
 
 
 def _is_word(name: str) -> bool:
@@ -295,9 +316,13 @@ def _phone(name: str, start: int, frames: int, score: int, loop: list[LoopPhone]
     if heard.startswith("+") or heard == "SIL":
         heard = "SIL" if heard == "SIL" else "NOISE"
     return AlignedPhone(
-        phone=name, start=start, frames=frames, score=score * _NATS_PER_UNIT,
-        loop_score=loop_score, heard=heard,
-    )  # fmt: skip
+        phone=name,
+        start=start,
+        frames=frames,
+        score=score * _NATS_PER_UNIT,
+        loop_score=loop_score,
+        heard=heard,
+    )
 
 
 _child_process = [False]

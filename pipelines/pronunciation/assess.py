@@ -106,42 +106,58 @@ def assess_pronunciation(
     (optional) one made without it, which shows insertions and substitutions."""
     language = (language or transcript.language or "").split("-")[0].lower()
     if language != "en":
-        return asr_confidence(transcript, "Phoneme-level scoring exists for English only; "
-                              "this score is the recogniser's word confidence.")  # fmt: skip
+        return asr_confidence(
+            transcript,
+            "Phoneme-level scoring exists for English only; "
+            "this score is the recogniser's word confidence.",
+        )
     duration = samples.size / sample_rate if sample_rate else 0.0
     if duration < MIN_SECONDS:
-        return _not_judged("too_short", f"The recording lasts {duration:.2f} s; at least "
-                           f"{MIN_SECONDS} s of speech is needed.")  # fmt: skip
+        return _not_judged(
+            "too_short",
+            f"The recording lasts {duration:.2f} s; at least {MIN_SECONDS} s of speech is needed.",
+        )
     model = load_model()
     if reference_text and not looks_english(reference_text):
-        return _not_judged("reference_not_english", "Most words of the reference text are not "
-                           "English; its pronunciation cannot be judged.")  # fmt: skip
+        return _not_judged(
+            "reference_not_english",
+            "Most words of the reference text are not English; its pronunciation cannot be judged.",
+        )
     m = measure(samples, sample_rate, transcript, reference_text, free_transcript)
     if m is None or not m.clip:
-        return _not_judged("alignment_failed",
-                           "The recording could not be aligned to the expected words.")  # fmt: skip
+        return _not_judged(
+            "alignment_failed", "The recording could not be aligned to the expected words."
+        )
     if m.clip["gop_median"] < UNCLEAR_MEDIAN_GOP and m.clip["confidence_mean"] < 0.5:
-        return _not_judged("speech_unclear", "The audio does not match English speech of the "
-                           "expected words (another language, music or noise?).",
-                           m.clip)  # fmt: skip
+        return _not_judged(
+            "speech_unclear",
+            "The audio does not match English speech of the "
+            "expected words (another language, music or noise?).",
+            m.clip,
+        )
     words = [_word(w, model) for w in m.words]
     words = [w for w in words if w is not None]
     features = dict(m.clip)
-    features.update(word_summary(model, [_inputs(model, w) for w in m.words
-                                         if w.kind == "reference"]))  # fmt: skip
+    features.update(
+        word_summary(model, [_inputs(model, w) for w in m.words if w.kind == "reference"])
+    )
     reference = [w for w in m.words if w.kind == "reference"]
     omitted = sum(w.error_type == "omission" for w in words)
     completeness = 100 * (1 - omitted / len(reference)) if m.reading and reference else None
     scores = {t: model.clip_score(t, features) for t in CLIP_TARGETS}
     return PronunciationResult(
-        method=METHOD, judged=True,
-        accuracy=round(scores["accuracy"]), fluency=round(scores["fluency"]),
+        method=METHOD,
+        judged=True,
+        accuracy=round(scores["accuracy"]),
+        fluency=round(scores["fluency"]),
         completeness=None if completeness is None else round(completeness),
-        prosody=round(scores["prosodic"]), overall=round(scores["total"]),
-        words=words, prosody_measures=m.prosody.to_dict() if m.prosody else None,
+        prosody=round(scores["prosodic"]),
+        overall=round(scores["total"]),
+        words=words,
+        prosody_measures=m.prosody.to_dict() if m.prosody else None,
         measurements={k: round(v, 4) for k, v in features.items()},
         model=f"{model.name}-v{model.version}",
-    )  # fmt: skip
+    )
 
 
 def fits_badly(features: dict[str, float], heard: bool) -> bool:
@@ -165,8 +181,9 @@ def looks_english(text: str) -> bool:
     if not tokens:
         return False
     english = statistics.fmean(zipf_frequency(t, "en") for t in tokens)
-    other = max(statistics.fmean(zipf_frequency(t, code) for t in tokens)
-                for code in _OTHER_LANGUAGES)  # fmt: skip
+    other = max(
+        statistics.fmean(zipf_frequency(t, code) for t in tokens) for code in _OTHER_LANGUAGES
+    )
     return english >= other - 0.5
 
 
@@ -194,8 +211,9 @@ def _word(w: WordMeasure, model) -> WordResult | None:
             return None  # the recogniser's invention: nothing in the audio
         error = "insertion"
         accuracy = round(model.word_score(x))
-        return WordResult(w.text, accuracy, _repetition(w) or error, start, end, w.heard_as,
-                          _phonemes(w, True))  # fmt: skip
+        return WordResult(
+            w.text, accuracy, _repetition(w) or error, start, end, w.heard_as, _phonemes(w, True)
+        )
     flagged = model.flags(x) or fits_badly(w.features, w.heard)
     accuracy = round(model.word_score(x))
     error = None
@@ -203,8 +221,9 @@ def _word(w: WordMeasure, model) -> WordResult | None:
         other = {w.heard_as, w.free_heard} - {None, w.text}
         error = "substitution" if other else "mispronunciation"
     heard = w.heard_as if w.heard_as not in (None, w.text) else w.free_heard
-    return WordResult(w.written_clean, accuracy, error, start, end, heard or w.heard_as,
-                      _phonemes(w, flagged))  # fmt: skip
+    return WordResult(
+        w.written_clean, accuracy, error, start, end, heard or w.heard_as, _phonemes(w, flagged)
+    )
 
 
 def said_instead(w: WordMeasure) -> str | None:
@@ -239,8 +258,14 @@ def _phonemes(w: WordMeasure, show_heard: bool) -> list[PhonemeResult]:
     return results
 
 
-SUMMARY = ("word_accuracy_mean", "word_accuracy_min", "flagged_share", "mispronounced_mean",
-           "phone_z_mean", "loop_z_mean")  # fmt: skip
+SUMMARY = (
+    "word_accuracy_mean",
+    "word_accuracy_min",
+    "flagged_share",
+    "mispronounced_mean",
+    "phone_z_mean",
+    "loop_z_mean",
+)
 
 
 def word_summary(model, rows: list[dict[str, float]]) -> dict[str, float]:
@@ -264,21 +289,33 @@ def word_summary(model, rows: list[dict[str, float]]) -> dict[str, float]:
 
 def _not_judged(reason: str, message: str, measurements: dict | None = None) -> PronunciationResult:
     return PronunciationResult(
-        method=METHOD, judged=False, reason=reason, message=message,
+        method=METHOD,
+        judged=False,
+        reason=reason,
+        message=message,
         measurements={k: round(v, 4) for k, v in (measurements or {}).items()},
-    )  # fmt: skip
+    )
 
 
 def asr_confidence(transcript: Transcript, message: str) -> PronunciationResult:
     """Today's method for languages without a phone model: the recogniser's word confidence."""
     probabilities = [w.probability for w in transcript.words if w.probability is not None]
     words = [
-        WordResult(w.text, None if w.probability is None else round(w.probability * 100),
-                   None, w.start, w.end)
+        WordResult(
+            w.text,
+            None if w.probability is None else round(w.probability * 100),
+            None,
+            w.start,
+            w.end,
+        )
         for w in transcript.words
-    ]  # fmt: skip
+    ]
     accuracy = round(100 * statistics.fmean(probabilities)) if probabilities else None
     return PronunciationResult(
-        method=FALLBACK_METHOD, judged=accuracy is not None, accuracy=accuracy,
-        reason=None if accuracy is not None else "no_confidence", message=message, words=words,
-    )  # fmt: skip
+        method=FALLBACK_METHOD,
+        judged=accuracy is not None,
+        accuracy=accuracy,
+        reason=None if accuracy is not None else "no_confidence",
+        message=message,
+        words=words,
+    )

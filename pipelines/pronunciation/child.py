@@ -35,8 +35,7 @@ class ChildAligner:
     def known_words(self, tokens: list[str]) -> list[bool]:
         return self._call("known_words", tokens)
 
-    def align(self, pcm: bytes, tokens: list[str], optional: frozenset[int] = frozenset()
-              ) -> Any:  # fmt: skip
+    def align(self, pcm: bytes, tokens: list[str], optional: frozenset[int] = frozenset()) -> Any:
         return self._call("align", pcm, tokens, optional)
 
     def close(self) -> None:
@@ -49,8 +48,11 @@ class ChildAligner:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_follow_parent, initargs=(os.getpid(),))
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_follow_parent,
+                    initargs=(os.getpid(),),
+                )
             pool = self._pool
         try:
             failed, answer = pool.submit(_run, method, *args).result()
@@ -58,8 +60,9 @@ class ChildAligner:
             with self._lock:
                 if self._pool is pool:
                     self._pool = None
-            raise PipelineError("pronunciation_unavailable",
-                                "The pronunciation aligner's process stopped.") from exc
+            raise PipelineError(
+                "pronunciation_unavailable", "The pronunciation aligner's process stopped."
+            ) from exc
         if failed:
             raise PipelineError(*answer)
         return answer

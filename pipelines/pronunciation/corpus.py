@@ -36,8 +36,11 @@ def transcribe_clip(transcriber, row: dict[str, Any]) -> dict[str, Any]:
     primed with the text, as the speaking job decodes a reading."""
     started = time.perf_counter()
     transcript = transcriber.transcribe(row["path"], "en", prompt=sentence_case(row["text"]))
-    return {"file": row["file"], "transcript": transcript.to_dict(),
-            "transcribe_seconds": time.perf_counter() - started}  # fmt: skip
+    return {
+        "file": row["file"],
+        "transcript": transcript.to_dict(),
+        "transcribe_seconds": time.perf_counter() - started,
+    }
 
 
 def measure_clip(row: dict[str, Any], transcribed: dict[str, Any]) -> dict[str, Any]:
@@ -47,31 +50,42 @@ def measure_clip(row: dict[str, Any], transcribed: dict[str, Any]) -> dict[str, 
     started = time.perf_counter()
     m = measure(audio.samples, audio.sample_rate, transcript, row["text"])
     record: dict[str, Any] = {
-        "file": row["file"], "speaker": row["speaker"], "duration": audio.duration,
-        "transcript": transcript.text, "transcribe_seconds": transcribed["transcribe_seconds"],
+        "file": row["file"],
+        "speaker": row["speaker"],
+        "duration": audio.duration,
+        "transcript": transcript.text,
+        "transcribe_seconds": transcribed["transcribe_seconds"],
         "measure_seconds": time.perf_counter() - started,
-        "labels": {t: float(row[t]) for t in TARGETS}, "clip": {}, "words": [],
-    }  # fmt: skip
+        "labels": {t: float(row[t]) for t in TARGETS},
+        "clip": {},
+        "words": [],
+    }
     if m is None:
         return record
     record["clip"] = m.clip
     scores = row["word_scores"]
     for w in m.words:
         label = scores[w.reference_index] if scores and w.reference_index is not None else None
-        record["words"].append({
-            "text": w.text, "kind": w.kind, "label": label, "omitted": w.omitted,
-            "heard": w.heard,
-            "features": {k: w.features.get(k) for k in WORD_FEATURES} if w.features else None,
-            "phones": phone_rows(w.aligned.phones) if w.aligned and w.features else [],
-        })  # fmt: skip
+        record["words"].append(
+            {
+                "text": w.text,
+                "kind": w.kind,
+                "label": label,
+                "omitted": w.omitted,
+                "heard": w.heard,
+                "features": {k: w.features.get(k) for k in WORD_FEATURES} if w.features else None,
+                "phones": phone_rows(w.aligned.phones) if w.aligned and w.features else [],
+            }
+        )
     return record
 
 
 def sentence_case(text: str) -> str:
     """The corpus writes its sentences in capitals; a prompt reads better as a sentence."""
     lowered = text.strip().lower()
-    lowered = " ".join("I" if t == "i" else ("I" + t[1:] if t.startswith("i'") else t)
-                       for t in lowered.split())  # fmt: skip
+    lowered = " ".join(
+        "I" if t == "i" else ("I" + t[1:] if t.startswith("i'") else t) for t in lowered.split()
+    )
     return lowered[:1].upper() + lowered[1:]
 
 
@@ -87,8 +101,10 @@ def measure_corpus(folder: Path, cache: Path, limit: int | None = None, log=prin
     done = {f: r for f, r in _read_jsonl(cache).items() if is_current(r)}
     transcriber = None
     cache.parent.mkdir(parents=True, exist_ok=True)
-    with open(transcripts_path, "a", encoding="utf-8") as tout, \
-            open(cache, "a", encoding="utf-8") as out:  # fmt: skip
+    with (
+        open(transcripts_path, "a", encoding="utf-8") as tout,
+        open(cache, "a", encoding="utf-8") as out,
+    ):
         for n, row in enumerate(rows, 1):
             if row["file"] in done:
                 continue
@@ -111,8 +127,10 @@ def measure_corpus(folder: Path, cache: Path, limit: int | None = None, log=prin
 def is_current(record: dict) -> bool:
     """Whether a cached record has every measurement of today's code (an older one is
     measured again from its cached transcript; the file keeps the last record of a clip)."""
-    return all("omitted" in w and (not w["features"] or set(WORD_FEATURES) <= w["features"].keys())
-               for w in record["words"])  # fmt: skip
+    return all(
+        "omitted" in w and (not w["features"] or set(WORD_FEATURES) <= w["features"].keys())
+        for w in record["words"]
+    )
 
 
 def read_measurements(cache: Path) -> list[dict]:

@@ -31,11 +31,31 @@ BAD_GOP = -3.0  # nats per frame; a phone this far below the best free path is d
 SQUEEZED_FRAMES_PER_PHONE = MIN_FRAMES_PER_PHONE + 0.5
 PHANTOM_GOP = -6.0  # an inserted word this bad has no speech under it
 
-WORD_FEATURES = ("gop_mean", "gop_min", "gop_worst2", "bad_share", "frames_per_phone",
-                 "heard", "confidence", "phones", "g2p", "gop_rel", "gop_min_rel",
-                 "gop_sd", "loop_gop_mean", "loop_gop_min", "loop_disagree", "vowel_disagree",
-                 "vowel_gop_min", "zipf", "letters", "duration_rel", "first", "last",
-                 "neighbour_gop_rel")  # fmt: skip
+WORD_FEATURES = (
+    "gop_mean",
+    "gop_min",
+    "gop_worst2",
+    "bad_share",
+    "frames_per_phone",
+    "heard",
+    "confidence",
+    "phones",
+    "g2p",
+    "gop_rel",
+    "gop_min_rel",
+    "gop_sd",
+    "loop_gop_mean",
+    "loop_gop_min",
+    "loop_disagree",
+    "vowel_disagree",
+    "vowel_gop_min",
+    "zipf",
+    "letters",
+    "duration_rel",
+    "first",
+    "last",
+    "neighbour_gop_rel",
+)
 
 
 @dataclass
@@ -98,13 +118,18 @@ def _tokens(
 ) -> list[tuple[str, float | None]]:
     """The transcript's tokens, numbers the recogniser wrote in digits spelled out as the
     reference has them (see `spell_number`)."""
-    return [(spelled, w.probability) for w in transcript.words
-            for token in normalise_tokens(w.text, "en")
-            for spelled in spell_number(token, reference)]  # fmt: skip
+    return [
+        (spelled, w.probability)
+        for w in transcript.words
+        for token in normalise_tokens(w.text, "en")
+        for spelled in spell_number(token, reference)
+    ]
 
 
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-         "fourteen fifteen sixteen seventeen eighteen nineteen").split()  # fmt: skip
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen"
+).split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 
@@ -160,13 +185,20 @@ def expected_words(
         if j is not None:
             for k in range(next_hyp, j):
                 if k not in matched:
-                    words.append(WordMeasure(hyp[k], hyp[k], "inserted", None, hyp[k],
-                                             said_tokens[k][1]))  # fmt: skip
+                    words.append(
+                        WordMeasure(hyp[k], hyp[k], "inserted", None, hyp[k], said_tokens[k][1])
+                    )
             next_hyp = max(next_hyp, j + 1)
-        words.append(WordMeasure(
-            token, ref_written[i], "reference", i, hyp[j] if j is not None else None,
-            said_tokens[j][1] if j is not None else None,
-        ))  # fmt: skip
+        words.append(
+            WordMeasure(
+                token,
+                ref_written[i],
+                "reference",
+                i,
+                hyp[j] if j is not None else None,
+                said_tokens[j][1] if j is not None else None,
+            )
+        )
     for k in range(next_hyp, len(hyp)):
         if k not in matched:
             words.append(WordMeasure(hyp[k], hyp[k], "inserted", None, hyp[k], said_tokens[k][1]))
@@ -209,8 +241,9 @@ def _merge_free(
         merged.append(w)
     present = {x.text for x in merged[-3:] if x.kind == "inserted"}
     for tokens in before.values():
-        merged.extend(WordMeasure(t, t, "inserted", None, t, p) for t, p in tokens
-                      if t not in present)  # fmt: skip
+        merged.extend(
+            WordMeasure(t, t, "inserted", None, t, p) for t, p in tokens if t not in present
+        )
     return merged
 
 
@@ -246,14 +279,19 @@ def measure(
     prosody = None
     if spoken:
         prosody = measure_prosody(
-            samples, sample_rate,
+            samples,
+            sample_rate,
             [(w.written, w.aligned.start, w.aligned.end, len(w.aligned.phones)) for w in spoken],
             reference_text or transcript.text,
-        )  # fmt: skip
+        )
     return Measurement(
-        words=words, clip=clip_features(words, transcript, prosody), prosody=prosody,
-        reading=bool(ref), reference_tokens=ref, dictionary_share=share,
-    )  # fmt: skip
+        words=words,
+        clip=clip_features(words, transcript, prosody),
+        prosody=prosody,
+        reading=bool(ref),
+        reference_tokens=ref,
+        dictionary_share=share,
+    )
 
 
 def _align(engine, pcm: bytes, words: list[WordMeasure]):
@@ -288,20 +326,23 @@ def word_features(w: WordMeasure) -> dict[str, float]:
         "loop_gop_min": min(p.loop_gop for p in phones),
         # The free phone loop heard another phone than the one expected.
         "loop_disagree": sum(differs) / len(differs),
-        "vowel_disagree": (sum(p.heard != strip_stress(p.phone) for p in vowels) / len(vowels)
-                           if vowels else 0.0),
+        "vowel_disagree": (
+            sum(p.heard != strip_stress(p.phone) for p in vowels) / len(vowels) if vowels else 0.0
+        ),
         "vowel_gop_min": min((p.gop for p in vowels), default=gops[0]),
         # Rare and long words are the ones learners most often get wrong.
         "zipf": zipf_frequency(w.text, "en"),
         "letters": float(len(w.text)),
-    }  # fmt: skip
+    }
 
 
 def phone_rows(phones) -> list[list]:
     """[phone, GOP, frames, phone heard, loop GOP] of each aligned phone (the model's
     phone inputs; rounded as the corpus measurements keep them)."""
-    return [[strip_stress(p.phone), round(p.gop, 4), p.frames, p.heard, round(p.loop_gop, 4)]
-            for p in phones]  # fmt: skip
+    return [
+        [strip_stress(p.phone), round(p.gop, 4), p.frames, p.heard, round(p.loop_gop, 4)]
+        for p in phones
+    ]
 
 
 def add_relative_features(rows: list[dict[str, float]]) -> None:
@@ -369,13 +410,15 @@ def clip_features(
         "duration_rel_sd": float(np.std([w.features.get("duration_rel", 0.0) for w in spoken])),
     }
     if prosody is not None:
-        features.update({
-            "pitch_range_st": prosody.pitch_range_st,
-            "pitch_sd_st": prosody.pitch_sd_st,
-            "intensity_sd_db": prosody.intensity_sd_db,
-            "voiced_share": prosody.voiced_share,
-            "internal_pauses": float(prosody.internal_pauses),
-            "final_matches": float(prosody.final_matches),
-            "duration_cv": prosody.duration_cv,
-        })  # fmt: skip
+        features.update(
+            {
+                "pitch_range_st": prosody.pitch_range_st,
+                "pitch_sd_st": prosody.pitch_sd_st,
+                "intensity_sd_db": prosody.intensity_sd_db,
+                "voiced_share": prosody.voiced_share,
+                "internal_pauses": float(prosody.internal_pauses),
+                "final_matches": float(prosody.final_matches),
+                "duration_cv": prosody.duration_cv,
+            }
+        )
     return features

@@ -58,9 +58,13 @@ class Linear:
         return total
 
     def to_dict(self) -> dict[str, Any]:
-        return {"features": list(self.features), "mean": list(self.mean),
-                "scale": list(self.scale), "coef": list(self.coef),
-                "intercept": self.intercept}  # fmt: skip
+        return {
+            "features": list(self.features),
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "coef": list(self.coef),
+            "intercept": self.intercept,
+        }
 
 
 CLIP_BLEND = 0.5  # a clip score: this share of the ridge regression, the rest of the trees
@@ -89,8 +93,14 @@ def _finite(value: float | None) -> float:
     return float(value) if value is not None and math.isfinite(value) else math.nan
 
 
-PHONE_INPUTS = ("phone_z_min", "phone_z_mean", "phone_z_worst2", "phone_z_bad_share",
-                "loop_z_min", "loop_z_mean")  # fmt: skip
+PHONE_INPUTS = (
+    "phone_z_min",
+    "phone_z_mean",
+    "phone_z_worst2",
+    "phone_z_bad_share",
+    "loop_z_min",
+    "loop_z_mean",
+)
 BAD_Z = -2.0
 
 
@@ -110,15 +120,19 @@ class PhoneNorm:
         z = sorted(_z(self.gop, p[0], p[1]) for p in phones)
         loop = [_z(self.loop, p[0], p[4]) for p in phones]
         return {
-            "phone_z_min": z[0], "phone_z_mean": sum(z) / len(z),
+            "phone_z_min": z[0],
+            "phone_z_mean": sum(z) / len(z),
             "phone_z_worst2": sum(z[:2]) / len(z[:2]),
             "phone_z_bad_share": sum(v < BAD_Z for v in z) / len(z),
-            "loop_z_min": min(loop), "loop_z_mean": sum(loop) / len(loop),
-        }  # fmt: skip
+            "loop_z_min": min(loop),
+            "loop_z_mean": sum(loop) / len(loop),
+        }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"gop": {k: list(v) for k, v in sorted(self.gop.items())},
-                "loop": {k: list(v) for k, v in sorted(self.loop.items())}}  # fmt: skip
+        return {
+            "gop": {k: list(v) for k, v in sorted(self.gop.items())},
+            "loop": {k: list(v) for k, v in sorted(self.loop.items())},
+        }
 
 
 def _z(table: dict[str, tuple[float, float]], phone: str, value: float) -> float:
@@ -138,8 +152,9 @@ class PronunciationModel:
     clip_trees: dict[str, Trees]  # the same, by trees (blended with `clip`; may be empty)
     cv: dict[str, Any]
 
-    def word_inputs(self, features: dict[str, float], phones: Sequence[Sequence]
-                    ) -> dict[str, float]:  # fmt: skip
+    def word_inputs(
+        self, features: dict[str, float], phones: Sequence[Sequence]
+    ) -> dict[str, float]:
         """What the word model reads: the word's measurements and its phones' z-scores."""
         return {**features, **self.phones.inputs(phones)} if features else {}
 
@@ -165,14 +180,18 @@ class PronunciationModel:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "version": self.version, "phones": self.phones.to_dict(),
-            "word": {"mispronounced": self.word_mispronounced.to_dict(),
-                     "threshold": self.word_threshold,
-                     "accuracy": self.word_accuracy.to_dict()},
+            "name": self.name,
+            "version": self.version,
+            "phones": self.phones.to_dict(),
+            "word": {
+                "mispronounced": self.word_mispronounced.to_dict(),
+                "threshold": self.word_threshold,
+                "accuracy": self.word_accuracy.to_dict(),
+            },
             "clip": {k: v.to_dict() for k, v in self.clip.items()},
             "clip_trees": {k: v.to_dict() for k, v in self.clip_trees.items()},
             "cv": self.cv,
-        }  # fmt: skip
+        }
 
 
 def _linear(data: Any, path: Path, where: str) -> Linear:
@@ -199,10 +218,10 @@ def _phone_norm(data: Any, path: Path) -> PhoneNorm:
             raise ModelArtefactError(path, f"has a malformed phones.{part} ({exc!r})") from exc
         if "*" not in table:
             raise ModelArtefactError(path, f'has no default ("*") in phones.{part}')
-        if any(not (math.isfinite(m) and math.isfinite(sd) and sd > 0)
-               for m, sd in table.values()):  # fmt: skip
-            raise ModelArtefactError(path, f"has non-finite or non-positive numbers in "
-                                     f"phones.{part}")  # fmt: skip
+        if any(not (math.isfinite(m) and math.isfinite(sd) and sd > 0) for m, sd in table.values()):
+            raise ModelArtefactError(
+                path, f"has non-finite or non-positive numbers in phones.{part}"
+            )
         tables.append(table)
     return PhoneNorm(*tables)
 
@@ -230,16 +249,19 @@ def parse_model(data: Any, path: Path) -> PronunciationModel:
         if missing:
             raise ModelArtefactError(path, f"has no clip model for {', '.join(missing)}")
         return PronunciationModel(
-            name=str(data["name"]), version=int(data["version"]),
+            name=str(data["name"]),
+            version=int(data["version"]),
             phones=_phone_norm(data["phones"], path),
             word_mispronounced=_linear(word["mispronounced"], path, "word.mispronounced"),
             word_threshold=float(word["threshold"]),
             word_accuracy=_linear(word["accuracy"], path, "word.accuracy"),
             clip={t: _linear(clip[t], path, f"clip.{t}") for t in CLIP_TARGETS},
-            clip_trees={t: _trees(v, path, f"clip_trees.{t}")
-                        for t, v in (data.get("clip_trees") or {}).items()},
+            clip_trees={
+                t: _trees(v, path, f"clip_trees.{t}")
+                for t, v in (data.get("clip_trees") or {}).items()
+            },
             cv=dict(data.get("cv") or {}),
-        )  # fmt: skip
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelArtefactError(path, f"lacks a required field ({exc!r})") from exc
 

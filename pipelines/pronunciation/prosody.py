@@ -114,8 +114,28 @@ def _final_movement(times: np.ndarray, semitones: np.ndarray) -> float:
     return float(slope * np.ptp(t))
 
 
-_AUXILIARIES = ("do", "does", "did", "is", "are", "was", "were", "can", "could", "will", "would",
-                "shall", "should", "have", "has", "had", "may", "might", "must", "am")  # fmt: skip
+_AUXILIARIES = (
+    "do",
+    "does",
+    "did",
+    "is",
+    "are",
+    "was",
+    "were",
+    "can",
+    "could",
+    "will",
+    "would",
+    "shall",
+    "should",
+    "have",
+    "has",
+    "had",
+    "may",
+    "might",
+    "must",
+    "am",
+)
 
 
 def _yes_no_question(sentence: str) -> bool:

@@ -22,25 +22,89 @@ from pipelines.errors import PipelineError
 from pipelines.pronunciation.phones import espeak_available
 
 KINDS = ("correct", "substitution", "omission", "insertion")
-INSERTED_WORDS = ("green", "very", "quickly", "purple", "seven", "really", "little", "window",
-                  "happy", "never", "yellow", "often")  # fmt: skip
+INSERTED_WORDS = (
+    "green",
+    "very",
+    "quickly",
+    "purple",
+    "seven",
+    "really",
+    "little",
+    "window",
+    "happy",
+    "never",
+    "yellow",
+    "often",
+)
 MIN_WORDS = 4  # a sentence must keep three words when one is dropped
 MIN_DROPPED_LETTERS = 3
 
 # espeak-ng English phoneme mnemonics, longest first, and the distant phoneme each becomes.
 _VOWELS = {
-    "aI@": "u:", "aU@": "i:", "aI": "u:", "aU": "i:", "eI": "u:", "oU": "i:", "OI": "i:",
-    "e@": "u:", "i@": "O:", "U@": "i:", "O@": "i:", "A@": "i:", "3:": "i:", "A:": "i:",
-    "O:": "i:", "i:": "u:", "u:": "i:", "I#": "u:", "I2": "u:", "@2": "i:", "@5": "i:",
-    "@L": "i:", "O2": "i:", "a#": "u:", "a": "u:", "A": "i:", "e": "u:", "E": "u:",
-    "i": "u:", "I": "u:", "0": "i:", "O": "i:", "u": "i:", "U": "i:", "V": "i:", "@": "i:",
+    "aI@": "u:",
+    "aU@": "i:",
+    "aI": "u:",
+    "aU": "i:",
+    "eI": "u:",
+    "oU": "i:",
+    "OI": "i:",
+    "e@": "u:",
+    "i@": "O:",
+    "U@": "i:",
+    "O@": "i:",
+    "A@": "i:",
+    "3:": "i:",
+    "A:": "i:",
+    "O:": "i:",
+    "i:": "u:",
+    "u:": "i:",
+    "I#": "u:",
+    "I2": "u:",
+    "@2": "i:",
+    "@5": "i:",
+    "@L": "i:",
+    "O2": "i:",
+    "a#": "u:",
+    "a": "u:",
+    "A": "i:",
+    "e": "u:",
+    "E": "u:",
+    "i": "u:",
+    "I": "u:",
+    "0": "i:",
+    "O": "i:",
+    "u": "i:",
+    "U": "i:",
+    "V": "i:",
+    "@": "i:",
     "3": "i:",
-}  # fmt: skip
+}
 _CONSONANTS = {
-    "tS": "m", "dZ": "l", "p": "k", "b": "g", "t": "m", "d": "l", "k": "p", "g": "b",
-    "f": "S", "v": "z", "T": "m", "D": "g", "s": "m", "z": "v", "S": "f", "Z": "d",
-    "h": "f", "m": "s", "n": "f", "N": "s", "l": "d", "r": "m", "w": "z", "j": "k",
-}  # fmt: skip
+    "tS": "m",
+    "dZ": "l",
+    "p": "k",
+    "b": "g",
+    "t": "m",
+    "d": "l",
+    "k": "p",
+    "g": "b",
+    "f": "S",
+    "v": "z",
+    "T": "m",
+    "D": "g",
+    "s": "m",
+    "z": "v",
+    "S": "f",
+    "Z": "d",
+    "h": "f",
+    "m": "s",
+    "n": "f",
+    "N": "s",
+    "l": "d",
+    "r": "m",
+    "w": "z",
+    "j": "k",
+}
 _TOKENS = sorted([*_VOWELS, *_CONSONANTS], key=len, reverse=True)
 
 
@@ -66,7 +130,7 @@ def cases(sentence: str, seed: int = 0) -> list[SyntheticCase]:
     substituted[target] = f"[[{phonemes}]]" + _trailing(words[target])
     droppable = [i for i, w in enumerate(words) if len(_bare(w)) >= MIN_DROPPED_LETTERS]
     drop = rng.choice(droppable or range(len(words)))
-    dropped = words[:drop] + words[drop + 1:]
+    dropped = words[:drop] + words[drop + 1 :]
     if drop == len(words) - 1 and dropped:
         dropped[-1] = _bare(dropped[-1]) + _trailing(words[drop])
     extra = rng.choice([w for w in INSERTED_WORDS if w not in map(_lower_bare, words)])
@@ -83,8 +147,9 @@ def cases(sentence: str, seed: int = 0) -> list[SyntheticCase]:
 def choose_sentences(texts: Sequence[str], count: int) -> list[str]:
     """`count` distinct sentences of at least MIN_WORDS words, spread evenly from the
     shortest to the longest."""
-    eligible = sorted({t for t in texts if len(t.split()) >= MIN_WORDS},
-                      key=lambda t: (len(t.split()), t))  # fmt: skip
+    eligible = sorted(
+        {t for t in texts if len(t.split()) >= MIN_WORDS}, key=lambda t: (len(t.split()), t)
+    )
     if count >= len(eligible):
         return eligible
     step = (len(eligible) - 1) / max(1, count - 1)
@@ -95,8 +160,9 @@ def substituted_phonemes(word: str) -> str:
     """espeak-ng's phonemes of `word` with its stressed vowel and first consonant changed."""
     spelled = _run(["-x", "--", word]).strip().split()[0]
     tokens = _tokenise(spelled)
-    stressed = next((i + 1 for i, t in enumerate(tokens[:-1])
-                     if t == "'" and tokens[i + 1] in _VOWELS), None)  # fmt: skip
+    stressed = next(
+        (i + 1 for i, t in enumerate(tokens[:-1]) if t == "'" and tokens[i + 1] in _VOWELS), None
+    )
     if stressed is None:
         stressed = next((i for i, t in enumerate(tokens) if t in _VOWELS), None)
     if stressed is not None:
@@ -117,8 +183,9 @@ def _run(args: list[str], *, quiet: bool = True) -> str:
     if not espeak_available():
         raise PipelineError("pronunciation_unavailable", "espeak-ng is not installed.")
     flags = ["-q"] if quiet else []  # -q: no sound, which also means no WAV file
-    done = subprocess.run(["espeak-ng", *flags, *args], capture_output=True, text=True,
-                          timeout=30, check=False)  # fmt: skip
+    done = subprocess.run(
+        ["espeak-ng", *flags, *args], capture_output=True, text=True, timeout=30, check=False
+    )
     if done.returncode != 0:
         raise PipelineError("pronunciation_unavailable", f"espeak-ng failed: {done.stderr[:200]}")
     return done.stdout

@@ -62,22 +62,60 @@ WORD_INPUTS = WORD_FEATURES + PHONE_INPUTS
 DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "learner-speech"
 DEFAULT_CACHE = Path("data/pronunciation/features.jsonl")
 BASE_CLIP_FEATURES = (
-    "gop_mean", "gop_median", "gop_p10", "bad_phone_share", "word_gop_min_mean",
-    "heard_share", "squeezed_share", "inserted", "confidence_mean", "phones_per_second",
-    "articulation_rate", "pause_count", "pause_ratio", "longest_pause", "lead_silence",
-    "words", "span", "pitch_range_st", "pitch_sd_st", "intensity_sd_db", "voiced_share",
-    "internal_pauses", "final_matches", "duration_cv",
-    "word_accuracy_mean", "word_accuracy_min", "flagged_share",
-)  # fmt: skip
+    "gop_mean",
+    "gop_median",
+    "gop_p10",
+    "bad_phone_share",
+    "word_gop_min_mean",
+    "heard_share",
+    "squeezed_share",
+    "inserted",
+    "confidence_mean",
+    "phones_per_second",
+    "articulation_rate",
+    "pause_count",
+    "pause_ratio",
+    "longest_pause",
+    "lead_silence",
+    "words",
+    "span",
+    "pitch_range_st",
+    "pitch_sd_st",
+    "intensity_sd_db",
+    "voiced_share",
+    "internal_pauses",
+    "final_matches",
+    "duration_cv",
+    "word_accuracy_mean",
+    "word_accuracy_min",
+    "flagged_share",
+)
 CLIP_FEATURES = BASE_CLIP_FEATURES + (
-    "gop_sd", "gop_p25", "loop_gop_mean", "loop_disagree_share", "word_gop_rel_min",
-    "words_per_second", "pause_mean", "duration_rel_sd", "mispronounced_mean",
-    "phone_z_mean", "loop_z_mean",
-)  # fmt: skip
-TREE_PARAMS = {"n_estimators": 200, "learning_rate": 0.03, "num_leaves": 4,
-               "min_child_samples": 15, "subsample": 0.8, "subsample_freq": 1,
-               "colsample_bytree": 0.7, "random_state": SEED, "deterministic": True,
-               "n_jobs": 1, "verbose": -1}  # fmt: skip
+    "gop_sd",
+    "gop_p25",
+    "loop_gop_mean",
+    "loop_disagree_share",
+    "word_gop_rel_min",
+    "words_per_second",
+    "pause_mean",
+    "duration_rel_sd",
+    "mispronounced_mean",
+    "phone_z_mean",
+    "loop_z_mean",
+)
+TREE_PARAMS = {
+    "n_estimators": 200,
+    "learning_rate": 0.03,
+    "num_leaves": 4,
+    "min_child_samples": 15,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.7,
+    "random_state": SEED,
+    "deterministic": True,
+    "n_jobs": 1,
+    "verbose": -1,
+}
 # Each clip score is fitted on one of these (chosen with its penalty inside the CV): fewer
 # features for a score they explain as well.
 CLIP_SETS = (BASE_CLIP_FEATURES, CLIP_FEATURES)
@@ -102,8 +140,13 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _linear(names, mean, scale, coef, intercept) -> Linear:
-    return Linear(tuple(names), tuple(map(float, mean)), tuple(map(float, scale)),
-                  tuple(map(float, coef)), float(intercept))  # fmt: skip
+    return Linear(
+        tuple(names),
+        tuple(map(float, mean)),
+        tuple(map(float, scale)),
+        tuple(map(float, coef)),
+        float(intercept),
+    )
 
 
 def fit_phone_norm(words: list[dict]) -> PhoneNorm:
@@ -135,8 +178,9 @@ def _word_logistic(norm: PhoneNorm, words: list[dict], c: float):
     rows = [{**w["features"], **norm.inputs(w["phones"])} for w in words]
     x, mean, scale = _standardise(_matrix(rows, WORD_INPUTS))
     bad = np.array([w["label"] < CORRECT for w in words])
-    logistic = LogisticRegression(C=c, class_weight="balanced", max_iter=5000,
-                                  random_state=SEED).fit(x, bad)  # fmt: skip
+    logistic = LogisticRegression(
+        C=c, class_weight="balanced", max_iter=5000, random_state=SEED
+    ).fit(x, bad)
     return logistic, x, mean, scale
 
 
@@ -214,8 +258,11 @@ def clip_rows(records: list[dict], model: PronunciationModel) -> list[dict[str, 
 
     rows = []
     for r in records:
-        inputs = [model.word_inputs(w["features"], w["phones"]) for w in r["words"]
-                  if w["kind"] == "reference" and w["features"]]  # fmt: skip
+        inputs = [
+            model.word_inputs(w["features"], w["phones"])
+            for w in r["words"]
+            if w["kind"] == "reference" and w["features"]
+        ]
         rows.append({**r["clip"], **word_summary(model, inputs)})
     return rows
 
@@ -225,8 +272,12 @@ def fit(records: list[dict], cv: dict | None = None) -> PronunciationModel:
 
     # Sorted, so the same measurements give the same floating-point sums in any file order.
     records = sorted((r for r in records if r["clip"]), key=lambda r: r["file"])
-    words = [{**w, "speaker": r["speaker"]} for r in records for w in r["words"]
-             if w["kind"] == "reference" and w["features"] and w["label"] is not None]  # fmt: skip
+    words = [
+        {**w, "speaker": r["speaker"]}
+        for r in records
+        for w in r["words"]
+        if w["kind"] == "reference" and w["features"] and w["label"] is not None
+    ]
     norm, mis, threshold, accuracy = fit_word_model(words)
     partial = PronunciationModel(NAME, VERSION, norm, mis, threshold, accuracy, {}, {}, {})
     raw = _matrix(clip_rows(records, partial), CLIP_FEATURES)
@@ -238,11 +289,9 @@ def fit(records: list[dict], cv: dict | None = None) -> PronunciationModel:
         names, alpha = _clip_setting(x, y, speakers)
         columns = [CLIP_FEATURES.index(n) for n in names]
         ridge = Ridge(alpha=alpha).fit(x[:, columns], y)
-        clip[target] = _linear(names, mean[columns], scale[columns], ridge.coef_,
-                               ridge.intercept_)  # fmt: skip
+        clip[target] = _linear(names, mean[columns], scale[columns], ridge.coef_, ridge.intercept_)
         trees[target] = _fit_trees(raw, y)
-    return PronunciationModel(NAME, VERSION, norm, mis, threshold, accuracy, clip, trees,
-                              cv or {})  # fmt: skip
+    return PronunciationModel(NAME, VERSION, norm, mis, threshold, accuracy, clip, trees, cv or {})
 
 
 def _fit_trees(x: np.ndarray, y: np.ndarray) -> Trees:

@@ -52,9 +52,12 @@ def _build(name: str, config: SynthesisConfig) -> Engine:
     if name == "openai":
         from pipelines.synthesis.openai_tts import OpenAISpeechEngine
 
-        return OpenAISpeechEngine(api_key=config.openai_api_key,
-                                  base_url=config.openai_base_url or None,
-                                  model=config.openai_model, timeout=config.timeout)  # fmt: skip
+        return OpenAISpeechEngine(
+            api_key=config.openai_api_key,
+            base_url=config.openai_base_url or None,
+            model=config.openai_model,
+            timeout=config.timeout,
+        )
     raise ValueError(f"unknown synthesis engine {name!r}; choose from {ENGINES}")
 
 
@@ -82,12 +85,14 @@ class Synthesizer:
         if voice_id:
             found = self._voices.get(voice_id)
             if found is None:
-                raise PipelineError("voice_not_found",
-                                    f"No voice {voice_id!r}; see the voice list.")
+                raise PipelineError(
+                    "voice_not_found", f"No voice {voice_id!r}; see the voice list."
+                )
             if language and not _speaks(found, language):
-                raise PipelineError("voice_language_mismatch",
-                                    f"The voice {voice_id!r} speaks {found.language}, "
-                                    f"not {language}.")  # fmt: skip
+                raise PipelineError(
+                    "voice_language_mismatch",
+                    f"The voice {voice_id!r} speaks {found.language}, not {language}.",
+                )
             return found
         # The exact language first ("en-US" before a regional "en-GB"), then the engine order.
         candidates = self.voices(language or "en")
@@ -97,11 +102,16 @@ class Synthesizer:
                 for v in pool:
                     if v.engine == engine:
                         return v
-        raise PipelineError("language_not_spoken",
-                            f"No configured voice speaks {language!r}.")  # fmt: skip
+        raise PipelineError("language_not_spoken", f"No configured voice speaks {language!r}.")
 
-    def speak(self, text: str, *, voice: str | None = None, language: str | None = None,
-              speed: float = 1.0) -> SpokenAudio:
+    def speak(
+        self,
+        text: str,
+        *,
+        voice: str | None = None,
+        language: str | None = None,
+        speed: float = 1.0,
+    ) -> SpokenAudio:
         chosen = self.voice(voice, language)
         if not text.strip():
             raise PipelineError("text_empty", "There is no text to speak.")

@@ -32,8 +32,9 @@ def _listed() -> tuple[tuple[str, str, str], ...]:
     binary = _binary()
     if binary is None:
         return ()
-    out = subprocess.run([binary, "--voices"], capture_output=True, text=True, timeout=_TIMEOUT,
-                         check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [binary, "--voices"], capture_output=True, text=True, timeout=_TIMEOUT, check=True
+    ).stdout
     rows = []
     for line in out.splitlines()[1:]:
         parts = line.split()
@@ -47,9 +48,17 @@ class EspeakEngine:
     name = "espeak"
 
     def voices(self) -> list[Voice]:
-        return [Voice(id=f"espeak:{language}", engine=self.name, name=file.split("/")[-1],
-                      language=language, sample_rate=SAMPLE_RATE, gender=gender or None)
-                for language, gender, file in _listed()]  # fmt: skip
+        return [
+            Voice(
+                id=f"espeak:{language}",
+                engine=self.name,
+                name=file.split("/")[-1],
+                language=language,
+                sample_rate=SAMPLE_RATE,
+                gender=gender or None,
+            )
+            for language, gender, file in _listed()
+        ]
 
     def speak(self, text: str, voice: Voice, speed: float) -> SpokenAudio:
         binary = _binary()
@@ -62,10 +71,14 @@ class EspeakEngine:
                 # The text goes on stdin, never on the command line: no option injection.
                 done = subprocess.run(
                     [binary, "-v", voice.language, "-s", words_per_minute, "--stdout"],
-                    input=sentence.encode(), capture_output=True, timeout=_TIMEOUT)
+                    input=sentence.encode(),
+                    capture_output=True,
+                    timeout=_TIMEOUT,
+                )
                 if done.returncode != 0 or len(done.stdout) < _HEADER:
-                    raise PipelineError("synthesis_failed",
-                                        f"espeak-ng failed: {done.stderr.decode()[:200]}")
+                    raise PipelineError(
+                        "synthesis_failed", f"espeak-ng failed: {done.stderr.decode()[:200]}"
+                    )
                 yield done.stdout[_HEADER:]
 
         return SpokenAudio(voice, SAMPLE_RATE, chunks())

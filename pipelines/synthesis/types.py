@@ -57,8 +57,9 @@ class Engine(Protocol):
 
 def check_speed(speed: float) -> float:
     if not MIN_SPEED <= speed <= MAX_SPEED:
-        raise PipelineError("speed_out_of_range",
-                            f"Speed must be between {MIN_SPEED} and {MAX_SPEED}; got {speed}.")
+        raise PipelineError(
+            "speed_out_of_range", f"Speed must be between {MIN_SPEED} and {MAX_SPEED}; got {speed}."
+        )
     return speed
 
 
@@ -71,9 +72,15 @@ def wav_header(sample_rate: int, data_bytes: int | None = None) -> bytes:
     """A 44-byte PCM WAVE header; without a length, the sizes say "unknown" for streaming."""
     data_size = _UNKNOWN_SIZE if data_bytes is None else data_bytes
     riff_size = _UNKNOWN_SIZE if data_bytes is None else 36 + data_bytes
-    return (b"RIFF" + struct.pack("<I", riff_size) + b"WAVE"
-            + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate, sample_rate * 2, 2, 16)
-            + b"data" + struct.pack("<I", data_size))  # fmt: skip
+    return (
+        b"RIFF"
+        + struct.pack("<I", riff_size)
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate, sample_rate * 2, 2, 16)
+        + b"data"
+        + struct.pack("<I", data_size)
+    )
 
 
 def wav_bytes(audio: SpokenAudio) -> tuple[bytes, float]:

@@ -30,6 +30,7 @@ from pipelines.transcription.types import Report, Segment, Transcript, Transcrip
 _ACCEPTED = {"flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm"}
 _MAX_UPLOAD_BYTES = 24 * 1024 * 1024
 
+
 def translate_error(exc: openai.OpenAIError) -> PipelineError:
     """Map an SDK error to TransientError (retry later) or PipelineError (give up)."""
     return openai_errors.translate_error(exc, "transcription", "Transcription service")

@@ -25,8 +25,26 @@ from pipelines.writing.spelling import SPELLING_LANGUAGES, check_spelling
 
 FINAL_PUNCTUATION = ".!?…。！？\"'”’»)"
 # Words that start with a vowel letter but a consonant sound, and silent-h words.
-_A_BEFORE_VOWEL_LETTER = ("union", "uniq", "unit", "univ", "unif", "unic", "unil", "unis",
-                          "unix", "use", "usa", "usu", "uti", "uro", "eu", "one", "once", "ufo")
+_A_BEFORE_VOWEL_LETTER = (
+    "union",
+    "uniq",
+    "unit",
+    "univ",
+    "unif",
+    "unic",
+    "unil",
+    "unis",
+    "unix",
+    "use",
+    "usa",
+    "usu",
+    "uti",
+    "uro",
+    "eu",
+    "one",
+    "once",
+    "ufo",
+)
 _AN_BEFORE_CONSONANT_LETTER = ("hour", "honest", "honor", "honour", "heir")
 _REPEAT_ALLOWED = {"en": {"had", "that"}, "de": {"die", "der", "das"}, "nl": {"die"}}
 _CASELESS = frozenset({"ja", "zh", "ko", "ar", "fa", "he", "hi", "bn", "ta", "ur"})
@@ -158,7 +176,7 @@ def check_spacing(ctx: CheckContext) -> list[TextError]:
         errors.append(
             TextError(
                 m.start(), len(m.group()), "Use one space between words.", "style", [" "], "spacing"
-            )  # fmt: skip
+            )
         )
     if ctx.language != "ja":
         for m in re.finditer(r"(?<=\w)[ \t]+(?=[,.])(?!\.\.)", ctx.text):
@@ -170,7 +188,7 @@ def check_spacing(ctx: CheckContext) -> list[TextError]:
                     "punctuation",
                     [""],
                     "spacing",
-                )  # fmt: skip
+                )
             )
         for m in re.finditer(r"(?:(?<=[^\W\d_]{2})|(?<= ))([.!?])([^\W\d_]{2,})", ctx.text):
             chunk = _chunk_around(ctx.text, m.start())
@@ -185,7 +203,7 @@ def check_spacing(ctx: CheckContext) -> list[TextError]:
                     "punctuation",
                     [m.group(1) + " "],
                     "spacing",
-                )  # fmt: skip
+                )
             )
         for m in re.finditer(r"(?:(?<=[^\W\d_])|(?<= ))([,;])(?=[^\W\d_])", ctx.text):
             errors.append(
@@ -196,7 +214,7 @@ def check_spacing(ctx: CheckContext) -> list[TextError]:
                     "punctuation",
                     [m.group(1) + " "],
                     "spacing",
-                )  # fmt: skip
+                )
             )
     return errors
 

@@ -27,23 +27,34 @@ def check_confusions(ctx: CheckContext) -> list[TextError]:
         tokens = sentence.tokens
         for i, token in enumerate(tokens):
             before = tokens[i - 1].norm if i and _joined(ctx, tokens, i - 1, i) else ""
-            after = tokens[i + 1] if i + 1 < len(tokens) and _joined(ctx, tokens, i, i + 1) \
-                else None  # fmt: skip
+            after = (
+                tokens[i + 1] if i + 1 < len(tokens) and _joined(ctx, tokens, i, i + 1) else None
+            )
             word = token.norm
             if word == "wether":
                 errors.append(_error(token, "whether", "'whether' (if) is spelt with 'wh'."))
             elif word == "their" and after is not None and after.norm in _BE:
-                errors.append(_error(token, "there", f"'there {after.text}', not "
-                                     f"'their {after.text}'."))  # fmt: skip
+                errors.append(
+                    _error(token, "there", f"'there {after.text}', not 'their {after.text}'.")
+                )
             elif word == "exited" and before in _INTENSIFIERS:
-                errors.append(_error(token, "excited", "'excited' (happy and eager); "
-                                     "'exited' means 'went out'."))  # fmt: skip
+                errors.append(
+                    _error(
+                        token, "excited", "'excited' (happy and eager); 'exited' means 'went out'."
+                    )
+                )
     return errors
 
 
 def _error(token: Token, wanted: str, message: str) -> TextError:
-    return TextError(token.start, token.end - token.start, message, "spelling",
-                     [match_case(wanted, token.text)], "confusions")  # fmt: skip
+    return TextError(
+        token.start,
+        token.end - token.start,
+        message,
+        "spelling",
+        [match_case(wanted, token.text)],
+        "confusions",
+    )
 
 
 def _joined(ctx: CheckContext, tokens: tuple[Token, ...], a: int, b: int) -> bool:

@@ -42,8 +42,9 @@ def readable_edits(errors: list[TextError], text: str) -> list[TextError]:
             for e in (*others, *out)
         ):
             end = err.offset + err.length
-            err = dataclasses.replace(err, offset=end, length=0,
-                                      replacements=[err.replacements[0][err.length :]])  # fmt: skip
+            err = dataclasses.replace(
+                err, offset=end, length=0, replacements=[err.replacements[0][err.length :]]
+            )
         out.append(err)
     return out
 
@@ -57,9 +58,13 @@ def _merged(text: str, start: int, end: int, group: list[TextError]) -> TextErro
         pos = err.offset + err.length
     pieces.append(text[pos:end])
     messages = list(dict.fromkeys(e.message for e in group))
-    return dataclasses.replace(group[0], offset=start, length=end - start,
-                               message=" ".join(messages),
-                               replacements=["".join(pieces)])  # fmt: skip
+    return dataclasses.replace(
+        group[0],
+        offset=start,
+        length=end - start,
+        message=" ".join(messages),
+        replacements=["".join(pieces)],
+    )
 
 
 def _words_around(text: str, start: int, end: int) -> tuple[int, int]:

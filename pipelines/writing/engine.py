@@ -264,8 +264,12 @@ def _feedback(
     features: Any,
     text: str,
 ) -> dict[str, Any]:
-    named = {"grammar": "grammar", "vocabulary": "vocabulary range", "coherence": "linking "
-             "and organisation", "task": "task completion"}  # fmt: skip
+    named = {
+        "grammar": "grammar",
+        "vocabulary": "vocabulary range",
+        "coherence": "linking and organisation",
+        "task": "task completion",
+    }
     ranked = sorted(named, key=lambda k: -scores[k])
     strengths = [f"Good {named[k]} ({scores[k]}/100)." for k in ranked if scores[k] >= 60]
     advanced = _strength_words(features.lexical.advanced_words, errors, text, features.language)

@@ -53,8 +53,9 @@ _HAVE = {"1s": "have", "3s": "has", "pl": "have"}
 _DO = {"1s": "do", "3s": "does", "pl": "do"}
 _DONT = {"1s": "don't", "3s": "doesn't", "pl": "don't"}
 # Each table's forms, so a verb finds the table it belongs to.
-_AGREEMENT_TABLES = {form: table for table in (_BE, _BE_PAST, _HAVE, _DO, _DONT)
-                     for form in table.values()}  # fmt: skip
+_AGREEMENT_TABLES = {
+    form: table for table in (_BE, _BE_PAST, _HAVE, _DO, _DONT) for form in table.values()
+}
 
 _ADVERBS = frozenset(
     "always often usually never sometimes also really just only still rarely already "
@@ -100,33 +101,78 @@ _THIRD_PERSON = {
     ).split()
 }
 _THIRD_PERSON |= {
-    "go": "goes", "study": "studies", "try": "tries", "watch": "watches",
-    "teach": "teaches", "finish": "finishes", "wash": "washes", "miss": "misses",
-    "carry": "carries", "cry": "cries", "fly": "flies", "worry": "worries",
-}  # fmt: skip
+    "go": "goes",
+    "study": "studies",
+    "try": "tries",
+    "watch": "watches",
+    "teach": "teaches",
+    "finish": "finishes",
+    "wash": "washes",
+    "miss": "misses",
+    "carry": "carries",
+    "cry": "cries",
+    "fly": "flies",
+    "worry": "worries",
+}
 _BASE_OF_THIRD = {third: base for base, third in _THIRD_PERSON.items()}
 
 # Simple past -> (base, past participle) where the two past forms differ.
 _IRREGULAR = {
-    "went": ("go", "gone"), "saw": ("see", "seen"), "ate": ("eat", "eaten"),
-    "came": ("come", "come"), "took": ("take", "taken"), "wrote": ("write", "written"),
-    "began": ("begin", "begun"), "drank": ("drink", "drunk"), "did": ("do", "done"),
-    "gave": ("give", "given"), "knew": ("know", "known"), "spoke": ("speak", "spoken"),
-    "broke": ("break", "broken"), "chose": ("choose", "chosen"), "drove": ("drive", "driven"),
-    "forgot": ("forget", "forgotten"), "froze": ("freeze", "frozen"), "grew": ("grow", "grown"),
-    "rode": ("ride", "ridden"), "ran": ("run", "run"), "sang": ("sing", "sung"),
-    "swam": ("swim", "swum"), "threw": ("throw", "thrown"), "wore": ("wear", "worn"),
-    "woke": ("wake", "woken"), "stole": ("steal", "stolen"), "fell": ("fall", "fallen"),
-    "flew": ("fly", "flown"), "became": ("become", "become"), "shook": ("shake", "shaken"),
-    "hid": ("hide", "hidden"), "mistook": ("mistake", "mistaken"),
-}  # fmt: skip
+    "went": ("go", "gone"),
+    "saw": ("see", "seen"),
+    "ate": ("eat", "eaten"),
+    "came": ("come", "come"),
+    "took": ("take", "taken"),
+    "wrote": ("write", "written"),
+    "began": ("begin", "begun"),
+    "drank": ("drink", "drunk"),
+    "did": ("do", "done"),
+    "gave": ("give", "given"),
+    "knew": ("know", "known"),
+    "spoke": ("speak", "spoken"),
+    "broke": ("break", "broken"),
+    "chose": ("choose", "chosen"),
+    "drove": ("drive", "driven"),
+    "forgot": ("forget", "forgotten"),
+    "froze": ("freeze", "frozen"),
+    "grew": ("grow", "grown"),
+    "rode": ("ride", "ridden"),
+    "ran": ("run", "run"),
+    "sang": ("sing", "sung"),
+    "swam": ("swim", "swum"),
+    "threw": ("throw", "thrown"),
+    "wore": ("wear", "worn"),
+    "woke": ("wake", "woken"),
+    "stole": ("steal", "stolen"),
+    "fell": ("fall", "fallen"),
+    "flew": ("fly", "flown"),
+    "became": ("become", "become"),
+    "shook": ("shake", "shaken"),
+    "hid": ("hide", "hidden"),
+    "mistook": ("mistake", "mistaken"),
+}
 # Simple pasts that equal their participle: wrong after do-support and modals only.
 _PAST_ONLY = {
-    "bought": "buy", "thought": "think", "made": "make", "said": "say", "told": "tell",
-    "got": "get", "had": "have", "met": "meet", "sent": "send", "slept": "sleep",
-    "brought": "bring", "taught": "teach", "caught": "catch", "heard": "hear",
-    "paid": "pay", "won": "win", "understood": "understand", "lost": "lose", "spent": "spend",
-}  # fmt: skip
+    "bought": "buy",
+    "thought": "think",
+    "made": "make",
+    "said": "say",
+    "told": "tell",
+    "got": "get",
+    "had": "have",
+    "met": "meet",
+    "sent": "send",
+    "slept": "sleep",
+    "brought": "bring",
+    "taught": "teach",
+    "caught": "catch",
+    "heard": "hear",
+    "paid": "pay",
+    "won": "win",
+    "understood": "understand",
+    "lost": "lose",
+    "spent": "spend",
+}
 # Past forms that are also nouns or other verbs' bases: never flagged after "did"/modals.
 _AMBIGUOUS_AFTER_DO = frozenset({"saw", "fell", "found", "felt", "left", "rose", "ground"})
 
@@ -144,10 +190,22 @@ _NOUN_MARKERS = frozenset(
 
 # A noun subject: a determiner that starts a clause, a noun cefrpy tags only as a noun, the verb.
 _DETERMINERS = {
-    "the": None, "my": None, "your": None, "his": None, "her": None, "our": None,
-    "their": None, "this": "3s", "that": "3s", "a": "3s", "an": "3s", "every": "3s",
-    "each": "3s", "these": "pl", "those": "pl",
-}  # fmt: skip
+    "the": None,
+    "my": None,
+    "your": None,
+    "his": None,
+    "her": None,
+    "our": None,
+    "their": None,
+    "this": "3s",
+    "that": "3s",
+    "a": "3s",
+    "an": "3s",
+    "every": "3s",
+    "each": "3s",
+    "these": "pl",
+    "those": "pl",
+}
 # Conjunctions only: "before", "after", "since" and "until" are prepositions as often.
 _CLAUSE_OPENERS = frozenset(
     "but because when if so that while although though unless whereas once".split()
@@ -167,8 +225,27 @@ _COLLECTIVE = frozenset(
 )
 _SAME_IN_PLURAL = frozenset("aircraft headquarters sheep deer fish species series means".split())
 _IRREGULAR_PLURALS = frozenset("people children men women teeth feet mice geese".split())
-_NOT_NOUN_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "IN", "CC", "MD", "PRP",
-                            "RB", "DT", "WDT", "WP", "TO", "CD", "UH"})  # fmt: skip
+_NOT_NOUN_TAGS = frozenset(
+    {
+        "VB",
+        "VBD",
+        "VBG",
+        "VBN",
+        "VBP",
+        "VBZ",
+        "IN",
+        "CC",
+        "MD",
+        "PRP",
+        "RB",
+        "DT",
+        "WDT",
+        "WP",
+        "TO",
+        "CD",
+        "UH",
+    }
+)
 # Words after the verb that show it was the end of a compound noun ("the bus stop is").
 _VERB_FOLLOWERS = frozenset(
     "is are was were has have had will would can could should must may might does do did "
@@ -216,15 +293,23 @@ def _noun_subject_errors(ctx: CheckContext, tokens: tuple[Token, ...]) -> list[T
         if number is None or _DETERMINERS[det.norm] not in (None, number):
             continue
         following = tokens[i + 3] if i + 3 < len(tokens) else None
-        if following is not None and _joined(ctx, tokens, i + 2, i + 3) and (
-            following.norm in _VERB_FOLLOWERS or following.norm in _BASE_OF_THIRD
-            or following.norm == "not"
+        if (
+            following is not None
+            and _joined(ctx, tokens, i + 2, i + 3)
+            and (
+                following.norm in _VERB_FOLLOWERS
+                or following.norm in _BASE_OF_THIRD
+                or following.norm == "not"
+            )
         ):
             continue  # "the bus stop is near", "the school play starts", "need not"
         if _subjunctive_were(tokens, i, verb.norm):
             continue  # "if the student were here"
-        if det.norm == "the" and number == "3s" and "JJ" in english_tags(noun.norm) and (
-            verb.norm in ("are", "were", "have", "do", "don't")
+        if (
+            det.norm == "the"
+            and number == "3s"
+            and "JJ" in english_tags(noun.norm)
+            and (verb.norm in ("are", "were", "have", "do", "don't"))
         ):
             continue  # an adjective as a plural noun: "the rich have", "the homeless are"
         if following is not None and following.norm == "of":
@@ -339,9 +424,16 @@ def _be_before_base_verb(ctx: CheckContext, tokens: tuple[Token, ...]) -> list[T
             from lemminflect import getInflection
 
             wanted = (getInflection(verb.norm, "VBZ") or (wanted,))[0]
-        errors.append(TextError(be.start, verb.end - be.start,
-                                f"'{verb.text}' is a verb: '{be.text} {verb.text}' -> "
-                                f"'{wanted}'.", "grammar", [wanted], "verb_forms"))  # fmt: skip
+        errors.append(
+            TextError(
+                be.start,
+                verb.end - be.start,
+                f"'{verb.text}' is a verb: '{be.text} {verb.text}' -> '{wanted}'.",
+                "grammar",
+                [wanted],
+                "verb_forms",
+            )
+        )
     return errors
 
 
@@ -400,8 +492,9 @@ def _coordinated(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
     before the "and" joins two clauses instead ("I was late, and she don't care")."""
     if i == 0 or tokens[i - 1].norm not in _COORDINATORS or not _joined(ctx, tokens, i - 1, i):
         return False
-    return i < 2 or not any(mark in ctx.text[tokens[i - 2].end : tokens[i - 1].start]
-                            for mark in ",;")  # fmt: skip
+    return i < 2 or not any(
+        mark in ctx.text[tokens[i - 2].end : tokens[i - 1].start] for mark in ",;"
+    )
 
 
 def _agreeing_form(tokens: tuple[Token, ...], i: int, j: int, person: str) -> str | None:

@@ -24,8 +24,9 @@ MIN_STEM = 3
 def keep_inflection(word: str, candidates: set[str]) -> set[str]:
     """The candidates with each form of another inflection replaced by the form that ends
     like `word`, when there is one within two edits of it."""
-    ending = next((e for e in ENDINGS if word.endswith(e[0]) and len(word) - len(e[0])
-                   >= MIN_STEM), None)  # fmt: skip
+    ending = next(
+        (e for e in ENDINGS if word.endswith(e[0]) and len(word) - len(e[0]) >= MIN_STEM), None
+    )
     if ending is None:
         return candidates
     suffix, tags = ending

@@ -26,8 +26,7 @@ from pipelines.writing.spans import CheckContext, TextError, match_case
 from pipelines.writing.spelling import _spellchecker
 
 _SUBJECTS = frozenset({"i", "you", "he", "she", "it", "we", "they"})
-_PERFECT = frozenset({"have", "has", "had", "having", "'ve", "i've", "we've", "you've",
-                      "they've"})  # fmt: skip
+_PERFECT = frozenset({"have", "has", "had", "having", "'ve", "i've", "we've", "you've", "they've"})
 _NUMBERS = frozenset(
     "two three four five six seven eight nine ten eleven twelve twenty hundred many several "
     "few these those both".split()
@@ -83,8 +82,13 @@ def regularised(word: str, before: str = "") -> tuple[str, str, str] | None:
     return None
 
 
-_KIND = {"VBD": "past", "VBN": "past participle", "NNS": "plural", "JJR": "comparative",
-         "JJS": "superlative"}  # fmt: skip
+_KIND = {
+    "VBD": "past",
+    "VBN": "past participle",
+    "NNS": "plural",
+    "JJR": "comparative",
+    "JJS": "superlative",
+}
 
 
 def _slot_is_clear(tag: str, before: str) -> bool:
@@ -125,8 +129,18 @@ def _inflections(stem: str, tag: str) -> tuple[str, ...]:
         return (stem,)  # a double plural: "childrens" -> "children" (not "idealisms")
     upos = {"VBD": "VERB", "VBN": "VERB", "NNS": "NOUN", "JJR": "ADJ", "JJS": "ADJ"}[tag]
     forms = getAllInflections(stem, upos=upos).get(tag, ())
-    regular = {stem + "ed", stem + "d", stem + "s", stem + "es", stem + "er", stem + "r",
-               stem + "est", stem + "st", stem[:-1] + "ied", stem[:-1] + "ies"}  # fmt: skip
+    regular = {
+        stem + "ed",
+        stem + "d",
+        stem + "s",
+        stem + "es",
+        stem + "er",
+        stem + "r",
+        stem + "est",
+        stem + "st",
+        stem[:-1] + "ied",
+        stem[:-1] + "ies",
+    }
     if not forms or regular & set(forms):
         return ()
     if tag == "NNS" and forms == (stem,) and stem not in _SAME_PLURAL:

@@ -13,8 +13,7 @@ from __future__ import annotations
 from pipelines.writing.spans import CheckContext, TextError
 
 _DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
-_MONTHS = ("january february april june july august september october november "
-           "december").split()  # fmt: skip
+_MONTHS = ("january february april june july august september october november december").split()
 _LANGUAGES = (
     "english french spanish german italian japanese chinese russian portuguese arabic "
     "korean dutch greek turkish swedish norwegian danish finnish hindi urdu bengali "
@@ -37,11 +36,16 @@ _CITIES = (
     "florence seville valencia kyoto osaka shanghai brussels budapest warsaw stockholm "
     "copenhagen"
 ).split()
-NAMES: dict[str, str] = {w: w.capitalize() for w in (*_DAYS, *_MONTHS, *_LANGUAGES,
-                                                      *_COUNTRIES, *_CITIES)}  # fmt: skip
-_KIND = {**dict.fromkeys(_DAYS, "day"), **dict.fromkeys(_MONTHS, "month"),
-         **dict.fromkeys(_LANGUAGES, "language or nationality"),
-         **dict.fromkeys(_COUNTRIES, "place"), **dict.fromkeys(_CITIES, "place")}  # fmt: skip
+NAMES: dict[str, str] = {
+    w: w.capitalize() for w in (*_DAYS, *_MONTHS, *_LANGUAGES, *_COUNTRIES, *_CITIES)
+}
+_KIND = {
+    **dict.fromkeys(_DAYS, "day"),
+    **dict.fromkeys(_MONTHS, "month"),
+    **dict.fromkeys(_LANGUAGES, "language or nationality"),
+    **dict.fromkeys(_COUNTRIES, "place"),
+    **dict.fromkeys(_CITIES, "place"),
+}
 _AMBIGUOUS_MONTHS = {"may": "May", "march": "March"}
 _BEFORE_MONTH = frozenset("in of since until till last next during".split())
 _CODE_MARKS = frozenset("=:'\"`/\\_.-<>{}[]()|$@#*+")

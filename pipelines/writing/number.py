@@ -42,9 +42,16 @@ _SINGULAR_OK = frozenset(
     "lot lots few number couple dozen variety range total series bunch handful majority "
     "pair host great good whole set group list".split()
 )
-_SINGULAR_TO_PLURAL = {"is": "are", "was": "were", "has": "have", "does": "do",
-                       "doesn't": "don't", "isn't": "aren't", "wasn't": "weren't",
-                       "hasn't": "haven't"}  # fmt: skip
+_SINGULAR_TO_PLURAL = {
+    "is": "are",
+    "was": "were",
+    "has": "have",
+    "does": "do",
+    "doesn't": "don't",
+    "isn't": "aren't",
+    "wasn't": "weren't",
+    "hasn't": "haven't",
+}
 _PLURAL_TO_SINGULAR = {"are": "is", "were": "was", "aren't": "isn't", "weren't": "wasn't"}
 _VERB_FOLLOWERS = frozenset("is are was were has have had will would can could".split())
 # Words that can stand before a plural subject inside its noun phrase.
@@ -93,8 +100,9 @@ def _existential(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> TextEr
     phrase = [t.norm for t in tokens[j : j + 4]]
     if verb.norm in ("is", "was") and _plural_phrase(ctx, tokens, j):
         wanted = _SINGULAR_TO_PLURAL[verb.norm]
-        return _replace(verb, wanted, f"'there {wanted}' before a plural: "
-                        f"'{' '.join(phrase[:2])}'.")  # fmt: skip
+        return _replace(
+            verb, wanted, f"'there {wanted}' before a plural: '{' '.join(phrase[:2])}'."
+        )
     if verb.norm in ("are", "were") and len(phrase) >= 2 and phrase[0] in ("a", "an"):
         noun = phrase[1]
         if noun in _SINGULAR_OK or _number(noun) != "3s" or not _joined(ctx, tokens, j, j + 1):
@@ -102,8 +110,9 @@ def _existential(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> TextEr
         if "of" in phrase[2:]:
             return None  # "there are a growing number of eyes"
         wanted = _PLURAL_TO_SINGULAR[verb.norm]
-        return _replace(verb, wanted, f"'there {wanted}' before a singular: "
-                        f"'{' '.join(phrase[:2])}'.")  # fmt: skip
+        return _replace(
+            verb, wanted, f"'there {wanted}' before a singular: '{' '.join(phrase[:2])}'."
+        )
     return None
 
 
@@ -171,8 +180,14 @@ def _number(word: str) -> str | None:
 
 
 def _replace(token: Token, wanted: str, message: str) -> TextError:
-    return TextError(token.start, token.end - token.start, message, "grammar",
-                     [match_case(wanted, token.text)], "number")  # fmt: skip
+    return TextError(
+        token.start,
+        token.end - token.start,
+        message,
+        "grammar",
+        [match_case(wanted, token.text)],
+        "number",
+    )
 
 
 def _joined(ctx: CheckContext, tokens: tuple[Token, ...], a: int, b: int) -> bool:

@@ -10,13 +10,28 @@ from pipelines.cefr import Sentence, Token
 # English contractions written without the apostrophe. "cant", "wont", "its", "lets",
 # "were", "shell", "ill" are real words, so they are not listed.
 APOSTROPHE_FIXES = {
-    "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "isnt": "isn't",
-    "arent": "aren't", "wasnt": "wasn't", "werent": "weren't", "havent": "haven't",
-    "hasnt": "hasn't", "hadnt": "hadn't", "couldnt": "couldn't", "wouldnt": "wouldn't",
-    "shouldnt": "shouldn't", "im": "I'm", "ive": "I've", "youre": "you're",
-    "theyre": "they're", "thats": "that's", "theres": "there's", "whats": "what's",
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "didnt": "didn't",
+    "isnt": "isn't",
+    "arent": "aren't",
+    "wasnt": "wasn't",
+    "werent": "weren't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "hadnt": "hadn't",
+    "couldnt": "couldn't",
+    "wouldnt": "wouldn't",
+    "shouldnt": "shouldn't",
+    "im": "I'm",
+    "ive": "I've",
+    "youre": "you're",
+    "theyre": "they're",
+    "thats": "that's",
+    "theres": "there's",
+    "whats": "what's",
     "alot": "a lot",
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)

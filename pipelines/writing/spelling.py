@@ -29,8 +29,9 @@ KNOWN_ZIPF = 3.3
 NOT_IN_DICTIONARY = "'{word}' is not in the dictionary: check its spelling."
 MAX_SUGGESTED = 50  # distinct misspellings we compute replacements for (edit distance 2 is slow)
 # pyspellchecker's bundled dictionaries.
-SPELLING_LANGUAGES = frozenset({"ar", "de", "en", "es", "eu", "fa", "fr", "it", "lv", "nl",
-                                "pt", "ru"})  # fmt: skip
+SPELLING_LANGUAGES = frozenset(
+    {"ar", "de", "en", "es", "eu", "fa", "fr", "it", "lv", "nl", "pt", "ru"}
+)
 
 
 def check_spelling(ctx: CheckContext) -> list[TextError]:
@@ -63,16 +64,22 @@ def check_spelling(ctx: CheckContext) -> list[TextError]:
         errors += _sentence_misspellings(ctx, sentence.tokens, spell, budget, starts)
     # One verdict per word: a word used where no replacement fits ("lyrics of baile funk" after
     # "Rio's baile funk") is not corrected elsewhere in the same text either.
-    unsure = {_word(ctx.text, e).lower() for e in errors
-              if e.message == NOT_IN_DICTIONARY.format(word=_word(ctx.text, e))}  # fmt: skip
+    unsure = {
+        _word(ctx.text, e).lower()
+        for e in errors
+        if e.message == NOT_IN_DICTIONARY.format(word=_word(ctx.text, e))
+    }
     if ctx.language == "en":
         # A word the text also writes in an address, a path, a file name or as code is a
         # name there and here: "a mosquitto broker ... /etc/mosquitto/".
         unsure |= {t.text.lower() for t in ctx.tokens if in_address(ctx.text, t.start, t.end)}
         unsure |= _listed_with_names(ctx, errors)
-    return [replace(e, message=NOT_IN_DICTIONARY.format(word=_word(ctx.text, e)), replacements=[])
-            if e.replacements and _word(ctx.text, e).lower() in unsure else e
-            for e in errors]  # fmt: skip
+    return [
+        replace(e, message=NOT_IN_DICTIONARY.format(word=_word(ctx.text, e)), replacements=[])
+        if e.replacements and _word(ctx.text, e).lower() in unsure
+        else e
+        for e in errors
+    ]
 
 
 _CONJUNCTIONS = frozenset({"and", "or", "nor", "&"})
@@ -202,9 +209,11 @@ def _real_english_token(text: str, token: Token, context: tuple[str | None, str 
     """A hyphenated compound or a two-word expression WordNet lists ("tic-tac-toe", "a
     priori"), or a part of an address, a path or a file name ("vimeo.com", "/etc/passwd"):
     not checked word by word."""
-    return (("-" in token.text and wordnet_word(token.text))
-            or wordnet_compound(context[0], token.norm, context[1])
-            or in_address(text, token.start, token.end))  # fmt: skip
+    return (
+        ("-" in token.text and wordnet_word(token.text))
+        or wordnet_compound(context[0], token.norm, context[1])
+        or in_address(text, token.start, token.end)
+    )
 
 
 # English clitics: "Lewis's", "whoever's", "there're", "they'll" are checked without them.
@@ -280,10 +289,15 @@ def _misspelling(
 # Lemma endings (infinitives) that an inflected verb form's stem can take. Dictionaries for
 # these languages list infinitives but miss many conjugated forms.
 _LEMMA_ENDINGS = {
-    "es": ("ar", "er", "ir"), "pt": ("ar", "er", "ir"), "ca": ("ar", "er", "ir", "re"),
-    "fr": ("er", "ir", "re"), "it": ("are", "ere", "ire"), "de": ("en", "n"),
-    "nl": ("en",), "ru": ("ть",),
-}  # fmt: skip
+    "es": ("ar", "er", "ir"),
+    "pt": ("ar", "er", "ir"),
+    "ca": ("ar", "er", "ir", "re"),
+    "fr": ("er", "ir", "re"),
+    "it": ("are", "ere", "ire"),
+    "de": ("en", "n"),
+    "nl": ("en",),
+    "ru": ("ть",),
+}
 _MAX_INFLECTION = 6
 
 
@@ -308,9 +322,15 @@ def _inflection_of_known(word: str, language: str, spell: _Speller) -> bool:
 
 
 _ACCENTS = {
-    "a": "áàâä", "e": "éèêë", "i": "íìîï", "o": "óòôö", "u": "úùûü", "c": "ç", "n": "ñ",
+    "a": "áàâä",
+    "e": "éèêë",
+    "i": "íìîï",
+    "o": "óòôö",
+    "u": "úùûü",
+    "c": "ç",
+    "n": "ñ",
     "s": "ß",
-}  # fmt: skip
+}
 
 
 def _accent_variant(word: str, language: str, spell: _Speller) -> str | None:
@@ -370,8 +390,13 @@ class _Speller:
         near = self.checker.known(self.checker.edit_distance_1(word))
         if near:
             return near
-        found = process.extract(word, self._window(len(word)), scorer=DamerauLevenshtein.distance,
-                                score_cutoff=2, limit=None)  # fmt: skip
+        found = process.extract(
+            word,
+            self._window(len(word)),
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=2,
+            limit=None,
+        )
         return {candidate for candidate, _distance, _index in found} or None
 
     def _window(self, length: int) -> list[str]:

@@ -84,12 +84,59 @@ MIN_BASE = 3
 
 # Prefixes and derivational suffixes of English word formation (Bauer, Lieber & Plag, The
 # Oxford Reference Guide to English Morphology, 2013): the productive ones only.
-PREFIXES = ("anti", "co", "counter", "de", "dis", "hyper", "inter", "mis", "multi", "non",
-            "over", "post", "pre", "re", "self", "sub", "super", "trans", "un",
-            "under")  # fmt: skip
-SUFFIXES = ("able", "al", "ally", "dom", "er", "ers", "esque", "ful", "hood", "ic", "icity",
-            "ise", "ised", "ism", "isms", "ist", "ists", "ity", "ive", "ively", "ize", "ized",
-            "less", "ly", "ment", "ments", "ness", "ship", "wise")  # fmt: skip
+PREFIXES = (
+    "anti",
+    "co",
+    "counter",
+    "de",
+    "dis",
+    "hyper",
+    "inter",
+    "mis",
+    "multi",
+    "non",
+    "over",
+    "post",
+    "pre",
+    "re",
+    "self",
+    "sub",
+    "super",
+    "trans",
+    "un",
+    "under",
+)
+SUFFIXES = (
+    "able",
+    "al",
+    "ally",
+    "dom",
+    "er",
+    "ers",
+    "esque",
+    "ful",
+    "hood",
+    "ic",
+    "icity",
+    "ise",
+    "ised",
+    "ism",
+    "isms",
+    "ist",
+    "ists",
+    "ity",
+    "ive",
+    "ively",
+    "ize",
+    "ized",
+    "less",
+    "ly",
+    "ment",
+    "ments",
+    "ness",
+    "ship",
+    "wise",
+)
 # Endings a misspelled inflection leaves as a "word" ("stud" + "ing"): not a compound's part.
 ENDINGS = frozenset({"ing", "ed", "es", "est", "er", "ers", *SUFFIXES})
 _ENGLISH_LETTERS = re.compile(r"^[a-z']+$")
@@ -153,9 +200,14 @@ def in_address(text: str, start: int, end: int) -> bool:
         return True
     left, right = _run(text, start, end)
     run = text[left:right]
-    return bool(_ADDRESS_MARK.search(run) or _IDENTIFIER.search(run) or _EX_COMMAND.match(run)
-                or run.startswith("`") or run.rstrip(".,;:!?)'\"").endswith("`")
-                or _MENTION.fullmatch(run.rstrip(".,;:!?)")))  # fmt: skip
+    return bool(
+        _ADDRESS_MARK.search(run)
+        or _IDENTIFIER.search(run)
+        or _EX_COMMAND.match(run)
+        or run.startswith("`")
+        or run.rstrip(".,;:!?)'\"").endswith("`")
+        or _MENTION.fullmatch(run.rstrip(".,;:!?)"))
+    )
 
 
 def _run(text: str, start: int, end: int) -> tuple[int, int]:
@@ -202,8 +254,11 @@ def offer_replacement(
     support = english_bigrams().support(left, replacement, right)
     if support is not None and support > 0:
         return True
-    return (len(word) >= MIN_LETTERS_WITHOUT_CONTEXT
-            and zipf(replacement, "en") >= COMMON_ZIPF and distance == 1)  # fmt: skip
+    return (
+        len(word) >= MIN_LETTERS_WITHOUT_CONTEXT
+        and zipf(replacement, "en") >= COMMON_ZIPF
+        and distance == 1
+    )
 
 
 @lru_cache(maxsize=8192)
@@ -238,9 +293,10 @@ def _keeps_first_letter(word: str, replacement: str) -> bool:
 def _closed_compound(word: str) -> bool:
     """Two common dictionary words ("report" + "bug"), the second no ending ("stud" +
     "ing")."""
-    return any(_compound_part(word[:cut]) and _compound_part(word[cut:])
-               and word[cut:] not in ENDINGS
-               for cut in range(MIN_BASE, len(word) - MIN_BASE + 1))  # fmt: skip
+    return any(
+        _compound_part(word[:cut]) and _compound_part(word[cut:]) and word[cut:] not in ENDINGS
+        for cut in range(MIN_BASE, len(word) - MIN_BASE + 1)
+    )
 
 
 def _compound_part(part: str) -> bool:
@@ -270,8 +326,11 @@ def _edges() -> tuple[frozenset[str], frozenset[str]]:
     from pipelines.writing.spelling import _spellchecker
 
     spell = _spellchecker("en")
-    common = [w for w in wordfreq.top_n_list("en", EDGE_VOCABULARY)
-              if len(w) >= 3 and w.isalpha() and w.isascii() and w in spell]  # fmt: skip
+    common = [
+        w
+        for w in wordfreq.top_n_list("en", EDGE_VOCABULARY)
+        if len(w) >= 3 and w.isalpha() and w.isascii() and w in spell
+    ]
     openings = Counter(w[:2] for w in common)
     endings = Counter(w[-2:] for w in common)
     return (

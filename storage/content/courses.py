@@ -33,35 +33,59 @@ def _hidden(actor: Actor, course: Course) -> bool:
 
 # Courses ---------------------------------------------------------------------------------
 
-COURSE_FIELDS = ("title", "description", "language", "level_min", "level_max",
-                 "prerequisites", "status")
+COURSE_FIELDS = (
+    "title",
+    "description",
+    "language",
+    "level_min",
+    "level_max",
+    "prerequisites",
+    "status",
+)
 
 
 def _check_course(session: Session, organisation_id: str, course: Course) -> None:
     from core.levels import CEFR_LEVELS
 
-    if course.level_min and course.level_max and (
-            CEFR_LEVELS.index(course.level_min) > CEFR_LEVELS.index(course.level_max)):
+    if (
+        course.level_min
+        and course.level_max
+        and (CEFR_LEVELS.index(course.level_min) > CEFR_LEVELS.index(course.level_max))
+    ):
         raise Unprocessable("level_min is above level_max.", code="course_level_range")
     wanted = list(dict.fromkeys(course.prerequisites or []))
     if course.id in wanted:
-        raise Unprocessable("A course cannot be its own prerequisite.",
-                            code="course_prerequisite_cycle")
+        raise Unprocessable(
+            "A course cannot be its own prerequisite.", code="course_prerequisite_cycle"
+        )
     if wanted:
-        found = set(session.scalars(tenant_select(Course, organisation_id)
-                                    .where(Course.id.in_(wanted)).with_only_columns(Course.id)))
+        found = set(
+            session.scalars(
+                tenant_select(Course, organisation_id)
+                .where(Course.id.in_(wanted))
+                .with_only_columns(Course.id)
+            )
+        )
         missing = [c for c in wanted if c not in found]
         if missing:
-            raise Unprocessable(f"No course {missing[0]!r} to take first.",
-                                code="course_prerequisite_unknown", details={"missing": missing})
+            raise Unprocessable(
+                f"No course {missing[0]!r} to take first.",
+                code="course_prerequisite_unknown",
+                details={"missing": missing},
+            )
     course.prerequisites = wanted
 
 
 def create_course(session: Session, actor: Actor, data: dict[str, Any]) -> Course:
     require_author(actor)
-    course = Course(id=new_id("crs"), organisation_id=actor.organisation_id,
-                    created_by=actor.user_id, description="", prerequisites=[],
-                    status="draft")
+    course = Course(
+        id=new_id("crs"),
+        organisation_id=actor.organisation_id,
+        created_by=actor.user_id,
+        description="",
+        prerequisites=[],
+        status="draft",
+    )
     for name in COURSE_FIELDS:
         if name in data:
             setattr(course, name, data[name])
@@ -72,8 +96,13 @@ def create_course(session: Session, actor: Actor, data: dict[str, Any]) -> Cours
     return course
 
 
-def courses_query(actor: Actor, *, language: str | None = None, level: str | None = None,
-                  status: str | None = None) -> Select[tuple[Course]]:
+def courses_query(
+    actor: Actor,
+    *,
+    language: str | None = None,
+    level: str | None = None,
+    status: str | None = None,
+) -> Select[tuple[Course]]:
     stmt = tenant_select(Course, actor.organisation_id).order_by(Course.created_at, Course.id)
     if not actor.is_staff():
         stmt = stmt.where(Course.status == "published")
@@ -82,22 +111,25 @@ def courses_query(actor: Actor, *, language: str | None = None, level: str | Non
     if language:
         stmt = stmt.where(Course.language == language)
     if level:
-        stmt = stmt.where(func.coalesce(Course.level_min, "A1") <= level,
-                          func.coalesce(Course.level_max, "C2") >= level)
+        stmt = stmt.where(
+            func.coalesce(Course.level_min, "A1") <= level,
+            func.coalesce(Course.level_max, "C2") >= level,
+        )
     return stmt
 
 
-def get_course(session: Session, actor: Actor, course_id: str, *,
-               for_update: bool = False) -> Course:
-    course = get_owned(session, Course, course_id, actor.organisation_id, what="course",
-                       for_update=for_update)
+def get_course(
+    session: Session, actor: Actor, course_id: str, *, for_update: bool = False
+) -> Course:
+    course = get_owned(
+        session, Course, course_id, actor.organisation_id, what="course", for_update=for_update
+    )
     if _hidden(actor, course):
         raise NotFound(f"No course with id {course_id!r}.", code="course_not_found")
     return course
 
 
-def update_course(session: Session, actor: Actor, course_id: str,
-                  data: dict[str, Any]) -> Course:
+def update_course(session: Session, actor: Actor, course_id: str, data: dict[str, Any]) -> Course:
     require_author(actor)
     course = get_course(session, actor, course_id, for_update=True)
     before = (course.status, course.language)
@@ -107,8 +139,7 @@ def update_course(session: Session, actor: Actor, course_id: str,
     _check_course(session, actor.organisation_id, course)
     session.flush()
     # Chapters and lessons follow the course's visibility and language.
-    search.index_course(session, course,
-                        cascade=(course.status, course.language) != before)
+    search.index_course(session, course, cascade=(course.status, course.language) != before)
     return course
 
 
@@ -122,61 +153,86 @@ def delete_course(session: Session, actor: Actor, course_id: str) -> None:
 
 # Positions -------------------------------------------------------------------------------
 
-def open_position(session: Session, model: Any, parent: Any, parent_id: str,
-                   position: int | None, what: str) -> int:
+
+def open_position(
+    session: Session, model: Any, parent: Any, parent_id: str, position: int | None, what: str
+) -> int:
     """Make room at `position` (1..n+1; None appends) among the parent's rows."""
     count = session.scalar(select(func.count()).select_from(model).where(parent == parent_id))
     count = count or 0
     if position is None:
         return count + 1
     if not 1 <= position <= count + 1:
-        raise Unprocessable(f"position must be between 1 and {count + 1}: the {what}s run "
-                            f"1..{count} without gaps.", code=f"{what}_position_gap",
-                            details={"max_position": count + 1})
-    session.execute(update(model).where(parent == parent_id, model.position >= position)
-                    .values(position=model.position + 1)
-                    .execution_options(synchronize_session=False))
+        raise Unprocessable(
+            f"position must be between 1 and {count + 1}: the {what}s run 1..{count} without gaps.",
+            code=f"{what}_position_gap",
+            details={"max_position": count + 1},
+        )
+    session.execute(
+        update(model)
+        .where(parent == parent_id, model.position >= position)
+        .values(position=model.position + 1)
+        .execution_options(synchronize_session=False)
+    )
     return position
 
 
-def close_position(session: Session, model: Any, parent: Any, parent_id: str,
-                    position: int) -> None:
-    session.execute(update(model).where(parent == parent_id, model.position > position)
-                    .values(position=model.position - 1)
-                    .execution_options(synchronize_session=False))
+def close_position(
+    session: Session, model: Any, parent: Any, parent_id: str, position: int
+) -> None:
+    session.execute(
+        update(model)
+        .where(parent == parent_id, model.position > position)
+        .values(position=model.position - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
-def move_position(session: Session, row: Any, parent: Any, parent_id: str, position: int,
-          what: str) -> None:
-    count = session.scalar(select(func.count()).select_from(type(row))
-                           .where(parent == parent_id)) or 0
+def move_position(
+    session: Session, row: Any, parent: Any, parent_id: str, position: int, what: str
+) -> None:
+    count = (
+        session.scalar(select(func.count()).select_from(type(row)).where(parent == parent_id)) or 0
+    )
     if not 1 <= position <= count:
-        raise Unprocessable(f"position must be between 1 and {count}.",
-                            code=f"{what}_position_gap", details={"max_position": count})
+        raise Unprocessable(
+            f"position must be between 1 and {count}.",
+            code=f"{what}_position_gap",
+            details={"max_position": count},
+        )
     model, old = type(row), row.position
     close_position(session, model, parent, parent_id, old)
-    session.execute(update(model).where(parent == parent_id, model.position >= position,
-                                        model.id != row.id)
-                    .values(position=model.position + 1)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(model)
+        .where(parent == parent_id, model.position >= position, model.id != row.id)
+        .values(position=model.position + 1)
+        .execution_options(synchronize_session=False)
+    )
     row.position = position
 
 
 # Chapters --------------------------------------------------------------------------------
 
+
 def chapters_of(session: Session, course_id: str) -> list[Chapter]:
-    return list(session.scalars(select(Chapter).where(Chapter.course_id == course_id)
-                                .order_by(Chapter.position)))
+    return list(
+        session.scalars(
+            select(Chapter).where(Chapter.course_id == course_id).order_by(Chapter.position)
+        )
+    )
 
 
 def chapter_links(chapters: list[Chapter]) -> list[dict[str, Any]]:
     """Each chapter with the reference design's previous/next chapter ids."""
     out = []
     for index, chapter in enumerate(chapters):
-        out.append({"chapter": chapter,
-                    "previous_chapter_id": chapters[index - 1].id if index else None,
-                    "next_chapter_id": chapters[index + 1].id
-                    if index + 1 < len(chapters) else None})
+        out.append(
+            {
+                "chapter": chapter,
+                "previous_chapter_id": chapters[index - 1].id if index else None,
+                "next_chapter_id": chapters[index + 1].id if index + 1 < len(chapters) else None,
+            }
+        )
     return out
 
 
@@ -185,15 +241,20 @@ def chapter_view(session: Session, chapter: Chapter) -> dict[str, Any]:
     return next(v for v in chapter_links(siblings) if v["chapter"].id == chapter.id)
 
 
-def create_chapter(session: Session, actor: Actor, course_id: str,
-                   data: dict[str, Any]) -> Chapter:
+def create_chapter(session: Session, actor: Actor, course_id: str, data: dict[str, Any]) -> Chapter:
     require_author(actor)
     course = get_course(session, actor, course_id, for_update=True)
-    position = open_position(session, Chapter, Chapter.course_id, course.id,
-                              data.get("position"), "chapter")
-    chapter = Chapter(id=new_id("chp"), organisation_id=course.organisation_id,
-                      course_id=course.id, title=data["title"],
-                      summary=data.get("summary") or "", position=position)
+    position = open_position(
+        session, Chapter, Chapter.course_id, course.id, data.get("position"), "chapter"
+    )
+    chapter = Chapter(
+        id=new_id("chp"),
+        organisation_id=course.organisation_id,
+        course_id=course.id,
+        title=data["title"],
+        summary=data.get("summary") or "",
+        position=position,
+    )
     session.add(chapter)
     session.flush()
     search.index_chapter(session, chapter, course)
@@ -211,17 +272,22 @@ def get_chapter(session: Session, actor: Actor, chapter_id: str) -> Chapter:
 def neighbour(session: Session, actor: Actor, chapter_id: str, step: int) -> Chapter:
     """The next (step 1) or previous (step -1) chapter; 404 at either end."""
     chapter = get_chapter(session, actor, chapter_id)
-    found = session.scalar(select(Chapter).where(Chapter.course_id == chapter.course_id,
-                                                 Chapter.position == chapter.position + step))
+    found = session.scalar(
+        select(Chapter).where(
+            Chapter.course_id == chapter.course_id, Chapter.position == chapter.position + step
+        )
+    )
     if found is None:
         which = "next" if step > 0 else "previous"
-        raise NotFound(f"Chapter {chapter_id!r} has no {which} chapter.",
-                       code=f"no_{which}_chapter")
+        raise NotFound(
+            f"Chapter {chapter_id!r} has no {which} chapter.", code=f"no_{which}_chapter"
+        )
     return found
 
 
-def update_chapter(session: Session, actor: Actor, chapter_id: str,
-                   data: dict[str, Any]) -> Chapter:
+def update_chapter(
+    session: Session, actor: Actor, chapter_id: str, data: dict[str, Any]
+) -> Chapter:
     require_author(actor)
     chapter = get_chapter(session, actor, chapter_id)
     course = get_course(session, actor, chapter.course_id, for_update=True)
@@ -249,9 +315,14 @@ def delete_chapter(session: Session, actor: Actor, chapter_id: str) -> None:
     close_position(session, Chapter, Chapter.course_id, chapter.course_id, chapter.position)
 
 
-def reorder_chapters(session: Session, actor: Actor, course_id: str, *,
-                     chapter_ids: list[str] | None = None,
-                     links: list[tuple[str, str | None]] | None = None) -> list[Chapter]:
+def reorder_chapters(
+    session: Session,
+    actor: Actor,
+    course_id: str,
+    *,
+    chapter_ids: list[str] | None = None,
+    links: list[tuple[str, str | None]] | None = None,
+) -> list[Chapter]:
     """Set the whole order at once, from a list of ids or from `next` links."""
     require_author(actor)
     course = get_course(session, actor, course_id, for_update=True)
@@ -268,38 +339,54 @@ def reorder_chapters(session: Session, actor: Actor, course_id: str, *,
 
 # Lessons ---------------------------------------------------------------------------------
 
-LESSON_FIELDS = ("title", "level", "skill", "category", "content", "media_ids",
-                 "estimated_minutes")
+LESSON_FIELDS = ("title", "level", "skill", "category", "content", "media_ids", "estimated_minutes")
 
 
 def _check_media(session: Session, organisation_id: str, media_ids: list[str]) -> list[str]:
     wanted = list(dict.fromkeys(media_ids or []))
     if not wanted:
         return []
-    found = set(session.scalars(tenant_select(Media, organisation_id)
-                                .where(Media.id.in_(wanted)).with_only_columns(Media.id)))
+    found = set(
+        session.scalars(
+            tenant_select(Media, organisation_id)
+            .where(Media.id.in_(wanted))
+            .with_only_columns(Media.id)
+        )
+    )
     missing = [media_id for media_id in wanted if media_id not in found]
     if missing:
-        raise Unprocessable(f"No media with id {missing[0]!r} in your organisation.",
-                            code="media_not_found", details={"media_ids": missing})
+        raise Unprocessable(
+            f"No media with id {missing[0]!r} in your organisation.",
+            code="media_not_found",
+            details={"media_ids": missing},
+        )
     return wanted
 
 
 def lessons_of(session: Session, chapter_id: str) -> list[Lesson]:
-    return list(session.scalars(select(Lesson).where(Lesson.chapter_id == chapter_id)
-                                .order_by(Lesson.position)))
+    return list(
+        session.scalars(
+            select(Lesson).where(Lesson.chapter_id == chapter_id).order_by(Lesson.position)
+        )
+    )
 
 
-def create_lesson(session: Session, actor: Actor, chapter_id: str,
-                  data: dict[str, Any]) -> Lesson:
+def create_lesson(session: Session, actor: Actor, chapter_id: str, data: dict[str, Any]) -> Lesson:
     require_author(actor)
     chapter = get_chapter(session, actor, chapter_id)
     course = get_course(session, actor, chapter.course_id, for_update=True)
-    position = open_position(session, Lesson, Lesson.chapter_id, chapter.id,
-                              data.get("position"), "lesson")
-    lesson = Lesson(id=new_id("lsn"), organisation_id=course.organisation_id,
-                    chapter_id=chapter.id, course_id=course.id, position=position,
-                    content="", media_ids=[])
+    position = open_position(
+        session, Lesson, Lesson.chapter_id, chapter.id, data.get("position"), "lesson"
+    )
+    lesson = Lesson(
+        id=new_id("lsn"),
+        organisation_id=course.organisation_id,
+        chapter_id=chapter.id,
+        course_id=course.id,
+        position=position,
+        content="",
+        media_ids=[],
+    )
     for name in LESSON_FIELDS:
         if name in data:
             setattr(lesson, name, data[name])
@@ -318,8 +405,7 @@ def get_lesson(session: Session, actor: Actor, lesson_id: str) -> Lesson:
     return lesson
 
 
-def update_lesson(session: Session, actor: Actor, lesson_id: str,
-                  data: dict[str, Any]) -> Lesson:
+def update_lesson(session: Session, actor: Actor, lesson_id: str, data: dict[str, Any]) -> Lesson:
     require_author(actor)
     lesson = get_lesson(session, actor, lesson_id)
     course = get_course(session, actor, lesson.course_id, for_update=True)
@@ -329,8 +415,9 @@ def update_lesson(session: Session, actor: Actor, lesson_id: str,
             setattr(lesson, name, data[name])
     lesson.media_ids = _check_media(session, course.organisation_id, lesson.media_ids)
     if data.get("position") is not None and data["position"] != lesson.position:
-        move_position(session, lesson, Lesson.chapter_id, lesson.chapter_id,
-                      data["position"], "lesson")
+        move_position(
+            session, lesson, Lesson.chapter_id, lesson.chapter_id, data["position"], "lesson"
+        )
     session.flush()
     search.index_lesson(session, lesson, course)
     return lesson
@@ -349,17 +436,27 @@ def delete_lesson(session: Session, actor: Actor, lesson_id: str) -> None:
 
 def course_outline(session: Session, course_id: str) -> list[dict[str, Any]]:
     """Chapters in order, each with its lessons in order and their exercise ids."""
-    lessons = session.scalars(select(Lesson).where(Lesson.course_id == course_id)
-                              .order_by(Lesson.position)).all()
-    exercises = session.execute(select(Exercise.id, Exercise.lesson_id)
-                                .where(Exercise.course_id == course_id)
-                                .order_by(Exercise.position)).all()
+    lessons = session.scalars(
+        select(Lesson).where(Lesson.course_id == course_id).order_by(Lesson.position)
+    ).all()
+    exercises = session.execute(
+        select(Exercise.id, Exercise.lesson_id)
+        .where(Exercise.course_id == course_id)
+        .order_by(Exercise.position)
+    ).all()
     by_lesson: dict[str, list[str]] = {}
     for exercise_id, lesson_id in exercises:
         by_lesson.setdefault(lesson_id, []).append(exercise_id)
     out = []
     for chapter in chapters_of(session, course_id):
-        out.append({"chapter": chapter, "lessons": [
-            {"lesson": lesson, "exercise_ids": by_lesson.get(lesson.id, [])}
-            for lesson in lessons if lesson.chapter_id == chapter.id]})
+        out.append(
+            {
+                "chapter": chapter,
+                "lessons": [
+                    {"lesson": lesson, "exercise_ids": by_lesson.get(lesson.id, [])}
+                    for lesson in lessons
+                    if lesson.chapter_id == chapter.id
+                ],
+            }
+        )
     return out

@@ -55,8 +55,7 @@ class Author:
         return True
 
 
-def prepare_import(session: Session, organisation_id: str,
-                   data: dict[str, Any]) -> dict[str, Any]:
+def prepare_import(session: Session, organisation_id: str, data: dict[str, Any]) -> dict[str, Any]:
     """Check an import request in the API; returns the job's input."""
     archive_id, document = data.get("archive_media_id"), data.get("package")
     if (archive_id is None) == (document is None):
@@ -64,21 +63,31 @@ def prepare_import(session: Session, organisation_id: str,
     if document is not None:
         problems = packages.check_package(document, set())
         if problems:
-            raise Unprocessable(f"{problems[0]['path']}: {problems[0]['message']}.",
-                                code="package_invalid", details={"problems": problems[:200]})
+            raise Unprocessable(
+                f"{problems[0]['path']}: {problems[0]['message']}.",
+                code="package_invalid",
+                details={"problems": problems[:200]},
+            )
         return {"package": document}
-    media = session.scalars(tenant_select(Media, organisation_id)
-                            .where(Media.id == archive_id)).first()
+    media = session.scalars(
+        tenant_select(Media, organisation_id).where(Media.id == archive_id)
+    ).first()
     if media is None:
         raise NotFound(f"No media with id {archive_id!r}.", code="media_not_found")
     if media.kind != "archive" or media.status != "ready":
-        raise Unprocessable("archive_media_id must name a ready zip archive.",
-                            code="media_wrong_kind")
+        raise Unprocessable(
+            "archive_media_id must name a ready zip archive.", code="media_wrong_kind"
+        )
     return {"archive_media_id": archive_id}
 
 
-def run_import(session: Session, store: ObjectStore, job: Job, limits: ImportLimits,
-               report: Callable[[str, int], None]) -> dict[str, Any]:
+def run_import(
+    session: Session,
+    store: ObjectStore,
+    job: Job,
+    limits: ImportLimits,
+    report: Callable[[str, int], None],
+) -> dict[str, Any]:
     author = Author(job.organisation_id, job.owner_user_id)
     written: list[str] = []
     try:
@@ -95,27 +104,42 @@ def run_import(session: Session, store: ObjectStore, job: Job, limits: ImportLim
             except ObjectStoreError:
                 log.warning("content import %s: could not delete %s", job.id, key)
         raise
-    count = session.scalar(select(func.count()).select_from(Lesson)
-                           .where(Lesson.course_id == course.id))
-    exercises = session.scalar(select(func.count()).select_from(Exercise)
-                               .where(Exercise.course_id == course.id))
-    return {"course_id": course.id, "title": course.title, "lessons": count,
-            "exercises": exercises, "media": len(written)}
+    count = session.scalar(
+        select(func.count()).select_from(Lesson).where(Lesson.course_id == course.id)
+    )
+    exercises = session.scalar(
+        select(func.count()).select_from(Exercise).where(Exercise.course_id == course.id)
+    )
+    return {
+        "course_id": course.id,
+        "title": course.title,
+        "lessons": count,
+        "exercises": exercises,
+        "media": len(written),
+    }
 
 
-def _load(session: Session, author: Author, document: Any, stored: dict[str, str],
-          names: set[str]) -> Any:
+def _load(
+    session: Session, author: Author, document: Any, stored: dict[str, str], names: set[str]
+) -> Any:
     # A refusal (AppError) fails the job with its own code: the engine records any
     # PlatformError.
-    return packages.load_package(session, author, document, media=stored.__getitem__,
-                                 media_names=names)
+    return packages.load_package(
+        session, author, document, media=stored.__getitem__, media_names=names
+    )
 
 
-def _unpack(session: Session, store: ObjectStore, job: Job, limits: ImportLimits,
-            written: list[str], report: Callable[[str, int], None]
-            ) -> tuple[Any, dict[str, str]]:
-    media = session.scalars(tenant_select(Media, job.organisation_id)
-                            .where(Media.id == job.input["archive_media_id"])).first()
+def _unpack(
+    session: Session,
+    store: ObjectStore,
+    job: Job,
+    limits: ImportLimits,
+    written: list[str],
+    report: Callable[[str, int], None],
+) -> tuple[Any, dict[str, str]]:
+    media = session.scalars(
+        tenant_select(Media, job.organisation_id).where(Media.id == job.input["archive_media_id"])
+    ).first()
     if media is None or media.status != "ready":
         raise PipelineError("archive_missing", "The archive media is gone.")
     actor = JobActor(job.organisation_id, job.owner_user_id, job.owner_api_key_id)
@@ -130,18 +154,21 @@ def _unpack(session: Session, store: ObjectStore, job: Job, limits: ImportLimits
         report("reading", 5)
         for item in iter_zip(archive, limits.archive()):
             if not isinstance(item, ArchiveEntry):
-                raise PipelineError(item.code, f"{item.name}: {item.message}",
-                                    details={"entry": item.name})
+                raise PipelineError(
+                    item.code, f"{item.name}: {item.message}", details={"entry": item.name}
+                )
             if item.name == PACKAGE_NAME:
                 raw = item.file.read(PACKAGE_MAX_BYTES + 1)
                 if len(raw) > PACKAGE_MAX_BYTES:
-                    raise PipelineError("package_too_large",
-                                        f"{PACKAGE_NAME} is over {PACKAGE_MAX_BYTES} bytes.")
+                    raise PipelineError(
+                        "package_too_large", f"{PACKAGE_NAME} is over {PACKAGE_MAX_BYTES} bytes."
+                    )
                 try:
                     document = json.loads(raw)
                 except (ValueError, UnicodeDecodeError) as exc:
-                    raise PipelineError("package_not_json",
-                                        f"{PACKAGE_NAME} is not JSON: {exc}") from None
+                    raise PipelineError(
+                        "package_not_json", f"{PACKAGE_NAME} is not JSON: {exc}"
+                    ) from None
                 continue
             stored[item.name] = _store(session, store, actor, job, item, limits, written)
     if document is None:
@@ -149,8 +176,15 @@ def _unpack(session: Session, store: ObjectStore, job: Job, limits: ImportLimits
     return document, stored
 
 
-def _store(session: Session, store: ObjectStore, actor: JobActor, job: Job,
-           entry: ArchiveEntry, limits: ImportLimits, written: list[str]) -> str:
+def _store(
+    session: Session,
+    store: ObjectStore,
+    actor: JobActor,
+    job: Job,
+    entry: ArchiveEntry,
+    limits: ImportLimits,
+    written: list[str],
+) -> str:
     head = entry.file.read(SNIFF_BYTES)
     entry.file.seek(0)
     try:
@@ -161,8 +195,9 @@ def _store(session: Session, store: ObjectStore, actor: JobActor, job: Job,
         if entry.size > limit:
             raise rejection("file_too_large", f"A {kind} file may be at most {limit} bytes.")
     except Rejected as exc:
-        raise PipelineError(exc.code, f"{entry.name}: {exc.message}",
-                            details={"entry": entry.name}) from None
+        raise PipelineError(
+            exc.code, f"{entry.name}: {exc.message}", details={"entry": entry.name}
+        ) from None
     media = new_media(actor, kind, entry.name.rsplit("/", 1)[-1], "import")
     media.import_job_id = job.id
     meter = Meter(iter(lambda: entry.file.read(CHUNK), b""), limit)
@@ -174,8 +209,9 @@ def _store(session: Session, store: ObjectStore, actor: JobActor, job: Job,
     try:
         media.duration = probe_audio(kind, entry.file)
     except Rejected as exc:
-        raise PipelineError(exc.code, f"{entry.name}: {exc.message}",
-                            details={"entry": entry.name}) from None
+        raise PipelineError(
+            exc.code, f"{entry.name}: {exc.message}", details={"entry": entry.name}
+        ) from None
     media.content_type = sniffed.content_type
     media.size, media.sha256, media.status = meter.size, meter.sha256, "ready"
     session.add(media)

@@ -20,17 +20,25 @@ def check_order(wanted: list[str], existing: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     for chapter_id in wanted:
         if chapter_id not in known:
-            raise Unprocessable(f"{chapter_id!r} is not a chapter of this course.",
-                                code="chapter_order_unknown", details={"chapter_id": chapter_id})
+            raise Unprocessable(
+                f"{chapter_id!r} is not a chapter of this course.",
+                code="chapter_order_unknown",
+                details={"chapter_id": chapter_id},
+            )
         if chapter_id in seen:
-            raise Unprocessable(f"Chapter {chapter_id!r} appears twice: the order would loop.",
-                                code="chapter_order_duplicate",
-                                details={"chapter_id": chapter_id})
+            raise Unprocessable(
+                f"Chapter {chapter_id!r} appears twice: the order would loop.",
+                code="chapter_order_duplicate",
+                details={"chapter_id": chapter_id},
+            )
         seen.add(chapter_id)
     missing = sorted(known - seen)
     if missing:
-        raise Unprocessable(f"The order leaves out {len(missing)} chapter(s): a gap.",
-                            code="chapter_order_gap", details={"missing": missing})
+        raise Unprocessable(
+            f"The order leaves out {len(missing)} chapter(s): a gap.",
+            code="chapter_order_gap",
+            details={"missing": missing},
+        )
     return list(wanted)
 
 
@@ -41,38 +49,57 @@ def order_from_links(pairs: list[tuple[str, str | None]], existing: Iterable[str
     links: dict[str, str | None] = {}
     for chapter_id, following in pairs:
         if chapter_id in links:
-            raise Unprocessable(f"Chapter {chapter_id!r} is linked twice.",
-                                code="chapter_order_duplicate", details={"chapter_id": chapter_id})
+            raise Unprocessable(
+                f"Chapter {chapter_id!r} is linked twice.",
+                code="chapter_order_duplicate",
+                details={"chapter_id": chapter_id},
+            )
         links[chapter_id] = following
     for chapter_id, following in links.items():
         for value in (chapter_id, following):
             if value is not None and value not in known:
-                raise Unprocessable(f"{value!r} is not a chapter of this course.",
-                                    code="chapter_order_unknown", details={"chapter_id": value})
+                raise Unprocessable(
+                    f"{value!r} is not a chapter of this course.",
+                    code="chapter_order_unknown",
+                    details={"chapter_id": value},
+                )
     pointed: dict[str, str] = {}
     for chapter_id, following in links.items():
         if following is None:
             continue
         if following == chapter_id or following in pointed:
-            raise Unprocessable(f"Chapter {following!r} is reached twice: the links loop.",
-                                code="chapter_order_cycle", details={"chapter_id": following})
+            raise Unprocessable(
+                f"Chapter {following!r} is reached twice: the links loop.",
+                code="chapter_order_cycle",
+                details={"chapter_id": following},
+            )
         pointed[following] = chapter_id
     heads = [c for c in links if c not in pointed]
     if not heads:
-        raise Unprocessable("The links form a cycle: no chapter comes first.",
-                            code="chapter_order_cycle")
+        raise Unprocessable(
+            "The links form a cycle: no chapter comes first.", code="chapter_order_cycle"
+        )
     if len(heads) > 1:
-        raise Unprocessable("The links break into several pieces: a gap after a chapter.",
-                            code="chapter_order_gap", details={"first_chapters": sorted(heads)})
+        raise Unprocessable(
+            "The links break into several pieces: a gap after a chapter.",
+            code="chapter_order_gap",
+            details={"first_chapters": sorted(heads)},
+        )
     order, current = [], heads[0]
     while current is not None:
         if current in order:
-            raise Unprocessable(f"Chapter {current!r} is reached twice: the links loop.",
-                                code="chapter_order_cycle", details={"chapter_id": current})
+            raise Unprocessable(
+                f"Chapter {current!r} is reached twice: the links loop.",
+                code="chapter_order_cycle",
+                details={"chapter_id": current},
+            )
         order.append(current)
         current = links.get(current)
     detached = known - set(order)
     if detached and all(c in pointed for c in detached):
-        raise Unprocessable("Some chapters link only to each other: a cycle.",
-                            code="chapter_order_cycle", details={"chapters": sorted(detached)})
+        raise Unprocessable(
+            "Some chapters link only to each other: a cycle.",
+            code="chapter_order_cycle",
+            details={"chapters": sorted(detached)},
+        )
     return check_order(order, known)

@@ -25,12 +25,10 @@ def readable_user(session: Session, actor: Actor, user_id: str) -> User:
     """The user whose records `actor` asks for, when `actor` may read them."""
     user = user_in_organisation(session, user_id, actor.organisation_id)
     if actor.user_id != user.id and not actor.is_staff():
-        raise Forbidden("Learners can only see their own learning records.",
-                        code="not_your_record")
+        raise Forbidden("Learners can only see their own learning records.", code="not_your_record")
     return user
 
 
 def require_owner_or_staff(actor: Actor, owner_user_id: str) -> None:
     if actor.user_id != owner_user_id and not actor.is_staff():
-        raise Forbidden("Learners can only see their own learning records.",
-                        code="not_your_record")
+        raise Forbidden("Learners can only see their own learning records.", code="not_your_record")

@@ -42,11 +42,21 @@ def _webhooks_sink() -> EventSink | None:
     return getattr(module, "record_event", None)
 
 
-def record_event(session: Session, organisation_id: str, event_type: str, data: dict[str, Any],
-                 *, user_id: str | None = None, occurred_at: datetime | None = None) -> None:
+def record_event(
+    session: Session,
+    organisation_id: str,
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    user_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> None:
     sink = _sink or _webhooks_sink()
     if sink is None:
-        log.info("learning event %s (no webhook event store installed)", event_type,
-                 extra={"organisation_id": organisation_id, "event_type": event_type})
+        log.info(
+            "learning event %s (no webhook event store installed)",
+            event_type,
+            extra={"organisation_id": organisation_id, "event_type": event_type},
+        )
         return
     sink(session, organisation_id, event_type, data, user_id=user_id, occurred_at=occurred_at)

@@ -64,8 +64,9 @@ def _locked_streak(session: Session, organisation_id: str, user_id: str) -> Stre
     return row
 
 
-def record_activity(session: Session, organisation_id: str, user_id: str,
-                    at: datetime) -> Streak | None:
+def record_activity(
+    session: Session, organisation_id: str, user_id: str, at: datetime
+) -> Streak | None:
     """Count a qualifying activity at `at` on the learner's local day."""
     user = session.get(User, user_id)
     if user is None:
@@ -73,7 +74,10 @@ def record_activity(session: Session, organisation_id: str, user_id: str,
     row = _locked_streak(session, organisation_id, user_id)
     state = streaks.record_activity(_state(row), at, learner_zone(user))
     row.current, row.longest, row.last_active_date = (
-        state.current, state.longest, state.last_active_local_date)
+        state.current,
+        state.longest,
+        state.last_active_local_date,
+    )
     return row
 
 
@@ -81,25 +85,39 @@ def _reset(session: Session, row: Streak, now: datetime, reason: str) -> None:
     previous = row.current
     row.current = 0
     row.last_reset_at = now
-    events.record_event(session, row.organisation_id, STREAK_RESET_EVENT, {
-        "user_id": row.user_id, "previous_streak": previous, "longest_streak": row.longest,
-        "last_active_date": row.last_active_date.isoformat() if row.last_active_date else None,
-        "reason": reason, "reset_at": now.isoformat(),
-    }, user_id=row.user_id, occurred_at=now)
+    events.record_event(
+        session,
+        row.organisation_id,
+        STREAK_RESET_EVENT,
+        {
+            "user_id": row.user_id,
+            "previous_streak": previous,
+            "longest_streak": row.longest,
+            "last_active_date": row.last_active_date.isoformat() if row.last_active_date else None,
+            "reason": reason,
+            "reset_at": now.isoformat(),
+        },
+        user_id=row.user_id,
+        occurred_at=now,
+    )
 
 
-def reset_broken_streaks(session: Session, now: datetime, *, after: str | None = None,
-                         limit: int = 500) -> tuple[list[str], str | None]:
+def reset_broken_streaks(
+    session: Session, now: datetime, *, after: str | None = None, limit: int = 500
+) -> tuple[list[str], str | None]:
     """Reset, in one batch of at most `limit` running streaks (by user id, after `after`),
     those whose last local active day is before yesterday. Rows are taken FOR UPDATE SKIP
     LOCKED, so a concurrent run skips them; the `current > 0` filter makes a second pass a
     no-op. Returns the reset user ids and the cursor of the next batch (None when done)."""
     # No timezone is more than a day ahead of UTC, so a streak whose last day is today or
     # later in UTC terms cannot be broken yet; the exact test is per learner below.
-    stmt = (select(Streak, User).join(User, User.id == Streak.user_id)
-            .where(Streak.current > 0, Streak.last_active_date < now.astimezone(ZoneInfo("UTC"))
-                   .date())
-            .order_by(Streak.user_id).limit(limit))
+    stmt = (
+        select(Streak, User)
+        .join(User, User.id == Streak.user_id)
+        .where(Streak.current > 0, Streak.last_active_date < now.astimezone(ZoneInfo("UTC")).date())
+        .order_by(Streak.user_id)
+        .limit(limit)
+    )
     if after is not None:
         stmt = stmt.where(Streak.user_id > after)
     if session.get_bind().dialect.name == "postgresql":
@@ -119,8 +137,7 @@ def reset_on_request(session: Session, actor: Actor, user_id: str, now: datetime
     """PUT .../streak/reset: the learner themself or an admin of their organisation."""
     user = user_in_organisation(session, user_id, actor.organisation_id)
     if actor.user_id != user.id and actor.role != "admin":
-        raise Forbidden("Only the learner or an admin can reset a streak.",
-                        code="not_your_record")
+        raise Forbidden("Only the learner or an admin can reset a streak.", code="not_your_record")
     row = _locked_streak(session, user.organisation_id, user.id)
     if row.current > 0:
         _reset(session, row, now, "requested")
@@ -177,9 +194,15 @@ def on_job_terminal(session: Session, job: Job) -> None:
     if measured is not None:
         from storage.learning.profiles import record_assessed_level
 
-        record_assessed_level(session, organisation_id=job.organisation_id,
-                              user_id=learner_id, language=measured[0],
-                              level=measured[1], job_id=job.id, at=at)
+        record_assessed_level(
+            session,
+            organisation_id=job.organisation_id,
+            user_id=learner_id,
+            language=measured[0],
+            level=measured[1],
+            job_id=job.id,
+            at=at,
+        )
 
 
 # Stats
@@ -191,22 +214,41 @@ def user_stats(session: Session, user: User, now: datetime) -> dict[str, Any]:
     studied = session.scalar(memory) or 0
     mastered = session.scalar(memory.where(WordMemory.interval_days >= MASTERY_INTERVAL_DAYS))
     reviews, correct = session.execute(
-        select(func.count(Review.id), func.count(Review.id).filter(Review.correct.is_(True)))
-        .where(Review.user_id == user.id)).one()
-    spans = session.execute(select(StudySession.started_at, StudySession.ended_at,
-                                   StudySession.last_activity_at)
-                            .where(StudySession.user_id == user.id)).all()
-    seconds = sum(max(timedelta(0), (ended or last) - started).total_seconds()
-                  for started, ended, last in spans)
+        select(func.count(Review.id), func.count(Review.id).filter(Review.correct.is_(True))).where(
+            Review.user_id == user.id
+        )
+    ).one()
+    spans = session.execute(
+        select(StudySession.started_at, StudySession.ended_at, StudySession.last_activity_at).where(
+            StudySession.user_id == user.id
+        )
+    ).all()
+    seconds = sum(
+        max(timedelta(0), (ended or last) - started).total_seconds()
+        for started, ended, last in spans
+    )
     from storage.content.progress import lesson_seconds
 
     on_lessons, lessons_completed = lesson_seconds(session, user.id)
     seconds += on_lessons
-    assessments = session.scalar(select(func.count()).select_from(Job).where(
-        Job.learner_user_id == user.id, Job.organisation_id == user.organisation_id,
-        Job.status == "succeeded", Job.type.contains("assessment"))) or 0
-    profiles = session.scalars(select(LearningProfile).where(
-        LearningProfile.user_id == user.id).order_by(LearningProfile.language)).all()
+    assessments = (
+        session.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(
+                Job.learner_user_id == user.id,
+                Job.organisation_id == user.organisation_id,
+                Job.status == "succeeded",
+                Job.type.contains("assessment"),
+            )
+        )
+        or 0
+    )
+    profiles = session.scalars(
+        select(LearningProfile)
+        .where(LearningProfile.user_id == user.id)
+        .order_by(LearningProfile.language)
+    ).all()
     streak = streak_view(session, user, now)
     return {
         "user_id": user.id,
@@ -223,8 +265,8 @@ def user_stats(session: Session, user: User, now: datetime) -> dict[str, Any]:
         "sessions": len(spans),
         "lessons_completed": lessons_completed,
         "assessments_taken": assessments,
-        "levels": [{"language": p.language, "level": p.level, "source": p.level_source}
-                   for p in profiles],
+        "levels": [
+            {"language": p.language, "level": p.level, "source": p.level_source} for p in profiles
+        ],
         "usage": usage.activity_totals(session, user.organisation_id, user.id),
     }
-

@@ -64,8 +64,9 @@ def record_activity(state: StreakState, at_utc: datetime, tz: str | ZoneInfo) ->
         current = state.current + 1
     else:
         current = 1
-    return StreakState(current=current, longest=max(state.longest, current),
-                       last_active_local_date=day)
+    return StreakState(
+        current=current, longest=max(state.longest, current), last_active_local_date=day
+    )
 
 
 def should_reset(state: StreakState, now_utc: datetime, tz: str | ZoneInfo) -> bool:

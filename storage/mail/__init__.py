@@ -24,10 +24,12 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 KINDS = ("password_reset", "invite")
 
 # HTML templates are escaped (a name may hold markup); the text ones are not.
-_env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                   autoescape=select_autoescape(enabled_extensions=("html",),
-                                                default_for_string=False),
-                   keep_trailing_newline=True)
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    undefined=StrictUndefined,
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    keep_trailing_newline=True,
+)
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,9 @@ class Message:
     html: str
 
     def dumps(self) -> str:
-        return json.dumps({"to": self.to, "subject": self.subject, "text": self.text,
-                           "html": self.html})
+        return json.dumps(
+            {"to": self.to, "subject": self.subject, "text": self.text, "html": self.html}
+        )
 
     @classmethod
     def loads(cls, raw: str) -> Message:
@@ -51,15 +54,23 @@ def render(kind: str, to: str, **context: Any) -> Message:
     if kind not in KINDS:
         raise ValueError(f"unknown mail kind {kind!r}")
     subject = _env.get_template(f"{kind}.subject.txt").render(**context).strip()
-    return Message(to=to, subject=" ".join(subject.split()),
-                   text=_env.get_template(f"{kind}.txt").render(**context),
-                   html=_env.get_template(f"{kind}.html").render(**context))
+    return Message(
+        to=to,
+        subject=" ".join(subject.split()),
+        text=_env.get_template(f"{kind}.txt").render(**context),
+        html=_env.get_template(f"{kind}.html").render(**context),
+    )
 
 
 def queue(session: Session, box: SecretBox, kind: str, message: Message) -> OutboundMail:
     """Insert the message's row; the caller sends its broker message after commit."""
-    mail = OutboundMail(id=new_id("mail"), kind=kind, status="pending",
-                        message=box.encrypt(message.dumps()), attempts=0)
+    mail = OutboundMail(
+        id=new_id("mail"),
+        kind=kind,
+        status="pending",
+        message=box.encrypt(message.dumps()),
+        attempts=0,
+    )
     session.add(mail)
     session.flush()
     return mail

@@ -48,8 +48,9 @@ def prepare_import(session: Session, actor: Actor, data: dict[str, Any]) -> dict
     if bool(archive_id) == bool(media_ids):
         raise Unprocessable("Send either archive_media_id or media_ids.", code="import_source")
     if media_ids and not manifest_id:
-        raise Unprocessable("Importing uploaded media needs manifest_media_id.",
-                            code="manifest_missing")
+        raise Unprocessable(
+            "Importing uploaded media needs manifest_media_id.", code="manifest_missing"
+        )
     if len(media_ids) > MAX_MEDIA_IDS:
         raise Unprocessable(f"At most {MAX_MEDIA_IDS} media per import.", code="too_many_media")
     if archive_id:
@@ -59,15 +60,20 @@ def prepare_import(session: Session, actor: Actor, data: dict[str, Any]) -> dict
         if manifest.content_type not in MANIFEST_TYPES:
             raise Unprocessable("The manifest must be a CSV file.", code="manifest_not_csv")
     if media_ids:
-        found = set(session.scalars(
-            tenant_select(Media, actor.organisation_id)
-            .where(Media.id.in_(media_ids))
-            .with_only_columns(Media.id)
-        ))
+        found = set(
+            session.scalars(
+                tenant_select(Media, actor.organisation_id)
+                .where(Media.id.in_(media_ids))
+                .with_only_columns(Media.id)
+            )
+        )
         missing = [media_id for media_id in media_ids if media_id not in found]
         if missing:
-            raise NotFound(f"No media with id {missing[0]!r}.", code="media_not_found",
-                           details={"media_ids": missing})
+            raise NotFound(
+                f"No media with id {missing[0]!r}.",
+                code="media_not_found",
+                details={"media_ids": missing},
+            )
     return {
         "archive_media_id": archive_id,
         "media_ids": media_ids,
@@ -86,8 +92,10 @@ def _ready(session: Session, actor: Actor, media_id: str, kinds: tuple[str, ...]
     if media.status != "ready":
         raise Unprocessable(f"The media {media_id!r} is {media.status}.", code="media_not_ready")
     if media.kind not in kinds:
-        raise Unprocessable(f"The media {media_id!r} is {media.kind}, not {' or '.join(kinds)}.",
-                            code="media_wrong_kind")
+        raise Unprocessable(
+            f"The media {media_id!r} is {media.kind}, not {' or '.join(kinds)}.",
+            code="media_wrong_kind",
+        )
     return media
 
 
@@ -122,15 +130,17 @@ class _Run:
     words_updated: int = 0
 
     def error(self, name: str, code: str, message: str, **extra: Any) -> None:
-        self.items.append({"name": name, "status": "error",
-                           "error": {"code": code, "message": message}, **extra})
+        self.items.append(
+            {"name": name, "status": "error", "error": {"code": code, "message": message}, **extra}
+        )
 
 
 Report = Callable[[str, int], None]
 
 
-def run_import(session: Session, store: ObjectStore, job: Job, limits: ImportLimits,
-               report: Report) -> dict[str, Any]:
+def run_import(
+    session: Session, store: ObjectStore, job: Job, limits: ImportLimits, report: Report
+) -> dict[str, Any]:
     """Do the import a job describes; the caller commits the rows with the job's result.
 
     Objects written before a failure (or a cancel) are deleted again, so a job that does
@@ -141,8 +151,9 @@ def run_import(session: Session, store: ObjectStore, job: Job, limits: ImportLim
     run = _Run(session, store, job, actor, limits, inp.get("language"), inp.get("group"))
     try:
         report("reading", 2)
-        manifest = _load_manifest(run, inp["manifest_media_id"]) if inp.get(
-            "manifest_media_id") else None
+        manifest = (
+            _load_manifest(run, inp["manifest_media_id"]) if inp.get("manifest_media_id") else None
+        )
         if inp.get("archive_media_id"):
             _import_archive(run, inp["archive_media_id"], manifest, report)
         else:
@@ -241,11 +252,13 @@ def _import_archive(run: _Run, media_id: str, manifest: Manifest | None, report:
 def _manifest_in_archive(archive: Any, limits: ArchiveLimits) -> Manifest:
     for item in iter_zip(archive, limits, include=lambda name: name == MANIFEST_NAME):
         if isinstance(item, ArchiveEntry):
-            return parse_manifest(item.file.read(MANIFEST_MAX_BYTES + 1),
-                                  max_bytes=MANIFEST_MAX_BYTES)
+            return parse_manifest(
+                item.file.read(MANIFEST_MAX_BYTES + 1), max_bytes=MANIFEST_MAX_BYTES
+            )
         raise PipelineError(item.code, f"{MANIFEST_NAME}: {item.message}")
-    raise PipelineError("manifest_missing",
-                        f"Add {MANIFEST_NAME} to the archive or send manifest_media_id.")
+    raise PipelineError(
+        "manifest_missing", f"Add {MANIFEST_NAME} to the archive or send manifest_media_id."
+    )
 
 
 class _Progress:
@@ -264,19 +277,28 @@ class _Progress:
 
 def _unmatched_rows(run: _Run, manifest: Manifest, matched: set[str]) -> None:
     for issue in manifest.issues:
-        run.error(issue.filename or f"line {issue.line}", issue.code, issue.message,
-                  line=issue.line)
+        run.error(
+            issue.filename or f"line {issue.line}", issue.code, issue.message, line=issue.line
+        )
     for row in manifest.rows:
         if row.filename not in matched:
-            run.error(row.filename, "file_missing", "The manifest names a file that is not there.",
-                      line=row.line)
+            run.error(
+                row.filename,
+                "file_missing",
+                "The manifest names a file that is not there.",
+                line=row.line,
+            )
 
 
 def _store_entry(run: _Run, entry: ArchiveEntry, row: ManifestRow) -> None:
     language = row.language or run.language
     if not language:
-        run.error(entry.name, "language_missing", "The row has no language and the import no "
-                  "default language.", line=row.line)
+        run.error(
+            entry.name,
+            "language_missing",
+            "The row has no language and the import no default language.",
+            line=row.line,
+        )
         return
     head = entry.file.read(SNIFF_BYTES)
     entry.file.seek(0)
@@ -308,16 +330,23 @@ def _store_entry(run: _Run, entry: ArchiveEntry, row: ManifestRow) -> None:
     _attach(run, entry.name, media, row, language, "stored", fresh=True)
 
 
-def _attach(run: _Run, name: str, media: Media, row: ManifestRow, language: str, status: str,
-            fresh: bool) -> None:
+def _attach(
+    run: _Run, name: str, media: Media, row: ManifestRow, language: str, status: str, fresh: bool
+) -> None:
     # A savepoint per item: a database error on one word undoes that item only.
     try:
         with run.session.begin_nested():
             if fresh:
                 run.session.add(media)
             word, created = attach_to_word(
-                run.session, run.actor.organisation_id, run.job.owner_user_id, language, row,
-                media.id, row.group or run.group)
+                run.session,
+                run.actor.organisation_id,
+                run.job.owner_user_id,
+                language,
+                row,
+                media.id,
+                row.group or run.group,
+            )
     except AppError as exc:
         if fresh:
             run.store.delete(media.object_key)
@@ -326,12 +355,14 @@ def _attach(run: _Run, name: str, media: Media, row: ManifestRow, language: str,
         return
     run.words_created += created
     run.words_updated += not created
-    run.items.append({"name": name, "status": status, "media_id": media.id,
-                      "word_id": word.id, "line": row.line})
+    run.items.append(
+        {"name": name, "status": status, "media_id": media.id, "word_id": word.id, "line": row.line}
+    )
 
 
-def _import_media(run: _Run, media_ids: list[str], manifest: Manifest | None,
-                  report: Report) -> None:
+def _import_media(
+    run: _Run, media_ids: list[str], manifest: Manifest | None, report: Report
+) -> None:
     if manifest is None:
         raise PipelineError("manifest_missing", "Importing uploaded media needs a manifest.")
     progress = _Progress(report, max(1, len(media_ids)))
@@ -344,8 +375,12 @@ def _import_media(run: _Run, media_ids: list[str], manifest: Manifest | None,
             continue
         row = manifest.find(media.filename)
         if row is None:
-            run.error(media.filename, "not_in_manifest", "No manifest row names this file.",
-                      media_id=media.id)
+            run.error(
+                media.filename,
+                "not_in_manifest",
+                "No manifest row names this file.",
+                media_id=media.id,
+            )
             continue
         matched.add(row.filename)
         problem = _linkable(media, row)

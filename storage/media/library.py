@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 DOWNLOAD_URL_SECONDS = 300
 
 
-def list_query(actor: Actor, kind: str | None = None, status: str | None = None
-               ) -> Select[tuple[Media]]:
+def list_query(
+    actor: Actor, kind: str | None = None, status: str | None = None
+) -> Select[tuple[Media]]:
     """The media the caller may see, newest first."""
     stmt = visible_query(actor)
     if kind:
@@ -105,8 +106,7 @@ def remove_objects(store: ObjectStore, media: Media) -> None:
         store.delete(incoming_key(media.object_key))
 
 
-def expire_pending(session: Session, store: ObjectStore, before: datetime, limit: int = 200
-                   ) -> int:
+def expire_pending(session: Session, store: ObjectStore, before: datetime, limit: int = 200) -> int:
     """Drop uploads started before `before` and never completed: their parts or object and
     their row. Rows are taken with SKIP LOCKED so two schedulers never share one."""
     stale = session.scalars(

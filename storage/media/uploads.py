@@ -81,8 +81,9 @@ def _peek(chunks: Iterable[bytes], size: int) -> tuple[bytes, Iterator[bytes]]:
     return bytes(head), iterator
 
 
-def classify(head: bytes, filename: str | None, requested_kind: str | None, actor: Actor
-             ) -> tuple[Sniffed, str]:
+def classify(
+    head: bytes, filename: str | None, requested_kind: str | None, actor: Actor
+) -> tuple[Sniffed, str]:
     """The sniffed type and the kind to store it as; raises a rejection or Forbidden."""
     if not actor.is_staff() and requested_kind is None:
         requested_kind = "audio"  # a learner's upload is their speech
@@ -221,10 +222,14 @@ def check_upload_open(session: Session, key: str, op: str, upload_id: str | None
     expected = None
     if media is not None:
         expected = media.object_key if op == "part" else incoming_key(media.object_key)
-    if (media is None or key != expected or media.status != "pending"
-            or media.source != source or (op == "part" and media.upload_id != upload_id)):
-        raise UploadClosed("This upload URL is closed: its media is no longer a pending "
-                           "upload.")
+    if (
+        media is None
+        or key != expected
+        or media.status != "pending"
+        or media.source != source
+        or (op == "part" and media.upload_id != upload_id)
+    ):
+        raise UploadClosed("This upload URL is closed: its media is no longer a pending upload.")
 
 
 def pending_upload(session: Session, actor: Actor, media_id: str, source: str) -> Media:
@@ -267,8 +272,14 @@ def delete_quietly(store: ObjectStore, key: str) -> None:
         log.warning("could not delete %s", key, exc_info=True)
 
 
-def sign_part(session: Session, store: ObjectStore, actor: Actor, media_id: str,
-              part_number: int, expires: int) -> str:
+def sign_part(
+    session: Session,
+    store: ObjectStore,
+    actor: Actor,
+    media_id: str,
+    part_number: int,
+    expires: int,
+) -> str:
     media = pending_upload(session, actor, media_id, "multipart")
     return store.presign_part(media.object_key, media.upload_id or "", part_number, expires)
 
@@ -278,8 +289,14 @@ def list_parts(session: Session, store: ObjectStore, actor: Actor, media_id: str
     return store.list_parts(media.object_key, media.upload_id or "")
 
 
-def complete_multipart(session: Session, store: ObjectStore, actor: Actor, media_id: str,
-                       parts: list[Part], limits: UploadLimits) -> Media:
+def complete_multipart(
+    session: Session,
+    store: ObjectStore,
+    actor: Actor,
+    media_id: str,
+    parts: list[Part],
+    limits: UploadLimits,
+) -> Media:
     media = pending_upload(session, actor, media_id, "multipart")
     info = store.complete_multipart(media.object_key, media.upload_id or "", parts)
     media.upload_id = None
@@ -296,8 +313,9 @@ def abort_multipart(session: Session, store: ObjectStore, actor: Actor, media_id
     session.flush()
 
 
-def verify_stored(session: Session, store: ObjectStore, media: Media, info: ObjectInfo,
-                  limits: UploadLimits) -> Media:
+def verify_stored(
+    session: Session, store: ObjectStore, media: Media, info: ObjectInfo, limits: UploadLimits
+) -> Media:
     """Decide from the stored bytes: size, type from the first bytes, sha256, duration."""
     limit = limits.for_kind(media.kind)
     try:

@@ -34,19 +34,22 @@ def attach_to_word(
     reading, one more translation, the media, and the group. Returns (word, created)."""
     group_ids = [_group_id(session, organisation_id, language, group_name)] if group_name else []
     word = session.scalars(
-        tenant_select(Word, organisation_id).where(
-            Word.language == language, Word.term == row.word
-        )
+        tenant_select(Word, organisation_id).where(Word.language == language, Word.term == row.word)
     ).first()
     if word is None:
-        word = create_word(session, organisation_id, created_by, {
-            "language": language,
-            "term": row.word,
-            "reading": row.reading,
-            "translations": [row.translation] if row.translation else [],
-            "media_ids": [media_id],
-            "groups": group_ids,
-        })
+        word = create_word(
+            session,
+            organisation_id,
+            created_by,
+            {
+                "language": language,
+                "term": row.word,
+                "reading": row.reading,
+                "translations": [row.translation] if row.translation else [],
+                "media_ids": [media_id],
+                "groups": group_ids,
+            },
+        )
         return word, True
     changes: dict = {"media_ids": [*word.media_ids, media_id]}
     if row.reading:

@@ -13,13 +13,16 @@ log = logging.getLogger("alembic.env")
 config = context.config
 database = current_app.extensions["migrate"].db
 config.set_main_option(
-    "sqlalchemy.url",
-    database.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    "sqlalchemy.url", database.engine.url.render_as_string(hide_password=False).replace("%", "%%")
+)
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"),
-                      target_metadata=database.metadata, literal_binds=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=database.metadata,
+        literal_binds=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -33,10 +36,15 @@ def run_migrations_online() -> None:
     connectable = database.engine
     with connectable.connect() as connection:
         context.configure(
-            connection=connection, target_metadata=database.metadata,
+            connection=connection,
+            target_metadata=database.metadata,
             process_revision_directives=skip_empty,
-            **{"compare_type": True, **current_app.extensions["migrate"].configure_args,
-               "render_as_batch": connection.dialect.name == "sqlite"})
+            **{
+                "compare_type": True,
+                **current_app.extensions["migrate"].configure_args,
+                "render_as_batch": connection.dialect.name == "sqlite",
+            },
+        )
         with context.begin_transaction():
             context.run_migrations()
 

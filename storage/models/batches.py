@@ -22,9 +22,11 @@ class Batch(TenantMixin, CreatedMixin, db.Model):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     assignment_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
     created_by: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="SET NULL"))
+        String(40), ForeignKey("users.id", ondelete="SET NULL")
+    )
     status: Mapped[str] = mapped_column(String(16), default="expanding")
     source: Mapped[dict] = mapped_column(JSONType, default=dict)
     expand_job_id: Mapped[str | None] = mapped_column(String(40))
@@ -38,13 +40,16 @@ class BatchItem(CreatedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     batch_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("batches.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("batches.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(1024))
     line: Mapped[int | None] = mapped_column(Integer)
     learner_id: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="SET NULL"))
+        String(40), ForeignKey("users.id", ondelete="SET NULL")
+    )
     media_id: Mapped[str | None] = mapped_column(String(40))
     job_id: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("jobs.id", ondelete="SET NULL"), index=True)
+        String(40), ForeignKey("jobs.id", ondelete="SET NULL"), index=True
+    )
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)

@@ -24,7 +24,8 @@ class SchoolClass(TenantMixin, CreatedMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(16))
     created_by: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="SET NULL"))
+        String(40), ForeignKey("users.id", ondelete="SET NULL")
+    )
 
 
 class ClassMember(CreatedMixin, db.Model):
@@ -35,9 +36,11 @@ class ClassMember(CreatedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     class_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("classes.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[str] = mapped_column(String(16))
 
 
@@ -46,7 +49,8 @@ class Assignment(TenantMixin, CreatedMixin, db.Model):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     class_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("classes.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(16))
@@ -57,7 +61,8 @@ class Assignment(TenantMixin, CreatedMixin, db.Model):
     due_at: Mapped[datetime | None]
     lti_resource_link_id: Mapped[str | None] = mapped_column(String(255))
     created_by: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="SET NULL"))
+        String(40), ForeignKey("users.id", ondelete="SET NULL")
+    )
 
 
 class ScoreReview(TenantMixin, CreatedMixin, db.Model):
@@ -70,9 +75,11 @@ class ScoreReview(TenantMixin, CreatedMixin, db.Model):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     job_id: Mapped[str] = mapped_column(String(40), ForeignKey("jobs.id", ondelete="CASCADE"))
     assignment_id: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("assignments.id", ondelete="SET NULL"), index=True)
+        String(40), ForeignKey("assignments.id", ondelete="SET NULL"), index=True
+    )
     reviewer_id: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="SET NULL"))
+        String(40), ForeignKey("users.id", ondelete="SET NULL")
+    )
     level: Mapped[str | None] = mapped_column(String(2))
     scores: Mapped[dict] = mapped_column(JSONType, default=dict)
     comment: Mapped[str] = mapped_column(Text)

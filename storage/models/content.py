@@ -27,8 +27,7 @@ from storage.db import JSONType, db, utcnow
 from storage.models.base import CreatedMixin, TenantMixin
 
 COURSE_STATUSES = ("draft", "published")
-SKILLS = ("reading", "writing", "listening", "speaking", "vocabulary", "grammar",
-          "pronunciation")
+SKILLS = ("reading", "writing", "listening", "speaking", "vocabulary", "grammar", "pronunciation")
 EXERCISE_KINDS = ("exercise", "quiz")
 ATTEMPT_STATUSES = ("grading", "graded")
 ITEM_STATUSES = ("pending", "graded", "failed")
@@ -51,7 +50,8 @@ class Course(TenantMixin, CreatedMixin, db.Model):
     prerequisites: Mapped[list[str]] = mapped_column(JSONType, default=list)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     created_by: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="SET NULL"))
+        String(40), ForeignKey("users.id", ondelete="SET NULL")
+    )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -63,8 +63,7 @@ class Chapter(TenantMixin, CreatedMixin, db.Model):
     __table_args__ = (Index("ix_chapters_course_id_position", "course_id", "position"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    course_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("courses.id", ondelete="CASCADE"))
+    course_id: Mapped[str] = mapped_column(String(40), ForeignKey("courses.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer)
@@ -77,9 +76,11 @@ class Lesson(TenantMixin, CreatedMixin, db.Model):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     chapter_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("chapters.id", ondelete="CASCADE"))
+        String(40), ForeignKey("chapters.id", ondelete="CASCADE")
+    )
     course_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     level: Mapped[str | None] = mapped_column(String(2))
     skill: Mapped[str | None] = mapped_column(String(16))
@@ -100,10 +101,10 @@ class Exercise(TenantMixin, CreatedMixin, db.Model):
     __table_args__ = (Index("ix_exercises_lesson_id_position", "lesson_id", "position"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    lesson_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("lessons.id", ondelete="CASCADE"))
+    lesson_id: Mapped[str] = mapped_column(String(40), ForeignKey("lessons.id", ondelete="CASCADE"))
     course_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="exercise")
     instructions: Mapped[str] = mapped_column(Text, default="")
@@ -127,9 +128,11 @@ class Attempt(TenantMixin, db.Model):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     exercise_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("exercises.id", ondelete="CASCADE"))
+        String(40), ForeignKey("exercises.id", ondelete="CASCADE")
+    )
     learner_user_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="CASCADE"))
+        String(40), ForeignKey("users.id", ondelete="CASCADE")
+    )
     number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="grading")
     # Per item: {"item_id", "type", "score", "max_score", "correct", "feedback", ...}.
@@ -150,9 +153,11 @@ class AttemptJob(TenantMixin, db.Model):
     __tablename__ = "attempt_jobs"
 
     job_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+        String(40), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
     attempt_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("attempts.id", ondelete="CASCADE"), index=True
+    )
     item_id: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     score: Mapped[float | None] = mapped_column(Float)
@@ -161,13 +166,14 @@ class AttemptJob(TenantMixin, db.Model):
 
 class LessonProgress(TenantMixin, db.Model):
     __tablename__ = "lesson_progress"
-    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),
-                      Index("ix_lesson_progress_user_id_course_id", "user_id", "course_id"))
+    __table_args__ = (
+        UniqueConstraint("user_id", "lesson_id"),
+        Index("ix_lesson_progress_user_id_course_id", "user_id", "course_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(40), ForeignKey("users.id", ondelete="CASCADE"))
-    lesson_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("lessons.id", ondelete="CASCADE"))
+    lesson_id: Mapped[str] = mapped_column(String(40), ForeignKey("lessons.id", ondelete="CASCADE"))
     chapter_id: Mapped[str] = mapped_column(String(40))
     course_id: Mapped[str] = mapped_column(String(40))
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -186,7 +192,8 @@ class CourseProgress(TenantMixin, db.Model):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(40), ForeignKey("users.id", ondelete="CASCADE"))
     course_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
     last_lesson_id: Mapped[str | None] = mapped_column(String(40))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]

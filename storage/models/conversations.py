@@ -23,17 +23,24 @@ MESSAGE_STATUSES = ("pending", "ready", "failed")
 class ConversationSession(TenantMixin, CreatedMixin, db.Model):
     __tablename__ = "conversation_sessions"
     __table_args__ = (
-        Index("ix_conversation_sessions_org_learner_created", "organisation_id",
-              "learner_user_id", "created_at"),
+        Index(
+            "ix_conversation_sessions_org_learner_created",
+            "organisation_id",
+            "learner_user_id",
+            "created_at",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     learner_user_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     owner_user_id: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="SET NULL"))
+        String(40), ForeignKey("users.id", ondelete="SET NULL")
+    )
     owner_api_key_id: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("api_keys.id", ondelete="SET NULL"))
+        String(40), ForeignKey("api_keys.id", ondelete="SET NULL")
+    )
     language: Mapped[str] = mapped_column(String(16))
     level: Mapped[str] = mapped_column(String(2))
     scenario: Mapped[str | None] = mapped_column(String(64))
@@ -55,20 +62,23 @@ class ConversationSession(TenantMixin, CreatedMixin, db.Model):
     ended_at: Mapped[datetime | None]
 
     messages: Mapped[list[ConversationMessage]] = relationship(
-        back_populates="session", order_by="ConversationMessage.position",
-        cascade="all, delete-orphan", passive_deletes=True)
+        back_populates="session",
+        order_by="ConversationMessage.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
 
 class ConversationMessage(TenantMixin, CreatedMixin, db.Model):
     __tablename__ = "conversation_messages"
     __table_args__ = (
-        Index("ix_conversation_messages_session_position", "session_id", "position",
-              unique=True),
+        Index("ix_conversation_messages_session_position", "session_id", "position", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     session_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("conversation_sessions.id", ondelete="CASCADE"))
+        String(40), ForeignKey("conversation_sessions.id", ondelete="CASCADE")
+    )
     position: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16), default="text")

@@ -30,8 +30,9 @@ class Organisation(CreatedMixin, db.Model):
 
 class User(TenantMixin, CreatedMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_organisation_external_id", "organisation_id",
-                            "external_id", unique=True),)
+    __table_args__ = (
+        Index("uq_users_organisation_external_id", "organisation_id", "external_id", unique=True),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -91,8 +92,9 @@ class RefreshToken(db.Model):
     __tablename__ = "refresh_tokens"
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(40), ForeignKey("users.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     family_id: Mapped[str] = mapped_column(String(64), index=True)
     issued_at: Mapped[datetime]
     expires_at: Mapped[datetime]
@@ -109,7 +111,6 @@ class RevokedToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
-
 class PasswordReset(db.Model):
     """One password-reset token: only its SHA-256 is kept. Used once; a newer request for
     the same user, or the reset itself, revokes the others."""
@@ -117,8 +118,9 @@ class PasswordReset(db.Model):
     __tablename__ = "password_resets"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(40), ForeignKey("users.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]

@@ -31,10 +31,16 @@ from storage.models.base import CreatedMixin, TenantMixin
 word_group_members = Table(
     "word_group_members",
     db.Model.metadata,
-    Column("group_id", String(40), ForeignKey("word_groups.id", ondelete="CASCADE"),
-           primary_key=True),
-    Column("word_id", String(40), ForeignKey("words.id", ondelete="CASCADE"),
-           primary_key=True, index=True),
+    Column(
+        "group_id", String(40), ForeignKey("word_groups.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "word_id",
+        String(40),
+        ForeignKey("words.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 
@@ -77,13 +83,14 @@ class WordGroup(TenantMixin, CreatedMixin, db.Model):
     language: Mapped[str] = mapped_column(String(16))
     description: Mapped[str | None] = mapped_column(Text)
     word_count: Mapped[int] = column_property(
-        select(func.count()).select_from(word_group_members)
+        select(func.count())
+        .select_from(word_group_members)
         .where(word_group_members.c.group_id == id)
-        .correlate_except(word_group_members).scalar_subquery())
-
-    words: Mapped[list[Word]] = relationship(
-        secondary=word_group_members, back_populates="groups"
+        .correlate_except(word_group_members)
+        .scalar_subquery()
     )
+
+    words: Mapped[list[Word]] = relationship(secondary=word_group_members, back_populates="groups")
 
 
 LEVEL_SOURCES = ("self", "teacher", "partner", "assessment")
@@ -96,8 +103,9 @@ class LearningProfile(TenantMixin, CreatedMixin, db.Model):
     __table_args__ = (UniqueConstraint("user_id", "language"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(40), ForeignKey("users.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     language: Mapped[str] = mapped_column(String(16))
     level: Mapped[str | None] = mapped_column(String(2))
     level_source: Mapped[str | None] = mapped_column(String(16))
@@ -105,8 +113,11 @@ class LearningProfile(TenantMixin, CreatedMixin, db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     history: Mapped[list[LevelChange]] = relationship(
-        back_populates="profile", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="LevelChange.id")
+        back_populates="profile",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="LevelChange.id",
+    )
 
 
 class LevelChange(db.Model):
@@ -116,13 +127,15 @@ class LevelChange(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     profile_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("learning_profiles.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("learning_profiles.id", ondelete="CASCADE"), index=True
+    )
     from_level: Mapped[str | None] = mapped_column(String(2))
     to_level: Mapped[str | None] = mapped_column(String(2))
     source: Mapped[str] = mapped_column(String(16))
     job_id: Mapped[str | None] = mapped_column(String(40))
     changed_by: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="SET NULL"))
+        String(40), ForeignKey("users.id", ondelete="SET NULL")
+    )
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     profile: Mapped[LearningProfile] = relationship(back_populates="history")
@@ -137,7 +150,8 @@ class StudySession(TenantMixin, db.Model):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(40), ForeignKey("users.id", ondelete="CASCADE"))
     group_id: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("word_groups.id", ondelete="SET NULL"))
+        String(40), ForeignKey("word_groups.id", ondelete="SET NULL")
+    )
     # Kept so the history still names the group after it is renamed or deleted.
     group_name: Mapped[str | None] = mapped_column(String(200))
     activity: Mapped[str] = mapped_column(String(64))
@@ -156,10 +170,12 @@ class Review(TenantMixin, db.Model):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     session_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("study_sessions.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("study_sessions.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[str] = mapped_column(String(40), ForeignKey("users.id", ondelete="CASCADE"))
-    word_id: Mapped[str] = mapped_column(String(40), ForeignKey("words.id", ondelete="CASCADE"),
-                                         index=True)
+    word_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("words.id", ondelete="CASCADE"), index=True
+    )
     correct: Mapped[bool] = mapped_column(Boolean)
     grade: Mapped[int] = mapped_column(Integer)
     reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -172,9 +188,11 @@ class WordMemory(TenantMixin, db.Model):
     __table_args__ = (Index("ix_word_memories_user_id_due_at", "user_id", "due_at"),)
 
     user_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+        String(40), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     word_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("words.id", ondelete="CASCADE"), primary_key=True, index=True)
+        String(40), ForeignKey("words.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     ease: Mapped[float] = mapped_column(Float)
     interval_days: Mapped[int] = mapped_column(Integer)
     repetitions: Mapped[int] = mapped_column(Integer)
@@ -191,7 +209,8 @@ class Streak(TenantMixin, db.Model):
     __table_args__ = (Index("ix_streaks_current_last_active", "current", "last_active_date"),)
 
     user_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+        String(40), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     current: Mapped[int] = mapped_column(Integer, default=0)
     longest: Mapped[int] = mapped_column(Integer, default=0)
     last_active_date: Mapped[date | None] = mapped_column(Date)

@@ -22,6 +22,7 @@ class LmsIdentity(TenantMixin, CreatedMixin, db.Model):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     lms: Mapped[str] = mapped_column(String(255))
     external_id: Mapped[str] = mapped_column(String(255))
-    user_id: Mapped[str] = mapped_column(String(40), ForeignKey("users.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     updated_at: Mapped[datetime | None]

@@ -59,7 +59,8 @@ class LtiResourceLink(TenantMixin, CreatedMixin, db.Model):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     platform_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("lti_platforms.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("lti_platforms.id", ondelete="CASCADE"), index=True
+    )
     resource_link_id: Mapped[str] = mapped_column(String(255))
     context_id: Mapped[str | None] = mapped_column(String(255))
     title: Mapped[str | None] = mapped_column(String(500))
@@ -82,8 +83,10 @@ class LtiLaunch(TenantMixin, CreatedMixin, db.Model):
     __table_args__ = (UniqueConstraint("user_id", "link_id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(40), ForeignKey("users.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     link_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("lti_resource_links.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("lti_resource_links.id", ondelete="CASCADE"), index=True
+    )
     last_launched_at: Mapped[datetime]

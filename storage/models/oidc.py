@@ -16,8 +16,9 @@ class OidcProvider(TenantMixin, CreatedMixin, db.Model):
     Entra ID, Keycloak, any OpenID Connect issuer); its client secret is stored encrypted."""
 
     __tablename__ = "oidc_providers"
-    __table_args__ = (UniqueConstraint("organisation_id", "name",
-                                       name="uq_oidc_providers_organisation_name"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "name", name="uq_oidc_providers_organisation_name"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
@@ -37,7 +38,8 @@ class OidcLogin(TenantMixin, db.Model):
 
     state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     provider_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("oidc_providers.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("oidc_providers.id", ondelete="CASCADE"), index=True
+    )
     nonce: Mapped[str] = mapped_column(String(128))
     code_verifier: Mapped[str] = mapped_column(EncryptedString())
     redirect_uri: Mapped[str] = mapped_column(Text)

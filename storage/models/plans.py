@@ -15,8 +15,9 @@ class LearningPlan(TenantMixin, CreatedMixin, db.Model):
     """A plan built by a `learning_plan` job; `plan` holds the whole schedule."""
 
     __tablename__ = "learning_plans"
-    __table_args__ = (Index("ix_learning_plans_org_user_created", "organisation_id", "user_id",
-                            "created_at"),)  # fmt: skip
+    __table_args__ = (
+        Index("ix_learning_plans_org_user_created", "organisation_id", "user_id", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     # The learner the plan is for (None when an API key asked without naming one).

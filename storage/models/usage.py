@@ -20,7 +20,8 @@ class UsageCounter(TenantMixin, db.Model):
     __tablename__ = "usage_counters"
 
     organisation_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+        String(40), ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
     subject: Mapped[str] = mapped_column(String(40), primary_key=True)
     metric: Mapped[str] = mapped_column(String(32), primary_key=True)
     period: Mapped[str] = mapped_column(String(8), primary_key=True)  # "day" or "month"
@@ -43,7 +44,8 @@ class UsageRecord(TenantMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(16), default="job")  # "job" or "activity"
     job_id: Mapped[str | None] = mapped_column(String(40), unique=True)
     learner_user_id: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        String(40), ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     # The job's type; for an activity, what was used (conversation_turn, realtime_session...).
     job_type: Mapped[str] = mapped_column(String(64))
     status: Mapped[str | None] = mapped_column(String(16))

@@ -35,9 +35,9 @@ EVENT_TYPES = (
 )
 FORMATS = ("standard", "xapi", "lti_ags")
 # A pending delivery waits for its next attempt; `sending` is held by one worker.
-DELIVERY_STATES = ("pending", "sending", "succeeded", "failed", "exhausted", "skipped",
-                   "canceled")
+DELIVERY_STATES = ("pending", "sending", "succeeded", "failed", "exhausted", "skipped", "canceled")
 FINISHED_STATES = frozenset({"succeeded", "failed", "exhausted", "skipped", "canceled"})
+
 
 class WebhookEndpoint(TenantMixin, CreatedMixin, db.Model):
     __tablename__ = "webhook_endpoints"
@@ -81,7 +81,8 @@ class WebhookEvent(TenantMixin, CreatedMixin, db.Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
     # The learner the event is about (xAPI actor, LTI user), when there is one.
     user_id: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("users.id", ondelete="SET NULL"))
+        String(40), ForeignKey("users.id", ondelete="SET NULL")
+    )
     job_id: Mapped[str | None] = mapped_column(String(40), index=True)
 
 
@@ -94,10 +95,12 @@ class WebhookDelivery(TenantMixin, CreatedMixin, db.Model):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     event_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True
+    )
     # None for a job's callback URL, which is signed with the organisation's callback secret.
     endpoint_id: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+        String(40), ForeignKey("webhook_endpoints.id", ondelete="CASCADE")
+    )
     url: Mapped[str] = mapped_column(Text)
     format: Mapped[str] = mapped_column(String(16), default="standard")
     # The exact bytes sent (rendered on the first attempt), so every retry is identical.
@@ -119,12 +122,13 @@ class WebhookDelivery(TenantMixin, CreatedMixin, db.Model):
     redelivery_of: Mapped[str | None] = mapped_column(String(40))
     # An LTI AGS score for a learner's resource link (sent with the LMS's access token).
     lti_link_id: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("lti_resource_links.id", ondelete="SET NULL"))
+        String(40), ForeignKey("lti_resource_links.id", ondelete="SET NULL")
+    )
 
     event: Mapped[WebhookEvent] = relationship()
     attempt_log: Mapped[list[WebhookAttempt]] = relationship(
-        back_populates="delivery", order_by="WebhookAttempt.number",
-        cascade="all, delete-orphan")
+        back_populates="delivery", order_by="WebhookAttempt.number", cascade="all, delete-orphan"
+    )
 
 
 class WebhookAttempt(db.Model):
@@ -132,7 +136,8 @@ class WebhookAttempt(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     delivery_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
+        String(40), ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int] = mapped_column(Integer)
     url: Mapped[str] = mapped_column(Text)
     started_at: Mapped[datetime]
@@ -155,7 +160,8 @@ class CallbackSecret(db.Model):
     __tablename__ = "callback_secrets"
 
     organisation_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+        String(40), ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
     secret: Mapped[str] = mapped_column(EncryptedString())
     previous_secret: Mapped[str | None] = mapped_column(EncryptedString())
     previous_secret_expires_at: Mapped[datetime | None]

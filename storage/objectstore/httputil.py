@@ -89,9 +89,7 @@ def handle_local_request(
     if method in ("GET", "HEAD"):
         if op != "get":
             raise InvalidToken(f"the signed URL does not allow {method}")
-        return serve_object(
-            store, key, method, range_header, payload.get("dn"), payload.get("ct")
-        )
+        return serve_object(store, key, method, range_header, payload.get("dn"), payload.get("ct"))
     if method != "PUT" or op not in ("put", "part"):
         raise InvalidToken(f"the signed URL does not allow {method}")
     if body is None:

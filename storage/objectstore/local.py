@@ -112,8 +112,9 @@ class LocalObjectStore(ObjectStore):
             raise
         return Path(handle.name), size, digest
 
-    def _publish(self, temp: Path, key: str, content_type: str, etag: str,
-                 exclusive: bool = False) -> ObjectInfo:
+    def _publish(
+        self, temp: Path, key: str, content_type: str, etag: str, exclusive: bool = False
+    ) -> ObjectInfo:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         meta_path = self._meta_path(key)
@@ -161,8 +162,9 @@ class LocalObjectStore(ObjectStore):
             temp.unlink(missing_ok=True)
             raise
 
-    def put_new(self, key: str, stream: Readable, length: int | None,
-                content_type: str) -> ObjectInfo:
+    def put_new(
+        self, key: str, stream: Readable, length: int | None, content_type: str
+    ) -> ObjectInfo:
         """`put`, refused (UploadClosed) when the object already exists: a signed PUT URL
         writes its object once."""
         self._path(key)
@@ -212,8 +214,10 @@ class LocalObjectStore(ObjectStore):
         first = start or 0
         # Same answers as S3: a range that starts at or past the end is refused, an end
         # past the end is clamped, and "from 0" on an empty object is just the object.
-        if first < 0 or (end is not None and end < first) or (
-            first >= info.size and (first > 0 or end is not None)
+        if (
+            first < 0
+            or (end is not None and end < first)
+            or (first >= info.size and (first > 0 or end is not None))
         ):
             raise InvalidRange(f"range {start}-{end} is outside {info.size} bytes")
         last = info.size - 1 if end is None else min(end, info.size - 1)
@@ -351,4 +355,3 @@ class LocalObjectStore(ObjectStore):
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         shutil.rmtree(self._upload_dir(key, upload_id), ignore_errors=True)
-

@@ -20,8 +20,9 @@ def recording(session: Session, actor: Actor, media_id: str, max_seconds: float)
     """The caller's stored recording, ready and not longer than the limit; else 4xx."""
     media = get_visible(session, actor, media_id)
     if media.kind not in SPEECH_KINDS:
-        raise Unprocessable(f"Media {media_id!r} is {media.kind}, not a recording.",
-                            code="media_not_audio")  # fmt: skip
+        raise Unprocessable(
+            f"Media {media_id!r} is {media.kind}, not a recording.", code="media_not_audio"
+        )
     if media.status != "ready":
         raise Conflict(f"The media is {media.status}, not ready.", code="media_not_ready")
     if media.duration is not None and media.duration > max_seconds + 0.5:

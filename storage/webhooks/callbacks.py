@@ -16,13 +16,13 @@ from storage.models.webhooks import CallbackSecret
 from storage.webhooks.endpoints import SecretFactory
 
 
-def get(session: Session, organisation_id: str, *, for_update: bool = False
-        ) -> CallbackSecret | None:
+def get(
+    session: Session, organisation_id: str, *, for_update: bool = False
+) -> CallbackSecret | None:
     return session.get(CallbackSecret, organisation_id, with_for_update=for_update or None)
 
 
-def ensure(session: Session, organisation_id: str, new_secret: SecretFactory
-           ) -> CallbackSecret:
+def ensure(session: Session, organisation_id: str, new_secret: SecretFactory) -> CallbackSecret:
     """The organisation's callback secret, created (unrevealed) when it has none."""
     row = get(session, organisation_id)
     if row is not None:
@@ -30,8 +30,11 @@ def ensure(session: Session, organisation_id: str, new_secret: SecretFactory
     try:
         # Two first callbacks of an organisation may race to create it; one insert wins.
         with session.begin_nested():
-            session.add(CallbackSecret(organisation_id=organisation_id, secret=new_secret(),
-                                       created_at=utcnow()))
+            session.add(
+                CallbackSecret(
+                    organisation_id=organisation_id, secret=new_secret(), created_at=utcnow()
+                )
+            )
     except IntegrityError:
         pass
     row = get(session, organisation_id)
@@ -39,14 +42,16 @@ def ensure(session: Session, organisation_id: str, new_secret: SecretFactory
     return row
 
 
-def rotate(session: Session, organisation_id: str, *, new_secret: SecretFactory,
-           overlap_seconds: int) -> CallbackSecret:
+def rotate(
+    session: Session, organisation_id: str, *, new_secret: SecretFactory, overlap_seconds: int
+) -> CallbackSecret:
     """A new secret, revealed in this answer; the previous one signs for `overlap_seconds`."""
     now = utcnow()
     row = get(session, organisation_id, for_update=True)
     if row is None:
-        row = CallbackSecret(organisation_id=organisation_id, secret=new_secret(),
-                             created_at=now, revealed_at=now)
+        row = CallbackSecret(
+            organisation_id=organisation_id, secret=new_secret(), created_at=now, revealed_at=now
+        )
         session.add(row)
         session.flush()
         return row

@@ -29,23 +29,34 @@ EARLY_TOLERANCE = timedelta(seconds=1)
 
 
 def get_delivery(session: Session, organisation_id: str, delivery_id: str) -> WebhookDelivery:
-    return get_owned(session, WebhookDelivery, delivery_id, organisation_id,
-                     what="webhook_delivery")
+    return get_owned(
+        session, WebhookDelivery, delivery_id, organisation_id, what="webhook_delivery"
+    )
 
 
-def claim(session: Session, delivery_id: str, *, lease_seconds: float,
-          now: datetime | None = None) -> WebhookDelivery | None:
+def claim(
+    session: Session, delivery_id: str, *, lease_seconds: float, now: datetime | None = None
+) -> WebhookDelivery | None:
     """pending -> sending for one holder, counting the attempt. None when the delivery is
     not due, already taken or finished."""
     now = now or utcnow()
     result = session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.state == "pending",
-               or_(WebhookDelivery.next_attempt_at.is_(None),
-                   WebhookDelivery.next_attempt_at <= now + EARLY_TOLERANCE))
-        .values(state="sending", attempts=WebhookDelivery.attempts + 1,
-                locked_until=now + timedelta(seconds=lease_seconds))
-        .execution_options(synchronize_session=False))
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.state == "pending",
+            or_(
+                WebhookDelivery.next_attempt_at.is_(None),
+                WebhookDelivery.next_attempt_at <= now + EARLY_TOLERANCE,
+            ),
+        )
+        .values(
+            state="sending",
+            attempts=WebhookDelivery.attempts + 1,
+            locked_until=now + timedelta(seconds=lease_seconds),
+        )
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         return None
     return session.get(WebhookDelivery, delivery_id, populate_existing=True)
@@ -63,18 +74,31 @@ class AttemptRecord:
     address: str | None
 
 
-def record_attempt(session: Session, delivery: WebhookDelivery, attempt: AttemptRecord, *,
-                   state: str, next_attempt_at: datetime | None = None,
-                   reason: str | None = None) -> WebhookAttempt:
+def record_attempt(
+    session: Session,
+    delivery: WebhookDelivery,
+    attempt: AttemptRecord,
+    *,
+    state: str,
+    next_attempt_at: datetime | None = None,
+    reason: str | None = None,
+) -> WebhookAttempt:
     """Log the attempt and move the delivery to `state` (pending again when retrying)."""
-    outcome = "succeeded" if state == "succeeded" else (
-        "retry" if state == "pending" else state)
+    outcome = "succeeded" if state == "succeeded" else ("retry" if state == "pending" else state)
     row = WebhookAttempt(
-        delivery_id=delivery.id, number=delivery.attempts, url=attempt.url,
-        started_at=attempt.started_at, response_status=attempt.status,
-        response_body=attempt.body, duration_ms=attempt.duration_ms, error=attempt.error,
-        error_detail=attempt.detail, address=attempt.address, outcome=outcome,
-        next_attempt_at=next_attempt_at)
+        delivery_id=delivery.id,
+        number=delivery.attempts,
+        url=attempt.url,
+        started_at=attempt.started_at,
+        response_status=attempt.status,
+        response_body=attempt.body,
+        duration_ms=attempt.duration_ms,
+        error=attempt.error,
+        error_detail=attempt.detail,
+        address=attempt.address,
+        outcome=outcome,
+        next_attempt_at=next_attempt_at,
+    )
     session.add(row)
     delivery.state = state
     delivery.last_attempt_at = attempt.started_at
@@ -82,8 +106,9 @@ def record_attempt(session: Session, delivery: WebhookDelivery, attempt: Attempt
     delivery.response_body = attempt.body
     delivery.duration_ms = attempt.duration_ms
     delivery.error = attempt.error
-    delivery.error_detail = attempt.detail if attempt.error else (
-        None if state == "succeeded" else reason)
+    delivery.error_detail = (
+        attempt.detail if attempt.error else (None if state == "succeeded" else reason)
+    )
     delivery.next_attempt_at = next_attempt_at
     delivery.locked_until = None
     delivery.enqueued_at = None
@@ -93,8 +118,9 @@ def record_attempt(session: Session, delivery: WebhookDelivery, attempt: Attempt
     return row
 
 
-def finish_without_attempt(session: Session, delivery: WebhookDelivery, *, state: str,
-                           error: str, detail: str) -> None:
+def finish_without_attempt(
+    session: Session, delivery: WebhookDelivery, *, state: str, error: str, detail: str
+) -> None:
     """End a claimed delivery that was not sent (endpoint gone or disabled, nothing to send);
     the claim's attempt count is given back."""
     delivery.state = state
@@ -110,17 +136,20 @@ def redeliver(session: Session, delivery: WebhookDelivery) -> WebhookDelivery:
     if delivery.state not in FINISHED_STATES:
         raise Conflict("The delivery is still in progress.", code="delivery_in_progress")
     if delivery.state == "skipped":
-        raise Conflict("The event has no payload in this endpoint's format.",
-                       code="delivery_not_applicable")
+        raise Conflict(
+            "The event has no payload in this endpoint's format.", code="delivery_not_applicable"
+        )
     url = delivery.url
     if delivery.endpoint_id is not None:
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
         if endpoint is None or not endpoint.enabled:
-            raise Conflict("The webhook endpoint is disabled; enable it first.",
-                           code="webhook_disabled")
+            raise Conflict(
+                "The webhook endpoint is disabled; enable it first.", code="webhook_disabled"
+            )
         url = endpoint.url
-    copy = new_delivery(delivery.event, url=url, endpoint_id=delivery.endpoint_id,
-                        format=delivery.format)
+    copy = new_delivery(
+        delivery.event, url=url, endpoint_id=delivery.endpoint_id, format=delivery.format
+    )
     copy.body, copy.content_type = delivery.body, delivery.content_type
     copy.redelivery_of, copy.lti_link_id = delivery.id, delivery.lti_link_id
     session.add(copy)
@@ -129,31 +158,45 @@ def redeliver(session: Session, delivery: WebhookDelivery) -> WebhookDelivery:
 
 
 def mark_enqueued(session: Session, delivery_ids: list[str]) -> None:
-    session.execute(update(WebhookDelivery)
-                    .where(WebhookDelivery.id.in_(delivery_ids),
-                           WebhookDelivery.state == "pending")
-                    .values(enqueued_at=utcnow())
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(delivery_ids), WebhookDelivery.state == "pending")
+        .values(enqueued_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
-def take_lost(session: Session, *, unsent_grace_seconds: int = 10,
-              lost_grace_seconds: int = 900, limit: int = 500,
-              now: datetime | None = None) -> list[WebhookDelivery]:
+def take_lost(
+    session: Session,
+    *,
+    unsent_grace_seconds: int = 10,
+    lost_grace_seconds: int = 900,
+    limit: int = 500,
+    now: datetime | None = None,
+) -> list[WebhookDelivery]:
     """Deliveries whose message went missing: due and never sent (the broker was down),
     due long ago and still pending (the broker lost the message), or `sending` past their
     lease (the worker died; they go back to pending and the attempt stays counted)."""
     now = now or utcnow()
     pending = WebhookDelivery.state == "pending"
-    stmt = (select(WebhookDelivery)
-            .where(or_(
-                pending & WebhookDelivery.enqueued_at.is_(None)
-                & (WebhookDelivery.next_attempt_at <= now - timedelta(
-                    seconds=unsent_grace_seconds)),
-                pending & (WebhookDelivery.next_attempt_at <= now - timedelta(
-                    seconds=lost_grace_seconds)),
-                (WebhookDelivery.state == "sending") & (WebhookDelivery.locked_until < now)))
-            .order_by(WebhookDelivery.next_attempt_at).limit(limit)
-            .with_for_update(skip_locked=True))
+    stmt = (
+        select(WebhookDelivery)
+        .where(
+            or_(
+                pending
+                & WebhookDelivery.enqueued_at.is_(None)
+                & (
+                    WebhookDelivery.next_attempt_at <= now - timedelta(seconds=unsent_grace_seconds)
+                ),
+                pending
+                & (WebhookDelivery.next_attempt_at <= now - timedelta(seconds=lost_grace_seconds)),
+                (WebhookDelivery.state == "sending") & (WebhookDelivery.locked_until < now),
+            )
+        )
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     lost = list(session.scalars(stmt))
     for delivery in lost:
         if delivery.state == "sending":
@@ -163,15 +206,21 @@ def take_lost(session: Session, *, unsent_grace_seconds: int = 10,
     return lost
 
 
-def list_query(organisation_id: str, *, endpoint_id: str | None = None,
-               event_id: str | None = None, state: str | None = None,
-               callbacks_only: bool = False) -> Select:
+def list_query(
+    organisation_id: str,
+    *,
+    endpoint_id: str | None = None,
+    event_id: str | None = None,
+    state: str | None = None,
+    callbacks_only: bool = False,
+) -> Select:
     stmt = tenant_select(WebhookDelivery, organisation_id)
     if endpoint_id:
         stmt = stmt.where(WebhookDelivery.endpoint_id == endpoint_id)
     if callbacks_only:
-        stmt = stmt.where(WebhookDelivery.endpoint_id.is_(None),
-                          WebhookDelivery.lti_link_id.is_(None))
+        stmt = stmt.where(
+            WebhookDelivery.endpoint_id.is_(None), WebhookDelivery.lti_link_id.is_(None)
+        )
     if event_id:
         stmt = stmt.where(WebhookDelivery.event_id == event_id)
     if state:

@@ -28,9 +28,18 @@ log = logging.getLogger(__name__)
 # LRS or a gradebook, so such endpoints never receive them.
 FORMAT_EVENTS: dict[str, frozenset[str] | None] = {
     "standard": None,
-    "xapi": frozenset({"job.succeeded", "result.reviewed", "study.session.ended",
-                       "study.review.recorded", "quiz.graded", "lesson.completed",
-                       "course.completed", "webhook.test"}),
+    "xapi": frozenset(
+        {
+            "job.succeeded",
+            "result.reviewed",
+            "study.session.ended",
+            "study.review.recorded",
+            "quiz.graded",
+            "lesson.completed",
+            "course.completed",
+            "webhook.test",
+        }
+    ),
     "lti_ags": frozenset({"job.succeeded", "result.reviewed", "webhook.test"}),
 }
 
@@ -68,19 +77,35 @@ def accepts(endpoint: WebhookEndpoint, event_type: str) -> bool:
     return allowed is None or event_type in allowed
 
 
-def new_delivery(event: WebhookEvent, *, url: str, endpoint_id: str | None, format: str,
-                 now: datetime | None = None) -> WebhookDelivery:
+def new_delivery(
+    event: WebhookEvent,
+    *,
+    url: str,
+    endpoint_id: str | None,
+    format: str,
+    now: datetime | None = None,
+) -> WebhookDelivery:
     return WebhookDelivery(
-        id=new_id("whd"), organisation_id=event.organisation_id, event_id=event.id,
-        endpoint_id=endpoint_id, url=url, format=format, state="pending", attempts=0,
-        next_attempt_at=now or utcnow(), created_at=now or utcnow())
+        id=new_id("whd"),
+        organisation_id=event.organisation_id,
+        event_id=event.id,
+        endpoint_id=endpoint_id,
+        url=url,
+        format=format,
+        state="pending",
+        attempts=0,
+        next_attempt_at=now or utcnow(),
+        created_at=now or utcnow(),
+    )
 
 
 _INSERT_EVENT = insert(WebhookEvent)
 # The organisation's enabled endpoints, built once (see tenant_select).
 _ENABLED_ENDPOINTS = (
     tenant_select(WebhookEndpoint, bindparam("organisation_id"))
-    .where(WebhookEndpoint.enabled.is_(True)).order_by(WebhookEndpoint.created_at))
+    .where(WebhookEndpoint.enabled.is_(True))
+    .order_by(WebhookEndpoint.created_at)
+)
 
 
 def record_event(
@@ -101,9 +126,15 @@ def record_event(
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event type {event_type!r}")
     now = utcnow()
-    values = {"id": new_id("msg"), "organisation_id": organisation_id, "type": event_type,
-              "data": dict(data), "user_id": user_id, "job_id": job_id,
-              "created_at": occurred_at or now}
+    values = {
+        "id": new_id("msg"),
+        "organisation_id": organisation_id,
+        "type": event_type,
+        "data": dict(data),
+        "user_id": user_id,
+        "job_id": job_id,
+        "created_at": occurred_at or now,
+    }
     # One Core INSERT on the session's connection, in its transaction (the ORM's unit of
     # work for one row costs several times the statement); the caller gets the event as
     # an object outside the session, its deliveries name it by id.
@@ -113,14 +144,19 @@ def record_event(
     if only_endpoint is not None:
         targets = [only_endpoint]
     else:
-        targets = [ep for ep in session.scalars(_ENABLED_ENDPOINTS,
-                                                {"organisation_id": organisation_id})
-                   if accepts(ep, event_type)]
-    deliveries = [new_delivery(event, url=ep.url, endpoint_id=ep.id, format=ep.format, now=now)
-                  for ep in targets]
+        targets = [
+            ep
+            for ep in session.scalars(_ENABLED_ENDPOINTS, {"organisation_id": organisation_id})
+            if accepts(ep, event_type)
+        ]
+    deliveries = [
+        new_delivery(event, url=ep.url, endpoint_id=ep.id, format=ep.format, now=now)
+        for ep in targets
+    ]
     if callback_url:
-        deliveries.append(new_delivery(event, url=callback_url, endpoint_id=None,
-                                       format="standard", now=now))
+        deliveries.append(
+            new_delivery(event, url=callback_url, endpoint_id=None, format="standard", now=now)
+        )
     session.add_all(deliveries)
     session.flush()
     dispatch_after_commit(session, [d.id for d in deliveries])
@@ -134,12 +170,23 @@ def _iso(moment: datetime | None) -> str | None:
 def job_data(job: Job) -> dict[str, Any]:
     """The job's public representation, as GET /jobs/{id} shows it."""
     return {
-        "id": job.id, "type": job.type, "status": job.status, "stage": job.stage,
-        "progress": job.progress, "input": job.input, "result": job.result,
-        "error": job.error, "attempts": job.attempts, "runs": job.runs,
-        "callback_url": job.callback_url, "learner_id": job.learner_user_id,
-        "created_at": _iso(job.created_at), "started_at": _iso(job.started_at),
-        "finished_at": _iso(job.finished_at), "provider": job.provider, "model": job.model,
+        "id": job.id,
+        "type": job.type,
+        "status": job.status,
+        "stage": job.stage,
+        "progress": job.progress,
+        "input": job.input,
+        "result": job.result,
+        "error": job.error,
+        "attempts": job.attempts,
+        "runs": job.runs,
+        "callback_url": job.callback_url,
+        "learner_id": job.learner_user_id,
+        "created_at": _iso(job.created_at),
+        "started_at": _iso(job.started_at),
+        "finished_at": _iso(job.finished_at),
+        "provider": job.provider,
+        "model": job.model,
         "prompt_version": job.prompt_version,
     }
 
@@ -151,8 +198,9 @@ def _learner_of(session: Session, job: Job) -> str | None:
         return job.learner_user_id
     named = (job.input or {}).get("learner_id")
     if isinstance(named, str) and named:
-        found = session.scalar(select(User.id).where(
-            User.id == named, User.organisation_id == job.organisation_id))
+        found = session.scalar(
+            select(User.id).where(User.id == named, User.organisation_id == job.organisation_id)
+        )
         if found:
             return found
     return job.owner_user_id
@@ -161,9 +209,16 @@ def _learner_of(session: Session, job: Job) -> str | None:
 def on_job_terminal(session: Session, job: Job) -> None:
     """Terminal hook of the job engine: `job.succeeded | job.failed | job.canceled`, in the
     same transaction as the status change; and `media.import.completed` for a bulk import."""
-    event, _ = record_event(session, job.organisation_id, f"job.{job.status}", job_data(job),
-                            user_id=_learner_of(session, job), job_id=job.id,
-                            occurred_at=job.finished_at, callback_url=job.callback_url)
+    event, _ = record_event(
+        session,
+        job.organisation_id,
+        f"job.{job.status}",
+        job_data(job),
+        user_id=_learner_of(session, job),
+        job_id=job.id,
+        occurred_at=job.finished_at,
+        callback_url=job.callback_url,
+    )
     # Grades for the LMS resource links the learner was launched from.
     from storage import lti
 
@@ -171,15 +226,25 @@ def on_job_terminal(session: Session, job: Job) -> None:
     if job.type == MEDIA_IMPORT_JOB and job.status == "succeeded":
         # The counts only: an import can hold thousands of items, which the job shows.
         counts = (job.result or {}).get("counts", {})
-        record_event(session, job.organisation_id, "media.import.completed",
-                     {"job_id": job.id, "counts": counts}, user_id=job.owner_user_id,
-                     job_id=job.id, occurred_at=job.finished_at)
+        record_event(
+            session,
+            job.organisation_id,
+            "media.import.completed",
+            {"job_id": job.id, "counts": counts},
+            user_id=job.owner_user_id,
+            job_id=job.id,
+            occurred_at=job.finished_at,
+        )
 
 
-
-def list_query(organisation_id: str, *, event_type: str | None = None,
-               since: datetime | None = None, until: datetime | None = None,
-               job_id: str | None = None) -> Select:
+def list_query(
+    organisation_id: str,
+    *,
+    event_type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    job_id: str | None = None,
+) -> Select:
     """Events oldest first, so a partner reconciling pages forward through what it missed."""
     stmt = tenant_select(WebhookEvent, organisation_id)
     if event_type:
@@ -198,10 +263,16 @@ def purge_older_than(session: Session, cutoff: datetime, *, batch: int = 5000) -
     their deliveries and attempts go with them (ON DELETE CASCADE)."""
     removed = 0
     while True:
-        ids = list(session.scalars(select(WebhookEvent.id).where(
-            WebhookEvent.created_at < cutoff).limit(batch)))
+        ids = list(
+            session.scalars(
+                select(WebhookEvent.id).where(WebhookEvent.created_at < cutoff).limit(batch)
+            )
+        )
         if not ids:
             return removed
-        session.execute(delete(WebhookEvent).where(WebhookEvent.id.in_(ids))
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            delete(WebhookEvent)
+            .where(WebhookEvent.id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
         removed += len(ids)

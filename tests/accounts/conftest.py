@@ -31,8 +31,9 @@ class Mailbox:
         with self._lock:
             if self.refuse:
                 return self.refuse.pop(0)
-            message = message_from_bytes(envelope.original_content or envelope.content,
-                                         policy=policy.default)
+            message = message_from_bytes(
+                envelope.original_content or envelope.content, policy=policy.default
+            )
             self.messages.append((list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
 
@@ -68,9 +69,13 @@ class MailApp:
 @pytest.fixture
 def mail_app(app_with, start_worker, mailbox) -> Iterator[MailApp]:
     """An app whose mail goes to `mailbox` over plain SMTP, and a worker for it."""
-    other = app_with(smtp_host="127.0.0.1", smtp_port=mailbox.port, smtp_tls="none",
-                     mail_from="Platform <no-reply@platform.test>",
-                     public_base_url="https://learn.example.test")
+    other = app_with(
+        smtp_host="127.0.0.1",
+        smtp_port=mailbox.port,
+        smtp_tls="none",
+        mail_from="Platform <no-reply@platform.test>",
+        public_base_url="https://learn.example.test",
+    )
     start_worker(other)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="request") as executor:
         client = IsolatedClient(other, other.response_class, use_cookies=False)

@@ -17,8 +17,7 @@ RESET = "/api/v1/auth/password-reset"
 CONFIRM = "/api/v1/auth/password-reset/confirm"
 
 
-def test_the_mail_arrives_with_a_link_that_resets_once_and_signs_out_everywhere(mail_app,
-                                                                                 mailbox):
+def test_the_mail_arrives_with_a_link_that_resets_once_and_signs_out_everywhere(mail_app, mailbox):
     # Given an account signed in on a device
     client = mail_app.client
     user = Accounts(client).admin()
@@ -43,14 +42,19 @@ def test_the_mail_arrives_with_a_link_that_resets_once_and_signs_out_everywhere(
     assert response.status_code == 204, response.get_json()
     # Then the new password signs in and the old one does not
     login(client, user.email, NEW_PASSWORD)
-    assert client.post("/api/v1/auth/login", json={"email": user.email,
-                                                   "password": user.password}).status_code == 401
+    assert (
+        client.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": user.password}
+        ).status_code
+        == 401
+    )
     # And every earlier session is revoked: access tokens and refresh tokens alike
     for access in (user.access_token, old_session["access_token"]):
         assert client.get("/api/v1/auth/me", headers=bearer(access)).status_code == 401
     for refresh in (user.refresh_token, old_session["refresh_token"]):
-        assert client.post("/api/v1/auth/refresh",
-                           json={"refresh_token": refresh}).status_code == 401
+        assert (
+            client.post("/api/v1/auth/refresh", json={"refresh_token": refresh}).status_code == 401
+        )
     # And the token does not work twice
     again = client.post(CONFIRM, json={"token": token, "new_password": "another fine pass 7"})
     assert_problem(again, 422, "reset_token_used")
@@ -65,10 +69,15 @@ def test_a_newer_request_invalidates_the_older_token(mail_app, mailbox):
     assert client.post(RESET, json={"email": user.email}).status_code == 202
     second = reset_token(mailbox.wait_for(2)[1][1])
     # Then the first is refused and the second works
-    assert_problem(client.post(CONFIRM, json={"token": first, "new_password": NEW_PASSWORD}),
-                   422, "reset_token_invalid")
-    assert client.post(CONFIRM, json={"token": second,
-                                      "new_password": NEW_PASSWORD}).status_code == 204
+    assert_problem(
+        client.post(CONFIRM, json={"token": first, "new_password": NEW_PASSWORD}),
+        422,
+        "reset_token_invalid",
+    )
+    assert (
+        client.post(CONFIRM, json={"token": second, "new_password": NEW_PASSWORD}).status_code
+        == 204
+    )
 
 
 def test_an_expired_token_is_refused(app_with, start_worker, mailbox):
@@ -76,8 +85,9 @@ def test_an_expired_token_is_refused(app_with, start_worker, mailbox):
     from tests.accounts.conftest import MailApp  # noqa: F401  (same fixtures, shorter TTL)
     from tests.conftest import IsolatedClient
 
-    other = app_with(smtp_host="127.0.0.1", smtp_port=mailbox.port, smtp_tls="none",
-                     password_reset_ttl=1)
+    other = app_with(
+        smtp_host="127.0.0.1", smtp_port=mailbox.port, smtp_tls="none", password_reset_ttl=1
+    )
     start_worker(other)
     client = IsolatedClient(other, other.response_class)
     from concurrent.futures import ThreadPoolExecutor
@@ -103,8 +113,9 @@ def test_a_deactivated_account_gets_no_mail_and_its_token_stops_working(mail_app
     learner = accounts.member(admin, "learner")
     assert client.post(RESET, json={"email": learner.email}).status_code == 202
     token = reset_token(mailbox.wait_for(1)[0][1])
-    response = client.post(f"/api/v1/organisation/members/{learner.id}/deactivate",
-                           headers=admin.headers)
+    response = client.post(
+        f"/api/v1/organisation/members/{learner.id}/deactivate", headers=admin.headers
+    )
     assert response.status_code == 200, response.get_json()
     # When the token is used
     response = client.post(CONFIRM, json={"token": token, "new_password": NEW_PASSWORD})
@@ -132,22 +143,29 @@ def test_an_unknown_email_gets_the_same_answer_and_no_mail(mail_app, mailbox):
     assert [recipients for recipients, _ in mailbox.messages] == [[user.email]]
 
 
-def test_weak_passwords_and_bad_tokens_are_refused_without_spending_the_token(mail_app,
-                                                                              mailbox):
+def test_weak_passwords_and_bad_tokens_are_refused_without_spending_the_token(mail_app, mailbox):
     client = mail_app.client
     user = Accounts(client).admin()
     client.post(RESET, json={"email": user.email})
     token = reset_token(mailbox.wait_for(1)[0][1])
     # A password the registration would refuse is refused here, and the token survives
-    assert_problem(client.post(CONFIRM, json={"token": token, "new_password": "password1234"}),
-                   422, "weak_password")
-    assert client.post(CONFIRM, json={"token": "x" * 43,
-                                      "new_password": NEW_PASSWORD}).status_code == 422
-    assert client.post(CONFIRM, json={"token": token,
-                                      "new_password": NEW_PASSWORD}).status_code == 204
+    assert_problem(
+        client.post(CONFIRM, json={"token": token, "new_password": "password1234"}),
+        422,
+        "weak_password",
+    )
+    assert (
+        client.post(CONFIRM, json={"token": "x" * 43, "new_password": NEW_PASSWORD}).status_code
+        == 422
+    )
+    assert (
+        client.post(CONFIRM, json={"token": token, "new_password": NEW_PASSWORD}).status_code == 204
+    )
     with mail_app.app.app_context():
-        assert db.session.scalar(select(User.password_changed_at)
-                                 .where(User.id == user.id)) is not None
+        assert (
+            db.session.scalar(select(User.password_changed_at).where(User.id == user.id))
+            is not None
+        )
 
 
 def test_requests_are_rate_limited_per_email_and_per_address(app_with):
@@ -156,14 +174,16 @@ def test_requests_are_rate_limited_per_email_and_per_address(app_with):
 
     from tests.conftest import IsolatedClient
 
-    other = app_with(rate_limits=(("password_reset", "2/hour"),
-                                  ("password_reset_address", "5/hour")))
+    other = app_with(
+        rate_limits=(("password_reset", "2/hour"), ("password_reset_address", "5/hour"))
+    )
     with ThreadPoolExecutor(max_workers=1) as executor:
         limited = IsolatedClient(other, other.response_class)
         limited.executor = executor
         # When one address asks for the same email three times
-        codes = [limited.post(RESET, json={"email": "a@example.test"}).status_code
-                 for _ in range(3)]
+        codes = [
+            limited.post(RESET, json={"email": "a@example.test"}).status_code for _ in range(3)
+        ]
         # Then the third is refused with Retry-After
         assert codes == [202, 202, 429]
         # And other emails from the same address pass until the address's limit (the refused

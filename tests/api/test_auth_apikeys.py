@@ -71,8 +71,7 @@ def test_revoked_key_is_401(client, accounts):
     revoked = client.delete(f"{KEYS}/{issued['id']}", headers=admin.headers)
     # Then it no longer authenticates, in either header
     assert revoked.status_code == 200 and revoked.get_json()["revoked"] is True
-    assert_problem(client.get(JOBS, headers={"X-API-Key": issued["key"]}), 401,
-                   "api_key_revoked")
+    assert_problem(client.get(JOBS, headers={"X-API-Key": issued["key"]}), 401, "api_key_revoked")
     assert_problem(client.get(JOBS, headers=bearer(issued["key"])), 401, "api_key_revoked")
 
 
@@ -91,8 +90,15 @@ def test_unknown_or_altered_keys_are_401(client, accounts):
 def test_keys_are_refused_on_user_only_endpoints(client, accounts):
     # Given a key holding every scope
     admin = accounts.admin()
-    every = ["jobs:read", "jobs:write", "media:read", "media:write", "learning:read",
-             "learning:write", "webhooks:manage"]
+    every = [
+        "jobs:read",
+        "jobs:write",
+        "media:read",
+        "media:write",
+        "learning:read",
+        "learning:write",
+        "webhooks:manage",
+    ]
     issued = create_key(client, admin, every)
     headers = {"X-API-Key": issued["key"]}
     # When it calls endpoints meant for users
@@ -151,8 +157,7 @@ def test_last_use_is_written_at_most_once_a_minute(client, accounts):
     assert db.session.get(ApiKey, issued["id"]).last_used_at == first
     # When its last use is older than a minute and it is used again
     earlier = first - timedelta(minutes=5)
-    db.session.execute(update(ApiKey).where(ApiKey.id == issued["id"])
-                       .values(last_used_at=earlier))
+    db.session.execute(update(ApiKey).where(ApiKey.id == issued["id"]).values(last_used_at=earlier))
     db.session.commit()
     client.get(JOBS, headers={"X-API-Key": issued["key"]})
     db.session.expire_all()

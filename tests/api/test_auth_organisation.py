@@ -24,8 +24,10 @@ def invite(client, admin, role: str, email: str | None = None) -> dict:
 
 
 def register(client, email: str, code: str):
-    return client.post(REGISTER, json={"email": email, "password": PASSWORD, "name": "Invited",
-                                       "invite_code": code})
+    return client.post(
+        REGISTER,
+        json={"email": email, "password": PASSWORD, "name": "Invited", "invite_code": code},
+    )
 
 
 def test_learner_and_teacher_are_refused_admin_endpoints(client, accounts):
@@ -71,20 +73,32 @@ def test_rows_of_another_organisation_are_404(client, accounts):
     a_admin, b_admin = accounts.admin(), accounts.admin()
     b_learner = accounts.member(b_admin, "learner")
     b_invite = invite(client, b_admin, "teacher")
-    b_key = client.post("/api/v1/api-keys", json={"name": "b", "scopes": ["jobs:read"]},
-                        headers=b_admin.headers).get_json()
+    b_key = client.post(
+        "/api/v1/api-keys", json={"name": "b", "scopes": ["jobs:read"]}, headers=b_admin.headers
+    ).get_json()
     # When A's admin touches each of B's rows by id
     attempts = [
-        (client.patch(f"{MEMBERS}/{b_learner.id}", json={"role": "admin"},
-                      headers=a_admin.headers), "user_not_found"),
-        (client.patch(f"{MEMBERS}/{b_admin.id}", json={"role": "learner"},
-                      headers=a_admin.headers), "user_not_found"),
-        (client.post(f"{MEMBERS}/{b_learner.id}/deactivate", headers=a_admin.headers),
-         "user_not_found"),
-        (client.delete(f"{INVITES}/{b_invite['id']}", headers=a_admin.headers),
-         "invite_not_found"),
-        (client.delete(f"/api/v1/api-keys/{b_key['id']}", headers=a_admin.headers),
-         "api_key_not_found"),
+        (
+            client.patch(
+                f"{MEMBERS}/{b_learner.id}", json={"role": "admin"}, headers=a_admin.headers
+            ),
+            "user_not_found",
+        ),
+        (
+            client.patch(
+                f"{MEMBERS}/{b_admin.id}", json={"role": "learner"}, headers=a_admin.headers
+            ),
+            "user_not_found",
+        ),
+        (
+            client.post(f"{MEMBERS}/{b_learner.id}/deactivate", headers=a_admin.headers),
+            "user_not_found",
+        ),
+        (client.delete(f"{INVITES}/{b_invite['id']}", headers=a_admin.headers), "invite_not_found"),
+        (
+            client.delete(f"/api/v1/api-keys/{b_key['id']}", headers=a_admin.headers),
+            "api_key_not_found",
+        ),
     ]
     # Then each is a 404, exactly like an id that does not exist
     for response, code in attempts:
@@ -129,15 +143,19 @@ def test_expired_invite_is_refused(client, accounts):
     # Given an invite whose expiry has passed
     admin = accounts.admin()
     issued = invite(client, admin, "learner")
-    db.session.execute(update(Invite).where(Invite.id == issued["id"])
-                       .values(expires_at=utcnow() - timedelta(minutes=1)))
+    db.session.execute(
+        update(Invite)
+        .where(Invite.id == issued["id"])
+        .values(expires_at=utcnow() - timedelta(minutes=1))
+    )
     db.session.commit()
     # When someone registers with it
     response = register(client, "late@example.test", issued["code"])
     # Then it is refused as expired and no account was created
     assert_problem(response, 422, "invite_expired")
-    login = client.post("/api/v1/auth/login",
-                        json={"email": "late@example.test", "password": PASSWORD})
+    login = client.post(
+        "/api/v1/auth/login", json={"email": "late@example.test", "password": PASSWORD}
+    )
     assert login.status_code == 401
 
 
@@ -177,8 +195,12 @@ def test_members_are_paginated_and_filtered_by_role(client, accounts):
     only_learners = client.get(f"{MEMBERS}?role=learner", headers=admin.headers).get_json()
     too_many = client.get(f"{MEMBERS}?per_page=1000", headers=admin.headers)
     # Then the pages and the filter are right
-    assert page["pagination"] == {"current_page": 2, "total_pages": 2, "total_items": 4,
-                                  "items_per_page": 2}
+    assert page["pagination"] == {
+        "current_page": 2,
+        "total_pages": 2,
+        "total_items": 4,
+        "items_per_page": 2,
+    }
     assert len(page["items"]) == 2
     assert {m["id"] for m in only_learners["items"]} == {learner.id for learner in learners}
     assert "per_page" in assert_problem(too_many, 422, "validation_error")["errors"]
@@ -189,8 +211,9 @@ def test_role_change_and_deactivation(client, accounts):
     admin = accounts.admin()
     learner = accounts.member(admin, "learner")
     # When the admin makes the learner a teacher
-    changed = client.patch(f"{MEMBERS}/{learner.id}", json={"role": "teacher"},
-                           headers=admin.headers)
+    changed = client.patch(
+        f"{MEMBERS}/{learner.id}", json={"role": "teacher"}, headers=admin.headers
+    )
     # Then their role follows at once, with the same token
     assert changed.status_code == 200 and changed.get_json()["role"] == "teacher"
     assert client.get("/api/v1/auth/me", headers=learner.headers).get_json()["role"] == "teacher"
@@ -199,10 +222,13 @@ def test_role_change_and_deactivation(client, accounts):
     # Then their token, their refresh token and their password stop working
     assert deactivated.status_code == 200 and deactivated.get_json()["is_active"] is False
     assert client.get("/api/v1/auth/me", headers=learner.headers).status_code == 401
-    assert client.post("/api/v1/auth/refresh",
-                       json={"refresh_token": learner.refresh_token}).status_code == 401
-    relogin = client.post("/api/v1/auth/login",
-                          json={"email": learner.email, "password": PASSWORD})
+    assert (
+        client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": learner.refresh_token}
+        ).status_code
+        == 401
+    )
+    relogin = client.post("/api/v1/auth/login", json={"email": learner.email, "password": PASSWORD})
     assert_problem(relogin, 403, "account_deactivated")
 
 
@@ -210,8 +236,7 @@ def test_the_last_admin_cannot_demote_or_deactivate_themselves(client, accounts)
     # Given an organisation with one admin
     admin = accounts.admin()
     # When the admin demotes or deactivates themselves
-    demote = client.patch(f"{MEMBERS}/{admin.id}", json={"role": "learner"},
-                          headers=admin.headers)
+    demote = client.patch(f"{MEMBERS}/{admin.id}", json={"role": "learner"}, headers=admin.headers)
     leave = client.post(f"{MEMBERS}/{admin.id}/deactivate", headers=admin.headers)
     # Then both are refused
     assert_problem(demote, 409, "last_admin")
@@ -228,8 +253,7 @@ def test_invalid_role_is_422(client, accounts):
     admin = accounts.admin()
     # When they invite with, or change to, a role that does not exist
     bad_invite = client.post(INVITES, json={"role": "owner"}, headers=admin.headers)
-    bad_change = client.patch(f"{MEMBERS}/{admin.id}", json={"role": "root"},
-                              headers=admin.headers)
+    bad_change = client.patch(f"{MEMBERS}/{admin.id}", json={"role": "root"}, headers=admin.headers)
     # Then both are 422 naming the field
     assert "role" in assert_problem(bad_invite, 422, "validation_error")["errors"]
     assert "role" in assert_problem(bad_change, 422, "validation_error")["errors"]

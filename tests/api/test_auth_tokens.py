@@ -21,8 +21,13 @@ ME = "/api/v1/auth/me"
 
 def test_register_creates_admin_of_new_organisation(client, settings):
     # Given a new person with an organisation name
-    body = {"email": "Ana@Example.test", "password": PASSWORD, "name": "Ana",
-            "organisation_name": "Escuela Ana", "timezone": "Europe/Madrid"}
+    body = {
+        "email": "Ana@Example.test",
+        "password": PASSWORD,
+        "name": "Ana",
+        "organisation_name": "Escuela Ana",
+        "timezone": "Europe/Madrid",
+    }
     # When they register
     response = client.post(REGISTER, json=body)
     # Then they are the admin of a new organisation with that name, and hold a token pair
@@ -44,8 +49,10 @@ def test_login_with_json_and_with_oauth2_password_form(client, accounts):
     admin = accounts.admin()
     # When they log in with JSON and with the form Swagger's Authorize sends
     by_json = client.post(LOGIN, json={"email": admin.email, "password": PASSWORD})
-    by_form = client.post(LOGIN, data={"username": admin.email, "password": PASSWORD,
-                                       "grant_type": "password", "scope": ""})
+    by_form = client.post(
+        LOGIN,
+        data={"username": admin.email, "password": PASSWORD, "grant_type": "password", "scope": ""},
+    )
     # Then both answer a working token pair
     for response in (by_json, by_form):
         assert response.status_code == 200, response.get_json()
@@ -61,8 +68,9 @@ def test_duplicate_email_is_409_email_taken_whatever_the_case(client, accounts):
     # Given a registered user
     admin = accounts.admin()
     # When someone registers again with the same email in another case
-    response = client.post(REGISTER, json={"email": admin.email.upper(), "password": PASSWORD,
-                                           "name": "Copy"})
+    response = client.post(
+        REGISTER, json={"email": admin.email.upper(), "password": PASSWORD, "name": "Copy"}
+    )
     # Then it is refused with email_taken
     assert_problem(response, 409, "email_taken")
 
@@ -79,8 +87,12 @@ def test_bad_email_and_short_password_are_422_per_field(client):
 
 def test_unknown_timezone_at_registration_is_422(client):
     # Given a registration with a made-up time zone
-    body = {"email": "tz@example.test", "password": PASSWORD, "name": "T",
-            "timezone": "Mars/Olympus_Mons"}
+    body = {
+        "email": "tz@example.test",
+        "password": PASSWORD,
+        "name": "T",
+        "timezone": "Mars/Olympus_Mons",
+    }
     # When it is posted
     response = client.post(REGISTER, json=body)
     # Then the time zone field is named
@@ -124,8 +136,9 @@ def test_refresh_rotates_and_the_old_refresh_token_dies(client, accounts):
     again = client.post(REFRESH, json={"refresh_token": second["refresh_token"]})
     assert again.status_code == 200
     # And the first refresh token is refused
-    assert_problem(client.post(REFRESH, json={"refresh_token": first["refresh_token"]}),
-                   401, "token_reused")
+    assert_problem(
+        client.post(REFRESH, json={"refresh_token": first["refresh_token"]}), 401, "token_reused"
+    )
 
 
 def test_reusing_a_used_refresh_token_revokes_the_whole_family(client, accounts):
@@ -138,14 +151,17 @@ def test_reusing_a_used_refresh_token_revokes_the_whole_family(client, accounts)
     replay = client.post(REFRESH, json={"refresh_token": first["refresh_token"]})
     # Then it is refused and every token of that family dies
     assert_problem(replay, 401, "token_reused")
-    assert_problem(client.post(REFRESH, json={"refresh_token": second["refresh_token"]}),
-                   401, "token_revoked")
+    assert_problem(
+        client.post(REFRESH, json={"refresh_token": second["refresh_token"]}), 401, "token_revoked"
+    )
     assert_problem(client.get(ME, headers=bearer(second["access_token"])), 401, "token_revoked")
     assert_problem(client.get(ME, headers=bearer(first["access_token"])), 401, "token_revoked")
     # But the user's other session is untouched
     assert client.get(ME, headers=bearer(other_session["access_token"])).status_code == 200
-    assert client.post(REFRESH, json={"refresh_token": other_session["refresh_token"]}
-                       ).status_code == 200
+    assert (
+        client.post(REFRESH, json={"refresh_token": other_session["refresh_token"]}).status_code
+        == 200
+    )
 
 
 def test_refresh_refuses_access_tokens_and_garbage(client, accounts):
@@ -188,8 +204,10 @@ def test_expired_access_token_is_401_token_expired(app, client, accounts):
     admin = accounts.admin()
     claims = json.loads(b64decode(admin.access_token.split(".")[1]))
     expired = create_access_token(
-        identity=admin.id, expires_delta=timedelta(seconds=-60),
-        additional_claims={"org": claims["org"], "role": claims["role"], "fam": claims["fam"]})
+        identity=admin.id,
+        expires_delta=timedelta(seconds=-60),
+        additional_claims={"org": claims["org"], "role": claims["role"], "fam": claims["fam"]},
+    )
     # When it is used
     response = client.get(ME, headers=bearer(expired))
     # Then the answer says it expired
@@ -204,9 +222,10 @@ def test_token_accepted_before_expiring_is_refused_once_expired(app, client, acc
     claims = json.loads(b64decode(admin.access_token.split(".")[1]))
     with app.app_context():
         short = create_access_token(
-            identity=admin.id, expires_delta=timedelta(seconds=1),
-            additional_claims={"org": claims["org"], "role": claims["role"],
-                               "fam": claims["fam"]})
+            identity=admin.id,
+            expires_delta=timedelta(seconds=1),
+            additional_claims={"org": claims["org"], "role": claims["role"], "fam": claims["fam"]},
+        )
     assert client.get(ME, headers=bearer(short)).status_code == 200
     # When it is used again after its expiry
     time.sleep(max(0.0, claims_exp(short) - time.time()) + 0.1)
@@ -240,8 +259,10 @@ def test_expired_refresh_token_is_401_token_expired(app, client, accounts):
     admin = accounts.admin()
     claims = json.loads(b64decode(admin.refresh_token.split(".")[1]))
     expired = create_refresh_token(
-        identity=admin.id, expires_delta=timedelta(seconds=-60),
-        additional_claims={"org": claims["org"], "role": claims["role"], "fam": claims["fam"]})
+        identity=admin.id,
+        expires_delta=timedelta(seconds=-60),
+        additional_claims={"org": claims["org"], "role": claims["role"], "fam": claims["fam"]},
+    )
     # When it is used
     response = client.post(REFRESH, json={"refresh_token": expired})
     # Then it is refused as expired
@@ -290,14 +311,25 @@ def test_patch_me_changes_profile_and_rejects_bad_timezone(client, accounts):
     # Given a user
     admin = accounts.admin()
     # When they change name, time zone and languages
-    changed = client.patch(ME, headers=admin.headers, json={
-        "name": "Renamed", "timezone": "America/Sao_Paulo", "native_language": "pt-BR",
-        "target_languages": ["en", "es"]})
+    changed = client.patch(
+        ME,
+        headers=admin.headers,
+        json={
+            "name": "Renamed",
+            "timezone": "America/Sao_Paulo",
+            "native_language": "pt-BR",
+            "target_languages": ["en", "es"],
+        },
+    )
     # Then the account shows the change
     assert changed.status_code == 200, changed.get_json()
     me = client.get(ME, headers=admin.headers).get_json()
     assert (me["name"], me["timezone"], me["native_language"], me["target_languages"]) == (
-        "Renamed", "America/Sao_Paulo", "pt-BR", ["en", "es"])
+        "Renamed",
+        "America/Sao_Paulo",
+        "pt-BR",
+        ["en", "es"],
+    )
     # When they send a time zone that does not exist, a blank name or a read-only field
     bad_tz = client.patch(ME, headers=admin.headers, json={"timezone": "Europe/Atlantis"})
     blank = client.patch(ME, headers=admin.headers, json={"name": "   "})
@@ -314,22 +346,30 @@ def test_password_change_kills_old_sessions_and_old_password(client, accounts):
     admin = accounts.admin()
     other = login(client, admin.email)
     # When the current password is wrong, nothing changes
-    wrong = client.post("/api/v1/auth/password", headers=admin.headers,
-                        json={"current_password": "not it at all", "new_password": "new pass 123"})
+    wrong = client.post(
+        "/api/v1/auth/password",
+        headers=admin.headers,
+        json={"current_password": "not it at all", "new_password": "new pass 123"},
+    )
     assert_problem(wrong, 401, "invalid_credentials")
     # When they change it with the right current password
-    response = client.post("/api/v1/auth/password", headers=admin.headers,
-                           json={"current_password": PASSWORD, "new_password": "new pass 123"})
+    response = client.post(
+        "/api/v1/auth/password",
+        headers=admin.headers,
+        json={"current_password": PASSWORD, "new_password": "new pass 123"},
+    )
     # Then the old refresh tokens and access tokens die
     assert response.status_code == 204, response.get_json()
     for refresh in (admin.refresh_token, other["refresh_token"]):
-        assert_problem(client.post(REFRESH, json={"refresh_token": refresh}), 401,
-                       "token_revoked")
+        assert_problem(client.post(REFRESH, json={"refresh_token": refresh}), 401, "token_revoked")
     for access in (admin.access_token, other["access_token"]):
         assert_problem(client.get(ME, headers=bearer(access)), 401, "token_revoked")
     # And only the new password logs in
-    assert_problem(client.post(LOGIN, json={"email": admin.email, "password": PASSWORD}),
-                   401, "invalid_credentials")
+    assert_problem(
+        client.post(LOGIN, json={"email": admin.email, "password": PASSWORD}),
+        401,
+        "invalid_credentials",
+    )
     fresh = login(client, admin.email, "new pass 123")
     assert client.get(ME, headers=bearer(fresh["access_token"])).status_code == 200
 
@@ -338,8 +378,11 @@ def test_new_password_must_be_long_enough(client, accounts):
     # Given a user
     admin = accounts.admin()
     # When they choose a short new password
-    response = client.post("/api/v1/auth/password", headers=admin.headers,
-                           json={"current_password": PASSWORD, "new_password": "short"})
+    response = client.post(
+        "/api/v1/auth/password",
+        headers=admin.headers,
+        json={"current_password": PASSWORD, "new_password": "short"},
+    )
     # Then it is 422 naming the field, and the old password still works
     assert "new_password" in assert_problem(response, 422, "validation_error")["errors"]
     login(client, admin.email)

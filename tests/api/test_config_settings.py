@@ -29,11 +29,19 @@ def test_defaults_give_embedded_mode(tmp_path):
 
 def test_good_values_are_parsed(tmp_path):
     # Given an environment with a value of every kind
-    env = {**base_env(tmp_path), "REDIS_URL": "redis://cache:6379/2",
-           "DATABASE_URL": "postgresql://u:p@db:5432/app", "MAX_REQUEST_BYTES": "2048",
-           "LOG_JSON": "off", "EMBEDDED_SERVICES": "Yes", "LLM_TIMEOUT_SECONDS": "2.5",
-           "WEBHOOK_RETRY_SCHEDULE": "0, 5,60", "LOG_LEVEL": "debug",
-           "MAX_UPLOAD_BYTES": "2147483648", "MEDIA_KIND_LIMITS": "video=1073741824, audio=4096"}
+    env = {
+        **base_env(tmp_path),
+        "REDIS_URL": "redis://cache:6379/2",
+        "DATABASE_URL": "postgresql://u:p@db:5432/app",
+        "MAX_REQUEST_BYTES": "2048",
+        "LOG_JSON": "off",
+        "EMBEDDED_SERVICES": "Yes",
+        "LLM_TIMEOUT_SECONDS": "2.5",
+        "WEBHOOK_RETRY_SCHEDULE": "0, 5,60",
+        "LOG_LEVEL": "debug",
+        "MAX_UPLOAD_BYTES": "2147483648",
+        "MEDIA_KIND_LIMITS": "video=1073741824, audio=4096",
+    }
     # When settings are read
     settings = Settings.from_env(env)
     # Then each is typed, and the Postgres URL names the driver the platform uses
@@ -49,31 +57,34 @@ def test_good_values_are_parsed(tmp_path):
     assert limits.for_kind("archive") == 512 * 1024**2  # a kind not named keeps its default
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("REDIS_URL", "localhost:6379"),
-    ("REDIS_URL", "http://cache:6379/0"),
-    ("REDIS_URL", "redis://"),
-    ("REDIS_URL", "redis://cache:port/0"),
-    ("DATABASE_URL", "mysql://db/app"),
-    ("PUBLIC_BASE_URL", "ftp://example.test"),
-    ("MAX_REQUEST_BYTES", "1MB"),
-    ("MAX_REQUEST_BYTES", "10"),
-    ("ACCESS_TOKEN_TTL", "fifteen"),
-    ("EMBEDDED_WORKER_THREADS", "1000"),
-    ("LLM_TIMEOUT_SECONDS", "soon"),
-    ("LOG_JSON", "maybe"),
-    ("S3_SECURE", "2"),
-    ("EMBEDDED_SERVICES", "enabled"),
-    ("LLM_PROVIDER", "magic"),
-    ("APP_ENV", "staging"),
-    ("LOG_LEVEL", "LOUD"),
-    ("WEBHOOK_RETRY_SCHEDULE", "0,soon"),
-    ("ENCRYPTION_KEYS", "too-short"),
-    ("ENCRYPTION_KEYS", ","),
-    ("MEDIA_KIND_LIMITS", "movie=1000000"),
-    ("MEDIA_KIND_LIMITS", "video"),
-    ("MEDIA_KIND_LIMITS", "video=1GB"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("REDIS_URL", "localhost:6379"),
+        ("REDIS_URL", "http://cache:6379/0"),
+        ("REDIS_URL", "redis://"),
+        ("REDIS_URL", "redis://cache:port/0"),
+        ("DATABASE_URL", "mysql://db/app"),
+        ("PUBLIC_BASE_URL", "ftp://example.test"),
+        ("MAX_REQUEST_BYTES", "1MB"),
+        ("MAX_REQUEST_BYTES", "10"),
+        ("ACCESS_TOKEN_TTL", "fifteen"),
+        ("EMBEDDED_WORKER_THREADS", "1000"),
+        ("LLM_TIMEOUT_SECONDS", "soon"),
+        ("LOG_JSON", "maybe"),
+        ("S3_SECURE", "2"),
+        ("EMBEDDED_SERVICES", "enabled"),
+        ("LLM_PROVIDER", "magic"),
+        ("APP_ENV", "staging"),
+        ("LOG_LEVEL", "LOUD"),
+        ("WEBHOOK_RETRY_SCHEDULE", "0,soon"),
+        ("ENCRYPTION_KEYS", "too-short"),
+        ("ENCRYPTION_KEYS", ","),
+        ("MEDIA_KIND_LIMITS", "movie=1000000"),
+        ("MEDIA_KIND_LIMITS", "video"),
+        ("MEDIA_KIND_LIMITS", "video=1GB"),
+    ],
+)
 def test_bad_value_stops_start_up_naming_the_variable(tmp_path, name, value):
     # Given an environment with one bad value
     env = {**base_env(tmp_path), name: value}
@@ -96,8 +107,12 @@ def test_production_needs_a_secret_key(tmp_path):
 
 def test_s3_backend_needs_its_endpoint_and_keys(tmp_path):
     # Given the S3 backend without an endpoint
-    env = {**base_env(tmp_path), "STORAGE_BACKEND": "s3", "S3_ACCESS_KEY": "a",
-           "S3_SECRET_KEY": "b"}
+    env = {
+        **base_env(tmp_path),
+        "STORAGE_BACKEND": "s3",
+        "S3_ACCESS_KEY": "a",
+        "S3_SECRET_KEY": "b",
+    }
     # When settings are read
     with pytest.raises(ConfigError) as raised:
         Settings.from_env(env)

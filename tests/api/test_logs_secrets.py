@@ -34,26 +34,46 @@ def test_secrets_never_appear_in_logs(client, caplog, json_log):
     # Given a full account life: register, login with a wrong then the right password,
     # refresh, a key created and used, a password change
     caplog.set_level(logging.DEBUG)
-    registered = client.post("/api/v1/auth/register", json={
-        "email": "logged@example.test", "password": PASSWORD, "name": "Logged"}).get_json()
-    client.post("/api/v1/auth/login", json={"email": "logged@example.test",
-                                            "password": PASSWORD + "x"})
-    client.post("/api/v1/auth/login", data={"username": "logged@example.test",
-                                            "password": PASSWORD})
-    pair = client.post("/api/v1/auth/login", json={"email": "logged@example.test",
-                                                   "password": PASSWORD}).get_json()
-    rotated = client.post("/api/v1/auth/refresh",
-                          json={"refresh_token": pair["refresh_token"]}).get_json()
-    key = client.post("/api/v1/api-keys", json={"name": "k", "scopes": ["jobs:read"]},
-                      headers=bearer(rotated["access_token"])).get_json()["key"]
+    registered = client.post(
+        "/api/v1/auth/register",
+        json={"email": "logged@example.test", "password": PASSWORD, "name": "Logged"},
+    ).get_json()
+    client.post(
+        "/api/v1/auth/login", json={"email": "logged@example.test", "password": PASSWORD + "x"}
+    )
+    client.post(
+        "/api/v1/auth/login", data={"username": "logged@example.test", "password": PASSWORD}
+    )
+    pair = client.post(
+        "/api/v1/auth/login", json={"email": "logged@example.test", "password": PASSWORD}
+    ).get_json()
+    rotated = client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+    ).get_json()
+    key = client.post(
+        "/api/v1/api-keys",
+        json={"name": "k", "scopes": ["jobs:read"]},
+        headers=bearer(rotated["access_token"]),
+    ).get_json()["key"]
     client.get("/api/v1/jobs", headers={"X-API-Key": key})
     client.get("/api/v1/jobs", headers=bearer(key))
     client.get("/api/v1/auth/me", headers=bearer(rotated["access_token"] + "tampered"))
-    client.post("/api/v1/auth/password", headers=bearer(rotated["access_token"]),
-                json={"current_password": PASSWORD, "new_password": PASSWORD + "2"})
-    secrets = [PASSWORD, registered["access_token"], registered["refresh_token"],
-               pair["access_token"], pair["refresh_token"], rotated["access_token"],
-               rotated["refresh_token"], key, key.split("_", 2)[2]]
+    client.post(
+        "/api/v1/auth/password",
+        headers=bearer(rotated["access_token"]),
+        json={"current_password": PASSWORD, "new_password": PASSWORD + "2"},
+    )
+    secrets = [
+        PASSWORD,
+        registered["access_token"],
+        registered["refresh_token"],
+        pair["access_token"],
+        pair["refresh_token"],
+        rotated["access_token"],
+        rotated["refresh_token"],
+        key,
+        key.split("_", 2)[2],
+    ]
     # When the logs are read, as records and as the JSON lines the platform writes
     written = json_log.getvalue()
     raw = "\n".join(f"{r.getMessage()} {r.args} {vars(r)}" for r in caplog.records)
@@ -69,12 +89,15 @@ def test_access_log_names_request_user_and_organisation(client, accounts, json_l
     # Given a signed-in user
     admin = accounts.admin()
     # When they make a request with their own request id
-    client.get("/api/v1/auth/me?token=should-not-be-logged", headers={
-        **admin.headers, "X-Request-ID": "trace-me-1"})
+    client.get(
+        "/api/v1/auth/me?token=should-not-be-logged",
+        headers={**admin.headers, "X-Request-ID": "trace-me-1"},
+    )
     # Then the access log line carries the request id, user, organisation and status
     lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
-    entry = next(e for e in lines if e.get("request_id") == "trace-me-1"
-                 and e["logger"] == "api.access")
+    entry = next(
+        e for e in lines if e.get("request_id") == "trace-me-1" and e["logger"] == "api.access"
+    )
     assert entry["user_id"] == admin.id
     assert entry["organisation_id"] == admin.organisation_id
     assert entry["status"] == 200
@@ -102,16 +125,19 @@ def test_unhandled_error_is_logged_with_its_traceback_but_redacted(app_with, jso
     assert "lak_abc123_def" not in json_log.getvalue()
 
 
-@pytest.mark.parametrize(("text", "secret"), [
-    ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", "eyJhbGciOiJIUzI1NiJ9"),
-    ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln in a message", "eyJzdWIiOiJ4In0"),
-    ("X-API-Key lak_0123456789ab_SGVsbG8tV29ybGQ", "SGVsbG8tV29ybGQ"),
-    ('{"password": "hunter2", "email": "a@b.test"}', "hunter2"),
-    ("password=hunter2&email=a@b.test", "hunter2"),
-    ("api_key: abcdef123456", "abcdef123456"),
-    ("signing with whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
-    ("client_secret=s3cr3tvalue", "s3cr3tvalue"),
-])
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", "eyJhbGciOiJIUzI1NiJ9"),
+        ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln in a message", "eyJzdWIiOiJ4In0"),
+        ("X-API-Key lak_0123456789ab_SGVsbG8tV29ybGQ", "SGVsbG8tV29ybGQ"),
+        ('{"password": "hunter2", "email": "a@b.test"}', "hunter2"),
+        ("password=hunter2&email=a@b.test", "hunter2"),
+        ("api_key: abcdef123456", "abcdef123456"),
+        ("signing with whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+        ("client_secret=s3cr3tvalue", "s3cr3tvalue"),
+    ],
+)
 def test_redact_masks_credentials(text, secret):
     # Given a message carrying a credential
     # When it is redacted

@@ -27,13 +27,19 @@ def test_security_schemes_and_operations_are_documented(client):
     assert schemes["bearerAuth"]["scheme"] == "bearer"
     assert schemes["apiKeyAuth"] == {"type": "apiKey", "in": "header", "name": "X-API-Key"}
     # And every operation has a one-line summary
-    missing = [f"{method.upper()} {path}" for path, item in spec["paths"].items()
-               for method, operation in item.items()
-               if method in HTTP_METHODS and not operation.get("summary")]
+    missing = [
+        f"{method.upper()} {path}"
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS and not operation.get("summary")
+    ]
     assert missing == []
-    multi_line = [op["summary"] for item in spec["paths"].values()
-                  for method, op in item.items() if method in HTTP_METHODS
-                  and "\n" in op["summary"]]
+    multi_line = [
+        op["summary"]
+        for item in spec["paths"].values()
+        for method, op in item.items()
+        if method in HTTP_METHODS and "\n" in op["summary"]
+    ]
     assert multi_line == []
 
 

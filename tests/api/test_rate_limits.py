@@ -14,8 +14,9 @@ LOGIN = "/api/v1/auth/login"
 
 def login(client, email: str, address: str | None = None):
     headers = {"X-Forwarded-For": address} if address else {}
-    return client.post(LOGIN, json={"email": email, "password": "not the password"},
-                       headers=headers)
+    return client.post(
+        LOGIN, json={"email": email, "password": "not the password"}, headers=headers
+    )
 
 
 def test_sign_in_attempts_per_account_are_limited(app_with):
@@ -42,8 +43,9 @@ def test_sign_in_attempts_per_account_are_limited(app_with):
 
 def test_sign_in_attempts_per_address_are_limited_behind_a_trusted_proxy(app_with):
     # Given a platform behind one proxy allowing 2 sign-ins a minute per address
-    client = app_with(rate_limits=(("login_address", "2/minute"),),
-                      trusted_proxy_count=1).test_client()
+    client = app_with(
+        rate_limits=(("login_address", "2/minute"),), trusted_proxy_count=1
+    ).test_client()
 
     # When one address tries three accounts
     answers = [login(client, f"user{n}@example.com", "203.0.113.7") for n in range(3)]
@@ -66,9 +68,15 @@ def test_registrations_per_address_are_limited(app_with):
     accounts = Accounts(client)
     accounts.admin()
     accounts.admin()
-    third = client.post("/api/v1/auth/register", json={
-        "email": "third@example.com", "password": "correct horse battery", "name": "Third",
-        "organisation_name": "Third"})
+    third = client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": "third@example.com",
+            "password": "correct horse battery",
+            "name": "Third",
+            "organisation_name": "Third",
+        },
+    )
     assert_problem(third, 429, "rate_limited")
     assert int(third.headers["Retry-After"]) > 60
 
@@ -97,8 +105,9 @@ def test_job_submissions_are_limited_per_organisation(app_with):
 
 def test_limits_are_not_enforced_when_redis_is_unreachable(app_with):
     # Given a platform whose Redis is down, allowing one sign-in attempt a minute
-    client = app_with(redis_url="redis://127.0.0.1:1/0",
-                      rate_limits=(("login", "1/minute"),)).test_client()
+    client = app_with(
+        redis_url="redis://127.0.0.1:1/0", rate_limits=(("login", "1/minute"),)
+    ).test_client()
     # When several attempts come, Then each is answered on its merits, none refused
     assert [login(client, "a@example.com").status_code for _ in range(3)] == [401] * 3
 
@@ -122,10 +131,15 @@ def test_the_sliding_window_counts_the_previous_window_by_its_overlap():
     assert limiter.hit("submit", "other", now=90.0).remaining == 9
 
 
-@pytest.mark.parametrize(("text", "rate"), [
-    ("10/minute", Rate(10, 60)), ("5/second", Rate(5, 1)), ("100/3600", Rate(100, 3600)),
-    ("0/day", Rate(0, 86400)),
-])
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [
+        ("10/minute", Rate(10, 60)),
+        ("5/second", Rate(5, 1)),
+        ("100/3600", Rate(100, 3600)),
+        ("0/day", Rate(0, 86400)),
+    ],
+)
 def test_rates_parse(text, rate):
     assert parse_rate(text) == rate
 

@@ -38,8 +38,10 @@ def test_api_starts_with_redis_down_and_reports_not_ready(app_with):
     assert body["checks"]["redis"] == "unavailable"
     assert body["checks"]["database"] == "ok"
     # And requests that need only the database still work
-    registered = client.post("/api/v1/auth/register", json={
-        "email": "while-down@example.test", "password": "correct horse battery", "name": "D"})
+    registered = client.post(
+        "/api/v1/auth/register",
+        json={"email": "while-down@example.test", "password": "correct horse battery", "name": "D"},
+    )
     assert registered.status_code == 201, registered.get_json()
 
 

@@ -18,15 +18,26 @@ from storage.models.jobs import Job
 from storage.models.webhooks import WebhookEvent
 
 AUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
-WRITING = [{"id": f"w{n}", "type": "free_writing", "language": "en", "points": 2,
-            "prompt": "Describe your weekend."} for n in range(4)]
+WRITING = [
+    {
+        "id": f"w{n}",
+        "type": "free_writing",
+        "language": "en",
+        "points": 2,
+        "prompt": "Describe your weekend.",
+    }
+    for n in range(4)
+]
 TEXT = "Last weekend I visited my grandmother. We cooked dinner and talked for hours."
 
 
 def _graded_events(attempt_id: str) -> list[WebhookEvent]:
     db.session.rollback()
-    return [e for e in db.session.scalars(select(WebhookEvent).where(
-        WebhookEvent.type == "quiz.graded")) if e.data["attempt_id"] == attempt_id]
+    return [
+        e
+        for e in db.session.scalars(select(WebhookEvent).where(WebhookEvent.type == "quiz.graded"))
+        if e.data["attempt_id"] == attempt_id
+    ]
 
 
 def _wait_graded(client, attempt_id: str, headers: dict, seconds: float = 300) -> dict:
@@ -38,23 +49,31 @@ def _wait_graded(client, attempt_id: str, headers: dict, seconds: float = 300) -
         time.sleep(0.3)
 
 
-def test_jobs_ending_at_the_same_moment_finish_the_attempt_once(app: Flask, client, accounts,
-                                                                content):
+def test_jobs_ending_at_the_same_moment_finish_the_attempt_once(
+    app: Flask, client, accounts, content
+):
     # Given an attempt with four written answers, whose four jobs are queued (no worker)
     teacher = accounts.admin()
     learner = accounts.member(teacher, "learner")
-    items = [{"id": "mc", "type": "multiple_choice", "options": ["a", "b"], "correct": [1]},
-             *WRITING]
+    items = [
+        {"id": "mc", "type": "multiple_choice", "options": ["a", "b"], "correct": [1]},
+        *WRITING,
+    ]
     exercise_id = content.tree(teacher, items=items)["exercise"]["id"]
     answers = {"mc": 1, **{item["id"]: TEXT for item in WRITING}}
-    posted = client.post(f"/api/v1/exercises/{exercise_id}/attempts", headers=learner.headers,
-                         json={"answers": answers})
+    posted = client.post(
+        f"/api/v1/exercises/{exercise_id}/attempts",
+        headers=learner.headers,
+        json={"answers": answers},
+    )
     assert posted.status_code == 201, posted.get_json()
     attempt = posted.get_json()
     assert attempt["status"] == "grading" and attempt["pending_items"] == 4
     assert len(attempt["job_ids"]) == 4
-    jobs = {job_id: client.get(f"/api/v1/jobs/{job_id}", headers=learner.headers).get_json()
-            for job_id in attempt["job_ids"]}
+    jobs = {
+        job_id: client.get(f"/api/v1/jobs/{job_id}", headers=learner.headers).get_json()
+        for job_id in attempt["job_ids"]
+    }
     assert {j["type"] for j in jobs.values()} == {"writing_assessment"}
     assert {j["learner_id"] for j in jobs.values()} == {learner.id}
 
@@ -70,8 +89,9 @@ def test_jobs_ending_at_the_same_moment_finish_the_attempt_once(app: Flask, clie
                 db.session.commit()
                 barrier.wait(timeout=30)
                 job = db.session.get(Job, job_id)
-                assert job_service.complete(db.session, job, token,
-                                            {"scores": {"overall": overall}})
+                assert job_service.complete(
+                    db.session, job, token, {"scores": {"overall": overall}}
+                )
                 db.session.commit()
                 db.session.remove()
         except BaseException as exc:  # reported by the main thread
@@ -96,29 +116,49 @@ def test_jobs_ending_at_the_same_moment_finish_the_attempt_once(app: Flask, clie
     assert len(_graded_events(attempt["id"])) == 1
 
 
-def test_written_and_spoken_answers_are_graded_by_the_workers(client, accounts, content,
-                                                              worker):
+def test_written_and_spoken_answers_are_graded_by_the_workers(client, accounts, content, worker):
     # Given a quiz with a choice, a written answer and a reading aloud
     teacher = accounts.admin()
     learner = accounts.member(teacher, "learner")
     reference = "The weather was cold, so we stayed at home and read our books."
-    items = [{"id": "mc", "type": "multiple_choice", "options": ["a", "b"], "correct": [0]},
-             {"id": "write", "type": "free_writing", "language": "en",
-              "prompt": "Describe your weekend."},
-             {"id": "speak", "type": "speaking", "language": "en", "mode": "reading",
-              "prompt": "Read the sentence aloud.", "reference_text": reference}]
+    items = [
+        {"id": "mc", "type": "multiple_choice", "options": ["a", "b"], "correct": [0]},
+        {
+            "id": "write",
+            "type": "free_writing",
+            "language": "en",
+            "prompt": "Describe your weekend.",
+        },
+        {
+            "id": "speak",
+            "type": "speaking",
+            "language": "en",
+            "mode": "reading",
+            "prompt": "Read the sentence aloud.",
+            "reference_text": reference,
+        },
+    ]
     exercise_id = content.tree(teacher, items=items)["exercise"]["id"]
     # And the learner's recording, uploaded through the media API
-    uploaded = client.post("/api/v1/media", headers=learner.headers,
-                           content_type="multipart/form-data", data={
-                               "kind": "audio", "file": (io.BytesIO(
-                                   (AUDIO / "en_reading.wav").read_bytes()), "reading.wav")})
+    uploaded = client.post(
+        "/api/v1/media",
+        headers=learner.headers,
+        content_type="multipart/form-data",
+        data={
+            "kind": "audio",
+            "file": (io.BytesIO((AUDIO / "en_reading.wav").read_bytes()), "reading.wav"),
+        },
+    )
     assert uploaded.status_code == 201, uploaded.get_json()
 
     # When the learner submits, with real workers running
-    posted = client.post(f"/api/v1/exercises/{exercise_id}/attempts", headers=learner.headers,
-                         json={"answers": {"mc": 0, "write": TEXT,
-                                           "speak": {"media_id": uploaded.get_json()["id"]}}})
+    posted = client.post(
+        f"/api/v1/exercises/{exercise_id}/attempts",
+        headers=learner.headers,
+        json={
+            "answers": {"mc": 0, "write": TEXT, "speak": {"media_id": uploaded.get_json()["id"]}}
+        },
+    )
     assert posted.status_code == 201, posted.get_json()
     attempt = posted.get_json()
     assert attempt["status"] == "grading" and attempt["score"] is None
@@ -129,8 +169,9 @@ def test_written_and_spoken_answers_are_graded_by_the_workers(client, accounts, 
     by_item = {r["item_id"]: r for r in final["results"]}
     assert by_item["mc"]["score"] == 1
     for item_id, job_type in (("write", "writing_assessment"), ("speak", "speaking_assessment")):
-        job = client.get(f"/api/v1/jobs/{by_item[item_id]['job_id']}",
-                         headers=learner.headers).get_json()
+        job = client.get(
+            f"/api/v1/jobs/{by_item[item_id]['job_id']}", headers=learner.headers
+        ).get_json()
         assert job["type"] == job_type and job["status"] == "succeeded", job
         overall = job["result"]["scores"]["overall"]
         assert by_item[item_id]["status"] == "graded"
@@ -147,8 +188,9 @@ def test_a_spoken_answer_must_be_the_learners_recording(client, accounts, conten
     items = [{"id": "speak", "type": "speaking", "language": "en", "prompt": "Talk."}]
     exercise_id = content.tree(teacher, items=items)["exercise"]["id"]
     path = f"/api/v1/exercises/{exercise_id}/attempts"
-    missing = client.post(path, headers=learner.headers,
-                          json={"answers": {"speak": {"media_id": "med_nope"}}})
+    missing = client.post(
+        path, headers=learner.headers, json={"answers": {"speak": {"media_id": "med_nope"}}}
+    )
     assert missing.status_code == 404
     wrong = client.post(path, headers=learner.headers, json={"answers": {"speak": "hello"}})
     assert (wrong.status_code, wrong.get_json()["code"]) == (422, "answer_invalid")

@@ -17,13 +17,17 @@ from tests.content.conftest import CORRECT
 
 def _events(kind: str) -> list[WebhookEvent]:
     db.session.rollback()
-    return list(db.session.scalars(select(WebhookEvent).where(WebhookEvent.type == kind)
-                                   .order_by(WebhookEvent.created_at)))
+    return list(
+        db.session.scalars(
+            select(WebhookEvent).where(WebhookEvent.type == kind).order_by(WebhookEvent.created_at)
+        )
+    )
 
 
 def _complete(client, account, lesson_id: str, **body) -> dict:
-    answer = client.post(f"/api/v1/lessons/{lesson_id}/complete", headers=account.headers,
-                         json=body)
+    answer = client.post(
+        f"/api/v1/lessons/{lesson_id}/complete", headers=account.headers, json=body
+    )
     assert answer.status_code == 200, answer.get_json()
     return answer.get_json()
 
@@ -43,8 +47,9 @@ def test_completing_lessons_completes_the_course_once(client, accounts, content,
     assert again["time_spent_seconds"] == 900 and again["score"] == 80
     assert [e.data["lesson_id"] for e in _events("lesson.completed")] == [one["id"]]
     assert _events("course.completed") == []
-    progress = client.get(f"/api/v1/progress/{learner.id}/courses/{course['id']}",
-                          headers=learner.headers).get_json()
+    progress = client.get(
+        f"/api/v1/progress/{learner.id}/courses/{course['id']}", headers=learner.headers
+    ).get_json()
     assert (progress["lessons_completed"], progress["percent"]) == (1, 50.0)
     assert [c["completed"] for c in progress["chapters"]] == [True, False]
 
@@ -53,10 +58,12 @@ def test_completing_lessons_completes_the_course_once(client, accounts, content,
     _complete(client, learner, two["id"], time_spent_seconds=120)
     # Then the course is completed, once, and counted in the stats and the streak
     completed = _events("course.completed")
-    assert [(e.user_id, e.data["course_id"], e.data["time_spent_seconds"])
-            for e in completed] == [(learner.id, course["id"], 1020)]
-    listed = client.get(f"/api/v1/progress/{learner.id}/courses",
-                        headers=learner.headers).get_json()["items"]
+    assert [(e.user_id, e.data["course_id"], e.data["time_spent_seconds"]) for e in completed] == [
+        (learner.id, course["id"], 1020)
+    ]
+    listed = client.get(
+        f"/api/v1/progress/{learner.id}/courses", headers=learner.headers
+    ).get_json()["items"]
     assert [(c["course_id"], c["completed"]) for c in listed] == [(course["id"], True)]
     stats = client.get(f"/api/v1/users/{learner.id}/stats", headers=learner.headers).get_json()
     assert stats["lessons_completed"] == 2
@@ -64,10 +71,11 @@ def test_completing_lessons_completes_the_course_once(client, accounts, content,
     assert stats["current_streak"] == 2
     # And the badges for a first lesson and a completed course were awarded
     held = client.get(f"/api/v1/users/{learner.id}/badges", headers=learner.headers)
-    assert {b["badge"] for b in held.get_json()["items"]} == {"first_lesson",
-                                                              "course_completed"}
+    assert {b["badge"] for b in held.get_json()["items"]} == {"first_lesson", "course_completed"}
     assert sorted(e.data["badge"] for e in _events("badge.awarded")) == [
-        "course_completed", "first_lesson"]
+        "course_completed",
+        "first_lesson",
+    ]
     # And another learner cannot read this learner's progress
     other = accounts.member(teacher, "learner")
     refused = client.get(f"/api/v1/progress/{learner.id}/courses", headers=other.headers)
@@ -79,8 +87,11 @@ def test_a_perfect_quiz_earns_its_badge_once(client, accounts, content):
     learner = accounts.member(teacher, "learner")
     exercise_id = content.tree(teacher)["exercise"]["id"]
     for _ in range(2):
-        answer = client.post(f"/api/v1/exercises/{exercise_id}/attempts",
-                             headers=learner.headers, json={"answers": CORRECT})
+        answer = client.post(
+            f"/api/v1/exercises/{exercise_id}/attempts",
+            headers=learner.headers,
+            json={"answers": CORRECT},
+        )
         assert answer.get_json()["percent"] == 100.0
     assert [e.data["badge"] for e in _events("badge.awarded")] == ["perfect_quiz"]
 
@@ -99,8 +110,16 @@ def test_concurrent_events_award_a_badge_once(app, accounts, content, clock):
         try:
             with app.app_context():
                 barrier.wait(timeout=30)
-                results.append(badges.award(db.session, teacher.organisation_id, learner.id,
-                                            rule, {"event": "test"}, clock.now))
+                results.append(
+                    badges.award(
+                        db.session,
+                        teacher.organisation_id,
+                        learner.id,
+                        rule,
+                        {"event": "test"},
+                        clock.now,
+                    )
+                )
                 db.session.commit()
                 db.session.remove()
         except BaseException as exc:
@@ -130,9 +149,16 @@ def test_recommendations_give_their_reasons(client, accounts, content, clock):
     a2 = content.lesson(teacher, chapter["id"], "Past tense", level="A2", skill="grammar")
     b2 = content.lesson(teacher, chapter["id"], "Debating", level="B2", skill="speaking")
     # And a learner at A1 in English who started the course
-    db.session.add(LearningProfile(id="prf_test", user_id=learner.id, language="en",
-                                   level="A1", organisation_id=learner.organisation_id,
-                                   goals=[]))
+    db.session.add(
+        LearningProfile(
+            id="prf_test",
+            user_id=learner.id,
+            language="en",
+            level="A1",
+            organisation_id=learner.organisation_id,
+            goals=[],
+        )
+    )
     db.session.commit()
     _complete(client, learner, a1["id"], time_spent_seconds=60)
     clock.advance(hours=1)
@@ -146,11 +172,17 @@ def test_recommendations_give_their_reasons(client, accounts, content, clock):
     ids = [i["id"] for i in items]
     assert a1["id"] not in ids and b2["id"] not in ids
     # And a failed quiz with attempts left is recommended again, with the score
-    exercise = content.exercise(teacher, a2["id"], [
-        {"id": "mc", "type": "multiple_choice", "options": ["a", "b"], "correct": [0]}],
-        max_attempts=3)
-    client.post(f"/api/v1/exercises/{exercise['id']}/attempts", headers=learner.headers,
-                json={"answers": {"mc": 1}})
+    exercise = content.exercise(
+        teacher,
+        a2["id"],
+        [{"id": "mc", "type": "multiple_choice", "options": ["a", "b"], "correct": [0]}],
+        max_attempts=3,
+    )
+    client.post(
+        f"/api/v1/exercises/{exercise['id']}/attempts",
+        headers=learner.headers,
+        json={"answers": {"mc": 1}},
+    )
     items = client.get("/api/v1/recommendations", headers=learner.headers).get_json()["items"]
     retry = [i for i in items if i["reason_code"] == "quiz_to_retry"]
     assert [i["id"] for i in retry] == [exercise["id"]]

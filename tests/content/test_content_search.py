@@ -19,15 +19,27 @@ def _search(client, account, path: str = "", **args) -> dict:
 
 
 def _build(content, teacher) -> dict:
-    course = content.course(teacher, title="Travel English",
-                            description="Order food and drinks in cafés and restaurants.")
-    chapter = content.chapter(teacher, course["id"], "At the restaurant",
-                              summary="Ordering a meal politely.")
-    lesson = content.lesson(teacher, chapter["id"], "Ordering drinks",
-                            content="Learn to order a <b>coffee</b>: *I would like a "
-                                    "coffee, please.* Then ask for the bill.")
-    other = content.lesson(teacher, chapter["id"], "Numbers",
-                           content="Count from one to ten. A coffee costs three euros.")
+    course = content.course(
+        teacher,
+        title="Travel English",
+        description="Order food and drinks in cafés and restaurants.",
+    )
+    chapter = content.chapter(
+        teacher, course["id"], "At the restaurant", summary="Ordering a meal politely."
+    )
+    lesson = content.lesson(
+        teacher,
+        chapter["id"],
+        "Ordering drinks",
+        content="Learn to order a <b>coffee</b>: *I would like a "
+        "coffee, please.* Then ask for the bill.",
+    )
+    other = content.lesson(
+        teacher,
+        chapter["id"],
+        "Numbers",
+        content="Count from one to ten. A coffee costs three euros.",
+    )
     return {"course": course, "chapter": chapter, "lesson": lesson, "other": other}
 
 
@@ -55,13 +67,14 @@ def test_postgres_search_is_stemmed_ranked_and_highlighted(client, accounts, con
     snippets = " ".join(hit["snippet"] for hit in coffee["results"])
     assert "<mark>coffee</mark>" in snippets
     assert "<" not in re.sub(r"</?mark>", "", snippets)
-    assert {hit["id"] for hit in coffee["results"]} == {built["lesson"]["id"],
-                                                        built["other"]["id"]}
+    assert {hit["id"] for hit in coffee["results"]} == {built["lesson"]["id"], built["other"]["id"]}
     # And the reference shapes answer one kind each
-    assert [h["type"] for h in _search(client, learner, path="/courses", q="drinks")[
-        "results"]] == ["course"]
-    assert [h["id"] for h in _search(client, learner, path="/chapters", q="meal")[
-        "results"]] == [built["chapter"]["id"]]
+    assert [
+        h["type"] for h in _search(client, learner, path="/courses", q="drinks")["results"]
+    ] == ["course"]
+    assert [h["id"] for h in _search(client, learner, path="/chapters", q="meal")["results"]] == [
+        built["chapter"]["id"]
+    ]
     # And staff also find drafts, while another organisation finds nothing
     assert draft["id"] in [h["id"] for h in _search(client, teacher, q="secret")["results"]]
     stranger = accounts.admin()
@@ -73,10 +86,14 @@ def test_vocabulary_and_language_configurations(client, accounts, content):
     teacher = accounts.admin()
     french = content.course(teacher, title="Français au café", language="fr")
     chapter = content.chapter(teacher, french["id"], "Les boissons")
-    lesson = content.lesson(teacher, chapter["id"], "Commander des boissons chaudes",
-                            content="Nous commandons un café.")
-    word = client.post("/api/v1/words", headers=teacher.headers, json={
-        "language": "en", "term": "beverage", "translations": ["boisson"]})
+    lesson = content.lesson(
+        teacher, chapter["id"], "Commander des boissons chaudes", content="Nous commandons un café."
+    )
+    word = client.post(
+        "/api/v1/words",
+        headers=teacher.headers,
+        json={"language": "en", "term": "beverage", "translations": ["boisson"]},
+    )
     assert word.status_code == 201, word.get_json()
 
     # When searching in French with another form of the verb
@@ -87,8 +104,11 @@ def test_vocabulary_and_language_configurations(client, accounts, content):
     words = _search(client, teacher, path="/words", q="boisson")
     assert [h["id"] for h in words["results"]] == [word.get_json()["id"]]
     # And a changed lesson is found by its new words only
-    client.patch(f"/api/v1/lessons/{lesson['id']}", headers=teacher.headers,
-                 json={"title": "Les desserts", "content": "Un gâteau."})
+    client.patch(
+        f"/api/v1/lessons/{lesson['id']}",
+        headers=teacher.headers,
+        json={"title": "Les desserts", "content": "Un gâteau."},
+    )
     assert _search(client, teacher, q="boissons chaudes", language="fr")["results"] == []
     assert [h["id"] for h in _search(client, teacher, q="gâteau")["results"]] == [lesson["id"]]
     # And a deleted word is gone
@@ -98,8 +118,9 @@ def test_vocabulary_and_language_configurations(client, accounts, content):
 
 def test_embedded_mode_searches_with_sqlite_fts5(app, tmp_path):
     # Given the platform in embedded mode (SQLite) with a published course
-    embedded = create_app(make_settings(tmp_path, redis_url=None, database_url=""),
-                          start_services=False)
+    embedded = create_app(
+        make_settings(tmp_path, redis_url=None, database_url=""), start_services=False
+    )
     try:
         with embedded.app_context():
             upgrade(revision="head")
@@ -117,7 +138,8 @@ def test_embedded_mode_searches_with_sqlite_fts5(app, tmp_path):
         assert "<mark>Ordering</mark>" in found["results"][0]["title"]
         coffee = _search(client, learner, path="/lessons", q="coffee")
         assert "&lt;b&gt;<mark>coffee</mark>&lt;/b&gt;" in " ".join(
-            h["snippet"] for h in coffee["results"])
+            h["snippet"] for h in coffee["results"]
+        )
         # And a query of punctuation only finds nothing rather than failing
         assert _search(client, learner, q='"*')["results"] == []
     finally:

@@ -39,14 +39,18 @@ class Talk:
 
     def say(self, session_id: str, text: str) -> dict[str, Any]:
         """Send a written turn and wait for its job."""
-        answer = self.client.post(f"{API}/sessions/{session_id}/text", json={"text": text},
-                                  headers=self.account.headers)
+        answer = self.client.post(
+            f"{API}/sessions/{session_id}/text", json={"text": text}, headers=self.account.headers
+        )
         assert answer.status_code == 202, answer.get_json()
         return wait_for_job(self.client, answer.headers["Location"], self.account.headers)
 
     def speak(self, session_id: str, media_id: str) -> dict[str, Any]:
-        answer = self.client.post(f"{API}/sessions/{session_id}/audio",
-                                  json={"media_id": media_id}, headers=self.account.headers)
+        answer = self.client.post(
+            f"{API}/sessions/{session_id}/audio",
+            json={"media_id": media_id},
+            headers=self.account.headers,
+        )
         assert answer.status_code == 202, answer.get_json()
         return wait_for_job(self.client, answer.headers["Location"], self.account.headers)
 
@@ -56,14 +60,14 @@ class Talk:
         return answer.get_json()
 
     def messages(self, session_id: str) -> list[dict[str, Any]]:
-        answer = self.client.get(f"{API}/sessions/{session_id}/messages?per_page=100",
-                                 headers=self.account.headers)
+        answer = self.client.get(
+            f"{API}/sessions/{session_id}/messages?per_page=100", headers=self.account.headers
+        )
         assert answer.status_code == 200, answer.get_json()
         return answer.get_json()["items"]
 
     def end(self, session_id: str) -> dict[str, Any]:
-        answer = self.client.post(f"{API}/sessions/{session_id}/end",
-                                  headers=self.account.headers)
+        answer = self.client.post(f"{API}/sessions/{session_id}/end", headers=self.account.headers)
         assert answer.status_code == 200, answer.get_json()
         return answer.get_json()
 
@@ -75,8 +79,13 @@ def talk(client: FlaskClient) -> Callable[[Account], Talk]:
 
 def espeak_wav(text: str, voice: str = "en-us", words_per_minute: int = 140) -> bytes:
     """The learner's turn as speech: espeak-ng reads the text into a WAV file."""
-    done = subprocess.run(["espeak-ng", "-v", voice, "-s", str(words_per_minute), "--stdout"],
-                          input=text.encode(), capture_output=True, check=True, timeout=60)
+    done = subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", str(words_per_minute), "--stdout"],
+        input=text.encode(),
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
     return done.stdout
 
 

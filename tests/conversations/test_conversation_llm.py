@@ -10,18 +10,27 @@ from tests.pipelines.text.fake_llm import FakeOpenAI, Scripted, completion, json
 
 
 def answer(reply: str, correction: dict | None = None) -> Scripted:
-    return json_completion({"reply": reply, "correction": correction,
-                            "follow_up_question": reply.rsplit(". ", 1)[-1]}, model="tutor-1")
+    return json_completion(
+        {"reply": reply, "correction": correction, "follow_up_question": reply.rsplit(". ", 1)[-1]},
+        model="tutor-1",
+    )
 
 
 def llm_app(app_with, settings, server: FakeOpenAI, **more: object):
-    return app_with(media_dir=settings.media_dir, llm_provider="openai",
-                    openai_base_url=server.base_url, openai_api_key="sk-test",
-                    openai_model="tutor-1", conversation_speak_replies=False, **more)
+    return app_with(
+        media_dir=settings.media_dir,
+        llm_provider="openai",
+        openai_base_url=server.base_url,
+        openai_api_key="sk-test",
+        openai_model="tutor-1",
+        conversation_speak_replies=False,
+        **more,
+    )
 
 
 def test_the_llm_partner_recasts_and_is_asked_again_when_above_the_level(
-        accounts, settings, app_with, start_worker):
+    accounts, settings, app_with, start_worker
+):
     # Given an app whose partner is an OpenAI-compatible model, and an A2 learner's session
     admin = accounts.admin()
     with FakeOpenAI() as tutor:
@@ -29,19 +38,31 @@ def test_the_llm_partner_recasts_and_is_asked_again_when_above_the_level(
         start_worker(remote)
         learner = Talk(remote.test_client(), admin)
         tutor.push(answer("Hi! I am Sam. What do you like to do at the weekend?"))
-        session = learner.start(language="en", level="A2", topic="weekends",
-                                persona="Sam, a student")
+        session = learner.start(
+            language="en", level="A2", topic="weekends", persona="Sam, a student"
+        )
         opening = learner.opening(session)
 
         # When the learner writes with a slip, and the model first answers above A2
         tutor.push(
-            answer("Oh, you went to the park! Its ambience is exquisite and the foliage "
-                   "magnificent. Did you go alone?",
-                   {"original": "I go to park yesterday", "recast": "you went to the park",
-                    "explanation": "Use the past tense for yesterday."}),
-            answer("Oh, you went to the park! It is a very nice place. Did you go alone?",
-                   {"original": "I go to park yesterday", "recast": "you went to the park",
-                    "explanation": "Use the past tense for yesterday."}))
+            answer(
+                "Oh, you went to the park! Its ambience is exquisite and the foliage "
+                "magnificent. Did you go alone?",
+                {
+                    "original": "I go to park yesterday",
+                    "recast": "you went to the park",
+                    "explanation": "Use the past tense for yesterday.",
+                },
+            ),
+            answer(
+                "Oh, you went to the park! It is a very nice place. Did you go alone?",
+                {
+                    "original": "I go to park yesterday",
+                    "recast": "you went to the park",
+                    "explanation": "Use the past tense for yesterday.",
+                },
+            ),
+        )
         job = learner.say(session["id"], "I go to park yesterday")
         sent = list(tutor.requests)
 
@@ -65,7 +86,8 @@ def test_the_llm_partner_recasts_and_is_asked_again_when_above_the_level(
 
 
 def test_a_model_that_times_out_is_retried_and_one_off_schema_fails_only_the_turn(
-        accounts, settings, app_with, start_worker):
+    accounts, settings, app_with, start_worker
+):
     # Given a session with the LLM partner, whose model will first be too slow
     admin = accounts.admin()
     with FakeOpenAI() as tutor:
@@ -96,7 +118,10 @@ def test_a_model_that_times_out_is_retried_and_one_off_schema_fails_only_the_tur
         assert broken["error"]["code"] == "llm_invalid_output"
         last = learner.messages(session["id"])[-1]
         assert (last["role"], last["status"], last["error"]["code"]) == (
-            "learner", "failed", "llm_invalid_output")
+            "learner",
+            "failed",
+            "llm_invalid_output",
+        )
 
         # And the session takes the next turn
         tutor.push(answer("Great. What do you like about it?"))

@@ -16,13 +16,24 @@ class FakeRealtime(ScriptedServer):
         self.requests: list[dict[str, Any]] = []
 
     def record(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        self.requests.append({"path": handler.path, "auth": handler.headers["authorization"],
-                              "body": json.loads(body or b"{}")})
+        self.requests.append(
+            {
+                "path": handler.path,
+                "auth": handler.headers["authorization"],
+                "body": json.loads(body or b"{}"),
+            }
+        )
 
 
 def secret(value: str = "ek_test_123") -> Scripted:
-    return Scripted(200, {"value": value, "expires_at": 1_900_000_000,
-                          "session": {"type": "realtime", "model": "gpt-realtime"}})
+    return Scripted(
+        200,
+        {
+            "value": value,
+            "expires_at": 1_900_000_000,
+            "session": {"type": "realtime", "model": "gpt-realtime"},
+        },
+    )
 
 
 def failure(status: int) -> Scripted:
@@ -34,14 +45,20 @@ def test_a_realtime_token_carries_the_tutor_at_the_learners_level(accounts, sett
     admin = accounts.admin()
     with FakeRealtime() as realtime:
         realtime.push(secret())
-        app = app_with(media_dir=settings.media_dir, openai_api_key="sk-platform",
-                       openai_base_url=realtime.base_url, realtime_token_ttl=120)
+        app = app_with(
+            media_dir=settings.media_dir,
+            openai_api_key="sk-platform",
+            openai_base_url=realtime.base_url,
+            realtime_token_ttl=120,
+        )
         client = app.test_client()
 
         # When the learner asks for a realtime session in the café scenario at A2
-        answer = client.post("/api/v1/conversations/realtime", headers=admin.headers,
-                             json={"language": "en", "level": "A2",
-                                   "scenario": "ordering-food"})
+        answer = client.post(
+            "/api/v1/conversations/realtime",
+            headers=admin.headers,
+            json={"language": "en", "level": "A2", "scenario": "ordering-food"},
+        )
         stats = client.get(f"/api/v1/users/{admin.id}/stats", headers=admin.headers)
         organisation_usage = client.get("/api/v1/usage", headers=admin.headers)
 
@@ -66,25 +83,29 @@ def test_a_realtime_token_carries_the_tutor_at_the_learners_level(accounts, sett
     assert organisation_usage.get_json()["conversation"]["realtime_sessions"] == 1
 
 
-def test_realtime_tokens_are_limited_and_failures_have_codes(accounts, settings, app_with,
-                                                              client):
+def test_realtime_tokens_are_limited_and_failures_have_codes(accounts, settings, app_with, client):
     # Given a deployment allowing three realtime tokens an hour per learner
     admin = accounts.admin()
     body = {"language": "en", "level": "B1", "topic": "travel"}
     with FakeRealtime() as realtime:
         realtime.push(secret("ek_1"), failure(503), failure(401))
-        app = app_with(media_dir=settings.media_dir, openai_api_key="sk-platform",
-                       openai_base_url=realtime.base_url, rate_limits=(("realtime", "3/hour"),))
+        app = app_with(
+            media_dir=settings.media_dir,
+            openai_api_key="sk-platform",
+            openai_base_url=realtime.base_url,
+            rate_limits=(("realtime", "3/hour"),),
+        )
         remote = app.test_client()
 
         # When the learner asks four times
-        answers = [remote.post("/api/v1/conversations/realtime", headers=admin.headers,
-                               json=body) for _ in range(4)]
+        answers = [
+            remote.post("/api/v1/conversations/realtime", headers=admin.headers, json=body)
+            for _ in range(4)
+        ]
 
     # Then the first is minted, an outage is a 503 and a refusal a 502, each with a code
     assert answers[0].status_code == 201
-    assert (answers[1].status_code, answers[1].get_json()["code"]) == (503,
-                                                                       "realtime_unavailable")
+    assert (answers[1].status_code, answers[1].get_json()["code"]) == (503, "realtime_unavailable")
     assert (answers[2].status_code, answers[2].get_json()["code"]) == (502, "realtime_rejected")
     # And the fourth is over the limit, which counted every request it let through
     assert (answers[3].status_code, answers[3].get_json()["code"]) == (429, "rate_limited")

@@ -12,7 +12,10 @@ def test_a_text_conversation_follows_the_cafe_script_and_is_spoken(accounts, tal
     learner = talk(accounts.admin())
     session = learner.start(language="en", level="A1", scenario="ordering-food")
     assert (session["partner"], session["status"], session["turn_pending"]) == (
-        "scenario", "active", True)
+        "scenario",
+        "active",
+        True,
+    )
 
     # When the partner opens and the learner answers three turns, one misspelt
     opening = learner.opening(session)
@@ -48,8 +51,7 @@ def test_the_b_band_script_speaks_at_a_higher_level(accounts, talk, worker):
     opening = learner.opening(session)
 
     # Then it speaks the intermediate script, not the beginner one
-    assert opening["text"] == ("You look a bit lost. Are you looking for somewhere in "
-                               "particular?")
+    assert opening["text"] == ("You look a bit lost. Are you looking for somewhere in particular?")
 
 
 def test_one_turn_at_a_time_and_no_turn_after_the_end(client, accounts, talk, app, worker):

@@ -21,9 +21,12 @@ def test_a_spoken_cafe_conversation_from_opening_to_feedback(accounts, talk, upl
         media = upload(admin, data=espeak_wav(said), filename="turn.wav")
         return learner.speak(session["id"], media["id"])
 
-    jobs = [spoken("I would like a pizza, please."),
-            learner.say(session["id"], "I want a orange juice"),
-            spoken("No, thank you."), spoken("By card, please.")]
+    jobs = [
+        spoken("I would like a pizza, please."),
+        learner.say(session["id"], "I want a orange juice"),
+        spoken("No, thank you."),
+        spoken("By card, please."),
+    ]
 
     # Then every spoken turn was transcribed, then answered, as one job of two stages
     assert [j["status"] for j in jobs] == ["succeeded"] * 4, [j["error"] for j in jobs]
@@ -61,11 +64,13 @@ def test_a_spoken_cafe_conversation_from_opening_to_feedback(accounts, talk, upl
     assert offered and all(w["level"] in ("A2", "B1") for w in offered)
     assert all(w["term"] not in " ".join(heard) for w in offered)
     # And the learner's usage counts the turns, the speech heard and the characters spoken
-    used = learner.client.get(f"/api/v1/users/{admin.id}/stats",
-                              headers=admin.headers).get_json()["usage"]
+    used = learner.client.get(f"/api/v1/users/{admin.id}/stats", headers=admin.headers).get_json()[
+        "usage"
+    ]
     assert used["partner_turns"] == 5
-    spoken_seconds = sum(j["result"]["learner_message"]["details"]["transcript"]["duration"]
-                         for j in audio)
+    spoken_seconds = sum(
+        j["result"]["learner_message"]["details"]["transcript"]["duration"] for j in audio
+    )
     assert abs(used["speech_seconds_in"] - spoken_seconds) < 0.01
     replies = [opening["text"]] + [j["result"]["reply"]["text"] for j in jobs]
     assert used["characters_synthesised"] == sum(len(r) for r in replies)
@@ -79,8 +84,9 @@ def test_silence_and_another_language_do_not_break_the_session(accounts, talk, u
     learner.opening(session)
 
     # When the learner sends silence
-    quiet = learner.speak(session["id"], upload(admin, data=silence_wav(),
-                                                filename="quiet.wav")["id"])
+    quiet = learner.speak(
+        session["id"], upload(admin, data=silence_wav(), filename="quiet.wav")["id"]
+    )
 
     # Then the turn fails with a clear code, its message says so, and the session is free
     assert quiet["status"] == "failed" and quiet["error"]["code"] == "no_speech_detected"

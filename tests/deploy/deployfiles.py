@@ -52,8 +52,9 @@ def interpolate(value: Any, variables: Mapping[str, str]) -> Any:
 
     def one(match: re.Match[str]) -> str:
         name, operator, argument = match.group(1), match.group(2), match.group(3)
-        present = name in variables and (variables[name] != "" or not (operator or "")
-                                         .startswith(":"))
+        present = name in variables and (
+            variables[name] != "" or not (operator or "").startswith(":")
+        )
         if operator in (":?", "?") and not present:
             raise MissingVariable(f"{name}: {argument}")
         if operator in (":-", "-") and not present:
@@ -65,8 +66,9 @@ def interpolate(value: Any, variables: Mapping[str, str]) -> Any:
 
 def app_services(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The services that run the platform's image (they read .env)."""
-    return {name: service for name, service in document["services"].items()
-            if service.get("env_file")}
+    return {
+        name: service for name, service in document["services"].items() if service.get("env_file")
+    }
 
 
 def worker_groups(document: dict[str, Any]) -> dict[str, list[str]]:
@@ -81,7 +83,7 @@ def worker_groups(document: dict[str, Any]) -> dict[str, list[str]]:
 
 def queues_of(command: list[str]) -> list[str]:
     queues = []
-    after = command[command.index("--queues") + 1:]
+    after = command[command.index("--queues") + 1 :]
     for word in after:
         if word.startswith("--"):
             break

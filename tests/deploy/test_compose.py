@@ -60,9 +60,12 @@ def test_the_schema_check_catches_a_mistake():
 def test_every_long_running_service_has_a_healthcheck_and_a_restart_policy():
     services = compose()["services"]
     # The one-shot services are those others wait for to complete.
-    completed = {name for service in services.values()
-                 for name, wait in (service.get("depends_on") or {}).items()
-                 if wait.get("condition") == "service_completed_successfully"}
+    completed = {
+        name
+        for service in services.values()
+        for name, wait in (service.get("depends_on") or {}).items()
+        if wait.get("condition") == "service_completed_successfully"
+    }
     assert completed == ONE_SHOT
     for name, service in services.items():
         if name in ONE_SHOT:
@@ -75,8 +78,14 @@ def test_every_long_running_service_has_a_healthcheck_and_a_restart_policy():
 
 def test_every_variable_the_file_uses_is_set_in_env_example():
     used = {match.group(1) for match in references(compose())}
-    assert {"SECRET_KEY", "POSTGRES_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD",
-            "PUBLIC_BASE_URL", "S3_PUBLIC_ENDPOINT"} <= used
+    assert {
+        "SECRET_KEY",
+        "POSTGRES_PASSWORD",
+        "MINIO_ROOT_USER",
+        "MINIO_ROOT_PASSWORD",
+        "PUBLIC_BASE_URL",
+        "S3_PUBLIC_ENDPOINT",
+    } <= used
     assert sorted(used - set(env_example())) == []
 
 
@@ -93,9 +102,17 @@ def test_no_secret_has_a_default_and_compose_refuses_to_start_without_it():
                 assert "${" in str(value), f"{key} is written in docker-compose.yml"
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "POSTGRES_PASSWORD", "MINIO_ROOT_USER",
-                                     "MINIO_ROOT_PASSWORD", "PUBLIC_BASE_URL",
-                                     "S3_PUBLIC_ENDPOINT"])
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "SECRET_KEY",
+        "POSTGRES_PASSWORD",
+        "MINIO_ROOT_USER",
+        "MINIO_ROOT_PASSWORD",
+        "PUBLIC_BASE_URL",
+        "S3_PUBLIC_ENDPOINT",
+    ],
+)
 def test_interpolation_stops_naming_a_missing_variable(missing):
     variables = {**env_example(), missing: ""}
     with pytest.raises(MissingVariable, match=missing):
@@ -116,19 +133,24 @@ def test_no_environment_entry_overrides_env():
 
 def test_the_credentials_have_one_place_and_reach_every_service_that_needs_them():
     # Given .env.example with its secrets set, interpolated as compose does
-    variables = {**env_example(), "SECRET_KEY": secrets.token_urlsafe(48),
-                 "POSTGRES_PASSWORD": secrets.token_urlsafe(48),
-                 "MINIO_ROOT_PASSWORD": secrets.token_urlsafe(48)}
+    variables = {
+        **env_example(),
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "POSTGRES_PASSWORD": secrets.token_urlsafe(48),
+        "MINIO_ROOT_PASSWORD": secrets.token_urlsafe(48),
+    }
     document = interpolate(compose(), variables)
     services = document["services"]
 
     # Then PostgreSQL, MinIO and its init step get the credentials .env sets
-    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == \
-        variables["POSTGRES_PASSWORD"]
+    assert (
+        services["postgres"]["environment"]["POSTGRES_PASSWORD"] == variables["POSTGRES_PASSWORD"]
+    )
     for name in ("minio", "minio-init"):
         assert services[name]["environment"]["MINIO_ROOT_USER"] == variables["MINIO_ROOT_USER"]
-        assert services[name]["environment"]["MINIO_ROOT_PASSWORD"] == \
-            variables["MINIO_ROOT_PASSWORD"]
+        assert (
+            services[name]["environment"]["MINIO_ROOT_PASSWORD"] == variables["MINIO_ROOT_PASSWORD"]
+        )
     # And every platform process starts in production with them
     for name, service in app_services(document).items():
         environment = {**variables, **service["environment"]}

@@ -19,13 +19,37 @@ from tests.jobs.helpers import submit_ping, wait_job
 
 DASHBOARDS = sorted((ROOT / "deploy" / "grafana").glob("*.json"))
 FUNCTIONS_AND_KEYWORDS = {
-    "sum", "max", "min", "avg", "count", "rate", "irate", "increase", "histogram_quantile",
-    "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless",
-    "label_values", "topk", "bottomk", "clamp_min", "offset", "bool",
+    "sum",
+    "max",
+    "min",
+    "avg",
+    "count",
+    "rate",
+    "irate",
+    "increase",
+    "histogram_quantile",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "and",
+    "or",
+    "unless",
+    "label_values",
+    "topk",
+    "bottomk",
+    "clamp_min",
+    "offset",
+    "bool",
 }
-SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_sum", "_count",
-                                                              "_created"),
-            "gauge": ("",), "summary": ("_sum", "_count", "_created")}
+SUFFIXES = {
+    "counter": ("_total", "_created"),
+    "histogram": ("_bucket", "_sum", "_count", "_created"),
+    "gauge": ("",),
+    "summary": ("_sum", "_count", "_created"),
+}
 
 
 def expressions(dashboard: dict[str, Any]) -> list[str]:
@@ -60,7 +84,7 @@ def metric_names(expr: str) -> set[str]:
         return {label_values.group(1)}
     names = set()
     for match in re.finditer(r"[A-Za-z_:][\w:]*", text):
-        after = text[match.end():].lstrip()
+        after = text[match.end() :].lstrip()
         if after.startswith("(") or match.group(0) in FUNCTIONS_AND_KEYWORDS:
             continue
         names.add(match.group(0))
@@ -97,8 +121,10 @@ def exported(client, accounts, worker) -> dict[str, set[str]]:
 
 
 def test_the_expression_reader_finds_metrics_and_labels():
-    expr = ('histogram_quantile(0.95, sum by (type, le) (rate(job_run_seconds_bucket'
-            '{type=~"$type", status="a b"}[$__rate_interval]))) / on (type) queue_depth')
+    expr = (
+        "histogram_quantile(0.95, sum by (type, le) (rate(job_run_seconds_bucket"
+        '{type=~"$type", status="a b"}[$__rate_interval]))) / on (type) queue_depth'
+    )
     assert metric_names(expr) == {"job_run_seconds_bucket", "queue_depth"}
     assert label_names(expr) == {"type", "le", "status"}
     assert metric_names("label_values(jobs, type)") == {"jobs"}
@@ -119,8 +145,15 @@ def test_every_metric_a_dashboard_queries_is_exported(path: Path, exported):
         labels = set().union(*(exported[name] for name in names)) | {"le"}
         assert sorted(label_names(expr) - labels) == [], expr
     # And it shows the queue and job metrics README documents
-    assert {"queue_depth", "queue_running", "queue_oldest_queued_seconds", "jobs",
-            "jobs_submitted_total", "jobs_finished_total", "job_run_seconds_bucket"} <= used
+    assert {
+        "queue_depth",
+        "queue_running",
+        "queue_oldest_queued_seconds",
+        "jobs",
+        "jobs_submitted_total",
+        "jobs_finished_total",
+        "job_run_seconds_bucket",
+    } <= used
 
 
 def test_a_renamed_metric_would_fail(exported):

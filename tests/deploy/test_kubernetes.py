@@ -21,10 +21,19 @@ from workers import health
 
 KUBERNETES = ROOT / "deploy" / "kubernetes"
 KUBERNETES_VERSION = "1.30.0"  # the oldest release still supported by most clouds
-KEDA_SCHEMAS = {"ScaledObject": "keda-scaledobject-v1alpha1.json",
-                "TriggerAuthentication": "keda-triggerauthentication-v1alpha1.json"}
-SECRET_KEYS = {"SECRET_KEY", "ENCRYPTION_KEYS", "METRICS_TOKEN", "S3_ACCESS_KEY",
-               "S3_SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD"}
+KEDA_SCHEMAS = {
+    "ScaledObject": "keda-scaledobject-v1alpha1.json",
+    "TriggerAuthentication": "keda-triggerauthentication-v1alpha1.json",
+}
+SECRET_KEYS = {
+    "SECRET_KEY",
+    "ENCRYPTION_KEYS",
+    "METRICS_TOKEN",
+    "S3_ACCESS_KEY",
+    "S3_SECRET_KEY",
+    "POSTGRES_PASSWORD",
+    "REDIS_PASSWORD",
+}
 
 
 def manifests() -> list[tuple[Path, dict[str, Any]]]:
@@ -59,12 +68,17 @@ def keda_validator(kind: str) -> jsonschema.protocols.Validator:
     return jsonschema.validators.validator_for(spec)(spec)
 
 
-@pytest.mark.parametrize(("path", "doc"), manifests(),
-                         ids=lambda v: v.name if isinstance(v, Path) else v["metadata"]["name"])
+@pytest.mark.parametrize(
+    ("path", "doc"),
+    manifests(),
+    ids=lambda v: v.name if isinstance(v, Path) else v["metadata"]["name"],
+)
 def test_each_manifest_is_valid_against_its_schema(path, doc):
     if doc["kind"] in KEDA_SCHEMAS:
-        errors = [f"{list(e.absolute_path)}: {e.message}"
-                  for e in keda_validator(doc["kind"]).iter_errors(doc)]
+        errors = [
+            f"{list(e.absolute_path)}: {e.message}"
+            for e in keda_validator(doc["kind"]).iter_errors(doc)
+        ]
         assert errors == []
     else:
         kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
@@ -119,11 +133,14 @@ def test_workers_and_scheduler_are_probed_by_the_health_check():
 
 
 def test_the_worker_groups_are_compose_groups_and_cover_every_queue():
-    groups = {name: _queues(pod["containers"][0]["command"])
-              for name, pod in pod_specs().items()
-              if pod["containers"][0]["command"][0] == "dramatiq"}
-    assert sorted(map(sorted, groups.values())) == \
-        sorted(map(sorted, worker_groups(compose()).values()))
+    groups = {
+        name: _queues(pod["containers"][0]["command"])
+        for name, pod in pod_specs().items()
+        if pod["containers"][0]["command"][0] == "dramatiq"
+    }
+    assert sorted(map(sorted, groups.values())) == sorted(
+        map(sorted, worker_groups(compose()).values())
+    )
     assert sorted(q for queues in groups.values() for q in queues) == sorted(platform_queues())
 
 
@@ -142,8 +159,9 @@ def test_each_worker_group_scales_on_the_redis_lists_of_its_queues(app, redis_cl
     deployments = of_kind("Deployment")
     for scaled in of_kind("ScaledObject").values():
         target = scaled["spec"]["scaleTargetRef"]["name"]
-        queues = _queues(deployments[target]["spec"]["template"]["spec"]["containers"][0]
-                         ["command"])
+        queues = _queues(
+            deployments[target]["spec"]["template"]["spec"]["containers"][0]["command"]
+        )
         lists = {}
         for trigger in scaled["spec"]["triggers"]:
             assert trigger["type"] == "redis"
@@ -153,8 +171,15 @@ def test_each_worker_group_scales_on_the_redis_lists_of_its_queues(app, redis_cl
         for queue in queues:
             # When Dramatiq enqueues a message on that queue
             redis_client.flushdb()
-            broker.enqueue(dramatiq.Message(queue_name=settings.queue(queue),
-                                            actor_name="ping", args=(), kwargs={}, options={}))
+            broker.enqueue(
+                dramatiq.Message(
+                    queue_name=settings.queue(queue),
+                    actor_name="ping",
+                    args=(),
+                    kwargs={},
+                    options={},
+                )
+            )
             # Then the list the trigger watches holds it, and only that list of the group
             lengths = {name: redis_client.llen(name) for name in lists}
             assert sorted(lengths.values()) == [0] * (len(lists) - 1) + [1], (queue, lengths)
@@ -174,8 +199,9 @@ def test_keda_reaches_redis_where_the_workers_do():
             metadata = trigger["metadata"]
             # The address comes from the worker's own environment, as REDIS_URL is built
             assert metadata["addressFromEnv"] in env
-            assert f"@$({metadata['addressFromEnv']})/{metadata['databaseIndex']}" in \
-                env["REDIS_URL"]
+            assert (
+                f"@$({metadata['addressFromEnv']})/{metadata['databaseIndex']}" in env["REDIS_URL"]
+            )
             auth = authentication[trigger["authenticationRef"]["name"]]
             (password,) = auth["spec"]["secretTargetRef"]
             assert password["parameter"] == "password"
@@ -195,8 +221,9 @@ def _environment(spec: dict[str, Any]) -> dict[str, str]:
 
 def test_every_pod_has_the_same_environment_and_it_starts_in_production():
     specs = [pod["containers"][0] for pod in pod_specs().values()]
-    assert all(spec["env"] == specs[0]["env"] and spec["envFrom"] == specs[0]["envFrom"]
-               for spec in specs)
+    assert all(
+        spec["env"] == specs[0]["env"] and spec["envFrom"] == specs[0]["envFrom"] for spec in specs
+    )
     env = specs[0]["env"]
     defined = set(config_map())
     for variable in env:
@@ -216,8 +243,9 @@ def test_every_pod_has_the_same_environment_and_it_starts_in_production():
     resolved = dict(config_map())
     for variable in env:
         if "value" in variable:
-            resolved[variable["name"]] = re.sub(r"\$\((\w+)\)", lambda m: resolved[m.group(1)],
-                                                variable["value"])
+            resolved[variable["name"]] = re.sub(
+                r"\$\((\w+)\)", lambda m: resolved[m.group(1)], variable["value"]
+            )
         elif variable["valueFrom"]["secretKeyRef"]["key"] in values:
             resolved[variable["name"]] = values[variable["valueFrom"]["secretKeyRef"]["key"]]
     settings = Settings.from_env(resolved)
@@ -260,8 +288,15 @@ def test_a_queue_prefix_renames_the_lists_as_readme_says(app, redis_client):
     broker = build_broker(settings, app)
     broker.declare_queue(settings.queue("transcription"))
     # When a message is enqueued on the prefixed transcription queue
-    broker.enqueue(dramatiq.Message(queue_name=settings.queue("transcription"),
-                                    actor_name="transcription", args=(), kwargs={}, options={}))
+    broker.enqueue(
+        dramatiq.Message(
+            queue_name=settings.queue("transcription"),
+            actor_name="transcription",
+            args=(),
+            kwargs={},
+            options={},
+        )
+    )
     # Then it waits in the list KEDA's listName must then name
     assert redis_client.llen("eu-dramatiq:eu-transcription") == 1
     broker.close()

@@ -33,10 +33,18 @@ def host(url: str) -> str:
 
 
 def store_for(s3: S3Server, public_endpoint: str = ""):
-    store = build_object_store(ObjectStoreConfig(
-        backend="s3", endpoint=s3.url, access_key=s3.access_key, secret_key=s3.secret_key,
-        region=s3.region, bucket=s3.new_bucket_name("public"), part_size=MIN_PART_SIZE,
-        public_endpoint=public_endpoint))
+    store = build_object_store(
+        ObjectStoreConfig(
+            backend="s3",
+            endpoint=s3.url,
+            access_key=s3.access_key,
+            secret_key=s3.secret_key,
+            region=s3.region,
+            bucket=s3.new_bucket_name("public"),
+            part_size=MIN_PART_SIZE,
+            public_endpoint=public_endpoint,
+        )
+    )
     store.ensure_bucket()
     return store
 
@@ -89,11 +97,16 @@ def test_without_a_public_endpoint_urls_name_the_internal_one(s3_server):
 
 def public_app(app_with, s3_server):
     """The API as compose configures it: the internal S3 endpoint and a public one."""
-    return app_with(storage_backend="s3", s3_endpoint=s3_server.url,
-                    s3_public_endpoint=public_url(s3_server),
-                    s3_access_key=s3_server.access_key, s3_secret_key=s3_server.secret_key,
-                    s3_region=s3_server.region, s3_bucket=s3_server.new_bucket_name("media"),
-                    s3_secure=False)
+    return app_with(
+        storage_backend="s3",
+        s3_endpoint=s3_server.url,
+        s3_public_endpoint=public_url(s3_server),
+        s3_access_key=s3_server.access_key,
+        s3_secret_key=s3_server.secret_key,
+        s3_region=s3_server.region,
+        s3_bucket=s3_server.new_bucket_name("media"),
+        s3_secure=False,
+    )
 
 
 def test_the_api_hands_out_public_urls_for_uploads_and_downloads(app_with, s3_server):
@@ -104,11 +117,19 @@ def test_the_api_hands_out_public_urls_for_uploads_and_downloads(app_with, s3_se
     wav = wav_of_seconds(2)
 
     # When a client uploads through a presigned PUT and completes the upload
-    started = client.post(f"{MEDIA}/uploads", headers=teacher.headers, json={
-        "filename": "hello.wav", "kind": "audio", "content_type": "audio/wav",
-        "size": len(wav)}).get_json()
-    put = requests.put(started["upload"]["url"], data=wav,
-                       headers=started["upload"]["headers"], timeout=30)
+    started = client.post(
+        f"{MEDIA}/uploads",
+        headers=teacher.headers,
+        json={
+            "filename": "hello.wav",
+            "kind": "audio",
+            "content_type": "audio/wav",
+            "size": len(wav),
+        },
+    ).get_json()
+    put = requests.put(
+        started["upload"]["url"], data=wav, headers=started["upload"]["headers"], timeout=30
+    )
     done = client.post(f"{MEDIA}/{started['media']['id']}/complete", headers=teacher.headers)
     # And downloads it through the content redirect
     content = client.get(f"{MEDIA}/{started['media']['id']}/content", headers=teacher.headers)
@@ -129,31 +150,48 @@ def test_the_api_signs_multipart_parts_for_the_public_endpoint(app_with, s3_serv
     client = app.test_client()
     teacher = Accounts(client).admin()
     data = wav_of_seconds(200)
-    created = client.post(f"{MEDIA}/multipart", headers=teacher.headers, json={
-        "filename": "long.wav", "kind": "audio", "content_type": "audio/wav",
-        "size": len(data)}).get_json()
+    created = client.post(
+        f"{MEDIA}/multipart",
+        headers=teacher.headers,
+        json={
+            "filename": "long.wav",
+            "kind": "audio",
+            "content_type": "audio/wav",
+            "size": len(data),
+        },
+    ).get_json()
     media_id = created["media"]["id"]
 
     # When each part goes to the URL signPart returns
     etags = []
     for number, piece in ((1, data[:MIN_PART_SIZE]), (2, data[MIN_PART_SIZE:])):
-        url = client.get(f"{MEDIA}/{media_id}/multipart/{number}",
-                         headers=teacher.headers).get_json()["url"]
+        url = client.get(
+            f"{MEDIA}/{media_id}/multipart/{number}", headers=teacher.headers
+        ).get_json()["url"]
         assert host(url) == host(public_url(s3_server))
         answer = requests.put(url, data=piece, timeout=60)
         assert answer.status_code == 200, answer.text
         etags.append(answer.headers["ETag"])
-    done = client.post(f"{MEDIA}/{media_id}/multipart/complete", headers=teacher.headers,
-                       json={"parts": [{"PartNumber": n, "ETag": e}
-                                       for n, e in enumerate(etags, start=1)]})
+    done = client.post(
+        f"{MEDIA}/{media_id}/multipart/complete",
+        headers=teacher.headers,
+        json={"parts": [{"PartNumber": n, "ETag": e} for n, e in enumerate(etags, start=1)]},
+    )
 
     # Then the upload completes byte exact
     assert done.status_code == 200, done.get_json()
     assert done.get_json()["media"]["sha256"] == hashlib.sha256(data).hexdigest()
 
 
-@pytest.mark.parametrize("value", ["media.example.org", "https://media.example.org/media",
-                                   "ftp://media.example.org", "https://media.example.org?x=1"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "media.example.org",
+        "https://media.example.org/media",
+        "ftp://media.example.org",
+        "https://media.example.org?x=1",
+    ],
+)
 def test_a_public_endpoint_that_is_not_scheme_and_host_stops_start_up(tmp_path, value):
     # Given S3_PUBLIC_ENDPOINT with no scheme, a path, another scheme or a query
     env = {"DATA_DIR": str(tmp_path), "S3_PUBLIC_ENDPOINT": value}

@@ -20,8 +20,9 @@ def wait_job(client: FlaskClient, job_id: str, headers: dict, seconds: int = 30)
             return body
 
 
-def wait_status(client: FlaskClient, job_id: str, headers: dict, status: str,
-                seconds: float = 20) -> dict:
+def wait_status(
+    client: FlaskClient, job_id: str, headers: dict, status: str, seconds: float = 20
+) -> dict:
     """Poll until the job reaches `status` (for non-terminal states such as running)."""
     deadline = time.monotonic() + seconds
     while True:

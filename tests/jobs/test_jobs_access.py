@@ -8,9 +8,11 @@ from tests.jobs.helpers import submit_ping
 def test_another_organisations_job_is_404(client, accounts):
     owner, stranger = accounts.admin(), accounts.admin()
     job = submit_ping(client, owner.headers).get_json()
-    for method, path in [("get", f"/api/v1/jobs/{job['id']}"),
-                         ("post", f"/api/v1/jobs/{job['id']}/cancel"),
-                         ("post", f"/api/v1/jobs/{job['id']}/retry")]:
+    for method, path in [
+        ("get", f"/api/v1/jobs/{job['id']}"),
+        ("post", f"/api/v1/jobs/{job['id']}/cancel"),
+        ("post", f"/api/v1/jobs/{job['id']}/retry"),
+    ]:
         response = getattr(client, method)(path, headers=stranger.headers)
         assert response.status_code == 404, path
         assert response.get_json()["code"] == "job_not_found"
@@ -45,8 +47,12 @@ def test_list_filters_and_pages(client, accounts):
     client.post(f"/api/v1/jobs/{ids[0]}/cancel", headers=admin.headers)
     page = client.get("/api/v1/jobs?per_page=2", headers=admin.headers).get_json()
     assert [j["id"] for j in page["items"]] == [ids[2], ids[1]]
-    assert page["pagination"] == {"current_page": 1, "total_pages": 2, "total_items": 3,
-                                  "items_per_page": 2}
+    assert page["pagination"] == {
+        "current_page": 1,
+        "total_pages": 2,
+        "total_items": 3,
+        "items_per_page": 2,
+    }
     canceled = client.get("/api/v1/jobs?status=canceled", headers=admin.headers).get_json()
     assert [j["id"] for j in canceled["items"]] == [ids[0]]
     assert client.get("/api/v1/jobs?status=bogus", headers=admin.headers).status_code == 422

@@ -12,8 +12,7 @@ from tests.jobs.helpers import submit_ping, wait_job
 
 def test_embedded_mode_runs_a_job_end_to_end(app, tmp_path):
     # Given the platform in embedded mode (no Redis, SQLite, local media)
-    settings = make_settings(tmp_path, redis_url=None, database_url="",
-                             embedded_services=True)
+    settings = make_settings(tmp_path, redis_url=None, database_url="", embedded_services=True)
     assert settings.embedded and settings.database_url.startswith("sqlite")
     embedded = create_app(settings, start_services=False)
     with embedded.app_context():

@@ -20,8 +20,7 @@ def stored(job_id: str) -> tuple[str | None, int]:
     return result
 
 
-def test_progress_within_a_stage_is_coalesced_and_flushed_by_the_next_beat(app, client,
-                                                                          accounts):
+def test_progress_within_a_stage_is_coalesced_and_flushed_by_the_next_beat(app, client, accounts):
     # Given a claimed job and its heartbeat (a 3 s lease: a beat every second)
     admin = accounts.admin()
     job_id = submit_ping(client, admin.headers).get_json()["id"]

@@ -42,8 +42,9 @@ def test_the_202_answer_shows_the_job_as_stored(client, accounts):
     accepted = submit_ping(client, admin.headers, sleep_ms=10).get_json()
     # Then the answer is the job as the database holds it, sent time included
     assert accepted["enqueued_at"] is not None
-    assert client.get(f"/api/v1/jobs/{accepted['id']}", headers=admin.headers).get_json() \
-        == accepted
+    assert (
+        client.get(f"/api/v1/jobs/{accepted['id']}", headers=admin.headers).get_json() == accepted
+    )
 
 
 def test_transient_failures_are_retried_then_succeed(client, accounts, worker):
@@ -64,8 +65,11 @@ def test_permanent_failure_fails_at_once_with_its_code(client, accounts, worker)
     done = wait_job(client, job["id"], admin.headers)
     assert done["status"] == "failed"
     assert done["attempts"] == 1
-    assert done["error"] == {"code": "ping_rejected", "retryable": False,
-                             "message": "The ping was asked to fail permanently."}
+    assert done["error"] == {
+        "code": "ping_rejected",
+        "retryable": False,
+        "message": "The ping was asked to fail permanently.",
+    }
 
 
 def test_exhausted_job_fails_with_its_last_error(client, accounts, worker):
@@ -100,8 +104,7 @@ def test_same_message_delivered_twice_produces_one_result(app, client, accounts)
     assert done["attempts"] == 1 and done["result"]["attempt"] == 1
 
 
-def test_job_left_running_by_a_dead_worker_is_requeued_and_completes(app, client, accounts,
-                                                                     worker):
+def test_job_left_running_by_a_dead_worker_is_requeued_and_completes(app, client, accounts, worker):
     # Given a job claimed by a worker that died (lease expired, no heartbeat); the live
     # worker is paused meanwhile so it cannot take the job first
     admin = accounts.admin()
@@ -161,12 +164,15 @@ def test_retry_a_failed_job(client, accounts, worker):
     # A succeeded job cannot be retried
     ok = submit_ping(client, admin.headers).get_json()
     assert wait_job(client, ok["id"], admin.headers)["status"] == "succeeded"
-    assert client.post(f"/api/v1/jobs/{ok['id']}/retry",
-                       headers=admin.headers).get_json()["code"] == "job_not_retryable"
+    assert (
+        client.post(f"/api/v1/jobs/{ok['id']}/retry", headers=admin.headers).get_json()["code"]
+        == "job_not_retryable"
+    )
 
 
 def test_broker_down_at_submission_still_answers_202_and_the_sweeper_sends_it_later(
-        app, app_with, client, accounts, worker):
+    app, app_with, client, accounts, worker
+):
     # Given an API whose Redis is unreachable
     admin = accounts.admin()
     offline = app_with(redis_url="redis://127.0.0.1:1/0")
@@ -184,8 +190,9 @@ def test_broker_down_at_submission_still_answers_202_and_the_sweeper_sends_it_la
     assert wait_job(client, job_id, admin.headers)["status"] == "succeeded"
 
 
-def test_jobs_lost_with_the_brokers_data_are_sent_again(app, client, accounts, redis_client,
-                                                       start_worker):
+def test_jobs_lost_with_the_brokers_data_are_sent_again(
+    app, client, accounts, redis_client, start_worker
+):
     # Given a Redis that holds the sweeper's marker and two sent jobs no worker has taken yet
     admin = accounts.admin()
     assert sweeper.resend_after_broker_loss() == 0  # a fresh Redis: nothing queued, marked
@@ -205,8 +212,9 @@ def test_jobs_lost_with_the_brokers_data_are_sent_again(app, client, accounts, r
         assert done["status"] == "succeeded" and done["attempts"] == 1
 
 
-def test_long_poll_returns_the_finished_job_and_times_out_otherwise(client, accounts, worker,
-                                                                    redis_client):
+def test_long_poll_returns_the_finished_job_and_times_out_otherwise(
+    client, accounts, worker, redis_client
+):
     admin = accounts.admin()
     # A job that takes a little while: the long poll returns it finished
     job = submit_ping(client, admin.headers, sleep_ms=300).get_json()
@@ -214,8 +222,9 @@ def test_long_poll_returns_the_finished_job_and_times_out_otherwise(client, acco
     assert body["status"] == "succeeded"
     # A job that takes longer than the wait: the poll returns it unfinished
     slow = submit_ping(client, admin.headers, sleep_ms=15_000).get_json()
-    response = client.get(f"/api/v1/jobs/{slow['id']}", headers={**admin.headers,
-                                                                  "Prefer": "wait=1"})
+    response = client.get(
+        f"/api/v1/jobs/{slow['id']}", headers={**admin.headers, "Prefer": "wait=1"}
+    )
     assert response.get_json()["status"] in ("queued", "running")
     assert response.headers["Preference-Applied"] == "wait=1"
     assert response.headers["Retry-After"] == "1"
@@ -226,8 +235,11 @@ def test_a_submission_with_prefer_wait_answers_the_finished_job_or_202(client, a
     # Given an admin and a running worker
     admin = accounts.admin()
     # When a job that ends within the wait is submitted with Prefer: wait
-    quick = client.post("/api/v1/jobs/ping", json={"sleep_ms": 50},
-                        headers={**admin.headers, "Prefer": "respond-async, wait=30"})  # fmt: skip
+    quick = client.post(
+        "/api/v1/jobs/ping",
+        json={"sleep_ms": 50},
+        headers={**admin.headers, "Prefer": "respond-async, wait=30"},
+    )
     # Then the answer is 200 with the finished job, where it lives, and no Retry-After
     assert quick.status_code == 200, quick.get_json()
     assert quick.get_json()["status"] == "succeeded"
@@ -235,8 +247,11 @@ def test_a_submission_with_prefer_wait_answers_the_finished_job_or_202(client, a
     assert quick.headers["Location"].endswith(quick.get_json()["id"])
     assert "Retry-After" not in quick.headers
     # When a job outlasts the wait, Then the answer is 202 with the job and where to poll it
-    slow = client.post("/api/v1/jobs/ping", json={"sleep_ms": 15_000},
-                       headers={**admin.headers, "Prefer": "wait=1"})  # fmt: skip
+    slow = client.post(
+        "/api/v1/jobs/ping",
+        json={"sleep_ms": 15_000},
+        headers={**admin.headers, "Prefer": "wait=1"},
+    )
     assert slow.status_code == 202
     assert slow.get_json()["status"] in ("queued", "running")
     assert slow.headers["Preference-Applied"] == "wait=1" and slow.headers["Retry-After"] == "1"
@@ -273,12 +288,14 @@ def test_etag_and_if_none_match(client, accounts, worker):
     wait_job(client, job["id"], admin.headers)
     first = client.get(f"/api/v1/jobs/{job['id']}", headers=admin.headers)
     etag = first.headers["ETag"]
-    not_modified = client.get(f"/api/v1/jobs/{job['id']}",
-                              headers={**admin.headers, "If-None-Match": etag})
+    not_modified = client.get(
+        f"/api/v1/jobs/{job['id']}", headers={**admin.headers, "If-None-Match": etag}
+    )
     assert not_modified.status_code == 304
     assert not_modified.get_data() == b""
-    other = client.get(f"/api/v1/jobs/{job['id']}",
-                       headers={**admin.headers, "If-None-Match": '"something-else"'})
+    other = client.get(
+        f"/api/v1/jobs/{job['id']}", headers={**admin.headers, "If-None-Match": '"something-else"'}
+    )
     assert other.status_code == 200
 
 
@@ -292,8 +309,9 @@ def test_a_long_poll_answers_a_job_that_ended_while_it_subscribed(client, accoun
 
     def subscribe_as_the_job_ends(job_id: str):
         with db.engine.connect() as other:
-            other.exec_driver_sql("UPDATE jobs SET status = 'succeeded', finished_at = now() "
-                                  "WHERE id = %s", (job_id,))
+            other.exec_driver_sql(
+                "UPDATE jobs SET status = 'succeeded', finished_at = now() WHERE id = %s", (job_id,)
+            )
             other.commit()
         subscription = subscribe(job_id)
         wait = subscription.wait

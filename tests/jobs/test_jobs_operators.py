@@ -27,9 +27,11 @@ def test_requeue_failed_jobs_by_filter(client, accounts, worker):
     admin = accounts.admin()
     job = submit_ping(client, admin.headers, reject=True).get_json()
     assert wait_job(client, job["id"], admin.headers)["status"] == "failed"
-    response = client.post("/api/v1/admin/jobs/requeue", json={"status": ["failed"],
-                                                              "type": "ping"},
-                           headers=admin.headers)
+    response = client.post(
+        "/api/v1/admin/jobs/requeue",
+        json={"status": ["failed"], "type": "ping"},
+        headers=admin.headers,
+    )
     assert response.get_json() == {"requeued": 1, "job_ids": [job["id"]]}
     done = wait_job(client, job["id"], admin.headers)
     assert done["status"] == "failed" and done["attempts"] == 1
@@ -72,8 +74,9 @@ def test_metrics_export_every_queue_and_job_type_at_zero(client):
             assert f'jobs{{status="{status}",type="{job_type}"}} 0.0' in text
 
 
-def test_a_job_logs_one_structured_line_when_it_starts_and_when_it_ends(client, accounts,
-                                                                          worker, caplog):
+def test_a_job_logs_one_structured_line_when_it_starts_and_when_it_ends(
+    client, accounts, worker, caplog
+):
     # Given a job that succeeds and one that fails
     admin = accounts.admin()
     caplog.set_level("INFO", logger="workers.engine")

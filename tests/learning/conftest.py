@@ -43,8 +43,14 @@ def captured_events() -> Iterator[list[dict]]:
     seen: list[dict] = []
 
     def sink(session, organisation_id, event_type, data, *, user_id=None, occurred_at=None):
-        seen.append({"organisation_id": organisation_id, "type": event_type, "data": data,
-                     "user_id": user_id})
+        seen.append(
+            {
+                "organisation_id": organisation_id,
+                "type": event_type,
+                "data": data,
+                "user_id": user_id,
+            }
+        )
 
     events.set_event_sink(sink)
     yield seen
@@ -58,8 +64,9 @@ class Vocabulary:
         self.client = client
 
     def group(self, author, name: str = "Basic Greetings", language: str = "ja") -> dict:
-        response = self.client.post("/api/v1/word-groups", headers=author.headers,
-                                    json={"name": name, "language": language})
+        response = self.client.post(
+            "/api/v1/word-groups", headers=author.headers, json={"name": name, "language": language}
+        )
         assert response.status_code == 201, response.get_json()
         return response.get_json()
 

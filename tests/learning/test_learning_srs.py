@@ -104,7 +104,11 @@ def test_a_correct_answer_before_the_word_is_due_does_not_advance_it() -> None:
     again = review(state, True, T0 + timedelta(hours=1))
     # Then the schedule is unchanged; only the review is counted
     assert (again.interval, again.repetitions, again.due, again.ease) == (
-        state.interval, state.repetitions, state.due, state.ease)
+        state.interval,
+        state.repetitions,
+        state.due,
+        state.ease,
+    )
     assert again.reviews == 2
     assert again.last_reviewed == T0 + timedelta(hours=1)
 

@@ -41,7 +41,9 @@ class Learners:
     def review(self, learner) -> None:
         response = self.client.post(
             f"/api/v1/study-sessions/{learner.extra['session']}/reviews",
-            headers=learner.headers, json={"word_id": self.word["id"], "correct": True})
+            headers=learner.headers,
+            json={"word_id": self.word["id"], "correct": True},
+        )
         assert response.status_code == 201, response.get_json()
 
     def streak(self, learner) -> dict:
@@ -65,9 +67,10 @@ def test_reviews_count_each_learners_local_day_once(client, accounts, vocab, clo
         for learner in (la, akl, kiri):
             people.review(learner)
     # Then only Auckland crossed local midnight between them (23:30 -> 00:30)
-    assert {name: (people.streak(who)["current_streak"], people.streak(who)["last_active_date"])
-            for name, who in (("la", la), ("akl", akl), ("kiri", kiri))} == {
-        "la": (1, "2024-06-01"), "akl": (2, "2024-06-02"), "kiri": (1, "2024-06-02")}
+    assert {
+        name: (people.streak(who)["current_streak"], people.streak(who)["last_active_date"])
+        for name, who in (("la", la), ("akl", akl), ("kiri", kiri))
+    } == {"la": (1, "2024-06-01"), "akl": (2, "2024-06-02"), "kiri": (1, "2024-06-02")}
     assert people.streak(akl)["timezone"] == AKL
 
 
@@ -86,11 +89,15 @@ def test_a_dst_night_in_los_angeles_is_still_one_day(client, accounts, vocab, cl
     # Then the streak is two days
     streak = people.streak(learner)
     assert (streak["current_streak"], streak["longest_streak"], streak["last_active_date"]) == (
-        2, 2, "2024-03-11")
+        2,
+        2,
+        "2024-03-11",
+    )
 
 
-def test_the_job_resets_each_learner_at_their_own_midnight(client, accounts, vocab, clock,
-                                                           captured_events):
+def test_the_job_resets_each_learner_at_their_own_midnight(
+    client, accounts, vocab, clock, captured_events
+):
     # Given three learners who reviewed at 11:30 UTC on 1 June 2024:
     # 04:30 on 1 June in Los Angeles, 23:30 on 1 June in Auckland, 01:30 on 2 June at UTC+14
     people = Learners(client, accounts, vocab)
@@ -102,8 +109,10 @@ def test_the_job_resets_each_learner_at_their_own_midnight(client, accounts, voc
     assert reset_streaks(utc(2024, 6, 2, 12, 0)) == 1
     # Then only the Auckland learner, who missed 2 June, is reset
     assert (current(la.id), current(akl.id), current(kiri.id)) == (1, 0, 1)
-    assert [(e["type"], e["user_id"], e["data"]["previous_streak"], e["data"]["reason"])
-            for e in captured_events] == [("streak.reset", akl.id, 1, "missed_day")]
+    assert [
+        (e["type"], e["user_id"], e["data"]["previous_streak"], e["data"]["reason"])
+        for e in captured_events
+    ] == [("streak.reset", akl.id, 1, "missed_day")]
     assert captured_events[0]["organisation_id"] == people.admin.organisation_id
     # When it runs at 10:00 UTC on 3 June (4 June 00:00 at UTC+14, 3 June 03:00 in LA)
     assert reset_streaks(utc(2024, 6, 3, 10, 0)) == 2
@@ -142,8 +151,9 @@ def test_reads_show_a_broken_streak_before_the_job_runs(client, accounts, vocab,
     assert current(learner.id) == 1
 
 
-def test_two_concurrent_runs_reset_each_streak_once(client, accounts, vocab, clock,
-                                                    captured_events):
+def test_two_concurrent_runs_reset_each_streak_once(
+    client, accounts, vocab, clock, captured_events
+):
     # Given eight learners whose streaks broke
     people = Learners(client, accounts, vocab)
     learners = [people.new(zone) for zone in (LA, AKL, KIRITIMATI, "UTC") * 2]
@@ -194,8 +204,9 @@ def test_rows_locked_by_another_run_are_skipped(client, accounts, vocab, clock, 
     assert len(captured_events) == 3
 
 
-def test_a_held_lock_means_another_replica_is_running(client, accounts, vocab, clock,
-                                                      captured_events):
+def test_a_held_lock_means_another_replica_is_running(
+    client, accounts, vocab, clock, captured_events
+):
     # Given a broken streak and the job's lock held elsewhere
     people = Learners(client, accounts, vocab)
     learner = people.new("UTC")
@@ -218,8 +229,9 @@ def test_the_job_is_in_the_schedulers_list_hourly(app):
     assert (job.func, job.trigger, job.trigger_args) == (reset_streaks, "interval", {"hours": 1})
 
 
-def test_reset_on_request_by_the_learner_or_an_admin(client, accounts, vocab, clock,
-                                                     captured_events):
+def test_reset_on_request_by_the_learner_or_an_admin(
+    client, accounts, vocab, clock, captured_events
+):
     # Given a learner with a two-day streak, another learner, a teacher and another org's admin
     people = Learners(client, accounts, vocab)
     learner = people.new(AKL)
@@ -239,11 +251,16 @@ def test_reset_on_request_by_the_learner_or_an_admin(client, accounts, vocab, cl
     response = client.put(url, headers=learner.headers)
     # Then it is 0, the longest is kept, and a streak.reset event says why
     assert response.status_code == 200
-    assert response.get_json() == {"user_id": learner.id, "current_streak": 0,
-                                   "longest_streak": 2, "last_active_date": "2024-06-02",
-                                   "timezone": AKL}
-    assert [(e["user_id"], e["data"]["reason"], e["data"]["previous_streak"])
-            for e in captured_events] == [(learner.id, "requested", 2)]
+    assert response.get_json() == {
+        "user_id": learner.id,
+        "current_streak": 0,
+        "longest_streak": 2,
+        "last_active_date": "2024-06-02",
+        "timezone": AKL,
+    }
+    assert [
+        (e["user_id"], e["data"]["reason"], e["data"]["previous_streak"]) for e in captured_events
+    ] == [(learner.id, "requested", 2)]
     # And a review later the same local day starts a new streak of one
     clock.set(utc(2024, 6, 2, 3))
     people.review(learner)
@@ -252,15 +269,17 @@ def test_reset_on_request_by_the_learner_or_an_admin(client, accounts, vocab, cl
     assert client.put(url, headers=people.admin.headers).get_json()["current_streak"] == 0
     assert client.put(url, headers=people.admin.headers).status_code == 200
     assert len(captured_events) == 2
-    assert db.session.scalars(select(Streak.longest).where(
-        Streak.user_id == learner.id)).one() == 2
+    assert db.session.scalars(select(Streak.longest).where(Streak.user_id == learner.id)).one() == 2
 
 
 def test_a_reset_is_a_webhook_event_for_partners(client, accounts, vocab, clock):
     # Given an admin subscribed to streak.reset and a learner whose streak broke
     people = Learners(client, accounts, vocab)
-    subscribed = client.post("/api/v1/webhooks", headers=people.admin.headers,
-                             json={"url": "http://127.0.0.1:9/hook", "events": ["streak.reset"]})
+    subscribed = client.post(
+        "/api/v1/webhooks",
+        headers=people.admin.headers,
+        json={"url": "http://127.0.0.1:9/hook", "events": ["streak.reset"]},
+    )
     assert subscribed.status_code == 201, subscribed.get_json()
     learner = people.new(KIRITIMATI)
     clock.set(utc(2024, 6, 1, 9, 0))
@@ -270,5 +289,7 @@ def test_a_reset_is_a_webhook_event_for_partners(client, accounts, vocab, clock)
     # Then the organisation's event log holds one streak.reset for the learner
     listed = client.get("/api/v1/events", headers=people.admin.headers).get_json()["items"]
     resets = [event for event in listed if event["type"] == "streak.reset"]
-    assert [(e["data"]["user_id"], e["data"]["previous_streak"], e["data"]["last_active_date"])
-            for e in resets] == [(learner.id, 1, "2024-06-01")]
+    assert [
+        (e["data"]["user_id"], e["data"]["previous_streak"], e["data"]["last_active_date"])
+        for e in resets
+    ] == [(learner.id, 1, "2024-06-01")]

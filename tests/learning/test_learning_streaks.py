@@ -62,8 +62,7 @@ def test_a_day_counts_once_however_many_activities() -> None:
     instants = [utc(2024, 7, 3, hour, 0) for hour in (14, 16, 20, 23)] + [utc(2024, 7, 4, 6, 0)]
     state = run(LA, *instants)
     # Then the streak is one day
-    assert (state.current, state.longest, state.last_active_local_date) == (
-        1, 1, date(2024, 7, 3))
+    assert (state.current, state.longest, state.last_active_local_date) == (1, 1, date(2024, 7, 3))
 
 
 def test_spring_forward_in_los_angeles_23_hours_apart_is_the_next_day() -> None:
@@ -110,8 +109,7 @@ def test_a_missed_day_starts_a_new_streak_and_keeps_the_longest() -> None:
     # When the learner skips 8 July and is active on 9 July
     state = record_activity(state, utc(2024, 7, 9, 19), LA)
     # Then a new streak of one begins and the longest stays three
-    assert (state.current, state.longest, state.last_active_local_date) == (
-        1, 3, date(2024, 7, 9))
+    assert (state.current, state.longest, state.last_active_local_date) == (1, 3, date(2024, 7, 9))
 
 
 def test_an_activity_dated_before_the_last_active_day_changes_nothing() -> None:

@@ -9,20 +9,35 @@ from datetime import UTC, datetime
 from storage.db import db
 from storage.models.learning import WordMemory
 
-SESSION_KEYS = {"id", "user_id", "group_id", "group_name", "activity", "start_time", "end_time",
-                "review_items_count", "success_rate"}
+SESSION_KEYS = {
+    "id",
+    "user_id",
+    "group_id",
+    "group_name",
+    "activity",
+    "start_time",
+    "end_time",
+    "review_items_count",
+    "success_rate",
+}
 
 
 def start(client, learner, group_id=None, activity="flashcards") -> dict:
-    response = client.post("/api/v1/study-sessions", headers=learner.headers,
-                           json={"group_id": group_id, "activity": activity})
+    response = client.post(
+        "/api/v1/study-sessions",
+        headers=learner.headers,
+        json={"group_id": group_id, "activity": activity},
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
 
 def answer(client, learner, session_id: str, word_id: str, correct: bool):
-    return client.post(f"/api/v1/study-sessions/{session_id}/reviews", headers=learner.headers,
-                       json={"word_id": word_id, "correct": correct})
+    return client.post(
+        f"/api/v1/study-sessions/{session_id}/reviews",
+        headers=learner.headers,
+        json={"word_id": word_id, "correct": correct},
+    )
 
 
 def test_a_session_in_the_portal_shapes(client, accounts, vocab, clock):
@@ -38,8 +53,12 @@ def test_a_session_in_the_portal_shapes(client, accounts, vocab, clock):
     # Then it has the portal's fields, with times on the learner's clock
     assert set(session) == SESSION_KEYS
     assert session["start_time"] == "2025-02-08T17:20:23-05:00"
-    assert (session["group_name"], session["end_time"], session["review_items_count"],
-            session["success_rate"]) == ("Basic Greetings", None, 0, 0.0)
+    assert (
+        session["group_name"],
+        session["end_time"],
+        session["review_items_count"],
+        session["success_rate"],
+    ) == ("Basic Greetings", None, 0, 0.0)
     # When they answer five times (four right) over ten minutes
     answers = [(hello, True), (thanks, True), (hello, False), (thanks, True), (hello, True)]
     for word, correct in answers:
@@ -47,8 +66,12 @@ def test_a_session_in_the_portal_shapes(client, accounts, vocab, clock):
         response = answer(client, learner, session["id"], word["id"], correct)
         # Then each answer is acknowledged in exactly the portal's shape
         assert response.status_code == 201
-        assert response.get_json() == {"success": True, "session_id": session["id"],
-                                       "word_id": word["id"], "correct": correct}
+        assert response.get_json() == {
+            "success": True,
+            "session_id": session["id"],
+            "word_id": word["id"],
+            "correct": correct,
+        }
     ended = client.post(f"/api/v1/study-sessions/{session['id']}/end", headers=learner.headers)
     assert ended.status_code == 200
     # And the history lists the session in the portal's {"user_id", "study_sessions"} shape
@@ -56,13 +79,25 @@ def test_a_session_in_the_portal_shapes(client, accounts, vocab, clock):
     body = history.get_json()
     assert set(body) == {"user_id", "study_sessions", "pagination"}
     assert body["user_id"] == learner.id
-    assert body["pagination"] == {"current_page": 1, "total_pages": 1, "total_items": 1,
-                                  "items_per_page": 20}
-    assert body["study_sessions"] == [{
-        "id": session["id"], "user_id": learner.id, "group_id": group["id"],
-        "group_name": "Basic Greetings", "activity": "flashcards",
-        "start_time": "2025-02-08T17:20:23-05:00", "end_time": "2025-02-08T17:30:23-05:00",
-        "review_items_count": 5, "success_rate": 80.0}]
+    assert body["pagination"] == {
+        "current_page": 1,
+        "total_pages": 1,
+        "total_items": 1,
+        "items_per_page": 20,
+    }
+    assert body["study_sessions"] == [
+        {
+            "id": session["id"],
+            "user_id": learner.id,
+            "group_id": group["id"],
+            "group_name": "Basic Greetings",
+            "activity": "flashcards",
+            "start_time": "2025-02-08T17:20:23-05:00",
+            "end_time": "2025-02-08T17:30:23-05:00",
+            "review_items_count": 5,
+            "success_rate": 80.0,
+        }
+    ]
     # And no answer is taken once the session has ended
     late = answer(client, learner, session["id"], hello["id"], True)
     assert late.status_code == 409 and late.get_json()["code"] == "session_ended"
@@ -78,8 +113,10 @@ def test_reviews_schedule_words_with_sm2_and_list_what_is_due(client, accounts, 
 
     def due(query: str = "") -> list[tuple[str, int | None]]:
         body = client.get(f"/api/v1/words/due?{query}", headers=learner.headers).get_json()
-        return [(item["term"], item["memory"] and item["memory"]["interval_days"])
-                for item in body["items"]]
+        return [
+            (item["term"], item["memory"] and item["memory"]["interval_days"])
+            for item in body["items"]
+        ]
 
     # Then nothing is due yet, but both are new
     assert due() == []
@@ -108,8 +145,9 @@ def test_reviews_schedule_words_with_sm2_and_list_what_is_due(client, accounts, 
     assert (stats["reviews"], stats["correct_reviews"], stats["accuracy"]) == (5, 4, 80.0)
 
 
-def test_a_correct_answer_before_the_word_is_due_does_not_advance_it(client, accounts, vocab,
-                                                                     clock):
+def test_a_correct_answer_before_the_word_is_due_does_not_advance_it(
+    client, accounts, vocab, clock
+):
     # Given a learner who answered a word right once
     admin = accounts.admin()
     learner = accounts.member(admin, "learner")
@@ -122,8 +160,9 @@ def test_a_correct_answer_before_the_word_is_due_does_not_advance_it(client, acc
     # Then it is still due in one day, not six
     clock.advance(days=1)
     due = client.get("/api/v1/words/due", headers=learner.headers).get_json()["items"]
-    assert [(item["id"], item["memory"]["interval_days"], item["memory"]["reviews"])
-            for item in due] == [(word["id"], 1, 2)]
+    assert [
+        (item["id"], item["memory"]["interval_days"], item["memory"]["reviews"]) for item in due
+    ] == [(word["id"], 1, 2)]
 
 
 def test_stats_count_sessions_minutes_and_accuracy(client, accounts, vocab, clock):
@@ -142,10 +181,21 @@ def test_stats_count_sessions_minutes_and_accuracy(client, accounts, vocab, cloc
     # When the stats are read
     stats = client.get(f"/api/v1/users/{learner.id}/stats", headers=learner.headers).get_json()
     # Then they hold the streak at the top level and the totals
-    assert stats == {**stats, "user_id": learner.id, "current_streak": 1, "longest_streak": 1,
-                     "sessions": 2, "minutes_studied": 14.0, "reviews": 2,
-                     "correct_reviews": 1, "accuracy": 50.0, "words_studied": 1,
-                     "words_mastered": 0, "assessments_taken": 0, "levels": []}
+    assert stats == {
+        **stats,
+        "user_id": learner.id,
+        "current_streak": 1,
+        "longest_streak": 1,
+        "sessions": 2,
+        "minutes_studied": 14.0,
+        "reviews": 2,
+        "correct_reviews": 1,
+        "accuracy": 50.0,
+        "words_studied": 1,
+        "words_mastered": 0,
+        "assessments_taken": 0,
+        "levels": [],
+    }
 
 
 def test_learners_see_only_their_own_records(client, accounts, vocab):
@@ -160,15 +210,22 @@ def test_learners_see_only_their_own_records(client, accounts, vocab):
     answer(client, alice, session, word["id"], True)
     sessions_url = f"/api/v1/users/{alice.id}/study-sessions"
     # Then Bob cannot read Alice's sessions, session, stats or streak, nor answer in her session
-    for url in (sessions_url, f"/api/v1/study-sessions/{session}",
-                f"/api/v1/users/{alice.id}/stats", f"/api/v1/users/{alice.id}/streak"):
+    for url in (
+        sessions_url,
+        f"/api/v1/study-sessions/{session}",
+        f"/api/v1/users/{alice.id}/stats",
+        f"/api/v1/users/{alice.id}/streak",
+    ):
         refused = client.get(url, headers=bob.headers)
         assert refused.status_code == 403, url
         assert refused.get_json()["code"] == "not_your_record"
     assert answer(client, bob, session, word["id"], True).status_code == 403
     # And a teacher of another organisation gets 404, as if Alice did not exist
-    for url in (sessions_url, f"/api/v1/study-sessions/{session}",
-                f"/api/v1/users/{alice.id}/stats"):
+    for url in (
+        sessions_url,
+        f"/api/v1/study-sessions/{session}",
+        f"/api/v1/users/{alice.id}/stats",
+    ):
         assert client.get(url, headers=outsider.headers).status_code == 404, url
     # And her own teacher and admin read them
     for reader in (teacher, admin):
@@ -187,8 +244,9 @@ def test_session_inputs_are_checked(client, accounts, vocab):
     foreign_word = vocab.word(other, "そら")
     foreign_group = vocab.group(other)
     # Then a session on another organisation's group is 404
-    response = client.post("/api/v1/study-sessions", headers=learner.headers,
-                           json={"group_id": foreign_group["id"]})
+    response = client.post(
+        "/api/v1/study-sessions", headers=learner.headers, json={"group_id": foreign_group["id"]}
+    )
     assert response.status_code == 404 and response.get_json()["code"] == "word_group_not_found"
     session = start(client, learner)["id"]
     # And answering with another organisation's word is 404
@@ -196,9 +254,11 @@ def test_session_inputs_are_checked(client, accounts, vocab):
     assert response.status_code == 404 and response.get_json()["code"] == "word_not_found"
     # And `correct` must be a JSON boolean
     for value in ("yes", 1, None):
-        response = client.post(f"/api/v1/study-sessions/{session}/reviews",
-                               headers=learner.headers,
-                               json={"word_id": foreign_word["id"], "correct": value})
+        response = client.post(
+            f"/api/v1/study-sessions/{session}/reviews",
+            headers=learner.headers,
+            json={"word_id": foreign_word["id"], "correct": value},
+        )
         assert response.status_code == 422, value
     # And API keys cannot hold study sessions (they belong to a learner)
     key = accounts.api_key(admin, ["learning:read", "learning:write"])
@@ -234,8 +294,7 @@ def test_simultaneous_answers_are_all_counted(client, accounts, vocab):
     assert (stats["reviews"], stats["words_studied"], stats["current_streak"]) == (4, 1, 1)
 
 
-def test_reviews_on_three_days_in_a_row_earn_the_streak_badge_once(client, accounts, vocab,
-                                                                  clock):
+def test_reviews_on_three_days_in_a_row_earn_the_streak_badge_once(client, accounts, vocab, clock):
     # Given a learner who has done nothing but review a word
     admin = accounts.admin()
     learner = accounts.member(admin, "learner")

@@ -7,15 +7,30 @@ import io
 from tests.mediasamples import wav_of_seconds
 
 PORTAL_PAGINATION = {"current_page", "total_pages", "total_items", "items_per_page"}
-WORD_KEYS = {"id", "language", "term", "reading", "translations", "part_of_speech", "level",
-             "tags", "groups", "media_ids", "media_url", "created_at", "updated_at"}
+WORD_KEYS = {
+    "id",
+    "language",
+    "term",
+    "reading",
+    "translations",
+    "part_of_speech",
+    "level",
+    "tags",
+    "groups",
+    "media_ids",
+    "media_url",
+    "created_at",
+    "updated_at",
+}
 
 
 def _upload_audio(client, account) -> str:
-    answer = client.post("/api/v1/media", headers=account.headers,
-                         data={"kind": "audio", "file": (io.BytesIO(wav_of_seconds(0.3)),
-                                                         "word.wav")},
-                         content_type="multipart/form-data")
+    answer = client.post(
+        "/api/v1/media",
+        headers=account.headers,
+        data={"kind": "audio", "file": (io.BytesIO(wav_of_seconds(0.3)), "word.wav")},
+        content_type="multipart/form-data",
+    )
     assert answer.status_code == 201, answer.get_json()
     return answer.get_json()["id"]
 
@@ -28,9 +43,17 @@ def test_words_list_has_the_portal_shape_with_media_urls(client, accounts, vocab
     group = vocab.group(teacher)
     # (media ids must name the organisation's shared files: two recordings of the word)
     audio1, audio2 = (_upload_audio(client, teacher) for _ in range(2))
-    hello = vocab.word(teacher, "こんにちは", reading="konnichiwa", translations=["hello"],
-                       part_of_speech="interjection", level="A1", tags=["greeting"],
-                       groups=[group["id"]], media_ids=[audio1, audio2])
+    hello = vocab.word(
+        teacher,
+        "こんにちは",
+        reading="konnichiwa",
+        translations=["hello"],
+        part_of_speech="interjection",
+        level="A1",
+        tags=["greeting"],
+        groups=[group["id"]],
+        media_ids=[audio1, audio2],
+    )
     vocab.word(teacher, "ありがとう", reading="arigatou", translations=["thank you"])
     # When a learner lists the words
     response = client.get("/api/v1/words", headers=learner.headers)
@@ -38,19 +61,31 @@ def test_words_list_has_the_portal_shape_with_media_urls(client, accounts, vocab
     assert response.status_code == 200
     body = response.get_json()
     assert set(body) == {"items", "pagination"}
-    assert body["pagination"] == {"current_page": 1, "total_pages": 1, "total_items": 2,
-                                  "items_per_page": 20}
+    assert body["pagination"] == {
+        "current_page": 1,
+        "total_pages": 1,
+        "total_items": 2,
+        "items_per_page": 20,
+    }
     items = {item["term"]: item for item in body["items"]}
     assert all(set(item) == WORD_KEYS for item in body["items"])
     # And the word with media carries a URL to its first media file's content
     assert items["こんにちは"]["media_url"] == (
-        f"{settings.public_base_url}/api/v1/media/{audio1}/content")
+        f"{settings.public_base_url}/api/v1/media/{audio1}/content"
+    )
     assert items["ありがとう"]["media_url"] is None
-    assert items["こんにちは"] == {**items["こんにちは"], "id": hello["id"], "language": "ja",
-                                "reading": "konnichiwa", "translations": ["hello"],
-                                "part_of_speech": "interjection", "level": "A1",
-                                "tags": ["greeting"], "groups": [group["id"]],
-                                "media_ids": [audio1, audio2]}
+    assert items["こんにちは"] == {
+        **items["こんにちは"],
+        "id": hello["id"],
+        "language": "ja",
+        "reading": "konnichiwa",
+        "translations": ["hello"],
+        "part_of_speech": "interjection",
+        "level": "A1",
+        "tags": ["greeting"],
+        "groups": [group["id"]],
+        "media_ids": [audio1, audio2],
+    }
 
 
 def test_filters_by_language_group_level_and_text(client, accounts, vocab):
@@ -58,12 +93,25 @@ def test_filters_by_language_group_level_and_text(client, accounts, vocab):
     admin = accounts.admin()
     greetings = vocab.group(admin, "Basic Greetings")
     food = vocab.group(admin, "Food")
-    vocab.word(admin, "こんにちは", reading="konnichiwa", translations=["hello", "good afternoon"],
-               level="A1", groups=[greetings["id"]])
-    vocab.word(admin, "おはよう", reading="ohayou", translations=["Good morning"], level="A1",
-               groups=[greetings["id"]])
-    vocab.word(admin, "寿司", reading="sushi", translations=["sushi"], level="A2",
-               groups=[food["id"]])
+    vocab.word(
+        admin,
+        "こんにちは",
+        reading="konnichiwa",
+        translations=["hello", "good afternoon"],
+        level="A1",
+        groups=[greetings["id"]],
+    )
+    vocab.word(
+        admin,
+        "おはよう",
+        reading="ohayou",
+        translations=["Good morning"],
+        level="A1",
+        groups=[greetings["id"]],
+    )
+    vocab.word(
+        admin, "寿司", reading="sushi", translations=["sushi"], level="A2", groups=[food["id"]]
+    )
     vocab.word(admin, "buenos días", language="es", translations=["good morning"], level="A1")
 
     def terms(query: str) -> list[str]:
@@ -93,13 +141,19 @@ def test_pagination_edges(client, accounts, vocab):
     # When a page of 2 is asked for: the last page has the remainder
     last = client.get("/api/v1/words?page=3&per_page=2", headers=admin.headers).get_json()
     assert [item["term"] for item in last["items"]] == ["word4"]
-    assert last["pagination"] == {"current_page": 3, "total_pages": 3, "total_items": 5,
-                                  "items_per_page": 2}
+    assert last["pagination"] == {
+        "current_page": 3,
+        "total_pages": 3,
+        "total_items": 5,
+        "items_per_page": 2,
+    }
     # When a page past the end is asked for: no items, and the right totals
     past = client.get("/api/v1/words?page=9&per_page=2", headers=admin.headers)
     assert past.status_code == 200
-    assert past.get_json() == {"items": [], "pagination": {
-        "current_page": 9, "total_pages": 3, "total_items": 5, "items_per_page": 2}}
+    assert past.get_json() == {
+        "items": [],
+        "pagination": {"current_page": 9, "total_pages": 3, "total_items": 5, "items_per_page": 2},
+    }
     # When the page size is over the maximum, or page/per_page are not positive: 422
     for query in ("per_page=101", "per_page=0", "page=0", "page=x"):
         response = client.get(f"/api/v1/words?{query}", headers=admin.headers)
@@ -108,8 +162,12 @@ def test_pagination_edges(client, accounts, vocab):
         assert response.get_json()["code"] == "validation_error"
     # And an empty filter result is an empty first page with zero pages
     empty = client.get("/api/v1/words?q=nothing", headers=admin.headers).get_json()
-    assert empty["pagination"] == {"current_page": 1, "total_pages": 0, "total_items": 0,
-                                   "items_per_page": 20}
+    assert empty["pagination"] == {
+        "current_page": 1,
+        "total_pages": 0,
+        "total_items": 0,
+        "items_per_page": 20,
+    }
 
 
 def test_teachers_write_and_learners_only_read(client, accounts, vocab):
@@ -120,15 +178,20 @@ def test_teachers_write_and_learners_only_read(client, accounts, vocab):
     word = vocab.word(teacher, "猫", reading="neko", translations=["cat"])
     url = f"/api/v1/words/{word['id']}"
     # When the learner tries to create, change or delete a word: 403
-    assert client.post("/api/v1/words", headers=learner.headers,
-                       json={"language": "ja", "term": "犬"}).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/words", headers=learner.headers, json={"language": "ja", "term": "犬"}
+        ).status_code
+        == 403
+    )
     assert client.patch(url, headers=learner.headers, json={"term": "x"}).status_code == 403
     assert client.delete(url, headers=learner.headers).status_code == 403
     # And the learner can read it
     assert client.get(url, headers=learner.headers).get_json()["term"] == "猫"
     # When the teacher changes it, the search follows the new translations
-    changed = client.patch(url, headers=teacher.headers,
-                           json={"translations": ["cat", "kitty"], "level": "A1"})
+    changed = client.patch(
+        url, headers=teacher.headers, json={"translations": ["cat", "kitty"], "level": "A1"}
+    )
     assert changed.status_code == 200
     assert changed.get_json()["translations"] == ["cat", "kitty"]
     found = client.get("/api/v1/words?q=kitty", headers=learner.headers).get_json()
@@ -153,8 +216,11 @@ def test_words_are_invisible_to_other_organisations(client, accounts, vocab):
     assert client.patch(url, headers=stranger.headers, json={"term": "x"}).status_code == 404
     # And it cannot put the word in its own group
     group = vocab.group(stranger)
-    response = client.post(f"/api/v1/word-groups/{group['id']}/words",
-                           headers=stranger.headers, json={"word_ids": [word["id"]]})
+    response = client.post(
+        f"/api/v1/word-groups/{group['id']}/words",
+        headers=stranger.headers,
+        json={"word_ids": [word["id"]]},
+    )
     assert response.status_code == 422 and response.get_json()["code"] == "word_not_found"
 
 

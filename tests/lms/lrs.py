@@ -81,7 +81,9 @@ class TestLrsServer:
                 return self._refuse(400, "unsupported_grant_type")
             issued = uuid.uuid4().hex
             self.tokens.append(issued)
-            return Response(json.dumps({"access_token": issued, "token_type": "Bearer",
-                                        "expires_in": 3600}), mimetype="application/json")
+            return Response(
+                json.dumps({"access_token": issued, "token_type": "Bearer", "expires_in": 3600}),
+                mimetype="application/json",
+            )
 
         return app

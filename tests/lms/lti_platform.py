@@ -35,19 +35,28 @@ INSTRUCTOR_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 
 def _pem_pair() -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
 class FlaskRequest(Request):
     def build_metadata(self, req: t.Any) -> dict:
-        return {"method": req.method, "form_data": req.form.to_dict(),
-                "get_data": req.args.to_dict(), "headers": req.headers,
-                "content_type": req.content_type, "path": req.path,
-                "json": req.get_json(silent=True)}
+        return {
+            "method": req.method,
+            "form_data": req.form.to_dict(),
+            "get_data": req.args.to_dict(),
+            "headers": req.headers,
+            "content_type": req.content_type,
+            "path": req.path,
+            "json": req.get_json(silent=True),
+        }
 
 
 @dataclass
@@ -98,22 +107,35 @@ class LmsPlatform:
                 pass
 
             def get_registration_by_params(self, **kwargs: t.Any) -> Registration:
-                return (Registration().set_iss(outer.url).set_client_id(CLIENT_ID)
-                        .set_deployment_id(DEPLOYMENT_ID)
-                        .set_launch_url(outer.tool_launch_url)
-                        .set_deeplink_launch_url(outer.tool_launch_url)
-                        .set_oidc_login_url(outer.tool_launch_url.replace("launch", "login"))
-                        .set_platform_private_key(outer.private_pem)
-                        .set_platform_public_key(outer.public_pem)
-                        .set_tool_key_set_url(outer.tool_jwks_url))
+                return (
+                    Registration()
+                    .set_iss(outer.url)
+                    .set_client_id(CLIENT_ID)
+                    .set_deployment_id(DEPLOYMENT_ID)
+                    .set_launch_url(outer.tool_launch_url)
+                    .set_deeplink_launch_url(outer.tool_launch_url)
+                    .set_oidc_login_url(outer.tool_launch_url.replace("launch", "login"))
+                    .set_platform_private_key(outer.private_pem)
+                    .set_platform_public_key(outer.public_pem)
+                    .set_tool_key_set_url(outer.tool_jwks_url)
+                )
 
         config = Config()
         config.get_registration()
         return config
 
-    def _launch(self, req: t.Any, *, sub: str, resource_link_id: str = "", title: str = "",
-                custom: dict[str, str] | None = None, name: str = "Ana Ruiz",
-                deep_link: bool = False, instructor: bool | None = None) -> t.Any:
+    def _launch(
+        self,
+        req: t.Any,
+        *,
+        sub: str,
+        resource_link_id: str = "",
+        title: str = "",
+        custom: dict[str, str] | None = None,
+        name: str = "Ana Ruiz",
+        deep_link: bool = False,
+        instructor: bool | None = None,
+    ) -> t.Any:
         outer = self
 
         class Launch(LTIAdvantageMessageLaunchAbstract):
@@ -126,17 +148,20 @@ class LmsPlatform:
         launch = Launch(req, self.config())
         launch._registration = launch._platform_config.get_registration()
         teaches = deep_link if instructor is None else instructor
-        launch.set_user_data(sub, [INSTRUCTOR_ROLE if teaches else LEARNER_ROLE],
-                             full_name=name)
+        launch.set_user_data(sub, [INSTRUCTOR_ROLE if teaches else LEARNER_ROLE], full_name=name)
         launch.set_launch_context_claim("course-7", context_title="Spanish B1")
         if deep_link:
-            launch.set_dl(f"{outer.url}/deep-link-return", title="Add a task",
-                          accept_types={"ltiResourceLink"})
+            launch.set_dl(
+                f"{outer.url}/deep-link-return",
+                title="Add a task",
+                accept_types={"ltiResourceLink"},
+            )
             return launch
         launch.set_resource_link_claim(resource_link_id, title=title)
         launch.set_custom_parameters_claim(custom or {})
-        launch.set_ags(lineitems_url=f"{outer.url}/api/lti/courses/7/lineitems",
-                       allow_creating_lineitems=True)
+        launch.set_ags(
+            lineitems_url=f"{outer.url}/api/lti/courses/7/lineitems", allow_creating_lineitems=True
+        )
         launch.set_nrps(f"{outer.url}/api/lti/courses/7/memberships")
         return launch
 
@@ -148,10 +173,14 @@ class LmsPlatform:
     def login_initiation(self, *, login_hint: str, **launch: t.Any) -> dict[str, str]:
         """What the LMS sends the tool's login URL to start a launch of `login_hint`."""
         self.pending[login_hint] = launch
-        return {"iss": self.url, "client_id": CLIENT_ID, "login_hint": login_hint,
-                "lti_message_hint": launch.get("resource_link_id", "deep-link"),
-                "target_link_uri": self.tool_launch_url,
-                "lti_deployment_id": DEPLOYMENT_ID}
+        return {
+            "iss": self.url,
+            "client_id": CLIENT_ID,
+            "login_hint": login_hint,
+            "lti_message_hint": launch.get("resource_link_id", "deep-link"),
+            "target_link_uri": self.tool_launch_url,
+            "lti_deployment_id": DEPLOYMENT_ID,
+        }
 
     # HTTP --------------------------------------------------------------------------------
 
@@ -161,13 +190,20 @@ class LmsPlatform:
         book = self.gradebook
 
         class Ags(AssignmentsGradesService):
-            def find_lineitems(self, page: int = 1, limit: int | None = None,
-                               line_item_id: str | None = None,
-                               resource_link_id: str | None = None,
-                               resource_id: str | None = None, tag: str | None = None
-                               ) -> dict:
-                items = [i for i in book.lineitems.values()
-                         if resource_link_id is None or i["resourceLinkId"] == resource_link_id]
+            def find_lineitems(
+                self,
+                page: int = 1,
+                limit: int | None = None,
+                line_item_id: str | None = None,
+                resource_link_id: str | None = None,
+                resource_id: str | None = None,
+                tag: str | None = None,
+            ) -> dict:
+                items = [
+                    i
+                    for i in book.lineitems.values()
+                    if resource_link_id is None or i["resourceLinkId"] == resource_link_id
+                ]
                 return {"content": items, "has_next": False, "next": None}
 
             def find_lineitem(self, line_item_id: str) -> dict:
@@ -177,8 +213,7 @@ class LmsPlatform:
 
             def create_lineitem(self, creation_data: dict) -> dict:
                 number = str(next(outer._ids))
-                item = {**creation_data,
-                        "id": f"{outer.url}/api/lti/courses/7/lineitems/{number}"}
+                item = {**creation_data, "id": f"{outer.url}/api/lti/courses/7/lineitems/{number}"}
                 book.lineitems[number] = item
                 return item
 
@@ -198,8 +233,13 @@ class LmsPlatform:
                 book.scores.setdefault(line_item_id, []).append(score)
                 return UpdateScoreStatus.SUCCESS
 
-            def get_results(self, line_item_id: str, page: int = 1, limit: int | None = None,
-                            user_id: str | None = None) -> dict:
+            def get_results(
+                self,
+                line_item_id: str,
+                page: int = 1,
+                limit: int | None = None,
+                user_id: str | None = None,
+            ) -> dict:
                 return {"content": [], "has_next": False, "next": None}
 
         def answer(resp: t.Any) -> Response:
@@ -209,8 +249,9 @@ class LmsPlatform:
             return Response(body, status=resp.code, mimetype=resp.media_type)
 
         def service() -> Ags:
-            return Ags(FlaskRequest(request), outer.config(),
-                       f"{outer.url}/api/lti/courses/7/lineitems")
+            return Ags(
+                FlaskRequest(request), outer.config(), f"{outer.url}/api/lti/courses/7/lineitems"
+            )
 
         @app.get("/jwks")
         def jwks() -> Response:
@@ -231,19 +272,28 @@ class LmsPlatform:
             return Response(json.dumps(data), mimetype="application/json")
 
         class Roster(NamesRoleProvisioningService):
-            def get_member_data_page(self, page: int = 1, limit: int | None = None,
-                                     role: str | None = None, since: str | None = None,
-                                     **kwargs: t.Any) -> dict:
-                return {"content": [dict(m) for m in outer.members], "has_next": False,
-                        "next": None}
+            def get_member_data_page(
+                self,
+                page: int = 1,
+                limit: int | None = None,
+                role: str | None = None,
+                since: str | None = None,
+                **kwargs: t.Any,
+            ) -> dict:
+                return {
+                    "content": [dict(m) for m in outer.members],
+                    "has_next": False,
+                    "next": None,
+                }
 
             def get_context_by_id(self) -> Context:
                 return Context(id="course-7", label="ES-B1", title="Spanish B1")
 
         @app.get("/api/lti/courses/7/memberships")
         def memberships() -> Response:
-            svc = Roster(FlaskRequest(request), outer.config(),
-                         f"{outer.url}/api/lti/courses/7/memberships")
+            svc = Roster(
+                FlaskRequest(request), outer.config(), f"{outer.url}/api/lti/courses/7/memberships"
+            )
             return answer(svc.handle_resp(svc.handle_get_members))
 
         @app.post("/deep-link-return")
@@ -264,9 +314,11 @@ class LmsPlatform:
             try:
                 granted = outer.config().get_access_token(request.form.to_dict())
             except (LtiException, AssertionError, Exception) as exc:  # noqa: B014
-                return Response(json.dumps({"error": "invalid_client",
-                                            "error_description": str(exc)}), status=400,
-                                mimetype="application/json")
+                return Response(
+                    json.dumps({"error": "invalid_client", "error_description": str(exc)}),
+                    status=400,
+                    mimetype="application/json",
+                )
             return Response(json.dumps(granted), mimetype="application/json")
 
         @app.route("/api/lti/courses/7/lineitems", methods=["GET", "POST"])

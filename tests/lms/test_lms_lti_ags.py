@@ -28,9 +28,11 @@ from tests.teachers.conftest import create_assignment, wait_for_batch
 
 AUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
 WRITING = "/api/v1/assessments/writing"
-TEXT = {"text": "Last summer I travelled to Valencia with two friends. We visited the old "
-                "town, we ate paella near the beach and we practised our Spanish every day.",
-        "language": "en"}
+TEXT = {
+    "text": "Last summer I travelled to Valencia with two friends. We visited the old "
+    "town, we ate paella near the beach and we practised our Spanish every day.",
+    "language": "en",
+}
 
 
 @pytest.fixture
@@ -51,19 +53,31 @@ def lms(tool_url) -> Iterator[LmsPlatform]:
 
 
 def _register(client, admin, lms: LmsPlatform) -> dict:
-    response = client.post("/api/v1/lti/platforms", headers=admin.headers, json={
-        "name": "Test LMS", "issuer": lms.url, "client_id": CLIENT_ID,
-        "deployment_ids": [DEPLOYMENT_ID], "auth_login_url": f"{lms.url}/auth",
-        "token_url": f"{lms.url}/token", "jwks_url": f"{lms.url}/jwks"})
+    response = client.post(
+        "/api/v1/lti/platforms",
+        headers=admin.headers,
+        json={
+            "name": "Test LMS",
+            "issuer": lms.url,
+            "client_id": CLIENT_ID,
+            "deployment_ids": [DEPLOYMENT_ID],
+            "auth_login_url": f"{lms.url}/auth",
+            "token_url": f"{lms.url}/token",
+            "jwks_url": f"{lms.url}/jwks",
+        },
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
 
 def _launch(lms: LmsPlatform, platform_id: str, sub: str) -> str:
-    claims = lms.launch_claims(sub=sub, resource_link_id="rl-writing-1", title="Writing: a trip",
-                               custom={"task_type": "writing_assessment"})
-    upserted, _ = lti.record_launch(db.session, db.session.get(LtiPlatform, platform_id),
-                                    claims)
+    claims = lms.launch_claims(
+        sub=sub,
+        resource_link_id="rl-writing-1",
+        title="Writing: a trip",
+        custom={"task_type": "writing_assessment"},
+    )
+    upserted, _ = lti.record_launch(db.session, db.session.get(LtiPlatform, platform_id), claims)
     db.session.commit()
     return upserted.user.id
 
@@ -87,8 +101,9 @@ def _scores(lms: LmsPlatform, count: int, seconds: float = 20) -> list[dict]:
 
 
 def _ags_deliveries(client, admin) -> list[dict]:
-    items = client.get("/api/v1/webhook-deliveries?per_page=100",
-                       headers=admin.headers).get_json()["items"]
+    items = client.get("/api/v1/webhook-deliveries?per_page=100", headers=admin.headers).get_json()[
+        "items"
+    ]
     return [d for d in items if d["format"] == "lti_ags"]
 
 
@@ -175,9 +190,14 @@ def test_an_lms_launch_starts_the_task_and_the_grade_goes_back(client, accounts,
     _register(client, admin, lms)
     # When the LMS starts a launch: login initiation at the tool, the tool's authentication
     # request at the LMS, and the LMS's id_token posted back to the tool (as a browser does)
-    start = lms.login_initiation(login_hint="lms-user-5", sub="lms-user-5", name="Kai Lee",
-                                 resource_link_id="rl-w-2", title="Writing: my town",
-                                 custom={"task_type": "writing_assessment"})
+    start = lms.login_initiation(
+        login_hint="lms-user-5",
+        sub="lms-user-5",
+        name="Kai Lee",
+        resource_link_id="rl-w-2",
+        title="Writing: my town",
+        custom={"task_type": "writing_assessment"},
+    )
     login = client.get("/lti/login", query_string=start)
     assert login.status_code == 302, login.get_data(as_text=True)
     assert login.headers["Location"].startswith(f"{lms.url}/auth?")
@@ -185,8 +205,7 @@ def test_an_lms_launch_starts_the_task_and_the_grade_goes_back(client, accounts,
     assert form.status_code == 200, form.text
     form = form.json()
     assert form["launch_url"].endswith("/lti/launch")
-    landed = client.post("/lti/launch", data={"id_token": form["id_token"],
-                                              "state": form["state"]})
+    landed = client.post("/lti/launch", data={"id_token": form["id_token"], "state": form["state"]})
     # Then the tool lands the learner on the task, with a session of their own
     assert landed.status_code == 200, landed.get_data(as_text=True)
     page = landed.get_data(as_text=True)
@@ -202,8 +221,7 @@ def test_an_lms_launch_starts_the_task_and_the_grade_goes_back(client, accounts,
     (item,) = lms.gradebook.lineitems.values()
     assert item["resourceLinkId"] == "rl-w-2"
     # And a replayed id_token (its nonce used) is refused
-    again = client.post("/lti/launch", data={"id_token": form["id_token"],
-                                             "state": form["state"]})
+    again = client.post("/lti/launch", data={"id_token": form["id_token"], "state": form["state"]})
     assert again.status_code == 401 and again.get_json()["code"] == "lti_launch_refused"
 
 
@@ -214,20 +232,18 @@ def _browser_launch(client, lms: LmsPlatform, **launch) -> object:
     form = requests.get(login.headers["Location"], timeout=10)
     assert form.status_code == 200, form.text
     form = form.json()
-    return client.post("/lti/launch", data={"id_token": form["id_token"],
-                                            "state": form["state"]})
+    return client.post("/lti/launch", data={"id_token": form["id_token"], "state": form["state"]})
 
 
-def test_an_instructor_places_a_speaking_task_by_deep_linking(client, accounts, lms,
-                                                              catalogue):
+def test_an_instructor_places_a_speaking_task_by_deep_linking(client, accounts, lms, catalogue):
     # Given a registered LMS and a speaking task of the catalogue
     admin = accounts.admin()
     _register(client, admin, lms)
-    prompt = client.get("/api/v1/speaking-prompts?language=es&per_page=1",
-                        headers=admin.headers).get_json()["items"][0]
+    prompt = client.get(
+        "/api/v1/speaking-prompts?language=es&per_page=1", headers=admin.headers
+    ).get_json()["items"][0]
     # When an instructor opens the tool from the course's "add activity" (Deep Linking)
-    picker = _browser_launch(client, lms, login_hint="teacher-1", sub="teacher-1",
-                             deep_link=True)
+    picker = _browser_launch(client, lms, login_hint="teacher-1", sub="teacher-1", deep_link=True)
     assert picker.status_code == 200, picker.get_data(as_text=True)
     page = picker.get_data(as_text=True)
     assert prompt["id"] in page
@@ -246,8 +262,9 @@ def test_an_instructor_places_a_speaking_task_by_deep_linking(client, accounts, 
     assert item["custom"] == {"prompt_id": prompt["id"], "task_type": "speaking_assessment"}
     assert item["lineItem"]["scoreMaximum"] == 100
     # And a learner cannot open the picker
-    learner_try = _browser_launch(client, lms, login_hint="s-1", sub="s-1", deep_link=True,
-                                  instructor=False)
+    learner_try = _browser_launch(
+        client, lms, login_hint="s-1", sub="s-1", deep_link=True, instructor=False
+    )
     assert learner_try.status_code == 403
     assert learner_try.get_json()["code"] == "lti_instructor_required"
 
@@ -258,29 +275,44 @@ def test_a_course_roster_syncs_its_learners_as_a_job(client, accounts, worker, l
     platform = _register(client, admin, lms)
     _launch(lms, platform["id"], sub="lms-user-1")
     learner_role = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
-    lms.members.extend([
-        {"user_id": "lms-user-1", "roles": [learner_role], "name": "Ana Ruiz"},
-        {"user_id": "lms-user-2", "roles": [learner_role], "name": "Bo Chen",
-         "email": "bo@example.test"},
-        {"user_id": "lms-teacher", "name": "Teacher",
-         "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]}])
+    lms.members.extend(
+        [
+            {"user_id": "lms-user-1", "roles": [learner_role], "name": "Ana Ruiz"},
+            {
+                "user_id": "lms-user-2",
+                "roles": [learner_role],
+                "name": "Bo Chen",
+                "email": "bo@example.test",
+            },
+            {
+                "user_id": "lms-teacher",
+                "name": "Teacher",
+                "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"],
+            },
+        ]
+    )
     # When an admin synchronises the roster
-    response = client.post(f"/api/v1/lti/platforms/{platform['id']}/roster-syncs",
-                           headers={**admin.headers, "Prefer": "wait=20"},
-                           json={"resource_link_id": "rl-writing-1"})
+    response = client.post(
+        f"/api/v1/lti/platforms/{platform['id']}/roster-syncs",
+        headers={**admin.headers, "Prefer": "wait=20"},
+        json={"resource_link_id": "rl-writing-1"},
+    )
     # Then the job lists the members and creates the missing learner only
     assert response.status_code == 200, response.get_json()
     job = response.get_json()
     assert job["status"] == "succeeded", job
     assert job["result"]["members"] == 3 and job["result"]["skipped"] == 1
     assert (job["result"]["learners_created"], job["result"]["learners_updated"]) == (1, 1)
-    listed = client.get(f"/api/v1/learners?lms={platform['id']}",
-                        headers=admin.headers).get_json()["items"]
-    assert sorted(x["identities"][0]["external_id"] for x in listed) == [
-        "lms-user-1", "lms-user-2"]
+    listed = client.get(f"/api/v1/learners?lms={platform['id']}", headers=admin.headers).get_json()[
+        "items"
+    ]
+    assert sorted(x["identities"][0]["external_id"] for x in listed) == ["lms-user-1", "lms-user-2"]
     # And an unknown resource link is a 404
-    missing = client.post(f"/api/v1/lti/platforms/{platform['id']}/roster-syncs",
-                          headers=admin.headers, json={"resource_link_id": "nope"})
+    missing = client.post(
+        f"/api/v1/lti/platforms/{platform['id']}/roster-syncs",
+        headers=admin.headers,
+        json={"resource_link_id": "nope"},
+    )
     assert missing.status_code == 404
     assert missing.get_json()["code"] == "lti_resource_link_not_found"
 
@@ -292,35 +324,50 @@ def test_a_teachers_review_replaces_the_ai_grade_in_the_gradebook(client, accoun
     learner_id = _launch(lms, platform["id"], sub="lms-user-88")
     learner_email = db.session.get(User, learner_id).email
     teacher = accounts.member(admin, "teacher")
-    created = client.post("/api/v1/classes", json={"name": "B1 writing", "language": "en"},
-                          headers=teacher.headers)
+    created = client.post(
+        "/api/v1/classes", json={"name": "B1 writing", "language": "en"}, headers=teacher.headers
+    )
     class_id = created.get_json()["id"]
-    added = client.post(f"/api/v1/classes/{class_id}/members", headers=teacher.headers,
-                        json={"role": "learner", "user_ids": [learner_id]})
+    added = client.post(
+        f"/api/v1/classes/{class_id}/members",
+        headers=teacher.headers,
+        json={"role": "learner", "user_ids": [learner_id]},
+    )
     assert added.status_code == 200, added.get_json()
     assignment = create_assignment(client, teacher, class_id)
     # and the learner's text assessed in a batch, whose AI grade reached the gradebook
     sheet = io.StringIO()
     csv.writer(sheet).writerows([("learner", "text"), (learner_email, TEXT["text"])])
-    media = client.post("/api/v1/media", headers=teacher.headers,
-                        content_type="multipart/form-data",
-                        data={"file": (io.BytesIO(sheet.getvalue().encode()), "texts.csv")})
+    media = client.post(
+        "/api/v1/media",
+        headers=teacher.headers,
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(sheet.getvalue().encode()), "texts.csv")},
+    )
     assert media.status_code == 201, media.get_json()
-    batch = client.post(f"/api/v1/assignments/{assignment['id']}/batches",
-                        json={"texts_media_id": media.get_json()["id"]}, headers=teacher.headers)
+    batch = client.post(
+        f"/api/v1/assignments/{assignment['id']}/batches",
+        json={"texts_media_id": media.get_json()["id"]},
+        headers=teacher.headers,
+    )
     assert batch.status_code == 202, batch.get_json()
-    assert wait_for_batch(client, batch.headers["Location"], teacher.headers)[
-        "counts"]["succeeded"] == 1
+    assert (
+        wait_for_batch(client, batch.headers["Location"], teacher.headers)["counts"]["succeeded"]
+        == 1
+    )
     (ai_score,) = _scores(lms, 1)
     assert ai_score["scoreMaximum"] == 100 and ai_score["userId"] == "lms-user-88"
-    (result,) = client.get(f"/api/v1/assignments/{assignment['id']}/results",
-                           headers=teacher.headers).get_json()["items"]
+    (result,) = client.get(
+        f"/api/v1/assignments/{assignment['id']}/results", headers=teacher.headers
+    ).get_json()["items"]
     assert result["ai_level"] != "C2"
 
     # When the teacher overrides the level with a comment
     reviewed = client.post(
         f"/api/v1/assignments/{assignment['id']}/results/{result['job_id']}/reviews",
-        headers=teacher.headers, json={"level": "C2", "comment": "Reads as native prose."})
+        headers=teacher.headers,
+        json={"level": "C2", "comment": "Reads as native prose."},
+    )
     assert reviewed.status_code == 201, reviewed.get_json()
 
     # Then a newer score replaces the AI's in the same line item: the reviewed level on the
@@ -329,15 +376,19 @@ def test_a_teachers_review_replaces_the_ai_grade_in_the_gradebook(client, accoun
     assert len(scores) == 2 and len(lms.gradebook.lineitems) == 1
     review_score = max(scores, key=lambda s: s["timestamp"])
     assert review_score["timestamp"] > ai_score["timestamp"]
-    assert (review_score["userId"], review_score["scoreGiven"],
-            review_score["scoreMaximum"]) == ("lms-user-88", 6, 6)
+    assert (review_score["userId"], review_score["scoreGiven"], review_score["scoreMaximum"]) == (
+        "lms-user-88",
+        6,
+        6,
+    )
     assert review_score["comment"] == "CEFR C2. Reviewed by a teacher: Reads as native prose."
     deliveries = _settled(client, admin)
     assert [d["state"] for d in deliveries] == ["succeeded", "succeeded"]
 
 
-def test_an_lms_key_set_on_an_internal_address_is_never_fetched(app, client, accounts, lms,
-                                                                 monkeypatch):
+def test_an_lms_key_set_on_an_internal_address_is_never_fetched(
+    app, client, accounts, lms, monkeypatch
+):
     # Given a registered LMS whose key set URL names a host that resolves to loopback, on a
     # platform that refuses internal addresses (production's default)
     admin = accounts.admin()
@@ -345,13 +396,22 @@ def test_an_lms_key_set_on_an_internal_address_is_never_fetched(app, client, acc
     row = db.session.get(LtiPlatform, platform["id"])
     row.jwks_url = lms.url.replace("127.0.0.1", "localhost") + "/jwks"
     db.session.commit()
-    monkeypatch.setitem(app.extensions, "settings",
-                        app.extensions["settings"].replace(webhook_allow_private_networks=False))
+    monkeypatch.setitem(
+        app.extensions,
+        "settings",
+        app.extensions["settings"].replace(webhook_allow_private_networks=False),
+    )
 
     # When a learner is launched from it
-    landed = _browser_launch(client, lms, login_hint="lms-user-9", sub="lms-user-9",
-                             resource_link_id="rl-w-9", title="Writing",
-                             custom={"task_type": "writing_assessment"})
+    landed = _browser_launch(
+        client,
+        lms,
+        login_hint="lms-user-9",
+        sub="lms-user-9",
+        resource_link_id="rl-w-9",
+        title="Writing",
+        custom={"task_type": "writing_assessment"},
+    )
 
     # Then the launch is refused before any request reaches the address, saying why
     assert landed.status_code == 401, landed.get_data(as_text=True)
@@ -361,45 +421,66 @@ def test_an_lms_key_set_on_an_internal_address_is_never_fetched(app, client, acc
 
 
 def test_a_learner_launched_into_a_speaking_task_is_graded_and_recorded(
-        client, accounts, worker, lms, catalogue):
+    client, accounts, worker, lms, catalogue
+):
     # Given an organisation that registered the LMS, and an xAPI endpoint for the LRS of that
     # LMS, whose learners it names by their LMS ids
     admin = accounts.admin()
     platform = _register(client, admin, lms)
     lrs = TestLrsServer()
     try:
-        made = client.post("/api/v1/webhooks", headers=admin.headers, json={
-            "url": lrs.url, "format": "xapi", "lms_base_url": lms.url,
-            "actor_lms": platform["id"],
-            "lrs_auth": {"scheme": "basic", "username": "lrs-key", "password": "lrs-secret"}})
+        made = client.post(
+            "/api/v1/webhooks",
+            headers=admin.headers,
+            json={
+                "url": lrs.url,
+                "format": "xapi",
+                "lms_base_url": lms.url,
+                "actor_lms": platform["id"],
+                "lrs_auth": {"scheme": "basic", "username": "lrs-key", "password": "lrs-secret"},
+            },
+        )
         assert made.status_code == 201, made.get_json()
 
         # When the LMS launches a learner into a speaking task of the catalogue
-        landed = _browser_launch(client, lms, login_hint="lms-user-31", sub="lms-user-31",
-                                 name="Noor", resource_link_id="rl-speak-1",
-                                 title="Speaking: introduce yourself",
-                                 custom={"prompt_id": "spp_en_a1_1",
-                                         "task_type": "speaking_assessment"})
+        landed = _browser_launch(
+            client,
+            lms,
+            login_hint="lms-user-31",
+            sub="lms-user-31",
+            name="Noor",
+            resource_link_id="rl-speak-1",
+            title="Speaking: introduce yourself",
+            custom={"prompt_id": "spp_en_a1_1", "task_type": "speaking_assessment"},
+        )
         assert landed.status_code == 200, landed.get_data(as_text=True)
-        task = json.loads(html.unescape(re.search(r'data-task="([^"]*)"',
-                                                  landed.get_data(as_text=True)).group(1)))
+        task = json.loads(
+            html.unescape(re.search(r'data-task="([^"]*)"', landed.get_data(as_text=True)).group(1))
+        )
         learner = {"Authorization": f"Bearer {task['access_token']}"}
         # and the learner records an answer, assessed for that task, and studies a word
-        media = client.post("/api/v1/media", headers=learner,
-                            content_type="multipart/form-data",
-                            data={"kind": "audio", "file": (io.BytesIO(
-                                (AUDIO / "en_fluent.wav").read_bytes()), "answer.wav")})
+        media = client.post(
+            "/api/v1/media",
+            headers=learner,
+            content_type="multipart/form-data",
+            data={
+                "kind": "audio",
+                "file": (io.BytesIO((AUDIO / "en_fluent.wav").read_bytes()), "answer.wav"),
+            },
+        )
         assert media.status_code == 201, media.get_json()
-        answer = client.post("/api/v1/assessments/speaking",
-                             headers={**learner, "Prefer": "wait=30"},
-                             json={"media_id": media.get_json()["id"],
-                                   "prompt_id": "spp_en_a1_1"})
+        answer = client.post(
+            "/api/v1/assessments/speaking",
+            headers={**learner, "Prefer": "wait=30"},
+            json={"media_id": media.get_json()["id"], "prompt_id": "spp_en_a1_1"},
+        )
         assert answer.status_code in (200, 202), answer.get_json()
         job = _wait_done(client, answer.get_json()["id"], learner)
         assert job["status"] == "succeeded", job["error"]
         assert job["learner_id"] == task["learner_id"]
-        session = client.post("/api/v1/study-sessions", headers=learner,
-                              json={"activity": "flashcards"}).get_json()
+        session = client.post(
+            "/api/v1/study-sessions", headers=learner, json={"activity": "flashcards"}
+        ).get_json()
         client.post(f"/api/v1/study-sessions/{session['id']}/end", headers=learner)
 
         # Then the score is in the LMS gradebook on the task's line item, for the LMS's user
@@ -416,8 +497,7 @@ def test_a_learner_launched_into_a_speaking_task_is_graded_and_recorded(
         assert lrs.refused == []
         verbs = sorted(s["verb"]["display"]["en-US"] for s in lrs.statements.values())
         assert verbs == ["completed", "scored"]
-        assert {s["actor"]["account"]["name"] for s in lrs.statements.values()} == {
-            "lms-user-31"}
+        assert {s["actor"]["account"]["name"] for s in lrs.statements.values()} == {"lms-user-31"}
     finally:
         lrs.stop()
 

@@ -6,8 +6,9 @@ import pytest
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-@pytest.mark.parametrize("params", [{}, {"iss": "https://lms.example"},
-                                    {"login_hint": "42", "target_link_uri": "x"}])
+@pytest.mark.parametrize(
+    "params", [{}, {"iss": "https://lms.example"}, {"login_hint": "42", "target_link_uri": "x"}]
+)
 def test_an_incomplete_login_initiation_is_refused_as_401(client, method, params):
     # Given a login initiation without the issuer or the login hint pylti1p3 requires
     # When it arrives by query string or by form post

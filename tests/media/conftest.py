@@ -73,8 +73,9 @@ class MediaEnv:
         if kind is not None:
             form["kind"] = kind
         form["file"] = (io.BytesIO(data), filename)
-        return self.client.post("/api/v1/media", data=form, headers=account.headers,
-                                content_type="multipart/form-data")
+        return self.client.post(
+            "/api/v1/media", data=form, headers=account.headers, content_type="multipart/form-data"
+        )
 
     def keys(self, prefix: str = "") -> list[str]:
         return sorted(self.store.list_keys(prefix))
@@ -86,9 +87,15 @@ def media_env(request, app, app_with, start_worker) -> MediaEnv:
     overrides: dict = {"import_max_entry_bytes": IMPORT_MAX_ENTRY_BYTES}
     if request.param == "s3":
         s3 = request.getfixturevalue("s3_server")
-        overrides.update(storage_backend="s3", s3_endpoint=s3.url, s3_access_key=s3.access_key,
-                         s3_secret_key=s3.secret_key, s3_region=s3.region,
-                         s3_bucket=s3.new_bucket_name("media"), s3_secure=False)
+        overrides.update(
+            storage_backend="s3",
+            s3_endpoint=s3.url,
+            s3_access_key=s3.access_key,
+            s3_secret_key=s3.secret_key,
+            s3_region=s3.region,
+            s3_bucket=s3.new_bucket_name("media"),
+            s3_secure=False,
+        )
     other = app_with(**overrides)
     client = other.test_client()
     return MediaEnv(request.param, other, client, Accounts(client), lambda: start_worker(other))

@@ -32,21 +32,28 @@ def test_embedded_upload_import_download_and_delete(app, tmp_path, media_samples
         with zipfile.ZipFile(buffer, "w") as archive:
             archive.writestr("manifest.csv", "filename,word,language\nhi.wav,hi,en\n")
             archive.writestr("hi.wav", media_samples["wav"])
-        uploaded = client.post("/api/v1/media", headers=teacher.headers,
-                               content_type="multipart/form-data",
-                               data={"file": (io.BytesIO(buffer.getvalue()), "words.zip")})
+        uploaded = client.post(
+            "/api/v1/media",
+            headers=teacher.headers,
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(buffer.getvalue()), "words.zip")},
+        )
         assert uploaded.status_code == 201, uploaded.get_json()
 
         # When the archive is imported by the in-process worker
-        submitted = client.post("/api/v1/media/imports", headers=teacher.headers,
-                                json={"archive_media_id": uploaded.get_json()["id"]})
+        submitted = client.post(
+            "/api/v1/media/imports",
+            headers=teacher.headers,
+            json={"archive_media_id": uploaded.get_json()["id"]},
+        )
         job = wait_job(client, submitted.get_json()["id"], teacher.headers)
 
         # Then the recording is stored and served from disk with Range
         assert job["status"] == "succeeded", job
         media_id = job["result"]["items"][0]["media_id"]
-        part = client.get(f"/api/v1/media/{media_id}/content", headers={
-            **teacher.headers, "Range": "bytes=0-3"})
+        part = client.get(
+            f"/api/v1/media/{media_id}/content", headers={**teacher.headers, "Range": "bytes=0-3"}
+        )
         assert (part.status_code, part.data) == (206, b"RIFF")
         listed = client.get("/api/v1/media", headers=teacher.headers).get_json()
         assert listed["pagination"]["total_items"] == 2

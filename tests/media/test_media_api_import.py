@@ -66,15 +66,17 @@ def test_zip_import_stores_good_entries_and_reports_bad_ones(media_env, media_sa
     admin = media_env.accounts.admin()
     teacher = media_env.accounts.member(admin, "teacher")
     media_env.start_worker()
-    archive = make_zip([
-        ("manifest.csv", MANIFEST.encode()),
-        ("audio/konnichiwa.mp3", media_samples["mp3"]),
-        ("images/neko.png", media_samples["png"]),
-        ("../../escape.wav", media_samples["wav"]),
-        symlink("link.wav", b"/etc/passwd"),
-        ("big.wav", os.urandom(IMPORT_MAX_ENTRY_BYTES + 1000)),
-        ("bomb.wav", bytes(IMPORT_MAX_ENTRY_BYTES - 1000)),
-    ])
+    archive = make_zip(
+        [
+            ("manifest.csv", MANIFEST.encode()),
+            ("audio/konnichiwa.mp3", media_samples["mp3"]),
+            ("images/neko.png", media_samples["png"]),
+            ("../../escape.wav", media_samples["wav"]),
+            symlink("link.wav", b"/etc/passwd"),
+            ("big.wav", os.urandom(IMPORT_MAX_ENTRY_BYTES + 1000)),
+            ("bomb.wav", bytes(IMPORT_MAX_ENTRY_BYTES - 1000)),
+        ]
+    )
     uploaded = media_env.upload(teacher, archive, "lesson.zip")
     assert uploaded.status_code == 201, uploaded.get_json()
     assert uploaded.get_json()["kind"] == "archive"
@@ -86,8 +88,9 @@ def test_zip_import_stores_good_entries_and_reports_bad_ones(media_env, media_sa
     assert job["status"] == "succeeded", job
     assert job["progress"] == 100
     items = by_name(job)
-    assert {name: item.get("error", {}).get("code", item["status"])
-            for name, item in items.items()} == {
+    assert {
+        name: item.get("error", {}).get("code", item["status"]) for name, item in items.items()
+    } == {
         "audio/konnichiwa.mp3": "stored",
         "images/neko.png": "stored",
         "../../escape.wav": "unsafe_path",
@@ -96,8 +99,14 @@ def test_zip_import_stores_good_entries_and_reports_bad_ones(media_env, media_sa
         "bomb.wav": "compression_ratio",
         "missing.mp3": "file_missing",
     }
-    assert job["result"]["counts"] == {"items": 7, "stored": 2, "linked": 0, "errors": 5,
-                                       "words_created": 2, "words_updated": 0}
+    assert job["result"]["counts"] == {
+        "items": 7,
+        "stored": 2,
+        "linked": 0,
+        "errors": 5,
+        "words_created": 2,
+        "words_updated": 0,
+    }
 
     # And the good files are ready media, byte exact, attached to their new words and groups
     audio = db.session.get(Media, items["audio/konnichiwa.mp3"]["media_id"])
@@ -124,14 +133,20 @@ def test_a_second_import_updates_existing_words(media_env, media_samples):
     media_env.start_worker()
     manifest = "filename,word,translation,language,group\nhello.wav,hello,bonjour,fr,Basics\n"
     first = make_zip([("manifest.csv", manifest.encode()), ("hello.wav", media_samples["wav"])])
-    run_import(media_env, admin, {"archive_media_id": media_env.upload(
-        admin, first, "one.zip").get_json()["id"]})
+    run_import(
+        media_env,
+        admin,
+        {"archive_media_id": media_env.upload(admin, first, "one.zip").get_json()["id"]},
+    )
 
     # When a second archive brings another recording and translation of the same word
     manifest = "filename,word,translation,language\nhello2.mp3,hello,salut,fr\n"
     second = make_zip([("manifest.csv", manifest.encode()), ("hello2.mp3", media_samples["mp3"])])
-    job = run_import(media_env, admin, {"archive_media_id": media_env.upload(
-        admin, second, "two.zip").get_json()["id"]})
+    job = run_import(
+        media_env,
+        admin,
+        {"archive_media_id": media_env.upload(admin, second, "two.zip").get_json()["id"]},
+    )
 
     # Then the word is updated, not duplicated
     assert job["result"]["counts"]["words_updated"] == 1
@@ -141,8 +156,7 @@ def test_a_second_import_updates_existing_words(media_env, media_samples):
     assert [group.name for group in word.groups] == ["Basics"]
 
 
-def test_a_manifest_in_a_wrong_encoding_fails_the_job_and_stores_nothing(media_env,
-                                                                       media_samples):
+def test_a_manifest_in_a_wrong_encoding_fails_the_job_and_stores_nothing(media_env, media_samples):
     # Given a zip whose manifest was saved in Windows-1252
     admin = media_env.accounts.admin()
     media_env.start_worker()
@@ -179,15 +193,22 @@ def test_uploaded_media_with_a_separate_manifest_are_linked(media_env, media_sam
     media_env.start_worker()
     one = media_env.upload(admin, media_samples["wav"], "one.wav").get_json()
     two = media_env.upload(admin, media_samples["opus"], "two.opus").get_json()
-    manifest = ("filename,word,translation\none.wav,uno,one\ntwo.opus,dos,two\n"
-                "three.wav,tres,three\n").encode("utf-8-sig")
+    manifest = (
+        "filename,word,translation\none.wav,uno,one\ntwo.opus,dos,two\nthree.wav,tres,three\n"
+    ).encode("utf-8-sig")
     manifest_media = media_env.upload(admin, manifest, "words.csv")
     assert manifest_media.get_json()["content_type"] == "text/csv"
 
     # When they are imported with a default language
-    job = run_import(media_env, admin, {"media_ids": [one["id"], two["id"]],
-                                        "manifest_media_id": manifest_media.get_json()["id"],
-                                        "language": "es"})
+    job = run_import(
+        media_env,
+        admin,
+        {
+            "media_ids": [one["id"], two["id"]],
+            "manifest_media_id": manifest_media.get_json()["id"],
+            "language": "es",
+        },
+    )
 
     # Then both are linked to new Spanish words, and the missing file is reported
     items = by_name(job)
@@ -216,18 +237,28 @@ def test_import_rules(media_env, media_samples):
     assert_problem(submit(admin, {}), 422, "import_source")
     assert_problem(submit(admin, {"media_ids": [audio_id]}), 422, "manifest_missing")
     assert_problem(submit(admin, {"archive_media_id": audio_id}), 422, "media_wrong_kind")
-    assert_problem(submit(admin, {"archive_media_id": archive_id, "language": "not a tag"}),
-                   422, "validation_error")
+    assert_problem(
+        submit(admin, {"archive_media_id": archive_id, "language": "not a tag"}),
+        422,
+        "validation_error",
+    )
 
 
 def test_deleting_imported_media_detaches_it_from_its_word(media_env, media_samples):
     # Given a word with an imported recording
     admin = media_env.accounts.admin()
     media_env.start_worker()
-    archive = make_zip([("manifest.csv", b"filename,word,language\nhi.wav,hi,en\n"),
-                        ("hi.wav", media_samples["wav"])])
-    job = run_import(media_env, admin, {"archive_media_id": media_env.upload(
-        admin, archive, "hi.zip").get_json()["id"]})
+    archive = make_zip(
+        [
+            ("manifest.csv", b"filename,word,language\nhi.wav,hi,en\n"),
+            ("hi.wav", media_samples["wav"]),
+        ]
+    )
+    job = run_import(
+        media_env,
+        admin,
+        {"archive_media_id": media_env.upload(admin, archive, "hi.zip").get_json()["id"]},
+    )
     media_id = by_name(job)["hi.wav"]["media_id"]
     assert words_of(admin.organisation_id)["hi"].media_ids == [media_id]
 

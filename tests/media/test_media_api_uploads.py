@@ -26,8 +26,9 @@ def sha256(data: bytes) -> str:
 
 def download(env, account, media_id: str, headers: dict | None = None):
     """GET /content, following the redirect to S3 with a real HTTP client."""
-    answer = env.client.get(f"{MEDIA}/{media_id}/content",
-                            headers={**account.headers, **(headers or {})})
+    answer = env.client.get(
+        f"{MEDIA}/{media_id}/content", headers={**account.headers, **(headers or {})}
+    )
     if env.backend == "s3":
         assert answer.status_code == 302, answer.get_json()
         return env.http_get(answer.headers["Location"], headers)
@@ -86,9 +87,16 @@ def test_presigned_put_then_complete(media_env, media_samples):
     # Given a pending upload with a presigned PUT URL
     teacher = media_env.accounts.admin()
     mp3 = media_samples["mp3"]
-    started = media_env.client.post(f"{MEDIA}/uploads", headers=teacher.headers, json={
-        "filename": "hello.mp3", "kind": "audio", "content_type": "audio/mpeg",
-        "size": len(mp3)})
+    started = media_env.client.post(
+        f"{MEDIA}/uploads",
+        headers=teacher.headers,
+        json={
+            "filename": "hello.mp3",
+            "kind": "audio",
+            "content_type": "audio/mpeg",
+            "size": len(mp3),
+        },
+    )
     assert started.status_code == 201, started.get_json()
     body = started.get_json()
     assert body["media"]["status"] == "pending"
@@ -96,14 +104,16 @@ def test_presigned_put_then_complete(media_env, media_samples):
     # When the client PUTs the bytes there and completes
     put = media_env.http_put(body["upload"]["url"], mp3, body["upload"]["headers"])
     assert put.status == 200, put.body
-    done = media_env.client.post(f"{MEDIA}/{body['media']['id']}/complete",
-                                 headers=teacher.headers)
+    done = media_env.client.post(f"{MEDIA}/{body['media']['id']}/complete", headers=teacher.headers)
 
     # Then the media is ready with what the bytes say
     assert done.status_code == 200, done.get_json()
     media = done.get_json()
     assert (media["status"], media["content_type"], media["size"]) == (
-        "ready", "audio/mpeg", len(mp3))
+        "ready",
+        "audio/mpeg",
+        len(mp3),
+    )
     assert media["sha256"] == sha256(mp3)
     assert media["duration"] > 0.9
 
@@ -111,12 +121,14 @@ def test_presigned_put_then_complete(media_env, media_samples):
 def test_complete_without_an_object_is_a_conflict(media_env):
     # Given a pending upload whose URL was never used
     teacher = media_env.accounts.admin()
-    started = media_env.client.post(f"{MEDIA}/uploads", headers=teacher.headers,
-                                    json={"filename": "x.wav", "kind": "audio"}).get_json()
+    started = media_env.client.post(
+        f"{MEDIA}/uploads", headers=teacher.headers, json={"filename": "x.wav", "kind": "audio"}
+    ).get_json()
 
     # When it is completed, Then 409 upload_missing, and it stays pending
-    answer = media_env.client.post(f"{MEDIA}/{started['media']['id']}/complete",
-                                   headers=teacher.headers)
+    answer = media_env.client.post(
+        f"{MEDIA}/{started['media']['id']}/complete", headers=teacher.headers
+    )
     assert_problem(answer, 409, "upload_missing")
     again = media_env.client.get(f"{MEDIA}/{started['media']['id']}", headers=teacher.headers)
     assert again.get_json()["status"] == "pending"
@@ -125,18 +137,23 @@ def test_complete_without_an_object_is_a_conflict(media_env):
 def test_presigned_upload_of_the_wrong_type_is_rejected_and_removed(media_env, media_samples):
     # Given a pending audio upload that received a PNG
     teacher = media_env.accounts.admin()
-    started = media_env.client.post(f"{MEDIA}/uploads", headers=teacher.headers,
-                                    json={"filename": "speech.wav", "kind": "audio"}).get_json()
+    started = media_env.client.post(
+        f"{MEDIA}/uploads",
+        headers=teacher.headers,
+        json={"filename": "speech.wav", "kind": "audio"},
+    ).get_json()
     media_env.http_put(started["upload"]["url"], media_samples["png"])
 
     # When it is completed
-    answer = media_env.client.post(f"{MEDIA}/{started['media']['id']}/complete",
-                                   headers=teacher.headers)
+    answer = media_env.client.post(
+        f"{MEDIA}/{started['media']['id']}/complete", headers=teacher.headers
+    )
 
     # Then 415 kind_mismatch, the media is rejected with that code, and the object is gone
     assert_problem(answer, 415, "kind_mismatch")
-    media = media_env.client.get(f"{MEDIA}/{started['media']['id']}",
-                                 headers=teacher.headers).get_json()
+    media = media_env.client.get(
+        f"{MEDIA}/{started['media']['id']}", headers=teacher.headers
+    ).get_json()
     assert media["status"] == "rejected"
     assert media["error"]["code"] == "kind_mismatch"
     assert media_env.keys() == []
@@ -146,9 +163,16 @@ def test_multipart_upload_over_the_part_size(media_env):
     # Given a 6 MB recording and a multipart upload (Uppy's createMultipartUpload)
     teacher = media_env.accounts.admin()
     data = wav_of_seconds(200)
-    created = media_env.client.post(f"{MEDIA}/multipart", headers=teacher.headers, json={
-        "filename": "long.wav", "kind": "audio", "content_type": "audio/wav",
-        "size": len(data)})
+    created = media_env.client.post(
+        f"{MEDIA}/multipart",
+        headers=teacher.headers,
+        json={
+            "filename": "long.wav",
+            "kind": "audio",
+            "content_type": "audio/wav",
+            "size": len(data),
+        },
+    )
     assert created.status_code == 201, created.get_json()
     media_id = created.get_json()["media"]["id"]
     assert created.get_json()["uploadId"]
@@ -157,21 +181,25 @@ def test_multipart_upload_over_the_part_size(media_env):
     cut = 5 * 1024 * 1024
     etags = []
     for number, piece in ((1, data[:cut]), (2, data[cut:])):
-        signed = media_env.client.get(f"{MEDIA}/{media_id}/multipart/{number}",
-                                      headers=teacher.headers)
+        signed = media_env.client.get(
+            f"{MEDIA}/{media_id}/multipart/{number}", headers=teacher.headers
+        )
         assert signed.status_code == 200, signed.get_json()
         put = media_env.http_put(signed.get_json()["url"], piece)
         assert put.status == 200, put.body
         etags.append(put.headers.get("ETag") or put.headers.get("etag"))
     listed = media_env.client.get(f"{MEDIA}/{media_id}/multipart", headers=teacher.headers)
     assert [(p["PartNumber"], p["Size"]) for p in listed.get_json()] == [
-        (1, cut), (2, len(data) - cut)]
+        (1, cut),
+        (2, len(data) - cut),
+    ]
 
     # And the upload is completed with the parts (completeMultipartUpload)
-    done = media_env.client.post(f"{MEDIA}/{media_id}/multipart/complete",
-                                 headers=teacher.headers, json={"parts": [
-                                     {"PartNumber": n, "ETag": e}
-                                     for n, e in enumerate(etags, start=1)]})
+    done = media_env.client.post(
+        f"{MEDIA}/{media_id}/multipart/complete",
+        headers=teacher.headers,
+        json={"parts": [{"PartNumber": n, "ETag": e} for n, e in enumerate(etags, start=1)]},
+    )
 
     # Then the media is ready and byte exact
     assert done.status_code == 200, done.get_json()
@@ -183,11 +211,13 @@ def test_multipart_upload_over_the_part_size(media_env):
 def test_aborting_a_multipart_upload(media_env):
     # Given a multipart upload with one part
     teacher = media_env.accounts.admin()
-    created = media_env.client.post(f"{MEDIA}/multipart", headers=teacher.headers,
-                                    json={"filename": "a.wav", "kind": "audio"}).get_json()
+    created = media_env.client.post(
+        f"{MEDIA}/multipart", headers=teacher.headers, json={"filename": "a.wav", "kind": "audio"}
+    ).get_json()
     media_id = created["media"]["id"]
-    url = media_env.client.get(f"{MEDIA}/{media_id}/multipart/1",
-                               headers=teacher.headers).get_json()["url"]
+    url = media_env.client.get(
+        f"{MEDIA}/{media_id}/multipart/1", headers=teacher.headers
+    ).get_json()["url"]
     media_env.http_put(url, b"RIFF" + bytes(100))
 
     # When it is aborted (abortMultipartUpload)
@@ -238,18 +268,27 @@ def test_form_mistakes(media_env, media_samples):
     url = f"{MEDIA}"
 
     # When the form has no file, a bad kind, or a field after the file
-    no_file = media_env.client.post(url, data={"kind": "audio"}, headers=teacher.headers,
-                                    content_type="multipart/form-data")
+    no_file = media_env.client.post(
+        url, data={"kind": "audio"}, headers=teacher.headers, content_type="multipart/form-data"
+    )
     bad_kind = media_env.upload(teacher, media_samples["wav"], "a.wav", kind="noise")
     late_body = (
         b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n'
         b"Content-Type: audio/wav\r\n\r\n" + media_samples["wav"] + b"\r\n"
         b'--XyZ\r\nContent-Disposition: form-data; name="kind"\r\n\r\naudio\r\n--XyZ--\r\n'
     )
-    late = media_env.client.post(url, headers=teacher.headers, data=late_body,
-                                 content_type="multipart/form-data; boundary=XyZ")
-    truncated = media_env.client.post(url, headers=teacher.headers, data=late_body[:-30],
-                                      content_type="multipart/form-data; boundary=XyZ")
+    late = media_env.client.post(
+        url,
+        headers=teacher.headers,
+        data=late_body,
+        content_type="multipart/form-data; boundary=XyZ",
+    )
+    truncated = media_env.client.post(
+        url,
+        headers=teacher.headers,
+        data=late_body[:-30],
+        content_type="multipart/form-data; boundary=XyZ",
+    )
     json_body = media_env.client.post(url, json={"file": "x"}, headers=teacher.headers)
 
     # Then each is a 422 with its code, and nothing stays stored
@@ -299,33 +338,50 @@ def test_learners_see_their_own_and_shared_media(media_env, media_samples):
     assert ids(bob) == {image["id"], bob_audio["id"]}
     assert ids(teacher) == {image["id"], alice_audio["id"], bob_audio["id"]}
     assert ids(teacher, "?kind=image") == {image["id"]}
-    assert_problem(media_env.client.get(f"{MEDIA}/{bob_audio['id']}", headers=alice.headers),
-                   404, "media_not_found")
+    assert_problem(
+        media_env.client.get(f"{MEDIA}/{bob_audio['id']}", headers=alice.headers),
+        404,
+        "media_not_found",
+    )
 
     # And a learner cannot delete the shared image, nor upload one
-    assert_problem(media_env.client.delete(f"{MEDIA}/{image['id']}", headers=alice.headers),
-                   403, "not_media_owner")
-    assert_problem(media_env.upload(alice, media_samples["png"], "me.png", kind="image"),
-                   403, "learner_audio_only")
+    assert_problem(
+        media_env.client.delete(f"{MEDIA}/{image['id']}", headers=alice.headers),
+        403,
+        "not_media_owner",
+    )
+    assert_problem(
+        media_env.upload(alice, media_samples["png"], "me.png", kind="image"),
+        403,
+        "learner_audio_only",
+    )
 
 
 def test_list_is_paginated(media_env, media_samples):
     # Given three recordings
     teacher = media_env.accounts.admin()
-    made = [media_env.upload(teacher, media_samples["wav"], f"{n}.wav").get_json()["id"]
-            for n in range(3)]
+    made = [
+        media_env.upload(teacher, media_samples["wav"], f"{n}.wav").get_json()["id"]
+        for n in range(3)
+    ]
 
     # When listed two per page
     first = media_env.client.get(f"{MEDIA}?per_page=2", headers=teacher.headers).get_json()
-    second = media_env.client.get(f"{MEDIA}?per_page=2&page=2",
-                                  headers=teacher.headers).get_json()
+    second = media_env.client.get(f"{MEDIA}?per_page=2&page=2", headers=teacher.headers).get_json()
 
     # Then newest come first and the totals are right
     assert [item["id"] for item in first["items"] + second["items"]] == made[::-1]
-    assert first["pagination"] == {"current_page": 1, "total_pages": 2, "total_items": 3,
-                                   "items_per_page": 2}
-    assert_problem(media_env.client.get(f"{MEDIA}?per_page=500", headers=teacher.headers),
-                   422, "validation_error")
+    assert first["pagination"] == {
+        "current_page": 1,
+        "total_pages": 2,
+        "total_items": 3,
+        "items_per_page": 2,
+    }
+    assert_problem(
+        media_env.client.get(f"{MEDIA}?per_page=500", headers=teacher.headers),
+        422,
+        "validation_error",
+    )
 
 
 def test_delete_removes_object_and_row(media_env, media_samples):
@@ -338,8 +394,11 @@ def test_delete_removes_object_and_row(media_env, media_samples):
 
     # Then the row and the object are gone
     assert answer.status_code == 204
-    assert_problem(media_env.client.get(f"{MEDIA}/{media['id']}", headers=teacher.headers),
-                   404, "media_not_found")
+    assert_problem(
+        media_env.client.get(f"{MEDIA}/{media['id']}", headers=teacher.headers),
+        404,
+        "media_not_found",
+    )
     assert media_env.keys() == []
 
 
@@ -351,8 +410,7 @@ def test_api_keys_need_media_scopes(media_env, media_samples):
     form = {"file": (io.BytesIO(media_samples["wav"]), "a.wav")}
 
     # When each uploads, Then only the scoped key may
-    ok = media_env.client.post(MEDIA, data=form, headers=writer,
-                               content_type="multipart/form-data")
+    ok = media_env.client.post(MEDIA, data=form, headers=writer, content_type="multipart/form-data")
     assert ok.status_code == 201, ok.get_json()
     assert_problem(media_env.client.get(MEDIA, headers=reader), 403, "insufficient_scope")
 
@@ -360,16 +418,21 @@ def test_api_keys_need_media_scopes(media_env, media_samples):
 def test_abandoned_uploads_are_removed_after_a_day(media_env):
     # Given a presigned upload and a multipart upload started two days ago, and one just now
     teacher = media_env.accounts.admin()
-    old_put = media_env.client.post(f"{MEDIA}/uploads", headers=teacher.headers,
-                                    json={"filename": "a.wav", "kind": "audio"}).get_json()
+    old_put = media_env.client.post(
+        f"{MEDIA}/uploads", headers=teacher.headers, json={"filename": "a.wav", "kind": "audio"}
+    ).get_json()
     media_env.http_put(old_put["upload"]["url"], b"RIFF" + bytes(100))
-    old_parts = media_env.client.post(f"{MEDIA}/multipart", headers=teacher.headers,
-                                      json={"filename": "b.wav", "kind": "audio"}).get_json()
-    fresh = media_env.client.post(f"{MEDIA}/uploads", headers=teacher.headers,
-                                  json={"filename": "c.wav", "kind": "audio"}).get_json()
-    db.session.execute(update(Media).where(
-        Media.id.in_([old_put["media"]["id"], old_parts["media"]["id"]])
-    ).values(created_at=utcnow() - timedelta(days=2)))
+    old_parts = media_env.client.post(
+        f"{MEDIA}/multipart", headers=teacher.headers, json={"filename": "b.wav", "kind": "audio"}
+    ).get_json()
+    fresh = media_env.client.post(
+        f"{MEDIA}/uploads", headers=teacher.headers, json={"filename": "c.wav", "kind": "audio"}
+    ).get_json()
+    db.session.execute(
+        update(Media)
+        .where(Media.id.in_([old_put["media"]["id"], old_parts["media"]["id"]]))
+        .values(created_at=utcnow() - timedelta(days=2))
+    )
     db.session.commit()
 
     # When the hourly sweep runs
@@ -401,14 +464,21 @@ def test_per_kind_limits_follow_configuration(app_with, media_samples):
     teacher = Accounts(client).admin()
 
     def upload(data: bytes, filename: str):
-        return client.post(MEDIA, headers=teacher.headers, content_type="multipart/form-data",
-                           data={"file": (io.BytesIO(data), filename)})
+        return client.post(
+            MEDIA,
+            headers=teacher.headers,
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(data), filename)},
+        )
 
     # When an 11 MiB image (over the default 10 MiB) and a 5 KiB recording are sent
     image = upload(media_samples["png"] + os.urandom(11 * 1024 * 1024), "big.png")
     audio = upload(wav_of_seconds(1), "long.wav")
-    presigned = client.post(f"{MEDIA}/uploads", headers=teacher.headers, json={
-        "filename": "a.wav", "kind": "audio", "content_type": "audio/wav", "size": 5000})
+    presigned = client.post(
+        f"{MEDIA}/uploads",
+        headers=teacher.headers,
+        json={"filename": "a.wav", "kind": "audio", "content_type": "audio/wav", "size": 5000},
+    )
 
     # Then the image is stored and the audio refused, whichever way it comes
     assert image.status_code == 201, image.get_json()

@@ -44,16 +44,16 @@ def test_a_teacher_signs_in_to_the_console_with_the_provider(client, accounts, p
     assert me.get_json()["id"] == teacher.id
 
 
-def test_a_login_finishes_only_at_the_callback_it_was_started_for(client, accounts,
-                                                                  provider):  # noqa: F811
+def test_a_login_finishes_only_at_the_callback_it_was_started_for(client, accounts, provider):  # noqa: F811
     admin = accounts.admin()
     configure(client, admin, provider, NAME)
     set_user(provider, "idp-admin", email=admin.email, email_verified=True)
     # Given a login started from the console, whose answer is taken to the API's callback
     back = urlsplit(consent(console_start(client, admin.organisation_id), "idp-admin"))
     # Then it is refused there
-    assert_problem(client.get(f"/api/v1/auth/oidc/callback?{back.query}"), 422,
-                   "oidc_state_invalid")
+    assert_problem(
+        client.get(f"/api/v1/auth/oidc/callback?{back.query}"), 422, "oidc_state_invalid"
+    )
     # And a login started for the API, taken to the console, shows the problem, no token
     api_url = client.get(f"/api/v1/auth/oidc/{admin.organisation_id}/{NAME}/authorize")
     back = urlsplit(consent(api_url.headers["Location"], "idp-admin"))
@@ -62,7 +62,10 @@ def test_a_login_finishes_only_at_the_callback_it_was_started_for(client, accoun
 
 
 def test_the_console_shows_buttons_only_for_enabled_providers_of_the_organisation(
-        client, accounts, provider):  # noqa: F811
+    client,
+    accounts,
+    provider,  # noqa: F811
+):
     admin = accounts.admin()
     configure(client, admin, provider, NAME)
     # An organisation without providers, or none named, shows the password form only
@@ -70,9 +73,14 @@ def test_the_console_shows_buttons_only_for_enabled_providers_of_the_organisatio
     for query in (f"?organisation={other.organisation_id}", "", "?organisation=org_nope"):
         assert "Sign in with" not in client.get(f"/console/{query}").get_data(as_text=True)
     # A disabled provider has no button; the public list says the same
-    assert client.put(f"/api/v1/organisation/oidc-providers/{NAME}", headers=admin.headers,
-                      json={"issuer": provider, "client_id": "platform",
-                            "enabled": False}).status_code == 200
+    assert (
+        client.put(
+            f"/api/v1/organisation/oidc-providers/{NAME}",
+            headers=admin.headers,
+            json={"issuer": provider, "client_id": "platform", "enabled": False},
+        ).status_code
+        == 200
+    )
     page = client.get(f"/console/?organisation={admin.organisation_id}")
     assert "Sign in with" not in page.get_data(as_text=True)
     listed = client.get(f"/api/v1/auth/oidc/{admin.organisation_id}/providers").get_json()

@@ -29,8 +29,11 @@ def provider() -> Iterator[str]:
 
 
 def configure(client, admin, issuer: str, name: str = "school-idp") -> dict:
-    answer = client.put(f"/api/v1/organisation/oidc-providers/{name}", headers=admin.headers,
-                        json={"issuer": issuer, "client_id": "platform", "client_secret": SECRET})
+    answer = client.put(
+        f"/api/v1/organisation/oidc-providers/{name}",
+        headers=admin.headers,
+        json={"issuer": issuer, "client_id": "platform", "client_secret": SECRET},
+    )
     assert answer.status_code == 200, answer.get_json()
     return answer.get_json()
 
@@ -81,8 +84,9 @@ def test_a_member_signs_in_with_the_provider_by_verified_email(client, accounts,
     answer = client.get(back)
     # Then the platform signs in the learner's own account
     assert answer.status_code == 200, answer.get_json()
-    me = client.get("/api/v1/auth/me",
-                    headers={"Authorization": f"Bearer {answer.get_json()['access_token']}"})
+    me = client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {answer.get_json()['access_token']}"}
+    )
     assert me.get_json()["id"] == learner.id
     # And the state works once
     assert_problem(client.get(back), 422, "oidc_state_invalid")
@@ -90,8 +94,9 @@ def test_a_member_signs_in_with_the_provider_by_verified_email(client, accounts,
     assert shown["has_client_secret"] is True and SECRET not in json.dumps(shown)
     stored = db.session.execute(text("SELECT client_secret FROM oidc_providers")).scalar()
     assert SECRET not in stored
-    log = client.get("/api/v1/admin/audit", headers=admin.headers,
-                     query_string={"target_type": "oidc_provider"}).get_json()["items"]
+    log = client.get(
+        "/api/v1/admin/audit", headers=admin.headers, query_string={"target_type": "oidc_provider"}
+    ).get_json()["items"]
     assert [r["action"] for r in log] == ["oidc_provider.created"]
     assert log[0]["after"]["client_authentication_changed"] is True
     assert SECRET not in json.dumps(log)
@@ -107,14 +112,17 @@ def test_unverified_or_unknown_emails_are_not_linked(client, accounts, provider)
     # When someone signs in with an unverified copy of the learner's email, or an email no
     # account has
     # Then neither is signed in
-    assert_problem(client.get(consent(start(client, admin), "unverified")), 403,
-                   "oidc_email_not_verified")
-    assert_problem(client.get(consent(start(client, admin), "stranger")), 403,
-                   "oidc_account_not_found")
+    assert_problem(
+        client.get(consent(start(client, admin), "unverified")), 403, "oidc_email_not_verified"
+    )
+    assert_problem(
+        client.get(consent(start(client, admin), "stranger")), 403, "oidc_account_not_found"
+    )
 
 
-def test_a_code_brought_back_with_another_requests_state_fails_the_nonce(client, accounts,
-                                                                          provider):
+def test_a_code_brought_back_with_another_requests_state_fails_the_nonce(
+    client, accounts, provider
+):
     # Given two sign-ins started in two browsers
     admin = accounts.admin()
     learner = accounts.member(admin, "learner")
@@ -124,8 +132,7 @@ def test_a_code_brought_back_with_another_requests_state_fails_the_nonce(client,
     # When the code issued for the second is presented with the first's state
     code = parse_qs(urlsplit(consent(second, "idp-learner")).query)["code"][0]
     state = parse_qs(urlsplit(first).query)["state"][0]
-    answer = client.get("/api/v1/auth/oidc/callback", query_string={"state": state,
-                                                                     "code": code})
+    answer = client.get("/api/v1/auth/oidc/callback", query_string={"state": state, "code": code})
     # Then the ID token's nonce does not match and nobody is signed in
     assert_problem(answer, 401, "oidc_id_token_invalid")
 
@@ -134,17 +141,39 @@ def test_bad_configuration_and_unknown_providers_are_problems(client, accounts, 
     admin = accounts.admin()
     teacher = accounts.member(admin, "teacher")
     body = {"issuer": provider, "client_id": "platform"}
-    assert_problem(client.put("/api/v1/organisation/oidc-providers/Bad Name!",
-                              headers=admin.headers, json=body), 422,
-                   "oidc_provider_name_invalid")
-    assert_problem(client.put("/api/v1/organisation/oidc-providers/idp", headers=admin.headers,
-                              json={**body, "scopes": "email"}), 422, "validation_error")
-    assert_problem(client.put("/api/v1/organisation/oidc-providers/idp",
-                              headers=teacher.headers, json=body), 403, "insufficient_role")
-    assert_problem(client.get(f"/api/v1/auth/oidc/{admin.organisation_id}/nobody/authorize"),
-                   404, "oidc_provider_not_found")
-    assert_problem(client.get("/api/v1/auth/oidc/callback", query_string={"state": "forged"}),
-                   422, "oidc_state_invalid")
+    assert_problem(
+        client.put(
+            "/api/v1/organisation/oidc-providers/Bad Name!", headers=admin.headers, json=body
+        ),
+        422,
+        "oidc_provider_name_invalid",
+    )
+    assert_problem(
+        client.put(
+            "/api/v1/organisation/oidc-providers/idp",
+            headers=admin.headers,
+            json={**body, "scopes": "email"},
+        ),
+        422,
+        "validation_error",
+    )
+    assert_problem(
+        client.put("/api/v1/organisation/oidc-providers/idp", headers=teacher.headers, json=body),
+        403,
+        "insufficient_role",
+    )
+    assert_problem(
+        client.get(f"/api/v1/auth/oidc/{admin.organisation_id}/nobody/authorize"),
+        404,
+        "oidc_provider_not_found",
+    )
+    assert_problem(
+        client.get("/api/v1/auth/oidc/callback", query_string={"state": "forged"}),
+        422,
+        "oidc_state_invalid",
+    )
     # And the S256 challenge is the verifier's hash, as RFC 7636 defines it
-    assert oidc.s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == \
-        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert (
+        oidc.s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+        == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )

@@ -52,8 +52,12 @@ def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
 @pytest.fixture
 def stack(app_with, private_redis: RedisServer, tmp_path: Path) -> Iterator[Stack]:
     # Leases and the broker's dead-worker detection are shortened as in the processes' env.
-    api_app = app_with(redis_url=private_redis.url, job_lease_seconds=5,
-                       broker_heartbeat_timeout_ms=3000, broker_maintenance_chance=100_000)
+    api_app = app_with(
+        redis_url=private_redis.url,
+        job_lease_seconds=5,
+        broker_heartbeat_timeout_ms=3000,
+        broker_maintenance_chance=100_000,
+    )
     client = api_app.test_client()
     fleet = Fleet(platform_env(TEST_DATABASE_URL, private_redis.url, tmp_path), tmp_path)
     try:

@@ -35,9 +35,22 @@ class RedisServer:
     def start(self) -> RedisServer:
         log = open(self.log_dir / f"redis-{self.port}.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no"],
-            stdout=log, stderr=subprocess.STDOUT)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
         wait_until(lambda: self._pings(client), 20, "the private Redis to answer")
         return self
@@ -61,19 +74,34 @@ class RedisServer:
         self.process = None
 
 
-def platform_env(database_url: str, redis_url: str, data_dir: Path,
-                 **overrides: str) -> dict[str, str]:
+def platform_env(
+    database_url: str, redis_url: str, data_dir: Path, **overrides: str
+) -> dict[str, str]:
     """The environment of a worker or scheduler process pointed at the test services:
     short leases, fast sweeps, and prompt recovery of a dead worker's messages."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DRAMATIQ_", "dramatiq_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DRAMATIQ_", "dramatiq_"))
+    }
     env.update(
-        PYTHONPATH=str(ROOT), APP_ENV="test", SECRET_KEY=SECRET_KEY,
-        DATABASE_URL=database_url, REDIS_URL=redis_url, DATA_DIR=str(data_dir),
-        STORAGE_BACKEND="local", MEDIA_DIR=str(data_dir / "media"), EMBEDDED_SERVICES="false",
-        JOB_LEASE_SECONDS="5", JOB_RETRY_MIN_BACKOFF_MS="50", JOB_RETRY_MAX_BACKOFF_MS="400",
-        SWEEP_INTERVAL_SECONDS="1", BROKER_HEARTBEAT_TIMEOUT_MS="3000",
-        BROKER_MAINTENANCE_CHANCE="100000", LOG_JSON="false", LOG_LEVEL="INFO",
+        PYTHONPATH=str(ROOT),
+        APP_ENV="test",
+        SECRET_KEY=SECRET_KEY,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        DATA_DIR=str(data_dir),
+        STORAGE_BACKEND="local",
+        MEDIA_DIR=str(data_dir / "media"),
+        EMBEDDED_SERVICES="false",
+        JOB_LEASE_SECONDS="5",
+        JOB_RETRY_MIN_BACKOFF_MS="50",
+        JOB_RETRY_MAX_BACKOFF_MS="400",
+        SWEEP_INTERVAL_SECONDS="1",
+        BROKER_HEARTBEAT_TIMEOUT_MS="3000",
+        BROKER_MAINTENANCE_CHANCE="100000",
+        LOG_JSON="false",
+        LOG_LEVEL="INFO",
         WEBHOOK_ALLOW_PRIVATE_NETWORKS="true",
     )
     env.update(overrides)
@@ -88,8 +116,14 @@ class Process:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         with open(self.log_path, "ab") as log:
-            self.popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log,
-                                          stderr=subprocess.STDOUT, start_new_session=True)
+            self.popen = subprocess.Popen(
+                argv,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -127,22 +161,38 @@ class Fleet:
 
     def worker(self, queues: tuple[str, ...] = ("scoring",), threads: int = 4) -> Process:
         self._count += 1
-        process = Process(f"worker-{self._count}",
-                          [sys.executable, "-m", "dramatiq", "workers.main", "--processes", "1",
-                           "--threads", str(threads), "--queues", *queues,
-                           "--worker-shutdown-timeout", "2000"],
-                          self.env, self.log_dir)
+        process = Process(
+            f"worker-{self._count}",
+            [
+                sys.executable,
+                "-m",
+                "dramatiq",
+                "workers.main",
+                "--processes",
+                "1",
+                "--threads",
+                str(threads),
+                "--queues",
+                *queues,
+                "--worker-shutdown-timeout",
+                "2000",
+            ],
+            self.env,
+            self.log_dir,
+        )
         self.processes.append(process)
         return process
 
     def scheduler(self) -> Process:
-        process = Process("scheduler", [sys.executable, "-m", "workers.scheduler"], self.env,
-                          self.log_dir)
+        process = Process(
+            "scheduler", [sys.executable, "-m", "workers.scheduler"], self.env, self.log_dir
+        )
         self.processes.append(process)
         return process
 
     def wait_ready(self, worker: Process, seconds: float = 90) -> None:
         """Until the worker process reports it consumes its queues."""
+
         def ready() -> bool:
             if not worker.alive():
                 raise AssertionError(f"{worker.name} exited:\n{worker.log()[-3000:]}")
@@ -191,8 +241,9 @@ class Receiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def received(self) -> list[tuple[dict[str, str], bytes]]:
         with self._lock:

@@ -38,8 +38,9 @@ def admin(accounts) -> Account:
 
 # Valid requests and invalid ones (wrong types, missing fields, out-of-range values).
 schema = schemathesis.from_pytest_fixture(
-    "api_schema", data_generation_methods=[DataGenerationMethod.positive,
-                                           DataGenerationMethod.negative])
+    "api_schema",
+    data_generation_methods=[DataGenerationMethod.positive, DataGenerationMethod.negative],
+)
 
 
 def fresh_token(admin: Account) -> str:
@@ -53,9 +54,14 @@ def fresh_token(admin: Account) -> str:
 @schema.parametrize()
 # Bounded: a few examples per operation, no shrinking of a failure (its example is shown).
 # FUZZ_EXAMPLES=50 FUZZ_RANDOM=1 explore further by hand.
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "8")), deadline=None,
-          derandomize=not os.environ.get("FUZZ_RANDOM"), database=None,
-          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "8")),
+    deadline=None,
+    derandomize=not os.environ.get("FUZZ_RANDOM"),
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_api_answers_every_request_as_documented(case, admin: Account):
     # A form body that is not a mapping (a negative example) cannot be encoded as a form.
     if case.media_type in FORM_TYPES and not isinstance(case.body, dict):

@@ -23,8 +23,9 @@ def test_jobs_submitted_while_redis_is_down_complete_once_it_is_back(stack):
     stack.redis.stop()
     accepted = []
     for n in range(OUTAGE_JOBS):
-        response = stack.client.post("/api/v1/jobs/ping", headers=admin.headers,
-                                     json={"sleep_ms": 20 + n})
+        response = stack.client.post(
+            "/api/v1/jobs/ping", headers=admin.headers, json={"sleep_ms": 20 + n}
+        )
         # Then each is accepted, recorded as not yet sent
         assert response.status_code == 202, response.get_json()
         accepted.append(response.get_json()["id"])
@@ -58,8 +59,10 @@ def test_jobs_sent_before_redis_restarted_empty_still_complete(stack):
     marker = redis.Redis.from_url(stack.redis.url)
     wait_until(lambda: marker.keys("*broker:marker"), 60, "the scheduler to mark Redis")
     admin = stack.accounts.admin()
-    accepted = [stack.client.post("/api/v1/jobs/ping", headers=admin.headers, json={})
-                for _ in range(LOST_JOBS)]
+    accepted = [
+        stack.client.post("/api/v1/jobs/ping", headers=admin.headers, json={})
+        for _ in range(LOST_JOBS)
+    ]
     assert all(response.status_code == 202 for response in accepted)
     assert all(job.enqueued_at is not None for job in stack.jobs())
 

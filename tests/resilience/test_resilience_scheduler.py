@@ -8,9 +8,15 @@ from tests.resilience.resilience_support import wait_until
 from workers.scheduler import scheduled_jobs
 
 EVERY_JOB = {
-    "jobs.resend_unsent", "jobs.requeue_stale", "jobs.resend_after_broker_loss",
-    "jobs.purge_idempotency_keys", "learning.reset_streaks", "media.expire_uploads",
-    "webhooks.resend_lost", "webhooks.purge_old_events", "mail.resend_unsent",
+    "jobs.resend_unsent",
+    "jobs.requeue_stale",
+    "jobs.resend_after_broker_loss",
+    "jobs.purge_idempotency_keys",
+    "learning.reset_streaks",
+    "media.expire_uploads",
+    "webhooks.resend_lost",
+    "webhooks.purge_old_events",
+    "mail.resend_unsent",
     "retention.sweep",
 }
 
@@ -20,8 +26,9 @@ def test_the_standalone_scheduler_runs_every_scheduled_job(stack):
     scheduler = stack.fleet.scheduler()
 
     # When it has started
-    wait_until(lambda: "scheduler started with jobs:" in scheduler.log(), 60,
-               "the scheduler to start")
+    wait_until(
+        lambda: "scheduler started with jobs:" in scheduler.log(), 60, "the scheduler to start"
+    )
 
     # Then it lists every job of the one list, streak resets and webhook sweeps included,
     # the same list the embedded scheduler runs

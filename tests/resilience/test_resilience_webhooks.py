@@ -22,15 +22,19 @@ def test_events_reach_a_receiver_that_was_refusing_connections(stack):
     admin = stack.accounts.admin()
     # and an endpoint for job.succeeded whose receiver is down (its port refuses connections)
     receiver = Receiver(free_port())
-    created = stack.client.post("/api/v1/webhooks", headers=admin.headers,
-                                json={"url": receiver.url(), "events": ["job.succeeded"]})
+    created = stack.client.post(
+        "/api/v1/webhooks",
+        headers=admin.headers,
+        json={"url": receiver.url(), "events": ["job.succeeded"]},
+    )
     assert created.status_code == 201, created.get_json()
     endpoint = created.get_json()
     stack.fleet.wait_ready(worker)
 
     def deliveries() -> list[dict]:
-        answer = stack.client.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries?per_page=100",
-                                  headers=admin.headers)
+        answer = stack.client.get(
+            f"/api/v1/webhooks/{endpoint['id']}/deliveries?per_page=100", headers=admin.headers
+        )
         assert answer.status_code == 200, answer.get_json()
         return answer.get_json()["items"]
 
@@ -41,16 +45,23 @@ def test_events_reach_a_receiver_that_was_refusing_connections(stack):
             answer = stack.client.post("/api/v1/jobs/ping", headers=admin.headers, json={})
             assert answer.status_code == 202
             job_ids.add(answer.get_json()["id"])
-        wait_until(lambda: len(deliveries()) == JOBS
-                   and all(d["attempts"] >= 2 for d in deliveries()), 90,
-                   "every delivery to be refused twice", interval=0.3)
+        wait_until(
+            lambda: len(deliveries()) == JOBS and all(d["attempts"] >= 2 for d in deliveries()),
+            90,
+            "every delivery to be refused twice",
+            interval=0.3,
+        )
         assert {d["state"] for d in deliveries()} <= {"pending", "sending"}
         # and the receiver comes back
         receiver.start()
 
         # Then every delivery succeeds after its refused attempts
-        wait_until(lambda: all(d["state"] == "succeeded" for d in deliveries()), 60,
-                   "every delivery to succeed", interval=0.3)
+        wait_until(
+            lambda: all(d["state"] == "succeeded" for d in deliveries()),
+            60,
+            "every delivery to succeed",
+            interval=0.3,
+        )
     finally:
         receiver.stop()
     for delivery in deliveries():
@@ -65,5 +76,4 @@ def test_events_reach_a_receiver_that_was_refusing_connections(stack):
         delivered[headers["webhook-id"]] = payload["data"]["id"]
     assert sorted(delivered.values()) == sorted(job_ids)
     assert set(delivered) == {d["event_id"] for d in deliveries()}
-    assert all(json.loads(body)["data"]["status"] == "succeeded"
-               for _, body in receiver.received())
+    assert all(json.loads(body)["data"]["status"] == "succeeded" for _, body in receiver.received())

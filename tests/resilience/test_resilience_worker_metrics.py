@@ -12,10 +12,13 @@ from tests.resilience.resilience_support import free_port, wait_until
 def test_a_workers_exposition_port_serves_job_run_times(stack, tmp_path):
     # Given a worker with its Prometheus exposition on
     port = free_port()
-    stack.fleet.env.update(WORKER_PROMETHEUS="true", dramatiq_prom_port=str(port),
-                           dramatiq_prom_host="127.0.0.1",
-                           dramatiq_prom_db=str(tmp_path / "prometheus"),
-                           dramatiq_prom_lock=str(tmp_path / "prometheus.lock"))
+    stack.fleet.env.update(
+        WORKER_PROMETHEUS="true",
+        dramatiq_prom_port=str(port),
+        dramatiq_prom_host="127.0.0.1",
+        dramatiq_prom_db=str(tmp_path / "prometheus"),
+        dramatiq_prom_lock=str(tmp_path / "prometheus.lock"),
+    )
     worker = stack.fleet.worker()
     admin = stack.accounts.admin()
     stack.fleet.wait_ready(worker)
@@ -31,8 +34,11 @@ def test_a_workers_exposition_port_serves_job_run_times(stack, tmp_path):
         except requests.RequestException:
             return ""
 
-    wait_until(lambda: 'job_run_seconds_count{type="ping"}' in scraped(), 30,
-               "the worker's exposition to show the job")
+    wait_until(
+        lambda: 'job_run_seconds_count{type="ping"}' in scraped(),
+        30,
+        "the worker's exposition to show the job",
+    )
     text = scraped()
     assert 'job_run_seconds_count{type="ping"} 1.0' in text
     assert 'jobs_finished_total{status="succeeded",type="ping"} 1.0' in text

@@ -58,13 +58,15 @@ def test_killed_workers_lose_no_job_and_write_each_result_once(stack, completion
             stack.fleet.wait_ready(worker)
         # When a batch of jobs that take a little time is submitted
         for _ in range(JOBS_PER_ROUND):
-            response = stack.client.post("/api/v1/jobs/ping", headers=admin.headers,
-                                         json={"sleep_ms": rng.randint(300, 700)})
+            response = stack.client.post(
+                "/api/v1/jobs/ping", headers=admin.headers, json={"sleep_ms": rng.randint(300, 700)}
+            )
             assert response.status_code == 202, response.get_json()
             submitted.append(response.get_json()["id"])
         # and, while both workers run jobs (more running than one worker has threads),
-        wait_until(lambda: stack.status_counts().get("running", 0) >= 5, 60,
-                   "both workers to run jobs")
+        wait_until(
+            lambda: stack.status_counts().get("running", 0) >= 5, 60, "both workers to run jobs"
+        )
         # one of them is killed without warning and a new one started in its place
         victim = workers.pop(rng.randrange(len(workers)))
         victim.kill()
@@ -81,7 +83,8 @@ def test_killed_workers_lose_no_job_and_write_each_result_once(stack, completion
     assert sorted(jobs) == sorted(submitted)
     # every one succeeded, with its attempts recorded and the result of its last attempt
     assert {job.status for job in jobs.values()} == {"succeeded"}, [
-        (job.id, job.status, job.error) for job in jobs.values() if job.status != "succeeded"]
+        (job.id, job.status, job.error) for job in jobs.values() if job.status != "succeeded"
+    ]
     for job in jobs.values():
         assert job.attempts >= 1
         assert job.result["attempt"] == job.attempts, (job.id, job.result, job.attempts)
@@ -89,7 +92,8 @@ def test_killed_workers_lose_no_job_and_write_each_result_once(stack, completion
     assert kills == ROUNDS
     assert any(job.attempts >= 2 for job in jobs.values())
     # and each result was written exactly once
-    written = db.session.execute(text(
-        "SELECT job_id, count(*) FROM resilience_completions GROUP BY job_id")).all()
+    written = db.session.execute(
+        text("SELECT job_id, count(*) FROM resilience_completions GROUP BY job_id")
+    ).all()
     db.session.rollback()
     assert dict(written) == {job_id: 1 for job_id in jobs}

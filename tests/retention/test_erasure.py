@@ -24,14 +24,17 @@ from storage.models.webhooks import WebhookEvent
 from storage.objectstore.keys import media_key
 from tests.api.apihelpers import assert_problem
 
-TEXT = {"text": "Last summer I travelled to Valencia with two friends. We visited the old "
-                "town, we ate paella near the beach and we practised our Spanish every day.",
-        "language": "en"}
+TEXT = {
+    "text": "Last summer I travelled to Valencia with two friends. We visited the old "
+    "town, we ate paella near the beach and we practised our Spanish every day.",
+    "language": "en",
+}
 
 
 def erase(s3_app, admin, user_id: str):
-    return s3_app.client.post(f"/api/v1/learners/{user_id}/erasure",
-                              headers={**admin.headers, "Prefer": "wait=30"})
+    return s3_app.client.post(
+        f"/api/v1/learners/{user_id}/erasure", headers={**admin.headers, "Prefer": "wait=30"}
+    )
 
 
 def rows_of(user_id: str) -> dict[str, int]:
@@ -56,21 +59,34 @@ def test_a_learner_is_erased_end_to_end_and_others_keep_their_data(s3_app):
     # Given a learner with recordings, an assessed text (level, events to a webhook), a
     # diagnostic job, a study session and an LMS id; and a classmate with the same
     admin = s3_app.accounts.admin()
-    c.post("/api/v1/webhooks", json={"url": "https://partner.example/hooks"},
-           headers=admin.headers)
+    c.post("/api/v1/webhooks", json={"url": "https://partner.example/hooks"}, headers=admin.headers)
     learner, classmate = (s3_app.accounts.member(admin, "learner") for _ in range(2))
     for who in (learner, classmate):
         recordings = [s3_app.record(who) for _ in range(3)]
-        assessed = c.post("/api/v1/assessments/writing", json=TEXT,
-                          headers={**who.headers, "Prefer": "wait=30"})
+        assessed = c.post(
+            "/api/v1/assessments/writing", json=TEXT, headers={**who.headers, "Prefer": "wait=30"}
+        )
         assert assessed.get_json()["status"] == "succeeded", assessed.get_json()
         s3_app.ping(admin, who)
         assert c.post("/api/v1/study-sessions", json={}, headers=who.headers).status_code == 201
-        assert c.put(f"/api/v1/lms-identities/{who.id}", json={"external_id": f"lms-{who.id}"},
-                     headers=admin.headers).status_code == 200
+        assert (
+            c.put(
+                f"/api/v1/lms-identities/{who.id}",
+                json={"external_id": f"lms-{who.id}"},
+                headers=admin.headers,
+            ).status_code
+            == 200
+        )
         # (an LMS link as an LTI launch or a partner's provisioning leaves it)
-        db.session.add(LmsIdentity(id=new_id("lmi"), organisation_id=who.organisation_id,
-                                   lms="moodle", external_id=f"s-{who.id}", user_id=who.id))
+        db.session.add(
+            LmsIdentity(
+                id=new_id("lmi"),
+                organisation_id=who.organisation_id,
+                lms="moodle",
+                external_id=f"s-{who.id}",
+                user_id=who.id,
+            )
+        )
         db.session.commit()
         who.extra["keys"] = {_key(m["id"]) for m in recordings}
     before = rows_of(learner.id)
@@ -96,10 +112,13 @@ def test_a_learner_is_erased_end_to_end_and_others_keep_their_data(s3_app):
     assert rows_of(classmate.id) == rows_of_expected(classmate.id)
     assert classmate.extra["keys"] <= s3_app.keys()
     # And the audit log has the request and the erasure, without personal data
-    log = c.get("/api/v1/admin/audit", headers=admin.headers,
-                query_string={"target_id": learner.id}).get_json()["items"]
+    log = c.get(
+        "/api/v1/admin/audit", headers=admin.headers, query_string={"target_id": learner.id}
+    ).get_json()["items"]
     assert [(r["action"], r["actor"]["type"]) for r in log] == [
-        ("learner.erased", "system"), ("learner.erasure_requested", "user")]
+        ("learner.erased", "system"),
+        ("learner.erasure_requested", "user"),
+    ]
     # (the counts of credential tables show as redacted, as every secret-looking key does)
     assert log[0]["after"] == audit.scrub(erased)
     assert learner.email not in json.dumps(log)
@@ -112,8 +131,7 @@ def rows_of_expected(user_id: str) -> dict[str, int]:
     # LMS id, the account; at least the assessment's events.
     counts = rows_of(user_id)
     assert counts["events"] >= 2
-    return {**counts, "media": 3, "jobs": 2, "profiles": 1, "sessions": 1, "lms": 1,
-            "account": 1}
+    return {**counts, "media": 3, "jobs": 2, "profiles": 1, "sessions": 1, "lms": 1, "account": 1}
 
 
 def test_only_admins_erase_and_only_learners_are_erased(s3_app):
@@ -141,9 +159,20 @@ def test_an_erasure_of_a_thousand_recordings_interrupted_halfway_resumes(s3_app)
         media_id = new_id("med")
         key = media_key(org, media_id, "take.wav")
         s3_app.store.put(key, b"RIFF....WAVE", 12, "audio/wav")
-        db.session.add(Media(id=media_id, organisation_id=org, owner_user_id=learner.id,
-                             kind="audio", filename="take.wav", object_key=key, size=12,
-                             status="ready", visibility="private", created_at=utcnow()))
+        db.session.add(
+            Media(
+                id=media_id,
+                organisation_id=org,
+                owner_user_id=learner.id,
+                kind="audio",
+                filename="take.wav",
+                object_key=key,
+                size=12,
+                status="ready",
+                visibility="private",
+                created_at=utcnow(),
+            )
+        )
         keys.add(key)
     db.session.commit()
     # And an erasure that stopped after one batch of 300 (its objects and rows both gone)
@@ -160,8 +189,14 @@ def test_an_erasure_of_a_thousand_recordings_interrupted_halfway_resumes(s3_app)
     assert answer.get_json()["result"]["erased"]["media"] == 700
     assert keys.isdisjoint(s3_app.keys())
     assert rows_of(learner.id) == dict.fromkeys(rows_of(learner.id), 0)
-    assert db.session.scalar(select(func.count()).select_from(AuditRecord).where(
-        AuditRecord.action == "learner.erased")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditRecord)
+            .where(AuditRecord.action == "learner.erased")
+        )
+        == 1
+    )
 
 
 def _key(media_id: str) -> str:
@@ -172,11 +207,11 @@ def test_a_job_running_during_the_erasure_writes_nothing_back(s3_app):
     c = s3_app.client
     # Given a learner whose long diagnostic job is running, with webhook events configured
     admin = s3_app.accounts.admin()
-    c.post("/api/v1/webhooks", json={"url": "https://partner.example/hooks"},
-           headers=admin.headers)
+    c.post("/api/v1/webhooks", json={"url": "https://partner.example/hooks"}, headers=admin.headers)
     learner = s3_app.accounts.member(admin, "learner")
-    running = c.post("/api/v1/jobs/ping", json={"learner": learner.id, "sleep_ms": 20_000},
-                     headers=admin.headers).get_json()
+    running = c.post(
+        "/api/v1/jobs/ping", json={"learner": learner.id, "sleep_ms": 20_000}, headers=admin.headers
+    ).get_json()
     job_id = running["id"]
     for _ in range(300):
         db.session.expire_all()
@@ -195,8 +230,12 @@ def test_a_job_running_during_the_erasure_writes_nothing_back(s3_app):
     db.session.expire_all()
     assert db.session.get(Job, job_id) is None
     assert rows_of(learner.id) == dict.fromkeys(rows_of(learner.id), 0)
-    assert db.session.scalar(select(func.count()).select_from(WebhookEvent).where(
-        WebhookEvent.job_id == job_id)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(WebhookEvent).where(WebhookEvent.job_id == job_id)
+        )
+        == 0
+    )
     # And its usage stays for the organisation's totals, without the learner
     assert db.session.scalars(select(UsageRecord.learner_user_id).where(
         UsageRecord.job_id == job_id)).all() == [None]

@@ -28,13 +28,15 @@ USERS = "users"
 
 
 def ask_export(s3_app, who, user_id: str, wait: int = 30):
-    return s3_app.client.post(f"/api/v1/learners/{user_id}/exports",
-                              headers={**who.headers, "Prefer": f"wait={wait}"})
+    return s3_app.client.post(
+        f"/api/v1/learners/{user_id}/exports", headers={**who.headers, "Prefer": f"wait={wait}"}
+    )
 
 
 def download(s3_app, who, user_id: str, job_id: str):
-    return s3_app.client.get(f"/api/v1/learners/{user_id}/exports/{job_id}/download",
-                             headers=who.headers)
+    return s3_app.client.get(
+        f"/api/v1/learners/{user_id}/exports/{job_id}/download", headers=who.headers
+    )
 
 
 def fetch_zip(s3_app, who, user_id: str, job_id: str) -> zipfile.ZipFile:
@@ -48,8 +50,12 @@ def fetch_zip(s3_app, who, user_id: str, job_id: str) -> zipfile.ZipFile:
 def user_columns() -> list[tuple[Table, Column]]:
     """Every column of the schema that names a user by foreign key, read from the metadata
     itself (not from storage.learner_data)."""
-    return [(table, column) for table in db.metadata.sorted_tables for column in table.columns
-            if any(fk.column.table.name == USERS for fk in column.foreign_keys)]
+    return [
+        (table, column)
+        for table in db.metadata.sorted_tables
+        for column in table.columns
+        if any(fk.column.table.name == USERS for fk in column.foreign_keys)
+    ]
 
 
 def primary_key(table: Table, row: dict) -> tuple:
@@ -61,16 +67,20 @@ def test_every_user_column_is_classified_and_every_learner_table_is_exported_and
     holdings = learner_data.holdings()
     for table, column in user_columns():
         # Then each is either about the user (its table is the learner's) or names staff
-        assert column.name in learner_data.SUBJECT_COLUMNS | learner_data.ACTOR_COLUMNS, \
+        assert column.name in learner_data.SUBJECT_COLUMNS | learner_data.ACTOR_COLUMNS, (
             f"{table.name}.{column.name}"
+        )
         if column.name in learner_data.SUBJECT_COLUMNS:
             assert table.name in holdings
     # And a table hanging by ON DELETE CASCADE from a learner's table is theirs too
     for table in db.metadata.sorted_tables:
         for column in table.columns:
             for fk in column.foreign_keys:
-                if fk.ondelete == "CASCADE" and fk.column.table.name in holdings \
-                        and fk.column.table.name != "organisations":
+                if (
+                    fk.ondelete == "CASCADE"
+                    and fk.column.table.name in holdings
+                    and fk.column.table.name != "organisations"
+                ):
                     assert table.name in holdings, f"{table.name}.{column.name}"
     # And parents come before children (the export's order; erasure deletes in reverse)
     order = list(holdings)
@@ -82,8 +92,12 @@ def test_a_new_user_column_that_nobody_classified_stops_the_derivation():
     # Given a table added with a foreign key to users under a name nobody classified
     metadata = MetaData()
     Table(USERS, metadata, Column("id", String(40), primary_key=True))
-    table = Table("certificates", metadata, Column("id", String(40), primary_key=True),
-                  Column("signed_for", String(40), ForeignKey("users.id")))
+    table = Table(
+        "certificates",
+        metadata,
+        Column("id", String(40), primary_key=True),
+        Column("signed_for", String(40), ForeignKey("users.id")),
+    )
     # Then the list cannot be derived until someone says what the column is
     with pytest.raises(learner_data.Unclassified, match="certificates.signed_for"):
         learner_data._classify(table)
@@ -106,20 +120,31 @@ def test_erasure_deletes_every_learner_table_but_those_kept(s3_app):
 def _learner_with_data(s3_app, admin, learner) -> dict:
     c = s3_app.client
     recordings = [s3_app.record(learner) for _ in range(2)]
-    assessed = c.post("/api/v1/assessments/writing", json=TEXT,
-                      headers={**learner.headers, "Prefer": "wait=30"})
+    assessed = c.post(
+        "/api/v1/assessments/writing", json=TEXT, headers={**learner.headers, "Prefer": "wait=30"}
+    )
     assert assessed.get_json()["status"] == "succeeded", assessed.get_json()
     s3_app.ping(admin, learner)
     assert c.post("/api/v1/study-sessions", json={}, headers=learner.headers).status_code == 201
-    db.session.add(LmsIdentity(id=new_id("lmi"), organisation_id=learner.organisation_id,
-                               lms="moodle", external_id=f"s-{learner.id}", user_id=learner.id))
+    db.session.add(
+        LmsIdentity(
+            id=new_id("lmi"),
+            organisation_id=learner.organisation_id,
+            lms="moodle",
+            external_id=f"s-{learner.id}",
+            user_id=learner.id,
+        )
+    )
     db.session.commit()
     return {m["id"]: s3_app.store.get(_object_key(m["id"])).read() for m in recordings}
 
 
 def _object_key(media_id: str) -> str:
-    return db.session.scalar(select(db.metadata.tables["media"].c.object_key).where(
-        db.metadata.tables["media"].c.id == media_id))
+    return db.session.scalar(
+        select(db.metadata.tables["media"].c.object_key).where(
+            db.metadata.tables["media"].c.id == media_id
+        )
+    )
 
 
 def test_a_learner_exports_every_row_and_recording_of_theirs_and_nothing_of_others(s3_app):
@@ -127,8 +152,12 @@ def test_a_learner_exports_every_row_and_recording_of_theirs_and_nothing_of_othe
     # Given a learner and a classmate with recordings, an assessed text whose events go to a
     # webhook, a diagnostic job, a study session and an LMS id
     admin = s3_app.accounts.admin()
-    assert c.post("/api/v1/webhooks", json={"url": "https://partner.example/hooks"},
-                  headers=admin.headers).status_code == 201
+    assert (
+        c.post(
+            "/api/v1/webhooks", json={"url": "https://partner.example/hooks"}, headers=admin.headers
+        ).status_code
+        == 201
+    )
     learner, classmate = (s3_app.accounts.member(admin, "learner") for _ in range(2))
     files = _learner_with_data(s3_app, admin, learner)
     _learner_with_data(s3_app, admin, classmate)
@@ -143,8 +172,7 @@ def test_a_learner_exports_every_row_and_recording_of_theirs_and_nothing_of_othe
     # Then the zip has one file per learner table of the shared list, and a manifest
     manifest = json.loads(archive.read("manifest.json"))
     assert set(manifest["tables"]) == set(learner_data.holdings())
-    data = {name: json.loads(archive.read(f"data/{name}.json"))
-            for name in learner_data.holdings()}
+    data = {name: json.loads(archive.read(f"data/{name}.json")) for name in learner_data.holdings()}
     assert job["result"]["tables"] == {name: len(rows) for name, rows in data.items()}
     # And every row of the schema that names the learner is in it, found by a scan of each
     # foreign key to users (independent of the list), but the usage the export itself
@@ -175,11 +203,14 @@ def test_a_learner_exports_every_row_and_recording_of_theirs_and_nothing_of_othe
     assert learner.email in text
     assert "password_hash" not in text and "token_hash" not in text
     # And the audit log has the request, the export and the download, without the data
-    log = c.get("/api/v1/admin/audit", headers=admin.headers,
-                query_string={"target_id": learner.id}).get_json()["items"]
+    log = c.get(
+        "/api/v1/admin/audit", headers=admin.headers, query_string={"target_id": learner.id}
+    ).get_json()["items"]
     assert [(r["action"], r["actor"]["type"]) for r in log][:3] == [
-        ("learner.export_downloaded", "user"), ("learner.exported", "system"),
-        ("learner.export_requested", "user")]
+        ("learner.export_downloaded", "user"),
+        ("learner.exported", "system"),
+        ("learner.export_requested", "user"),
+    ]
     assert learner.email not in json.dumps(log)
 
 
@@ -216,8 +247,11 @@ def test_an_export_expires_and_the_sweep_removes_it(s3_app):
     prefix = export_prefix(learner.organisation_id, learner.id)
     assert len(list(s3_app.store.list_keys(prefix))) == 1
     # When it is older than LEARNER_EXPORT_DAYS (7) and the retention sweep runs
-    db.session.execute(update(Job).where(Job.id == job_id)
-                       .values(finished_at=utcnow() - timedelta(days=7, minutes=1)))
+    db.session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(finished_at=utcnow() - timedelta(days=7, minutes=1))
+    )
     db.session.commit()
     assert_problem(download(s3_app, admin, learner.id, job_id), 410, "export_expired")
     with s3_app.app.app_context():
@@ -248,15 +282,25 @@ def test_an_export_that_finds_an_erasure_under_way_leaves_no_zip(s3_app):
     # sent)
     admin = s3_app.accounts.admin()
     learner = s3_app.accounts.member(admin, "learner")
-    db.session.add(Job(id=new_id("job"), organisation_id=learner.organisation_id,
-                       type="learner_erasure", queue="media", actor="learner_erasure",
-                       status="queued", input={"user_id": learner.id}, max_attempts=5,
-                       lease_seconds=300, owner_user_id=admin.id, created_at=utcnow()))
+    db.session.add(
+        Job(
+            id=new_id("job"),
+            organisation_id=learner.organisation_id,
+            type="learner_erasure",
+            queue="media",
+            actor="learner_erasure",
+            status="queued",
+            input={"user_id": learner.id},
+            max_attempts=5,
+            lease_seconds=300,
+            owner_user_id=admin.id,
+            created_at=utcnow(),
+        )
+    )
     db.session.commit()
     # When an export of theirs runs
     answer = ask_export(s3_app, admin, learner.id)
     # Then it fails, and left nothing in the bucket
     job = answer.get_json()
     assert (job["status"], job["error"]["code"]) == ("failed", "learner_erased"), job
-    assert list(s3_app.store.list_keys(export_prefix(learner.organisation_id,
-                                                     learner.id))) == []
+    assert list(s3_app.store.list_keys(export_prefix(learner.organisation_id, learner.id))) == []

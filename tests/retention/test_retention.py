@@ -30,25 +30,37 @@ def test_admins_set_the_periods_and_the_change_is_audited(client, accounts):
     teacher = accounts.member(admin, "teacher")
     # When the admin reads the default, then sets 30 days for recordings only
     default = client.get(RETENTION, headers=admin.headers)
-    changed = client.put(RETENTION, json={"media_days": 30, "results_days": None},
-                         headers=admin.headers)
+    changed = client.put(
+        RETENTION, json={"media_days": 30, "results_days": None}, headers=admin.headers
+    )
     # Then everything is kept by default, and the new periods are answered and read back
     assert default.get_json() == {"media_days": None, "results_days": None}
     assert changed.status_code == 200, changed.get_json()
     assert client.get(RETENTION, headers=admin.headers).get_json() == {
-        "media_days": 30, "results_days": None}
+        "media_days": 30,
+        "results_days": None,
+    }
     # And the change is in the audit log
-    log = client.get("/api/v1/admin/audit", headers=admin.headers,
-                     query_string={"action": "retention.changed"}).get_json()["items"]
-    assert [(r["before"], r["after"]) for r in log] == [({"media_days": None},
-                                                         {"media_days": 30})]
+    log = client.get(
+        "/api/v1/admin/audit", headers=admin.headers, query_string={"action": "retention.changed"}
+    ).get_json()["items"]
+    assert [(r["before"], r["after"]) for r in log] == [({"media_days": None}, {"media_days": 30})]
     # And bad periods and other roles are refused
-    assert_problem(client.put(RETENTION, json={"media_days": 0, "results_days": None},
-                              headers=admin.headers), 422, "validation_error")
-    assert_problem(client.put(RETENTION, json={"media_days": 30}, headers=admin.headers),
-                   422, "validation_error")
-    assert_problem(client.put(RETENTION, json={"media_days": 1, "results_days": 1},
-                              headers=teacher.headers), 403, "insufficient_role")
+    assert_problem(
+        client.put(RETENTION, json={"media_days": 0, "results_days": None}, headers=admin.headers),
+        422,
+        "validation_error",
+    )
+    assert_problem(
+        client.put(RETENTION, json={"media_days": 30}, headers=admin.headers),
+        422,
+        "validation_error",
+    )
+    assert_problem(
+        client.put(RETENTION, json={"media_days": 1, "results_days": 1}, headers=teacher.headers),
+        403,
+        "insufficient_role",
+    )
 
 
 def test_the_sweep_removes_old_recordings_and_results_in_batches(s3_app):
@@ -57,8 +69,12 @@ def test_the_sweep_removes_old_recordings_and_results_in_batches(s3_app):
     # recordings, a new one, an old staff upload, an old and a new finished job
     admin = s3_app.accounts.admin()
     learner = s3_app.accounts.member(admin, "learner")
-    assert c.put(RETENTION, json={"media_days": 30, "results_days": 30},
-                 headers=admin.headers).status_code == 200
+    assert (
+        c.put(
+            RETENTION, json={"media_days": 30, "results_days": 30}, headers=admin.headers
+        ).status_code
+        == 200
+    )
     old = [s3_app.record(learner) for _ in range(3)]
     new = s3_app.record(learner)
     staff = s3_app.record(admin)
@@ -77,8 +93,12 @@ def test_the_sweep_removes_old_recordings_and_results_in_batches(s3_app):
     swept = sweep(s3_app)
 
     # Then the old recordings are gone from the bucket and the table, the rest stays
-    assert swept[admin.organisation_id] == {"media": 3, "jobs": 1, "learning_plans": 0,
-                                            "conversations": 0}
+    assert swept[admin.organisation_id] == {
+        "media": 3,
+        "jobs": 1,
+        "learning_plans": 0,
+        "conversations": 0,
+    }
     assert other.organisation_id not in swept
     db.session.expire_all()
     remaining = set(db.session.scalars(select(Media.id)))
@@ -91,10 +111,13 @@ def test_the_sweep_removes_old_recordings_and_results_in_batches(s3_app):
     assert db.session.get(Job, old_job["id"]) is None
     assert c.get(f"/api/v1/jobs/{new_job['id']}", headers=admin.headers).status_code == 200
     # And the sweep left a system record; a second sweep finds nothing more
-    record = db.session.scalars(select(AuditRecord).where(
-        AuditRecord.action == "retention.swept")).one()
-    assert (record.actor_type, record.after) == ("system", {
-        "media": 3, "jobs": 1, "learning_plans": 0, "conversations": 0})
+    record = db.session.scalars(
+        select(AuditRecord).where(AuditRecord.action == "retention.swept")
+    ).one()
+    assert (record.actor_type, record.after) == (
+        "system",
+        {"media": 3, "jobs": 1, "learning_plans": 0, "conversations": 0},
+    )
     assert set(sweep(s3_app)[admin.organisation_id].values()) == {0}
 
 
@@ -102,8 +125,9 @@ def test_a_row_held_by_another_sweeper_is_skipped_then_removed(s3_app):
     # Given two old recordings, one of them locked by another transaction
     admin = s3_app.accounts.admin()
     learner = s3_app.accounts.member(admin, "learner")
-    s3_app.client.put(RETENTION, json={"media_days": 1, "results_days": None},
-                      headers=admin.headers)
+    s3_app.client.put(
+        RETENTION, json={"media_days": 1, "results_days": None}, headers=admin.headers
+    )
     held, free = s3_app.record(learner), s3_app.record(learner)
     for media in (held, free):
         age_media(media["id"], 2)
@@ -138,23 +162,37 @@ def test_the_sweep_removes_old_learning_plans_and_conversations(s3_app):
     # and two conversations, one of each older than that
     admin = s3_app.accounts.admin()
     learner = s3_app.accounts.member(admin, "learner")
-    assert c.put(RETENTION, json={"media_days": None, "results_days": 30},
-                 headers=admin.headers).status_code == 200
-    body = {"language": "es", "current_level": "A2", "target_level": "B1",
-            "minutes_per_week": 120}
+    assert (
+        c.put(
+            RETENTION, json={"media_days": None, "results_days": 30}, headers=admin.headers
+        ).status_code
+        == 200
+    )
+    body = {"language": "es", "current_level": "A2", "target_level": "B1", "minutes_per_week": 120}
     plans = []
     for _ in range(2):
-        job = c.post("/api/v1/plans", json=body,
-                     headers={**learner.headers, "Prefer": "wait=30"}).get_json()
+        job = c.post(
+            "/api/v1/plans", json=body, headers={**learner.headers, "Prefer": "wait=30"}
+        ).get_json()
         assert job["status"] == "succeeded", job
         plans.append(job["result"]["plan_id"])
-    talks = [c.post("/api/v1/conversations/sessions", json={"language": "en", "level": "A2"},
-                    headers=learner.headers).get_json()["id"] for _ in range(2)]
+    talks = [
+        c.post(
+            "/api/v1/conversations/sessions",
+            json={"language": "en", "level": "A2"},
+            headers=learner.headers,
+        ).get_json()["id"]
+        for _ in range(2)
+    ]
     old_day = utcnow() - timedelta(days=31)
-    db.session.execute(update(LearningPlan).where(LearningPlan.id == plans[0])
-                       .values(created_at=old_day))
-    db.session.execute(update(ConversationSession).where(ConversationSession.id == talks[0])
-                       .values(created_at=old_day, ended_at=old_day))
+    db.session.execute(
+        update(LearningPlan).where(LearningPlan.id == plans[0]).values(created_at=old_day)
+    )
+    db.session.execute(
+        update(ConversationSession)
+        .where(ConversationSession.id == talks[0])
+        .values(created_at=old_day, ended_at=old_day)
+    )
     db.session.commit()
 
     # When the sweep runs
@@ -165,6 +203,12 @@ def test_the_sweep_removes_old_learning_plans_and_conversations(s3_app):
     db.session.expire_all()
     assert set(db.session.scalars(select(LearningPlan.id))) == {plans[1]}
     assert set(db.session.scalars(select(ConversationSession.id))) == {talks[1]}
-    assert db.session.scalar(select(func.count()).select_from(ConversationMessage).where(
-        ConversationMessage.session_id == talks[0])) == 0
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ConversationMessage)
+            .where(ConversationMessage.session_id == talks[0])
+        )
+        == 0
+    )
     assert c.get(f"/api/v1/plans/{plans[1]}", headers=learner.headers).status_code == 200

@@ -56,8 +56,9 @@ def any_accounts(any_client: FlaskClient) -> Accounts:
     return Accounts(any_client)
 
 
-def at_once(app: Flask, calls: list[Callable[[FlaskClient], Any]],
-            timeout: float = 60) -> list[Any]:
+def at_once(
+    app: Flask, calls: list[Callable[[FlaskClient], Any]], timeout: float = 60
+) -> list[Any]:
     """Run each call on its own thread and test client, released together by a barrier;
     their results in order (an exception is returned, not raised)."""
     barrier = threading.Barrier(len(calls))
@@ -71,8 +72,9 @@ def at_once(app: Flask, calls: list[Callable[[FlaskClient], Any]],
         except Exception as exc:  # reported to the test, which asserts on it
             results[index] = exc
 
-    threads = [threading.Thread(target=run, args=(i, call), daemon=True)
-               for i, call in enumerate(calls)]
+    threads = [
+        threading.Thread(target=run, args=(i, call), daemon=True) for i, call in enumerate(calls)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

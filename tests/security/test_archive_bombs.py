@@ -13,8 +13,9 @@ import pytest
 from pipelines.archive import ArchiveLimits, entry_count, iter_zip
 from pipelines.errors import PipelineError
 
-LIMITS = ArchiveLimits(max_entries=5000, max_entry_bytes=1024 * 1024,
-                       max_total_bytes=8 * 1024 * 1024)
+LIMITS = ArchiveLimits(
+    max_entries=5000, max_entry_bytes=1024 * 1024, max_total_bytes=8 * 1024 * 1024
+)
 
 
 def many_entries(count: int) -> bytes:
@@ -46,8 +47,7 @@ def test_a_forged_entry_count_does_not_let_6000_entries_through():
 
 def test_a_claim_of_more_entries_than_there_are_is_harmless():
     data = forge_count(many_entries(3), 60000)
-    assert [item.name for item in iter_zip(io.BytesIO(data), LIMITS)] == ["0.txt", "1.txt",
-                                                                          "2.txt"]
+    assert [item.name for item in iter_zip(io.BytesIO(data), LIMITS)] == ["0.txt", "1.txt", "2.txt"]
 
 
 def test_the_directory_is_read_one_record_at_a_time():

@@ -22,8 +22,9 @@ def test_a_deactivation_refuses_a_token_used_a_moment_before(client, accounts):
     learner = accounts.member(admin, "learner")
     assert client.get("/api/v1/jobs", headers=learner.headers).status_code == 200
     # When an admin deactivates the learner
-    answer = client.post(f"/api/v1/organisation/members/{learner.id}/deactivate",
-                         headers=admin.headers)
+    answer = client.post(
+        f"/api/v1/organisation/members/{learner.id}/deactivate", headers=admin.headers
+    )
     assert answer.status_code == 200, answer.get_json()
     # Then the same token is refused on the next request (deactivation revokes its tokens)
     assert_problem(client.get("/api/v1/jobs", headers=learner.headers), 401, "token_revoked")

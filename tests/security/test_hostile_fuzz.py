@@ -21,14 +21,34 @@ from tests.resilience.test_resilience_fuzz import FORM_TYPES, fresh_token
 
 # Any of these may land in a JSON body (sent as JSON escapes).
 BODY_STRINGS = [
-    "Hello \ud800", "\udfff", "\x00", "a\x00b", "9" * 5000, "-" + "9" * 30,
-    "2026-01-02T03:04:05", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00",
-    "../../auth/me?x=", "\u202e\u0000", "x" * 20_000, "[" * 100, "",
+    "Hello \ud800",
+    "\udfff",
+    "\x00",
+    "a\x00b",
+    "9" * 5000,
+    "-" + "9" * 30,
+    "2026-01-02T03:04:05",
+    "0001-01-01T00:00:00+05:00",
+    "9999-12-31T23:59:59-05:00",
+    "../../auth/me?x=",
+    "\u202e\u0000",
+    "x" * 20_000,
+    "[" * 100,
+    "",
 ]
 # URL-safe ones for query strings and path segments.
 URL_STRINGS = [
-    "9223372036854775807", "9" * 5000, "-1", "0", "2026-01-02T03:04:05",
-    "0001-01-01T00:00:00+05:00", "../../auth/me", "%00", "\x00", "x" * 3000, "",
+    "9223372036854775807",
+    "9" * 5000,
+    "-1",
+    "0",
+    "2026-01-02T03:04:05",
+    "0001-01-01T00:00:00+05:00",
+    "../../auth/me",
+    "%00",
+    "\x00",
+    "x" * 3000,
+    "",
 ]
 NUMBERS = [10**30, -(10**30), 9223372036854775807, 1e308, -0.0]
 
@@ -51,7 +71,8 @@ def short_long_polls(monkeypatch):
 
 
 schema = schemathesis.from_pytest_fixture(
-    "api_schema", data_generation_methods=[DataGenerationMethod.positive])
+    "api_schema", data_generation_methods=[DataGenerationMethod.positive]
+)
 
 
 def _hostile(value: Any, draw: Any) -> Any:
@@ -69,24 +90,40 @@ def _hostile(value: Any, draw: Any) -> Any:
 
 
 @schema.parametrize()
-@settings(max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "3")), deadline=None,
-          derandomize=not os.environ.get("FUZZ_RANDOM"), database=None,
-          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "3")),
+    deadline=None,
+    derandomize=not os.environ.get("FUZZ_RANDOM"),
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 @given(data=st.data())
 def test_no_hostile_value_gets_a_server_error(case, data, admin: Account):
     draw = data.draw
     # Form bodies keep their generated values (a form carries no JSON escapes).
-    if (case.media_type not in FORM_TYPES and case.body is not None
-            and not isinstance(case.body, bytes | str)):
+    if (
+        case.media_type not in FORM_TYPES
+        and case.body is not None
+        and not isinstance(case.body, bytes | str)
+    ):
         case.body = _hostile(case.body, draw)
     if case.query:
         case.query = {key: draw(st.sampled_from(URL_STRINGS)) for key in case.query}
     if case.path_parameters:
-        case.path_parameters = {key: draw(st.sampled_from([v for v in URL_STRINGS
-                                                           if v and "/" not in v]))
-                                for key in case.path_parameters}
-    headers = {**(case.headers or {}), "Authorization": f"Bearer {fresh_token(admin)}",
-               "Prefer": draw(st.sampled_from(["wait=" + "9" * 4301, "wait=1", "x" * 4000]))}
+        case.path_parameters = {
+            key: draw(st.sampled_from([v for v in URL_STRINGS if v and "/" not in v]))
+            for key in case.path_parameters
+        }
+    headers = {
+        **(case.headers or {}),
+        "Authorization": f"Bearer {fresh_token(admin)}",
+        "Prefer": draw(st.sampled_from(["wait=" + "9" * 4301, "wait=1", "x" * 4000])),
+    }
     response = case.call_wsgi(headers=headers)
-    assert response.status_code < 500, (case.method, case.path, response.status_code,
-                                        response.get_data(as_text=True)[:500])
+    assert response.status_code < 500, (
+        case.method,
+        case.path,
+        response.status_code,
+        response.get_data(as_text=True)[:500],
+    )

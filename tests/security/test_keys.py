@@ -17,8 +17,12 @@ from tests.webhooks.webhook_support import WebhookApi
 
 
 def test_each_purpose_has_its_own_key(settings):
-    keys = {settings.secret_key, settings.jwt_signing_key, settings.url_signing_key,
-            settings.session_key}
+    keys = {
+        settings.secret_key,
+        settings.jwt_signing_key,
+        settings.url_signing_key,
+        settings.session_key,
+    }
     assert len(keys) == 4
 
 
@@ -35,8 +39,11 @@ def test_tokens_are_not_signed_with_the_raw_secret(app, client, accounts, settin
 
 def test_upload_urls_are_not_signed_with_the_raw_secret(client, accounts, settings):
     teacher = accounts.admin()
-    body = client.post("/api/v1/media/uploads", headers=teacher.headers,
-                       json={"filename": "a.wav", "kind": "audio"}).get_json()
+    body = client.post(
+        "/api/v1/media/uploads",
+        headers=teacher.headers,
+        json={"filename": "a.wav", "kind": "audio"},
+    ).get_json()
     token = urlsplit(body["upload"]["url"]).path.rsplit("/", 1)[1]
     assert verify_token(settings.url_signing_key, token)["op"] == "put"
     for other in (settings.secret_key, settings.jwt_signing_key):
@@ -44,18 +51,22 @@ def test_upload_urls_are_not_signed_with_the_raw_secret(client, accounts, settin
             verify_token(other, token)
 
 
-def test_rotating_the_secret_key_keeps_webhook_secrets_readable(app, app_with, client,
-                                                               accounts, tmp_path):
+def test_rotating_the_secret_key_keeps_webhook_secrets_readable(
+    app, app_with, client, accounts, tmp_path
+):
     # Given a webhook endpoint whose secret was encrypted under the old SECRET_KEY
     admin = accounts.admin()
     hook = WebhookApi(client).create(admin, "http://127.0.0.1:9/hook")
     old = make_settings(tmp_path).secret_key
     # When SECRET_KEY is rotated and the old one is kept as a decryption key, as documented
-    rotated = app_with(secret_key="a-brand-new-secret-key-of-forty-characters",
-                       encryption_keys=("a-fresh-encryption-key-of-forty-characters", old))
+    rotated = app_with(
+        secret_key="a-brand-new-secret-key-of-forty-characters",
+        encryption_keys=("a-fresh-encryption-key-of-forty-characters", old),
+    )
     fresh = rotated.test_client()
-    login = fresh.post("/api/v1/auth/login", json={"email": admin.email,
-                                                   "password": admin.password})
+    login = fresh.post(
+        "/api/v1/auth/login", json={"email": admin.email, "password": admin.password}
+    )
     assert login.status_code == 200
     headers = {"Authorization": f"Bearer {login.get_json()['access_token']}"}
     # Then the endpoint still answers, and old tokens are dead
@@ -73,6 +84,5 @@ def test_the_old_key_opens_what_it_sealed():
 
 def test_production_refuses_a_short_secret_key(tmp_path):
     with pytest.raises(ConfigError) as raised:
-        Settings.from_env({"DATA_DIR": str(tmp_path), "APP_ENV": "production",
-                           "SECRET_KEY": "x"})
+        Settings.from_env({"DATA_DIR": str(tmp_path), "APP_ENV": "production", "SECRET_KEY": "x"})
     assert "SECRET_KEY" in str(raised.value)

@@ -31,8 +31,11 @@ def test_presigned_upload_tokens_are_not_in_the_access_log(client, accounts, cap
     # Given a presigned upload URL, used once
     caplog.set_level(logging.DEBUG)
     teacher = accounts.admin()
-    body = client.post("/api/v1/media/uploads", headers=teacher.headers,
-                       json={"filename": "a.wav", "kind": "audio"}).get_json()
+    body = client.post(
+        "/api/v1/media/uploads",
+        headers=teacher.headers,
+        json={"filename": "a.wav", "kind": "audio"},
+    ).get_json()
     path = urlsplit(body["upload"]["url"]).path
     token = path.rsplit("/", 1)[1]
     assert client.put(path, data=wav_of_seconds(0.5)).status_code == 200
@@ -46,11 +49,14 @@ def test_presigned_upload_tokens_are_not_in_the_access_log(client, accounts, cap
         assert part not in raw
 
 
-@pytest.mark.parametrize("text", [
-    "https://s3.example/media/a.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256&"
-    "X-Amz-Credential=AKIAEXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&"
-    "X-Amz-Signature=0123456789abcdef0123456789abcdef",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://s3.example/media/a.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256&"
+        "X-Amz-Credential=AKIAEXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&"
+        "X-Amz-Signature=0123456789abcdef0123456789abcdef",
+    ],
+)
 def test_s3_presigned_signatures_are_redacted(text):
     masked = redact(text)
     assert "0123456789abcdef" not in masked

@@ -25,12 +25,14 @@ def _poll_all(app, calls: list[tuple[dict, str]], seconds: int) -> list:
 
     def run(index: int, headers: dict, job_id: str) -> None:
         started = time.monotonic()
-        answer = app.test_client().get(f"/api/v1/jobs/{job_id}",
-                                       query_string={"wait": seconds}, headers=headers)
+        answer = app.test_client().get(
+            f"/api/v1/jobs/{job_id}", query_string={"wait": seconds}, headers=headers
+        )
         results[index] = (answer.status_code, time.monotonic() - started)
 
-    threads = [threading.Thread(target=run, args=(i, h, j), daemon=True)
-               for i, (h, j) in enumerate(calls)]
+    threads = [
+        threading.Thread(target=run, args=(i, h, j), daemon=True) for i, (h, j) in enumerate(calls)
+    ]
     for thread in threads:
         thread.start()
     return threads, results
@@ -70,8 +72,9 @@ def test_one_caller_cannot_hold_more_than_the_bound_of_long_polls(app, client, a
     job_id = _ping(client, admin)
     # When one caller opens more long polls than the bound
     extra = 3
-    threads, results = _poll_all(app, [(admin.headers, job_id)] * (MAX_CONCURRENT_WAITS + extra),
-                                 seconds=3)
+    threads, results = _poll_all(
+        app, [(admin.headers, job_id)] * (MAX_CONCURRENT_WAITS + extra), seconds=3
+    )
     for thread in threads:
         thread.join(30)
     # Then the bound waits and the rest are answered at once

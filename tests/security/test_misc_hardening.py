@@ -16,8 +16,9 @@ def test_token_answers_are_not_cached(client, accounts):
     answers = [
         client.post("/api/v1/auth/login", json={"email": admin.email, "password": PASSWORD}),
         client.post("/api/v1/auth/refresh", json={"refresh_token": admin.refresh_token}),
-        client.post("/api/v1/api-keys", json={"name": "k", "scopes": ["jobs:read"]},
-                    headers=admin.headers),
+        client.post(
+            "/api/v1/api-keys", json={"name": "k", "scopes": ["jobs:read"]}, headers=admin.headers
+        ),
     ]
     for answer in answers:
         assert answer.status_code in (200, 201), answer.get_json()
@@ -32,8 +33,11 @@ def test_metrics_need_the_scrape_token_or_loopback(app_with, client):
     # With a token: the token, from anywhere
     guarded = app_with(metrics_token="scrape-token-of-some-length").test_client()
     assert_problem(guarded.get("/metrics"), 401, "unauthorized")
-    ok = guarded.get("/metrics", headers={"Authorization": "Bearer scrape-token-of-some-length"},
-                     environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    ok = guarded.get(
+        "/metrics",
+        headers={"Authorization": "Bearer scrape-token-of-some-length"},
+        environ_base={"REMOTE_ADDR": "203.0.113.7"},
+    )
     assert ok.status_code == 200
 
 

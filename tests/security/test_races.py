@@ -46,16 +46,23 @@ def test_a_refresh_racing_a_logout_does_not_revive_the_family(app, client, accou
     jti = _jti(app, admin.refresh_token)
     refreshing = Session(db.engine)
     stored = identity.rotate_refresh_token(refreshing, jti)
-    identity.record_refresh_token(refreshing, jti="minted-in-the-race", user_id=stored.user_id,
-                                  family_id=stored.family_id,
-                                  expires_at=stored.expires_at)
+    identity.record_refresh_token(
+        refreshing,
+        jti="minted-in-the-race",
+        user_id=stored.user_id,
+        family_id=stored.family_id,
+        expires_at=stored.expires_at,
+    )
     refreshing.flush()
     family_id, user_id = stored.family_id, stored.user_id
     # When the session logs out meanwhile (it waits for the refresh's row lock), and then the
     # refresh commits the token it minted
     logout: dict = {}
-    thread = threading.Thread(target=lambda: logout.update(
-        answer=app.test_client().post("/api/v1/auth/logout", headers=admin.headers)))
+    thread = threading.Thread(
+        target=lambda: logout.update(
+            answer=app.test_client().post("/api/v1/auth/logout", headers=admin.headers)
+        )
+    )
     thread.start()
     time.sleep(0.5)
     refreshing.commit()
@@ -64,8 +71,7 @@ def test_a_refresh_racing_a_logout_does_not_revive_the_family(app, client, accou
     assert logout["answer"].status_code == 204
     # Then the family stays revoked: the new token is refused and its access tokens die
     with Session(db.engine) as session:
-        _, revoked = identity.access_token_state(session, "any-access-jti", family_id,
-                                                 user_id)
+        _, revoked = identity.access_token_state(session, "any-access-jti", family_id, user_id)
         assert revoked
         try:
             identity.rotate_refresh_token(session, "minted-in-the-race")
@@ -78,13 +84,20 @@ def test_a_refresh_racing_a_logout_does_not_revive_the_family(app, client, accou
 def test_one_invite_redeemed_in_parallel_makes_one_member(any_app, any_client, any_accounts):
     # Given a single-use admin invite
     admin = any_accounts.admin()
-    invite = any_client.post("/api/v1/organisation/invites", json={"role": "admin"},
-                             headers=admin.headers).get_json()
+    invite = any_client.post(
+        "/api/v1/organisation/invites", json={"role": "admin"}, headers=admin.headers
+    ).get_json()
 
     def redeem(n: int):
-        return lambda c: c.post("/api/v1/auth/register", json={
-            "email": f"racer{n}@example.test", "password": PASSWORD, "name": f"Racer {n}",
-            "invite_code": invite["code"]})
+        return lambda c: c.post(
+            "/api/v1/auth/register",
+            json={
+                "email": f"racer{n}@example.test",
+                "password": PASSWORD,
+                "name": f"Racer {n}",
+                "invite_code": invite["code"],
+            },
+        )
 
     # When several registrations use it at the same moment
     answers = at_once(any_app, [redeem(n) for n in range(PARALLEL)])
@@ -92,8 +105,11 @@ def test_one_invite_redeemed_in_parallel_makes_one_member(any_app, any_client, a
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [201] + [422] * (PARALLEL - 1), statuses
     with any_app.app_context():
-        admins = db.session.scalar(select(func.count()).select_from(User).where(
-            User.organisation_id == admin.organisation_id, User.role == "admin"))
+        admins = db.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.organisation_id == admin.organisation_id, User.role == "admin")
+        )
     assert admins == 2
 
 
@@ -103,8 +119,11 @@ def test_two_admins_demoting_themselves_at_once_leave_one_admin(any_app, any_acc
     second = any_accounts.member(first, "admin")
 
     def demote(account):
-        return lambda c: c.patch(f"/api/v1/organisation/members/{account.id}",
-                                 json={"role": "teacher"}, headers=bearer(account.access_token))
+        return lambda c: c.patch(
+            f"/api/v1/organisation/members/{account.id}",
+            json={"role": "teacher"},
+            headers=bearer(account.access_token),
+        )
 
     # When both demote themselves at the same moment
     answers = at_once(any_app, [demote(first), demote(second)])
@@ -112,9 +131,15 @@ def test_two_admins_demoting_themselves_at_once_leave_one_admin(any_app, any_acc
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200, 409], [a.get_json() for a in answers]
     with any_app.app_context():
-        admins = db.session.scalar(select(func.count()).select_from(User).where(
-            User.organisation_id == first.organisation_id, User.role == "admin",
-            User.is_active.is_(True)))
+        admins = db.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(
+                User.organisation_id == first.organisation_id,
+                User.role == "admin",
+                User.is_active.is_(True),
+            )
+        )
     assert admins == 1
 
 
@@ -126,6 +151,9 @@ def test_refresh_tokens_of_a_revoked_family_stay_revoked(app, client, accounts):
     answer = client.post("/api/v1/auth/refresh", json={"refresh_token": admin.refresh_token})
     assert answer.status_code == 401
     with Session(db.engine) as session:
-        alive = session.scalar(select(func.count()).select_from(RefreshToken).where(
-            RefreshToken.user_id == admin.id, RefreshToken.revoked_at.is_(None)))
+        alive = session.scalar(
+            select(func.count())
+            .select_from(RefreshToken)
+            .where(RefreshToken.user_id == admin.id, RefreshToken.revoked_at.is_(None))
+        )
     assert alive == 0

@@ -58,8 +58,9 @@ def test_wrong_current_passwords_are_rate_limited(client, accounts):
     user = accounts.admin()
     body = {"current_password": "wrong guess", "new_password": "another long password"}
     # When wrong current passwords keep coming
-    answers = [client.post("/api/v1/auth/password", json=body, headers=user.headers)
-               for _ in range(6)]
+    answers = [
+        client.post("/api/v1/auth/password", json=body, headers=user.headers) for _ in range(6)
+    ]
     # Then after the allowance each is refused before the password is checked
     assert [a.status_code for a in answers[:5]] == [401] * 5
     problem = assert_problem(answers[5], 429, "rate_limited")

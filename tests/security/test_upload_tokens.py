@@ -17,8 +17,9 @@ BIGGER = wav_of_seconds(3.0)
 
 
 def _start(client, account, filename: str = "hello.wav") -> tuple[str, str]:
-    answer = client.post(f"{MEDIA}/uploads", headers=account.headers,
-                         json={"filename": filename, "kind": "audio"})
+    answer = client.post(
+        f"{MEDIA}/uploads", headers=account.headers, json={"filename": filename, "kind": "audio"}
+    )
     assert answer.status_code == 201, answer.get_json()
     body = answer.get_json()
     return body["media"]["id"], urlsplit(body["upload"]["url"]).path
@@ -37,8 +38,7 @@ def test_a_completed_upload_url_writes_nothing_more(client, accounts):
     assert_problem(again, 409, "upload_closed")
     content = client.get(f"{MEDIA}/{media_id}/content", headers=teacher.headers)
     assert content.data == WAV
-    assert client.get(f"{MEDIA}/{media_id}", headers=teacher.headers).get_json()["size"] == len(
-        WAV)
+    assert client.get(f"{MEDIA}/{media_id}", headers=teacher.headers).get_json()["size"] == len(WAV)
 
 
 def test_an_upload_url_writes_once(client, accounts):
@@ -75,14 +75,21 @@ def test_a_deleted_or_refused_upload_url_writes_nothing(client, accounts, settin
 def test_control_characters_in_a_file_name_are_dropped(client, accounts):
     # Given an upload whose file name holds a NUL
     teacher = accounts.admin()
-    answer = client.post(MEDIA, data={"kind": "audio", "file": (io.BytesIO(WAV), "a\x00bc.wav")},
-                         headers=teacher.headers, content_type="multipart/form-data")
+    answer = client.post(
+        MEDIA,
+        data={"kind": "audio", "file": (io.BytesIO(WAV), "a\x00bc.wav")},
+        headers=teacher.headers,
+        content_type="multipart/form-data",
+    )
     # Then it is stored under a name any tool can carry
     assert answer.status_code == 201, answer.get_json()
     assert answer.get_json()["filename"] == "abc.wav"
     # And a presigned upload's name is cleaned the same way
-    started = client.post(f"{MEDIA}/uploads", headers=teacher.headers,
-                          json={"filename": "x\u0000y\n.wav", "kind": "audio"})
+    started = client.post(
+        f"{MEDIA}/uploads",
+        headers=teacher.headers,
+        json={"filename": "x\u0000y\n.wav", "kind": "audio"},
+    )
     assert started.status_code == 201, started.get_json()
     assert started.get_json()["media"]["filename"] == "xy.wav"
 
@@ -90,8 +97,9 @@ def test_control_characters_in_a_file_name_are_dropped(client, accounts):
 def test_on_s3_a_completed_upload_url_cannot_replace_the_checked_file(media_env):
     # Given a presigned upload (local disk or S3) that was written and completed
     teacher = media_env.accounts.admin()
-    started = media_env.client.post(f"{MEDIA}/uploads", headers=teacher.headers,
-                                    json={"filename": "hello.wav", "kind": "audio"}).get_json()
+    started = media_env.client.post(
+        f"{MEDIA}/uploads", headers=teacher.headers, json={"filename": "hello.wav", "kind": "audio"}
+    ).get_json()
     url, media_id = started["upload"]["url"], started["media"]["id"]
     assert media_env.http_put(url, WAV).status == 200
     done = media_env.client.post(f"{MEDIA}/{media_id}/complete", headers=teacher.headers)

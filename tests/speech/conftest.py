@@ -33,21 +33,29 @@ def upload(client: FlaskClient) -> Callable[..., dict[str, Any]]:
     """`upload(account, "en_reading.wav")` (a fixture clip) or `upload(account, data=b"...",
     filename="x.png", kind=None)`: POST /media and return the ready media item."""
 
-    def post(account: Account, name: str | None = None, *, data: bytes | None = None,
-             filename: str | None = None, kind: str | None = "audio") -> dict[str, Any]:
+    def post(
+        account: Account,
+        name: str | None = None,
+        *,
+        data: bytes | None = None,
+        filename: str | None = None,
+        kind: str | None = "audio",
+    ) -> dict[str, Any]:
         body = data if data is not None else (AUDIO / str(name)).read_bytes()
         form: dict[str, Any] = {} if kind is None else {"kind": kind}
         form["file"] = (io.BytesIO(body), filename or str(name))
-        answer = client.post("/api/v1/media", data=form, headers=account.headers,
-                             content_type="multipart/form-data")
+        answer = client.post(
+            "/api/v1/media", data=form, headers=account.headers, content_type="multipart/form-data"
+        )
         assert answer.status_code == 201, answer.get_json()
         return answer.get_json()
 
     return post
 
 
-def wait_for_job(client: FlaskClient, location: str, headers: dict[str, str],
-                 seconds: float = 240) -> dict[str, Any]:
+def wait_for_job(
+    client: FlaskClient, location: str, headers: dict[str, str], seconds: float = 240
+) -> dict[str, Any]:
     """Long-poll the job until it is terminal (30 s per request, `seconds` in all)."""
     deadline = time.monotonic() + seconds
     while True:
@@ -58,8 +66,9 @@ def wait_for_job(client: FlaskClient, location: str, headers: dict[str, str],
             return job
 
 
-def poll_until(read: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool],
-               seconds: float = 240) -> dict[str, Any]:
+def poll_until(
+    read: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool], seconds: float = 240
+) -> dict[str, Any]:
     """Read until `done` holds; for intermediate states, which long polling does not wait on."""
     deadline = time.monotonic() + seconds
     while True:

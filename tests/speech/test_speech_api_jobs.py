@@ -25,8 +25,11 @@ def test_a_scripted_reading_is_assessed_end_to_end(client, accounts, upload, wor
     text = MANIFEST["en_reading.wav"]["text"]
 
     # When a speaking assessment is asked with that text as reference
-    answer = client.post("/api/v1/assessments/speaking", headers=learner.headers, json={
-        "media_id": media["id"], "language": "en", "reference_text": text})
+    answer = client.post(
+        "/api/v1/assessments/speaking",
+        headers=learner.headers,
+        json={"media_id": media["id"], "language": "en", "reference_text": text},
+    )
 
     # Then the job is accepted, and the worker runs it to success
     assert answer.status_code == 202, answer.get_json()
@@ -36,8 +39,11 @@ def test_a_scripted_reading_is_assessed_end_to_end(client, accounts, upload, wor
     assert (job["stage"], job["progress"], job["error"]) == ("done", 100, None)
     # in two stages (transcription, then scoring), each run once
     assert (job["attempts"], job["runs"]) == (1, 2)
-    assert (job["provider"], job["model"], job["prompt_version"]) == ("offline", OFFLINE_MODEL,
-                                                                      None)
+    assert (job["provider"], job["model"], job["prompt_version"]) == (
+        "offline",
+        OFFLINE_MODEL,
+        None,
+    )
     result = job["result"]
     # And the result holds the transcript and timed words...
     assert word_error_rate(text, result["transcript"]["text"]) < 0.2
@@ -62,9 +68,11 @@ def test_the_job_moves_from_the_transcription_queue_to_the_scoring_queue(
     admin = accounts.admin()
     media = upload(admin, "en_long_pause.wav")
     queue_worker("transcription")
-    answer = client.post("/api/v1/assessments/speaking", headers=admin.headers,
-                         json={"media_id": media["id"], "language": "en",
-                               "prompt_text": "Tell me about a journey."})
+    answer = client.post(
+        "/api/v1/assessments/speaking",
+        headers=admin.headers,
+        json={"media_id": media["id"], "language": "en", "prompt_text": "Tell me about a journey."},
+    )
     location = answer.headers["Location"]
 
     # When the transcription stage is done
@@ -115,12 +123,16 @@ def test_a_reading_prompt_from_the_catalogue_supplies_language_and_text(
     # Given a recording and the catalogue's English A1 reading task
     admin = accounts.admin()
     media = upload(admin, "en_nurse.wav")
-    prompts = client.get("/api/v1/speaking-prompts?language=en&level=A1&kind=reading",
-                         headers=admin.headers).get_json()["items"]
+    prompts = client.get(
+        "/api/v1/speaking-prompts?language=en&level=A1&kind=reading", headers=admin.headers
+    ).get_json()["items"]
 
     # When an assessment names the prompt only
-    answer = client.post("/api/v1/assessments/speaking", headers=admin.headers,
-                         json={"media_id": media["id"], "prompt_id": prompts[0]["id"]})
+    answer = client.post(
+        "/api/v1/assessments/speaking",
+        headers=admin.headers,
+        json={"media_id": media["id"], "prompt_id": prompts[0]["id"]},
+    )
 
     # Then the job input carries the prompt's language, instructions and reference text
     assert answer.status_code == 202, answer.get_json()
@@ -141,8 +153,11 @@ def test_corrupt_audio_fails_the_job_with_audio_undecodable(client, accounts, up
     db.session.rollback()
 
     # When it is assessed
-    answer = client.post("/api/v1/assessments/speaking", headers=admin.headers,
-                         json={"media_id": media["id"], "language": "en"})
+    answer = client.post(
+        "/api/v1/assessments/speaking",
+        headers=admin.headers,
+        json={"media_id": media["id"], "language": "en"},
+    )
     job = wait_for_job(client, answer.headers["Location"], admin.headers)
 
     # Then the job fails at once, not retried, with the stable code
@@ -156,8 +171,11 @@ def test_silence_fails_the_job_with_no_speech_detected(client, accounts, upload,
     media = upload(learner, "silence.wav")
 
     # When it is assessed
-    answer = client.post("/api/v1/assessments/speaking", headers=learner.headers,
-                         json={"media_id": media["id"], "language": "en"})
+    answer = client.post(
+        "/api/v1/assessments/speaking",
+        headers=learner.headers,
+        json={"media_id": media["id"], "language": "en"},
+    )
     job = wait_for_job(client, answer.headers["Location"], learner.headers)
 
     # Then the outcome is the defined no_speech_detected, without a score
@@ -172,19 +190,24 @@ def test_submissions_are_checked_before_a_job_is_made(client, accounts, upload, 
     media = upload(learner, "en_nurse.wav")
     image = upload(admin, data=all_samples()["png"], filename="tiny.png", kind="image")
     stranger = upload(accounts.admin(), "en_nurse.wav")
-    post = lambda body: client.post("/api/v1/assessments/speaking",  # noqa: E731
-                                    headers=learner.headers, json=body)
+    post = lambda body: client.post(  # noqa: E731
+        "/api/v1/assessments/speaking",
+        headers=learner.headers,
+        json=body,
+    )
 
     # When bad submissions are posted, Then each is refused with its code
     cases = [
         ({"media_id": stranger["id"]}, 404, "media_not_found"),
         ({"media_id": image["id"]}, 422, "media_not_audio"),
         ({"media_id": media["id"], "language": "xx"}, 422, "unsupported_language"),
-        ({"media_id": media["id"], "prompt_id": "spp_en_a1_1", "prompt_text": "Talk."}, 422,
-         None),
+        ({"media_id": media["id"], "prompt_id": "spp_en_a1_1", "prompt_text": "Talk."}, 422, None),
         ({"media_id": media["id"], "prompt_id": "spp_nope"}, 404, "speaking_prompt_not_found"),
-        ({"media_id": media["id"], "prompt_id": "spp_ja_a1_1", "language": "en"}, 422,
-         "prompt_language_mismatch"),
+        (
+            {"media_id": media["id"], "prompt_id": "spp_ja_a1_1", "language": "en"},
+            422,
+            "prompt_language_mismatch",
+        ),
         ({"media_id": media["id"], "reference_text": ""}, 422, None),
     ]
     for body, status, code in cases:
@@ -203,9 +226,9 @@ def test_recordings_over_the_configured_length_are_refused(client, accounts, upl
     short = app_with(max_audio_seconds=3)
 
     # When it is submitted for transcription
-    answer = short.test_client().post("/api/v1/transcriptions", headers=admin.headers,
-                                      json={"media_id": media["id"]})
+    answer = short.test_client().post(
+        "/api/v1/transcriptions", headers=admin.headers, json={"media_id": media["id"]}
+    )
 
     # Then it is refused before any work with audio_too_long
     assert answer.status_code == 422 and answer.get_json()["code"] == "audio_too_long"
-

@@ -22,8 +22,10 @@ def test_the_catalogue_covers_four_languages_at_every_level(client, accounts, ca
     # When each language and level is listed
     for language in ("en", "es", "fr", "ja"):
         for level in LEVELS:
-            answer = client.get(f"/api/v1/speaking-prompts?language={language}&level={level}",
-                                headers=learner.headers)
+            answer = client.get(
+                f"/api/v1/speaking-prompts?language={language}&level={level}",
+                headers=learner.headers,
+            )
 
             # Then there is a free-speech task and a reading task, and nothing else
             assert answer.status_code == 200
@@ -40,12 +42,17 @@ def test_the_list_is_paginated(client, accounts, catalogue):
 
     # When it is read ten at a time
     first = client.get("/api/v1/speaking-prompts?per_page=10", headers=admin.headers).get_json()
-    last = client.get("/api/v1/speaking-prompts?per_page=10&page=5",
-                      headers=admin.headers).get_json()
+    last = client.get(
+        "/api/v1/speaking-prompts?per_page=10&page=5", headers=admin.headers
+    ).get_json()
 
     # Then the totals describe 48 prompts over 5 pages, the last page holding 8
-    assert first["pagination"] == {"current_page": 1, "total_pages": 5, "total_items": 48,
-                                   "items_per_page": 10}
+    assert first["pagination"] == {
+        "current_page": 1,
+        "total_pages": 5,
+        "total_items": 48,
+        "items_per_page": 10,
+    }
     assert len(first["items"]) == 10 and len(last["items"]) == 8
     assert not {p["id"] for p in first["items"]} & {p["id"] for p in last["items"]}
 
@@ -55,10 +62,10 @@ def test_filters_by_kind_and_reads_one_prompt(client, accounts, catalogue):
     teacher = accounts.member(accounts.admin(), "teacher")
 
     # When the Japanese reading tasks are listed and one is read
-    page = client.get("/api/v1/speaking-prompts?language=ja&kind=reading",
-                      headers=teacher.headers).get_json()
-    one = client.get(f"/api/v1/speaking-prompts/{page['items'][0]['id']}",
-                     headers=teacher.headers)
+    page = client.get(
+        "/api/v1/speaking-prompts?language=ja&kind=reading", headers=teacher.headers
+    ).get_json()
+    one = client.get(f"/api/v1/speaking-prompts/{page['items'][0]['id']}", headers=teacher.headers)
 
     # Then six tasks (A1..C2) come back in level order and the single read matches
     assert [p["level"] for p in page["items"]] == list(LEVELS)
@@ -97,8 +104,9 @@ def test_api_keys_need_the_learning_read_scope(client, accounts, catalogue):
 
 def test_the_migration_seeds_the_catalogue_and_the_file_agrees(app, tmp_path, catalogue):
     # Given a fresh embedded-mode database (SQLite) migrated from scratch
-    embedded = create_app(make_settings(tmp_path, redis_url=None, database_url=""),
-                          start_services=False)
+    embedded = create_app(
+        make_settings(tmp_path, redis_url=None, database_url=""), start_services=False
+    )
     try:
         with embedded.app_context():
             upgrade(revision="head")

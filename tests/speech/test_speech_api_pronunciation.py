@@ -17,8 +17,11 @@ ERROR_TYPES = {None, "mispronunciation", "omission", "insertion", "repetition", 
 
 
 def _assess(client, account, media_id: str, **body) -> dict:
-    answer = client.post("/api/v1/assessments/speaking", headers=account.headers,
-                         json={"media_id": media_id, "language": "en", **body})  # fmt: skip
+    answer = client.post(
+        "/api/v1/assessments/speaking",
+        headers=account.headers,
+        json={"media_id": media_id, "language": "en", **body},
+    )
     assert answer.status_code == 202, answer.get_json()
     # Two decodes and an alignment on a shared 2-core machine: allow well over the default.
     return wait_for_job(client, answer.headers["Location"], account.headers, seconds=900)
@@ -47,8 +50,9 @@ def test_a_reading_task_comes_back_scored_per_word_and_phoneme(client, accounts,
     reference = [w for w in words if w["error_type"] not in ("insertion", "repetition")]
     assert len(reference) == len(text.split())
     assert {w["error_type"] for w in words} <= ERROR_TYPES
-    assert all(w["phonemes"] and w["start"] <= w["end"] for w in reference
-               if w["error_type"] != "omission")  # fmt: skip
+    assert all(
+        w["phonemes"] and w["start"] <= w["end"] for w in reference if w["error_type"] != "omission"
+    )
     assert set(reference[0]["phonemes"][0]) == {"phoneme", "score", "expected", "heard"}
     # ... the reading check from the same word decisions, and the sub-score it feeds
     assert result["reading"]["completeness"] >= 90
@@ -77,7 +81,7 @@ def test_a_free_answer_is_scored_on_the_words_recognised(client, accounts, uploa
 
 def _wav(seconds: float) -> bytes:
     audio = decode_audio(AUDIO / "en_fluent.wav")
-    samples = (audio.samples[int(0.3 * 16000):][: int(seconds * 16000)] * 32767).astype("<i2")
+    samples = (audio.samples[int(0.3 * 16000) :][: int(seconds * 16000)] * 32767).astype("<i2")
     out = io.BytesIO()
     with wave.open(out, "wb") as w:
         w.setnchannels(1)
@@ -114,8 +118,12 @@ def test_a_reference_in_another_language_is_not_judged(client, accounts, upload,
     media = upload(admin, "en_fluent.wav")
 
     # When it is assessed
-    job = _assess(client, admin, media["id"],
-                  reference_text="Me gusta caminar por el parque con mi perro cada tarde.")
+    job = _assess(
+        client,
+        admin,
+        media["id"],
+        reference_text="Me gusta caminar por el parque con mi perro cada tarde.",
+    )
 
     # Then the job succeeds with a result that says the reading could not be judged
     assert job["status"] == "succeeded", job["error"]

@@ -63,8 +63,11 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(one_connection_engine):
     engine = one_connection_engine(3600.0)
     backend_pid(engine)
     statements: list[str] = []
-    event.listen(engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, *_: statements.append(statement))
+    event.listen(
+        engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_: statements.append(statement),
+    )
 
     # When it is checked out again, Then only the caller's statement reaches the database
     backend_pid(engine)
@@ -107,8 +110,12 @@ def test_a_row_kept_through_commit_is_read_without_a_select(app):
     organisation = Organisation(id=new_id("org"), name="Kept")
     db.session.add(organisation)
     db.session.flush()
-    job = job_service.create_job(db.session, job_engine.job_spec("ping"),
-                                 organisation_id=organisation.id, input={"sleep_ms": 0})
+    job = job_service.create_job(
+        db.session,
+        job_engine.job_spec("ping"),
+        organisation_id=organisation.id,
+        input={"sleep_ms": 0},
+    )
     statements: list[str] = []
 
     def record(_connection, _cursor, statement, *_args) -> None:
@@ -120,9 +127,20 @@ def test_a_row_kept_through_commit_is_read_without_a_select(app):
         with kept_through_commit(job, inserted=True) as kept:
             db.session.commit()
             kept["stage"] = "changed elsewhere"
-        seen = {attr: getattr(job, attr) for attr in
-                ("id", "status", "stage", "input", "result", "error", "enqueued_at",
-                 "created_at", "version")}
+        seen = {
+            attr: getattr(job, attr)
+            for attr in (
+                "id",
+                "status",
+                "stage",
+                "input",
+                "result",
+                "error",
+                "enqueued_at",
+                "created_at",
+                "version",
+            )
+        }
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
 
@@ -149,22 +167,32 @@ def test_insert_ignoring_conflict_writes_once_and_is_compiled_once(app):
               "speech_seconds_in": 0.0, "characters_synthesised": 0, "partner_turns": 0,
               "realtime_sessions": 0}
     table = UsageRecord.__table__
-    first = insert_ignoring_conflict(db.session, table, values, conflict=("job_id",),
-                                     returning="id").first()
+    first = insert_ignoring_conflict(
+        db.session, table, values, conflict=("job_id",), returning="id"
+    ).first()
     # When the same job's row is written again
-    second = insert_ignoring_conflict(db.session, table, {**values, "assessments": 7},
-                                      conflict=("job_id",), returning="id").first()
+    second = insert_ignoring_conflict(
+        db.session, table, {**values, "assessments": 7}, conflict=("job_id",), returning="id"
+    ).first()
     # Then the first wrote the row with its values and types, the second nothing
     assert first is not None and second is None
     # And the write is not taken for a change of users or tokens (which would empty every
     # API process's token cache at each finished job)
     assert "auth_state_changed" not in db.session.info
-    stored = db.session.scalars(select(UsageRecord).where(
-        UsageRecord.job_id == values["job_id"])).one()
+    stored = db.session.scalars(
+        select(UsageRecord).where(UsageRecord.job_id == values["job_id"])
+    ).one()
     assert (stored.id, stored.assessments, stored.audio_seconds, stored.created_at) == (
-        first[0], 1, 2.5, now)
+        first[0],
+        1,
+        2.5,
+        now,
+    )
     # And a column whose default is Python's cannot be left out silently
     with pytest.raises(ValueError, match="created_at"):
-        insert_ignoring_conflict(db.session, table, {k: v for k, v in values.items()
-                                                     if k != "created_at"},
-                                 conflict=("job_id",))
+        insert_ignoring_conflict(
+            db.session,
+            table,
+            {k: v for k, v in values.items() if k != "created_at"},
+            conflict=("job_id",),
+        )

@@ -75,8 +75,15 @@ def test_good_entries_come_out_byte_exact(media_samples):
 
 @pytest.mark.parametrize(
     "name",
-    ["../evil.wav", "a/../../evil.wav", "/etc/passwd", "C:/Windows/evil.wav", "..\\evil.wav",
-     "a\\..\\..\\evil.wav", "ok/\x01.wav"],
+    [
+        "../evil.wav",
+        "a/../../evil.wav",
+        "/etc/passwd",
+        "C:/Windows/evil.wav",
+        "..\\evil.wav",
+        "a\\..\\..\\evil.wav",
+        "ok/\x01.wav",
+    ],
 )
 def test_unsafe_names_are_reported_and_the_rest_goes_on(name):
     # Given a zip-slip name between two good entries
@@ -118,15 +125,23 @@ def test_oversized_entry_and_total_limits():
     # Given entries of 120 kB (over the entry limit) and three of 90 kB (over the total)
     big = noise(120_000)
     part = noise(90_000, seed=2)
-    data = make_zip([("big.wav", big), ("a.wav", part), ("b.wav", part), ("c.wav", part),
-                     ("small.wav", b"RIFF")])
+    data = make_zip(
+        [
+            ("big.wav", big),
+            ("a.wav", part),
+            ("b.wav", part),
+            ("c.wav", part),
+            ("small.wav", b"RIFF"),
+        ]
+    )
 
     # When walked
     results = walk(data)
 
     # Then the big one is too large, the third 90 kB one breaks the total, the rest pass
-    assert [(kind, name, value if kind == "issue" else len(value))
-            for kind, name, value in results] == [
+    assert [
+        (kind, name, value if kind == "issue" else len(value)) for kind, name, value in results
+    ] == [
         ("issue", "big.wav", "entry_too_large"),
         ("entry", "a.wav", len(part)),
         ("entry", "b.wav", len(part)),
@@ -300,7 +315,8 @@ def test_include_picks_one_file_out_of_the_archive():
 
 def walk_with(data: bytes, include):
     return [
-        ("entry", item.name, item.file.read()) if isinstance(item, ArchiveEntry)
+        ("entry", item.name, item.file.read())
+        if isinstance(item, ArchiveEntry)
         else ("issue", item.name, item.code)
         for item in iter_zip(io.BytesIO(data), SMALL, include=include)
     ]

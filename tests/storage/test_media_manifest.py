@@ -22,10 +22,17 @@ def test_utf8_with_or_without_bom(prefix):
 
     # Then the rows are read whole, quoted commas included
     assert manifest.rows == [
-        ManifestRow(2, "audio/konnichiwa.mp3", "こんにちは", "konnichiwa", "hello", "ja",
-                    "greetings", "audio"),
-        ManifestRow(3, "images/cat.png", "猫", "neko", "cat, the animal", "ja", "animals",
-                    "image"),
+        ManifestRow(
+            2,
+            "audio/konnichiwa.mp3",
+            "こんにちは",
+            "konnichiwa",
+            "hello",
+            "ja",
+            "greetings",
+            "audio",
+        ),
+        ManifestRow(3, "images/cat.png", "猫", "neko", "cat, the animal", "ja", "animals", "image"),
     ]
     assert manifest.issues == []
 
@@ -43,8 +50,10 @@ def test_semicolons_aliases_and_extra_columns():
 @pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-16", "shift_jis"])
 def test_a_wrong_encoding_is_a_clear_error(encoding):
     # Given a manifest saved in a legacy encoding
-    text = "filename,word\ncafé.mp3,café\n" if encoding != "shift_jis" else (
-        "filename,word\nneko.mp3,猫\n"
+    text = (
+        "filename,word\ncafé.mp3,café\n"
+        if encoding != "shift_jis"
+        else ("filename,word\nneko.mp3,猫\n")
     )
 
     # When parsed, Then it fails with manifest_encoding and says how to fix it
@@ -132,9 +141,7 @@ def test_size_and_row_limits():
 
 def test_find_matches_a_path_or_an_unambiguous_base_name():
     # Given rows naming files with and without folders
-    manifest = parse_manifest(
-        b"filename,word\naudio/a.mp3,a\nb.mp3,b\nx/c.mp3,c1\ny/c.mp3,c2\n"
-    )
+    manifest = parse_manifest(b"filename,word\naudio/a.mp3,a\nb.mp3,b\nx/c.mp3,c1\ny/c.mp3,c2\n")
 
     # When archive entries are looked up
     # Then a full path matches, a base name matches when only one row has it

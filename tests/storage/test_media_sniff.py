@@ -59,8 +59,11 @@ def test_zip_is_an_archive():
 @pytest.mark.parametrize(
     ("data", "filename", "content_type"),
     [
-        (b"filename,word,translation\nhello.mp3,hello,bonjour\nbye.mp3,bye,au revoir\n", None,
-         "text/csv"),
+        (
+            b"filename,word,translation\nhello.mp3,hello,bonjour\nbye.mp3,bye,au revoir\n",
+            None,
+            "text/csv",
+        ),
         ("\ufefffilename;word\nねこ.mp3;ねこ\nいぬ.mp3;いぬ\n".encode(), None, "text/csv"),
         (b"filename,word\n", "manifest.csv", "text/csv"),
         (b"Just a note, with a comma.\nAnd another line.\n", None, "text/plain"),

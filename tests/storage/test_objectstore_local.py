@@ -219,9 +219,7 @@ def test_build_object_store_picks_and_checks_the_backend(tmp_path: Path):
     with pytest.raises(ValueError, match="unknown"):
         build_object_store(ObjectStoreConfig(backend="gcs"))
     with pytest.raises(ValueError, match="part size"):
-        build_object_store(
-            ObjectStoreConfig(backend="local", local_root=tmp_path, part_size=1024)
-        )
+        build_object_store(ObjectStoreConfig(backend="local", local_root=tmp_path, part_size=1024))
 
 
 def test_an_unreachable_s3_endpoint_is_reported_unavailable():

@@ -15,8 +15,10 @@ from tests.scripted_http import Scripted, ScriptedServer
 def tone_pcm(seconds: float, sample_rate: int = 24000, hz: float = 220.0) -> bytes:
     """A sine tone as 16-bit mono PCM: audio the test can measure the length of."""
     count = int(seconds * sample_rate)
-    return b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * hz * i / sample_rate)))
-                    for i in range(count))
+    return b"".join(
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * hz * i / sample_rate)))
+        for i in range(count)
+    )
 
 
 def pcm(seconds: float) -> Scripted:

@@ -15,8 +15,9 @@ def test_voices_list_piper_and_espeak_by_language(client, accounts):
 
     # When the voices are listed, all and for Spanish
     every = client.get("/api/v1/speech/voices", headers=admin.headers).get_json()["items"]
-    spanish = client.get("/api/v1/speech/voices?language=es",
-                         headers=admin.headers).get_json()["items"]
+    spanish = client.get("/api/v1/speech/voices?language=es", headers=admin.headers).get_json()[
+        "items"
+    ]
 
     # Then Piper's English voice is there with espeak-ng's many languages
     ids = {v["id"] for v in every}
@@ -27,15 +28,19 @@ def test_voices_list_piper_and_espeak_by_language(client, accounts):
 
 
 def test_a_synthesis_job_stores_the_spoken_audio_and_speed_changes_its_length(
-        client, accounts, worker):
+    client, accounts, worker
+):
     # Given a learner
     admin = accounts.admin()
 
     # When the same English text is synthesised at normal and at a slower speed
     jobs = []
     for speed in (1.0, 0.6):
-        answer = client.post("/api/v1/speech/synthesize", headers=admin.headers,
-                             json={"text": SENTENCES, "language": "en", "speed": speed})
+        answer = client.post(
+            "/api/v1/speech/synthesize",
+            headers=admin.headers,
+            json={"text": SENTENCES, "language": "en", "speed": speed},
+        )
         assert answer.status_code == 202, answer.get_json()
         jobs.append(wait_for_job(client, answer.headers["Location"], admin.headers))
 
@@ -51,7 +56,10 @@ def test_a_synthesis_job_stores_the_spoken_audio_and_speed_changes_its_length(
     assert slow["duration"] > normal["duration"] * 1.3
     media = client.get(f"/api/v1/media/{normal['media_id']}", headers=admin.headers).get_json()
     assert (media["kind"], media["source"], media["content_type"]) == (
-        "audio", "synthesis", "audio/wav")
+        "audio",
+        "synthesis",
+        "audio/wav",
+    )
 
 
 def test_espeak_speaks_a_language_piper_has_no_voice_for(client, accounts, worker):
@@ -59,8 +67,11 @@ def test_espeak_speaks_a_language_piper_has_no_voice_for(client, accounts, worke
     admin = accounts.admin()
 
     # When a Spanish text is synthesised without naming a voice
-    answer = client.post("/api/v1/speech/synthesize", headers=admin.headers,
-                         json={"text": "Buenos días. ¿Qué quieres comer?", "language": "es"})
+    answer = client.post(
+        "/api/v1/speech/synthesize",
+        headers=admin.headers,
+        json={"text": "Buenos días. ¿Qué quieres comer?", "language": "es"},
+    )
     job = wait_for_job(client, answer.headers["Location"], admin.headers)
 
     # Then espeak-ng's Spanish voice spoke it
@@ -74,9 +85,12 @@ def test_the_stream_answers_a_wav_header_then_the_sentences(client, accounts):
     admin = accounts.admin()
 
     # When a text is streamed
-    answer = client.post("/api/v1/speech/synthesize/stream", headers=admin.headers,
-                         json={"text": SENTENCES, "voice": "piper:en_US-joe-medium"},
-                         buffered=False)
+    answer = client.post(
+        "/api/v1/speech/synthesize/stream",
+        headers=admin.headers,
+        json={"text": SENTENCES, "voice": "piper:en_US-joe-medium"},
+        buffered=False,
+    )
     chunks = list(answer.response)
 
     # Then the answer is a WAV stream, in more than one piece (a sentence at a time)
@@ -97,8 +111,11 @@ def test_bad_synthesis_requests_are_refused_with_codes(client, accounts, setting
     cases = {
         "text_too_long": {"text": too_long},
         "voice_not_found": {"text": "Hello.", "voice": "piper:nobody"},
-        "voice_language_mismatch": {"text": "Hola.", "voice": "piper:en_US-joe-medium",
-                                    "language": "es"},
+        "voice_language_mismatch": {
+            "text": "Hola.",
+            "voice": "piper:en_US-joe-medium",
+            "language": "es",
+        },
         "language_not_spoken": {"text": "Hello.", "language": "xx"},
         "text_empty": {"text": "   "},
     }
@@ -108,12 +125,14 @@ def test_bad_synthesis_requests_are_refused_with_codes(client, accounts, setting
             # Then each is a 422 problem with its own code, and no job was created
             assert answer.status_code == 422, (path, answer.get_json())
             assert answer.get_json()["code"] == code, (path, answer.get_json())
-    speed = client.post("/api/v1/speech/synthesize", headers=admin.headers,
-                        json={"text": "Hello.", "speed": 5})
+    speed = client.post(
+        "/api/v1/speech/synthesize", headers=admin.headers, json={"text": "Hello.", "speed": 5}
+    )
     assert speed.status_code == 422 and speed.get_json()["code"] == "validation_error"
     jobs = client.get("/api/v1/jobs", headers=admin.headers).get_json()
     assert jobs["pagination"]["total_items"] == 0
     # And the text's length and the limit are stated
-    long = client.post("/api/v1/speech/synthesize", headers=admin.headers,
-                       json=cases["text_too_long"])
+    long = client.post(
+        "/api/v1/speech/synthesize", headers=admin.headers, json=cases["text_too_long"]
+    )
     assert long.get_json()["max_characters"] == settings.max_synthesis_chars

@@ -48,8 +48,12 @@ def upload(client: FlaskClient) -> Callable[..., dict[str, Any]]:
     """`upload(account, data, "name.zip")`: POST /media and return the ready media item."""
 
     def post(account: Account, data: bytes, filename: str) -> dict[str, Any]:
-        answer = client.post(f"{API}/media", data={"file": (io.BytesIO(data), filename)},
-                             headers=account.headers, content_type="multipart/form-data")
+        answer = client.post(
+            f"{API}/media",
+            data={"file": (io.BytesIO(data), filename)},
+            headers=account.headers,
+            content_type="multipart/form-data",
+        )
         assert answer.status_code == 201, answer.get_json()
         return answer.get_json()
 
@@ -64,30 +68,42 @@ def school(client: FlaskClient, accounts: Accounts) -> Callable[..., School]:
         admin = accounts.admin()
         teacher = accounts.member(admin, "teacher")
         members = [accounts.member(admin, "learner") for _ in range(learners)]
-        created = client.post(f"{API}/classes", json={"name": "5B English", "language": "en"},
-                              headers=teacher.headers)
+        created = client.post(
+            f"{API}/classes", json={"name": "5B English", "language": "en"}, headers=teacher.headers
+        )
         assert created.status_code == 201, created.get_json()
         class_id = created.get_json()["id"]
-        added = client.post(f"{API}/classes/{class_id}/members", headers=teacher.headers,
-                            json={"role": "learner", "emails": [m.email for m in members]})
+        added = client.post(
+            f"{API}/classes/{class_id}/members",
+            headers=teacher.headers,
+            json={"role": "learner", "emails": [m.email for m in members]},
+        )
         assert added.status_code == 200, added.get_json()
         return School(admin, teacher, members, class_id)
 
     return make
 
 
-def create_assignment(client: FlaskClient, teacher: Account, class_id: str,
-                      **fields: Any) -> dict[str, Any]:
-    body = {"class_id": class_id, "title": "My weekend", "kind": "writing",
-            "language": "en", "level": "B1", "prompt_text": "Describe your last weekend."}
+def create_assignment(
+    client: FlaskClient, teacher: Account, class_id: str, **fields: Any
+) -> dict[str, Any]:
+    body = {
+        "class_id": class_id,
+        "title": "My weekend",
+        "kind": "writing",
+        "language": "en",
+        "level": "B1",
+        "prompt_text": "Describe your last weekend.",
+    }
     body.update(fields)
     answer = client.post(f"{API}/assignments", json=body, headers=teacher.headers)
     assert answer.status_code == 201, answer.get_json()
     return answer.get_json()
 
 
-def wait_for_batch(client: FlaskClient, location: str, headers: dict[str, str],
-                   seconds: float = 300) -> dict[str, Any]:
+def wait_for_batch(
+    client: FlaskClient, location: str, headers: dict[str, str], seconds: float = 300
+) -> dict[str, Any]:
     """Long-poll the batch until it is completed or failed."""
     deadline = time.monotonic() + seconds
     while True:

@@ -33,8 +33,9 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
-                                reason="needs Debian's chromium and chromium-driver")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver"
+)
 # CONSOLE_SCREENSHOTS=docs writes the main pages' screenshots there (README shows them).
 SCREENSHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
 
@@ -100,13 +101,20 @@ def console(console_app) -> str:
 def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                 "--disable-gpu", "--window-size=1280,1000"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,1000",
+    ):
         options.add_argument(flag)
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    options.add_experimental_option("prefs", {
-        "download.default_directory": str(downloads), "download.prompt_for_download": False})
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(DRIVER))
     driver.set_script_timeout(30)
     driver.downloads = downloads  # type: ignore[attr-defined]
@@ -130,8 +138,7 @@ def fill(driver: webdriver.Chrome, element_id: str, text: str) -> None:
     field.send_keys(text)
 
 
-def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, accounts,
-                                                         tmp_path):
+def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, accounts, tmp_path):
     # Given a teacher and three learners of one organisation
     admin = accounts.admin()
     teacher = accounts.member(admin, "teacher")
@@ -171,14 +178,23 @@ def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, acco
     # And uploads three recordings, a broken file and a manifest, straight to storage
     folder = tmp_path / "upload"
     folder.mkdir()
-    files = {"one.wav": AUDIO / "en_market.wav", "two.wav": AUDIO / "en_reading.wav",
-             "three.mp3": AUDIO / "en_market.mp3", "broken.wav": AUDIO / "corrupt.bin"}
+    files = {
+        "one.wav": AUDIO / "en_market.wav",
+        "two.wav": AUDIO / "en_reading.wav",
+        "three.mp3": AUDIO / "en_market.mp3",
+        "broken.wav": AUDIO / "corrupt.bin",
+    }
     for name, source in files.items():
         if name != "one.wav":
             shutil.copy(source, folder / name)
-    rows = ["filename,learner"] + [f"{name},{learner.email}" for name, learner in
-                                   zip(("one.wav", "two.wav", "three.mp3"), learners,
-                                       strict=True)] + [f"broken.wav,{learners[0].email}"]
+    rows = (
+        ["filename,learner"]
+        + [
+            f"{name},{learner.email}"
+            for name, learner in zip(("one.wav", "two.wav", "three.mp3"), learners, strict=True)
+        ]
+        + [f"broken.wav,{learners[0].email}"]
+    )
     (folder / "manifest.csv").write_text("\n".join(rows) + "\n")
     # (one.wav, recorded at 48 kHz in 32-bit stereo, is over 5 MiB: it goes up in 5 MiB
     # parts, the smallest S3 takes; the others whole)
@@ -191,8 +207,9 @@ def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, acco
     browser.find_element(By.ID, "upload-button").click()
 
     # Then progress reaches done; the broken file is reported and the rest go on
-    WebDriverWait(browser, 300).until(ec.text_to_be_present_in_element(
-        (By.ID, "batch-status"), "Batch completed"))
+    WebDriverWait(browser, 300).until(
+        ec.text_to_be_present_in_element((By.ID, "batch-status"), "Batch completed")
+    )
     uploads = browser.find_element(By.ID, "upload-list").text
     assert "broken.wav" in uploads and "not uploaded" in uploads
     assert browser.find_element(By.ID, "count-succeeded").text == "3"
@@ -208,8 +225,9 @@ def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, acco
     row.find_element(By.TAG_NAME, "input").send_keys("Fluent and precise.")
     row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "status"), "Review saved."))
-    wait.until(lambda d: d.find_element(
-        By.CSS_SELECTOR, f"tr[data-job='{job_id}'] td.final").text == "C2")
+    wait.until(
+        lambda d: d.find_element(By.CSS_SELECTOR, f"tr[data-job='{job_id}'] td.final").text == "C2"
+    )
 
     # And listens to the recording beside its transcript
     browser.find_element(By.CSS_SELECTOR, f"tr[data-job='{job_id}'] button[type=button]").click()
@@ -226,8 +244,7 @@ def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, acco
     assert len(table) == 4
     reviewed = next(r for r in table if r["job_id"] == job_id)
     assert (reviewed["final_level"], reviewed["review_comment"]) == ("C2", "Fluent and precise.")
-    assert sorted(r["status"] for r in table) == ["error", "succeeded", "succeeded",
-                                                  "succeeded"]
+    assert sorted(r["status"] for r in table) == ["error", "succeeded", "succeeded", "succeeded"]
 
     # And a class larger than one chunk of results is read a chunk at a time
     browser.execute_script("document.getElementById('results').dataset.pageSize = '3'")
@@ -245,22 +262,29 @@ def test_a_teacher_runs_a_class_assessment_in_the_browser(console, browser, acco
     browser.refresh()
     wait.until(ec.text_to_be_present_in_element((By.ID, "assignment-title"), "My town"))
     assert browser.execute_script(
-        "return document.documentElement.scrollWidth <= window.innerWidth + 1")
+        "return document.documentElement.scrollWidth <= window.innerWidth + 1"
+    )
     shot(browser, "phone")
 
 
-def test_the_pages_of_invitation_and_reset_mails_work_in_the_browser(console_app, browser,
-                                                                     accounts):
+def test_the_pages_of_invitation_and_reset_mails_work_in_the_browser(
+    console_app, browser, accounts
+):
     # Given an admin's invitation code, as its mail's link carries it
     base, live = console_app
     admin = accounts.admin()
-    invite = requests.post(f"{base}/api/v1/organisation/invites", json={"role": "teacher"},
-                           headers=admin.headers, timeout=30).json()
+    invite = requests.post(
+        f"{base}/api/v1/organisation/invites",
+        json={"role": "teacher"},
+        headers=admin.headers,
+        timeout=30,
+    ).json()
     wait = WebDriverWait(browser, 30)
     # When the invitee opens the link and fills in the form
     browser.get(f"{base}/console/register#invite={invite['code']}")
-    wait.until(lambda d: d.find_element(By.ID, "invite-code").get_attribute("value")
-               == invite["code"])
+    wait.until(
+        lambda d: d.find_element(By.ID, "invite-code").get_attribute("value") == invite["code"]
+    )
     assert accessibility_problems(browser) == []
     fill(browser, "reg-name", "Ines Duarte")
     fill(browser, "reg-email", "ines@example.test")
@@ -268,24 +292,32 @@ def test_the_pages_of_invitation_and_reset_mails_work_in_the_browser(console_app
     browser.find_element(By.ID, "register-button").click()
     # Then the account exists, as a teacher of the organisation
     wait.until(ec.visibility_of_element_located((By.ID, "register-done")))
-    signed_in = requests.post(f"{base}/api/v1/auth/login", timeout=30, json={
-        "email": "ines@example.test", "password": "correct horse battery"})
+    signed_in = requests.post(
+        f"{base}/api/v1/auth/login",
+        timeout=30,
+        json={"email": "ines@example.test", "password": "correct horse battery"},
+    )
     assert signed_in.status_code == 200, signed_in.text
-    me = requests.get(f"{base}/api/v1/auth/me", timeout=30, headers={
-        "Authorization": f"Bearer {signed_in.json()['access_token']}"}).json()
+    me = requests.get(
+        f"{base}/api/v1/auth/me",
+        timeout=30,
+        headers={"Authorization": f"Bearer {signed_in.json()['access_token']}"},
+    ).json()
     assert (me["role"], me["organisation_id"]) == ("teacher", admin.organisation_id)
 
     # When they forget the password and follow the reset mail's link (embedded mode writes
     # the mail to DATA_DIR/mail)
-    asked = requests.post(f"{base}/api/v1/auth/password-reset",
-                          json={"email": "ines@example.test"}, timeout=30)
+    asked = requests.post(
+        f"{base}/api/v1/auth/password-reset", json={"email": "ines@example.test"}, timeout=30
+    )
     assert asked.status_code == 202
     folder = Path(live.extensions["settings"].data_dir) / "mail"
     deadline = time.monotonic() + 30
     while not list(folder.glob("*.eml")) and time.monotonic() < deadline:
         time.sleep(0.1)
-    message = email.message_from_bytes(next(folder.glob("*.eml")).read_bytes(),
-                                       policy=email.policy.default)
+    message = email.message_from_bytes(
+        next(folder.glob("*.eml")).read_bytes(), policy=email.policy.default
+    )
     mail = message.get_body(("plain",)).get_content()
     link = re.search(r"(http://\S+/console/reset-password#token=[A-Za-z0-9_\-]+)", mail)
     assert link is not None, mail
@@ -294,13 +326,23 @@ def test_the_pages_of_invitation_and_reset_mails_work_in_the_browser(console_app
     fill(browser, "new-password", "another long passphrase")
     browser.find_element(By.ID, "reset-button").click()
     # Then the new password signs in and the old one does not
-    wait.until(lambda d: d.find_element(By.ID, "reset-done").is_displayed()
-               or d.find_element(By.ID, "problem").text)
+    wait.until(
+        lambda d: (
+            d.find_element(By.ID, "reset-done").is_displayed()
+            or d.find_element(By.ID, "problem").text
+        )
+    )
     assert browser.find_element(By.ID, "problem").text == ""
-    new = requests.post(f"{base}/api/v1/auth/login", timeout=30, json={
-        "email": "ines@example.test", "password": "another long passphrase"})
-    old = requests.post(f"{base}/api/v1/auth/login", timeout=30, json={
-        "email": "ines@example.test", "password": "correct horse battery"})
+    new = requests.post(
+        f"{base}/api/v1/auth/login",
+        timeout=30,
+        json={"email": "ines@example.test", "password": "another long passphrase"},
+    )
+    old = requests.post(
+        f"{base}/api/v1/auth/login",
+        timeout=30,
+        json={"email": "ines@example.test", "password": "correct horse battery"},
+    )
     assert (new.status_code, old.status_code) == (200, 401)
     # And the same link a second time is refused, saying why
     browser.get(link.group(1))
@@ -311,8 +353,9 @@ def test_the_pages_of_invitation_and_reset_mails_work_in_the_browser(console_app
     assert "used" in browser.find_element(By.ID, "problem").text.lower()
 
 
-def test_an_upload_interrupted_by_a_reload_goes_on_with_the_missing_files(console, browser,
-                                                                          accounts, tmp_path):
+def test_an_upload_interrupted_by_a_reload_goes_on_with_the_missing_files(
+    console, browser, accounts, tmp_path
+):
     # Given a teacher's speaking assignment for two learners, open in the console
     admin = accounts.admin()
     teacher = accounts.member(admin, "teacher")
@@ -320,21 +363,34 @@ def test_an_upload_interrupted_by_a_reload_goes_on_with_the_missing_files(consol
     api = f"{console}/api/v1"
 
     def call(method: str, path: str, **kwargs) -> dict:
-        answer = requests.request(method, api + path, headers=teacher.headers, timeout=30,
-                                  **kwargs)
+        answer = requests.request(method, api + path, headers=teacher.headers, timeout=30, **kwargs)
         assert answer.status_code < 300, answer.text
         return answer.json()
 
     school = call("POST", "/classes", json={"name": "6A", "language": "en"})
-    call("POST", f"/classes/{school['id']}/members",
-         json={"role": "learner", "emails": [m.email for m in learners]})
-    assignment = call("POST", "/assignments", json={
-        "class_id": school["id"], "title": "My street", "kind": "speaking", "language": "en",
-        "level": "B1", "prompt_text": "Tell us about your street."})
+    call(
+        "POST",
+        f"/classes/{school['id']}/members",
+        json={"role": "learner", "emails": [m.email for m in learners]},
+    )
+    assignment = call(
+        "POST",
+        "/assignments",
+        json={
+            "class_id": school["id"],
+            "title": "My street",
+            "kind": "speaking",
+            "language": "en",
+            "level": "B1",
+            "prompt_text": "Tell us about your street.",
+        },
+    )
     browser.get(f"{console}/console")
     token = teacher.headers["Authorization"].removeprefix("Bearer ")
-    browser.execute_script(f"sessionStorage.setItem('console.token', '{token}');"
-                           f"sessionStorage.setItem('console.partBytes', '{5 * 1024 * 1024}')")
+    browser.execute_script(
+        f"sessionStorage.setItem('console.token', '{token}');"
+        f"sessionStorage.setItem('console.partBytes', '{5 * 1024 * 1024}')"
+    )
     browser.get(f"{console}/console/assignments/{assignment['id']}")
     wait = WebDriverWait(browser, 60)
     wait.until(ec.text_to_be_present_in_element((By.ID, "assignment-title"), "My street"))
@@ -343,18 +399,21 @@ def test_an_upload_interrupted_by_a_reload_goes_on_with_the_missing_files(consol
     big_wav(AUDIO / "en_market.wav", folder / "long.wav")  # over 5 MiB: in parts
     shutil.copy(AUDIO / "en_reading.wav", folder / "short.wav")
     (folder / "manifest.csv").write_text(
-        f"filename,learner\nlong.wav,{learners[0].email}\nshort.wav,{learners[1].email}\n")
+        f"filename,learner\nlong.wav,{learners[0].email}\nshort.wav,{learners[1].email}\n"
+    )
     paths = "\n".join(str(folder / n) for n in ("long.wav", "short.wav", "manifest.csv"))
 
     # When the upload starts on a slow connection and the page is reloaded halfway: the
     # small files are up, the large one is not
-    browser.set_network_conditions(offline=False, latency=5, download_throughput=1 << 20,
-                                   upload_throughput=256 << 10)
+    browser.set_network_conditions(
+        offline=False, latency=5, download_throughput=1 << 20, upload_throughput=256 << 10
+    )
     browser.find_element(By.ID, "files").send_keys(paths)
     browser.find_element(By.ID, "upload-button").click()
     wait.until(lambda d: d.find_element(By.ID, "upload-list").text.count("uploaded") == 2)
     draft = browser.execute_script(
-        f"return JSON.parse(localStorage.getItem('console.upload.{assignment['id']}'))")
+        f"return JSON.parse(localStorage.getItem('console.upload.{assignment['id']}'))"
+    )
     large = next(e for e in draft["files"].values() if e["name"] == "long.wav")
     assert not large["done"] and large["part_bytes"] == 5 * 1024 * 1024
     browser.refresh()
@@ -371,8 +430,9 @@ def test_an_upload_interrupted_by_a_reload_goes_on_with_the_missing_files(consol
 
     # Then only the large file is sent, in the multipart upload begun before the reload,
     # and the batch completes with every recording once
-    WebDriverWait(browser, 300).until(ec.text_to_be_present_in_element(
-        (By.ID, "batch-status"), "Batch completed"))
+    WebDriverWait(browser, 300).until(
+        ec.text_to_be_present_in_element((By.ID, "batch-status"), "Batch completed")
+    )
     notes = browser.find_element(By.ID, "upload-list").text
     assert notes.count("already uploaded") == 2 and "long.wav" in notes
     media = call("GET", "/media?per_page=100")["items"]
@@ -382,7 +442,10 @@ def test_an_upload_interrupted_by_a_reload_goes_on_with_the_missing_files(consol
     assert len(batches) == 1 and batches[0]["counts"]["succeeded"] == 2
     items = call("GET", f"/batches/{batches[0]['id']}/items?per_page=100")["items"]
     assert sorted(item["media_id"] for item in items) == sorted(
-        m["id"] for m in media if m["kind"] == "audio")
+        m["id"] for m in media if m["kind"] == "audio"
+    )
     assert not browser.find_element(By.ID, "resume-note").is_displayed()
-    assert browser.execute_script(
-        f"return localStorage.getItem('console.upload.{assignment['id']}')") is None
+    assert (
+        browser.execute_script(f"return localStorage.getItem('console.upload.{assignment['id']}')")
+        is None
+    )

@@ -22,12 +22,17 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from tests.teachers.test_teachers_console import CHROMIUM, DRIVER  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
-                                reason="needs Debian's chromium and chromium-driver")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver"
+)
 
 
 def test_a_teacher_signs_in_to_the_console_with_the_schools_provider(
-        console_app, browser, accounts, provider):  # noqa: F811
+    console_app,  # noqa: F811  (fixtures imported from their modules)
+    browser,  # noqa: F811
+    accounts,
+    provider,  # noqa: F811
+):
     base, live = console_app
     c = live.test_client()
     # Given a school whose admin configured its provider, and a teacher it knows
@@ -39,8 +44,7 @@ def test_a_teacher_signs_in_to_the_console_with_the_schools_provider(
 
     # When the teacher opens the school's console link
     browser.get(f"{base}/console/?organisation={admin.organisation_id}")
-    button = wait.until(ec.element_to_be_clickable(
-        (By.LINK_TEXT, "Sign in with school-idp")))
+    button = wait.until(ec.element_to_be_clickable((By.LINK_TEXT, "Sign in with school-idp")))
     assert accessibility_problems(browser) == []
     # And signs in at the provider
     button.click()

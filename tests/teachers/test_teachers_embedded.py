@@ -33,17 +33,30 @@ def test_an_embedded_batch_of_texts_completes(app, tmp_path):
         learners = [accounts.member(admin, "learner") for _ in range(2)]
         h = admin.headers
         class_id = client.post("/api/v1/classes", json={"name": "A"}, headers=h).get_json()["id"]
-        client.post(f"/api/v1/classes/{class_id}/members", headers=h,
-                    json={"role": "learner", "emails": [m.email for m in learners]})
-        assignment = client.post("/api/v1/assignments", headers=h, json={
-            "class_id": class_id, "title": "t", "kind": "writing", "language": "en"}).get_json()
+        client.post(
+            f"/api/v1/classes/{class_id}/members",
+            headers=h,
+            json={"role": "learner", "emails": [m.email for m in learners]},
+        )
+        assignment = client.post(
+            "/api/v1/assignments",
+            headers=h,
+            json={"class_id": class_id, "title": "t", "kind": "writing", "language": "en"},
+        ).get_json()
         sheet = "learner,text\n" + "".join(f'{m.email},"{TEXT}"\n' for m in learners)
-        uploaded = client.post("/api/v1/media", headers=h, content_type="multipart/form-data",
-                               data={"file": (io.BytesIO(sheet.encode()), "texts.csv")})
+        uploaded = client.post(
+            "/api/v1/media",
+            headers=h,
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(sheet.encode()), "texts.csv")},
+        )
 
         # When the batch is submitted
-        answer = client.post(f"/api/v1/assignments/{assignment['id']}/batches", headers=h,
-                             json={"texts_media_id": uploaded.get_json()["id"]})
+        answer = client.post(
+            f"/api/v1/assignments/{assignment['id']}/batches",
+            headers=h,
+            json={"texts_media_id": uploaded.get_json()["id"]},
+        )
         assert answer.status_code == 202, answer.get_json()
         deadline = time.monotonic() + 60
         batch = answer.get_json()
@@ -53,8 +66,7 @@ def test_an_embedded_batch_of_texts_completes(app, tmp_path):
         # Then both texts are assessed and exported
         assert batch["status"] == "completed", batch
         assert batch["counts"]["succeeded"] == 2
-        exported = client.get(f"/api/v1/assignments/{assignment['id']}/results/export",
-                              headers=h)
+        exported = client.get(f"/api/v1/assignments/{assignment['id']}/results/export", headers=h)
         assert exported.get_data(as_text=True).count("\n") == 3
     finally:
         embedded.extensions["runtime"].stop()
@@ -80,18 +92,25 @@ def test_an_embedded_recording_is_decoded_in_a_child_process(app, tmp_path):
         accounts = Accounts(client)
         learner = accounts.member(accounts.admin(), "learner")
         recording = io.BytesIO((AUDIO / "en_reading.wav").read_bytes())
-        uploaded = client.post("/api/v1/media", headers=learner.headers,
-                               content_type="multipart/form-data",
-                               data={"file": (recording, "reading.wav")})
+        uploaded = client.post(
+            "/api/v1/media",
+            headers=learner.headers,
+            content_type="multipart/form-data",
+            data={"file": (recording, "reading.wav")},
+        )
         # When a recording is assessed
-        answer = client.post("/api/v1/assessments/speaking", headers=learner.headers,
-                             json={"media_id": uploaded.get_json()["id"], "language": "en"})
+        answer = client.post(
+            "/api/v1/assessments/speaking",
+            headers=learner.headers,
+            json={"media_id": uploaded.get_json()["id"], "language": "en"},
+        )
         assert answer.status_code == 202, answer.get_json()
         deadline = time.monotonic() + 900
         job = answer.get_json()
         while job["status"] not in ("succeeded", "failed") and time.monotonic() < deadline:
-            job = client.get(f"{answer.headers['Location']}?wait=5",
-                             headers=learner.headers).get_json()
+            job = client.get(
+                f"{answer.headers['Location']}?wait=5", headers=learner.headers
+            ).get_json()
         # Then its pronunciation is judged, by the aligner of a child process: this process
         # never loaded one
         assert job["status"] == "succeeded", job["error"]

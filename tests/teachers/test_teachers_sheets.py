@@ -20,11 +20,14 @@ from storage.sniff import XLSX, sniff
 
 def test_a_manifest_maps_files_and_reports_bad_rows():
     sheet = parse_batch_manifest(
-        "\ufeffFile;Email\nclass/a.wav;a@x.test\n..\\b.wav;b@x.test\nc.wav;\nclass/a.wav;c@x\n"
-        .encode())
+        "\ufeffFile;Email\nclass/a.wav;a@x.test\n..\\b.wav;b@x.test\nc.wav;\nclass/a.wav;c@x\n".encode()
+    )
     assert [(r.filename, r.learner) for r in sheet.rows] == [("class/a.wav", "a@x.test")]
     assert [(i.code, i.line) for i in sheet.issues] == [
-        ("unsafe_path", 3), ("missing_value", 4), ("duplicate_filename", 5)]
+        ("unsafe_path", 3),
+        ("missing_value", 4),
+        ("duplicate_filename", 5),
+    ]
     assert sheet.find("a.wav").learner == "a@x.test"  # a base name no other row shares
 
 
@@ -34,12 +37,17 @@ def test_a_text_sheet_keeps_texts_with_commas_and_lines():
     assert [i.code for i in sheet.issues] == ["missing_value"]
 
 
-@pytest.mark.parametrize(("data", "code"), [
-    (b"\xff\xfefilename", "sheet_encoding"),
-    (b"filename,learner\nd\xe9j\xe0,x\n", "sheet_encoding"),
-    (b"", "sheet_empty"), (b"filename,learner\n", "sheet_empty"),
-    (b"name,who\na,b\n", "sheet_columns"), (b"filename,learner\n\"a,b\n", "sheet_invalid"),
-])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"\xff\xfefilename", "sheet_encoding"),
+        (b"filename,learner\nd\xe9j\xe0,x\n", "sheet_encoding"),
+        (b"", "sheet_empty"),
+        (b"filename,learner\n", "sheet_empty"),
+        (b"name,who\na,b\n", "sheet_columns"),
+        (b'filename,learner\n"a,b\n', "sheet_invalid"),
+    ],
+)
 def test_unusable_sheets_raise_a_code(data, code):
     with pytest.raises(PipelineError) as caught:
         parse_batch_manifest(data)
@@ -69,14 +77,22 @@ def _workbook(rows: list[tuple]) -> bytes:
 def test_an_xlsx_sheet_of_texts_is_read_like_a_csv():
     # Given a workbook as a teacher saves it: a header in other case, a number, an empty row,
     # a row without text
-    data = _workbook([("Learner", "Text", "Name"), ("s1@x.test", "One, two.\nThree.", None),
-                      (None, None, None), ("s2@x.test", None, "Essay 2"),
-                      (12345, "A text for an external id.", "Essay 3")])
+    data = _workbook(
+        [
+            ("Learner", "Text", "Name"),
+            ("s1@x.test", "One, two.\nThree.", None),
+            (None, None, None),
+            ("s2@x.test", None, "Essay 2"),
+            (12345, "A text for an external id.", "Essay 3"),
+        ]
+    )
     # When it is read as a sheet of texts
     sheet = parse_text_sheet(data)
     # Then the rows keep their texts and the workbook's row numbers, and bad rows are reported
     assert [(r.line, r.learner, r.text) for r in sheet.rows] == [
-        (2, "s1@x.test", "One, two.\nThree."), (5, "12345", "A text for an external id.")]
+        (2, "s1@x.test", "One, two.\nThree."),
+        (5, "12345", "A text for an external id."),
+    ]
     assert [(i.line, i.name, i.code) for i in sheet.issues] == [(4, "Essay 2", "missing_value")]
     # And it is recognised on upload as a document, not as a zip of recordings
     assert sniff(data[:4096], "texts.xlsx") == XLSX

@@ -16,12 +16,21 @@ class VocabularyRows:
     """Words and groups written straight to the database (the learning API owns their
     endpoints; these tests only need rows to point at)."""
 
-    def word(self, account, term: str, *, language: str = "ja", groups: list[str] = (),
-             **fields: object) -> Word:  # fmt: skip
-        row = Word(id=new_id("wrd"), organisation_id=account.organisation_id, language=language,
-                   term=term, translations=fields.pop("translations", []), tags=[],
-                   media_ids=[], search_text=term.lower(), created_at=utcnow(),
-                   **fields)  # fmt: skip
+    def word(
+        self, account, term: str, *, language: str = "ja", groups: list[str] = (), **fields: object
+    ) -> Word:
+        row = Word(
+            id=new_id("wrd"),
+            organisation_id=account.organisation_id,
+            language=language,
+            term=term,
+            translations=fields.pop("translations", []),
+            tags=[],
+            media_ids=[],
+            search_text=term.lower(),
+            created_at=utcnow(),
+            **fields,
+        )
         for name in groups:
             group = db.session.scalars(
                 db.select(WordGroup).filter_by(

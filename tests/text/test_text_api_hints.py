@@ -18,8 +18,9 @@ def test_hint_for_a_stored_word_comes_back_in_the_portal_shape(
     # Given a Japanese word in a group, with no stored reading
     admin = accounts.admin()
     learner = accounts.member(admin, "learner")
-    word = vocabulary_rows.word(admin, "こんにちは", translations=["hello"], level="A1",
-                                groups=["Basic Greetings"])  # fmt: skip
+    word = vocabulary_rows.word(
+        admin, "こんにちは", translations=["hello"], level="A1", groups=["Basic Greetings"]
+    )
     # When a learner asks for its hint and is willing to wait
     response = client.post(
         "/api/v1/hints", headers={**learner.headers, **WAIT}, json={"word_id": word.id}
@@ -31,7 +32,10 @@ def test_hint_for_a_stored_word_comes_back_in_the_portal_shape(
     assert job["status"] == "succeeded", job
     result = job["result"]
     assert {k: result[k] for k in ("word", "romaji", "english")} == {
-        "word": "こんにちは", "romaji": "konnichiwa", "english": "hello"}  # fmt: skip
+        "word": "こんにちは",
+        "romaji": "konnichiwa",
+        "english": "hello",
+    }
     assert "Basic Greetings" in result["ai_hint"]
     assert result["word_id"] == word.id and result["cached"] is False
 
@@ -110,8 +114,9 @@ def test_with_an_llm_configured_the_model_writes_the_hint_once(
     admin = accounts.admin()
     word = vocabulary_rows.word(admin, "猫", translations=["cat"])
     fake_llm_server.push(json_completion(ANSWERS["hint"]))
-    llm_app = app_with(llm_provider="openai", openai_base_url=fake_llm_server.base_url,
-                       openai_model="hint-model")  # fmt: skip
+    llm_app = app_with(
+        llm_provider="openai", openai_base_url=fake_llm_server.base_url, openai_model="hint-model"
+    )
     start_worker(llm_app)
     other = llm_app.test_client()
     # When the hint is asked twice
@@ -126,7 +131,10 @@ def test_with_an_llm_configured_the_model_writes_the_hint_once(
     assert one["status"] == "succeeded", one
     assert one["result"]["ai_hint"] == ANSWERS["hint"]["ai_hint"]
     assert (one["provider"], one["model"], one["prompt_version"]) == (
-        "openai", "hint-model", "2026-11-01")  # fmt: skip
+        "openai",
+        "hint-model",
+        "2026-11-01",
+    )
     assert two["result"]["cached"] is True and two["model"] == "hint-model"
     assert len(fake_llm_server.requests) == 1
 

@@ -84,9 +84,11 @@ def test_current_level_and_focus_come_from_the_latest_assessment(client, account
     # Given a learner whose writing was assessed (an intermediate paragraph with no errors,
     # so that a plan to C2 has somewhere to go)
     learner = accounts.member(accounts.admin(), "learner")
-    text = ("I have been learning English for three years because I want to work abroad. At "
-            "first it was difficult to understand native speakers, but now I can follow most "
-            "conversations if they speak clearly. I think that reading books helps me a lot.")
+    text = (
+        "I have been learning English for three years because I want to work abroad. At "
+        "first it was difficult to understand native speakers, but now I can follow most "
+        "conversations if they speak clearly. I think that reading books helps me a lot."
+    )
     assessed = _run(
         client,
         client.post(
@@ -112,8 +114,9 @@ def test_current_level_and_focus_come_from_the_latest_assessment(client, account
     assert job["input"]["current_level_source"] == "assessment"
     assert job["input"]["assessment_job_id"] == assessed["id"]
     assert job["result"]["current_level"] == level
-    plan = client.get(f"/api/v1/plans/{job['result']['plan_id']}",
-                      headers=learner.headers).get_json()  # fmt: skip
+    plan = client.get(
+        f"/api/v1/plans/{job['result']['plan_id']}", headers=learner.headers
+    ).get_json()
     assert plan["current_level_source"] == "assessment"
 
 
@@ -148,10 +151,16 @@ def test_learners_see_only_their_own_plans_and_staff_see_all(client, accounts, w
     # Given two learners with a plan each
     admin = accounts.admin()
     alice, bob = accounts.member(admin, "learner"), accounts.member(admin, "learner")
-    body = {"language": "fr", "current_level": "A1", "target_level": "A2",
-            "minutes_per_week": 120, "weeks": 10}  # fmt: skip
-    plan_a = _run(client, client.post("/api/v1/plans", headers=alice.headers, json=body),
-                  alice.headers)["result"]["plan_id"]  # fmt: skip
+    body = {
+        "language": "fr",
+        "current_level": "A1",
+        "target_level": "A2",
+        "minutes_per_week": 120,
+        "weeks": 10,
+    }
+    plan_a = _run(
+        client, client.post("/api/v1/plans", headers=alice.headers, json=body), alice.headers
+    )["result"]["plan_id"]
     _run(client, client.post("/api/v1/plans", headers=bob.headers, json=body), bob.headers)
     # When each lists and reads
     # Then a learner sees one plan and not the other's; the admin sees both and can filter
@@ -165,8 +174,7 @@ def test_learners_see_only_their_own_plans_and_staff_see_all(client, accounts, w
     only_alice = client.get(f"/api/v1/plans?user_id={alice.id}", headers=admin.headers)
     assert [p["id"] for p in only_alice.get_json()["items"]] == [plan_a]
     # And a staff member may ask a plan for a learner, a learner not for someone else
-    for_bob = client.post("/api/v1/plans", headers=admin.headers, json={**body,
-                          "user_id": bob.id})  # fmt: skip
+    for_bob = client.post("/api/v1/plans", headers=admin.headers, json={**body, "user_id": bob.id})
     assert for_bob.status_code == 202
     assert (
         client.post(
@@ -179,10 +187,16 @@ def test_learners_see_only_their_own_plans_and_staff_see_all(client, accounts, w
 def test_a_long_plan_pages_every_week_and_links_catalogue_tasks(client, accounts, worker):
     # Given a learner asking for a 62-week plan without choosing speaking prompts
     learner = accounts.member(accounts.admin(), "learner")
-    body = {"language": "en", "current_level": "A2", "target_level": "B1",
-            "goals": ["conversation"], "minutes_per_week": 180}  # fmt: skip
-    job = _run(client, client.post("/api/v1/plans", headers=learner.headers, json=body),
-               learner.headers)  # fmt: skip
+    body = {
+        "language": "en",
+        "current_level": "A2",
+        "target_level": "B1",
+        "goals": ["conversation"],
+        "minutes_per_week": 180,
+    }
+    job = _run(
+        client, client.post("/api/v1/plans", headers=learner.headers, json=body), learner.headers
+    )
     result = job["result"]
     # Then the result carries the first 12 weeks and says where all 62 are
     assert result["weeks"] == 62 and len(result["schedule"]) == 12
@@ -190,8 +204,10 @@ def test_a_long_plan_pages_every_week_and_links_catalogue_tasks(client, accounts
     # And the weeks endpoint pages through every one of them, none cut
     weeks, page = [], 1
     while True:
-        got = client.get(f"/api/v1/plans/{result['plan_id']}/weeks?page={page}&per_page=25",
-                         headers=learner.headers).get_json()  # fmt: skip
+        got = client.get(
+            f"/api/v1/plans/{result['plan_id']}/weeks?page={page}&per_page=25",
+            headers=learner.headers,
+        ).get_json()
         weeks += got["items"]
         if page >= got["pagination"]["total_pages"]:
             break
@@ -223,20 +239,40 @@ def test_words_due_for_review_come_first_in_the_plan(client, accounts, worker, v
         vocabulary_rows.word(admin, f"nueva{i}", language="es", level="B1")
     for days, word in ((3, due[1]), (1, due[0])):
         when = utcnow() - timedelta(days=days)
-        db.session.add(WordMemory(organisation_id=admin.organisation_id, user_id=learner.id,
-                                  word_id=word.id, ease=2.5, interval_days=1, repetitions=1,
-                                  lapses=0, reviews=1, due_at=when,
-                                  last_reviewed_at=when - timedelta(days=1)))  # fmt: skip
+        db.session.add(
+            WordMemory(
+                organisation_id=admin.organisation_id,
+                user_id=learner.id,
+                word_id=word.id,
+                ease=2.5,
+                interval_days=1,
+                repetitions=1,
+                lapses=0,
+                reviews=1,
+                due_at=when,
+                last_reviewed_at=when - timedelta(days=1),
+            )
+        )
     db.session.commit()
     # When the learner asks for a plan
-    body = {"language": "es", "current_level": "A2", "target_level": "B1",
-            "minutes_per_week": 180, "weeks": 8}  # fmt: skip
-    result = _run(client, client.post("/api/v1/plans", headers=learner.headers, json=body),
-                  learner.headers)["result"]  # fmt: skip
+    body = {
+        "language": "es",
+        "current_level": "A2",
+        "target_level": "B1",
+        "minutes_per_week": 180,
+        "weeks": 8,
+    }
+    result = _run(
+        client, client.post("/api/v1/plans", headers=learner.headers, json=body), learner.headers
+    )["result"]
     # Then the first review session starts with the due words, most overdue first, and the
     # plan says where its words came from
-    reviews = [s["word_ids"] for w in result["schedule"] for s in w["sessions"]
-               if s["kind"] == "review_words"]  # fmt: skip
+    reviews = [
+        s["word_ids"]
+        for w in result["schedule"]
+        for s in w["sessions"]
+        if s["kind"] == "review_words"
+    ]
     assert reviews[0][:2] == [due[1].id, due[0].id]
     assert "(2 due for review)" in result["content"]
     assert "2 words to review (due first)" in result["schedule"][0]["content"]

@@ -20,9 +20,11 @@ def test_writing_assessment_runs_as_a_job_and_finds_the_errors(client, accounts,
     learner = accounts.member(accounts.admin(), "learner")
     text = "Yesterday I recieved a letter from my freind. It was was very long."
     # When it is submitted and awaited
-    response = client.post("/api/v1/assessments/writing", headers=learner.headers,
-                           json={"text": text, "language": "en-GB",
-                                 "task": "Write about a letter."})  # fmt: skip
+    response = client.post(
+        "/api/v1/assessments/writing",
+        headers=learner.headers,
+        json={"text": text, "language": "en-GB", "task": "Write about a letter."},
+    )
     job = _finished(client, response, learner.headers)
     # Then the job ran on the text queue and the result locates each error
     assert job["status"] == "succeeded", job
@@ -33,10 +35,15 @@ def test_writing_assessment_runs_as_a_job_and_finds_the_errors(client, accounts,
     assert result["language"] == "en"
     assert result["cefr_level"] in ("A1", "A2", "B1", "B2", "C1", "C2")
     assert set(result["scores"]) == {"grammar", "vocabulary", "coherence", "task", "overall"}
-    found = [(e["offset"], text[e["offset"] : e["offset"] + e["length"]], e["category"])
-             for e in result["errors"]]  # fmt: skip
-    assert found == [(12, "recieved", "spelling"), (38, "freind", "spelling"),
-                     (49, "was was", "grammar")]  # fmt: skip
+    found = [
+        (e["offset"], text[e["offset"] : e["offset"] + e["length"]], e["category"])
+        for e in result["errors"]
+    ]
+    assert found == [
+        (12, "recieved", "spelling"),
+        (38, "freind", "spelling"),
+        (49, "was was", "grammar"),
+    ]
     assert result["errors"][0]["replacements"][0] == "received"
     assert "spelling" in result["checks_run"]
     assert result["lexical_profile"]["tokens"] > 0
@@ -91,8 +98,12 @@ def test_with_an_llm_provider_the_result_records_provider_model_and_prompt_versi
     # Given an app configured for an OpenAI-compatible server and a worker for it
     answer = copy.deepcopy(ANSWERS["writing_assessment"])
     fake_llm_server.push(json_completion(answer))
-    llm_app = app_with(llm_provider="openai", openai_base_url=fake_llm_server.base_url,
-                       openai_model="tutor-model", openai_api_key="sk-test")  # fmt: skip
+    llm_app = app_with(
+        llm_provider="openai",
+        openai_base_url=fake_llm_server.base_url,
+        openai_model="tutor-model",
+        openai_api_key="sk-test",
+    )
     start_worker(llm_app)
     other = llm_app.test_client()
     admin = accounts.admin()
@@ -106,7 +117,10 @@ def test_with_an_llm_provider_the_result_records_provider_model_and_prompt_versi
     # Then the model's judgement is the result, with its provenance on the job
     assert job["status"] == "succeeded", job
     assert (job["provider"], job["model"], job["prompt_version"]) == (
-        "openai", "tutor-model", "2026-11-01")  # fmt: skip
+        "openai",
+        "tutor-model",
+        "2026-11-01",
+    )
     assert job["result"]["corrected_text"] == answer["corrected_text"]
     assert job["result"]["scores"] == answer["scores"]
     assert len(fake_llm_server.requests) == 1
@@ -122,17 +136,24 @@ def test_llm_rate_limit_is_retried_by_the_job_engine_and_bad_answers_fail_the_jo
         completion("I cannot grade this."),
         completion("Still no JSON."),
     )
-    llm_app = app_with(llm_provider="openai", openai_base_url=fake_llm_server.base_url,
-                       openai_model="tutor-model")  # fmt: skip
+    llm_app = app_with(
+        llm_provider="openai", openai_base_url=fake_llm_server.base_url, openai_model="tutor-model"
+    )
     start_worker(llm_app)
     other = llm_app.test_client()
     admin = accounts.admin()
     body = {"text": "I goed to the beach with my freind.", "language": "en"}
     # When two texts are assessed one after the other
-    first = _finished(other, other.post("/api/v1/assessments/writing", headers=admin.headers,
-                                        json=body), admin.headers)  # fmt: skip
-    second = _finished(other, other.post("/api/v1/assessments/writing", headers=admin.headers,
-                                         json=body), admin.headers)  # fmt: skip
+    first = _finished(
+        other,
+        other.post("/api/v1/assessments/writing", headers=admin.headers, json=body),
+        admin.headers,
+    )
+    second = _finished(
+        other,
+        other.post("/api/v1/assessments/writing", headers=admin.headers, json=body),
+        admin.headers,
+    )
     # Then the rate limit cost one retry of the job; two invalid answers failed it for good
     assert first["status"] == "succeeded" and first["attempts"] == 2, first
     assert second["status"] == "failed" and second["attempts"] == 1, second
@@ -144,9 +165,11 @@ def test_prefer_wait_answers_the_finished_assessment(client, accounts, worker):
     # Given a learner willing to wait for a short text's assessment
     learner = accounts.member(accounts.admin(), "learner")
     # When it is submitted with Prefer: wait
-    response = client.post("/api/v1/assessments/writing",
-                           headers={**learner.headers, "Prefer": "wait=30"},
-                           json={"text": "They was late to school.", "language": "en"})  # fmt: skip
+    response = client.post(
+        "/api/v1/assessments/writing",
+        headers={**learner.headers, "Prefer": "wait=30"},
+        json={"text": "They was late to school.", "language": "en"},
+    )
     # Then the answer is the finished job, with the agreement error located
     assert response.status_code == 200, response.get_json()
     result = response.get_json()["result"]

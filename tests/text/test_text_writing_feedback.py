@@ -101,9 +101,11 @@ def test_properties_a_teacher_would_check(item):
 
 def test_the_issue_examples_read_as_a_teacher_would_correct_them():
     # Given the sentences the feedback issue was filed with
-    text = ("Last summer we went to london. We eated fish and chips. I don't know wether he "
-            "have a car. It were very cold on monday and my childs goed to the park. We buyed "
-            "a new car")  # fmt: skip
+    text = (
+        "Last summer we went to london. We eated fish and chips. I don't know wether he "
+        "have a car. It were very cold on monday and my childs goed to the park. We buyed "
+        "a new car"
+    )
     # When assessed offline
     result = assess_writing(text, "en")
     # Then every error is corrected as a teacher would, on whole words
@@ -113,7 +115,10 @@ def test_the_issue_examples_read_as_a_teacher_would_correct_them():
     )
     final = result.errors[-1]
     assert (final.check, text[final.offset :], final.replacements) == (
-        "final_punctuation", "car", ["car."])  # fmt: skip
+        "final_punctuation",
+        "car",
+        ["car."],
+    )
     assert not any(w in " ".join(result.feedback["strengths"]) for w in ("wether", "london"))
     # And the result names the offline method that made it
     assert result.model == OFFLINE_MODEL
@@ -129,8 +134,10 @@ def test_the_issue_examples_read_as_a_teacher_would_correct_them():
         ("We don't have much friends.", [("much", "many")]),
         ("I saw three mouses and we leaved.", [("mouses", "mice"), ("leaved", "left")]),
         ("I have eated and she teached us.", [("eated", "eaten"), ("teached", "taught")]),
-        ("On friday in may we speak spanish.", [("friday", "Friday"), ("may", "May"),
-                                                ("spanish", "Spanish")]),  # fmt: skip
+        (
+            "On friday in may we speak spanish.",
+            [("friday", "Friday"), ("may", "May"), ("spanish", "Spanish")],
+        ),
         ("We saw london's parks.", [("london's", "London's")]),
         ("Their is a cat and I am very exited.", [("Their", "There"), ("exited", "excited")]),
     ],
@@ -140,8 +147,11 @@ def test_number_morphology_names_and_confusions_are_found(text, found):
     result = assess_writing(text, "en")
     checks = {"number", "irregular_forms", "names", "confusions"}
     # Then each is found on its word with the teacher's correction
-    got = [(text[e.offset : e.offset + e.length], e.replacements[0]) for e in result.errors
-           if e.check in checks]  # fmt: skip
+    got = [
+        (text[e.offset : e.offset + e.length], e.replacements[0])
+        for e in result.errors
+        if e.check in checks
+    ]
     assert got == found
 
 

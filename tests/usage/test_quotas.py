@@ -24,21 +24,26 @@ from tests.pipelines.text.fake_llm import FakeOpenAI, json_completion
 from tests.pipelines.text.llm_samples import ANSWERS
 from tests.usage.test_usage import TEXT, WRITING, assess, set_plan
 
-PLAN_BODY = {"language": "es", "current_level": "A2", "target_level": "B1",
-             "minutes_per_week": 120}
+PLAN_BODY = {"language": "es", "current_level": "A2", "target_level": "B1", "minutes_per_week": 120}
 
 
 def put_on(organisation_id: str, plan: str) -> None:
     """A plan made for a test (the CLI only knows the documented ones)."""
-    db.session.execute(update(Organisation).where(Organisation.id == organisation_id)
-                       .values(plan=plan))
+    db.session.execute(
+        update(Organisation).where(Organisation.id == organisation_id).values(plan=plan)
+    )
     db.session.commit()
 
 
 def counter(subject: str, metric: str) -> int:
     db.session.expire_all()
-    return sum(db.session.scalars(select(UsageCounter.used).where(
-        UsageCounter.subject == subject, UsageCounter.metric == metric)).all())
+    return sum(
+        db.session.scalars(
+            select(UsageCounter.used).where(
+                UsageCounter.subject == subject, UsageCounter.metric == metric
+            )
+        ).all()
+    )
 
 
 def test_hints_and_plans_are_counted_per_learner_and_day(app, client, accounts):
@@ -47,35 +52,52 @@ def test_hints_and_plans_are_counted_per_learner_and_day(app, client, accounts):
     learner = accounts.member(admin, "learner")
     set_plan(app, admin.organisation_id, "free")
     # When they ask for four plans and a hint
-    answers = [client.post("/api/v1/plans", json=PLAN_BODY, headers=learner.headers)
-               for _ in range(4)]
-    hint = client.post("/api/v1/hints", json={"word": "universidad", "language": "es"},
-                       headers=learner.headers)
+    answers = [
+        client.post("/api/v1/plans", json=PLAN_BODY, headers=learner.headers) for _ in range(4)
+    ]
+    hint = client.post(
+        "/api/v1/hints", json={"word": "universidad", "language": "es"}, headers=learner.headers
+    )
     # Then three plans are accepted and the fourth refused with the limit, the use and the
     # reset; the hint is counted on its own
     assert [a.status_code for a in answers[:3]] == [202] * 3
     body = assert_problem(answers[3], 429, "quota_exceeded")
     assert {k: body["quota"][k] for k in ("scope", "period", "metric", "limit", "used")} == {
-        "scope": "learner", "period": "day", "metric": "plans", "limit": 3, "used": 3}
+        "scope": "learner",
+        "period": "day",
+        "metric": "plans",
+        "limit": 3,
+        "used": 3,
+    }
     assert hint.status_code == 202, hint.get_json()
     assert (counter(learner.id, "plans"), counter(learner.id, "hints")) == (3, 1)
     # And the learner's usage shows both quotas
-    shown = {(q["metric"], q["period"]): q for q in client.get(
-        f"/api/v1/usage/learners/{learner.id}", headers=admin.headers).get_json()["quotas"]}
+    shown = {
+        (q["metric"], q["period"]): q
+        for q in client.get(
+            f"/api/v1/usage/learners/{learner.id}", headers=admin.headers
+        ).get_json()["quotas"]
+    }
     assert (shown[("plans", "day")]["remaining"], shown[("hints", "day")]["used"]) == (0, 1)
 
 
 def test_llm_tokens_are_admitted_then_settled_to_what_the_job_used(
-        accounts, app_with, start_worker, monkeypatch):
+    accounts, app_with, start_worker, monkeypatch
+):
     # Given an organisation allowed 150 LLM tokens a month, on an OpenAI-compatible server
     # whose answers use 120 tokens each
-    monkeypatch.setitem(quotas.PLANS, "tiny", {
-        (quotas.ORGANISATION, quotas.MONTH, quotas.LLM_TOKENS): 150})
+    monkeypatch.setitem(
+        quotas.PLANS, "tiny", {(quotas.ORGANISATION, quotas.MONTH, quotas.LLM_TOKENS): 150}
+    )
     with FakeOpenAI() as server:
         for _ in range(2):
             server.push(json_completion(copy.deepcopy(ANSWERS["writing_assessment"])))
-        llm_app = app_with(llm_provider="openai", openai_base_url=server.base_url,
-                           openai_model="tutor-model", openai_api_key="sk-test")
+        llm_app = app_with(
+            llm_provider="openai",
+            openai_base_url=server.base_url,
+            openai_model="tutor-model",
+            openai_api_key="sk-test",
+        )
         start_worker(llm_app)
         c = llm_app.test_client()
         admin = accounts.admin()
@@ -90,7 +112,10 @@ def test_llm_tokens_are_admitted_then_settled_to_what_the_job_used(
         # Then a third is refused until the month resets
         body = assert_problem(assess(c, admin, wait=False), 429, "quota_exceeded")
     assert (body["quota"]["metric"], body["quota"]["used"], body["quota"]["limit"]) == (
-        "llm_tokens", 240, 150)
+        "llm_tokens",
+        240,
+        150,
+    )
 
 
 def test_a_failed_job_gives_back_its_counts_but_not_the_tokens_it_spent(app, accounts):
@@ -100,11 +125,22 @@ def test_a_failed_job_gives_back_its_counts_but_not_the_tokens_it_spent(app, acc
     now = utcnow()
     charge = quotas.charge_of(db.session, org, "writing_assessment", TEXT)
     counted = quotas.reserve(db.session, org, admin.id, charge, quotas.plan_limits("free"), now)
-    job = Job(id=new_id("job"), organisation_id=org, type="writing_assessment", queue="text",
-              actor="writing_assessment", status="failed", input=TEXT, max_attempts=3,
-              lease_seconds=60, learner_user_id=admin.id, finished_at=now,
-              quota_charge={"plan": "free", "charge": charge, "counted": counted},
-              llm_usage={"input_tokens": 70, "output_tokens": 10}, created_at=now)
+    job = Job(
+        id=new_id("job"),
+        organisation_id=org,
+        type="writing_assessment",
+        queue="text",
+        actor="writing_assessment",
+        status="failed",
+        input=TEXT,
+        max_attempts=3,
+        lease_seconds=60,
+        learner_user_id=admin.id,
+        finished_at=now,
+        quota_charge={"plan": "free", "charge": charge, "counted": counted},
+        llm_usage={"input_tokens": 70, "output_tokens": 10},
+        created_at=now,
+    )
     db.session.add(job)
     db.session.commit()
     assert counter(admin.id, quotas.ASSESSMENTS) == 1
@@ -118,8 +154,7 @@ def test_a_failed_job_gives_back_its_counts_but_not_the_tokens_it_spent(app, acc
     assert counter(quotas.ORGANISATION, quotas.LLM_TOKENS) == 80
 
 
-def test_api_requests_a_minute_per_key_are_exact_when_requests_race(app, accounts,
-                                                                   monkeypatch):
+def test_api_requests_a_minute_per_key_are_exact_when_requests_race(app, accounts, monkeypatch):
     # Given an API key of an organisation whose plan allows 7 requests a minute per key
     monkeypatch.setitem(quotas.API_REQUESTS_PER_MINUTE, "free", 7)
     admin = accounts.admin()
@@ -150,32 +185,45 @@ def test_api_requests_a_minute_per_key_are_exact_when_requests_race(app, account
         assert statuses == [200] * 7 + [429] * 13
         quota = refused[0].get_json()["quota"]
         assert (quota["scope"], quota["metric"], quota["limit"], quota["used"]) == (
-            "api_key", "api_requests", 7, 7)
+            "api_key",
+            "api_requests",
+            7,
+            7,
+        )
         assert 1 <= int(refused[0].headers["Retry-After"]) <= 60
     # And a signed-in user of the organisation is not counted
     assert app.test_client().get("/api/v1/jobs", headers=admin.headers).status_code == 200
 
 
 @pytest.mark.parametrize(("plan", "allowed"), [("free", False), ("school", True)])
-def test_premium_features_are_refused_to_plans_without_them(app, client, accounts, plan,
-                                                            allowed):
+def test_premium_features_are_refused_to_plans_without_them(app, client, accounts, plan, allowed):
     # Given an organisation on a plan
     admin = accounts.admin()
     set_plan(app, admin.organisation_id, plan)
     # When it asks for speech synthesis and a conversation
-    spoken = client.post("/api/v1/speech/synthesize", json={"text": "Hola", "language": "es"},
-                         headers=admin.headers)
-    streamed = client.post("/api/v1/speech/synthesize/stream",
-                           json={"text": "Hola", "language": "es"}, headers=admin.headers)
-    talk = client.post("/api/v1/conversations/sessions",
-                       json={"language": "en", "level": "A2"}, headers=admin.headers)
+    spoken = client.post(
+        "/api/v1/speech/synthesize", json={"text": "Hola", "language": "es"}, headers=admin.headers
+    )
+    streamed = client.post(
+        "/api/v1/speech/synthesize/stream",
+        json={"text": "Hola", "language": "es"},
+        headers=admin.headers,
+    )
+    talk = client.post(
+        "/api/v1/conversations/sessions",
+        json={"language": "en", "level": "A2"},
+        headers=admin.headers,
+    )
     # Then the free plan is refused with the feature named; a school has them
     if allowed:
         assert (spoken.status_code, streamed.status_code) == (202, 200), spoken.get_json()
         assert talk.status_code == 201, talk.get_json()
     else:
-        for answer, feature in ((spoken, "speech_synthesis"), (streamed, "speech_synthesis"),
-                                (talk, "conversations")):
+        for answer, feature in (
+            (spoken, "speech_synthesis"),
+            (streamed, "speech_synthesis"),
+            (talk, "conversations"),
+        ):
             body = assert_problem(answer, 403, "feature_not_in_plan")
             assert (body["feature"], body["plan"]) == (feature, "free")
     # And an assessment is not a premium feature
@@ -183,12 +231,15 @@ def test_premium_features_are_refused_to_plans_without_them(app, client, account
 
 
 def upload(client, who, seconds: float = 0.5):
-    return client.post("/api/v1/media", headers=who.headers, content_type="multipart/form-data",
-                       data={"file": (io.BytesIO(wav_of_seconds(seconds)), "take.wav")})
+    return client.post(
+        "/api/v1/media",
+        headers=who.headers,
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(wav_of_seconds(seconds)), "take.wav")},
+    )
 
 
-def test_stored_bytes_are_limited_exactly_and_given_back_when_media_go(app, accounts,
-                                                                     monkeypatch):
+def test_stored_bytes_are_limited_exactly_and_given_back_when_media_go(app, accounts, monkeypatch):
     # Given an organisation whose plan keeps three recordings' worth of bytes
     size = len(wav_of_seconds(0.5))
     monkeypatch.setitem(quotas.STORAGE_LIMITS, "free", 3 * size)
@@ -216,12 +267,17 @@ def test_stored_bytes_are_limited_exactly_and_given_back_when_media_go(app, acco
     assert sorted(a.status_code for a in answers) == [201] * 3 + [429] * 5
     quota = next(a for a in answers if a.status_code == 429).get_json()["quota"]
     assert (quota["metric"], quota["limit"], quota["used"], quota["requested"]) == (
-        "storage_bytes", 3 * size, 3 * size, size)
+        "storage_bytes",
+        3 * size,
+        3 * size,
+        size,
+    )
     client = app.test_client()
     listed = client.get("/api/v1/media", headers=admin.headers).get_json()["items"]
     assert len(listed) == 3
     # And deleting one gives its bytes back
-    assert client.delete(f"/api/v1/media/{listed[0]['id']}",
-                         headers=admin.headers).status_code == 204
+    assert (
+        client.delete(f"/api/v1/media/{listed[0]['id']}", headers=admin.headers).status_code == 204
+    )
     assert upload(client, admin).status_code == 201
     assert_problem(upload(client, admin), 429, "quota_exceeded")

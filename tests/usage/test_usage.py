@@ -21,8 +21,11 @@ from tests.pipelines.text.fake_llm import FakeOpenAI, json_completion
 from tests.pipelines.text.llm_samples import ANSWERS
 
 WRITING = "/api/v1/assessments/writing"
-TEXT = {"text": "Last summer I travelled to Valencia with two friends. We visited the old "
-                "town and we practised our Spanish every day.", "language": "en"}
+TEXT = {
+    "text": "Last summer I travelled to Valencia with two friends. We visited the old "
+    "town and we practised our Spanish every day.",
+    "language": "en",
+}
 
 
 def set_plan(app, organisation_id: str, plan: str) -> None:
@@ -41,12 +44,14 @@ def test_finished_jobs_are_metered_once_by_day_type_and_learner(client, accounts
     learner, other = accounts.member(admin, "learner"), accounts.member(admin, "learner")
     for _ in range(2):
         assert assess(client, learner).get_json()["status"] == "succeeded"
-    ping = client.post("/api/v1/jobs/ping", json={}, headers={**admin.headers,
-                                                               "Prefer": "wait=20"})
+    ping = client.post("/api/v1/jobs/ping", json={}, headers={**admin.headers, "Prefer": "wait=20"})
     assert ping.get_json()["status"] == "succeeded"
-    recording = client.post("/api/v1/media", headers=learner.headers,
-                            content_type="multipart/form-data",
-                            data={"file": (io.BytesIO(wav_of_seconds(1)), "a.wav")})
+    recording = client.post(
+        "/api/v1/media",
+        headers=learner.headers,
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(wav_of_seconds(1)), "a.wav")},
+    )
     assert recording.status_code == 201
 
     # When the admin reads the organisation's usage and the learner their own
@@ -59,33 +64,55 @@ def test_finished_jobs_are_metered_once_by_day_type_and_learner(client, accounts
     assert (org["totals"]["jobs"], org["totals"]["assessments"]) == (3, 2)
     assert [(d["day"], d["jobs"]) for d in org["by_day"]] == [(today, 3)]
     assert {t["job_type"]: t["assessments"] for t in org["by_job_type"]} == {
-        "ping": 0, "writing_assessment": 2}
+        "ping": 0,
+        "writing_assessment": 2,
+    }
     assert org["storage_bytes"] == recording.get_json()["size"]
     # And the learner's share is their two assessments and their recording
     assert (mine["totals"]["assessments"], mine["storage_bytes"]) == (
-        2, recording.get_json()["size"])
+        2,
+        recording.get_json()["size"],
+    )
     # And another learner may not read it; teachers and admins may
-    assert_problem(client.get(f"/api/v1/usage/learners/{learner.id}", headers=other.headers),
-                   404, "user_not_found")
+    assert_problem(
+        client.get(f"/api/v1/usage/learners/{learner.id}", headers=other.headers),
+        404,
+        "user_not_found",
+    )
     # And a job's usage is recorded once however often its end is reported
     job = db.session.get(Job, ping.get_json()["id"])
     usage.on_job_terminal(db.session, job)
     db.session.commit()
-    assert db.session.scalar(select(func.count()).select_from(UsageRecord).where(
-        UsageRecord.job_id == job.id)) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(UsageRecord).where(UsageRecord.job_id == job.id)
+        )
+        == 1
+    )
     # And a bad period is a 422 problem
-    assert_problem(client.get("/api/v1/usage", headers=admin.headers,
-                              query_string={"since": "2026-02-01", "until": "2026-01-01"}),
-                   422, "validation_error")
+    assert_problem(
+        client.get(
+            "/api/v1/usage",
+            headers=admin.headers,
+            query_string={"since": "2026-02-01", "until": "2026-01-01"},
+        ),
+        422,
+        "validation_error",
+    )
 
 
 def test_llm_tokens_are_metered_with_their_estimated_cost(accounts, app_with, start_worker):
     # Given an app on an OpenAI-compatible server priced at $3 / $15 per million tokens
     with FakeOpenAI() as server:
         server.push(json_completion(copy.deepcopy(ANSWERS["writing_assessment"])))
-        llm_app = app_with(llm_provider="openai", openai_base_url=server.base_url,
-                           openai_model="tutor-model", openai_api_key="sk-test",
-                           llm_price_input_per_mtok=3.0, llm_price_output_per_mtok=15.0)
+        llm_app = app_with(
+            llm_provider="openai",
+            openai_base_url=server.base_url,
+            openai_model="tutor-model",
+            openai_api_key="sk-test",
+            llm_price_input_per_mtok=3.0,
+            llm_price_output_per_mtok=15.0,
+        )
         start_worker(llm_app)
         c = llm_app.test_client()
         admin = accounts.admin()
@@ -99,7 +126,8 @@ def test_llm_tokens_are_metered_with_their_estimated_cost(accounts, app_with, st
 
 
 def test_a_plan_limit_refuses_with_429_and_a_failed_job_gives_its_charge_back(
-        app, client, accounts):
+    app, client, accounts
+):
     # Given an organisation on the free plan (10 assessments a day per learner)
     admin = accounts.admin()
     learner = accounts.member(admin, "learner")
@@ -110,18 +138,27 @@ def test_a_plan_limit_refuses_with_429_and_a_failed_job_gives_its_charge_back(
     refused = assess(client, learner, wait=False)
     # Then it is refused with the limit, the use and when it resets
     body = assert_problem(refused, 429, "quota_exceeded")
-    assert body["quota"] == {"scope": "learner", "period": "day", "metric": "assessments",
-                             "limit": 10, "used": 10, "requested": 1,
-                             "resets_at": body["quota"]["resets_at"]}
+    assert body["quota"] == {
+        "scope": "learner",
+        "period": "day",
+        "metric": "assessments",
+        "limit": 10,
+        "used": 10,
+        "requested": 1,
+        "resets_at": body["quota"]["resets_at"],
+    }
     assert 0 < int(refused.headers["Retry-After"]) <= 86400
-    quotas = client.get(f"/api/v1/usage/learners/{learner.id}",
-                        headers=admin.headers).get_json()["quotas"]
+    quotas = client.get(f"/api/v1/usage/learners/{learner.id}", headers=admin.headers).get_json()[
+        "quotas"
+    ]
     daily = next(q for q in quotas if (q["metric"], q["period"]) == ("assessments", "day"))
     assert (daily["used"], daily["remaining"]) == (10, 0)
     # And when one of them is canceled, its charge comes back once
     first = accepted[0].get_json()["id"]
     assert client.post(f"/api/v1/jobs/{first}/cancel", headers=learner.headers).status_code in (
-        200, 202)
+        200,
+        202,
+    )
     assert client.post(f"/api/v1/jobs/{first}/cancel", headers=learner.headers).status_code < 500
     assert assess(client, learner, wait=False).status_code == 202
     assert_problem(assess(client, learner, wait=False), 429, "quota_exceeded")
@@ -153,8 +190,12 @@ def test_parallel_submissions_cannot_overshoot_a_quota(app, accounts):
     # Then exactly ten were accepted and fourteen refused, and the counters agree
     assert sorted(statuses) == [202] * 10 + [429] * 14
     db.session.expire_all()
-    jobs = db.session.scalar(select(func.count()).select_from(Job).where(
-        Job.learner_user_id == learner.id))
-    used = db.session.scalars(select(UsageCounter.used).where(
-        UsageCounter.subject == learner.id, UsageCounter.metric == "assessments")).all()
+    jobs = db.session.scalar(
+        select(func.count()).select_from(Job).where(Job.learner_user_id == learner.id)
+    )
+    used = db.session.scalars(
+        select(UsageCounter.used).where(
+            UsageCounter.subject == learner.id, UsageCounter.metric == "assessments"
+        )
+    ).all()
     assert jobs == 10 and used == [10]

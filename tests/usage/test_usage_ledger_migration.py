@@ -42,35 +42,51 @@ def database_url(request, tmp_path):
 
 
 def _seed(connection) -> None:
-    connection.execute(text("INSERT INTO organisations (id, name, created_at) VALUES "
-                            "('org_m', 'School', CURRENT_TIMESTAMP)"))
+    connection.execute(
+        text(
+            "INSERT INTO organisations (id, name, created_at) VALUES "
+            "('org_m', 'School', CURRENT_TIMESTAMP)"
+        )
+    )
     for user in ("usr_a", "usr_b"):
-        connection.execute(text(
-            "INSERT INTO users (id, organisation_id, email, password_hash, role, name, "
-            "timezone, target_languages, is_active, created_at) VALUES (:id, 'org_m', :email, "
-            "'x', 'learner', 'L', 'UTC', '[]', :active, CURRENT_TIMESTAMP)"),
-            {"id": user, "email": f"{user}@example.test", "active": True})
-    connection.execute(text(
-        "INSERT INTO usage_records (organisation_id, job_id, learner_user_id, job_type, status, "
-        "day, assessments, audio_seconds, llm_input_tokens, llm_output_tokens, created_at) "
-        "VALUES ('org_m', 'job_1', 'usr_a', 'writing_assessment', 'succeeded', :day, 1, 0, "
-        "100, 20, CURRENT_TIMESTAMP)"), {"day": "2026-11-02"})
+        connection.execute(
+            text(
+                "INSERT INTO users (id, organisation_id, email, password_hash, role, name, "
+                "timezone, target_languages, is_active, created_at) VALUES (:id, 'org_m', :email, "
+                "'x', 'learner', 'L', 'UTC', '[]', :active, CURRENT_TIMESTAMP)"
+            ),
+            {"id": user, "email": f"{user}@example.test", "active": True},
+        )
+    connection.execute(
+        text(
+            "INSERT INTO usage_records (organisation_id, job_id, learner_user_id, job_type, "
+            "status, day, assessments, audio_seconds, llm_input_tokens, llm_output_tokens, "
+            "created_at) VALUES ('org_m', 'job_1', 'usr_a', 'writing_assessment', 'succeeded', "
+            ":day, 1, 0, 100, 20, CURRENT_TIMESTAMP)"
+        ),
+        {"day": "2026-11-02"},
+    )
     for learner, day, metric, value in CONVERSATION_ROWS:
-        connection.execute(text(
-            "INSERT INTO conversation_usage (organisation_id, learner_user_id, day, metric, "
-            "value) VALUES ('org_m', :learner, :day, :metric, :value)"),
-            {"learner": learner, "day": day, "metric": metric, "value": value})
+        connection.execute(
+            text(
+                "INSERT INTO conversation_usage (organisation_id, learner_user_id, day, metric, "
+                "value) VALUES ('org_m', :learner, :day, :metric, :value)"
+            ),
+            {"learner": learner, "day": day, "metric": metric, "value": value},
+        )
 
 
 def _conversation_sums(connection) -> dict:
-    rows = connection.execute(text(
-        "SELECT learner_user_id, day, metric, value FROM conversation_usage")).all()
+    rows = connection.execute(
+        text("SELECT learner_user_id, day, metric, value FROM conversation_usage")
+    ).all()
     return {(r[0], str(r[1]), r[2]): float(r[3]) for r in rows}
 
 
 def test_conversation_usage_moves_into_the_ledger_and_back(app, tmp_path, database_url):
-    migrating = create_app(make_settings(tmp_path, redis_url=None, database_url=database_url),
-                           start_services=False)
+    migrating = create_app(
+        make_settings(tmp_path, redis_url=None, database_url=database_url), start_services=False
+    )
     try:
         with migrating.app_context():
             # Given the schema before the merge with job and conversation usage
@@ -82,10 +98,13 @@ def test_conversation_usage_moves_into_the_ledger_and_back(app, tmp_path, databa
             upgrade(revision=AFTER)
             with db.engine.begin() as connection:
                 tables = set(db.inspect(connection).get_table_names())
-                rows = connection.execute(text(
-                    "SELECT kind, job_id, learner_user_id, day, llm_input_tokens, partner_turns, "
-                    "speech_seconds_in, realtime_sessions, characters_synthesised "
-                    "FROM usage_records ORDER BY kind, id")).all()
+                rows = connection.execute(
+                    text(
+                        "SELECT kind, job_id, learner_user_id, day, llm_input_tokens, "
+                        "partner_turns, speech_seconds_in, realtime_sessions, "
+                        "characters_synthesised FROM usage_records ORDER BY kind, id"
+                    )
+                ).all()
             # Then the conversation table is gone and each of its rows is an activity row
             # with its value in its metric's column; the job row is as it was
             assert "conversation_usage" not in tables
@@ -96,18 +115,23 @@ def test_conversation_usage_moves_into_the_ledger_and_back(app, tmp_path, databa
             assert all(r.job_id is None for r in activity)
             moved = {}
             for r in activity:
-                for metric in ("llm_input_tokens", "partner_turns", "speech_seconds_in",
-                               "realtime_sessions", "characters_synthesised"):
+                for metric in (
+                    "llm_input_tokens",
+                    "partner_turns",
+                    "speech_seconds_in",
+                    "realtime_sessions",
+                    "characters_synthesised",
+                ):
                     if getattr(r, metric):
-                        moved[(r.learner_user_id, str(r.day), metric)] = float(
-                            getattr(r, metric))
+                        moved[(r.learner_user_id, str(r.day), metric)] = float(getattr(r, metric))
             assert moved == before
             # And a downgrade puts the same sums back and leaves the job row
             downgrade(revision=BEFORE)
             with db.engine.begin() as connection:
                 assert _conversation_sums(connection) == before
-                assert connection.execute(text(
-                    "SELECT job_id FROM usage_records")).scalars().all() == ["job_1"]
+                assert connection.execute(
+                    text("SELECT job_id FROM usage_records")
+                ).scalars().all() == ["job_1"]
             upgrade(revision="head")
     finally:
         migrating.extensions["runtime"].stop()

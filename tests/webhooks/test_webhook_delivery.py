@@ -67,16 +67,16 @@ def test_event_filter_and_failed_jobs(accounts, hooks, receiver, worker) -> None
     assert hooks.deliveries(admin, only_success["id"]) == []
 
 
-def test_500_then_200_is_retried_with_the_same_webhook_id(accounts, hooks, receiver,
-                                                          worker) -> None:
+def test_500_then_200_is_retried_with_the_same_webhook_id(
+    accounts, hooks, receiver, worker
+) -> None:
     # Given a receiver that fails once and then accepts
     admin = accounts.admin()
     endpoint = hooks.create(admin, receiver.url())
     receiver.answer(status=500, body=b"database down")
 
     # When an event is delivered
-    response = hooks.client.post(f"/api/v1/webhooks/{endpoint['id']}/test",
-                                 headers=admin.headers)
+    response = hooks.client.post(f"/api/v1/webhooks/{endpoint['id']}/test", headers=admin.headers)
     assert response.status_code == 202
     delivery_id = response.get_json()["id"]
 
@@ -102,8 +102,9 @@ def test_410_disables_the_endpoint(accounts, hooks, receiver, worker) -> None:
     receiver.answer(status=410)
 
     # When a message is delivered
-    delivery_id = hooks.client.post(f"/api/v1/webhooks/{endpoint['id']}/test",
-                                    headers=admin.headers).get_json()["id"]
+    delivery_id = hooks.client.post(
+        f"/api/v1/webhooks/{endpoint['id']}/test", headers=admin.headers
+    ).get_json()["id"]
 
     # Then the delivery fails without retry and the endpoint is disabled with a reason
     delivery = hooks.wait_delivery(admin, delivery_id, ("failed",))
@@ -119,8 +120,9 @@ def test_410_disables_the_endpoint(accounts, hooks, receiver, worker) -> None:
     assert len(receiver.requests) == 1
 
     # And re-enabling it makes it receive again
-    enabled = hooks.client.patch(f"/api/v1/webhooks/{endpoint['id']}", json={"enabled": True},
-                                 headers=admin.headers)
+    enabled = hooks.client.patch(
+        f"/api/v1/webhooks/{endpoint['id']}", json={"enabled": True}, headers=admin.headers
+    )
     assert enabled.get_json()["enabled"] is True and enabled.get_json()["disabled_reason"] is None
     hooks.client.post(f"/api/v1/webhooks/{endpoint['id']}/test", headers=admin.headers)
     assert verified(endpoint["secret"], receiver.wait_for(2)[1])["type"] == "webhook.test"
@@ -133,29 +135,34 @@ def test_retry_after_is_honoured(accounts, hooks, receiver, worker) -> None:
     receiver.answer(status=429, headers={"Retry-After": "1"})
 
     # When a message is delivered
-    delivery_id = hooks.client.post(f"/api/v1/webhooks/{endpoint['id']}/test",
-                                    headers=admin.headers).get_json()["id"]
+    delivery_id = hooks.client.post(
+        f"/api/v1/webhooks/{endpoint['id']}/test", headers=admin.headers
+    ).get_json()["id"]
 
     # Then the second attempt was planned, and came, at least a second after the first
     first, second = receiver.wait_for(2)
     assert second.at - first.at >= 1.0
     delivery = hooks.wait_delivery(admin, delivery_id, ("succeeded",))
     limited = delivery["attempt_log"][0]
-    planned = (datetime.fromisoformat(limited["next_attempt_at"])
-               - datetime.fromisoformat(limited["started_at"])).total_seconds()
+    planned = (
+        datetime.fromisoformat(limited["next_attempt_at"])
+        - datetime.fromisoformat(limited["started_at"])
+    ).total_seconds()
     assert limited["response_status"] == 429 and planned >= 1.0
 
 
-def test_exhausted_delivery_is_recorded_and_can_be_redelivered(accounts, hooks, receiver,
-                                                               worker) -> None:
+def test_exhausted_delivery_is_recorded_and_can_be_redelivered(
+    accounts, hooks, receiver, worker
+) -> None:
     # Given a receiver that keeps failing (the test schedule allows 4 attempts)
     admin = accounts.admin()
     endpoint = hooks.create(admin, receiver.url())
     receiver.default.status = 503
 
     # When a message is delivered
-    delivery_id = hooks.client.post(f"/api/v1/webhooks/{endpoint['id']}/test",
-                                    headers=admin.headers).get_json()["id"]
+    delivery_id = hooks.client.post(
+        f"/api/v1/webhooks/{endpoint['id']}/test", headers=admin.headers
+    ).get_json()["id"]
 
     # Then after 4 attempts the delivery is exhausted and visible as such
     delivery = hooks.wait_delivery(admin, delivery_id, ("exhausted",))
@@ -166,8 +173,9 @@ def test_exhausted_delivery_is_recorded_and_can_be_redelivered(accounts, hooks, 
 
     # When the receiver recovers and the delivery is retried by hand
     receiver.default.status = 200
-    retried = hooks.client.post(f"/api/v1/webhook-deliveries/{delivery_id}/retry",
-                                headers=admin.headers)
+    retried = hooks.client.post(
+        f"/api/v1/webhook-deliveries/{delivery_id}/retry", headers=admin.headers
+    )
     assert retried.status_code == 202
     again = hooks.wait_delivery(admin, retried.get_json()["id"], ("succeeded",))
 
@@ -193,8 +201,9 @@ def test_private_address_refused_when_not_allowed(app_with, start_worker, receiv
 
     # When an endpoint names a host that resolves to loopback and a message is sent
     endpoint = hooks.create(admin, f"http://localhost:{receiver.port}/hook")
-    delivery_id = client.post(f"/api/v1/webhooks/{endpoint['id']}/test",
-                              headers=admin.headers).get_json()["id"]
+    delivery_id = client.post(
+        f"/api/v1/webhooks/{endpoint['id']}/test", headers=admin.headers
+    ).get_json()["id"]
 
     # Then every attempt is refused before connecting and nothing reaches the receiver
     delivery = hooks.wait_delivery(admin, delivery_id, ("exhausted",))
@@ -210,8 +219,9 @@ def test_redirect_is_not_followed(accounts, hooks, receiver, worker) -> None:
     receiver.default.headers = {"Location": receiver.url("/elsewhere")}
 
     # When a message is delivered
-    delivery_id = hooks.client.post(f"/api/v1/webhooks/{endpoint['id']}/test",
-                                    headers=admin.headers).get_json()["id"]
+    delivery_id = hooks.client.post(
+        f"/api/v1/webhooks/{endpoint['id']}/test", headers=admin.headers
+    ).get_json()["id"]
 
     # Then each attempt fails as an unfollowed redirect and /elsewhere is never called
     delivery = hooks.wait_delivery(admin, delivery_id, ("exhausted",))
@@ -220,14 +230,16 @@ def test_redirect_is_not_followed(accounts, hooks, receiver, worker) -> None:
     assert {r.path for r in receiver.requests} == {"/hook"}
 
 
-def test_rotation_overlap_sends_two_signatures_that_both_verify(accounts, hooks, receiver,
-                                                                worker) -> None:
+def test_rotation_overlap_sends_two_signatures_that_both_verify(
+    accounts, hooks, receiver, worker
+) -> None:
     # Given an endpoint whose secret was rotated with the default overlap
     admin = accounts.admin()
     endpoint = hooks.create(admin, receiver.url())
     old = endpoint["secret"]
-    rotated = hooks.client.post(f"/api/v1/webhooks/{endpoint['id']}/rotate-secret", json={},
-                                headers=admin.headers)
+    rotated = hooks.client.post(
+        f"/api/v1/webhooks/{endpoint['id']}/rotate-secret", json={}, headers=admin.headers
+    )
     assert rotated.status_code == 200
     new = rotated.get_json()["secret"]
     assert new != old and rotated.get_json()["previous_secret_expires_at"]
@@ -242,9 +254,11 @@ def test_rotation_overlap_sends_two_signatures_that_both_verify(accounts, hooks,
     assert verified(new, request)["type"] == "webhook.test"
 
     # When rotated again without overlap / Then only the newest secret verifies
-    newest = hooks.client.post(f"/api/v1/webhooks/{endpoint['id']}/rotate-secret",
-                               json={"overlap_seconds": 0},
-                               headers=admin.headers).get_json()["secret"]
+    newest = hooks.client.post(
+        f"/api/v1/webhooks/{endpoint['id']}/rotate-secret",
+        json={"overlap_seconds": 0},
+        headers=admin.headers,
+    ).get_json()["secret"]
     hooks.client.post(f"/api/v1/webhooks/{endpoint['id']}/test", headers=admin.headers)
     request = receiver.wait_for(2)[1]
     assert len(request.headers["webhook-signature"].split(" ")) == 1
@@ -276,8 +290,9 @@ def test_callback_url_gets_the_terminal_event(accounts, hooks, receiver, worker)
     assert delivery["endpoint_id"] is None and delivery["url"] == receiver.url("/callback")
 
     # When the callback secret is rotated / Then the next callback verifies with both
-    rotated = hooks.client.post("/api/v1/callback-secret/rotate", json={},
-                                headers=admin.headers).get_json()["secret"]
+    rotated = hooks.client.post(
+        "/api/v1/callback-secret/rotate", json={}, headers=admin.headers
+    ).get_json()["secret"]
     hooks.ping(admin, callback_url=receiver.url("/callback"))
     second = receiver.wait_for(2)[1]
     assert verified(rotated, second)["type"] == "job.succeeded"
@@ -286,8 +301,9 @@ def test_callback_url_gets_the_terminal_event(accounts, hooks, receiver, worker)
 
 def test_endpoint_failing_continuously_is_disabled(app_with, start_worker, receiver) -> None:
     # Given a platform that disables an endpoint failing for more than 1 s
-    short = app_with(webhook_disable_after_seconds=1,
-                     webhook_retry_schedule=(0, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4))
+    short = app_with(
+        webhook_disable_after_seconds=1, webhook_retry_schedule=(0, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4)
+    )
     start_worker(short)
     client = short.test_client()
     admin = Accounts(client).admin()
@@ -296,8 +312,9 @@ def test_endpoint_failing_continuously_is_disabled(app_with, start_worker, recei
     receiver.default.status = 500
 
     # When its deliveries keep failing
-    delivery_id = client.post(f"/api/v1/webhooks/{endpoint['id']}/test",
-                              headers=admin.headers).get_json()["id"]
+    delivery_id = client.post(
+        f"/api/v1/webhooks/{endpoint['id']}/test", headers=admin.headers
+    ).get_json()["id"]
 
     # Then the endpoint is disabled before the schedule runs out, saying why
     delivery = hooks.wait_delivery(admin, delivery_id, ("canceled",))
@@ -308,8 +325,9 @@ def test_endpoint_failing_continuously_is_disabled(app_with, start_worker, recei
     assert "failed since" in shown["disabled_reason"]
 
 
-def test_lost_messages_are_recovered_by_the_sweeper(app, accounts, hooks, receiver,
-                                                    redis_client, start_worker) -> None:
+def test_lost_messages_are_recovered_by_the_sweeper(
+    app, accounts, hooks, receiver, redis_client, start_worker
+) -> None:
     from sqlalchemy import update
 
     from storage.db import db, utcnow
@@ -319,18 +337,26 @@ def test_lost_messages_are_recovered_by_the_sweeper(app, accounts, hooks, receiv
     # Given a delivery whose message the broker lost (no worker ran before Redis was flushed)
     admin = accounts.admin()
     endpoint = hooks.create(admin, receiver.url())
-    delivery_id = hooks.client.post(f"/api/v1/webhooks/{endpoint['id']}/test",
-                                    headers=admin.headers).get_json()["id"]
+    delivery_id = hooks.client.post(
+        f"/api/v1/webhooks/{endpoint['id']}/test", headers=admin.headers
+    ).get_json()["id"]
     redis_client.flushdb()
     # ... and the worker that claimed another delivery died mid-attempt
-    other_id = hooks.client.post(f"/api/v1/webhooks/{endpoint['id']}/test",
-                                 headers=admin.headers).get_json()["id"]
+    other_id = hooks.client.post(
+        f"/api/v1/webhooks/{endpoint['id']}/test", headers=admin.headers
+    ).get_json()["id"]
     redis_client.flushdb()
     long_ago = utcnow().replace(year=utcnow().year - 1)
-    db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
-                       .values(next_attempt_at=long_ago))
-    db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == other_id)
-                       .values(state="sending", attempts=1, locked_until=long_ago))
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id)
+        .values(next_attempt_at=long_ago)
+    )
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == other_id)
+        .values(state="sending", attempts=1, locked_until=long_ago)
+    )
     db.session.commit()
 
     # When the sweeper runs and a worker starts
@@ -355,8 +381,7 @@ def test_embedded_mode_delivers_and_retries(app, tmp_path, receiver) -> None:
     from workers.runtime import start_embedded_services
 
     # Given the platform in embedded mode (SQLite, in-memory broker, in-process worker)
-    settings = make_settings(tmp_path, redis_url=None, database_url="",
-                             embedded_services=True)
+    settings = make_settings(tmp_path, redis_url=None, database_url="", embedded_services=True)
     embedded = create_app(settings, start_services=False)
     with embedded.app_context():
         upgrade(revision="head")

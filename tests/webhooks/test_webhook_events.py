@@ -27,8 +27,11 @@ def test_streak_reset_is_delivered(accounts, hooks, client, receiver, worker) ->
     assert payload["data"]["user_id"] == learner.id
     assert payload["data"]["previous_streak"] == 1
     # (the assessed A2 also earned the learner the level_a2 badge)
-    assert sorted(e["type"] for e in hooks.events(admin)) == ["badge.awarded", "job.succeeded",
-                                                              "streak.reset"]
+    assert sorted(e["type"] for e in hooks.events(admin)) == [
+        "badge.awarded",
+        "job.succeeded",
+        "streak.reset",
+    ]
     assert len(hooks.deliveries(admin, endpoint["id"])) == 1
 
 
@@ -38,11 +41,21 @@ def test_media_import_completed_is_delivered(accounts, hooks, receiver, worker) 
     endpoint = hooks.create(teacher_admin, receiver.url(), events=["media.import.completed"])
 
     # When a bulk media import job finishes
-    counts = {"items": 3, "stored": 2, "linked": 2, "errors": 1, "words_created": 1,
-              "words_updated": 1}
-    job_id = finish_assessment(teacher_admin.organisation_id, teacher_admin.id,
-                               {"items": [], "counts": counts}, job_input={},
-                               job_type="media_import")
+    counts = {
+        "items": 3,
+        "stored": 2,
+        "linked": 2,
+        "errors": 1,
+        "words_created": 1,
+        "words_updated": 1,
+    }
+    job_id = finish_assessment(
+        teacher_admin.organisation_id,
+        teacher_admin.id,
+        {"items": [], "counts": counts},
+        job_input={},
+        job_type="media_import",
+    )
 
     # Then the endpoint receives the import's counts (and not the job.succeeded event)
     request = receiver.wait_for(1)[0]
@@ -51,7 +64,9 @@ def test_media_import_completed_is_delivered(accounts, hooks, receiver, worker) 
     assert payload["data"] == {"job_id": job_id, "counts": counts}
     assert len(hooks.deliveries(teacher_admin, endpoint["id"])) == 1
     assert sorted(e["type"] for e in hooks.events(teacher_admin)) == [
-        "job.succeeded", "media.import.completed"]
+        "job.succeeded",
+        "media.import.completed",
+    ]
 
 
 def test_events_past_retention_are_purged(app, accounts, hooks) -> None:
@@ -65,10 +80,10 @@ def test_events_past_retention_are_purged(app, accounts, hooks) -> None:
     admin = accounts.admin()
     hooks.create(admin, "https://partner.example/hooks")
     old_at = utcnow() - timedelta(days=events.EVENT_RETENTION_DAYS + 1)
-    _, [old_delivery] = events.record_event(db.session, admin.organisation_id,
-                                              "webhook.test", {"n": 1}, occurred_at=old_at)
-    recent, _ = events.record_event(db.session, admin.organisation_id, "webhook.test",
-                                    {"n": 2})
+    _, [old_delivery] = events.record_event(
+        db.session, admin.organisation_id, "webhook.test", {"n": 1}, occurred_at=old_at
+    )
+    recent, _ = events.record_event(db.session, admin.organisation_id, "webhook.test", {"n": 2})
     db.session.commit()
     old_delivery_id, recent_id = old_delivery.id, recent.id
 

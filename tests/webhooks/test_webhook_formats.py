@@ -33,8 +33,12 @@ SPEAKING_JOB = {
     "id": "job_01hx",
     "type": "assessment.speaking",
     "status": "succeeded",
-    "input": {"media_id": "med_1", "language": "es", "prompt_id": "es-b1-travel",
-              "target_level": "B1"},
+    "input": {
+        "media_id": "med_1",
+        "language": "es",
+        "prompt_id": "es-b1-travel",
+        "target_level": "B1",
+    },
     "result": {
         "cefr": {"level": "B2", "confidence": 0.7},
         "scores": {"overall": 71, "fluency": 64, "pronunciation": 80},
@@ -48,16 +52,22 @@ SPEAKING_JOB = {
 
 def outcome(**changes) -> AssessmentOutcome:
     return outcome_from_job(
-        {**SPEAKING_JOB, **changes}, learner_id="usr_1", learner_external_id="lms-user-42",
-        lms_base_url=LMS, platform_base_url=PLATFORM,
+        {**SPEAKING_JOB, **changes},
+        learner_id="usr_1",
+        learner_external_id="lms-user-42",
+        lms_base_url=LMS,
+        platform_base_url=PLATFORM,
     )
 
 
 def test_standard_envelope() -> None:
     # Given an event / When wrapped / Then {type, timestamp, data} with an offset timestamp
     payload = standard("job.succeeded", FINISHED, {"id": "job_1"})
-    assert payload == {"type": "job.succeeded", "timestamp": "2024-05-01T10:00:30.250+00:00",
-                       "data": {"id": "job_1"}}
+    assert payload == {
+        "type": "job.succeeded",
+        "timestamp": "2024-05-01T10:00:30.250+00:00",
+        "data": {"id": "job_1"},
+    }
 
 
 def test_xapi_statement_has_required_structure() -> None:
@@ -69,7 +79,8 @@ def test_xapi_statement_has_required_structure() -> None:
     assert uuid.UUID(statement["id"]).version == 5
     assert statement["version"] == "1.0.3"
     assert statement["actor"] == {
-        "objectType": "Agent", "account": {"homePage": LMS, "name": "lms-user-42"},
+        "objectType": "Agent",
+        "account": {"homePage": LMS, "name": "lms-user-42"},
     }
     assert statement["verb"]["id"] == VERB_SCORED == "http://adlnet.gov/expapi/verbs/scored"
     assert statement["verb"]["display"] == {"en-US": "scored"}
@@ -109,8 +120,7 @@ def test_xapi_without_score_is_completed_and_without_target_has_no_success() -> 
 
 def test_cefr_only_result_is_scored_on_the_cefr_scale() -> None:
     # Given a writing result that has only a level
-    statement = xapi_statement(outcome(result={"cefr_level": "A2"},
-                                       input={"target_level": "B1"}))
+    statement = xapi_statement(outcome(result={"cefr_level": "A2"}, input={"target_level": "B1"}))
 
     # Then raw is the level's rank on 0..6 and the learner did not reach B1
     assert statement["result"]["score"] == {"scaled": 0.3333, "raw": 2.0, "min": 0.0, "max": 6.0}
@@ -119,8 +129,13 @@ def test_cefr_only_result_is_scored_on_the_cefr_scale() -> None:
 
 def test_learner_without_lms_id_falls_back_to_platform_id() -> None:
     # Given a learner with no external id / Then the account name is the platform user id
-    plain = outcome_from_job(SPEAKING_JOB, learner_id="usr_9", learner_external_id=None,
-                             lms_base_url=LMS, platform_base_url=PLATFORM)
+    plain = outcome_from_job(
+        SPEAKING_JOB,
+        learner_id="usr_9",
+        learner_external_id=None,
+        lms_base_url=LMS,
+        platform_base_url=PLATFORM,
+    )
     assert xapi_statement(plain)["actor"]["account"]["name"] == "usr_9"
 
 
@@ -134,10 +149,17 @@ def test_score_ranges_hold_for_any_range(low: float, span: float, share: float) 
     high = low + span
     raw = min(high, max(low, low + share * span))
     assume(low < high)
-    statement = xapi_statement(AssessmentOutcome(
-        job_id="job_1", job_type="assessment.writing", learner_id="usr_1",
-        finished_at=FINISHED, lms_base_url=LMS, platform_base_url=PLATFORM,
-        score=Score(raw, low, high)))
+    statement = xapi_statement(
+        AssessmentOutcome(
+            job_id="job_1",
+            job_type="assessment.writing",
+            learner_id="usr_1",
+            finished_at=FINISHED,
+            lms_base_url=LMS,
+            platform_base_url=PLATFORM,
+            score=Score(raw, low, high),
+        )
+    )
 
     # Then scaled stays in [-1, 1] and raw within [min, max]
     score = statement["result"]["score"]
@@ -154,8 +176,14 @@ def test_score_outside_its_range_is_refused() -> None:
 
 @pytest.mark.parametrize(
     "seconds, text",
-    [(0, "PT0S"), (37.5, "PT37.5S"), (61.25, "PT1M1.25S"), (3600, "PT1H"),
-     (3723.456, "PT1H2M3.46S"), (0.004, "PT0S")],
+    [
+        (0, "PT0S"),
+        (37.5, "PT37.5S"),
+        (61.25, "PT1M1.25S"),
+        (3600, "PT1H"),
+        (3723.456, "PT1H2M3.46S"),
+        (0.004, "PT0S"),
+    ],
 )
 def test_iso_durations(seconds: float, text: str) -> None:
     assert iso_duration(seconds) == text

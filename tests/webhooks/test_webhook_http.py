@@ -27,12 +27,34 @@ BODY = b'{"type":"webhook.test","timestamp":"2024-05-01T10:00:00.000+00:00","dat
 @pytest.mark.parametrize(
     "address",
     [
-        "10.1.2.3", "172.16.0.1", "192.168.1.1", "127.0.0.1", "127.8.9.10",
-        "169.254.169.254", "0.0.0.0", "224.0.0.1", "239.255.255.250", "240.0.0.1",
-        "255.255.255.255", "100.64.0.1", "192.0.2.1", "198.18.0.1",
-        "::1", "::", "fe80::1", "fe80::1%eth0", "fc00::1", "fd12:3456::1", "ff02::1",
-        "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254",
-        "64:ff9b::a9fe:a9fe", "2002:7f00:1::1", "2001:db8::1", "not-an-ip",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "127.0.0.1",
+        "127.8.9.10",
+        "169.254.169.254",
+        "0.0.0.0",
+        "224.0.0.1",
+        "239.255.255.250",
+        "240.0.0.1",
+        "255.255.255.255",
+        "100.64.0.1",
+        "192.0.2.1",
+        "198.18.0.1",
+        "::1",
+        "::",
+        "fe80::1",
+        "fe80::1%eth0",
+        "fc00::1",
+        "fd12:3456::1",
+        "ff02::1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "::ffff:169.254.169.254",
+        "64:ff9b::a9fe:a9fe",
+        "2002:7f00:1::1",
+        "2001:db8::1",
+        "not-an-ip",
     ],
 )
 def test_non_public_addresses_are_recognised(address: str) -> None:
@@ -41,8 +63,8 @@ def test_non_public_addresses_are_recognised(address: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "address", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "::ffff:8.8.8.8",
-                "64:ff9b::808:808"],
+    "address",
+    ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"],
 )
 def test_public_addresses_are_allowed(address: str) -> None:
     # Given an address on the internet (also IPv4-mapped or NAT64) / Then it is public
@@ -216,9 +238,16 @@ def test_environment_proxy_is_ignored(receiver, monkeypatch) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://example.com/x", "file:///etc/passwd", "http:///path", "https://u:p@example.com/",
-     "http://example.com:0/", "http://example.com:99999/", "https://example.com/#frag",
-     "not a url"],
+    [
+        "ftp://example.com/x",
+        "file:///etc/passwd",
+        "http:///path",
+        "https://u:p@example.com/",
+        "http://example.com:0/",
+        "http://example.com:99999/",
+        "https://example.com/#frag",
+        "not a url",
+    ],
 )
 def test_invalid_urls_are_refused(url: str) -> None:
     # Given a URL a webhook cannot use / Then it is refused with a reason
@@ -232,8 +261,11 @@ def _certificates(tmp: Path) -> tuple[Path, Path, Path]:
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "webhook test CA")])
     ca = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -243,7 +275,8 @@ def _certificates(tmp: Path) -> tuple[Path, Path, Path]:
     leaf = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name).public_key(key.public_key())
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
@@ -253,9 +286,13 @@ def _certificates(tmp: Path) -> tuple[Path, Path, Path]:
     ca_path, cert_path, key_path = tmp / "ca.pem", tmp / "cert.pem", tmp / "key.pem"
     ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     cert_path.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return ca_path, cert_path, key_path
 
 

@@ -25,8 +25,11 @@ RESULT = {
 
 
 def set_lms_id(hooks, admin, user_id: str, external_id: str | None) -> None:
-    response = hooks.client.put(f"/api/v1/lms-identities/{user_id}",
-                                json={"external_id": external_id}, headers=admin.headers)
+    response = hooks.client.put(
+        f"/api/v1/lms-identities/{user_id}",
+        json={"external_id": external_id},
+        headers=admin.headers,
+    )
     assert response.status_code == 200, response.get_json()
     assert response.get_json() == {"user_id": user_id, "external_id": external_id}
 
@@ -36,8 +39,9 @@ def test_xapi_statement_for_an_assessment(accounts, hooks, receiver, worker) -> 
     admin = accounts.admin()
     learner = accounts.member(admin, "learner")
     set_lms_id(hooks, admin, learner.id, "lms-778")
-    endpoint = hooks.create(admin, receiver.url("/xapi/statements"), format="xapi",
-                            lms_base_url=LMS)
+    endpoint = hooks.create(
+        admin, receiver.url("/xapi/statements"), format="xapi", lms_base_url=LMS
+    )
 
     # When the learner's speaking assessment succeeds
     job_id = finish_assessment(admin.organisation_id, learner.id, RESULT)
@@ -85,8 +89,7 @@ def test_lti_ags_score_for_an_assessment(accounts, hooks, receiver, worker) -> N
     assert "CEFR B1" in score["comment"]
 
 
-def test_lms_endpoints_skip_what_is_not_an_assessment(accounts, hooks, receiver,
-                                                      worker) -> None:
+def test_lms_endpoints_skip_what_is_not_an_assessment(accounts, hooks, receiver, worker) -> None:
     # Given an xAPI endpoint and a standard one
     admin = accounts.admin()
     xapi = hooks.create(admin, receiver.url("/xapi"), format="xapi")
@@ -107,8 +110,7 @@ def test_lms_endpoints_skip_what_is_not_an_assessment(accounts, hooks, receiver,
     assert len(hooks.deliveries(admin, standard["id"])) == 2
 
 
-def test_webhook_test_in_lms_formats_carries_no_grade(accounts, hooks, receiver,
-                                                      worker) -> None:
+def test_webhook_test_in_lms_formats_carries_no_grade(accounts, hooks, receiver, worker) -> None:
     # Given xAPI and LTI AGS endpoints
     admin = accounts.admin()
     set_lms_id(hooks, admin, admin.id, "lms-admin")

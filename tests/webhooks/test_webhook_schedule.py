@@ -118,8 +118,10 @@ def test_retry_after_honoured_on_429_and_503_only() -> None:
     # Given a 500 with the same header / Then the schedule alone decides
     assert policy.decide(1, 500, {"Retry-After": "120"}, now=NOW).delay == 1
     # Given a Retry-After shorter than the schedule / Then the schedule wins (max of both)
-    assert RetryPolicy(schedule=(0, 60), jitter=0).decide(
-        1, 429, {"Retry-After": "5"}, now=NOW).delay == 60
+    assert (
+        RetryPolicy(schedule=(0, 60), jitter=0).decide(1, 429, {"Retry-After": "5"}, now=NOW).delay
+        == 60
+    )
     # Given an absurd Retry-After / Then it is capped
     assert policy.decide(1, 429, {"Retry-After": "999999"}, now=NOW).delay == 3600
     # Given an HTTP date / Then it is honoured too

@@ -62,8 +62,9 @@ def test_key_rotation_with_reencrypt(accounts, hooks, app_with):
     old = app_with(encryption_keys=(OLD_KEY,))
     admin = accounts.admin()
     client = old.test_client()
-    created = client.post("/api/v1/webhooks", json={"url": "https://partner.example/h"},
-                          headers=admin.headers).get_json()
+    created = client.post(
+        "/api/v1/webhooks", json={"url": "https://partner.example/h"}, headers=admin.headers
+    ).get_json()
     under_old = stored(created["id"])
 
     # When the new key is put first and the old one kept after it
@@ -92,8 +93,10 @@ def test_secrets_written_before_encryption_are_read_then_encrypted(accounts, hoo
     # Given an endpoint whose secret a previous version stored in plain text
     admin = accounts.admin()
     created = hooks.create(admin, "https://partner.example/hooks")
-    db.session.execute(text("UPDATE webhook_endpoints SET secret = :plain WHERE id = :id"),
-                       {"plain": created["secret"], "id": created["id"]})
+    db.session.execute(
+        text("UPDATE webhook_endpoints SET secret = :plain WHERE id = :id"),
+        {"plain": created["secret"], "id": created["id"]},
+    )
     db.session.commit()
 
     # Then it is read as it is

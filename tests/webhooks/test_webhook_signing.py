@@ -20,7 +20,7 @@ def test_generated_secret_has_prefix_and_enough_key_material() -> None:
     # Then each is whsec_ + base64 of 32 bytes, and they differ
     for secret in (first, second):
         assert secret.startswith("whsec_")
-        assert len(base64.b64decode(secret[len("whsec_"):])) == 32
+        assert len(base64.b64decode(secret[len("whsec_") :])) == 32
     assert first != second
 
 
@@ -81,8 +81,10 @@ def test_rotated_message_sent_over_http_verifies_with_both_secrets(receiver) -> 
     assert result.status == 200 and result.error is None
     got = receiver.wait_for(1)[0]
     assert got.headers["webhook-id"] == "msg_04"
-    assert Webhook(old).verify(got.body, got.headers) == {"type": "webhook.test",
-                                                          "data": {"hello": "world"}}
+    assert Webhook(old).verify(got.body, got.headers) == {
+        "type": "webhook.test",
+        "data": {"hello": "world"},
+    }
     assert Webhook(new).verify(got.body, got.headers)["data"]["hello"] == "world"
 
 

@@ -103,8 +103,9 @@ class Receiver:
                 body = self.rfile.read(length)
                 with receiver._lock:
                     receiver.requests.append(
-                        Received("POST", self.path, dict(self.headers.items()), body,
-                                 time.monotonic())
+                        Received(
+                            "POST", self.path, dict(self.headers.items()), body, time.monotonic()
+                        )
                     )
                     answer = receiver._next_answer(self.path)
                     receiver._lock.notify_all()
@@ -141,8 +142,9 @@ class WebhookApi:
         self.client = client
 
     def create(self, account, url: str, *, expect: int = 201, **fields: object) -> dict:
-        response = self.client.post("/api/v1/webhooks", json={"url": url, **fields},
-                                    headers=account.headers)
+        response = self.client.post(
+            "/api/v1/webhooks", json={"url": url, **fields}, headers=account.headers
+        )
         assert response.status_code == expect, response.get_json()
         return response.get_json()
 
@@ -157,21 +159,27 @@ class WebhookApi:
         return response.get_json()
 
     def deliveries(self, account, endpoint_id: str | None = None, **query: object) -> list[dict]:
-        path = (f"/api/v1/webhooks/{endpoint_id}/deliveries" if endpoint_id
-                else "/api/v1/webhook-deliveries")
-        response = self.client.get(path, query_string={"per_page": 100, **query},
-                                   headers=account.headers)
+        path = (
+            f"/api/v1/webhooks/{endpoint_id}/deliveries"
+            if endpoint_id
+            else "/api/v1/webhook-deliveries"
+        )
+        response = self.client.get(
+            path, query_string={"per_page": 100, **query}, headers=account.headers
+        )
         assert response.status_code == 200, response.get_json()
         return response.get_json()["items"]
 
     def delivery(self, account, delivery_id: str) -> dict:
-        response = self.client.get(f"/api/v1/webhook-deliveries/{delivery_id}",
-                                   headers=account.headers)
+        response = self.client.get(
+            f"/api/v1/webhook-deliveries/{delivery_id}", headers=account.headers
+        )
         assert response.status_code == 200, response.get_json()
         return response.get_json()
 
-    def wait_delivery(self, account, delivery_id: str, states: tuple[str, ...],
-                      timeout: float = 20.0) -> dict:
+    def wait_delivery(
+        self, account, delivery_id: str, states: tuple[str, ...], timeout: float = 20.0
+    ) -> dict:
         """Poll until the delivery reaches one of `states` (the worker records an attempt
         just after the receiver answered, so there is no event to wait on)."""
         deadline = time.monotonic() + timeout
@@ -184,21 +192,30 @@ class WebhookApi:
             time.sleep(0.05)
 
     def events(self, account, **query: object) -> list[dict]:
-        response = self.client.get("/api/v1/events", query_string={"per_page": 100, **query},
-                                   headers=account.headers)
+        response = self.client.get(
+            "/api/v1/events", query_string={"per_page": 100, **query}, headers=account.headers
+        )
         assert response.status_code == 200, response.get_json()
         return response.get_json()["items"]
 
 
-def finish_assessment(organisation_id: str, learner_id: str, result: dict,
-                      job_input: dict | None = None,
-                      job_type: str = "assessment.speaking") -> str:
+def finish_assessment(
+    organisation_id: str,
+    learner_id: str,
+    result: dict,
+    job_input: dict | None = None,
+    job_type: str = "assessment.speaking",
+) -> str:
     """A job of `learner_id` (a speaking assessment unless told) that the engine completes
     with `result`: the job engine's terminal hook writes the events in that transaction."""
     spec = JobSpec(type=job_type, queue="scoring", actor="score_speaking")
-    job = job_service.create_job(db.session, spec, organisation_id=organisation_id,
-                                 input=job_input or {"media_id": "med_1", "language": "es"},
-                                 owner_user_id=learner_id)
+    job = job_service.create_job(
+        db.session,
+        spec,
+        organisation_id=organisation_id,
+        input=job_input or {"media_id": "med_1", "language": "es"},
+        owner_user_id=learner_id,
+    )
     db.session.commit()
     claimed = job_service.claim(db.session, job.id, "run-1")
     job_service.complete(db.session, claimed, "run-1", result, provider="offline")

@@ -8,13 +8,21 @@ from workers import runtime
 from workers.engine import JobContext, Outcome, job_actor
 
 
-@job_actor("content_import", name="content_import", queue="media", max_attempts=3,
-           lease_seconds=120, time_limit_ms=30 * 60 * 1000)
+@job_actor(
+    "content_import",
+    name="content_import",
+    queue="media",
+    max_attempts=3,
+    lease_seconds=120,
+    time_limit_ms=30 * 60 * 1000,
+)
 def content_import(ctx: JobContext) -> Outcome:
     settings = ctx.settings
-    limits = ImportLimits(max_entries=settings.import_max_entries,
-                          max_entry_bytes=settings.import_max_entry_bytes,
-                          max_total_bytes=settings.import_max_total_bytes,
-                          upload=settings.upload_limits)
+    limits = ImportLimits(
+        max_entries=settings.import_max_entries,
+        max_entry_bytes=settings.import_max_entry_bytes,
+        max_total_bytes=settings.import_max_total_bytes,
+        upload=settings.upload_limits,
+    )
     result = run_import(ctx.session, runtime.object_store(), ctx.job, limits, ctx.report)
     return Outcome(result, provider="platform", model="content-import")

@@ -36,25 +36,42 @@ from workers.engine import Continue, JobContext, Outcome, job_actor
 TRUSTED_LANGUAGE = 0.6
 
 
-@job_actor("conversation_audio_turn", name="conversation_transcribe", queue="transcription",
-           max_attempts=3, lease_seconds=120, time_limit_ms=10 * 60 * 1000)  # fmt: skip
+@job_actor(
+    "conversation_audio_turn",
+    name="conversation_transcribe",
+    queue="transcription",
+    max_attempts=3,
+    lease_seconds=120,
+    time_limit_ms=10 * 60 * 1000,
+)
 def conversation_transcribe(ctx: JobContext) -> Continue:
     given = ctx.input
     ctx.report("transcribing", 5)
     transcriber = transcriber_for(transcription_config(ctx.settings))
     language = given["language"].split("-")[0]
-    with fetched_recording(ctx.session, runtime.object_store(), ctx.job.organisation_id,
-                           given["media_id"]) as path:  # fmt: skip
+    with fetched_recording(
+        ctx.session, runtime.object_store(), ctx.job.organisation_id, given["media_id"]
+    ) as path:
         transcript = transcriber.transcribe(path, None)
         heard = (transcript.language or language).split("-")[0]
         if heard != language and (transcript.language_probability or 0) < TRUSTED_LANGUAGE:
             transcript = transcriber.transcribe(path, language)
-    return Continue(actor="conversation_reply", stage="answering", progress=50,
-                    checkpoint={"transcript": transcript.to_dict()})
+    return Continue(
+        actor="conversation_reply",
+        stage="answering",
+        progress=50,
+        checkpoint={"transcript": transcript.to_dict()},
+    )
 
 
-@job_actor("conversation_turn", name="conversation_reply", queue="conversation",
-           max_attempts=4, lease_seconds=120, time_limit_ms=5 * 60 * 1000)  # fmt: skip
+@job_actor(
+    "conversation_turn",
+    name="conversation_reply",
+    queue="conversation",
+    max_attempts=4,
+    lease_seconds=120,
+    time_limit_ms=5 * 60 * 1000,
+)
 def conversation_reply(ctx: JobContext) -> Outcome:
     """Answer the turn. The slow work (the partner, the speech) comes first and every row is
     written at the end, so the session is locked, and on SQLite the database, only briefly."""
@@ -64,13 +81,19 @@ def conversation_reply(ctx: JobContext) -> Outcome:
     heard = _heard(ctx, conversation, learner) if learner is not None else {}
     ctx.report("answering", 60)
     context = ConversationContext(
-        language=conversation.language, level=conversation.level,
-        scenario=conversation.scenario, topic=conversation.topic,
-        persona=conversation.persona, state=dict(conversation.state or {}),
-        history=conversations.history(session, conversation,
-                                      before=learner.position if learner else None))
-    reply = _partner(ctx, conversation).reply(context, heard.get("text"),
-                                              other_language=heard.get("other_language"))
+        language=conversation.language,
+        level=conversation.level,
+        scenario=conversation.scenario,
+        topic=conversation.topic,
+        persona=conversation.persona,
+        state=dict(conversation.state or {}),
+        history=conversations.history(
+            session, conversation, before=learner.position if learner else None
+        ),
+    )
+    reply = _partner(ctx, conversation).reply(
+        context, heard.get("text"), other_language=heard.get("other_language")
+    )
     ctx.report("speaking", 80)
     speech, unspoken = _spoken(ctx, conversation, reply)
 
@@ -80,34 +103,52 @@ def conversation_reply(ctx: JobContext) -> Outcome:
         learner.details = heard["details"]
     audio = keep_speech(ctx, speech, f"reply-{job.id}") if speech else unspoken
     message = conversations.add_message(
-        session, conversation, role="partner", kind="audio" if speech else "text",
-        status="ready", text=reply.text, media_id=audio["media_id"] if speech else None,
-        job_id=job.id, details=_reply_details(reply, audio))
+        session,
+        conversation,
+        role="partner",
+        kind="audio" if speech else "text",
+        status="ready",
+        text=reply.text,
+        media_id=audio["media_id"] if speech else None,
+        job_id=job.id,
+        details=_reply_details(reply, audio),
+    )
     conversation.state = reply.state
     conversation.turn_pending = False
     conversation.turns += 1 if learner is not None else 0
     conversation.last_job_id = job.id
     data = conversations.message_data(message)
-    events.record_event(session, job.organisation_id, "conversation.message", data,
-                        user_id=conversation.learner_user_id, job_id=job.id)
+    events.record_event(
+        session,
+        job.organisation_id,
+        "conversation.message",
+        data,
+        user_id=conversation.learner_user_id,
+        job_id=job.id,
+    )
     usage.count_turn(session, conversation, learner, reply, audio)
-    result = {"session_id": conversation.id,
-              "learner_message": conversations.message_data(learner) if learner else None,
-              "reply": data}
-    return Outcome(result, provider=reply.provider, model=reply.model,
-                   prompt_version=reply.prompt_version)
+    result = {
+        "session_id": conversation.id,
+        "learner_message": conversations.message_data(learner) if learner else None,
+        "reply": data,
+    }
+    return Outcome(
+        result, provider=reply.provider, model=reply.model, prompt_version=reply.prompt_version
+    )
 
 
 def _learner_message(ctx: JobContext) -> ConversationMessage | None:
     message_id = ctx.input.get("message_id")
     if not message_id:
         return None
-    return get_owned(ctx.session, ConversationMessage, message_id, ctx.job.organisation_id,
-                     what="message")
+    return get_owned(
+        ctx.session, ConversationMessage, message_id, ctx.job.organisation_id, what="message"
+    )
 
 
-def _heard(ctx: JobContext, conversation: ConversationSession,
-           message: ConversationMessage) -> dict[str, Any]:
+def _heard(
+    ctx: JobContext, conversation: ConversationSession, message: ConversationMessage
+) -> dict[str, Any]:
     """What the learner said: the transcript of the first stage for audio, with its facts,
     and the language it was in when not the session's."""
     details = dict(message.details or {})
@@ -132,23 +173,30 @@ def _partner(ctx: JobContext, conversation: ConversationSession) -> Any:
     if conversation.partner == "llm":
         llm = llm_for(ctx.settings)
         if llm is None:
-            raise PipelineError("partner_unavailable", "The session's LLM partner is no longer "
-                                "configured (LLM_PROVIDER is offline).")
-        title = (scenario_scripts.scenario(conversation.scenario)["title"]
-                 if conversation.scenario else None)
+            raise PipelineError(
+                "partner_unavailable",
+                "The session's LLM partner is no longer configured (LLM_PROVIDER is offline).",
+            )
+        title = (
+            scenario_scripts.scenario(conversation.scenario)["title"]
+            if conversation.scenario
+            else None
+        )
         return build_partner("llm", llm=llm, scenario_title=title)
     return build_partner("scenario")
 
 
-def _spoken(ctx: JobContext, conversation: ConversationSession, reply: PartnerReply
-            ) -> tuple[Speech | None, dict[str, Any] | None]:
+def _spoken(
+    ctx: JobContext, conversation: ConversationSession, reply: PartnerReply
+) -> tuple[Speech | None, dict[str, Any] | None]:
     """The reply spoken in the session's voice; or None, and why when it was wanted (no
     voice speaks the language: the text still answers)."""
     if not ctx.settings.conversation_speak_replies:
         return None, None
     try:
-        return synthesise(ctx.settings, reply.text, conversation.voice, conversation.language,
-                          conversation.speed), None
+        return synthesise(
+            ctx.settings, reply.text, conversation.voice, conversation.language, conversation.speed
+        ), None
     except PipelineError as exc:
         if exc.retryable:
             raise
@@ -156,28 +204,56 @@ def _spoken(ctx: JobContext, conversation: ConversationSession, reply: PartnerRe
 
 
 def _reply_details(reply: PartnerReply, audio: dict[str, Any] | None) -> dict[str, Any]:
-    details = {key: value for key, value in reply.to_dict().items()
-               if key not in ("text", "state", "usage") and value is not None}
+    details = {
+        key: value
+        for key, value in reply.to_dict().items()
+        if key not in ("text", "state", "usage") and value is not None
+    }
     if audio is not None:
         details["audio"] = audio
     return details
 
 
-@job_actor("conversation_feedback", name="conversation_feedback", queue="text", max_attempts=3,
-           lease_seconds=120, time_limit_ms=5 * 60 * 1000)  # fmt: skip
+@job_actor(
+    "conversation_feedback",
+    name="conversation_feedback",
+    queue="text",
+    max_attempts=3,
+    lease_seconds=120,
+    time_limit_ms=5 * 60 * 1000,
+)
 def conversation_feedback(ctx: JobContext) -> Outcome:
     session = ctx.session
     conversation = conversations.for_job(session, ctx.job, for_update=True)
     ctx.report("reviewing", 10)
-    turns = [TurnRecord(m.id, m.position, m.role, m.kind, m.text or "",
-                        transcript=(m.details or {}).get("transcript"), details=m.details or {})
-             for m in session.scalars(conversations.messages_query(conversation))
-             if m.status == "ready"]  # fmt: skip
+    turns = [
+        TurnRecord(
+            m.id,
+            m.position,
+            m.role,
+            m.kind,
+            m.text or "",
+            transcript=(m.details or {}).get("transcript"),
+            details=m.details or {},
+        )
+        for m in session.scalars(conversations.messages_query(conversation))
+        if m.status == "ready"
+    ]
     language = conversation.language.split("-")[0]
-    known = {term.lower() for term in session.scalars(select(Word.term).where(
-        Word.organisation_id == conversation.organisation_id, Word.language == language))}
-    feedback = session_feedback(turns, language=conversation.language,
-                                level=conversation.level, known_terms=known)  # fmt: skip
+    known = {
+        term.lower()
+        for term in session.scalars(
+            select(Word.term).where(
+                Word.organisation_id == conversation.organisation_id, Word.language == language
+            )
+        )
+    }
+    feedback = session_feedback(
+        turns, language=conversation.language, level=conversation.level, known_terms=known
+    )
     conversation.feedback = feedback
-    return Outcome({"session_id": conversation.id, "feedback": feedback},
-                   provider="offline", model=FEEDBACK_METHOD)
+    return Outcome(
+        {"session_id": conversation.id, "feedback": feedback},
+        provider="offline",
+        model=FEEDBACK_METHOD,
+    )

@@ -16,8 +16,14 @@ from workers.engine import JobContext, Outcome, job_actor
 WAIT_SECONDS, WAIT_POLL_SECONDS = 120, 0.2
 
 
-@job_actor("learner_erasure", name="learner_erasure", queue="media", max_attempts=5,
-           lease_seconds=300, time_limit_ms=60 * 60 * 1000)
+@job_actor(
+    "learner_erasure",
+    name="learner_erasure",
+    queue="media",
+    max_attempts=5,
+    lease_seconds=300,
+    time_limit_ms=60 * 60 * 1000,
+)
 def learner_erasure(ctx: JobContext) -> Outcome:
     session, job_id = ctx.session, ctx.job.id
     organisation_id, user_id = ctx.job.organisation_id, ctx.input["user_id"]
@@ -53,7 +59,10 @@ def _wait_for_running_jobs(ctx: JobContext, organisation_id: str, user_id: str) 
         if not running:
             return
         if time.monotonic() > deadline:
-            raise TransientError("learner_jobs_running", f"{len(running)} of the learner's "
-                                 "jobs are still running; the erasure will try again.")
+            raise TransientError(
+                "learner_jobs_running",
+                f"{len(running)} of the learner's "
+                "jobs are still running; the erasure will try again.",
+            )
         ctx.report("waiting for running jobs", 5)
         time.sleep(WAIT_POLL_SECONDS)

@@ -12,8 +12,14 @@ from workers import runtime
 from workers.engine import JobContext, Outcome, job_actor
 
 
-@job_actor(learner_export.JOB_TYPE, name="learner_export", queue="media", max_attempts=3,
-           lease_seconds=300, time_limit_ms=60 * 60 * 1000)
+@job_actor(
+    learner_export.JOB_TYPE,
+    name="learner_export",
+    queue="media",
+    max_attempts=3,
+    lease_seconds=300,
+    time_limit_ms=60 * 60 * 1000,
+)
 def export_learner(ctx: JobContext) -> Outcome:
     session, job = ctx.session, ctx.job
     organisation_id, user_id = job.organisation_id, ctx.input["user_id"]
@@ -25,11 +31,19 @@ def export_learner(ctx: JobContext) -> Outcome:
     session.commit()
     if learner_export.erasure_under_way(session, organisation_id, user_id):
         store.delete(export_key(organisation_id, user_id, job.id))
-        raise PipelineError("learner_erased", "The learner's data is being erased; the "
-                            "export was removed.")
-    audit.record(session, audit.ActedBy(organisation_id, "system", id=job.id), "learner.exported",
-                 target_type="user", target_id=user_id,
-                 after={"size": made["size"], "media": made["media"]})
-    return Outcome({"user_id": user_id, **made,
-                    "keep_days": ctx.settings.learner_export_days},
-                   provider="platform", model="learner-export")
+        raise PipelineError(
+            "learner_erased", "The learner's data is being erased; the export was removed."
+        )
+    audit.record(
+        session,
+        audit.ActedBy(organisation_id, "system", id=job.id),
+        "learner.exported",
+        target_type="user",
+        target_id=user_id,
+        after={"size": made["size"], "media": made["media"]},
+    )
+    return Outcome(
+        {"user_id": user_id, **made, "keep_days": ctx.settings.learner_export_days},
+        provider="platform",
+        model="learner-export",
+    )

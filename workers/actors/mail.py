@@ -14,7 +14,13 @@ def _transient(retries: int, exc: BaseException) -> bool:
     return isinstance(exc, mail.TransientMailError) and retries <= MAX_RETRIES
 
 
-@plain_actor(name=mail.ACTOR_NAME, queue=mail.QUEUE, min_backoff=2000,
-             max_backoff=10 * 60 * 1000, time_limit=2 * 60 * 1000, retry_when=_transient)
+@plain_actor(
+    name=mail.ACTOR_NAME,
+    queue=mail.QUEUE,
+    min_backoff=2000,
+    max_backoff=10 * 60 * 1000,
+    time_limit=2 * 60 * 1000,
+    retry_when=_transient,
+)
 def send_mail(mail_id: str) -> None:
     mail.attempt(mail_id)

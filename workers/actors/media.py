@@ -17,8 +17,14 @@ log = logging.getLogger(__name__)
 ABANDONED_AFTER = timedelta(hours=24)
 
 
-@job_actor("media_import", name="media_import", queue="media", max_attempts=3,
-           lease_seconds=120, time_limit_ms=60 * 60 * 1000)
+@job_actor(
+    "media_import",
+    name="media_import",
+    queue="media",
+    max_attempts=3,
+    lease_seconds=120,
+    time_limit_ms=60 * 60 * 1000,
+)
 def media_import(ctx: JobContext) -> Outcome:
     settings = ctx.settings
     limits = ImportLimits(

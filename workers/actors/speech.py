@@ -58,38 +58,65 @@ def _transcribe(
     given = ctx.input
     reference = given.get("reference_text") if pronunciation is not None else None
     with fetched_recording(ctx.session, store, organisation_id, given["media_id"]) as path:
-        transcript = transcriber.transcribe(path, given.get("language"), report=report,
-                                            prompt=reference)  # fmt: skip
+        transcript = transcriber.transcribe(
+            path, given.get("language"), report=report, prompt=reference
+        )
         if pronunciation is not None:
             language = given.get("language") or transcript.language
             english = (language or "").lower().startswith("en")
             free = transcriber.transcribe(path, language) if reference and english else None
-            result = assess_recording(path, transcript, reference_text=reference,
-                                      free_transcript=free, language=language,
-                                      max_seconds=ctx.settings.max_audio_seconds)  # fmt: skip
+            result = assess_recording(
+                path,
+                transcript,
+                reference_text=reference,
+                free_transcript=free,
+                language=language,
+                max_seconds=ctx.settings.max_audio_seconds,
+            )
             pronunciation.update(result.to_dict())
         return transcript
 
 
-@job_actor("transcription", name="transcription", queue="transcription", max_attempts=3,
-           lease_seconds=120, time_limit_ms=20 * 60 * 1000)  # fmt: skip
+@job_actor(
+    "transcription",
+    name="transcription",
+    queue="transcription",
+    max_attempts=3,
+    lease_seconds=120,
+    time_limit_ms=20 * 60 * 1000,
+)
 def transcription(ctx: JobContext) -> Outcome:
     transcript = _transcribe(ctx, 5, 95)
     return Outcome(transcript.to_dict(), provider=transcript.provider, model=transcript.model)
 
 
-@job_actor("speaking_assessment", name="speaking_transcribe", queue="transcription",
-           max_attempts=3, lease_seconds=120, time_limit_ms=20 * 60 * 1000)  # fmt: skip
+@job_actor(
+    "speaking_assessment",
+    name="speaking_transcribe",
+    queue="transcription",
+    max_attempts=3,
+    lease_seconds=120,
+    time_limit_ms=20 * 60 * 1000,
+)
 def speaking_transcribe(ctx: JobContext) -> Continue:
     pronunciation: dict[str, Any] = {}
     transcript = _transcribe(ctx, 5, 45, pronunciation=pronunciation)
-    return Continue(actor="speaking_score", stage="scoring", progress=50,
-                    checkpoint={"transcript": transcript.to_dict(),
-                                "pronunciation": pronunciation})  # fmt: skip
+    return Continue(
+        actor="speaking_score",
+        stage="scoring",
+        progress=50,
+        checkpoint={"transcript": transcript.to_dict(), "pronunciation": pronunciation},
+    )
 
 
-@job_actor(None, name="speaking_score", queue="scoring", max_attempts=4, lease_seconds=120,
-           time_limit_ms=5 * 60 * 1000)  # fmt: skip
+@job_actor(
+    None,
+    name="speaking_score",
+    queue="scoring",
+    max_attempts=4,
+    lease_seconds=120,
+    time_limit_ms=5 * 60 * 1000,
+)
 def speaking_score(ctx: JobContext) -> Outcome:
     transcript = Transcript.from_dict(ctx.checkpoint["transcript"])
     given = ctx.input
@@ -102,9 +129,12 @@ def speaking_score(ctx: JobContext) -> Outcome:
         llm=llm_for(ctx.settings),
         report=lambda stage, progress: ctx.report(stage, 50 + 45 * progress // 100),
     )
-    return Outcome(speaking_result(transcript, assessment, given.get("prompt_id")),
-                   provider=assessment.provider, model=assessment.model,
-                   prompt_version=assessment.prompt_version)  # fmt: skip
+    return Outcome(
+        speaking_result(transcript, assessment, given.get("prompt_id")),
+        provider=assessment.provider,
+        model=assessment.model,
+        prompt_version=assessment.prompt_version,
+    )
 
 
 def speaking_result(
@@ -140,4 +170,3 @@ def speaking_result(
         "model": assessment.model,
         "prompt_version": assessment.prompt_version,
     }
-

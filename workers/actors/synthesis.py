@@ -44,35 +44,61 @@ class Speech:
     speed: float
 
 
-def synthesise(settings: Any, text: str, voice: str | None, language: str | None,
-               speed: float) -> Speech:
+def synthesise(
+    settings: Any, text: str, voice: str | None, language: str | None, speed: float
+) -> Speech:
     """Speak the text (the slow part, before any row is written)."""
     audio = synthesizer_for(settings).speak(text, voice=voice, language=language, speed=speed)
     wav, duration = wav_bytes(audio)
-    return Speech(wav, duration, audio.voice.id, audio.voice.engine, audio.sample_rate,
-                  len(text), speed)
+    return Speech(
+        wav, duration, audio.voice.id, audio.voice.engine, audio.sample_rate, len(text), speed
+    )
 
 
 def keep_speech(ctx: JobContext, speech: Speech, name: str) -> dict[str, Any]:
     """Store the audio as the learner's media; what a result says about it."""
     job = ctx.job
-    media = store_speech(ctx.session, runtime.object_store(), organisation_id=job.organisation_id,
-                         owner_user_id=job.learner_user_id or job.owner_user_id,
-                         owner_api_key_id=job.owner_api_key_id, wav=speech.wav,
-                         duration=speech.duration, name=name)  # fmt: skip
-    return {"media_id": media.id, "voice": speech.voice, "engine": speech.engine,
-            "duration": media.duration, "sample_rate": speech.sample_rate,
-            "characters": speech.characters, "speed": speech.speed}
+    media = store_speech(
+        ctx.session,
+        runtime.object_store(),
+        organisation_id=job.organisation_id,
+        owner_user_id=job.learner_user_id or job.owner_user_id,
+        owner_api_key_id=job.owner_api_key_id,
+        wav=speech.wav,
+        duration=speech.duration,
+        name=name,
+    )
+    return {
+        "media_id": media.id,
+        "voice": speech.voice,
+        "engine": speech.engine,
+        "duration": media.duration,
+        "sample_rate": speech.sample_rate,
+        "characters": speech.characters,
+        "speed": speech.speed,
+    }
 
 
-@job_actor("speech_synthesis", name="speech_synthesis", queue="conversation", max_attempts=4,
-           lease_seconds=60, time_limit_ms=5 * 60 * 1000)  # fmt: skip
+@job_actor(
+    "speech_synthesis",
+    name="speech_synthesis",
+    queue="conversation",
+    max_attempts=4,
+    lease_seconds=60,
+    time_limit_ms=5 * 60 * 1000,
+)
 def speech_synthesis(ctx: JobContext) -> Outcome:
     given = ctx.input
     ctx.report("synthesising", 10)
-    speech = synthesise(ctx.settings, given["text"], given["voice"], given.get("language"),
-                        given["speed"])
+    speech = synthesise(
+        ctx.settings, given["text"], given["voice"], given.get("language"), given["speed"]
+    )
     result = keep_speech(ctx, speech, f"speech-{ctx.job.id}")
-    usage.add(ctx.session, ctx.job.organisation_id, ctx.job.learner_user_id,
-              {"characters_synthesised": result["characters"]}, source="speech_synthesis")
+    usage.add(
+        ctx.session,
+        ctx.job.organisation_id,
+        ctx.job.learner_user_id,
+        {"characters_synthesised": result["characters"]},
+        source="speech_synthesis",
+    )
     return Outcome(result, provider=result["engine"], model=result["voice"])

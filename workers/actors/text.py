@@ -38,8 +38,14 @@ def _provider(config: LLMConfig) -> LLMProvider | None:
     return build_llm(config)
 
 
-@job_actor("writing_assessment", name="writing_assessment", queue="text", max_attempts=4,
-           lease_seconds=120, time_limit_ms=5 * 60 * 1000)  # fmt: skip
+@job_actor(
+    "writing_assessment",
+    name="writing_assessment",
+    queue="text",
+    max_attempts=4,
+    lease_seconds=120,
+    time_limit_ms=5 * 60 * 1000,
+)
 def writing_assessment(ctx: JobContext) -> Outcome:
     given = ctx.input
     result = assess_writing(
@@ -50,12 +56,17 @@ def writing_assessment(ctx: JobContext) -> Outcome:
         max_chars=ctx.settings.max_text_chars,
         report=ctx.report,
     )
-    return Outcome(result.to_dict(), provider=result.provider, model=result.model,
-                   prompt_version=result.prompt_version)  # fmt: skip
+    return Outcome(
+        result.to_dict(),
+        provider=result.provider,
+        model=result.model,
+        prompt_version=result.prompt_version,
+    )
 
 
-@job_actor("hint", name="hint", queue="text", max_attempts=4, lease_seconds=60,
-           time_limit_ms=2 * 60 * 1000)  # fmt: skip
+@job_actor(
+    "hint", name="hint", queue="text", max_attempts=4, lease_seconds=60, time_limit_ms=2 * 60 * 1000
+)
 def hint(ctx: JobContext) -> Outcome:
     given = ctx.input
     organisation_id = ctx.job.organisation_id
@@ -72,42 +83,90 @@ def hint(ctx: JobContext) -> Outcome:
     provider = llm.name if llm else "offline"
     model = llm.model if llm else None
     version = prompts.version("hint") if llm else None
-    key = hint_cache_key(term, given["language"], context=given.get("context"), entry=entry,
-                         provider=provider, model=model, prompt_version=version)  # fmt: skip
+    key = hint_cache_key(
+        term,
+        given["language"],
+        context=given.get("context"),
+        entry=entry,
+        provider=provider,
+        model=model,
+        prompt_version=version,
+    )
     cached = hints.cached_hint(ctx.session, organisation_id, key)
     if cached is not None:
-        return Outcome({**cached.result, "cached": True}, provider=cached.provider,
-                       model=cached.model, prompt_version=cached.prompt_version)  # fmt: skip
+        return Outcome(
+            {**cached.result, "cached": True},
+            provider=cached.provider,
+            model=cached.model,
+            prompt_version=cached.prompt_version,
+        )
     ctx.report("generating", 30)
-    made = generate_hint(term, given["language"], entry=entry, context=given.get("context"),
-                         llm=llm)  # fmt: skip
+    made = generate_hint(
+        term, given["language"], entry=entry, context=given.get("context"), llm=llm
+    )
     data = made.to_dict()
-    hints.store_hint(ctx.session, organisation_id, key, data, word_id=made.word_id,
-                     provider=made.provider, model=made.model,
-                     prompt_version=made.prompt_version)  # fmt: skip
-    return Outcome({**data, "cached": False}, provider=made.provider, model=made.model,
-                   prompt_version=made.prompt_version)  # fmt: skip
+    hints.store_hint(
+        ctx.session,
+        organisation_id,
+        key,
+        data,
+        word_id=made.word_id,
+        provider=made.provider,
+        model=made.model,
+        prompt_version=made.prompt_version,
+    )
+    return Outcome(
+        {**data, "cached": False},
+        provider=made.provider,
+        model=made.model,
+        prompt_version=made.prompt_version,
+    )
 
 
-@job_actor("learning_plan", name="learning_plan", queue="text", max_attempts=4,
-           lease_seconds=120, time_limit_ms=5 * 60 * 1000)  # fmt: skip
+@job_actor(
+    "learning_plan",
+    name="learning_plan",
+    queue="text",
+    max_attempts=4,
+    lease_seconds=120,
+    time_limit_ms=5 * 60 * 1000,
+)
 def learning_plan(ctx: JobContext) -> Outcome:
     given = ctx.input
     word_ids = given.get("word_ids")
     if word_ids is None:
-        word_ids = plans_service.plan_words(ctx.session, ctx.job.organisation_id,
-                                            given["language"], given.get("current_level"),
-                                            given["target_level"])  # fmt: skip
+        word_ids = plans_service.plan_words(
+            ctx.session,
+            ctx.job.organisation_id,
+            given["language"],
+            given.get("current_level"),
+            given["target_level"],
+        )
     review = given.get("review_word_ids")
     if review is None:
-        review = plans_service.review_word_ids(ctx.session, ctx.job.organisation_id,
-                                               given.get("user_id"), given["language"])  # fmt: skip
-    tasks = [Task(t["id"], t["title"]) for t in plans_service.speaking_tasks(
-        given["language"], given.get("current_level"), given["target_level"],
-        given.get("prompt_ids") or [])]  # fmt: skip
-    lessons = [LessonLink(x["id"], x["title"], x["skill"]) for x in plans_service.plan_lessons(
-        ctx.session, ctx.job.organisation_id, given.get("user_id"), given["language"],
-        given.get("current_level"), given["target_level"])]
+        review = plans_service.review_word_ids(
+            ctx.session, ctx.job.organisation_id, given.get("user_id"), given["language"]
+        )
+    tasks = [
+        Task(t["id"], t["title"])
+        for t in plans_service.speaking_tasks(
+            given["language"],
+            given.get("current_level"),
+            given["target_level"],
+            given.get("prompt_ids") or [],
+        )
+    ]
+    lessons = [
+        LessonLink(x["id"], x["title"], x["skill"])
+        for x in plans_service.plan_lessons(
+            ctx.session,
+            ctx.job.organisation_id,
+            given.get("user_id"),
+            given["language"],
+            given.get("current_level"),
+            given["target_level"],
+        )
+    ]
     ctx.report("planning", 20)
     plan = build_plan(
         given["language"],
@@ -134,9 +193,12 @@ def learning_plan(ctx: JobContext) -> Outcome:
     )
     # The whole schedule is stored with the plan; the result carries the first weeks and
     # where the others are paged (a ten-year plan would make a very large job result).
-    return Outcome({"plan_id": row.id, **plans_service.inline_schedule(data, row.id)},
-                   provider=plan.provider, model=plan.model,
-                   prompt_version=plan.prompt_version)  # fmt: skip
+    return Outcome(
+        {"plan_id": row.id, **plans_service.inline_schedule(data, row.id)},
+        provider=plan.provider,
+        model=plan.model,
+        prompt_version=plan.prompt_version,
+    )
 
 
 def vocabulary_entry(word: Word) -> VocabularyEntry:

@@ -8,7 +8,13 @@ from workers.engine import plain_actor
 from workers.webhooks import delivery
 
 
-@plain_actor(name=delivery.ACTOR_NAME, queue=delivery.QUEUE, max_retries=3, min_backoff=1000,
-             max_backoff=30_000, time_limit=5 * 60 * 1000)
+@plain_actor(
+    name=delivery.ACTOR_NAME,
+    queue=delivery.QUEUE,
+    max_retries=3,
+    min_backoff=1000,
+    max_backoff=30_000,
+    time_limit=5 * 60 * 1000,
+)
 def deliver_webhook(delivery_id: str) -> None:
     delivery.attempt(delivery_id)

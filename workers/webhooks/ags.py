@@ -54,8 +54,9 @@ class Step:
 
 
 class AgsClient:
-    def __init__(self, session: Session, platform: LtiPlatform, *, timeout: float,
-                 allow_private: bool) -> None:
+    def __init__(
+        self, session: Session, platform: LtiPlatform, *, timeout: float, allow_private: bool
+    ) -> None:
         self.session = session
         self.platform = platform
         self.timeout = timeout
@@ -63,34 +64,62 @@ class AgsClient:
 
     # Calls ------------------------------------------------------------------------------
 
-    def _call(self, method: str, url: str, body: bytes | None,
-              headers: dict[str, str]) -> http.PostResult:
-        return http.request(method, url, body, headers, timeout=self.timeout,
-                            allow_private=self.allow_private, body_limit=ANSWER_LIMIT)
+    def _call(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str]
+    ) -> http.PostResult:
+        return http.request(
+            method,
+            url,
+            body,
+            headers,
+            timeout=self.timeout,
+            allow_private=self.allow_private,
+            body_limit=ANSWER_LIMIT,
+        )
 
     def client_assertion(self) -> str:
         """The JWT that authenticates the tool at the token endpoint."""
         key = signing_key(self.session)
         now = int(time.time())
         audience = self.platform.token_audience or self.platform.token_url
-        claims = {"iss": self.platform.client_id, "sub": self.platform.client_id,
-                  "aud": audience, "iat": now, "exp": now + 300, "jti": str(uuid.uuid4())}
-        return jwt.encode(claims, key.private_pem, algorithm="RS256",
-                          headers={"kid": key.kid, "typ": "JWT"})
+        claims = {
+            "iss": self.platform.client_id,
+            "sub": self.platform.client_id,
+            "aud": audience,
+            "iat": now,
+            "exp": now + 300,
+            "jti": str(uuid.uuid4()),
+        }
+        return jwt.encode(
+            claims, key.private_pem, algorithm="RS256", headers={"kid": key.kid, "typ": "JWT"}
+        )
 
     def token(self, scopes: list[str], *, fresh: bool = False) -> str | Step:
         """An access token for `scopes`, cached on the registration; a Step on failure."""
         platform = self.platform
         wanted = " ".join(sorted(scopes))
-        if (not fresh and platform.access_token and platform.access_token_expires_at
-                and platform.access_token_scope == wanted
-                and platform.access_token_expires_at - TOKEN_MARGIN > utcnow()):
+        if (
+            not fresh
+            and platform.access_token
+            and platform.access_token_expires_at
+            and platform.access_token_scope == wanted
+            and platform.access_token_expires_at - TOKEN_MARGIN > utcnow()
+        ):
             return platform.access_token
-        form = urlencode({"grant_type": "client_credentials",
-                          "client_assertion_type": ASSERTION_TYPE,
-                          "client_assertion": self.client_assertion(), "scope": wanted})
-        result = self._call("POST", platform.token_url, form.encode(), {
-            "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
+        form = urlencode(
+            {
+                "grant_type": "client_credentials",
+                "client_assertion_type": ASSERTION_TYPE,
+                "client_assertion": self.client_assertion(),
+                "scope": wanted,
+            }
+        )
+        result = self._call(
+            "POST",
+            platform.token_url,
+            form.encode(),
+            {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+        )
         if result.error or not http_ok(result.status):
             return Step(platform.token_url, _explained(result, "token request refused"))
         try:
@@ -98,27 +127,35 @@ class AgsClient:
             token = answer["access_token"]
             lifetime = int(answer.get("expires_in") or 3600)
         except (ValueError, KeyError, TypeError):
-            return Step(platform.token_url, _replace(
-                result, error="protocol_error", detail="the token answer is not an OAuth2 "
-                                                       "token response"))
+            return Step(
+                platform.token_url,
+                _replace(
+                    result,
+                    error="protocol_error",
+                    detail="the token answer is not an OAuth2 token response",
+                ),
+            )
         platform.access_token, platform.access_token_scope = token, wanted
         platform.access_token_expires_at = utcnow() + timedelta(seconds=lifetime)
         return token
 
     # Line items -------------------------------------------------------------------------
 
-    def lineitem(self, link: LtiResourceLink, token: str, *, maximum: float,
-                 label: str) -> str | Step:
+    def lineitem(
+        self, link: LtiResourceLink, token: str, *, maximum: float, label: str
+    ) -> str | Step:
         """The line item URL of the link: known, found in the container, or created."""
         if link.lineitem_url:
             return link.lineitem_url
         if not link.lineitems_url:
-            return Step("", http.PostResult(error="invalid_url",
-                                            detail="the launch gave no line items URL"))
+            return Step(
+                "", http.PostResult(error="invalid_url", detail="the launch gave no line items URL")
+            )
         query = urlencode({"resource_link_id": link.resource_link_id})
         container = _with_query(link.lineitems_url, query)
-        found = self._call("GET", container, None, {"Authorization": f"Bearer {token}",
-                                                    "Accept": MEDIA_LINEITEMS})
+        found = self._call(
+            "GET", container, None, {"Authorization": f"Bearer {token}", "Accept": MEDIA_LINEITEMS}
+        )
         if found.error or not http_ok(found.status):
             return Step(container, _explained(found, "line items could not be read"))
         try:
@@ -132,44 +169,65 @@ class AgsClient:
                 link.lineitem_url = item.get("id")
                 if link.lineitem_url:
                     return link.lineitem_url
-        body = json.dumps({"scoreMaximum": maximum, "label": label,
-                           "resourceLinkId": link.resource_link_id,
-                           "resourceId": link.prompt_id or link.job_type or "assessment",
-                           "tag": "cefr"}).encode()
-        made = self._call("POST", link.lineitems_url, body, {
-            "Authorization": f"Bearer {token}", "Content-Type": MEDIA_LINEITEM,
-            "Accept": MEDIA_LINEITEM})
+        body = json.dumps(
+            {
+                "scoreMaximum": maximum,
+                "label": label,
+                "resourceLinkId": link.resource_link_id,
+                "resourceId": link.prompt_id or link.job_type or "assessment",
+                "tag": "cefr",
+            }
+        ).encode()
+        made = self._call(
+            "POST",
+            link.lineitems_url,
+            body,
+            {
+                "Authorization": f"Bearer {token}",
+                "Content-Type": MEDIA_LINEITEM,
+                "Accept": MEDIA_LINEITEM,
+            },
+        )
         if made.error or not http_ok(made.status):
             return Step(link.lineitems_url, _explained(made, "the line item was not created"))
         try:
             link.lineitem_url = json.loads(made.body)["id"]
         except (ValueError, KeyError, TypeError):
-            return Step(link.lineitems_url, _replace(
-                made, error="protocol_error", detail="the new line item has no id"))
+            return Step(
+                link.lineitems_url,
+                _replace(made, error="protocol_error", detail="the new line item has no id"),
+            )
         return link.lineitem_url
 
     # The delivery -----------------------------------------------------------------------
 
     def deliver(self, link: LtiResourceLink, score_body: str) -> Step:
         score = json.loads(score_body)
-        scopes = [SCOPE_SCORE, SCOPE_LINEITEM if SCOPE_LINEITEM in link.ags_scopes or not
-                  link.ags_scopes else SCOPE_LINEITEM_READ]
+        scopes = [
+            SCOPE_SCORE,
+            SCOPE_LINEITEM
+            if SCOPE_LINEITEM in link.ags_scopes or not link.ags_scopes
+            else SCOPE_LINEITEM_READ,
+        ]
         label = link.title or "Assessment"
         retried_token = retried_item = False
         while True:
             token = self.token(scopes, fresh=retried_token)
             if isinstance(token, Step):
                 return token
-            item = self.lineitem(link, token, maximum=float(score["scoreMaximum"]),
-                                 label=label)
+            item = self.lineitem(link, token, maximum=float(score["scoreMaximum"]), label=label)
             if isinstance(item, Step):
                 if item.result.status == 401 and not retried_token:
                     retried_token = True
                     continue
                 return item
             url = scores_url(item)
-            result = self._call("POST", url, score_body.encode(), {
-                "Authorization": f"Bearer {token}", "Content-Type": MEDIA_SCORE})
+            result = self._call(
+                "POST",
+                url,
+                score_body.encode(),
+                {"Authorization": f"Bearer {token}", "Content-Type": MEDIA_SCORE},
+            )
             if result.status == 401 and not retried_token:
                 retried_token = True
                 continue
@@ -224,15 +282,22 @@ def roster(client: AgsClient, memberships_url: str) -> list[dict[str, Any]] | St
     for _ in range(MAX_ROSTER_PAGES):
         if url is None:
             break
-        page = client._call("GET", url, None, {"Authorization": f"Bearer {token}",
-                                                "Accept": MEDIA_MEMBERSHIPS})
+        page = client._call(
+            "GET", url, None, {"Authorization": f"Bearer {token}", "Accept": MEDIA_MEMBERSHIPS}
+        )
         if page.error or not http_ok(page.status):
             return Step(url, _explained(page, "the roster could not be read"))
         try:
             members.extend(json.loads(page.body).get("members") or [])
         except (ValueError, AttributeError):
-            return Step(url, _replace(page, error="protocol_error",
-                                      detail="the roster answer is not a membership container"))
+            return Step(
+                url,
+                _replace(
+                    page,
+                    error="protocol_error",
+                    detail="the roster answer is not a membership container",
+                ),
+            )
         url = _next_link(page.headers.get("link", ""))
     return members
 
@@ -242,5 +307,5 @@ def _next_link(header: str) -> str | None:
         if 'rel="next"' in part or "rel=next" in part:
             start, end = part.find("<"), part.find(">")
             if 0 <= start < end:
-                return part[start + 1:end]
+                return part[start + 1 : end]
     return None

@@ -161,16 +161,21 @@ def outcome_from_job(
         platform_base_url=platform_base_url,
         cefr_level=level,
         score=score,
-        sub_scores={k: float(v) for k, v in scores.items()
-                    if k != "overall" and isinstance(v, int | float)} or None,
+        sub_scores={
+            k: float(v) for k, v in scores.items() if k != "overall" and isinstance(v, int | float)
+        }
+        or None,
         success=success,
         duration_seconds=_duration_of(result),
         language=_first_str(result.get("language"), params.get("language")),
         activity_id=_first_str(params.get("activity_id"), params.get("prompt_id")),
         activity_name=_first_str(params.get("activity_name"), params.get("task")),
         feedback=_first_str(result.get("feedback"), result.get("summary")),
-        review_id=_first_str((result.get("review") or {}).get("id")
-                             if isinstance(result.get("review"), Mapping) else None),
+        review_id=_first_str(
+            (result.get("review") or {}).get("id")
+            if isinstance(result.get("review"), Mapping)
+            else None
+        ),
     )
 
 
@@ -317,21 +322,31 @@ def lti_ags_score(outcome: AssessmentOutcome) -> dict[str, Any]:
     return body
 
 
-def xapi_test_statement(*, message_id: str, account_name: str, lms_base_url: str,
-                        platform_base_url: str, timestamp: datetime) -> dict[str, Any]:
+def xapi_test_statement(
+    *,
+    message_id: str,
+    account_name: str,
+    lms_base_url: str,
+    platform_base_url: str,
+    timestamp: datetime,
+) -> dict[str, Any]:
     """A harmless statement for `webhook.test`: the account `initialized` a test activity,
     with no result, so an LRS stores nothing that looks like a grade."""
     base = platform_base_url.rstrip("/")
     return {
         "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/webhook-events/{message_id}")),
-        "actor": {"objectType": "Agent",
-                  "account": {"homePage": lms_base_url, "name": account_name}},
+        "actor": {
+            "objectType": "Agent",
+            "account": {"homePage": lms_base_url, "name": account_name},
+        },
         "verb": {"id": VERB_INITIALIZED, "display": {"en-US": "initialized"}},
         "object": {
             "objectType": "Activity",
             "id": f"{base}/activities/webhook-test",
-            "definition": {"name": {"en-US": "Webhook test"},
-                           "description": {"en-US": "A test message from the platform."}},
+            "definition": {
+                "name": {"en-US": "Webhook test"},
+                "description": {"en-US": "A test message from the platform."},
+            },
         },
         "timestamp": iso_timestamp(timestamp),
         "version": XAPI_VERSION,
@@ -363,8 +378,9 @@ def _stable_id(base: str, path: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/{path}"))
 
 
-def xapi_session_statement(data: Mapping[str, Any], *, account_name: str, lms_base_url: str,
-                           platform_base_url: str) -> dict[str, Any]:
+def xapi_session_statement(
+    data: Mapping[str, Any], *, account_name: str, lms_base_url: str, platform_base_url: str
+) -> dict[str, Any]:
     """A study session ended: the learner `completed` the session's word group (or their due
     words), with the share of correct answers as the scaled score and the time spent."""
     base = platform_base_url.rstrip("/")
@@ -372,45 +388,66 @@ def xapi_session_statement(data: Mapping[str, Any], *, account_name: str, lms_ba
     ended = _as_datetime(data.get("ended_at")) or datetime.now(UTC)
     reviews, correct = int(data.get("reviews") or 0), int(data.get("correct") or 0)
     group = data.get("group_id")
-    activity_id = f"{base}/activities/word-groups/{group}" if group else (
-        f"{base}/activities/due-words")
+    activity_id = (
+        f"{base}/activities/word-groups/{group}" if group else (f"{base}/activities/due-words")
+    )
     name = data.get("group_name") or "Words due for review"
     result: dict[str, Any] = {"completion": True}
     if reviews:
-        result["score"] = {"scaled": round(correct / reviews, 4), "raw": correct, "min": 0,
-                           "max": reviews}
+        result["score"] = {
+            "scaled": round(correct / reviews, 4),
+            "raw": correct,
+            "min": 0,
+            "max": reviews,
+        }
     if started is not None:
         result["duration"] = iso_duration(max(0.0, (ended - started).total_seconds()))
     return {
         "id": _stable_id(base, f"study-sessions/{data['session_id']}"),
         "actor": _actor(account_name, lms_base_url),
         "verb": {"id": VERB_COMPLETED, "display": {"en-US": "completed"}},
-        "object": {"objectType": "Activity", "id": activity_id, "definition": {
-            "type": ACTIVITY_LESSON, "name": {"en-US": str(name)},
-            "description": {"en-US": f"Vocabulary study ({data.get('activity') or 'review'})"}}},
+        "object": {
+            "objectType": "Activity",
+            "id": activity_id,
+            "definition": {
+                "type": ACTIVITY_LESSON,
+                "name": {"en-US": str(name)},
+                "description": {"en-US": f"Vocabulary study ({data.get('activity') or 'review'})"},
+            },
+        },
         "result": result,
-        "context": {"platform": base, "registration": _stable_id(
-            base, f"study-sessions/{data['session_id']}/registration")},
+        "context": {
+            "platform": base,
+            "registration": _stable_id(base, f"study-sessions/{data['session_id']}/registration"),
+        },
         "timestamp": iso_timestamp(ended),
         "version": XAPI_VERSION,
     }
 
 
-def xapi_review_statement(data: Mapping[str, Any], *, account_name: str, lms_base_url: str,
-                          platform_base_url: str) -> dict[str, Any]:
+def xapi_review_statement(
+    data: Mapping[str, Any], *, account_name: str, lms_base_url: str, platform_base_url: str
+) -> dict[str, Any]:
     """One review: the learner `answered` a word, correctly or not, within a session."""
     base = platform_base_url.rstrip("/")
     statement: dict[str, Any] = {
         "id": _stable_id(base, f"reviews/{data['review_id']}"),
         "actor": _actor(account_name, lms_base_url),
         "verb": {"id": VERB_ANSWERED, "display": {"en-US": "answered"}},
-        "object": {"objectType": "Activity", "id": f"{base}/activities/words/{data['word_id']}",
-                   "definition": {"type": ACTIVITY_INTERACTION,
-                                  "name": {"en-US": str(data.get("term") or data["word_id"])},
-                                  "interactionType": "other"}},
+        "object": {
+            "objectType": "Activity",
+            "id": f"{base}/activities/words/{data['word_id']}",
+            "definition": {
+                "type": ACTIVITY_INTERACTION,
+                "name": {"en-US": str(data.get("term") or data["word_id"])},
+                "interactionType": "other",
+            },
+        },
         "result": {"success": bool(data.get("correct")), "completion": True},
-        "context": {"platform": base, "registration": _stable_id(
-            base, f"study-sessions/{data['session_id']}/registration")},
+        "context": {
+            "platform": base,
+            "registration": _stable_id(base, f"study-sessions/{data['session_id']}/registration"),
+        },
         "timestamp": iso_timestamp(_as_datetime(data.get("reviewed_at")) or datetime.now(UTC)),
         "version": XAPI_VERSION,
     }

@@ -37,9 +37,11 @@ class Rendered:
 # it at the edge; one that got into an event by another path (an old row, a provider's answer)
 # becomes U+FFFD here, so the delivery still goes out instead of failing forever.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-STUDY_STATEMENTS = {"study.session.ended": formats.xapi_session_statement,
-                    "study.review.recorded": formats.xapi_review_statement,
-                    **content_formats.STATEMENTS}
+STUDY_STATEMENTS = {
+    "study.session.ended": formats.xapi_session_statement,
+    "study.review.recorded": formats.xapi_review_statement,
+    **content_formats.STATEMENTS,
+}
 
 
 def dumps(payload: dict[str, Any]) -> str:
@@ -63,16 +65,20 @@ def extra_headers(format: str) -> dict[str, str]:
     return {}
 
 
-def actor_name(session: Session, learner: User | None,
-               endpoint: WebhookEndpoint | None) -> str | None:
+def actor_name(
+    session: Session, learner: User | None, endpoint: WebhookEndpoint | None
+) -> str | None:
     """How a statement names its learner: their id in the endpoint's `actor_lms` (the LMS
     the LRS belongs to) when they have one there, else their own `external_id`, else the
     platform's user id."""
     if learner is None:
         return None
     if endpoint is not None and endpoint.actor_lms:
-        known = session.scalar(select(LmsIdentity.external_id).where(
-            LmsIdentity.user_id == learner.id, LmsIdentity.lms == endpoint.actor_lms))
+        known = session.scalar(
+            select(LmsIdentity.external_id).where(
+                LmsIdentity.user_id == learner.id, LmsIdentity.lms == endpoint.actor_lms
+            )
+        )
         if known:
             return known
     return learner.external_id or learner.id
@@ -89,8 +95,13 @@ def assessed_job(event: WebhookEvent) -> dict[str, Any] | None:
     return None
 
 
-def render(session: Session, event: WebhookEvent, endpoint: WebhookEndpoint | None,
-           format: str, platform_base_url: str) -> Rendered:
+def render(
+    session: Session,
+    event: WebhookEvent,
+    endpoint: WebhookEndpoint | None,
+    format: str,
+    platform_base_url: str,
+) -> Rendered:
     if format == "standard":
         payload = formats.standard(event.type, event.created_at, event.data)
         return Rendered(dumps(payload), JSON)
@@ -102,8 +113,12 @@ def render(session: Session, event: WebhookEvent, endpoint: WebhookEndpoint | No
         name = actor or "webhook-test"
         if format == "xapi":
             payload = formats.xapi_test_statement(
-                message_id=event.id, account_name=name, lms_base_url=home,
-                platform_base_url=platform_base_url, timestamp=event.created_at)
+                message_id=event.id,
+                account_name=name,
+                lms_base_url=home,
+                platform_base_url=platform_base_url,
+                timestamp=event.created_at,
+            )
         else:
             payload = formats.lti_test_score(account_name=name, timestamp=event.created_at)
         return Rendered(dumps(payload), content_type)
@@ -111,8 +126,9 @@ def render(session: Session, event: WebhookEvent, endpoint: WebhookEndpoint | No
         if learner is None:
             return Rendered(None, content_type, skipped="the record has no learner")
         build = STUDY_STATEMENTS[event.type]
-        payload = build(event.data, account_name=actor,
-                        lms_base_url=home, platform_base_url=platform_base_url)
+        payload = build(
+            event.data, account_name=actor, lms_base_url=home, platform_base_url=platform_base_url
+        )
         return Rendered(dumps(payload), content_type)
     job = assessed_job(event)
     if job is None:
@@ -120,8 +136,12 @@ def render(session: Session, event: WebhookEvent, endpoint: WebhookEndpoint | No
     if learner is None:
         return Rendered(None, content_type, skipped="the job has no learner to report on")
     outcome = formats.outcome_from_job(
-        job, learner_id=learner.id, learner_external_id=actor,
-        lms_base_url=home, platform_base_url=platform_base_url)
+        job,
+        learner_id=learner.id,
+        learner_external_id=actor,
+        lms_base_url=home,
+        platform_base_url=platform_base_url,
+    )
     if outcome.score is None:
         return Rendered(None, content_type, skipped="the job's result is not an assessment")
     if format == "xapi":
@@ -129,20 +149,28 @@ def render(session: Session, event: WebhookEvent, endpoint: WebhookEndpoint | No
     return Rendered(dumps(formats.lti_ags_score(outcome)), content_type)
 
 
-def render_grade(session: Session, event: WebhookEvent, link: LtiResourceLink,
-                 platform_base_url: str) -> Rendered:
+def render_grade(
+    session: Session, event: WebhookEvent, link: LtiResourceLink, platform_base_url: str
+) -> Rendered:
     """The AGS score of a finished assessment for the learner's line item on one LTI
     platform: `userId` is the learner's `sub` there."""
     job = assessed_job(event)
     if job is None or not event.user_id:
         return Rendered(None, LTI_SCORE, skipped="the job has no learner to report on")
-    sub = session.scalar(select(LmsIdentity.external_id).where(
-        LmsIdentity.user_id == event.user_id, LmsIdentity.lms == link.platform_id))
+    sub = session.scalar(
+        select(LmsIdentity.external_id).where(
+            LmsIdentity.user_id == event.user_id, LmsIdentity.lms == link.platform_id
+        )
+    )
     if sub is None:
         return Rendered(None, LTI_SCORE, skipped="the learner has no id on this platform")
     outcome = formats.outcome_from_job(
-        job, learner_id=event.user_id, learner_external_id=sub, lms_base_url="",
-        platform_base_url=platform_base_url)
+        job,
+        learner_id=event.user_id,
+        learner_external_id=sub,
+        lms_base_url="",
+        platform_base_url=platform_base_url,
+    )
     if outcome.score is None:
         return Rendered(None, LTI_SCORE, skipped="the job's result is not an assessment")
     return Rendered(dumps(formats.lti_ags_score(outcome)), LTI_SCORE)

@@ -24,14 +24,16 @@ def strict(node: Any) -> Any:
 def main(out: Path) -> None:
     from cloudcoil.models.keda.v1alpha1 import ScaledObject, TriggerAuthentication
 
-    for model, name in ((ScaledObject, "scaledobject"),
-                        (TriggerAuthentication, "triggerauthentication")):
+    for model, name in (
+        (ScaledObject, "scaledobject"),
+        (TriggerAuthentication, "triggerauthentication"),
+    ):
         schema = strict(model.model_json_schema(by_alias=True))
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind",
-                                     "metadata"})
+        schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata"})
         (out / f"keda-{name}-v1alpha1.json").write_text(
-            json.dumps(schema, indent=1, sort_keys=True))
+            json.dumps(schema, indent=1, sort_keys=True)
+        )
 
 
 if __name__ == "__main__":

@@ -36,18 +36,22 @@ def test_the_beginner_scripts_keep_to_a2_and_the_others_to_b2():
 
 
 def test_a_line_far_above_the_level_is_caught():
-    check = vocabulary_check("The establishment offers an exquisite assortment of delicacies.",
-                             "en", "A2")
+    check = vocabulary_check(
+        "The establishment offers an exquisite assortment of delicacies.", "en", "A2"
+    )
     assert check["level_ok"] is False and "exquisite" in check["above"]
 
 
-@pytest.mark.parametrize(("said", "intent", "item"), [
-    ("I would like a sandwhich please", "order_food", "sandwich"),   # misspelt keyword
-    ("Could I get the soup?", "order_food", "soup"),
-    ("what is on the menu", "ask_menu", None),
-    ("sorry, can you say that again more slowly", "not_understood", None),
-    ("bye!", "goodbye", None),
-])
+@pytest.mark.parametrize(
+    ("said", "intent", "item"),
+    [
+        ("I would like a sandwhich please", "order_food", "sandwich"),  # misspelt keyword
+        ("Could I get the soup?", "order_food", "soup"),
+        ("what is on the menu", "ask_menu", None),
+        ("sorry, can you say that again more slowly", "not_understood", None),
+        ("bye!", "goodbye", None),
+    ],
+)
 def test_replies_are_matched_to_the_steps_intents(said, intent, item):
     step = scenarios.scenario("ordering-food")["bands"]["A"]["steps"][0]
     found = match(said, [*step["expect"], *scenarios.catalogue()["generic"]])

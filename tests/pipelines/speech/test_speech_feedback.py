@@ -29,12 +29,21 @@ def timed(text: str, words_per_minute: float, *, probability: float = 0.95) -> T
     for token in tokens:
         start = clock
         end = start + seconds_per_word * 0.85
-        words.append(Word(text=" " + token, start=round(start, 3), end=round(end, 3),
-                          probability=probability))
+        words.append(
+            Word(
+                text=" " + token, start=round(start, 3), end=round(end, 3), probability=probability
+            )
+        )
         clock += seconds_per_word
-    return Transcript(text=text, language="en", language_probability=0.99,
-                      duration=round(clock + 0.3, 3), words=words, provider="test",
-                      model="timed")
+    return Transcript(
+        text=text,
+        language="en",
+        language_probability=0.99,
+        duration=round(clock + 0.3, 3),
+        words=words,
+        provider="test",
+        model="timed",
+    )
 
 
 def rank(level: str) -> int:
@@ -78,9 +87,14 @@ def test_an_off_topic_answer_scores_at_least_one_band_below_the_same_answer_on_t
 
 def test_relevance_matches_inflected_task_words():
     # Given a task about travelling and an answer that says "travelled" and "trips"
-    result = assess_speaking(timed("I travelled a lot last year. My trips were to Italy and "
-                                   "Spain, and I loved the cities.", 140),
-                             prompt_text="Talk about travel and the cities you visited.")
+    result = assess_speaking(
+        timed(
+            "I travelled a lot last year. My trips were to Italy and "
+            "Spain, and I loved the cities.",
+            140,
+        ),
+        prompt_text="Talk about travel and the cities you visited.",
+    )
     # Then the inflected forms count as the task's words
     assert result.relevance is not None
     assert {"travel", "cities"} <= set(result.relevance["used"])
@@ -90,13 +104,19 @@ def test_relevance_matches_inflected_task_words():
 def test_one_shared_definition_word_does_not_make_an_answer_on_topic():
     # Given an answer about urban policy that says "favored", for a task about a favourite
     # pet (WordNet defines "favourite" as "something regarded with special favor")
-    answer = ("Critics contend that infrastructure investment has disproportionately favored "
-              "affluent districts, thereby exacerbating existing inequalities.")
-    pet = task_relevance("Describe your favourite pet animal and how you care for it.",
-                         answer, "en")
+    answer = (
+        "Critics contend that infrastructure investment has disproportionately favored "
+        "affluent districts, thereby exacerbating existing inequalities."
+    )
+    pet = task_relevance(
+        "Describe your favourite pet animal and how you care for it.", answer, "en"
+    )
     # And an answer on a normal day in other words than the task's
-    day = task_relevance("Describe a normal day in your life.",
-                         "In the morning I get up at seven and I have breakfast.", "en")
+    day = task_relevance(
+        "Describe a normal day in your life.",
+        "In the morning I get up at seven and I have breakfast.",
+        "en",
+    )
     # Then the first is off topic, the second is not (a related word still counts)
     assert pet.off_topic is True and pet.related_score == 0.0
     assert pet.method == "keyword-idf-wordnet-v2"
@@ -105,8 +125,7 @@ def test_one_shared_definition_word_does_not_make_an_answer_on_topic():
 
 def test_and_between_clauses_is_a_linking_word_but_not_between_nouns():
     # Given clauses joined by "and" with a new subject, and nouns joined by "and"
-    clauses = analyse_text("We went to the park and we played football. And then it rained.",
-                           "en")
+    clauses = analyse_text("We went to the park and we played football. And then it rained.", "en")
     nouns = analyse_text("I like fish and chips. I like salt and pepper.", "en")
     # Then only the clause-linking ones count
     assert clauses.connectors >= 3  # "and we", sentence-initial "And", "then"
@@ -115,9 +134,11 @@ def test_and_between_clauses_is_a_linking_word_but_not_between_nouns():
 
 def test_a_reading_task_is_levelled_by_the_reading_not_by_the_words_of_the_text():
     # Given a B2 text read aloud accurately, and the same text read with half its words missing
-    text = ("Although remote work offers considerable flexibility, it also presents challenges "
-            "that many companies underestimated. Employees who live alone often report feeling "
-            "isolated, while managers struggle to evaluate performance.")
+    text = (
+        "Although remote work offers considerable flexibility, it also presents challenges "
+        "that many companies underestimated. Employees who live alone often report feeling "
+        "isolated, while managers struggle to evaluate performance."
+    )
     words = text.split()
     partial = " ".join(words[::2])
     complete = assess_speaking(timed(text, 140), reference_text=text)

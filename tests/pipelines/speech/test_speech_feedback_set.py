@@ -22,8 +22,9 @@ VOICE = "en"  # espeak-ng British English, as the other speech fixtures
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("espeak-ng") is None,
-                       reason="espeak-ng is installed by `make test`"),
+    pytest.mark.skipif(
+        shutil.which("espeak-ng") is None, reason="espeak-ng is installed by `make test`"
+    ),
 ]
 
 
@@ -34,15 +35,21 @@ def assessed(whisper, tmp_path_factory) -> dict[str, SpeakingAssessment]:
     transcripts = {}
     for name, clip in DATA["clips"].items():
         path = folder / f"{name}.wav"
-        subprocess.run(["espeak-ng", "-v", VOICE, "-s", str(clip["wpm"]), "-w", str(path),
-                        clip["text"]], check=True, capture_output=True)
+        subprocess.run(
+            ["espeak-ng", "-v", VOICE, "-s", str(clip["wpm"]), "-w", str(path), clip["text"]],
+            check=True,
+            capture_output=True,
+        )
         transcripts[name] = whisper.transcribe(path, language="en")
     results = {}
     for case_id, case in CASES.items():
         reference = DATA["clips"][case["reference"]]["text"] if "reference" in case else None
-        results[case_id] = assess_speaking(transcripts[case["clip"]], language="en",
-                                           prompt_text=case.get("task"),
-                                           reference_text=reference)
+        results[case_id] = assess_speaking(
+            transcripts[case["clip"]],
+            language="en",
+            prompt_text=case.get("task"),
+            reference_text=reference,
+        )
     return results
 
 
@@ -53,14 +60,18 @@ def rank(level: str) -> int:
 def _params() -> list[Any]:
     """Every case; a documented known miss runs as a strict expected failure, so fixing it
     shows up (and the set must then be updated)."""
-    return [pytest.param(case_id, marks=pytest.mark.xfail(strict=True,
-                                                          reason=case["known_miss"]))
-            if "known_miss" in case else case_id for case_id, case in CASES.items()]
+    return [
+        pytest.param(case_id, marks=pytest.mark.xfail(strict=True, reason=case["known_miss"]))
+        if "known_miss" in case
+        else case_id
+        for case_id, case in CASES.items()
+    ]
 
 
 @pytest.mark.parametrize("case_id", _params())
-def test_spoken_answer_meets_its_expectations(case_id: str,
-                                              assessed: dict[str, SpeakingAssessment]) -> None:
+def test_spoken_answer_meets_its_expectations(
+    case_id: str, assessed: dict[str, SpeakingAssessment]
+) -> None:
     result, expect = assessed[case_id], CASES[case_id]["expect"]
     other = assessed.__getitem__
     if "max_level" in expect:

@@ -15,9 +15,12 @@ def timed(*spec: tuple[str, float, float], probability: float = 0.9) -> list[Wor
 def test_pauses_are_classified_and_placed():
     # Given words separated by gaps of 0.1, 0.3, 0.6 and 1.5 seconds
     words = timed(
-        ("one", 0.0, 0.4), ("two", 0.5, 0.9), ("three", 1.2, 1.6),
-        ("four", 2.2, 2.6), ("five", 4.1, 4.5),
-    )  # fmt: skip
+        ("one", 0.0, 0.4),
+        ("two", 0.5, 0.9),
+        ("three", 1.2, 1.6),
+        ("four", 2.2, 2.6),
+        ("five", 4.1, 4.5),
+    )
 
     # When fluency is measured
     m = measure_fluency(words, "en", total_duration=5.0)
@@ -26,8 +29,10 @@ def test_pauses_are_classified_and_placed():
     # each placed after the right word and at the right time
     assert m.pause_count == 3 and m.medium_pause_count == 2 and m.long_pause_count == 1
     assert [(p.after_word, p.start, p.end, p.kind) for p in m.pauses] == [
-        (1, 0.9, 1.2, "short"), (2, 1.6, 2.2, "medium"), (3, 2.6, 4.1, "long")
-    ]  # fmt: skip
+        (1, 0.9, 1.2, "short"),
+        (2, 1.6, 2.2, "medium"),
+        (3, 2.6, 4.1, "long"),
+    ]
     assert m.pause_total == pytest.approx(2.4)
     # And runs are the words between pauses: [one two] [three] [four] [five]
     assert m.runs == [2, 1, 1, 1] and m.longest_run == 2 and m.mean_length_of_run == 1.25
@@ -36,9 +41,13 @@ def test_pauses_are_classified_and_placed():
 def test_rates_use_the_speech_span_and_the_speaking_time():
     # Given six one-syllable words over 3 s of speech with 1 s of pauses, inside a 5 s file
     words = timed(
-        ("I", 1.0, 1.3), ("like", 1.3, 1.6), ("tea", 1.6, 2.0),
-        ("and", 2.5, 2.8), ("cake", 2.8, 3.5), ("too", 4.0, 4.0),
-    )  # fmt: skip
+        ("I", 1.0, 1.3),
+        ("like", 1.3, 1.6),
+        ("tea", 1.6, 2.0),
+        ("and", 2.5, 2.8),
+        ("cake", 2.8, 3.5),
+        ("too", 4.0, 4.0),
+    )
 
     # When fluency is measured
     m = measure_fluency(words, "en", total_duration=5.0)
@@ -56,9 +65,15 @@ def test_rates_use_the_speech_span_and_the_speaking_time():
 def test_english_fillers_are_found_and_kept_out_of_runs():
     # Given an answer with "um", "uh" and the phrase "you know"
     words = timed(
-        ("Um,", 0.0, 0.3), ("I", 0.3, 0.4), ("think,", 0.4, 0.7), ("uh,", 0.7, 1.0),
-        ("you", 1.0, 1.1), ("know", 1.1, 1.3), ("it", 1.3, 1.4), ("works.", 1.4, 1.8),
-    )  # fmt: skip
+        ("Um,", 0.0, 0.3),
+        ("I", 0.3, 0.4),
+        ("think,", 0.4, 0.7),
+        ("uh,", 0.7, 1.0),
+        ("you", 1.0, 1.1),
+        ("know", 1.1, 1.3),
+        ("it", 1.3, 1.4),
+        ("works.", 1.4, 1.8),
+    )
 
     # When fluency is measured
     m = measure_fluency(words, "en")
@@ -90,14 +105,26 @@ def test_fillers_per_language(language: str, texts: list[str], expected: int):
 @pytest.mark.parametrize(
     ("text", "language", "syllables"),
     [
-        ("vegetables", "en", 4), ("home", "en", 1), ("patience", "en", 2),
-        ("language", "en", 2), ("opened", "en", 2), ("the", "en", 1),
-        ("día", "es", 2), ("ciudad", "es", 2), ("leer", "es", 2),
-        ("porte", "fr", 1), ("maison", "fr", 2), ("Schule", "de", 2),
-        ("がっこう", "ja", 4), ("学校へ行きました", "ja", 10), ("ちょっと", "ja", 3),
-        ("학교", "ko", 2), ("привет", "ru", 2), ("...", "en", 0),
+        ("vegetables", "en", 4),
+        ("home", "en", 1),
+        ("patience", "en", 2),
+        ("language", "en", 2),
+        ("opened", "en", 2),
+        ("the", "en", 1),
+        ("día", "es", 2),
+        ("ciudad", "es", 2),
+        ("leer", "es", 2),
+        ("porte", "fr", 1),
+        ("maison", "fr", 2),
+        ("Schule", "de", 2),
+        ("がっこう", "ja", 4),
+        ("学校へ行きました", "ja", 10),
+        ("ちょっと", "ja", 3),
+        ("학교", "ko", 2),
+        ("привет", "ru", 2),
+        ("...", "en", 0),
     ],
-)  # fmt: skip
+)
 def test_syllable_and_mora_counts(text: str, language: str, syllables: int):
     # Given a word, When its syllables (Japanese morae) are counted, Then the count is right
     assert count_syllables(text, language) == syllables

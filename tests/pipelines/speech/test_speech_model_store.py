@@ -36,7 +36,10 @@ def test_the_packaged_model_is_joined_with_its_files_and_exact_size(
     # Then the cache holds one model directory with the four files and the two halves' size
     assert directory.parent == model_cache
     assert sorted(p.name for p in directory.iterdir()) == [
-        "config.json", "model.bin", "tokenizer.json", "vocabulary.txt"
+        "config.json",
+        "model.bin",
+        "tokenizer.json",
+        "vocabulary.txt",
     ]
     expected = (part1 / "model.bin.part1").stat().st_size + (
         part2 / "model.bin.part2"

@@ -22,10 +22,18 @@ from tests.pipelines.speech.fake_transcription import (
 )
 
 LONG_PAUSE_WORDS = [
-    ("I", 0.3, 0.44), ("went", 0.44, 0.66), ("to", 0.66, 0.9), ("the", 0.9, 1.02),
-    ("station", 1.02, 1.52), ("early.", 1.52, 2.0), ("The", 4.46, 4.68), ("train", 4.68, 5.04),
-    ("was", 5.04, 5.28), ("late", 5.28, 5.6), ("again.", 5.6, 6.04),
-]  # fmt: skip
+    ("I", 0.3, 0.44),
+    ("went", 0.44, 0.66),
+    ("to", 0.66, 0.9),
+    ("the", 0.9, 1.02),
+    ("station", 1.02, 1.52),
+    ("early.", 1.52, 2.0),
+    ("The", 4.46, 4.68),
+    ("train", 4.68, 5.04),
+    ("was", 5.04, 5.28),
+    ("late", 5.28, 5.6),
+    ("again.", 5.6, 6.04),
+]
 
 
 @pytest.fixture
@@ -175,7 +183,11 @@ def test_bad_audio_is_refused_before_any_request(server, audio_dir: Path):
 def test_language_names_map_to_codes():
     # Given the names the API answers with, Then they map to ISO codes; codes pass through
     assert [language_code(n) for n in ("english", "Japanese", "es", "haitian creole", "")] == [
-        "en", "ja", "es", "ht", ""
+        "en",
+        "ja",
+        "es",
+        "ht",
+        "",
     ]
 
 
@@ -183,7 +195,11 @@ def test_requested_languages_are_normalised_or_refused():
     # Given language codes as clients send them
     # Then regional variants reduce to Whisper's code, empty means detect, unknown is refused
     assert [whisper_language(v) for v in ("en-GB", "pt_BR", "JA", None, " ")] == [
-        "en", "pt", "ja", None, None
+        "en",
+        "pt",
+        "ja",
+        None,
+        None,
     ]
     with pytest.raises(PipelineError) as raised:
         whisper_language("klingon")

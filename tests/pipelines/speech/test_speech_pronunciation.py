@@ -44,8 +44,13 @@ def read_aloud(whisper, tmp_path_factory) -> Callable[[str, str], PronunciationR
             primed = whisper.transcribe(path, "en", prompt=reference)
             free = whisper.transcribe(path, "en")
             done[spoken, reference] = assess_pronunciation(
-                audio.samples, audio.sample_rate, primed, reference_text=reference,
-                language="en", free_transcript=free)  # fmt: skip
+                audio.samples,
+                audio.sample_rate,
+                primed,
+                reference_text=reference,
+                language="en",
+                free_transcript=free,
+            )
         return done[spoken, reference]
 
     return run
@@ -78,8 +83,9 @@ def test_a_correct_reading_is_accepted_word_by_word(read_aloud):
     season = words[5]
     assert [p.expected for p in season.phonemes] == ["S", "IY", "Z", "AH", "N"]
     assert all(0 <= p.score <= 100 for w in words for p in w.phonemes)
-    assert all(0 <= s <= 100 for s in (result.accuracy, result.fluency, result.prosody,
-                                       result.overall))  # fmt: skip
+    assert all(
+        0 <= s <= 100 for s in (result.accuracy, result.fluency, result.prosody, result.overall)
+    )
     assert result.prosody_measures["final_expected"] == "fall"
 
 
@@ -153,13 +159,18 @@ def test_free_speech_is_scored_per_word_and_phoneme(transcribed, audio_dir):
     assert result.overall is not None and result.prosody is not None
 
 
-def _transcript(text: str, language: str = "en", seconds: float = 3.0,
-                confidence: float = 0.9) -> Transcript:
+def _transcript(
+    text: str, language: str = "en", seconds: float = 3.0, confidence: float = 0.9
+) -> Transcript:
     words = text.split()
     step = seconds / (len(words) + 1)
-    return Transcript(text=text, language=language, language_probability=1.0, duration=seconds,
-                      words=[Word(w, step * i, step * (i + 1), confidence)
-                             for i, w in enumerate(words)])  # fmt: skip
+    return Transcript(
+        text=text,
+        language=language,
+        language_probability=1.0,
+        duration=seconds,
+        words=[Word(w, step * i, step * (i + 1), confidence) for i, w in enumerate(words)],
+    )
 
 
 def test_other_languages_keep_the_recogniser_confidence_method():
@@ -185,7 +196,11 @@ def test_a_clip_of_a_fifth_of_a_second_is_not_judged(audio_dir):
 
     # Then it is not judged, with a stable reason and no scores
     assert (result.judged, result.reason, result.accuracy, result.overall) == (
-        False, "too_short", None, None)  # fmt: skip
+        False,
+        "too_short",
+        None,
+        None,
+    )
 
 
 def test_a_reference_text_in_another_language_is_not_judged(audio_dir):
@@ -194,8 +209,13 @@ def test_a_reference_text_in_another_language_is_not_judged(audio_dir):
     transcript = _transcript("I like to walk in the park with my dog every evening.")
 
     # When it is assessed as a reading
-    result = assess_pronunciation(audio.samples, audio.sample_rate, transcript, language="en",
-                                  reference_text="Me gusta caminar por el parque con mi perro.")
+    result = assess_pronunciation(
+        audio.samples,
+        audio.sample_rate,
+        transcript,
+        language="en",
+        reference_text="Me gusta caminar por el parque con mi perro.",
+    )
 
     # Then it says why it could not judge
     assert (result.judged, result.reason) == (False, "reference_not_english")
@@ -227,11 +247,14 @@ def test_the_shipped_model_reads_once_and_carries_its_cross_validated_figures():
     assert 0 < model.word_threshold < 1
 
 
-@pytest.mark.parametrize(("content", "problem"), [
-    (None, "cannot be read"),
-    ("{not json", "is not valid JSON"),
-    ('{"name": "x", "version": 1, "word": {}, "clip": {}}', "no clip model"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, "cannot be read"),
+        ("{not json", "is not valid JSON"),
+        ('{"name": "x", "version": 1, "word": {}, "clip": {}}', "no clip model"),
+    ],
+)
 def test_a_missing_or_corrupt_artefact_fails_loudly_naming_the_file(tmp_path, content, problem):
     # Given a missing, unparseable or incomplete artefact
     path = tmp_path / "model.json"
@@ -302,9 +325,16 @@ def test_non_finite_coefficients_are_refused(tmp_path):
 
 def _phones(rng, quality: float) -> list[list]:
     """[phone, GOP, frames, heard, loop GOP] rows; "TH" sounds worse than "AH" even when right."""
-    return [[phone, offset - 3 * (1 - quality) + rng.normal(0, 0.3), 9, phone,
-             1 - 3 * (1 - quality) + rng.normal(0, 0.3)]
-            for phone, offset in (("AH", -0.5), ("TH", -2.5), ("S", -1.0))]  # fmt: skip
+    return [
+        [
+            phone,
+            offset - 3 * (1 - quality) + rng.normal(0, 0.3),
+            9,
+            phone,
+            1 - 3 * (1 - quality) + rng.normal(0, 0.3),
+        ]
+        for phone, offset in (("AH", -0.5), ("TH", -2.5), ("S", -1.0))
+    ]
 
 
 def _records(seed: int) -> list[dict]:
@@ -313,16 +343,40 @@ def _records(seed: int) -> list[dict]:
     records = []
     for n in range(30):
         quality = rng.uniform(0, 1)
-        words = [{"kind": "reference", "label": int(rng.integers(5, 11)), "features": {
-            "gop_mean": -1 - 4 * (1 - quality) + rng.normal(0, 0.3), "gop_min": -3.0,
-            "gop_worst2": -2.5, "bad_share": 0.1, "frames_per_phone": 9.0, "heard": 1.0,
-            "confidence": quality, "phones": 3.0, "g2p": 0.0},
-            "phones": _phones(rng, quality)} for _ in range(5)]  # fmt: skip
-        clip = {"gop_mean": -1 - 4 * (1 - quality), "phones_per_second": 8 + quality,
-                "pause_count": float(rng.integers(0, 3))}  # fmt: skip
+        words = [
+            {
+                "kind": "reference",
+                "label": int(rng.integers(5, 11)),
+                "features": {
+                    "gop_mean": -1 - 4 * (1 - quality) + rng.normal(0, 0.3),
+                    "gop_min": -3.0,
+                    "gop_worst2": -2.5,
+                    "bad_share": 0.1,
+                    "frames_per_phone": 9.0,
+                    "heard": 1.0,
+                    "confidence": quality,
+                    "phones": 3.0,
+                    "g2p": 0.0,
+                },
+                "phones": _phones(rng, quality),
+            }
+            for _ in range(5)
+        ]
+        clip = {
+            "gop_mean": -1 - 4 * (1 - quality),
+            "phones_per_second": 8 + quality,
+            "pause_count": float(rng.integers(0, 3)),
+        }
         labels = {t: 5 + 5 * quality for t in ("accuracy", "fluency", "prosodic", "total")}
-        records.append({"file": f"{n}.wav", "speaker": str(n % 3), "clip": clip,
-                        "words": words, "labels": labels})  # fmt: skip
+        records.append(
+            {
+                "file": f"{n}.wav",
+                "speaker": str(n % 3),
+                "clip": clip,
+                "words": words,
+                "labels": labels,
+            }
+        )
     return records
 
 
@@ -341,13 +395,15 @@ def test_phones_are_judged_against_the_same_phone_in_correct_words():
     # equally good (z-score 0) though their GOPs differ
     th, ah = norm.gop["TH"][0], norm.gop["AH"][0]
     assert th < ah - 1.5
-    inputs = norm.inputs([["TH", th, 9, "TH", norm.loop["TH"][0]],
-                          ["AH", ah, 9, "AH", norm.loop["AH"][0]]])  # fmt: skip
+    inputs = norm.inputs(
+        [["TH", th, 9, "TH", norm.loop["TH"][0]], ["AH", ah, 9, "AH", norm.loop["AH"][0]]]
+    )
     assert inputs["phone_z_min"] == pytest.approx(0.0, abs=1e-9)
     assert inputs["loop_z_mean"] == pytest.approx(0.0, abs=1e-9)
     # ... and a phone never seen falls back to all phones ("*")
     assert norm.inputs([["ZH", norm.gop["*"][0], 9, "ZH", norm.loop["*"][0]]])[
-        "phone_z_min"] == pytest.approx(0.0, abs=1e-9)
+        "phone_z_min"
+    ] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_the_word_threshold_is_chosen_on_speakers_held_out():
@@ -379,8 +435,10 @@ def test_training_is_deterministic():
 CACHE = Path(__file__).resolve().parents[3] / "data" / "pronunciation" / "features.jsonl"
 
 
-@pytest.mark.skipif(not CACHE.exists(), reason="the corpus measurements are made by "
-                    "`python -m pipelines.pronunciation.train`")  # fmt: skip
+@pytest.mark.skipif(
+    not CACHE.exists(),
+    reason="the corpus measurements are made by `python -m pipelines.pronunciation.train`",
+)
 def test_the_shipped_artefact_is_what_training_on_the_corpus_measurements_gives():
     # Given the cached measurements of the learner corpus and the shipped artefact
     records = read_measurements(CACHE)
@@ -430,8 +488,13 @@ def test_the_child_aligner_ends_with_a_parent_killed_without_its_exit_handlers()
         "os.kill(os.getpid(), 9)\n"
     )
     # When that process is killed
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         cwd=Path(__file__).resolve().parents[3], timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[3],
+        timeout=300,
+    )
     assert run.returncode == -9, run.stderr
     pid = int(run.stdout.split()[0])
     # Then its child ends too, instead of waiting for work forever

@@ -17,8 +17,16 @@ from pipelines.transcription import Transcript, Word
 
 def _transcript(text: str) -> Transcript:
     words = [Word(w, 0.3 * i, 0.3 * i + 0.25, 0.9) for i, w in enumerate(text.split())]
-    return Transcript(text=text, language="en", language_probability=1.0, duration=3.0,
-                      segments=[], words=words, provider="test", model="test")  # fmt: skip
+    return Transcript(
+        text=text,
+        language="en",
+        language_probability=1.0,
+        duration=3.0,
+        segments=[],
+        words=words,
+        provider="test",
+        model="test",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +42,9 @@ def spoken(tmp_path_factory):
 def _reading(spoken, said: str, primed: str, free: str, reference: str):
     """`said` spoken by espeak-ng, measured as a reading of `reference` with these decodes."""
     audio = spoken(said)
-    return measure(audio.samples, audio.sample_rate, _transcript(primed), reference,
-                   free=_transcript(free))  # fmt: skip
+    return measure(
+        audio.samples, audio.sample_rate, _transcript(primed), reference, free=_transcript(free)
+    )
 
 
 def test_a_word_the_recogniser_missed_and_the_audio_lacks_is_an_omission(spoken):
@@ -69,8 +78,13 @@ def test_an_extra_word_the_audio_lacks_is_dropped_and_one_it_holds_is_kept(spoke
     said = "Always waiting for the green season."
 
     # When it is measured against the text without them
-    m = _reading(spoken, said, "Always waiting for the season",
-                 "Always waiting blue for the green season", "Always waiting for the season.")
+    m = _reading(
+        spoken,
+        said,
+        "Always waiting for the season",
+        "Always waiting blue for the green season",
+        "Always waiting for the season.",
+    )
 
     # Then "green" is aligned as an insertion and "blue", with no audio, is not
     inserted = {w.text: w.aligned is not None for w in m.words if w.kind == "inserted"}
@@ -131,8 +145,11 @@ def test_the_same_audio_gets_the_same_scores(spoken):
         return [(p.phone, p.start, p.frames, p.score, p.heard) for w in words for p in w.phones]
 
     assert fixed(first) == fixed(second)
-    loop = [abs(a.loop_gop - b.loop_gop) for v, w in zip(first, second, strict=True)
-            for a, b in zip(v.phones, w.phones, strict=True)]  # fmt: skip
+    loop = [
+        abs(a.loop_gop - b.loop_gop)
+        for v, w in zip(first, second, strict=True)
+        for a, b in zip(v.phones, w.phones, strict=True)
+    ]
     assert max(loop) < 0.5
 
 
@@ -181,8 +198,9 @@ def _skipped(heard_as: str | None, free_heard: str | None, has_free: bool = True
     """The reference word "walk", which the aligner found no audio for."""
     from pipelines.pronunciation.measure import WordMeasure
 
-    word = WordMeasure("walk", "walk", "reference", 2, heard_as, 0.4, free_heard=free_heard,
-                       has_free=has_free)  # fmt: skip
+    word = WordMeasure(
+        "walk", "walk", "reference", 2, heard_as, 0.4, free_heard=free_heard, has_free=has_free
+    )
     word.omitted = True
     return word
 
@@ -203,12 +221,20 @@ def test_a_skipped_word_every_decode_heard_as_another_is_a_substitution_not_an_o
     # When they are judged
     judged = {}
     for name, word in cases.items():
-        m = Measurement(words=[word], clip={}, prosody=None, reading=True,
-                        reference_tokens=["walk"], dictionary_share=1.0)  # fmt: skip
+        m = Measurement(
+            words=[word],
+            clip={},
+            prosody=None,
+            reading=True,
+            reference_tokens=["walk"],
+            dictionary_share=1.0,
+        )
         judged[name] = judge_words(m)[0]
 
     # Then a word every decode heard as another is a substitution by it, the rest omissions
     assert {k: (w.error_type, w.heard_as) for k, w in judged.items()} == {
-        "both": ("substitution", "weak"), "primed only": ("omission", None),
-        "neither": ("omission", None), "one decode": ("substitution", "weak"),
-    }  # fmt: skip
+        "both": ("substitution", "weak"),
+        "primed only": ("omission", None),
+        "neither": ("omission", None),
+        "one decode": ("substitution", "weak"),
+    }

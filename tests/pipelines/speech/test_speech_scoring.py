@@ -45,7 +45,9 @@ def test_an_offline_assessment_is_complete_and_says_who_made_it(transcribed):
     assert all(result.feedback[k].strip() for k in CRITERIA)
     assert result.cefr_level in LEVELS and 0 < result.cefr_confidence <= 1
     assert (result.provider, result.model, result.prompt_version) == (
-        "offline", OFFLINE_MODEL, None
+        "offline",
+        OFFLINE_MODEL,
+        None,
     )
     assert result.scores == result.measured_scores
     assert json.loads(json.dumps(result.to_dict()))["scores"] == result.scores
@@ -155,9 +157,11 @@ def test_low_recogniser_confidence_lowers_pronunciation(transcribed):
     clear = transcribed("en_patience.wav")
     unsure = replace(
         clear,
-        words=[replace(w, probability=0.3 if i % 2 else w.probability)
-               for i, w in enumerate(clear.words)],
-    )  # fmt: skip
+        words=[
+            replace(w, probability=0.3 if i % 2 else w.probability)
+            for i, w in enumerate(clear.words)
+        ],
+    )
 
     # When both are assessed
     a, b = assess_speaking(clear), assess_speaking(unsure)
@@ -177,11 +181,17 @@ def test_an_empty_transcript_is_no_speech():
 
 LLM_ANSWER = {
     "cefr_level": "B1",
-    "scores": {"pronunciation": 81, "fluency": 77, "vocabulary": 55, "grammar": 60,
-               "coherence": 64, "overall": 62},
+    "scores": {
+        "pronunciation": 81,
+        "fluency": 77,
+        "vocabulary": 55,
+        "grammar": 60,
+        "coherence": 64,
+        "overall": 62,
+    },
     "feedback": {k: f"{k} feedback from the examiner." for k in CRITERIA},
     "summary": "A clear, short answer at B1.",
-}  # fmt: skip
+}
 
 
 def _llm(server: FakeOpenAI):

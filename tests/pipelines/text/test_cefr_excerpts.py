@@ -31,8 +31,10 @@ def test_excerpts_are_drawn_from_the_whole_text_and_repeat_with_their_seed():
     first = excerpts(TEXT, (30, 80), random.Random(7), per_length=3)
     assert first == excerpts(TEXT, (30, 80), random.Random(7), per_length=3)
     # And over many seeds the starting sentence varies
-    starts = {excerpt(TEXT, sentence_spans(TEXT), 30, random.Random(s)).split(" has")[0]
-              for s in range(30)}
+    starts = {
+        excerpt(TEXT, sentence_spans(TEXT), 30, random.Random(s)).split(" has")[0]
+        for s in range(30)
+    }
     assert len(starts) > 5
 
 

@@ -58,8 +58,9 @@ def test_english_texts_are_levelled_by_the_fitted_model_with_calibrated_probabil
     for estimate in (low, high):
         assert estimate.probabilities is not None
         assert sum(estimate.probabilities.values()) == pytest.approx(1.0, abs=1e-3)
-        assert estimate.confidence == pytest.approx(estimate.probabilities[estimate.level],
-                                                    abs=1e-3)
+        assert estimate.confidence == pytest.approx(
+            estimate.probabilities[estimate.level], abs=1e-3
+        )
         assert max(estimate.probabilities, key=estimate.probabilities.get) == estimate.level
     # And the 0-100 score stays inside the level's band, so it mixes with other scores
     from pipelines.cefr import level_for_score
@@ -92,7 +93,7 @@ def test_a_short_paragraph_is_levelled_with_the_certainty_measured_at_its_length
     text = _corpus_sample(1)["B2"][0]
     spans = sentence_spans(text)
     counts = np.cumsum([words for _, _, words in spans])
-    paragraph = text[:spans[int(np.argmax(counts >= 40))][1]]
+    paragraph = text[: spans[int(np.argmax(counts >= 40))][1]]
     short, whole = text_level(paragraph, "en"), text_level(text, "en")
     # Then the paragraph is levelled within one level of B2, less surely than the whole text,
     # and the reasons say its confidence was calibrated at its length
@@ -224,11 +225,17 @@ def _close(rebuilt: object, shipped: object) -> bool:
     noise may move a temperature in its fifth digit or flip the level of one borderline text
     (1 of 1,195 moves an accuracy by 0.0008)."""
     if isinstance(shipped, dict):
-        return (isinstance(rebuilt, dict) and rebuilt.keys() == shipped.keys()
-                and all(_close(rebuilt[key], shipped[key]) for key in shipped))
+        return (
+            isinstance(rebuilt, dict)
+            and rebuilt.keys() == shipped.keys()
+            and all(_close(rebuilt[key], shipped[key]) for key in shipped)
+        )
     if isinstance(shipped, list):
-        return (isinstance(rebuilt, list) and len(rebuilt) == len(shipped)
-                and all(_close(a, b) for a, b in zip(rebuilt, shipped, strict=True)))
+        return (
+            isinstance(rebuilt, list)
+            and len(rebuilt) == len(shipped)
+            and all(_close(a, b) for a, b in zip(rebuilt, shipped, strict=True))
+        )
     if isinstance(shipped, float) and isinstance(rebuilt, int | float):
         return rebuilt == pytest.approx(shipped, rel=1e-3, abs=1e-3)
     return rebuilt == shipped
@@ -252,8 +259,13 @@ def test_the_training_command_rebuilds_the_shipped_model(tmp_path, capsys):
     assert _close(rebuilt["calibration"], shipped["calibration"])
     assert rebuilt["mix"] == shipped["mix"]
     for part in ("short", "long"):
-        np.testing.assert_allclose(rebuilt["parts"][part]["logistic"]["coef"],
-                                   shipped["parts"][part]["logistic"]["coef"], atol=1e-6)
-        assert (rebuilt["parts"][part]["trees"]["thresholds"]
-                == shipped["parts"][part]["trees"]["thresholds"])
+        np.testing.assert_allclose(
+            rebuilt["parts"][part]["logistic"]["coef"],
+            shipped["parts"][part]["logistic"]["coef"],
+            atol=1e-6,
+        )
+        assert (
+            rebuilt["parts"][part]["trees"]["thresholds"]
+            == shipped["parts"][part]["trees"]["thresholds"]
+        )
     assert rebuilt["trained"]["sha256"] == shipped["trained"]["sha256"]

@@ -12,15 +12,39 @@ from pipelines.errors import PipelineError
 from pipelines.hints import generate_hint
 
 # Hand-written: a frequent word, and a word its first meaning must contain.
-ENGLISH = [("apple", "fruit"), ("went", "location"), ("children", "young"), ("happy", "joy"),
-           ("the", "particular"), ("don't", "do not"), ("women's", "female"),
-           ("she", "female"), ("because", "reason"), ("quickly", "rapid"),
-           ("better", "superior"), ("mice", "rodent"), ("bought", "acquire"),
-           ("william", "name")]  # fmt: skip
-JAPANESE = [("猫", "cat"), ("りんご", "apple"), ("食べる", "eat"), ("食べ", "eat"),
-            ("思っ", "think"), ("言わ", "say"), ("良かっ", "good"), ("悪く", "bad"),
-            ("する", "do"), ("いる", "be"), ("なっ", "become"), ("アルバイト", "part-time"),
-            ("東京", "Tokyo"), ("1", "one"), ("佐藤", "Sat")]  # fmt: skip
+ENGLISH = [
+    ("apple", "fruit"),
+    ("went", "location"),
+    ("children", "young"),
+    ("happy", "joy"),
+    ("the", "particular"),
+    ("don't", "do not"),
+    ("women's", "female"),
+    ("she", "female"),
+    ("because", "reason"),
+    ("quickly", "rapid"),
+    ("better", "superior"),
+    ("mice", "rodent"),
+    ("bought", "acquire"),
+    ("william", "name"),
+]
+JAPANESE = [
+    ("猫", "cat"),
+    ("りんご", "apple"),
+    ("食べる", "eat"),
+    ("食べ", "eat"),
+    ("思っ", "think"),
+    ("言わ", "say"),
+    ("良かっ", "good"),
+    ("悪く", "bad"),
+    ("する", "do"),
+    ("いる", "be"),
+    ("なっ", "become"),
+    ("アルバイト", "part-time"),
+    ("東京", "Tokyo"),
+    ("1", "one"),
+    ("佐藤", "Sat"),
+]
 
 
 @pytest.mark.parametrize(("word", "meaning"), ENGLISH)
@@ -29,8 +53,11 @@ def test_english_meanings_come_from_wordnet_or_the_grammar_table(word, meaning):
     hint = generate_hint(word, "en")
     # Then its meaning is there, with the dictionary that gave it
     assert meaning in hint.english
-    assert hint.sources[0] in ("WordNet 3.0", "platform table of English grammar words",
-                               "JMnedict")  # names, by their romanised spelling
+    assert hint.sources[0] in (
+        "WordNet 3.0",
+        "platform table of English grammar words",
+        "JMnedict",
+    )  # names, by their romanised spelling
 
 
 @pytest.mark.parametrize(("word", "meaning"), JAPANESE)

@@ -43,9 +43,14 @@ def test_japanese_entry_gives_the_portal_shape_with_romaji():
 
 @pytest.mark.parametrize(
     ("term", "reading", "romaji"),
-    [("猫", None, "neko"), ("東京", None, "toukyou"), ("コンピューター", None, "konpyuutaa"),
-     ("日本", "にほん", "nihon"), ("寿司", "sushi", "sushi")],
-)  # fmt: skip
+    [
+        ("猫", None, "neko"),
+        ("東京", None, "toukyou"),
+        ("コンピューター", None, "konpyuutaa"),
+        ("日本", "にほん", "nihon"),
+        ("寿司", "sushi", "sushi"),
+    ],
+)
 def test_romaji_comes_from_the_reading_or_the_kanji(term, reading, romaji):
     # Given a term with or without a stored reading / When romanised / Then Hepburn romaji
     assert romanise(term, reading) == romaji
@@ -53,8 +58,7 @@ def test_romaji_comes_from_the_reading_or_the_kanji(term, reading, romaji):
 
 def test_frequency_band_and_estimated_level_come_from_wordfreq():
     # Given a common Spanish word with an entry but no level
-    entry = VocabularyEntry("universidad", "es", translations=["university"],
-                            part_of_speech="noun")  # fmt: skip
+    entry = VocabularyEntry("universidad", "es", translations=["university"], part_of_speech="noun")
     # When a hint is generated
     hint = generate_hint("universidad", "es", entry=entry)
     # Then its level is estimated from frequency, and the cognate is pointed out
@@ -66,8 +70,13 @@ def test_frequency_band_and_estimated_level_come_from_wordfreq():
 
 def test_example_sentence_is_passed_through_when_known():
     # Given an entry with an example / When hinted / Then the example is in the result
-    entry = VocabularyEntry("猫", "ja", translations=["cat"], example_sentence="猫が好きです。",
-                            example_translation="I like cats.")  # fmt: skip
+    entry = VocabularyEntry(
+        "猫",
+        "ja",
+        translations=["cat"],
+        example_sentence="猫が好きです。",
+        example_translation="I like cats.",
+    )
     hint = generate_hint("猫", "ja", entry=entry)
     assert hint.example_sentence == "猫が好きです。"
     assert "Example: 猫が好きです。 (I like cats.)" in hint.ai_hint
@@ -94,8 +103,13 @@ def test_unknown_word_is_a_clear_outcome():
 def test_cache_key_changes_with_content_and_engine_only():
     # Given the same request twice and variations of it
     def key(**changes):
-        args = {"context": "Greetings", "entry": GREETING, "provider": "openai",
-                "model": "m1", "prompt_version": "2026-11-01"} | changes  # fmt: skip
+        args = {
+            "context": "Greetings",
+            "entry": GREETING,
+            "provider": "openai",
+            "model": "m1",
+            "prompt_version": "2026-11-01",
+        } | changes
         return hint_cache_key("こんにちは", "ja", **args)
 
     # When keys are computed / Then identical requests share a key and any change breaks it
@@ -114,8 +128,12 @@ def test_cache_key_changes_with_content_and_engine_only():
 def test_with_an_llm_the_model_writes_the_hint_but_stored_facts_win(fake_openai):
     # Given a model that answers with a different gloss than the stored one
     answer = copy.deepcopy(ANSWERS["hint"])
-    answer.update(word="こんにちは", english="good afternoon", reading="konnichiha",
-                  ai_hint="Used from late morning to evening.")  # fmt: skip
+    answer.update(
+        word="こんにちは",
+        english="good afternoon",
+        reading="konnichiha",
+        ai_hint="Used from late morning to evening.",
+    )
     fake_openai.push(json_completion(answer))
     llm = OpenAIProvider(model="test-model", base_url=fake_openai.base_url)
     # When hinted with the LLM

@@ -17,8 +17,15 @@ CASES = json.loads(
 
 
 def _build(case: dict, weak: list[str]):
-    return build_plan(case["language"], case["current"], case["target"], case["goals"],
-                      case["minutes"], case["weeks"], weak_skills=weak)  # fmt: skip
+    return build_plan(
+        case["language"],
+        case["current"],
+        case["target"],
+        case["goals"],
+        case["minutes"],
+        case["weeks"],
+        weak_skills=weak,
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
@@ -71,17 +78,24 @@ def test_weeks_say_which_words_and_tasks_fill_them():
     # Given due words, new words and catalogue speaking tasks
     from pipelines.plans import Task
 
-    plan = build_plan("en", "A2", "B1", ["conversation"], 180, 8,
-                      word_ids=[f"w{i}" for i in range(40)], review_word_ids=["d1", "d2"],
-                      tasks=[Task("spp_en_a2_1", "Your last holiday")])  # fmt: skip
+    plan = build_plan(
+        "en",
+        "A2",
+        "B1",
+        ["conversation"],
+        180,
+        8,
+        word_ids=[f"w{i}" for i in range(40)],
+        review_word_ids=["d1", "d2"],
+        tasks=[Task("spp_en_a2_1", "Your last holiday")],
+    )
     # Then weeks name their words and tasks (review and new words take turns); due words come
     # first in the first review; the plan says where its content comes from and what it lacks
     week1, week2 = plan.schedule[:2]
     assert "2 words to review (due first)" in week1.content
     assert any("new words" in c for c in week2.content)
     assert "Speaking task spp_en_a2_1: Your last holiday" in week1.content
-    reviews = [s.word_ids for w in plan.schedule for s in w.sessions
-               if s.kind == "review_words"]  # fmt: skip
+    reviews = [s.word_ids for w in plan.schedule for s in w.sessions if s.kind == "review_words"]
     assert reviews and reviews[0][:2] == ["d1", "d2"]
     assert "No course lessons were linked" in plan.content
     assert "2 due for review" in plan.content
@@ -91,13 +105,16 @@ def test_weeks_link_course_lessons_by_skill_in_order():
     # Given two grammar lessons and a reading lesson of the organisation's courses
     from pipelines.plans import LessonLink
 
-    lessons = [LessonLink("lsn_g1", "Present simple", "grammar"),
-               LessonLink("lsn_r1", "A short story", "reading"),
-               LessonLink("lsn_g2", "Past simple", "grammar")]
+    lessons = [
+        LessonLink("lsn_g1", "Present simple", "grammar"),
+        LessonLink("lsn_r1", "A short story", "reading"),
+        LessonLink("lsn_g2", "Past simple", "grammar"),
+    ]
     plan = build_plan("en", "A1", "A2", ["exam"], 240, 8, lessons=lessons)
     # Then grammar and reading sessions link them, each once and in course order
-    linked = [(s.skill, s.lesson_ids[0]) for w in plan.schedule for s in w.sessions
-              if s.kind == "lesson"]
+    linked = [
+        (s.skill, s.lesson_ids[0]) for w in plan.schedule for s in w.sessions if s.kind == "lesson"
+    ]
     assert [lid for skill, lid in linked if skill == "grammar"] == ["lsn_g1", "lsn_g2"]
     assert [lid for skill, lid in linked if skill == "reading"] == ["lsn_r1"]
     # And the weeks and the plan say so

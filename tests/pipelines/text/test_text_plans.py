@@ -68,7 +68,9 @@ def test_a1_to_c2_in_two_weeks_is_infeasible_with_the_hours_needed():
     assert "1005 study hours" in plan.summary and "904 hours short" in plan.summary
     # And what it suggests is what a plan request accepts
     assert [(s.change, s.minutes_per_week, s.weeks) for s in f.suggestions] == [
-        ("weeks", 180, 335), ("minutes_and_weeks", 3000, 21)]  # fmt: skip
+        ("weeks", 180, 335),
+        ("minutes_and_weeks", 3000, 21),
+    ]
     assert "30150" not in plan.summary and "3000 minutes a week" in plan.summary
 
 
@@ -110,8 +112,9 @@ def test_goals_shape_the_skill_split():
 def test_words_and_speaking_prompts_are_linked_to_sessions():
     # Given word ids and speaking prompt ids
     words = [f"w{i}" for i in range(30)]
-    plan = build_plan("fr", "A1", "A2", ["conversation"], 180, 8, word_ids=words,
-                      prompt_ids=["p1", "p2"])  # fmt: skip
+    plan = build_plan(
+        "fr", "A1", "A2", ["conversation"], 180, 8, word_ids=words, prompt_ids=["p1", "p2"]
+    )
     sessions = [s for week in plan.schedule for s in week.sessions]
     linked = [w for s in sessions for w in s.word_ids]
     # When planned / Then every word is introduced, in order, and prompts rotate
@@ -159,11 +162,21 @@ def test_with_an_llm_the_first_weeks_are_rewritten_within_the_budget(fake_openai
     # Given a model that rewrites week 1 over budget and links an id it was not given
     answer = copy.deepcopy(ANSWERS["learning_plan"])
     answer["weeks"][0]["sessions"] = [
-        {"skill": "listening", "activity": "Airport announcements", "minutes": 200,
-         "word_ids": ["w1", "invented"], "prompt_ids": []},
-        {"skill": "speaking", "activity": "Check-in role-play", "minutes": 100,
-         "word_ids": [], "prompt_ids": []},
-    ]  # fmt: skip
+        {
+            "skill": "listening",
+            "activity": "Airport announcements",
+            "minutes": 200,
+            "word_ids": ["w1", "invented"],
+            "prompt_ids": [],
+        },
+        {
+            "skill": "speaking",
+            "activity": "Check-in role-play",
+            "minutes": 100,
+            "word_ids": [],
+            "prompt_ids": [],
+        },
+    ]
     fake_openai.push(json_completion(answer))
     llm = OpenAIProvider(model="test-model", base_url=fake_openai.base_url)
     # When planned with the LLM

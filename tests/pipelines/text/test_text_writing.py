@@ -44,8 +44,11 @@ def test_missing_accents_and_misspellings_in_spanish_and_french():
     es_found = _found(es, assess_writing(es, "es"), "spelling")
     fr_found = _found(fr, assess_writing(fr, "fr"), "spelling")
     # Then accents and the misspelling are found; the rare but real "nadamos" is accepted
-    assert es_found == [(3, "famlia", ["familia"]), (27, "Tambien", ["También"]),
-                        (49, "rio", ["río"])]  # fmt: skip
+    assert es_found == [
+        (3, "famlia", ["familia"]),
+        (27, "Tambien", ["También"]),
+        (49, "rio", ["río"]),
+    ]
     assert fr_found == [(3, "mere", ["mère"]), (12, "tres", ["très"])]
 
 
@@ -71,24 +74,32 @@ def test_names_contractions_and_regional_spellings_are_not_misspellings():
     # When assessed / Then nothing is reported
     assert assess_writing(text, "en").errors == []
     # And names opening a sentence, possessives, clitics and brands are not corrected either
-    text = ("Navi Pillay spoke first. Basford’s books sell well. Leifert said no, and then "
-            "Leifert left. There're many iReport dependences.")
+    text = (
+        "Navi Pillay spoke first. Basford’s books sell well. Leifert said no, and then "
+        "Leifert left. There're many iReport dependences."
+    )
     assert assess_writing(text, "en").errors == []
 
 
 def test_real_words_the_dictionary_lacks_are_not_changed_into_other_words():
     # Given edited text with rare formations, a German title, a loanword, a web address and
     # compounds WordNet lists
-    text = ("Critics wrote about the historical facticity of capitalism and the "
-            "recertification of the airline. The title was Neue Quellen zur Grundlegung. "
-            "There is no arché or foundation. The video is at vimeo.com now. They played "
-            "tic-tac-toe and made an a priori assumption. It was an axiological theory.")
+    text = (
+        "Critics wrote about the historical facticity of capitalism and the "
+        "recertification of the airline. The title was Neue Quellen zur Grundlegung. "
+        "There is no arché or foundation. The video is at vimeo.com now. They played "
+        "tic-tac-toe and made an a priori assumption. It was an axiological theory."
+    )
     # When assessed
     spelling = [e for e in assess_writing(text, "en").errors if e.check == "spelling"]
     # Then WordNet's words and compounds pass, the web address is left alone, and the rest
     # are reported as not in the dictionary without a replacement ("activity", "our")
     assert [text[e.offset : e.offset + e.length] for e in spelling] == [
-        "facticity", "recertification", "zur", "arché"]  # fmt: skip
+        "facticity",
+        "recertification",
+        "zur",
+        "arché",
+    ]
     assert all(e.replacements == [] and "not in the dictionary" in e.message for e in spelling)
 
 
@@ -97,47 +108,57 @@ def test_names_abbreviations_compounds_and_program_names_are_not_changed_into_wo
     # compounds, a name and an abbreviation opening sentences, program names, a closed
     # compound, a dropped "g" and words of a path, a file name and an e-mail address: each
     # has a common word near it that its neighbours support
-    text = ("We watched the improv show. Children like sing-alongs with physico-chemical "
-            "games. Komen for the cure. Thx for the help. The dbus daemon and cmake ran. "
-            "The dpkg tool and systemd start. Use reportbug to report it. I ain't payin "
-            "for it. Read the /etc/passwd file and idna.h, or write to lool@dooz.org. A "
-            "mosquitto broker reads /etc/mosquitto/certs first.")
+    text = (
+        "We watched the improv show. Children like sing-alongs with physico-chemical "
+        "games. Komen for the cure. Thx for the help. The dbus daemon and cmake ran. "
+        "The dpkg tool and systemd start. Use reportbug to report it. I ain't payin "
+        "for it. Read the /etc/passwd file and idna.h, or write to lool@dooz.org. A "
+        "mosquitto broker reads /etc/mosquitto/certs first."
+    )
     # When assessed
     spelling = [e for e in assess_writing(text, "en").errors if e.check == "spelling"]
     # Then none is changed into another word ("improve", "along", "Women", "Tax", "bus",
     # "make", "dog", "system", "reporting", "pain", "passed", "idea", "look", "mosquito"):
     # at most reported without a replacement
     assert spelling, "the words stay reported for the writer to check"
-    assert [(text[e.offset : e.offset + e.length], e.replacements) for e in spelling
-            if e.replacements] == []  # fmt: skip
+    assert [
+        (text[e.offset : e.offset + e.length], e.replacements) for e in spelling if e.replacements
+    ] == []
 
 
 def test_program_names_in_running_prose_are_not_changed_into_words():
     # Given technical prose naming programs and files in running text: quoted as code, in
     # an identifier or a file name, listed with other programs, or in a sentence that writes
     # a command-line option; each is one or two edits from a word its neighbours support
-    text = ("It serves the `group', `passwd' and `services' databases. See the "
-            "mosquitto_passwd utility. Tests in foad1.sh fail. This includes arp, "
-            "ifconfig, netstat, rarp and route. There is a race between the netbase and "
-            "procps startup scripts. You need the libXrender and renderext packages. "
-            "adduser --system can help you to create a user in your postinst.")
+    text = (
+        "It serves the `group', `passwd' and `services' databases. See the "
+        "mosquitto_passwd utility. Tests in foad1.sh fail. This includes arp, "
+        "ifconfig, netstat, rarp and route. There is a race between the netbase and "
+        "procps startup scripts. You need the libXrender and renderext packages. "
+        "adduser --system can help you to create a user in your postinst."
+    )
     # When assessed
     spelling = [e for e in assess_writing(text, "en").errors if e.check == "spelling"]
     # Then none is changed into another word ("passed", "food", "rare", "props",
     # "rendered", "posting")
-    assert [(text[e.offset : e.offset + e.length], e.replacements) for e in spelling
-            if e.replacements] == []  # fmt: skip
+    assert [
+        (text[e.offset : e.offset + e.length], e.replacements) for e in spelling if e.replacements
+    ] == []
 
 
 def test_slips_next_to_program_text_and_in_lists_of_words_keep_their_replacement():
     # Given slips one edit from their word in a sentence with code, and two misspelled words
     # listed together
-    text = ("Setting the XDG_DATA_DIRS environtment variable may help. I like apples, "
-            "banannas and oranjes.")
+    text = (
+        "Setting the XDG_DATA_DIRS environtment variable may help. I like apples, "
+        "banannas and oranjes."
+    )
     # When assessed / Then each keeps its correction
     assert _found(text, assess_writing(text, "en"), "spelling") == [
-        (26, "environtment", ["environment"]), (73, "banannas", ["bananas"]),
-        (86, "oranjes", ["oranges"])]  # fmt: skip
+        (26, "environtment", ["environment"]),
+        (73, "banannas", ["bananas"]),
+        (86, "oranjes", ["oranges"]),
+    ]
 
 
 def test_a_misspelled_inflection_keeps_the_ending_the_writer_meant():
@@ -146,8 +167,11 @@ def test_a_misspelled_inflection_keeps_the_ending_the_writer_meant():
     # When assessed
     found = _found(text, assess_writing(text, "en"), "spelling")
     # Then the replacement keeps the form: "maintaining", not "maintain" one edit away
-    assert found == [(19, "maintaing", ["maintaining"]), (38, "studing", ["studying"]),
-                     (56, "recieved", ["received"])]  # fmt: skip
+    assert found == [
+        (19, "maintaing", ["maintaining"]),
+        (38, "studing", ["studying"]),
+        (56, "recieved", ["received"]),
+    ]
 
 
 def test_a_word_without_a_clear_replacement_gets_none_anywhere_in_the_text():
@@ -165,8 +189,10 @@ def test_misspellings_keep_their_replacement_when_context_or_form_makes_it_clear
     text = "It is truely a good idea, and we had an arguement about it. Tomorow we go."
     # When assessed / Then each keeps the teacher's correction
     assert _found(text, assess_writing(text, "en"), "spelling") == [
-        (6, "truely", ["truly"]), (40, "arguement", ["argument"]),
-        (60, "Tomorow", ["Tomorrow"])]  # fmt: skip
+        (6, "truely", ["truly"]),
+        (40, "arguement", ["argument"]),
+        (60, "Tomorow", ["Tomorrow"]),
+    ]
 
 
 def test_repeated_words_capitalisation_articles_and_spacing_are_found():
@@ -200,8 +226,10 @@ def test_a_an_follows_sound_not_letter():
     # When assessed / Then none is wrong
     assert _found(text, assess_writing(text, "en"), "articles_a_an") == []
     # And letters read by name, initialisms and prefixes are not taken for words
-    text = ("Use an xterm over an ssh link on a Unix box. If script A imports B, where the a "
-            "is just an a, we make a U-turn with a usable copy and an unidentified man.")
+    text = (
+        "Use an xterm over an ssh link on a Unix box. If script A imports B, where the a "
+        "is just an a, we make a U-turn with a usable copy and an unidentified man."
+    )
     assert _found(text, assess_writing(text, "en"), "articles_a_an") == []
 
 
@@ -333,8 +361,11 @@ def test_checks_that_ran_and_those_that_could_not_are_listed():
 
 def test_limits_and_bad_input_are_clear_errors():
     # Given text over the limit, text with no words and an unknown language
-    cases = [("a " * 5001, "en", "text_too_long"), ("... 123 !!", "en", "text_empty"),
-             ("hello", "tlh", "unsupported_language")]  # fmt: skip
+    cases = [
+        ("a " * 5001, "en", "text_too_long"),
+        ("... 123 !!", "en", "text_empty"),
+        ("hello", "tlh", "unsupported_language"),
+    ]
     for text, language, code in cases:
         # When assessed / Then each fails with its code
         with pytest.raises(PipelineError) as err:
@@ -368,13 +399,31 @@ def test_llm_errors_are_anchored_by_their_text_not_their_offsets():
     # Given model errors with a wrong offset, a right one, and one not in the text
     text = "I goed home and goed to bed."
     items = [
-        {"original": "goed", "offset": 14, "length": 4, "category": "grammar", "message": "went",
-         "replacements": ["went"]},
-        {"original": "bed", "offset": 24, "length": 3, "category": "style", "message": "ok",
-         "replacements": []},
-        {"original": "sleeped", "offset": 3, "length": 7, "category": "grammar", "message": "x",
-         "replacements": []},
-    ]  # fmt: skip
+        {
+            "original": "goed",
+            "offset": 14,
+            "length": 4,
+            "category": "grammar",
+            "message": "went",
+            "replacements": ["went"],
+        },
+        {
+            "original": "bed",
+            "offset": 24,
+            "length": 3,
+            "category": "style",
+            "message": "ok",
+            "replacements": [],
+        },
+        {
+            "original": "sleeped",
+            "offset": 3,
+            "length": 7,
+            "category": "grammar",
+            "message": "x",
+            "replacements": [],
+        },
+    ]
     # When anchored
     kept, dropped = anchor_llm_errors(text, items)
     # Then the wrong offset moves to the nearest occurrence and the invented one is dropped
@@ -388,11 +437,23 @@ def test_with_an_llm_its_judgement_and_corrections_are_merged(fake_openai):
     text = "I went to the beach with my freind. Yesterday we go swimming."
     answer = copy.deepcopy(ANSWERS["writing_assessment"])
     answer["errors"] = [
-        {"original": "freind", "offset": 28, "length": 6, "category": "spelling",
-         "message": "Misspelled.", "replacements": ["friend"]},
-        {"original": "go", "offset": 51, "length": 2, "category": "grammar",
-         "message": "'Yesterday' takes the past.", "replacements": ["went"]},
-    ]  # fmt: skip
+        {
+            "original": "freind",
+            "offset": 28,
+            "length": 6,
+            "category": "spelling",
+            "message": "Misspelled.",
+            "replacements": ["friend"],
+        },
+        {
+            "original": "go",
+            "offset": 51,
+            "length": 2,
+            "category": "grammar",
+            "message": "'Yesterday' takes the past.",
+            "replacements": ["went"],
+        },
+    ]
     answer["corrected_text"] = "I went to the beach with my friend. Yesterday we went swimming."
     fake_openai.push(json_completion(answer))
     llm = OpenAIProvider(model="test-model", base_url=fake_openai.base_url)
