@@ -106,8 +106,9 @@ def _delete(session: Session, stmt: Any) -> int:
     return session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
 
 
-def erase_rows(session: Session, organisation_id: str, user_id: str,
-               box: SecretBox | None = None) -> dict[str, int]:
+def erase_rows(
+    session: Session, organisation_id: str, user_id: str, box: SecretBox | None = None
+) -> dict[str, int]:
     """Every row of the learner after their media (storage.learner_data lists the tables),
     children before parents, and the account last. Counts per table. With the secret box,
     mail not yet sent to the learner's address is withdrawn too (its rows name no user)."""

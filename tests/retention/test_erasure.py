@@ -237,8 +237,9 @@ def test_a_job_running_during_the_erasure_writes_nothing_back(s3_app):
         == 0
     )
     # And its usage stays for the organisation's totals, without the learner
-    assert db.session.scalars(select(UsageRecord.learner_user_id).where(
-        UsageRecord.job_id == job_id)).all() == [None]
+    assert db.session.scalars(
+        select(UsageRecord.learner_user_id).where(UsageRecord.job_id == job_id)
+    ).all() == [None]
 
 
 def test_mail_not_yet_sent_to_an_erased_learner_is_withdrawn(s3_app):
@@ -248,8 +249,14 @@ def test_mail_not_yet_sent_to_an_erased_learner_is_withdrawn(s3_app):
     box = s3_app.app.extensions["secret_box"]
     queued = {}
     for who in (learner, classmate):
-        message = mail.render("password_reset", who.email.upper(), name="Sam", email=who.email,
-                              link="https://learn.example/reset#t", ttl_minutes=30)
+        message = mail.render(
+            "password_reset",
+            who.email.upper(),
+            name="Sam",
+            email=who.email,
+            link="https://learn.example/reset#t",
+            ttl_minutes=30,
+        )
         queued[who.id] = mail.queue(db.session, box, "password_reset", message).id
     db.session.commit()
     # When the learner is erased

@@ -160,12 +160,24 @@ def test_insert_ignoring_conflict_writes_once_and_is_compiled_once(app):
     db.session.add(organisation)
     db.session.flush()
     now = utcnow()
-    values = {"organisation_id": organisation.id, "job_id": new_id("job"),
-              "learner_user_id": None, "job_type": "ping", "status": "succeeded",
-              "day": now.date(), "created_at": now, "assessments": 1, "audio_seconds": 2.5,
-              "llm_input_tokens": 0, "llm_output_tokens": 0, "kind": "job",
-              "speech_seconds_in": 0.0, "characters_synthesised": 0, "partner_turns": 0,
-              "realtime_sessions": 0}
+    values = {
+        "organisation_id": organisation.id,
+        "job_id": new_id("job"),
+        "learner_user_id": None,
+        "job_type": "ping",
+        "status": "succeeded",
+        "day": now.date(),
+        "created_at": now,
+        "assessments": 1,
+        "audio_seconds": 2.5,
+        "llm_input_tokens": 0,
+        "llm_output_tokens": 0,
+        "kind": "job",
+        "speech_seconds_in": 0.0,
+        "characters_synthesised": 0,
+        "partner_turns": 0,
+        "realtime_sessions": 0,
+    }
     table = UsageRecord.__table__
     first = insert_ignoring_conflict(
         db.session, table, values, conflict=("job_id",), returning="id"

@@ -41,12 +41,22 @@ def learner_erasure(ctx: JobContext) -> Outcome:
     ctx.report("records", 80)
     exports = erasure.erase_exports(store, organisation_id, user_id)
     box = current_app.extensions["secret_box"]
-    counts = {"media": media, "exports": exports,
-              **erasure.erase_rows(session, organisation_id, user_id, box)}
-    audit.record(session, audit.ActedBy(organisation_id, "system", id=job_id), "learner.erased",
-                 target_type="user", target_id=user_id, after=counts)
-    return Outcome({"user_id": user_id, "erased": counts}, provider="platform",
-                   model="learner-erasure")
+    counts = {
+        "media": media,
+        "exports": exports,
+        **erasure.erase_rows(session, organisation_id, user_id, box),
+    }
+    audit.record(
+        session,
+        audit.ActedBy(organisation_id, "system", id=job_id),
+        "learner.erased",
+        target_type="user",
+        target_id=user_id,
+        after=counts,
+    )
+    return Outcome(
+        {"user_id": user_id, "erased": counts}, provider="platform", model="learner-erasure"
+    )
 
 
 def _wait_for_running_jobs(ctx: JobContext, organisation_id: str, user_id: str) -> None:
