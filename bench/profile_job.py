@@ -13,21 +13,15 @@ Needs the bench database (BENCH_DATABASE_URL) and starts a private redis-server.
 from __future__ import annotations
 
 import cProfile
-import logging
 import pstats
 import sys
-import tempfile
 import time
-import uuid
-from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import redis
-from sqlalchemy import event
 
-from bench.profile_submission import _cumulative
-from bench.services import platform_env, prepare_database, private_redis
+from bench.profile_submission import _cumulative, profiling_app
+from bench.services import prepare_database, private_redis
 
 PARTS = [
     ("whole job (workers.engine.run_job)", "workers/engine.py", "run_job"),
@@ -73,35 +67,10 @@ def main(argv: list[str]) -> int:
     n = int(numbers[0]) if numbers else 300
     with private_redis() as redis_url:
         prepare_database(redis_url)
-        from api import create_app
-        from core.settings import Settings
         from storage.db import db
         from workers import engine
 
-        env = platform_env(redis_url, Path(tempfile.mkdtemp(prefix="bench-profile-job-")))
-        app = create_app(Settings.from_env(env), start_services=False)
-        for handler in logging.getLogger().handlers:
-            if getattr(handler, "_platform", False):
-                handler.stream = open("/dev/null", "w")  # noqa: SIM115
-        statements: Counter = Counter()
-        with app.app_context():
-
-            @event.listens_for(db.engine, "before_cursor_execute")
-            def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-                statements[statement.split(None, 1)[0].upper()] += 1
-
-        client = app.test_client()
-        registered = client.post(
-            "/api/v1/auth/register",
-            json={
-                "email": f"profile-{uuid.uuid4().hex}@example.test",
-                "password": "bench password 1",
-                "name": "Profile",
-                "organisation_name": "Profile jobs",
-                "timezone": "UTC",
-            },
-        ).get_json()
-        headers = {"Authorization": f"Bearer {registered['access_token']}"}
+        app, client, headers, statements = profiling_app(redis_url, "Profile jobs")
 
         def submit(count: int) -> list[str]:
             ids = []

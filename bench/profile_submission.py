@@ -124,42 +124,49 @@ def _run(
     }
 
 
+def profiling_app(redis_url: str, organisation: str) -> tuple[Any, Any, dict[str, str], Counter]:
+    """The platform's app on the bench database and `redis_url`, its access log silenced, a
+    counter of SQL statements by verb, and a test client signed in as a new organisation's
+    admin: (app, client, headers, statements)."""
+    import logging
+
+    from api import create_app
+    from core.settings import Settings
+    from storage.db import db
+
+    env = platform_env(redis_url, Path(tempfile.mkdtemp(prefix="bench-profile-")))
+    app = create_app(Settings.from_env(env), start_services=False)
+    # The access log goes where a production process sends it, but not to this terminal.
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, "_platform", False):
+            handler.stream = open("/dev/null", "w")  # noqa: SIM115
+    statements: Counter = Counter()
+    with app.app_context():
+
+        @event.listens_for(db.engine, "before_cursor_execute")
+        def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements[statement.split(None, 1)[0].upper()] += 1
+
+    client = app.test_client()
+    registered = client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": f"profile-{uuid.uuid4().hex}@example.test",
+            "password": "bench password 1",
+            "name": "Profile",
+            "organisation_name": organisation,
+            "timezone": "UTC",
+        },
+    ).get_json()
+    return app, client, {"Authorization": f"Bearer {registered['access_token']}"}, statements
+
+
 def main(argv: list[str]) -> int:
     numbers = [arg for arg in argv if arg.isdigit()]
     n = int(numbers[0]) if numbers else 300
     with private_redis() as redis_url:
         prepare_database(redis_url)
-        from api import create_app
-        from core.settings import Settings
-        from storage.db import db
-
-        env = platform_env(redis_url, Path(tempfile.mkdtemp(prefix="bench-profile-")))
-        app = create_app(Settings.from_env(env), start_services=False)
-        # The access log goes where a production process sends it, but not to this terminal.
-        import logging
-
-        for handler in logging.getLogger().handlers:
-            if getattr(handler, "_platform", False):
-                handler.stream = open("/dev/null", "w")  # noqa: SIM115
-        statements: Counter = Counter()
-        with app.app_context():
-
-            @event.listens_for(db.engine, "before_cursor_execute")
-            def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-                statements[statement.split(None, 1)[0].upper()] += 1
-
-        client = app.test_client()
-        registered = client.post(
-            "/api/v1/auth/register",
-            json={
-                "email": f"profile-{uuid.uuid4().hex}@example.test",
-                "password": "bench password 1",
-                "name": "Profile",
-                "organisation_name": "Profile",
-                "timezone": "UTC",
-            },
-        ).get_json()
-        headers = {"Authorization": f"Bearer {registered['access_token']}"}
+        app, client, headers, statements = profiling_app(redis_url, "Profile")
         redis_client = redis.Redis.from_url(redis_url)
         for idempotent in (False, True):
             result = _run(client, headers, n, idempotent, statements, redis_client)
