@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,28 +19,14 @@ import psycopg
 import redis
 import requests
 
+from tests.loopback import free_port, wait_until
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 SECRET_KEY = "bench-secret-key-that-is-long-enough-for-hs256"
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_platform"
 )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(
-    predicate: Callable[[], bool], seconds: float, what: str, interval: float = 0.1
-) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"gave up waiting for {what} after {seconds} s")
-        time.sleep(interval)
 
 
 def percentile(values: list[float], q: int) -> float:

@@ -30,7 +30,7 @@ from core.settings import Settings  # noqa: E402
 from storage.db import db  # noqa: E402
 from tests.factories import Accounts  # noqa: E402
 
-pytest_plugins: list[str] = ["tests.s3server"]
+pytest_plugins: list[str] = ["tests.s3server", "tests.lms.lrs"]
 
 
 def _per_worker(database_url: str, redis_url: str, worker: str) -> tuple[str, str]:

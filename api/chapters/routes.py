@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from api.chapters.schemas import LessonCreateSchema, LessonListSchema, LessonSchema
 from api.courses.schemas import ChapterPatchSchema, ChapterSchema
 from api.security import ANY_ROLE, STAFF, auth_required, current_principal
-from storage.content import courses
+from storage.content import courses, lessons
 from storage.db import db
 
 blp = Blueprint(
@@ -73,13 +73,13 @@ class Lessons(MethodView):
     def get(self, chapter_id: str):
         """The chapter's lessons in order."""
         chapter = courses.get_chapter(db.session, current_principal(), chapter_id)
-        return {"items": courses.lessons_of(db.session, chapter.id)}
+        return {"items": lessons.lessons_of(db.session, chapter.id)}
 
     @auth_required(STAFF, scope="learning:write")
     @blp.arguments(LessonCreateSchema)
     @blp.response(201, LessonSchema)
     def post(self, data: dict, chapter_id: str):
         """Add a lesson (Markdown content) to the chapter."""
-        lesson = courses.create_lesson(db.session, current_principal(), chapter_id, data)
+        lesson = lessons.create_lesson(db.session, current_principal(), chapter_id, data)
         db.session.commit()
         return lesson, 201, {"Location": url_for("lessons.LessonView", lesson_id=lesson.id)}

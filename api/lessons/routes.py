@@ -17,7 +17,7 @@ from api.lessons.schemas import (
 )
 from api.security import ANY_ROLE, STAFF, auth_required, current_principal
 from storage import learners
-from storage.content import courses, exercises, progress
+from storage.content import exercises, lessons, progress
 from storage.db import db
 
 blp = Blueprint(
@@ -34,14 +34,14 @@ class LessonView(MethodView):
     @blp.response(200, LessonSchema)
     def get(self, lesson_id: str):
         """Read a lesson (Markdown content, media ids, level, skill)."""
-        return courses.get_lesson(db.session, current_principal(), lesson_id)
+        return lessons.get_lesson(db.session, current_principal(), lesson_id)
 
     @auth_required(STAFF, scope="learning:write")
     @blp.arguments(LessonPatchSchema)
     @blp.response(200, LessonSchema)
     def patch(self, data: dict, lesson_id: str):
         """Change a lesson or move it within its chapter."""
-        lesson = courses.update_lesson(db.session, current_principal(), lesson_id, data)
+        lesson = lessons.update_lesson(db.session, current_principal(), lesson_id, data)
         db.session.commit()
         return lesson
 
@@ -49,7 +49,7 @@ class LessonView(MethodView):
     @blp.response(204)
     def delete(self, lesson_id: str):
         """Delete a lesson with its exercises."""
-        courses.delete_lesson(db.session, current_principal(), lesson_id)
+        lessons.delete_lesson(db.session, current_principal(), lesson_id)
         db.session.commit()
 
 
@@ -60,7 +60,7 @@ class Exercises(MethodView):
     def get(self, lesson_id: str):
         """The lesson's exercises and quizzes (learners: without the answers)."""
         principal = current_principal()
-        lesson = courses.get_lesson(db.session, principal, lesson_id)
+        lesson = lessons.get_lesson(db.session, principal, lesson_id)
         return {
             "items": [
                 exercises.exercise_view(e, with_answers=principal.is_staff())

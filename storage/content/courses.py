@@ -1,4 +1,4 @@
-"""Courses, their ordered chapters and the chapters' ordered lessons.
+"""Courses and their ordered chapters (the chapters' lessons are in `lessons`).
 
 Teachers, admins and API keys (staff) author their organisation's content and see drafts;
 learners read the published courses of their organisation and everything in them. Another
@@ -18,7 +18,6 @@ from storage.content import ordering, search
 from storage.errors import Forbidden, NotFound, Unprocessable
 from storage.ids import new_id
 from storage.models.content import Chapter, Course, Exercise, Lesson
-from storage.models.media import Media
 from storage.tenancy import get_owned, tenant_select
 
 
@@ -27,7 +26,7 @@ def require_author(actor: Actor) -> None:
         raise Forbidden("Only teachers and admins author content.", code="insufficient_role")
 
 
-def _hidden(actor: Actor, course: Course) -> bool:
+def hidden_from(actor: Actor, course: Course) -> bool:
     return course.status != "published" and not actor.is_staff()
 
 
@@ -59,14 +58,7 @@ def _check_course(session: Session, organisation_id: str, course: Course) -> Non
             "A course cannot be its own prerequisite.", code="course_prerequisite_cycle"
         )
     if wanted:
-        found = set(
-            session.scalars(
-                tenant_select(Course, organisation_id)
-                .where(Course.id.in_(wanted))
-                .with_only_columns(Course.id)
-            )
-        )
-        missing = [c for c in wanted if c not in found]
+        missing = missing_ids(session, Course, organisation_id, wanted)
         if missing:
             raise Unprocessable(
                 f"No course {missing[0]!r} to take first.",
@@ -74,6 +66,18 @@ def _check_course(session: Session, organisation_id: str, course: Course) -> Non
                 details={"missing": missing},
             )
     course.prerequisites = wanted
+
+
+def missing_ids(session: Session, model: Any, organisation_id: str, wanted: list[str]) -> list[str]:
+    """The ids in `wanted` that name no row of `model` in the organisation, in order."""
+    found = set(
+        session.scalars(
+            tenant_select(model, organisation_id)
+            .where(model.id.in_(wanted))
+            .with_only_columns(model.id)
+        )
+    )
+    return [row_id for row_id in wanted if row_id not in found]
 
 
 def create_course(session: Session, actor: Actor, data: dict[str, Any]) -> Course:
@@ -124,7 +128,7 @@ def get_course(
     course = get_owned(
         session, Course, course_id, actor.organisation_id, what="course", for_update=for_update
     )
-    if _hidden(actor, course):
+    if hidden_from(actor, course):
         raise NotFound(f"No course with id {course_id!r}.", code="course_not_found")
     return course
 
@@ -264,7 +268,7 @@ def create_chapter(session: Session, actor: Actor, course_id: str, data: dict[st
 def get_chapter(session: Session, actor: Actor, chapter_id: str) -> Chapter:
     chapter = get_owned(session, Chapter, chapter_id, actor.organisation_id, what="chapter")
     course = session.get(Course, chapter.course_id)
-    if course is None or _hidden(actor, course):
+    if course is None or hidden_from(actor, course):
         raise NotFound(f"No chapter with id {chapter_id!r}.", code="chapter_not_found")
     return chapter
 
@@ -335,103 +339,6 @@ def reorder_chapters(
         chapters[chapter_id].position = position
     session.flush()
     return [chapters[c] for c in order]
-
-
-# Lessons ---------------------------------------------------------------------------------
-
-LESSON_FIELDS = ("title", "level", "skill", "category", "content", "media_ids", "estimated_minutes")
-
-
-def _check_media(session: Session, organisation_id: str, media_ids: list[str]) -> list[str]:
-    wanted = list(dict.fromkeys(media_ids or []))
-    if not wanted:
-        return []
-    found = set(
-        session.scalars(
-            tenant_select(Media, organisation_id)
-            .where(Media.id.in_(wanted))
-            .with_only_columns(Media.id)
-        )
-    )
-    missing = [media_id for media_id in wanted if media_id not in found]
-    if missing:
-        raise Unprocessable(
-            f"No media with id {missing[0]!r} in your organisation.",
-            code="media_not_found",
-            details={"media_ids": missing},
-        )
-    return wanted
-
-
-def lessons_of(session: Session, chapter_id: str) -> list[Lesson]:
-    return list(
-        session.scalars(
-            select(Lesson).where(Lesson.chapter_id == chapter_id).order_by(Lesson.position)
-        )
-    )
-
-
-def create_lesson(session: Session, actor: Actor, chapter_id: str, data: dict[str, Any]) -> Lesson:
-    require_author(actor)
-    chapter = get_chapter(session, actor, chapter_id)
-    course = get_course(session, actor, chapter.course_id, for_update=True)
-    position = open_position(
-        session, Lesson, Lesson.chapter_id, chapter.id, data.get("position"), "lesson"
-    )
-    lesson = Lesson(
-        id=new_id("lsn"),
-        organisation_id=course.organisation_id,
-        chapter_id=chapter.id,
-        course_id=course.id,
-        position=position,
-        content="",
-        media_ids=[],
-    )
-    for name in LESSON_FIELDS:
-        if name in data:
-            setattr(lesson, name, data[name])
-    lesson.media_ids = _check_media(session, course.organisation_id, lesson.media_ids)
-    session.add(lesson)
-    session.flush()
-    search.index_lesson(session, lesson, course)
-    return lesson
-
-
-def get_lesson(session: Session, actor: Actor, lesson_id: str) -> Lesson:
-    lesson = get_owned(session, Lesson, lesson_id, actor.organisation_id, what="lesson")
-    course = session.get(Course, lesson.course_id)
-    if course is None or _hidden(actor, course):
-        raise NotFound(f"No lesson with id {lesson_id!r}.", code="lesson_not_found")
-    return lesson
-
-
-def update_lesson(session: Session, actor: Actor, lesson_id: str, data: dict[str, Any]) -> Lesson:
-    require_author(actor)
-    lesson = get_lesson(session, actor, lesson_id)
-    course = get_course(session, actor, lesson.course_id, for_update=True)
-    session.refresh(lesson)
-    for name in LESSON_FIELDS:
-        if name in data:
-            setattr(lesson, name, data[name])
-    lesson.media_ids = _check_media(session, course.organisation_id, lesson.media_ids)
-    if data.get("position") is not None and data["position"] != lesson.position:
-        move_position(
-            session, lesson, Lesson.chapter_id, lesson.chapter_id, data["position"], "lesson"
-        )
-    session.flush()
-    search.index_lesson(session, lesson, course)
-    return lesson
-
-
-def delete_lesson(session: Session, actor: Actor, lesson_id: str) -> None:
-    require_author(actor)
-    lesson = get_lesson(session, actor, lesson_id)
-    get_course(session, actor, lesson.course_id, for_update=True)
-    session.refresh(lesson)
-    search.forget(session, "lesson", [lesson.id])
-    session.delete(lesson)
-    session.flush()
-    close_position(session, Lesson, Lesson.chapter_id, lesson.chapter_id, lesson.position)
 
 
 def course_outline(session: Session, course_id: str) -> list[dict[str, Any]]:

@@ -10,15 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipelines.grading import check_items, public_item
+from storage.actor import Actor
 from storage.content.courses import (
-    Actor,
     close_position,
     get_course,
-    get_lesson,
     move_position,
     open_position,
     require_author,
 )
+from storage.content.lessons import get_lesson
 from storage.errors import NotFound, Unprocessable
 from storage.ids import new_id
 from storage.models.content import Course, Exercise

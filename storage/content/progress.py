@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from storage.actor import Actor
 from storage.content import badges
-from storage.content.courses import get_course, get_lesson
+from storage.content.courses import get_course
+from storage.content.lessons import get_lesson
 from storage.errors import Forbidden, Unprocessable
 from storage.ids import new_id
 from storage.learning import events

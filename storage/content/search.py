@@ -242,29 +242,26 @@ def index_course(session: Session, course: Course, *, cascade: bool = False) -> 
 
 
 def index_chapter(session: Session, chapter: Chapter, course: Course) -> None:
-    _put(
-        session,
-        kind="chapter",
-        object_id=chapter.id,
-        organisation_id=chapter.organisation_id,
-        course_id=course.id,
-        language=course.language,
-        title=chapter.title,
-        body=chapter.summary or "",
-        published=course.status == "published",
-    )
+    _put_course_part(session, "chapter", chapter, course, chapter.summary)
 
 
 def index_lesson(session: Session, lesson: Lesson, course: Course) -> None:
+    _put_course_part(session, "lesson", lesson, course, lesson.content)
+
+
+def _put_course_part(
+    session: Session, kind: str, part: Chapter | Lesson, course: Course, body: str | None
+) -> None:
+    """A chapter or lesson: findable in its course's language, published with its course."""
     _put(
         session,
-        kind="lesson",
-        object_id=lesson.id,
-        organisation_id=lesson.organisation_id,
+        kind=kind,
+        object_id=part.id,
+        organisation_id=part.organisation_id,
         course_id=course.id,
         language=course.language,
-        title=lesson.title,
-        body=lesson.content or "",
+        title=part.title,
+        body=body or "",
         published=course.status == "published",
     )
 

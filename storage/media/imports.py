@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.limits import UploadLimits
+from core.settings import Settings
 from pipelines.archive import ArchiveEntry, ArchiveLimits, entry_count, iter_zip, spool
 from pipelines.errors import PipelineError, TransientError
 from pipelines.manifest import Manifest, ManifestRow, parse_manifest
@@ -105,6 +106,16 @@ class ImportLimits:
     max_entry_bytes: int = 100 * 1024 * 1024
     max_total_bytes: int = 1024 * 1024 * 1024
     upload: UploadLimits = field(default_factory=UploadLimits)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ImportLimits:
+        """The limits an import job runs under, as configured."""
+        return cls(
+            max_entries=settings.import_max_entries,
+            max_entry_bytes=settings.import_max_entry_bytes,
+            max_total_bytes=settings.import_max_total_bytes,
+            upload=settings.upload_limits,
+        )
 
     def archive(self) -> ArchiveLimits:
         return ArchiveLimits(

@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from tests.content.conftest import CORRECT
-from tests.lms.lrs import TestLrsServer
-
-
-@pytest.fixture
-def lrs() -> Iterator[TestLrsServer]:
-    server = TestLrsServer()
-    yield server
-    server.stop()
 
 
 def test_quiz_lesson_and_course_reach_the_lrs(client, accounts, content, worker, lrs):
     # Given an xAPI endpoint with the LRS's credentials, and a one-lesson course with a quiz
     admin = accounts.admin()
-    made = client.post(
-        "/api/v1/webhooks",
-        headers=admin.headers,
-        json={
-            "url": lrs.url,
-            "format": "xapi",
-            "lms_base_url": "https://lms.example.test",
-            "lrs_auth": {"scheme": "basic", "username": "lrs-key", "password": "lrs-secret"},
-        },
-    )
-    assert made.status_code == 201, made.get_json()
+    lrs.register(client, admin)
     learner = accounts.member(admin, "learner")
     tree = content.tree(admin)
 

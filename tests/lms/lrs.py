@@ -8,7 +8,9 @@ import base64
 import json
 import threading
 import uuid
+from collections.abc import Iterator
 
+import pytest
 import tincan
 from flask import Flask, Response, request
 from werkzeug.serving import make_server
@@ -34,6 +36,27 @@ class TestLrsServer:
 
     def stop(self) -> None:
         self._server.shutdown()
+
+    def register(self, client, admin, **fields) -> dict:
+        """Register this LRS as the organisation's xAPI endpoint with its Basic credentials
+        (`fields` add to or replace what is sent); the endpoint as the API answered."""
+        body = {
+            "url": self.url,
+            "format": "xapi",
+            "lms_base_url": "https://lms.example.test",
+            "lrs_auth": {"scheme": "basic", "username": "lrs-key", "password": "lrs-secret"},
+            **fields,
+        }
+        made = client.post("/api/v1/webhooks", headers=admin.headers, json=body)
+        assert made.status_code == 201, made.get_json()
+        return made.get_json()
+
+
+@pytest.fixture
+def lrs() -> Iterator[TestLrsServer]:
+    server = TestLrsServer()
+    yield server
+    server.stop()
 
     def _refuse(self, status: int, why: str) -> Response:
         self.refused.append((status, why))

@@ -429,18 +429,7 @@ def test_a_learner_launched_into_a_speaking_task_is_graded_and_recorded(
     platform = _register(client, admin, lms)
     lrs = TestLrsServer()
     try:
-        made = client.post(
-            "/api/v1/webhooks",
-            headers=admin.headers,
-            json={
-                "url": lrs.url,
-                "format": "xapi",
-                "lms_base_url": lms.url,
-                "actor_lms": platform["id"],
-                "lrs_auth": {"scheme": "basic", "username": "lrs-key", "password": "lrs-secret"},
-            },
-        )
-        assert made.status_code == 201, made.get_json()
+        lrs.register(client, admin, lms_base_url=lms.url, actor_lms=platform["id"])
 
         # When the LMS launches a learner into a speaking task of the catalogue
         landed = _browser_launch(

@@ -6,13 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import text
 
 from storage.db import db
-from tests.lms.lrs import TestLrsServer
 from tests.teachers.conftest import create_assignment, wait_for_batch
 
 WRITING = "/api/v1/assessments/writing"
@@ -22,13 +19,6 @@ TEXT = {
     "language": "en",
 }
 CEFR_EXTENSION = "/xapi/extensions/cefr-level"
-
-
-@pytest.fixture
-def lrs() -> Iterator[TestLrsServer]:
-    server = TestLrsServer()
-    yield server
-    server.stop()
 
 
 def _wait(predicate, seconds: float = 20) -> None:
@@ -46,18 +36,7 @@ def _deliveries(client, admin) -> list[dict]:
 def test_assessments_sessions_and_reviews_reach_the_lrs(client, accounts, worker, vocab, lrs):
     # Given an xAPI endpoint with the LRS's Basic credentials
     admin = accounts.admin()
-    made = client.post(
-        "/api/v1/webhooks",
-        headers=admin.headers,
-        json={
-            "url": lrs.url,
-            "format": "xapi",
-            "lms_base_url": "https://lms.example.test",
-            "lrs_auth": {"scheme": "basic", "username": "lrs-key", "password": "lrs-secret"},
-        },
-    )
-    assert made.status_code == 201, made.get_json()
-    endpoint = made.get_json()
+    endpoint = lrs.register(client, admin)
     assert endpoint["lrs_auth_scheme"] == "basic" and "lrs-secret" not in str(endpoint)
     stored = db.session.execute(text("SELECT lrs_credentials FROM webhook_endpoints")).scalar()
     assert stored.startswith("enc:v1:") and "lrs-secret" not in stored
@@ -112,14 +91,8 @@ def test_an_lrs_that_refuses_is_retried_with_the_reason_recorded(
 ):
     # Given an xAPI endpoint whose LRS password is wrong, and an LRS down for one request
     admin = accounts.admin()
-    client.post(
-        "/api/v1/webhooks",
-        headers=admin.headers,
-        json={
-            "url": lrs.url,
-            "format": "xapi",
-            "lrs_auth": {"scheme": "basic", "username": "lrs-key", "password": "wrong"},
-        },
+    lrs.register(
+        client, admin, lrs_auth={"scheme": "basic", "username": "lrs-key", "password": "wrong"}
     )
     lrs.fail_next.append(503)
     learner = accounts.member(admin, "learner")
@@ -139,24 +112,18 @@ def test_an_lrs_that_refuses_is_retried_with_the_reason_recorded(
 def test_an_lrs_with_oauth_client_credentials(client, accounts, worker, lrs):
     # Given an xAPI endpoint whose LRS wants an OAuth2 client-credentials token
     admin = accounts.admin()
-    made = client.post(
-        "/api/v1/webhooks",
-        headers=admin.headers,
-        json={
-            "url": lrs.url,
-            "format": "xapi",
-            "lrs_auth": {
-                "scheme": "oauth",
-                "token_url": lrs.token_url,
-                "client_id": "lrs-client",
-                "client_secret": "lrs-client-secret",
-                "scope": "statements/write",
-            },
+    made = lrs.register(
+        client,
+        admin,
+        lrs_auth={
+            "scheme": "oauth",
+            "token_url": lrs.token_url,
+            "client_id": "lrs-client",
+            "client_secret": "lrs-client-secret",
+            "scope": "statements/write",
         },
     )
-    assert made.status_code == 201, made.get_json()
-    assert made.get_json()["lrs_auth_scheme"] == "oauth"
-    assert "lrs-client-secret" not in str(made.get_json())
+    assert made["lrs_auth_scheme"] == "oauth" and "lrs-client-secret" not in str(made)
     # When a learner ends a study session
     learner = accounts.member(admin, "learner")
     session = client.post("/api/v1/study-sessions", headers=learner.headers, json={}).get_json()
@@ -188,17 +155,7 @@ def test_an_lrs_with_oauth_client_credentials(client, accounts, worker, lrs):
 def test_a_teachers_review_reaches_the_lrs_as_a_statement_of_its_own(client, accounts, worker, lrs):
     # Given an xAPI endpoint, and a learner's text assessed in a teacher's assignment
     admin = accounts.admin()
-    made = client.post(
-        "/api/v1/webhooks",
-        headers=admin.headers,
-        json={
-            "url": lrs.url,
-            "format": "xapi",
-            "lms_base_url": "https://lms.example.test",
-            "lrs_auth": {"scheme": "basic", "username": "lrs-key", "password": "lrs-secret"},
-        },
-    )
-    assert made.status_code == 201, made.get_json()
+    lrs.register(client, admin)
     teacher = accounts.member(admin, "teacher")
     learner = accounts.member(admin, "learner")
     class_id = client.post(
@@ -257,19 +214,7 @@ def test_statements_name_the_learner_by_their_id_in_the_lrs_lms(client, accounts
     # Given an xAPI endpoint for the LRS of the LMS "my-lms", and a learner that LMS
     # provisioned as "stu-42" (the platform's own user id is another)
     admin = accounts.admin()
-    made = client.post(
-        "/api/v1/webhooks",
-        headers=admin.headers,
-        json={
-            "url": lrs.url,
-            "format": "xapi",
-            "lms_base_url": "https://lms.example.test",
-            "actor_lms": "my-lms",
-            "lrs_auth": {"scheme": "basic", "username": "lrs-key", "password": "lrs-secret"},
-        },
-    )
-    assert made.status_code == 201, made.get_json()
-    assert made.get_json()["actor_lms"] == "my-lms"
+    assert lrs.register(client, admin, actor_lms="my-lms")["actor_lms"] == "my-lms"
     provisioned = client.put(
         "/api/v1/learners/lms/my-lms/stu-42", headers=admin.headers, json={"name": "Ana Ruiz"}
     )

@@ -17,12 +17,6 @@ from workers.engine import JobContext, Outcome, job_actor
     time_limit_ms=30 * 60 * 1000,
 )
 def content_import(ctx: JobContext) -> Outcome:
-    settings = ctx.settings
-    limits = ImportLimits(
-        max_entries=settings.import_max_entries,
-        max_entry_bytes=settings.import_max_entry_bytes,
-        max_total_bytes=settings.import_max_total_bytes,
-        upload=settings.upload_limits,
-    )
+    limits = ImportLimits.from_settings(ctx.settings)
     result = run_import(ctx.session, runtime.object_store(), ctx.job, limits, ctx.report)
     return Outcome(result, provider="platform", model="content-import")
