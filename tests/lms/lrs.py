@@ -51,13 +51,6 @@ class TestLrsServer:
         assert made.status_code == 201, made.get_json()
         return made.get_json()
 
-
-@pytest.fixture
-def lrs() -> Iterator[TestLrsServer]:
-    server = TestLrsServer()
-    yield server
-    server.stop()
-
     def _refuse(self, status: int, why: str) -> Response:
         self.refused.append((status, why))
         return Response(json.dumps({"error": why}), status=status, mimetype="application/json")
@@ -110,3 +103,10 @@ def lrs() -> Iterator[TestLrsServer]:
             )
 
         return app
+
+
+@pytest.fixture
+def lrs() -> Iterator[TestLrsServer]:
+    server = TestLrsServer()
+    yield server
+    server.stop()
