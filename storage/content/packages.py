@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from core.levels import CEFR_LEVELS
 from pipelines.grading import check_items
-from storage.content import courses, exercises, lessons
+from storage.content import courses, exercises
+from storage.content.lessons import LESSON_FIELDS, create_lesson, lessons_of
 from storage.errors import Unprocessable
 from storage.models.content import COURSE_STATUSES, EXERCISE_KINDS, SKILLS, Course
 from storage.models.media import Media
@@ -192,7 +193,7 @@ def load_package(
         for lesson_spec in chapter_spec.get("lessons") or []:
             fields = {
                 k: lesson_spec[k]
-                for k in lessons.LESSON_FIELDS
+                for k in LESSON_FIELDS
                 if lesson_spec.get(k) is not None and k != "media_ids"
             }
             fields["media_ids"] = _known_media(
@@ -200,7 +201,7 @@ def load_package(
             )
             if media is not None:
                 fields["media_ids"] += [media(name) for name in lesson_spec.get("media") or []]
-            lesson = lessons.create_lesson(session, actor, chapter.id, fields)
+            lesson = create_lesson(session, actor, chapter.id, fields)
             for exercise_spec in lesson_spec.get("exercises") or []:
                 exercises.create_exercise(
                     session,
@@ -243,7 +244,7 @@ def export_package(session: Session, actor: courses.Actor, course_id: str) -> di
     chapters = []
     for chapter in courses.chapters_of(session, course.id):
         lessons = []
-        for lesson in lessons.lessons_of(session, chapter.id):
+        for lesson in lessons_of(session, chapter.id):
             lessons.append(
                 {
                     "title": lesson.title,
