@@ -42,7 +42,7 @@ test: $(VENV)/.installed-dev system-packages
 	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || \
 		{ apt-get install -y chromium chromium-driver || \
 		  { apt-get update && apt-get install -y chromium chromium-driver; }; }
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 # Debian packages the platform reads at run time: WordNet (English hints, task relevance),
 # SCOWL's largest English word lists (the spelling check never replaces a word they list) and
