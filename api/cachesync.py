@@ -41,6 +41,16 @@ def announce(name: str) -> None:
         log.warning("%s: change not announced (%s)", name, type(exc).__name__)
 
 
+def _forked() -> None:
+    # A child starts its own listeners (see ensure_listener); a lock a parent's thread held
+    # at the fork is not inherited held.
+    global _listeners_lock
+    _listeners_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 def _listen(
     client: redis.Redis, name: str, clear: Callable[[], None], listening: threading.Event
 ) -> None:

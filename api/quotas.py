@@ -12,7 +12,6 @@ they hear it."""
 from __future__ import annotations
 
 import math
-import os
 import time
 import weakref
 from datetime import UTC, datetime
@@ -51,11 +50,6 @@ def plan_of(organisation_id: str) -> str:
 def _clear_all() -> None:
     for cache in list(_caches):
         cache.clear()
-
-
-# A process forked after it read plans (a preloading server) starts without them: its
-# listener is started on its first miss, and nothing it did not hear may be reused.
-os.register_at_fork(after_in_child=_clear_all)
 
 
 def _announce() -> None:

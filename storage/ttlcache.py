@@ -5,13 +5,16 @@ never stored after it (`generation`)."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
+_instances: weakref.WeakSet[TtlCache] = weakref.WeakSet()
 
 
 class TtlCache(Generic[V]):
@@ -24,6 +27,7 @@ class TtlCache(Generic[V]):
         self._entries: OrderedDict[str, tuple[float, int, V]] = OrderedDict()
         self._generation = 0
         self._lock = threading.Lock()
+        _instances.add(self)
 
     @property
     def generation(self) -> int:
@@ -59,3 +63,19 @@ class TtlCache(Generic[V]):
         with self._lock:
             self._generation += 1
             self._entries.clear()
+
+    def _forked(self) -> None:
+        """In a child process: nothing read before the fork is reused (the child has not
+        heard the changes announced since), and a lock a parent's thread held is not
+        inherited held."""
+        self._lock = threading.Lock()
+        self._entries = OrderedDict()
+        self._generation += 1
+
+
+def _after_fork_in_child() -> None:
+    for cache in list(_instances):
+        cache._forked()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
