@@ -66,8 +66,16 @@ def _flushed(session: Session, flush_context: UOWTransaction) -> None:
 def _executed(state: ORMExecuteState) -> None:
     if state.is_select:
         return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) == _TABLE or table is None:
+    statement = state.statement
+    table = getattr(statement, "table", None)
+    sql = getattr(statement, "text", None)
+    if table is None and isinstance(sql, str):
+        # A textual statement names no table (a `SELECT 1` is not a select to SQLAlchemy):
+        # only one that mentions organisations may have changed a plan.
+        if _TABLE in sql.lower():
+            _mark(state.session)
+        return
+    if table is None or table.name == _TABLE:
         _mark(state.session)  # a bulk write to organisations, or to a table not known
 
 
