@@ -277,6 +277,12 @@ class Settings:
     llm_price_output_per_mtok: float = USAGE.setting(
         0.0, lambda n, v: parse_float(n, v, 0.0), "", grouped=True
     )
+    plan_cache_seconds: float = USAGE.setting(
+        5.0,
+        lambda n, v: parse_float(n, v, 0),
+        "How long an API process reuses an organisation's plan it read (for quota checks); a "
+        "plan change clears every process's copy at once (0: read it on every check).",
+    )
     # Accounts ---------------------------------------------------------------------------
     access_token_ttl: int = ACCOUNTS.setting(
         900, lambda n, v: parse_int(n, v, 10), "Access token lifetime (seconds)."

@@ -14,9 +14,6 @@ Staleness is bounded twice over:
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from storage.models.identity import RefreshToken, RevokedToken, User
+from storage.ttlcache import TtlCache
 
 # The tables an access token's state is read from.
 WATCHED_TABLES = frozenset(
@@ -49,51 +47,8 @@ class TokenState:
     revoked: bool
 
 
-class TokenStateCache:
+class TokenStateCache(TtlCache[TokenState]):
     """Token id -> TokenState, each entry for `ttl` seconds; `clear()` on any change."""
-
-    def __init__(
-        self, ttl: float, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.ttl, self.max_entries, self._clock = ttl, max_entries, clock
-        self._entries: OrderedDict[str, tuple[float, int, TokenState]] = OrderedDict()
-        self._generation = 0
-        self._lock = threading.Lock()
-
-    @property
-    def generation(self) -> int:
-        """Read before the query whose answer is put: an answer read before a clear is
-        not stored after it."""
-        return self._generation
-
-    def get(self, jti: str) -> TokenState | None:
-        if self.ttl <= 0:
-            return None
-        with self._lock:
-            entry = self._entries.get(jti)
-            if entry is None:
-                return None
-            expires, generation, state = entry
-            if expires < self._clock() or generation != self._generation:
-                del self._entries[jti]
-                return None
-            return state
-
-    def put(self, jti: str, state: TokenState, generation: int) -> None:
-        if self.ttl <= 0:
-            return
-        with self._lock:
-            if generation != self._generation:
-                return
-            self._entries[jti] = (self._clock() + self.ttl, generation, state)
-            self._entries.move_to_end(jti)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._generation += 1
-            self._entries.clear()
 
 
 # Called after a commit that changed a watched table (the API clears its cache and tells

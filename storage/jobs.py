@@ -203,6 +203,19 @@ def _owned_update(job: Job, run_token: str):
     )
 
 
+def still_owned(session: Session, job_id: str, run_token: str) -> bool:
+    """Whether the run holding `run_token` still owns the job (read now, not from the
+    session's copy)."""
+    return (
+        session.scalar(
+            select(Job.id).where(
+                Job.id == job_id, Job.run_token == run_token, Job.status == "running"
+            )
+        )
+        is not None
+    )
+
+
 @functools.cache
 def _heartbeat_statement(stage: bool, progress: bool) -> Update:
     values: dict[str, Any] = {"heartbeat_at": bindparam("now")}

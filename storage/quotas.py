@@ -15,9 +15,7 @@ import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, and_, bindparam, case, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import BigInteger, Date, TextClause, and_, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.errors import AppError
@@ -86,6 +84,14 @@ PLANS: dict[str, Limits] = {
 STORAGE_BYTES = "storage_bytes"
 GIB = 1024**3
 STORAGE_LIMITS = {"unlimited": 0, "free": 1 * GIB, "school": 200 * GIB, "partner": 5_000 * GIB}
+# Work whose jobs store media, counted in the stored bytes as uploads are (check_room):
+# synthesised speech, a conversation's spoken replies (CONVERSATION_SPEAK_REPLIES), and the
+# files of an archive that an import (or a batch, see api.batches) unpacks. A learner's
+# export is not media (a zip kept for days, not counted) and is never refused: it answers a
+# subject access request.
+MEDIA_TYPES = frozenset({"speech_synthesis"})
+SPOKEN_REPLY_TYPES = frozenset({"conversation_turn", "conversation_audio_turn"})
+ARCHIVE_TYPES = frozenset({"media_import", "content_import"})
 # API requests per minute per API key (0: no limit); user sessions are not counted.
 API_REQUESTS_PER_MINUTE = {"unlimited": 0, "free": 60, "school": 600, "partner": 3_000}
 # Premium features: job types each needs, and the plans that include it.
@@ -203,8 +209,9 @@ def reserve(
                 f"l{i}": limit,
             }
         )
-    stmt = _reserve_statement(session.get_bind().dialect.name, len(wanted))
-    passed = {tuple(row) for row in session.connection().execute(stmt, params)}
+    passed = {
+        tuple(row) for row in session.connection().execute(_reserve_statement(len(wanted)), params)
+    }
     for counter in wanted:
         if (counter[4], counter[2], counter[1]) not in passed:
             raise _exceeded(session, organisation_id, now, counter)
@@ -215,43 +222,31 @@ def reserve(
 
 
 @functools.cache
-def _reserve_statement(dialect: str, count: int) -> Any:
-    """The upsert of `count` counters, built once per shape with bound parameters so that
-    SQLAlchemy compiles it once (a statement built per call is compiled per call)."""
-    table = UsageCounter.__table__
-    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-    stmt = insert.values(
-        [
-            {
-                "organisation_id": bindparam("org"),
-                "subject": bindparam(f"s{i}"),
-                "metric": bindparam(f"m{i}"),
-                "period": bindparam(f"p{i}"),
-                "period_start": bindparam(f"d{i}", type_=Date),
-                "used": bindparam(f"a{i}", type_=BigInteger),
-            }
-            for i in range(count)
-        ]
+def _reserve_statement(count: int) -> TextClause:
+    """The upsert of `count` counters, written once per shape as SQL that PostgreSQL and
+    SQLite (3.35+) both run. A textual statement is compiled once and then found in
+    SQLAlchemy's statement cache; the same upsert built as an `insert().values([...])`
+    construct has no cache key (a multi-row VALUES), so it was compiled again on every
+    submission, which took most of the check's time."""
+    table = UsageCounter.__tablename__
+    rows = ", ".join(f"(:org, :s{i}, :m{i}, :p{i}, :d{i}, :a{i})" for i in range(count))
+    caps = " ".join(
+        f"WHEN excluded.subject = :s{i} AND excluded.metric = :m{i} "
+        f"AND excluded.period = :p{i} THEN :l{i}"
+        for i in range(count)
     )
-    new = stmt.excluded
-    cap = case(
-        *(
-            (
-                and_(
-                    new.subject == bindparam(f"s{i}"),
-                    new.metric == bindparam(f"m{i}"),
-                    new.period == bindparam(f"p{i}"),
-                ),
-                bindparam(f"l{i}", type_=BigInteger),
-            )
-            for i in range(count)
-        )
+    return text(
+        f"INSERT INTO {table} (organisation_id, subject, metric, period, period_start, used) "
+        f"VALUES {rows} "
+        "ON CONFLICT (organisation_id, subject, metric, period, period_start) "
+        f"DO UPDATE SET used = {table}.used + excluded.used "
+        f"WHERE {table}.used + excluded.used <= CASE {caps} END "
+        "RETURNING subject, metric, period"
+    ).bindparams(
+        *(bindparam(f"d{i}", type_=Date) for i in range(count)),
+        *(bindparam(f"a{i}", type_=BigInteger) for i in range(count)),
+        *(bindparam(f"l{i}", type_=BigInteger) for i in range(count)),
     )
-    return stmt.on_conflict_do_update(
-        index_elements=["organisation_id", "subject", "metric", "period", "period_start"],
-        set_={"used": table.c.used + new.used},
-        where=table.c.used + new.used <= cap,
-    ).returning(table.c.subject, table.c.metric, table.c.period)
 
 
 def _exceeded(
@@ -363,6 +358,18 @@ def counters(
     return found
 
 
+def stored_bytes(session: Session, organisation_id: str) -> int:
+    """The bytes of the organisation's ready media: what the storage limit is compared with."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Media.size), 0)).where(
+                Media.organisation_id == organisation_id, Media.status == "ready"
+            )
+        )
+        or 0
+    )
+
+
 def check_storage(session: Session, media: Media, limit: int) -> None:
     """With `media` ready (flushed in this transaction), the organisation's media must stay
     within `limit` bytes, or QuotaExceeded. The organisation's uploads take their turn here
@@ -374,28 +381,57 @@ def check_storage(session: Session, media: Media, limit: int) -> None:
         session.execute(
             select(func.pg_advisory_xact_lock(func.hashtext("storage_bytes:" + organisation_id)))
         )
-    stored = int(
-        session.scalar(
-            select(func.coalesce(func.sum(Media.size), 0)).where(
-                Media.organisation_id == organisation_id, Media.status == "ready"
-            )
-        )
-        or 0
-    )
+    stored = stored_bytes(session, organisation_id)
     if stored <= limit:
         return
     size = int(media.size or 0)
-    raise QuotaExceeded(
+    raise _storage_exceeded(
         f"The organisation's storage limit of {limit} bytes is reached ({stored - size} "
         f"stored, {size} more asked); delete media or change plan.",
+        limit,
+        stored - size,
+        size,
+    )
+
+
+def makes_media(job_type: str, input: dict[str, Any], speak_replies: bool) -> bool:
+    """Whether the job's work stores media (an import does when it unpacks an archive)."""
+    return (
+        job_type in MEDIA_TYPES
+        or (speak_replies and job_type in SPOKEN_REPLY_TYPES)
+        or (job_type in ARCHIVE_TYPES and bool(input.get("archive_media_id")))
+    )
+
+
+def check_room(session: Session, organisation_id: str, limit: int) -> None:
+    """Work that stores media of a size known only when it ends (an import, speech) is
+    refused at submission, with the upload's QuotaExceeded (`requested` null), while the
+    organisation's media fill its `limit` already. It is not made to wait for uploads: the
+    last jobs admitted with room left may take the organisation past its limit, as the last
+    jobs admitted under the LLM-token limit may; the next submission is refused."""
+    stored = stored_bytes(session, organisation_id)
+    if stored < limit:
+        return
+    raise _storage_exceeded(
+        f"The organisation's storage limit of {limit} bytes is reached ({stored} stored): "
+        "work that stores media is refused until media are deleted or the plan changes.",
+        limit,
+        stored,
+        None,
+    )
+
+
+def _storage_exceeded(message: str, limit: int, used: int, requested: int | None) -> QuotaExceeded:
+    return QuotaExceeded(
+        message,
         details={
             "quota": {
                 "scope": ORGANISATION,
                 "period": "total",
                 "metric": STORAGE_BYTES,
                 "limit": limit,
-                "used": stored - size,
-                "requested": size,
+                "used": used,
+                "requested": requested,
                 "resets_at": None,
             }
         },

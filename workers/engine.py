@@ -19,6 +19,7 @@ import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Retries, TimeLimit
 from flask import current_app
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import PlatformError
 from pipelines.errors import Canceled
@@ -333,18 +334,58 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
     finally:
         beat.stop()
 
-    job = session.get(Job, job_id)
-    if job is None:
-        # The learner was erased while the job ran: their job went with their other rows,
-        # and nothing of the job's work may be written back.
+    # The outcome is written by one conditional statement (this run must still own the
+    # row), in the transaction that holds what the handler added. When that write is
+    # dropped, so is the rest of the transaction: the rows the handler added belong to an
+    # outcome that was not recorded (the job's learner was erased while it ran, or a run
+    # that took over the job after its lease expired records its own).
+    try:
+        written = _write_outcome(session, job_id, run_token, outcome, llm_usage)
+    except StaleDataError:
+        # A row the handler changed was deleted under it (its learner erased): dropped like
+        # the outcome, unless this run still owns the job (a failure of its own).
+        session.rollback()
+        if job_service.still_owned(session, job_id, run_token):
+            raise
+        written = None
+    if written is None:
         session.rollback()
         _log_job(
-            "gone (its learner was erased), outcome dropped",
+            "gone (its learner was erased) or taken over by another run, outcome dropped",
             fields,
             event="job.gone",
             started=started,
         )
         return
+    if isinstance(outcome, Continue):
+        after_commit(session, lambda: send_job(job_id, outcome.actor, actor_queue(outcome.actor)))
+        session.commit()
+        _log_job(
+            f"stage done, continues to {outcome.stage}",
+            fields,
+            event="job.continued",
+            started=started,
+            next_stage=outcome.stage,
+        )
+        return
+    after_commit(session, lambda: notify_job(job_id), key=("notify", job_id))
+    session.commit()
+    metrics.job_finished(job_type, "succeeded", time.perf_counter() - started)
+    _log_job("succeeded", fields, event="job.succeeded", started=started)
+
+
+def _write_outcome(
+    session: Any,
+    job_id: str,
+    run_token: str,
+    outcome: Outcome | Continue | dict[str, Any],
+    llm_usage: dict[str, int],
+) -> Job | None:
+    """Record the handler's outcome (the next stage, or the result) if this run still owns
+    the job; None, with nothing written, when it does not."""
+    job = session.get(Job, job_id)
+    if job is None:
+        return None
     if llm_usage:  # summed over the job's stages, for usage metering
         job.llm_usage = _added(job.llm_usage, llm_usage)
     if isinstance(outcome, Continue):
@@ -358,20 +399,7 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
             progress=outcome.progress,
             checkpoint=outcome.checkpoint,
         )
-        if moved:
-            after_commit(
-                session, lambda: send_job(job_id, outcome.actor, actor_queue(outcome.actor))
-            )
-        session.commit()
-        if moved:
-            _log_job(
-                f"stage done, continues to {outcome.stage}",
-                fields,
-                event="job.continued",
-                started=started,
-                next_stage=outcome.stage,
-            )
-        return
+        return job if moved else None
     if isinstance(outcome, dict):
         outcome = Outcome(outcome)
     done = job_service.complete(
@@ -383,11 +411,7 @@ def run_job(job_id: str, handler: Handler, actor_name: str) -> None:
         model=outcome.model,
         prompt_version=outcome.prompt_version,
     )
-    after_commit(session, lambda: notify_job(job_id), key=("notify", job_id))
-    session.commit()
-    if done:
-        metrics.job_finished(job_type, "succeeded", time.perf_counter() - started)
-        _log_job("succeeded", fields, event="job.succeeded", started=started)
+    return job if done else None
 
 
 def _added(total: dict[str, Any] | None, more: dict[str, int]) -> dict[str, int]:

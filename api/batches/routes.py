@@ -9,6 +9,7 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import quotas
 from api.batches.schemas import (
     BatchCreateSchema,
     BatchItemArgs,
@@ -40,6 +41,9 @@ def submit_batch(assignment_id: str, data: dict) -> tuple[dict, int, dict[str, s
     """Write the batch and its expand job, commit, then send the job."""
     current = staff()
     batch = batches.prepare_batch(db.session, current, assignment_id, data)
+    if batch.source["archive_media_id"]:
+        # The archive's recordings become media: refused while there is no room for them.
+        quotas.require_room(current.organisation_id)
     job = job_service.create_job(
         db.session,
         engine.job_spec(batches.EXPAND_JOB),

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import g, request, url_for
 
+from api import quotas as plan_quotas
 from api import ratelimit
 from api.jobs import waits
 from api.security import Principal, current_principal
@@ -19,7 +20,6 @@ from storage import learners, quotas
 from storage.actor import LEARNER
 from storage.db import after_commit, db, kept_through_commit, utcnow
 from storage.errors import Forbidden, NotFound, Unprocessable
-from storage.models.identity import Organisation
 from storage.models.jobs import Job
 from storage.tenancy import get_owned
 from workers import engine, runtime
@@ -108,15 +108,22 @@ def submit(
 def reserve_quota(
     organisation_id: str, learner_id: str | None, job_type: str, input: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """Check the plan has the feature and count the submission against it (429
-    `quota_exceeded` over a limit); what was counted goes with the job, to be settled when
-    it ends."""
+    """Check the plan has the feature and room for the media the job will store, and count
+    the submission against it (429 `quota_exceeded` over a limit); what was counted goes
+    with the job, to be settled when it ends.
+
+    The plan comes from the process's plan cache (no row read); the counters are changed
+    by one statement."""
     charge = quotas.charge_of(db.session, organisation_id, job_type, input)
-    if not charge and job_type not in quotas.FEATURE_OF_TYPE:
+    stores_media = quotas.makes_media(
+        job_type, input, runtime.get().settings.conversation_speak_replies
+    )
+    if not charge and not stores_media and job_type not in quotas.FEATURE_OF_TYPE:
         return None
-    organisation = db.session.get(Organisation, organisation_id)
-    plan = organisation.plan or runtime.get().settings.default_plan
+    plan = plan_quotas.plan_of(organisation_id)
     quotas.check_feature(plan, job_type)  # 403 `feature_not_in_plan`
+    if stores_media:
+        plan_quotas.require_room(organisation_id, plan)
     if not charge:
         return None
     counted = quotas.reserve(

@@ -8,6 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import quotas as plan_quotas
 from api import settings
 from api.security import ANY_ROLE, auth_required, current_principal
 from api.usage.schemas import UsageArgs, UsageSchema
@@ -15,7 +16,7 @@ from storage import quotas, usage
 from storage.actor import ADMIN, TEACHER
 from storage.db import db, utcnow
 from storage.errors import NotFound
-from storage.models.identity import Organisation, User
+from storage.models.identity import User
 from storage.tenancy import get_owned
 
 blp = Blueprint(
@@ -37,7 +38,7 @@ def _report(learner_id: str | None, args: dict) -> dict[str, Any]:
     )
     for row in (report["totals"], *report["by_day"], *report["by_job_type"]):
         row["llm_cost_usd"] = _cost(row)
-    plan = db.session.get(Organisation, organisation_id).plan or settings().default_plan
+    plan = plan_quotas.plan_of(organisation_id)
     scope = quotas.LEARNER if learner_id else quotas.ORGANISATION
     report["quotas"] = usage.quota_view(
         db.session,

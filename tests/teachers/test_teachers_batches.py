@@ -10,6 +10,7 @@ import time
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
+from storage import quotas
 from storage.db import db
 from storage.models.learning import LearningProfile
 from storage.models.webhooks import WebhookEvent
@@ -21,6 +22,7 @@ from tests.teachers.conftest import (
     make_zip,
     wait_for_batch,
 )
+from tests.usage.test_usage import set_plan
 
 TEXT = (
     "Last weekend I visited my grandmother in the countryside. We cooked a big lunch "
@@ -294,6 +296,44 @@ def test_a_zip_of_recordings_is_assessed_with_bad_files_reported(client, school,
     job = client.get(f"{API}/jobs/{results[0]['job_id']}", headers=s.teacher.headers)
     assert job.get_json()["input"]["prompt_text"] == "Tell us about your town."
     assert job.get_json()["result"]["cefr"]["level"] == results[0]["ai_level"]
+
+
+def test_a_zip_of_recordings_is_refused_while_the_storage_is_full(
+    app, client, school, upload, monkeypatch
+):
+    # Given a school-plan organisation whose media, a zip of recordings and a sheet of
+    # texts, fill its storage
+    s = school(learners=1)
+    set_plan(app, s.admin.organisation_id, "school")
+    speaking = create_assignment(
+        client, s.teacher, s.class_id, kind="speaking", prompt_text="Tell us about your town."
+    )
+    writing = create_assignment(client, s.teacher, s.class_id)
+    wav = (AUDIO / "en_market.wav").read_bytes()
+    manifest = f"filename,learner\none.wav,{s.learners[0].email}\n".encode()
+    zipped = upload(s.teacher, make_zip([("manifest.csv", manifest), ("one.wav", wav)]), "c.zip")
+    sheet = upload(s.teacher, f"learner,text\n{s.learners[0].email},{TEXT}\n".encode(), "t.csv")
+    monkeypatch.setitem(quotas.STORAGE_LIMITS, "school", zipped["size"] + sheet["size"])
+
+    # When the teacher submits the zip as a batch
+    answer = client.post(
+        f"{API}/assignments/{speaking['id']}/batches",
+        json={"archive_media_id": zipped["id"]},
+        headers=s.teacher.headers,
+    )
+
+    # Then it is refused as an upload would be (its recordings would become media)
+    body = assert_problem(answer, 429, "quota_exceeded")
+    assert (body["quota"]["metric"], body["quota"]["requested"]) == ("storage_bytes", None)
+    listed = client.get(f"{API}/assignments/{speaking['id']}/batches", headers=s.teacher.headers)
+    assert listed.get_json()["items"] == []
+    # And a batch of texts, which stores no media, is accepted
+    texts = client.post(
+        f"{API}/assignments/{writing['id']}/batches",
+        json={"texts_media_id": sheet["id"]},
+        headers=s.teacher.headers,
+    )
+    assert texts.status_code == 202, texts.get_json()
 
 
 def test_batch_requests_are_checked(client, accounts, school, upload, worker):

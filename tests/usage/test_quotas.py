@@ -1,16 +1,18 @@
 """The plan's other quotas: hints and learning plans per learner and day, LLM tokens per
 organisation and month (admitted at submission, settled to what the job used when it ends),
-API requests a minute per API key and stored bytes (both exact under racing threads), and
-premium features refused to plans without them."""
+API requests a minute per API key and stored bytes (both exact under racing threads), work
+that stores media refused while the stored bytes fill the plan, and premium features
+refused to plans without them."""
 
 from __future__ import annotations
 
 import copy
 import io
 import threading
+import zipfile
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from storage import quotas, usage
 from storage.db import db, utcnow
@@ -281,3 +283,93 @@ def test_stored_bytes_are_limited_exactly_and_given_back_when_media_go(app, acco
     )
     assert upload(client, admin).status_code == 201
     assert_problem(upload(client, admin), 429, "quota_exceeded")
+
+
+def upload_file(client, who, data: bytes, filename: str):
+    return client.post(
+        "/api/v1/media",
+        headers=who.headers,
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(data), filename)},
+    )
+
+
+def test_work_that_stores_media_is_refused_while_the_storage_is_full(
+    app, client, accounts, monkeypatch
+):
+    # Given a school-plan organisation with room for a zip of words and one recording
+    recording = wav_of_seconds(0.5)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("manifest.csv", "filename,word,language\nhi.wav,hi,en\n")
+        archive.writestr("hi.wav", recording)
+    words = buffer.getvalue()
+    limit = len(words) + len(recording)
+    monkeypatch.setitem(quotas.STORAGE_LIMITS, "school", limit)
+    admin = accounts.admin()
+    set_plan(app, admin.organisation_id, "school")
+    archive_id = upload_file(client, admin, words, "words.zip").get_json()["id"]
+
+    def speech():
+        return client.post(
+            "/api/v1/speech/synthesize",
+            json={"text": "Hola", "language": "es"},
+            headers=admin.headers,
+        )
+
+    def work() -> list:
+        return [
+            speech(),
+            client.post(
+                "/api/v1/conversations/sessions",
+                json={"language": "en", "level": "A2"},
+                headers=admin.headers,
+            ),
+            client.post(
+                "/api/v1/media/imports",
+                json={"archive_media_id": archive_id},
+                headers=admin.headers,
+            ),
+            client.post(
+                "/api/v1/courses/imports",
+                json={"archive_media_id": archive_id},
+                headers=admin.headers,
+            ),
+        ]
+
+    # (with room left, such work is accepted: what it stores will count)
+    assert [a.status_code for a in work()] == [202, 201, 202, 202]
+    # When a recording fills the storage
+    stored = upload_file(client, admin, recording, "take.wav")
+    assert stored.status_code == 201, stored.get_json()
+    # Then speech, a conversation (its replies are spoken) and imports of an archive are
+    # refused with the upload's problem, naming the limit and the use
+    for answer in work():
+        body = assert_problem(answer, 429, "quota_exceeded")
+        assert body["quota"] == {
+            "scope": "organisation",
+            "period": "total",
+            "metric": "storage_bytes",
+            "limit": limit,
+            "used": limit,
+            "requested": None,
+            "resets_at": None,
+        }
+    # And nothing of the refused work was written
+    db.session.expire_all()
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(Job.organisation_id == admin.organisation_id)
+        )
+        == 4
+    )
+    # And work that stores no media is still accepted
+    assert client.post(WRITING, json=TEXT, headers=admin.headers).status_code == 202
+    # And deleting the recording gives the room back
+    assert (
+        client.delete(f"/api/v1/media/{stored.get_json()['id']}", headers=admin.headers).status_code
+        == 204
+    )
+    assert speech().status_code == 202
