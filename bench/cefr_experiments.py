@@ -1,7 +1,8 @@
 """Candidate changes to the English text-level model against the v3 recipe, same fold draws.
 
 `python -m bench.cefr_experiments [--repeats 6] [--syntax] [--sample N ...] [--subsets
-all,tags,parse] [--stacking] [--no-v3] [--cache DIR]`. Prints numbers; ships nothing.
+all,tags,parse] [--stacking] [--no-v3] [--cache DIR]`, or `--timing` alone for the CPU cost
+of the level call and of each way of parsing. Prints numbers; ships nothing.
 
 What is measured, every figure out of fold over texts (a text and its excerpts on the same side):
 
@@ -9,10 +10,10 @@ What is measured, every figure out of fold over texts (a text and its excerpts o
   the average of its logistic and tree curves, mixed by length) without the temperatures,
   which never change the answered level, so accuracy and within-one are those the v3 training
   command printed for the same draws (`--repeats N`);
-- `--syntax`: the same recipe reading the 51 measurements of `pipelines.cefr.syntax` from
+- `--syntax`: the same recipe reading the 51 measurements of `bench.cefr_syntax` from
   spaCy's small English pipeline, every text parsed whole;
 - `--sample N`: the same, each text parsed only on its sentence sample of at most N words
-  (`pipelines.cefr.syntax.sample_text`, as the shipped model does with N = 120);
+  (`bench.cefr_syntax.sample_text`);
 - `--subsets`: each parser variant also with only the tagger's measurements (`tags`: part of
   speech and fine-tag ratios, tag entropies) or only the parser's (`parse`: depth, distances,
   clauses, noun phrases...);
@@ -21,7 +22,7 @@ What is measured, every figure out of fold over texts (a text and its excerpts o
   curves: short/long part x logistic/trees) chosen *cross-fitted*: the meta-model that
   levels one outer fold is fitted on the other folds' out-of-fold curves and labels only;
   `stacked` answers with it at every length, `stacked long` only from 200 words (the short
-  part's average up to 100 words, both mixed between), as v4 does.
+  part's average up to 100 words, both mixed between).
 
 Besides whole texts, each variant levels the evaluation excerpts (30, 50, 80 and 150 words)
 of the held-out texts of every fold, so that a change that helps long texts and hurts short
@@ -39,10 +40,11 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from pipelines.cefr import syntax
+from bench import cefr_syntax as syntax
 from pipelines.cefr import train as recipe
 from pipelines.cefr.excerpts import excerpts
 from pipelines.cefr.model import cumulative_to_levels, mixed
@@ -82,7 +84,7 @@ def syntax_columns(
     strings: dict[str, list[str]], cache: Path, budget: int | None
 ) -> dict[str, np.ndarray]:
     """SYNTAX_NAMES of every row: parsed whole (`budget` None) or on its sentence sample of
-    at most `budget` words (`pipelines.cefr.syntax.sample_text`, as the model does)."""
+    at most `budget` words (`bench.cefr_syntax.sample_text`)."""
     path = cache / ("syntax.npz" if budget is None else f"syntax-sample-{budget}.npz")
     if path.exists():
         with np.load(path) as saved:
@@ -189,6 +191,50 @@ def stacked_probabilities(
     return out, cut
 
 
+def timing(runs: int = 20) -> None:
+    """CPU time (process_time, p50 over `runs` corpus texts cut to 500 words) of the shipped
+    level call and of each way of parsing, in the same run so that their ratios hold under
+    load; scaled to the shipped call's idle figure in README."""
+    from pipelines.cefr import text_level
+
+    texts, _ = recipe.load_corpus()
+    long = [t for t in texts if len(t.split()) > 520]
+    chosen = [" ".join(t.split()[:500]) for t in long[:: max(1, len(long) // runs)][:runs]]
+    nlp = syntax.parser()
+    steps: dict[str, Any] = {
+        "level call (cefr-text-model-v3)": lambda s: text_level(s, "en"),
+        "tokenizer only": nlp.make_doc,
+        "tok2vec only": lambda s: _only(nlp, ["tok2vec"], s),
+        "tagger only (tok2vec, tagger, attribute_ruler)": lambda s: _only(
+            nlp, ["tok2vec", "tagger", "attribute_ruler"], s
+        ),
+        "full pipeline (+ parser)": nlp,
+        "full pipeline + 51 measurements": lambda s: syntax.syntax_vector(s, None),
+        **{
+            f"sample of <= {n} words + measurements": (lambda s, n=n: syntax.syntax_vector(s, n))
+            for n in (60, 80, 100, 120, 150)
+        },
+    }
+    for text in chosen[:3]:  # warm: model and word caches loaded
+        for step in steps.values():
+            step(text)
+    spent: dict[str, list[float]] = {name: [] for name in steps}
+    for text in chosen:
+        for name, step in steps.items():
+            began = time.process_time()
+            step(text)
+            spent[name].append((time.process_time() - began) * 1000)
+    base = float(np.median(spent["level call (cefr-text-model-v3)"]))
+    for name, values in spent.items():
+        p50 = float(np.median(values))
+        print(f"{name:<48} p50 {p50:7.2f} ms CPU  ({p50 / base:.2f}x the level call)")
+
+
+def _only(nlp: Any, pipes: list[str], text: str) -> Any:
+    with nlp.select_pipes(enable=pipes):
+        return nlp(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.cefr_experiments", description=__doc__.split("\n")[0]
@@ -210,7 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-v3", action="store_true", help="skip v3 itself (printed before)")
     parser.add_argument("--stacking", action="store_true")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/cefr-experiments"))
+    parser.add_argument(
+        "--timing", action="store_true", help="only time the level call and the parses"
+    )
     args = parser.parse_args(argv)
+    if args.timing:
+        timing()
+        return 0
     measured, strings = measured_corpus(args.cache)
     variants = {} if args.no_v3 else {"v3": measured}
     budgets: list[int | None] = ([None] if args.syntax else []) + list(args.sample)
