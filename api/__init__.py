@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import authcache, cors, jsonguard, ratelimit
+from api import authcache, cors, jsonguard, nostore, ratelimit
 from api.errors import register_error_handlers
 from api.extensions import api, db, jwt, migrate
 from api.logs import configure_logging, init_request_logging
@@ -49,6 +49,7 @@ def create_app(config: Settings | None = None, *, start_services: bool | None = 
     register_error_handlers(app)
     init_request_logging(app)
     jsonguard.init_app(app)
+    nostore.init_app(app)
     cors.init_app(app, settings)
     from api.cli import register_cli
 
