@@ -17,7 +17,7 @@ from api.extensions import api, db, jwt, migrate
 from api.logs import configure_logging, init_request_logging
 from core.crypto import SecretBox
 from core.settings import Settings
-from storage.db import ping_when_idle
+from storage.db import lock_rows_on_sqlite, ping_when_idle
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage" / "migrations"
 
@@ -134,6 +134,7 @@ def _tune_engine(app: Flask) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         ping_when_idle(engine, POOL_PING_IDLE_SECONDS)
         return
+    lock_rows_on_sqlite(engine)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
