@@ -4,6 +4,8 @@ database file is private, production refuses a weak SECRET_KEY (tests/security/t
 from __future__ import annotations
 
 import stat
+import subprocess
+from pathlib import Path
 
 from api import create_app
 from tests.api.apihelpers import assert_problem
@@ -85,3 +87,25 @@ def test_every_no_store_view_exists(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert nostore.ENDPOINTS <= endpoints, nostore.ENDPOINTS - endpoints
     assert nostore.BLUEPRINTS <= set(app.blueprints)
+
+
+def test_make_run_points_public_base_url_at_its_port():
+    # Given `make run PORT=8123` (presigned URLs and media links are built from
+    # PUBLIC_BASE_URL, which stayed on port 8000 before)
+    root = Path(__file__).resolve().parents[2]
+    shown = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "--eval=show-base: ; @echo $(PUBLIC_BASE_URL)",
+            "show-base",
+            "PORT=8123",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    # Then the links the API hands out follow the port it listens on
+    assert shown.stdout.strip() == "http://127.0.0.1:8123"
