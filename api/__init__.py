@@ -11,13 +11,13 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import authcache, cors, jsonguard, quotas, ratelimit
+from api import authcache, cors, jsonguard, nostore, quotas, ratelimit
 from api.errors import register_error_handlers
 from api.extensions import api, db, jwt, migrate
 from api.logs import configure_logging, init_request_logging
 from core.crypto import SecretBox
 from core.settings import Settings
-from storage.db import ping_when_idle
+from storage.db import lock_rows_on_sqlite, ping_when_idle
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage" / "migrations"
 
@@ -49,6 +49,7 @@ def create_app(config: Settings | None = None, *, start_services: bool | None = 
     register_error_handlers(app)
     init_request_logging(app)
     jsonguard.init_app(app)
+    nostore.init_app(app)
     cors.init_app(app, settings)
     from api.cli import register_cli
 
@@ -134,6 +135,7 @@ def _tune_engine(app: Flask) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         ping_when_idle(engine, POOL_PING_IDLE_SECONDS)
         return
+    lock_rows_on_sqlite(engine)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:

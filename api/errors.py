@@ -11,6 +11,7 @@ from marshmallow import INCLUDE, Schema, fields
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from core.crypto import SecretUnreadable
 from core.errors import PlatformError
 from storage.db import db
 from storage.errors import ServiceUnavailable, Unprocessable
@@ -180,6 +181,20 @@ def handle_database_unreachable(exc: DBAPIError) -> Response:
     )
 
 
+def handle_secret_unreadable(exc: SecretUnreadable) -> Response:
+    """A stored secret no configured key opens: SECRET_KEY or ENCRYPTION_KEYS was changed
+    without keeping the old key. The operator's fix, named; the organisation's request is
+    not at fault, and a retry once the keys are restored succeeds (503, as /readyz says)."""
+    log.error("a stored secret cannot be opened: %s", exc)
+    db.session.rollback()
+    return problem(
+        503,
+        "secret_unreadable",
+        "A stored secret cannot be opened with the configured keys; the operator must "
+        "restore the previous key (ENCRYPTION_KEYS, see the README on key rotation).",
+    )
+
+
 def handle_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
@@ -192,4 +207,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(PlatformError, handle_platform_error)
     app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(DBAPIError, handle_database_unreachable)
+    app.register_error_handler(SecretUnreadable, handle_secret_unreadable)
     app.register_error_handler(Exception, handle_unexpected)

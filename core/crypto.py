@@ -91,6 +91,11 @@ class SecretBox:
         except InvalidTag:
             raise SecretUnreadable(f"a stored secret under key {kid} fails its check") from None
 
+    @property
+    def key_ids(self) -> frozenset[str]:
+        """The ids of every configured key (a stored value names the one it was sealed with)."""
+        return frozenset(self._keys)
+
     def is_current(self, stored: str) -> bool:
         return stored.startswith(f"{PREFIX}{self._current_id}:")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -123,13 +124,31 @@ def refused_literal(url: str) -> str | None:
     host = (urlsplit(url).hostname or "").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return "the URL names this machine"
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
+    address = literal_address(host)
+    if address is None:
         return None
-    if not is_public_address(host):
+    if not is_public_address(address):
         return "the URL names a private, loopback or link-local address"
     return None
+
+
+_INET_ATON_FORM = re.compile(r"[0-9a-fx.]+")
+
+
+def literal_address(host: str) -> str | None:
+    """The IP address `host` spells, or None for a name. Besides the standard forms this
+    reads the ones inet_aton reads (`0x7f000001`, `0177.0.0.1`, `2130706433`, `127.1`):
+    getaddrinfo, and so every HTTP client, connects to them without asking DNS."""
+    try:
+        return str(ipaddress.ip_address(host.split("%", 1)[0]))
+    except ValueError:
+        pass
+    if not _INET_ATON_FORM.fullmatch(host):
+        return None
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except OSError:
+        return None
 
 
 class _PinnedMixin:

@@ -231,3 +231,37 @@ def insert_ignoring_conflict(
     # On the session's connection (its transaction) but not through the ORM: a textual
     # statement names no table, and the ORM's write listeners would take it for any table.
     return session.connection().execute(statement, values)
+
+
+def lock_rows_on_sqlite(engine: Engine) -> None:
+    """Make `SELECT ... FOR UPDATE` lock on SQLite too, where it does not exist.
+
+    PostgreSQL locks the rows a FOR UPDATE select reads until the transaction ends; SQLite
+    drops the clause, so two requests could each read a row "for update", each decide from
+    what they read, and both write (two completes of one upload, one sign-in state spent
+    twice, two last jobs of a batch each finishing it). Here such a select first takes
+    SQLite's database write lock (`BEGIN IMMEDIATE`, as SQLite's documentation advises for
+    read-then-write transactions), so a concurrent writer waits (busy_timeout) until this
+    transaction ends and then reads what it wrote: the same one-at-a-time outcome as
+    PostgreSQL's row lock, on a coarser lock. A connection already in a transaction holds
+    the write lock already (the driver begins one only before a write).
+
+    `SKIP LOCKED` batch claims are left as they were: they pick rows for work that may run a
+    while before the commit (deliveries, sweeps), and holding the whole database's write
+    lock over that would stall every writer."""
+
+    @event.listens_for(engine, "before_execute")
+    def _begin_immediate(
+        connection: Connection,
+        clause: Any,
+        multiparams: Any,
+        params: Any,
+        execution_options: Any,
+    ) -> None:
+        for_update = getattr(clause, "_for_update_arg", None)
+        if for_update is None or for_update.skip_locked:
+            return
+        driver = connection.connection.dbapi_connection
+        if driver is None or driver.isolation_level is None or driver.in_transaction:
+            return  # autocommit connections lock nothing; a transaction holds the lock
+        driver.execute("BEGIN IMMEDIATE")

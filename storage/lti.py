@@ -17,7 +17,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, delete, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage import learners
@@ -25,7 +26,7 @@ from storage.db import utcnow
 from storage.errors import Conflict, NotFound, Unprocessable
 from storage.ids import new_id
 from storage.models.jobs import Job
-from storage.models.lti import LtiKey, LtiLaunch, LtiPlatform, LtiResourceLink
+from storage.models.lti import LtiKey, LtiLaunch, LtiNonce, LtiPlatform, LtiResourceLink
 from storage.models.webhooks import WebhookDelivery, WebhookEvent
 from storage.tenancy import get_owned, tenant_select
 
@@ -38,6 +39,8 @@ SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCOPE_MEMBERSHIPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 # Retired keys stay published this long: longer than any token signed with them lives.
 KEY_GRACE = timedelta(days=2)
+# A spent nonce is kept longer than any id_token lives (LMSs issue them for minutes).
+NONCE_KEPT = timedelta(days=1)
 AGS_FORMAT = "lti_ags"
 ASSESSMENT_TYPES = ("speaking_assessment", "writing_assessment")
 
@@ -351,3 +354,21 @@ def grade_deliveries(session: Session, event: WebhookEvent, job: Job) -> list[We
     session.add_all(made)
     session.flush()
     return made
+
+
+def spend_nonce(session: Session, nonce: str, now: datetime) -> bool:
+    """Record a launch's nonce as spent; False when it was spent already. The insert is the
+    claim: the primary key lets one of two launches win (the other waits for its commit, on
+    PostgreSQL's index and SQLite's write lock, then finds the row)."""
+    session.execute(delete(LtiNonce).where(LtiNonce.expires_at < now))
+    try:
+        with session.begin_nested():
+            session.execute(
+                insert(LtiNonce).values(
+                    nonce_hash=hashlib.sha256(nonce.encode()).hexdigest(),
+                    expires_at=now + NONCE_KEPT,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True

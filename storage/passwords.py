@@ -30,13 +30,7 @@ def check_password(password: str, user_inputs: Iterable[str] = ()) -> None:
         _refuse(f"Use at least {MIN_LENGTH} characters.")
     if len(password) > MAX_LENGTH:
         _refuse(f"Use at most {MAX_LENGTH} characters.")
-    words = [
-        part
-        for value in user_inputs
-        if value
-        for part in re.split(r"[^\w]+", value.lower())
-        if len(part) > 2
-    ]
+    words = _known_words(user_inputs)
     result = zxcvbn(password[:EVALUATED_CHARS], user_inputs=words, max_length=EVALUATED_CHARS)
     if result["score"] < MIN_SCORE:
         feedback = result.get("feedback") or {}
@@ -44,6 +38,20 @@ def check_password(password: str, user_inputs: Iterable[str] = ()) -> None:
             filter(None, [feedback.get("warning"), *(feedback.get("suggestions") or [])])
         )
         _refuse("This password is too easy to guess." + (f" {advice}" if advice else ""))
+
+
+def _known_words(user_inputs: Iterable[str]) -> list[str]:
+    """The account's own values as zxcvbn's known words: each value whole (a password that
+    is the email itself is a dictionary word, as Auth0's "no personal info" rule has it) and
+    each of its parts (the email's local part, the words of a name)."""
+    words: list[str] = []
+    for value in user_inputs:
+        if not value:
+            continue
+        value = value.lower()
+        words.append(value)
+        words.extend(part for part in re.split(r"[^\w]+", value) if len(part) > 2)
+    return words
 
 
 def _refuse(message: str) -> None:

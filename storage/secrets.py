@@ -3,10 +3,10 @@ before encryption at rest."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, String, select, type_coerce, update
+from sqlalchemy import Column, String, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from core.crypto import SecretBox
+from core.crypto import PREFIX, SecretBox
 from storage.models.lti import LtiKey, LtiPlatform
 from storage.models.mail import OutboundMail
 from storage.models.oidc import OidcLogin, OidcProvider
@@ -54,3 +54,22 @@ def reencrypt_all(session: Session, box: SecretBox, batch: int = 500) -> dict[st
             after = rows[-1][0]
         counts[f"{table.name}.{column.name}"] = done
     return counts
+
+
+KEY_ID_LENGTH = 8  # core.crypto.key_id
+
+
+def unknown_key_ids(session: Session, box: SecretBox) -> set[str]:
+    """The ids of keys that sealed stored secrets but are not configured: non-empty after
+    SECRET_KEY (or ENCRYPTION_KEYS) was rotated without keeping the old key, when every
+    read of such a secret fails. One small query per column, first match only."""
+    unknown: set[str] = set()
+    for column in ENCRYPTED_COLUMNS:
+        raw = type_coerce(column, String)
+        kid = func.substr(raw, len(PREFIX) + 1, KEY_ID_LENGTH)
+        found = session.scalar(
+            select(kid).where(raw.like(f"{PREFIX}%"), kid.not_in(sorted(box.key_ids))).limit(1)
+        )
+        if found:
+            unknown.add(found)
+    return unknown

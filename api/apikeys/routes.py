@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -22,15 +21,6 @@ blp = Blueprint(
     url_prefix="/api/v1/api-keys",
     description="Keys that let partner systems call the API.",
 )
-
-
-@blp.after_request
-def _no_store(response: Response) -> Response:
-    # Answers here carry tokens or secrets shown once: no cache may keep them (RFC 6749
-    # section 5.1 asks this of token responses).
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    return response
 
 
 @blp.route("")

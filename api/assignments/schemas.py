@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.fields import UtcDateTime
 from storage.models.classes import ASSIGNMENT_KINDS, LEVELS
 from storage.models.jobs import JOB_STATUSES
 
@@ -29,7 +30,7 @@ class AssignmentCreateSchema(Schema):
         validate=validate.Length(min=1, max=5000),
         metadata={"description": "A text to read aloud."},
     )
-    due_at = fields.AwareDateTime(allow_none=True)
+    due_at = UtcDateTime(allow_none=True)
     lti_resource_link_id = fields.String(allow_none=True, validate=validate.Length(max=255))
 
 
@@ -38,7 +39,7 @@ class AssignmentUpdateSchema(Schema):
     level = _LEVEL
     prompt_text = fields.String(allow_none=True, validate=validate.Length(min=1, max=2000))
     reference_text = fields.String(allow_none=True, validate=validate.Length(min=1, max=5000))
-    due_at = fields.AwareDateTime(allow_none=True)
+    due_at = UtcDateTime(allow_none=True)
     lti_resource_link_id = fields.String(allow_none=True, validate=validate.Length(max=255))
 
 

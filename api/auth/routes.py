@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import request
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt
 from flask_smorest import Blueprint
@@ -34,15 +34,6 @@ blp = Blueprint(
     url_prefix="/api/v1/auth",
     description="Accounts, tokens and the caller's profile.",
 )
-
-
-@blp.after_request
-def _no_store(response: Response) -> Response:
-    # Answers here carry tokens or secrets shown once: no cache may keep them (RFC 6749
-    # section 5.1 asks this of token responses).
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    return response
 
 
 _LOGIN_BODY = {

@@ -29,7 +29,7 @@ from api import settings
 from api.tokens import issue_tokens
 from core import outbound as guarded_http
 from storage import lti
-from storage.db import db
+from storage.db import db, utcnow
 from storage.errors import Forbidden, Unauthorized, Unprocessable
 from storage.models.lti import LtiPlatform
 from storage.models.speech import SpeakingPrompt
@@ -126,6 +126,9 @@ class OneTimeNonces(FlaskSessionService):
         found = super().check_nonce(nonce)
         if found:
             self.data_storage._request.session.pop(key, None)
+            # The session is a cookie the client may send again: the nonce is spent on the
+            # server too, as the OIDC core spec (section 3.1.2.7) asks of a nonce.
+            found = lti.spend_nonce(db.session, nonce, utcnow())
         return found
 
 

@@ -6,12 +6,13 @@ import hmac
 import logging
 from pathlib import Path
 
-from flask import Blueprint, Response, jsonify, request, send_from_directory
+from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory
 from sqlalchemy import text
 
 from api import settings
 from api.errors import problem
 from api.extensions import db
+from storage.secrets import unknown_key_ids
 from workers import runtime
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,20 @@ def readyz() -> Response:
         log.warning("readiness: database failed: %s", type(exc).__name__)
         db.session.rollback()
         checks["database"], failing = "unavailable", [*failing, "database"]
+    if not failing:
+        # Stored secrets sealed with a key no longer configured (SECRET_KEY rotated without
+        # keeping the old one in ENCRYPTION_KEYS): every webhook would fail. Not ready, so a
+        # rolling deploy with that mistake never takes traffic.
+        unknown = unknown_key_ids(db.session, current_app.extensions["secret_box"])
+        checks["encryption_keys"] = "ok" if not unknown else "stored secrets use unknown keys"
+        if unknown:
+            log.error(
+                "readiness: stored secrets were encrypted with keys %s, which are not "
+                "configured; put the old SECRET_KEY in ENCRYPTION_KEYS (README: Keys and "
+                "their rotation)",
+                ", ".join(sorted(unknown)),
+            )
+            failing = [*failing, "encryption_keys"]
     for name, check in runtime.readiness_checks().items():
         try:
             check()

@@ -3,16 +3,14 @@ private-address rule for URLs written as IP literals, and committing."""
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from api import audit, settings
 from api.security import current_principal
-from core.outbound import is_public_address
+from core.outbound import refused_literal
 from core.signing import generate_secret
 from storage.db import db
 from storage.errors import Conflict, Unprocessable
@@ -27,12 +25,7 @@ def _check_destination(url: str) -> None:
     delivery; hostnames are checked when delivering, since DNS answers change."""
     if settings().webhook_allow_private_networks:
         return
-    host = urlsplit(url).hostname or ""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return
-    if not is_public_address(host):
+    if refused_literal(url) is not None:
         raise Unprocessable(
             "Webhook URLs may not point at private, loopback or link-local addresses.",
             code="webhook_url_not_allowed",

@@ -12,6 +12,7 @@ language answers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -67,6 +68,11 @@ def _speaks(voice: Voice, language: str) -> bool:
     return have == "mul" or have == wanted or have.split("-")[0] == wanted.split("-")[0]
 
 
+# Control characters other than line breaks and tabs are not speech, and a NUL stops Piper's
+# phonemizer (its C bridge refuses "embedded null character"): dropped before any engine.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 class Synthesizer:
     def __init__(self, config: SynthesisConfig) -> None:
         self.config = config
@@ -113,6 +119,7 @@ class Synthesizer:
         speed: float = 1.0,
     ) -> SpokenAudio:
         chosen = self.voice(voice, language)
+        text = _CONTROL.sub("", text)
         if not text.strip():
             raise PipelineError("text_empty", "There is no text to speak.")
         return self.engines[chosen.engine].speak(text, chosen, check_speed(speed))

@@ -90,3 +90,14 @@ class LtiLaunch(TenantMixin, CreatedMixin, db.Model):
         String(40), ForeignKey("lti_resource_links.id", ondelete="CASCADE"), index=True
     )
     last_launched_at: Mapped[datetime]
+
+
+class LtiNonce(db.Model):
+    """A launch's nonce, spent: an id_token whose nonce is here opens no second session,
+    whatever cookies come with it (pylti1p3 keeps the nonce in the browser's session cookie,
+    which a replay can send again). Only its SHA-256 is kept; rows go once expired."""
+
+    __tablename__ = "lti_nonces"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

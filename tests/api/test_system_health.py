@@ -22,7 +22,12 @@ def test_readyz_is_200_when_every_dependency_answers(client):
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["status"] == "ready"
-    assert body["checks"] == {"database": "ok", "redis": "ok", "object_store": "ok"}
+    assert body["checks"] == {
+        "database": "ok",
+        "encryption_keys": "ok",
+        "redis": "ok",
+        "object_store": "ok",
+    }
 
 
 def test_api_starts_with_redis_down_and_reports_not_ready(app_with):
@@ -63,4 +68,8 @@ def test_embedded_mode_app_is_ready_without_redis(app_with):
     response = embedded.test_client().get("/readyz")
     # Then it is ready, and Redis is not among the checks
     assert response.status_code == 200, response.get_json()
-    assert response.get_json()["checks"] == {"database": "ok", "object_store": "ok"}
+    assert response.get_json()["checks"] == {
+        "database": "ok",
+        "encryption_keys": "ok",
+        "object_store": "ok",
+    }

@@ -59,3 +59,33 @@ def test_a_refused_delivery_does_not_reveal_the_internal_address():
     assert result.error == "private_address_refused"
     assert "10.20.30.40" not in (result.detail or "")
     assert result.address is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://0x7f000001/hook",
+        "http://0177.0.0.1/hook",
+        "http://2130706433/hook",
+        "http://127.1/hook",
+        "http://0/hook",
+        "http://localhost/hook",
+        "http://10.0.0.5/hook",
+    ],
+)
+def test_webhook_endpoints_naming_an_internal_address_are_refused_at_once(app_with, url):
+    # Given the platform as deployed (a second probe of row 13 found webhook endpoints
+    # accepted the address forms inet_aton reads, which every HTTP client connects to)
+    client = app_with(webhook_allow_private_networks=False).test_client()
+    admin = Accounts(client).admin()
+    # When an endpoint names one, Then it is refused before it is stored
+    answer = client.post("/api/v1/webhooks", headers=admin.headers, json={"url": url})
+    assert_problem(answer, 422, "webhook_url_not_allowed")
+
+
+def test_inet_aton_forms_are_read_as_addresses_and_names_are_not():
+    assert http.literal_address("0x7f000001") == "127.0.0.1"
+    assert http.literal_address("0177.0.0.1") == "127.0.0.1"
+    assert http.literal_address("[::1]".strip("[]")) == "::1"
+    assert http.literal_address("deadbeef.cafe") is None
+    assert http.refused_literal("https://0x08080808/hook") is None  # 8.8.8.8 is public

@@ -12,6 +12,7 @@ from core.crypto import SecretBox, derive_key
 from core.envparse import ConfigError
 from core.settings import Settings
 from storage.objectstore import InvalidToken, verify_token
+from tests.api.apihelpers import assert_problem
 from tests.conftest import make_settings
 from tests.webhooks.webhook_support import WebhookApi
 
@@ -86,3 +87,33 @@ def test_production_refuses_a_short_secret_key(tmp_path):
     with pytest.raises(ConfigError) as raised:
         Settings.from_env({"DATA_DIR": str(tmp_path), "APP_ENV": "production", "SECRET_KEY": "x"})
     assert "SECRET_KEY" in str(raised.value)
+
+
+def test_a_secret_key_rotated_without_keeping_the_old_one_is_named_not_a_500(
+    app, app_with, client, accounts
+):
+    # Given a webhook endpoint and a callback secret encrypted under the old SECRET_KEY
+    admin = accounts.admin()
+    hook = WebhookApi(client).create(admin, "http://127.0.0.1:9/hook")
+    assert client.post("/api/v1/callback-secret/rotate", headers=admin.headers).status_code == 200
+    assert client.get("/readyz").get_json()["checks"]["encryption_keys"] == "ok"
+    # When SECRET_KEY is rotated and the old one is not kept (the README's step skipped)
+    rotated = app_with(secret_key="a-brand-new-secret-key-of-forty-characters")
+    fresh = rotated.test_client()
+    login = fresh.post(
+        "/api/v1/auth/login", json={"email": admin.email, "password": admin.password}
+    )
+    headers = {"Authorization": f"Bearer {login.get_json()['access_token']}"}
+    # Then the platform says it is not ready, naming the keys
+    ready = fresh.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.get_json()["checks"]["encryption_keys"] != "ok"
+    # And what needs the secrets answers a clear 503 naming the fix, never a 500
+    for method, path in (
+        ("get", f"/api/v1/webhooks/{hook['id']}"),
+        ("get", "/api/v1/webhooks"),
+        ("get", "/api/v1/callback-secret"),
+    ):
+        answer = getattr(fresh, method)(path, headers=headers)
+        problem = assert_problem(answer, 503, "secret_unreadable")
+        assert "ENCRYPTION_KEYS" in problem["detail"]

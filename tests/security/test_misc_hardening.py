@@ -4,6 +4,8 @@ database file is private, production refuses a weak SECRET_KEY (tests/security/t
 from __future__ import annotations
 
 import stat
+import subprocess
+from pathlib import Path
 
 from api import create_app
 from tests.api.apihelpers import assert_problem
@@ -51,3 +53,59 @@ def test_the_embedded_database_file_is_private(app, tmp_path):
     finally:
         embedded.extensions["runtime"].stop()
         use_app(app)
+
+
+def test_answers_holding_a_secret_are_not_cached(client, accounts):
+    # Given an admin (a second probe of row 18 found the webhook and callback secrets and
+    # presigned upload URLs answered without no-store)
+    admin = accounts.admin()
+    hook = client.post(
+        "/api/v1/webhooks", json={"url": "https://example.com/hook"}, headers=admin.headers
+    )
+    answers = [
+        hook,
+        client.post(
+            f"/api/v1/webhooks/{hook.get_json()['id']}/rotate-secret", headers=admin.headers
+        ),
+        client.get("/api/v1/callback-secret", headers=admin.headers),
+        client.post("/api/v1/callback-secret/rotate", headers=admin.headers),
+        client.post(
+            "/api/v1/media/uploads",
+            json={"filename": "a.wav", "kind": "audio"},
+            headers=admin.headers,
+        ),
+    ]
+    # Then none of them may be kept by a cache
+    for answer in answers:
+        assert answer.status_code in (200, 201), answer.get_json()
+        assert answer.headers.get("Cache-Control") == "no-store", answer.request.path
+
+
+def test_every_no_store_view_exists(app):
+    from api import nostore
+
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert nostore.ENDPOINTS <= endpoints, nostore.ENDPOINTS - endpoints
+    assert nostore.BLUEPRINTS <= set(app.blueprints)
+
+
+def test_make_run_points_public_base_url_at_its_port():
+    # Given `make run PORT=8123` (presigned URLs and media links are built from
+    # PUBLIC_BASE_URL, which stayed on port 8000 before)
+    root = Path(__file__).resolve().parents[2]
+    shown = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "--eval=show-base: ; @echo $(PUBLIC_BASE_URL)",
+            "show-base",
+            "PORT=8123",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    # Then the links the API hands out follow the port it listens on
+    assert shown.stdout.strip() == "http://127.0.0.1:8123"

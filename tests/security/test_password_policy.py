@@ -66,3 +66,15 @@ def test_a_strong_long_password_is_accepted_and_a_weak_new_one_refused(client, a
         json={"current_password": PASSWORD, "new_password": "password1"},
     )
     assert_problem(weak, 422, "weak_password")
+
+
+@pytest.mark.parametrize("password", ["ada.byron@example.test", "Ada.Byron@Example.test"])
+def test_a_password_that_is_the_users_email_is_refused(client, password):
+    # Given a registration whose password is the account's own email (a second probe of
+    # row 15 found the email was only known to the policy cut into its words)
+    answer = client.post(
+        "/api/v1/auth/register",
+        json={"email": "ada.byron@example.test", "password": password, "name": "Ada"},
+    )
+    # Then it is refused as guessable
+    assert_problem(answer, 422, "weak_password")

@@ -7,8 +7,11 @@ import json
 from datetime import datetime
 
 import pytest
+from sqlalchemy import update
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from storage.db import db
+from storage.models.webhooks import WebhookEndpoint
 from tests.factories import Accounts
 from tests.webhooks.webhook_support import WebhookApi
 
@@ -199,8 +202,19 @@ def test_private_address_refused_when_not_allowed(app_with, start_worker, receiv
     refused = hooks.create(admin, receiver.url(), expect=422)
     assert refused["code"] == "webhook_url_not_allowed"
 
-    # When an endpoint names a host that resolves to loopback and a message is sent
-    endpoint = hooks.create(admin, f"http://localhost:{receiver.port}/hook")
+    # ... and so is `localhost` (a name that is this machine whatever DNS says)
+    assert hooks.create(admin, f"http://localhost:{receiver.port}/hook", expect=422)
+
+    # When an endpoint's name comes to resolve to loopback (here: its row is pointed at
+    # localhost, as a DNS answer that changed after registration would) and a message is sent
+    endpoint = hooks.create(admin, f"http://hooks.example:{receiver.port}/hook")
+    with strict.app_context():
+        db.session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint["id"])
+            .values(url=f"http://localhost:{receiver.port}/hook")
+        )
+        db.session.commit()
     delivery_id = client.post(
         f"/api/v1/webhooks/{endpoint['id']}/test", headers=admin.headers
     ).get_json()["id"]
