@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from pipelines.cefr import Token
+from pipelines.writing.agreement import check_agreement
 from pipelines.writing.confusions import check_confusions
-from pipelines.writing.grammar import check_agreement, check_verb_forms
 from pipelines.writing.morphology import check_irregular_forms
 from pipelines.writing.names import check_names
 from pipelines.writing.number import check_number
@@ -22,6 +22,7 @@ from pipelines.writing.spans import (
     match_case,
 )
 from pipelines.writing.spelling import SPELLING_LANGUAGES, check_spelling
+from pipelines.writing.verb_forms import check_verb_forms
 
 FINAL_PUNCTUATION = ".!?…。！？\"'”’»)"
 # Words that start with a vowel letter but a consonant sound, and silent-h words.
