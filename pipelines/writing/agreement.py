@@ -23,7 +23,8 @@ a pronoun after an auxiliary or a verb that takes an object and a bare verb ("do
 he like", "let it go", "made her stay"); "he", "she", "it" after "and"/"or"/"nor" ("Tom and
 she like"; but ", and" joins clauses, so "late, and she don't" is checked), and "I" there
 before a form of "be" ("you and I are"); "you" and "it" after a preposition or a verb ("thank
-you is", "items from it are"); "I" as a letter or numeral ("the variable i is", "Part I is")
+you is", "items from it are") or a word cefrpy knows only as a verb, unless its object is
+often a clause ("those who can afford it have"; "I think it were" is checked); "I" as a letter or numeral ("the variable i is", "Part I is")
 or glued to a symbol ("^I is", "-i does").
 """
 

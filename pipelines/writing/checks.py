@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pipelines.cefr import Token
+from pipelines.cefr import Token, zipf
 from pipelines.writing.agreement import check_agreement
 from pipelines.writing.confusions import check_confusions
 from pipelines.writing.morphology import check_irregular_forms
@@ -21,7 +21,8 @@ from pipelines.writing.spans import (
     TextError,
     match_case,
 )
-from pipelines.writing.spelling import SPELLING_LANGUAGES, check_spelling
+from pipelines.writing.spelling import KNOWN_ZIPF, SPELLING_LANGUAGES, check_spelling
+from pipelines.writing.unknown_words import listed
 from pipelines.writing.verb_forms import check_verb_forms
 
 FINAL_PUNCTUATION = ".!?…。！？\"'”’»)"
@@ -264,7 +265,7 @@ def check_a_an(ctx: CheckContext) -> list[TextError]:
             if art.norm not in ("a", "an") or ctx.text[art.end : nxt.start].strip():
                 continue
             word = nxt.norm
-            if _letters_or_symbols(ctx.text, art, nxt):
+            if _letters_or_symbols(ctx.text, art, nxt) or not _known_sound(word):
                 continue
             vowel_sound = word[0] in "aeiou"
             if word.startswith(_A_BEFORE_VOWEL_LETTER):
@@ -288,6 +289,14 @@ def check_a_an(ctx: CheckContext) -> list[TextError]:
 
 # Letters whose names start with a vowel sound: "an F", "an MS-DOS", "an xterm", "an ssh".
 _VOWEL_NAMED_LETTERS = "fhlmnrsx"
+
+
+def _known_sound(word: str) -> bool:
+    """True when the word (its first part, if hyphenated) is an English word a word list has
+    or wordfreq knows well: the article follows the sound, and an unknown word's sound is
+    unknown: a name in code ("an rpath", said "ar-path"), a misspelling."""
+    head = word.split("-")[0].replace("’", "'")
+    return listed(head) or zipf(head, "en") >= KNOWN_ZIPF
 
 
 def _letters_or_symbols(text: str, art: Token, nxt: Token) -> bool:

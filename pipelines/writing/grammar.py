@@ -42,6 +42,15 @@ _OBJECT_VERBS = frozenset(
 )
 _OBJECT_CONTEXT = _PREPOSITIONS | _OBJECT_VERBS
 _SYMBOLS = frozenset("-^/\\_=$@#%&*+<>|~`")
+# Verbs whose object is often a clause ("I know it is", "I guess you are"): a pronoun after
+# them may be the clause's subject.
+_CLAUSE_VERBS = frozenset(
+    "know knew known believe believed suppose supposed imagine imagined assume assumed ensure "
+    "ensured realise realised realize realized understand understood guess guessed hope hoped "
+    "think thought say said mean meant find found notice noticed expect expected wish wished "
+    "doubt doubted agree agreed decide decided prove proved remember remembered forget forgot "
+    "admit admitted claim claimed argue argued insist insisted suggest suggested".split()
+)
 # "I" as the letter: "the variable i is", "the key I is next to O".
 _LETTER_MARKERS = frozenset("the a an variable letter key index vowel capital".split())
 
@@ -99,9 +108,18 @@ def is_subject(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> bool:
     if prev.norm in _AUXILIARIES or prev.norm == "n't":
         return False  # "does he", and "Would n't it" as some texts split it
     if tokens[i].norm in ("you", "it") and (
-        prev.norm in _OBJECT_CONTEXT or "VBG" in english_tags(prev.norm)
+        prev.norm in _OBJECT_CONTEXT or "VBG" in english_tags(prev.norm) or _takes(prev.norm)
     ):
-        return False  # "people using it are" (but "in the morning it was" is checked)
+        # "people using it are", "those able to afford it have" (but "in the morning it
+        # was" and "I think it were" are checked)
+        return False
     if tokens[i].norm == "i" and (prev.norm in _LETTER_MARKERS or prev.text[:1].isupper()):
         return False  # the letter, or a numeral: "Part I is short"
     return True
+
+
+def _takes(word: str) -> bool:
+    """True when the word is only a verb (cefrpy knows it as nothing else) and not one whose
+    object is often a clause: a pronoun after it is its object ("afford it", "enjoy it")."""
+    tags = english_tags(word)
+    return bool(tags) and all(t.startswith("VB") for t in tags) and word not in _CLAUSE_VERBS

@@ -258,6 +258,24 @@ def test_repeated_words_capitalisation_articles_and_spacing_are_found():
     assert result.corrected_text_source == "offline"
 
 
+def test_a_pronoun_after_a_verb_that_takes_a_clause_is_still_checked():
+    # Given "it" after a verb whose object is often a clause, and after a noun
+    text = "I think it were cold. In the morning it were dark."
+    # When assessed / Then both agreement errors are found
+    assert _found(text, assess_writing(text, "en"), "agreement") == [
+        (11, "were", ["was"]),
+        (40, "were", ["was"]),
+    ]
+
+
+def test_a_an_is_not_judged_before_a_word_whose_sound_is_unknown():
+    # Given an article before a program's name no word list has (said "ar-path") and, in
+    # the same text, a slip before a known word
+    text = "CMake inserts an rpath for you. It is a interesting book."
+    # When assessed / Then only the known word's article is corrected
+    assert _found(text, assess_writing(text, "en"), "articles_a_an") == [(38, "a", ["an"])]
+
+
 def test_a_an_follows_sound_not_letter():
     # Given articles before words whose sound differs from their first letter
     text = "It was an hour at a university, a one-off, an MBA and a European trip."
@@ -340,6 +358,7 @@ def test_verb_forms_after_auxiliaries_are_found():
         "The homeless are tired and the rich have money. The aircraft were old.",
         "We must do what we can to help. Their expert use of beads is good.",
         "People using it are happy. She insisted he stay. Your teeth are white.",
+        "Only students who can afford it have the chance. Those who enjoy it are many.",
     ],
 )
 def test_agreement_and_verb_forms_leave_correct_english_alone(text):
