@@ -24,8 +24,9 @@ he like", "let it go", "made her stay"); "he", "she", "it" after "and"/"or"/"nor
 she like"; but ", and" joins clauses, so "late, and she don't" is checked), and "I" there
 before a form of "be" ("you and I are"); "you" and "it" after a preposition or a verb ("thank
 you is", "items from it are") or a word cefrpy knows only as a verb, unless its object is
-often a clause ("those who can afford it have"; "I think it were" is checked); "I" as a letter or numeral ("the variable i is", "Part I is")
-or glued to a symbol ("^I is", "-i does").
+often a clause ("those who can afford it have"; "I think it were" is checked); "I" as a
+letter or numeral ("the variable i is", "Part I is") or glued to a symbol ("^I is", "-i
+does").
 """
 
 from __future__ import annotations
