@@ -22,7 +22,7 @@ from pipelines.writing.spans import (
     match_case,
 )
 from pipelines.writing.spelling import KNOWN_ZIPF, SPELLING_LANGUAGES, check_spelling
-from pipelines.writing.unknown_words import listed
+from pipelines.writing.unknown_words import english_word
 from pipelines.writing.verb_forms import check_verb_forms
 
 FINAL_PUNCTUATION = ".!?…。！？\"'”’»)"
@@ -292,11 +292,12 @@ _VOWEL_NAMED_LETTERS = "fhlmnrsx"
 
 
 def _known_sound(word: str) -> bool:
-    """True when the word (its first part, if hyphenated) is an English word a word list has
-    or wordfreq knows well: the article follows the sound, and an unknown word's sound is
-    unknown: a name in code ("an rpath", said "ar-path"), a misspelling."""
+    """True when the word (its first part, if hyphenated) is in the learner's dictionary or
+    WordNet, or wordfreq knows it well: the article follows the sound, and an unknown word's
+    sound is unknown: a name in code ("an rpath", said "ar-path"), another language's word
+    ("Ding an sich": SCOWL's largest lists hold "sich", but no learner's dictionary does)."""
     head = word.split("-")[0].replace("’", "'")
-    return listed(head) or zipf(head, "en") >= KNOWN_ZIPF
+    return english_word(head) or zipf(head, "en") >= KNOWN_ZIPF
 
 
 def _letters_or_symbols(text: str, art: Token, nxt: Token) -> bool:

@@ -379,6 +379,12 @@ def _base(stem: str) -> bool:
     return len(stem) >= MIN_BASE and zipf(stem, "en") >= BASE_ZIPF and _is_word(stem)
 
 
+def english_word(form: str) -> bool:
+    """True when the learner's dictionary (pyspellchecker) or WordNet has the lower-case
+    form."""
+    return _is_word(form)
+
+
 @lru_cache(maxsize=8192)
 def _is_word(form: str) -> bool:
     from pipelines.writing.spelling import _spellchecker
