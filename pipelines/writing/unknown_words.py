@@ -163,8 +163,8 @@ EDGE_WORDS = 3
 EDGE_VOCABULARY = 30_000
 # A word this much (Zipf) more common relative to the replacement in other scripts' lists than
 # in English is a name or code ("passwd": 2.66). Of the 57,592 typos with one correction in
-# codespell's dictionary, 7 reach it: German and French words ("februar", "mesures") and a
-# device name ("hda"); at 2.0, 16, with real slips among them ("insead").
+# codespell's dictionary, 2 reach it: a French word ("mesures") and a device name ("hda");
+# at 2.0, 11, a real slip among them ("insead").
 MIN_LIFT = 2.5
 COMPOUND_ZIPF = 4.0  # each part of a closed compound among the ~5,000 most common words
 # A word joined by a dot to a top-level domain is part of a web address ("vimeo.com").
