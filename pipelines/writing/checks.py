@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from pipelines.cefr import Token
+from pipelines.cefr import Token, zipf
+from pipelines.writing.agreement import check_agreement
 from pipelines.writing.confusions import check_confusions
-from pipelines.writing.grammar import check_agreement, check_verb_forms
 from pipelines.writing.morphology import check_irregular_forms
 from pipelines.writing.names import check_names
 from pipelines.writing.number import check_number
@@ -21,7 +21,9 @@ from pipelines.writing.spans import (
     TextError,
     match_case,
 )
-from pipelines.writing.spelling import SPELLING_LANGUAGES, check_spelling
+from pipelines.writing.spelling import KNOWN_ZIPF, SPELLING_LANGUAGES, check_spelling
+from pipelines.writing.unknown_words import english_word
+from pipelines.writing.verb_forms import check_verb_forms
 
 FINAL_PUNCTUATION = ".!?…。！？\"'”’»)"
 # Words that start with a vowel letter but a consonant sound, and silent-h words.
@@ -263,7 +265,7 @@ def check_a_an(ctx: CheckContext) -> list[TextError]:
             if art.norm not in ("a", "an") or ctx.text[art.end : nxt.start].strip():
                 continue
             word = nxt.norm
-            if _letters_or_symbols(ctx.text, art, nxt):
+            if _letters_or_symbols(ctx.text, art, nxt) or not _known_sound(word):
                 continue
             vowel_sound = word[0] in "aeiou"
             if word.startswith(_A_BEFORE_VOWEL_LETTER):
@@ -287,6 +289,15 @@ def check_a_an(ctx: CheckContext) -> list[TextError]:
 
 # Letters whose names start with a vowel sound: "an F", "an MS-DOS", "an xterm", "an ssh".
 _VOWEL_NAMED_LETTERS = "fhlmnrsx"
+
+
+def _known_sound(word: str) -> bool:
+    """True when the word (its first part, if hyphenated) is in the learner's dictionary or
+    WordNet, or wordfreq knows it well: the article follows the sound, and an unknown word's
+    sound is unknown: a name in code ("an rpath", said "ar-path"), another language's word
+    ("Ding an sich": SCOWL's largest lists hold "sich", but no learner's dictionary does)."""
+    head = word.split("-")[0].replace("’", "'")
+    return english_word(head) or zipf(head, "en") >= KNOWN_ZIPF
 
 
 def _letters_or_symbols(text: str, art: Token, nxt: Token) -> bool:

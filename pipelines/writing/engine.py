@@ -28,9 +28,10 @@ from pipelines.writing.spans import CheckContext, TextError
 DEFAULT_MAX_CHARS = 10_000
 # The offline method and its version, recorded as the job's model: the rule-based checks
 # (spelling ranked by the bigram model of `ngrams.py`, offered only when clearly better
-# (`unknown_words.py`; v3; program names in prose and kept inflections: v5), irregular
-# forms, names, agreement, verb forms, number) and the feature-based CEFR estimate.
-OFFLINE_MODEL = "writing-checks-v5"
+# (`unknown_words.py`; v3; program names in prose and kept inflections: v5; names and code
+# that other scripts' texts use, `cross_lingual.py`: v6), irregular forms, names, agreement,
+# verb forms, number) and the feature-based CEFR estimate.
+OFFLINE_MODEL = "writing-checks-v6"
 # Checks whose errors are a word written wrongly: the text is profiled with them fixed.
 _WORD_FIXES = frozenset({"spelling", "contractions", "irregular_forms", "confusions", "names"})
 Report = Callable[[str, int], None]

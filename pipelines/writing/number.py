@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from pipelines.cefr import Token
 from pipelines.cefr.lexicon import english_tags
-from pipelines.writing.grammar import _BASE_OF_THIRD
+from pipelines.writing.grammar import BASE_OF_THIRD
 from pipelines.writing.spans import CheckContext, TextError, match_case
 
 _IRREGULAR_PLURALS = frozenset("people children men women teeth feet mice geese".split())
@@ -140,8 +140,8 @@ def _plural_subject(ctx: CheckContext, tokens: tuple[Token, ...], i: int) -> Tex
     following = tokens[i + 2].norm if i + 2 < len(tokens) else ""
     if verb.norm in _SINGULAR_TO_PLURAL:
         wanted = _SINGULAR_TO_PLURAL[verb.norm]
-    elif verb.norm in _BASE_OF_THIRD and following not in _VERB_FOLLOWERS:
-        wanted = _BASE_OF_THIRD[verb.norm]
+    elif verb.norm in BASE_OF_THIRD and following not in _VERB_FOLLOWERS:
+        wanted = BASE_OF_THIRD[verb.norm]
     else:
         return None
     noun = tokens[i].text

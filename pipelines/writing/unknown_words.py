@@ -46,6 +46,12 @@ A replacement is offered (`offer_replacement`) when none of these holds:
   letters where the two parts meet, the classic slip of such words ("true" + "ly" -> "truly",
   "argue" + "ment" -> "argument"). Inflections (-s, -ed, -ing) are not counted: "hobbys" and
   "shoping" are the classic misspellings of that shape;
+- the word is written in every language's text: in wordfreq's lists of languages written in
+  other scripts, where a word in Latin letters is a name, code or an English quote, it is at
+  least 10^2.5 (about 300) times more common relative to the replacement than in English,
+  in at least three lists ("passwd", 2,000 times rarer than "passed" in English, 4 to 6
+  times abroad: a program's name). A slip of an English word is not lifted so: it lives
+  where English is written (`cross_lingual.py`);
 
 and one of these holds:
 
@@ -74,6 +80,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipelines.cefr import zipf
+from pipelines.writing import cross_lingual
 from pipelines.writing.inflection import nearest_form_distance
 from pipelines.writing.ngrams import english_bigrams
 
@@ -154,6 +161,11 @@ SILENT_OPENINGS = ("gn", "kn", "pn", "ps", "wh", "wr")
 # An opening or closing letter pair counts as English when this many common words have it.
 EDGE_WORDS = 3
 EDGE_VOCABULARY = 30_000
+# A word this much (Zipf) more common relative to the replacement in other scripts' lists than
+# in English is a name or code ("passwd": 2.66). Of the 57,592 typos with one correction in
+# codespell's dictionary, 2 reach it: a French word ("mesures") and a device name ("hda");
+# at 2.0, 11, a real slip among them ("insead").
+MIN_LIFT = 2.5
 COMPOUND_ZIPF = 4.0  # each part of a closed compound among the ~5,000 most common words
 # A word joined by a dot to a top-level domain is part of a web address ("vimeo.com").
 _WEB_ADDRESS = re.compile(r"\.(?:com|org|net|edu|gov|io|co|uk|de|fr|info)\b", re.IGNORECASE)
@@ -250,6 +262,8 @@ def offer_replacement(
         return False
     junctions = formation_junctions(word)
     if junctions and not any(_edit_at(word, replacement, j) for j in junctions):
+        return False
+    if cross_lingual.lift(word, replacement)[0] >= MIN_LIFT:
         return False
     support = english_bigrams().support(left, replacement, right)
     if support is not None and support > 0:
@@ -363,6 +377,12 @@ def _edit_at(word: str, replacement: str, junction: int) -> bool:
 
 def _base(stem: str) -> bool:
     return len(stem) >= MIN_BASE and zipf(stem, "en") >= BASE_ZIPF and _is_word(stem)
+
+
+def english_word(form: str) -> bool:
+    """True when the learner's dictionary (pyspellchecker) or WordNet has the lower-case
+    form."""
+    return _is_word(form)
 
 
 @lru_cache(maxsize=8192)

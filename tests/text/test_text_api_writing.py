@@ -30,7 +30,7 @@ def test_writing_assessment_runs_as_a_job_and_finds_the_errors(client, accounts,
     assert job["status"] == "succeeded", job
     assert job["type"] == "writing_assessment"
     assert job["provider"] == "offline"
-    assert job["model"] == "writing-checks-v5"  # the offline method and its version
+    assert job["model"] == "writing-checks-v6"  # the offline method and its version
     result = job["result"]
     assert result["language"] == "en"
     assert result["cefr_level"] in ("A1", "A2", "B1", "B2", "C1", "C2")

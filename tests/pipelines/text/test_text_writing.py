@@ -8,8 +8,9 @@ import pytest
 
 from pipelines.errors import PipelineError
 from pipelines.llm.openai_provider import OpenAIProvider
-from pipelines.writing import anchor_llm_errors, apply_corrections, assess_writing
+from pipelines.writing import anchor_llm_errors, apply_corrections, assess_writing, cross_lingual
 from pipelines.writing.spelling import _spellchecker
+from pipelines.writing.unknown_words import MIN_LIFT
 from tests.pipelines.text.fake_llm import completion, json_completion
 from tests.pipelines.text.llm_samples import ANSWERS
 
@@ -146,6 +147,43 @@ def test_program_names_in_running_prose_are_not_changed_into_words():
     ] == []
 
 
+def test_a_program_name_with_nothing_around_it_but_words_is_not_changed_into_a_word():
+    # Given a program's name in a sentence of plain words, listed with a common word
+    # ("login"): no code quote, path or option to tell it from a slip of "passed"
+    text = "Read this file first for a brief overview of the new versions of login and passwd."
+    # When assessed
+    spelling = [e for e in assess_writing(text, "en").errors if e.check == "spelling"]
+    # Then it is reported for the writer to check, not changed into "passed": wordfreq's
+    # lists of languages in other scripts use it far more, relative to "passed", than
+    # English does
+    assert [(text[e.offset : e.offset + e.length], e.replacements) for e in spelling] == [
+        ("passwd", [])
+    ]
+
+
+def test_slips_of_english_words_are_not_lifted_by_other_scripts_lists():
+    # Given classic slips of English words (wordfreq's English list has them all) and
+    # program names
+    slips = {"freind": "friend", "recieve": "receive", "teh": "the", "becuase": "because"}
+    slips |= {"sucessful": "successful", "definately": "definitely", "hause": "house"}
+    # When each is compared with its replacement in the other scripts' lists
+    # Then no slip reaches the lift that marks a name or code, and "passwd" does
+    assert all(cross_lingual.lift(w, r)[0] < MIN_LIFT for w, r in slips.items())
+    assert cross_lingual.lift("passwd", "passed")[0] >= MIN_LIFT
+    # And a word no list of the table holds, or only one or two do, is never lifted
+    assert cross_lingual.lift("ambassdaor", "ambassador") == (0.0, 0)
+
+
+def test_the_cross_lingual_table_holds_words_that_several_lists_attest():
+    # Given the table shipped with the code (rebuilt by `python -m
+    # pipelines.writing.cross_lingual`) / Then every word is attested by at least three
+    # lists, and common English words are in every list
+    table = cross_lingual._table()
+    assert len(table) > 20_000
+    assert all(sum(z > 0 for z in values) >= cross_lingual.MIN_LISTS for values in table.values())
+    assert all(z > 0 for z in table["friend"]) and len(table["friend"]) == 8
+
+
 def test_slips_next_to_program_text_and_in_lists_of_words_keep_their_replacement():
     # Given slips one edit from their word in a sentence with code, and two misspelled words
     # listed together
@@ -218,6 +256,24 @@ def test_repeated_words_capitalisation_articles_and_spacing_are_found():
         "I saw the film. It was an amazing film, and a great story. Really."
     )
     assert result.corrected_text_source == "offline"
+
+
+def test_a_pronoun_after_a_verb_that_takes_a_clause_is_still_checked():
+    # Given "it" after a verb whose object is often a clause, and after a noun
+    text = "I think it were cold. In the morning it were dark."
+    # When assessed / Then both agreement errors are found
+    assert _found(text, assess_writing(text, "en"), "agreement") == [
+        (11, "were", ["was"]),
+        (40, "were", ["was"]),
+    ]
+
+
+def test_a_an_is_not_judged_before_a_word_whose_sound_is_unknown():
+    # Given an article before a program's name no word list has (said "ar-path") and, in
+    # the same text, a slip before a known word
+    text = "CMake inserts an rpath for you. It is a interesting book."
+    # When assessed / Then only the known word's article is corrected
+    assert _found(text, assess_writing(text, "en"), "articles_a_an") == [(38, "a", ["an"])]
 
 
 def test_a_an_follows_sound_not_letter():
@@ -302,6 +358,7 @@ def test_verb_forms_after_auxiliaries_are_found():
         "The homeless are tired and the rich have money. The aircraft were old.",
         "We must do what we can to help. Their expert use of beads is good.",
         "People using it are happy. She insisted he stay. Your teeth are white.",
+        "Only students who can afford it have the chance. Those who enjoy it are many.",
     ],
 )
 def test_agreement_and_verb_forms_leave_correct_english_alone(text):
