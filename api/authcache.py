@@ -44,7 +44,7 @@ def cache() -> authstate.TokenStateCache | None:
 
 
 def init_app(app: Flask, seconds: float) -> None:
-    authstate.set_change_listeners([_announce])
+    authstate.changes.set_listeners([_announce])
     if seconds <= 0:
         return
     token_cache = authstate.TokenStateCache(seconds)

@@ -60,7 +60,7 @@ def _announce() -> None:
 
 
 def init_app(app: Flask, seconds: float) -> None:
-    plancache.set_change_listeners([_announce])
+    plancache.changes.set_listeners([_announce])
     if seconds <= 0:
         return
     cache = plancache.PlanCache(seconds)

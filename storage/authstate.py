@@ -14,13 +14,11 @@ Staleness is bounded twice over:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import Session
 
+from storage.changewatch import ChangeWatch
 from storage.models.identity import RefreshToken, RevokedToken, User
 from storage.ttlcache import TtlCache
 
@@ -51,44 +49,11 @@ class TokenStateCache(TtlCache[TokenState]):
     """Token id -> TokenState, each entry for `ttl` seconds; `clear()` on any change."""
 
 
-# Called after a commit that changed a watched table (the API clears its cache and tells
-# the other processes). Set by the API; nothing to do in a process without a cache.
-_on_change: list[Callable[[], None]] = []
+def _touched(session: Session) -> bool:
+    return any(
+        isinstance(obj, _WATCHED_TYPES) for obj in (*session.new, *session.dirty, *session.deleted)
+    )
 
 
-def set_change_listeners(listeners: list[Callable[[], None]]) -> None:
-    _on_change[:] = listeners
-
-
-def _mark(session: Session) -> None:
-    session.info["auth_state_changed"] = True
-
-
-@event.listens_for(Session, "after_flush")
-def _flushed(session: Session, flush_context: UOWTransaction) -> None:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, _WATCHED_TYPES):
-            _mark(session)
-            return
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _executed(state: ORMExecuteState) -> None:
-    if state.is_select:
-        return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in WATCHED_TABLES or table is None:
-        _mark(state.session)  # a write to a watched table, or one whose table is unknown
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    if session.info.pop("auth_state_changed", False):
-        for listener in _on_change:
-            listener()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _rolled_back(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop("auth_state_changed", None)
+# Committed changes to the tables an access token's state is read from.
+changes = ChangeWatch("auth_state", WATCHED_TABLES, _touched)

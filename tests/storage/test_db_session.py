@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.exc import OperationalError
 
+from storage import authstate
 from storage import jobs as job_service
 from storage.db import db, insert_ignoring_conflict, kept_through_commit, ping_when_idle, utcnow
 from storage.ids import new_id
@@ -190,7 +191,7 @@ def test_insert_ignoring_conflict_writes_once_and_is_compiled_once(app):
     assert first is not None and second is None
     # And the write is not taken for a change of users or tokens (which would empty every
     # API process's token cache at each finished job)
-    assert "auth_state_changed" not in db.session.info
+    assert authstate.changes.key not in db.session.info
     stored = db.session.scalars(
         select(UsageRecord).where(UsageRecord.job_id == values["job_id"])
     ).one()
