@@ -19,6 +19,17 @@ from api.jobs import submission
 from tests.factories import Account
 from tests.resilience.test_resilience_fuzz import FORM_TYPES, fresh_token
 
+# A few examples per operation by default (HOSTILE_EXAMPLES), the same ones each run unless
+# FUZZ_RANDOM is set; no deadline (a first request may build caches).
+hostile_settings = settings(
+    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "3")),
+    deadline=None,
+    derandomize=not os.environ.get("FUZZ_RANDOM"),
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
 # Any of these may land in a JSON body (sent as JSON escapes).
 BODY_STRINGS = [
     "Hello \ud800",
@@ -90,14 +101,7 @@ def _hostile(value: Any, draw: Any) -> Any:
 
 
 @schema.parametrize()
-@settings(
-    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "3")),
-    deadline=None,
-    derandomize=not os.environ.get("FUZZ_RANDOM"),
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@hostile_settings
 @given(data=st.data())
 def test_no_hostile_value_gets_a_server_error(case, data, admin: Account):
     send_hostile(case, data.draw, fresh_token(admin))

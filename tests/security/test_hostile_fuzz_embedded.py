@@ -4,7 +4,6 @@ embedded default's database, SQLite, which stores and refuses other things than 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 import schemathesis
 from flask import Flask
 from flask_migrate import upgrade
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis import DataGenerationMethod
 
@@ -23,7 +22,7 @@ from storage.db import db
 from storage.models.identity import User
 from tests.conftest import make_settings
 from tests.factories import Account, Accounts
-from tests.security.test_hostile_fuzz import send_hostile
+from tests.security.test_hostile_fuzz import hostile_settings, send_hostile
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +68,7 @@ schema = schemathesis.from_pytest_fixture(
 
 
 @schema.parametrize()
-@settings(
-    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "3")),
-    deadline=None,
-    derandomize=not os.environ.get("FUZZ_RANDOM"),
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@hostile_settings
 @given(data=st.data())
 def test_no_hostile_value_gets_a_server_error_on_sqlite(case, data, embedded):
     app, admin = embedded
