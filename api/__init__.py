@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import authcache, cors, jsonguard, nostore, quotas, ratelimit
+from api import authcache, cors, jsonguard, nostore, quotas, ratelimit, webhookcache
 from api.errors import register_error_handlers
 from api.extensions import api, db, jwt, migrate
 from api.logs import configure_logging, init_request_logging
@@ -61,6 +61,7 @@ def create_app(config: Settings | None = None, *, start_services: bool | None = 
     ratelimit.init_app(app, settings.rates, app.extensions["runtime"].redis, settings.queue_prefix)
     authcache.init_app(app, settings.auth_cache_seconds)
     quotas.init_app(app, settings.plan_cache_seconds)
+    webhookcache.init_app(app, settings.webhook_endpoint_cache_seconds)
     if settings.trusted_proxy_count:
         hops = settings.trusted_proxy_count
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

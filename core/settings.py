@@ -522,6 +522,13 @@ class Settings:
         lambda n, v: parse_int(n, v, 0),
         "After a secret rotation, the old secret also signs for this long.",
     )
+    webhook_endpoint_cache_seconds: float = WEBHOOKS.setting(
+        5.0,
+        lambda n, v: parse_float(n, v, 0),
+        "How long a process remembers that an organisation has no enabled webhook endpoint "
+        "(so a finished job's event skips the endpoints query); creating or enabling an "
+        "endpoint clears every process's copy at once (0: query on every event).",
+    )
     # Observability ----------------------------------------------------------------------
     metrics_token: str = OBSERVABILITY.setting(
         "",

@@ -14,6 +14,7 @@ from storage.errors import Conflict
 from storage.ids import new_id
 from storage.models.webhooks import WebhookDelivery, WebhookEndpoint
 from storage.tenancy import get_owned, tenant_select
+from storage.webhooks import endpointcache
 
 SecretFactory = Callable[[], str]
 MAX_ENDPOINTS = 50
@@ -160,7 +161,7 @@ def disable(session: Session, endpoint_id: str, reason: str) -> bool:
         update(WebhookEndpoint)
         .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.enabled.is_(True))
         .values(enabled=False, disabled_reason=reason, disabled_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **endpointcache.KEEPS_ENABLED)
     )
     if result.rowcount != 1:
         return False
@@ -190,14 +191,14 @@ def record_health(
             update(WebhookEndpoint)
             .where(WebhookEndpoint.id == endpoint_id)
             .values(failing_since=None)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, **endpointcache.KEEPS_ENABLED)
         )
         return None
     session.execute(
         update(WebhookEndpoint)
         .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.failing_since.is_(None))
         .values(failing_since=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **endpointcache.KEEPS_ENABLED)
     )
     cutoff = now - timedelta(seconds=disable_after_seconds)
     endpoint = session.get(WebhookEndpoint, endpoint_id, populate_existing=True)

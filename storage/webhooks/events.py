@@ -20,6 +20,7 @@ from storage.models.identity import User
 from storage.models.jobs import Job
 from storage.models.webhooks import EVENT_TYPES, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from storage.tenancy import tenant_select
+from storage.webhooks import endpointcache
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,20 @@ _ENABLED_ENDPOINTS = (
 )
 
 
+def _enabled_endpoints(session: Session, organisation_id: str) -> list[WebhookEndpoint]:
+    """The organisation's enabled endpoints; none without a query when this process knows
+    it has none (storage.webhooks.endpointcache)."""
+    cache = endpointcache.current()
+    if cache is None:
+        return list(session.scalars(_ENABLED_ENDPOINTS, {"organisation_id": organisation_id}))
+    if cache.get(organisation_id) is False:
+        return []
+    generation = cache.generation  # an answer read before a change is not kept after it
+    endpoints = list(session.scalars(_ENABLED_ENDPOINTS, {"organisation_id": organisation_id}))
+    cache.put(organisation_id, bool(endpoints), generation)
+    return endpoints
+
+
 def record_event(
     session: Session,
     organisation_id: str,
@@ -145,9 +160,7 @@ def record_event(
         targets = [only_endpoint]
     else:
         targets = [
-            ep
-            for ep in session.scalars(_ENABLED_ENDPOINTS, {"organisation_id": organisation_id})
-            if accepts(ep, event_type)
+            ep for ep in _enabled_endpoints(session, organisation_id) if accepts(ep, event_type)
         ]
     deliveries = [
         new_delivery(event, url=ep.url, endpoint_id=ep.id, format=ep.format, now=now)
