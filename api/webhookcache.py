@@ -46,7 +46,7 @@ def cache() -> endpointcache.EndpointCache | None:
 
 
 def init_app(app: Flask, seconds: float) -> None:
-    endpointcache.set_change_listeners([_announce])
+    endpointcache.changes.set_listeners([_announce])
     endpointcache.set_cache_source(cache)
     if seconds <= 0:
         return

@@ -84,7 +84,7 @@ def test_an_endpoint_created_by_another_process_is_sent_the_next_event_once_anno
     assert cache.get(admin.organisation_id) is False
 
     # When another process creates an endpoint (a commit this process does not hear) ...
-    monkeypatch.setattr(endpointcache, "_on_change", [])
+    monkeypatch.setattr(endpointcache.changes, "_listeners", [])
     endpoint = hooks.create(admin, receiver.url(), events=["job.succeeded"])
     assert cache.get(admin.organisation_id) is False
     # ... and announces it on Redis, as every process does after such a commit
