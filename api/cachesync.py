@@ -1,7 +1,9 @@
 """The per-process caches of an API process (access-token state, organisations' plans) kept
 honest across processes: a commit that changes what a cache holds empties that cache in the
 process that made it and is announced on a Redis channel of its own; one thread per process
-and channel listens and empties the cache in turn. While a channel cannot be heard (Redis
+and channel listens and empties the cache in turn (a process skips its own announcements:
+it emptied its caches when it committed, and emptying them again when its message comes
+back would throw away what it read since). While a channel cannot be heard (Redis
 down) its caches are emptied whenever it is heard again, and every entry expires after its
 cache's TTL anyway.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +25,8 @@ log = logging.getLogger(__name__)
 LISTEN_WAIT_SECONDS = 1.0
 _listeners: dict[tuple[str, str], tuple[int, threading.Thread]] = {}
 _listeners_lock = threading.Lock()
+# Who announces: this process (a new id after a fork).
+_sender = f"{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def channel(prefix: str, name: str) -> str:
@@ -36,7 +41,7 @@ def announce(name: str) -> None:
     if runtime is None or runtime.redis is None:
         return
     try:
-        runtime.redis.publish(channel(runtime.settings.queue_prefix, name), "changed")
+        runtime.redis.publish(channel(runtime.settings.queue_prefix, name), _sender)
     except redis.RedisError as exc:  # the others' entries expire within their TTL
         log.warning("%s: change not announced (%s)", name, type(exc).__name__)
 
@@ -44,8 +49,9 @@ def announce(name: str) -> None:
 def _forked() -> None:
     # A child starts its own listeners (see ensure_listener); a lock a parent's thread held
     # at the fork is not inherited held.
-    global _listeners_lock
+    global _listeners_lock, _sender
     _listeners_lock = threading.Lock()
+    _sender = f"{os.getpid()}-{secrets.token_hex(4)}"
 
 
 os.register_at_fork(after_in_child=_forked)
@@ -61,13 +67,19 @@ def _listen(
             clear()  # whatever was announced while nobody listened
             listening.set()
             for message in pubsub.listen():
-                if message.get("type") == "message":
+                if message.get("type") == "message" and not _own(message.get("data")):
                     clear()
         except Exception:  # Redis went away: empty the caches, and listen again
             clear()
             time.sleep(1.0)
         finally:
             pubsub.close()
+
+
+def _own(data: object) -> bool:
+    if isinstance(data, bytes):
+        data = data.decode("utf-8", "replace")
+    return data == _sender
 
 
 def ensure_listener(name: str, clear: Callable[[], None]) -> None:

@@ -10,7 +10,7 @@ import time
 import redis
 from sqlalchemy import update
 
-from api import authcache
+from api import authcache, cachesync
 from storage.db import db
 from storage.models.identity import User
 from tests.api.apihelpers import assert_problem
@@ -60,3 +60,26 @@ def test_a_change_announced_by_another_process_empties_the_cache(app, client, ac
         assert time.monotonic() < deadline, "the announcement did not empty the cache"
         time.sleep(0.05)
     assert_problem(client.get("/api/v1/jobs", headers=learner.headers), 401, "account_inactive")
+
+
+def test_a_process_does_not_empty_its_caches_again_for_its_own_announcement(app):
+    # Given a listener of this process on a channel
+    cleared: list[int] = []
+    with app.app_context():
+        runtime = app.extensions["runtime"]
+        cachesync.ensure_listener("test-own-announcements", lambda: cleared.append(1))
+        subscribed = len(cleared)  # the listener empties the cache once when it subscribes
+        # When this process announces a change (it emptied its own caches as it committed),
+        # and then another process does
+        cachesync.announce("test-own-announcements")
+        publisher = redis.Redis.from_url(runtime.settings.redis_url)
+        name = cachesync.channel(runtime.settings.queue_prefix, "test-own-announcements")
+        publisher.publish(name, "another-process")
+    # Then only the other process's announcement empties the cache (messages arrive in order,
+    # so once the second is heard the first has been too)
+    deadline = time.monotonic() + 4
+    while len(cleared) < subscribed + 1:
+        assert time.monotonic() < deadline, "the other process's announcement was not heard"
+        time.sleep(0.02)
+    time.sleep(0.1)
+    assert len(cleared) == subscribed + 1
