@@ -172,11 +172,13 @@ def fit_phone_norm(words: list[dict]) -> PhoneNorm:
     return PhoneNorm(*tables)
 
 
-def _word_logistic(norm: PhoneNorm, words: list[dict], c: float):
+def _word_logistic(
+    norm: PhoneNorm, words: list[dict], c: float, inputs: tuple[str, ...] = WORD_INPUTS
+):
     from sklearn.linear_model import LogisticRegression
 
     rows = [{**w["features"], **norm.inputs(w["phones"])} for w in words]
-    x, mean, scale = _standardise(_matrix(rows, WORD_INPUTS))
+    x, mean, scale = _standardise(_matrix(rows, inputs))
     bad = np.array([w["label"] < CORRECT for w in words])
     logistic = LogisticRegression(
         C=c, class_weight="balanced", max_iter=5000, random_state=SEED
@@ -184,32 +186,49 @@ def _word_logistic(norm: PhoneNorm, words: list[dict], c: float):
     return logistic, x, mean, scale
 
 
-def fit_word_model(words: list[dict]) -> tuple[PhoneNorm, Linear, float, Linear]:
-    """Phone norms, the mispronunciation logit, its threshold and the word-score ridge;
-    `words` carry their speaker (see the module notes for the threshold)."""
-    from sklearn.linear_model import Ridge
+def choose_word_penalty(
+    words: list[dict], inputs: tuple[str, ...] = WORD_INPUTS
+) -> tuple[float, np.ndarray | None, float]:
+    """The logistic penalty (of WORD_CS) with the best held-out average precision, the
+    held-out probabilities at it and that precision (None and nan with too few speakers)."""
     from sklearn.metrics import average_precision_score
+
+    bad = np.array([w["label"] < CORRECT for w in words])
+    held_out = {c: _held_out_probability(words, c, inputs) for c in WORD_CS}
+    if any(p is None for p in held_out.values()):  # too few speakers to hold any out
+        return 1.0, None, math.nan
+    precision = {c: float(average_precision_score(bad, p)) for c, p in held_out.items()}
+    c = max(WORD_CS, key=lambda c: (precision[c], -c))
+    return c, held_out[c], precision[c]
+
+
+def fit_word_model(
+    words: list[dict],
+    inputs: tuple[str, ...] = WORD_INPUTS,
+    choice: tuple[float, np.ndarray | None, float] | None = None,
+) -> tuple[PhoneNorm, Linear, float, Linear]:
+    """Phone norms, the mispronunciation logit, its threshold and the word-score ridge;
+    `words` carry their speaker (see the module notes for the threshold; `choice` is
+    `choose_word_penalty`'s answer when already known)."""
+    from sklearn.linear_model import Ridge
 
     labels = np.array([w["label"] for w in words], dtype=float)
     bad = labels < CORRECT
-    held_out = {c: _held_out_probability(words, c) for c in WORD_CS}
-    if any(p is None for p in held_out.values()):  # too few speakers to hold any out
-        c, probability = 1.0, None
-    else:
-        c = max(WORD_CS, key=lambda c: (average_precision_score(bad, held_out[c]), -c))
-        probability = held_out[c]
+    c, probability, _ = choice or choose_word_penalty(words, inputs)
     norm = fit_phone_norm(words)
-    logistic, x, mean, scale = _word_logistic(norm, words, c)
+    logistic, x, mean, scale = _word_logistic(norm, words, c, inputs)
     ridge = Ridge(alpha=WORD_ALPHA).fit(x, labels * 10)
-    mis = _linear(WORD_INPUTS, mean, scale, logistic.coef_[0], logistic.intercept_[0])
-    accuracy = _linear(WORD_INPUTS, mean, scale, ridge.coef_, ridge.intercept_)
+    mis = _linear(inputs, mean, scale, logistic.coef_[0], logistic.intercept_[0])
+    accuracy = _linear(inputs, mean, scale, ridge.coef_, ridge.intercept_)
     if probability is None:  # the fitted words themselves
         probability = logistic.predict_proba(x)[:, 1]
     relative = np.array([w["features"].get("gop_rel", 0.0) for w in words]) <= RELATIVE_MARGIN
     return norm, mis, _threshold(probability, relative, bad), accuracy
 
 
-def _held_out_probability(words: list[dict], c: float = 1.0) -> np.ndarray | None:
+def _held_out_probability(
+    words: list[dict], c: float = 1.0, inputs: tuple[str, ...] = WORD_INPUTS
+) -> np.ndarray | None:
     """Each word's probability from the phone norms and logit fitted without its speaker."""
     speakers = np.array([w["speaker"] for w in words])
     groups = sorted(set(speakers))
@@ -223,9 +242,9 @@ def _held_out_probability(words: list[dict], c: float = 1.0) -> np.ndarray | Non
         if len({w["label"] < CORRECT for w in train}) < 2:
             return None
         norm = fit_phone_norm(train)
-        logistic, _, mean, scale = _word_logistic(norm, train, c)
+        logistic, _, mean, scale = _word_logistic(norm, train, c, inputs)
         rows = [{**w["features"], **norm.inputs(w["phones"])} for w in test]
-        x = _matrix(rows, WORD_INPUTS)
+        x = _matrix(rows, inputs)
         x = (np.where(np.isfinite(x), x, mean) - mean) / scale
         probability[held] = logistic.predict_proba(x)[:, 1]
     return probability
@@ -267,7 +286,17 @@ def clip_rows(records: list[dict], model: PronunciationModel) -> list[dict[str, 
     return rows
 
 
-def fit(records: list[dict], cv: dict | None = None) -> PronunciationModel:
+def fit(
+    records: list[dict],
+    cv: dict | None = None,
+    *,
+    word_inputs: tuple[str, ...] = WORD_INPUTS,
+    clip_sets: tuple[tuple[str, ...], ...] = CLIP_SETS,
+    word_model: tuple[PhoneNorm, Linear, float, Linear] | None = None,
+) -> PronunciationModel:
+    """The model fitted on `records`: the word model on `word_inputs`, each clip score's
+    ridge regression on the best of `clip_sets` (every set's names are read from the clip
+    measurements and the word model's summary) and the trees on CLIP_FEATURES."""
     from sklearn.linear_model import Ridge
 
     # Sorted, so the same measurements give the same floating-point sums in any file order.
@@ -278,19 +307,20 @@ def fit(records: list[dict], cv: dict | None = None) -> PronunciationModel:
         for w in r["words"]
         if w["kind"] == "reference" and w["features"] and w["label"] is not None
     ]
-    norm, mis, threshold, accuracy = fit_word_model(words)
+    norm, mis, threshold, accuracy = word_model or fit_word_model(words, word_inputs)
     partial = PronunciationModel(NAME, VERSION, norm, mis, threshold, accuracy, {}, {}, {})
-    raw = _matrix(clip_rows(records, partial), CLIP_FEATURES)
+    every = tuple(dict.fromkeys(CLIP_FEATURES + tuple(n for s in clip_sets for n in s)))
+    raw = _matrix(clip_rows(records, partial), every)
     x, mean, scale = _standardise(raw)
     speakers = np.array([r["speaker"] for r in records])
     clip, trees = {}, {}
     for target in CLIP_TARGETS:
         y = np.array([r["labels"][target] * 10 for r in records])
-        names, alpha = _clip_setting(x, y, speakers)
-        columns = [CLIP_FEATURES.index(n) for n in names]
+        names, alpha = _clip_setting(x, y, speakers, every, clip_sets)
+        columns = [every.index(n) for n in names]
         ridge = Ridge(alpha=alpha).fit(x[:, columns], y)
         clip[target] = _linear(names, mean[columns], scale[columns], ridge.coef_, ridge.intercept_)
-        trees[target] = _fit_trees(raw, y)
+        trees[target] = _fit_trees(raw[:, : len(CLIP_FEATURES)], y)
     return PronunciationModel(NAME, VERSION, norm, mis, threshold, accuracy, clip, trees, cv or {})
 
 
@@ -305,18 +335,22 @@ def _fit_trees(x: np.ndarray, y: np.ndarray) -> Trees:
 
 
 def _clip_setting(
-    x: np.ndarray, y: np.ndarray, speakers: np.ndarray
+    x: np.ndarray,
+    y: np.ndarray,
+    speakers: np.ndarray,
+    every: tuple[str, ...] = CLIP_FEATURES,
+    clip_sets: tuple[tuple[str, ...], ...] = CLIP_SETS,
 ) -> tuple[tuple[str, ...], float]:
-    """The feature set and ridge penalty with the best leave-one-speaker-out correlation on
-    (x, y), x holding every CLIP_FEATURES column."""
+    """The feature set (of `clip_sets`) and ridge penalty with the best leave-one-speaker-out
+    correlation on (x, y), x holding the columns named `every`."""
     from sklearn.linear_model import Ridge
 
     groups = sorted(set(speakers))
-    best, best_r = (CLIP_FEATURES, CLIP_ALPHAS[1]), -2.0
+    best, best_r = (clip_sets[-1], CLIP_ALPHAS[1]), -2.0
     if len(groups) < 3:
         return best
-    for names in CLIP_SETS:
-        columns = [CLIP_FEATURES.index(n) for n in names]
+    for names in clip_sets:
+        columns = [every.index(n) for n in names]
         for alpha in CLIP_ALPHAS:
             predicted = np.zeros_like(y)
             for g in groups:
