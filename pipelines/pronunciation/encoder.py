@@ -4,11 +4,13 @@ The Whisper model the transcription already loads (faster-whisper on CTranslate2
 log-mel features in windows of up to 30 s into one 512-value state (base model) per 20 ms;
 its last layer is all CTranslate2 exposes. A recording is encoded window by window, and the
 states of the frames between two times are
-averaged: the speech of the clip (mean and spread) and each aligned word (mean).
+averaged: the whole recording (mean and spread: what the clip scores read) and each aligned
+word (mean).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +29,9 @@ class EncoderStates:
 
     def span(self, start: float, end: float) -> np.ndarray:
         """The states whose 20 ms fall inside [start, end] (at least the nearest one)."""
-        first = max(0, int(np.floor(start / STATE_SECONDS)))
-        last = min(len(self.states), int(np.ceil(end / STATE_SECONDS)))
+        # (the small margin keeps 0.2 s / 0.02 s from counting as just over 10 states)
+        first = max(0, int(np.floor(start / STATE_SECONDS + 1e-6)))
+        last = min(len(self.states), int(np.ceil(end / STATE_SECONDS - 1e-6)))
         if last <= first:
             first = min(max(0, first), len(self.states) - 1)
             last = first + 1
@@ -42,17 +45,23 @@ class EncoderStates:
         return np.concatenate([part.mean(axis=0), part.std(axis=0)])
 
 
-def whisper_model():
-    """The process-wide WhisperModel of the configured local transcriber (the same object
-    the transcription uses: loaded once per process)."""
-    from pipelines.transcription.local import choose_runtime, load_model
-    from pipelines.transcription.model_store import resolve_model
+def whisper_model(cache_dir: Path | None = None):
+    """The process-wide WhisperModel of the bundled Whisper base model (the one the encoder
+    scores were fitted on, whatever model the transcription is configured with): the one a
+    local transcriber of this process already loaded, else the model assembled in
+    `cache_dir` (the transcription's default when None) and loaded once."""
+    from pipelines.transcription.local import choose_runtime, load_model, loaded_model
+    from pipelines.transcription.model_store import bundled_name, resolve_model
     from pipelines.transcription.types import TranscriptionConfig
 
-    config = TranscriptionConfig()
-    path = resolve_model(config.whisper_model, Path(config.cache_dir))
-    runtime = choose_runtime(config.device, config.compute_type)
-    return load_model(path, runtime, config.cpu_threads)
+    try:
+        model = loaded_model(bundled_name())
+    except importlib.metadata.PackageNotFoundError:
+        model = None  # resolve_model says which package is missing
+    if model is not None:
+        return model
+    path = resolve_model("", Path(cache_dir or TranscriptionConfig().cache_dir))
+    return load_model(path, choose_runtime(), 0)
 
 
 def encode(samples: np.ndarray, sample_rate: int = SAMPLE_RATE, model=None) -> EncoderStates:
@@ -77,3 +86,13 @@ def encode(samples: np.ndarray, sample_rate: int = SAMPLE_RATE, model=None) -> E
         output = model.model.encode(get_ctranslate2_storage(padded), to_cpu=False)
         parts.append(np.array(np.asarray(output)[0], dtype=np.float32))
     return EncoderStates(np.concatenate(parts))
+
+
+def pooled_states(samples: np.ndarray, sample_rate: int = SAMPLE_RATE, model=None) -> np.ndarray:
+    """The recording's encoder states pooled: each value's mean, then its spread."""
+    states = encode(samples, sample_rate, model).states
+    return pool(states)
+
+
+def pool(states: np.ndarray) -> np.ndarray:
+    return np.concatenate([states.mean(axis=0), states.std(axis=0)]).astype(float)

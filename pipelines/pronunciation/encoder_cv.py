@@ -38,15 +38,12 @@ def word_name(i: int) -> str:
 
 
 def pooled(record: dict, states: np.ndarray) -> tuple[np.ndarray, list[np.ndarray | None]]:
-    """The clip's state mean and spread over its speech, and each word's mean state minus
-    the clip's mean (None for a word without an aligned span)."""
+    """The clip's state mean and spread over the whole recording, and each word's mean
+    state minus the clip's mean (None for a word without an aligned span)."""
     from pipelines.pronunciation.encoder import EncoderStates
 
     enc = EncoderStates(states)
-    spans = [(w["start"], w["end"]) for w in record["words"] if w.get("start") is not None]
-    start = min(s for s, _ in spans) if spans else 0.0
-    end = max(e for _, e in spans) if spans else len(states) * 0.02
-    clip = enc.mean_sd(start, end)
+    clip = np.concatenate([states.mean(axis=0), states.std(axis=0)])
     centre = clip[: states.shape[1]]
     words = [
         enc.mean(w["start"], w["end"]) - centre if w.get("start") is not None else None
@@ -173,9 +170,8 @@ def clip_sets(forced: bool) -> tuple[tuple[str, ...], ...]:
 VARIANTS = (
     "today",
     "clip_alone_ridge",
-    "clip_alone_pls",
+    "clip_blend_half",
     "clip_added",
-    "clip_added_forced",
     "word_added",
     "both_added",
 )
@@ -205,7 +201,6 @@ def cross_validate(records: list[dict], log=print) -> tuple[dict[str, dict], dic
         models = {
             "today": fit(train_e, word_model=today),
             "clip_added": fit(train_e, clip_sets=clip_sets(False), word_model=today),
-            "clip_added_forced": fit(train_e, clip_sets=clip_sets(True), word_model=today),
             "word_added": fit(train_e, word_model=added),
             "both_added": fit(train_e, clip_sets=clip_sets(False), word_model=added),
         }
@@ -217,15 +212,20 @@ def cross_validate(records: list[dict], log=print) -> tuple[dict[str, dict], dic
                 predictions[v][r["file"]] = predict(m, r)
         for target in ("accuracy", "fluency", "prosodic", "total"):
             ridge = alone(train_e, test_e, target)
-            pls = pls_alone(train_e, test_e, target)
-            for r, a, b in zip(test_e, ridge, pls, strict=True):
+            for r, a in zip(test_e, ridge, strict=True):
                 base = predictions["today"][r["file"]]
-                for v, value in (("clip_alone_ridge", a), ("clip_alone_pls", b)):
+                if base["scores"] is None:
+                    continue
+                value = float(np.clip(a, 0, 100))
+                half = 0.5 * base["scores"][target] + 0.5 * value
+                for v, x in (("clip_alone_ridge", value), ("clip_blend_half", half)):
                     entry = predictions[v].setdefault(
-                        r["file"], {"scores": dict(base["scores"] or {}), "words": base["words"]}
+                        r["file"], {"scores": dict(base["scores"]), "words": base["words"]}
                     )
-                    if base["scores"] is not None:
-                        entry["scores"][target] = float(np.clip(value, 0, 100))
+                    entry["scores"][target] = x
+        for v in ("clip_alone_ridge", "clip_blend_half"):
+            for r in test_e:
+                predictions[v].setdefault(r["file"], predictions["today"][r["file"]])
         log(f"speaker {speaker}: {time.perf_counter() - started:.0f} s, choices {choices[speaker]}")
     return predictions, choices
 

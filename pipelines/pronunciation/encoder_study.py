@@ -16,6 +16,7 @@ b) words: today's word logistic given the word's PCA-reduced states as extra inp
 
 It prints the figures of each variant beside today's, on the same clips, with a paired
 bootstrap over speakers of the difference.
+Step 3 (`cost`): the primed Whisper decode and the encoder pass timed on the same clips.
 """
 
 from __future__ import annotations
@@ -25,48 +26,56 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
 from pipelines.pronunciation.corpus import read_corpus
 from pipelines.pronunciation.train import DEFAULT_CACHE, DEFAULT_DATA
 
 
-def encode_corpus(data: Path, folder: Path, log=print) -> None:
-    """Encode every clip not yet encoded into `folder` (one .npy per clip, float16) and
-    append the time each took to folder/times.jsonl."""
+def cost(data: Path, clips: int, log=print) -> dict[str, float]:
+    """Seconds per audio second of the primed Whisper decode and of one encoder pass, timed
+    one after the other on the same clips in one process (so under the same load)."""
     from pipelines.audio import decode_audio
+    from pipelines.pronunciation.corpus import _spread, sentence_case
     from pipelines.pronunciation.encoder import encode, whisper_model
+    from pipelines.transcription import TranscriptionConfig, build_transcriber
 
-    folder.mkdir(parents=True, exist_ok=True)
+    transcriber = build_transcriber(TranscriptionConfig())
     model = whisper_model()
-    rows = read_corpus(data)
-    with open(folder / "times.jsonl", "a", encoding="utf-8") as times:
-        for n, row in enumerate(rows, 1):
-            target = folder / (Path(row["file"]).stem + ".npy")
-            if target.exists():
-                continue
-            audio = decode_audio(row["path"])
-            started = time.perf_counter()
-            states = encode(audio.samples, audio.sample_rate, model).states
-            seconds = time.perf_counter() - started
-            np.save(target, states.astype(np.float16))
-            record = {"file": row["file"], "duration": audio.duration, "encode_seconds": seconds}
-            times.write(json.dumps(record) + "\n")
-            times.flush()
-            if n % 20 == 0:
-                log(f"encoded {n}/{len(rows)} clips")
+    totals = {"audio": 0.0, "transcribe": 0.0, "encode": 0.0}
+    for row in _spread(read_corpus(data), clips):
+        audio = decode_audio(row["path"])
+        started = time.perf_counter()
+        transcriber.transcribe(row["path"], "en", prompt=sentence_case(row["text"]))
+        totals["transcribe"] += time.perf_counter() - started
+        started = time.perf_counter()
+        encode(audio.samples, audio.sample_rate, model)
+        totals["encode"] += time.perf_counter() - started
+        totals["audio"] += audio.duration
+    figures = {
+        "clips": clips,
+        "audio_seconds": round(totals["audio"], 1),
+        "transcribe_per_audio_second": round(totals["transcribe"] / totals["audio"], 3),
+        "encode_per_audio_second": round(totals["encode"] / totals["audio"], 3),
+        "encode_over_transcribe": round(totals["encode"] / totals["transcribe"], 3),
+    }
+    log(json.dumps(figures))
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.pronunciation.encoder_study")
-    parser.add_argument("step", choices=("encode", "cv"))
+    parser.add_argument("step", choices=("encode", "cv", "cost"))
+    parser.add_argument("--clips", type=int, default=30, help="clips timed by `cost`")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--states", type=Path, default=None)
     args = parser.parse_args(argv)
     states = args.states or args.cache.parent / "encoder"
     if args.step == "encode":
-        encode_corpus(args.data, states)
+        from pipelines.pronunciation.encoder_fit import encode_corpus
+
+        encode_corpus(read_corpus(args.data), states)
+    elif args.step == "cost":
+        cost(args.data, args.clips)
     else:
         from pipelines.pronunciation.encoder_cv import run
 

@@ -50,8 +50,8 @@ from pipelines.pronunciation.model import (
 )
 
 SEED = 0
-NAME = "pronunciation-gop-pocketsphinx"
-VERSION = 3
+NAME = "pronunciation-gop-pocketsphinx-whisper"
+VERSION = 5
 CORRECT = 8  # experts' word accuracy >= 8: correct or lightly accented
 MIN_ACCEPTED = 0.95
 CLIP_ALPHAS = (1.0, 10.0, 30.0, 100.0, 300.0)
@@ -321,7 +321,14 @@ def fit(
         ridge = Ridge(alpha=alpha).fit(x[:, columns], y)
         clip[target] = _linear(names, mean[columns], scale[columns], ridge.coef_, ridge.intercept_)
         trees[target] = _fit_trees(raw[:, : len(CLIP_FEATURES)], y)
-    return PronunciationModel(NAME, VERSION, norm, mis, threshold, accuracy, clip, trees, cv or {})
+    encoder = None
+    if records and all("encoder" in r for r in records):
+        from pipelines.pronunciation.encoder_fit import fit_encoder
+
+        encoder = fit_encoder(records)
+    return PronunciationModel(
+        NAME, VERSION, norm, mis, threshold, accuracy, clip, trees, cv or {}, encoder
+    )
 
 
 def _fit_trees(x: np.ndarray, y: np.ndarray) -> Trees:
@@ -384,7 +391,7 @@ def predict(model: PronunciationModel, record: dict) -> dict[str, Any]:
     if not record["clip"]:
         return {"scores": None, "words": []}
     row = clip_rows([record], model)[0]
-    scores = {t: model.clip_score(t, row) for t in CLIP_TARGETS}
+    scores = {t: model.clip_score(t, row, record.get("encoder")) for t in CLIP_TARGETS}
     decisions = []
     for w in record["words"]:
         if w["kind"] != "reference":
@@ -400,19 +407,58 @@ def predict(model: PronunciationModel, record: dict) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pipelines.pronunciation.corpus import measure_corpus
+    from pipelines.pronunciation.corpus import measure_corpus, read_corpus
+    from pipelines.pronunciation.encoder_fit import (
+        attach_states,
+        cross_validate_encoder,
+        encode_corpus,
+    )
     from pipelines.pronunciation.evaluate import render_cv
 
     parser = argparse.ArgumentParser(prog="python -m pipelines.pronunciation.train")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--out", type=Path, default=ARTEFACT)
+    parser.add_argument(
+        "--encoder-only",
+        action="store_true",
+        help="refit only the encoder's clip scores of the artefact at --out (no measurements)",
+    )
     args = parser.parse_args(argv)
     np.random.seed(SEED)
-    records = measure_corpus(args.data, args.cache)
-    cv = cross_validate(records)
-    print(render_cv(cv))
-    model = fit(records, cv)
+    states = args.cache.parent / "encoder"
+    rows = read_corpus(args.data)
+    encode_corpus(rows, states)
+    if args.encoder_only:
+        from dataclasses import replace
+
+        from pipelines.pronunciation.model import read_model
+
+        labelled = [
+            {
+                "file": r["file"],
+                "speaker": r["speaker"],
+                "labels": {t: float(r[t]) for t in CLIP_TARGETS},
+            }
+            for r in rows
+        ]
+        labelled = attach_states(labelled, states)
+        alone = cross_validate_encoder(labelled)
+        print(
+            "encoder states alone, Pearson with experts: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in alone.items())
+        )
+        base = read_model(args.out)
+        cv = {**base.cv, "encoder_alone": alone}
+        from pipelines.pronunciation.encoder_fit import fit_encoder
+
+        model = replace(base, name=NAME, version=VERSION, encoder=fit_encoder(labelled), cv=cv)
+    else:
+        records = attach_states(measure_corpus(args.data, args.cache), states)
+        cv = cross_validate(records)
+        cv["encoder_alone"] = cross_validate_encoder([r for r in records if r["clip"]])
+        print(render_cv(cv))
+        model = fit(records, cv)
     args.out.write_text(json.dumps(model.to_dict(), indent=1, sort_keys=True) + "\n")
     print(f"wrote {args.out}")
     return 0
