@@ -177,8 +177,11 @@ VARIANTS = (
 )
 
 
-def cross_validate(records: list[dict], log=print) -> tuple[dict[str, dict], dict[str, Any]]:
-    """Leave-one-speaker-out predictions of every variant, and the choices made per fold."""
+def cross_validate(
+    records: list[dict], log=print, clip_only: bool = False
+) -> tuple[dict[str, dict], dict[str, Any]]:
+    """Leave-one-speaker-out predictions of every variant (`clip_only`: today's, the
+    encoder's alone and their blend), and the choices made per fold."""
     speakers = sorted({r["speaker"] for r in records})
     predictions: dict[str, dict[str, dict]] = {v: {} for v in VARIANTS}
     choices: dict[str, Any] = {}
@@ -196,14 +199,18 @@ def cross_validate(records: list[dict], log=print) -> tuple[dict[str, dict], dic
         word_pca = Pca(np.array(train_vectors), max(WORD_COMPONENTS))
         train_e = with_encoder(train, clip_pca, word_pca)
         test_e = with_encoder(test, clip_pca, word_pca)
-        today, added, k, ap = word_models(train_e)
-        choices[speaker] = {"word_components": k, "word_ap": ap}
-        models = {
-            "today": fit(train_e, word_model=today),
-            "clip_added": fit(train_e, clip_sets=clip_sets(False), word_model=today),
-            "word_added": fit(train_e, word_model=added),
-            "both_added": fit(train_e, clip_sets=clip_sets(False), word_model=added),
-        }
+        if clip_only:
+            models = {"today": fit(train_e)}
+            choices[speaker] = {}
+        else:
+            today, added, k, ap = word_models(train_e)
+            choices[speaker] = {"word_components": k, "word_ap": ap}
+            models = {
+                "today": fit(train_e, word_model=today),
+                "clip_added": fit(train_e, clip_sets=clip_sets(False), word_model=today),
+                "word_added": fit(train_e, word_model=added),
+                "both_added": fit(train_e, clip_sets=clip_sets(False), word_model=added),
+            }
         choices[speaker]["clip_sets"] = {
             v: {t: len(m.clip[t].features) for t in m.clip} for v, m in models.items()
         }
@@ -261,18 +268,21 @@ def load(cache: Path, states: Path) -> list[dict]:
     return records
 
 
-def run(cache: Path, states: Path, out: Path | None = None) -> dict[str, Any]:
+def run(
+    cache: Path, states: Path, out: Path | None = None, clip_only: bool = False
+) -> dict[str, Any]:
     records = load(cache, states)
     speakers = sorted({r["speaker"] for r in records})
     print(f"{len(records)} clips of {len(speakers)} speakers with measurements and states")
-    predictions, choices = cross_validate(records)
+    predictions, choices = cross_validate(records, clip_only=clip_only)
+    predictions = {v: p for v, p in predictions.items() if p}
     figures = {v: evaluate(records, p) for v, p in predictions.items()}
     spread = {
         v: bootstrap(records, predictions[v], predictions["today"])
-        for v in VARIANTS
+        for v in predictions
         if v != "today"
     }
-    for v in VARIANTS:
+    for v in predictions:
         f = figures[v]
         d = f["mispronounced_detection"]
         print(
@@ -283,7 +293,7 @@ def run(cache: Path, states: Path, out: Path | None = None) -> dict[str, Any]:
             + (f" | diff 95% {spread[v]}" if v in spread else "")
         )
     result = {"figures": figures, "spread": spread, "choices": choices}
-    target = out or cache.parent / "encoder_study.json"
+    target = out or cache.parent / f"encoder_study{'_clip' if clip_only else ''}.json"
     target.write_text(json.dumps(result, indent=1))
     print(f"wrote {target}")
     return result

@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.pronunciation.encoder_study")
     parser.add_argument("step", choices=("encode", "cv", "cost"))
     parser.add_argument("--clips", type=int, default=30, help="clips timed by `cost`")
+    parser.add_argument(
+        "--clip-only", action="store_true", help="`cv`: today's, the encoder's and the blend"
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--states", type=Path, default=None)
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from pipelines.pronunciation.encoder_cv import run
 
-        run(args.cache, states)
+        run(args.cache, states, clip_only=args.clip_only)
     return 0
 
 

@@ -449,7 +449,12 @@ def main(argv: list[str] | None = None) -> int:
             + ", ".join(f"{k} {v:.3f}" for k, v in alone.items())
         )
         base = read_model(args.out)
-        cv = {**base.cv, "encoder_alone": alone}
+        cv = {
+            **base.cv,
+            "encoder_alone": alone,
+            # The other figures are those of the PocketSphinx part's own training run.
+            "pearson_without_encoder": True,
+        }
         from pipelines.pronunciation.encoder_fit import fit_encoder
 
         model = replace(base, name=NAME, version=VERSION, encoder=fit_encoder(labelled), cv=cv)
