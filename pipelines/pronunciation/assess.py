@@ -2,8 +2,9 @@
 
 English ("gop-pocketsphinx-whisper-v5"): see `measure` (alignment, GOP) and `model` (the
 fitted mapping); each clip score is blended with one read from the recording's Whisper
-encoder states (`encoder`). Each phone's score is 100 / (1 + exp(-(GOP - PHONE_GOP_CENTRE))): 50 at
-PHONE_GOP_CENTRE nats per frame below the best free path, about 88 at -1. A word's accuracy
+encoder states (`encoder`). Each phone's score is
+100 / (1 + exp(-(GOP - PHONE_GOP_CENTRE))): 50 at PHONE_GOP_CENTRE nats per frame below the
+best free path, about 88 at -1. A word's accuracy
 and the chance that experts would call it mispronounced come from the word model; a flagged
 word shows the phones heard (the free phone loop's) against the ones expected.
 

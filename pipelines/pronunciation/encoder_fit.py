@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.pronunciation.model import CLIP_TARGETS, EncoderScores
+from pipelines.pronunciation.model import CLIP_TARGETS, EncoderScores, PronunciationModel
 
 ENCODER_COMPONENTS = (4, 8, 16, 32)
 ENCODER_ALPHAS = (1.0, 10.0, 100.0, 1000.0)
@@ -145,3 +145,29 @@ def cross_validate_encoder(records: list[dict]) -> dict[str, float]:
         )
         for t in CLIP_TARGETS
     }
+
+
+def refit_encoder(
+    rows: list[dict], states: Path, base: PronunciationModel, name: str, version: int
+) -> PronunciationModel:
+    """`base` with its encoder part fitted again on the corpus `rows` (their states in
+    `states`), named `name` and `version`; prints and stores the encoder's own figures (the
+    other figures stay those of the PocketSphinx part's training run)."""
+    from dataclasses import replace
+
+    labelled = [
+        {
+            "file": r["file"],
+            "speaker": r["speaker"],
+            "labels": {t: float(r[t]) for t in CLIP_TARGETS},
+        }
+        for r in rows
+    ]
+    labelled = attach_states(labelled, states)
+    alone = cross_validate_encoder(labelled)
+    print(
+        "encoder states alone, Pearson with experts: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in alone.items())
+    )
+    cv = {**base.cv, "encoder_alone": alone, "pearson_without_encoder": True}
+    return replace(base, name=name, version=version, encoder=fit_encoder(labelled), cv=cv)

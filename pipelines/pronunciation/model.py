@@ -162,12 +162,18 @@ class EncoderScores:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "mean": [round(v, 7) for v in self.mean],
-            "scale": [round(v, 7) for v in self.scale],
-            "coef": {t: [round(v, 9) for v in c] for t, c in self.coef.items()},
+            "mean": [_digits(v) for v in self.mean],
+            "scale": [_digits(v) for v in self.scale],
+            "coef": {t: [_digits(v) for v in c] for t, c in self.coef.items()},
             "intercept": self.intercept,
             "weight": self.weight,
         }
+
+
+def _digits(value: float) -> float:
+    """`value` to 8 significant digits (about 1e-8 relative: far below what moves a
+    score), which keeps the artefact's 5,000 encoder numbers short."""
+    return float(f"{value:.8g}")
 
 
 @dataclass(frozen=True)

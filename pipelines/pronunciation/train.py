@@ -19,7 +19,11 @@ alignment, phone loop, prosody; cached in data/pronunciation/features.jsonl), th
   penalty (CLIP_ALPHAS) are chosen by leave-one-speaker-out within the clips it is fitted on
   (so the outer figures stay cross-validated); each score is the mean of that ridge
   regression and small boosted trees (LightGBM, fixed settings TREE_PARAMS) on all the clip
-  measurements, kept as their text dump in the artefact.
+  measurements, kept as their text dump in the artefact;
+- the clip scores read from the recording's Whisper encoder states (see `encoder_fit`; the
+  corpus is encoded once into data/pronunciation/encoder/), each blended half and half with
+  the score above. `--encoder-only` refits only this part of the artefact at --out (no
+  PocketSphinx measurements needed), keeping the rest and its figures.
 
 Every figure printed is leave-one-speaker-out cross-validated (15 speakers: each speaker's
 clips are scored by models fitted on the other 14). The final model is fitted on all clips
@@ -412,8 +416,10 @@ def main(argv: list[str] | None = None) -> int:
         attach_states,
         cross_validate_encoder,
         encode_corpus,
+        refit_encoder,
     )
     from pipelines.pronunciation.evaluate import render_cv
+    from pipelines.pronunciation.model import read_model
 
     parser = argparse.ArgumentParser(prog="python -m pipelines.pronunciation.train")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -430,34 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = read_corpus(args.data)
     encode_corpus(rows, states)
     if args.encoder_only:
-        from dataclasses import replace
-
-        from pipelines.pronunciation.model import read_model
-
-        labelled = [
-            {
-                "file": r["file"],
-                "speaker": r["speaker"],
-                "labels": {t: float(r[t]) for t in CLIP_TARGETS},
-            }
-            for r in rows
-        ]
-        labelled = attach_states(labelled, states)
-        alone = cross_validate_encoder(labelled)
-        print(
-            "encoder states alone, Pearson with experts: "
-            + ", ".join(f"{k} {v:.3f}" for k, v in alone.items())
-        )
-        base = read_model(args.out)
-        cv = {
-            **base.cv,
-            "encoder_alone": alone,
-            # The other figures are those of the PocketSphinx part's own training run.
-            "pearson_without_encoder": True,
-        }
-        from pipelines.pronunciation.encoder_fit import fit_encoder
-
-        model = replace(base, name=NAME, version=VERSION, encoder=fit_encoder(labelled), cv=cv)
+        model = refit_encoder(rows, states, read_model(args.out), NAME, VERSION)
     else:
         records = attach_states(measure_corpus(args.data, args.cache), states)
         cv = cross_validate(records)
