@@ -113,7 +113,7 @@ class WordPronunciationSchema(Schema):
 class PronunciationResultSchema(Schema):
     method = fields.String(
         metadata={
-            "enum": ["gop-pocketsphinx-v4", "asr-confidence"],
+            "enum": ["gop-pocketsphinx-whisper-v5", "asr-confidence"],
             "description": "English: forced alignment and goodness of pronunciation; other "
             "languages: recogniser confidence.",
         }
@@ -155,7 +155,7 @@ class PronunciationResultSchema(Schema):
     )
     measurements = fields.Dict(metadata={"description": "The clip measurements scored."})
     model = fields.String(
-        allow_none=True, metadata={"example": "pronunciation-gop-pocketsphinx-v4"}
+        allow_none=True, metadata={"example": "pronunciation-gop-pocketsphinx-whisper-v5"}
     )
 
 

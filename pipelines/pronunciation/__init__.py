@@ -5,12 +5,15 @@ scores, prosody, and sub-scores fitted on expert ratings.
     result.to_dict()  # {method, judged, accuracy, fluency, completeness, prosody, overall,
                       #  words[{word, accuracy, error_type, start, end, phonemes[...]}], ...}
 
-English uses forced alignment and goodness of pronunciation with PocketSphinx
-("gop-pocketsphinx-v4"); other languages keep the recogniser's confidence
-("asr-confidence"). Plain Python: no web framework or database.
+English uses forced alignment and goodness of pronunciation with PocketSphinx, and the
+Whisper encoder's states for the clip scores ("gop-pocketsphinx-whisper-v5"); other
+languages keep the recogniser's confidence ("asr-confidence"). Plain Python: no web
+framework or database.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from pipelines.audio import DEFAULT_MAX_SECONDS, AudioSource, decode_audio
 from pipelines.pronunciation.assess import (
@@ -33,6 +36,7 @@ def assess_recording(
     language: str | None = None,
     free_transcript: Transcript | None = None,
     max_seconds: float = DEFAULT_MAX_SECONDS,
+    whisper_cache_dir: Path | None = None,
 ) -> PronunciationResult:
     """Decode `audio` and assess it with its transcript(s) (see `assess_pronunciation`)."""
     code = (language or transcript.language or "").split("-")[0].lower()
@@ -50,6 +54,7 @@ def assess_recording(
         reference_text=reference_text,
         language=code,
         free_transcript=free_transcript,
+        whisper_cache_dir=whisper_cache_dir,
     )
 
 

@@ -1,8 +1,10 @@
 """Pronunciation, fluency, completeness and prosody of one recording, per word and phoneme.
 
-English ("gop-pocketsphinx-v4"): see `measure` (alignment, GOP) and `model` (the fitted
-mapping). Each phone's score is 100 / (1 + exp(-(GOP - PHONE_GOP_CENTRE))): 50 at
-PHONE_GOP_CENTRE nats per frame below the best free path, about 88 at -1. A word's accuracy
+English ("gop-pocketsphinx-whisper-v5"): see `measure` (alignment, GOP) and `model` (the
+fitted mapping); each clip score is blended with one read from the recording's Whisper
+encoder states (`encoder`). Each phone's score is
+100 / (1 + exp(-(GOP - PHONE_GOP_CENTRE))): 50 at PHONE_GOP_CENTRE nats per frame below the
+best free path, about 88 at -1. A word's accuracy
 and the chance that experts would call it mispronounced come from the word model; a flagged
 word shows the phones heard (the free phone loop's) against the ones expected.
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,7 +44,7 @@ from pipelines.pronunciation.phones import strip_stress
 from pipelines.transcription.alignment import normalise_tokens
 from pipelines.transcription.types import Transcript
 
-METHOD = "gop-pocketsphinx-v4"
+METHOD = "gop-pocketsphinx-whisper-v5"
 FALLBACK_METHOD = "asr-confidence"
 PHONE_GOP_CENTRE = -3.0
 MIN_SECONDS = 0.5
@@ -99,11 +102,13 @@ def assess_pronunciation(
     reference_text: str | None = None,
     language: str | None = None,
     free_transcript: Transcript | None = None,
+    whisper_cache_dir: Path | None = None,
 ) -> PronunciationResult:
     """Score how `transcript`'s recording was pronounced (see the module notes).
 
     For a reading, `transcript` is the decode primed with the text and `free_transcript`
-    (optional) one made without it, which shows insertions and substitutions."""
+    (optional) one made without it, which shows insertions and substitutions. The encoder
+    states come from the bundled Whisper base model, assembled in `whisper_cache_dir`."""
     language = (language or transcript.language or "").split("-")[0].lower()
     if language != "en":
         return asr_confidence(
@@ -144,7 +149,12 @@ def assess_pronunciation(
     reference = [w for w in m.words if w.kind == "reference"]
     omitted = sum(w.error_type == "omission" for w in words)
     completeness = 100 * (1 - omitted / len(reference)) if m.reading and reference else None
-    scores = {t: model.clip_score(t, features) for t in CLIP_TARGETS}
+    pooled = None
+    if model.encoder is not None:
+        from pipelines.pronunciation.encoder import pooled_states, whisper_model
+
+        pooled = pooled_states(samples, sample_rate, whisper_model(whisper_cache_dir))
+    scores = {t: model.clip_score(t, features, pooled) for t in CLIP_TARGETS}
     return PronunciationResult(
         method=METHOD,
         judged=True,
@@ -156,7 +166,7 @@ def assess_pronunciation(
         words=words,
         prosody_measures=m.prosody.to_dict() if m.prosody else None,
         measurements={k: round(v, 4) for k, v in features.items()},
-        model=f"{model.name}-v{model.version}",
+        model=model.label,
     )
 
 

@@ -75,6 +75,9 @@ def measure_clip(row: dict[str, Any], transcribed: dict[str, Any]) -> dict[str, 
                 "heard": w.heard,
                 "features": {k: w.features.get(k) for k in WORD_FEATURES} if w.features else None,
                 "phones": phone_rows(w.aligned.phones) if w.aligned and w.features else [],
+                # Where the aligner put the word (seconds), for measurements over its span.
+                "start": w.aligned.start if w.aligned else None,
+                "end": w.aligned.end if w.aligned else None,
             }
         )
     return record

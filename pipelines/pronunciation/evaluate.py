@@ -82,4 +82,12 @@ def render_cv(cv: dict[str, Any]) -> str:
             f"recall {d['recall']:.2f} F1 {d['f1']:.2f}",
             f"false omissions: {cv['false_omissions']} of {cv['words']} words",
         ]
+        + (
+            [
+                "encoder states alone, Pearson with experts: "
+                + ", ".join(f"{k} {v:.3f}" for k, v in cv["encoder_alone"].items())
+            ]
+            if "encoder_alone" in cv
+            else []
+        )
     )

@@ -4,7 +4,8 @@
 experts scored correct, so a phone the acoustic model always scores low is not taken for an
 error), standardisation constants and linear coefficients: a word model (the probability
 that experts would score the word as mispronounced, and the word's 0-100 accuracy) and one
-clip model per score (accuracy, fluency, prosodic, total).
+clip model per score (accuracy, fluency, prosodic, total), and the linear maps from the
+recording's Whisper encoder states to the same scores, blended with them.
 `python -m pipelines.pronunciation.train` rebuilds it from the learner corpus and prints the
 speaker-wise cross-validated figures that it also stores. It is read once per process; a
 missing or malformed file is an error that names the file, never a silent default.
@@ -141,6 +142,41 @@ def _z(table: dict[str, tuple[float, float]], phone: str, value: float) -> float
 
 
 @dataclass(frozen=True)
+class EncoderScores:
+    """Clip scores from the Whisper encoder states (see `encoder`): per target, a linear map
+    of the recording's pooled states (mean then spread of each of the encoder's values),
+    standardised by `mean` and `scale`; `weight` is its share of each clip score, the rest
+    being the PocketSphinx measurements' score."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: dict[str, tuple[float, ...]]
+    intercept: dict[str, float]
+    weight: float
+
+    def value(self, target: str, pooled: Sequence[float]) -> float:
+        import numpy as np
+
+        z = (np.asarray(pooled, dtype=float) - np.asarray(self.mean)) / np.asarray(self.scale)
+        return float(self.intercept[target] + z @ np.asarray(self.coef[target]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mean": [_digits(v) for v in self.mean],
+            "scale": [_digits(v) for v in self.scale],
+            "coef": {t: [_digits(v) for v in c] for t, c in self.coef.items()},
+            "intercept": self.intercept,
+            "weight": self.weight,
+        }
+
+
+def _digits(value: float) -> float:
+    """`value` to 8 significant digits (about 1e-8 relative: far below what moves a
+    score), which keeps the artefact's 5,000 encoder numbers short."""
+    return float(f"{value:.8g}")
+
+
+@dataclass(frozen=True)
 class PronunciationModel:
     name: str
     version: int
@@ -151,6 +187,11 @@ class PronunciationModel:
     clip: dict[str, Linear]  # expert clip scores x 10
     clip_trees: dict[str, Trees]  # the same, by trees (blended with `clip`; may be empty)
     cv: dict[str, Any]
+    encoder: EncoderScores | None = None  # clip scores from Whisper encoder states
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}-v{self.version}"
 
     def word_inputs(
         self, features: dict[str, float], phones: Sequence[Sequence]
@@ -171,11 +212,20 @@ class PronunciationModel:
     def word_score(self, features: dict[str, float]) -> float:
         return max(0.0, min(100.0, self.word_accuracy.value(features)))
 
-    def clip_score(self, target: str, features: dict[str, float]) -> float:
+    def clip_score(
+        self, target: str, features: dict[str, float], pooled: Sequence[float] | None = None
+    ) -> float:
+        """The clip score from the measurements, blended with the encoder's score of the
+        recording's pooled states (`pooled`) when the model has one."""
         value = self.clip[target].value(features)
         if target in self.clip_trees:
             trees = self.clip_trees[target].value(features)
             value = CLIP_BLEND * value + (1 - CLIP_BLEND) * trees
+        if self.encoder is not None:
+            if pooled is None:
+                raise ValueError("this model scores clips with the encoder states too")
+            w = self.encoder.weight
+            value = (1 - w) * value + w * self.encoder.value(target, pooled)
         return max(0.0, min(100.0, value))
 
     def to_dict(self) -> dict[str, Any]:
@@ -190,6 +240,7 @@ class PronunciationModel:
             },
             "clip": {k: v.to_dict() for k, v in self.clip.items()},
             "clip_trees": {k: v.to_dict() for k, v in self.clip_trees.items()},
+            "encoder": self.encoder.to_dict() if self.encoder else None,
             "cv": self.cv,
         }
 
@@ -240,6 +291,27 @@ def _trees(data: Any, path: Path, where: str) -> Trees:
     return Trees(features, text, booster)
 
 
+def _encoder(data: Any, path: Path) -> EncoderScores | None:
+    if data is None:
+        return None
+    try:
+        mean = tuple(float(v) for v in data["mean"])
+        scale = tuple(float(v) for v in data["scale"])
+        coef = {t: tuple(float(v) for v in data["coef"][t]) for t in CLIP_TARGETS}
+        intercept = {t: float(data["intercept"][t]) for t in CLIP_TARGETS}
+        weight = float(data["weight"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelArtefactError(path, f"has a malformed encoder ({exc!r})") from exc
+    numbers = [*mean, *scale, *intercept.values(), weight, *(v for c in coef.values() for v in c)]
+    if any(len(c) != len(mean) for c in coef.values()) or len(scale) != len(mean) or not mean:
+        raise ModelArtefactError(path, "has inconsistent lengths in encoder")
+    if not all(map(math.isfinite, numbers)) or any(v <= 0 for v in scale):
+        raise ModelArtefactError(path, "has non-finite numbers or a non-positive scale in encoder")
+    if not 0 <= weight <= 1:
+        raise ModelArtefactError(path, "has an encoder weight outside [0, 1]")
+    return EncoderScores(mean, scale, coef, intercept, weight)
+
+
 def parse_model(data: Any, path: Path) -> PronunciationModel:
     if not isinstance(data, dict):
         raise ModelArtefactError(path, "is not a JSON object")
@@ -261,6 +333,7 @@ def parse_model(data: Any, path: Path) -> PronunciationModel:
                 for t, v in (data.get("clip_trees") or {}).items()
             },
             cv=dict(data.get("cv") or {}),
+            encoder=_encoder(data.get("encoder"), path),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelArtefactError(path, f"lacks a required field ({exc!r})") from exc

@@ -19,7 +19,11 @@ alignment, phone loop, prosody; cached in data/pronunciation/features.jsonl), th
   penalty (CLIP_ALPHAS) are chosen by leave-one-speaker-out within the clips it is fitted on
   (so the outer figures stay cross-validated); each score is the mean of that ridge
   regression and small boosted trees (LightGBM, fixed settings TREE_PARAMS) on all the clip
-  measurements, kept as their text dump in the artefact.
+  measurements, kept as their text dump in the artefact;
+- the clip scores read from the recording's Whisper encoder states (see `encoder_fit`; the
+  corpus is encoded once into data/pronunciation/encoder/), each blended half and half with
+  the score above. `--encoder-only` refits only this part of the artefact at --out (no
+  PocketSphinx measurements needed), keeping the rest and its figures.
 
 Every figure printed is leave-one-speaker-out cross-validated (15 speakers: each speaker's
 clips are scored by models fitted on the other 14). The final model is fitted on all clips
@@ -50,8 +54,8 @@ from pipelines.pronunciation.model import (
 )
 
 SEED = 0
-NAME = "pronunciation-gop-pocketsphinx"
-VERSION = 3
+NAME = "pronunciation-gop-pocketsphinx-whisper"
+VERSION = 5
 CORRECT = 8  # experts' word accuracy >= 8: correct or lightly accented
 MIN_ACCEPTED = 0.95
 CLIP_ALPHAS = (1.0, 10.0, 30.0, 100.0, 300.0)
@@ -172,11 +176,13 @@ def fit_phone_norm(words: list[dict]) -> PhoneNorm:
     return PhoneNorm(*tables)
 
 
-def _word_logistic(norm: PhoneNorm, words: list[dict], c: float):
+def _word_logistic(
+    norm: PhoneNorm, words: list[dict], c: float, inputs: tuple[str, ...] = WORD_INPUTS
+):
     from sklearn.linear_model import LogisticRegression
 
     rows = [{**w["features"], **norm.inputs(w["phones"])} for w in words]
-    x, mean, scale = _standardise(_matrix(rows, WORD_INPUTS))
+    x, mean, scale = _standardise(_matrix(rows, inputs))
     bad = np.array([w["label"] < CORRECT for w in words])
     logistic = LogisticRegression(
         C=c, class_weight="balanced", max_iter=5000, random_state=SEED
@@ -184,32 +190,49 @@ def _word_logistic(norm: PhoneNorm, words: list[dict], c: float):
     return logistic, x, mean, scale
 
 
-def fit_word_model(words: list[dict]) -> tuple[PhoneNorm, Linear, float, Linear]:
-    """Phone norms, the mispronunciation logit, its threshold and the word-score ridge;
-    `words` carry their speaker (see the module notes for the threshold)."""
-    from sklearn.linear_model import Ridge
+def choose_word_penalty(
+    words: list[dict], inputs: tuple[str, ...] = WORD_INPUTS
+) -> tuple[float, np.ndarray | None, float]:
+    """The logistic penalty (of WORD_CS) with the best held-out average precision, the
+    held-out probabilities at it and that precision (None and nan with too few speakers)."""
     from sklearn.metrics import average_precision_score
+
+    bad = np.array([w["label"] < CORRECT for w in words])
+    held_out = {c: _held_out_probability(words, c, inputs) for c in WORD_CS}
+    if any(p is None for p in held_out.values()):  # too few speakers to hold any out
+        return 1.0, None, math.nan
+    precision = {c: float(average_precision_score(bad, p)) for c, p in held_out.items()}
+    c = max(WORD_CS, key=lambda c: (precision[c], -c))
+    return c, held_out[c], precision[c]
+
+
+def fit_word_model(
+    words: list[dict],
+    inputs: tuple[str, ...] = WORD_INPUTS,
+    choice: tuple[float, np.ndarray | None, float] | None = None,
+) -> tuple[PhoneNorm, Linear, float, Linear]:
+    """Phone norms, the mispronunciation logit, its threshold and the word-score ridge;
+    `words` carry their speaker (see the module notes for the threshold; `choice` is
+    `choose_word_penalty`'s answer when already known)."""
+    from sklearn.linear_model import Ridge
 
     labels = np.array([w["label"] for w in words], dtype=float)
     bad = labels < CORRECT
-    held_out = {c: _held_out_probability(words, c) for c in WORD_CS}
-    if any(p is None for p in held_out.values()):  # too few speakers to hold any out
-        c, probability = 1.0, None
-    else:
-        c = max(WORD_CS, key=lambda c: (average_precision_score(bad, held_out[c]), -c))
-        probability = held_out[c]
+    c, probability, _ = choice or choose_word_penalty(words, inputs)
     norm = fit_phone_norm(words)
-    logistic, x, mean, scale = _word_logistic(norm, words, c)
+    logistic, x, mean, scale = _word_logistic(norm, words, c, inputs)
     ridge = Ridge(alpha=WORD_ALPHA).fit(x, labels * 10)
-    mis = _linear(WORD_INPUTS, mean, scale, logistic.coef_[0], logistic.intercept_[0])
-    accuracy = _linear(WORD_INPUTS, mean, scale, ridge.coef_, ridge.intercept_)
+    mis = _linear(inputs, mean, scale, logistic.coef_[0], logistic.intercept_[0])
+    accuracy = _linear(inputs, mean, scale, ridge.coef_, ridge.intercept_)
     if probability is None:  # the fitted words themselves
         probability = logistic.predict_proba(x)[:, 1]
     relative = np.array([w["features"].get("gop_rel", 0.0) for w in words]) <= RELATIVE_MARGIN
     return norm, mis, _threshold(probability, relative, bad), accuracy
 
 
-def _held_out_probability(words: list[dict], c: float = 1.0) -> np.ndarray | None:
+def _held_out_probability(
+    words: list[dict], c: float = 1.0, inputs: tuple[str, ...] = WORD_INPUTS
+) -> np.ndarray | None:
     """Each word's probability from the phone norms and logit fitted without its speaker."""
     speakers = np.array([w["speaker"] for w in words])
     groups = sorted(set(speakers))
@@ -223,9 +246,9 @@ def _held_out_probability(words: list[dict], c: float = 1.0) -> np.ndarray | Non
         if len({w["label"] < CORRECT for w in train}) < 2:
             return None
         norm = fit_phone_norm(train)
-        logistic, _, mean, scale = _word_logistic(norm, train, c)
+        logistic, _, mean, scale = _word_logistic(norm, train, c, inputs)
         rows = [{**w["features"], **norm.inputs(w["phones"])} for w in test]
-        x = _matrix(rows, WORD_INPUTS)
+        x = _matrix(rows, inputs)
         x = (np.where(np.isfinite(x), x, mean) - mean) / scale
         probability[held] = logistic.predict_proba(x)[:, 1]
     return probability
@@ -267,7 +290,17 @@ def clip_rows(records: list[dict], model: PronunciationModel) -> list[dict[str, 
     return rows
 
 
-def fit(records: list[dict], cv: dict | None = None) -> PronunciationModel:
+def fit(
+    records: list[dict],
+    cv: dict | None = None,
+    *,
+    word_inputs: tuple[str, ...] = WORD_INPUTS,
+    clip_sets: tuple[tuple[str, ...], ...] = CLIP_SETS,
+    word_model: tuple[PhoneNorm, Linear, float, Linear] | None = None,
+) -> PronunciationModel:
+    """The model fitted on `records`: the word model on `word_inputs`, each clip score's
+    ridge regression on the best of `clip_sets` (every set's names are read from the clip
+    measurements and the word model's summary) and the trees on CLIP_FEATURES."""
     from sklearn.linear_model import Ridge
 
     # Sorted, so the same measurements give the same floating-point sums in any file order.
@@ -278,20 +311,28 @@ def fit(records: list[dict], cv: dict | None = None) -> PronunciationModel:
         for w in r["words"]
         if w["kind"] == "reference" and w["features"] and w["label"] is not None
     ]
-    norm, mis, threshold, accuracy = fit_word_model(words)
+    norm, mis, threshold, accuracy = word_model or fit_word_model(words, word_inputs)
     partial = PronunciationModel(NAME, VERSION, norm, mis, threshold, accuracy, {}, {}, {})
-    raw = _matrix(clip_rows(records, partial), CLIP_FEATURES)
+    every = tuple(dict.fromkeys(CLIP_FEATURES + tuple(n for s in clip_sets for n in s)))
+    raw = _matrix(clip_rows(records, partial), every)
     x, mean, scale = _standardise(raw)
     speakers = np.array([r["speaker"] for r in records])
     clip, trees = {}, {}
     for target in CLIP_TARGETS:
         y = np.array([r["labels"][target] * 10 for r in records])
-        names, alpha = _clip_setting(x, y, speakers)
-        columns = [CLIP_FEATURES.index(n) for n in names]
+        names, alpha = _clip_setting(x, y, speakers, every, clip_sets)
+        columns = [every.index(n) for n in names]
         ridge = Ridge(alpha=alpha).fit(x[:, columns], y)
         clip[target] = _linear(names, mean[columns], scale[columns], ridge.coef_, ridge.intercept_)
-        trees[target] = _fit_trees(raw, y)
-    return PronunciationModel(NAME, VERSION, norm, mis, threshold, accuracy, clip, trees, cv or {})
+        trees[target] = _fit_trees(raw[:, : len(CLIP_FEATURES)], y)
+    encoder = None
+    if records and all("encoder" in r for r in records):
+        from pipelines.pronunciation.encoder_fit import fit_encoder
+
+        encoder = fit_encoder(records)
+    return PronunciationModel(
+        NAME, VERSION, norm, mis, threshold, accuracy, clip, trees, cv or {}, encoder
+    )
 
 
 def _fit_trees(x: np.ndarray, y: np.ndarray) -> Trees:
@@ -305,18 +346,22 @@ def _fit_trees(x: np.ndarray, y: np.ndarray) -> Trees:
 
 
 def _clip_setting(
-    x: np.ndarray, y: np.ndarray, speakers: np.ndarray
+    x: np.ndarray,
+    y: np.ndarray,
+    speakers: np.ndarray,
+    every: tuple[str, ...] = CLIP_FEATURES,
+    clip_sets: tuple[tuple[str, ...], ...] = CLIP_SETS,
 ) -> tuple[tuple[str, ...], float]:
-    """The feature set and ridge penalty with the best leave-one-speaker-out correlation on
-    (x, y), x holding every CLIP_FEATURES column."""
+    """The feature set (of `clip_sets`) and ridge penalty with the best leave-one-speaker-out
+    correlation on (x, y), x holding the columns named `every`."""
     from sklearn.linear_model import Ridge
 
     groups = sorted(set(speakers))
-    best, best_r = (CLIP_FEATURES, CLIP_ALPHAS[1]), -2.0
+    best, best_r = (clip_sets[-1], CLIP_ALPHAS[1]), -2.0
     if len(groups) < 3:
         return best
-    for names in CLIP_SETS:
-        columns = [CLIP_FEATURES.index(n) for n in names]
+    for names in clip_sets:
+        columns = [every.index(n) for n in names]
         for alpha in CLIP_ALPHAS:
             predicted = np.zeros_like(y)
             for g in groups:
@@ -350,7 +395,7 @@ def predict(model: PronunciationModel, record: dict) -> dict[str, Any]:
     if not record["clip"]:
         return {"scores": None, "words": []}
     row = clip_rows([record], model)[0]
-    scores = {t: model.clip_score(t, row) for t in CLIP_TARGETS}
+    scores = {t: model.clip_score(t, row, record.get("encoder")) for t in CLIP_TARGETS}
     decisions = []
     for w in record["words"]:
         if w["kind"] != "reference":
@@ -366,19 +411,38 @@ def predict(model: PronunciationModel, record: dict) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pipelines.pronunciation.corpus import measure_corpus
+    from pipelines.pronunciation.corpus import measure_corpus, read_corpus
+    from pipelines.pronunciation.encoder_fit import (
+        attach_states,
+        cross_validate_encoder,
+        encode_corpus,
+        refit_encoder,
+    )
     from pipelines.pronunciation.evaluate import render_cv
+    from pipelines.pronunciation.model import read_model
 
     parser = argparse.ArgumentParser(prog="python -m pipelines.pronunciation.train")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--out", type=Path, default=ARTEFACT)
+    parser.add_argument(
+        "--encoder-only",
+        action="store_true",
+        help="refit only the encoder's clip scores of the artefact at --out (no measurements)",
+    )
     args = parser.parse_args(argv)
     np.random.seed(SEED)
-    records = measure_corpus(args.data, args.cache)
-    cv = cross_validate(records)
-    print(render_cv(cv))
-    model = fit(records, cv)
+    states = args.cache.parent / "encoder"
+    rows = read_corpus(args.data)
+    encode_corpus(rows, states)
+    if args.encoder_only:
+        model = refit_encoder(rows, states, read_model(args.out), NAME, VERSION)
+    else:
+        records = attach_states(measure_corpus(args.data, args.cache), states)
+        cv = cross_validate(records)
+        cv["encoder_alone"] = cross_validate_encoder([r for r in records if r["clip"]])
+        print(render_cv(cv))
+        model = fit(records, cv)
     args.out.write_text(json.dumps(model.to_dict(), indent=1, sort_keys=True) + "\n")
     print(f"wrote {args.out}")
     return 0

@@ -75,6 +75,16 @@ def load_model(model: str, runtime: Runtime, cpu_threads: int = 0):  # -> Whispe
         return cached
 
 
+def loaded_model(directory_name: str):  # -> WhisperModel | None
+    """A WhisperModel this process has already loaded from a directory of that name (the
+    bundled model assembled in any cache directory), or None."""
+    with _models_lock:
+        for (model, _device, _compute, _threads), loaded in _models.items():
+            if Path(model).name == directory_name:
+                return loaded
+    return None
+
+
 class LocalTranscriber:
     """faster-whisper with word timestamps and VAD, on the configured or bundled model."""
 

@@ -68,14 +68,18 @@ def _assemble_into(directory: Path, part1: Path, part2: Path, model_size: int) -
         )
 
 
+def bundled_name() -> str:
+    """The directory name the bundled model is assembled under (it names its version)."""
+    return f"whisper-base-ct2-{importlib.metadata.version(PART1.replace('_', '-'))}"
+
+
 def ensure_bundled_model(cache_dir: Path) -> Path:
     """Join the packaged model parts into `cache_dir` once and return the model directory.
 
     Later calls (and other processes) find the complete directory and return at once.
     """
     part1, part2 = bundled_parts()
-    version = importlib.metadata.version(PART1.replace("_", "-"))
-    target = Path(cache_dir) / f"whisper-base-ct2-{version}"
+    target = Path(cache_dir) / bundled_name()
     model_size = _expected_size(part1, part2)
     if _is_complete(target, model_size):
         return target

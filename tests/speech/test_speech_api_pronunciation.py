@@ -42,7 +42,10 @@ def test_a_reading_task_comes_back_scored_per_word_and_phoneme(client, accounts,
     assert job["status"] == "succeeded", job["error"]
     result = job["result"]
     pronunciation = result["pronunciation"]
-    assert (pronunciation["method"], pronunciation["judged"]) == ("gop-pocketsphinx-v4", True)
+    assert (pronunciation["method"], pronunciation["judged"]) == (
+        "gop-pocketsphinx-whisper-v5",
+        True,
+    )
     for key in ("accuracy", "fluency", "completeness", "prosody", "overall"):
         assert 0 <= pronunciation[key] <= 100, key
     # ... every word of the text with its error type, times and phonemes
@@ -57,7 +60,7 @@ def test_a_reading_task_comes_back_scored_per_word_and_phoneme(client, accounts,
     # ... the reading check from the same word decisions, and the sub-score it feeds
     assert result["reading"]["completeness"] >= 90
     assert result["scores"]["pronunciation"] == pronunciation["accuracy"]
-    assert "gop-pocketsphinx-v4" in result["feedback"]["pronunciation"]
+    assert "gop-pocketsphinx-whisper-v5" in result["feedback"]["pronunciation"]
     assert pronunciation["prosody_measures"]["final_expected"] == "fall"
 
 

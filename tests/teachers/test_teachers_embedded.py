@@ -114,7 +114,7 @@ def test_an_embedded_recording_is_decoded_in_a_child_process(app, tmp_path):
         # Then its pronunciation is judged, by the aligner of a child process: this process
         # never loaded one
         assert job["status"] == "succeeded", job["error"]
-        assert job["result"]["pronunciation"]["method"] == "gop-pocketsphinx-v4"
+        assert job["result"]["pronunciation"]["method"] == "gop-pocketsphinx-whisper-v5"
         assert local_aligner.cache_info().currsize == 0
         assert child_aligner()._pool is not None
     finally:

@@ -72,6 +72,7 @@ def _transcribe(
                 free_transcript=free,
                 language=language,
                 max_seconds=ctx.settings.max_audio_seconds,
+                whisper_cache_dir=ctx.settings.whisper_cache_dir,
             )
             pronunciation.update(result.to_dict())
         return transcript

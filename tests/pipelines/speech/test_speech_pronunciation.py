@@ -14,6 +14,7 @@ import pytest
 from pipelines.audio import decode_audio
 from pipelines.pronunciation import METHOD, PronunciationResult, assess_pronunciation
 from pipelines.pronunciation.corpus import read_measurements
+from pipelines.pronunciation.encoder_fit import attach_states, fit_encoder
 from pipelines.pronunciation.model import (
     ARTEFACT,
     ModelArtefactError,
@@ -241,9 +242,11 @@ def test_the_shipped_model_reads_once_and_carries_its_cross_validated_figures():
 
     # Then it is the same object, names its version and the figures of its training run
     assert load_model() is model
-    assert model.name == "pronunciation-gop-pocketsphinx" and model.version == 3
-    assert METHOD == "gop-pocketsphinx-v4"
+    assert model.name == "pronunciation-gop-pocketsphinx-whisper" and model.version == 5
+    assert METHOD == "gop-pocketsphinx-whisper-v5"
     assert set(model.cv["pearson"]) == {"accuracy", "fluency", "prosodic", "total"}
+    assert set(model.cv["encoder_alone"]) == {"accuracy", "fluency", "prosodic", "total"}
+    assert model.encoder is not None and len(model.encoder.mean) == 1024
     assert 0 < model.word_threshold < 1
 
 
@@ -294,21 +297,51 @@ def test_a_damaged_tree_dump_is_refused(tmp_path):
         read_model(path)
 
 
-def test_a_clip_score_blends_the_ridge_regression_and_the_trees():
-    # Given the shipped model and the measurements of a poor and a good reading
+def test_a_clip_score_blends_the_ridge_regression_the_trees_and_the_encoder():
+    # Given the shipped model, the measurements of a poor and a good reading, and pooled
+    # encoder states (the corpus's mean clip)
     model = load_model()
     names = model.clip_trees["accuracy"].features
     poor = {n: -5.0 if n.startswith("gop") else 0.0 for n in names}
     good = {n: -0.5 if n.startswith("gop") else 0.0 for n in names}
+    pooled = np.array(model.encoder.mean)
 
     # When the accuracy is scored
-    scores = [model.clip_score("accuracy", x) for x in (poor, good)]
+    scores = [model.clip_score("accuracy", x, pooled) for x in (poor, good)]
 
-    # Then each is the mean of the two models (within 0-100), and the trees are not constant
+    # Then each is half the mean of the two models and half the encoder's score (within
+    # 0-100); the trees are not constant, and the corpus's mean clip scores its mean
+    encoder = model.encoder.value("accuracy", pooled)
+    assert encoder == pytest.approx(model.encoder.intercept["accuracy"])
     for x, score in zip((poor, good), scores, strict=True):
         ridge, trees = model.clip["accuracy"].value(x), model.clip_trees["accuracy"].value(x)
-        assert score == pytest.approx(max(0.0, min(100.0, (ridge + trees) / 2)))
+        blended = 0.5 * (ridge + trees) / 2 + 0.5 * encoder
+        assert score == pytest.approx(max(0.0, min(100.0, blended)))
     assert model.clip_trees["accuracy"].value(poor) < model.clip_trees["accuracy"].value(good)
+    # ... and a model with encoder scores will not score a clip without its states
+    with pytest.raises(ValueError, match="encoder"):
+        model.clip_score("accuracy", good)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda e: e["scale"].__setitem__(3, 0.0), "non-positive scale"),
+        (lambda e: e["coef"]["total"].pop(), "inconsistent lengths"),
+        (lambda e: e.__setitem__("weight", 1.5), "weight outside"),
+        (lambda e: e["intercept"].pop("fluency"), "malformed encoder"),
+    ],
+)
+def test_a_damaged_encoder_section_is_refused(tmp_path, change, problem):
+    # Given the shipped artefact with its encoder section damaged
+    data = json.loads(ARTEFACT.read_text())
+    change(data["encoder"])
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data))
+
+    # When it is read, then it is refused, naming the problem
+    with pytest.raises(ModelArtefactError, match=problem):
+        read_model(path)
 
 
 def test_non_finite_coefficients_are_refused(tmp_path):
@@ -423,13 +456,44 @@ def test_the_word_threshold_is_chosen_on_speakers_held_out():
     assert _held_out_probability([w for w in words if w["speaker"] != "2"]) is None
 
 
-def test_training_is_deterministic():
-    # Given the same measurements twice
-    # When the model is fitted on each
-    first, second = fit(_records(7)).to_dict(), fit(_records(7)).to_dict()
+def _with_states(records: list[dict], seed: int) -> list[dict]:
+    """`records` with made-up pooled encoder states: noise, plus the fluency score along one
+    direction spread over the first 64 values."""
+    rng = np.random.default_rng(seed)
+    direction = np.zeros(1024)
+    direction[:64] = 1.0
+    return [
+        {**r, "encoder": rng.normal(0, 1, 1024) + direction * (r["labels"]["fluency"] - 7.5)}
+        for r in records
+    ]
 
-    # Then the artefacts are identical
+
+def test_training_is_deterministic():
+    # Given the same measurements (and encoder states) twice
+    # When the model is fitted on each
+    first = fit(_with_states(_records(7), 1)).to_dict()
+    second = fit(_with_states(_records(7), 1)).to_dict()
+
+    # Then the artefacts are identical, and carry the encoder's scores
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+    assert first["encoder"] is not None and first["encoder"]["weight"] == 0.5
+
+
+def test_the_encoder_scores_learn_from_the_states_and_are_one_linear_map():
+    # Given clips whose pooled states carry their fluency along one direction among noise
+    records = _with_states(_records(11), 2)
+
+    # When the encoder's scores are fitted (components and penalty chosen by speaker-wise CV)
+    encoder = fit_encoder(records)
+
+    # Then the fitted map (projection and regression in one) ranks new clips as the experts
+    # did, and reads the values that carry the score
+    new = _with_states(_records(12), 3)
+    predicted = [encoder.value("fluency", r["encoder"]) for r in new]
+    expert = [r["labels"]["fluency"] for r in new]
+    assert np.corrcoef(predicted, expert)[0, 1] > 0.8
+    coef = np.abs(np.array(encoder.coef["fluency"]))
+    assert coef[:64].mean() > 5 * coef[64:].mean()
 
 
 CACHE = Path(__file__).resolve().parents[3] / "data" / "pronunciation" / "features.jsonl"
@@ -440,8 +504,9 @@ CACHE = Path(__file__).resolve().parents[3] / "data" / "pronunciation" / "featur
     reason="the corpus measurements are made by `python -m pipelines.pronunciation.train`",
 )
 def test_the_shipped_artefact_is_what_training_on_the_corpus_measurements_gives():
-    # Given the cached measurements of the learner corpus and the shipped artefact
-    records = read_measurements(CACHE)
+    # Given the cached measurements and encoder states of the learner corpus and the
+    # shipped artefact
+    records = attach_states(read_measurements(CACHE), CACHE.parent / "encoder")
     shipped = json.loads(ARTEFACT.read_text())
 
     # When the final model is fitted again
