@@ -121,6 +121,12 @@ class Heartbeat:
             if stage == self._stage and now - self._written_at < self.PROGRESS_INTERVAL:
                 self._pending = progress
                 return
+            if _holds_sqlite_write_lock():
+                # The handler's own transaction holds SQLite's one write lock (it wrote, or
+                # read a row for update): a write on the heartbeat's connection would wait
+                # for this very thread. The stage goes out with the next beat instead.
+                self._stage, self._pending = stage, progress
+                return
             self._stage, self._written_at, self._pending = stage, now, None
         self.beat(stage=stage, progress=progress)
 
@@ -156,6 +162,16 @@ class Heartbeat:
                         self.beat(stage=stage, progress=progress)
                 except Exception:  # a missed beat is retried at the next interval
                     log.warning("job %s: heartbeat failed", self.job_id, exc_info=True)
+
+
+def _holds_sqlite_write_lock() -> bool:
+    """Whether this thread's session holds SQLite's write lock (PostgreSQL has no such
+    lock: rows are locked one by one)."""
+    session = db.session()  # this thread's session, out of its registry
+    if not session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        return False
+    driver = session.connection().connection.dbapi_connection
+    return bool(driver is not None and driver.in_transaction)
 
 
 Handler = Callable[[JobContext], "Outcome | Continue | dict[str, Any]"]

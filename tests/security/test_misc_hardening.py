@@ -3,6 +3,7 @@ database file is private, production refuses a weak SECRET_KEY (tests/security/t
 
 from __future__ import annotations
 
+import os
 import stat
 import subprocess
 from pathlib import Path
@@ -93,6 +94,10 @@ def test_make_run_points_public_base_url_at_its_port():
     # Given `make run PORT=8123` (presigned URLs and media links are built from
     # PUBLIC_BASE_URL, which stayed on port 8000 before)
     root = Path(__file__).resolve().parents[2]
+    # (as a shell runs it: not the environment of the `make test` that runs this suite,
+    # which exports its own PUBLIC_BASE_URL and passes its flags down)
+    inherited = ("PUBLIC_BASE_URL", "PORT", "HOST", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    env = {key: value for key, value in os.environ.items() if key not in inherited}
     shown = subprocess.run(
         [
             "make",
@@ -102,6 +107,7 @@ def test_make_run_points_public_base_url_at_its_port():
             "PORT=8123",
         ],
         cwd=root,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
